@@ -1,0 +1,89 @@
+//! A module: the context plus its root `builtin.module` op and its resource blobs.
+
+use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+
+use crate::attributes::Attribute;
+use crate::blob::Blob;
+use crate::context::{Context, OpSpec};
+use crate::dialect::builtin;
+use crate::entity::{BlockId, OpId};
+
+/// A blob of the `{-# dialect_resources: ... #-}` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceBlob {
+    pub alignment: u32,
+    pub data: Blob,
+}
+
+/// A module of IR. Derefs to its [`Context`].
+///
+/// Invariant: `op` is a live `builtin.module` with one region holding one block.
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub ctx: Context,
+    pub op: OpId,
+    /// Resource blobs by dialect, then by key (`builtin` holds `dense_resource` data).
+    pub resources: BTreeMap<String, BTreeMap<String, ResourceBlob>>,
+}
+
+impl Deref for Module {
+    type Target = Context;
+    fn deref(&self) -> &Context {
+        &self.ctx
+    }
+}
+
+impl DerefMut for Module {
+    fn deref_mut(&mut self) -> &mut Context {
+        &mut self.ctx
+    }
+}
+
+impl Default for Module {
+    fn default() -> Self {
+        Module::new()
+    }
+}
+
+impl Module {
+    /// An empty `module {}`.
+    pub fn new() -> Module {
+        let mut ctx = Context::new();
+        let op = ctx.create_op(OpSpec::of(&builtin::MODULE).regions(1));
+        let region = ctx.op(op).regions()[0];
+        ctx.create_block(region);
+        Module { ctx, op, resources: BTreeMap::new() }
+    }
+
+    /// Wraps an existing `builtin.module` op of `ctx`.
+    pub fn from_parts(ctx: Context, op: OpId) -> Module {
+        Module { ctx, op, resources: BTreeMap::new() }
+    }
+
+    /// The block that holds the module's top-level ops.
+    pub fn body(&self) -> BlockId {
+        let region = self.ctx.op(self.op).regions()[0];
+        self.ctx.region(region).blocks()[0]
+    }
+
+    /// The `func.func` ops at the top level, in order.
+    pub fn funcs(&self) -> Vec<OpId> {
+        self.ctx.block_ops(self.body()).filter(|&o| self.ctx.op(o).is(&crate::dialect::func::FUNC)).collect()
+    }
+
+    /// The function named `name`.
+    pub fn lookup_func(&self, name: &str) -> Option<OpId> {
+        self.funcs().into_iter().find(|&f| self.ctx.op(f).attr("sym_name").and_then(Attribute::as_str) == Some(name))
+    }
+
+    /// The blob behind `dense_resource<key>`.
+    pub fn resource(&self, key: &str) -> Option<&ResourceBlob> {
+        self.resources.get("builtin")?.get(key)
+    }
+
+    /// Every live op of the module, in pre-order.
+    pub fn all_ops(&self) -> Vec<OpId> {
+        self.ctx.walk(self.op).collect()
+    }
+}

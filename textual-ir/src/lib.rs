@@ -1,0 +1,1 @@
+//! MLIR text for the tqopt IR.
