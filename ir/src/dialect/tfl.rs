@@ -1,5 +1,12 @@
 //! The tfl dialect: TensorFlow Lite's operations, named exactly as TensorFlow's `tfl` dialect
 //! names them, with their TFLite builtin codes and quantization behaviour.
+//!
+//! Element types are TensorFlow's runtime type lists (`TFL_TensorOf<[...]>` in `tfl_ops.td`),
+//! which say what LiteRT's kernels take. TypeSet has a bit for most of their entries; the rest
+//! (`!tf_type.quint8`, `!tf_type.string`, `complex<f32>`, ui16, ui32, i2, 2-bit quantized) are
+//! `OTHER`. TypeSet does not tell signed from unsigned 4-, 16- and 32-bit quantized storage, so
+//! QUI4, QUI16 and QUI32 are written as QI4, QI16 and QI32. Where a list deviates from
+//! TensorFlow's, a comment says why.
 
 use super::{
     attr, one, op, opt_attr, optional, variadic, AttrDef, AttrKind, CustomSyntax, FixedRange, OpDef, QuantBehavior,
@@ -16,7 +23,8 @@ pub const ACTIVATIONS: &[&str] = &["NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TAN
 pub const PADDINGS: &[&str] = &["SAME", "VALID"];
 /// Values of `weights_format` of `tfl.fully_connected`.
 pub const WEIGHTS_FORMATS: &[&str] = &["DEFAULT", "SHUFFLED4x16INT8"];
-/// Values of `mode` of `tfl.mirror_pad`.
+/// Values of `mode` of `tfl.mirror_pad`, printed as the dialect attribute
+/// `#tfl<mirror_pad_attr REFLECT>`.
 pub const MIRROR_PAD_MODES: &[&str] = &["REFLECT", "SYMMETRIC"];
 
 const ACT: AttrDef = attr("fused_activation_function", AttrKind::Enum(ACTIVATIONS));
@@ -32,28 +40,72 @@ const PURE: Traits = Traits::PURE;
 const SAME_SHAPE: Traits = Traits::SAME_OPERANDS_AND_RESULT_SHAPE;
 const SAME_ELEM: Traits = Traits::SAME_OPERANDS_AND_RESULT_ELEMENT_TYPE;
 const BCAST: Traits = Traits::BROADCASTING;
+const COMMUTATIVE: Traits = Traits::COMMUTATIVE;
 
 const SAME: QuantBehavior = QuantBehavior::SameScale;
 const INDEP: QuantBehavior = QuantBehavior::Independent;
 
-/// Fixed output range of softmax and logistic: [0, 1).
+/// Fixed output range of softmax and logistic: [0, 1). For int16, LiteRT's kernels require
+/// scale 1/32768 and zero point 0 (TensorFlow's MLIR formula for logistic would give 1/65536
+/// and -32768, which the int16 logistic kernel rejects).
 pub const RANGE_0_1: FixedRange = FixedRange { int8: (1.0 / 256.0, -128), uint8: (1.0 / 256.0, 0), int16: (1.0 / 32768.0, 0) };
 /// Fixed output range of tanh and l2_normalization: [-1, 1).
 pub const RANGE_M1_1: FixedRange =
     FixedRange { int8: (1.0 / 128.0, 0), uint8: (1.0 / 128.0, 128), int16: (1.0 / 32768.0, 0) };
-/// Fixed output range of log_softmax: [-16, 0].
+/// Fixed output range of log_softmax: [-16, 0]. LiteRT has no int16 log_softmax kernel, so the
+/// int16 entry is never used (it scales the same range to the 16-bit storage).
 pub const RANGE_LOG_SOFTMAX: FixedRange =
     FixedRange { int8: (16.0 / 256.0, 127), uint8: (16.0 / 256.0, 255), int16: (16.0 / 32768.0, 32767) };
 
+// ---- element type classes, for writing TensorFlow's lists ----
+
+const F32: TypeSet = TypeSet::F32;
+const F16: TypeSet = TypeSet::F16;
+const BF16: TypeSet = TypeSet::BF16;
+const F64: TypeSet = TypeSet::F64;
+const I1: TypeSet = TypeSet::I1;
+const I4: TypeSet = TypeSet::I4;
+const I8: TypeSet = TypeSet::I8;
+const I16: TypeSet = TypeSet::I16;
+const I32: TypeSet = TypeSet::I32;
+const I64: TypeSet = TypeSet::I64;
+const UI8: TypeSet = TypeSet::UI8;
+const QI4: TypeSet = TypeSet::QI4;
+const QI8: TypeSet = TypeSet::QI8;
+const QUI8: TypeSet = TypeSet::QUI8;
+const QI16: TypeSet = TypeSet::QI16;
+const QI32: TypeSet = TypeSet::QI32;
+/// TFL_Quint8, TFL_Str, complex, ui16, ui32, i2, QI2, ui4 (see the module comment).
+const OTHER: TypeSet = TypeSet::OTHER;
+const I32_I64: TypeSet = TypeSet::I32_I64;
+
+/// The union of a list of type classes.
+const fn of(list: &[TypeSet]) -> TypeSet {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < list.len() {
+        bits |= list[i].0;
+        i += 1;
+    }
+    TypeSet(bits)
+}
+
+/// Biases of the convolutions: TensorFlow lists [F32, I32, I64] (transpose_conv [F32, QI32,
+/// I64]); imported int8 models carry `!quant.uniform<i32:f32, ...>` (QI32) and int16x8 ones
+/// `!quant.uniform<i64:f32, ...>` (OTHER), which LiteRT's kernels take.
+const CONV_BIAS_T: TypeSet = of(&[F32, I32, I64, QI32, OTHER]);
+const CONV_ACT_T: TypeSet = of(&[F32, QI8, QUI8, QI16]);
+const CONV_FILTER_T: TypeSet = of(&[F32, QI4, QI8, QUI8]);
+const CONV_OPERANDS: &[SlotDef] = &[
+    one("input").types(CONV_ACT_T),
+    one("filter").types(CONV_FILTER_T),
+    optional("bias").types(CONV_BIAS_T),
+];
+
 const BINARY: &[SlotDef] = &[one("lhs"), one("rhs")];
-const UNARY_X: &[SlotDef] = &[one("x")];
-const UNARY_INPUT: &[SlotDef] = &[one("input")];
-const Y: &[SlotDef] = &[one("y")];
-const BOOL_RESULT: &[SlotDef] = &[one("output").types(TypeSet::I1)];
-const REDUCTION_OPERANDS: &[SlotDef] = &[one("input"), one("axes").types(TypeSet::I32_I64)];
-const REDUCTION_ATTRS: &[AttrDef] = &[KEEP_DIMS];
+const BOOL_RESULT: &[SlotDef] = &[one("output").types(I1)];
 const BINARY_ATTRS: &[AttrDef] = &[ACT];
-const FLOAT_OR_QUANT: TypeSet = TypeSet::FLOATS.or(TypeSet::QUANT);
+const REDUCTION_ATTRS: &[AttrDef] = &[KEEP_DIMS];
 const POOL_ATTRS: &[AttrDef] = &[
     attr("filter_height", AttrKind::I32),
     attr("filter_width", AttrKind::I32),
@@ -63,7 +115,9 @@ const POOL_ATTRS: &[AttrDef] = &[
     STRIDE_W,
 ];
 
-/// A binary op written by TensorFlow as `tfl.add %a, %b {...} : type` when types agree.
+/// A binary op with a fused activation, written by TensorFlow as `tfl.add %a, %b {...} : type`
+/// when the types agree. TensorFlow ties only the operands' element types together; SAME_ELEM
+/// also ties the result's, as LiteRT's add, sub and div kernels require.
 const fn binary(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
     op(name, summary)
         .operands(BINARY)
@@ -74,24 +128,36 @@ const fn binary(name: &'static str, summary: &'static str, code: i32, tfl_name: 
         .custom_syntax(CustomSyntax::SameOperandsAndResultType)
 }
 
-/// A binary op with no attributes.
+/// A binary op with no attributes, printed like `binary`'s (`tfl.pow %a, %b : type`, or
+/// `tfl.less(%a, %b) : (...) -> ...` when the types differ).
 const fn plain_binary(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
-    op(name, summary).operands(BINARY).traits(PURE.with(BCAST)).tflite(code, tfl_name)
+    op(name, summary)
+        .operands(BINARY)
+        .traits(PURE.with(BCAST))
+        .tflite(code, tfl_name)
+        .custom_syntax(CustomSyntax::SameOperandsAndResultType)
 }
 
+/// A comparison: two operands of one element type, an i1 result.
 const fn comparison(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
     plain_binary(name, summary, code, tfl_name).results(BOOL_RESULT).quant(INDEP)
 }
 
+/// A one-operand element-wise op whose operand and result shapes are the same; each op sets
+/// its slots (`x`/`y` or `input`/`output`, as TensorFlow names them).
 const fn unary(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
-    op(name, summary).operands(UNARY_X).results(Y).traits(PURE.with(SAME_SHAPE)).tflite(code, tfl_name)
+    op(name, summary).traits(PURE.with(SAME_SHAPE)).tflite(code, tfl_name)
 }
 
+/// A reduction `(input, axes) -> output` with `keep_dims`.
 const fn reduction(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
-    op(name, summary).operands(REDUCTION_OPERANDS).attrs(REDUCTION_ATTRS).tflite(code, tfl_name)
+    op(name, summary).attrs(REDUCTION_ATTRS).tflite(code, tfl_name)
 }
 
 // ---- constants and plumbing ----
+
+// TensorFlow declares pseudo_qconst and the sparse constants without ConstantLike (they have no
+// folder); here CONSTANT_LIKE means "defines a constant value", which they all do.
 
 pub static PSEUDO_CONST: OpDef = op("tfl.pseudo_const", "A constant tensor")
     .attrs(&[attr("value", AttrKind::Elements)])
@@ -99,16 +165,19 @@ pub static PSEUDO_CONST: OpDef = op("tfl.pseudo_const", "A constant tensor")
     .quant(INDEP)
     .verify(verify_const_value);
 
+/// TensorFlow's runtime list is [QUI8, QI8, QUI4, QI16, QUI16, quint8] but it is never checked
+/// for this op: i32 biases are pseudo_qconsts too, and int16x8 models have i64 ones (OTHER).
 pub static PSEUDO_QCONST: OpDef = op("tfl.pseudo_qconst", "A quantized constant tensor: storage values and a quantized type")
     .attrs(&[attr("qtype", AttrKind::Type), attr("value", AttrKind::Elements)])
-    .results(&[one("output").types(TypeSet::QUANT)])
+    .results(&[one("output").types(TypeSet::QUANT.or(OTHER))])
     .traits(PURE.with(Traits::CONSTANT_LIKE))
     .quant(INDEP)
     .verify(verify_qconst);
 
 pub static PSEUDO_SPARSE_CONST: OpDef = op("tfl.pseudo_sparse_const", "A sparse constant tensor, densified by tfl.densify")
     .attrs(&[attr("value", AttrKind::Elements), attr("s_param", AttrKind::Dialect), attr("compressed_data", AttrKind::Elements)])
-    .traits(PURE.with(Traits::CONSTANT_LIKE));
+    .traits(PURE.with(Traits::CONSTANT_LIKE))
+    .quant(INDEP);
 
 pub static PSEUDO_SPARSE_QCONST: OpDef = op("tfl.pseudo_sparse_qconst", "A sparse quantized constant tensor")
     .attrs(&[
@@ -117,6 +186,7 @@ pub static PSEUDO_SPARSE_QCONST: OpDef = op("tfl.pseudo_sparse_qconst", "A spars
         attr("s_param", AttrKind::Dialect),
         attr("compressed_data", AttrKind::Elements),
     ])
+    .results(&[one("output").types(TypeSet::QUANT.or(OTHER))])
     .traits(PURE.with(Traits::CONSTANT_LIKE));
 
 pub static NO_VALUE: OpDef = op("tfl.no_value", "The absent value of an optional operand")
@@ -124,34 +194,43 @@ pub static NO_VALUE: OpDef = op("tfl.no_value", "The absent value of an optional
     .results(&[one("none_val").types(TypeSet::NONE_TYPE)])
     .traits(PURE.with(Traits::CONSTANT_LIKE));
 
+// TensorFlow's lists for quantize and dequantize have no QI32; it is allowed here for the
+// quantize/dequantize pairs that stand for int32 biases between insert-fake-quant and fold-quant.
+
 pub static QUANTIZE: OpDef = op("tfl.quantize", "Quantizes a float tensor, or requantizes a quantized one")
-    .operands(&[one("input").types(FLOAT_OR_QUANT)])
+    .operands(&[one("input").types(F32.or(TypeSet::QUANT))])
     .results(&[one("output").types(TypeSet::QUANT)])
     .attrs(&[attr("qtype", AttrKind::Type)])
     .traits(PURE.with(SAME_SHAPE))
     .tflite(114, "QUANTIZE")
     .verify(verify_quantize);
 
-pub static DEQUANTIZE: OpDef = op("tfl.dequantize", "Converts a quantized, float16 or int8 tensor to float32")
-    .operands(&[one("input").types(TypeSet::QUANT.or(TypeSet::F16).or(TypeSet::BF16).or(TypeSet::I8))])
-    .results(&[one("output").types(TypeSet::FLOATS)])
-    .traits(PURE.with(SAME_SHAPE))
+pub static DEQUANTIZE: OpDef = op("tfl.dequantize", "Converts a quantized or float16 tensor to float32")
+    .operands(&[one("input").types(TypeSet::QUANT.or(F16))])
+    .results(&[one("output").types(F32)])
+    .traits(PURE)
     .tflite(6, "DEQUANTIZE");
 
+/// TensorFlow lists [F32, I8]; LiteRT's kernel also densifies float16, which the shared models'
+/// sparse float16 weights need.
 pub static DENSIFY: OpDef = op("tfl.densify", "Expands a sparse constant into a dense tensor")
-    .operands(UNARY_INPUT)
+    .operands(&[one("input").types(of(&[F32, F16, I8]))])
+    .results(&[one("output").types(of(&[F32, F16, I8]))])
     .traits(PURE)
     .tflite(124, "DENSIFY");
 
+const CAST_T: TypeSet = of(&[F16, BF16, F32, F64, I1, I4, I16, I32, I64, UI8, I8, OTHER]);
 pub static CAST: OpDef = op("tfl.cast", "Converts the element type of a tensor")
-    .operands(UNARY_INPUT)
+    .operands(&[one("input").types(CAST_T)])
+    .results(&[one("output").types(CAST_T)])
     .traits(PURE.with(SAME_SHAPE))
     .tflite(53, "CAST");
 
 pub static YIELD: OpDef = op("tfl.yield", "Ends a region of tfl.while or tfl.if, passing values out")
     .operands(&[variadic("operands")])
     .results(&[])
-    .traits(PURE.with(Traits::TERMINATOR));
+    .traits(PURE.with(Traits::TERMINATOR))
+    .quant(INDEP);
 
 pub static WHILE: OpDef = op("tfl.while", "Runs the body region while the condition region yields true")
     .operands(&[variadic("input")])
@@ -161,9 +240,10 @@ pub static WHILE: OpDef = op("tfl.while", "Runs the body region while the condit
     .traits(Traits::SINGLE_BLOCK)
     .tflite(119, "WHILE");
 
+/// The regions use outer values directly: the only operand is the condition.
 pub static IF: OpDef = op("tfl.if", "Runs the then or else region depending on a boolean")
-    .operands(&[one("cond").types(TypeSet::I1), variadic("input")])
-    .results(&[variadic("output")])
+    .operands(&[one("cond").types(I1)])
+    .results(&[variadic("results")])
     .regions(2)
     .traits(Traits::SINGLE_BLOCK)
     .tflite(118, "IF");
@@ -177,56 +257,116 @@ pub static CUSTOM: OpDef = op("tfl.custom", "A custom op: a code name and opaque
 
 // ---- elementwise arithmetic ----
 
-pub static ADD: OpDef = binary("tfl.add", "Element-wise addition with broadcasting", 0, "ADD").traits(PURE.with(BCAST).with(SAME_ELEM).with(Traits::COMMUTATIVE));
-pub static SUB: OpDef = binary("tfl.sub", "Element-wise subtraction with broadcasting", 41, "SUB");
-pub static MUL: OpDef = binary("tfl.mul", "Element-wise multiplication with broadcasting", 18, "MUL").traits(PURE.with(BCAST).with(Traits::COMMUTATIVE));
-pub static DIV: OpDef = binary("tfl.div", "Element-wise division with broadcasting", 42, "DIV").quant(QuantBehavior::NotQuantizable);
+const ADD_T: TypeSet = of(&[F32, F16, I16, I32, I64, QI8, QUI8, QI16]);
+pub static ADD: OpDef = binary("tfl.add", "Element-wise addition with broadcasting", 0, "ADD")
+    .operands(&[one("lhs").types(ADD_T), one("rhs").types(ADD_T)])
+    .results(&[one("output").types(ADD_T)])
+    .traits(PURE.with(BCAST).with(SAME_ELEM).with(COMMUTATIVE));
+
+const SUB_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16]);
+pub static SUB: OpDef = binary("tfl.sub", "Element-wise subtraction with broadcasting", 41, "SUB")
+    .operands(&[one("lhs").types(SUB_T), one("rhs").types(SUB_T)])
+    .results(&[one("output").types(SUB_T)]);
+
+const MUL_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16, I16, OTHER]);
+/// No SAME_OPERANDS_AND_RESULT_ELEMENT_TYPE: LiteRT's mul kernel also multiplies int16 operands
+/// into an int8 result.
+pub static MUL: OpDef = binary("tfl.mul", "Element-wise multiplication with broadcasting", 18, "MUL")
+    .operands(&[one("lhs").types(MUL_T), one("rhs").types(MUL_T)])
+    .results(&[one("output").types(MUL_T)])
+    .traits(PURE.with(BCAST).with(COMMUTATIVE));
+
+const DIV_T: TypeSet = of(&[F32, F16, I32, QUI8, QI8, QI16]);
+/// Quantizable since TensorFlow's newest tfl_ops.td (int8 and int16 types); op_version.cc has
+/// no int8 rule, so an int8 DIV stays version 1.
+pub static DIV: OpDef = binary("tfl.div", "Element-wise division with broadcasting", 42, "DIV")
+    .operands(&[one("lhs").types(DIV_T), one("rhs").types(DIV_T)])
+    .results(&[one("output").types(DIV_T)]);
+
+const SQUARED_DIFFERENCE_T: TypeSet = of(&[F32, I32, QI8]);
 pub static SQUARED_DIFFERENCE: OpDef =
-    plain_binary("tfl.squared_difference", "Element-wise (lhs - rhs)^2", 99, "SQUARED_DIFFERENCE").quant(INDEP);
-pub static MAXIMUM: OpDef =
-    op("tfl.maximum", "Element-wise maximum").operands(BINARY).results(&[one("max")]).traits(PURE.with(BCAST)).quant(SAME).tflite(55, "MAXIMUM");
-pub static MINIMUM: OpDef =
-    op("tfl.minimum", "Element-wise minimum").operands(BINARY).results(&[one("min")]).traits(PURE.with(BCAST)).quant(SAME).tflite(57, "MINIMUM");
-pub static POW: OpDef = plain_binary("tfl.pow", "Element-wise power", 78, "POW");
+    plain_binary("tfl.squared_difference", "Element-wise (lhs - rhs)^2", 99, "SQUARED_DIFFERENCE")
+        .operands(&[one("lhs").types(SQUARED_DIFFERENCE_T), one("rhs").types(SQUARED_DIFFERENCE_T)])
+        .results(&[one("output").types(SQUARED_DIFFERENCE_T)])
+        .quant(INDEP);
+
+const MAXIMUM_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16]);
+pub static MAXIMUM: OpDef = op("tfl.maximum", "Element-wise maximum")
+    .operands(&[one("lhs").types(MAXIMUM_T), one("rhs").types(MAXIMUM_T)])
+    .results(&[one("max").types(MAXIMUM_T)])
+    .traits(PURE.with(BCAST).with(COMMUTATIVE))
+    .quant(SAME)
+    .tflite(55, "MAXIMUM");
+
+const MINIMUM_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, QI16]);
+pub static MINIMUM: OpDef = op("tfl.minimum", "Element-wise minimum")
+    .operands(&[one("lhs").types(MINIMUM_T), one("rhs").types(MINIMUM_T)])
+    .results(&[one("min").types(MINIMUM_T)])
+    .traits(PURE.with(BCAST).with(COMMUTATIVE))
+    .quant(SAME)
+    .tflite(57, "MINIMUM");
+
+const POW_T: TypeSet = of(&[F32, I32]);
+pub static POW: OpDef = plain_binary("tfl.pow", "Element-wise power", 78, "POW")
+    .operands(&[one("lhs").types(POW_T), one("rhs").types(POW_T)])
+    .results(&[one("output").types(POW_T)]);
 
 // ---- convolutions and matrix products ----
 
 pub static CONV_2D: OpDef = op("tfl.conv_2d", "2-D convolution with bias and fused activation")
-    .operands(&[one("input"), one("filter"), optional("bias")])
+    .operands(CONV_OPERANDS)
+    .results(&[one("output").types(CONV_ACT_T)])
     .attrs(&[DILATION_H, DILATION_W, ACT, PADDING, STRIDE_H, STRIDE_W])
     .quant(QuantBehavior::Affine { weight: 1, axis: 0, bias: Some(2) })
     .hybrid(&[1])
     .tflite(3, "CONV_2D");
 
 pub static DEPTHWISE_CONV_2D: OpDef = op("tfl.depthwise_conv_2d", "Depthwise 2-D convolution with bias and fused activation")
-    .operands(&[one("input"), one("filter"), optional("bias")])
-    .attrs(&[attr("depth_multiplier", AttrKind::I32), DILATION_H, DILATION_W, ACT, PADDING, STRIDE_H, STRIDE_W])
+    .operands(CONV_OPERANDS)
+    .results(&[one("output").types(CONV_ACT_T)])
+    .attrs(&[DILATION_H, DILATION_W, ACT, PADDING, STRIDE_H, STRIDE_W, attr("depth_multiplier", AttrKind::I32)])
     .quant(QuantBehavior::Affine { weight: 1, axis: 3, bias: Some(2) })
     .hybrid(&[1])
     .tflite(4, "DEPTHWISE_CONV_2D");
 
+/// Dynamic range: weight-only (no hybrid kernel), so `hybrid` is empty and the weights stay
+/// behind a dequantize.
 pub static TRANSPOSE_CONV: OpDef = op("tfl.transpose_conv", "Transposed 2-D convolution")
-    .operands(&[one("output_shape").types(TypeSet::I32), one("weights"), one("input"), optional("bias")])
-    .attrs(&[PADDING, STRIDE_H, STRIDE_W, opt_attr("fused_activation_function", AttrKind::Enum(ACTIVATIONS))])
+    .operands(&[
+        one("output_shape").types(I32),
+        one("weights").types(of(&[F32, QI8, QUI8, QI16])),
+        one("input").types(CONV_ACT_T),
+        optional("bias").types(CONV_BIAS_T),
+    ])
+    .results(&[one("output").types(CONV_ACT_T)])
+    .attrs(&[PADDING, STRIDE_H, STRIDE_W, ACT])
     .quant(QuantBehavior::Affine { weight: 1, axis: 0, bias: Some(3) })
-    .hybrid(&[1])
     .tflite(67, "TRANSPOSE_CONV");
 
+const FC_IN_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16]);
+/// TensorFlow lists [F32, F16, QI32, QUI32]; int16x8 models have i64-quantized biases (OTHER).
+const FC_BIAS_T: TypeSet = of(&[F32, F16, QI32, OTHER]);
 pub static FULLY_CONNECTED: OpDef = op("tfl.fully_connected", "Fully connected layer: input x filter^T + bias")
-    .operands(&[one("input"), one("filter"), optional("bias")])
-    .results(&[variadic("output")])
+    .operands(&[
+        one("input").types(FC_IN_T),
+        one("filter").types(of(&[F32, F16, OTHER, QI4, QI8, QUI8, QI16])),
+        optional("bias").types(FC_BIAS_T),
+    ])
+    .results(&[variadic("output").types(FC_IN_T)])
     .attrs(&[
         ACT,
-        opt_attr("weights_format", AttrKind::Enum(WEIGHTS_FORMATS)),
-        opt_attr("keep_num_dims", AttrKind::Bool),
+        attr("weights_format", AttrKind::Enum(WEIGHTS_FORMATS)),
+        attr("keep_num_dims", AttrKind::Bool),
         ASYM,
     ])
     .quant(QuantBehavior::Affine { weight: 1, axis: 0, bias: Some(2) })
     .hybrid(&[1])
     .tflite(9, "FULLY_CONNECTED");
 
+const BATCH_MATMUL_IN_T: TypeSet = of(&[F32, F16, QI8, QI16, I8]);
 pub static BATCH_MATMUL: OpDef = op("tfl.batch_matmul", "Batched matrix product")
-    .operands(&[one("x"), one("y")])
+    .operands(&[one("x").types(BATCH_MATMUL_IN_T), one("y").types(BATCH_MATMUL_IN_T)])
+    .results(&[one("output").types(of(&[F32, F16, QI8, QI16, I32]))])
     .attrs(&[opt_attr("adj_x", AttrKind::Bool), opt_attr("adj_y", AttrKind::Bool), ASYM])
     .quant(INDEP)
     .hybrid(&[1])
@@ -234,248 +374,441 @@ pub static BATCH_MATMUL: OpDef = op("tfl.batch_matmul", "Batched matrix product"
 
 // ---- pooling and normalization ----
 
-pub static AVERAGE_POOL_2D: OpDef =
-    op("tfl.average_pool_2d", "2-D average pooling").operands(UNARY_INPUT).attrs(POOL_ATTRS).quant(SAME).tflite(1, "AVERAGE_POOL_2D");
-pub static MAX_POOL_2D: OpDef =
-    op("tfl.max_pool_2d", "2-D max pooling").operands(UNARY_INPUT).attrs(POOL_ATTRS).quant(SAME).tflite(17, "MAX_POOL_2D");
+const AVERAGE_POOL_T: TypeSet = of(&[F32, QI8, QUI8, QI16]);
+pub static AVERAGE_POOL_2D: OpDef = op("tfl.average_pool_2d", "2-D average pooling")
+    .operands(&[one("input").types(AVERAGE_POOL_T)])
+    .results(&[one("output").types(AVERAGE_POOL_T)])
+    .attrs(POOL_ATTRS)
+    .quant(SAME)
+    .tflite(1, "AVERAGE_POOL_2D");
+
+const MAX_POOL_T: TypeSet = of(&[F32, QUI8, QI8, QI16, OTHER]);
+pub static MAX_POOL_2D: OpDef = op("tfl.max_pool_2d", "2-D max pooling")
+    .operands(&[one("input").types(MAX_POOL_T)])
+    .results(&[one("output").types(MAX_POOL_T)])
+    .attrs(POOL_ATTRS)
+    .quant(SAME)
+    .tflite(17, "MAX_POOL_2D");
+
+const L2_NORMALIZATION_T: TypeSet = of(&[F32, QUI8, QI8, QI16, I8]);
 pub static L2_NORMALIZATION: OpDef = op("tfl.l2_normalization", "Normalizes along the last axis by the L2 norm")
-    .operands(UNARY_INPUT)
+    .operands(&[one("input").types(L2_NORMALIZATION_T)])
+    .results(&[one("output").types(L2_NORMALIZATION_T)])
     .attrs(&[ACT])
-    .traits(PURE.with(SAME_SHAPE))
     .quant(QuantBehavior::FixedOutput(RANGE_M1_1))
     .tflite(11, "L2_NORMALIZATION");
 
 // ---- reductions ----
 
-pub static MEAN: OpDef = op("tfl.mean", "Mean over the given axes")
-    .operands(&[one("input"), one("axis").types(TypeSet::I32_I64)])
-    .attrs(&[KEEP_DIMS])
-    .quant(INDEP)
-    .tflite(40, "MEAN");
-pub static SUM: OpDef = reduction("tfl.sum", "Sum over the given axes", 74, "SUM").quant(INDEP);
-pub static REDUCE_MAX: OpDef = reduction("tfl.reduce_max", "Maximum over the given axes", 82, "REDUCE_MAX").quant(SAME);
-pub static REDUCE_MIN: OpDef = reduction("tfl.reduce_min", "Minimum over the given axes", 89, "REDUCE_MIN").quant(SAME);
-pub static REDUCE_PROD: OpDef = reduction("tfl.reduce_prod", "Product over the given axes", 81, "REDUCE_PROD").quant(INDEP);
+const MEAN_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, UI8, QI16]);
+pub static MEAN: OpDef = reduction("tfl.mean", "Mean over the given axes", 40, "MEAN")
+    .operands(&[one("input").types(MEAN_T), one("axis").types(I32)])
+    .results(&[one("output").types(MEAN_T)])
+    .quant(INDEP);
+
+const SUM_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, OTHER, QI16]);
+pub static SUM: OpDef = reduction("tfl.sum", "Sum over the given axes", 74, "SUM")
+    .operands(&[one("input").types(SUM_T), one("axes").types(I32)])
+    .results(&[one("output").types(SUM_T)])
+    .quant(INDEP);
+
+const REDUCE_MAX_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, OTHER, QI16]);
+pub static REDUCE_MAX: OpDef = reduction("tfl.reduce_max", "Maximum over the given axes", 82, "REDUCE_MAX")
+    .operands(&[one("input").types(REDUCE_MAX_T), one("axes").types(I32)])
+    .results(&[one("output").types(REDUCE_MAX_T)])
+    .quant(SAME);
+
+const REDUCE_MIN_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER, QI16]);
+pub static REDUCE_MIN: OpDef = reduction("tfl.reduce_min", "Minimum over the given axes", 89, "REDUCE_MIN")
+    .operands(&[one("input").types(REDUCE_MIN_T), one("axes").types(I32)])
+    .results(&[one("output").types(REDUCE_MIN_T)])
+    .quant(SAME);
+
+const REDUCE_PROD_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER, QI16]);
+pub static REDUCE_PROD: OpDef = reduction("tfl.reduce_prod", "Product over the given axes", 81, "REDUCE_PROD")
+    .operands(&[one("input").types(REDUCE_PROD_T), one("axes").types(I32)])
+    .results(&[one("output").types(REDUCE_PROD_T)])
+    .quant(INDEP);
 
 // ---- activations ----
 
+const SOFTMAX_T: TypeSet = of(&[F32, F16, QI8, QUI8, OTHER, QI16]);
 pub static SOFTMAX: OpDef = op("tfl.softmax", "Softmax along the last axis, with inverse temperature beta")
-    .operands(&[one("input")])
+    .operands(&[one("input").types(SOFTMAX_T)])
+    .results(&[one("output").types(SOFTMAX_T)])
     .attrs(&[attr("beta", AttrKind::F32)])
     .traits(PURE.with(SAME_SHAPE))
     .quant(QuantBehavior::FixedOutput(RANGE_0_1))
     .tflite(25, "SOFTMAX");
+
+const LOG_SOFTMAX_T: TypeSet = of(&[F32, QUI8, QI8, OTHER]);
 pub static LOG_SOFTMAX: OpDef = op("tfl.log_softmax", "Log of softmax along the last axis")
-    .operands(&[one("input")])
+    .operands(&[one("input").types(LOG_SOFTMAX_T)])
+    .results(&[one("output").types(LOG_SOFTMAX_T)])
     .traits(PURE.with(SAME_SHAPE))
     .quant(QuantBehavior::FixedOutput(RANGE_LOG_SOFTMAX))
     .tflite(50, "LOG_SOFTMAX");
-pub static LOGISTIC: OpDef =
-    unary("tfl.logistic", "Sigmoid: 1 / (1 + exp(-x))", 14, "LOGISTIC").quant(QuantBehavior::FixedOutput(RANGE_0_1));
-pub static TANH: OpDef = op("tfl.tanh", "Hyperbolic tangent")
-    .operands(UNARY_INPUT)
-    .traits(PURE.with(SAME_SHAPE))
-    .quant(QuantBehavior::FixedOutput(RANGE_M1_1))
-    .tflite(28, "TANH");
-pub static RELU: OpDef = unary("tfl.relu", "max(x, 0)", 19, "RELU").quant(INDEP);
-pub static RELU6: OpDef = unary("tfl.relu6", "min(max(x, 0), 6)", 21, "RELU6").quant(INDEP);
-pub static RELU_N1_TO_1: OpDef = unary("tfl.relu_n1_to_1", "min(max(x, -1), 1)", 20, "RELU_N1_TO_1").quant(INDEP);
-pub static LEAKY_RELU: OpDef = op("tfl.leaky_relu", "x if x > 0 else alpha * x")
-    .operands(UNARY_INPUT)
+
+const LOGISTIC_T: TypeSet = of(&[F32, QI8, QUI8, QI16, OTHER]);
+pub static LOGISTIC: OpDef = unary("tfl.logistic", "Sigmoid: 1 / (1 + exp(-x))", 14, "LOGISTIC")
+    .operands(&[one("x").types(LOGISTIC_T)])
+    .results(&[one("y").types(LOGISTIC_T)])
+    .quant(QuantBehavior::FixedOutput(RANGE_0_1));
+
+const TANH_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16, OTHER]);
+pub static TANH: OpDef = unary("tfl.tanh", "Hyperbolic tangent", 28, "TANH")
+    .operands(&[one("input").types(TANH_T)])
+    .results(&[one("output").types(TANH_T)])
+    .quant(QuantBehavior::FixedOutput(RANGE_M1_1));
+
+const RELU_T: TypeSet = of(&[F32, QUI8, QI8, QI16]);
+pub static RELU: OpDef = unary("tfl.relu", "max(x, 0)", 19, "RELU")
+    .operands(&[one("x").types(RELU_T)])
+    .results(&[one("y").types(RELU_T)])
+    .quant(INDEP);
+
+const RELU6_T: TypeSet = of(&[F32, QUI8, QI8]);
+pub static RELU6: OpDef = unary("tfl.relu6", "min(max(x, 0), 6)", 21, "RELU6")
+    .operands(&[one("x").types(RELU6_T)])
+    .results(&[one("y").types(RELU6_T)])
+    .quant(INDEP);
+
+const RELU_N1_TO_1_T: TypeSet = of(&[F32, QUI8, QI8]);
+pub static RELU_N1_TO_1: OpDef = unary("tfl.relu_n1_to_1", "min(max(x, -1), 1)", 20, "RELU_N1_TO_1")
+    .operands(&[one("x").types(RELU_N1_TO_1_T)])
+    .results(&[one("y").types(RELU_N1_TO_1_T)])
+    .quant(INDEP);
+
+const LEAKY_RELU_T: TypeSet = of(&[F32, QUI8, QI8, OTHER, QI16]);
+pub static LEAKY_RELU: OpDef = unary("tfl.leaky_relu", "x if x > 0 else alpha * x", 98, "LEAKY_RELU")
+    .operands(&[one("input").types(LEAKY_RELU_T)])
+    .results(&[one("output").types(LEAKY_RELU_T)])
     .attrs(&[attr("alpha", AttrKind::F32)])
-    .traits(PURE.with(SAME_SHAPE))
-    .quant(INDEP)
-    .tflite(98, "LEAKY_RELU");
+    .quant(INDEP);
+
+const PRELU_T: TypeSet = of(&[F32, QI8, QUI8, OTHER]);
+/// TensorFlow quantizes alpha as a per-tensor, narrow-range weight (AffineOpCoefficient<-1, 1>);
+/// `Affine` here is per-axis only, so alpha is left to the Independent rules.
 pub static PRELU: OpDef = op("tfl.prelu", "x if x > 0 else alpha * x, with a learned alpha")
-    .operands(&[one("input"), one("alpha")])
+    .operands(&[one("input").types(PRELU_T), one("alpha").types(PRELU_T)])
+    .results(&[one("output").types(PRELU_T)])
     .traits(PURE.with(BCAST))
     .quant(INDEP)
     .tflite(54, "PRELU");
-pub static HARD_SWISH: OpDef = op("tfl.hard_swish", "x * relu6(x + 3) / 6")
-    .operands(UNARY_INPUT)
-    .traits(PURE.with(SAME_SHAPE))
-    .quant(INDEP)
-    .tflite(117, "HARD_SWISH");
-pub static GELU: OpDef = op("tfl.gelu", "Gaussian error linear unit")
-    .operands(UNARY_INPUT)
+
+const HARD_SWISH_T: TypeSet = of(&[F32, QUI8, QI8]);
+pub static HARD_SWISH: OpDef = unary("tfl.hard_swish", "x * relu6(x + 3) / 6", 117, "HARD_SWISH")
+    .operands(&[one("input").types(HARD_SWISH_T)])
+    .results(&[one("output").types(HARD_SWISH_T)])
+    .quant(INDEP);
+
+const GELU_T: TypeSet = of(&[F32, F16, QI8, QUI8]);
+pub static GELU: OpDef = unary("tfl.gelu", "Gaussian error linear unit", 150, "GELU")
+    .operands(&[one("input").types(GELU_T)])
+    .results(&[one("output").types(GELU_T)])
     .attrs(&[opt_attr("approximate", AttrKind::Bool)])
-    .traits(PURE.with(SAME_SHAPE))
-    .quant(INDEP)
-    .tflite(150, "GELU");
-pub static ELU: OpDef = unary("tfl.elu", "x if x > 0 else exp(x) - 1", 111, "ELU").quant(INDEP);
-pub static EXP: OpDef = unary("tfl.exp", "Element-wise exponential", 47, "EXP").quant(INDEP);
-pub static LOG: OpDef = unary("tfl.log", "Element-wise natural logarithm", 73, "LOG").quant(INDEP);
-pub static SQRT: OpDef = unary("tfl.sqrt", "Element-wise square root", 75, "SQRT").quant(INDEP);
-pub static RSQRT: OpDef = unary("tfl.rsqrt", "Element-wise 1 / sqrt(x)", 76, "RSQRT").quant(INDEP);
-pub static NEG: OpDef = unary("tfl.neg", "Element-wise negation", 59, "NEG").quant(INDEP);
-pub static ABS: OpDef = unary("tfl.abs", "Element-wise absolute value", 101, "ABS").quant(INDEP);
-pub static SQUARE: OpDef = unary("tfl.square", "Element-wise square", 92, "SQUARE").quant(INDEP);
+    .quant(INDEP);
+
+pub static ELU: OpDef = unary("tfl.elu", "x if x > 0 else exp(x) - 1", 111, "ELU")
+    .operands(&[one("x").types(F32.or(I8))])
+    .results(&[one("y").types(F32.or(I8))]);
+
+// exp and log do not require the same shapes in TensorFlow.
+const EXP_T: TypeSet = of(&[F32, F16, QI8, QI16]);
+pub static EXP: OpDef = unary("tfl.exp", "Element-wise exponential", 47, "EXP")
+    .operands(&[one("x").types(EXP_T)])
+    .results(&[one("y").types(EXP_T)])
+    .traits(PURE)
+    .quant(INDEP);
+
+pub static LOG: OpDef = unary("tfl.log", "Element-wise natural logarithm", 73, "LOG")
+    .operands(&[one("x").types(F32.or(QI8))])
+    .results(&[one("y").types(F32.or(QI8))])
+    .traits(PURE)
+    .quant(INDEP);
+
+const SQRT_T: TypeSet = of(&[F32, QI8, QI16]);
+/// Quantizable since TensorFlow's newest tfl_ops.td (F32 only before).
+pub static SQRT: OpDef = unary("tfl.sqrt", "Element-wise square root", 75, "SQRT")
+    .operands(&[one("x").types(SQRT_T)])
+    .results(&[one("y").types(SQRT_T)])
+    .quant(INDEP);
+
+const RSQRT_T: TypeSet = of(&[F32, QI8, QI16]);
+pub static RSQRT: OpDef = unary("tfl.rsqrt", "Element-wise 1 / sqrt(x)", 76, "RSQRT")
+    .operands(&[one("x").types(RSQRT_T)])
+    .results(&[one("y").types(RSQRT_T)])
+    .quant(INDEP);
+
+const NEG_T: TypeSet = of(&[F32, I32, I64]);
+pub static NEG: OpDef = unary("tfl.neg", "Element-wise negation", 59, "NEG")
+    .operands(&[one("x").types(NEG_T)])
+    .results(&[one("y").types(NEG_T)]);
+
+const ABS_T: TypeSet = of(&[I16, I32, F32, QI8, QI16]);
+pub static ABS: OpDef = unary("tfl.abs", "Element-wise absolute value", 101, "ABS")
+    .operands(&[one("x").types(ABS_T)])
+    .results(&[one("y").types(ABS_T)])
+    .quant(INDEP);
+
+pub static SQUARE: OpDef = unary("tfl.square", "Element-wise square", 92, "SQUARE")
+    .operands(&[one("x").types(F32)])
+    .results(&[one("y").types(F32)]);
 
 // ---- shape manipulation (one scale in, the same scale out) ----
 
 pub static RESHAPE: OpDef = op("tfl.reshape", "Gives a tensor a new shape with the same elements")
-    .operands(&[one("input"), one("shape").types(TypeSet::I32_I64)])
+    .operands(&[one("input"), one("shape").types(I32)])
     .quant(SAME)
     .tflite(22, "RESHAPE");
 pub static SQUEEZE: OpDef = op("tfl.squeeze", "Removes dimensions of size 1")
-    .operands(UNARY_INPUT)
+    .operands(&[one("input")])
     .attrs(&[opt_attr("squeeze_dims", AttrKind::I64Array)])
     .quant(SAME)
     .tflite(43, "SQUEEZE");
 pub static EXPAND_DIMS: OpDef = op("tfl.expand_dims", "Inserts a dimension of size 1")
-    .operands(&[one("input"), one("dim").types(TypeSet::I32_I64)])
+    .operands(&[one("input"), one("dim").types(I32_I64)])
     .quant(SAME)
     .tflite(70, "EXPAND_DIMS");
+
+const TRANSPOSE_T: TypeSet = of(&[I32, F32, F16, I8, UI8, QI8, QUI8, I4, QI4, OTHER, I1, I64, QI16]);
 pub static TRANSPOSE: OpDef = op("tfl.transpose", "Permutes dimensions")
-    .operands(&[one("input"), one("perm").types(TypeSet::I32_I64)])
+    .operands(&[one("input").types(TRANSPOSE_T), one("perm").types(I32)])
+    .results(&[one("output").types(TRANSPOSE_T)])
     .quant(SAME)
     .tflite(39, "TRANSPOSE");
+
+/// TensorFlow's list has no QI16, but LiteRT's kernel and op_version.cc (version 3) take int16.
+const CONCATENATION_T: TypeSet = of(&[F32, F16, I64, I32, I16, QI4, I8, QI8, QUI8, UI8, OTHER, I1, QI16]);
 pub static CONCATENATION: OpDef = op("tfl.concatenation", "Joins tensors along an axis")
-    .operands(&[variadic("values")])
+    .operands(&[variadic("values").types(CONCATENATION_T)])
+    .results(&[one("output").types(CONCATENATION_T)])
     .attrs(&[attr("axis", AttrKind::I32), ACT])
     .quant(SAME)
     .tflite(2, "CONCATENATION");
+
+const PACK_T: TypeSet = of(&[F32, I8, I16, I32, I64, UI8, OTHER, QI8, QUI8, QI16]);
 pub static PACK: OpDef = op("tfl.pack", "Stacks tensors along a new axis")
-    .operands(&[variadic("values")])
+    .operands(&[variadic("values").types(PACK_T)])
+    .results(&[one("output").types(PACK_T)])
     .attrs(&[attr("values_count", AttrKind::I32), attr("axis", AttrKind::I32)])
     .quant(SAME)
     .tflite(83, "PACK");
+
+const UNPACK_T: TypeSet = of(&[F32, F16, BF16, I1, I8, UI8, I32, QI8, QUI8, I16, QI16]);
 pub static UNPACK: OpDef = op("tfl.unpack", "Splits a tensor into tensors along an axis, removing it")
-    .operands(UNARY_INPUT)
-    .results(&[variadic("outputs")])
+    .operands(&[one("input").types(UNPACK_T)])
+    .results(&[variadic("outputs").types(UNPACK_T)])
     .attrs(&[attr("num", AttrKind::I32), attr("axis", AttrKind::I32)])
+    .traits(PURE.with(SAME_ELEM))
     .quant(SAME)
     .tflite(88, "UNPACK");
+
+const SPLIT_T: TypeSet = of(&[F32, I16, I32, I8, UI8, QI8, QUI8, QI16]);
 pub static SPLIT: OpDef = op("tfl.split", "Splits a tensor into equal parts along an axis")
-    .operands(&[one("split_dim").types(TypeSet::I32), one("value")])
-    .results(&[variadic("outputs")])
+    .operands(&[one("split_dim").types(I32), one("value").types(SPLIT_T)])
+    .results(&[variadic("outputs").types(SPLIT_T)])
     .attrs(&[attr("num_splits", AttrKind::I32)])
     .quant(SAME)
     .tflite(49, "SPLIT");
+
+const SPLIT_V_T: TypeSet = of(&[F32, I16, I32, I64, I8, UI8, QI8, QUI8, QI16]);
 pub static SPLIT_V: OpDef = op("tfl.split_v", "Splits a tensor into parts of given sizes along an axis")
-    .operands(&[one("value"), one("size_splits").types(TypeSet::I32_I64), one("split_dim").types(TypeSet::I32)])
-    .results(&[variadic("outputs")])
+    .operands(&[one("value").types(SPLIT_V_T), one("size_splits").types(I32), one("split_dim").types(I32)])
+    .results(&[variadic("outputs").types(SPLIT_V_T)])
     .attrs(&[attr("num_splits", AttrKind::I32)])
     .quant(SAME)
     .tflite(102, "SPLIT_V");
+
+const SLICE_T: TypeSet = of(&[F32, F16, I32, I64, QI4, I8, UI8, I1, QI8, QUI8, QI16, OTHER]);
 pub static SLICE: OpDef = op("tfl.slice", "Takes a slice of given begin and size")
-    .operands(&[one("input"), one("begin").types(TypeSet::I32_I64), one("size").types(TypeSet::I32_I64)])
+    .operands(&[one("input").types(SLICE_T), one("begin").types(I32_I64), one("size").types(I32_I64)])
+    .results(&[one("output").types(SLICE_T)])
     .quant(SAME)
     .tflite(65, "SLICE");
+
+const STRIDED_SLICE_T: TypeSet = of(&[F32, F16, I32, I64, I8, UI8, QI8, QUI8, I1, I16, QI16, OTHER]);
 pub static STRIDED_SLICE: OpDef = op("tfl.strided_slice", "Takes a strided slice")
     .operands(&[
-        one("input"),
-        one("begin").types(TypeSet::I32_I64),
-        one("end").types(TypeSet::I32_I64),
-        one("strides").types(TypeSet::I32_I64),
+        one("input").types(STRIDED_SLICE_T),
+        one("begin").types(I32),
+        one("end").types(I32),
+        one("strides").types(I32),
     ])
+    .results(&[one("output").types(STRIDED_SLICE_T)])
     .attrs(&[
         attr("begin_mask", AttrKind::I32),
         attr("end_mask", AttrKind::I32),
         attr("ellipsis_mask", AttrKind::I32),
         attr("new_axis_mask", AttrKind::I32),
         attr("shrink_axis_mask", AttrKind::I32),
-        opt_attr("offset", AttrKind::Bool),
+        attr("offset", AttrKind::Bool),
     ])
     .quant(SAME)
     .tflite(45, "STRIDED_SLICE");
+
+const INDICES_T: TypeSet = of(&[I16, I32, I64]);
+
+const GATHER_T: TypeSet = of(&[F32, I1, I4, I8, I16, I32, I64, OTHER, UI8, QI8, QUI8, QI16]);
+/// Dynamic range: weight-only on `params` (no hybrid kernel), so `hybrid` is empty.
 pub static GATHER: OpDef = op("tfl.gather", "Gathers slices along an axis by indices")
-    .operands(&[one("params"), one("indices").types(TypeSet::I32_I64.or(TypeSet::I16))])
+    .operands(&[one("params").types(GATHER_T), one("indices").types(INDICES_T)])
+    .results(&[one("output").types(GATHER_T)])
     .attrs(&[attr("axis", AttrKind::I32), opt_attr("batch_dims", AttrKind::I32)])
     .quant(SAME)
     .tflite(36, "GATHER");
+
+/// TensorFlow's list has I16 but not QI16; LiteRT's kernel copies int16 (op_version.cc version
+/// 3), quantized or not.
+const GATHER_ND_T: TypeSet = of(&[F32, I1, I8, I16, I64, I32, UI8, QI8, OTHER, QI16]);
 pub static GATHER_ND: OpDef = op("tfl.gather_nd", "Gathers slices by N-dimensional indices")
-    .operands(&[one("params"), one("indices").types(TypeSet::I32_I64.or(TypeSet::I16))])
+    .operands(&[one("params").types(GATHER_ND_T), one("indices").types(INDICES_T)])
+    .results(&[one("output").types(GATHER_ND_T)])
     .quant(SAME)
     .tflite(107, "GATHER_ND");
+
+const PAD_T: TypeSet = of(&[F32, I1, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static PAD: OpDef = op("tfl.pad", "Pads with zeros")
-    .operands(&[one("input"), one("padding").types(TypeSet::I32_I64)])
+    .operands(&[one("input").types(PAD_T), one("padding").types(I32_I64)])
+    .results(&[one("output").types(PAD_T)])
     .quant(SAME)
     .tflite(34, "PAD");
+
+/// TensorFlow's list has no QI16, but LiteRT's pad kernel and op_version.cc (version 3) take
+/// int16.
+const PADV2_T: TypeSet = of(&[F32, I1, I32, I64, UI8, QI8, QUI8, OTHER, QI16]);
 pub static PADV2: OpDef = op("tfl.padv2", "Pads with a given constant")
-    .operands(&[one("input"), one("padding").types(TypeSet::I32_I64), one("constant_values")])
+    .operands(&[one("input").types(PADV2_T), one("padding").types(I32_I64), one("constant_values").types(PADV2_T)])
+    .results(&[one("output").types(PADV2_T)])
     .quant(SAME)
     .tflite(60, "PADV2");
+
+const MIRROR_PAD_T: TypeSet = of(&[F32, I32, I64, I8, UI8, QI8, QUI8, QI16]);
 pub static MIRROR_PAD: OpDef = op("tfl.mirror_pad", "Pads by mirroring the edges")
-    .operands(&[one("input"), one("pad").types(TypeSet::I32_I64)])
-    .attrs(&[attr("mode", AttrKind::Enum(MIRROR_PAD_MODES))])
+    .operands(&[one("input").types(MIRROR_PAD_T), one("pad").types(I32_I64)])
+    .results(&[one("output").types(MIRROR_PAD_T)])
+    .attrs(&[attr("mode", AttrKind::Dialect)])
     .quant(SAME)
     .tflite(100, "MIRROR_PAD");
+
+const RESIZE_T: TypeSet = of(&[F32, OTHER, QUI8, QI8, QI16]);
 pub static RESIZE_BILINEAR: OpDef = op("tfl.resize_bilinear", "Resizes images with bilinear interpolation")
-    .operands(&[one("input"), one("size").types(TypeSet::I32)])
-    .attrs(&[opt_attr("align_corners", AttrKind::Bool), opt_attr("half_pixel_centers", AttrKind::Bool)])
+    .operands(&[one("input").types(RESIZE_T), one("size").types(I32)])
+    .results(&[one("output").types(RESIZE_T)])
+    .attrs(&[attr("align_corners", AttrKind::Bool), opt_attr("half_pixel_centers", AttrKind::Bool)])
     .quant(SAME)
     .tflite(23, "RESIZE_BILINEAR");
 pub static RESIZE_NEAREST_NEIGHBOR: OpDef = op("tfl.resize_nearest_neighbor", "Resizes images by nearest neighbour")
-    .operands(&[one("input"), one("size").types(TypeSet::I32)])
-    .attrs(&[opt_attr("align_corners", AttrKind::Bool), opt_attr("half_pixel_centers", AttrKind::Bool)])
+    .operands(&[one("input").types(RESIZE_T), one("size").types(I32)])
+    .results(&[one("output").types(RESIZE_T)])
+    .attrs(&[attr("align_corners", AttrKind::Bool), opt_attr("half_pixel_centers", AttrKind::Bool)])
     .quant(SAME)
     .tflite(97, "RESIZE_NEAREST_NEIGHBOR");
+
+const DEPTH_TO_SPACE_T: TypeSet = of(&[F32, I8, I32, I64, OTHER, UI8, QI8, QUI8]);
 pub static DEPTH_TO_SPACE: OpDef = op("tfl.depth_to_space", "Moves depth blocks into spatial blocks")
-    .operands(UNARY_INPUT)
+    .operands(&[one("input").types(DEPTH_TO_SPACE_T)])
+    .results(&[one("output").types(DEPTH_TO_SPACE_T)])
     .attrs(&[attr("block_size", AttrKind::I32)])
     .quant(SAME)
     .tflite(5, "DEPTH_TO_SPACE");
+
+const SPACE_TO_DEPTH_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER]);
 pub static SPACE_TO_DEPTH: OpDef = op("tfl.space_to_depth", "Moves spatial blocks into depth")
-    .operands(UNARY_INPUT)
+    .operands(&[one("input").types(SPACE_TO_DEPTH_T)])
+    .results(&[one("output").types(SPACE_TO_DEPTH_T)])
     .attrs(&[attr("block_size", AttrKind::I32)])
     .quant(SAME)
     .tflite(26, "SPACE_TO_DEPTH");
+
+const TILE_T: TypeSet = of(&[F32, I1, I32, I64, UI8, QI8, QUI8, OTHER]);
 pub static TILE: OpDef = op("tfl.tile", "Repeats a tensor along each axis")
-    .operands(&[one("input"), one("multiples").types(TypeSet::I32_I64)])
+    .operands(&[one("input").types(TILE_T), one("multiples").types(I32_I64)])
+    .results(&[one("output").types(TILE_T)])
     .quant(SAME)
     .tflite(69, "TILE");
+
+const BROADCAST_TO_T: TypeSet = of(&[F32, I32, I1, I4, I8, QI8, UI8, OTHER, QUI8, I16, QI16, I64]);
 pub static BROADCAST_TO: OpDef = op("tfl.broadcast_to", "Broadcasts a tensor to a shape")
-    .operands(&[one("input"), one("shape").types(TypeSet::I32_I64)])
+    .operands(&[one("input").types(BROADCAST_TO_T), one("shape").types(I32_I64)])
+    .results(&[one("output").types(BROADCAST_TO_T)])
     .quant(SAME)
     .tflite(130, "BROADCAST_TO");
+
 pub static SHAPE: OpDef = op("tfl.shape", "The shape of a tensor")
-    .operands(UNARY_INPUT)
-    .results(&[one("output").types(TypeSet::I32_I64)])
+    .operands(&[one("input")])
+    .results(&[one("output").types(I32_I64)])
+    .quant(INDEP)
     .tflite(77, "SHAPE");
 
 // ---- index and selection ----
 
+const ARG_T: TypeSet = of(&[I1, F32, I32, I8, UI8, QI8, QUI8]);
 pub static ARG_MAX: OpDef = op("tfl.arg_max", "Index of the largest value along an axis")
-    .operands(&[one("input"), one("dim").types(TypeSet::I32_I64)])
-    .results(&[one("output").types(TypeSet::I32_I64)])
+    .operands(&[one("input").types(ARG_T), one("dim").types(I32_I64)])
+    .results(&[one("output").types(I32_I64)])
     .quant(INDEP)
     .tflite(56, "ARG_MAX");
 pub static ARG_MIN: OpDef = op("tfl.arg_min", "Index of the smallest value along an axis")
-    .operands(&[one("input"), one("dim").types(TypeSet::I32_I64)])
-    .results(&[one("output").types(TypeSet::I32_I64)])
+    .operands(&[one("input").types(ARG_T), one("dim").types(I32_I64)])
+    .results(&[one("output").types(I32_I64)])
     .quant(INDEP)
     .tflite(79, "ARG_MIN");
+
+const SELECT_V2_T: TypeSet = of(&[F32, F16, I1, I8, I16, I32, I64, OTHER, QI8, QUI8, QI16]);
 pub static SELECT_V2: OpDef = op("tfl.select_v2", "Picks x where the condition holds, y elsewhere, with broadcasting")
-    .operands(&[one("condition").types(TypeSet::I1), one("x"), one("y")])
+    .operands(&[one("condition").types(I1), one("x").types(SELECT_V2_T), one("y").types(SELECT_V2_T)])
+    .results(&[one("output").types(SELECT_V2_T)])
     .traits(PURE.with(BCAST))
     .quant(SAME)
     .tflite(123, "SELECT_V2");
-pub static LESS: OpDef = comparison("tfl.less", "Element-wise lhs < rhs", 58, "LESS");
-pub static LESS_EQUAL: OpDef = comparison("tfl.less_equal", "Element-wise lhs <= rhs", 63, "LESS_EQUAL");
-pub static GREATER: OpDef = comparison("tfl.greater", "Element-wise lhs > rhs", 61, "GREATER");
-pub static GREATER_EQUAL: OpDef = comparison("tfl.greater_equal", "Element-wise lhs >= rhs", 62, "GREATER_EQUAL");
+
+const LESS_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8, OTHER]);
+pub static LESS: OpDef = comparison("tfl.less", "Element-wise lhs < rhs", 58, "LESS")
+    .operands(&[one("lhs").types(LESS_T), one("rhs").types(LESS_T)]);
+const LESS_EQUAL_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8]);
+pub static LESS_EQUAL: OpDef = comparison("tfl.less_equal", "Element-wise lhs <= rhs", 63, "LESS_EQUAL")
+    .operands(&[one("lhs").types(LESS_EQUAL_T), one("rhs").types(LESS_EQUAL_T)]);
+const GREATER_T: TypeSet = of(&[F32, I32, I64, QUI8, QI8, OTHER]);
+pub static GREATER: OpDef = comparison("tfl.greater", "Element-wise lhs > rhs", 61, "GREATER")
+    .operands(&[one("lhs").types(GREATER_T), one("rhs").types(GREATER_T)]);
+const GREATER_EQUAL_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8]);
+pub static GREATER_EQUAL: OpDef = comparison("tfl.greater_equal", "Element-wise lhs >= rhs", 62, "GREATER_EQUAL")
+    .operands(&[one("lhs").types(GREATER_EQUAL_T), one("rhs").types(GREATER_EQUAL_T)]);
+
+const EQUAL_T: TypeSet = of(&[I1, F32, I16, I32, I64, QI8, QUI8, QI16, UI8, OTHER]);
+/// Generic syntax only (no custom format, unlike the other comparisons).
 pub static EQUAL: OpDef = op("tfl.equal", "Element-wise x == y")
-    .operands(&[one("x"), one("y")])
+    .operands(&[one("x").types(EQUAL_T), one("y").types(EQUAL_T)])
     .results(BOOL_RESULT)
-    .traits(PURE.with(BCAST))
+    .traits(PURE.with(BCAST).with(COMMUTATIVE))
     .quant(INDEP)
     .tflite(71, "EQUAL");
-pub static NOT_EQUAL: OpDef = comparison("tfl.not_equal", "Element-wise lhs != rhs", 72, "NOT_EQUAL");
+
+const NOT_EQUAL_T: TypeSet = of(&[I1, F32, I32, I64, QUI8, QI8, QI16, OTHER]);
+/// Not quantizable in TensorFlow (no QuantizableResult), although it takes quantized operands.
+pub static NOT_EQUAL: OpDef = comparison("tfl.not_equal", "Element-wise lhs != rhs", 72, "NOT_EQUAL")
+    .operands(&[one("lhs").types(NOT_EQUAL_T), one("rhs").types(NOT_EQUAL_T)])
+    .traits(PURE.with(BCAST).with(COMMUTATIVE))
+    .quant(QuantBehavior::NotQuantizable);
+
 pub static LOGICAL_AND: OpDef = plain_binary("tfl.logical_and", "Element-wise and of booleans", 86, "LOGICAL_AND")
-    .operands(&[one("lhs").types(TypeSet::I1), one("rhs").types(TypeSet::I1)])
+    .operands(&[one("lhs").types(I1), one("rhs").types(I1)])
     .results(BOOL_RESULT);
 pub static LOGICAL_OR: OpDef = plain_binary("tfl.logical_or", "Element-wise or of booleans", 84, "LOGICAL_OR")
-    .operands(&[one("lhs").types(TypeSet::I1), one("rhs").types(TypeSet::I1)])
+    .operands(&[one("lhs").types(I1), one("rhs").types(I1)])
     .results(BOOL_RESULT);
 pub static LOGICAL_NOT: OpDef = op("tfl.logical_not", "Element-wise not of booleans")
-    .operands(&[one("lhs").types(TypeSet::I1)])
+    .operands(&[one("lhs").types(I1)])
     .results(BOOL_RESULT)
-    .traits(PURE.with(SAME_SHAPE))
+    .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
     .tflite(87, "LOGICAL_NOT");
 
 // ---- sequences and lookups ----
 
+/// Element types are left open: TensorFlow's lists (float input, f32/QI8 weights) describe the
+/// float and hybrid forms only, while LiteRT also runs full-integer LSTMs (int8 input and
+/// weights, int16 cell state and layer norms, int32 biases).
 pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op("tfl.unidirectional_sequence_lstm", "A unidirectional LSTM over a sequence")
     .operands(&[
         one("input"),
@@ -520,13 +853,20 @@ pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op("tfl.unidirectional_sequence
     .quant(INDEP)
     .hybrid(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16])
     .tflite(44, "UNIDIRECTIONAL_SEQUENCE_LSTM");
+
+/// The value table is a weight, per-axis along rows. Dynamic range: weight-only (no hybrid
+/// kernel in TensorFlow's interface), so `hybrid` is empty. TensorFlow lists [F32, I8, UI8] for
+/// the output; the kernel also copies quantized rows when value and output types agree.
 pub static EMBEDDING_LOOKUP: OpDef = op("tfl.embedding_lookup", "Looks up rows of a table by id")
-    .operands(&[one("lookup").types(TypeSet::I32), one("value")])
-    .quant(SAME)
-    .hybrid(&[1])
+    .operands(&[one("lookup").types(I32), one("value").types(of(&[F32, I8, UI8, QI8, QUI8, QI4, OTHER]))])
+    .results(&[one("output").types(of(&[F32, I8, UI8, QI8, QUI8]))])
+    .quant(QuantBehavior::Affine { weight: 1, axis: 0, bias: None })
     .tflite(7, "EMBEDDING_LOOKUP");
+
+const CUMSUM_T: TypeSet = of(&[F32, I32, I64]);
 pub static CUMSUM: OpDef = op("tfl.cumsum", "Cumulative sum along an axis")
-    .operands(&[one("input"), one("axis").types(TypeSet::I32)])
+    .operands(&[one("input").types(CUMSUM_T), one("axis").types(I32)])
+    .results(&[one("output").types(CUMSUM_T)])
     .attrs(&[opt_attr("exclusive", AttrKind::Bool), opt_attr("reverse", AttrKind::Bool)])
     .tflite(128, "CUMSUM");
 
@@ -656,5 +996,47 @@ fn verify_quantize(ctx: &Context, op: OpId) -> Vec<String> {
     match (ctx.op(op).attr("qtype"), result_type(ctx, op)) {
         (Some(Attribute::Type(q)), Some(ty)) if q != ty => vec![format!("'qtype' is '{q}' but the result has type '{ty}'")],
         _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Arity;
+
+    #[test]
+    fn quantization_indices_name_real_operands() {
+        for def in OPS {
+            let n = def.operands.len();
+            for &i in def.hybrid_operands {
+                assert!((i as usize) < n, "{}: hybrid operand {i} out of range", def.name);
+            }
+            if let QuantBehavior::Affine { weight, bias, .. } = def.quant {
+                assert!((weight as usize) < n, "{}: weight {weight} out of range", def.name);
+                if let Some(b) = bias {
+                    assert_eq!(def.operands[b as usize].arity, Arity::Optional, "{}: bias must be optional", def.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn slots_allow_some_type() {
+        for def in OPS {
+            for s in def.operands.iter().chain(def.results) {
+                assert_ne!(s.types.0, 0, "{}: slot '{}' allows no type", def.name, s.name);
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_ranges_fit_their_storage() {
+        for def in OPS {
+            if let QuantBehavior::FixedOutput(r) = def.quant {
+                assert!((-128..=127).contains(&r.int8.1), "{}", def.name);
+                assert!((0..=255).contains(&r.uint8.1), "{}", def.name);
+                assert!((-32768..=32767).contains(&r.int16.1), "{}", def.name);
+            }
+        }
     }
 }
