@@ -316,6 +316,11 @@ impl Context {
         self.values[v].ty = ty;
     }
 
+    /// Records where a value (a block argument) was written.
+    pub fn set_value_pos(&mut self, v: ValueId, pos: Option<SourcePos>) {
+        self.values[v].pos = pos;
+    }
+
     #[inline]
     pub fn operands(&self, op: OpId) -> &[ValueId] {
         &self.ops[op].operands

@@ -82,11 +82,19 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The bytes of a source text, owned or shared (a memory-mapped file), known to be UTF-8.
+#[derive(Clone, Debug)]
+enum SourceText {
+    Owned(String),
+    /// Invariant: the blob's bytes are valid UTF-8 (checked by [`SourceFile::from_blob`]).
+    Shared(crate::blob::Blob),
+}
+
 /// A named source text with a line index, to render diagnostics against.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub name: String,
-    pub text: String,
+    text: SourceText,
     /// Byte offset where each line starts.
     line_starts: Vec<usize>,
     /// Added to every line number: the chunk's first line when the text is a split chunk.
@@ -99,10 +107,32 @@ impl SourceFile {
     }
 
     pub fn with_line_offset(name: impl Into<String>, text: impl Into<String>, line_offset: u32) -> SourceFile {
-        let text = text.into();
+        Self::build(name.into(), SourceText::Owned(text.into()), line_offset)
+    }
+
+    /// A source over shared bytes (such as a memory-mapped file) without copying them; fails if
+    /// they are not UTF-8, returning the offset of the first bad byte.
+    pub fn from_blob(name: impl Into<String>, blob: crate::blob::Blob) -> Result<SourceFile, usize> {
+        std::str::from_utf8(blob.as_bytes()).map_err(|e| e.valid_up_to())?;
+        Ok(Self::build(name.into(), SourceText::Shared(blob), 0))
+    }
+
+    fn build(name: String, text: SourceText, line_offset: u32) -> SourceFile {
+        let mut file = SourceFile { name, text, line_starts: Vec::new(), line_offset };
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        SourceFile { name: name.into(), text, line_starts, line_offset }
+        line_starts.extend(file.text().match_indices('\n').map(|(i, _)| i + 1));
+        file.line_starts = line_starts;
+        file
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> &str {
+        match &self.text {
+            SourceText::Owned(s) => s,
+            // SAFETY: `from_blob` is the only constructor of `Shared`, and it checked that the
+            // bytes are UTF-8; blobs are immutable.
+            SourceText::Shared(b) => unsafe { std::str::from_utf8_unchecked(b.as_bytes()) },
+        }
     }
 
     /// The 1-based position of a byte offset (columns count bytes, as MLIR's do).
@@ -115,8 +145,9 @@ impl SourceFile {
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let index = line.checked_sub(1 + self.line_offset)? as usize;
         let start = *self.line_starts.get(index)?;
-        let end = self.line_starts.get(index + 1).map(|e| e - 1).unwrap_or(self.text.len());
-        Some(self.text[start..end].trim_end_matches('\r'))
+        let text = self.text();
+        let end = self.line_starts.get(index + 1).map(|e| e - 1).unwrap_or(text.len());
+        Some(text[start..end].trim_end_matches('\r'))
     }
 
     /// `file:line:col: error: message`, then the line and a caret; notes follow the same way.

@@ -8,24 +8,268 @@
 
 use crate::types::FloatKind;
 
-/// Formats `value` (already rounded to `kind`) so that [`parse_float`] gives back its bits.
+/// Formats `value` (already rounded to `kind`) the way MLIR's printer does, so that
+/// [`parse_decimal`] gives back its bits: six significant digits in exponent form when that is
+/// exact, else the type's natural precision, else hex.
 pub fn format_float(value: f64, kind: FloatKind) -> String {
     if !value.is_finite() {
         return format_float_hex(value, kind);
     }
-    let six = exp6(value);
+    let six = to_decimal_string(value, kind, 6, 0, false);
     if bits_of(parse_decimal(&six, kind), kind) == bits_of(value, kind) {
         return six;
     }
-    let shortest = match kind {
-        FloatKind::F64 => format!("{:e}", value),
-        _ => format!("{:e}", value as f32),
-    };
-    let shortest = ensure_point(shortest);
-    if bits_of(parse_decimal(&shortest, kind), kind) == bits_of(value, kind) {
-        shortest
+    let natural = to_decimal_string(value, kind, 0, 3, true);
+    if natural.contains('.') && bits_of(parse_decimal(&natural, kind), kind) == bits_of(value, kind) {
+        return natural;
+    }
+    format_float_hex(value, kind)
+}
+
+/// Significand bits of each format, counting the implicit bit.
+fn precision_bits(kind: FloatKind) -> u32 {
+    match kind {
+        FloatKind::F16 => 11,
+        FloatKind::BF16 => 8,
+        FloatKind::F32 => 24,
+        FloatKind::F64 => 53,
+    }
+}
+
+/// LLVM's `APFloat::toString` for a finite value: the exact decimal expansion cut to
+/// `precision` significant digits (0: the format's natural precision), in scientific form when
+/// `max_padding` is 0 or the number would need more than `max_padding` padding zeros.
+fn to_decimal_string(value: f64, kind: FloatKind, precision: u32, max_padding: u32, truncate_zero: bool) -> String {
+    let mut out = String::new();
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    let precision = if precision == 0 { 2 + precision_bits(kind) * 59 / 196 } else { precision };
+    if value == 0.0 {
+        if max_padding == 0 {
+            if truncate_zero {
+                out.push_str("0.0E+0");
+            } else {
+                out.push_str("0.0");
+                for _ in 1..precision {
+                    out.push('0');
+                }
+                out.push_str("e+00");
+            }
+        } else {
+            out.push('0');
+        }
+        return out;
+    }
+    // |value| = significand * 2^exp2 with an odd significand.
+    let bits = value.abs().to_bits();
+    let (mut significand, mut exp2) = if bits >> 52 == 0 {
+        (bits & ((1 << 52) - 1), -1074i64)
     } else {
-        format_float_hex(value, kind)
+        ((bits & ((1 << 52) - 1)) | (1 << 52), (bits >> 52) as i64 - 1075)
+    };
+    let tz = significand.trailing_zeros();
+    significand >>= tz;
+    exp2 += tz as i64;
+
+    // Change to significand * 10^exp10.
+    let mut big = BigUint::from_u64(significand);
+    let mut exp10: i64 = 0;
+    if exp2 > 0 {
+        big.shl(exp2 as u32);
+    } else {
+        for _ in 0..(-exp2) {
+            big.mul_small(5);
+        }
+        exp10 = exp2;
+    }
+    // Drop digits beyond what the precision needs (truncating, as LLVM does).
+    let bits_required = (precision as u64 * 196 + 58) / 59;
+    let active = big.active_bits();
+    if active > bits_required {
+        let tens = (active - bits_required) * 59 / 196;
+        for _ in 0..tens {
+            big.divmod_small(10);
+        }
+        exp10 += tens as i64;
+    }
+    // Digits, least significant first, without trailing zeros.
+    let mut digits: Vec<u8> = Vec::new();
+    let mut in_trail = true;
+    while !big.is_zero() {
+        let d = big.divmod_small(10) as u8;
+        if in_trail && d == 0 {
+            exp10 += 1;
+        } else {
+            digits.push(b'0' + d);
+            in_trail = false;
+        }
+    }
+    round_digits(&mut digits, &mut exp10, precision as usize);
+    let n = digits.len();
+    let scientific = if max_padding == 0 {
+        true
+    } else if exp10 >= 0 {
+        exp10 as u64 > max_padding as u64 || n as i64 + exp10 > precision as i64
+    } else {
+        let msd = exp10 + n as i64 - 1;
+        msd < 0 && (-msd) as u64 > max_padding as u64
+    };
+    if scientific {
+        let exp = exp10 + n as i64 - 1;
+        out.push(digits[n - 1] as char);
+        out.push('.');
+        if n == 1 && truncate_zero {
+            out.push('0');
+        } else {
+            for i in 1..n {
+                out.push(digits[n - 1 - i] as char);
+            }
+        }
+        if !truncate_zero && precision as usize > n - 1 {
+            for _ in 0..(precision as usize - n + 1) {
+                out.push('0');
+            }
+        }
+        out.push(if truncate_zero { 'E' } else { 'e' });
+        out.push(if exp >= 0 { '+' } else { '-' });
+        let e = exp.unsigned_abs().to_string();
+        if !truncate_zero && e.len() < 2 {
+            out.push('0');
+        }
+        out.push_str(&e);
+        return out;
+    }
+    if exp10 >= 0 {
+        for i in 0..n {
+            out.push(digits[n - 1 - i] as char);
+        }
+        for _ in 0..exp10 {
+            out.push('0');
+        }
+        return out;
+    }
+    let whole = exp10 + n as i64;
+    let mut i = 0usize;
+    if whole > 0 {
+        while i < whole as usize {
+            out.push(digits[n - 1 - i] as char);
+            i += 1;
+        }
+        out.push('.');
+    } else {
+        out.push_str("0.");
+        for _ in 0..(-whole) {
+            out.push('0');
+        }
+    }
+    while i < n {
+        out.push(digits[n - 1 - i] as char);
+        i += 1;
+    }
+    out
+}
+
+/// Rounds `digits` (least significant first) to `precision` digits, half up, dropping
+/// trailing zeros.
+fn round_digits(digits: &mut Vec<u8>, exp10: &mut i64, precision: usize) {
+    let n = digits.len();
+    if n <= precision {
+        return;
+    }
+    let mut first = n - precision;
+    if digits[first - 1] < b'5' {
+        while first < n && digits[first] == b'0' {
+            first += 1;
+        }
+        *exp10 += first as i64;
+        digits.drain(..first);
+        return;
+    }
+    let mut i = first;
+    while i != n {
+        if digits[i] == b'9' {
+            first += 1;
+            i += 1;
+        } else {
+            digits[i] += 1;
+            break;
+        }
+    }
+    if first == n {
+        *exp10 += first as i64;
+        digits.clear();
+        digits.push(b'1');
+        return;
+    }
+    *exp10 += first as i64;
+    digits.drain(..first);
+}
+
+/// Just enough unsigned big-integer arithmetic for exact decimal expansion.
+struct BigUint {
+    /// Little-endian 32-bit limbs.
+    limbs: Vec<u32>,
+}
+
+impl BigUint {
+    fn from_u64(v: u64) -> BigUint {
+        BigUint { limbs: vec![v as u32, (v >> 32) as u32] }
+    }
+
+    fn mul_small(&mut self, m: u32) {
+        let mut carry = 0u64;
+        for limb in &mut self.limbs {
+            let x = *limb as u64 * m as u64 + carry;
+            *limb = x as u32;
+            carry = x >> 32;
+        }
+        if carry != 0 {
+            self.limbs.push(carry as u32);
+        }
+    }
+
+    fn shl(&mut self, n: u32) {
+        for _ in 0..n / 32 {
+            self.limbs.insert(0, 0);
+        }
+        let r = n % 32;
+        if r != 0 {
+            let mut carry = 0u32;
+            for limb in &mut self.limbs {
+                let x = ((*limb as u64) << r) | carry as u64;
+                *limb = x as u32;
+                carry = (x >> 32) as u32;
+            }
+            if carry != 0 {
+                self.limbs.push(carry);
+            }
+        }
+    }
+
+    /// Divides in place, returning the remainder.
+    fn divmod_small(&mut self, d: u32) -> u32 {
+        let mut rem = 0u64;
+        for limb in self.limbs.iter_mut().rev() {
+            let x = (rem << 32) | *limb as u64;
+            *limb = (x / d as u64) as u32;
+            rem = x % d as u64;
+        }
+        while self.limbs.last() == Some(&0) {
+            self.limbs.pop();
+        }
+        rem as u32
+    }
+
+    fn is_zero(&self) -> bool {
+        self.limbs.iter().all(|&l| l == 0)
+    }
+
+    fn active_bits(&self) -> u64 {
+        match self.limbs.iter().rposition(|&l| l != 0) {
+            Some(i) => i as u64 * 32 + (32 - self.limbs[i].leading_zeros()) as u64,
+            None => 0,
+        }
     }
 }
 
@@ -75,34 +319,17 @@ pub fn from_bits(bits: u64, kind: FloatKind) -> f64 {
     }
 }
 
-/// `d.dddddde±XX`, the C `%e` form MLIR uses first.
-fn exp6(value: f64) -> String {
-    let raw = format!("{:.6e}", value);
-    let (mantissa, exponent) = raw.split_once('e').unwrap_or((&raw, "0"));
-    let (sign, digits) = match exponent.strip_prefix('-') {
-        Some(d) => ('-', d),
-        None => ('+', exponent),
-    };
-    if digits.len() < 2 {
-        format!("{mantissa}e{sign}0{digits}")
-    } else {
-        format!("{mantissa}e{sign}{digits}")
-    }
-}
-
-fn ensure_point(text: String) -> String {
-    if text.contains('.') {
-        return text;
-    }
-    match text.find('e') {
-        Some(at) => format!("{}.0{}", &text[..at], &text[at..]),
-        None => format!("{text}.0"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads back what `format_float` prints: decimal or hex bits.
+    fn read_back(text: &str, kind: FloatKind) -> u64 {
+        match text.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16).unwrap(),
+            None => bits_of(parse_decimal(text, kind), kind),
+        }
+    }
 
     #[test]
     fn six_digit_form_when_exact() {
@@ -114,14 +341,23 @@ mod tests {
     }
 
     #[test]
+    fn matches_mlir_printouts() {
+        // Values and texts seen in mlir-opt 19 output.
+        let f16 = |x: f64| half::f16::from_f64(x).to_f64();
+        assert_eq!(format_float(f16(-1.6962890625), FloatKind::F16), "-1.696290e+00");
+        assert_eq!(format_float(f16(0.1), FloatKind::F16), "9.997550e-02");
+        assert_eq!(format_float(f16(3.851562), FloatKind::F16), "3.851560e+00");
+        assert_eq!(format_float(0.023529411764705882, FloatKind::F64), "0.023529411764705882");
+        assert_eq!(format_float(16777216.0, FloatKind::F32), "0x4B800000");
+        assert_eq!(format_float(f64::NAN, FloatKind::F32), "0x7FC00000");
+    }
+
+    #[test]
     fn shortest_form_when_six_digits_lose_bits() {
         let v = 1.0f64 / 42.5;
         let text = format_float(v, FloatKind::F64);
-        assert_eq!(text.parse::<f64>().unwrap().to_bits(), v.to_bits());
+        assert_eq!(read_back(&text, FloatKind::F64), v.to_bits());
         assert!(text.contains('.'));
-        let w = (16777216.0f32) as f64;
-        let text = format_float(w, FloatKind::F32);
-        assert_eq!(text.parse::<f32>().unwrap(), 16777216.0);
     }
 
     #[test]
@@ -155,7 +391,7 @@ mod tests {
                 continue;
             }
             let text = format_float(v as f64, FloatKind::F32);
-            assert_eq!(text.parse::<f32>().unwrap().to_bits(), x, "{text}");
+            assert_eq!(read_back(&text, FloatKind::F32) as u32, x, "{text}");
         }
     }
 }

@@ -1,1 +1,12 @@
-//! MLIR text for the tqopt IR.
+//! MLIR-compatible text for the tqopt IR: a pest grammar, a parser and a printer.
+//!
+//! What [`printer`] writes is accepted by upstream `mlir-opt --allow-unregistered-dialect`, and
+//! what `mlir-opt` writes back parses here to the same IR. The parser also reads the custom forms
+//! TensorFlow's printer uses. Printing is deterministic: the same IR prints the same bytes.
+
+pub mod grammar;
+pub mod parser;
+pub mod printer;
+
+pub use parser::{parse, parse_str, Parsed};
+pub use printer::{print_module, print_module_to, PrintOptions};
