@@ -1,1 +1,22 @@
-//! Passes.
+//! The pass manager and the passes of tqopt.
+//!
+//! A pass is declared once, in the [`registry`]: its argument (`canonicalize`), summary,
+//! options and constructor. The CLI derives `--pass=NAME{...}`, `--pass-pipeline=...`,
+//! `--help` and `--dump-pass-pipeline` from that table. Passes keep no state between runs and
+//! never print or verify by themselves: the [`manager::PassManager`] does that, with MLIR's
+//! instrumentation (IR dumps, timing, statistics, verify-each, crash reproducers).
+
+pub mod canonicalize;
+pub mod dce;
+pub mod fold_constants;
+pub mod folds;
+pub mod manager;
+pub mod options;
+pub mod pass;
+pub mod pipeline;
+pub mod registry;
+
+pub use manager::{Instrumentation, PassManager, RunError};
+pub use pass::{Changed, Pass, PassContext, PassError, Statistic};
+pub use pipeline::{parse_pipeline, PassSpec};
+pub use registry::{lookup, PassInfo, PipelineInfo, PASSES, PIPELINES};

@@ -1,0 +1,155 @@
+//! The command line: mlir-opt's flags, with `--help` derived from the pass registry.
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use tqopt_passes::options::describe;
+use tqopt_passes::{PASSES, PIPELINES};
+
+/// Everything the driver needs from the command line.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub input: String,
+    pub output: String,
+    pub emit: Option<String>,
+    pub passes: Vec<String>,
+    pub pass_pipeline: Option<String>,
+    pub dump_pass_pipeline: bool,
+    pub split_input_file: bool,
+    pub verify_diagnostics: bool,
+    pub verify_each: bool,
+    pub print_before: Vec<String>,
+    pub print_after: Vec<String>,
+    pub print_before_all: bool,
+    pub print_after_all: bool,
+    pub print_after_change: bool,
+    pub print_after_failure: bool,
+    pub timing: bool,
+    pub statistics: bool,
+    pub elide_larger: Option<usize>,
+    pub print_generic: bool,
+    pub print_locations: bool,
+    pub crash_reproducer: Option<String>,
+    pub run_reproducer: bool,
+}
+
+fn registry_help() -> String {
+    let mut s = String::from("Passes (--pass=NAME{option=value ...}):\n");
+    for p in PASSES {
+        s.push_str(&format!("  {:<24} {}\n", p.argument, p.summary));
+        for o in p.options {
+            s.push_str(&format!("      {}\n", describe(o)));
+        }
+    }
+    s.push_str("\nPipelines (--pass=NAME{option=value ...}):\n");
+    for p in PIPELINES {
+        s.push_str(&format!("  {:<24} {}\n", p.name, p.summary));
+        for o in p.options {
+            s.push_str(&format!("      {}\n", describe(o)));
+        }
+    }
+    s.push_str(
+        "\nExamples:\n  tqopt in.mlir --pass=canonicalize -o out.mlir\n  tqopt in.mlir --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-after-all\n  tqopt tests.mlir --split-input-file --verify-diagnostics\n",
+    );
+    s
+}
+
+fn flag(name: &'static str, long: &'static str, help: &'static str) -> Arg {
+    Arg::new(name).long(long).action(ArgAction::SetTrue).help(help)
+}
+
+fn pass_list(name: &'static str, long: &'static str, help: &'static str) -> Arg {
+    Arg::new(name).long(long).value_name("PASS[,PASS]").action(ArgAction::Append).value_delimiter(',').help(help)
+}
+
+pub fn command() -> Command {
+    Command::new("tqopt")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("tqopt: a post-training quantization compiler for TensorFlow Lite models, driven like mlir-opt")
+        .long_about(
+            "Reads MLIR text (or a .tflite model once the frontend is available), runs a pipeline of \
+             passes, and writes MLIR text (or a .tflite model). Without passes it verifies and \
+             prints the input.",
+        )
+        .after_help(registry_help())
+        .arg(Arg::new("input").value_name("INPUT").default_value("-").help("Input file ('-' for standard input)"))
+        .arg(Arg::new("output").short('o').value_name("FILE").default_value("-").help("Output file ('-' for standard output); written atomically"))
+        .arg(Arg::new("emit").long("emit").value_parser(["mlir", "tflite"]).help("Output format (default: from -o's extension, else mlir)"))
+        .arg(Arg::new("pass").long("pass").value_name("NAME{opts}").action(ArgAction::Append).help("Run a pass or named pipeline (repeatable, in order)"))
+        .arg(Arg::new("pass-pipeline").long("pass-pipeline").value_name("PIPELINE").help("Run a textual pipeline, e.g. 'builtin.module(canonicalize,dce)'"))
+        .arg(flag("dump-pass-pipeline", "dump-pass-pipeline", "Print the expanded pipeline with all options to stderr"))
+        .arg(flag("split-input-file", "split-input-file", "Split the input at '// -----' lines and process each chunk on its own"))
+        .arg(flag("verify-diagnostics", "verify-diagnostics", "Check diagnostics against '// expected-error {{...}}' comments"))
+        .arg(
+            Arg::new("verify-each")
+                .long("verify-each")
+                .value_name("BOOL")
+                .value_parser(clap::value_parser!(bool))
+                .num_args(0..=1)
+                .require_equals(true)
+                .default_value("true")
+                .default_missing_value("true")
+                .help("Verify the IR after each pass (default true; --verify-each=false to skip)"),
+        )
+        .arg(pass_list("print-before", "mlir-print-ir-before", "Print the IR before the named passes"))
+        .arg(pass_list("print-after", "mlir-print-ir-after", "Print the IR after the named passes"))
+        .arg(flag("print-before-all", "mlir-print-ir-before-all", "Print the IR before every pass"))
+        .arg(flag("print-after-all", "mlir-print-ir-after-all", "Print the IR after every pass"))
+        .arg(flag("print-after-change", "mlir-print-ir-after-change", "Print the IR after a pass only if it changed it"))
+        .arg(flag("print-after-failure", "mlir-print-ir-after-failure", "Print the IR after a pass that failed"))
+        .arg(flag("timing", "mlir-timing", "Report the wall time of parsing, each pass and output"))
+        .arg(flag("statistics", "mlir-pass-statistics", "Report each pass's statistics"))
+        .arg(
+            Arg::new("elide")
+                .long("mlir-elide-elementsattrs-if-larger")
+                .value_name("N")
+                .value_parser(clap::value_parser!(usize))
+                .help("Print constants with more than N elements as dense_resource<__elided__>"),
+        )
+        .arg(flag("print-generic", "mlir-print-op-generic", "Print every op in the generic form"))
+        .arg(
+            Arg::new("print-locations")
+                .long("print-locations")
+                .value_name("BOOL")
+                .value_parser(clap::value_parser!(bool))
+                .num_args(0..=1)
+                .require_equals(true)
+                .default_value("true")
+                .default_missing_value("true")
+                .help("Print op locations (tensor names) as loc(...) (default true)"),
+        )
+        .arg(flag("debuginfo", "mlir-print-debuginfo", "Accepted for mlir-opt compatibility: locations are printed by default"))
+        .arg(
+            Arg::new("crash-reproducer")
+                .long("mlir-pass-pipeline-crash-reproducer")
+                .value_name("FILE")
+                .help("On a pass failure, write the IR and the failing pipeline to FILE"),
+        )
+        .arg(flag("run-reproducer", "run-reproducer", "Run the pipeline stored in the input's reproducer section"))
+}
+
+pub fn config(m: &ArgMatches) -> Config {
+    let strings = |name: &str| m.get_many::<String>(name).map(|v| v.cloned().collect()).unwrap_or_default();
+    Config {
+        input: m.get_one::<String>("input").cloned().unwrap_or_else(|| "-".into()),
+        output: m.get_one::<String>("output").cloned().unwrap_or_else(|| "-".into()),
+        emit: m.get_one::<String>("emit").cloned(),
+        passes: strings("pass"),
+        pass_pipeline: m.get_one::<String>("pass-pipeline").cloned(),
+        dump_pass_pipeline: m.get_flag("dump-pass-pipeline"),
+        split_input_file: m.get_flag("split-input-file"),
+        verify_diagnostics: m.get_flag("verify-diagnostics"),
+        verify_each: m.get_one::<bool>("verify-each").copied().unwrap_or(true),
+        print_before: strings("print-before"),
+        print_after: strings("print-after"),
+        print_before_all: m.get_flag("print-before-all"),
+        print_after_all: m.get_flag("print-after-all"),
+        print_after_change: m.get_flag("print-after-change"),
+        print_after_failure: m.get_flag("print-after-failure"),
+        timing: m.get_flag("timing"),
+        statistics: m.get_flag("statistics"),
+        elide_larger: m.get_one::<usize>("elide").copied(),
+        print_generic: m.get_flag("print-generic"),
+        print_locations: m.get_one::<bool>("print-locations").copied().unwrap_or(true),
+        crash_reproducer: m.get_one::<String>("crash-reproducer").cloned(),
+        run_reproducer: m.get_flag("run-reproducer"),
+    }
+}

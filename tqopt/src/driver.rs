@@ -1,0 +1,262 @@
+//! The driver: reads the input, splits it, parses, verifies, runs the pipeline, checks
+//! expected diagnostics, and writes the output — reporting every error with its place and
+//! returning the exit code.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
+use tqopt_passes::manager::{format_statistics, format_timing, RunReport};
+use tqopt_passes::{parse_pipeline, Instrumentation, PassManager, PassSpec};
+use tqopt_textual_ir::{parse, print_module_to, PrintOptions};
+
+use crate::cli::Config;
+use crate::expectations;
+use crate::output::write_output;
+
+/// Timings and statistics gathered over all chunks.
+#[derive(Default)]
+struct Totals {
+    timings: Vec<(String, Duration)>,
+    statistics: Vec<(String, Vec<(tqopt_passes::Statistic, u64)>)>,
+}
+
+impl Totals {
+    fn add_time(&mut self, name: &str, d: Duration) {
+        match self.timings.iter_mut().find(|(n, _)| n == name) {
+            Some((_, t)) => *t += d,
+            None => self.timings.push((name.to_string(), d)),
+        }
+    }
+
+    fn absorb(&mut self, report: &RunReport) {
+        for (name, d) in &report.timings {
+            self.add_time(name, *d);
+        }
+        self.statistics.extend(report.statistics.iter().cloned());
+    }
+}
+
+/// Prints a message as a tool-level error and returns the failure exit code.
+fn fail(message: impl std::fmt::Display) -> i32 {
+    eprintln!("tqopt: error: {message}");
+    1
+}
+
+pub fn run(cfg: &Config) -> i32 {
+    let started = Instant::now();
+    let mut totals = Totals::default();
+
+    let bytes = match read_input(&cfg.input) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let name = if cfg.input == "-" { "<stdin>".to_string() } else { cfg.input.clone() };
+    if bytes.as_bytes().get(4..8) == Some(b"TFL3") {
+        return fail(format!(
+            "'{name}' is a TFLite model; reading .tflite files needs the TFLite frontend, which this build does not have yet"
+        ));
+    }
+    let source = match SourceFile::from_blob(&name, bytes) {
+        Ok(s) => s,
+        Err(offset) => {
+            return fail(format!("'{name}' is neither MLIR text (invalid UTF-8 at byte {offset}) nor a TFLite model"));
+        }
+    };
+
+    let emit_tflite = match cfg.emit.as_deref() {
+        Some(e) => e == "tflite",
+        None => cfg.output.ends_with(".tflite"),
+    };
+    if emit_tflite {
+        return fail("writing .tflite files needs the TFLite backend, which this build does not have yet; use --emit=mlir");
+    }
+
+    let specs = match pipeline_specs(cfg, &source) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let pm = match PassManager::new(&specs) {
+        Ok(pm) => pm,
+        Err(e) => return fail(e),
+    };
+    if cfg.dump_pass_pipeline {
+        eprintln!("Pass Manager with {} passes:\n{}\n", pm.len(), pm.pipeline_text());
+    }
+    let print = PrintOptions {
+        generic: cfg.print_generic,
+        elide_elements_larger_than: cfg.elide_larger,
+        locations: cfg.print_locations,
+        ..PrintOptions::default()
+    };
+    let instr = Instrumentation {
+        print_before: cfg.print_before.clone(),
+        print_after: cfg.print_after.clone(),
+        print_before_all: cfg.print_before_all,
+        print_after_all: cfg.print_after_all,
+        print_after_change: cfg.print_after_change,
+        print_after_failure: cfg.print_after_failure,
+        verify_each: cfg.verify_each,
+        print: print.clone(),
+        crash_reproducer: cfg.crash_reproducer.as_ref().map(Into::into),
+    };
+
+    let chunks = if cfg.split_input_file { split_chunks(&source) } else { vec![source.clone()] };
+    let mut outputs: Vec<Module> = Vec::new();
+    let mut failed = false;
+    for chunk in &chunks {
+        match process_chunk(chunk, &pm, &instr, cfg, &mut totals) {
+            Some(module) => outputs.push(module),
+            None => failed = true,
+        }
+    }
+
+    if !(failed && cfg.output != "-") {
+        let start = Instant::now();
+        let result = write_output(&cfg.output, |w| {
+            for (i, m) in outputs.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b"// -----\n")?;
+                }
+                print_module_to(m, &print, w)?;
+            }
+            Ok(())
+        });
+        totals.add_time("Output", start.elapsed());
+        if let Err(e) = result {
+            return fail(e);
+        }
+    }
+
+    if cfg.timing {
+        eprint!("{}", format_timing(&totals.timings, started.elapsed()));
+    }
+    if cfg.statistics {
+        eprint!("{}", format_statistics(&totals.statistics));
+    }
+    i32::from(failed)
+}
+
+/// The pipeline: `--pass-pipeline`, then each `--pass`; or the reproducer's.
+fn pipeline_specs(cfg: &Config, source: &SourceFile) -> Result<Vec<PassSpec>, String> {
+    let mut specs = Vec::new();
+    if cfg.run_reproducer {
+        let parsed = parse(source).map_err(|d| source.render(&d))?;
+        let pipeline = parsed
+            .external_resources
+            .get("mlir_reproducer")
+            .and_then(|r| r.get("pipeline"))
+            .ok_or("--run-reproducer: the input has no 'external_resources: { mlir_reproducer: { pipeline: ... } }' section")?;
+        specs.extend(parse_pipeline(pipeline)?);
+    }
+    if let Some(p) = &cfg.pass_pipeline {
+        specs.extend(parse_pipeline(p)?);
+    }
+    for p in &cfg.passes {
+        specs.extend(parse_pipeline(p)?);
+    }
+    Ok(specs)
+}
+
+/// Parses, verifies and transforms one chunk; returns the module when everything succeeded
+/// (or, with `--verify-diagnostics`, when the diagnostics were exactly the expected ones).
+fn process_chunk(
+    source: &SourceFile,
+    pm: &PassManager,
+    instr: &Instrumentation,
+    cfg: &Config,
+    totals: &mut Totals,
+) -> Option<Module> {
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let start = Instant::now();
+    let parsed = parse(source);
+    totals.add_time("Parser", start.elapsed());
+    let mut module = None;
+    match parsed {
+        Err(d) => diagnostics.push(d),
+        Ok(p) => {
+            let mut m = p.module;
+            let errors = verifier::verify(&m);
+            if !errors.is_empty() {
+                diagnostics.extend(errors);
+            } else if !pm.is_empty() {
+                let stderr = std::io::stderr();
+                let mut dumps = stderr.lock();
+                match pm.run(&mut m, instr, &mut dumps) {
+                    Ok(report) => {
+                        totals.absorb(&report);
+                        diagnostics.extend(report.diagnostics);
+                        module = Some(m);
+                    }
+                    Err(e) => {
+                        totals.absorb(&e.report);
+                        diagnostics.extend(e.report.diagnostics);
+                        diagnostics.extend(e.diagnostics);
+                    }
+                }
+            } else {
+                module = Some(m);
+            }
+        }
+    }
+
+    if cfg.verify_diagnostics {
+        let problems = expectations::check(source, &diagnostics);
+        for p in &problems {
+            eprint!("{}", source.render(p));
+        }
+        return if problems.is_empty() { module.or_else(|| Some(Module::new())) } else { None };
+    }
+    let mut has_error = false;
+    for d in &diagnostics {
+        has_error |= d.severity == Severity::Error;
+        eprint!("{}", source.render(d));
+    }
+    if has_error {
+        None
+    } else {
+        module
+    }
+}
+
+/// Splits at lines that start with `// -----`, keeping file line numbers.
+fn split_chunks(source: &SourceFile) -> Vec<SourceFile> {
+    let text = source.text();
+    let mut chunks = Vec::new();
+    let mut chunk_start = 0usize;
+    let mut chunk_first_line = 0u32;
+    let mut offset = 0usize;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if line.trim_end().starts_with("// -----") {
+            chunks.push(SourceFile::with_line_offset(&source.name, &text[chunk_start..offset], chunk_first_line));
+            chunk_start = offset + line.len();
+            chunk_first_line = i as u32 + 1;
+        }
+        offset += line.len();
+    }
+    chunks.push(SourceFile::with_line_offset(&source.name, &text[chunk_start..], chunk_first_line));
+    chunks
+}
+
+/// The input's bytes: a memory-mapped file, or standard input read whole.
+fn read_input(path: &str) -> Result<Blob, String> {
+    if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("cannot read standard input: {e}"))?;
+        return Ok(Blob::from_vec(buf));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read '{path}': {e}"))?;
+    if meta.is_dir() {
+        return Err(format!("'{path}' is a directory, not an input file"));
+    }
+    if meta.len() == 0 {
+        return Ok(Blob::empty());
+    }
+    // SAFETY: the map is read-only and tqopt never writes to its input; if another process
+    // truncates the file while we read it, the OS may raise SIGBUS, as for any mapped reader.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot read '{path}': {e}"))?;
+    let len = map.len();
+    Blob::from_owner(Arc::new(map), 0..len).ok_or_else(|| format!("cannot read '{path}'"))
+}
