@@ -62,9 +62,15 @@ impl DenseElements {
         let width = ty.elem.storage_bytes()?;
         let count = ty.num_elements()? as usize;
         if data.len() == count.checked_mul(width)? {
-            Some(DenseElements { ty, values: DenseValues::Full(data) })
+            Some(DenseElements {
+                ty,
+                values: DenseValues::Full(data),
+            })
         } else if data.len() == width && count != 1 {
-            Some(DenseElements { ty, values: DenseValues::Splat(data) })
+            Some(DenseElements {
+                ty,
+                values: DenseValues::Splat(data),
+            })
         } else {
             None
         }
@@ -72,7 +78,10 @@ impl DenseElements {
 
     pub fn splat(ty: TensorType, value: Scalar) -> Option<DenseElements> {
         let bytes = encode_scalar(&ty.elem, value)?;
-        Some(DenseElements { ty, values: DenseValues::Splat(Blob::from_vec(bytes)) })
+        Some(DenseElements {
+            ty,
+            values: DenseValues::Splat(Blob::from_vec(bytes)),
+        })
     }
 
     pub fn from_f32(ty: TensorType, values: &[f32]) -> Option<DenseElements> {
@@ -135,11 +144,16 @@ impl DenseElements {
 
     /// Every element as a number, splats expanded.
     pub fn scalars(&self) -> Vec<Scalar> {
-        (0..self.num_elements()).filter_map(|i| self.get(i)).collect()
+        (0..self.num_elements())
+            .filter_map(|i| self.get(i))
+            .collect()
     }
 
     pub fn to_f32_vec(&self) -> Vec<f32> {
-        self.scalars().into_iter().map(|s| s.as_f64() as f32).collect()
+        self.scalars()
+            .into_iter()
+            .map(|s| s.as_f64() as f32)
+            .collect()
     }
 
     pub fn to_i64_vec(&self) -> Vec<i64> {
@@ -235,7 +249,11 @@ impl OpaqueAttr {
             return None;
         }
         let body = self.body.as_deref()?.trim();
-        let rest = body.strip_prefix("const_bytes")?.trim_start().strip_prefix(':')?.trim();
+        let rest = body
+            .strip_prefix("const_bytes")?
+            .trim_start()
+            .strip_prefix(':')?
+            .trim();
         let hex = rest.strip_prefix("\"0x")?.strip_suffix('"')?;
         crate::hex::decode(hex)
     }
@@ -255,8 +273,14 @@ pub enum Attribute {
     Unit,
     Bool(bool),
     /// An integer with its type (`3 : i32`; an `index` integer has type `index`).
-    Int { value: i64, ty: ElementType },
-    Float { value: f64, kind: FloatKind },
+    Int {
+        value: i64,
+        ty: ElementType,
+    },
+    Float {
+        value: f64,
+        kind: FloatKind,
+    },
     String(Arc<[u8]>),
     Array(Vec<Attribute>),
     Dict(AttrDict),
@@ -266,8 +290,14 @@ pub enum Attribute {
     Dense(DenseElements),
     /// `dense_resource<name> : type`; the blob lives in the module's resources, and the name
     /// `__elided__` means the values were left out when printing.
-    DenseResource { name: Arc<str>, ty: TensorType },
-    DenseArray { elem: ElementType, values: DenseArrayValues },
+    DenseResource {
+        name: Arc<str>,
+        ty: TensorType,
+    },
+    DenseArray {
+        elem: ElementType,
+        values: DenseArrayValues,
+    },
     Opaque(OpaqueAttr),
     Location(Location),
 }
@@ -288,8 +318,12 @@ impl PartialEq for Attribute {
             (Type(a), Type(b)) => a == b,
             (SymbolRef(a), SymbolRef(b)) => a == b,
             (Dense(a), Dense(b)) => a == b,
-            (DenseResource { name: a, ty: t }, DenseResource { name: b, ty: u }) => a == b && t == u,
-            (DenseArray { elem: a, values: v }, DenseArray { elem: b, values: w }) => a == b && v == w,
+            (DenseResource { name: a, ty: t }, DenseResource { name: b, ty: u }) => {
+                a == b && t == u
+            }
+            (DenseArray { elem: a, values: v }, DenseArray { elem: b, values: w }) => {
+                a == b && v == w
+            }
             (Opaque(a), Opaque(b)) => a == b,
             (Location(a), Location(b)) => a == b,
             _ => false,
@@ -299,15 +333,24 @@ impl PartialEq for Attribute {
 
 impl Attribute {
     pub fn i32(value: i32) -> Attribute {
-        Attribute::Int { value: value as i64, ty: ElementType::I32 }
+        Attribute::Int {
+            value: value as i64,
+            ty: ElementType::I32,
+        }
     }
 
     pub fn i64(value: i64) -> Attribute {
-        Attribute::Int { value, ty: ElementType::I64 }
+        Attribute::Int {
+            value,
+            ty: ElementType::I64,
+        }
     }
 
     pub fn f32(value: f32) -> Attribute {
-        Attribute::Float { value: value as f64, kind: FloatKind::F32 }
+        Attribute::Float {
+            value: value as f64,
+            kind: FloatKind::F32,
+        }
     }
 
     pub fn string(text: &str) -> Attribute {
@@ -424,7 +467,8 @@ impl AttrDict {
     }
 
     fn position(&self, name: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(n, _)| n.as_bytes().cmp(name.as_bytes()))
+        self.entries
+            .binary_search_by(|(n, _)| n.as_bytes().cmp(name.as_bytes()))
     }
 
     pub fn get(&self, name: &str) -> Option<&Attribute> {
@@ -477,19 +521,32 @@ mod tests {
         let names: Vec<_> = d.iter().map(|(n, _)| n.to_string()).collect();
         assert_eq!(names, ["a", "b"]);
         assert_eq!(d.get("b"), Some(&Attribute::i32(3)));
-        assert!(AttrDict::from_entries(vec![("x".into(), Attribute::Unit), ("x".into(), Attribute::Unit)]).is_err());
+        assert!(AttrDict::from_entries(vec![
+            ("x".into(), Attribute::Unit),
+            ("x".into(), Attribute::Unit)
+        ])
+        .is_err());
     }
 
     #[test]
     fn dense_decodes_sign_and_width() {
-        let ty = TensorType::new(&[3], ElementType::Int(IntType { width: 4, signedness: Signedness::Signless }));
-        let d = DenseElements::from_scalars(ty, &[Scalar::Int(-3), Scalar::Int(7), Scalar::Int(-8)]).unwrap();
+        let ty = TensorType::new(
+            &[3],
+            ElementType::Int(IntType {
+                width: 4,
+                signedness: Signedness::Signless,
+            }),
+        );
+        let d =
+            DenseElements::from_scalars(ty, &[Scalar::Int(-3), Scalar::Int(7), Scalar::Int(-8)])
+                .unwrap();
         assert_eq!(d.to_i64_vec(), [-3, 7, -8]);
         let ty = TensorType::new(&[2], ElementType::UI8);
         let d = DenseElements::from_scalars(ty, &[Scalar::Int(255), Scalar::Int(0)]).unwrap();
         assert_eq!(d.to_i64_vec(), [255, 0]);
         let ty = TensorType::new(&[2], ElementType::F16);
-        let d = DenseElements::from_scalars(ty, &[Scalar::Float(0.5), Scalar::Float(-2.0)]).unwrap();
+        let d =
+            DenseElements::from_scalars(ty, &[Scalar::Float(0.5), Scalar::Float(-2.0)]).unwrap();
         assert_eq!(d.to_f32_vec(), [0.5, -2.0]);
     }
 

@@ -18,11 +18,17 @@ pub struct Blob {
 impl Blob {
     pub fn from_vec(bytes: Vec<u8>) -> Blob {
         let len = bytes.len();
-        Blob { owner: Arc::new(bytes), range: 0..len }
+        Blob {
+            owner: Arc::new(bytes),
+            range: 0..len,
+        }
     }
 
     /// A window of `owner`'s bytes; `None` if the range is out of bounds.
-    pub fn from_owner(owner: Arc<dyn AsRef<[u8]> + Send + Sync>, range: Range<usize>) -> Option<Blob> {
+    pub fn from_owner(
+        owner: Arc<dyn AsRef<[u8]> + Send + Sync>,
+        range: Range<usize>,
+    ) -> Option<Blob> {
         let len = (*owner).as_ref().len();
         if range.start <= range.end && range.end <= len {
             Some(Blob { owner, range })
@@ -52,7 +58,10 @@ impl Blob {
     pub fn slice(&self, range: Range<usize>) -> Option<Blob> {
         if range.start <= range.end && range.end <= self.len() {
             let start = self.range.start + range.start;
-            Some(Blob { owner: self.owner.clone(), range: start..start + range.len() })
+            Some(Blob {
+                owner: self.owner.clone(),
+                range: start..start + range.len(),
+            })
         } else {
             None
         }

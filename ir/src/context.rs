@@ -108,7 +108,9 @@ impl OpData {
 
     /// An attribute by name, inherent first.
     pub fn attr(&self, name: &str) -> Option<&Attribute> {
-        self.properties.get(name).or_else(|| self.attributes.get(name))
+        self.properties
+            .get(name)
+            .or_else(|| self.attributes.get(name))
     }
 
     pub fn is(&self, def: &OpDef) -> bool {
@@ -261,7 +263,9 @@ pub enum RewriteError {
 impl std::fmt::Display for RewriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RewriteError::ResultsStillUsed { op } => write!(f, "cannot erase {op:?}: its results are still used"),
+            RewriteError::ResultsStillUsed { op } => {
+                write!(f, "cannot erase {op:?}: its results are still used")
+            }
             RewriteError::NotInBlock { op } => write!(f, "{op:?} is not in a block"),
             RewriteError::AlreadyInBlock { op } => write!(f, "{op:?} is already in a block"),
             RewriteError::Erased { op } => write!(f, "{op:?} was erased"),
@@ -421,12 +425,18 @@ impl Context {
 
     /// The ops of a block in order.
     pub fn block_ops(&self, b: BlockId) -> BlockOps<'_> {
-        BlockOps { ctx: self, next: self.blocks[b].first }
+        BlockOps {
+            ctx: self,
+            next: self.blocks[b].first,
+        }
     }
 
     /// `op` and every op nested in its regions, in pre-order (an op before its regions' ops).
     pub fn walk(&self, op: OpId) -> Walk<'_> {
-        Walk { ctx: self, stack: vec![op] }
+        Walk {
+            ctx: self,
+            stack: vec![op],
+        }
     }
 
     /// Every op nested in `op`'s regions (not `op` itself), in pre-order.
@@ -452,7 +462,10 @@ impl Context {
         });
         self.links.push(OpLink::default());
         for (index, operand) in spec.operands.iter().enumerate() {
-            self.values[*operand].uses.push(Use { op, index: index as u32 });
+            self.values[*operand].uses.push(Use {
+                op,
+                index: index as u32,
+            });
         }
         self.ops[op].operands = spec.operands;
         let results: SmallVec<[ValueId; 2]> = spec
@@ -462,7 +475,10 @@ impl Context {
             .map(|(index, ty)| {
                 self.values.push(ValueData {
                     ty,
-                    def: ValueDef::Result { op, index: index as u32 },
+                    def: ValueDef::Result {
+                        op,
+                        index: index as u32,
+                    },
                     uses: SmallVec::new(),
                     loc: Location::Unknown,
                     pos: None,
@@ -471,7 +487,10 @@ impl Context {
             .collect();
         self.ops[op].results = results;
         for _ in 0..spec.num_regions {
-            let r = self.regions.push(RegionData { blocks: Vec::new(), parent: Some(op) });
+            let r = self.regions.push(RegionData {
+                blocks: Vec::new(),
+                parent: Some(op),
+            });
             self.ops[op].regions.push(r);
         }
         op
@@ -479,7 +498,10 @@ impl Context {
 
     /// Appends a new empty block to `region`.
     pub fn create_block(&mut self, region: RegionId) -> BlockId {
-        let b = self.blocks.push(BlockData { region: Some(region), ..BlockData::default() });
+        let b = self.blocks.push(BlockData {
+            region: Some(region),
+            ..BlockData::default()
+        });
         self.regions[region].blocks.push(b);
         b
     }
@@ -499,7 +521,10 @@ impl Context {
 
     /// Adds a region to an existing op (for ops built up step by step).
     pub fn add_region(&mut self, op: OpId) -> RegionId {
-        let r = self.regions.push(RegionData { blocks: Vec::new(), parent: Some(op) });
+        let r = self.regions.push(RegionData {
+            blocks: Vec::new(),
+            parent: Some(op),
+        });
         self.ops[op].regions.push(r);
         r
     }
@@ -520,7 +545,12 @@ impl Context {
     pub fn append_op(&mut self, block: BlockId, op: OpId) -> Result<(), RewriteError> {
         self.check_detached(op)?;
         let last = self.blocks[block].last;
-        self.links[op] = OpLink { block: Some(block), prev: last, next: None, erased: false };
+        self.links[op] = OpLink {
+            block: Some(block),
+            prev: last,
+            next: None,
+            erased: false,
+        };
         match last {
             Some(l) => self.links[l].next = Some(op),
             None => self.blocks[block].first = Some(op),
@@ -532,9 +562,16 @@ impl Context {
     /// Links a detached op just before `anchor`.
     pub fn insert_before(&mut self, anchor: OpId, op: OpId) -> Result<(), RewriteError> {
         self.check_detached(op)?;
-        let block = self.links[anchor].block.ok_or(RewriteError::NotInBlock { op: anchor })?;
+        let block = self.links[anchor]
+            .block
+            .ok_or(RewriteError::NotInBlock { op: anchor })?;
         let prev = self.links[anchor].prev;
-        self.links[op] = OpLink { block: Some(block), prev, next: Some(anchor), erased: false };
+        self.links[op] = OpLink {
+            block: Some(block),
+            prev,
+            next: Some(anchor),
+            erased: false,
+        };
         self.links[anchor].prev = Some(op);
         match prev {
             Some(p) => self.links[p].next = Some(op),
@@ -546,9 +583,16 @@ impl Context {
     /// Links a detached op just after `anchor`.
     pub fn insert_after(&mut self, anchor: OpId, op: OpId) -> Result<(), RewriteError> {
         self.check_detached(op)?;
-        let block = self.links[anchor].block.ok_or(RewriteError::NotInBlock { op: anchor })?;
+        let block = self.links[anchor]
+            .block
+            .ok_or(RewriteError::NotInBlock { op: anchor })?;
         let next = self.links[anchor].next;
-        self.links[op] = OpLink { block: Some(block), prev: Some(anchor), next, erased: false };
+        self.links[op] = OpLink {
+            block: Some(block),
+            prev: Some(anchor),
+            next,
+            erased: false,
+        };
         self.links[anchor].next = Some(op);
         match next {
             Some(n) => self.links[n].prev = Some(op),
@@ -596,7 +640,10 @@ impl Context {
         if old == value {
             return;
         }
-        let u = Use { op, index: index as u32 };
+        let u = Use {
+            op,
+            index: index as u32,
+        };
         self.remove_use(old, u);
         self.values[value].uses.push(u);
         self.ops[op].operands[index] = value;
@@ -606,10 +653,19 @@ impl Context {
     pub fn set_operands(&mut self, op: OpId, operands: &[ValueId]) {
         let old = std::mem::take(&mut self.ops[op].operands);
         for (index, v) in old.iter().enumerate() {
-            self.remove_use(*v, Use { op, index: index as u32 });
+            self.remove_use(
+                *v,
+                Use {
+                    op,
+                    index: index as u32,
+                },
+            );
         }
         for (index, v) in operands.iter().enumerate() {
-            self.values[*v].uses.push(Use { op, index: index as u32 });
+            self.values[*v].uses.push(Use {
+                op,
+                index: index as u32,
+            });
         }
         self.ops[op].operands = SmallVec::from_slice(operands);
     }
@@ -627,7 +683,12 @@ impl Context {
     }
 
     /// Replaces the uses of `from` for which `keep_old` is false.
-    pub fn replace_uses_where(&mut self, from: ValueId, to: ValueId, mut replace: impl FnMut(Use) -> bool) {
+    pub fn replace_uses_where(
+        &mut self,
+        from: ValueId,
+        to: ValueId,
+        mut replace: impl FnMut(Use) -> bool,
+    ) {
         let uses = self.values[from].uses.clone();
         for u in uses {
             if replace(u) {
@@ -640,7 +701,10 @@ impl Context {
     pub fn replace_op(&mut self, op: OpId, values: &[ValueId]) -> Result<(), RewriteError> {
         let results = self.ops[op].results.clone();
         if results.len() != values.len() {
-            return Err(RewriteError::ResultCountMismatch { expected: results.len(), got: values.len() });
+            return Err(RewriteError::ResultCountMismatch {
+                expected: results.len(),
+                got: values.len(),
+            });
         }
         for (r, v) in results.iter().zip(values) {
             self.replace_all_uses(*r, *v);
@@ -668,9 +732,18 @@ impl Context {
         for &o in nested.iter().rev() {
             let operands = std::mem::take(&mut self.ops[o].operands);
             for (index, v) in operands.iter().enumerate() {
-                self.remove_use(*v, Use { op: o, index: index as u32 });
+                self.remove_use(
+                    *v,
+                    Use {
+                        op: o,
+                        index: index as u32,
+                    },
+                );
             }
-            self.links[o] = OpLink { erased: true, ..OpLink::default() };
+            self.links[o] = OpLink {
+                erased: true,
+                ..OpLink::default()
+            };
         }
         Ok(())
     }

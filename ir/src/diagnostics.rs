@@ -43,15 +43,27 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), pos: None, loc: Location::Unknown, notes: Vec::new() }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            pos: None,
+            loc: Location::Unknown,
+            notes: Vec::new(),
+        }
     }
 
     pub fn warning(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
     }
 
     pub fn note(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Note, ..Diagnostic::error(message) }
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(message)
+        }
     }
 
     pub fn at(mut self, pos: Option<SourcePos>) -> Diagnostic {
@@ -106,19 +118,31 @@ impl SourceFile {
         Self::with_line_offset(name, text, 0)
     }
 
-    pub fn with_line_offset(name: impl Into<String>, text: impl Into<String>, line_offset: u32) -> SourceFile {
+    pub fn with_line_offset(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        line_offset: u32,
+    ) -> SourceFile {
         Self::build(name.into(), SourceText::Owned(text.into()), line_offset)
     }
 
     /// A source over shared bytes (such as a memory-mapped file) without copying them; fails if
     /// they are not UTF-8, returning the offset of the first bad byte.
-    pub fn from_blob(name: impl Into<String>, blob: crate::blob::Blob) -> Result<SourceFile, usize> {
+    pub fn from_blob(
+        name: impl Into<String>,
+        blob: crate::blob::Blob,
+    ) -> Result<SourceFile, usize> {
         std::str::from_utf8(blob.as_bytes()).map_err(|e| e.valid_up_to())?;
         Ok(Self::build(name.into(), SourceText::Shared(blob), 0))
     }
 
     fn build(name: String, text: SourceText, line_offset: u32) -> SourceFile {
-        let mut file = SourceFile { name, text, line_starts: Vec::new(), line_offset };
+        let mut file = SourceFile {
+            name,
+            text,
+            line_starts: Vec::new(),
+            line_offset,
+        };
         let mut line_starts = vec![0];
         line_starts.extend(file.text().match_indices('\n').map(|(i, _)| i + 1));
         file.line_starts = line_starts;
@@ -137,8 +161,14 @@ impl SourceFile {
 
     /// The 1-based position of a byte offset (columns count bytes, as MLIR's do).
     pub fn pos_of(&self, offset: usize) -> SourcePos {
-        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
-        SourcePos { line: (line + 1) as u32 + self.line_offset, col: (offset - self.line_starts[line] + 1) as u32 }
+        let line = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        SourcePos {
+            line: (line + 1) as u32 + self.line_offset,
+            col: (offset - self.line_starts[line] + 1) as u32,
+        }
     }
 
     /// The text of a 1-based line (in file numbering), without its newline.
@@ -146,7 +176,11 @@ impl SourceFile {
         let index = line.checked_sub(1 + self.line_offset)? as usize;
         let start = *self.line_starts.get(index)?;
         let text = self.text();
-        let end = self.line_starts.get(index + 1).map(|e| e - 1).unwrap_or(text.len());
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map(|e| e - 1)
+            .unwrap_or(text.len());
         Some(text[start..end].trim_end_matches('\r'))
     }
 
@@ -161,11 +195,22 @@ impl SourceFile {
         use std::fmt::Write;
         match diag.pos {
             Some(p) => {
-                let _ = writeln!(out, "{}:{}:{}: {}: {}", self.name, p.line, p.col, diag.severity.as_str(), diag.message);
+                let _ = writeln!(
+                    out,
+                    "{}:{}:{}: {}: {}",
+                    self.name,
+                    p.line,
+                    p.col,
+                    diag.severity.as_str(),
+                    diag.message
+                );
                 if let Some(line) = self.line_text(p.line) {
                     let _ = writeln!(out, "{line}");
-                    let pad: String =
-                        line.bytes().take(p.col.saturating_sub(1) as usize).map(|b| if b == b'\t' { '\t' } else { ' ' }).collect();
+                    let pad: String = line
+                        .bytes()
+                        .take(p.col.saturating_sub(1) as usize)
+                        .map(|b| if b == b'\t' { '\t' } else { ' ' })
+                        .collect();
                     let _ = writeln!(out, "{pad}^");
                 }
             }
@@ -174,7 +219,13 @@ impl SourceFile {
                     Location::Unknown => self.name.clone(),
                     loc => format!("loc({loc})"),
                 };
-                let _ = writeln!(out, "{}: {}: {}", place, diag.severity.as_str(), diag.message);
+                let _ = writeln!(
+                    out,
+                    "{}: {}: {}",
+                    place,
+                    diag.severity.as_str(),
+                    diag.message
+                );
             }
         }
         for note in &diag.notes {
@@ -191,7 +242,10 @@ mod tests {
     fn renders_with_caret() {
         let src = SourceFile::new("in.mlir", "module {\n  %0 = foo\n}\n");
         let d = Diagnostic::error("use of undefined value '%4'").at(Some(src.pos_of(15)));
-        assert_eq!(src.render(&d), "in.mlir:2:7: error: use of undefined value '%4'\n  %0 = foo\n      ^\n");
+        assert_eq!(
+            src.render(&d),
+            "in.mlir:2:7: error: use of undefined value '%4'\n  %0 = foo\n      ^\n"
+        );
     }
 
     #[test]

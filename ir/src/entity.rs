@@ -64,7 +64,10 @@ pub struct EntityVec<K: EntityRef, V> {
 
 impl<K: EntityRef, V> Default for EntityVec<K, V> {
     fn default() -> Self {
-        EntityVec { items: Vec::new(), _key: PhantomData }
+        EntityVec {
+            items: Vec::new(),
+            _key: PhantomData,
+        }
     }
 }
 
@@ -74,7 +77,10 @@ impl<K: EntityRef, V> EntityVec<K, V> {
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        EntityVec { items: Vec::with_capacity(n), _key: PhantomData }
+        EntityVec {
+            items: Vec::with_capacity(n),
+            _key: PhantomData,
+        }
     }
 
     pub fn push(&mut self, value: V) -> K {

@@ -20,7 +20,8 @@ pub fn format_float(value: f64, kind: FloatKind) -> String {
         return six;
     }
     let natural = to_decimal_string(value, kind, 0, 3, true);
-    if natural.contains('.') && bits_of(parse_decimal(&natural, kind), kind) == bits_of(value, kind) {
+    if natural.contains('.') && bits_of(parse_decimal(&natural, kind), kind) == bits_of(value, kind)
+    {
         return natural;
     }
     format_float_hex(value, kind)
@@ -39,12 +40,22 @@ fn precision_bits(kind: FloatKind) -> u32 {
 /// LLVM's `APFloat::toString` for a finite value: the exact decimal expansion cut to
 /// `precision` significant digits (0: the format's natural precision), in scientific form when
 /// `max_padding` is 0 or the number would need more than `max_padding` padding zeros.
-fn to_decimal_string(value: f64, kind: FloatKind, precision: u32, max_padding: u32, truncate_zero: bool) -> String {
+fn to_decimal_string(
+    value: f64,
+    kind: FloatKind,
+    precision: u32,
+    max_padding: u32,
+    truncate_zero: bool,
+) -> String {
     let mut out = String::new();
     if value.is_sign_negative() {
         out.push('-');
     }
-    let precision = if precision == 0 { 2 + precision_bits(kind) * 59 / 196 } else { precision };
+    let precision = if precision == 0 {
+        2 + precision_bits(kind) * 59 / 196
+    } else {
+        precision
+    };
     if value == 0.0 {
         if max_padding == 0 {
             if truncate_zero {
@@ -66,7 +77,10 @@ fn to_decimal_string(value: f64, kind: FloatKind, precision: u32, max_padding: u
     let (mut significand, mut exp2) = if bits >> 52 == 0 {
         (bits & ((1 << 52) - 1), -1074i64)
     } else {
-        ((bits & ((1 << 52) - 1)) | (1 << 52), (bits >> 52) as i64 - 1075)
+        (
+            (bits & ((1 << 52) - 1)) | (1 << 52),
+            (bits >> 52) as i64 - 1075,
+        )
     };
     let tz = significand.trailing_zeros();
     significand >>= tz;
@@ -214,7 +228,9 @@ struct BigUint {
 
 impl BigUint {
     fn from_u64(v: u64) -> BigUint {
-        BigUint { limbs: vec![v as u32, (v >> 32) as u32] }
+        BigUint {
+            limbs: vec![v as u32, (v >> 32) as u32],
+        }
     }
 
     fn mul_small(&mut self, m: u32) {
@@ -344,10 +360,16 @@ mod tests {
     fn matches_mlir_printouts() {
         // Values and texts seen in mlir-opt 19 output.
         let f16 = |x: f64| half::f16::from_f64(x).to_f64();
-        assert_eq!(format_float(f16(-1.6962890625), FloatKind::F16), "-1.696290e+00");
+        assert_eq!(
+            format_float(f16(-1.6962890625), FloatKind::F16),
+            "-1.696290e+00"
+        );
         assert_eq!(format_float(f16(0.1), FloatKind::F16), "9.997550e-02");
         assert_eq!(format_float(f16(3.851562), FloatKind::F16), "3.851560e+00");
-        assert_eq!(format_float(0.023529411764705882, FloatKind::F64), "0.023529411764705882");
+        assert_eq!(
+            format_float(0.023529411764705882, FloatKind::F64),
+            "0.023529411764705882"
+        );
         assert_eq!(format_float(16777216.0, FloatKind::F32), "0x4B800000");
         assert_eq!(format_float(f64::NAN, FloatKind::F32), "0x7FC00000");
     }

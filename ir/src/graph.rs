@@ -36,11 +36,16 @@ impl DataflowGraph {
     }
 
     /// The ops that `roots` depend on, transitively, including the roots.
-    pub fn needed_by(&self, roots: impl IntoIterator<Item = OpId>) -> std::collections::HashSet<OpId> {
+    pub fn needed_by(
+        &self,
+        roots: impl IntoIterator<Item = OpId>,
+    ) -> std::collections::HashSet<OpId> {
         let reversed = Reversed(&self.graph);
         let mut needed = std::collections::HashSet::new();
         for root in roots {
-            let Some(&start) = self.nodes.get(&root) else { continue };
+            let Some(&start) = self.nodes.get(&root) else {
+                continue;
+            };
             let mut dfs = Dfs::new(reversed, start);
             while let Some(n) = dfs.next(reversed) {
                 needed.insert(self.graph[n]);
@@ -51,7 +56,9 @@ impl DataflowGraph {
 
     /// The ops in an order where every def comes before its uses; `None` on a cycle.
     pub fn topological_order(&self) -> Option<Vec<OpId>> {
-        petgraph::algo::toposort(&self.graph, None).ok().map(|v| v.into_iter().map(|n| self.graph[n]).collect())
+        petgraph::algo::toposort(&self.graph, None)
+            .ok()
+            .map(|v| v.into_iter().map(|n| self.graph[n]).collect())
     }
 }
 

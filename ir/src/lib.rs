@@ -29,4 +29,7 @@ pub use dialect::OpDef;
 pub use entity::{BlockId, EntityRef, OpId, RegionId, ValueId};
 pub use location::Location;
 pub use module::{Module, ResourceBlob};
-pub use types::{ElementType, FloatKind, FunctionType, IntType, QuantParams, Signedness, TensorType, Type, UniformQuant};
+pub use types::{
+    ElementType, FloatKind, FunctionType, IntType, QuantParams, Signedness, TensorType, Type,
+    UniformQuant,
+};

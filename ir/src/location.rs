@@ -9,18 +9,30 @@ pub enum Location {
     #[default]
     Unknown,
     /// `loc("name")` or `loc("name"(child))`.
-    Name { name: Arc<str>, child: Option<Box<Location>> },
+    Name {
+        name: Arc<str>,
+        child: Option<Box<Location>>,
+    },
     /// `loc("file":line:col)`.
     FileLineCol { file: Arc<str>, line: u32, col: u32 },
     /// `loc(fused["a", "b"])`, optionally with metadata `loc(fused<#meta>[...])` kept as text.
-    Fused { locs: Vec<Location>, metadata: Option<Arc<str>> },
+    Fused {
+        locs: Vec<Location>,
+        metadata: Option<Arc<str>>,
+    },
     /// `loc(callsite("callee" at "caller"))`.
-    CallSite { callee: Box<Location>, caller: Box<Location> },
+    CallSite {
+        callee: Box<Location>,
+        caller: Box<Location>,
+    },
 }
 
 impl Location {
     pub fn name(name: &str) -> Location {
-        Location::Name { name: Arc::from(name), child: None }
+        Location::Name {
+            name: Arc::from(name),
+            child: None,
+        }
     }
 
     pub fn is_unknown(&self) -> bool {

@@ -53,12 +53,20 @@ impl Module {
         let op = ctx.create_op(OpSpec::of(&builtin::MODULE).regions(1));
         let region = ctx.op(op).regions()[0];
         ctx.create_block(region);
-        Module { ctx, op, resources: BTreeMap::new() }
+        Module {
+            ctx,
+            op,
+            resources: BTreeMap::new(),
+        }
     }
 
     /// Wraps an existing `builtin.module` op of `ctx`.
     pub fn from_parts(ctx: Context, op: OpId) -> Module {
-        Module { ctx, op, resources: BTreeMap::new() }
+        Module {
+            ctx,
+            op,
+            resources: BTreeMap::new(),
+        }
     }
 
     /// The block that holds the module's top-level ops.
@@ -69,12 +77,17 @@ impl Module {
 
     /// The `func.func` ops at the top level, in order.
     pub fn funcs(&self) -> Vec<OpId> {
-        self.ctx.block_ops(self.body()).filter(|&o| self.ctx.op(o).is(&crate::dialect::func::FUNC)).collect()
+        self.ctx
+            .block_ops(self.body())
+            .filter(|&o| self.ctx.op(o).is(&crate::dialect::func::FUNC))
+            .collect()
     }
 
     /// The function named `name`.
     pub fn lookup_func(&self, name: &str) -> Option<OpId> {
-        self.funcs().into_iter().find(|&f| self.ctx.op(f).attr("sym_name").and_then(Attribute::as_str) == Some(name))
+        self.funcs()
+            .into_iter()
+            .find(|&f| self.ctx.op(f).attr("sym_name").and_then(Attribute::as_str) == Some(name))
     }
 
     /// The blob behind `dense_resource<key>`.

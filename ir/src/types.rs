@@ -59,11 +59,17 @@ pub struct IntType {
 
 impl IntType {
     pub const fn signless(width: u32) -> Self {
-        IntType { width, signedness: Signedness::Signless }
+        IntType {
+            width,
+            signedness: Signedness::Signless,
+        }
     }
 
     pub const fn unsigned(width: u32) -> Self {
-        IntType { width, signedness: Signedness::Unsigned }
+        IntType {
+            width,
+            signedness: Signedness::Unsigned,
+        }
     }
 
     pub fn is_unsigned(self) -> bool {
@@ -85,8 +91,15 @@ impl fmt::Display for IntType {
 /// The scale(s) and zero point(s) of a uniform quantized type.
 #[derive(Clone, Debug, PartialEq)]
 pub enum QuantParams {
-    PerTensor { scale: f64, zero_point: i64 },
-    PerAxis { axis: i32, scales: Vec<f64>, zero_points: Vec<i64> },
+    PerTensor {
+        scale: f64,
+        zero_point: i64,
+    },
+    PerAxis {
+        axis: i32,
+        scales: Vec<f64>,
+        zero_points: Vec<i64>,
+    },
 }
 
 /// `!quant.uniform<storage<min:max>:expressed[:axis], params>`: `real = (q - zero_point) * scale`.
@@ -145,7 +158,11 @@ impl std::hash::Hash for UniformQuant {
                 scale.to_bits().hash(state);
                 zero_point.hash(state);
             }
-            QuantParams::PerAxis { axis, scales, zero_points } => {
+            QuantParams::PerAxis {
+                axis,
+                scales,
+                zero_points,
+            } => {
                 axis.hash(state);
                 for s in scales {
                     s.to_bits().hash(state);
@@ -176,7 +193,11 @@ impl fmt::Display for UniformQuant {
                 f.write_str(", ")?;
                 param(f, *scale, *zero_point)?;
             }
-            QuantParams::PerAxis { axis, scales, zero_points } => {
+            QuantParams::PerAxis {
+                axis,
+                scales,
+                zero_points,
+            } => {
                 write!(f, ":{axis}, {{")?;
                 for (i, (s, z)) in scales.iter().zip(zero_points).enumerate() {
                     if i > 0 {
@@ -272,7 +293,10 @@ pub struct TensorType {
 
 impl TensorType {
     pub fn new(shape: &[i64], elem: ElementType) -> Self {
-        TensorType { shape: SmallVec::from_slice(shape), elem }
+        TensorType {
+            shape: SmallVec::from_slice(shape),
+            elem,
+        }
     }
 
     pub fn rank(&self) -> usize {
@@ -285,7 +309,13 @@ impl TensorType {
 
     /// The number of elements, when every dimension is static.
     pub fn num_elements(&self) -> Option<u64> {
-        self.shape.iter().try_fold(1u64, |acc, &d| if d < 0 { None } else { acc.checked_mul(d as u64) })
+        self.shape.iter().try_fold(1u64, |acc, &d| {
+            if d < 0 {
+                None
+            } else {
+                acc.checked_mul(d as u64)
+            }
+        })
     }
 }
 
@@ -339,7 +369,10 @@ impl Type {
     /// The same type with a new element type (tensors and scalars only).
     pub fn with_element_type(&self, elem: ElementType) -> Type {
         match self {
-            Type::Tensor(t) => Type::Tensor(TensorType { shape: t.shape.clone(), elem }),
+            Type::Tensor(t) => Type::Tensor(TensorType {
+                shape: t.shape.clone(),
+                elem,
+            }),
             Type::UnrankedTensor(_) => Type::UnrankedTensor(elem),
             Type::Scalar(_) => Type::Scalar(elem),
             other => other.clone(),
@@ -404,18 +437,42 @@ mod tests {
     fn prints_mlir_syntax() {
         let t = Type::tensor(&[1, DYNAMIC, 3], ElementType::F32);
         assert_eq!(t.to_string(), "tensor<1x?x3xf32>");
-        assert_eq!(Type::tensor(&[], ElementType::UI8).to_string(), "tensor<ui8>");
-        let q = UniformQuant::per_tensor(IntType { width: 8, signedness: Signedness::Signed }, FloatKind::F32, 0.5, -128);
+        assert_eq!(
+            Type::tensor(&[], ElementType::UI8).to_string(),
+            "tensor<ui8>"
+        );
+        let q = UniformQuant::per_tensor(
+            IntType {
+                width: 8,
+                signedness: Signedness::Signed,
+            },
+            FloatKind::F32,
+            0.5,
+            -128,
+        );
         assert_eq!(q.to_string(), "!quant.uniform<i8:f32, 5.000000e-01:-128>");
         let pa = UniformQuant {
-            storage: IntType { width: 8, signedness: Signedness::Signed },
+            storage: IntType {
+                width: 8,
+                signedness: Signedness::Signed,
+            },
             storage_min: -127,
             storage_max: 127,
             expressed: FloatKind::F32,
-            params: QuantParams::PerAxis { axis: 0, scales: vec![0.1, 0.2], zero_points: vec![0, 3] },
+            params: QuantParams::PerAxis {
+                axis: 0,
+                scales: vec![0.1, 0.2],
+                zero_points: vec![0, 3],
+            },
         };
-        assert_eq!(pa.to_string(), "!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01:3}>");
-        let ft = FunctionType { inputs: vec![Type::None], results: vec![] };
+        assert_eq!(
+            pa.to_string(),
+            "!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01:3}>"
+        );
+        let ft = FunctionType {
+            inputs: vec![Type::None],
+            results: vec![],
+        };
         assert_eq!(ft.to_string(), "(none) -> ()");
     }
 }

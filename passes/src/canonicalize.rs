@@ -11,11 +11,18 @@ use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::PassInfo;
 
-pub const FOLDED_DEQUANTIZE: Statistic =
-    Statistic { name: "num-folded-dequantize", description: "float16 dequantize ops folded into float32 constants" };
-pub const REMOVED_RESHAPES: Statistic =
-    Statistic { name: "num-removed-reshapes", description: "reshapes to the same type removed" };
-pub const ERASED: Statistic = Statistic { name: "num-erased", description: "dead ops erased" };
+pub const FOLDED_DEQUANTIZE: Statistic = Statistic {
+    name: "num-folded-dequantize",
+    description: "float16 dequantize ops folded into float32 constants",
+};
+pub const REMOVED_RESHAPES: Statistic = Statistic {
+    name: "num-removed-reshapes",
+    description: "reshapes to the same type removed",
+};
+pub const ERASED: Statistic = Statistic {
+    name: "num-erased",
+    description: "dead ops erased",
+};
 
 pub static INFO: PassInfo = PassInfo {
     argument: "canonicalize",
@@ -36,9 +43,13 @@ pub static INFO: PassInfo = PassInfo {
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
     let max_iterations = options.int("max-iterations");
     if max_iterations < 1 {
-        return Err(format!("max-iterations must be at least 1, not {max_iterations}"));
+        return Err(format!(
+            "max-iterations must be at least 1, not {max_iterations}"
+        ));
     }
-    Ok(Box::new(Canonicalize { max_iterations: max_iterations as usize }))
+    Ok(Box::new(Canonicalize {
+        max_iterations: max_iterations as usize,
+    }))
 }
 
 pub struct Canonicalize {

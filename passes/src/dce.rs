@@ -10,7 +10,10 @@ use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::PassInfo;
 
-pub const ERASED: Statistic = Statistic { name: "num-erased", description: "dead ops erased" };
+pub const ERASED: Statistic = Statistic {
+    name: "num-erased",
+    description: "dead ops erased",
+};
 
 pub static INFO: PassInfo = PassInfo {
     argument: "dce",
@@ -59,7 +62,11 @@ impl Pass for Dce {
 
 fn has_effect(m: &Module, op: OpId) -> bool {
     match m.op(op).def() {
-        Some(def) => !def.has_trait(Traits::PURE) || def.has_trait(Traits::TERMINATOR) || !m.op(op).regions().is_empty(),
+        Some(def) => {
+            !def.has_trait(Traits::PURE)
+                || def.has_trait(Traits::TERMINATOR)
+                || !m.op(op).regions().is_empty()
+        }
         None => true,
     }
 }

@@ -3,7 +3,10 @@
 //! so no pattern runs while a walk is borrowing the IR.
 
 use tqopt_ir::dialect::tfl;
-use tqopt_ir::{Attribute, Blob, DenseElements, Diagnostic, ElementType, FloatKind, Module, OpId, OpSpec, Scalar, TensorType, Type};
+use tqopt_ir::{
+    Attribute, Blob, DenseElements, Diagnostic, ElementType, FloatKind, Module, OpId, OpSpec,
+    Scalar, TensorType, Type,
+};
 
 /// What a pattern did.
 #[derive(Debug, PartialEq)]
@@ -29,7 +32,9 @@ pub fn const_value(m: &Module, op: OpId) -> Option<ConstValue> {
     match data.attr("value")? {
         Attribute::Dense(d) => Some(ConstValue::Dense(d.clone())),
         Attribute::DenseResource { name, ty } => {
-            let Some(blob) = m.resource(name) else { return Some(ConstValue::Missing(name.to_string())) };
+            let Some(blob) = m.resource(name) else {
+                return Some(ConstValue::Missing(name.to_string()));
+            };
             match DenseElements::from_blob(ty.clone(), blob.data.clone()) {
                 Some(d) => Some(ConstValue::Dense(d)),
                 None => Some(ConstValue::Missing(name.to_string())),
@@ -44,10 +49,19 @@ pub fn fold_float16_dequantize(m: &mut Module, op: OpId) -> Folded {
     if !m.op(op).is(&tfl::DEQUANTIZE) {
         return Folded::No;
     }
-    let (Some(input), Some(result)) = (m.operand(op, 0), m.result(op, 0)) else { return Folded::No };
-    let Some(producer) = m.defining_op(input) else { return Folded::No };
-    let half = matches!(m.value_type(input).element_type(), Some(ElementType::Float(FloatKind::F16 | FloatKind::BF16)));
-    let Some(Type::Tensor(out_ty)) = Some(m.value_type(result).clone()) else { return Folded::No };
+    let (Some(input), Some(result)) = (m.operand(op, 0), m.result(op, 0)) else {
+        return Folded::No;
+    };
+    let Some(producer) = m.defining_op(input) else {
+        return Folded::No;
+    };
+    let half = matches!(
+        m.value_type(input).element_type(),
+        Some(ElementType::Float(FloatKind::F16 | FloatKind::BF16))
+    );
+    let Some(Type::Tensor(out_ty)) = Some(m.value_type(result).clone()) else {
+        return Folded::No;
+    };
     if !half || out_ty.elem != ElementType::F32 {
         return Folded::No;
     }
@@ -67,7 +81,9 @@ pub fn fold_float16_dequantize(m: &mut Module, op: OpId) -> Folded {
         }
         Some(ConstValue::Dense(d)) => d,
     };
-    let Some(folded) = to_f32(&dense, &out_ty) else { return Folded::No };
+    let Some(folded) = to_f32(&dense, &out_ty) else {
+        return Folded::No;
+    };
     let loc = m.op(op).loc.clone();
     let new_const = m.create_op(
         OpSpec::of(&tfl::PSEUDO_CONST)
@@ -96,12 +112,20 @@ fn to_f32(dense: &DenseElements, ty: &TensorType) -> Option<DenseElements> {
     match dense.ty.elem {
         ElementType::Float(FloatKind::F16) => {
             for c in bytes.chunks_exact(2) {
-                out.extend(half::f16::from_le_bytes([c[0], c[1]]).to_f32().to_le_bytes());
+                out.extend(
+                    half::f16::from_le_bytes([c[0], c[1]])
+                        .to_f32()
+                        .to_le_bytes(),
+                );
             }
         }
         ElementType::Float(FloatKind::BF16) => {
             for c in bytes.chunks_exact(2) {
-                out.extend(half::bf16::from_le_bytes([c[0], c[1]]).to_f32().to_le_bytes());
+                out.extend(
+                    half::bf16::from_le_bytes([c[0], c[1]])
+                        .to_f32()
+                        .to_le_bytes(),
+                );
             }
         }
         _ => return None,
@@ -114,7 +138,9 @@ pub fn remove_identity_reshape(m: &mut Module, op: OpId) -> Folded {
     if !m.op(op).is(&tfl::RESHAPE) {
         return Folded::No;
     }
-    let (Some(input), Some(result)) = (m.operand(op, 0), m.result(op, 0)) else { return Folded::No };
+    let (Some(input), Some(result)) = (m.operand(op, 0), m.result(op, 0)) else {
+        return Folded::No;
+    };
     let (it, rt) = (m.value_type(input), m.value_type(result));
     let same = it == rt && it.as_tensor().is_some_and(|t| t.has_static_shape());
     if !same {
@@ -134,7 +160,11 @@ pub fn erase_dead_ops(m: &mut Module) -> u64 {
         if m.is_erased(op) || !is_removable(m, op) {
             continue;
         }
-        let producers: Vec<OpId> = m.operands(op).iter().filter_map(|v| m.defining_op(*v)).collect();
+        let producers: Vec<OpId> = m
+            .operands(op)
+            .iter()
+            .filter_map(|v| m.defining_op(*v))
+            .collect();
         if m.erase_op(op).is_ok() {
             erased += 1;
             worklist.extend(producers);
@@ -146,6 +176,11 @@ pub fn erase_dead_ops(m: &mut Module) -> u64 {
 /// A pure op with results, none of them used.
 pub fn is_removable(m: &Module, op: OpId) -> bool {
     let data = m.op(op);
-    let pure = data.def().is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::PURE) && !d.has_trait(tqopt_ir::dialect::Traits::TERMINATOR));
-    pure && !data.results().is_empty() && data.results().iter().all(|r| !m.has_uses(*r)) && data.regions().is_empty()
+    let pure = data.def().is_some_and(|d| {
+        d.has_trait(tqopt_ir::dialect::Traits::PURE)
+            && !d.has_trait(tqopt_ir::dialect::Traits::TERMINATOR)
+    });
+    pure && !data.results().is_empty()
+        && data.results().iter().all(|r| !m.has_uses(*r))
+        && data.regions().is_empty()
 }

@@ -106,7 +106,10 @@ impl PassManager {
         let specs: Vec<PassSpec> = self
             .passes
             .iter()
-            .map(|s| PassSpec { name: s.info.argument.to_string(), options: s.options.all(s.info.options) })
+            .map(|s| PassSpec {
+                name: s.info.argument.to_string(),
+                options: s.options.all(s.info.options),
+            })
             .collect();
         format_pipeline(&specs)
     }
@@ -114,22 +117,37 @@ impl PassManager {
     fn remaining_pipeline(&self, from: usize) -> String {
         let specs: Vec<PassSpec> = self.passes[from..]
             .iter()
-            .map(|s| PassSpec { name: s.info.argument.to_string(), options: s.options.non_default(s.info.options) })
+            .map(|s| PassSpec {
+                name: s.info.argument.to_string(),
+                options: s.options.non_default(s.info.options),
+            })
             .collect();
         format_pipeline(&specs)
     }
 
     /// Runs every pass in order; IR dumps go to `dumps` (stderr in the CLI).
-    pub fn run(&self, m: &mut Module, instr: &Instrumentation, dumps: &mut dyn Write) -> Result<RunReport, RunError> {
+    pub fn run(
+        &self,
+        m: &mut Module,
+        instr: &Instrumentation,
+        dumps: &mut dyn Write,
+    ) -> Result<RunReport, RunError> {
         let mut report = RunReport::default();
         for (index, s) in self.passes.iter().enumerate() {
             let name = s.info.display_name();
             let arg = s.info.argument;
             let wants = |list: &[String]| list.iter().any(|p| p == arg);
             if instr.print_before_all || wants(&instr.print_before) {
-                dump(dumps, &format!("IR Dump Before {name} ({arg})"), m, &instr.print);
+                dump(
+                    dumps,
+                    &format!("IR Dump Before {name} ({arg})"),
+                    m,
+                    &instr.print,
+                );
             }
-            let fingerprint_before = instr.print_after_change.then(|| fingerprint(m, &instr.print));
+            let fingerprint_before = instr
+                .print_after_change
+                .then(|| fingerprint(m, &instr.print));
             let saved = instr.crash_reproducer.as_ref().map(|_| m.clone());
 
             let mut cx = PassContext::new();
@@ -143,29 +161,55 @@ impl PassManager {
                 let errors = verifier::verify(m);
                 if !errors.is_empty() {
                     let mut errors = errors;
-                    errors.push(Diagnostic::note(format!("the IR is invalid after pass '{arg}'")));
+                    errors.push(Diagnostic::note(format!(
+                        "the IR is invalid after pass '{arg}'"
+                    )));
                     failure = Some(errors);
                 }
             }
             report.timings.push((name.clone(), start.elapsed()));
-            report.statistics.push((name.clone(), cx.statistics().to_vec()));
+            report
+                .statistics
+                .push((name.clone(), cx.statistics().to_vec()));
             report.diagnostics.extend(cx.take_diagnostics());
 
             if let Some(mut diagnostics) = failure {
                 if instr.print_after_failure {
-                    dump(dumps, &format!("IR Dump After {name} Failed ({arg})"), m, &instr.print);
+                    dump(
+                        dumps,
+                        &format!("IR Dump After {name} Failed ({arg})"),
+                        m,
+                        &instr.print,
+                    );
                 }
                 if let (Some(path), Some(saved)) = (&instr.crash_reproducer, saved) {
-                    diagnostics.push(write_reproducer(path, &saved, &self.remaining_pipeline(index), instr));
+                    diagnostics.push(write_reproducer(
+                        path,
+                        &saved,
+                        &self.remaining_pipeline(index),
+                        instr,
+                    ));
                 }
-                return Err(RunError { pass: arg.to_string(), diagnostics, report });
+                return Err(RunError {
+                    pass: arg.to_string(),
+                    diagnostics,
+                    report,
+                });
             }
             let changed = match fingerprint_before {
                 Some(before) => before != fingerprint(m, &instr.print),
                 None => true,
             };
-            if instr.print_after_all || wants(&instr.print_after) || (instr.print_after_change && changed) {
-                dump(dumps, &format!("IR Dump After {name} ({arg})"), m, &instr.print);
+            if instr.print_after_all
+                || wants(&instr.print_after)
+                || (instr.print_after_change && changed)
+            {
+                dump(
+                    dumps,
+                    &format!("IR Dump After {name} ({arg})"),
+                    m,
+                    &instr.print,
+                );
             }
         }
         Ok(report)
@@ -180,12 +224,18 @@ fn expand(specs: &[PassSpec], out: &mut Vec<Scheduled>, depth: usize) -> Result<
         match registry::lookup(&spec.name) {
             Some(Entry::Pass(info)) => {
                 let options = PassOptions::parse(info.argument, info.options, &spec.options)?;
-                let pass = (info.create)(&options).map_err(|e| format!("pass '{}': {e}", info.argument))?;
-                out.push(Scheduled { info, options, pass });
+                let pass = (info.create)(&options)
+                    .map_err(|e| format!("pass '{}': {e}", info.argument))?;
+                out.push(Scheduled {
+                    info,
+                    options,
+                    pass,
+                });
             }
             Some(Entry::Pipeline(p)) => {
                 let options = PassOptions::parse(p.name, p.options, &spec.options)?;
-                let inner = (p.expand)(&options).map_err(|e| format!("pipeline '{}': {e}", p.name))?;
+                let inner =
+                    (p.expand)(&options).map_err(|e| format!("pipeline '{}': {e}", p.name))?;
                 expand(&inner, out, depth + 1)?;
             }
             None => {
@@ -210,7 +260,11 @@ fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
         for (i, ca) in a.chars().enumerate() {
             let mut cur = vec![i + 1];
             for (j, cb) in b.iter().enumerate() {
-                cur.push((prev[j] + (ca != *cb) as usize).min(prev[j + 1] + 1).min(cur[j] + 1));
+                cur.push(
+                    (prev[j] + (ca != *cb) as usize)
+                        .min(prev[j + 1] + 1)
+                        .min(cur[j] + 1),
+                );
             }
             prev = cur;
         }
@@ -237,8 +291,19 @@ fn fingerprint(m: &Module, print: &PrintOptions) -> u64 {
 }
 
 /// Writes the reproducer file and returns the note that says where it is.
-fn write_reproducer(path: &PathBuf, m: &Module, pipeline: &str, instr: &Instrumentation) -> Diagnostic {
-    let mut text = print_module(m, &PrintOptions { elide_elements_larger_than: None, ..instr.print.clone() });
+fn write_reproducer(
+    path: &PathBuf,
+    m: &Module,
+    pipeline: &str,
+    instr: &Instrumentation,
+) -> Diagnostic {
+    let mut text = print_module(
+        m,
+        &PrintOptions {
+            elide_elements_larger_than: None,
+            ..instr.print.clone()
+        },
+    );
     text.push_str(&format!(
         "\n{{-#\n  external_resources: {{\n    mlir_reproducer: {{\n      pipeline: \"{}\",\n      disable_threading: true,\n      verify_each: {}\n    }}\n  }}\n#-}}\n",
         pipeline.replace('\\', "\\\\").replace('"', "\\22"),
@@ -259,14 +324,25 @@ pub fn format_timing(entries: &[(String, Duration)], total: Duration) -> String 
     let rule = "===-------------------------------------------------------------------------===";
     let mut s = format!("{rule}\n                         ... Execution time report ...\n{rule}\n");
     let total_secs = total.as_secs_f64().max(1e-9);
-    s.push_str(&format!("  Total Execution Time: {:.4} seconds\n\n  ----Wall Time----  ----Name----\n", total_secs));
+    s.push_str(&format!(
+        "  Total Execution Time: {:.4} seconds\n\n  ----Wall Time----  ----Name----\n",
+        total_secs
+    ));
     let mut listed = Duration::ZERO;
     for (name, d) in entries {
         listed += *d;
-        s.push_str(&format!("  {:>8.4} ({:>5.1}%)  {name}\n", d.as_secs_f64(), 100.0 * d.as_secs_f64() / total_secs));
+        s.push_str(&format!(
+            "  {:>8.4} ({:>5.1}%)  {name}\n",
+            d.as_secs_f64(),
+            100.0 * d.as_secs_f64() / total_secs
+        ));
     }
     let rest = total.saturating_sub(listed);
-    s.push_str(&format!("  {:>8.4} ({:>5.1}%)  Rest\n", rest.as_secs_f64(), 100.0 * rest.as_secs_f64() / total_secs));
+    s.push_str(&format!(
+        "  {:>8.4} ({:>5.1}%)  Rest\n",
+        rest.as_secs_f64(),
+        100.0 * rest.as_secs_f64() / total_secs
+    ));
     s.push_str(&format!("  {:>8.4} (100.0%)  Total\n", total_secs));
     s
 }
@@ -274,12 +350,16 @@ pub fn format_timing(entries: &[(String, Duration)], total: Duration) -> String 
 /// MLIR's pass statistics report.
 pub fn format_statistics(statistics: &[(String, Vec<(Statistic, u64)>)]) -> String {
     let rule = "===-------------------------------------------------------------------------===";
-    let mut s = format!("{rule}\n                         ... Pass statistics report ...\n{rule}\n");
+    let mut s =
+        format!("{rule}\n                         ... Pass statistics report ...\n{rule}\n");
     s.push_str("'builtin.module' Pipeline\n");
     for (name, stats) in statistics {
         s.push_str(&format!("  {name}\n"));
         for (stat, value) in stats {
-            s.push_str(&format!("    (S) {value} {} - {}\n", stat.name, stat.description));
+            s.push_str(&format!(
+                "    (S) {value} {} - {}\n",
+                stat.name, stat.description
+            ));
         }
     }
     s
@@ -292,19 +372,27 @@ mod tests {
 
     #[test]
     fn unknown_pass_suggests_a_name() {
-        let e = PassManager::new(&parse_pipeline("canonicalise").unwrap()).err().unwrap();
+        let e = PassManager::new(&parse_pipeline("canonicalise").unwrap())
+            .err()
+            .unwrap();
         assert!(e.contains("did you mean 'canonicalize'"), "{e}");
     }
 
     #[test]
     fn pipelines_expand() {
         let pm = PassManager::new(&parse_pipeline("cleanup").unwrap()).unwrap();
-        assert_eq!(pm.pipeline_text(), "builtin.module(canonicalize{max-iterations=10},dce)");
+        assert_eq!(
+            pm.pipeline_text(),
+            "builtin.module(canonicalize{max-iterations=10},dce)"
+        );
     }
 
     #[test]
     fn timing_report_has_mlir_shape() {
-        let r = format_timing(&[("Canonicalize".into(), Duration::from_millis(5))], Duration::from_millis(10));
+        let r = format_timing(
+            &[("Canonicalize".into(), Duration::from_millis(5))],
+            Duration::from_millis(10),
+        );
         assert!(r.contains("Total Execution Time: 0.0100 seconds"), "{r}");
         assert!(r.contains("  0.0050 ( 50.0%)  Canonicalize"), "{r}");
     }

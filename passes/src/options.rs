@@ -32,7 +32,11 @@ pub struct PassOptions {
 
 impl PassOptions {
     /// Validates `given` against `declared`; unknown names and malformed values are errors.
-    pub fn parse(owner: &str, declared: &'static [OptionInfo], given: &[(String, String)]) -> Result<PassOptions, String> {
+    pub fn parse(
+        owner: &str,
+        declared: &'static [OptionInfo],
+        given: &[(String, String)],
+    ) -> Result<PassOptions, String> {
         let mut values = BTreeMap::new();
         for (name, value) in given {
             let Some(info) = declared.iter().find(|o| o.name == name) else {
@@ -40,14 +44,19 @@ impl PassOptions {
                 return Err(if names.is_empty() {
                     format!("'{owner}' takes no options, but was given '{name}'")
                 } else {
-                    format!("'{owner}' has no option '{name}'; its options are: {}", names.join(", "))
+                    format!(
+                        "'{owner}' has no option '{name}'; its options are: {}",
+                        names.join(", ")
+                    )
                 });
             };
             check_value(owner, info, value)?;
             values.insert(info.name, value.clone());
         }
         for info in declared {
-            values.entry(info.name).or_insert_with(|| info.default.to_string());
+            values
+                .entry(info.name)
+                .or_insert_with(|| info.default.to_string());
         }
         Ok(PassOptions { values })
     }
@@ -80,7 +89,10 @@ impl PassOptions {
 
     /// Every option with its value, in declaration order.
     pub fn all(&self, declared: &[OptionInfo]) -> Vec<(String, String)> {
-        declared.iter().map(|o| (o.name.to_string(), self.str(o.name).to_string())).collect()
+        declared
+            .iter()
+            .map(|o| (o.name.to_string(), self.str(o.name).to_string()))
+            .collect()
     }
 }
 
@@ -102,7 +114,10 @@ fn check_value(owner: &str, info: &OptionInfo, value: &str) -> Result<(), String
         OptionKind::String => "a string".to_string(),
         OptionKind::Enum(allowed) => format!("one of {}", allowed.join(", ")),
     };
-    Err(format!("option '{}' of '{owner}' must be {expected}, not '{value}'", info.name))
+    Err(format!(
+        "option '{}' of '{owner}' must be {expected}, not '{value}'",
+        info.name
+    ))
 }
 
 /// How an option reads in `--help`: `name=<int> (default 10)  help`.
@@ -114,7 +129,11 @@ pub fn describe(info: &OptionInfo) -> String {
         OptionKind::String => "string".to_string(),
         OptionKind::Enum(allowed) => allowed.join("|"),
     };
-    let default = if info.default.is_empty() { String::new() } else { format!(", default {}", info.default) };
+    let default = if info.default.is_empty() {
+        String::new()
+    } else {
+        format!(", default {}", info.default)
+    };
     format!("{}=<{kind}{default}>  {}", info.name, info.help)
 }
 
@@ -123,8 +142,18 @@ mod tests {
     use super::*;
 
     const OPTS: &[OptionInfo] = &[
-        OptionInfo { name: "max-iterations", kind: OptionKind::Int, default: "10", help: "" },
-        OptionInfo { name: "mode", kind: OptionKind::Enum(&["a", "b"]), default: "a", help: "" },
+        OptionInfo {
+            name: "max-iterations",
+            kind: OptionKind::Int,
+            default: "10",
+            help: "",
+        },
+        OptionInfo {
+            name: "mode",
+            kind: OptionKind::Enum(&["a", "b"]),
+            default: "a",
+            help: "",
+        },
     ];
 
     #[test]

@@ -33,7 +33,9 @@ impl PassError {
 
 impl From<Diagnostic> for PassError {
     fn from(d: Diagnostic) -> PassError {
-        PassError { diagnostics: vec![d] }
+        PassError {
+            diagnostics: vec![d],
+        }
     }
 }
 

@@ -78,7 +78,12 @@ impl Cursor<'_> {
     }
 
     fn error(&self, message: &str) -> String {
-        format!("invalid pipeline at column {}: {message}\n  {}\n  {}^", self.pos + 1, self.text, " ".repeat(self.pos))
+        format!(
+            "invalid pipeline at column {}: {message}\n  {}\n  {}^",
+            self.pos + 1,
+            self.text,
+            " ".repeat(self.pos)
+        )
     }
 
     fn eat(&mut self, c: char) -> bool {
@@ -94,7 +99,10 @@ impl Cursor<'_> {
     fn name(&mut self) -> Result<String, String> {
         self.skip_ws();
         let start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
             self.pos += 1;
         }
         if start == self.pos {
@@ -116,7 +124,9 @@ impl Cursor<'_> {
         let name = self.name()?;
         if self.eat('(') {
             if !matches!(name.as_str(), "builtin.module" | "func.func" | "any") {
-                return Err(self.error(&format!("'{name}' is not an op anchor (use builtin.module or func.func)")));
+                return Err(self.error(&format!(
+                    "'{name}' is not an op anchor (use builtin.module or func.func)"
+                )));
             }
             self.skip_ws();
             if self.peek() != Some(')') {
@@ -138,7 +148,11 @@ impl Cursor<'_> {
                     return Err(self.error("expected '}' to close the options"));
                 }
                 let key = self.name()?;
-                let value = if self.eat('=') { self.value()? } else { "true".to_string() };
+                let value = if self.eat('=') {
+                    self.value()?
+                } else {
+                    "true".to_string()
+                };
                 options.push((key, value));
             }
         }
@@ -201,12 +215,24 @@ mod tests {
 
     #[test]
     fn parses_nested_anchors_and_options() {
-        let specs = parse_pipeline("builtin.module(canonicalize{max-iterations=3}, func.func(dce), x{a=\"b c\" d})").unwrap();
+        let specs = parse_pipeline(
+            "builtin.module(canonicalize{max-iterations=3}, func.func(dce), x{a=\"b c\" d})",
+        )
+        .unwrap();
         assert_eq!(specs.len(), 3);
-        assert_eq!(specs[0].options, vec![("max-iterations".to_string(), "3".to_string())]);
+        assert_eq!(
+            specs[0].options,
+            vec![("max-iterations".to_string(), "3".to_string())]
+        );
         assert_eq!(specs[1].name, "dce");
-        assert_eq!(specs[2].options, vec![("a".into(), "b c".into()), ("d".into(), "true".into())]);
-        assert_eq!(format_pipeline(&specs), "builtin.module(canonicalize{max-iterations=3},dce,x{a=\"b c\" d=true})");
+        assert_eq!(
+            specs[2].options,
+            vec![("a".into(), "b c".into()), ("d".into(), "true".into())]
+        );
+        assert_eq!(
+            format_pipeline(&specs),
+            "builtin.module(canonicalize{max-iterations=3},dce,x{a=\"b c\" d=true})"
+        );
     }
 
     #[test]

@@ -43,7 +43,11 @@ pub struct PipelineInfo {
 }
 
 /// Every pass, in `--help` order.
-pub static PASSES: &[&PassInfo] = &[&crate::canonicalize::INFO, &crate::dce::INFO, &crate::fold_constants::INFO];
+pub static PASSES: &[&PassInfo] = &[
+    &crate::canonicalize::INFO,
+    &crate::dce::INFO,
+    &crate::fold_constants::INFO,
+];
 
 /// Every named pipeline.
 pub static PIPELINES: &[&PipelineInfo] = &[&CLEANUP];
@@ -51,13 +55,17 @@ pub static PIPELINES: &[&PipelineInfo] = &[&CLEANUP];
 static CLEANUP: PipelineInfo = PipelineInfo {
     name: "cleanup",
     summary: "Canonicalize, then remove dead code",
-    description: "The simplifications every later pipeline starts from: canonicalize followed by dce.",
+    description:
+        "The simplifications every later pipeline starts from: canonicalize followed by dce.",
     options: &[],
     expand: |_| Ok(vec![spec("canonicalize"), spec("dce")]),
 };
 
 fn spec(name: &str) -> PassSpec {
-    PassSpec { name: name.to_string(), options: Vec::new() }
+    PassSpec {
+        name: name.to_string(),
+        options: Vec::new(),
+    }
 }
 
 /// A pass or a pipeline.
@@ -70,12 +78,19 @@ pub fn lookup(name: &str) -> Option<Entry> {
     if let Some(p) = PASSES.iter().find(|p| p.argument == name) {
         return Some(Entry::Pass(p));
     }
-    PIPELINES.iter().find(|p| p.name == name).map(|p| Entry::Pipeline(p))
+    PIPELINES
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| Entry::Pipeline(p))
 }
 
 /// All registered names, for "did you mean" hints.
 pub fn names() -> Vec<&'static str> {
-    PASSES.iter().map(|p| p.argument).chain(PIPELINES.iter().map(|p| p.name)).collect()
+    PASSES
+        .iter()
+        .map(|p| p.argument)
+        .chain(PIPELINES.iter().map(|p| p.name))
+        .collect()
 }
 
 #[cfg(test)]
@@ -90,7 +105,11 @@ mod tests {
         }
         for p in PASSES {
             let options = PassOptions::parse(p.argument, p.options, &[]).unwrap();
-            assert!((p.create)(&options).is_ok(), "{} fails with default options", p.argument);
+            assert!(
+                (p.create)(&options).is_ok(),
+                "{} fails with default options",
+                p.argument
+            );
         }
     }
 

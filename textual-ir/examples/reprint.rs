@@ -14,7 +14,8 @@ fn main() {
         Ok(p) => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            tqopt_textual_ir::print_module_to(&p.module, &Default::default(), &mut out).expect("write");
+            tqopt_textual_ir::print_module_to(&p.module, &Default::default(), &mut out)
+                .expect("write");
             out.flush().expect("flush");
         }
         Err(d) => {

@@ -21,9 +21,10 @@ use tqopt_ir::dialect::{self, CustomSyntax};
 use tqopt_ir::float_format::{parse_decimal, round_to};
 use tqopt_ir::types::DYNAMIC;
 use tqopt_ir::{
-    AttrDict, Attribute, Blob, BlockId, DenseElements, DenseValues, Diagnostic, ElementType, FloatKind,
-    FunctionType, IntType, Location, Module, OpId, OpName, OpSpec, OpaqueAttr, QuantParams, RegionId,
-    ResourceBlob, Scalar, Signedness, SourceFile, TensorType, Type, UniformQuant, ValueId,
+    AttrDict, Attribute, Blob, BlockId, DenseElements, DenseValues, Diagnostic, ElementType,
+    FloatKind, FunctionType, IntType, Location, Module, OpId, OpName, OpSpec, OpaqueAttr,
+    QuantParams, RegionId, ResourceBlob, Scalar, Signedness, SourceFile, TensorType, Type,
+    UniformQuant, ValueId,
 };
 
 use crate::grammar::{describe, MlirGrammar, Rule};
@@ -40,11 +41,17 @@ type PResult<T> = Result<T, Diagnostic>;
 
 /// Parses `source` into a module.
 pub fn parse(source: &SourceFile) -> PResult<Parsed> {
-    let mut pairs = MlirGrammar::parse(Rule::file, source.text()).map_err(|e| syntax_error(source, e))?;
-    let file = pairs.next().ok_or_else(|| Diagnostic::error("empty parse"))?;
+    let mut pairs =
+        MlirGrammar::parse(Rule::file, source.text()).map_err(|e| syntax_error(source, e))?;
+    let file = pairs
+        .next()
+        .ok_or_else(|| Diagnostic::error("empty parse"))?;
     let mut p = Builder::new(source);
     p.file(file)?;
-    Ok(Parsed { module: p.module, external_resources: p.external_resources })
+    Ok(Parsed {
+        module: p.module,
+        external_resources: p.external_resources,
+    })
 }
 
 /// Parses text that is not from a file (tests, tools).
@@ -67,7 +74,11 @@ fn syntax_error(source: &SourceFile, e: pest::error::Error<Rule>) -> Diagnostic 
                     unique.push(n);
                 }
             }
-            let found = source.text()[offset..].chars().next().map(|c| format!("'{c}'")).unwrap_or("end of input".into());
+            let found = source.text()[offset..]
+                .chars()
+                .next()
+                .map(|c| format!("'{c}'"))
+                .unwrap_or("end of input".into());
             match unique.len() {
                 0 => format!("unexpected {found}"),
                 1 => format!("expected {}, found {found}", unique[0]),
@@ -93,7 +104,11 @@ struct Scope {
 
 impl Scope {
     fn new(isolated: bool) -> Scope {
-        Scope { defined: HashMap::new(), forward: HashMap::new(), isolated }
+        Scope {
+            defined: HashMap::new(),
+            forward: HashMap::new(),
+            isolated,
+        }
     }
 }
 
@@ -148,7 +163,10 @@ impl<'s> Builder<'s> {
                 _ => {}
             }
         }
-        let ops: Vec<Pair<'_, Rule>> = items.into_iter().filter(|p| p.as_rule() == Rule::operation).collect();
+        let ops: Vec<Pair<'_, Rule>> = items
+            .into_iter()
+            .filter(|p| p.as_rule() == Rule::operation)
+            .collect();
         let single_module = ops.len() == 1 && is_module_op(&ops[0]);
         let body = self.module.body();
         self.scopes.push(Scope::new(true));
@@ -166,8 +184,13 @@ impl<'s> Builder<'s> {
 
     fn attr_alias(&mut self, pair: Pair<'_, Rule>) -> PResult<()> {
         let mut it = inner(pair);
-        let name = it.next().map(|p| p.as_str()[1..].to_string()).unwrap_or_default();
-        let value = it.next().ok_or_else(|| Diagnostic::error("alias without value"))?;
+        let name = it
+            .next()
+            .map(|p| p.as_str()[1..].to_string())
+            .unwrap_or_default();
+        let value = it
+            .next()
+            .ok_or_else(|| Diagnostic::error("alias without value"))?;
         let attr = self.attribute(value)?;
         self.attr_aliases.insert(name, attr);
         Ok(())
@@ -175,8 +198,13 @@ impl<'s> Builder<'s> {
 
     fn type_alias(&mut self, pair: Pair<'_, Rule>) -> PResult<()> {
         let mut it = inner(pair);
-        let name = it.next().map(|p| p.as_str()[1..].to_string()).unwrap_or_default();
-        let value = it.next().ok_or_else(|| Diagnostic::error("alias without value"))?;
+        let name = it
+            .next()
+            .map(|p| p.as_str()[1..].to_string())
+            .unwrap_or_default();
+        let value = it
+            .next()
+            .ok_or_else(|| Diagnostic::error("alias without value"))?;
         let ty = self.type_(value)?;
         self.type_aliases.insert(name, ty);
         Ok(())
@@ -185,23 +213,34 @@ impl<'s> Builder<'s> {
     fn resources(&mut self, pair: Pair<'_, Rule>) -> PResult<()> {
         for group in inner(pair) {
             let mut it = inner(group);
-            let group_name = it.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+            let group_name = it
+                .next()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
             for dialect in it {
                 let mut d = inner(dialect);
                 let Some(dname) = d.next() else { continue };
                 let dname = self.resource_key(dname)?;
                 for entry in d {
                     let mut e = inner(entry);
-                    let (Some(key), Some(value)) = (e.next(), e.next()) else { continue };
+                    let (Some(key), Some(value)) = (e.next(), e.next()) else {
+                        continue;
+                    };
                     let key = self.resource_key(key)?;
-                    let value_pair = inner(value).next().ok_or_else(|| Diagnostic::error("empty resource value"))?;
+                    let value_pair = inner(value)
+                        .next()
+                        .ok_or_else(|| Diagnostic::error("empty resource value"))?;
                     let text = match value_pair.as_rule() {
                         Rule::string => self.string_bytes(value_pair.clone())?,
                         _ => value_pair.as_str().as_bytes().to_vec(),
                     };
                     if group_name == "dialect_resources" {
                         let blob = self.resource_blob(&value_pair, &text)?;
-                        self.module.resources.entry(dname.clone()).or_default().insert(key, blob);
+                        self.module
+                            .resources
+                            .entry(dname.clone())
+                            .or_default()
+                            .insert(key, blob);
                     } else {
                         self.external_resources
                             .entry(dname.clone())
@@ -215,7 +254,9 @@ impl<'s> Builder<'s> {
     }
 
     fn resource_key(&self, pair: Pair<'_, Rule>) -> PResult<String> {
-        let p = inner(pair).next().ok_or_else(|| Diagnostic::error("empty key"))?;
+        let p = inner(pair)
+            .next()
+            .ok_or_else(|| Diagnostic::error("empty key"))?;
         Ok(match p.as_rule() {
             Rule::string => String::from_utf8_lossy(&self.string_bytes(p)?).into_owned(),
             _ => p.as_str().to_string(),
@@ -225,13 +266,19 @@ impl<'s> Builder<'s> {
     /// `"0x" + 4 bytes of alignment (little endian) + data`.
     fn resource_blob(&self, pair: &Pair<'_, Rule>, text: &[u8]) -> PResult<ResourceBlob> {
         let text = std::str::from_utf8(text).unwrap_or("");
-        let hex = text.strip_prefix("0x").ok_or_else(|| self.err(pair, "expected a hex blob \"0x...\""))?;
-        let bytes = tqopt_ir::hex::decode(hex).ok_or_else(|| self.err(pair, "malformed hex in resource blob"))?;
+        let hex = text
+            .strip_prefix("0x")
+            .ok_or_else(|| self.err(pair, "expected a hex blob \"0x...\""))?;
+        let bytes = tqopt_ir::hex::decode(hex)
+            .ok_or_else(|| self.err(pair, "malformed hex in resource blob"))?;
         if bytes.len() < 4 {
             return Err(self.err(pair, "resource blob lacks its 4-byte alignment prefix"));
         }
         let alignment = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        Ok(ResourceBlob { alignment, data: Blob::from_vec(bytes[4..].to_vec()) })
+        Ok(ResourceBlob {
+            alignment,
+            data: Blob::from_vec(bytes[4..].to_vec()),
+        })
     }
 
     // ---- scopes and values ----
@@ -242,8 +289,12 @@ impl<'s> Builder<'s> {
 
     /// Closes a scope: unresolved names of an isolated scope are errors; others move outward.
     fn close_scope(&mut self) -> PResult<()> {
-        let scope = self.scopes.pop().ok_or_else(|| Diagnostic::error("scope underflow"))?;
-        let mut pending: Vec<((String, usize), (ValueId, usize))> = scope.forward.into_iter().collect();
+        let scope = self
+            .scopes
+            .pop()
+            .ok_or_else(|| Diagnostic::error("scope underflow"))?;
+        let mut pending: Vec<((String, usize), (ValueId, usize))> =
+            scope.forward.into_iter().collect();
         if pending.is_empty() {
             return Ok(());
         }
@@ -263,7 +314,13 @@ impl<'s> Builder<'s> {
         for scope in self.scopes.iter().rev() {
             if let Some(group) = scope.defined.get(name) {
                 let v = *group.get(index).ok_or_else(|| {
-                    self.err_at(at, format!("'%{name}' has {} results, so '#{index}' does not exist", group.len()))
+                    self.err_at(
+                        at,
+                        format!(
+                            "'%{name}' has {} results, so '#{index}' does not exist",
+                            group.len()
+                        ),
+                    )
                 })?;
                 return self.check_use_type(name, v, ty, at);
             }
@@ -276,17 +333,32 @@ impl<'s> Builder<'s> {
             }
         }
         let placeholder = self.placeholder(ty.clone());
-        let scope = self.scopes.last_mut().ok_or_else(|| Diagnostic::error("no scope"))?;
-        scope.forward.insert((name.to_string(), index), (placeholder, at));
+        let scope = self
+            .scopes
+            .last_mut()
+            .ok_or_else(|| Diagnostic::error("no scope"))?;
+        scope
+            .forward
+            .insert((name.to_string(), index), (placeholder, at));
         Ok(placeholder)
     }
 
     /// Moves a forward reference into the innermost scope that can still define it.
-    fn resolve_use(&mut self, name: String, index: usize, placeholder: ValueId, at: usize) -> PResult<()> {
-        let scope = self.scopes.last().ok_or_else(|| Diagnostic::error("no scope"))?;
+    fn resolve_use(
+        &mut self,
+        name: String,
+        index: usize,
+        placeholder: ValueId,
+        at: usize,
+    ) -> PResult<()> {
+        let scope = self
+            .scopes
+            .last()
+            .ok_or_else(|| Diagnostic::error("no scope"))?;
         if let Some(group) = scope.defined.get(&name) {
             let found = group.get(index).copied();
-            let v = found.ok_or_else(|| self.err_at(at, format!("'%{name}#{index}' does not exist")))?;
+            let v = found
+                .ok_or_else(|| self.err_at(at, format!("'%{name}#{index}' does not exist")))?;
             return self.replace_placeholder(&name, placeholder, v, at);
         }
         match scope.forward.get(&(name.clone(), index)) {
@@ -316,12 +388,23 @@ impl<'s> Builder<'s> {
 
     /// A stand-in value for a use before its definition: the result of a detached op.
     fn placeholder(&mut self, ty: Type) -> ValueId {
-        let op = self.module.create_op(OpSpec::new(OpName::new("tqopt.forward_ref")).results([ty]));
+        let op = self
+            .module
+            .create_op(OpSpec::new(OpName::new("tqopt.forward_ref")).results([ty]));
         self.module.results(op)[0]
     }
 
-    fn replace_placeholder(&mut self, name: &str, placeholder: ValueId, real: ValueId, at: usize) -> PResult<()> {
-        let (pt, rt) = (self.module.value_type(placeholder), self.module.value_type(real));
+    fn replace_placeholder(
+        &mut self,
+        name: &str,
+        placeholder: ValueId,
+        real: ValueId,
+        at: usize,
+    ) -> PResult<()> {
+        let (pt, rt) = (
+            self.module.value_type(placeholder),
+            self.module.value_type(real),
+        );
         if pt != rt {
             return Err(self.err_at(
                 at,
@@ -343,7 +426,10 @@ impl<'s> Builder<'s> {
         }
         let mut resolved = Vec::new();
         for (i, v) in values.iter().enumerate() {
-            if let Some((placeholder, _)) = self.scopes[scope_index].forward.remove(&(name.to_string(), i)) {
+            if let Some((placeholder, _)) = self.scopes[scope_index]
+                .forward
+                .remove(&(name.to_string(), i))
+            {
                 resolved.push((placeholder, *v));
             }
         }
@@ -355,12 +441,20 @@ impl<'s> Builder<'s> {
             .collect();
         if let Some(i) = stale.first() {
             let (_, at_use) = self.scopes[scope_index].forward[&(name.to_string(), *i)];
-            return Err(self.err_at(at_use, format!("'%{name}' has {} results, so '#{i}' does not exist", values.len())));
+            return Err(self.err_at(
+                at_use,
+                format!(
+                    "'%{name}' has {} results, so '#{i}' does not exist",
+                    values.len()
+                ),
+            ));
         }
         for (placeholder, real) in resolved {
             self.replace_placeholder(name, placeholder, real, at)?;
         }
-        self.scopes[scope_index].defined.insert(name.to_string(), values);
+        self.scopes[scope_index]
+            .defined
+            .insert(name.to_string(), values);
         Ok(())
     }
 
@@ -394,7 +488,10 @@ impl<'s> Builder<'s> {
                     let sym = self.symbol_ref(p)?;
                     if let Attribute::SymbolRef(path) = &sym {
                         let name = path.first().map(|s| s.to_string()).unwrap_or_default();
-                        self.module.op_mut(op).properties.set("sym_name", Attribute::string(&name));
+                        self.module
+                            .op_mut(op)
+                            .properties
+                            .set("sym_name", Attribute::string(&name));
                     }
                 }
                 Rule::kw_module | Rule::kw_attributes => {}
@@ -423,7 +520,10 @@ impl<'s> Builder<'s> {
                     for g in inner(p) {
                         let at = g.as_span().start();
                         let mut it = inner(g);
-                        let name = it.next().map(|n| n.as_str()[1..].to_string()).unwrap_or_default();
+                        let name = it
+                            .next()
+                            .map(|n| n.as_str()[1..].to_string())
+                            .unwrap_or_default();
                         let count = match it.next() {
                             Some(c) => self.parse_usize(&c)?,
                             None => 1,
@@ -453,12 +553,16 @@ impl<'s> Builder<'s> {
             let at = results[0].2;
             return Err(self.err_at(
                 at,
-                format!("operation defines {} results but was provided {wanted} to bind", op_results.len()),
+                format!(
+                    "operation defines {} results but was provided {wanted} to bind",
+                    op_results.len()
+                ),
             ));
         }
         let mut next = 0;
         for (name, count, at) in results {
-            let group: SmallVec<[ValueId; 1]> = SmallVec::from_slice(&op_results[next..next + count]);
+            let group: SmallVec<[ValueId; 1]> =
+                SmallVec::from_slice(&op_results[next..next + count]);
             next += count;
             self.define(&name, group, at)?;
         }
@@ -470,7 +574,10 @@ impl<'s> Builder<'s> {
         if op_name.def().is_none() && dialect::CLOSED_DIALECTS.contains(&op_name.dialect()) {
             return Err(self.err(
                 pair,
-                format!("unknown operation '{name}': the '{}' dialect has no op of that name", op_name.dialect()),
+                format!(
+                    "unknown operation '{name}': the '{}' dialect has no op of that name",
+                    op_name.dialect()
+                ),
             ));
         }
         Ok(op_name)
@@ -491,7 +598,12 @@ impl<'s> Builder<'s> {
     }
 
     /// `"name"(%a, %b) <{props}> ({regions}) {attrs} : (T, T) -> R`, also without quotes.
-    fn generic_op(&mut self, pair: Pair<'_, Rule>, block: BlockId, bare_name: bool) -> PResult<OpId> {
+    fn generic_op(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        block: BlockId,
+        bare_name: bool,
+    ) -> PResult<OpId> {
         let name_at = pair.as_span().start();
         let mut name = None;
         let mut uses = Vec::new();
@@ -508,7 +620,9 @@ impl<'s> Builder<'s> {
                 Rule::op_name => name = Some(self.op_name_of(&p, p.as_str())?),
                 Rule::value_use_list => uses = self.value_use_list(p)?,
                 Rule::properties => {
-                    let dict = inner(p).next().ok_or_else(|| Diagnostic::error("empty properties"))?;
+                    let dict = inner(p)
+                        .next()
+                        .ok_or_else(|| Diagnostic::error("empty properties"))?;
                     props = self.attr_dict(dict)?;
                 }
                 Rule::region_list => regions = inner(p).collect(),
@@ -518,11 +632,16 @@ impl<'s> Builder<'s> {
             }
         }
         let name = name.ok_or_else(|| self.err_at(name_at, "expected an op name"))?;
-        let (ft, ft_pair) = fn_type.ok_or_else(|| self.err_at(name_at, "expected a function type"))?;
+        let (ft, ft_pair) =
+            fn_type.ok_or_else(|| self.err_at(name_at, "expected a function type"))?;
         if ft.inputs.len() != uses.len() {
             return Err(self.err(
                 &ft_pair,
-                format!("expected {} operand types but had {}", uses.len(), ft.inputs.len()),
+                format!(
+                    "expected {} operand types but had {}",
+                    uses.len(),
+                    ft.inputs.len()
+                ),
             ));
         }
         let mut operands = SmallVec::<[ValueId; 4]>::new();
@@ -543,7 +662,11 @@ impl<'s> Builder<'s> {
         let op = self.module.create_op(spec);
         self.append(block, op)?;
         let op_regions: Vec<RegionId> = self.module.op(op).regions().to_vec();
-        let isolated = self.module.op(op).def().is_some_and(|d| d.has_trait(dialect::Traits::ISOLATED_FROM_ABOVE));
+        let isolated = self
+            .module
+            .op(op)
+            .def()
+            .is_some_and(|d| d.has_trait(dialect::Traits::ISOLATED_FROM_ABOVE));
         for (region_pair, region) in regions.into_iter().zip(op_regions) {
             self.open_scope(isolated);
             self.region(region_pair, region, None)?;
@@ -556,9 +679,13 @@ impl<'s> Builder<'s> {
     fn same_type_op(&mut self, pair: Pair<'_, Rule>, block: BlockId) -> PResult<OpId> {
         let name_at = pair.as_span().start();
         let mut it = inner(pair);
-        let name_pair = it.next().ok_or_else(|| self.err_at(name_at, "expected an op name"))?;
+        let name_pair = it
+            .next()
+            .ok_or_else(|| self.err_at(name_at, "expected an op name"))?;
         let name = self.op_name_of(&name_pair, name_pair.as_str())?;
-        let has_form = name.def().is_some_and(|d| d.custom_syntax == CustomSyntax::SameOperandsAndResultType);
+        let has_form = name
+            .def()
+            .is_some_and(|d| d.custom_syntax == CustomSyntax::SameOperandsAndResultType);
         if !has_form {
             return Err(self.err(
                 &name_pair,
@@ -603,12 +730,16 @@ impl<'s> Builder<'s> {
     }
 
     fn append(&mut self, block: BlockId, op: OpId) -> PResult<()> {
-        self.module.append_op(block, op).map_err(|e| Diagnostic::error(e.to_string()))
+        self.module
+            .append_op(block, op)
+            .map_err(|e| Diagnostic::error(e.to_string()))
     }
 
     fn nested_module(&mut self, pair: Pair<'_, Rule>, block: BlockId) -> PResult<OpId> {
         let at = pair.as_span().start();
-        let op = self.module.create_op(OpSpec::of(&dialect::builtin::MODULE).regions(1));
+        let op = self
+            .module
+            .create_op(OpSpec::of(&dialect::builtin::MODULE).regions(1));
         self.module.op_mut(op).pos = Some(self.src.pos_of(at));
         self.append(block, op)?;
         let region = self.module.op(op).regions()[0];
@@ -620,7 +751,9 @@ impl<'s> Builder<'s> {
     /// `func.func [private] @name(%arg0: T {attrs}, ...) -> (R {attrs}) attributes {...} {...}`
     fn func_op(&mut self, pair: Pair<'_, Rule>, block: BlockId) -> PResult<OpId> {
         let at = pair.as_span().start();
-        let op = self.module.create_op(OpSpec::of(&dialect::func::FUNC).regions(1));
+        let op = self
+            .module
+            .create_op(OpSpec::of(&dialect::func::FUNC).regions(1));
         self.module.op_mut(op).pos = Some(self.src.pos_of(at));
         self.append(block, op)?;
         let region = self.module.op(op).regions()[0];
@@ -639,7 +772,10 @@ impl<'s> Builder<'s> {
                 Rule::symbol_ref => {
                     if let Attribute::SymbolRef(path) = self.symbol_ref(p)? {
                         let name = path.first().map(|s| s.to_string()).unwrap_or_default();
-                        self.module.op_mut(op).properties.set("sym_name", Attribute::string(&name));
+                        self.module
+                            .op_mut(op)
+                            .properties
+                            .set("sym_name", Attribute::string(&name));
                     }
                 }
                 Rule::func_args => {
@@ -658,7 +794,8 @@ impl<'s> Builder<'s> {
                                 _ => {}
                             }
                         }
-                        let ty = ty.ok_or_else(|| self.err_at(arg_at, "expected an argument type"))?;
+                        let ty =
+                            ty.ok_or_else(|| self.err_at(arg_at, "expected an argument type"))?;
                         inputs.push(ty.clone());
                         arg_attrs.push(dict);
                         if let Some(n) = name {
@@ -677,7 +814,8 @@ impl<'s> Builder<'s> {
                                 _ => {}
                             }
                         }
-                        results.push(ty.ok_or_else(|| Diagnostic::error("expected a result type"))?);
+                        results
+                            .push(ty.ok_or_else(|| Diagnostic::error("expected a result type"))?);
                         res_attrs.push(dict);
                     }
                 }
@@ -691,10 +829,16 @@ impl<'s> Builder<'s> {
         }
         let ft = FunctionType { inputs, results };
         let data = self.module.op_mut(op);
-        data.properties.set("function_type", Attribute::Type(Type::Function(Box::new(ft))));
+        data.properties.set(
+            "function_type",
+            Attribute::Type(Type::Function(Box::new(ft))),
+        );
         for (key, list) in [("arg_attrs", arg_attrs), ("res_attrs", res_attrs)] {
             if list.iter().any(|d| !d.is_empty()) {
-                data.properties.set(key, Attribute::Array(list.into_iter().map(Attribute::Dict).collect()));
+                data.properties.set(
+                    key,
+                    Attribute::Array(list.into_iter().map(Attribute::Dict).collect()),
+                );
             }
         }
         if let Some(body) = body {
@@ -729,7 +873,14 @@ impl<'s> Builder<'s> {
             }
         }
         if uses.len() != types.len() {
-            return Err(self.err_at(at, format!("expected {} types after ':' but had {}", uses.len(), types.len())));
+            return Err(self.err_at(
+                at,
+                format!(
+                    "expected {} types after ':' but had {}",
+                    uses.len(),
+                    types.len()
+                ),
+            ));
         }
         let mut operands = SmallVec::<[ValueId; 4]>::new();
         for ((n, i, u_at), ty) in uses.iter().zip(&types) {
@@ -760,7 +911,14 @@ impl<'s> Builder<'s> {
         }
         let ft = ft.ok_or_else(|| self.err_at(at, "expected a function type"))?;
         if ft.inputs.len() != uses.len() {
-            return Err(self.err_at(at, format!("expected {} operand types but had {}", uses.len(), ft.inputs.len())));
+            return Err(self.err_at(
+                at,
+                format!(
+                    "expected {} operand types but had {}",
+                    uses.len(),
+                    ft.inputs.len()
+                ),
+            ));
         }
         let mut operands = SmallVec::<[ValueId; 4]>::new();
         for ((n, i, u_at), ty) in uses.iter().zip(&ft.inputs) {
@@ -769,7 +927,10 @@ impl<'s> Builder<'s> {
         let mut spec = OpSpec::of(&dialect::func::CALL);
         spec.operands = operands;
         spec.result_types = ft.results.iter().cloned().collect();
-        spec.properties.set("callee", callee.ok_or_else(|| self.err_at(at, "expected a callee"))?);
+        spec.properties.set(
+            "callee",
+            callee.ok_or_else(|| self.err_at(at, "expected a callee"))?,
+        );
         spec.attributes = attrs;
         spec.pos = Some(self.src.pos_of(at));
         let op = self.module.create_op(spec);
@@ -782,7 +943,10 @@ impl<'s> Builder<'s> {
         for u in inner(pair) {
             let at = u.as_span().start();
             let mut it = inner(u);
-            let name = it.next().map(|n| n.as_str()[1..].to_string()).unwrap_or_default();
+            let name = it
+                .next()
+                .map(|n| n.as_str()[1..].to_string())
+                .unwrap_or_default();
             let index = match it.next() {
                 Some(i) => self.parse_usize(&i)?,
                 None => 0,
@@ -793,16 +957,25 @@ impl<'s> Builder<'s> {
     }
 
     fn parse_usize(&self, pair: &Pair<'_, Rule>) -> PResult<usize> {
-        pair.as_str().parse::<usize>().map_err(|_| self.err(pair, "number out of range"))
+        pair.as_str()
+            .parse::<usize>()
+            .map_err(|_| self.err(pair, "number out of range"))
     }
 
     // ---- regions and blocks ----
 
     /// Parses a region whose entry block may need creating (generic ops).
-    fn region(&mut self, pair: Pair<'_, Rule>, region: RegionId, entry: Option<EntryArgs>) -> PResult<()> {
+    fn region(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        region: RegionId,
+        entry: Option<EntryArgs>,
+    ) -> PResult<()> {
         let mut parts = inner(pair.clone());
         let entry_ops = parts.next();
-        let has_entry_ops = entry_ops.as_ref().is_some_and(|e| e.clone().into_inner().next().is_some());
+        let has_entry_ops = entry_ops
+            .as_ref()
+            .is_some_and(|e| e.clone().into_inner().next().is_some());
         let labeled: Vec<Pair<'_, Rule>> = parts.collect();
         if has_entry_ops || labeled.is_empty() {
             if has_entry_ops || entry.is_some() {
@@ -824,8 +997,16 @@ impl<'s> Builder<'s> {
     }
 
     /// Parses a region into an already created entry block (module and function bodies).
-    fn region_into(&mut self, pair: Pair<'_, Rule>, entry: BlockId, args: Option<EntryArgs>) -> PResult<()> {
-        let region = self.module.block_region(entry).ok_or_else(|| Diagnostic::error("block without region"))?;
+    fn region_into(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        entry: BlockId,
+        args: Option<EntryArgs>,
+    ) -> PResult<()> {
+        let region = self
+            .module
+            .block_region(entry)
+            .ok_or_else(|| Diagnostic::error("block without region"))?;
         let mut parts = inner(pair);
         if let Some(ops) = parts.next() {
             for op in inner(ops) {
@@ -836,9 +1017,14 @@ impl<'s> Builder<'s> {
         for block in parts {
             // A label on the entry block of a function body must not redeclare its arguments.
             if first && self.module.first_op(entry).is_none() && args.is_some() {
-                let label = inner(block.clone()).next().ok_or_else(|| Diagnostic::error("block without label"))?;
+                let label = inner(block.clone())
+                    .next()
+                    .ok_or_else(|| Diagnostic::error("block without label"))?;
                 if inner(label.clone()).count() > 1 {
-                    return Err(self.err(&label, "the entry block of a function cannot redeclare its arguments"));
+                    return Err(self.err(
+                        &label,
+                        "the entry block of a function cannot redeclare its arguments",
+                    ));
                 }
                 for op in inner(block).skip(1) {
                     self.operation(op, entry)?;
@@ -884,12 +1070,16 @@ impl<'s> Builder<'s> {
     // ---- locations ----
 
     fn trailing_loc(&self, pair: Pair<'_, Rule>) -> PResult<Location> {
-        let loc = inner(pair).next().ok_or_else(|| Diagnostic::error("empty location"))?;
+        let loc = inner(pair)
+            .next()
+            .ok_or_else(|| Diagnostic::error("empty location"))?;
         self.location(loc)
     }
 
     fn location(&self, pair: Pair<'_, Rule>) -> PResult<Location> {
-        let body = inner(pair).next().ok_or_else(|| Diagnostic::error("empty location"))?;
+        let body = inner(pair)
+            .next()
+            .ok_or_else(|| Diagnostic::error("empty location"))?;
         self.loc_body(body)
     }
 
@@ -898,12 +1088,20 @@ impl<'s> Builder<'s> {
             Rule::loc_unknown => Ok(Location::Unknown),
             Rule::loc_alias => match self.attr_aliases.get(&pair.as_str()[1..]) {
                 Some(Attribute::Location(l)) => Ok(l.clone()),
-                Some(_) => Err(self.err(&pair, format!("'{}' is not a location alias", pair.as_str()))),
-                None => Err(self.err(&pair, format!("undefined location alias '{}'", pair.as_str()))),
+                Some(_) => Err(self.err(
+                    &pair,
+                    format!("'{}' is not a location alias", pair.as_str()),
+                )),
+                None => Err(self.err(
+                    &pair,
+                    format!("undefined location alias '{}'", pair.as_str()),
+                )),
             },
             Rule::loc_file_or_name => {
                 let mut it = inner(pair);
-                let name_pair = it.next().ok_or_else(|| Diagnostic::error("empty location"))?;
+                let name_pair = it
+                    .next()
+                    .ok_or_else(|| Diagnostic::error("empty location"))?;
                 let name: Arc<str> = String::from_utf8_lossy(&self.string_bytes(name_pair)?).into();
                 match it.next() {
                     None => Ok(Location::Name { name, child: None }),
@@ -911,11 +1109,20 @@ impl<'s> Builder<'s> {
                         let mut n = inner(p);
                         let line = n.next().and_then(|x| x.as_str().parse().ok()).unwrap_or(0);
                         let col = n.next().and_then(|x| x.as_str().parse().ok()).unwrap_or(0);
-                        Ok(Location::FileLineCol { file: name, line, col })
+                        Ok(Location::FileLineCol {
+                            file: name,
+                            line,
+                            col,
+                        })
                     }
                     Some(p) => {
-                        let child = inner(p).next().ok_or_else(|| Diagnostic::error("empty location"))?;
-                        Ok(Location::Name { name, child: Some(Box::new(self.loc_body(child)?)) })
+                        let child = inner(p)
+                            .next()
+                            .ok_or_else(|| Diagnostic::error("empty location"))?;
+                        Ok(Location::Name {
+                            name,
+                            child: Some(Box::new(self.loc_body(child)?)),
+                        })
                     }
                 }
             }
@@ -933,9 +1140,14 @@ impl<'s> Builder<'s> {
             }
             Rule::loc_callsite => {
                 let mut it = inner(pair);
-                let callee = self.loc_body(it.next().ok_or_else(|| Diagnostic::error("bad callsite"))?)?;
-                let caller = self.loc_body(it.next().ok_or_else(|| Diagnostic::error("bad callsite"))?)?;
-                Ok(Location::CallSite { callee: Box::new(callee), caller: Box::new(caller) })
+                let callee =
+                    self.loc_body(it.next().ok_or_else(|| Diagnostic::error("bad callsite"))?)?;
+                let caller =
+                    self.loc_body(it.next().ok_or_else(|| Diagnostic::error("bad callsite"))?)?;
+                Ok(Location::CallSite {
+                    callee: Box::new(callee),
+                    caller: Box::new(caller),
+                })
             }
             _ => Err(self.err(&pair, "malformed location")),
         }
@@ -944,7 +1156,13 @@ impl<'s> Builder<'s> {
     // ---- types ----
 
     fn type_(&self, pair: Pair<'_, Rule>) -> PResult<Type> {
-        let t = if pair.as_rule() == Rule::type_ { inner(pair).next().ok_or_else(|| Diagnostic::error("empty type"))? } else { pair };
+        let t = if pair.as_rule() == Rule::type_ {
+            inner(pair)
+                .next()
+                .ok_or_else(|| Diagnostic::error("empty type"))?
+        } else {
+            pair
+        };
         Ok(match t.as_rule() {
             Rule::tensor_type => self.tensor_type(t)?,
             Rule::function_type => Type::Function(Box::new(self.function_type(t)?)),
@@ -953,7 +1171,10 @@ impl<'s> Builder<'s> {
             Rule::int_type => Type::Scalar(ElementType::Int(self.int_type(&t)?)),
             Rule::float_type => Type::Scalar(ElementType::Float(float_kind(t.as_str()))),
             Rule::complex_type => {
-                let f = inner(t).next().map(|p| float_kind(p.as_str())).unwrap_or(FloatKind::F32);
+                let f = inner(t)
+                    .next()
+                    .map(|p| float_kind(p.as_str()))
+                    .unwrap_or(FloatKind::F32);
                 Type::Scalar(ElementType::Complex(f))
             }
             Rule::quant_type => Type::Scalar(ElementType::Quant(Arc::new(self.quant_type(t)?))),
@@ -980,9 +1201,14 @@ impl<'s> Builder<'s> {
         } else {
             (Signedness::Signless, &text[1..])
         };
-        let width: u32 = digits.parse().map_err(|_| self.err(pair, "integer width out of range"))?;
+        let width: u32 = digits
+            .parse()
+            .map_err(|_| self.err(pair, "integer width out of range"))?;
         if width == 0 || width > 64 {
-            return Err(self.err(pair, format!("integer types of width {width} are not supported (1 to 64)")));
+            return Err(self.err(
+                pair,
+                format!("integer types of width {width} are not supported (1 to 64)"),
+            ));
         }
         Ok(IntType { width, signedness })
     }
@@ -1008,7 +1234,10 @@ impl<'s> Builder<'s> {
                         if d == "?" {
                             shape.push(DYNAMIC);
                         } else {
-                            shape.push(d.parse::<i64>().map_err(|_| self.err(&p, "dimension out of range"))?);
+                            shape.push(
+                                d.parse::<i64>()
+                                    .map_err(|_| self.err(&p, "dimension out of range"))?,
+                            );
                         }
                     }
                 }
@@ -1018,7 +1247,11 @@ impl<'s> Builder<'s> {
             }
         }
         let elem = elem.ok_or_else(|| Diagnostic::error("tensor without element type"))?;
-        Ok(if unranked { Type::UnrankedTensor(elem) } else { Type::Tensor(TensorType { shape, elem }) })
+        Ok(if unranked {
+            Type::UnrankedTensor(elem)
+        } else {
+            Type::Tensor(TensorType { shape, elem })
+        })
     }
 
     fn function_type(&self, pair: Pair<'_, Rule>) -> PResult<FunctionType> {
@@ -1043,15 +1276,31 @@ impl<'s> Builder<'s> {
 
     fn quant_type(&self, pair: Pair<'_, Rule>) -> PResult<UniformQuant> {
         let mut it = inner(pair.clone());
-        let storage_pair = it.next().ok_or_else(|| self.err(&pair, "expected a storage type"))?;
+        let storage_pair = it
+            .next()
+            .ok_or_else(|| self.err(&pair, "expected a storage type"))?;
         let mut s = inner(storage_pair.clone());
-        let st = s.next().ok_or_else(|| self.err(&storage_pair, "expected a storage type"))?;
+        let st = s
+            .next()
+            .ok_or_else(|| self.err(&storage_pair, "expected a storage type"))?;
         let signed = st.as_str().starts_with('i');
-        let width: u32 = st.as_str()[1..].parse().map_err(|_| self.err(&st, "bad storage width"))?;
+        let width: u32 = st.as_str()[1..]
+            .parse()
+            .map_err(|_| self.err(&st, "bad storage width"))?;
         if !(2..=32).contains(&width) {
-            return Err(self.err(&st, format!("quantized storage of {width} bits is not supported")));
+            return Err(self.err(
+                &st,
+                format!("quantized storage of {width} bits is not supported"),
+            ));
         }
-        let storage = IntType { width, signedness: if signed { Signedness::Signed } else { Signedness::Unsigned } };
+        let storage = IntType {
+            width,
+            signedness: if signed {
+                Signedness::Signed
+            } else {
+                Signedness::Unsigned
+            },
+        };
         let (full_min, full_max) = UniformQuant::full_range(storage);
         let (storage_min, storage_max) = match (s.next(), s.next()) {
             (Some(a), Some(b)) => (self.int_value(&a)?, self.int_value(&b)?),
@@ -1060,7 +1309,9 @@ impl<'s> Builder<'s> {
         if storage_min < full_min || storage_max > full_max || storage_min > storage_max {
             return Err(self.err(
                 &storage_pair,
-                format!("storage range [{storage_min}, {storage_max}] does not fit the storage type"),
+                format!(
+                    "storage range [{storage_min}, {storage_max}] does not fit the storage type"
+                ),
             ));
         }
         let expressed = float_kind(it.next().map(|p| p.as_str()).unwrap_or("f32"));
@@ -1083,7 +1334,10 @@ impl<'s> Builder<'s> {
                 None => 0,
             };
             if !(scale.is_finite() && scale > 0.0) {
-                return Err(self.err(&scale_pair, format!("scale must be a positive finite number, not {scale}")));
+                return Err(self.err(
+                    &scale_pair,
+                    format!("scale must be a positive finite number, not {scale}"),
+                ));
             }
             if zp < storage_min || zp > storage_max {
                 return Err(self.err(&p, format!("zero point {zp} is outside the storage range")));
@@ -1103,12 +1357,24 @@ impl<'s> Builder<'s> {
                     scales.push(s);
                     zero_points.push(z);
                 }
-                QuantParams::PerAxis { axis, scales, zero_points }
+                QuantParams::PerAxis {
+                    axis,
+                    scales,
+                    zero_points,
+                }
             }
-            (Rule::quant_per_axis, None) => return Err(self.err(&params, "per-axis parameters need an axis ':N'")),
+            (Rule::quant_per_axis, None) => {
+                return Err(self.err(&params, "per-axis parameters need an axis ':N'"))
+            }
             _ => return Err(self.err(&params, "a per-axis type needs a list of scales '{...}'")),
         };
-        Ok(UniformQuant { storage, storage_min, storage_max, expressed, params })
+        Ok(UniformQuant {
+            storage,
+            storage_min,
+            storage_max,
+            expressed,
+            params,
+        })
     }
 
     // ---- attributes ----
@@ -1118,8 +1384,12 @@ impl<'s> Builder<'s> {
         let mut entries = Vec::new();
         for entry in inner(pair) {
             let mut it = inner(entry);
-            let name_pair = it.next().ok_or_else(|| Diagnostic::error("empty attribute entry"))?;
-            let name_inner = inner(name_pair).next().ok_or_else(|| Diagnostic::error("empty name"))?;
+            let name_pair = it
+                .next()
+                .ok_or_else(|| Diagnostic::error("empty attribute entry"))?;
+            let name_inner = inner(name_pair)
+                .next()
+                .ok_or_else(|| Diagnostic::error("empty name"))?;
             let name: Arc<str> = match name_inner.as_rule() {
                 Rule::string => String::from_utf8_lossy(&self.string_bytes(name_inner)?).into(),
                 _ => Arc::from(name_inner.as_str()),
@@ -1130,22 +1400,35 @@ impl<'s> Builder<'s> {
             };
             entries.push((name, value));
         }
-        AttrDict::from_entries(entries)
-            .map_err(|dup| self.err_at(at, format!("duplicate key '{dup}' in dictionary attribute")))
+        AttrDict::from_entries(entries).map_err(|dup| {
+            self.err_at(at, format!("duplicate key '{dup}' in dictionary attribute"))
+        })
     }
 
     fn attribute(&self, pair: Pair<'_, Rule>) -> PResult<Attribute> {
-        let a = if pair.as_rule() == Rule::attribute { inner(pair).next().ok_or_else(|| Diagnostic::error("empty attribute"))? } else { pair };
+        let a = if pair.as_rule() == Rule::attribute {
+            inner(pair)
+                .next()
+                .ok_or_else(|| Diagnostic::error("empty attribute"))?
+        } else {
+            pair
+        };
         Ok(match a.as_rule() {
             Rule::bool_lit => Attribute::Bool(a.as_str() == "true"),
             Rule::unit_attr => Attribute::Unit,
             Rule::location => Attribute::Location(self.location(a)?),
             Rule::typed_number => self.typed_number(a)?,
             Rule::string_attr => {
-                let s = inner(a).next().ok_or_else(|| Diagnostic::error("empty string"))?;
+                let s = inner(a)
+                    .next()
+                    .ok_or_else(|| Diagnostic::error("empty string"))?;
                 Attribute::String(Arc::from(self.string_bytes(s)?))
             }
-            Rule::array_attr => Attribute::Array(inner(a).map(|p| self.attribute(p)).collect::<PResult<_>>()?),
+            Rule::array_attr => Attribute::Array(
+                inner(a)
+                    .map(|p| self.attribute(p))
+                    .collect::<PResult<_>>()?,
+            ),
             Rule::attr_dict => Attribute::Dict(self.attr_dict(a)?),
             Rule::symbol_ref => self.symbol_ref(a)?,
             Rule::dialect_attr => self.dialect_attr(a)?,
@@ -1153,10 +1436,16 @@ impl<'s> Builder<'s> {
             Rule::dense_attr => self.dense_attr(a)?,
             Rule::dense_resource_attr => {
                 let mut it = inner(a.clone());
-                let handle = it.next().map(|h| h.as_str().to_string()).unwrap_or_default();
+                let handle = it
+                    .next()
+                    .map(|h| h.as_str().to_string())
+                    .unwrap_or_default();
                 let ty_pair = it.next().ok_or_else(|| self.err(&a, "expected a type"))?;
                 let ty = self.static_tensor(ty_pair)?;
-                Attribute::DenseResource { name: Arc::from(handle.as_str()), ty }
+                Attribute::DenseResource {
+                    name: Arc::from(handle.as_str()),
+                    ty,
+                }
             }
             Rule::dense_array_attr => self.dense_array(a)?,
             _ => return Err(self.err(&a, "unsupported attribute")),
@@ -1179,15 +1468,23 @@ impl<'s> Builder<'s> {
             Some((d, m)) => (d, Some(Arc::from(m))),
             None => (head, None),
         };
-        Ok(Attribute::Opaque(OpaqueAttr { dialect: Arc::from(dialect), mnemonic, body: body.map(Arc::from) }))
+        Ok(Attribute::Opaque(OpaqueAttr {
+            dialect: Arc::from(dialect),
+            mnemonic,
+            body: body.map(Arc::from),
+        }))
     }
 
     fn symbol_ref(&self, pair: Pair<'_, Rule>) -> PResult<Attribute> {
         let mut path = Vec::new();
         for sym in inner(pair) {
-            let name = inner(sym).next().ok_or_else(|| Diagnostic::error("empty symbol"))?;
+            let name = inner(sym)
+                .next()
+                .ok_or_else(|| Diagnostic::error("empty symbol"))?;
             path.push(match name.as_rule() {
-                Rule::string => Arc::from(String::from_utf8_lossy(&self.string_bytes(name)?).as_ref()),
+                Rule::string => {
+                    Arc::from(String::from_utf8_lossy(&self.string_bytes(name)?).as_ref())
+                }
                 _ => Arc::from(name.as_str()),
             });
         }
@@ -1196,18 +1493,29 @@ impl<'s> Builder<'s> {
 
     fn typed_number(&self, pair: Pair<'_, Rule>) -> PResult<Attribute> {
         let mut it = inner(pair.clone());
-        let num = it.next().ok_or_else(|| self.err(&pair, "expected a number"))?;
+        let num = it
+            .next()
+            .ok_or_else(|| self.err(&pair, "expected a number"))?;
         let ty = match it.next() {
             Some(t) => Some((self.type_(t.clone())?, t)),
             None => None,
         };
-        let is_float_text = inner(num.clone()).next().is_some_and(|p| p.as_rule() == Rule::float_lit);
+        let is_float_text = inner(num.clone())
+            .next()
+            .is_some_and(|p| p.as_rule() == Rule::float_lit);
         match ty {
-            None if is_float_text => Ok(Attribute::Float { value: self.number_value(&num, FloatKind::F64)?, kind: FloatKind::F64 }),
-            None => Ok(Attribute::Int { value: self.int_value(&num)?, ty: ElementType::I64 }),
-            Some((Type::Scalar(ElementType::Float(kind)), _)) => {
-                Ok(Attribute::Float { value: self.number_value(&num, kind)?, kind })
-            }
+            None if is_float_text => Ok(Attribute::Float {
+                value: self.number_value(&num, FloatKind::F64)?,
+                kind: FloatKind::F64,
+            }),
+            None => Ok(Attribute::Int {
+                value: self.int_value(&num)?,
+                ty: ElementType::I64,
+            }),
+            Some((Type::Scalar(ElementType::Float(kind)), _)) => Ok(Attribute::Float {
+                value: self.number_value(&num, kind)?,
+                kind,
+            }),
             Some((Type::Scalar(e @ (ElementType::Int(_) | ElementType::Index)), tp)) => {
                 if is_float_text {
                     return Err(self.err(&tp, "a float literal cannot have an integer type"));
@@ -1226,12 +1534,19 @@ impl<'s> Builder<'s> {
 
     /// A number pair (`number` rule or its inner literal) as a float of `kind`; hex is bits.
     fn number_value(&self, pair: &Pair<'_, Rule>, kind: FloatKind) -> PResult<f64> {
-        let lit = if pair.as_rule() == Rule::number { inner(pair.clone()).next().unwrap_or(pair.clone()) } else { pair.clone() };
+        let lit = if pair.as_rule() == Rule::number {
+            inner(pair.clone()).next().unwrap_or(pair.clone())
+        } else {
+            pair.clone()
+        };
         match lit.as_rule() {
             Rule::hex_int => {
-                let bits = u64::from_str_radix(&lit.as_str()[2..], 16).map_err(|_| self.err(&lit, "hex literal too large"))?;
+                let bits = u64::from_str_radix(&lit.as_str()[2..], 16)
+                    .map_err(|_| self.err(&lit, "hex literal too large"))?;
                 if kind.bit_width() < 64 && bits >> kind.bit_width() != 0 {
-                    return Err(self.err(&lit, format!("hex literal does not fit in {}", kind.name())));
+                    return Err(
+                        self.err(&lit, format!("hex literal does not fit in {}", kind.name()))
+                    );
                 }
                 Ok(tqopt_ir::float_format::from_bits(bits, kind))
             }
@@ -1243,7 +1558,10 @@ impl<'s> Builder<'s> {
                 Ok(v)
             }
             _ => {
-                let v: f64 = lit.as_str().parse().map_err(|_| self.err(&lit, "malformed number"))?;
+                let v: f64 = lit
+                    .as_str()
+                    .parse()
+                    .map_err(|_| self.err(&lit, "malformed number"))?;
                 Ok(round_to(v, kind))
             }
         }
@@ -1252,14 +1570,19 @@ impl<'s> Builder<'s> {
     fn int_value(&self, pair: &Pair<'_, Rule>) -> PResult<i64> {
         let text = pair.as_str();
         if let Some(hex) = text.strip_prefix("0x") {
-            return u64::from_str_radix(hex, 16).map(|v| v as i64).map_err(|_| self.err(pair, "integer out of range"));
+            return u64::from_str_radix(hex, 16)
+                .map(|v| v as i64)
+                .map_err(|_| self.err(pair, "integer out of range"));
         }
         if text.contains('.') {
             return Err(self.err(pair, "expected an integer, found a float"));
         }
         match text.parse::<i64>() {
             Ok(v) => Ok(v),
-            Err(_) => text.parse::<u64>().map(|v| v as i64).map_err(|_| self.err(pair, "integer out of range")),
+            Err(_) => text
+                .parse::<u64>()
+                .map(|v| v as i64)
+                .map_err(|_| self.err(pair, "integer out of range")),
         }
     }
 
@@ -1267,7 +1590,10 @@ impl<'s> Builder<'s> {
         let at = pair.clone();
         match self.type_(pair)? {
             Type::Tensor(t) if t.has_static_shape() => Ok(t),
-            other => Err(self.err(&at, format!("elements attribute needs a statically shaped tensor type, not '{other}'"))),
+            other => Err(self.err(
+                &at,
+                format!("elements attribute needs a statically shaped tensor type, not '{other}'"),
+            )),
         }
     }
 
@@ -1282,21 +1608,37 @@ impl<'s> Builder<'s> {
         let count = ty.num_elements().unwrap_or(0) as usize;
         let Some(body) = body else {
             if count != 0 {
-                return Err(self.err(&pair, format!("'dense<>' is empty but the type has {count} elements")));
+                return Err(self.err(
+                    &pair,
+                    format!("'dense<>' is empty but the type has {count} elements"),
+                ));
             }
-            return Ok(Attribute::Dense(DenseElements { ty, values: DenseValues::Full(Blob::empty()) }));
+            return Ok(Attribute::Dense(DenseElements {
+                ty,
+                values: DenseValues::Full(Blob::empty()),
+            }));
         };
         if matches!(ty.elem, ElementType::Opaque(_)) {
             return self.dense_strings(body, ty);
         }
-        let width = ty.elem.storage_bytes().ok_or_else(|| self.err(&ty_pair, "unsupported element type"))?;
+        let width = ty
+            .elem
+            .storage_bytes()
+            .ok_or_else(|| self.err(&ty_pair, "unsupported element type"))?;
         match body.as_rule() {
             Rule::string => {
                 let text = self.string_bytes(body.clone())?;
                 let text = std::str::from_utf8(&text).unwrap_or("");
-                let hex = text.strip_prefix("0x").ok_or_else(|| self.err(&body, "expected hex data \"0x...\""))?;
-                let bytes = tqopt_ir::hex::decode(hex).ok_or_else(|| self.err(&body, "malformed hex data"))?;
-                let bytes = if ty.elem == ElementType::I1 { unpack_bits(&bytes, count, &body, self)? } else { bytes };
+                let hex = text
+                    .strip_prefix("0x")
+                    .ok_or_else(|| self.err(&body, "expected hex data \"0x...\""))?;
+                let bytes = tqopt_ir::hex::decode(hex)
+                    .ok_or_else(|| self.err(&body, "malformed hex data"))?;
+                let bytes = if ty.elem == ElementType::I1 {
+                    unpack_bits(&bytes, count, &body, self)?
+                } else {
+                    bytes
+                };
                 let values = if bytes.len() == width * count {
                     DenseValues::Full(Blob::from_vec(bytes))
                 } else if bytes.len() == width {
@@ -1304,14 +1646,20 @@ impl<'s> Builder<'s> {
                 } else {
                     return Err(self.err(
                         &body,
-                        format!("elements hex data size is invalid for provided type: '{}'", Type::Tensor(ty.clone())),
+                        format!(
+                            "elements hex data size is invalid for provided type: '{}'",
+                            Type::Tensor(ty.clone())
+                        ),
                     ));
                 };
                 Ok(Attribute::Dense(DenseElements { ty, values }))
             }
             Rule::dense_scalar => {
                 let v = self.dense_scalar(body, &ty.elem)?;
-                Ok(Attribute::Dense(DenseElements { ty, values: DenseValues::Splat(Blob::from_vec(v)) }))
+                Ok(Attribute::Dense(DenseElements {
+                    ty,
+                    values: DenseValues::Splat(Blob::from_vec(v)),
+                }))
             }
             _ => {
                 let mut shape = Vec::new();
@@ -1322,12 +1670,23 @@ impl<'s> Builder<'s> {
                         &body,
                         format!(
                             "inferred shape of elements literal ([{}]) does not match type ([{}])",
-                            shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
-                            ty.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+                            shape
+                                .iter()
+                                .map(|d| d.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            ty.shape
+                                .iter()
+                                .map(|d| d.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ));
                 }
-                Ok(Attribute::Dense(DenseElements { ty, values: DenseValues::Full(Blob::from_vec(data)) }))
+                Ok(Attribute::Dense(DenseElements {
+                    ty,
+                    values: DenseValues::Full(Blob::from_vec(data)),
+                }))
             }
         }
     }
@@ -1346,14 +1705,19 @@ impl<'s> Builder<'s> {
         if shape.len() == depth {
             shape.push(items.len());
         } else if shape[depth] != items.len() {
-            return Err(self.err(&pair, "tensor literal is not rectangular: lists at one level differ in length"));
+            return Err(self.err(
+                &pair,
+                "tensor literal is not rectangular: lists at one level differ in length",
+            ));
         }
         for item in items {
             match item.as_rule() {
                 Rule::dense_list => self.dense_list(item, elem, depth + 1, shape, out)?,
                 _ => {
                     if shape.len() != depth + 1 {
-                        return Err(self.err(&item, "tensor literal mixes lists and scalars at one level"));
+                        return Err(
+                            self.err(&item, "tensor literal mixes lists and scalars at one level")
+                        );
                     }
                     out.extend(self.dense_scalar(item, elem)?);
                 }
@@ -1363,13 +1727,24 @@ impl<'s> Builder<'s> {
     }
 
     fn dense_scalar(&self, pair: Pair<'_, Rule>, elem: &ElementType) -> PResult<Vec<u8>> {
-        let v = inner(pair.clone()).next().ok_or_else(|| self.err(&pair, "expected a value"))?;
+        let v = inner(pair.clone())
+            .next()
+            .ok_or_else(|| self.err(&pair, "expected a value"))?;
         let scalar = match (v.as_rule(), elem) {
-            (Rule::bool_lit, ElementType::Int(t)) if t.width == 1 => Scalar::Int((v.as_str() == "true") as i64),
-            (Rule::bool_lit, _) => return Err(self.err(&v, format!("'{}' is not a valid {elem} value", v.as_str()))),
-            (Rule::number, ElementType::Float(kind)) => Scalar::Float(self.number_value(&v, *kind)?),
+            (Rule::bool_lit, ElementType::Int(t)) if t.width == 1 => {
+                Scalar::Int((v.as_str() == "true") as i64)
+            }
+            (Rule::bool_lit, _) => {
+                return Err(self.err(&v, format!("'{}' is not a valid {elem} value", v.as_str())))
+            }
+            (Rule::number, ElementType::Float(kind)) => {
+                Scalar::Float(self.number_value(&v, *kind)?)
+            }
             (Rule::number, ElementType::Int(t)) => {
-                if inner(v.clone()).next().is_some_and(|p| p.as_rule() == Rule::float_lit) {
+                if inner(v.clone())
+                    .next()
+                    .is_some_and(|p| p.as_rule() == Rule::float_lit)
+                {
                     return Err(self.err(&v, format!("expected an integer for {t}, found a float")));
                 }
                 let value = self.int_value(&v)?;
@@ -1381,15 +1756,26 @@ impl<'s> Builder<'s> {
             (Rule::number, ElementType::Index) => Scalar::Int(self.int_value(&v)?),
             (Rule::dense_complex, ElementType::Complex(kind)) => {
                 let mut it = inner(v.clone());
-                let re = self.number_value(&it.next().ok_or_else(|| self.err(&v, "bad complex"))?, *kind)?;
-                let im = self.number_value(&it.next().ok_or_else(|| self.err(&v, "bad complex"))?, *kind)?;
-                let mut bytes = encode_scalar(&ElementType::Float(*kind), Scalar::Float(re)).unwrap_or_default();
-                bytes.extend(encode_scalar(&ElementType::Float(*kind), Scalar::Float(im)).unwrap_or_default());
+                let re = self.number_value(
+                    &it.next().ok_or_else(|| self.err(&v, "bad complex"))?,
+                    *kind,
+                )?;
+                let im = self.number_value(
+                    &it.next().ok_or_else(|| self.err(&v, "bad complex"))?,
+                    *kind,
+                )?;
+                let mut bytes = encode_scalar(&ElementType::Float(*kind), Scalar::Float(re))
+                    .unwrap_or_default();
+                bytes.extend(
+                    encode_scalar(&ElementType::Float(*kind), Scalar::Float(im))
+                        .unwrap_or_default(),
+                );
                 return Ok(bytes);
             }
             _ => return Err(self.err(&v, format!("'{}' is not a valid {elem} value", v.as_str()))),
         };
-        let bytes = encode_scalar(elem, scalar).ok_or_else(|| self.err(&v, "unsupported element type"))?;
+        let bytes =
+            encode_scalar(elem, scalar).ok_or_else(|| self.err(&v, "unsupported element type"))?;
         debug_assert!(decode_scalar(elem, &bytes).is_some());
         Ok(bytes)
     }
@@ -1411,22 +1797,31 @@ impl<'s> Builder<'s> {
         collect(self, body.clone(), &mut strings)?;
         let count = ty.num_elements().unwrap_or(0) as usize;
         if strings.len() != count && strings.len() != 1 {
-            return Err(self.err(&body, format!("expected {count} string elements, found {}", strings.len())));
+            return Err(self.err(
+                &body,
+                format!("expected {count} string elements, found {}", strings.len()),
+            ));
         }
-        Ok(Attribute::Dense(DenseElements { ty, values: DenseValues::Strings(Arc::from(strings)) }))
+        Ok(Attribute::Dense(DenseElements {
+            ty,
+            values: DenseValues::Strings(Arc::from(strings)),
+        }))
     }
 
     fn dense_array(&self, pair: Pair<'_, Rule>) -> PResult<Attribute> {
         let mut it = inner(pair.clone());
-        let tp = it.next().ok_or_else(|| self.err(&pair, "expected an element type"))?;
+        let tp = it
+            .next()
+            .ok_or_else(|| self.err(&pair, "expected an element type"))?;
         let elem = match tp.as_rule() {
             Rule::int_type => ElementType::Int(self.int_type(&tp)?),
             _ => ElementType::Float(float_kind(tp.as_str())),
         };
         let values = match &elem {
-            ElementType::Float(kind) => {
-                DenseArrayValues::Float(it.map(|n| self.number_value(&n, *kind)).collect::<PResult<_>>()?)
-            }
+            ElementType::Float(kind) => DenseArrayValues::Float(
+                it.map(|n| self.number_value(&n, *kind))
+                    .collect::<PResult<_>>()?,
+            ),
             _ => DenseArrayValues::Int(it.map(|n| self.int_value(&n)).collect::<PResult<_>>()?),
         };
         Ok(Attribute::DenseArray { elem, values })
@@ -1436,12 +1831,15 @@ impl<'s> Builder<'s> {
     fn string_bytes(&self, pair: Pair<'_, Rule>) -> PResult<Vec<u8>> {
         let at = pair.as_span().start();
         let raw = inner(pair).next().map(|p| p.as_str()).unwrap_or("");
-        unescape(raw).map_err(|offset| self.err_at(at + 1 + offset, "invalid escape sequence in string"))
+        unescape(raw)
+            .map_err(|offset| self.err_at(at + 1 + offset, "invalid escape sequence in string"))
     }
 }
 
 fn is_module_op(op: &Pair<'_, Rule>) -> bool {
-    op.clone().into_inner().any(|p| p.as_rule() == Rule::module_op)
+    op.clone()
+        .into_inner()
+        .any(|p| p.as_rule() == Rule::module_op)
 }
 
 fn float_kind(text: &str) -> FloatKind {
@@ -1500,13 +1898,21 @@ fn find_top_level_arrow(text: &str) -> usize {
 }
 
 /// i1 hex data packs eight elements per byte, low bit first.
-fn unpack_bits(bytes: &[u8], count: usize, at: &Pair<'_, Rule>, b: &Builder<'_>) -> PResult<Vec<u8>> {
+fn unpack_bits(
+    bytes: &[u8],
+    count: usize,
+    at: &Pair<'_, Rule>,
+    b: &Builder<'_>,
+) -> PResult<Vec<u8>> {
     if bytes.len() == 1 && count != 1 && (bytes[0] == 0 || bytes[0] == 0xFF || bytes[0] == 1) {
         // A splat: MLIR writes 0x00 or 0xFF (older 0x01) for all-false / all-true.
         return Ok(vec![(bytes[0] != 0) as u8]);
     }
     if bytes.len() != count.div_ceil(8) {
-        return Err(b.err(at, format!("elements hex data size is invalid for {count} i1 elements")));
+        return Err(b.err(
+            at,
+            format!("elements hex data size is invalid for {count} i1 elements"),
+        ));
     }
     Ok((0..count).map(|i| (bytes[i / 8] >> (i % 8)) & 1).collect())
 }

@@ -14,8 +14,8 @@ use tqopt_ir::dialect::{builtin, func};
 use tqopt_ir::float_format::format_float;
 use tqopt_ir::location::write_escaped_string;
 use tqopt_ir::{
-    AttrDict, Attribute, BlockId, DenseElements, DenseValues, ElementType, EntityRef, Location, Module, OpId,
-    RegionId, Scalar, Type, ValueId,
+    AttrDict, Attribute, BlockId, DenseElements, DenseValues, ElementType, EntityRef, Location,
+    Module, OpId, RegionId, Scalar, Type, ValueId,
 };
 
 /// How to print.
@@ -33,7 +33,12 @@ pub struct PrintOptions {
 
 impl Default for PrintOptions {
     fn default() -> Self {
-        PrintOptions { generic: false, elide_elements_larger_than: None, hex_threshold: 100, locations: true }
+        PrintOptions {
+            generic: false,
+            elide_elements_larger_than: None,
+            hex_threshold: 100,
+            locations: true,
+        }
     }
 }
 
@@ -47,7 +52,11 @@ pub fn print_module(module: &Module, options: &PrintOptions) -> String {
 }
 
 /// Prints the whole module to `sink`, in chunks, without building the text in memory.
-pub fn print_module_to(module: &Module, options: &PrintOptions, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn print_module_to(
+    module: &Module,
+    options: &PrintOptions,
+    sink: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut p = Printer::new(module, options, Some(sink));
     p.op(module.op, 0);
     p.out.push('\n');
@@ -93,7 +102,11 @@ struct Printer<'m> {
 }
 
 impl<'m> Printer<'m> {
-    fn new(m: &'m Module, o: &'m PrintOptions, sink: Option<&'m mut dyn std::io::Write>) -> Printer<'m> {
+    fn new(
+        m: &'m Module,
+        o: &'m PrintOptions,
+        sink: Option<&'m mut dyn std::io::Write>,
+    ) -> Printer<'m> {
         Printer {
             m,
             o,
@@ -142,6 +155,8 @@ impl<'m> Printer<'m> {
     }
 
     fn number_region(&mut self, r: RegionId) {
+        // Block labels count from ^bb0 in every region, as MLIR's do.
+        let outer_blocks = std::mem::replace(&mut self.next_block, 0);
         for (i, &b) in self.m.region(r).blocks().iter().enumerate() {
             let args = self.m.block(b).args();
             if i == 0 {
@@ -151,7 +166,11 @@ impl<'m> Printer<'m> {
                 }
             } else {
                 for &a in args {
-                    self.names[a.index()] = Name::Numbered { id: self.next_value, index: 0, size: 1 };
+                    self.names[a.index()] = Name::Numbered {
+                        id: self.next_value,
+                        index: 0,
+                        size: 1,
+                    };
                     self.next_value += 1;
                 }
             }
@@ -162,7 +181,11 @@ impl<'m> Printer<'m> {
                 if !results.is_empty() {
                     let size = results.len() as u32;
                     for (k, &v) in results.iter().enumerate() {
-                        self.names[v.index()] = Name::Numbered { id: self.next_value, index: k as u32, size };
+                        self.names[v.index()] = Name::Numbered {
+                            id: self.next_value,
+                            index: k as u32,
+                            size,
+                        };
                     }
                     self.next_value += 1;
                 }
@@ -173,6 +196,7 @@ impl<'m> Printer<'m> {
                 }
             }
         }
+        self.next_block = outer_blocks;
     }
 
     fn value(&mut self, v: ValueId) {
@@ -391,7 +415,11 @@ impl<'m> Printer<'m> {
             return self.generic_op(op, depth);
         };
         self.out.push_str("func.func ");
-        if let Some(vis) = data.properties.get("sym_visibility").and_then(Attribute::as_str) {
+        if let Some(vis) = data
+            .properties
+            .get("sym_visibility")
+            .and_then(Attribute::as_str)
+        {
             self.out.push_str(vis);
             self.out.push(' ');
         }
@@ -444,7 +472,10 @@ impl<'m> Printer<'m> {
         }
         let mut extra = data.attributes.clone();
         for (k, v) in data.properties.iter() {
-            if !matches!(k, "sym_name" | "function_type" | "sym_visibility" | "arg_attrs" | "res_attrs") {
+            if !matches!(
+                k,
+                "sym_name" | "function_type" | "sym_visibility" | "arg_attrs" | "res_attrs"
+            ) {
                 extra.set(k, v.clone());
             }
         }
@@ -478,7 +509,9 @@ impl<'m> Printer<'m> {
     /// `call @f(%a) : (T) -> R`; false (print generic) when the op has extra properties.
     fn call_op(&mut self, op: OpId) -> bool {
         let data = self.m.op(op);
-        let Some(Attribute::SymbolRef(path)) = data.properties.get("callee") else { return false };
+        let Some(Attribute::SymbolRef(path)) = data.properties.get("callee") else {
+            return false;
+        };
         if data.properties.len() != 1 {
             return false;
         }
@@ -558,7 +591,8 @@ impl<'m> Printer<'m> {
             Attribute::Int { value, ty } => {
                 match ty {
                     ElementType::Int(t) if t.width == 1 => {
-                        self.out.push_str(if *value != 0 { "true" } else { "false" });
+                        self.out
+                            .push_str(if *value != 0 { "true" } else { "false" });
                         return;
                     }
                     ElementType::Int(t) if t.is_unsigned() && t.width == 64 => {
@@ -592,8 +626,16 @@ impl<'m> Printer<'m> {
             Attribute::SymbolRef(path) => self.symbol_path(path),
             Attribute::Dense(d) => self.dense(d),
             Attribute::DenseResource { name, ty } => {
-                let name: &str = if self.o.elide_elements_larger_than.is_some() { "__elided__" } else { name };
-                let _ = write!(self.out, "dense_resource<{name}> : {}", Type::Tensor(ty.clone()));
+                let name: &str = if self.o.elide_elements_larger_than.is_some() {
+                    "__elided__"
+                } else {
+                    name
+                };
+                let _ = write!(
+                    self.out,
+                    "dense_resource<{name}> : {}",
+                    Type::Tensor(ty.clone())
+                );
             }
             Attribute::DenseArray { elem, values } => {
                 let _ = write!(self.out, "array<{elem}");
@@ -653,7 +695,9 @@ impl<'m> Printer<'m> {
             _ => {
                 let width = d.ty.elem.storage_bytes().unwrap_or(1).max(1);
                 let bytes = d.raw_bytes();
-                let splat = matches!(d.values, DenseValues::Splat(_)) || count <= 1 || all_equal(bytes, width);
+                let splat = matches!(d.values, DenseValues::Splat(_))
+                    || count <= 1
+                    || all_equal(bytes, width);
                 if count == 0 {
                     // `dense<>`
                 } else if splat {
@@ -661,7 +705,8 @@ impl<'m> Printer<'m> {
                 } else if count > self.o.hex_threshold {
                     self.out.push_str("\"0x");
                     if d.ty.elem == ElementType::I1 {
-                        self.out.push_str(&tqopt_ir::hex::encode_upper(&pack_bits(bytes)));
+                        self.out
+                            .push_str(&tqopt_ir::hex::encode_upper(&pack_bits(bytes)));
                     } else {
                         self.out.push_str(&tqopt_ir::hex::encode_upper(bytes));
                     }
@@ -677,7 +722,12 @@ impl<'m> Printer<'m> {
     }
 
     /// Prints `items` as nested lists following `shape`.
-    fn nested<T, I: Iterator<Item = T>>(&mut self, shape: &[i64], items: &mut I, each: &mut impl FnMut(&mut Self, T)) {
+    fn nested<T, I: Iterator<Item = T>>(
+        &mut self,
+        shape: &[i64],
+        items: &mut I,
+        each: &mut impl FnMut(&mut Self, T),
+    ) {
         match shape.split_first() {
             None => {
                 if let Some(x) = items.next() {
@@ -702,12 +752,26 @@ impl<'m> Printer<'m> {
             ElementType::Complex(kind) => {
                 let half = bytes.len() / 2;
                 let f = ElementType::Float(*kind);
-                let re = decode_scalar(&f, &bytes[..half]).map(Scalar::as_f64).unwrap_or(0.0);
-                let im = decode_scalar(&f, &bytes[half..]).map(Scalar::as_f64).unwrap_or(0.0);
-                let _ = write!(self.out, "({}, {})", float_text(re, *kind), float_text(im, *kind));
+                let re = decode_scalar(&f, &bytes[..half])
+                    .map(Scalar::as_f64)
+                    .unwrap_or(0.0);
+                let im = decode_scalar(&f, &bytes[half..])
+                    .map(Scalar::as_f64)
+                    .unwrap_or(0.0);
+                let _ = write!(
+                    self.out,
+                    "({}, {})",
+                    float_text(re, *kind),
+                    float_text(im, *kind)
+                );
             }
             ElementType::Int(t) if t.width == 1 => {
-                self.out.push_str(if bytes.first().copied().unwrap_or(0) & 1 != 0 { "true" } else { "false" });
+                self.out
+                    .push_str(if bytes.first().copied().unwrap_or(0) & 1 != 0 {
+                        "true"
+                    } else {
+                        "false"
+                    });
             }
             _ => match decode_scalar(elem, bytes) {
                 Some(Scalar::Float(v)) => {
@@ -740,8 +804,10 @@ impl<'m> Printer<'m> {
                 self.out.push_str("      ");
                 self.attr_name(key);
                 self.out.push_str(": \"0x");
-                self.out.push_str(&tqopt_ir::hex::encode_upper(&blob.alignment.to_le_bytes()));
-                self.out.push_str(&tqopt_ir::hex::encode_upper(blob.data.as_bytes()));
+                self.out
+                    .push_str(&tqopt_ir::hex::encode_upper(&blob.alignment.to_le_bytes()));
+                self.out
+                    .push_str(&tqopt_ir::hex::encode_upper(blob.data.as_bytes()));
                 self.out.push('"');
                 if bi + 1 < blobs.len() {
                     self.out.push(',');
@@ -764,17 +830,26 @@ fn float_text(v: f64, kind: tqopt_ir::FloatKind) -> String {
 }
 
 fn is_isolated(m: &Module, op: OpId) -> bool {
-    m.op(op).def().is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::ISOLATED_FROM_ABOVE))
+    m.op(op)
+        .def()
+        .is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::ISOLATED_FROM_ABOVE))
 }
 
 fn dict_list(attr: Option<&Attribute>) -> Vec<AttrDict> {
     attr.and_then(Attribute::as_array)
-        .map(|items| items.iter().map(|a| a.as_dict().cloned().unwrap_or_default()).collect())
+        .map(|items| {
+            items
+                .iter()
+                .map(|a| a.as_dict().cloned().unwrap_or_default())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn all_equal(bytes: &[u8], width: usize) -> bool {
-    let Some(first) = bytes.get(..width) else { return true };
+    let Some(first) = bytes.get(..width) else {
+        return true;
+    };
     bytes.chunks_exact(width).all(|c| c == first)
 }
 

@@ -30,13 +30,22 @@ fn every_reference_file_round_trips_to_a_fixed_point() {
         let source = SourceFile::new(&name, text);
         let parsed = parse(&source).unwrap_or_else(|d| panic!("{}", source.render(&d)));
         let errors = verify(&parsed.module);
-        assert!(errors.is_empty(), "{name}: {}", errors.iter().map(|d| source.render(d)).collect::<String>());
+        assert!(
+            errors.is_empty(),
+            "{name}: {}",
+            errors.iter().map(|d| source.render(d)).collect::<String>()
+        );
         let first = print_module(&parsed.module, &PrintOptions::default());
-        let again = parse(&SourceFile::new("printed", first.clone())).unwrap_or_else(|d| panic!("{name}: {d}"));
+        let again = parse(&SourceFile::new("printed", first.clone()))
+            .unwrap_or_else(|d| panic!("{name}: {d}"));
         let second = print_module(&again.module, &PrintOptions::default());
         assert!(first == second, "{name}: printing is not a fixed point");
         // Same number of ops as the original text has op lines.
-        let op_lines = source.text().lines().filter(|l| l.contains(" = ") || l.trim_start().starts_with("return")).count();
+        let op_lines = source
+            .text()
+            .lines()
+            .filter(|l| l.contains(" = ") || l.trim_start().starts_with("return"))
+            .count();
         let ops = parsed.module.all_ops().len();
         assert!(ops >= op_lines, "{name}: {ops} ops for {op_lines} op lines");
     }

@@ -53,11 +53,19 @@ fn registry_help() -> String {
 }
 
 fn flag(name: &'static str, long: &'static str, help: &'static str) -> Arg {
-    Arg::new(name).long(long).action(ArgAction::SetTrue).help(help)
+    Arg::new(name)
+        .long(long)
+        .action(ArgAction::SetTrue)
+        .help(help)
 }
 
 fn pass_list(name: &'static str, long: &'static str, help: &'static str) -> Arg {
-    Arg::new(name).long(long).value_name("PASS[,PASS]").action(ArgAction::Append).value_delimiter(',').help(help)
+    Arg::new(name)
+        .long(long)
+        .value_name("PASS[,PASS]")
+        .action(ArgAction::Append)
+        .value_delimiter(',')
+        .help(help)
 }
 
 pub fn command() -> Command {
@@ -127,10 +135,20 @@ pub fn command() -> Command {
 }
 
 pub fn config(m: &ArgMatches) -> Config {
-    let strings = |name: &str| m.get_many::<String>(name).map(|v| v.cloned().collect()).unwrap_or_default();
+    let strings = |name: &str| {
+        m.get_many::<String>(name)
+            .map(|v| v.cloned().collect())
+            .unwrap_or_default()
+    };
     Config {
-        input: m.get_one::<String>("input").cloned().unwrap_or_else(|| "-".into()),
-        output: m.get_one::<String>("output").cloned().unwrap_or_else(|| "-".into()),
+        input: m
+            .get_one::<String>("input")
+            .cloned()
+            .unwrap_or_else(|| "-".into()),
+        output: m
+            .get_one::<String>("output")
+            .cloned()
+            .unwrap_or_else(|| "-".into()),
         emit: m.get_one::<String>("emit").cloned(),
         passes: strings("pass"),
         pass_pipeline: m.get_one::<String>("pass-pipeline").cloned(),
@@ -148,7 +166,10 @@ pub fn config(m: &ArgMatches) -> Config {
         statistics: m.get_flag("statistics"),
         elide_larger: m.get_one::<usize>("elide").copied(),
         print_generic: m.get_flag("print-generic"),
-        print_locations: m.get_one::<bool>("print-locations").copied().unwrap_or(true),
+        print_locations: m
+            .get_one::<bool>("print-locations")
+            .copied()
+            .unwrap_or(true),
         crash_reproducer: m.get_one::<String>("crash-reproducer").cloned(),
         run_reproducer: m.get_flag("run-reproducer"),
     }

@@ -52,7 +52,11 @@ pub fn run(cfg: &Config) -> i32 {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let name = if cfg.input == "-" { "<stdin>".to_string() } else { cfg.input.clone() };
+    let name = if cfg.input == "-" {
+        "<stdin>".to_string()
+    } else {
+        cfg.input.clone()
+    };
     if bytes.as_bytes().get(4..8) == Some(b"TFL3") {
         return fail(format!(
             "'{name}' is a TFLite model; reading .tflite files needs the TFLite frontend, which this build does not have yet"
@@ -61,7 +65,9 @@ pub fn run(cfg: &Config) -> i32 {
     let source = match SourceFile::from_blob(&name, bytes) {
         Ok(s) => s,
         Err(offset) => {
-            return fail(format!("'{name}' is neither MLIR text (invalid UTF-8 at byte {offset}) nor a TFLite model"));
+            return fail(format!(
+                "'{name}' is neither MLIR text (invalid UTF-8 at byte {offset}) nor a TFLite model"
+            ));
         }
     };
 
@@ -82,7 +88,11 @@ pub fn run(cfg: &Config) -> i32 {
         Err(e) => return fail(e),
     };
     if cfg.dump_pass_pipeline {
-        eprintln!("Pass Manager with {} passes:\n{}\n", pm.len(), pm.pipeline_text());
+        eprintln!(
+            "Pass Manager with {} passes:\n{}\n",
+            pm.len(),
+            pm.pipeline_text()
+        );
     }
     let print = PrintOptions {
         generic: cfg.print_generic,
@@ -102,7 +112,11 @@ pub fn run(cfg: &Config) -> i32 {
         crash_reproducer: cfg.crash_reproducer.as_ref().map(Into::into),
     };
 
-    let chunks = if cfg.split_input_file { split_chunks(&source) } else { vec![source.clone()] };
+    let chunks = if cfg.split_input_file {
+        split_chunks(&source)
+    } else {
+        vec![source.clone()]
+    };
     let mut outputs: Vec<Module> = Vec::new();
     let mut failed = false;
     for chunk in &chunks {
@@ -206,7 +220,11 @@ fn process_chunk(
         for p in &problems {
             eprint!("{}", source.render(p));
         }
-        return if problems.is_empty() { module.or_else(|| Some(Module::new())) } else { None };
+        return if problems.is_empty() {
+            module.or_else(|| Some(Module::new()))
+        } else {
+            None
+        };
     }
     let mut has_error = false;
     for d in &diagnostics {
@@ -229,13 +247,21 @@ fn split_chunks(source: &SourceFile) -> Vec<SourceFile> {
     let mut offset = 0usize;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         if line.trim_end().starts_with("// -----") {
-            chunks.push(SourceFile::with_line_offset(&source.name, &text[chunk_start..offset], chunk_first_line));
+            chunks.push(SourceFile::with_line_offset(
+                &source.name,
+                &text[chunk_start..offset],
+                chunk_first_line,
+            ));
             chunk_start = offset + line.len();
             chunk_first_line = i as u32 + 1;
         }
         offset += line.len();
     }
-    chunks.push(SourceFile::with_line_offset(&source.name, &text[chunk_start..], chunk_first_line));
+    chunks.push(SourceFile::with_line_offset(
+        &source.name,
+        &text[chunk_start..],
+        chunk_first_line,
+    ));
     chunks
 }
 
@@ -243,11 +269,15 @@ fn split_chunks(source: &SourceFile) -> Vec<SourceFile> {
 fn read_input(path: &str) -> Result<Blob, String> {
     if path == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         return Ok(Blob::from_vec(buf));
     }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot read '{path}': {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read '{path}': {e}"))?;
     if meta.is_dir() {
         return Err(format!("'{path}' is a directory, not an input file"));
     }
@@ -256,7 +286,8 @@ fn read_input(path: &str) -> Result<Blob, String> {
     }
     // SAFETY: the map is read-only and tqopt never writes to its input; if another process
     // truncates the file while we read it, the OS may raise SIGBUS, as for any mapped reader.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot read '{path}': {e}"))?;
+    let map =
+        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot read '{path}': {e}"))?;
     let len = map.len();
     Blob::from_owner(Arc::new(map), 0..len).ok_or_else(|| format!("cannot read '{path}'"))
 }

@@ -27,7 +27,10 @@ fn expectations(source: &SourceFile) -> Result<Vec<Expected>, Diagnostic> {
         while let Some(found) = rest.find("expected-") {
             let start = col_base + found;
             let tail = &rest[found + "expected-".len()..];
-            let (severity, tail) = match ["error", "warning", "note", "remark"].iter().find(|k| tail.starts_with(*k)) {
+            let (severity, tail) = match ["error", "warning", "note", "remark"]
+                .iter()
+                .find(|k| tail.starts_with(*k))
+            {
                 Some(k) => (
                     match *k {
                         "error" => Severity::Error,
@@ -42,9 +45,14 @@ fn expectations(source: &SourceFile) -> Result<Vec<Expected>, Diagnostic> {
                     continue;
                 }
             };
-            let pos = SourcePos { line: line_no, col: start as u32 + 1 };
+            let pos = SourcePos {
+                line: line_no,
+                col: start as u32 + 1,
+            };
             let (target, tail) = if let Some(t) = tail.strip_prefix('@') {
-                let end = t.find(|c: char| c.is_whitespace() || c == '{').unwrap_or(t.len());
+                let end = t
+                    .find(|c: char| c.is_whitespace() || c == '{')
+                    .unwrap_or(t.len());
                 let spec = &t[..end];
                 let target = match spec {
                     "above" => line_no.checked_sub(1),
@@ -56,7 +64,10 @@ fn expectations(source: &SourceFile) -> Result<Vec<Expected>, Diagnostic> {
                         .and_then(|d| u32::try_from(line_no as i64 + d).ok()),
                 };
                 let Some(target) = target else {
-                    return Err(Diagnostic::error(format!("malformed line designator '@{spec}' in expected-* comment")).at(Some(pos)));
+                    return Err(Diagnostic::error(format!(
+                        "malformed line designator '@{spec}' in expected-* comment"
+                    ))
+                    .at(Some(pos)));
                 };
                 (target, &t[end..])
             } else {
@@ -64,12 +75,23 @@ fn expectations(source: &SourceFile) -> Result<Vec<Expected>, Diagnostic> {
             };
             let tail = tail.trim_start();
             let Some(body) = tail.strip_prefix("{{") else {
-                return Err(Diagnostic::error("expected '{{' after expected-* (write {{message}})").at(Some(pos)));
+                return Err(Diagnostic::error(
+                    "expected '{{' after expected-* (write {{message}})",
+                )
+                .at(Some(pos)));
             };
             let Some(close) = body.find("}}") else {
-                return Err(Diagnostic::error("expected '}}' to close the expected message").at(Some(pos)));
+                return Err(
+                    Diagnostic::error("expected '}}' to close the expected message").at(Some(pos)),
+                );
             };
-            out.push(Expected { severity, line: target, message: body[..close].to_string(), at: pos, matched: false });
+            out.push(Expected {
+                severity,
+                line: target,
+                message: body[..close].to_string(),
+                at: pos,
+                matched: false,
+            });
             let consumed = line.len() - body[close + 2..].len();
             col_base = consumed;
             rest = &line[consumed..];
@@ -93,18 +115,30 @@ pub fn check(source: &SourceFile, produced: &[Diagnostic]) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for d in flat {
         let hit = d.pos.and_then(|p| {
-            expected.iter_mut().find(|e| !e.matched && e.severity == d.severity && e.line == p.line && d.message.contains(&e.message))
+            expected.iter_mut().find(|e| {
+                !e.matched
+                    && e.severity == d.severity
+                    && e.line == p.line
+                    && d.message.contains(&e.message)
+            })
         });
         match hit {
             Some(e) => e.matched = true,
             None => problems.push(
-                Diagnostic::error(format!("unexpected {}: {}", d.severity.as_str(), d.message)).at(d.pos).with_loc(d.loc),
+                Diagnostic::error(format!("unexpected {}: {}", d.severity.as_str(), d.message))
+                    .at(d.pos)
+                    .with_loc(d.loc),
             ),
         }
     }
     for e in expected.iter().filter(|e| !e.matched) {
         problems.push(
-            Diagnostic::error(format!("expected {} \"{}\" was not produced", e.severity.as_str(), e.message)).at(Some(e.at)),
+            Diagnostic::error(format!(
+                "expected {} \"{}\" was not produced",
+                e.severity.as_str(),
+                e.message
+            ))
+            .at(Some(e.at)),
         );
     }
     problems
@@ -115,7 +149,11 @@ mod tests {
     use super::*;
 
     fn diag(sev: Severity, line: u32, msg: &str) -> Diagnostic {
-        Diagnostic { severity: sev, ..Diagnostic::error(msg) }.at(Some(SourcePos { line, col: 1 }))
+        Diagnostic {
+            severity: sev,
+            ..Diagnostic::error(msg)
+        }
+        .at(Some(SourcePos { line, col: 1 }))
     }
 
     #[test]
@@ -138,6 +176,12 @@ mod tests {
         let src = SourceFile::new("t.mlir", "// expected-error@+1 {{boom}}\nx\n");
         let problems = check(&src, &[diag(Severity::Error, 1, "other")]);
         let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(messages, ["unexpected error: other", "expected error \"boom\" was not produced"]);
+        assert_eq!(
+            messages,
+            [
+                "unexpected error: other",
+                "expected error \"boom\" was not produced"
+            ]
+        );
     }
 }

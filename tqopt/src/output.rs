@@ -7,11 +7,16 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Writes to `path` ("-" is standard output) what `produce` writes.
-pub fn write_output(path: &str, produce: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), String> {
+pub fn write_output(
+    path: &str,
+    produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
     if path == "-" {
         let stdout = io::stdout();
         let mut lock = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-        produce(&mut lock).and_then(|_| lock.flush()).map_err(|e| format!("cannot write to standard output: {e}"))?;
+        produce(&mut lock)
+            .and_then(|_| lock.flush())
+            .map_err(|e| format!("cannot write to standard output: {e}"))?;
         return Ok(());
     }
     let target = Path::new(path);
@@ -32,8 +37,14 @@ pub fn write_output(path: &str, produce: impl FnOnce(&mut dyn Write) -> io::Resu
 }
 
 fn temp_path(target: &Path) -> PathBuf {
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     dir.join(format!(".{name}.tqopt-{}.tmp", std::process::id()))
 }
 
@@ -52,7 +63,11 @@ mod tests {
         });
         assert!(err.is_err());
         assert!(!target.exists());
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0, "temporary file left behind");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            0,
+            "temporary file left behind"
+        );
         write_output(target.to_str().unwrap(), |w| w.write_all(b"done")).unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"done");
         fs::remove_dir_all(&dir).unwrap();

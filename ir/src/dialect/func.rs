@@ -6,18 +6,21 @@ use crate::context::Context;
 use crate::entity::OpId;
 use crate::types::Type;
 
-pub static FUNC: OpDef = op("func.func", "A function: a symbol with a single-region body")
-    .results(&[])
-    .attrs(&[
-        attr("sym_name", AttrKind::Str),
-        attr("function_type", AttrKind::Type),
-        opt_attr("sym_visibility", AttrKind::Str),
-        opt_attr("arg_attrs", AttrKind::Array),
-        opt_attr("res_attrs", AttrKind::Array),
-    ])
-    .regions(1)
-    .traits(Traits::ISOLATED_FROM_ABOVE.with(Traits::SYMBOL))
-    .verify(verify_func);
+pub static FUNC: OpDef = op(
+    "func.func",
+    "A function: a symbol with a single-region body",
+)
+.results(&[])
+.attrs(&[
+    attr("sym_name", AttrKind::Str),
+    attr("function_type", AttrKind::Type),
+    opt_attr("sym_visibility", AttrKind::Str),
+    opt_attr("arg_attrs", AttrKind::Array),
+    opt_attr("res_attrs", AttrKind::Array),
+])
+.regions(1)
+.traits(Traits::ISOLATED_FROM_ABOVE.with(Traits::SYMBOL))
+.verify(verify_func);
 
 pub static RETURN: OpDef = op("func.return", "Returns values from a function")
     .operands(&[variadic("operands")])
@@ -76,10 +79,15 @@ fn verify_func(ctx: &Context, op: OpId) -> Vec<String> {
             }
         }
     }
-    for (name, count) in [("arg_attrs", ft.inputs.len()), ("res_attrs", ft.results.len())] {
+    for (name, count) in [
+        ("arg_attrs", ft.inputs.len()),
+        ("res_attrs", ft.results.len()),
+    ] {
         if let Some(list) = ctx.op(op).attr(name) {
             match list.as_array() {
-                Some(items) if items.len() == count && items.iter().all(|a| matches!(a, Attribute::Dict(_))) => {}
+                Some(items)
+                    if items.len() == count
+                        && items.iter().all(|a| matches!(a, Attribute::Dict(_))) => {}
                 _ => errors.push(format!("'{name}' must be an array of {count} dictionaries")),
             }
         }
@@ -88,11 +96,18 @@ fn verify_func(ctx: &Context, op: OpId) -> Vec<String> {
 }
 
 fn verify_return(ctx: &Context, op: OpId) -> Vec<String> {
-    let Some(parent) = ctx.parent_op(op) else { return vec![] };
+    let Some(parent) = ctx.parent_op(op) else {
+        return vec![];
+    };
     if !ctx.op(parent).is(&FUNC) {
-        return vec![format!("expects parent op 'func.func', not '{}'", ctx.op(parent).name.as_str())];
+        return vec![format!(
+            "expects parent op 'func.func', not '{}'",
+            ctx.op(parent).name.as_str()
+        )];
     }
-    let Some(ft) = function_type(ctx, parent) else { return vec![] };
+    let Some(ft) = function_type(ctx, parent) else {
+        return vec![];
+    };
     let operands = ctx.operands(op);
     if operands.len() != ft.results.len() {
         return vec![format!(

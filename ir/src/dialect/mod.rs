@@ -58,9 +58,17 @@ impl TypeSet {
     pub const ANY: TypeSet = TypeSet((1 << 18) - 1);
 
     pub const FLOATS: TypeSet = TypeSet(Self::F32.0 | Self::F16.0 | Self::BF16.0 | Self::F64.0);
-    pub const QUANT: TypeSet = TypeSet(Self::QI8.0 | Self::QUI8.0 | Self::QI16.0 | Self::QI32.0 | Self::QI4.0);
-    pub const INTS: TypeSet =
-        TypeSet(Self::I1.0 | Self::I4.0 | Self::I8.0 | Self::I16.0 | Self::I32.0 | Self::I64.0 | Self::UI8.0);
+    pub const QUANT: TypeSet =
+        TypeSet(Self::QI8.0 | Self::QUI8.0 | Self::QI16.0 | Self::QI32.0 | Self::QI4.0);
+    pub const INTS: TypeSet = TypeSet(
+        Self::I1.0
+            | Self::I4.0
+            | Self::I8.0
+            | Self::I16.0
+            | Self::I32.0
+            | Self::I64.0
+            | Self::UI8.0,
+    );
     pub const I32_I64: TypeSet = TypeSet(Self::I32.0 | Self::I64.0);
     /// What most TFLite math kernels take: float, int8/uint8/int16 quantized, int32, int64.
     pub const NUMERIC: TypeSet = TypeSet(Self::FLOATS.0 | Self::INTS.0 | Self::QUANT.0);
@@ -116,13 +124,16 @@ impl TypeSet {
     /// Names of the classes in the set, for diagnostics.
     pub fn describe(self) -> String {
         const NAMES: [&str; 18] = [
-            "f32", "f16", "bf16", "f64", "i1", "i4", "i8", "i16", "i32", "i64", "ui8", "qi8", "qu8", "qi16", "qi32",
-            "qi4", "other", "none",
+            "f32", "f16", "bf16", "f64", "i1", "i4", "i8", "i16", "i32", "i64", "ui8", "qi8",
+            "qu8", "qi16", "qi32", "qi4", "other", "none",
         ];
         if self == TypeSet::ANY {
             return "any type".into();
         }
-        let names: Vec<&str> = (0..18).filter(|b| self.0 & (1 << b) != 0).map(|b| NAMES[b]).collect();
+        let names: Vec<&str> = (0..18)
+            .filter(|b| self.0 & (1 << b) != 0)
+            .map(|b| NAMES[b])
+            .collect();
         names.join(", ")
     }
 }
@@ -143,17 +154,29 @@ impl SlotDef {
 
 /// A slot that takes exactly one value of any type.
 pub const fn one(name: &'static str) -> SlotDef {
-    SlotDef { name, arity: Arity::Single, types: TypeSet::ANY }
+    SlotDef {
+        name,
+        arity: Arity::Single,
+        types: TypeSet::ANY,
+    }
 }
 
 /// A slot that may be `none`.
 pub const fn optional(name: &'static str) -> SlotDef {
-    SlotDef { name, arity: Arity::Optional, types: TypeSet::ANY }
+    SlotDef {
+        name,
+        arity: Arity::Optional,
+        types: TypeSet::ANY,
+    }
 }
 
 /// A slot that takes any number of values.
 pub const fn variadic(name: &'static str) -> SlotDef {
-    SlotDef { name, arity: Arity::Variadic, types: TypeSet::ANY }
+    SlotDef {
+        name,
+        arity: Arity::Variadic,
+        types: TypeSet::ANY,
+    }
 }
 
 /// What kind of attribute an op takes under a name.
@@ -191,12 +214,20 @@ pub struct AttrDef {
 
 /// A required attribute.
 pub const fn attr(name: &'static str, kind: AttrKind) -> AttrDef {
-    AttrDef { name, kind, required: true }
+    AttrDef {
+        name,
+        kind,
+        required: true,
+    }
 }
 
 /// An attribute that may be left out.
 pub const fn opt_attr(name: &'static str, kind: AttrKind) -> AttrDef {
-    AttrDef { name, kind, required: false }
+    AttrDef {
+        name,
+        kind,
+        required: false,
+    }
 }
 
 /// The fixed output range of an op like softmax, per storage type.
@@ -223,7 +254,11 @@ pub enum QuantBehavior {
     FixedOutput(FixedRange),
     /// Quantizable with a weight operand quantized symmetrically per channel along `axis`, and
     /// an optional int32 bias whose scale is input scale x weight scale.
-    Affine { weight: u8, axis: u8, bias: Option<u8> },
+    Affine {
+        weight: u8,
+        axis: u8,
+        bias: Option<u8>,
+    },
 }
 
 /// Facts about the op's TFLite builtin operator.
@@ -338,16 +373,28 @@ impl OpDef {
         OpDef { quant, ..self }
     }
     pub const fn hybrid(self, hybrid_operands: &'static [u8]) -> OpDef {
-        OpDef { hybrid_operands, ..self }
+        OpDef {
+            hybrid_operands,
+            ..self
+        }
     }
     pub const fn tflite(self, code: i32, name: &'static str) -> OpDef {
-        OpDef { tflite: Some(TfliteOp { code, name }), ..self }
+        OpDef {
+            tflite: Some(TfliteOp { code, name }),
+            ..self
+        }
     }
     pub const fn verify(self, verify: VerifyFn) -> OpDef {
-        OpDef { verify: Some(verify), ..self }
+        OpDef {
+            verify: Some(verify),
+            ..self
+        }
     }
     pub const fn custom_syntax(self, custom_syntax: CustomSyntax) -> OpDef {
-        OpDef { custom_syntax, ..self }
+        OpDef {
+            custom_syntax,
+            ..self
+        }
     }
 
     pub fn attr_def(&self, name: &str) -> Option<&AttrDef> {
@@ -371,7 +418,12 @@ impl OpDef {
 
 /// Every op table, dialect by dialect.
 pub fn all_ops() -> impl Iterator<Item = &'static OpDef> {
-    builtin::OPS.iter().chain(func::OPS).chain(quantfork::OPS).chain(tfl::OPS).copied()
+    builtin::OPS
+        .iter()
+        .chain(func::OPS)
+        .chain(quantfork::OPS)
+        .chain(tfl::OPS)
+        .copied()
 }
 
 /// The dialects whose ops must all be in the tables: an unknown op of these is an error, while
@@ -381,13 +433,23 @@ pub const CLOSED_DIALECTS: &[&str] = &["tfl", "func", "builtin", "quantfork"];
 /// Finds an op by its full name.
 pub fn lookup(name: &str) -> Option<&'static OpDef> {
     static INDEX: OnceLock<HashMap<&'static str, &'static OpDef>> = OnceLock::new();
-    INDEX.get_or_init(|| all_ops().map(|d| (d.name, d)).collect()).get(name).copied()
+    INDEX
+        .get_or_init(|| all_ops().map(|d| (d.name, d)).collect())
+        .get(name)
+        .copied()
 }
 
 /// Finds the op for a TFLite builtin code.
 pub fn lookup_tflite(code: i32) -> Option<&'static OpDef> {
     static INDEX: OnceLock<HashMap<i32, &'static OpDef>> = OnceLock::new();
-    INDEX.get_or_init(|| all_ops().filter_map(|d| Some((d.tflite?.code, d))).collect()).get(&code).copied()
+    INDEX
+        .get_or_init(|| {
+            all_ops()
+                .filter_map(|d| Some((d.tflite?.code, d)))
+                .collect()
+        })
+        .get(&code)
+        .copied()
 }
 
 /// Splits an op's operand list into the table's slots: for each slot, the range of operand
@@ -404,7 +466,11 @@ pub fn slot_ranges(slots: &[SlotDef], count: usize) -> Option<Vec<std::ops::Rang
         slots
             .iter()
             .map(|s| {
-                let n = if s.arity == Arity::Variadic { variadic_len } else { 1 };
+                let n = if s.arity == Arity::Variadic {
+                    variadic_len
+                } else {
+                    1
+                };
                 let r = at..at + n;
                 at += n;
                 r

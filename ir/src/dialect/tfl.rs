@@ -9,8 +9,8 @@
 //! TensorFlow's, a comment says why.
 
 use super::{
-    attr, one, op, opt_attr, optional, variadic, AttrDef, AttrKind, CustomSyntax, FixedRange, OpDef, QuantBehavior,
-    SlotDef, Traits, TypeSet,
+    attr, one, op, opt_attr, optional, variadic, AttrDef, AttrKind, CustomSyntax, FixedRange,
+    OpDef, QuantBehavior, SlotDef, Traits, TypeSet,
 };
 use crate::attributes::Attribute;
 use crate::context::Context;
@@ -48,14 +48,24 @@ const INDEP: QuantBehavior = QuantBehavior::Independent;
 /// Fixed output range of softmax and logistic: [0, 1). For int16, LiteRT's kernels require
 /// scale 1/32768 and zero point 0 (TensorFlow's MLIR formula for logistic would give 1/65536
 /// and -32768, which the int16 logistic kernel rejects).
-pub const RANGE_0_1: FixedRange = FixedRange { int8: (1.0 / 256.0, -128), uint8: (1.0 / 256.0, 0), int16: (1.0 / 32768.0, 0) };
+pub const RANGE_0_1: FixedRange = FixedRange {
+    int8: (1.0 / 256.0, -128),
+    uint8: (1.0 / 256.0, 0),
+    int16: (1.0 / 32768.0, 0),
+};
 /// Fixed output range of tanh and l2_normalization: [-1, 1).
-pub const RANGE_M1_1: FixedRange =
-    FixedRange { int8: (1.0 / 128.0, 0), uint8: (1.0 / 128.0, 128), int16: (1.0 / 32768.0, 0) };
+pub const RANGE_M1_1: FixedRange = FixedRange {
+    int8: (1.0 / 128.0, 0),
+    uint8: (1.0 / 128.0, 128),
+    int16: (1.0 / 32768.0, 0),
+};
 /// Fixed output range of log_softmax: [-16, 0]. LiteRT has no int16 log_softmax kernel, so the
 /// int16 entry is never used (it scales the same range to the 16-bit storage).
-pub const RANGE_LOG_SOFTMAX: FixedRange =
-    FixedRange { int8: (16.0 / 256.0, 127), uint8: (16.0 / 256.0, 255), int16: (16.0 / 32768.0, 32767) };
+pub const RANGE_LOG_SOFTMAX: FixedRange = FixedRange {
+    int8: (16.0 / 256.0, 127),
+    uint8: (16.0 / 256.0, 255),
+    int16: (16.0 / 32768.0, 32767),
+};
 
 // ---- element type classes, for writing TensorFlow's lists ----
 
@@ -118,7 +128,12 @@ const POOL_ATTRS: &[AttrDef] = &[
 /// A binary op with a fused activation, written by TensorFlow as `tfl.add %a, %b {...} : type`
 /// when the types agree. TensorFlow ties only the operands' element types together; SAME_ELEM
 /// also ties the result's, as LiteRT's add, sub and div kernels require.
-const fn binary(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
+const fn binary(
+    name: &'static str,
+    summary: &'static str,
+    code: i32,
+    tfl_name: &'static str,
+) -> OpDef {
     op(name, summary)
         .operands(BINARY)
         .attrs(BINARY_ATTRS)
@@ -130,7 +145,12 @@ const fn binary(name: &'static str, summary: &'static str, code: i32, tfl_name: 
 
 /// A binary op with no attributes, printed like `binary`'s (`tfl.pow %a, %b : type`, or
 /// `tfl.less(%a, %b) : (...) -> ...` when the types differ).
-const fn plain_binary(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
+const fn plain_binary(
+    name: &'static str,
+    summary: &'static str,
+    code: i32,
+    tfl_name: &'static str,
+) -> OpDef {
     op(name, summary)
         .operands(BINARY)
         .traits(PURE.with(BCAST))
@@ -139,19 +159,40 @@ const fn plain_binary(name: &'static str, summary: &'static str, code: i32, tfl_
 }
 
 /// A comparison: two operands of one element type, an i1 result.
-const fn comparison(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
-    plain_binary(name, summary, code, tfl_name).results(BOOL_RESULT).quant(INDEP)
+const fn comparison(
+    name: &'static str,
+    summary: &'static str,
+    code: i32,
+    tfl_name: &'static str,
+) -> OpDef {
+    plain_binary(name, summary, code, tfl_name)
+        .results(BOOL_RESULT)
+        .quant(INDEP)
 }
 
 /// A one-operand element-wise op whose operand and result shapes are the same; each op sets
 /// its slots (`x`/`y` or `input`/`output`, as TensorFlow names them).
-const fn unary(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
-    op(name, summary).traits(PURE.with(SAME_SHAPE)).tflite(code, tfl_name)
+const fn unary(
+    name: &'static str,
+    summary: &'static str,
+    code: i32,
+    tfl_name: &'static str,
+) -> OpDef {
+    op(name, summary)
+        .traits(PURE.with(SAME_SHAPE))
+        .tflite(code, tfl_name)
 }
 
 /// A reduction `(input, axes) -> output` with `keep_dims`.
-const fn reduction(name: &'static str, summary: &'static str, code: i32, tfl_name: &'static str) -> OpDef {
-    op(name, summary).attrs(REDUCTION_ATTRS).tflite(code, tfl_name)
+const fn reduction(
+    name: &'static str,
+    summary: &'static str,
+    code: i32,
+    tfl_name: &'static str,
+) -> OpDef {
+    op(name, summary)
+        .attrs(REDUCTION_ATTRS)
+        .tflite(code, tfl_name)
 }
 
 // ---- constants and plumbing ----
@@ -167,27 +208,43 @@ pub static PSEUDO_CONST: OpDef = op("tfl.pseudo_const", "A constant tensor")
 
 /// TensorFlow's runtime list is [QUI8, QI8, QUI4, QI16, QUI16, quint8] but it is never checked
 /// for this op: i32 biases are pseudo_qconsts too, and int16x8 models have i64 ones (OTHER).
-pub static PSEUDO_QCONST: OpDef = op("tfl.pseudo_qconst", "A quantized constant tensor: storage values and a quantized type")
-    .attrs(&[attr("qtype", AttrKind::Type), attr("value", AttrKind::Elements)])
-    .results(&[one("output").types(TypeSet::QUANT.or(OTHER))])
-    .traits(PURE.with(Traits::CONSTANT_LIKE))
-    .quant(INDEP)
-    .verify(verify_qconst);
+pub static PSEUDO_QCONST: OpDef = op(
+    "tfl.pseudo_qconst",
+    "A quantized constant tensor: storage values and a quantized type",
+)
+.attrs(&[
+    attr("qtype", AttrKind::Type),
+    attr("value", AttrKind::Elements),
+])
+.results(&[one("output").types(TypeSet::QUANT.or(OTHER))])
+.traits(PURE.with(Traits::CONSTANT_LIKE))
+.quant(INDEP)
+.verify(verify_qconst);
 
-pub static PSEUDO_SPARSE_CONST: OpDef = op("tfl.pseudo_sparse_const", "A sparse constant tensor, densified by tfl.densify")
-    .attrs(&[attr("value", AttrKind::Elements), attr("s_param", AttrKind::Dialect), attr("compressed_data", AttrKind::Elements)])
-    .traits(PURE.with(Traits::CONSTANT_LIKE))
-    .quant(INDEP);
+pub static PSEUDO_SPARSE_CONST: OpDef = op(
+    "tfl.pseudo_sparse_const",
+    "A sparse constant tensor, densified by tfl.densify",
+)
+.attrs(&[
+    attr("value", AttrKind::Elements),
+    attr("s_param", AttrKind::Dialect),
+    attr("compressed_data", AttrKind::Elements),
+])
+.traits(PURE.with(Traits::CONSTANT_LIKE))
+.quant(INDEP);
 
-pub static PSEUDO_SPARSE_QCONST: OpDef = op("tfl.pseudo_sparse_qconst", "A sparse quantized constant tensor")
-    .attrs(&[
-        attr("qtype", AttrKind::Type),
-        attr("value", AttrKind::Elements),
-        attr("s_param", AttrKind::Dialect),
-        attr("compressed_data", AttrKind::Elements),
-    ])
-    .results(&[one("output").types(TypeSet::QUANT.or(OTHER))])
-    .traits(PURE.with(Traits::CONSTANT_LIKE));
+pub static PSEUDO_SPARSE_QCONST: OpDef = op(
+    "tfl.pseudo_sparse_qconst",
+    "A sparse quantized constant tensor",
+)
+.attrs(&[
+    attr("qtype", AttrKind::Type),
+    attr("value", AttrKind::Elements),
+    attr("s_param", AttrKind::Dialect),
+    attr("compressed_data", AttrKind::Elements),
+])
+.results(&[one("output").types(TypeSet::QUANT.or(OTHER))])
+.traits(PURE.with(Traits::CONSTANT_LIKE));
 
 pub static NO_VALUE: OpDef = op("tfl.no_value", "The absent value of an optional operand")
     .attrs(&[attr("value", AttrKind::Any)])
@@ -197,27 +254,36 @@ pub static NO_VALUE: OpDef = op("tfl.no_value", "The absent value of an optional
 // TensorFlow's lists for quantize and dequantize have no QI32; it is allowed here for the
 // quantize/dequantize pairs that stand for int32 biases between insert-fake-quant and fold-quant.
 
-pub static QUANTIZE: OpDef = op("tfl.quantize", "Quantizes a float tensor, or requantizes a quantized one")
-    .operands(&[one("input").types(F32.or(TypeSet::QUANT))])
-    .results(&[one("output").types(TypeSet::QUANT)])
-    .attrs(&[attr("qtype", AttrKind::Type)])
-    .traits(PURE.with(SAME_SHAPE))
-    .tflite(114, "QUANTIZE")
-    .verify(verify_quantize);
+pub static QUANTIZE: OpDef = op(
+    "tfl.quantize",
+    "Quantizes a float tensor, or requantizes a quantized one",
+)
+.operands(&[one("input").types(F32.or(TypeSet::QUANT))])
+.results(&[one("output").types(TypeSet::QUANT)])
+.attrs(&[attr("qtype", AttrKind::Type)])
+.traits(PURE.with(SAME_SHAPE))
+.tflite(114, "QUANTIZE")
+.verify(verify_quantize);
 
-pub static DEQUANTIZE: OpDef = op("tfl.dequantize", "Converts a quantized or float16 tensor to float32")
-    .operands(&[one("input").types(TypeSet::QUANT.or(F16))])
-    .results(&[one("output").types(F32)])
-    .traits(PURE)
-    .tflite(6, "DEQUANTIZE");
+pub static DEQUANTIZE: OpDef = op(
+    "tfl.dequantize",
+    "Converts a quantized or float16 tensor to float32",
+)
+.operands(&[one("input").types(TypeSet::QUANT.or(F16))])
+.results(&[one("output").types(F32)])
+.traits(PURE)
+.tflite(6, "DEQUANTIZE");
 
 /// TensorFlow lists [F32, I8]; LiteRT's kernel also densifies float16, which the shared models'
 /// sparse float16 weights need.
-pub static DENSIFY: OpDef = op("tfl.densify", "Expands a sparse constant into a dense tensor")
-    .operands(&[one("input").types(of(&[F32, F16, I8]))])
-    .results(&[one("output").types(of(&[F32, F16, I8]))])
-    .traits(PURE)
-    .tflite(124, "DENSIFY");
+pub static DENSIFY: OpDef = op(
+    "tfl.densify",
+    "Expands a sparse constant into a dense tensor",
+)
+.operands(&[one("input").types(of(&[F32, F16, I8]))])
+.results(&[one("output").types(of(&[F32, F16, I8]))])
+.traits(PURE)
+.tflite(124, "DENSIFY");
 
 const CAST_T: TypeSet = of(&[F16, BF16, F32, F64, I1, I4, I16, I32, I64, UI8, I8, OTHER]);
 pub static CAST: OpDef = op("tfl.cast", "Converts the element type of a tensor")
@@ -226,69 +292,111 @@ pub static CAST: OpDef = op("tfl.cast", "Converts the element type of a tensor")
     .traits(PURE.with(SAME_SHAPE))
     .tflite(53, "CAST");
 
-pub static YIELD: OpDef = op("tfl.yield", "Ends a region of tfl.while or tfl.if, passing values out")
-    .operands(&[variadic("operands")])
-    .results(&[])
-    .traits(PURE.with(Traits::TERMINATOR))
-    .quant(INDEP);
+pub static YIELD: OpDef = op(
+    "tfl.yield",
+    "Ends a region of tfl.while or tfl.if, passing values out",
+)
+.operands(&[variadic("operands")])
+.results(&[])
+.traits(PURE.with(Traits::TERMINATOR))
+.quant(INDEP);
 
-pub static WHILE: OpDef = op("tfl.while", "Runs the body region while the condition region yields true")
-    .operands(&[variadic("input")])
-    .results(&[variadic("output")])
-    .attrs(&[opt_attr("is_stateless", AttrKind::Bool)])
-    .regions(2)
-    .traits(Traits::SINGLE_BLOCK)
-    .tflite(119, "WHILE");
+pub static WHILE: OpDef = op(
+    "tfl.while",
+    "Runs the body region while the condition region yields true",
+)
+.operands(&[variadic("input")])
+.results(&[variadic("output")])
+.attrs(&[opt_attr("is_stateless", AttrKind::Bool)])
+.regions(2)
+.traits(Traits::SINGLE_BLOCK)
+.tflite(119, "WHILE");
 
 /// The regions use outer values directly: the only operand is the condition.
-pub static IF: OpDef = op("tfl.if", "Runs the then or else region depending on a boolean")
-    .operands(&[one("cond").types(I1)])
-    .results(&[variadic("results")])
-    .regions(2)
-    .traits(Traits::SINGLE_BLOCK)
-    .tflite(118, "IF");
+pub static IF: OpDef = op(
+    "tfl.if",
+    "Runs the then or else region depending on a boolean",
+)
+.operands(&[one("cond").types(I1)])
+.results(&[variadic("results")])
+.regions(2)
+.traits(Traits::SINGLE_BLOCK)
+.tflite(118, "IF");
 
-pub static CUSTOM: OpDef = op("tfl.custom", "A custom op: a code name and opaque option bytes")
-    .operands(&[variadic("input")])
-    .results(&[variadic("output")])
-    .attrs(&[attr("custom_code", AttrKind::Str), attr("custom_option", AttrKind::Dialect)])
-    .traits(Traits::NONE)
-    .tflite(32, "CUSTOM");
+pub static CUSTOM: OpDef = op(
+    "tfl.custom",
+    "A custom op: a code name and opaque option bytes",
+)
+.operands(&[variadic("input")])
+.results(&[variadic("output")])
+.attrs(&[
+    attr("custom_code", AttrKind::Str),
+    attr("custom_option", AttrKind::Dialect),
+])
+.traits(Traits::NONE)
+.tflite(32, "CUSTOM");
 
 // ---- elementwise arithmetic ----
 
 const ADD_T: TypeSet = of(&[F32, F16, I16, I32, I64, QI8, QUI8, QI16]);
-pub static ADD: OpDef = binary("tfl.add", "Element-wise addition with broadcasting", 0, "ADD")
-    .operands(&[one("lhs").types(ADD_T), one("rhs").types(ADD_T)])
-    .results(&[one("output").types(ADD_T)])
-    .traits(PURE.with(BCAST).with(SAME_ELEM).with(COMMUTATIVE));
+pub static ADD: OpDef = binary(
+    "tfl.add",
+    "Element-wise addition with broadcasting",
+    0,
+    "ADD",
+)
+.operands(&[one("lhs").types(ADD_T), one("rhs").types(ADD_T)])
+.results(&[one("output").types(ADD_T)])
+.traits(PURE.with(BCAST).with(SAME_ELEM).with(COMMUTATIVE));
 
 const SUB_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16]);
-pub static SUB: OpDef = binary("tfl.sub", "Element-wise subtraction with broadcasting", 41, "SUB")
-    .operands(&[one("lhs").types(SUB_T), one("rhs").types(SUB_T)])
-    .results(&[one("output").types(SUB_T)]);
+pub static SUB: OpDef = binary(
+    "tfl.sub",
+    "Element-wise subtraction with broadcasting",
+    41,
+    "SUB",
+)
+.operands(&[one("lhs").types(SUB_T), one("rhs").types(SUB_T)])
+.results(&[one("output").types(SUB_T)]);
 
 const MUL_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16, I16, OTHER]);
 /// No SAME_OPERANDS_AND_RESULT_ELEMENT_TYPE: LiteRT's mul kernel also multiplies int16 operands
 /// into an int8 result.
-pub static MUL: OpDef = binary("tfl.mul", "Element-wise multiplication with broadcasting", 18, "MUL")
-    .operands(&[one("lhs").types(MUL_T), one("rhs").types(MUL_T)])
-    .results(&[one("output").types(MUL_T)])
-    .traits(PURE.with(BCAST).with(COMMUTATIVE));
+pub static MUL: OpDef = binary(
+    "tfl.mul",
+    "Element-wise multiplication with broadcasting",
+    18,
+    "MUL",
+)
+.operands(&[one("lhs").types(MUL_T), one("rhs").types(MUL_T)])
+.results(&[one("output").types(MUL_T)])
+.traits(PURE.with(BCAST).with(COMMUTATIVE));
 
 const DIV_T: TypeSet = of(&[F32, F16, I32, QUI8, QI8, QI16]);
 /// Quantizable since TensorFlow's newest tfl_ops.td (int8 and int16 types); op_version.cc has
 /// no int8 rule, so an int8 DIV stays version 1.
-pub static DIV: OpDef = binary("tfl.div", "Element-wise division with broadcasting", 42, "DIV")
-    .operands(&[one("lhs").types(DIV_T), one("rhs").types(DIV_T)])
-    .results(&[one("output").types(DIV_T)]);
+pub static DIV: OpDef = binary(
+    "tfl.div",
+    "Element-wise division with broadcasting",
+    42,
+    "DIV",
+)
+.operands(&[one("lhs").types(DIV_T), one("rhs").types(DIV_T)])
+.results(&[one("output").types(DIV_T)]);
 
 const SQUARED_DIFFERENCE_T: TypeSet = of(&[F32, I32, QI8]);
-pub static SQUARED_DIFFERENCE: OpDef =
-    plain_binary("tfl.squared_difference", "Element-wise (lhs - rhs)^2", 99, "SQUARED_DIFFERENCE")
-        .operands(&[one("lhs").types(SQUARED_DIFFERENCE_T), one("rhs").types(SQUARED_DIFFERENCE_T)])
-        .results(&[one("output").types(SQUARED_DIFFERENCE_T)])
-        .quant(INDEP);
+pub static SQUARED_DIFFERENCE: OpDef = plain_binary(
+    "tfl.squared_difference",
+    "Element-wise (lhs - rhs)^2",
+    99,
+    "SQUARED_DIFFERENCE",
+)
+.operands(&[
+    one("lhs").types(SQUARED_DIFFERENCE_T),
+    one("rhs").types(SQUARED_DIFFERENCE_T),
+])
+.results(&[one("output").types(SQUARED_DIFFERENCE_T)])
+.quant(INDEP);
 
 const MAXIMUM_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16]);
 pub static MAXIMUM: OpDef = op("tfl.maximum", "Element-wise maximum")
@@ -313,21 +421,43 @@ pub static POW: OpDef = plain_binary("tfl.pow", "Element-wise power", 78, "POW")
 
 // ---- convolutions and matrix products ----
 
-pub static CONV_2D: OpDef = op("tfl.conv_2d", "2-D convolution with bias and fused activation")
-    .operands(CONV_OPERANDS)
-    .results(&[one("output").types(CONV_ACT_T)])
-    .attrs(&[DILATION_H, DILATION_W, ACT, PADDING, STRIDE_H, STRIDE_W])
-    .quant(QuantBehavior::Affine { weight: 1, axis: 0, bias: Some(2) })
-    .hybrid(&[1])
-    .tflite(3, "CONV_2D");
+pub static CONV_2D: OpDef = op(
+    "tfl.conv_2d",
+    "2-D convolution with bias and fused activation",
+)
+.operands(CONV_OPERANDS)
+.results(&[one("output").types(CONV_ACT_T)])
+.attrs(&[DILATION_H, DILATION_W, ACT, PADDING, STRIDE_H, STRIDE_W])
+.quant(QuantBehavior::Affine {
+    weight: 1,
+    axis: 0,
+    bias: Some(2),
+})
+.hybrid(&[1])
+.tflite(3, "CONV_2D");
 
-pub static DEPTHWISE_CONV_2D: OpDef = op("tfl.depthwise_conv_2d", "Depthwise 2-D convolution with bias and fused activation")
-    .operands(CONV_OPERANDS)
-    .results(&[one("output").types(CONV_ACT_T)])
-    .attrs(&[DILATION_H, DILATION_W, ACT, PADDING, STRIDE_H, STRIDE_W, attr("depth_multiplier", AttrKind::I32)])
-    .quant(QuantBehavior::Affine { weight: 1, axis: 3, bias: Some(2) })
-    .hybrid(&[1])
-    .tflite(4, "DEPTHWISE_CONV_2D");
+pub static DEPTHWISE_CONV_2D: OpDef = op(
+    "tfl.depthwise_conv_2d",
+    "Depthwise 2-D convolution with bias and fused activation",
+)
+.operands(CONV_OPERANDS)
+.results(&[one("output").types(CONV_ACT_T)])
+.attrs(&[
+    DILATION_H,
+    DILATION_W,
+    ACT,
+    PADDING,
+    STRIDE_H,
+    STRIDE_W,
+    attr("depth_multiplier", AttrKind::I32),
+])
+.quant(QuantBehavior::Affine {
+    weight: 1,
+    axis: 3,
+    bias: Some(2),
+})
+.hybrid(&[1])
+.tflite(4, "DEPTHWISE_CONV_2D");
 
 /// Dynamic range: weight-only (no hybrid kernel), so `hybrid` is empty and the weights stay
 /// behind a dequantize.
@@ -340,34 +470,52 @@ pub static TRANSPOSE_CONV: OpDef = op("tfl.transpose_conv", "Transposed 2-D conv
     ])
     .results(&[one("output").types(CONV_ACT_T)])
     .attrs(&[PADDING, STRIDE_H, STRIDE_W, ACT])
-    .quant(QuantBehavior::Affine { weight: 1, axis: 0, bias: Some(3) })
+    .quant(QuantBehavior::Affine {
+        weight: 1,
+        axis: 0,
+        bias: Some(3),
+    })
     .tflite(67, "TRANSPOSE_CONV");
 
 const FC_IN_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16]);
 /// TensorFlow lists [F32, F16, QI32, QUI32]; int16x8 models have i64-quantized biases (OTHER).
 const FC_BIAS_T: TypeSet = of(&[F32, F16, QI32, OTHER]);
-pub static FULLY_CONNECTED: OpDef = op("tfl.fully_connected", "Fully connected layer: input x filter^T + bias")
-    .operands(&[
-        one("input").types(FC_IN_T),
-        one("filter").types(of(&[F32, F16, OTHER, QI4, QI8, QUI8, QI16])),
-        optional("bias").types(FC_BIAS_T),
-    ])
-    .results(&[variadic("output").types(FC_IN_T)])
-    .attrs(&[
-        ACT,
-        attr("weights_format", AttrKind::Enum(WEIGHTS_FORMATS)),
-        attr("keep_num_dims", AttrKind::Bool),
-        ASYM,
-    ])
-    .quant(QuantBehavior::Affine { weight: 1, axis: 0, bias: Some(2) })
-    .hybrid(&[1])
-    .tflite(9, "FULLY_CONNECTED");
+pub static FULLY_CONNECTED: OpDef = op(
+    "tfl.fully_connected",
+    "Fully connected layer: input x filter^T + bias",
+)
+.operands(&[
+    one("input").types(FC_IN_T),
+    one("filter").types(of(&[F32, F16, OTHER, QI4, QI8, QUI8, QI16])),
+    optional("bias").types(FC_BIAS_T),
+])
+.results(&[variadic("output").types(FC_IN_T)])
+.attrs(&[
+    ACT,
+    attr("weights_format", AttrKind::Enum(WEIGHTS_FORMATS)),
+    attr("keep_num_dims", AttrKind::Bool),
+    ASYM,
+])
+.quant(QuantBehavior::Affine {
+    weight: 1,
+    axis: 0,
+    bias: Some(2),
+})
+.hybrid(&[1])
+.tflite(9, "FULLY_CONNECTED");
 
 const BATCH_MATMUL_IN_T: TypeSet = of(&[F32, F16, QI8, QI16, I8]);
 pub static BATCH_MATMUL: OpDef = op("tfl.batch_matmul", "Batched matrix product")
-    .operands(&[one("x").types(BATCH_MATMUL_IN_T), one("y").types(BATCH_MATMUL_IN_T)])
+    .operands(&[
+        one("x").types(BATCH_MATMUL_IN_T),
+        one("y").types(BATCH_MATMUL_IN_T),
+    ])
     .results(&[one("output").types(of(&[F32, F16, QI8, QI16, I32]))])
-    .attrs(&[opt_attr("adj_x", AttrKind::Bool), opt_attr("adj_y", AttrKind::Bool), ASYM])
+    .attrs(&[
+        opt_attr("adj_x", AttrKind::Bool),
+        opt_attr("adj_y", AttrKind::Bool),
+        ASYM,
+    ])
     .quant(INDEP)
     .hybrid(&[1])
     .tflite(126, "BATCH_MATMUL");
@@ -391,12 +539,15 @@ pub static MAX_POOL_2D: OpDef = op("tfl.max_pool_2d", "2-D max pooling")
     .tflite(17, "MAX_POOL_2D");
 
 const L2_NORMALIZATION_T: TypeSet = of(&[F32, QUI8, QI8, QI16, I8]);
-pub static L2_NORMALIZATION: OpDef = op("tfl.l2_normalization", "Normalizes along the last axis by the L2 norm")
-    .operands(&[one("input").types(L2_NORMALIZATION_T)])
-    .results(&[one("output").types(L2_NORMALIZATION_T)])
-    .attrs(&[ACT])
-    .quant(QuantBehavior::FixedOutput(RANGE_M1_1))
-    .tflite(11, "L2_NORMALIZATION");
+pub static L2_NORMALIZATION: OpDef = op(
+    "tfl.l2_normalization",
+    "Normalizes along the last axis by the L2 norm",
+)
+.operands(&[one("input").types(L2_NORMALIZATION_T)])
+.results(&[one("output").types(L2_NORMALIZATION_T)])
+.attrs(&[ACT])
+.quant(QuantBehavior::FixedOutput(RANGE_M1_1))
+.tflite(11, "L2_NORMALIZATION");
 
 // ---- reductions ----
 
@@ -413,33 +564,51 @@ pub static SUM: OpDef = reduction("tfl.sum", "Sum over the given axes", 74, "SUM
     .quant(INDEP);
 
 const REDUCE_MAX_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, OTHER, QI16]);
-pub static REDUCE_MAX: OpDef = reduction("tfl.reduce_max", "Maximum over the given axes", 82, "REDUCE_MAX")
-    .operands(&[one("input").types(REDUCE_MAX_T), one("axes").types(I32)])
-    .results(&[one("output").types(REDUCE_MAX_T)])
-    .quant(SAME);
+pub static REDUCE_MAX: OpDef = reduction(
+    "tfl.reduce_max",
+    "Maximum over the given axes",
+    82,
+    "REDUCE_MAX",
+)
+.operands(&[one("input").types(REDUCE_MAX_T), one("axes").types(I32)])
+.results(&[one("output").types(REDUCE_MAX_T)])
+.quant(SAME);
 
 const REDUCE_MIN_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER, QI16]);
-pub static REDUCE_MIN: OpDef = reduction("tfl.reduce_min", "Minimum over the given axes", 89, "REDUCE_MIN")
-    .operands(&[one("input").types(REDUCE_MIN_T), one("axes").types(I32)])
-    .results(&[one("output").types(REDUCE_MIN_T)])
-    .quant(SAME);
+pub static REDUCE_MIN: OpDef = reduction(
+    "tfl.reduce_min",
+    "Minimum over the given axes",
+    89,
+    "REDUCE_MIN",
+)
+.operands(&[one("input").types(REDUCE_MIN_T), one("axes").types(I32)])
+.results(&[one("output").types(REDUCE_MIN_T)])
+.quant(SAME);
 
 const REDUCE_PROD_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER, QI16]);
-pub static REDUCE_PROD: OpDef = reduction("tfl.reduce_prod", "Product over the given axes", 81, "REDUCE_PROD")
-    .operands(&[one("input").types(REDUCE_PROD_T), one("axes").types(I32)])
-    .results(&[one("output").types(REDUCE_PROD_T)])
-    .quant(INDEP);
+pub static REDUCE_PROD: OpDef = reduction(
+    "tfl.reduce_prod",
+    "Product over the given axes",
+    81,
+    "REDUCE_PROD",
+)
+.operands(&[one("input").types(REDUCE_PROD_T), one("axes").types(I32)])
+.results(&[one("output").types(REDUCE_PROD_T)])
+.quant(INDEP);
 
 // ---- activations ----
 
 const SOFTMAX_T: TypeSet = of(&[F32, F16, QI8, QUI8, OTHER, QI16]);
-pub static SOFTMAX: OpDef = op("tfl.softmax", "Softmax along the last axis, with inverse temperature beta")
-    .operands(&[one("input").types(SOFTMAX_T)])
-    .results(&[one("output").types(SOFTMAX_T)])
-    .attrs(&[attr("beta", AttrKind::F32)])
-    .traits(PURE.with(SAME_SHAPE))
-    .quant(QuantBehavior::FixedOutput(RANGE_0_1))
-    .tflite(25, "SOFTMAX");
+pub static SOFTMAX: OpDef = op(
+    "tfl.softmax",
+    "Softmax along the last axis, with inverse temperature beta",
+)
+.operands(&[one("input").types(SOFTMAX_T)])
+.results(&[one("output").types(SOFTMAX_T)])
+.attrs(&[attr("beta", AttrKind::F32)])
+.traits(PURE.with(SAME_SHAPE))
+.quant(QuantBehavior::FixedOutput(RANGE_0_1))
+.tflite(25, "SOFTMAX");
 
 const LOG_SOFTMAX_T: TypeSet = of(&[F32, QUI8, QI8, OTHER]);
 pub static LOG_SOFTMAX: OpDef = op("tfl.log_softmax", "Log of softmax along the last axis")
@@ -474,27 +643,36 @@ pub static RELU6: OpDef = unary("tfl.relu6", "min(max(x, 0), 6)", 21, "RELU6")
     .quant(INDEP);
 
 const RELU_N1_TO_1_T: TypeSet = of(&[F32, QUI8, QI8]);
-pub static RELU_N1_TO_1: OpDef = unary("tfl.relu_n1_to_1", "min(max(x, -1), 1)", 20, "RELU_N1_TO_1")
-    .operands(&[one("x").types(RELU_N1_TO_1_T)])
-    .results(&[one("y").types(RELU_N1_TO_1_T)])
-    .quant(INDEP);
+pub static RELU_N1_TO_1: OpDef =
+    unary("tfl.relu_n1_to_1", "min(max(x, -1), 1)", 20, "RELU_N1_TO_1")
+        .operands(&[one("x").types(RELU_N1_TO_1_T)])
+        .results(&[one("y").types(RELU_N1_TO_1_T)])
+        .quant(INDEP);
 
 const LEAKY_RELU_T: TypeSet = of(&[F32, QUI8, QI8, OTHER, QI16]);
-pub static LEAKY_RELU: OpDef = unary("tfl.leaky_relu", "x if x > 0 else alpha * x", 98, "LEAKY_RELU")
-    .operands(&[one("input").types(LEAKY_RELU_T)])
-    .results(&[one("output").types(LEAKY_RELU_T)])
-    .attrs(&[attr("alpha", AttrKind::F32)])
-    .quant(INDEP);
+pub static LEAKY_RELU: OpDef = unary(
+    "tfl.leaky_relu",
+    "x if x > 0 else alpha * x",
+    98,
+    "LEAKY_RELU",
+)
+.operands(&[one("input").types(LEAKY_RELU_T)])
+.results(&[one("output").types(LEAKY_RELU_T)])
+.attrs(&[attr("alpha", AttrKind::F32)])
+.quant(INDEP);
 
 const PRELU_T: TypeSet = of(&[F32, QI8, QUI8, OTHER]);
 /// TensorFlow quantizes alpha as a per-tensor, narrow-range weight (AffineOpCoefficient<-1, 1>);
 /// `Affine` here is per-axis only, so alpha is left to the Independent rules.
-pub static PRELU: OpDef = op("tfl.prelu", "x if x > 0 else alpha * x, with a learned alpha")
-    .operands(&[one("input").types(PRELU_T), one("alpha").types(PRELU_T)])
-    .results(&[one("output").types(PRELU_T)])
-    .traits(PURE.with(BCAST))
-    .quant(INDEP)
-    .tflite(54, "PRELU");
+pub static PRELU: OpDef = op(
+    "tfl.prelu",
+    "x if x > 0 else alpha * x, with a learned alpha",
+)
+.operands(&[one("input").types(PRELU_T), one("alpha").types(PRELU_T)])
+.results(&[one("output").types(PRELU_T)])
+.traits(PURE.with(BCAST))
+.quant(INDEP)
+.tflite(54, "PRELU");
 
 const HARD_SWISH_T: TypeSet = of(&[F32, QUI8, QI8]);
 pub static HARD_SWISH: OpDef = unary("tfl.hard_swish", "x * relu6(x + 3) / 6", 117, "HARD_SWISH")
@@ -557,10 +735,13 @@ pub static SQUARE: OpDef = unary("tfl.square", "Element-wise square", 92, "SQUAR
 
 // ---- shape manipulation (one scale in, the same scale out) ----
 
-pub static RESHAPE: OpDef = op("tfl.reshape", "Gives a tensor a new shape with the same elements")
-    .operands(&[one("input"), one("shape").types(I32)])
-    .quant(SAME)
-    .tflite(22, "RESHAPE");
+pub static RESHAPE: OpDef = op(
+    "tfl.reshape",
+    "Gives a tensor a new shape with the same elements",
+)
+.operands(&[one("input"), one("shape").types(I32)])
+.quant(SAME)
+.tflite(22, "RESHAPE");
 pub static SQUEEZE: OpDef = op("tfl.squeeze", "Removes dimensions of size 1")
     .operands(&[one("input")])
     .attrs(&[opt_attr("squeeze_dims", AttrKind::I64Array)])
@@ -571,7 +752,9 @@ pub static EXPAND_DIMS: OpDef = op("tfl.expand_dims", "Inserts a dimension of si
     .quant(SAME)
     .tflite(70, "EXPAND_DIMS");
 
-const TRANSPOSE_T: TypeSet = of(&[I32, F32, F16, I8, UI8, QI8, QUI8, I4, QI4, OTHER, I1, I64, QI16]);
+const TRANSPOSE_T: TypeSet = of(&[
+    I32, F32, F16, I8, UI8, QI8, QUI8, I4, QI4, OTHER, I1, I64, QI16,
+]);
 pub static TRANSPOSE: OpDef = op("tfl.transpose", "Permutes dimensions")
     .operands(&[one("input").types(TRANSPOSE_T), one("perm").types(I32)])
     .results(&[one("output").types(TRANSPOSE_T)])
@@ -579,7 +762,9 @@ pub static TRANSPOSE: OpDef = op("tfl.transpose", "Permutes dimensions")
     .tflite(39, "TRANSPOSE");
 
 /// TensorFlow's list has no QI16, but LiteRT's kernel and op_version.cc (version 3) take int16.
-const CONCATENATION_T: TypeSet = of(&[F32, F16, I64, I32, I16, QI4, I8, QI8, QUI8, UI8, OTHER, I1, QI16]);
+const CONCATENATION_T: TypeSet = of(&[
+    F32, F16, I64, I32, I16, QI4, I8, QI8, QUI8, UI8, OTHER, I1, QI16,
+]);
 pub static CONCATENATION: OpDef = op("tfl.concatenation", "Joins tensors along an axis")
     .operands(&[variadic("values").types(CONCATENATION_T)])
     .results(&[one("output").types(CONCATENATION_T)])
@@ -591,43 +776,64 @@ const PACK_T: TypeSet = of(&[F32, I8, I16, I32, I64, UI8, OTHER, QI8, QUI8, QI16
 pub static PACK: OpDef = op("tfl.pack", "Stacks tensors along a new axis")
     .operands(&[variadic("values").types(PACK_T)])
     .results(&[one("output").types(PACK_T)])
-    .attrs(&[attr("values_count", AttrKind::I32), attr("axis", AttrKind::I32)])
+    .attrs(&[
+        attr("values_count", AttrKind::I32),
+        attr("axis", AttrKind::I32),
+    ])
     .quant(SAME)
     .tflite(83, "PACK");
 
 const UNPACK_T: TypeSet = of(&[F32, F16, BF16, I1, I8, UI8, I32, QI8, QUI8, I16, QI16]);
-pub static UNPACK: OpDef = op("tfl.unpack", "Splits a tensor into tensors along an axis, removing it")
-    .operands(&[one("input").types(UNPACK_T)])
-    .results(&[variadic("outputs").types(UNPACK_T)])
-    .attrs(&[attr("num", AttrKind::I32), attr("axis", AttrKind::I32)])
-    .traits(PURE.with(SAME_ELEM))
-    .quant(SAME)
-    .tflite(88, "UNPACK");
+pub static UNPACK: OpDef = op(
+    "tfl.unpack",
+    "Splits a tensor into tensors along an axis, removing it",
+)
+.operands(&[one("input").types(UNPACK_T)])
+.results(&[variadic("outputs").types(UNPACK_T)])
+.attrs(&[attr("num", AttrKind::I32), attr("axis", AttrKind::I32)])
+.traits(PURE.with(SAME_ELEM))
+.quant(SAME)
+.tflite(88, "UNPACK");
 
 const SPLIT_T: TypeSet = of(&[F32, I16, I32, I8, UI8, QI8, QUI8, QI16]);
-pub static SPLIT: OpDef = op("tfl.split", "Splits a tensor into equal parts along an axis")
-    .operands(&[one("split_dim").types(I32), one("value").types(SPLIT_T)])
-    .results(&[variadic("outputs").types(SPLIT_T)])
-    .attrs(&[attr("num_splits", AttrKind::I32)])
-    .quant(SAME)
-    .tflite(49, "SPLIT");
+pub static SPLIT: OpDef = op(
+    "tfl.split",
+    "Splits a tensor into equal parts along an axis",
+)
+.operands(&[one("split_dim").types(I32), one("value").types(SPLIT_T)])
+.results(&[variadic("outputs").types(SPLIT_T)])
+.attrs(&[attr("num_splits", AttrKind::I32)])
+.quant(SAME)
+.tflite(49, "SPLIT");
 
 const SPLIT_V_T: TypeSet = of(&[F32, I16, I32, I64, I8, UI8, QI8, QUI8, QI16]);
-pub static SPLIT_V: OpDef = op("tfl.split_v", "Splits a tensor into parts of given sizes along an axis")
-    .operands(&[one("value").types(SPLIT_V_T), one("size_splits").types(I32), one("split_dim").types(I32)])
-    .results(&[variadic("outputs").types(SPLIT_V_T)])
-    .attrs(&[attr("num_splits", AttrKind::I32)])
-    .quant(SAME)
-    .tflite(102, "SPLIT_V");
+pub static SPLIT_V: OpDef = op(
+    "tfl.split_v",
+    "Splits a tensor into parts of given sizes along an axis",
+)
+.operands(&[
+    one("value").types(SPLIT_V_T),
+    one("size_splits").types(I32),
+    one("split_dim").types(I32),
+])
+.results(&[variadic("outputs").types(SPLIT_V_T)])
+.attrs(&[attr("num_splits", AttrKind::I32)])
+.quant(SAME)
+.tflite(102, "SPLIT_V");
 
 const SLICE_T: TypeSet = of(&[F32, F16, I32, I64, QI4, I8, UI8, I1, QI8, QUI8, QI16, OTHER]);
 pub static SLICE: OpDef = op("tfl.slice", "Takes a slice of given begin and size")
-    .operands(&[one("input").types(SLICE_T), one("begin").types(I32_I64), one("size").types(I32_I64)])
+    .operands(&[
+        one("input").types(SLICE_T),
+        one("begin").types(I32_I64),
+        one("size").types(I32_I64),
+    ])
     .results(&[one("output").types(SLICE_T)])
     .quant(SAME)
     .tflite(65, "SLICE");
 
-const STRIDED_SLICE_T: TypeSet = of(&[F32, F16, I32, I64, I8, UI8, QI8, QUI8, I1, I16, QI16, OTHER]);
+const STRIDED_SLICE_T: TypeSet =
+    of(&[F32, F16, I32, I64, I8, UI8, QI8, QUI8, I1, I16, QI16, OTHER]);
 pub static STRIDED_SLICE: OpDef = op("tfl.strided_slice", "Takes a strided slice")
     .operands(&[
         one("input").types(STRIDED_SLICE_T),
@@ -652,9 +858,15 @@ const INDICES_T: TypeSet = of(&[I16, I32, I64]);
 const GATHER_T: TypeSet = of(&[F32, I1, I4, I8, I16, I32, I64, OTHER, UI8, QI8, QUI8, QI16]);
 /// Dynamic range: weight-only on `params` (no hybrid kernel), so `hybrid` is empty.
 pub static GATHER: OpDef = op("tfl.gather", "Gathers slices along an axis by indices")
-    .operands(&[one("params").types(GATHER_T), one("indices").types(INDICES_T)])
+    .operands(&[
+        one("params").types(GATHER_T),
+        one("indices").types(INDICES_T),
+    ])
     .results(&[one("output").types(GATHER_T)])
-    .attrs(&[attr("axis", AttrKind::I32), opt_attr("batch_dims", AttrKind::I32)])
+    .attrs(&[
+        attr("axis", AttrKind::I32),
+        opt_attr("batch_dims", AttrKind::I32),
+    ])
     .quant(SAME)
     .tflite(36, "GATHER");
 
@@ -662,7 +874,10 @@ pub static GATHER: OpDef = op("tfl.gather", "Gathers slices along an axis by ind
 /// 3), quantized or not.
 const GATHER_ND_T: TypeSet = of(&[F32, I1, I8, I16, I64, I32, UI8, QI8, OTHER, QI16]);
 pub static GATHER_ND: OpDef = op("tfl.gather_nd", "Gathers slices by N-dimensional indices")
-    .operands(&[one("params").types(GATHER_ND_T), one("indices").types(INDICES_T)])
+    .operands(&[
+        one("params").types(GATHER_ND_T),
+        one("indices").types(INDICES_T),
+    ])
     .results(&[one("output").types(GATHER_ND_T)])
     .quant(SAME)
     .tflite(107, "GATHER_ND");
@@ -678,7 +893,11 @@ pub static PAD: OpDef = op("tfl.pad", "Pads with zeros")
 /// int16.
 const PADV2_T: TypeSet = of(&[F32, I1, I32, I64, UI8, QI8, QUI8, OTHER, QI16]);
 pub static PADV2: OpDef = op("tfl.padv2", "Pads with a given constant")
-    .operands(&[one("input").types(PADV2_T), one("padding").types(I32_I64), one("constant_values").types(PADV2_T)])
+    .operands(&[
+        one("input").types(PADV2_T),
+        one("padding").types(I32_I64),
+        one("constant_values").types(PADV2_T),
+    ])
     .results(&[one("output").types(PADV2_T)])
     .quant(SAME)
     .tflite(60, "PADV2");
@@ -692,26 +911,41 @@ pub static MIRROR_PAD: OpDef = op("tfl.mirror_pad", "Pads by mirroring the edges
     .tflite(100, "MIRROR_PAD");
 
 const RESIZE_T: TypeSet = of(&[F32, OTHER, QUI8, QI8, QI16]);
-pub static RESIZE_BILINEAR: OpDef = op("tfl.resize_bilinear", "Resizes images with bilinear interpolation")
-    .operands(&[one("input").types(RESIZE_T), one("size").types(I32)])
-    .results(&[one("output").types(RESIZE_T)])
-    .attrs(&[attr("align_corners", AttrKind::Bool), opt_attr("half_pixel_centers", AttrKind::Bool)])
-    .quant(SAME)
-    .tflite(23, "RESIZE_BILINEAR");
-pub static RESIZE_NEAREST_NEIGHBOR: OpDef = op("tfl.resize_nearest_neighbor", "Resizes images by nearest neighbour")
-    .operands(&[one("input").types(RESIZE_T), one("size").types(I32)])
-    .results(&[one("output").types(RESIZE_T)])
-    .attrs(&[attr("align_corners", AttrKind::Bool), opt_attr("half_pixel_centers", AttrKind::Bool)])
-    .quant(SAME)
-    .tflite(97, "RESIZE_NEAREST_NEIGHBOR");
+pub static RESIZE_BILINEAR: OpDef = op(
+    "tfl.resize_bilinear",
+    "Resizes images with bilinear interpolation",
+)
+.operands(&[one("input").types(RESIZE_T), one("size").types(I32)])
+.results(&[one("output").types(RESIZE_T)])
+.attrs(&[
+    attr("align_corners", AttrKind::Bool),
+    opt_attr("half_pixel_centers", AttrKind::Bool),
+])
+.quant(SAME)
+.tflite(23, "RESIZE_BILINEAR");
+pub static RESIZE_NEAREST_NEIGHBOR: OpDef = op(
+    "tfl.resize_nearest_neighbor",
+    "Resizes images by nearest neighbour",
+)
+.operands(&[one("input").types(RESIZE_T), one("size").types(I32)])
+.results(&[one("output").types(RESIZE_T)])
+.attrs(&[
+    attr("align_corners", AttrKind::Bool),
+    opt_attr("half_pixel_centers", AttrKind::Bool),
+])
+.quant(SAME)
+.tflite(97, "RESIZE_NEAREST_NEIGHBOR");
 
 const DEPTH_TO_SPACE_T: TypeSet = of(&[F32, I8, I32, I64, OTHER, UI8, QI8, QUI8]);
-pub static DEPTH_TO_SPACE: OpDef = op("tfl.depth_to_space", "Moves depth blocks into spatial blocks")
-    .operands(&[one("input").types(DEPTH_TO_SPACE_T)])
-    .results(&[one("output").types(DEPTH_TO_SPACE_T)])
-    .attrs(&[attr("block_size", AttrKind::I32)])
-    .quant(SAME)
-    .tflite(5, "DEPTH_TO_SPACE");
+pub static DEPTH_TO_SPACE: OpDef = op(
+    "tfl.depth_to_space",
+    "Moves depth blocks into spatial blocks",
+)
+.operands(&[one("input").types(DEPTH_TO_SPACE_T)])
+.results(&[one("output").types(DEPTH_TO_SPACE_T)])
+.attrs(&[attr("block_size", AttrKind::I32)])
+.quant(SAME)
+.tflite(5, "DEPTH_TO_SPACE");
 
 const SPACE_TO_DEPTH_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER]);
 pub static SPACE_TO_DEPTH: OpDef = op("tfl.space_to_depth", "Moves spatial blocks into depth")
@@ -730,7 +964,10 @@ pub static TILE: OpDef = op("tfl.tile", "Repeats a tensor along each axis")
 
 const BROADCAST_TO_T: TypeSet = of(&[F32, I32, I1, I4, I8, QI8, UI8, OTHER, QUI8, I16, QI16, I64]);
 pub static BROADCAST_TO: OpDef = op("tfl.broadcast_to", "Broadcasts a tensor to a shape")
-    .operands(&[one("input").types(BROADCAST_TO_T), one("shape").types(I32_I64)])
+    .operands(&[
+        one("input").types(BROADCAST_TO_T),
+        one("shape").types(I32_I64),
+    ])
     .results(&[one("output").types(BROADCAST_TO_T)])
     .quant(SAME)
     .tflite(130, "BROADCAST_TO");
@@ -756,25 +993,48 @@ pub static ARG_MIN: OpDef = op("tfl.arg_min", "Index of the smallest value along
     .tflite(79, "ARG_MIN");
 
 const SELECT_V2_T: TypeSet = of(&[F32, F16, I1, I8, I16, I32, I64, OTHER, QI8, QUI8, QI16]);
-pub static SELECT_V2: OpDef = op("tfl.select_v2", "Picks x where the condition holds, y elsewhere, with broadcasting")
-    .operands(&[one("condition").types(I1), one("x").types(SELECT_V2_T), one("y").types(SELECT_V2_T)])
-    .results(&[one("output").types(SELECT_V2_T)])
-    .traits(PURE.with(BCAST))
-    .quant(SAME)
-    .tflite(123, "SELECT_V2");
+pub static SELECT_V2: OpDef = op(
+    "tfl.select_v2",
+    "Picks x where the condition holds, y elsewhere, with broadcasting",
+)
+.operands(&[
+    one("condition").types(I1),
+    one("x").types(SELECT_V2_T),
+    one("y").types(SELECT_V2_T),
+])
+.results(&[one("output").types(SELECT_V2_T)])
+.traits(PURE.with(BCAST))
+.quant(SAME)
+.tflite(123, "SELECT_V2");
 
 const LESS_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8, OTHER]);
 pub static LESS: OpDef = comparison("tfl.less", "Element-wise lhs < rhs", 58, "LESS")
     .operands(&[one("lhs").types(LESS_T), one("rhs").types(LESS_T)]);
 const LESS_EQUAL_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8]);
-pub static LESS_EQUAL: OpDef = comparison("tfl.less_equal", "Element-wise lhs <= rhs", 63, "LESS_EQUAL")
-    .operands(&[one("lhs").types(LESS_EQUAL_T), one("rhs").types(LESS_EQUAL_T)]);
+pub static LESS_EQUAL: OpDef = comparison(
+    "tfl.less_equal",
+    "Element-wise lhs <= rhs",
+    63,
+    "LESS_EQUAL",
+)
+.operands(&[
+    one("lhs").types(LESS_EQUAL_T),
+    one("rhs").types(LESS_EQUAL_T),
+]);
 const GREATER_T: TypeSet = of(&[F32, I32, I64, QUI8, QI8, OTHER]);
 pub static GREATER: OpDef = comparison("tfl.greater", "Element-wise lhs > rhs", 61, "GREATER")
     .operands(&[one("lhs").types(GREATER_T), one("rhs").types(GREATER_T)]);
 const GREATER_EQUAL_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8]);
-pub static GREATER_EQUAL: OpDef = comparison("tfl.greater_equal", "Element-wise lhs >= rhs", 62, "GREATER_EQUAL")
-    .operands(&[one("lhs").types(GREATER_EQUAL_T), one("rhs").types(GREATER_EQUAL_T)]);
+pub static GREATER_EQUAL: OpDef = comparison(
+    "tfl.greater_equal",
+    "Element-wise lhs >= rhs",
+    62,
+    "GREATER_EQUAL",
+)
+.operands(&[
+    one("lhs").types(GREATER_EQUAL_T),
+    one("rhs").types(GREATER_EQUAL_T),
+]);
 
 const EQUAL_T: TypeSet = of(&[I1, F32, I16, I32, I64, QI8, QUI8, QI16, UI8, OTHER]);
 /// Generic syntax only (no custom format, unlike the other comparisons).
@@ -787,17 +1047,28 @@ pub static EQUAL: OpDef = op("tfl.equal", "Element-wise x == y")
 
 const NOT_EQUAL_T: TypeSet = of(&[I1, F32, I32, I64, QUI8, QI8, QI16, OTHER]);
 /// Not quantizable in TensorFlow (no QuantizableResult), although it takes quantized operands.
-pub static NOT_EQUAL: OpDef = comparison("tfl.not_equal", "Element-wise lhs != rhs", 72, "NOT_EQUAL")
-    .operands(&[one("lhs").types(NOT_EQUAL_T), one("rhs").types(NOT_EQUAL_T)])
-    .traits(PURE.with(BCAST).with(COMMUTATIVE))
-    .quant(QuantBehavior::NotQuantizable);
+pub static NOT_EQUAL: OpDef =
+    comparison("tfl.not_equal", "Element-wise lhs != rhs", 72, "NOT_EQUAL")
+        .operands(&[one("lhs").types(NOT_EQUAL_T), one("rhs").types(NOT_EQUAL_T)])
+        .traits(PURE.with(BCAST).with(COMMUTATIVE))
+        .quant(QuantBehavior::NotQuantizable);
 
-pub static LOGICAL_AND: OpDef = plain_binary("tfl.logical_and", "Element-wise and of booleans", 86, "LOGICAL_AND")
-    .operands(&[one("lhs").types(I1), one("rhs").types(I1)])
-    .results(BOOL_RESULT);
-pub static LOGICAL_OR: OpDef = plain_binary("tfl.logical_or", "Element-wise or of booleans", 84, "LOGICAL_OR")
-    .operands(&[one("lhs").types(I1), one("rhs").types(I1)])
-    .results(BOOL_RESULT);
+pub static LOGICAL_AND: OpDef = plain_binary(
+    "tfl.logical_and",
+    "Element-wise and of booleans",
+    86,
+    "LOGICAL_AND",
+)
+.operands(&[one("lhs").types(I1), one("rhs").types(I1)])
+.results(BOOL_RESULT);
+pub static LOGICAL_OR: OpDef = plain_binary(
+    "tfl.logical_or",
+    "Element-wise or of booleans",
+    84,
+    "LOGICAL_OR",
+)
+.operands(&[one("lhs").types(I1), one("rhs").types(I1)])
+.results(BOOL_RESULT);
 pub static LOGICAL_NOT: OpDef = op("tfl.logical_not", "Element-wise not of booleans")
     .operands(&[one("lhs").types(I1)])
     .results(BOOL_RESULT)
@@ -809,65 +1080,78 @@ pub static LOGICAL_NOT: OpDef = op("tfl.logical_not", "Element-wise not of boole
 /// Element types are left open: TensorFlow's lists (float input, f32/QI8 weights) describe the
 /// float and hybrid forms only, while LiteRT also runs full-integer LSTMs (int8 input and
 /// weights, int16 cell state and layer norms, int32 biases).
-pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op("tfl.unidirectional_sequence_lstm", "A unidirectional LSTM over a sequence")
-    .operands(&[
-        one("input"),
-        optional("input_to_input_weights"),
-        one("input_to_forget_weights"),
-        one("input_to_cell_weights"),
-        one("input_to_output_weights"),
-        optional("recurrent_to_input_weights"),
-        one("recurrent_to_forget_weights"),
-        one("recurrent_to_cell_weights"),
-        one("recurrent_to_output_weights"),
-        optional("cell_to_input_weights"),
-        optional("cell_to_forget_weights"),
-        optional("cell_to_output_weights"),
-        optional("input_gate_bias"),
-        one("forget_gate_bias"),
-        one("cell_bias"),
-        one("output_gate_bias"),
-        optional("projection_weights"),
-        optional("projection_bias"),
-        one("input_activation_state"),
-        one("input_cell_state"),
-        optional("input_layer_norm_coefficients"),
-        optional("forget_layer_norm_coefficients"),
-        optional("cell_layer_norm_coefficients"),
-        optional("output_layer_norm_coefficients"),
-    ])
-    .attrs(&[
-        ACT,
-        opt_attr("cell_clip", AttrKind::F32),
-        opt_attr("proj_clip", AttrKind::F32),
-        attr("time_major", AttrKind::Bool),
-        ASYM,
-        opt_attr("diagonal_recurrent_tensors", AttrKind::Bool),
-        opt_attr("input_to_input_intermediate", AttrKind::Type),
-        opt_attr("input_to_forget_intermediate", AttrKind::Type),
-        opt_attr("input_to_cell_intermediate", AttrKind::Type),
-        opt_attr("input_to_output_intermediate", AttrKind::Type),
-        opt_attr("effective_hidden_scale_intermediate", AttrKind::Type),
-    ])
-    .traits(Traits::NONE)
-    .quant(INDEP)
-    .hybrid(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16])
-    .tflite(44, "UNIDIRECTIONAL_SEQUENCE_LSTM");
+pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op(
+    "tfl.unidirectional_sequence_lstm",
+    "A unidirectional LSTM over a sequence",
+)
+.operands(&[
+    one("input"),
+    optional("input_to_input_weights"),
+    one("input_to_forget_weights"),
+    one("input_to_cell_weights"),
+    one("input_to_output_weights"),
+    optional("recurrent_to_input_weights"),
+    one("recurrent_to_forget_weights"),
+    one("recurrent_to_cell_weights"),
+    one("recurrent_to_output_weights"),
+    optional("cell_to_input_weights"),
+    optional("cell_to_forget_weights"),
+    optional("cell_to_output_weights"),
+    optional("input_gate_bias"),
+    one("forget_gate_bias"),
+    one("cell_bias"),
+    one("output_gate_bias"),
+    optional("projection_weights"),
+    optional("projection_bias"),
+    one("input_activation_state"),
+    one("input_cell_state"),
+    optional("input_layer_norm_coefficients"),
+    optional("forget_layer_norm_coefficients"),
+    optional("cell_layer_norm_coefficients"),
+    optional("output_layer_norm_coefficients"),
+])
+.attrs(&[
+    ACT,
+    opt_attr("cell_clip", AttrKind::F32),
+    opt_attr("proj_clip", AttrKind::F32),
+    attr("time_major", AttrKind::Bool),
+    ASYM,
+    opt_attr("diagonal_recurrent_tensors", AttrKind::Bool),
+    opt_attr("input_to_input_intermediate", AttrKind::Type),
+    opt_attr("input_to_forget_intermediate", AttrKind::Type),
+    opt_attr("input_to_cell_intermediate", AttrKind::Type),
+    opt_attr("input_to_output_intermediate", AttrKind::Type),
+    opt_attr("effective_hidden_scale_intermediate", AttrKind::Type),
+])
+.traits(Traits::NONE)
+.quant(INDEP)
+.hybrid(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16])
+.tflite(44, "UNIDIRECTIONAL_SEQUENCE_LSTM");
 
 /// The value table is a weight, per-axis along rows. Dynamic range: weight-only (no hybrid
 /// kernel in TensorFlow's interface), so `hybrid` is empty. TensorFlow lists [F32, I8, UI8] for
 /// the output; the kernel also copies quantized rows when value and output types agree.
 pub static EMBEDDING_LOOKUP: OpDef = op("tfl.embedding_lookup", "Looks up rows of a table by id")
-    .operands(&[one("lookup").types(I32), one("value").types(of(&[F32, I8, UI8, QI8, QUI8, QI4, OTHER]))])
+    .operands(&[
+        one("lookup").types(I32),
+        one("value").types(of(&[F32, I8, UI8, QI8, QUI8, QI4, OTHER])),
+    ])
     .results(&[one("output").types(of(&[F32, I8, UI8, QI8, QUI8]))])
-    .quant(QuantBehavior::Affine { weight: 1, axis: 0, bias: None })
+    .quant(QuantBehavior::Affine {
+        weight: 1,
+        axis: 0,
+        bias: None,
+    })
     .tflite(7, "EMBEDDING_LOOKUP");
 
 const CUMSUM_T: TypeSet = of(&[F32, I32, I64]);
 pub static CUMSUM: OpDef = op("tfl.cumsum", "Cumulative sum along an axis")
     .operands(&[one("input").types(CUMSUM_T), one("axis").types(I32)])
     .results(&[one("output").types(CUMSUM_T)])
-    .attrs(&[opt_attr("exclusive", AttrKind::Bool), opt_attr("reverse", AttrKind::Bool)])
+    .attrs(&[
+        opt_attr("exclusive", AttrKind::Bool),
+        opt_attr("reverse", AttrKind::Bool),
+    ])
     .tflite(128, "CUMSUM");
 
 pub static OPS: &[&OpDef] = &[
@@ -969,24 +1253,37 @@ fn result_type(ctx: &Context, op: OpId) -> Option<&Type> {
 }
 
 fn verify_const_value(ctx: &Context, op: OpId) -> Vec<String> {
-    let (Some(value), Some(ty)) = (ctx.op(op).attr("value"), result_type(ctx, op)) else { return vec![] };
+    let (Some(value), Some(ty)) = (ctx.op(op).attr("value"), result_type(ctx, op)) else {
+        return vec![];
+    };
     match value.elements_type() {
         Some(t) if Type::Tensor(t.clone()) == *ty => vec![],
-        Some(t) => vec![format!("'value' has type '{}' but the result has type '{ty}'", Type::Tensor(t.clone()))],
+        Some(t) => vec![format!(
+            "'value' has type '{}' but the result has type '{ty}'",
+            Type::Tensor(t.clone())
+        )],
         None => vec!["'value' must be dense elements".into()],
     }
 }
 
 fn verify_qconst(ctx: &Context, op: OpId) -> Vec<String> {
     let data = ctx.op(op);
-    let (Some(Attribute::Type(q)), Some(ty)) = (data.attr("qtype"), result_type(ctx, op)) else { return vec![] };
+    let (Some(Attribute::Type(q)), Some(ty)) = (data.attr("qtype"), result_type(ctx, op)) else {
+        return vec![];
+    };
     let mut errors = Vec::new();
     if q != ty {
         errors.push(format!("'qtype' is '{q}' but the result has type '{ty}'"));
     }
-    if let (Some(t), Some(qt)) = (data.attr("value").and_then(|v| v.elements_type()), q.as_tensor()) {
+    if let (Some(t), Some(qt)) = (
+        data.attr("value").and_then(|v| v.elements_type()),
+        q.as_tensor(),
+    ) {
         if t.shape != qt.shape {
-            errors.push(format!("'value' has type '{}' whose shape differs from 'qtype'", Type::Tensor(t.clone())));
+            errors.push(format!(
+                "'value' has type '{}' whose shape differs from 'qtype'",
+                Type::Tensor(t.clone())
+            ));
         }
     }
     errors
@@ -994,7 +1291,9 @@ fn verify_qconst(ctx: &Context, op: OpId) -> Vec<String> {
 
 fn verify_quantize(ctx: &Context, op: OpId) -> Vec<String> {
     match (ctx.op(op).attr("qtype"), result_type(ctx, op)) {
-        (Some(Attribute::Type(q)), Some(ty)) if q != ty => vec![format!("'qtype' is '{q}' but the result has type '{ty}'")],
+        (Some(Attribute::Type(q)), Some(ty)) if q != ty => {
+            vec![format!("'qtype' is '{q}' but the result has type '{ty}'")]
+        }
         _ => vec![],
     }
 }
@@ -1009,12 +1308,25 @@ mod tests {
         for def in OPS {
             let n = def.operands.len();
             for &i in def.hybrid_operands {
-                assert!((i as usize) < n, "{}: hybrid operand {i} out of range", def.name);
+                assert!(
+                    (i as usize) < n,
+                    "{}: hybrid operand {i} out of range",
+                    def.name
+                );
             }
             if let QuantBehavior::Affine { weight, bias, .. } = def.quant {
-                assert!((weight as usize) < n, "{}: weight {weight} out of range", def.name);
+                assert!(
+                    (weight as usize) < n,
+                    "{}: weight {weight} out of range",
+                    def.name
+                );
                 if let Some(b) = bias {
-                    assert_eq!(def.operands[b as usize].arity, Arity::Optional, "{}: bias must be optional", def.name);
+                    assert_eq!(
+                        def.operands[b as usize].arity,
+                        Arity::Optional,
+                        "{}: bias must be optional",
+                        def.name
+                    );
                 }
             }
         }
@@ -1024,7 +1336,11 @@ mod tests {
     fn slots_allow_some_type() {
         for def in OPS {
             for s in def.operands.iter().chain(def.results) {
-                assert_ne!(s.types.0, 0, "{}: slot '{}' allows no type", def.name, s.name);
+                assert_ne!(
+                    s.types.0, 0,
+                    "{}: slot '{}' allows no type",
+                    def.name, s.name
+                );
             }
         }
     }
