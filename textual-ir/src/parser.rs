@@ -179,6 +179,30 @@ impl<'s> Builder<'s> {
             }
         }
         self.close_scope()?;
+        if !single_module {
+            self.unwrap_generic_module()?;
+        }
+        Ok(())
+    }
+
+    /// A file whose only op is a generic `"builtin.module"() ({...})` is that module, not a
+    /// module inside an implicit one.
+    fn unwrap_generic_module(&mut self) -> PResult<()> {
+        let body = self.module.body();
+        let ops: Vec<OpId> = self.module.block_ops(body).collect();
+        if let [only] = ops[..] {
+            if self.module.op(only).is(&dialect::builtin::MODULE) && self.module.op(only).regions().len() == 1 {
+                let outer = self.module.op;
+                let fail = |e: tqopt_ir::RewriteError| Diagnostic::error(e.to_string());
+                self.module.detach(only).map_err(fail)?;
+                self.module.erase_op(outer).map_err(fail)?;
+                self.module.op = only;
+                let region = self.module.op(only).regions()[0];
+                if self.module.region(region).blocks().is_empty() {
+                    self.module.create_block(region);
+                }
+            }
+        }
         Ok(())
     }
 

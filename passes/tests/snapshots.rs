@@ -1,0 +1,43 @@
+//! Snapshot tests: each pass on an input from tests/inputs/, the printed result compared with
+//! the reviewed snapshot in tests/snapshots/ (update with INSTA_UPDATE=always and review the
+//! diff).
+
+use std::path::PathBuf;
+
+use tqopt_ir::{verifier, SourceFile};
+use tqopt_passes::{parse_pipeline, Instrumentation, PassManager};
+use tqopt_textual_ir::{parse, print_module, PrintOptions};
+
+/// Runs `pipeline` on tests/inputs/`input` and returns the printed IR.
+fn run(input: &str, pipeline: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/inputs").join(input);
+    let source = SourceFile::new(input, std::fs::read_to_string(&path).unwrap());
+    let mut module = parse(&source).unwrap_or_else(|d| panic!("{}", source.render(&d))).module;
+    assert!(verifier::verify(&module).is_empty(), "input does not verify");
+    let pm = PassManager::new(&parse_pipeline(pipeline).unwrap()).unwrap();
+    let mut dumps = Vec::new();
+    if let Err(e) = pm.run(&mut module, &Instrumentation::default(), &mut dumps) {
+        panic!("{pipeline} failed: {:?}", e.diagnostics);
+    }
+    print_module(&module, &PrintOptions::default())
+}
+
+#[test]
+fn canonicalize() {
+    insta::assert_snapshot!(run("canonicalize.mlir", "canonicalize"));
+}
+
+#[test]
+fn fold_constants() {
+    insta::assert_snapshot!(run("fold-constants.mlir", "fold-constants"));
+}
+
+#[test]
+fn dce() {
+    insta::assert_snapshot!(run("dce.mlir", "dce"));
+}
+
+#[test]
+fn cleanup_pipeline() {
+    insta::assert_snapshot!(run("canonicalize.mlir", "cleanup"));
+}
