@@ -98,7 +98,7 @@ fn to_decimal_string(
         exp10 = exp2;
     }
     // Drop digits beyond what the precision needs (truncating, as LLVM does).
-    let bits_required = (precision as u64 * 196 + 58) / 59;
+    let bits_required = (precision as u64 * 196).div_ceil(59);
     let active = big.active_bits();
     if active > bits_required {
         let tens = (active - bits_required) * 59 / 196;

@@ -15,7 +15,7 @@ pub fn encode_upper(bytes: &[u8]) -> String {
 /// Decodes hex digits (either case, no prefix); `None` on an odd length or a non-hex digit.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if bytes.len() & 1 == 1 {
         return None;
     }
     let mut out = Vec::with_capacity(bytes.len() / 2);

@@ -10,10 +10,17 @@ use tqopt_textual_ir::{parse, print_module, PrintOptions};
 
 /// Runs `pipeline` on tests/inputs/`input` and returns the printed IR.
 fn run(input: &str, pipeline: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/inputs").join(input);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/inputs")
+        .join(input);
     let source = SourceFile::new(input, std::fs::read_to_string(&path).unwrap());
-    let mut module = parse(&source).unwrap_or_else(|d| panic!("{}", source.render(&d))).module;
-    assert!(verifier::verify(&module).is_empty(), "input does not verify");
+    let mut module = parse(&source)
+        .unwrap_or_else(|d| panic!("{}", source.render(&d)))
+        .module;
+    assert!(
+        verifier::verify(&module).is_empty(),
+        "input does not verify"
+    );
     let pm = PassManager::new(&parse_pipeline(pipeline).unwrap()).unwrap();
     let mut dumps = Vec::new();
     if let Err(e) = pm.run(&mut module, &Instrumentation::default(), &mut dumps) {

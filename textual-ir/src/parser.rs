@@ -112,11 +112,6 @@ impl Scope {
     }
 }
 
-/// Where a function-like region's entry block gets its arguments from.
-struct EntryArgs {
-    block: BlockId,
-}
-
 struct Builder<'s> {
     src: &'s SourceFile,
     module: Module,
@@ -191,7 +186,9 @@ impl<'s> Builder<'s> {
         let body = self.module.body();
         let ops: Vec<OpId> = self.module.block_ops(body).collect();
         if let [only] = ops[..] {
-            if self.module.op(only).is(&dialect::builtin::MODULE) && self.module.op(only).regions().len() == 1 {
+            if self.module.op(only).is(&dialect::builtin::MODULE)
+                && self.module.op(only).regions().len() == 1
+            {
                 let outer = self.module.op;
                 let fail = |e: tqopt_ir::RewriteError| Diagnostic::error(e.to_string());
                 self.module.detach(only).map_err(fail)?;
@@ -525,7 +522,7 @@ impl<'s> Builder<'s> {
                 }
                 Rule::region => {
                     self.open_scope(true);
-                    self.region_into(p, block, None)?;
+                    self.region_into(p, block, false)?;
                     self.close_scope()?;
                 }
                 _ => {}
@@ -693,7 +690,7 @@ impl<'s> Builder<'s> {
             .is_some_and(|d| d.has_trait(dialect::Traits::ISOLATED_FROM_ABOVE));
         for (region_pair, region) in regions.into_iter().zip(op_regions) {
             self.open_scope(isolated);
-            self.region(region_pair, region, None)?;
+            self.region(region_pair, region)?;
             self.close_scope()?;
         }
         Ok(op)
@@ -874,7 +871,7 @@ impl<'s> Builder<'s> {
                     self.module.set_value_pos(v, Some(self.src.pos_of(arg_at)));
                     self.define(&name, SmallVec::from_elem(v, 1), arg_at)?;
                 }
-                self.region_into(body, entry, Some(EntryArgs { block: entry }))?;
+                self.region_into(body, entry, true)?;
                 self.close_scope()?;
             }
         }
@@ -988,33 +985,20 @@ impl<'s> Builder<'s> {
 
     // ---- regions and blocks ----
 
-    /// Parses a region whose entry block may need creating (generic ops).
-    fn region(
-        &mut self,
-        pair: Pair<'_, Rule>,
-        region: RegionId,
-        entry: Option<EntryArgs>,
-    ) -> PResult<()> {
-        let mut parts = inner(pair.clone());
-        let entry_ops = parts.next();
-        let has_entry_ops = entry_ops
-            .as_ref()
-            .is_some_and(|e| e.clone().into_inner().next().is_some());
-        let labeled: Vec<Pair<'_, Rule>> = parts.collect();
-        if has_entry_ops || labeled.is_empty() {
-            if has_entry_ops || entry.is_some() {
-                let b = match &entry {
-                    Some(e) => e.block,
-                    None => self.module.create_block(region),
-                };
-                if let Some(ops) = entry_ops {
-                    for op in inner(ops) {
-                        self.operation(op, b)?;
-                    }
+    /// Parses a region of a generic op: unlabeled ops open an entry block without arguments,
+    /// labeled blocks follow; `{}` is a region without blocks.
+    fn region(&mut self, pair: Pair<'_, Rule>, region: RegionId) -> PResult<()> {
+        let mut parts = inner(pair);
+        if let Some(ops) = parts.next() {
+            let ops: Vec<Pair<'_, Rule>> = inner(ops).collect();
+            if !ops.is_empty() {
+                let b = self.module.create_block(region);
+                for op in ops {
+                    self.operation(op, b)?;
                 }
             }
         }
-        for block in labeled {
+        for block in parts {
             self.labeled_block(block, region)?;
         }
         Ok(())
@@ -1025,7 +1009,7 @@ impl<'s> Builder<'s> {
         &mut self,
         pair: Pair<'_, Rule>,
         entry: BlockId,
-        args: Option<EntryArgs>,
+        function_body: bool,
     ) -> PResult<()> {
         let region = self
             .module
@@ -1040,7 +1024,7 @@ impl<'s> Builder<'s> {
         let mut first = true;
         for block in parts {
             // A label on the entry block of a function body must not redeclare its arguments.
-            if first && self.module.first_op(entry).is_none() && args.is_some() {
+            if first && self.module.first_op(entry).is_none() && function_body {
                 let label = inner(block.clone())
                     .next()
                     .ok_or_else(|| Diagnostic::error("block without label"))?;
@@ -1907,11 +1891,8 @@ fn find_top_level_arrow(text: &str) -> usize {
                 b'"' => in_string = true,
                 b'(' | b'<' | b'[' | b'{' => depth += 1,
                 b')' | b']' | b'}' => depth -= 1,
-                b'>' if i > 0 && bytes[i - 1] == b'-' => {
-                    if depth == 0 {
-                        return i - 1;
-                    }
-                }
+                b'>' if i > 0 && bytes[i - 1] == b'-' && depth == 0 => return i - 1,
+                b'>' if i > 0 && bytes[i - 1] == b'-' => {}
                 b'>' => depth -= 1,
                 _ => {}
             }

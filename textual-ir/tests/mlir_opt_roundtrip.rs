@@ -10,7 +10,11 @@ use tqopt_ir::SourceFile;
 use tqopt_textual_ir::{parse, print_module, PrintOptions};
 
 fn mlir_opt() -> PathBuf {
-    let candidates = [std::env::var("MLIR_OPT").ok(), Some("/usr/lib/llvm-19/bin/mlir-opt".into()), Some("/usr/bin/mlir-opt-19".into())];
+    let candidates = [
+        std::env::var("MLIR_OPT").ok(),
+        Some("/usr/lib/llvm-19/bin/mlir-opt".into()),
+        Some("/usr/bin/mlir-opt-19".into()),
+    ];
     for c in candidates.into_iter().flatten() {
         if Path::new(&c).exists() {
             return c.into();
@@ -33,13 +37,20 @@ fn run_mlir_opt(text: &str, extra: &[&str]) -> String {
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().expect("mlir-opt output");
     writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "mlir-opt rejected tqopt's output:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mlir-opt rejected tqopt's output:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
 fn reference_files() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference-mlir");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     files
 }
@@ -57,9 +68,16 @@ fn reference_models_round_trip_through_mlir_opt() {
         let ours = reprint(&name, &std::fs::read_to_string(&path).unwrap());
         let theirs = run_mlir_opt(&ours, &[]);
         let back = reprint("mlir-opt output", &theirs);
-        assert!(back == ours, "{name}: mlir-opt's printout parses to different IR");
+        assert!(
+            back == ours,
+            "{name}: mlir-opt's printout parses to different IR"
+        );
         // Stronger: mlir-opt prints exactly what we print.
-        assert_eq!(theirs.trim_end(), ours.trim_end(), "{name}: mlir-opt prints the IR differently");
+        assert_eq!(
+            theirs.trim_end(),
+            ours.trim_end(),
+            "{name}: mlir-opt prints the IR differently"
+        );
     }
 }
 
@@ -86,7 +104,18 @@ func.func @main(%arg0: tensor<1x4xf32> loc("input"), %arg1: tensor<i32> loc("n")
 "#;
     let ours = reprint("inline", text);
     let theirs = run_mlir_opt(&ours, &["--mlir-print-debuginfo"]);
-    assert_eq!(reprint("mlir-opt output", &theirs), ours, "locations do not survive mlir-opt");
-    let generic = run_mlir_opt(&ours, &["--mlir-print-op-generic", "--mlir-print-debuginfo"]);
-    assert_eq!(reprint("mlir-opt generic output", &generic), ours, "the generic form does not parse to the same IR");
+    assert_eq!(
+        reprint("mlir-opt output", &theirs),
+        ours,
+        "locations do not survive mlir-opt"
+    );
+    let generic = run_mlir_opt(
+        &ours,
+        &["--mlir-print-op-generic", "--mlir-print-debuginfo"],
+    );
+    assert_eq!(
+        reprint("mlir-opt generic output", &generic),
+        ours,
+        "the generic form does not parse to the same IR"
+    );
 }
