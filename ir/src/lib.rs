@@ -22,7 +22,7 @@ pub mod types;
 pub mod verifier;
 
 pub use attributes::{AttrDict, Attribute, DenseElements, DenseValues, OpaqueAttr, Scalar};
-pub use blob::Blob;
+pub use blob::{map_file, Blob, BlobOwner};
 pub use context::{Context, OpData, OpName, OpSpec, RewriteError, Use, ValueDef};
 pub use diagnostics::{Diagnostic, Severity, SourceFile, SourcePos};
 pub use dialect::OpDef;

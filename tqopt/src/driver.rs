@@ -3,7 +3,6 @@
 //! returning the exit code.
 
 use std::io::Read;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
@@ -274,20 +273,9 @@ fn read_input(path: &str) -> Result<Blob, String> {
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         return Ok(Blob::from_vec(buf));
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot read '{path}': {e}"))?;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
     if meta.is_dir() {
         return Err(format!("'{path}' is a directory, not an input file"));
     }
-    if meta.len() == 0 {
-        return Ok(Blob::empty());
-    }
-    // SAFETY: the map is read-only and tqopt never writes to its input; if another process
-    // truncates the file while we read it, the OS may raise SIGBUS, as for any mapped reader.
-    let map =
-        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot read '{path}': {e}"))?;
-    let len = map.len();
-    Blob::from_owner(Arc::new(map), 0..len).ok_or_else(|| format!("cannot read '{path}'"))
+    tqopt_ir::map_file(std::path::Path::new(path)).map_err(|e| format!("cannot read '{path}': {e}"))
 }

@@ -305,6 +305,10 @@ impl Traits {
 /// returns becomes an error at the op.
 pub type VerifyFn = fn(&Context, OpId) -> Vec<String>;
 
+/// The TFLite operator version an op needs, from its operand and result types and attributes
+/// (TFLite's versioning rules, `op_version.cc`).
+pub type VersionFn = fn(&Context, OpId) -> i32;
+
 /// How TensorFlow's printer may write the op besides the generic form (the parser accepts it;
 /// tqopt always prints the generic form).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -329,6 +333,8 @@ pub struct OpDef {
     /// empty when there is no hybrid kernel.
     pub hybrid_operands: &'static [u8],
     pub tflite: Option<TfliteOp>,
+    /// How the TFLite operator version is computed; `None` means version 1.
+    pub version: Option<VersionFn>,
     pub verify: Option<VerifyFn>,
     pub custom_syntax: CustomSyntax,
 }
@@ -348,6 +354,7 @@ pub const fn op(name: &'static str, summary: &'static str) -> OpDef {
         quant: QuantBehavior::NotQuantizable,
         hybrid_operands: &[],
         tflite: None,
+        version: None,
         verify: None,
         custom_syntax: CustomSyntax::None,
     }
@@ -395,6 +402,11 @@ impl OpDef {
             custom_syntax,
             ..self
         }
+    }
+
+    /// The TFLite operator version `op` (an instance of this op) needs.
+    pub fn tflite_version(&self, ctx: &Context, op: OpId) -> i32 {
+        self.version.map(|f| f(ctx, op)).unwrap_or(1)
     }
 
     pub fn attr_def(&self, name: &str) -> Option<&AttrDef> {
