@@ -203,7 +203,8 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    fn attr_alias(&mut self, pair: Pair<'_, Rule>) -> PResult<()> {
+    /// `#name = value` / `!name = value`: the name without its sigil, and the value.
+    fn alias_parts<'p>(&self, pair: Pair<'p, Rule>) -> PResult<(String, Pair<'p, Rule>)> {
         let mut it = inner(pair);
         let name = it
             .next()
@@ -212,20 +213,18 @@ impl<'s> Builder<'s> {
         let value = it
             .next()
             .ok_or_else(|| Diagnostic::error("alias without value"))?;
+        Ok((name, value))
+    }
+
+    fn attr_alias(&mut self, pair: Pair<'_, Rule>) -> PResult<()> {
+        let (name, value) = self.alias_parts(pair)?;
         let attr = self.attribute(value)?;
         self.attr_aliases.insert(name, attr);
         Ok(())
     }
 
     fn type_alias(&mut self, pair: Pair<'_, Rule>) -> PResult<()> {
-        let mut it = inner(pair);
-        let name = it
-            .next()
-            .map(|p| p.as_str()[1..].to_string())
-            .unwrap_or_default();
-        let value = it
-            .next()
-            .ok_or_else(|| Diagnostic::error("alias without value"))?;
+        let (name, value) = self.alias_parts(pair)?;
         let ty = self.type_(value)?;
         self.type_aliases.insert(name, ty);
         Ok(())

@@ -311,6 +311,12 @@ impl<'m> Printer<'m> {
             }
             self.out.push(')');
         }
+        self.attributes_and_signature(op);
+    }
+
+    /// ` {attrs} : (operand types) -> result types loc(...)`, the tail of generic and call forms.
+    fn attributes_and_signature(&mut self, op: OpId) {
+        let data = self.m.op(op);
         if !data.attributes.is_empty() {
             self.out.push(' ');
             self.dict(&data.attributes);
@@ -521,23 +527,7 @@ impl<'m> Printer<'m> {
         self.out.push('(');
         self.value_list(data.operands());
         self.out.push(')');
-        if !data.attributes.is_empty() {
-            self.out.push(' ');
-            self.dict(&data.attributes);
-        }
-        self.out.push_str(" : (");
-        self.type_list(data.operands());
-        self.out.push_str(") -> ");
-        let results = data.results();
-        if results.len() == 1 {
-            self.type_list(results);
-        } else {
-            self.out.push('(');
-            self.type_list(results);
-            self.out.push(')');
-        }
-        let loc = data.loc.clone();
-        self.loc(&loc);
+        self.attributes_and_signature(op);
         true
     }
 

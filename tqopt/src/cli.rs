@@ -2,7 +2,8 @@
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use tqopt_passes::options::describe;
-use tqopt_passes::{PASSES, PIPELINES};
+use tqopt_passes::{Instrumentation, PASSES, PIPELINES};
+use tqopt_textual_ir::PrintOptions;
 
 /// Everything the driver needs from the command line.
 #[derive(Debug, Clone)]
@@ -15,19 +16,10 @@ pub struct Config {
     pub dump_pass_pipeline: bool,
     pub split_input_file: bool,
     pub verify_diagnostics: bool,
-    pub verify_each: bool,
-    pub print_before: Vec<String>,
-    pub print_after: Vec<String>,
-    pub print_before_all: bool,
-    pub print_after_all: bool,
-    pub print_after_change: bool,
-    pub print_after_failure: bool,
     pub timing: bool,
     pub statistics: bool,
-    pub elide_larger: Option<usize>,
-    pub print_generic: bool,
-    pub print_locations: bool,
-    pub crash_reproducer: Option<String>,
+    /// The pass manager's instrumentation, printing options included.
+    pub instrumentation: Instrumentation,
     pub run_reproducer: bool,
 }
 
@@ -59,6 +51,19 @@ fn flag(name: &'static str, long: &'static str, help: &'static str) -> Arg {
         .help(help)
 }
 
+/// `--name` or `--name=true|false`, true by default.
+fn bool_option(name: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .value_name("BOOL")
+        .value_parser(clap::value_parser!(bool))
+        .num_args(0..=1)
+        .require_equals(true)
+        .default_value("true")
+        .default_missing_value("true")
+        .help(help)
+}
+
 fn pass_list(name: &'static str, long: &'static str, help: &'static str) -> Arg {
     Arg::new(name)
         .long(long)
@@ -86,17 +91,7 @@ pub fn command() -> Command {
         .arg(flag("dump-pass-pipeline", "dump-pass-pipeline", "Print the expanded pipeline with all options to stderr"))
         .arg(flag("split-input-file", "split-input-file", "Split the input at '// -----' lines and process each chunk on its own"))
         .arg(flag("verify-diagnostics", "verify-diagnostics", "Check diagnostics against '// expected-error {{...}}' comments"))
-        .arg(
-            Arg::new("verify-each")
-                .long("verify-each")
-                .value_name("BOOL")
-                .value_parser(clap::value_parser!(bool))
-                .num_args(0..=1)
-                .require_equals(true)
-                .default_value("true")
-                .default_missing_value("true")
-                .help("Verify the IR after each pass (default true; --verify-each=false to skip)"),
-        )
+        .arg(bool_option("verify-each", "Verify the IR after each pass (default true; --verify-each=false to skip)"))
         .arg(pass_list("print-before", "mlir-print-ir-before", "Print the IR before the named passes"))
         .arg(pass_list("print-after", "mlir-print-ir-after", "Print the IR after the named passes"))
         .arg(flag("print-before-all", "mlir-print-ir-before-all", "Print the IR before every pass"))
@@ -113,17 +108,7 @@ pub fn command() -> Command {
                 .help("Print constants with more than N elements as dense_resource<__elided__>"),
         )
         .arg(flag("print-generic", "mlir-print-op-generic", "Print every op in the generic form"))
-        .arg(
-            Arg::new("print-locations")
-                .long("print-locations")
-                .value_name("BOOL")
-                .value_parser(clap::value_parser!(bool))
-                .num_args(0..=1)
-                .require_equals(true)
-                .default_value("true")
-                .default_missing_value("true")
-                .help("Print op locations (tensor names) as loc(...) (default true)"),
-        )
+        .arg(bool_option("print-locations", "Print op locations (tensor names) as loc(...) (default true)"))
         .arg(flag("debuginfo", "mlir-print-debuginfo", "Accepted for mlir-opt compatibility: locations are printed by default"))
         .arg(
             Arg::new("crash-reproducer")
@@ -155,22 +140,27 @@ pub fn config(m: &ArgMatches) -> Config {
         dump_pass_pipeline: m.get_flag("dump-pass-pipeline"),
         split_input_file: m.get_flag("split-input-file"),
         verify_diagnostics: m.get_flag("verify-diagnostics"),
-        verify_each: m.get_one::<bool>("verify-each").copied().unwrap_or(true),
-        print_before: strings("print-before"),
-        print_after: strings("print-after"),
-        print_before_all: m.get_flag("print-before-all"),
-        print_after_all: m.get_flag("print-after-all"),
-        print_after_change: m.get_flag("print-after-change"),
-        print_after_failure: m.get_flag("print-after-failure"),
         timing: m.get_flag("timing"),
         statistics: m.get_flag("statistics"),
-        elide_larger: m.get_one::<usize>("elide").copied(),
-        print_generic: m.get_flag("print-generic"),
-        print_locations: m
-            .get_one::<bool>("print-locations")
-            .copied()
-            .unwrap_or(true),
-        crash_reproducer: m.get_one::<String>("crash-reproducer").cloned(),
+        instrumentation: Instrumentation {
+            print_before: strings("print-before"),
+            print_after: strings("print-after"),
+            print_before_all: m.get_flag("print-before-all"),
+            print_after_all: m.get_flag("print-after-all"),
+            print_after_change: m.get_flag("print-after-change"),
+            print_after_failure: m.get_flag("print-after-failure"),
+            verify_each: m.get_one::<bool>("verify-each").copied().unwrap_or(true),
+            print: PrintOptions {
+                generic: m.get_flag("print-generic"),
+                elide_elements_larger_than: m.get_one::<usize>("elide").copied(),
+                locations: m
+                    .get_one::<bool>("print-locations")
+                    .copied()
+                    .unwrap_or(true),
+                ..PrintOptions::default()
+            },
+            crash_reproducer: m.get_one::<String>("crash-reproducer").map(Into::into),
+        },
         run_reproducer: m.get_flag("run-reproducer"),
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
 use tqopt_passes::manager::{format_statistics, format_timing, RunReport};
 use tqopt_passes::{parse_pipeline, Instrumentation, PassManager, PassSpec};
-use tqopt_textual_ir::{parse, print_module_to, PrintOptions};
+use tqopt_textual_ir::{parse, print_module_to};
 
 use crate::cli::Config;
 use crate::expectations;
@@ -93,23 +93,8 @@ pub fn run(cfg: &Config) -> i32 {
             pm.pipeline_text()
         );
     }
-    let print = PrintOptions {
-        generic: cfg.print_generic,
-        elide_elements_larger_than: cfg.elide_larger,
-        locations: cfg.print_locations,
-        ..PrintOptions::default()
-    };
-    let instr = Instrumentation {
-        print_before: cfg.print_before.clone(),
-        print_after: cfg.print_after.clone(),
-        print_before_all: cfg.print_before_all,
-        print_after_all: cfg.print_after_all,
-        print_after_change: cfg.print_after_change,
-        print_after_failure: cfg.print_after_failure,
-        verify_each: cfg.verify_each,
-        print: print.clone(),
-        crash_reproducer: cfg.crash_reproducer.as_ref().map(Into::into),
-    };
+    let instr = &cfg.instrumentation;
+    let print = &instr.print;
 
     let chunks = if cfg.split_input_file {
         split_chunks(&source)
@@ -119,7 +104,7 @@ pub fn run(cfg: &Config) -> i32 {
     let mut outputs: Vec<Module> = Vec::new();
     let mut failed = false;
     for chunk in &chunks {
-        match process_chunk(chunk, &pm, &instr, cfg, &mut totals) {
+        match process_chunk(chunk, &pm, instr, cfg, &mut totals) {
             Some(module) => outputs.push(module),
             None => failed = true,
         }
@@ -132,7 +117,7 @@ pub fn run(cfg: &Config) -> i32 {
                 if i > 0 {
                     w.write_all(b"// -----\n")?;
                 }
-                print_module_to(m, &print, w)?;
+                print_module_to(m, print, w)?;
             }
             Ok(())
         });
