@@ -6,6 +6,7 @@
 //! never print or verify by themselves: the [`manager::PassManager`] does that, with MLIR's
 //! instrumentation (IR dumps, timing, statistics, verify-each, crash reproducers).
 
+pub mod calibration;
 pub mod canonicalize;
 pub mod dce;
 pub mod fold_constants;
@@ -14,6 +15,7 @@ pub mod manager;
 pub mod options;
 pub mod pass;
 pub mod pipeline;
+pub mod quant;
 pub mod registry;
 
 pub use manager::{Instrumentation, PassManager, RunError};

@@ -1,0 +1,4 @@
+//! Calibration: running the float model over a data set and turning the values each
+//! activation takes into a range (`quantfork.stats`).
+
+pub mod collectors;

@@ -1,0 +1,4 @@
+//! Quantization: TFLite's numerics and the passes that turn calibrated float IR into
+//! quantized IR.
+
+pub mod numerics;
