@@ -2,3 +2,4 @@
 //! activation takes into a range (`quantfork.stats`).
 
 pub mod collectors;
+pub mod dataset;
