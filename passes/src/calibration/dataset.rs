@@ -145,7 +145,7 @@ impl Dataset {
             inputs: inputs.to_vec(),
             next: 0,
         };
-        if dataset.len() == 0 {
+        if dataset.is_empty() {
             return Err(format!(
                 "calibration data '{}' holds no samples",
                 path.display()
