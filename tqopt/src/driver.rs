@@ -56,17 +56,18 @@ pub fn run(cfg: &Config) -> i32 {
     } else {
         cfg.input.clone()
     };
-    if bytes.as_bytes().get(4..8) == Some(b"TFL3") {
-        return fail(format!(
-            "'{name}' is a TFLite model; reading .tflite files needs the TFLite frontend, which this build does not have yet"
-        ));
-    }
-    let source = match SourceFile::from_blob(&name, bytes) {
-        Ok(s) => s,
-        Err(offset) => {
-            return fail(format!(
-                "'{name}' is neither MLIR text (invalid UTF-8 at byte {offset}) nor a TFLite model"
-            ));
+    let is_tflite = bytes.as_bytes().get(4..8) == Some(b"TFL3");
+    let source = if is_tflite {
+        // Diagnostics about an imported model name tensors, not text positions.
+        SourceFile::new(&name, "")
+    } else {
+        match SourceFile::from_blob(&name, bytes.clone()) {
+            Ok(s) => s,
+            Err(offset) => {
+                return fail(format!(
+                    "'{name}' is neither MLIR text (invalid UTF-8 at byte {offset}) nor a TFLite model (no TFL3 identifier)"
+                ));
+            }
         }
     };
 
@@ -96,15 +97,35 @@ pub fn run(cfg: &Config) -> i32 {
     let instr = &cfg.instrumentation;
     let print = &instr.print;
 
-    let chunks = if cfg.split_input_file {
-        split_chunks(&source)
+    let units: Vec<(SourceFile, Result<Module, Diagnostic>)> = if is_tflite {
+        let start = Instant::now();
+        let imported = tqopt_frontend::import_bytes(&name, bytes).map_err(|e| {
+            let mut message: String = e.place.iter().map(|p| format!("{p}: ")).collect();
+            message.push_str(&e.message);
+            Diagnostic::error(message)
+        });
+        totals.add_time("Import", start.elapsed());
+        vec![(source, imported)]
     } else {
-        vec![source.clone()]
+        let chunks = if cfg.split_input_file {
+            split_chunks(&source)
+        } else {
+            vec![source.clone()]
+        };
+        chunks
+            .into_iter()
+            .map(|chunk| {
+                let start = Instant::now();
+                let parsed = parse(&chunk).map(|p| p.module);
+                totals.add_time("Parser", start.elapsed());
+                (chunk, parsed)
+            })
+            .collect()
     };
     let mut outputs: Vec<Module> = Vec::new();
     let mut failed = false;
-    for chunk in &chunks {
-        match process_chunk(chunk, &pm, instr, cfg, &mut totals) {
+    for (source, module) in units {
+        match process_unit(&source, module, &pm, instr, cfg, &mut totals) {
             Some(module) => outputs.push(module),
             None => failed = true,
         }
@@ -157,24 +178,22 @@ fn pipeline_specs(cfg: &Config, source: &SourceFile) -> Result<Vec<PassSpec>, St
     Ok(specs)
 }
 
-/// Parses, verifies and transforms one chunk; returns the module when everything succeeded
-/// (or, with `--verify-diagnostics`, when the diagnostics were exactly the expected ones).
-fn process_chunk(
+/// Verifies and transforms one parsed chunk or imported model; returns the module when
+/// everything succeeded (or, with `--verify-diagnostics`, when the diagnostics were exactly
+/// the expected ones).
+fn process_unit(
     source: &SourceFile,
+    parsed: Result<Module, Diagnostic>,
     pm: &PassManager,
     instr: &Instrumentation,
     cfg: &Config,
     totals: &mut Totals,
 ) -> Option<Module> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let start = Instant::now();
-    let parsed = parse(source);
-    totals.add_time("Parser", start.elapsed());
     let mut module = None;
     match parsed {
         Err(d) => diagnostics.push(d),
-        Ok(p) => {
-            let mut m = p.module;
+        Ok(mut m) => {
             let errors = verifier::verify(&m);
             if !errors.is_empty() {
                 diagnostics.extend(errors);
