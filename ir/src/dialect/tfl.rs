@@ -8,6 +8,7 @@
 //! QUI4, QUI16 and QUI32 are written as QI4, QI16 and QI32. Where a list deviates from
 //! TensorFlow's, a comment says why.
 
+use super::tfl_versions;
 use super::{
     attr, one, op, opt_attr, optional, variadic, AttrDef, AttrKind, CustomSyntax, FixedRange,
     OpDef, QuantBehavior, SlotDef, Traits, TypeSet,
@@ -263,7 +264,8 @@ pub static QUANTIZE: OpDef = op(
 .attrs(&[attr("qtype", AttrKind::Type)])
 .traits(PURE.with(SAME_SHAPE))
 .tflite(114, "QUANTIZE")
-.verify(verify_quantize);
+.verify(verify_quantize)
+.version(tfl_versions::quantize);
 
 pub static DEQUANTIZE: OpDef = op(
     "tfl.dequantize",
@@ -272,7 +274,8 @@ pub static DEQUANTIZE: OpDef = op(
 .operands(&[one("input").types(TypeSet::QUANT.or(F16))])
 .results(&[one("output").types(F32)])
 .traits(PURE)
-.tflite(6, "DEQUANTIZE");
+.tflite(6, "DEQUANTIZE")
+.version(tfl_versions::dequantize);
 
 /// TensorFlow lists [F32, I8]; LiteRT's kernel also densifies float16, which the shared models'
 /// sparse float16 weights need.
@@ -283,14 +286,16 @@ pub static DENSIFY: OpDef = op(
 .operands(&[one("input").types(of(&[F32, F16, I8]))])
 .results(&[one("output").types(of(&[F32, F16, I8]))])
 .traits(PURE)
-.tflite(124, "DENSIFY");
+.tflite(124, "DENSIFY")
+.version(tfl_versions::always_1);
 
 const CAST_T: TypeSet = of(&[F16, BF16, F32, F64, I1, I4, I16, I32, I64, UI8, I8, OTHER]);
 pub static CAST: OpDef = op("tfl.cast", "Converts the element type of a tensor")
     .operands(&[one("input").types(CAST_T)])
     .results(&[one("output").types(CAST_T)])
     .traits(PURE.with(SAME_SHAPE))
-    .tflite(53, "CAST");
+    .tflite(53, "CAST")
+    .version(tfl_versions::cast);
 
 pub static YIELD: OpDef = op(
     "tfl.yield",
@@ -310,7 +315,8 @@ pub static WHILE: OpDef = op(
 .attrs(&[opt_attr("is_stateless", AttrKind::Bool)])
 .regions(2)
 .traits(Traits::SINGLE_BLOCK)
-.tflite(119, "WHILE");
+.tflite(119, "WHILE")
+.version(tfl_versions::always_1);
 
 /// The regions use outer values directly: the only operand is the condition.
 pub static IF: OpDef = op(
@@ -321,7 +327,8 @@ pub static IF: OpDef = op(
 .results(&[variadic("results")])
 .regions(2)
 .traits(Traits::SINGLE_BLOCK)
-.tflite(118, "IF");
+.tflite(118, "IF")
+.version(tfl_versions::always_1);
 
 pub static CUSTOM: OpDef = op(
     "tfl.custom",
@@ -334,7 +341,8 @@ pub static CUSTOM: OpDef = op(
     attr("custom_option", AttrKind::Dialect),
 ])
 .traits(Traits::NONE)
-.tflite(32, "CUSTOM");
+.tflite(32, "CUSTOM")
+.version(tfl_versions::always_1);
 
 // ---- elementwise arithmetic ----
 
@@ -347,7 +355,8 @@ pub static ADD: OpDef = binary(
 )
 .operands(&[one("lhs").types(ADD_T), one("rhs").types(ADD_T)])
 .results(&[one("output").types(ADD_T)])
-.traits(PURE.with(BCAST).with(SAME_ELEM).with(COMMUTATIVE));
+.traits(PURE.with(BCAST).with(SAME_ELEM).with(COMMUTATIVE))
+.version(tfl_versions::add);
 
 const SUB_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16]);
 pub static SUB: OpDef = binary(
@@ -357,7 +366,8 @@ pub static SUB: OpDef = binary(
     "SUB",
 )
 .operands(&[one("lhs").types(SUB_T), one("rhs").types(SUB_T)])
-.results(&[one("output").types(SUB_T)]);
+.results(&[one("output").types(SUB_T)])
+.version(tfl_versions::sub);
 
 const MUL_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16, I16, OTHER]);
 /// No SAME_OPERANDS_AND_RESULT_ELEMENT_TYPE: LiteRT's mul kernel also multiplies int16 operands
@@ -370,7 +380,8 @@ pub static MUL: OpDef = binary(
 )
 .operands(&[one("lhs").types(MUL_T), one("rhs").types(MUL_T)])
 .results(&[one("output").types(MUL_T)])
-.traits(PURE.with(BCAST).with(COMMUTATIVE));
+.traits(PURE.with(BCAST).with(COMMUTATIVE))
+.version(tfl_versions::mul);
 
 const DIV_T: TypeSet = of(&[F32, F16, I32, QUI8, QI8, QI16]);
 /// Quantizable since TensorFlow's newest tfl_ops.td (int8 and int16 types); op_version.cc has
@@ -382,7 +393,8 @@ pub static DIV: OpDef = binary(
     "DIV",
 )
 .operands(&[one("lhs").types(DIV_T), one("rhs").types(DIV_T)])
-.results(&[one("output").types(DIV_T)]);
+.results(&[one("output").types(DIV_T)])
+.version(tfl_versions::div);
 
 const SQUARED_DIFFERENCE_T: TypeSet = of(&[F32, I32, QI8]);
 pub static SQUARED_DIFFERENCE: OpDef = plain_binary(
@@ -396,7 +408,8 @@ pub static SQUARED_DIFFERENCE: OpDef = plain_binary(
     one("rhs").types(SQUARED_DIFFERENCE_T),
 ])
 .results(&[one("output").types(SQUARED_DIFFERENCE_T)])
-.quant(INDEP);
+.quant(INDEP)
+.version(tfl_versions::int8_2);
 
 const MAXIMUM_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16]);
 pub static MAXIMUM: OpDef = op("tfl.maximum", "Element-wise maximum")
@@ -404,7 +417,8 @@ pub static MAXIMUM: OpDef = op("tfl.maximum", "Element-wise maximum")
     .results(&[one("max").types(MAXIMUM_T)])
     .traits(PURE.with(BCAST).with(COMMUTATIVE))
     .quant(SAME)
-    .tflite(55, "MAXIMUM");
+    .tflite(55, "MAXIMUM")
+    .version(tfl_versions::maximum_minimum);
 
 const MINIMUM_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, QI16]);
 pub static MINIMUM: OpDef = op("tfl.minimum", "Element-wise minimum")
@@ -412,12 +426,14 @@ pub static MINIMUM: OpDef = op("tfl.minimum", "Element-wise minimum")
     .results(&[one("min").types(MINIMUM_T)])
     .traits(PURE.with(BCAST).with(COMMUTATIVE))
     .quant(SAME)
-    .tflite(57, "MINIMUM");
+    .tflite(57, "MINIMUM")
+    .version(tfl_versions::maximum_minimum);
 
 const POW_T: TypeSet = of(&[F32, I32]);
 pub static POW: OpDef = plain_binary("tfl.pow", "Element-wise power", 78, "POW")
     .operands(&[one("lhs").types(POW_T), one("rhs").types(POW_T)])
-    .results(&[one("output").types(POW_T)]);
+    .results(&[one("output").types(POW_T)])
+    .version(tfl_versions::always_1);
 
 // ---- convolutions and matrix products ----
 
@@ -434,7 +450,8 @@ pub static CONV_2D: OpDef = op(
     bias: Some(2),
 })
 .hybrid(&[1])
-.tflite(3, "CONV_2D");
+.tflite(3, "CONV_2D")
+.version(tfl_versions::conv_2d);
 
 pub static DEPTHWISE_CONV_2D: OpDef = op(
     "tfl.depthwise_conv_2d",
@@ -457,7 +474,8 @@ pub static DEPTHWISE_CONV_2D: OpDef = op(
     bias: Some(2),
 })
 .hybrid(&[1])
-.tflite(4, "DEPTHWISE_CONV_2D");
+.tflite(4, "DEPTHWISE_CONV_2D")
+.version(tfl_versions::depthwise_conv_2d);
 
 /// Dynamic range: weight-only (no hybrid kernel), so `hybrid` is empty and the weights stay
 /// behind a dequantize.
@@ -475,7 +493,8 @@ pub static TRANSPOSE_CONV: OpDef = op("tfl.transpose_conv", "Transposed 2-D conv
         axis: 0,
         bias: Some(3),
     })
-    .tflite(67, "TRANSPOSE_CONV");
+    .tflite(67, "TRANSPOSE_CONV")
+    .version(tfl_versions::transpose_conv);
 
 const FC_IN_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16]);
 /// TensorFlow lists [F32, F16, QI32, QUI32]; int16x8 models have i64-quantized biases (OTHER).
@@ -502,7 +521,8 @@ pub static FULLY_CONNECTED: OpDef = op(
     bias: Some(2),
 })
 .hybrid(&[1])
-.tflite(9, "FULLY_CONNECTED");
+.tflite(9, "FULLY_CONNECTED")
+.version(tfl_versions::fully_connected);
 
 const BATCH_MATMUL_IN_T: TypeSet = of(&[F32, F16, QI8, QI16, I8]);
 pub static BATCH_MATMUL: OpDef = op("tfl.batch_matmul", "Batched matrix product")
@@ -518,7 +538,8 @@ pub static BATCH_MATMUL: OpDef = op("tfl.batch_matmul", "Batched matrix product"
     ])
     .quant(INDEP)
     .hybrid(&[1])
-    .tflite(126, "BATCH_MATMUL");
+    .tflite(126, "BATCH_MATMUL")
+    .version(tfl_versions::batch_matmul);
 
 // ---- pooling and normalization ----
 
@@ -528,7 +549,8 @@ pub static AVERAGE_POOL_2D: OpDef = op("tfl.average_pool_2d", "2-D average pooli
     .results(&[one("output").types(AVERAGE_POOL_T)])
     .attrs(POOL_ATTRS)
     .quant(SAME)
-    .tflite(1, "AVERAGE_POOL_2D");
+    .tflite(1, "AVERAGE_POOL_2D")
+    .version(tfl_versions::int16_io_3_int8_2);
 
 const MAX_POOL_T: TypeSet = of(&[F32, QUI8, QI8, QI16, OTHER]);
 pub static MAX_POOL_2D: OpDef = op("tfl.max_pool_2d", "2-D max pooling")
@@ -536,7 +558,8 @@ pub static MAX_POOL_2D: OpDef = op("tfl.max_pool_2d", "2-D max pooling")
     .results(&[one("output").types(MAX_POOL_T)])
     .attrs(POOL_ATTRS)
     .quant(SAME)
-    .tflite(17, "MAX_POOL_2D");
+    .tflite(17, "MAX_POOL_2D")
+    .version(tfl_versions::int16_io_3_int8_2);
 
 const L2_NORMALIZATION_T: TypeSet = of(&[F32, QUI8, QI8, QI16, I8]);
 pub static L2_NORMALIZATION: OpDef = op(
@@ -547,7 +570,8 @@ pub static L2_NORMALIZATION: OpDef = op(
 .results(&[one("output").types(L2_NORMALIZATION_T)])
 .attrs(&[ACT])
 .quant(QuantBehavior::FixedOutput(RANGE_M1_1))
-.tflite(11, "L2_NORMALIZATION");
+.tflite(11, "L2_NORMALIZATION")
+.version(tfl_versions::l2_normalization);
 
 // ---- reductions ----
 
@@ -555,13 +579,15 @@ const MEAN_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, UI8, QI16]);
 pub static MEAN: OpDef = reduction("tfl.mean", "Mean over the given axes", 40, "MEAN")
     .operands(&[one("input").types(MEAN_T), one("axis").types(I32)])
     .results(&[one("output").types(MEAN_T)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::int16_3_int8_2);
 
 const SUM_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static SUM: OpDef = reduction("tfl.sum", "Sum over the given axes", 74, "SUM")
     .operands(&[one("input").types(SUM_T), one("axes").types(I32)])
     .results(&[one("output").types(SUM_T)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::int8_2);
 
 const REDUCE_MAX_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static REDUCE_MAX: OpDef = reduction(
@@ -572,7 +598,8 @@ pub static REDUCE_MAX: OpDef = reduction(
 )
 .operands(&[one("input").types(REDUCE_MAX_T), one("axes").types(I32)])
 .results(&[one("output").types(REDUCE_MAX_T)])
-.quant(SAME);
+.quant(SAME)
+.version(tfl_versions::int16_3_int8_2);
 
 const REDUCE_MIN_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static REDUCE_MIN: OpDef = reduction(
@@ -583,7 +610,8 @@ pub static REDUCE_MIN: OpDef = reduction(
 )
 .operands(&[one("input").types(REDUCE_MIN_T), one("axes").types(I32)])
 .results(&[one("output").types(REDUCE_MIN_T)])
-.quant(SAME);
+.quant(SAME)
+.version(tfl_versions::int16_3_int8_2);
 
 const REDUCE_PROD_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static REDUCE_PROD: OpDef = reduction(
@@ -594,7 +622,8 @@ pub static REDUCE_PROD: OpDef = reduction(
 )
 .operands(&[one("input").types(REDUCE_PROD_T), one("axes").types(I32)])
 .results(&[one("output").types(REDUCE_PROD_T)])
-.quant(INDEP);
+.quant(INDEP)
+.version(tfl_versions::int8_int16_2);
 
 // ---- activations ----
 
@@ -608,7 +637,8 @@ pub static SOFTMAX: OpDef = op(
 .attrs(&[attr("beta", AttrKind::F32)])
 .traits(PURE.with(SAME_SHAPE))
 .quant(QuantBehavior::FixedOutput(RANGE_0_1))
-.tflite(25, "SOFTMAX");
+.tflite(25, "SOFTMAX")
+.version(tfl_versions::int16_3_int8_2);
 
 const LOG_SOFTMAX_T: TypeSet = of(&[F32, QUI8, QI8, OTHER]);
 pub static LOG_SOFTMAX: OpDef = op("tfl.log_softmax", "Log of softmax along the last axis")
@@ -616,38 +646,44 @@ pub static LOG_SOFTMAX: OpDef = op("tfl.log_softmax", "Log of softmax along the 
     .results(&[one("output").types(LOG_SOFTMAX_T)])
     .traits(PURE.with(SAME_SHAPE))
     .quant(QuantBehavior::FixedOutput(RANGE_LOG_SOFTMAX))
-    .tflite(50, "LOG_SOFTMAX");
+    .tflite(50, "LOG_SOFTMAX")
+    .version(tfl_versions::int8_2);
 
 const LOGISTIC_T: TypeSet = of(&[F32, QI8, QUI8, QI16, OTHER]);
 pub static LOGISTIC: OpDef = unary("tfl.logistic", "Sigmoid: 1 / (1 + exp(-x))", 14, "LOGISTIC")
     .operands(&[one("x").types(LOGISTIC_T)])
     .results(&[one("y").types(LOGISTIC_T)])
-    .quant(QuantBehavior::FixedOutput(RANGE_0_1));
+    .quant(QuantBehavior::FixedOutput(RANGE_0_1))
+    .version(tfl_versions::int16_io_3_int8_2);
 
 const TANH_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16, OTHER]);
 pub static TANH: OpDef = unary("tfl.tanh", "Hyperbolic tangent", 28, "TANH")
     .operands(&[one("input").types(TANH_T)])
     .results(&[one("output").types(TANH_T)])
-    .quant(QuantBehavior::FixedOutput(RANGE_M1_1));
+    .quant(QuantBehavior::FixedOutput(RANGE_M1_1))
+    .version(tfl_versions::int16_io_3_int8_2);
 
 const RELU_T: TypeSet = of(&[F32, QUI8, QI8, QI16]);
 pub static RELU: OpDef = unary("tfl.relu", "max(x, 0)", 19, "RELU")
     .operands(&[one("x").types(RELU_T)])
     .results(&[one("y").types(RELU_T)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::relu);
 
 const RELU6_T: TypeSet = of(&[F32, QUI8, QI8]);
 pub static RELU6: OpDef = unary("tfl.relu6", "min(max(x, 0), 6)", 21, "RELU6")
     .operands(&[one("x").types(RELU6_T)])
     .results(&[one("y").types(RELU6_T)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::int16_3_int8_2);
 
 const RELU_N1_TO_1_T: TypeSet = of(&[F32, QUI8, QI8]);
 pub static RELU_N1_TO_1: OpDef =
     unary("tfl.relu_n1_to_1", "min(max(x, -1), 1)", 20, "RELU_N1_TO_1")
         .operands(&[one("x").types(RELU_N1_TO_1_T)])
         .results(&[one("y").types(RELU_N1_TO_1_T)])
-        .quant(INDEP);
+        .quant(INDEP)
+        .version(tfl_versions::always_1);
 
 const LEAKY_RELU_T: TypeSet = of(&[F32, QUI8, QI8, OTHER, QI16]);
 pub static LEAKY_RELU: OpDef = unary(
@@ -659,7 +695,8 @@ pub static LEAKY_RELU: OpDef = unary(
 .operands(&[one("input").types(LEAKY_RELU_T)])
 .results(&[one("output").types(LEAKY_RELU_T)])
 .attrs(&[attr("alpha", AttrKind::F32)])
-.quant(INDEP);
+.quant(INDEP)
+.version(tfl_versions::leaky_relu);
 
 const PRELU_T: TypeSet = of(&[F32, QI8, QUI8, OTHER]);
 /// TensorFlow quantizes alpha as a per-tensor, narrow-range weight (AffineOpCoefficient<-1, 1>);
@@ -672,24 +709,28 @@ pub static PRELU: OpDef = op(
 .results(&[one("output").types(PRELU_T)])
 .traits(PURE.with(BCAST))
 .quant(INDEP)
-.tflite(54, "PRELU");
+.tflite(54, "PRELU")
+.version(tfl_versions::always_1);
 
 const HARD_SWISH_T: TypeSet = of(&[F32, QUI8, QI8]);
 pub static HARD_SWISH: OpDef = unary("tfl.hard_swish", "x * relu6(x + 3) / 6", 117, "HARD_SWISH")
     .operands(&[one("input").types(HARD_SWISH_T)])
     .results(&[one("output").types(HARD_SWISH_T)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::always_1);
 
 const GELU_T: TypeSet = of(&[F32, F16, QI8, QUI8]);
 pub static GELU: OpDef = unary("tfl.gelu", "Gaussian error linear unit", 150, "GELU")
     .operands(&[one("input").types(GELU_T)])
     .results(&[one("output").types(GELU_T)])
     .attrs(&[opt_attr("approximate", AttrKind::Bool)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::gelu);
 
 pub static ELU: OpDef = unary("tfl.elu", "x if x > 0 else exp(x) - 1", 111, "ELU")
     .operands(&[one("x").types(F32.or(I8))])
-    .results(&[one("y").types(F32.or(I8))]);
+    .results(&[one("y").types(F32.or(I8))])
+    .version(tfl_versions::always_1);
 
 // exp and log do not require the same shapes in TensorFlow.
 const EXP_T: TypeSet = of(&[F32, F16, QI8, QI16]);
@@ -697,41 +738,48 @@ pub static EXP: OpDef = unary("tfl.exp", "Element-wise exponential", 47, "EXP")
     .operands(&[one("x").types(EXP_T)])
     .results(&[one("y").types(EXP_T)])
     .traits(PURE)
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::int8_int16_2);
 
 pub static LOG: OpDef = unary("tfl.log", "Element-wise natural logarithm", 73, "LOG")
     .operands(&[one("x").types(F32.or(QI8))])
     .results(&[one("y").types(F32.or(QI8))])
     .traits(PURE)
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::int8_int16_2);
 
 const SQRT_T: TypeSet = of(&[F32, QI8, QI16]);
 /// Quantizable since TensorFlow's newest tfl_ops.td (F32 only before).
 pub static SQRT: OpDef = unary("tfl.sqrt", "Element-wise square root", 75, "SQRT")
     .operands(&[one("x").types(SQRT_T)])
     .results(&[one("y").types(SQRT_T)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::int8_int16_2);
 
 const RSQRT_T: TypeSet = of(&[F32, QI8, QI16]);
 pub static RSQRT: OpDef = unary("tfl.rsqrt", "Element-wise 1 / sqrt(x)", 76, "RSQRT")
     .operands(&[one("x").types(RSQRT_T)])
     .results(&[one("y").types(RSQRT_T)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::int16_3_int8_2);
 
 const NEG_T: TypeSet = of(&[F32, I32, I64]);
 pub static NEG: OpDef = unary("tfl.neg", "Element-wise negation", 59, "NEG")
     .operands(&[one("x").types(NEG_T)])
-    .results(&[one("y").types(NEG_T)]);
+    .results(&[one("y").types(NEG_T)])
+    .version(tfl_versions::always_1);
 
 const ABS_T: TypeSet = of(&[I16, I32, F32, QI8, QI16]);
 pub static ABS: OpDef = unary("tfl.abs", "Element-wise absolute value", 101, "ABS")
     .operands(&[one("x").types(ABS_T)])
     .results(&[one("y").types(ABS_T)])
-    .quant(INDEP);
+    .quant(INDEP)
+    .version(tfl_versions::abs);
 
 pub static SQUARE: OpDef = unary("tfl.square", "Element-wise square", 92, "SQUARE")
     .operands(&[one("x").types(F32)])
-    .results(&[one("y").types(F32)]);
+    .results(&[one("y").types(F32)])
+    .version(tfl_versions::always_1);
 
 // ---- shape manipulation (one scale in, the same scale out) ----
 
@@ -741,16 +789,19 @@ pub static RESHAPE: OpDef = op(
 )
 .operands(&[one("input"), one("shape").types(I32)])
 .quant(SAME)
-.tflite(22, "RESHAPE");
+.tflite(22, "RESHAPE")
+.version(tfl_versions::always_1);
 pub static SQUEEZE: OpDef = op("tfl.squeeze", "Removes dimensions of size 1")
     .operands(&[one("input")])
     .attrs(&[opt_attr("squeeze_dims", AttrKind::I64Array)])
     .quant(SAME)
-    .tflite(43, "SQUEEZE");
+    .tflite(43, "SQUEEZE")
+    .version(tfl_versions::squeeze);
 pub static EXPAND_DIMS: OpDef = op("tfl.expand_dims", "Inserts a dimension of size 1")
     .operands(&[one("input"), one("dim").types(I32_I64)])
     .quant(SAME)
-    .tflite(70, "EXPAND_DIMS");
+    .tflite(70, "EXPAND_DIMS")
+    .version(tfl_versions::always_1);
 
 const TRANSPOSE_T: TypeSet = of(&[
     I32, F32, F16, I8, UI8, QI8, QUI8, I4, QI4, OTHER, I1, I64, QI16,
@@ -759,7 +810,8 @@ pub static TRANSPOSE: OpDef = op("tfl.transpose", "Permutes dimensions")
     .operands(&[one("input").types(TRANSPOSE_T), one("perm").types(I32)])
     .results(&[one("output").types(TRANSPOSE_T)])
     .quant(SAME)
-    .tflite(39, "TRANSPOSE");
+    .tflite(39, "TRANSPOSE")
+    .version(tfl_versions::transpose);
 
 /// TensorFlow's list has no QI16, but LiteRT's kernel and op_version.cc (version 3) take int16.
 const CONCATENATION_T: TypeSet = of(&[
@@ -770,7 +822,8 @@ pub static CONCATENATION: OpDef = op("tfl.concatenation", "Joins tensors along a
     .results(&[one("output").types(CONCATENATION_T)])
     .attrs(&[attr("axis", AttrKind::I32), ACT])
     .quant(SAME)
-    .tflite(2, "CONCATENATION");
+    .tflite(2, "CONCATENATION")
+    .version(tfl_versions::concatenation);
 
 const PACK_T: TypeSet = of(&[F32, I8, I16, I32, I64, UI8, OTHER, QI8, QUI8, QI16]);
 pub static PACK: OpDef = op("tfl.pack", "Stacks tensors along a new axis")
@@ -781,7 +834,8 @@ pub static PACK: OpDef = op("tfl.pack", "Stacks tensors along a new axis")
         attr("axis", AttrKind::I32),
     ])
     .quant(SAME)
-    .tflite(83, "PACK");
+    .tflite(83, "PACK")
+    .version(tfl_versions::pack);
 
 const UNPACK_T: TypeSet = of(&[F32, F16, BF16, I1, I8, UI8, I32, QI8, QUI8, I16, QI16]);
 pub static UNPACK: OpDef = op(
@@ -793,7 +847,8 @@ pub static UNPACK: OpDef = op(
 .attrs(&[attr("num", AttrKind::I32), attr("axis", AttrKind::I32)])
 .traits(PURE.with(SAME_ELEM))
 .quant(SAME)
-.tflite(88, "UNPACK");
+.tflite(88, "UNPACK")
+.version(tfl_versions::unpack);
 
 const SPLIT_T: TypeSet = of(&[F32, I16, I32, I8, UI8, QI8, QUI8, QI16]);
 pub static SPLIT: OpDef = op(
@@ -804,7 +859,8 @@ pub static SPLIT: OpDef = op(
 .results(&[variadic("outputs").types(SPLIT_T)])
 .attrs(&[attr("num_splits", AttrKind::I32)])
 .quant(SAME)
-.tflite(49, "SPLIT");
+.tflite(49, "SPLIT")
+.version(tfl_versions::split);
 
 const SPLIT_V_T: TypeSet = of(&[F32, I16, I32, I64, I8, UI8, QI8, QUI8, QI16]);
 pub static SPLIT_V: OpDef = op(
@@ -819,7 +875,8 @@ pub static SPLIT_V: OpDef = op(
 .results(&[variadic("outputs").types(SPLIT_V_T)])
 .attrs(&[attr("num_splits", AttrKind::I32)])
 .quant(SAME)
-.tflite(102, "SPLIT_V");
+.tflite(102, "SPLIT_V")
+.version(tfl_versions::int8_2);
 
 const SLICE_T: TypeSet = of(&[F32, F16, I32, I64, QI4, I8, UI8, I1, QI8, QUI8, QI16, OTHER]);
 pub static SLICE: OpDef = op("tfl.slice", "Takes a slice of given begin and size")
@@ -830,7 +887,8 @@ pub static SLICE: OpDef = op("tfl.slice", "Takes a slice of given begin and size
     ])
     .results(&[one("output").types(SLICE_T)])
     .quant(SAME)
-    .tflite(65, "SLICE");
+    .tflite(65, "SLICE")
+    .version(tfl_versions::slice);
 
 const STRIDED_SLICE_T: TypeSet =
     of(&[F32, F16, I32, I64, I8, UI8, QI8, QUI8, I1, I16, QI16, OTHER]);
@@ -851,7 +909,8 @@ pub static STRIDED_SLICE: OpDef = op("tfl.strided_slice", "Takes a strided slice
         attr("offset", AttrKind::Bool),
     ])
     .quant(SAME)
-    .tflite(45, "STRIDED_SLICE");
+    .tflite(45, "STRIDED_SLICE")
+    .version(tfl_versions::strided_slice);
 
 const INDICES_T: TypeSet = of(&[I16, I32, I64]);
 
@@ -868,7 +927,8 @@ pub static GATHER: OpDef = op("tfl.gather", "Gathers slices along an axis by ind
         opt_attr("batch_dims", AttrKind::I32),
     ])
     .quant(SAME)
-    .tflite(36, "GATHER");
+    .tflite(36, "GATHER")
+    .version(tfl_versions::gather);
 
 /// TensorFlow's list has I16 but not QI16; LiteRT's kernel copies int16 (op_version.cc version
 /// 3), quantized or not.
@@ -880,14 +940,16 @@ pub static GATHER_ND: OpDef = op("tfl.gather_nd", "Gathers slices by N-dimension
     ])
     .results(&[one("output").types(GATHER_ND_T)])
     .quant(SAME)
-    .tflite(107, "GATHER_ND");
+    .tflite(107, "GATHER_ND")
+    .version(tfl_versions::gather_nd);
 
 const PAD_T: TypeSet = of(&[F32, I1, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static PAD: OpDef = op("tfl.pad", "Pads with zeros")
     .operands(&[one("input").types(PAD_T), one("padding").types(I32_I64)])
     .results(&[one("output").types(PAD_T)])
     .quant(SAME)
-    .tflite(34, "PAD");
+    .tflite(34, "PAD")
+    .version(tfl_versions::pad);
 
 /// TensorFlow's list has no QI16, but LiteRT's pad kernel and op_version.cc (version 3) take
 /// int16.
@@ -900,7 +962,8 @@ pub static PADV2: OpDef = op("tfl.padv2", "Pads with a given constant")
     ])
     .results(&[one("output").types(PADV2_T)])
     .quant(SAME)
-    .tflite(60, "PADV2");
+    .tflite(60, "PADV2")
+    .version(tfl_versions::pad);
 
 const MIRROR_PAD_T: TypeSet = of(&[F32, I32, I64, I8, UI8, QI8, QUI8, QI16]);
 pub static MIRROR_PAD: OpDef = op("tfl.mirror_pad", "Pads by mirroring the edges")
@@ -908,7 +971,8 @@ pub static MIRROR_PAD: OpDef = op("tfl.mirror_pad", "Pads by mirroring the edges
     .results(&[one("output").types(MIRROR_PAD_T)])
     .attrs(&[attr("mode", AttrKind::Dialect)])
     .quant(SAME)
-    .tflite(100, "MIRROR_PAD");
+    .tflite(100, "MIRROR_PAD")
+    .version(tfl_versions::int16_3_int8_2);
 
 const RESIZE_T: TypeSet = of(&[F32, OTHER, QUI8, QI8, QI16]);
 pub static RESIZE_BILINEAR: OpDef = op(
@@ -922,7 +986,8 @@ pub static RESIZE_BILINEAR: OpDef = op(
     opt_attr("half_pixel_centers", AttrKind::Bool),
 ])
 .quant(SAME)
-.tflite(23, "RESIZE_BILINEAR");
+.tflite(23, "RESIZE_BILINEAR")
+.version(tfl_versions::resize_bilinear);
 pub static RESIZE_NEAREST_NEIGHBOR: OpDef = op(
     "tfl.resize_nearest_neighbor",
     "Resizes images by nearest neighbour",
@@ -934,7 +999,8 @@ pub static RESIZE_NEAREST_NEIGHBOR: OpDef = op(
     opt_attr("half_pixel_centers", AttrKind::Bool),
 ])
 .quant(SAME)
-.tflite(97, "RESIZE_NEAREST_NEIGHBOR");
+.tflite(97, "RESIZE_NEAREST_NEIGHBOR")
+.version(tfl_versions::resize_nearest_neighbor);
 
 const DEPTH_TO_SPACE_T: TypeSet = of(&[F32, I8, I32, I64, OTHER, UI8, QI8, QUI8]);
 pub static DEPTH_TO_SPACE: OpDef = op(
@@ -945,7 +1011,8 @@ pub static DEPTH_TO_SPACE: OpDef = op(
 .results(&[one("output").types(DEPTH_TO_SPACE_T)])
 .attrs(&[attr("block_size", AttrKind::I32)])
 .quant(SAME)
-.tflite(5, "DEPTH_TO_SPACE");
+.tflite(5, "DEPTH_TO_SPACE")
+.version(tfl_versions::int8_2);
 
 const SPACE_TO_DEPTH_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER]);
 pub static SPACE_TO_DEPTH: OpDef = op("tfl.space_to_depth", "Moves spatial blocks into depth")
@@ -953,14 +1020,16 @@ pub static SPACE_TO_DEPTH: OpDef = op("tfl.space_to_depth", "Moves spatial block
     .results(&[one("output").types(SPACE_TO_DEPTH_T)])
     .attrs(&[attr("block_size", AttrKind::I32)])
     .quant(SAME)
-    .tflite(26, "SPACE_TO_DEPTH");
+    .tflite(26, "SPACE_TO_DEPTH")
+    .version(tfl_versions::int8_2);
 
 const TILE_T: TypeSet = of(&[F32, I1, I32, I64, UI8, QI8, QUI8, OTHER]);
 pub static TILE: OpDef = op("tfl.tile", "Repeats a tensor along each axis")
     .operands(&[one("input").types(TILE_T), one("multiples").types(I32_I64)])
     .results(&[one("output").types(TILE_T)])
     .quant(SAME)
-    .tflite(69, "TILE");
+    .tflite(69, "TILE")
+    .version(tfl_versions::tile);
 
 const BROADCAST_TO_T: TypeSet = of(&[F32, I32, I1, I4, I8, QI8, UI8, OTHER, QUI8, I16, QI16, I64]);
 pub static BROADCAST_TO: OpDef = op("tfl.broadcast_to", "Broadcasts a tensor to a shape")
@@ -970,13 +1039,15 @@ pub static BROADCAST_TO: OpDef = op("tfl.broadcast_to", "Broadcasts a tensor to 
     ])
     .results(&[one("output").types(BROADCAST_TO_T)])
     .quant(SAME)
-    .tflite(130, "BROADCAST_TO");
+    .tflite(130, "BROADCAST_TO")
+    .version(tfl_versions::broadcast_to);
 
 pub static SHAPE: OpDef = op("tfl.shape", "The shape of a tensor")
     .operands(&[one("input")])
     .results(&[one("output").types(I32_I64)])
     .quant(INDEP)
-    .tflite(77, "SHAPE");
+    .tflite(77, "SHAPE")
+    .version(tfl_versions::always_1);
 
 // ---- index and selection ----
 
@@ -985,12 +1056,14 @@ pub static ARG_MAX: OpDef = op("tfl.arg_max", "Index of the largest value along 
     .operands(&[one("input").types(ARG_T), one("dim").types(I32_I64)])
     .results(&[one("output").types(I32_I64)])
     .quant(INDEP)
-    .tflite(56, "ARG_MAX");
+    .tflite(56, "ARG_MAX")
+    .version(tfl_versions::arg_max_min);
 pub static ARG_MIN: OpDef = op("tfl.arg_min", "Index of the smallest value along an axis")
     .operands(&[one("input").types(ARG_T), one("dim").types(I32_I64)])
     .results(&[one("output").types(I32_I64)])
     .quant(INDEP)
-    .tflite(79, "ARG_MIN");
+    .tflite(79, "ARG_MIN")
+    .version(tfl_versions::arg_max_min);
 
 const SELECT_V2_T: TypeSet = of(&[F32, F16, I1, I8, I16, I32, I64, OTHER, QI8, QUI8, QI16]);
 pub static SELECT_V2: OpDef = op(
@@ -1005,11 +1078,13 @@ pub static SELECT_V2: OpDef = op(
 .results(&[one("output").types(SELECT_V2_T)])
 .traits(PURE.with(BCAST))
 .quant(SAME)
-.tflite(123, "SELECT_V2");
+.tflite(123, "SELECT_V2")
+.version(tfl_versions::select_v2);
 
 const LESS_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8, OTHER]);
 pub static LESS: OpDef = comparison("tfl.less", "Element-wise lhs < rhs", 58, "LESS")
-    .operands(&[one("lhs").types(LESS_T), one("rhs").types(LESS_T)]);
+    .operands(&[one("lhs").types(LESS_T), one("rhs").types(LESS_T)])
+    .version(tfl_versions::int16_3_int8_2);
 const LESS_EQUAL_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8]);
 pub static LESS_EQUAL: OpDef = comparison(
     "tfl.less_equal",
@@ -1020,10 +1095,12 @@ pub static LESS_EQUAL: OpDef = comparison(
 .operands(&[
     one("lhs").types(LESS_EQUAL_T),
     one("rhs").types(LESS_EQUAL_T),
-]);
+])
+.version(tfl_versions::int8_2);
 const GREATER_T: TypeSet = of(&[F32, I32, I64, QUI8, QI8, OTHER]);
 pub static GREATER: OpDef = comparison("tfl.greater", "Element-wise lhs > rhs", 61, "GREATER")
-    .operands(&[one("lhs").types(GREATER_T), one("rhs").types(GREATER_T)]);
+    .operands(&[one("lhs").types(GREATER_T), one("rhs").types(GREATER_T)])
+    .version(tfl_versions::int8_2);
 const GREATER_EQUAL_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8]);
 pub static GREATER_EQUAL: OpDef = comparison(
     "tfl.greater_equal",
@@ -1034,7 +1111,8 @@ pub static GREATER_EQUAL: OpDef = comparison(
 .operands(&[
     one("lhs").types(GREATER_EQUAL_T),
     one("rhs").types(GREATER_EQUAL_T),
-]);
+])
+.version(tfl_versions::int16_3_int8_2);
 
 const EQUAL_T: TypeSet = of(&[I1, F32, I16, I32, I64, QI8, QUI8, QI16, UI8, OTHER]);
 /// Generic syntax only (no custom format, unlike the other comparisons).
@@ -1043,7 +1121,8 @@ pub static EQUAL: OpDef = op("tfl.equal", "Element-wise x == y")
     .results(BOOL_RESULT)
     .traits(PURE.with(BCAST).with(COMMUTATIVE))
     .quant(INDEP)
-    .tflite(71, "EQUAL");
+    .tflite(71, "EQUAL")
+    .version(tfl_versions::equal);
 
 const NOT_EQUAL_T: TypeSet = of(&[I1, F32, I32, I64, QUI8, QI8, QI16, OTHER]);
 /// Not quantizable in TensorFlow (no QuantizableResult), although it takes quantized operands.
@@ -1051,7 +1130,8 @@ pub static NOT_EQUAL: OpDef =
     comparison("tfl.not_equal", "Element-wise lhs != rhs", 72, "NOT_EQUAL")
         .operands(&[one("lhs").types(NOT_EQUAL_T), one("rhs").types(NOT_EQUAL_T)])
         .traits(PURE.with(BCAST).with(COMMUTATIVE))
-        .quant(QuantBehavior::NotQuantizable);
+        .quant(QuantBehavior::NotQuantizable)
+        .version(tfl_versions::not_equal);
 
 pub static LOGICAL_AND: OpDef = plain_binary(
     "tfl.logical_and",
@@ -1060,7 +1140,8 @@ pub static LOGICAL_AND: OpDef = plain_binary(
     "LOGICAL_AND",
 )
 .operands(&[one("lhs").types(I1), one("rhs").types(I1)])
-.results(BOOL_RESULT);
+.results(BOOL_RESULT)
+.version(tfl_versions::always_1);
 pub static LOGICAL_OR: OpDef = plain_binary(
     "tfl.logical_or",
     "Element-wise or of booleans",
@@ -1068,12 +1149,14 @@ pub static LOGICAL_OR: OpDef = plain_binary(
     "LOGICAL_OR",
 )
 .operands(&[one("lhs").types(I1), one("rhs").types(I1)])
-.results(BOOL_RESULT);
+.results(BOOL_RESULT)
+.version(tfl_versions::always_1);
 pub static LOGICAL_NOT: OpDef = op("tfl.logical_not", "Element-wise not of booleans")
     .operands(&[one("lhs").types(I1)])
     .results(BOOL_RESULT)
     .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
-    .tflite(87, "LOGICAL_NOT");
+    .tflite(87, "LOGICAL_NOT")
+    .version(tfl_versions::always_1);
 
 // ---- sequences and lookups ----
 
@@ -1126,7 +1209,8 @@ pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op(
 .traits(Traits::NONE)
 .quant(INDEP)
 .hybrid(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16])
-.tflite(44, "UNIDIRECTIONAL_SEQUENCE_LSTM");
+.tflite(44, "UNIDIRECTIONAL_SEQUENCE_LSTM")
+.version(tfl_versions::unidirectional_sequence_lstm);
 
 /// The value table is a weight, per-axis along rows. Dynamic range: weight-only (no hybrid
 /// kernel in TensorFlow's interface), so `hybrid` is empty. TensorFlow lists [F32, I8, UI8] for
@@ -1142,7 +1226,8 @@ pub static EMBEDDING_LOOKUP: OpDef = op("tfl.embedding_lookup", "Looks up rows o
         axis: 0,
         bias: None,
     })
-    .tflite(7, "EMBEDDING_LOOKUP");
+    .tflite(7, "EMBEDDING_LOOKUP")
+    .version(tfl_versions::embedding_lookup);
 
 const CUMSUM_T: TypeSet = of(&[F32, I32, I64]);
 pub static CUMSUM: OpDef = op("tfl.cumsum", "Cumulative sum along an axis")
@@ -1152,7 +1237,8 @@ pub static CUMSUM: OpDef = op("tfl.cumsum", "Cumulative sum along an axis")
         opt_attr("exclusive", AttrKind::Bool),
         opt_attr("reverse", AttrKind::Bool),
     ])
-    .tflite(128, "CUMSUM");
+    .tflite(128, "CUMSUM")
+    .version(tfl_versions::always_1);
 
 pub static OPS: &[&OpDef] = &[
     &PSEUDO_CONST,
