@@ -390,8 +390,8 @@ impl<'a> Importer<'a> {
             .collect::<Result<_>>()?;
         let mut produced = vec![false; n];
         for (k, op) in sg.operators().into_iter().flatten().enumerate() {
-            for t in op.outputs().into_iter().flatten() {
-                let i = tensor_index(t, n, "an output")
+            for (j, t) in op.outputs().into_iter().flatten().enumerate() {
+                let i = tensor_index(t, n, &format!("output {j}"))
                     .map_err(|e| e.within(format!("operator {k}")))?;
                 produced[i] = true;
             }

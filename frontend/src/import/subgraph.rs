@@ -741,17 +741,14 @@ impl<'a> FuncBuilder<'_, 'a> {
         }
         if operands.len() < slots.len() {
             let missing = &slots[operands.len()..];
-            if let Some(s) = missing.iter().find(|s| s.arity != Arity::Optional) {
+            if let Some(k) = missing.iter().position(|s| s.arity != Arity::Optional) {
+                let at = operands.len() + k;
                 return Err(ImportError::invalid(format!(
-                    "has {} inputs, but {} needs {} (input '{}' is missing)",
+                    "has {} inputs, but {} takes {} (input {at}, '{}', is not optional)",
                     operands.len(),
                     def.name,
-                    slots
-                        .iter()
-                        .filter(|s| s.arity != Arity::Optional)
-                        .count()
-                        .max(operands.len() + 1),
-                    s.name
+                    slots.len(),
+                    slots[at].name
                 )));
             }
             let none = self.no_value_op(loc.clone());
