@@ -398,6 +398,13 @@ impl OpDef {
             ..self
         }
     }
+    /// Sets how the op's TFLite version is computed (see `tfl_versions`).
+    pub const fn version(self, version: VersionFn) -> OpDef {
+        OpDef {
+            version: Some(version),
+            ..self
+        }
+    }
     pub const fn custom_syntax(self, custom_syntax: CustomSyntax) -> OpDef {
         OpDef {
             custom_syntax,

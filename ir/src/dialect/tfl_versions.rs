@@ -31,19 +31,10 @@
 //! op's version and the exporter takes the maximum.
 
 use crate::context::Context;
-use crate::dialect::{tfl, OpDef, VersionFn};
+use crate::dialect::tfl;
 use crate::entity::{OpId, ValueId};
 use crate::types::{ElementType, FloatKind, QuantParams, Signedness, Type, UniformQuant, DYNAMIC};
 
-impl OpDef {
-    /// Sets how the op's TFLite version is computed (see this module).
-    pub const fn version(self, version: VersionFn) -> OpDef {
-        OpDef {
-            version: Some(version),
-            ..self
-        }
-    }
-}
 
 /// The discardable attribute the TFLite importer keeps `pot_scale_int16 = false` of ADD and SUB
 /// in (the tfl dialect has no attribute for it; absent means the schema default, true).
