@@ -31,7 +31,7 @@
 //! op's version and the exporter takes the maximum.
 
 use crate::context::Context;
-use crate::dialect::tfl;
+use crate::dialect::{tfl, OpDef};
 use crate::entity::{OpId, ValueId};
 use crate::types::{ElementType, FloatKind, QuantParams, Signedness, Type, UniformQuant, DYNAMIC};
 
