@@ -31,7 +31,7 @@
 //! op's version and the exporter takes the maximum.
 
 use crate::context::Context;
-use crate::dialect::{tfl, OpDef};
+use crate::dialect::tfl;
 use crate::entity::{OpId, ValueId};
 use crate::types::{ElementType, FloatKind, QuantParams, Signedness, Type, UniformQuant, DYNAMIC};
 
@@ -1153,6 +1153,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::dialect::OpDef;
     use crate::attributes::Attribute;
     use crate::context::OpSpec;
     use crate::dialect::{all_ops, func};
