@@ -6,9 +6,9 @@ mod common;
 
 use common::ModelBuilder;
 use tqopt_frontend::schema::tflite::{
-    self, BufferT, BuiltinOperator as Op, BuiltinOptionsT, Conv2DOptionsT, FullyConnectedOptionsT,
-    IfOptionsT, OperatorT, QuantizationParametersT, ReshapeOptionsT, SignatureDefT,
-    SparsityParametersT, TensorMapT, TensorT, TensorType, WhileOptionsT,
+    self, BufferT, BuiltinOperator as Op, BuiltinOptionsT, Conv2DOptionsT, IfOptionsT, OperatorT,
+    QuantizationParametersT, ReshapeOptionsT, SignatureDefT, SparsityParametersT, TensorMapT,
+    TensorT, TensorType, WhileOptionsT,
 };
 use tqopt_frontend::{import_bytes, ImportError, ImportErrorKind};
 use tqopt_ir::{Blob, Module};
