@@ -253,11 +253,12 @@ pub enum QuantBehavior {
     SameScale,
     /// Quantizable; the result's scale and zero point are fixed (softmax, logistic, tanh...).
     FixedOutput(FixedRange),
-    /// Quantizable with a weight operand quantized symmetrically per channel along `axis`, and
-    /// an optional int32 bias whose scale is input scale x weight scale.
+    /// Quantizable with a weight operand quantized symmetrically (narrow range), per channel
+    /// along `axis` (`None`: per tensor only), and an optional int32 bias whose scale is input
+    /// scale x weight scale.
     Affine {
         weight: u8,
-        axis: u8,
+        axis: Option<u8>,
         bias: Option<u8>,
     },
 }

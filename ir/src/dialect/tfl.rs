@@ -446,7 +446,7 @@ pub static CONV_2D: OpDef = op(
 .attrs(&[DILATION_H, DILATION_W, ACT, PADDING, STRIDE_H, STRIDE_W])
 .quant(QuantBehavior::Affine {
     weight: 1,
-    axis: 0,
+    axis: Some(0),
     bias: Some(2),
 })
 .hybrid(&[1])
@@ -470,7 +470,7 @@ pub static DEPTHWISE_CONV_2D: OpDef = op(
 ])
 .quant(QuantBehavior::Affine {
     weight: 1,
-    axis: 3,
+    axis: Some(3),
     bias: Some(2),
 })
 .hybrid(&[1])
@@ -490,7 +490,7 @@ pub static TRANSPOSE_CONV: OpDef = op("tfl.transpose_conv", "Transposed 2-D conv
     .attrs(&[PADDING, STRIDE_H, STRIDE_W, ACT])
     .quant(QuantBehavior::Affine {
         weight: 1,
-        axis: 0,
+        axis: Some(0),
         bias: Some(3),
     })
     .tflite(67, "TRANSPOSE_CONV")
@@ -517,7 +517,7 @@ pub static FULLY_CONNECTED: OpDef = op(
 ])
 .quant(QuantBehavior::Affine {
     weight: 1,
-    axis: 0,
+    axis: Some(0),
     bias: Some(2),
 })
 .hybrid(&[1])
@@ -699,8 +699,7 @@ pub static LEAKY_RELU: OpDef = unary(
 .version(tfl_versions::leaky_relu);
 
 const PRELU_T: TypeSet = of(&[F32, QI8, QUI8, OTHER]);
-/// TensorFlow quantizes alpha as a per-tensor, narrow-range weight (AffineOpCoefficient<-1, 1>);
-/// `Affine` here is per-axis only, so alpha is left to the Independent rules.
+/// TensorFlow quantizes alpha as a per-tensor, narrow-range weight (AffineOpCoefficient<-1, 1>).
 pub static PRELU: OpDef = op(
     "tfl.prelu",
     "x if x > 0 else alpha * x, with a learned alpha",
@@ -708,7 +707,11 @@ pub static PRELU: OpDef = op(
 .operands(&[one("input").types(PRELU_T), one("alpha").types(PRELU_T)])
 .results(&[one("output").types(PRELU_T)])
 .traits(PURE.with(BCAST))
-.quant(INDEP)
+.quant(QuantBehavior::Affine {
+    weight: 1,
+    axis: None,
+    bias: None,
+})
 .tflite(54, "PRELU")
 .version(tfl_versions::always_1);
 
@@ -1223,7 +1226,7 @@ pub static EMBEDDING_LOOKUP: OpDef = op("tfl.embedding_lookup", "Looks up rows o
     .results(&[one("output").types(of(&[F32, I8, UI8, QI8, QUI8]))])
     .quant(QuantBehavior::Affine {
         weight: 1,
-        axis: 0,
+        axis: Some(0),
         bias: None,
     })
     .tflite(7, "EMBEDDING_LOOKUP")
