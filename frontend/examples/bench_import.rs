@@ -84,4 +84,13 @@ fn main() {
         module.all_ops().len(),
         took.as_secs_f64() * 1e3
     );
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        let wanted = ["VmRSS", "VmHWM", "RssAnon", "RssFile"];
+        for line in status
+            .lines()
+            .filter(|l| wanted.iter().any(|w| l.starts_with(w)))
+        {
+            println!("  {line}");
+        }
+    }
 }

@@ -14,16 +14,32 @@ use tqopt_frontend::{import_bytes, ImportError, ImportErrorKind};
 use tqopt_ir::{Blob, Module};
 use tqopt_textual_ir::{print_module, PrintOptions};
 
+/// With `TQOPT_WRITE_SEEDS=DIR`, the models of these tests are also written to DIR (seeds for
+/// the fuzz target: `frontend/fuzz`).
+fn bytes(b: &ModelBuilder) -> Vec<u8> {
+    let data = b.finish();
+    if let Some(dir) = std::env::var_os("TQOPT_WRITE_SEEDS") {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        data.hash(&mut h);
+        let _ = std::fs::write(
+            std::path::Path::new(&dir).join(format!("{:016x}.tflite", h.finish())),
+            &data,
+        );
+    }
+    data
+}
+
 fn import(b: &ModelBuilder) -> Module {
     let module =
-        import_bytes("test.tflite", Blob::from_vec(b.finish())).unwrap_or_else(|e| panic!("{e}"));
+        import_bytes("test.tflite", Blob::from_vec(bytes(b))).unwrap_or_else(|e| panic!("{e}"));
     let errors = tqopt_ir::verifier::verify(&module);
     assert!(errors.is_empty(), "{:?}\n{}", errors, text(&module));
     module
 }
 
 fn import_err(b: &ModelBuilder) -> ImportError {
-    match import_bytes("test.tflite", Blob::from_vec(b.finish())) {
+    match import_bytes("test.tflite", Blob::from_vec(bytes(b))) {
         Ok(m) => panic!("imported without error:\n{}", text(&m)),
         Err(e) => e,
     }
@@ -438,7 +454,7 @@ fn special_constants() {
     b.op(0, Op::SHAPE, &[s], &[sh], BuiltinOptionsT::NONE);
     b.io(0, &[x], &[y, wf, sh]);
     let m =
-        import_bytes("test.tflite", Blob::from_vec(b.finish())).unwrap_or_else(|e| panic!("{e}"));
+        import_bytes("test.tflite", Blob::from_vec(bytes(&b))).unwrap_or_else(|e| panic!("{e}"));
     let t = text(&m);
     assert!(
         t.contains("dense<[false, true, true]> : tensor<3xi1>"),
@@ -484,7 +500,7 @@ fn sparse_quantized_constants() {
     b.op(0, Op::DENSIFY, &[w], &[d], BuiltinOptionsT::NONE);
     b.io(0, &[], &[d]);
     let m =
-        import_bytes("test.tflite", Blob::from_vec(b.finish())).unwrap_or_else(|e| panic!("{e}"));
+        import_bytes("test.tflite", Blob::from_vec(bytes(&b))).unwrap_or_else(|e| panic!("{e}"));
     let t = text(&m);
     assert!(t.contains("\"tfl.pseudo_sparse_qconst\"() <{compressed_data = dense<[5, 6]> : tensor<2xi8>, qtype = tensor<2x2x!quant.uniform<i8<-127:127>:f32, 5.000000e-01>>, s_param = #tfl.sparsity_parameter<traversal_order = [0, 1], block_map = [], dim_metadata = <format =  DENSE, dense_size = 2, segments = [], indices = []>, <format =  SPARSE_CSR, dense_size = 0, segments = [0, 1, 2], indices = [1, 0]>>, value = dense<0> : tensor<2x2xi8>}>"), "{t}");
 }
@@ -684,6 +700,18 @@ fn other_bad_indices_and_data() {
     assert!(
         e.to_string()
             .contains("operator 0 (WHILE): names subgraph 3, but the model has 1 subgraphs"),
+        "{e}"
+    );
+
+    // Unsigned 64-bit quantized storage (found by fuzzing: its range overflows i64).
+    let mut b = ModelBuilder::new();
+    let x = b.tensor(0, "x", &[2], TensorType::UINT64);
+    b.quantize(0, x, 0.5, 0);
+    b.io(0, &[x], &[x]);
+    let e = import_err(&b);
+    assert!(
+        e.to_string()
+            .contains("tensor 0 (\"x\") is quantized with UINT64 storage"),
         "{e}"
     );
 }

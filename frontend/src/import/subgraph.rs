@@ -600,7 +600,7 @@ impl<'a> FuncBuilder<'_, 'a> {
                 };
                 operands.push(self.shape_constant(&new_shape, loc.clone()));
             }
-            tflite::BuiltinOperator::RESHAPE => {
+            tflite::BuiltinOperator::RESHAPE if operands.len() >= 2 => {
                 // TensorFlow flattens a constant shape operand of rank > 1.
                 if let Some(flat) = self.flattened_shape(operands[1]) {
                     operands[1] = self.shape_constant(&flat, loc.clone());

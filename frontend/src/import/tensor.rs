@@ -130,7 +130,8 @@ pub(crate) fn quant_type(
             signedness: Signedness::Unsigned,
         },
         _ => match element_type(raw) {
-            Some(ElementType::Int(i)) if i.width > 1 => IntType {
+            // (Unsigned 64-bit storage has no quant type: its range does not fit an i64.)
+            Some(ElementType::Int(i)) if i.width > 1 && !(i.is_unsigned() && i.width > 32) => IntType {
                 width: i.width,
                 signedness: if i.is_unsigned() {
                     Signedness::Unsigned
@@ -138,6 +139,12 @@ pub(crate) fn quant_type(
                     Signedness::Signed
                 },
             },
+            Some(ElementType::Int(i)) if i.width > 1 => {
+                return Err(format!(
+                    "is quantized with {} storage, which has no quantized type (unsigned storage is at most 32 bits)",
+                    tensor_type_name(raw)
+                ))
+            }
             _ => {
                 return Err(format!(
                     "is quantized but stored as {}: quantized tensors must be stored as integers",
