@@ -44,6 +44,14 @@ pub fn const_value(m: &Module, op: OpId) -> Option<ConstValue> {
     }
 }
 
+/// The float values of a float32 constant op, when they are present in the IR.
+pub fn const_f32_values(m: &Module, op: OpId) -> Option<Vec<f32>> {
+    match const_value(m, op)? {
+        ConstValue::Dense(d) if d.ty.elem == ElementType::F32 => Some(d.to_f32_vec()),
+        _ => None,
+    }
+}
+
 /// `tfl.dequantize(tfl.pseudo_const : f16|bf16)` becomes a `tfl.pseudo_const : f32`.
 pub fn fold_float16_dequantize(m: &mut Module, op: OpId) -> Folded {
     if !m.op(op).is(&tfl::DEQUANTIZE) {

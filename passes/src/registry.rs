@@ -47,10 +47,15 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::canonicalize::INFO,
     &crate::dce::INFO,
     &crate::fold_constants::INFO,
+    &crate::quant::propagate_ranges::INFO,
+    &crate::quant::insert_fake_quant::INFO,
+    &crate::quant::legalize_opset::INFO,
+    &crate::quant::fold_quant::INFO,
+    &crate::quant::fold_dequant::INFO,
 ];
 
 /// Every named pipeline.
-pub static PIPELINES: &[&PipelineInfo] = &[&CLEANUP];
+pub static PIPELINES: &[&PipelineInfo] = &[&CLEANUP, &crate::quant::pipeline::QUANTIZE_INT8];
 
 static CLEANUP: PipelineInfo = PipelineInfo {
     name: "cleanup",
@@ -61,7 +66,7 @@ static CLEANUP: PipelineInfo = PipelineInfo {
     expand: |_| Ok(vec![spec("canonicalize"), spec("dce")]),
 };
 
-fn spec(name: &str) -> PassSpec {
+pub(crate) fn spec(name: &str) -> PassSpec {
     PassSpec {
         name: name.to_string(),
         options: Vec::new(),

@@ -134,10 +134,12 @@ impl Dataset {
             {
                 Some("npy") => open_npy(path, inputs)?,
                 Some("npz") => open_npz(path, inputs)?,
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "calibration data '{}' must be a .npy file, a .npz file or a folder of images",
                     path.display()
-                )),
+                ))
+                }
             }
         };
         let dataset = Dataset {

@@ -1,4 +1,13 @@
 //! Quantization: TFLite's numerics and the passes that turn calibrated float IR into
-//! quantized IR.
+//! quantized IR (`propagate-ranges`, `insert-fake-quant`, `legalize-opset`, `fold-quant`,
+//! `fold-dequant`), and the `quantize-int8` pipeline that chains them.
 
+pub mod fold_dequant;
+pub mod fold_quant;
+pub mod insert_fake_quant;
+pub mod legalize_opset;
 pub mod numerics;
+pub mod pipeline;
+pub mod propagate_ranges;
+pub mod qdq;
+pub mod spec;

@@ -1,10 +1,18 @@
-//! TFLite's quantization numerics, as TensorFlow's MLIR quantizer computes them, so that a
-//! model quantized here and there with the same statistics gets the same scales.
+//! TFLite's quantization numerics, computed the way TensorFlow's converter computes them on its
+//! Python path (the MLIR quantizer with `legacy_float_scale`), so that a model quantized here
+//! and there with the same statistics gets the same scales, zero points and integers.
 //!
-//! `real = (q - zero_point) * scale`. Activations: asymmetric over the storage range, the
-//! range widened to include 0. Weights: symmetric, narrow range ([-127, 127] for int8), zero
-//! point 0, one scale per output channel. Bias: int32, zero point 0, scale = input scale x
-//! weight scale.
+//! `real = (q - zero_point) * scale`.
+//! - Activations: asymmetric over the full storage range; the range is widened to include 0
+//!   (and by 1e-6 each side when narrower than 1e-6); scale = (max - min) / (qmax - qmin) in
+//!   float32; the zero point is solved from the minimum, rounded half away from zero, clamped.
+//! - Weights of affine ops: symmetric, narrow range ([-127, 127]), zero point 0, one scale per
+//!   output channel: scale = max|w| / 127 (in float32), ranges narrower than 1e-6 widened to
+//!   ±5e-7.
+//! - Other float constants feeding quantized ops: asymmetric per tensor, like activations.
+//! - Bias: int32, zero point 0, scale = float32(input scale x weight scale); when a bias would
+//!   exceed `INT32_MAX / 2` in that scale, the bias scale grows to fit it and the weight scale
+//!   follows (TensorFlow's `SetBiasParamsWithAdjustments`).
 
 /// A storage type's integer range.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -27,14 +35,14 @@ impl StorageRange {
         min: -32768,
         max: 32767,
     };
-    pub const INT16_NARROW: StorageRange = StorageRange {
-        min: -32767,
-        max: 32767,
-    };
     pub const INT32: StorageRange = StorageRange {
         min: i32::MIN as i64,
         max: i32::MAX as i64,
     };
+
+    fn is_symmetric(self) -> bool {
+        self.max == -self.min
+    }
 }
 
 /// Scale and zero point of one tensor (or one channel).
@@ -46,41 +54,32 @@ pub struct QParams {
 
 /// Ranges narrower than this are widened (TensorFlow's `kNearZeroTolerance`).
 pub const NEAR_ZERO_TOLERANCE: f64 = 1.0e-6;
+/// The largest |bias| / bias scale TensorFlow accepts before adjusting the scales.
+pub const BIAS_MAX: f64 = (i32::MAX / 2) as f64;
 
-/// Scale and zero point for a range `[rmin, rmax]` (already widened to include 0) over
-/// `range`: scale = (rmax - rmin) / (qmax - qmin); the zero point is solved from the bound
-/// whose arithmetic error is smaller, then rounded and clamped into the storage range.
-pub fn nudged_params(rmin: f64, rmax: f64, range: StorageRange) -> QParams {
-    let (qmin, qmax) = (range.min as f64, range.max as f64);
-    if (rmax - rmin).abs() < f64::EPSILON {
-        // All zeros: any scale works; TensorFlow uses 1 with the zero point at qmin.
+/// TensorFlow's `DownCastScale`: the scale of `[rmin, rmax]` over `range` in float32, and for
+/// asymmetric storage the zero point solved from the minimum.
+fn down_cast(rmin: f64, rmax: f64, range: StorageRange) -> QParams {
+    let scale = ((rmax as f32) - (rmin as f32)) / ((range.max - range.min) as f32);
+    let scale = scale as f64;
+    if range.is_symmetric() {
         return QParams {
-            scale: 1.0,
-            zero_point: range.min,
+            scale,
+            zero_point: 0,
         };
     }
-    let scale = (rmax - rmin) / (qmax - qmin);
-    let zp_from_min = qmin - rmin / scale;
-    let zp_from_min_error = qmin.abs() + (rmin / scale).abs();
-    let zp_from_max = qmax - rmax / scale;
-    let zp_from_max_error = qmax.abs() + (rmax / scale).abs();
-    let zp = if zp_from_min_error < zp_from_max_error {
-        zp_from_min
-    } else {
-        zp_from_max
-    };
-    let zero_point = if zp < qmin {
+    let zp_from_min = (range.min as f64 - rmin / scale) as f32;
+    let zero_point = if zp_from_min < range.min as f32 {
         range.min
-    } else if zp > qmax {
+    } else if zp_from_min > range.max as f32 {
         range.max
     } else {
-        zp.round() as i64
+        zp_from_min.round() as i64
     };
     QParams { scale, zero_point }
 }
 
-/// Activation parameters from calibrated `[min, max]`: widened to include 0 (and made
-/// symmetric for 16 bits, as TensorFlow does), asymmetric over the full storage range.
+/// Activation parameters from a calibrated `[min, max]`.
 pub fn activation_params(min: f64, max: f64, range: StorageRange) -> QParams {
     let mut rmin = min.min(0.0);
     let mut rmax = max.max(0.0);
@@ -88,39 +87,141 @@ pub fn activation_params(min: f64, max: f64, range: StorageRange) -> QParams {
         rmax = rmin.abs().max(rmax.abs());
         rmin = -rmax;
     }
-    nudged_params(rmin, rmax, range)
+    if (rmax - rmin).abs() < NEAR_ZERO_TOLERANCE {
+        rmin -= NEAR_ZERO_TOLERANCE;
+        rmax += NEAR_ZERO_TOLERANCE;
+    }
+    down_cast(rmin, rmax, range)
 }
 
-/// Widens a range narrower than [`NEAR_ZERO_TOLERANCE`] to at least [-0.5, 0.5].
-pub fn expand_very_small_range(min: f64, max: f64) -> (f64, f64) {
-    if max - min < NEAR_ZERO_TOLERANCE {
-        (min.min(-0.5), max.max(0.5))
+/// The `[min, max]` a constant's values span, widened to include 0 (TensorFlow's
+/// `ExtractMinMaxFromAttr`); symmetric ranges use the larger magnitude on both sides.
+pub fn constant_range(values: impl Iterator<Item = f32>, symmetric: bool) -> (f64, f64) {
+    let (mut min, mut max) = (0.0f64, 0.0f64);
+    for v in values {
+        min = min.min(v as f64);
+        max = max.max(v as f64);
+    }
+    if symmetric {
+        let m = min.abs().max(max.abs());
+        (-m, m)
     } else {
         (min, max)
     }
 }
 
-/// Symmetric weight parameters for values in `[min, max]`: scale = max|w| / qmax, zero
-/// point 0 (narrow range: qmin = -qmax).
-pub fn symmetric_weight_params(min: f64, max: f64, range: StorageRange) -> QParams {
-    let (min, max) = expand_very_small_range(min, max);
-    let max_abs = min.abs().max(max.abs());
-    nudged_params(-max_abs, max_abs, range)
-}
-
-/// Quantizes one value: round(x / scale) + zero point, clamped. Rounds half away from zero,
-/// as `std::round` does.
-pub fn quantize_value(x: f64, p: QParams, range: StorageRange) -> i64 {
-    let q = (x / p.scale).round() as i64 + p.zero_point;
-    q.clamp(range.min, range.max)
-}
-
-/// Bias parameters: int32, zero point 0, scale = input scale x weight scale.
-pub fn bias_params(input_scale: f64, weight_scale: f64) -> QParams {
-    QParams {
-        scale: input_scale * weight_scale,
-        zero_point: 0,
+/// Widens a range of at most 1e-6 to at least [-5e-7, 5e-7] (`ExpandVerySmallRange`).
+pub fn expand_very_small_range(min: f64, max: f64) -> (f64, f64) {
+    if max - min > NEAR_ZERO_TOLERANCE {
+        (min, max)
+    } else {
+        (
+            min.min(-NEAR_ZERO_TOLERANCE / 2.0),
+            max.max(NEAR_ZERO_TOLERANCE / 2.0),
+        )
     }
+}
+
+/// Parameters of a constant from its range: symmetric narrow-range weights, or asymmetric
+/// full-range other constants.
+pub fn constant_params(min: f64, max: f64, range: StorageRange) -> QParams {
+    let (min, max) = expand_very_small_range(min, max);
+    down_cast(min, max, range)
+}
+
+/// Per-channel symmetric weight quantization: each channel's float32 values times the
+/// float32 inverse of its scale, rounded half away from zero, clamped to [-127, 127].
+pub fn quantize_weights_per_channel(
+    values: &[f32],
+    scales: &[f64],
+    channel_of: impl Fn(usize) -> usize,
+) -> Vec<i8> {
+    let inverse: Vec<f32> = scales
+        .iter()
+        .map(|&s| (1.0 / (s as f32) as f64) as f32)
+        .collect();
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| ((v * inverse[channel_of(i)]).round() as i32).clamp(-127, 127) as i8)
+        .collect()
+}
+
+/// Per-tensor symmetric weight quantization as TensorFlow's `PortableSymmetricQuantizeFloats`
+/// does it (from the values' own maximum), unless `scale` differs from that by more than 1e-3,
+/// in which case values are quantized with `scale` itself.
+pub fn quantize_weights_per_tensor(values: &[f32], scale: f64) -> Vec<i8> {
+    let range = values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    if range == 0.0 {
+        return vec![0; values.len()];
+    }
+    let own_scale = range / 127.0;
+    if (own_scale as f64 - scale).abs() > 1e-3 {
+        let p = QParams {
+            scale,
+            zero_point: 0,
+        };
+        return values
+            .iter()
+            .map(|&v| quantize_value(v, p, StorageRange::INT8_NARROW) as i8)
+            .collect();
+    }
+    let inverse = 127.0f32 / range;
+    values
+        .iter()
+        .map(|&v| ((v * inverse).round() as i32).clamp(-127, 127) as i8)
+        .collect()
+}
+
+/// Quantizes one value with the zero point added before rounding (MLIR's converter for
+/// asymmetric constants): round(x / scale + zero_point), clamped.
+pub fn quantize_value(x: f32, p: QParams, range: StorageRange) -> i64 {
+    let q = (x as f64 / p.scale + p.zero_point as f64).round();
+    (q.clamp(range.min as f64, range.max as f64)) as i64
+}
+
+/// The bias scale for an input scale and a weight scale: their product, in float32.
+pub fn bias_scale(input_scale: f64, weight_scale: f64) -> f64 {
+    (input_scale * weight_scale) as f32 as f64
+}
+
+/// Bias integers: each value times the float32 inverse of its scale, rounded half away from
+/// zero, clamped to [-INT32_MAX, INT32_MAX] (TensorFlow's `SymmetricBiasQuantize`).
+pub fn quantize_bias(values: &[f32], scales: &[f64]) -> Vec<i32> {
+    let inverse = |s: f64| if s == 0.0 { 0.0f32 } else { (1.0 / s) as f32 };
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let s = if scales.len() == 1 {
+                scales[0]
+            } else {
+                scales[i]
+            };
+            let q = (v * inverse(s)).round() as f64;
+            q.clamp(-(i32::MAX as f64), i32::MAX as f64) as i32
+        })
+        .collect()
+}
+
+/// TensorFlow's bias-overflow rule for one channel: when |bias| / bias scale reaches
+/// `BIAS_MAX`, returns the new (bias scale, weight scale).
+pub fn adjust_for_bias(
+    abs_bias: f64,
+    bias_scale: f64,
+    input_scale: f64,
+    per_tensor: bool,
+) -> Option<(f64, f64)> {
+    let overflows = if per_tensor {
+        abs_bias / bias_scale >= BIAS_MAX
+    } else {
+        abs_bias / bias_scale > BIAS_MAX
+    };
+    if !overflows {
+        return None;
+    }
+    let new_bias_scale = abs_bias / BIAS_MAX;
+    Some((new_bias_scale, new_bias_scale / input_scale))
 }
 
 #[cfg(test)]
@@ -129,39 +230,37 @@ mod tests {
 
     #[test]
     fn activation_range_includes_zero() {
-        // [0.5, 2.0] widens to [0, 2]: scale 2/255, zero point -128.
+        // [0.5, 2.0] widens to [0, 2]: scale 2/255 in float32, zero point -128.
         let p = activation_params(0.5, 2.0, StorageRange::INT8);
-        assert!((p.scale - 2.0 / 255.0).abs() < 1e-15);
+        assert_eq!(p.scale, (2.0f32 / 255.0) as f64);
         assert_eq!(p.zero_point, -128);
-        // [-1, 1]: the zero point solves to -0.5 from either bound and rounds away from 0.
+        // [-1, 1]: the zero point from the minimum is -0.5, which rounds away from zero.
         let p = activation_params(-1.0, 1.0, StorageRange::INT8);
-        assert!((p.scale - 2.0 / 255.0).abs() < 1e-15);
         assert_eq!(p.zero_point, -1);
         let p = activation_params(-6.0, 0.0, StorageRange::INT8);
         assert_eq!(p.zero_point, 127);
     }
 
     #[test]
-    fn zero_range_gets_unit_scale() {
+    fn tiny_ranges_widen_by_tolerance() {
         let p = activation_params(0.0, 0.0, StorageRange::INT8);
-        assert_eq!(
-            p,
-            QParams {
-                scale: 1.0,
-                zero_point: -128
-            }
-        );
+        assert_eq!(p.scale, ((1e-6f32 - -1e-6f32) / 255.0) as f64);
+        assert_eq!(p.zero_point, 0);
     }
 
     #[test]
     fn weights_are_symmetric_narrow() {
-        let p = symmetric_weight_params(-0.5, 2.54, StorageRange::INT8_NARROW);
-        assert!((p.scale - 2.54 / 127.0).abs() < 1e-15);
+        let (min, max) = constant_range([-0.5f32, 2.54].into_iter(), true);
+        let p = constant_params(min, max, StorageRange::INT8_NARROW);
+        assert_eq!(p.scale, ((2.54f32 - -2.54f32) / 254.0) as f64);
         assert_eq!(p.zero_point, 0);
-        assert_eq!(quantize_value(2.54, p, StorageRange::INT8_NARROW), 127);
-        assert_eq!(quantize_value(-2.54, p, StorageRange::INT8_NARROW), -127);
-        let tiny = symmetric_weight_params(0.0, 0.0, StorageRange::INT8_NARROW);
-        assert!((tiny.scale - 0.5 / 127.0).abs() < 1e-15);
+        assert_eq!(
+            quantize_weights_per_channel(&[2.54, -2.54, 1.27], &[p.scale], |_| 0),
+            vec![127, -127, 64]
+        );
+        let (min, max) = constant_range([0.0f32; 3].into_iter(), true);
+        let tiny = constant_params(min, max, StorageRange::INT8_NARROW);
+        assert_eq!(tiny.scale, ((5e-7f32 - -5e-7f32) / 254.0) as f64);
     }
 
     #[test]
@@ -173,5 +272,16 @@ mod tests {
         assert_eq!(quantize_value(2.5, p, StorageRange::INT8), 3);
         assert_eq!(quantize_value(-2.5, p, StorageRange::INT8), -3);
         assert_eq!(quantize_value(1000.0, p, StorageRange::INT8), 127);
+    }
+
+    #[test]
+    fn bias_is_int32_with_product_scale() {
+        let s = bias_scale(0.5, 0.01);
+        assert_eq!(s, (0.005f64) as f32 as f64);
+        assert_eq!(quantize_bias(&[1.0, -0.0125], &[s]), vec![200, -3]);
+        assert!(adjust_for_bias(1.0, s, 0.5, true).is_none());
+        let (b, w) = adjust_for_bias(1e8, s, 0.5, true).unwrap();
+        assert_eq!(b, 1e8 / BIAS_MAX);
+        assert_eq!(w, b / 0.5);
     }
 }

@@ -1,0 +1,300 @@
+//! `fold-dequant{io=float|int8|uint8}`: cleans up after `fold-quant` (TensorFlow's
+//! post-quantize and modify-io-nodes passes).
+//!
+//! - A volatile pair (one made from statistics) whose dequantized value float ops (or the
+//!   return) still read goes: float ops chain in float, and a model whose first or last op
+//!   stays float keeps float inputs or outputs.
+//! - A requantize right after an op with its own output scale is folded into that op's
+//!   result type.
+//! - Quantize and dequantize ops nothing uses go.
+//! - `io=int8`: the model takes and returns int8 tensors where its first and last ops are
+//!   quantized (the input's quantize and the output's dequantize go). `io=uint8`: the same in
+//!   uint8, with a requantize between uint8 and int8 (zero point + 128). An input or output
+//!   that cannot be made integer is an error, since the user asked for integer I/O.
+
+use std::sync::Arc;
+
+use tqopt_ir::dialect::{func, tfl, QuantBehavior};
+use tqopt_ir::{
+    Attribute, Diagnostic, ElementType, FunctionType, IntType, Module, OpId, OpSpec, QuantParams,
+    Signedness, Type, UniformQuant,
+};
+
+use super::qdq::{defined_by, VOLATILE};
+use super::spec::behavior;
+use crate::folds::erase_dead_ops;
+use crate::options::{OptionInfo, OptionKind, PassOptions};
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
+use crate::registry::PassInfo;
+
+pub const IO_TYPES: &[&str] = &["float", "int8", "uint8"];
+
+pub const REMOVED_PAIRS: Statistic = Statistic {
+    name: "num-removed-pairs",
+    description: "quantize/dequantize pairs removed between float ops",
+};
+pub const FOLDED_REQUANTIZES: Statistic = Statistic {
+    name: "num-folded-requantizes",
+    description: "requantizes folded into their producer",
+};
+
+pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
+    name: "io",
+    kind: OptionKind::Enum(IO_TYPES),
+    default: "float",
+    help: "The model's input and output type",
+}];
+
+pub static INFO: PassInfo = PassInfo {
+    argument: "fold-dequant",
+    summary:
+        "Remove redundant quantize/dequantize pairs and set the model's input and output types",
+    description: "Removes volatile pairs between float ops and unused quantize/dequantize ops, \
+        folds trivial requantizes into their producers, and with io=int8 or io=uint8 makes the \
+        model's inputs and outputs integer.",
+    options: OPTIONS,
+    create,
+};
+
+fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    Ok(Box::new(FoldDequant {
+        io: options.str("io").to_string(),
+    }))
+}
+
+pub struct FoldDequant {
+    io: String,
+}
+
+impl Pass for FoldDequant {
+    fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        let removed = remove_volatile_pairs(m);
+        cx.count(REMOVED_PAIRS, removed);
+        let folded = fold_trivial_requantizes(m);
+        cx.count(FOLDED_REQUANTIZES, folded);
+        erase_dead_ops(m);
+        let mut changed = removed + folded > 0;
+        if self.io != "float" {
+            let unsigned = self.io == "uint8";
+            let mut errors = Vec::new();
+            for f in m.funcs() {
+                if func::entry_block(m, f).is_none() {
+                    continue;
+                }
+                changed |= integer_io(m, f, unsigned, &mut errors);
+            }
+            if !errors.is_empty() {
+                return Err(PassError::new(errors));
+            }
+            erase_dead_ops(m);
+        }
+        Ok(Changed::from(changed))
+    }
+}
+
+/// `dequantize(volatile quantize(x))` still read by float ops (or returned): they read `x`
+/// again. (The pair's quantize stays if a quantized op reads it.)
+fn remove_volatile_pairs(m: &mut Module) -> u64 {
+    let dqs: Vec<OpId> = m
+        .walk_nested(m.op)
+        .filter(|&op| m.op(op).is(&tfl::DEQUANTIZE))
+        .collect();
+    let mut removed = 0;
+    for dq in dqs {
+        let Some(q) = defined_by(m, m.operands(dq)[0], &tfl::QUANTIZE) else {
+            continue;
+        };
+        if !m.op(q).attributes.contains(VOLATILE) {
+            continue;
+        }
+        let x = m.operands(q)[0];
+        let dq_value = m.results(dq)[0];
+        if m.value_type(x)
+            .element_type()
+            .and_then(|e| e.as_quant())
+            .is_some()
+        {
+            // A requantize: dequantize the original instead.
+            m.set_operand(dq, 0, x);
+        } else {
+            m.replace_all_uses(dq_value, x);
+        }
+        removed += 1;
+    }
+    removed
+}
+
+/// A requantize whose input is the only use of a result with its own output scale: the
+/// producer makes the requantized type directly.
+fn fold_trivial_requantizes(m: &mut Module) -> u64 {
+    let qs: Vec<OpId> = m
+        .walk_nested(m.op)
+        .filter(|&op| m.op(op).is(&tfl::QUANTIZE))
+        .collect();
+    let mut folded = 0;
+    for q in qs {
+        let input = m.operands(q)[0];
+        if m.value_type(input)
+            .element_type()
+            .and_then(|e| e.as_quant())
+            .is_none()
+            || m.uses(input).len() != 1
+        {
+            continue;
+        }
+        let Some(producer) = m.defining_op(input) else {
+            continue;
+        };
+        let own_scale = matches!(
+            behavior(m, producer),
+            QuantBehavior::Independent | QuantBehavior::Affine { .. }
+        );
+        let constant = m
+            .op(producer)
+            .def()
+            .is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::CONSTANT_LIKE));
+        if !own_scale || constant || m.op(producer).is(&tfl::QUANTIZE) {
+            continue;
+        }
+        let ty = m.value_type(m.results(q)[0]).clone();
+        m.set_value_type(input, ty);
+        let _ = m.replace_op(q, &[input]);
+        folded += 1;
+    }
+    folded
+}
+
+/// The unsigned version of a signed 8-bit quantized type: zero point + 128, storage [0, 255].
+fn to_unsigned(q: &UniformQuant) -> UniformQuant {
+    let params = match &q.params {
+        QuantParams::PerTensor { scale, zero_point } => QuantParams::PerTensor {
+            scale: *scale,
+            zero_point: zero_point + 128,
+        },
+        QuantParams::PerAxis {
+            axis,
+            scales,
+            zero_points,
+        } => QuantParams::PerAxis {
+            axis: *axis,
+            scales: scales.clone(),
+            zero_points: zero_points.iter().map(|z| z + 128).collect(),
+        },
+    };
+    UniformQuant {
+        storage: IntType {
+            width: 8,
+            signedness: Signedness::Unsigned,
+        },
+        storage_min: 0,
+        storage_max: 255,
+        expressed: q.expressed,
+        params,
+    }
+}
+
+/// Makes a function's inputs and outputs integer; reports those that cannot be.
+fn integer_io(m: &mut Module, f: OpId, unsigned: bool, errors: &mut Vec<Diagnostic>) -> bool {
+    let Some(entry) = func::entry_block(m, f) else {
+        return false;
+    };
+    let fname = func::name(m, f).unwrap_or("?").to_string();
+    let mut changed = false;
+    for (i, arg) in m.block(entry).args().to_vec().into_iter().enumerate() {
+        let users: Vec<OpId> = m.uses(arg).iter().map(|u| u.op).collect();
+        let quantize = match users[..] {
+            [only] if m.op(only).is(&tfl::QUANTIZE) => only,
+            _ => {
+                if m.value_type(arg).element_type() == Some(&ElementType::F32) {
+                    errors.push(
+                        Diagnostic::error(format!(
+                            "input #{i} of @{fname} cannot be made integer: its first user is not quantized (it is read in float)"
+                        ))
+                        .with_loc(m.value(arg).loc.clone()),
+                    );
+                }
+                continue;
+            }
+        };
+        let qv = m.results(quantize)[0];
+        let Some(q) = m
+            .value_type(qv)
+            .element_type()
+            .and_then(|e| e.as_quant())
+            .cloned()
+        else {
+            continue;
+        };
+        if unsigned {
+            let ty = m
+                .value_type(arg)
+                .with_element_type(ElementType::Quant(Arc::new(to_unsigned(&q))));
+            m.set_value_type(arg, ty);
+            m.op_mut(quantize).attributes.remove(VOLATILE);
+        } else {
+            let ty = m.value_type(qv).clone();
+            m.set_value_type(arg, ty);
+            let _ = m.replace_op(quantize, &[arg]);
+        }
+        changed = true;
+    }
+    let Some(ret) = m.last_op(entry).filter(|&r| m.op(r).is(&func::RETURN)) else {
+        return changed;
+    };
+    for (i, v) in m.operands(ret).to_vec().into_iter().enumerate() {
+        let Some(dq) = defined_by(m, v, &tfl::DEQUANTIZE) else {
+            if m.value_type(v).element_type() == Some(&ElementType::F32) {
+                errors.push(
+                    Diagnostic::error(format!(
+                        "output #{i} of @{fname} cannot be made integer: it is computed in float"
+                    ))
+                    .with_loc(m.op(ret).loc.clone()),
+                );
+            }
+            continue;
+        };
+        let qv = m.operands(dq)[0];
+        let Some(q) = m
+            .value_type(qv)
+            .element_type()
+            .and_then(|e| e.as_quant())
+            .cloned()
+        else {
+            continue;
+        };
+        let out = if unsigned {
+            let ty = m
+                .value_type(qv)
+                .with_element_type(ElementType::Quant(Arc::new(to_unsigned(&q))));
+            let mut spec = OpSpec::of(&tfl::QUANTIZE)
+                .operands(&[qv])
+                .results([ty.clone()])
+                .loc(m.op(dq).loc.clone());
+            spec.properties.set("qtype", Attribute::Type(ty));
+            let rq = m.create_op(spec);
+            let _ = m.insert_before(ret, rq);
+            m.results(rq)[0]
+        } else {
+            qv
+        };
+        m.set_operand(ret, i, out);
+        changed = true;
+    }
+    // The function type follows the new argument and result types.
+    let inputs: Vec<Type> = m
+        .block(entry)
+        .args()
+        .iter()
+        .map(|&a| m.value_type(a).clone())
+        .collect();
+    let results: Vec<Type> = m
+        .operands(ret)
+        .iter()
+        .map(|&v| m.value_type(v).clone())
+        .collect();
+    m.op_mut(f).properties.set(
+        "function_type",
+        Attribute::Type(Type::Function(Box::new(FunctionType { inputs, results }))),
+    );
+    changed
+}

@@ -1,0 +1,268 @@
+//! `fold-quant`: folds `dequantize -> op -> quantize` into the op working on quantized types,
+//! and `quantize(constant)` into `tfl.pseudo_qconst` (TensorFlow's quantize pass).
+//!
+//! An op is folded when its table entry says it has a quantized kernel, `legalize-opset` did
+//! not keep it float, every float operand comes from a `tfl.dequantize`, and every float
+//! result has exactly one use, a `tfl.quantize`. Anything else stays float between its
+//! dequantize and quantize ops. Constants are quantized last, with TensorFlow's integer
+//! rounding for weights (symmetric, per channel), biases (int32) and other constants.
+
+use tqopt_ir::dialect::tfl;
+use tqopt_ir::{
+    Attribute, DenseElements, ElementType, IntType, Module, OpId, OpSpec, QuantParams, Scalar,
+    TensorType, Type, UniformQuant,
+};
+
+use super::legalize_opset::KEEP_FLOAT;
+use super::numerics::{self, QParams};
+use super::qdq::{defined_by, is_f32, params_of, range_of};
+use super::spec::is_quantizable;
+use crate::folds::{const_f32_values, erase_dead_ops};
+use crate::options::PassOptions;
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
+use crate::registry::PassInfo;
+
+pub const QUANTIZED_OPS: Statistic = Statistic {
+    name: "num-quantized-ops",
+    description: "ops now working on quantized types",
+};
+pub const QUANTIZED_CONSTANTS: Statistic = Statistic {
+    name: "num-quantized-constants",
+    description: "constants folded into tfl.pseudo_qconst",
+};
+
+pub static INFO: PassInfo = PassInfo {
+    argument: "fold-quant",
+    summary: "Fold dequantize -> op -> quantize into quantized ops, and quantize(const) into pseudo_qconst",
+    description: "Rewrites every op with a quantized kernel whose float operands all come from \
+        tfl.dequantize and whose float results each feed one tfl.quantize into the same op on \
+        quantized types; quantizes constants behind tfl.quantize into tfl.pseudo_qconst with \
+        TensorFlow's rounding; a constant pair that still feeds a float op is folded back into \
+        the float constant.",
+    options: &[],
+    create,
+};
+
+fn create(_: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    Ok(Box::new(FoldQuant))
+}
+
+pub struct FoldQuant;
+
+impl Pass for FoldQuant {
+    fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        let mut changed = squash_dequantize_quantize(m);
+        let ops: Vec<OpId> = m.walk_nested(m.op).collect();
+        let mut folded = 0;
+        for op in ops {
+            if !m.is_erased(op) && fold_op(m, op) {
+                folded += 1;
+            }
+        }
+        cx.count(QUANTIZED_OPS, folded);
+        changed |= restore_float_constants(m);
+        let constants = quantize_constants(m);
+        cx.count(QUANTIZED_CONSTANTS, constants);
+        erase_dead_ops(m);
+        Ok(Changed::from(changed || folded > 0 || constants > 0))
+    }
+}
+
+/// `quantize(dequantize(y))` with `y` quantized: `y` itself when the types agree, else a
+/// requantize of `y`.
+fn squash_dequantize_quantize(m: &mut Module) -> bool {
+    let qs: Vec<OpId> = m
+        .walk_nested(m.op)
+        .filter(|&op| m.op(op).is(&tfl::QUANTIZE))
+        .collect();
+    let mut changed = false;
+    for q in qs {
+        let Some(dq) = defined_by(m, m.operands(q)[0], &tfl::DEQUANTIZE) else {
+            continue;
+        };
+        let y = m.operands(dq)[0];
+        if m.value_type(y)
+            .element_type()
+            .and_then(|e| e.as_quant())
+            .is_none()
+        {
+            continue;
+        }
+        let out = m.results(q)[0];
+        if m.value_type(y) == m.value_type(out) {
+            let _ = m.replace_op(q, &[y]);
+        } else {
+            m.set_operand(q, 0, y);
+        }
+        changed = true;
+    }
+    changed
+}
+
+fn fold_op(m: &mut Module, op: OpId) -> bool {
+    let data = m.op(op);
+    if !is_quantizable(m, op)
+        || data.is(&tfl::QUANTIZE)
+        || data.is(&tfl::DEQUANTIZE)
+        || data.attributes.contains(KEEP_FLOAT)
+    {
+        return false;
+    }
+    if data
+        .def()
+        .is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::CONSTANT_LIKE))
+    {
+        return false;
+    }
+    let operands = m.operands(op).to_vec();
+    let mut new_operands = operands.clone();
+    let mut any_float = false;
+    for (i, &v) in operands.iter().enumerate() {
+        if !is_f32(m, v) {
+            continue;
+        }
+        any_float = true;
+        match defined_by(m, v, &tfl::DEQUANTIZE) {
+            Some(dq) => new_operands[i] = m.operands(dq)[0],
+            None => return false,
+        }
+    }
+    let mut result_quantizes = Vec::new();
+    for &r in m.results(op) {
+        if !is_f32(m, r) {
+            continue;
+        }
+        any_float = true;
+        match m.uses(r) {
+            [only] if m.op(only.op).is(&tfl::QUANTIZE) => result_quantizes.push((r, only.op)),
+            _ => return false,
+        }
+    }
+    if !any_float {
+        return false;
+    }
+    m.set_operands(op, &new_operands);
+    for (r, q) in result_quantizes {
+        let qv = m.results(q)[0];
+        let ty = m.value_type(qv).clone();
+        m.set_value_type(r, ty);
+        let _ = m.replace_op(q, &[r]);
+    }
+    true
+}
+
+/// `dequantize(quantize(float constant))` that still feeds a float op becomes that constant.
+fn restore_float_constants(m: &mut Module) -> bool {
+    let dqs: Vec<OpId> = m
+        .walk_nested(m.op)
+        .filter(|&op| m.op(op).is(&tfl::DEQUANTIZE))
+        .collect();
+    let mut changed = false;
+    for dq in dqs {
+        let Some(q) = defined_by(m, m.operands(dq)[0], &tfl::QUANTIZE) else {
+            continue;
+        };
+        let c = m.operands(q)[0];
+        if !is_f32(m, c) || defined_by(m, c, &tfl::PSEUDO_CONST).is_none() {
+            continue;
+        }
+        let _ = m.replace_op(dq, &[c]);
+        changed = true;
+    }
+    changed
+}
+
+/// `quantize(float constant)` becomes `tfl.pseudo_qconst`.
+fn quantize_constants(m: &mut Module) -> u64 {
+    let qs: Vec<OpId> = m
+        .walk_nested(m.op)
+        .filter(|&op| m.op(op).is(&tfl::QUANTIZE))
+        .collect();
+    let mut count = 0;
+    for q in qs {
+        let c_value = m.operands(q)[0];
+        let Some(c) = defined_by(m, c_value, &tfl::PSEUDO_CONST) else {
+            continue;
+        };
+        let Some(values) = const_f32_values(m, c) else {
+            continue;
+        };
+        let out = m.results(q)[0];
+        let Type::Tensor(qty) = m.value_type(out).clone() else {
+            continue;
+        };
+        let Some(quant) = qty.elem.as_quant().cloned() else {
+            continue;
+        };
+        let Some(dense) = quantized_values(&values, &qty.shape, &quant) else {
+            continue;
+        };
+        let loc = m.op(c).loc.clone();
+        let mut spec = OpSpec::of(&tfl::PSEUDO_QCONST)
+            .results([Type::Tensor(qty.clone())])
+            .loc(loc);
+        spec.properties
+            .set("qtype", Attribute::Type(Type::Tensor(qty)));
+        spec.properties.set("value", Attribute::Dense(dense));
+        let qc = m.create_op(spec);
+        let _ = m.insert_before(q, qc);
+        let qc_value = m.results(qc)[0];
+        let _ = m.replace_op(q, &[qc_value]);
+        count += 1;
+    }
+    count
+}
+
+/// The storage integers of `values` in `quant`, as a dense attribute of the storage type.
+fn quantized_values(values: &[f32], shape: &[i64], quant: &UniformQuant) -> Option<DenseElements> {
+    let params = params_of(quant);
+    let range = range_of(quant);
+    let ints: Vec<i64> = if quant.storage.width == 32 {
+        let scales: Vec<f64> = params.iter().map(|p| p.scale).collect();
+        numerics::quantize_bias(values, &scales)
+            .into_iter()
+            .map(i64::from)
+            .collect()
+    } else if range == numerics::StorageRange::INT8_NARROW {
+        match &quant.params {
+            QuantParams::PerAxis { axis, .. } => {
+                let axis = *axis as usize;
+                let channels = shape.get(axis).copied().unwrap_or(1).max(1) as usize;
+                let slice: usize = shape
+                    .get(axis + 1..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|&d| d.max(1) as usize)
+                    .product();
+                let scales: Vec<f64> = params.iter().map(|p| p.scale).collect();
+                numerics::quantize_weights_per_channel(values, &scales, |i| (i / slice) % channels)
+                    .into_iter()
+                    .map(i64::from)
+                    .collect()
+            }
+            QuantParams::PerTensor { scale, .. } => {
+                numerics::quantize_weights_per_tensor(values, *scale)
+                    .into_iter()
+                    .map(i64::from)
+                    .collect()
+            }
+        }
+    } else {
+        let p: QParams = params[0];
+        values
+            .iter()
+            .map(|&v| numerics::quantize_value(v, p, range))
+            .collect()
+    };
+    let storage = IntType {
+        width: quant.storage.width,
+        signedness: if quant.storage.is_unsigned() {
+            tqopt_ir::Signedness::Unsigned
+        } else {
+            tqopt_ir::Signedness::Signless
+        },
+    };
+    let ty = TensorType::new(shape, ElementType::Int(storage));
+    let scalars: Vec<Scalar> = ints.into_iter().map(Scalar::Int).collect();
+    DenseElements::from_scalars(ty, &scalars)
+}

@@ -1,0 +1,660 @@
+//! `insert-fake-quant`: turns calibration statistics and constant weights into
+//! `tfl.quantize` / `tfl.dequantize` pairs that follow TFLite's quantization spec.
+//!
+//! 1. Every `quantfork.stats` becomes a pair with the activation parameters of its range
+//!    (these parameters are fixed: "immutable").
+//! 2. A driver (after TensorFlow's `QuantizationDriver`) propagates parameters to every other
+//!    value a quantizable op touches: same-scale ops share one scale (a single-input op passes
+//!    its input's on, a multi-input op imposes its result's), fixed-range ops get their fixed
+//!    output parameters, weights of affine ops get symmetric narrow-range per-channel
+//!    parameters, other constants asymmetric per-tensor ones, and biases int32 parameters
+//!    with scale = input scale x weight scale (widened when a bias would overflow). Where two
+//!    parameters meet, a requantize is recorded.
+//! 3. The propagated parameters become pairs, and the recorded requantizes become
+//!    `tfl.quantize` ops from one quantized type to another.
+
+use std::collections::{HashMap, HashSet};
+
+use tqopt_ir::dialect::{quantfork, tfl};
+use tqopt_ir::{Attribute, ElementType, Module, OpId, OpSpec, ValueId};
+
+use super::numerics::{self, QParams, StorageRange};
+use super::qdq::{self, is_f32, per_axis, per_tensor, underlying};
+use super::spec::{affine, fixed_output, is_quantizable, is_same_scale, AffineSlots, QuantOptions};
+use crate::folds::const_f32_values;
+use crate::options::{OptionInfo, OptionKind, PassOptions};
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
+use crate::registry::PassInfo;
+
+pub const FROM_STATS: Statistic = Statistic {
+    name: "num-from-stats",
+    description: "pairs made from calibration statistics",
+};
+pub const PROPAGATED: Statistic = Statistic {
+    name: "num-propagated",
+    description: "pairs made from propagated or computed parameters",
+};
+pub const REQUANTIZES: Statistic = Statistic {
+    name: "num-requantizes",
+    description: "requantizes where two scales meet",
+};
+pub const BIAS_ADJUSTED: Statistic = Statistic {
+    name: "num-bias-adjusted",
+    description: "weight scales widened so a bias fits in int32",
+};
+
+pub static OPTIONS: &[OptionInfo] = &[
+    OptionInfo {
+        name: "per-channel",
+        kind: OptionKind::Bool,
+        default: "true",
+        help: "Quantize weights per output channel where the op allows it",
+    },
+    OptionInfo {
+        name: "per-channel-dense",
+        kind: OptionKind::Bool,
+        default: "true",
+        help: "Per channel for fully_connected weights too",
+    },
+];
+
+pub static INFO: PassInfo = PassInfo {
+    argument: "insert-fake-quant",
+    summary: "Turn statistics and weights into quantize/dequantize pairs per TFLite's spec",
+    description: "Activations: asymmetric int8 [-128, 127] from their calibrated ranges. Weights \
+        of conv/depthwise/fully_connected/transpose_conv: symmetric int8 [-127, 127], zero point \
+        0, per channel. Bias: int32, scale = input scale x weight scale. Same-scale ops share one \
+        scale; fixed-range ops get their fixed parameters; requantizes where scales meet.",
+    options: OPTIONS,
+    create,
+};
+
+fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    Ok(Box::new(InsertFakeQuant {
+        options: QuantOptions {
+            per_channel: options.bool("per-channel"),
+            per_channel_dense: options.bool("per-channel-dense"),
+            ..QuantOptions::default()
+        },
+    }))
+}
+
+pub struct InsertFakeQuant {
+    options: QuantOptions,
+}
+
+impl Pass for InsertFakeQuant {
+    fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        let from_stats = stats_to_pairs(m, self.options.activations);
+        cx.count(FROM_STATS, from_stats);
+        duplicate_shared_constants(m, &self.options);
+        let mut driver = Driver::new(m, &self.options);
+        driver.propagate();
+        let (pairs, requantizes, adjusted) = (
+            driver.finalize(),
+            driver.requantize_count,
+            driver.bias_adjusted,
+        );
+        cx.count(PROPAGATED, pairs);
+        cx.count(REQUANTIZES, requantizes);
+        cx.count(BIAS_ADJUSTED, adjusted);
+        Ok(Changed::from(from_stats + pairs > 0))
+    }
+}
+
+/// Replaces every `quantfork.stats` with a volatile quantize/dequantize pair.
+fn stats_to_pairs(m: &mut Module, range: StorageRange) -> u64 {
+    let stats: Vec<OpId> = m
+        .walk_nested(m.op)
+        .filter(|&op| m.op(op).is(&quantfork::STATS))
+        .collect();
+    let mut count = 0;
+    for s in stats {
+        let (arg, result) = (m.operands(s)[0], m.results(s)[0]);
+        let elem = match stats_params(m, s, range) {
+            Some(e) => e,
+            None => continue,
+        };
+        // The stats result's users read the arg again, then the pair goes after the arg.
+        m.replace_all_uses(result, arg);
+        let _ = m.erase_op(s);
+        qdq::insert_pair(m, arg, elem, true);
+        count += 1;
+    }
+    count
+}
+
+/// Activation parameters of a stats op: per tensor from `layerStats`, per axis from
+/// `axisStats` (pairs of [min, max]) with `axis`.
+fn stats_params(m: &Module, s: OpId, range: StorageRange) -> Option<ElementType> {
+    let data = m.op(s);
+    if let (Some(Attribute::Dense(axis_stats)), Some(axis)) = (
+        data.attr("axisStats"),
+        data.attr("axis").and_then(Attribute::as_int),
+    ) {
+        let values = axis_stats.to_f32_vec();
+        let params: Vec<QParams> = values
+            .chunks_exact(2)
+            .map(|c| numerics::activation_params(c[0] as f64, c[1] as f64, range))
+            .collect();
+        return Some(per_axis(range, axis.max(0) as usize, &params));
+    }
+    let layer = data.attr("layerStats")?.as_dense()?.to_f32_vec();
+    let [min, max] = layer[..] else { return None };
+    Some(per_tensor(
+        range,
+        numerics::activation_params(min as f64, max as f64, range),
+    ))
+}
+
+/// Gives a float constant with several users its own copy per user where one of them reads it
+/// as a bias or through a same-scale op (their parameters come from the user, so they may
+/// differ), as TensorFlow does.
+fn duplicate_shared_constants(m: &mut Module, options: &QuantOptions) {
+    let consts: Vec<OpId> = m
+        .walk_nested(m.op)
+        .filter(|&op| is_float_const(m, op))
+        .collect();
+    for c in consts {
+        let v = m.results(c)[0];
+        let uses = m.uses(v).to_vec();
+        if uses.len() < 2 {
+            continue;
+        }
+        let special = uses.iter().any(|u| {
+            is_same_scale(m, u.op)
+                || affine(m, u.op, options).is_some_and(|a| a.bias == Some(u.index as usize))
+        });
+        if !special {
+            continue;
+        }
+        for u in &uses[1..] {
+            let data = m.op(c).clone();
+            let mut spec = OpSpec::new(data.name.clone())
+                .results([m.value_type(v).clone()])
+                .loc(data.loc.clone());
+            spec.properties = data.properties.clone();
+            spec.attributes = data.attributes.clone();
+            let copy = m.create_op(spec);
+            let _ = m.insert_after(c, copy);
+            let copy_value = m.results(copy)[0];
+            m.set_operand(u.op, u.index as usize, copy_value);
+        }
+    }
+}
+
+fn is_float_const(m: &Module, op: OpId) -> bool {
+    m.op(op).is(&tfl::PSEUDO_CONST) && m.results(op).first().is_some_and(|&v| is_f32(m, v))
+}
+
+/// The parameters a value will be quantized with.
+#[derive(Clone, Debug, PartialEq)]
+struct State {
+    elem: ElementType,
+    /// Fixed by calibration statistics: a different parameter meeting it means a requantize.
+    immutable: bool,
+}
+
+/// Where a requantize goes: after the producer (`OnInput`: the producer makes `elem`, then it
+/// is requantized to the value's parameters) or before some users (`OnOutput`).
+#[derive(Clone, Debug)]
+struct Requantize {
+    on_input: bool,
+    elem: ElementType,
+    users: Vec<(OpId, usize)>,
+}
+
+struct Driver<'m> {
+    m: &'m mut Module,
+    options: &'m QuantOptions,
+    states: HashMap<ValueId, State>,
+    requantizes: HashMap<ValueId, Vec<Requantize>>,
+    /// Affine weight constants, with their per-channel axis.
+    coefficients: HashMap<OpId, Option<usize>>,
+    /// Other float constants feeding quantizable ops (asymmetric per tensor).
+    other_weights: HashSet<OpId>,
+    done: HashSet<OpId>,
+    work: Vec<OpId>,
+    requantize_count: u64,
+    bias_adjusted: u64,
+}
+
+impl<'m> Driver<'m> {
+    fn new(m: &'m mut Module, options: &'m QuantOptions) -> Driver<'m> {
+        let mut d = Driver {
+            m,
+            options,
+            states: HashMap::new(),
+            requantizes: HashMap::new(),
+            coefficients: HashMap::new(),
+            other_weights: HashSet::new(),
+            done: HashSet::new(),
+            work: Vec::new(),
+            requantize_count: 0,
+            bias_adjusted: 0,
+        };
+        d.setup();
+        d
+    }
+
+    /// Immutable states from the pairs made of statistics; classifies constants; queues ops.
+    fn setup(&mut self) {
+        let ops: Vec<OpId> = self.m.walk_nested(self.m.op).collect();
+        for &op in &ops {
+            if self.m.op(op).is(&tfl::QUANTIZE) {
+                let x = self.m.operands(op)[0];
+                if is_f32(self.m, x) {
+                    let elem = self
+                        .m
+                        .value_type(self.m.results(op)[0])
+                        .element_type()
+                        .cloned();
+                    if let Some(elem) = elem {
+                        self.states.insert(
+                            x,
+                            State {
+                                elem,
+                                immutable: true,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        for &op in &ops {
+            if is_float_const(self.m, op) {
+                self.classify_constant(op);
+            }
+            if is_float_const(self.m, op) || is_quantizable(self.m, op) {
+                self.work.push(op);
+            }
+        }
+    }
+
+    fn classify_constant(&mut self, c: OpId) {
+        let v = self.m.results(c)[0];
+        for u in self.m.uses(v).to_vec() {
+            let (user, index) = (u.op, u.index as usize);
+            if !is_quantizable(self.m, user) || is_same_scale(self.m, user) {
+                continue;
+            }
+            match affine(self.m, user, self.options) {
+                Some(a) if a.bias == Some(index) => continue,
+                Some(a) if a.weight == index => {
+                    self.coefficients.insert(c, a.axis);
+                }
+                _ => {
+                    self.other_weights.insert(c);
+                }
+            }
+        }
+    }
+
+    /// Float ops reading `v` (directly or through its pair).
+    fn users(&self, v: ValueId) -> Vec<OpId> {
+        let mut out = Vec::new();
+        for u in self.m.uses(v) {
+            if self.m.op(u.op).is(&tfl::QUANTIZE) {
+                if let Some(&qv) = self.m.results(u.op).first() {
+                    for qu in self.m.uses(qv) {
+                        if self.m.op(qu.op).is(&tfl::DEQUANTIZE) {
+                            let dq = self.m.results(qu.op)[0];
+                            out.extend(self.m.uses(dq).iter().map(|x| x.op));
+                        }
+                    }
+                }
+            } else {
+                out.push(u.op);
+            }
+        }
+        out
+    }
+
+    fn operand_value(&self, op: OpId, i: usize) -> ValueId {
+        underlying(self.m, self.m.operands(op)[i])
+    }
+
+    fn set_result(&mut self, v: ValueId, elem: ElementType) {
+        match self.states.get(&v) {
+            Some(s) if s.elem == elem => {}
+            Some(_) => {
+                let list = self.requantizes.entry(v).or_default();
+                list.push(Requantize {
+                    on_input: true,
+                    elem,
+                    users: Vec::new(),
+                });
+            }
+            None => {
+                self.states.insert(
+                    v,
+                    State {
+                        elem,
+                        immutable: false,
+                    },
+                );
+                let users = self.users(v);
+                self.work.extend(users);
+            }
+        }
+    }
+
+    fn set_operand(&mut self, op: OpId, i: usize, elem: ElementType, force: bool) {
+        let v = self.operand_value(op, i);
+        match self.states.get(&v) {
+            Some(s) if s.elem == elem => {}
+            Some(_) if !force => {
+                let list = self.requantizes.entry(v).or_default();
+                match list.iter_mut().find(|r| !r.on_input && r.elem == elem) {
+                    Some(r) => r.users.push((op, i)),
+                    None => list.push(Requantize {
+                        on_input: false,
+                        elem,
+                        users: vec![(op, i)],
+                    }),
+                }
+            }
+            _ => {
+                self.states.insert(
+                    v,
+                    State {
+                        elem,
+                        immutable: false,
+                    },
+                );
+                if let Some(def) = self.m.defining_op(v) {
+                    self.work.push(def);
+                }
+            }
+        }
+    }
+
+    fn propagate(&mut self) {
+        while let Some(op) = self.work.pop() {
+            if self.m.is_erased(op) || !self.done.insert(op) {
+                continue;
+            }
+            if is_float_const(self.m, op) {
+                self.constant(op);
+                continue;
+            }
+            if is_same_scale(self.m, op) {
+                match self.same_scale_params(op) {
+                    Some(elem) => {
+                        for i in 0..self.m.operands(op).len() {
+                            if is_f32(self.m, self.m.operands(op)[i]) {
+                                self.set_operand(op, i, elem.clone(), false);
+                            }
+                        }
+                        for r in self.m.results(op).to_vec() {
+                            if is_f32(self.m, r) {
+                                self.set_result(r, elem.clone());
+                            }
+                        }
+                    }
+                    None => {
+                        self.done.remove(&op);
+                    }
+                }
+                continue;
+            }
+            if let Some(p) = fixed_output(self.m, op, self.options.activations) {
+                for r in self.m.results(op).to_vec() {
+                    if is_f32(self.m, r) {
+                        self.set_result(r, per_tensor(self.options.activations, p));
+                    }
+                }
+            }
+            if let Some(slots) = affine(self.m, op, self.options) {
+                if !self.bias(op, slots) {
+                    self.done.remove(&op);
+                }
+            }
+        }
+    }
+
+    /// Parameters of a weight or other constant from its values.
+    fn constant(&mut self, c: OpId) {
+        let v = self.m.results(c)[0];
+        if self.states.contains_key(&v) {
+            return;
+        }
+        let Some(values) = const_f32_values(self.m, c) else {
+            return;
+        };
+        let Some(shape) = self.m.value_type(v).as_tensor().map(|t| t.shape.to_vec()) else {
+            return;
+        };
+        let elem = if let Some(&axis) = self.coefficients.get(&c) {
+            match axis.filter(|&a| a < shape.len()) {
+                Some(axis) => {
+                    let channels = shape[axis].max(1) as usize;
+                    let slice: usize = shape[axis + 1..]
+                        .iter()
+                        .map(|&d| d.max(1) as usize)
+                        .product();
+                    let mut ranges = vec![(0.0f64, 0.0f64); channels];
+                    for (i, &x) in values.iter().enumerate() {
+                        let r = &mut ranges[(i / slice) % channels];
+                        r.0 = r.0.min(x as f64);
+                        r.1 = r.1.max(x as f64);
+                    }
+                    let params: Vec<QParams> = ranges
+                        .iter()
+                        .map(|&(lo, hi)| {
+                            let m = lo.abs().max(hi.abs());
+                            numerics::constant_params(-m, m, StorageRange::INT8_NARROW)
+                        })
+                        .collect();
+                    per_axis(StorageRange::INT8_NARROW, axis, &params)
+                }
+                None => {
+                    let (lo, hi) = numerics::constant_range(values.iter().copied(), true);
+                    per_tensor(
+                        StorageRange::INT8_NARROW,
+                        numerics::constant_params(lo, hi, StorageRange::INT8_NARROW),
+                    )
+                }
+            }
+        } else if self.other_weights.contains(&c) {
+            let (lo, hi) = numerics::constant_range(values.iter().copied(), false);
+            per_tensor(
+                self.options.activations,
+                numerics::constant_params(lo, hi, self.options.activations),
+            )
+        } else {
+            return;
+        };
+        self.set_result(v, elem);
+    }
+
+    /// TensorFlow's priority for the one parameter a same-scale op shares.
+    fn same_scale_params(&self, op: OpId) -> Option<ElementType> {
+        let operand_states: Vec<Option<&State>> = (0..self.m.operands(op).len())
+            .map(|i| self.states.get(&self.operand_value(op, i)))
+            .collect();
+        let result_states: Vec<Option<&State>> = self
+            .m
+            .results(op)
+            .iter()
+            .map(|r| self.states.get(r))
+            .collect();
+        let immutable = |s: &[Option<&State>]| -> Vec<ElementType> {
+            s.iter()
+                .flatten()
+                .filter(|s| s.immutable)
+                .map(|s| s.elem.clone())
+                .collect()
+        };
+        let mutable = |s: &[Option<&State>]| -> Vec<ElementType> {
+            s.iter()
+                .flatten()
+                .filter(|s| !s.immutable)
+                .map(|s| s.elem.clone())
+                .collect()
+        };
+        let (imm_ops, imm_res) = (immutable(&operand_states), immutable(&result_states));
+        let (mut_ops, mut_res) = (mutable(&operand_states), mutable(&result_states));
+        if operand_states.len() == 1 && imm_ops.len() == 1 {
+            return imm_ops.into_iter().next();
+        }
+        if result_states.len() == 1 && imm_res.len() == 1 {
+            return imm_res.into_iter().next();
+        }
+        if let Some(first) = imm_ops.first().or(imm_res.first()) {
+            return Some(first.clone());
+        }
+        if operand_states.len() == 1 && mut_ops.len() == 1 {
+            return mut_ops.into_iter().next();
+        }
+        if result_states.len() == 1 && mut_res.len() == 1 {
+            return mut_res.into_iter().next();
+        }
+        mut_ops.into_iter().next().or(mut_res.into_iter().next())
+    }
+
+    /// Bias parameters (int32, scale input x weight per channel) and TensorFlow's adjustment
+    /// when a constant bias would overflow. False when the input or weight has no parameters
+    /// yet.
+    fn bias(&mut self, op: OpId, slots: AffineSlots) -> bool {
+        let Some(b) = slots.bias else { return true };
+        let Some(&bias_value) = self.m.operands(op).get(b) else {
+            return true;
+        };
+        if !is_f32(self.m, bias_value) {
+            return true;
+        }
+        let Some(input) = slots.input else {
+            return true;
+        };
+        let (x, w) = (
+            self.operand_value(op, input),
+            self.operand_value(op, slots.weight),
+        );
+        let (Some(xs), Some(ws)) = (self.states.get(&x), self.states.get(&w)) else {
+            return false;
+        };
+        let (Some(xq), Some(wq)) = (xs.elem.as_quant(), ws.elem.as_quant()) else {
+            return false;
+        };
+        let input_scale = qdq::params_of(xq)[0].scale;
+        let weight_params = qdq::params_of(wq);
+        let axis = match &wq.params {
+            tqopt_ir::QuantParams::PerAxis { axis, .. } => Some(*axis as usize),
+            _ => None,
+        };
+        let mut bias_scales: Vec<f64> = weight_params
+            .iter()
+            .map(|p| numerics::bias_scale(input_scale, p.scale))
+            .collect();
+        let mut weight_scales: Vec<f64> = weight_params.iter().map(|p| p.scale).collect();
+        let bias_const = self
+            .m
+            .defining_op(self.operand_value(op, b))
+            .filter(|&c| is_float_const(self.m, c));
+        let weight_is_const = self
+            .m
+            .defining_op(w)
+            .is_some_and(|c| is_float_const(self.m, c));
+        let mut adjusted = false;
+        if let (Some(c), true) = (bias_const, weight_is_const) {
+            if let Some(values) = const_f32_values(self.m, c) {
+                if weight_params.len() == 1 {
+                    let half_range = values.iter().fold(0.0f64, |a, v| a.max(v.abs() as f64));
+                    if let Some((bs, wsc)) =
+                        numerics::adjust_for_bias(half_range, bias_scales[0], input_scale, true)
+                    {
+                        bias_scales[0] = bs;
+                        weight_scales[0] = wsc;
+                        adjusted = true;
+                    }
+                } else {
+                    for (i, v) in values.iter().enumerate().take(bias_scales.len()) {
+                        if let Some((bs, wsc)) = numerics::adjust_for_bias(
+                            v.abs() as f64,
+                            bias_scales[i],
+                            input_scale,
+                            false,
+                        ) {
+                            bias_scales[i] = bs;
+                            weight_scales[i] = wsc;
+                            adjusted = true;
+                        }
+                    }
+                }
+            }
+        }
+        let to_params = |scales: &[f64]| -> Vec<QParams> {
+            scales
+                .iter()
+                .map(|&scale| QParams {
+                    scale,
+                    zero_point: 0,
+                })
+                .collect()
+        };
+        let bias_elem = if bias_scales.len() == 1 {
+            per_tensor(StorageRange::INT32, to_params(&bias_scales)[0])
+        } else {
+            per_axis(StorageRange::INT32, 0, &to_params(&bias_scales))
+        };
+        if adjusted {
+            self.bias_adjusted += 1;
+            let weight_elem = match axis {
+                Some(a) => per_axis(StorageRange::INT8_NARROW, a, &to_params(&weight_scales)),
+                None => per_tensor(StorageRange::INT8_NARROW, to_params(&weight_scales)[0]),
+            };
+            self.set_operand(op, slots.weight, weight_elem, true);
+        }
+        self.set_operand(op, b, bias_elem, false);
+        true
+    }
+
+    /// Materializes the propagated parameters as pairs and the requantizes; returns the
+    /// number of pairs made.
+    fn finalize(&mut self) -> u64 {
+        let mut values: Vec<ValueId> = self
+            .states
+            .iter()
+            .filter(|(_, s)| !s.immutable)
+            .map(|(v, _)| *v)
+            .collect();
+        values.sort();
+        let mut pairs = 0;
+        for v in values {
+            let elem = self.states[&v].elem.clone();
+            qdq::insert_pair(self.m, v, elem, false);
+            pairs += 1;
+        }
+        let mut requantized: Vec<(ValueId, Vec<Requantize>)> = self.requantizes.drain().collect();
+        requantized.sort_by_key(|(v, _)| *v);
+        for (v, list) in requantized {
+            for r in list {
+                self.requantize_count += 1;
+                let Some(q) = qdq::pair_quantize(self.m, v) else {
+                    continue;
+                };
+                if r.on_input {
+                    // The producer makes `r.elem`; the pair's quantize becomes a requantize.
+                    let ty = self.m.value_type(v).with_element_type(r.elem.clone());
+                    let mut spec = OpSpec::of(&tfl::QUANTIZE)
+                        .operands(&[v])
+                        .results([ty.clone()])
+                        .loc(qdq::value_loc(self.m, v));
+                    spec.properties.set("qtype", Attribute::Type(ty));
+                    let first = self.m.create_op(spec);
+                    let _ = self.m.insert_before(q, first);
+                    let first_value = self.m.results(first)[0];
+                    self.m.set_operand(q, 0, first_value);
+                } else {
+                    let qv = self.m.results(q)[0];
+                    let dq = qdq::insert_requantize(self.m, qv, r.elem.clone());
+                    for (user, i) in r.users {
+                        self.m.set_operand(user, i, dq);
+                    }
+                }
+            }
+        }
+        pairs
+    }
+}

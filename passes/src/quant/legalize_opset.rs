@@ -1,0 +1,176 @@
+//! `legalize-opset{ops=... deny=...}`: which ops may take quantized types under an OpsSet.
+//!
+//! - `TFLITE_BUILTINS` (default): an op without an int8 kernel stays float between
+//!   `tfl.dequantize` and `tfl.quantize` (float fallback).
+//! - `TFLITE_BUILTINS_INT8`: every op must become integer; if any cannot, the pass fails with
+//!   one error listing each such op, its location and the reason, so the user sees them all
+//!   at once.
+//!
+//! `deny=REGEX` keeps ops whose name (`tfl.softmax`) or location (tensor name) matches float;
+//! they are marked with the discardable attribute `tqopt.keep_float`, which `fold-quant`
+//! respects. Under `TFLITE_BUILTINS_INT8`, a denied op is an error like any other float op.
+
+use regex::Regex;
+use tqopt_ir::dialect::{func, tfl, Traits};
+use tqopt_ir::{Attribute, Diagnostic, Module, OpId};
+
+use super::qdq::{defined_by, is_f32};
+use super::spec::is_quantizable;
+use crate::options::{OptionInfo, OptionKind, PassOptions};
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
+use crate::registry::PassInfo;
+
+/// The attribute that keeps an op float through `fold-quant`.
+pub const KEEP_FLOAT: &str = "tqopt.keep_float";
+
+pub const OPS_SETS: &[&str] = &["TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8"];
+
+pub const FLOAT_FALLBACK: Statistic = Statistic {
+    name: "num-float-fallback",
+    description: "ops left float (no int8 kernel, no ranges, or denied)",
+};
+
+pub static OPTIONS: &[OptionInfo] = &[
+    OptionInfo {
+        name: "ops",
+        kind: OptionKind::Enum(OPS_SETS),
+        default: "TFLITE_BUILTINS",
+        help: "TFLITE_BUILTINS: float fallback; TFLITE_BUILTINS_INT8: every op integer or an error",
+    },
+    OptionInfo {
+        name: "deny",
+        kind: OptionKind::String,
+        default: "",
+        help: "Keep ops whose name or location matches this regular expression float",
+    },
+];
+
+pub static INFO: PassInfo = PassInfo {
+    argument: "legalize-opset",
+    summary: "Check which ops can be quantized under an OpsSet: float fallback or an error listing them all",
+    description: "Under TFLITE_BUILTINS, ops without an int8 kernel stay float between dequantize \
+        and quantize. Under TFLITE_BUILTINS_INT8 the pass fails with one error that lists every \
+        op that cannot be quantized, with its location and why. deny=REGEX keeps matching ops float.",
+    options: OPTIONS,
+    create,
+};
+
+fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    let deny = match options.str("deny") {
+        "" => None,
+        pattern => Some(
+            Regex::new(pattern).map_err(|e| format!("deny: invalid regular expression: {e}"))?,
+        ),
+    };
+    Ok(Box::new(LegalizeOpset {
+        strict: options.str("ops") == "TFLITE_BUILTINS_INT8",
+        deny,
+    }))
+}
+
+pub struct LegalizeOpset {
+    strict: bool,
+    deny: Option<Regex>,
+}
+
+/// Why an op stays float, or `None` if it can be quantized.
+pub fn float_reason(m: &Module, op: OpId, deny: Option<&Regex>) -> Option<String> {
+    let data = m.op(op);
+    if let Some(re) = deny {
+        let by_loc = data.loc.first_name().is_some_and(|n| re.is_match(n));
+        if re.is_match(data.name.as_str()) || by_loc {
+            return Some("denied by the deny pattern".into());
+        }
+    }
+    if !is_quantizable(m, op) {
+        return Some(match data.def() {
+            None => "not a TFLite builtin op".into(),
+            Some(_) if data.is(&tfl::CUSTOM) => {
+                let code = data
+                    .attr("custom_code")
+                    .and_then(Attribute::as_str)
+                    .unwrap_or("?");
+                format!("custom op '{code}' has no int8 form")
+            }
+            Some(_) => "TFLite has no int8 kernel for it".into(),
+        });
+    }
+    for (i, &v) in m.operands(op).iter().enumerate() {
+        if is_f32(m, v) && defined_by(m, v, &tfl::DEQUANTIZE).is_none() {
+            return Some(format!(
+                "operand #{i} has no quantization parameters (no calibrated range reaches it)"
+            ));
+        }
+    }
+    for (i, &r) in m.results(op).iter().enumerate() {
+        let quantized = m.uses(r).iter().all(|u| m.op(u.op).is(&tfl::QUANTIZE));
+        if is_f32(m, r) && (!quantized || m.uses(r).len() != 1) {
+            return Some(format!(
+                "result #{i} has no quantization parameters (no calibrated range)"
+            ));
+        }
+    }
+    None
+}
+
+/// Ops that compute (not constants, quantize/dequantize, statistics, structure).
+fn is_compute(m: &Module, op: OpId) -> bool {
+    let data = m.op(op);
+    let skip = data.is(&tfl::QUANTIZE)
+        || data.is(&tfl::DEQUANTIZE)
+        || data.is(&func::FUNC)
+        || data.is(&func::RETURN)
+        || data.is(&tqopt_ir::dialect::builtin::MODULE)
+        || data.is(&tfl::YIELD)
+        || data
+            .def()
+            .is_some_and(|d| d.has_trait(Traits::CONSTANT_LIKE));
+    !skip
+}
+
+impl Pass for LegalizeOpset {
+    fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        let ops: Vec<OpId> = m
+            .walk_nested(m.op)
+            .filter(|&op| is_compute(m, op))
+            .collect();
+        let mut offenders = Vec::new();
+        let mut changed = false;
+        for op in ops {
+            let Some(reason) = float_reason(m, op, self.deny.as_ref()) else {
+                continue;
+            };
+            let denied = self.deny.is_some() && reason.starts_with("denied");
+            if denied {
+                changed |= m
+                    .op_mut(op)
+                    .attributes
+                    .set(KEEP_FLOAT, Attribute::Unit)
+                    .is_none();
+            }
+            cx.count(FLOAT_FALLBACK, 1);
+            offenders.push((op, reason));
+        }
+        if self.strict && !offenders.is_empty() {
+            let mut error = Diagnostic::error(format!(
+                "{} op{} cannot be quantized to int8 under TFLITE_BUILTINS_INT8; use ops=TFLITE_BUILTINS to keep them float",
+                offenders.len(),
+                if offenders.len() == 1 { "" } else { "s" }
+            ));
+            for (op, reason) in &offenders {
+                let data = m.op(*op);
+                let place = match data.loc.first_name() {
+                    Some(n) => format!(" at loc(\"{n}\")"),
+                    None => String::new(),
+                };
+                error = error.with_note(
+                    Diagnostic::note(format!("'{}'{place}: {reason}", data.name.as_str()))
+                        .at(data.pos)
+                        .with_loc(data.loc.clone()),
+                );
+            }
+            return Err(PassError::new(vec![error]));
+        }
+        Ok(Changed::from(changed))
+    }
+}

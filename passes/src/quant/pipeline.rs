@@ -1,0 +1,67 @@
+//! The `quantize-int8` pipeline: full-integer int8 quantization of a calibrated float model.
+
+use crate::options::{OptionInfo, OptionKind, PassOptions};
+use crate::pipeline::PassSpec;
+use crate::registry::{spec, PipelineInfo};
+
+use super::fold_dequant::IO_TYPES;
+use super::legalize_opset::OPS_SETS;
+
+pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
+    name: "quantize-int8",
+    summary: "Full-integer int8 quantization of a calibrated model (TFLite's int8 spec)",
+    description: "Folds float16 weights to float32, shares ranges across same-scale ops, inserts \
+        quantize/dequantize pairs per TFLite's spec, checks op legality for the OpsSet, folds the \
+        pairs into quantized ops and constants, and sets the model's input and output types.",
+    options: &[
+        OptionInfo {
+            name: "ops",
+            kind: OptionKind::Enum(OPS_SETS),
+            default: "TFLITE_BUILTINS",
+            help: "TFLITE_BUILTINS: ops without int8 kernels stay float; TFLITE_BUILTINS_INT8: all integer or an error",
+        },
+        OptionInfo { name: "io", kind: OptionKind::Enum(IO_TYPES), default: "float", help: "Model input and output type" },
+        OptionInfo { name: "per-channel", kind: OptionKind::Bool, default: "true", help: "Per-channel weights" },
+        OptionInfo {
+            name: "per-channel-dense",
+            kind: OptionKind::Bool,
+            default: "true",
+            help: "Per-channel weights for fully_connected too",
+        },
+        OptionInfo {
+            name: "deny",
+            kind: OptionKind::String,
+            default: "",
+            help: "Keep ops whose name or location matches this regular expression float",
+        },
+    ],
+    expand,
+};
+
+fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
+    let with = |name: &str, options: &[(&str, &str)]| PassSpec {
+        name: name.to_string(),
+        options: options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    Ok(vec![
+        spec("fold-constants"),
+        spec("propagate-ranges"),
+        with(
+            "insert-fake-quant",
+            &[
+                ("per-channel", o.str("per-channel")),
+                ("per-channel-dense", o.str("per-channel-dense")),
+            ],
+        ),
+        with(
+            "legalize-opset",
+            &[("ops", o.str("ops")), ("deny", o.str("deny"))],
+        ),
+        spec("fold-quant"),
+        with("fold-dequant", &[("io", o.str("io"))]),
+        spec("dce"),
+    ])
+}

@@ -1,0 +1,114 @@
+//! `propagate-ranges`: decides which calibrated ranges quantization will use, as TensorFlow's
+//! `RemoveRedundantStatsOps` does, and drops the others.
+//!
+//! - The result of a fixed-range op (softmax, logistic, tanh, ...) gets its fixed range later:
+//!   its statistics go.
+//! - A same-scale op with one float operand (reshape, pooling, slicing, pad, resize, ...)
+//!   passes its input's range on: the statistics of its result go (forward, through chains).
+//! - A same-scale op with several float operands (concatenation, maximum, pack, select, ...)
+//!   imposes its result's range on its operands: their statistics go (backward, through
+//!   chains of same-scale ops).
+//!
+//! `insert-fake-quant` then shares one scale across each same-scale op.
+
+use std::collections::HashSet;
+
+use tqopt_ir::dialect::quantfork;
+use tqopt_ir::{Module, OpId};
+
+use super::qdq::defined_by;
+use super::spec::{behavior, is_same_scale, prefers_result_scale};
+use crate::options::PassOptions;
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
+use crate::registry::PassInfo;
+
+pub const REMOVED: Statistic = Statistic {
+    name: "num-removed-stats",
+    description: "statistics made redundant by same-scale or fixed-range ops",
+};
+
+pub static INFO: PassInfo = PassInfo {
+    argument: "propagate-ranges",
+    summary: "Share calibrated ranges across same-scale ops and drop the redundant statistics",
+    description: "Removes quantfork.stats that quantization will not use: results of fixed-range \
+        ops, results of single-input same-scale ops (they inherit their input's range), and \
+        operands of multi-input same-scale ops like concatenation (they take the result's \
+        range), following TensorFlow's RemoveRedundantStatsOps.",
+    options: &[],
+    create,
+};
+
+fn create(_: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    Ok(Box::new(PropagateRanges))
+}
+
+pub struct PropagateRanges;
+
+impl Pass for PropagateRanges {
+    fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        let stats: Vec<OpId> = m
+            .walk_nested(m.op)
+            .filter(|&op| m.op(op).is(&quantfork::STATS))
+            .collect();
+        let mut redundant: HashSet<OpId> = HashSet::new();
+
+        // Forward: fixed-range results, and results of single-input same-scale ops.
+        let mut work = stats.clone();
+        while let Some(s) = work.pop() {
+            let Some(arg) = m.operand(s, 0) else { continue };
+            if m.defining_op(arg).is_some_and(|d| {
+                matches!(
+                    behavior(m, d),
+                    tqopt_ir::dialect::QuantBehavior::FixedOutput(_)
+                )
+            }) {
+                redundant.insert(s);
+            }
+            let users: Vec<OpId> = m.uses(m.results(s)[0]).iter().map(|u| u.op).collect();
+            for user in users {
+                if !is_same_scale(m, user) || prefers_result_scale(m, user) {
+                    continue;
+                }
+                for &r in m.results(user) {
+                    if let [only] = m.uses(r) {
+                        if m.op(only.op).is(&quantfork::STATS) && redundant.insert(only.op) {
+                            work.push(only.op);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Backward: operands of same-scale ops whose result statistics stay.
+        let mut work: Vec<OpId> = stats
+            .iter()
+            .copied()
+            .filter(|s| !redundant.contains(s))
+            .collect();
+        while let Some(s) = work.pop() {
+            let Some(def) = m.operand(s, 0).and_then(|a| m.defining_op(a)) else {
+                continue;
+            };
+            if !is_same_scale(m, def) {
+                continue;
+            }
+            for &v in m.operands(def) {
+                if let Some(s3) = defined_by(m, v, &quantfork::STATS) {
+                    if redundant.insert(s3) {
+                        work.push(s3);
+                    }
+                }
+            }
+        }
+
+        let mut removed = 0;
+        for s in stats.into_iter().filter(|s| redundant.contains(s)) {
+            let arg = m.operands(s)[0];
+            if m.replace_op(s, &[arg]).is_ok() {
+                removed += 1;
+            }
+        }
+        cx.count(REMOVED, removed);
+        Ok(Changed::from(removed > 0))
+    }
+}

@@ -1,0 +1,212 @@
+//! Building and reading quantize/dequantize pairs: the quantized types of TFLite's spec, and
+//! the `tfl.quantize` -> `tfl.dequantize` "fake quant" pairs the quantization passes insert and
+//! later fold.
+//!
+//! A float value `x` that is to be quantized gets `%q = tfl.quantize(%x) {qtype}` and
+//! `%dq = tfl.dequantize(%q)`, and its float users read `%dq`. The value `x` is the pair's
+//! *underlying* value: [`underlying`] maps a pair's dequantized result back to it.
+
+use std::sync::Arc;
+
+use tqopt_ir::dialect::tfl;
+use tqopt_ir::{
+    Attribute, ElementType, FloatKind, IntType, Module, OpId, OpSpec, QuantParams, Signedness,
+    Type, UniformQuant, ValueDef, ValueId,
+};
+
+use super::numerics::{QParams, StorageRange};
+
+/// The discardable attribute TensorFlow puts on the quantize ops it inserts from statistics:
+/// such a pair may be removed again between float ops.
+pub const VOLATILE: &str = "volatile";
+
+/// Storage of a quantized type: its integer type and range.
+pub fn storage(range: StorageRange) -> IntType {
+    let width = if range.min >= -128 && range.max <= 255 {
+        8
+    } else if range.min >= -32768 && range.max <= 65535 {
+        16
+    } else {
+        32
+    };
+    let signedness = if range.min < 0 {
+        Signedness::Signed
+    } else {
+        Signedness::Unsigned
+    };
+    IntType { width, signedness }
+}
+
+/// `!quant.uniform<...>` for one scale and zero point.
+pub fn per_tensor(range: StorageRange, p: QParams) -> ElementType {
+    ElementType::Quant(Arc::new(UniformQuant {
+        storage: storage(range),
+        storage_min: range.min,
+        storage_max: range.max,
+        expressed: FloatKind::F32,
+        params: QuantParams::PerTensor {
+            scale: p.scale,
+            zero_point: p.zero_point,
+        },
+    }))
+}
+
+/// `!quant.uniform<...:axis, {...}>` for one scale and zero point per channel.
+pub fn per_axis(range: StorageRange, axis: usize, params: &[QParams]) -> ElementType {
+    ElementType::Quant(Arc::new(UniformQuant {
+        storage: storage(range),
+        storage_min: range.min,
+        storage_max: range.max,
+        expressed: FloatKind::F32,
+        params: QuantParams::PerAxis {
+            axis: axis as i32,
+            scales: params.iter().map(|p| p.scale).collect(),
+            zero_points: params.iter().map(|p| p.zero_point).collect(),
+        },
+    }))
+}
+
+/// The quantized element type of a value, if it has one.
+pub fn quant_of(m: &Module, v: ValueId) -> Option<&UniformQuant> {
+    m.value_type(v).element_type().and_then(|e| e.as_quant())
+}
+
+/// True for a float32 tensor value.
+pub fn is_f32(m: &Module, v: ValueId) -> bool {
+    matches!(m.value_type(v), Type::Tensor(t) if t.elem == ElementType::F32)
+}
+
+/// The op defining `v`, if it is an instance of `def`.
+pub fn defined_by(m: &Module, v: ValueId, def: &tqopt_ir::OpDef) -> Option<OpId> {
+    m.defining_op(v).filter(|&op| m.op(op).is(def))
+}
+
+/// For the float result of a fake-quant pair (`dequantize(quantize(x))`), `x`; otherwise `v`.
+pub fn underlying(m: &Module, v: ValueId) -> ValueId {
+    let Some(dq) = defined_by(m, v, &tfl::DEQUANTIZE) else {
+        return v;
+    };
+    let Some(q_value) = m.operand(dq, 0) else {
+        return v;
+    };
+    let Some(q) = defined_by(m, q_value, &tfl::QUANTIZE) else {
+        return v;
+    };
+    match m.operand(q, 0) {
+        Some(x) if is_f32(m, x) => x,
+        _ => v,
+    }
+}
+
+/// The quantize op that quantizes float `x` into a pair, if any.
+pub fn pair_quantize(m: &Module, x: ValueId) -> Option<OpId> {
+    m.uses(x)
+        .iter()
+        .map(|u| u.op)
+        .find(|&op| m.op(op).is(&tfl::QUANTIZE) && !m.is_erased(op))
+}
+
+/// Inserts `quantize` then `dequantize` right after `x` is defined, and makes `x`'s other
+/// users read the dequantized value. Returns the quantize op.
+pub fn insert_pair(m: &mut Module, x: ValueId, elem: ElementType, volatile: bool) -> OpId {
+    let ty = m.value_type(x).with_element_type(elem);
+    let loc = value_loc(m, x);
+    let mut q_spec = OpSpec::of(&tfl::QUANTIZE)
+        .operands(&[x])
+        .results([ty.clone()])
+        .loc(loc.clone());
+    q_spec.properties.set("qtype", Attribute::Type(ty));
+    if volatile {
+        q_spec.attributes.set(VOLATILE, Attribute::Unit);
+    }
+    let q = m.create_op(q_spec);
+    let q_value = m.results(q)[0];
+    let float_ty = m.value_type(x).clone();
+    let dq = m.create_op(
+        OpSpec::of(&tfl::DEQUANTIZE)
+            .operands(&[q_value])
+            .results([float_ty])
+            .loc(loc),
+    );
+    let dq_value = m.results(dq)[0];
+    insert_after_def(m, x, q);
+    let _ = m.insert_after(q, dq);
+    m.replace_uses_where(x, dq_value, |u| u.op != q);
+    q
+}
+
+/// Inserts a requantize (`tfl.quantize` of a quantized value) into `elem` after the quantized
+/// value `qv`, followed by a dequantize; returns the new dequantized value.
+pub fn insert_requantize(m: &mut Module, qv: ValueId, elem: ElementType) -> ValueId {
+    let ty = m.value_type(qv).with_element_type(elem);
+    let float_ty = m.value_type(qv).with_element_type(ElementType::F32);
+    let loc = value_loc(m, qv);
+    let mut spec = OpSpec::of(&tfl::QUANTIZE)
+        .operands(&[qv])
+        .results([ty.clone()])
+        .loc(loc.clone());
+    spec.properties.set("qtype", Attribute::Type(ty));
+    let rq = m.create_op(spec);
+    let rq_value = m.results(rq)[0];
+    let dq = m.create_op(
+        OpSpec::of(&tfl::DEQUANTIZE)
+            .operands(&[rq_value])
+            .results([float_ty])
+            .loc(loc),
+    );
+    insert_after_def(m, qv, rq);
+    let _ = m.insert_after(rq, dq);
+    m.results(dq)[0]
+}
+
+/// Links `op` right after the definition of `v` (at the start of the block for an argument).
+pub fn insert_after_def(m: &mut Module, v: ValueId, op: OpId) {
+    match m.value(v).def {
+        ValueDef::Result { op: def, .. } => {
+            let _ = m.insert_after(def, op);
+        }
+        ValueDef::BlockArg { block, .. } => match m.first_op(block) {
+            Some(first) => {
+                let _ = m.insert_before(first, op);
+            }
+            None => {
+                let _ = m.append_op(block, op);
+            }
+        },
+    }
+}
+
+/// The location to give ops made for `v`: its defining op's, or the argument's.
+pub fn value_loc(m: &Module, v: ValueId) -> tqopt_ir::Location {
+    match m.value(v).def {
+        ValueDef::Result { op, .. } => m.op(op).loc.clone(),
+        ValueDef::BlockArg { .. } => m.value(v).loc.clone(),
+    }
+}
+
+/// The (scale, zero point) pairs of a quantized type, one per channel (one for per tensor).
+pub fn params_of(q: &UniformQuant) -> Vec<QParams> {
+    match &q.params {
+        QuantParams::PerTensor { scale, zero_point } => vec![QParams {
+            scale: *scale,
+            zero_point: *zero_point,
+        }],
+        QuantParams::PerAxis {
+            scales,
+            zero_points,
+            ..
+        } => scales
+            .iter()
+            .zip(zero_points)
+            .map(|(&scale, &zero_point)| QParams { scale, zero_point })
+            .collect(),
+    }
+}
+
+/// The storage range of a quantized type.
+pub fn range_of(q: &UniformQuant) -> StorageRange {
+    StorageRange {
+        min: q.storage_min,
+        max: q.storage_max,
+    }
+}

@@ -1,0 +1,95 @@
+//! How each op takes part in quantization, read from the op table (the one place it is
+//! declared), plus the options the quantization passes share.
+
+use tqopt_ir::dialect::{FixedRange, QuantBehavior};
+use tqopt_ir::{Module, OpId};
+
+use super::numerics::{QParams, StorageRange};
+use super::qdq::is_f32;
+
+/// The op's quantization behaviour; ops of other dialects are not quantizable.
+pub fn behavior(m: &Module, op: OpId) -> QuantBehavior {
+    m.op(op)
+        .def()
+        .map(|d| d.quant)
+        .unwrap_or(QuantBehavior::NotQuantizable)
+}
+
+pub fn is_quantizable(m: &Module, op: OpId) -> bool {
+    behavior(m, op) != QuantBehavior::NotQuantizable
+}
+
+pub fn is_same_scale(m: &Module, op: OpId) -> bool {
+    behavior(m, op) == QuantBehavior::SameScale
+}
+
+/// A same-scale op with more than one float operand (concatenation, maximum, ...) takes its
+/// result's scale for its operands, rather than the other way round.
+pub fn prefers_result_scale(m: &Module, op: OpId) -> bool {
+    m.operands(op).iter().filter(|&&v| is_f32(m, v)).count() > 1
+}
+
+/// The fixed output parameters of an op like softmax, for `range`'s storage.
+pub fn fixed_output(m: &Module, op: OpId, range: StorageRange) -> Option<QParams> {
+    let QuantBehavior::FixedOutput(FixedRange { int8, uint8, int16 }) = behavior(m, op) else {
+        return None;
+    };
+    let (scale, zero_point) = match range {
+        StorageRange::UINT8 => uint8,
+        StorageRange::INT16 => int16,
+        _ => int8,
+    };
+    Some(QParams { scale, zero_point })
+}
+
+/// Where an affine op's weight, bias and (float) input are.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct AffineSlots {
+    pub weight: usize,
+    /// The per-channel axis of the weight; `None` when per tensor.
+    pub axis: Option<usize>,
+    pub bias: Option<usize>,
+    /// The activation operand (the first float operand that is neither weight nor bias).
+    pub input: Option<usize>,
+}
+
+pub fn affine(m: &Module, op: OpId, options: &QuantOptions) -> Option<AffineSlots> {
+    let QuantBehavior::Affine { weight, axis, bias } = behavior(m, op) else {
+        return None;
+    };
+    let (weight, bias) = (weight as usize, bias.map(|b| b as usize));
+    let dense = m.op(op).is(&tqopt_ir::dialect::tfl::FULLY_CONNECTED);
+    let per_channel = options.per_channel && (!dense || options.per_channel_dense);
+    let input = m
+        .operands(op)
+        .iter()
+        .enumerate()
+        .position(|(i, &v)| i != weight && Some(i) != bias && is_f32(m, v));
+    Some(AffineSlots {
+        weight,
+        axis: axis.map(|a| a as usize).filter(|_| per_channel),
+        bias,
+        input,
+    })
+}
+
+/// Options shared by the quantization passes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuantOptions {
+    /// Quantize weights per output channel where the op allows it.
+    pub per_channel: bool,
+    /// Per channel for fully_connected weights too.
+    pub per_channel_dense: bool,
+    /// The activation storage: int8 ([-128, 127]).
+    pub activations: StorageRange,
+}
+
+impl Default for QuantOptions {
+    fn default() -> Self {
+        QuantOptions {
+            per_channel: true,
+            per_channel_dense: true,
+            activations: StorageRange::INT8,
+        }
+    }
+}
