@@ -48,3 +48,37 @@ fn dce() {
 fn cleanup_pipeline() {
     insta::assert_snapshot!(run("canonicalize.mlir", "cleanup"));
 }
+
+#[test]
+fn propagate_ranges() {
+    insta::assert_snapshot!(run("calibrated.mlir", "propagate-ranges"));
+}
+
+#[test]
+fn insert_fake_quant() {
+    insta::assert_snapshot!(run(
+        "calibrated.mlir",
+        "builtin.module(propagate-ranges,insert-fake-quant)"
+    ));
+}
+
+#[test]
+fn fold_quant() {
+    insta::assert_snapshot!(run(
+        "calibrated.mlir",
+        "builtin.module(propagate-ranges,insert-fake-quant,legalize-opset,fold-quant)"
+    ));
+}
+
+#[test]
+fn quantize_int8_pipeline() {
+    insta::assert_snapshot!(run("calibrated.mlir", "quantize-int8"));
+}
+
+#[test]
+fn quantize_int8_integer_io() {
+    insta::assert_snapshot!(run(
+        "calibrated.mlir",
+        "quantize-int8{io=int8 ops=TFLITE_BUILTINS_INT8}"
+    ));
+}

@@ -606,6 +606,14 @@ impl<'s> Builder<'s> {
     /// Splits `{...}` entries of a registered op: declared names become properties.
     fn place_attributes(&self, name: &OpName, props: &mut AttrDict, attrs: AttrDict) -> AttrDict {
         let Some(def) = name.def() else { return attrs };
+        if !def.properties {
+            // Declared attributes written as properties move to the attributes.
+            let mut all = attrs;
+            for (k, v) in std::mem::take(props).iter() {
+                all.set(k, v.clone());
+            }
+            return all;
+        }
         let mut rest = AttrDict::new();
         for (k, v) in attrs.iter() {
             if def.attr_def(k).is_some() {

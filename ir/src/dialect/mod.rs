@@ -339,6 +339,9 @@ pub struct OpDef {
     pub version: Option<VersionFn>,
     pub verify: Option<VerifyFn>,
     pub custom_syntax: CustomSyntax,
+    /// Whether the op's declared attributes are properties (printed `<{...}>`, the tfl and
+    /// func dialects) or plain attributes (printed `{...}`, the quantfork dialect).
+    pub properties: bool,
 }
 
 const SINGLE_OUTPUT: &[SlotDef] = &[one("output")];
@@ -359,6 +362,7 @@ pub const fn op(name: &'static str, summary: &'static str) -> OpDef {
         version: None,
         verify: None,
         custom_syntax: CustomSyntax::None,
+        properties: true,
     }
 }
 
@@ -403,6 +407,13 @@ impl OpDef {
     pub const fn version(self, version: VersionFn) -> OpDef {
         OpDef {
             version: Some(version),
+            ..self
+        }
+    }
+    /// Declared attributes are printed as plain `{...}` attributes, not properties.
+    pub const fn attributes_not_properties(self) -> OpDef {
+        OpDef {
+            properties: false,
             ..self
         }
     }

@@ -21,6 +21,7 @@ pub static STATS: OpDef = op(
         .with(Traits::SAME_OPERANDS_AND_RESULT_SHAPE)
         .with(Traits::SAME_OPERANDS_AND_RESULT_ELEMENT_TYPE),
 )
+.attributes_not_properties()
 .verify(verify_stats);
 
 pub static OPS: &[&OpDef] = &[&STATS];

@@ -35,7 +35,6 @@ use crate::dialect::tfl;
 use crate::entity::{OpId, ValueId};
 use crate::types::{ElementType, FloatKind, QuantParams, Signedness, Type, UniformQuant, DYNAMIC};
 
-
 /// The discardable attribute the TFLite importer keeps `pot_scale_int16 = false` of ADD and SUB
 /// in (the tfl dialect has no attribute for it; absent means the schema default, true).
 pub const POT_SCALE_INT16_ATTR: &str = "tqopt.pot_scale_int16";
@@ -1153,9 +1152,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::dialect::OpDef;
     use crate::attributes::Attribute;
     use crate::context::OpSpec;
+    use crate::dialect::OpDef;
     use crate::dialect::{all_ops, func};
     use crate::entity::BlockId;
     use crate::types::IntType;

@@ -210,6 +210,7 @@ fn integer_io(m: &mut Module, f: OpId, unsigned: bool, errors: &mut Vec<Diagnost
                         Diagnostic::error(format!(
                             "input #{i} of @{fname} cannot be made integer: its first user is not quantized (it is read in float)"
                         ))
+                        .at(m.value(arg).pos)
                         .with_loc(m.value(arg).loc.clone()),
                     );
                 }
@@ -248,6 +249,7 @@ fn integer_io(m: &mut Module, f: OpId, unsigned: bool, errors: &mut Vec<Diagnost
                     Diagnostic::error(format!(
                         "output #{i} of @{fname} cannot be made integer: it is computed in float"
                     ))
+                    .at(m.op(ret).pos)
                     .with_loc(m.op(ret).loc.clone()),
                 );
             }

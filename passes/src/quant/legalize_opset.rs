@@ -152,11 +152,20 @@ impl Pass for LegalizeOpset {
             offenders.push((op, reason));
         }
         if self.strict && !offenders.is_empty() {
+            // The error points at the function that holds the first offender.
+            let mut holder = offenders[0].0;
+            while let Some(parent) = m.parent_op(holder) {
+                holder = parent;
+                if m.op(parent).is(&func::FUNC) {
+                    break;
+                }
+            }
             let mut error = Diagnostic::error(format!(
                 "{} op{} cannot be quantized to int8 under TFLITE_BUILTINS_INT8; use ops=TFLITE_BUILTINS to keep them float",
                 offenders.len(),
                 if offenders.len() == 1 { "" } else { "s" }
-            ));
+            ))
+            .at(m.op(holder).pos);
             for (op, reason) in &offenders {
                 let data = m.op(*op);
                 let place = match data.loc.first_name() {
