@@ -20,4 +20,4 @@ pub mod schema;
 pub mod types;
 
 pub use error::{ImportError, ImportErrorKind};
-pub use import::{import_bytes, import_file, METADATA_BUFFERS_ATTR};
+pub use import::{import_bytes, import_file, CONTROL_DEPENDENCIES_ATTR, METADATA_BUFFERS_ATTR};

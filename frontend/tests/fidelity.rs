@@ -27,7 +27,10 @@ fn options() -> PrintOptions {
 
 /// Module attributes tqopt adds that TensorFlow's importer has no counterpart for (it drops
 /// what they keep); they are left out of the comparison.
-const TQOPT_ONLY: &[&str] = &[tqopt_frontend::METADATA_BUFFERS_ATTR];
+const TQOPT_ONLY: &[&str] = &[
+    tqopt_frontend::METADATA_BUFFERS_ATTR,
+    tqopt_frontend::CONTROL_DEPENDENCIES_ATTR,
+];
 
 /// Parses MLIR text and prints it back with [`options`], without [`TQOPT_ONLY`] attributes.
 fn normalise(name: &str, text: String) -> String {

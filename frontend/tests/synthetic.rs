@@ -408,11 +408,16 @@ fn signatures_name_functions_and_arguments() {
     b.metadata("min_runtime_version", b"1.5.0\0\0");
     b.metadata("min_runtime_version", b"ignored duplicate");
     b.metadata("other", &[0, 1, 2]);
+    b.metadata("model_control_dependencies", &[1, 0, 0, 0]);
     let t = text(&import(&b));
-    assert!(t.contains("module attributes {tf_saved_model.semantics, tfl.description = \"test model\", tfl.metadata = {min_runtime_version = \"1.5.0\\00\\00\", other = \"\\00\\01\\02\"}, tfl.schema_version = 3 : i32}"), "{t}");
+    assert!(t.contains("module attributes {tf_saved_model.semantics, tfl.description = \"test model\", tfl.metadata = {min_runtime_version = \"1.5.0\\00\\00\", other = \"\\00\\01\\02\"}, tfl.schema_version = 3 : i32, tqopt.model_control_dependencies = \"\\01\\00\\00\\00\"}"), "{t}");
     assert!(t.contains("func.func @encode(%arg0: tensor<1xf32> {tf_saved_model.index_path = [\"x\"]} loc(\"in_tensor\")) -> (tensor<1xf32> {tf_saved_model.index_path = [\"y\"]}) attributes {tf.entry_function = {inputs = \"in_tensor\", outputs = \"out_tensor\"}, tf_saved_model.exported_names = [\"enc\"]}"), "{t}");
     assert!(
         t.contains("func.func @decode(") && t.contains("tf_saved_model.exported_names = [\"dec\"]"),
+        "{t}"
+    );
+    assert!(
+        t.contains("tqopt.model_control_dependencies = \"\\01\\00\\00\\00\""),
         "{t}"
     );
 }

@@ -3,10 +3,13 @@
 //!
 //! What the module holds:
 //! - module attributes: `tfl.schema_version = 3 : i32`, `tfl.description = "..."` (when the
-//!   model has one), `tfl.metadata = {name = "bytes", ...}` (every metadata entry, by name; the
-//!   first of duplicate names wins, as in TensorFlow), `tf_saved_model.semantics` (when there
-//!   are signatures), and [`METADATA_BUFFERS_ATTR`] for the legacy `metadata_buffer` list,
-//!   which TensorFlow drops;
+//!   model has one), `tfl.metadata = {name = "bytes", ...}` (every metadata entry, by name, as
+//!   raw bytes; the first of duplicate names wins, as in TensorFlow),
+//!   `tf_saved_model.semantics` (when there are signatures), and two attributes of tqopt's own
+//!   for what TensorFlow's importer drops or turns into ops tqopt does not have:
+//!   [`METADATA_BUFFERS_ATTR`] (the legacy `metadata_buffer` list) and
+//!   [`CONTROL_DEPENDENCIES_ATTR`] (the `model_control_dependencies` metadata entry, which
+//!   TensorFlow turns into `tfl.control_node`s; an exporter that reorders ops must drop it);
 //! - one `func.func` per subgraph, in order. With at most one signature, subgraph 0 is
 //!   `@main`; otherwise every function is named after its subgraph (`@fn_N` when unnamed).
 //!   Entry functions carry `tf.entry_function = {inputs = "a,b", outputs = "c"}`; functions
@@ -20,6 +23,7 @@
 //!   `tfl.pseudo_sparse_qconst`, created before their first user; `tfl.no_value` for omitted
 //!   optional inputs (one per function for `-1` inputs, one per op for inputs missing at the
 //!   end of the list); `quantfork.stats` after float tensors that carry only min/max;
+//!   variable tensors as splat constants marked `{tfl.is_variable}`;
 //! - `tfl.while` and `tfl.if` with regions calling the private functions of their subgraphs
 //!   (see [`crate::ops::control`]).
 //!
@@ -42,6 +46,13 @@ use crate::schema::tflite;
 /// Module attribute holding the legacy `Model.metadata_buffer` list: an array of
 /// `dense<...> : tensor<Nxui8>`, the contents of each listed buffer, in order.
 pub const METADATA_BUFFERS_ATTR: &str = "tqopt.metadata_buffers";
+
+/// Module attribute holding the raw `model_control_dependencies` metadata entry (control
+/// edges between operators, by operator index).
+pub const CONTROL_DEPENDENCIES_ATTR: &str = "tqopt.model_control_dependencies";
+
+/// The metadata entry TensorFlow parses into control nodes instead of keeping it.
+const CONTROL_DEPENDENCIES_KEY: &str = "model_control_dependencies";
 
 /// Imports the model at `path`. The file is memory-mapped and dense constants are windows
 /// into the mapping, so the file must not be modified while the module is alive.
@@ -279,7 +290,20 @@ impl<'a> Importer<'a> {
             let data = self
                 .buffer(m.buffer())
                 .map_err(|e| e.within(named("metadata entry", i, Some(name))))?;
-            metadata.set(name, Attribute::String(Arc::from(data.as_bytes())));
+            let value = Attribute::String(Arc::from(data.as_bytes()));
+            if name == CONTROL_DEPENDENCIES_KEY {
+                let op = self.module.op;
+                if !self
+                    .module
+                    .op(op)
+                    .attributes
+                    .contains(CONTROL_DEPENDENCIES_ATTR)
+                {
+                    self.set_module_attr(CONTROL_DEPENDENCIES_ATTR, value);
+                }
+                continue;
+            }
+            metadata.set(name, value);
         }
         if !metadata.is_empty() {
             self.set_module_attr("tfl.metadata", Attribute::Dict(metadata));
