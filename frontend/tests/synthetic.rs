@@ -719,4 +719,15 @@ fn other_bad_indices_and_data() {
             .contains("tensor 0 (\"x\") is quantized with UINT64 storage"),
         "{e}"
     );
+
+    // 8-bit floats: no IR type yet.
+    let mut b = ModelBuilder::new();
+    let x = b.tensor(0, "x", &[2], TensorType::FLOAT8_E4M3FN);
+    b.io(0, &[x], &[x]);
+    let e = import_err(&b);
+    assert!(
+        e.to_string()
+            .contains("has element type FLOAT8_E4M3FN, which tqopt's IR cannot represent yet"),
+        "{e}"
+    );
 }

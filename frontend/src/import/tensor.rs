@@ -39,6 +39,16 @@ pub(crate) fn raw_element_type(t: &tflite::Tensor<'_>) -> Result<ElementType, St
     let ty = t.type_();
     let elem = element_type(ty)
         .ok_or_else(|| format!("has unknown element type {}", tensor_type_name(ty)))?;
+    if matches!(
+        ty,
+        tflite::TensorType::FLOAT8_E4M3FN | tflite::TensorType::FLOAT8_E5M2
+    ) {
+        // MLIR's f8E4M3FN / f8E5M2: the IR has no 8-bit float types yet.
+        return Err(format!(
+            "has element type {}, which tqopt's IR cannot represent yet",
+            tensor_type_name(ty)
+        ));
+    }
     if ty == tflite::TensorType::VARIANT {
         if let Some(nested) = t.variant_tensors() {
             if nested.len() > 1 {
