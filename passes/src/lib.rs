@@ -19,6 +19,6 @@ pub mod quant;
 pub mod registry;
 
 pub use manager::{Instrumentation, PassManager, RunError};
-pub use pass::{Changed, Pass, PassContext, PassError, Statistic};
+pub use pass::{Changed, Pass, PassContext, PassError, Progress, Statistic};
 pub use pipeline::{parse_pipeline, PassSpec};
 pub use registry::{lookup, PassInfo, PipelineInfo, PASSES, PIPELINES};

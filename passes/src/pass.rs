@@ -46,11 +46,34 @@ pub struct Statistic {
     pub description: &'static str,
 }
 
-/// What a running pass may use besides the module: statistics and non-fatal diagnostics.
-#[derive(Debug, Default)]
+/// Receives progress of long work: what is done, out of how many, and the unit.
+pub type ProgressFn = dyn FnMut(&Progress) + Send;
+
+/// A report of progress on long work (calibration samples, say).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub what: &'static str,
+    pub done: usize,
+    pub total: usize,
+    pub elapsed: std::time::Duration,
+}
+
+/// What a running pass may use besides the module: statistics, non-fatal diagnostics and a
+/// progress channel. Passes report; the pass manager decides what to show.
+#[derive(Default)]
 pub struct PassContext {
     pub(crate) statistics: Vec<(Statistic, u64)>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) progress: Option<Box<ProgressFn>>,
+}
+
+impl std::fmt::Debug for PassContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassContext")
+            .field("statistics", &self.statistics)
+            .field("diagnostics", &self.diagnostics)
+            .finish()
+    }
 }
 
 impl PassContext {
@@ -63,6 +86,13 @@ impl PassContext {
         match self.statistics.iter_mut().find(|(s, _)| *s == stat) {
             Some((_, v)) => *v += n,
             None => self.statistics.push((stat, n)),
+        }
+    }
+
+    /// Reports progress on long work; shown on a terminal by the pass manager.
+    pub fn progress(&mut self, report: &Progress) {
+        if let Some(f) = self.progress.as_mut() {
+            f(report);
         }
     }
 

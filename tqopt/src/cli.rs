@@ -18,6 +18,11 @@ pub struct Config {
     pub verify_diagnostics: bool,
     pub timing: bool,
     pub statistics: bool,
+    /// `--calibration-data`, `--calibration-method`, `--input-range`: handed to the calibrating
+    /// passes and pipelines that were not given them explicitly.
+    pub calibration_data: Option<String>,
+    pub calibration_method: Option<String>,
+    pub input_range: Option<String>,
     /// The pass manager's instrumentation, printing options included.
     pub instrumentation: Instrumentation,
     pub run_reproducer: bool,
@@ -117,6 +122,27 @@ pub fn command() -> Command {
                 .help("On a pass failure, write the IR and the failing pipeline to FILE"),
         )
         .arg(flag("run-reproducer", "run-reproducer", "Run the pipeline stored in the input's reproducer section"))
+        .arg(
+            Arg::new("calibration-data")
+                .long("calibration-data")
+                .value_name("PATH")
+                .help("Calibration data for calibrate and quantize-int8: a .npy (one input), a .npz (an array per input) or a folder of PNG/JPEG images"),
+        )
+        .arg(
+            Arg::new("calibration-method")
+                .long("calibration-method")
+                .value_name("METHOD")
+                .value_parser(["minmax", "moving-average", "percentile", "mse"])
+                .help("How calibration turns values into ranges (default minmax, as TensorFlow)"),
+        )
+        .arg(
+            Arg::new("input-range")
+                .long("input-range")
+                .value_name("LO,HI")
+                .allow_hyphen_values(true)
+                .help("The range calibration images are scaled to (default 0,1; MediaPipe detectors use -1,1)"),
+        )
+        .arg(flag("no-progress", "no-progress", "Do not show progress of long passes (shown on a terminal by default)"))
 }
 
 pub fn config(m: &ArgMatches) -> Config {
@@ -160,7 +186,12 @@ pub fn config(m: &ArgMatches) -> Config {
                 ..PrintOptions::default()
             },
             crash_reproducer: m.get_one::<String>("crash-reproducer").map(Into::into),
+            progress: !m.get_flag("no-progress")
+                && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         },
+        calibration_data: m.get_one::<String>("calibration-data").cloned(),
+        calibration_method: m.get_one::<String>("calibration-method").cloned(),
+        input_range: m.get_one::<String>("input-range").cloned(),
         run_reproducer: m.get_flag("run-reproducer"),
     }
 }

@@ -175,7 +175,32 @@ fn pipeline_specs(cfg: &Config, source: &SourceFile) -> Result<Vec<PassSpec>, St
     for p in &cfg.passes {
         specs.extend(parse_pipeline(p)?);
     }
+    for spec in &mut specs {
+        apply_calibration_flags(spec, cfg);
+    }
     Ok(specs)
+}
+
+/// Hands `--calibration-data`, `--calibration-method` and `--input-range` to the passes and
+/// pipelines that calibrate, unless their own options already say.
+fn apply_calibration_flags(spec: &mut PassSpec, cfg: &Config) {
+    let data_option = match spec.name.as_str() {
+        "calibrate" => "data",
+        "quantize-int8" => "calibration",
+        _ => return,
+    };
+    let pairs = [
+        (data_option, &cfg.calibration_data),
+        ("method", &cfg.calibration_method),
+        ("input-range", &cfg.input_range),
+    ];
+    for (key, value) in pairs {
+        if let Some(value) = value {
+            if !spec.options.iter().any(|(k, _)| k == key) {
+                spec.options.push((key.to_string(), value.clone()));
+            }
+        }
+    }
 }
 
 /// Verifies and transforms one parsed chunk or imported model; returns the module when

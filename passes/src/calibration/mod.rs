@@ -1,5 +1,6 @@
 //! Calibration: running the float model over a data set and turning the values each
 //! activation takes into a range (`quantfork.stats`).
 
+pub mod calibrate;
 pub mod collectors;
 pub mod dataset;

@@ -10,7 +10,7 @@ use super::legalize_opset::OPS_SETS;
 pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
     name: "quantize-int8",
     summary: "Full-integer int8 quantization of a calibrated model (TFLite's int8 spec)",
-    description: "Folds float16 weights to float32, shares ranges across same-scale ops, inserts \
+    description: "Calibrates the model when the IR has no statistics yet (calibration=PATH), folds float16 weights to float32, shares ranges across same-scale ops, inserts \
         quantize/dequantize pairs per TFLite's spec, checks op legality for the OpsSet, folds the \
         pairs into quantized ops and constants, and sets the model's input and output types.",
     options: &[
@@ -28,6 +28,19 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             default: "true",
             help: "Per-channel weights for fully_connected too",
         },
+        OptionInfo {
+            name: "calibration",
+            kind: OptionKind::String,
+            default: "",
+            help: "Calibration data (.npy, .npz or a folder of images), used when the IR has no statistics yet",
+        },
+        OptionInfo {
+            name: "method",
+            kind: OptionKind::Enum(crate::calibration::collectors::Method::NAMES),
+            default: "minmax",
+            help: "Calibration method",
+        },
+        OptionInfo { name: "input-range", kind: OptionKind::String, default: "0,1", help: "Image pixel range for calibration, e.g. -1,1" },
         OptionInfo {
             name: "deny",
             kind: OptionKind::String,
@@ -47,6 +60,15 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
             .collect(),
     };
     Ok(vec![
+        with(
+            "calibrate",
+            &[
+                ("data", o.str("calibration")),
+                ("method", o.str("method")),
+                ("input-range", o.str("input-range")),
+                ("if-missing", "true"),
+            ],
+        ),
         spec("fold-constants"),
         spec("propagate-ranges"),
         with(
