@@ -23,6 +23,8 @@ pub struct Config {
     pub calibration_data: Option<String>,
     pub calibration_method: Option<String>,
     pub input_range: Option<String>,
+    /// `--report=FILE.json`: the quantization report as JSON.
+    pub report: Option<String>,
     /// The pass manager's instrumentation, printing options included.
     pub instrumentation: Instrumentation,
     pub run_reproducer: bool,
@@ -142,6 +144,12 @@ pub fn command() -> Command {
                 .allow_hyphen_values(true)
                 .help("The range calibration images are scaled to (default 0,1; MediaPipe detectors use -1,1)"),
         )
+        .arg(
+            Arg::new("report")
+                .long("report")
+                .value_name("FILE.json")
+                .help("Write the quantization report (ops quantized, ops left float and why, sizes) as JSON"),
+        )
         .arg(flag("no-progress", "no-progress", "Do not show progress of long passes (shown on a terminal by default)"))
 }
 
@@ -192,6 +200,7 @@ pub fn config(m: &ArgMatches) -> Config {
         calibration_data: m.get_one::<String>("calibration-data").cloned(),
         calibration_method: m.get_one::<String>("calibration-method").cloned(),
         input_range: m.get_one::<String>("input-range").cloned(),
+        report: m.get_one::<String>("report").cloned(),
         run_reproducer: m.get_flag("run-reproducer"),
     }
 }

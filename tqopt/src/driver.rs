@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
 use tqopt_passes::manager::{format_statistics, format_timing, RunReport};
+use tqopt_passes::quant::report::Report;
 use tqopt_passes::{parse_pipeline, Instrumentation, PassManager, PassSpec};
 use tqopt_textual_ir::{parse, print_module_to};
 
@@ -57,6 +58,7 @@ pub fn run(cfg: &Config) -> i32 {
         cfg.input.clone()
     };
     let is_tflite = bytes.as_bytes().get(4..8) == Some(b"TFL3");
+    let input_size = bytes.len() as u64;
     let source = if is_tflite {
         // Diagnostics about an imported model name tensors, not text positions.
         SourceFile::new(&name, "")
@@ -83,6 +85,9 @@ pub fn run(cfg: &Config) -> i32 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    let quantizing = specs
+        .iter()
+        .any(|s| s.name.starts_with("quantize-") || s.name == "fold-quant");
     let pm = match PassManager::new(&specs) {
         Ok(pm) => pm,
         Err(e) => return fail(e),
@@ -123,10 +128,14 @@ pub fn run(cfg: &Config) -> i32 {
             .collect()
     };
     let mut outputs: Vec<Module> = Vec::new();
+    let mut sizes_before: Vec<u64> = Vec::new();
     let mut failed = false;
     for (source, module) in units {
         match process_unit(&source, module, &pm, instr, cfg, &mut totals) {
-            Some(module) => outputs.push(module),
+            Some((module, size)) => {
+                outputs.push(module);
+                sizes_before.push(if is_tflite { input_size } else { size });
+            }
             None => failed = true,
         }
     }
@@ -145,6 +154,23 @@ pub fn run(cfg: &Config) -> i32 {
         totals.add_time("Output", start.elapsed());
         if let Err(e) = result {
             return fail(e);
+        }
+    }
+
+    if quantizing && !failed {
+        for (m, &before) in outputs.iter().zip(&sizes_before) {
+            let mut report = Report::of(m, before);
+            if cfg.output.ends_with(".tflite") {
+                report.size_after = std::fs::metadata(&cfg.output)
+                    .map(|md| md.len())
+                    .unwrap_or(report.size_after);
+            }
+            eprint!("{}", report.text());
+            if let Some(path) = &cfg.report {
+                if let Err(e) = write_output(path, |w| w.write_all(report.json().as_bytes())) {
+                    return fail(e);
+                }
+            }
         }
     }
 
@@ -213,12 +239,14 @@ fn process_unit(
     instr: &Instrumentation,
     cfg: &Config,
     totals: &mut Totals,
-) -> Option<Module> {
+) -> Option<(Module, u64)> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut module = None;
+    let mut size_before = 0;
     match parsed {
         Err(d) => diagnostics.push(d),
         Ok(mut m) => {
+            size_before = tqopt_passes::quant::report::constant_bytes(&m);
             let errors = verifier::verify(&m);
             if !errors.is_empty() {
                 diagnostics.extend(errors);
@@ -249,7 +277,7 @@ fn process_unit(
             eprint!("{}", source.render(p));
         }
         return if problems.is_empty() {
-            module.or_else(|| Some(Module::new()))
+            Some((module.unwrap_or_default(), size_before))
         } else {
             None
         };
@@ -262,7 +290,7 @@ fn process_unit(
     if has_error {
         None
     } else {
-        module
+        module.map(|m| (m, size_before))
     }
 }
 

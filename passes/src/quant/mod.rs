@@ -10,4 +10,5 @@ pub mod numerics;
 pub mod pipeline;
 pub mod propagate_ranges;
 pub mod qdq;
+pub mod report;
 pub mod spec;

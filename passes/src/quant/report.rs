@@ -1,0 +1,209 @@
+//! The quantization report: how many ops work on quantized types, which stayed float and why,
+//! and the model's constant data before and after. The CLI prints it after a quantization
+//! pipeline and can write it as JSON (`--report=FILE.json`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use tqopt_ir::dialect::{func, tfl, Traits};
+use tqopt_ir::{Attribute, Module, OpId, Type};
+
+use super::legalize_opset::float_reason;
+
+/// One op that stayed float.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FloatOp {
+    pub name: String,
+    pub location: Option<String>,
+    pub reason: String,
+}
+
+/// What a quantization did to a module.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    /// Compute ops (not constants or quantize/dequantize) in the result.
+    pub total_ops: usize,
+    /// Those working on quantized (or weight-quantized) types.
+    pub quantized_ops: usize,
+    pub float_ops: Vec<FloatOp>,
+    /// Count of each kind of op in the result, by name.
+    pub op_counts: BTreeMap<String, usize>,
+    /// Bytes of constant data before and after (a model file's size when known).
+    pub size_before: u64,
+    pub size_after: u64,
+}
+
+fn is_compute(m: &Module, op: OpId) -> bool {
+    let data = m.op(op);
+    !(data.is(&tfl::QUANTIZE)
+        || data.is(&tfl::DEQUANTIZE)
+        || data.is(&func::FUNC)
+        || data.is(&func::RETURN)
+        || data.is(&tqopt_ir::dialect::builtin::MODULE)
+        || data.is(&tfl::YIELD)
+        || data
+            .def()
+            .is_some_and(|d| d.has_trait(Traits::CONSTANT_LIKE)))
+}
+
+fn is_quantized_type(t: &Type) -> bool {
+    t.element_type().is_some_and(|e| e.as_quant().is_some())
+}
+
+/// Bytes of constant data in a module (dense values, sparse compressed data, resources).
+pub fn constant_bytes(m: &Module) -> u64 {
+    let mut total = 0u64;
+    for op in m.walk_nested(m.op) {
+        let data = m.op(op);
+        if !data
+            .def()
+            .is_some_and(|d| d.has_trait(Traits::CONSTANT_LIKE))
+        {
+            continue;
+        }
+        for name in ["value", "compressed_data"] {
+            match data.attr(name) {
+                Some(Attribute::Dense(d)) => total += d.raw_bytes().len() as u64,
+                Some(Attribute::DenseResource { name, ty }) => {
+                    let size = m.resource(name).map(|r| r.data.len() as u64);
+                    let estimate = ty.num_elements().unwrap_or(0)
+                        * ty.elem.storage_bytes().unwrap_or(4) as u64;
+                    total += size.unwrap_or(estimate);
+                }
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
+impl Report {
+    /// Describes the quantized module `after`; `size_before` is the input's size.
+    pub fn of(after: &Module, size_before: u64) -> Report {
+        let mut r = Report {
+            size_before,
+            size_after: constant_bytes(after),
+            ..Report::default()
+        };
+        for op in after.walk_nested(after.op) {
+            if !is_compute(after, op) {
+                continue;
+            }
+            let data = after.op(op);
+            *r.op_counts
+                .entry(data.name.as_str().to_string())
+                .or_default() += 1;
+            r.total_ops += 1;
+            let quantized = data
+                .operands()
+                .iter()
+                .chain(data.results())
+                .any(|&v| is_quantized_type(after.value_type(v)));
+            if quantized {
+                r.quantized_ops += 1;
+            } else {
+                let reason =
+                    float_reason(after, op, None).unwrap_or_else(|| "no quantized operands".into());
+                let reason = match data.attributes.contains(super::legalize_opset::KEEP_FLOAT) {
+                    true => "denied by the deny pattern".into(),
+                    false => reason,
+                };
+                r.float_ops.push(FloatOp {
+                    name: data.name.as_str().to_string(),
+                    location: data.loc.first_name().map(str::to_string),
+                    reason,
+                });
+            }
+        }
+        r
+    }
+
+    /// The short text report.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        let pct = |a: usize, b: usize| {
+            if b == 0 {
+                100.0
+            } else {
+                100.0 * a as f64 / b as f64
+            }
+        };
+        let _ = writeln!(
+            s,
+            "quantized {} of {} ops ({:.0}%)",
+            self.quantized_ops,
+            self.total_ops,
+            pct(self.quantized_ops, self.total_ops)
+        );
+        if !self.float_ops.is_empty() {
+            let _ = writeln!(s, "left float ({}):", self.float_ops.len());
+            for f in &self.float_ops {
+                let place = f
+                    .location
+                    .as_deref()
+                    .map(|l| format!(" at \"{l}\""))
+                    .unwrap_or_default();
+                let _ = writeln!(s, "  {}{place}: {}", f.name, f.reason);
+            }
+        }
+        let ratio = if self.size_before == 0 {
+            0.0
+        } else {
+            100.0 * self.size_after as f64 / self.size_before as f64
+        };
+        let _ = writeln!(
+            s,
+            "size: {} -> {} bytes ({ratio:.1}%)",
+            self.size_before, self.size_after
+        );
+        s
+    }
+
+    /// The same report as JSON.
+    pub fn json(&self) -> String {
+        fn esc(s: &str) -> String {
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        let floats: Vec<String> = self
+            .float_ops
+            .iter()
+            .map(|f| {
+                let loc = f
+                    .location
+                    .as_deref()
+                    .map(esc)
+                    .unwrap_or_else(|| "null".into());
+                format!(
+                    "{{\"op\": {}, \"location\": {loc}, \"reason\": {}}}",
+                    esc(&f.name),
+                    esc(&f.reason)
+                )
+            })
+            .collect();
+        let counts: Vec<String> = self
+            .op_counts
+            .iter()
+            .map(|(k, v)| format!("{}: {v}", esc(k)))
+            .collect();
+        format!(
+            "{{\n  \"total_ops\": {},\n  \"quantized_ops\": {},\n  \"float_ops\": [{}],\n  \"op_counts\": {{{}}},\n  \"size_before\": {},\n  \"size_after\": {}\n}}\n",
+            self.total_ops,
+            self.quantized_ops,
+            floats.join(", "),
+            counts.join(", "),
+            self.size_before,
+            self.size_after
+        )
+    }
+}
