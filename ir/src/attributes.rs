@@ -57,23 +57,24 @@ impl Scalar {
 }
 
 impl DenseElements {
-    /// Wraps raw element bytes; `None` if the length does not fit the type.
+    /// Wraps the raw bytes of every element; `None` unless the length is exactly the type's
+    /// element count times the element size.
     pub fn from_blob(ty: TensorType, data: Blob) -> Option<DenseElements> {
         let width = ty.elem.storage_bytes()?;
         let count = ty.num_elements()? as usize;
-        if data.len() == count.checked_mul(width)? {
-            Some(DenseElements {
-                ty,
-                values: DenseValues::Full(data),
-            })
-        } else if data.len() == width && count != 1 {
-            Some(DenseElements {
-                ty,
-                values: DenseValues::Splat(data),
-            })
-        } else {
-            None
-        }
+        (data.len() == count.checked_mul(width)?).then_some(DenseElements {
+            ty,
+            values: DenseValues::Full(data),
+        })
+    }
+
+    /// Wraps the raw bytes of one element repeated over the whole shape; `None` unless the
+    /// length is exactly one element's size.
+    pub fn splat_from_blob(ty: TensorType, data: Blob) -> Option<DenseElements> {
+        (data.len() == ty.elem.storage_bytes()?).then_some(DenseElements {
+            ty,
+            values: DenseValues::Splat(data),
+        })
     }
 
     pub fn splat(ty: TensorType, value: Scalar) -> Option<DenseElements> {

@@ -120,9 +120,12 @@ pub struct UniformQuant {
 impl UniformQuant {
     /// The full range of a storage type: [-128, 127] for signed 8 bits, [0, 255] for unsigned.
     pub fn full_range(storage: IntType) -> (i64, i64) {
-        let w = storage.width.min(63);
+        let w = storage.width.clamp(1, 64);
         if storage.is_unsigned() {
-            (0, (1i64 << w) - 1)
+            // Unsigned 64-bit storage is capped at i64::MAX.
+            (0, if w >= 63 { i64::MAX } else { (1i64 << w) - 1 })
+        } else if w == 64 {
+            (i64::MIN, i64::MAX)
         } else {
             (-(1i64 << (w - 1)), (1i64 << (w - 1)) - 1)
         }

@@ -667,7 +667,17 @@ impl<'m> Printer<'m> {
     fn dense(&mut self, d: &DenseElements) {
         let ty = Type::Tensor(d.ty.clone());
         let count = d.num_elements();
-        if self.o.elide_elements_larger_than.is_some_and(|n| count > n) {
+        // MLIR elides only attributes that are not splats.
+        let splat_like = match &d.values {
+            DenseValues::Strings(strings) => strings.len() == 1,
+            _ => {
+                let width = d.ty.elem.storage_bytes().unwrap_or(1).max(1);
+                matches!(d.values, DenseValues::Splat(_))
+                    || count <= 1
+                    || all_equal(d.raw_bytes(), width)
+            }
+        };
+        if !splat_like && self.o.elide_elements_larger_than.is_some_and(|n| count > n) {
             let _ = write!(self.out, "dense_resource<__elided__> : {ty}");
             return;
         }
