@@ -1,6 +1,43 @@
 //! Reference executor of the tqopt IR.
 //!
-//! Runs a function of a [`tqopt_ir::Module`] on input tensors with float and quantized kernels
-//! whose semantics are TFLite's. The `calibrate` pass uses it to observe every activation, and
-//! numeric checks use it to compare a quantized model with its float original. Filled in by the
-//! reference-interpreter issue.
+//! Runs a function of a [`tqopt_ir::Module`] on input tensors with kernels whose semantics are
+//! TFLite's (padding rules, fused activations, broadcasting, resize modes). The `calibrate`
+//! pass uses it to observe every activation, and numeric checks use it to compare a quantized
+//! model with its float original.
+//!
+//! ```text
+//! let interp = Interpreter::new(&module, "main")?;      // plan once: kernels, constants, liveness
+//! let outputs = interp.run(&[input])?;                  // run many times, from any thread
+//! interp.run_observed(&[input], &mut |value, tensor| { /* every intermediate */ })?;
+//! ```
+//!
+//! - [`Interpreter::new`] compiles the function into a plan: each op gets its kernel (an op
+//!   without one is an error naming it and its location), constants are decoded once, and every
+//!   op whose operands are all constants is evaluated at plan time, which folds float16 and
+//!   int8 weights behind `tfl.dequantize` and sparse weights behind `tfl.densify` into f32.
+//!   Liveness makes each intermediate value dropped right after its last use.
+//! - [`Interpreter::run`] is `&self` and the interpreter is `Sync`: several threads can run
+//!   samples at once ([`parallel::map`] does that).
+//! - Shapes are computed at run time, so dynamic (batch) dimensions work; a result that
+//!   contradicts a static dimension of its IR type is an error naming the op.
+//! - `tfl.while`, `tfl.if` and `func.call` run their regions and callees; observers see the
+//!   values inside them too.
+//!
+//! Kernels: f32 for every op the frontend imports except string- and resource-only ones;
+//! int32/int64/bool for the shape, index, comparison and selection ops; any element type for
+//! pure data movement; `tfl.quantize`/`tfl.dequantize` for int8/uint8/int16 (and float16 for
+//! dequantize); MediaPipe's `Convolution2DTransposeBias` custom op.
+
+mod consts;
+pub mod error;
+mod exec;
+mod kernels;
+pub mod parallel;
+mod plan;
+mod sparse;
+pub mod tensor;
+
+pub use error::InterpError;
+pub use exec::Observer;
+pub use plan::Interpreter;
+pub use tensor::{DType, Element, Shape, Tensor, TensorData};

@@ -1,0 +1,248 @@
+//! Running a plan: a frame of value slots per function call, steps in order, values dropped
+//! after their last use, regions of `tfl.while` and `tfl.if` run in the caller's frame.
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+use tqopt_ir::ValueId;
+
+use crate::error::InterpError;
+use crate::kernels::args::Arg;
+use crate::kernels::Args;
+use crate::plan::{check, BlockPlan, Interpreter, Operand, Step, StepKind};
+use crate::tensor::{DType, Tensor};
+
+/// Calls nested deeper than this are an error (a recursive function).
+const MAX_CALL_DEPTH: usize = 64;
+
+/// Receives every value the interpreter computes.
+pub type Observer<'a> = dyn FnMut(ValueId, &Tensor) + 'a;
+
+struct Run<'i, 'o> {
+    interp: &'i Interpreter,
+    observer: Option<&'o mut Observer<'o>>,
+}
+
+type Frame = Vec<Option<Arc<Tensor>>>;
+
+impl Interpreter {
+    /// Runs the function on `inputs` (one per argument) and returns its results.
+    pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, InterpError> {
+        self.run_owned(inputs.to_vec())
+    }
+
+    /// Like [`run`](Interpreter::run), taking the inputs by value (no copy).
+    pub fn run_owned(&self, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, InterpError> {
+        let mut run = Run {
+            interp: self,
+            observer: None,
+        };
+        run.entry(inputs)
+    }
+
+    /// Runs the function and reports every value it computes to `observer`, in execution
+    /// order: the function's arguments, every op result (also inside regions and called
+    /// functions, once per execution: a loop body's values once per iteration) and region
+    /// arguments. Constants and values folded at plan time are not reported (see
+    /// [`Interpreter::constant`]). Each tensor is reported before it can be dropped.
+    pub fn run_observed<'o>(
+        &self,
+        inputs: &[Tensor],
+        observer: &'o mut Observer<'o>,
+    ) -> Result<Vec<Tensor>, InterpError> {
+        let mut run = Run {
+            interp: self,
+            observer: Some(observer),
+        };
+        run.entry(inputs.to_vec())
+    }
+}
+
+fn unwrap(t: Arc<Tensor>) -> Tensor {
+    Arc::try_unwrap(t).unwrap_or_else(|shared| (*shared).clone())
+}
+
+impl Run<'_, '_> {
+    fn entry(&mut self, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, InterpError> {
+        let f = &self.interp.funcs[self.interp.entry];
+        if inputs.len() != f.arg_types.len() {
+            return Err(InterpError::input(format!(
+                "'@{}' takes {} inputs but {} were given",
+                f.name,
+                f.arg_types.len(),
+                inputs.len()
+            )));
+        }
+        for (i, (t, ty)) in inputs.iter().zip(&f.arg_types).enumerate() {
+            check(t, &crate::plan::expect_of(ty))
+                .map_err(|e| InterpError::input(format!("input #{i} of '@{}': {e}", f.name)))?;
+        }
+        let args = inputs.into_iter().map(Arc::new).collect();
+        let outs = self.call(self.interp.entry, args, 0)?;
+        Ok(outs.into_iter().map(unwrap).collect())
+    }
+
+    fn call(
+        &mut self,
+        func: usize,
+        args: Vec<Arc<Tensor>>,
+        depth: usize,
+    ) -> Result<Vec<Arc<Tensor>>, InterpError> {
+        if depth > MAX_CALL_DEPTH {
+            return Err(InterpError::structure(format!(
+                "calls nested more than {MAX_CALL_DEPTH} deep (a recursive function?)"
+            )));
+        }
+        let interp = self.interp;
+        let f = &interp.funcs[func];
+        let mut frame: Frame = vec![None; f.num_slots];
+        self.block(&f.body, &mut frame, args, depth)
+    }
+
+    fn observe(&mut self, v: ValueId, t: &Tensor) {
+        if let Some(obs) = self.observer.as_mut() {
+            obs(v, t);
+        }
+    }
+
+    fn block(
+        &mut self,
+        b: &BlockPlan,
+        frame: &mut Frame,
+        args: Vec<Arc<Tensor>>,
+        depth: usize,
+    ) -> Result<Vec<Arc<Tensor>>, InterpError> {
+        if args.len() != b.args.len() {
+            return Err(InterpError::structure(format!(
+                "a block takes {} arguments but was given {}",
+                b.args.len(),
+                args.len()
+            )));
+        }
+        for (&(slot, v), t) in b.args.iter().zip(args) {
+            self.observe(v, &t);
+            frame[slot as usize] = Some(t);
+        }
+        for &s in &b.unused_args {
+            frame[s as usize] = None;
+        }
+        for step in &b.steps {
+            self.step(step, frame, depth)?;
+        }
+        let mut out = Vec::with_capacity(b.yields.len());
+        for (y, &mv) in b.yields.iter().zip(&b.yield_moves) {
+            let t = match *y {
+                Operand::Slot(s) => {
+                    let slot = &mut frame[s as usize];
+                    let t = if mv { slot.take() } else { slot.clone() };
+                    t.ok_or_else(|| InterpError::structure("a yielded value was dropped early"))?
+                }
+                Operand::Const(c) => self.interp.consts[c as usize].clone(),
+                Operand::Absent => {
+                    return Err(InterpError::structure("a block yields a 'none' value"))
+                }
+            };
+            out.push(t);
+        }
+        Ok(out)
+    }
+
+    fn fetch(&self, frame: &mut Frame, step: &Step, j: usize) -> Result<Arc<Tensor>, InterpError> {
+        match step.operands[j] {
+            Operand::Slot(s) => {
+                let slot = &mut frame[s as usize];
+                let t = if step.moves[j] {
+                    slot.take()
+                } else {
+                    slot.clone()
+                };
+                t.ok_or_else(|| step.error(format!("operand #{j} was dropped before its use")))
+            }
+            Operand::Const(c) => Ok(self.interp.consts[c as usize].clone()),
+            Operand::Absent => Err(step.error(format!("operand #{j} must not be 'none'"))),
+        }
+    }
+
+    fn step(&mut self, step: &Step, frame: &mut Frame, depth: usize) -> Result<(), InterpError> {
+        let interp = self.interp;
+        let outs: SmallVec<[Arc<Tensor>; 2]> = match &step.kind {
+            StepKind::Kernel(kernel) => {
+                let mut items: SmallVec<[Arg<'_>; 4]> = SmallVec::new();
+                for (j, o) in step.operands.iter().enumerate() {
+                    items.push(match *o {
+                        Operand::Absent => Arg::Absent,
+                        Operand::Const(c) => Arg::Const(&interp.consts[c as usize]),
+                        Operand::Slot(s) => {
+                            let slot = &mut frame[s as usize];
+                            let t = if step.moves[j] {
+                                slot.take()
+                            } else {
+                                slot.clone()
+                            };
+                            Arg::Val(t.ok_or_else(|| {
+                                step.error(format!("operand #{j} was dropped before its use"))
+                            })?)
+                        }
+                    });
+                }
+                let mut args = Args::new(items);
+                let outs = kernel.run(&mut args).map_err(|e| step.error(e))?;
+                drop(args);
+                outs.into_iter().map(Arc::new).collect()
+            }
+            StepKind::Call { func } => {
+                let args = (0..step.operands.len())
+                    .map(|j| self.fetch(frame, step, j))
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.call(*func, args, depth + 1)?.into_iter().collect()
+            }
+            StepKind::If { then_, else_ } => {
+                let cond = self.fetch(frame, step, 0)?;
+                let taken = truth(&cond).map_err(|e| step.error(e))?;
+                let region = if taken { then_ } else { else_ };
+                self.block(region, frame, Vec::new(), depth)?
+                    .into_iter()
+                    .collect()
+            }
+            StepKind::While { cond, body } => {
+                let mut vars = (0..step.operands.len())
+                    .map(|j| self.fetch(frame, step, j))
+                    .collect::<Result<Vec<_>, _>>()?;
+                loop {
+                    let c = self.block(cond, frame, vars.clone(), depth)?;
+                    let go = truth(&c[0]).map_err(|e| step.error(format!("condition: {e}")))?;
+                    if !go {
+                        break;
+                    }
+                    vars = self.block(body, frame, vars, depth)?;
+                }
+                vars.into_iter().collect()
+            }
+        };
+        if outs.len() != step.results.len() {
+            return Err(step.error(format!(
+                "computed {} results but the op has {}",
+                outs.len(),
+                step.results.len()
+            )));
+        }
+        for (k, ((&(slot, v), t), e)) in step.results.iter().zip(outs).zip(&step.expect).enumerate()
+        {
+            check(&t, e).map_err(|msg| step.error(format!("result #{k}: {msg}")))?;
+            self.observe(v, &t);
+            frame[slot as usize] = Some(t);
+        }
+        for &s in &step.free_after {
+            frame[s as usize] = None;
+        }
+        Ok(())
+    }
+}
+
+/// The value of a one-element boolean tensor.
+fn truth(t: &Tensor) -> Result<bool, String> {
+    match (t.dtype(), t.len()) {
+        (DType::Bool, 1) => Ok(t.as_slice::<bool>().is_some_and(|v| v[0])),
+        _ => Err(format!("expected a one-element boolean but got {:?}", t)),
+    }
+}

@@ -1,0 +1,41 @@
+//! `tfl.cast` between f32, f16, i8, u8, i16, i32, i64 and bool: floats to integers truncate
+//! toward zero (saturating), anything to bool is `!= 0`, bool to numbers is 0 or 1.
+
+use half::f16;
+
+use super::{kernel, one, Args, BoxKernel, OpInfo};
+use crate::consts::dtype_of;
+use crate::error::KResult;
+use crate::tensor::{DType, Element, Tensor, TensorData};
+
+pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    info.expect_operands(1)?;
+    let to = info
+        .result_elem(0)
+        .and_then(dtype_of)
+        .ok_or("the result's element type is not supported")?;
+    kernel(move |a: &mut Args<'_>| {
+        let t = a.get(0)?;
+        if t.dtype() == to {
+            return one(a.take(0)?);
+        }
+        fn conv<T: Element>(d: &TensorData) -> Vec<T> {
+            crate::with_data!(d, v => v.iter().map(|x| T::from_f64(x.to_f64())).collect())
+        }
+        let data = match to {
+            DType::F32 => TensorData::F32(conv(t.data())),
+            DType::F16 => TensorData::F16(conv::<f16>(t.data())),
+            DType::I8 => TensorData::I8(conv(t.data())),
+            DType::U8 => TensorData::U8(conv(t.data())),
+            DType::I16 => TensorData::I16(conv(t.data())),
+            DType::I32 => TensorData::I32(conv(t.data())),
+            DType::I64 => match t.data() {
+                // i64 does not survive the trip through f64 above 2^53.
+                TensorData::I32(v) => TensorData::I64(v.iter().map(|&x| x as i64).collect()),
+                d => TensorData::I64(conv(d)),
+            },
+            DType::Bool => TensorData::Bool(conv(t.data())),
+        };
+        one(Tensor::from_parts(t.shape().into(), data))
+    })
+}

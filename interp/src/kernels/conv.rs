@@ -1,0 +1,305 @@
+//! `tfl.conv_2d`: NHWC input, OHWI filter, optional bias, fused activation, SAME/VALID padding,
+//! strides and dilations, and grouped convolution (input channels a multiple of the filter's).
+//!
+//! Computed as a matrix product per group: a 1x1, stride-1 convolution multiplies the input
+//! directly; any other gathers blocks of output pixels' receptive fields (im2col, a few hundred
+//! rows at a time so the block stays in cache) and multiplies them by the filter, which is
+//! packed once at plan time when it is a constant.
+
+use super::attrs::{Activation, Padding};
+use super::gemm::{gemm, PackedB};
+use super::{kernel, one, Args, BoxKernel, OpInfo};
+use crate::error::KResult;
+use crate::tensor::{format_shape, Tensor};
+
+/// Spatial geometry of a 2-D convolution or pooling window over an NHWC tensor.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Geom {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub dh: usize,
+    pub dw: usize,
+    pub oh: usize,
+    pub ow: usize,
+    pub pad_t: usize,
+    pub pad_l: usize,
+}
+
+impl Geom {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        input: &[usize],
+        kh: usize,
+        kw: usize,
+        stride: (usize, usize),
+        dilation: (usize, usize),
+        padding: Padding,
+    ) -> KResult<Geom> {
+        let [n, h, w, c] = nhwc(input)?;
+        let (oh, pad_t) = padding.output_and_pad(h, kh, stride.0, dilation.0)?;
+        let (ow, pad_l) = padding.output_and_pad(w, kw, stride.1, dilation.1)?;
+        Ok(Geom {
+            n,
+            h,
+            w,
+            c,
+            kh,
+            kw,
+            sh: stride.0,
+            sw: stride.1,
+            dh: dilation.0,
+            dw: dilation.1,
+            oh,
+            ow,
+            pad_t,
+            pad_l,
+        })
+    }
+
+    /// The input row of tap `ky` for output row `oy`, if inside the image.
+    #[inline]
+    pub fn in_y(&self, oy: usize, ky: usize) -> Option<usize> {
+        (oy * self.sh + ky * self.dh)
+            .checked_sub(self.pad_t)
+            .filter(|&y| y < self.h)
+    }
+
+    #[inline]
+    pub fn in_x(&self, ox: usize, kx: usize) -> Option<usize> {
+        (ox * self.sw + kx * self.dw)
+            .checked_sub(self.pad_l)
+            .filter(|&x| x < self.w)
+    }
+}
+
+/// The four dimensions of an NHWC shape.
+pub(crate) fn nhwc(shape: &[usize]) -> KResult<[usize; 4]> {
+    match shape {
+        &[n, h, w, c] => Ok([n, h, w, c]),
+        other => Err(format!(
+            "expects a 4-D NHWC input but got shape {}",
+            format_shape(other)
+        )),
+    }
+}
+
+struct Conv {
+    stride: (usize, usize),
+    dilation: (usize, usize),
+    padding: Padding,
+    act: Activation,
+    /// Filters packed per group, when the filter and bias are constants.
+    packed: Option<Vec<PackedB>>,
+}
+
+pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    info.reject_quantized()?;
+    info.expect_operands(2)?;
+    let act = info.activation()?;
+    if act.bounds().is_none() {
+        return Err("fused TANH and SIGN_BIT are not supported on convolutions".into());
+    }
+    let mut conv = Conv {
+        stride: (
+            info.attr_positive("stride_h")?,
+            info.attr_positive("stride_w")?,
+        ),
+        dilation: (
+            info.attr_positive("dilation_h_factor")?,
+            info.attr_positive("dilation_w_factor")?,
+        ),
+        padding: info.padding()?,
+        act,
+        packed: None,
+    };
+    let bias_absent = info.num_operands() < 3 || info.operand_type(2).is_some_and(|t| t.is_none());
+    if let Some(filter) = info.constant(1) {
+        let bias = if bias_absent { None } else { info.constant(2) };
+        if bias_absent || bias.is_some() {
+            let groups = match info.operand_type(0).and_then(|t| t.as_tensor()) {
+                Some(t) if t.rank() == 4 && t.shape[3] > 0 => {
+                    let cin = t.shape[3] as usize;
+                    let fin = *filter.shape().get(3).unwrap_or(&0);
+                    if fin > 0 && cin % fin == 0 {
+                        cin / fin
+                    } else {
+                        1
+                    }
+                }
+                _ => 1,
+            };
+            conv.packed = Some(pack_filter(filter, bias, groups)?);
+        }
+    }
+    kernel(move |a: &mut Args<'_>| conv.run(a))
+}
+
+/// Packs an OHWI filter (and bias) into one GEMM operand per group.
+fn pack_filter(filter: &Tensor, bias: Option<&Tensor>, groups: usize) -> KResult<Vec<PackedB>> {
+    let [o, kh, kw, i] = filter_dims(filter)?;
+    let w = filter.as_f32().ok_or("the filter must be f32")?;
+    let bias = match bias {
+        Some(b) => {
+            let v = b.as_f32().ok_or("the bias must be f32")?;
+            if v.len() != o {
+                return Err(format!(
+                    "the bias has {} elements for {o} output channels",
+                    v.len()
+                ));
+            }
+            Some(v)
+        }
+        None => None,
+    };
+    if groups == 0 || o % groups != 0 {
+        return Err(format!(
+            "{o} output channels cannot be split into {groups} groups"
+        ));
+    }
+    let og = o / groups;
+    let k = kh * kw * i;
+    Ok((0..groups)
+        .map(|g| {
+            PackedB::from_nk(
+                &w[g * og * k..(g + 1) * og * k],
+                og,
+                k,
+                bias.map(|b| &b[g * og..(g + 1) * og]),
+            )
+        })
+        .collect())
+}
+
+fn filter_dims(filter: &Tensor) -> KResult<[usize; 4]> {
+    match filter.shape() {
+        &[o, kh, kw, i] => Ok([o, kh, kw, i]),
+        other => Err(format!(
+            "expects a 4-D OHWI filter but got shape {}",
+            format_shape(other)
+        )),
+    }
+}
+
+impl Conv {
+    fn run(&self, a: &mut Args<'_>) -> KResult<super::Outputs> {
+        let input = a.get(0)?;
+        let filter = a.get(1)?;
+        let [o, kh, kw, fi] = filter_dims(filter)?;
+        let g = Geom::new(
+            input.shape(),
+            kh,
+            kw,
+            self.stride,
+            self.dilation,
+            self.padding,
+        )?;
+        if fi == 0 || g.c % fi != 0 {
+            return Err(format!(
+                "input has {} channels but the filter takes {fi}",
+                g.c
+            ));
+        }
+        let groups = g.c / fi;
+        if o % groups != 0 {
+            return Err(format!(
+                "{o} output channels cannot be split into {groups} groups"
+            ));
+        }
+        let x = a.f32(0)?;
+        let owned;
+        let packed: &[PackedB] = match &self.packed {
+            Some(p) if p.len() == groups && p[0].k == kh * kw * fi => p,
+            _ => {
+                let bias = a.opt(2);
+                owned = pack_filter(filter, bias, groups)?;
+                &owned
+            }
+        };
+        let (lo, hi) = self
+            .act
+            .bounds()
+            .unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+        let mut out = vec![0.0f32; g.n * g.oh * g.ow * o];
+        conv_gemm(&g, x, fi, packed, o, &mut out, lo, hi);
+        one(Tensor::from_f32(&[g.n, g.oh, g.ow, o], out).map_err(|e| e.to_string())?)
+    }
+}
+
+/// Runs the convolution of `x` (geometry `g`, `fi` input channels per group) with the packed
+/// filters into `out` (`o` output channels).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv_gemm(
+    g: &Geom,
+    x: &[f32],
+    fi: usize,
+    packed: &[PackedB],
+    o: usize,
+    out: &mut [f32],
+    lo: f32,
+    hi: f32,
+) {
+    let groups = packed.len();
+    let og = o / groups.max(1);
+    let rows = g.n * g.oh * g.ow;
+    let k = g.kh * g.kw * fi;
+    let pointwise = g.kh == 1
+        && g.kw == 1
+        && g.sh == 1
+        && g.sw == 1
+        && g.pad_t == 0
+        && g.pad_l == 0
+        && g.oh == g.h
+        && g.ow == g.w;
+    if pointwise {
+        for (gi, p) in packed.iter().enumerate() {
+            gemm(rows, &x[gi * fi..], g.c, p, &mut out[gi * og..], o, lo, hi);
+        }
+        return;
+    }
+    // im2col in blocks of rows that stay in cache.
+    let block = ((32 * 1024) / k.max(1)).clamp(12, 240) / 12 * 12;
+    let mut buf = vec![0.0f32; block.max(12) * k];
+    let mut row0 = 0;
+    while row0 < rows {
+        let nrows = (rows - row0).min(block);
+        for gi in 0..groups {
+            for r in 0..nrows {
+                let pix = row0 + r;
+                let ox = pix % g.ow;
+                let oy = (pix / g.ow) % g.oh;
+                let n = pix / (g.ow * g.oh);
+                let dst = &mut buf[r * k..(r + 1) * k];
+                for ky in 0..g.kh {
+                    let iy = g.in_y(oy, ky);
+                    for kx in 0..g.kw {
+                        let d = &mut dst[(ky * g.kw + kx) * fi..(ky * g.kw + kx + 1) * fi];
+                        match (iy, g.in_x(ox, kx)) {
+                            (Some(iy), Some(ix)) => {
+                                let s = ((n * g.h + iy) * g.w + ix) * g.c + gi * fi;
+                                d.copy_from_slice(&x[s..s + fi]);
+                            }
+                            _ => d.fill(0.0),
+                        }
+                    }
+                }
+            }
+            gemm(
+                nrows,
+                &buf,
+                k,
+                &packed[gi],
+                &mut out[row0 * o + gi * og..],
+                o,
+                lo,
+                hi,
+            );
+        }
+        row0 += nrows;
+    }
+}

@@ -1,0 +1,110 @@
+//! Custom ops (`tfl.custom`), by `custom_code`.
+//!
+//! `Convolution2DTransposeBias` is MediaPipe's transposed convolution with a bias
+//! (mediapipe/util/tflite/operations/transpose_conv_bias.cc). Operands: input NHWC, weights
+//! OHWI, bias [O]. Its option bytes are a `TfLiteTransposeConvParams` struct: three
+//! little-endian int32s, padding (1 = SAME, 2 = VALID), stride_width, stride_height. The output
+//! is `stride * (in - 1) + filter - pad` per spatial axis, where SAME's total pad is
+//! `max(0, filter - (in - 1) % stride - 1)` and half of it (rounded down) comes off the top and
+//! left; there is no fused activation.
+
+use tqopt_ir::Attribute;
+
+use super::attrs::{Activation, Padding};
+use super::transpose_conv::{pack_weights, transpose_conv, Packed};
+use super::{kernel, one, Args, BoxKernel, OpInfo};
+use crate::error::KResult;
+
+pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    let code = info.attr_str("custom_code")?;
+    match code {
+        "Convolution2DTransposeBias" => build_transpose_conv_bias(info),
+        other => Err(format!(
+            "the interpreter has no kernel for the custom op '{other}'"
+        )),
+    }
+}
+
+/// Padding and strides from the option bytes.
+fn parse_options(bytes: &[u8]) -> KResult<(Padding, usize, usize)> {
+    if bytes.len() < 12 {
+        return Err(format!(
+            "Convolution2DTransposeBias options must hold 12 bytes (padding, stride_w, stride_h), got {}",
+            bytes.len()
+        ));
+    }
+    let word = |i: usize| i32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let padding = match word(0) {
+        1 => Padding::Same,
+        2 => Padding::Valid,
+        p => {
+            return Err(format!(
+                "unknown padding {p} in Convolution2DTransposeBias options"
+            ))
+        }
+    };
+    let (sw, sh) = (word(4), word(8));
+    if sw <= 0 || sh <= 0 {
+        return Err(format!("strides ({sh}, {sw}) must be positive"));
+    }
+    Ok((padding, sh as usize, sw as usize))
+}
+
+fn build_transpose_conv_bias(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    info.expect_operands(3)?;
+    let bytes = match info.attr("custom_option") {
+        Some(Attribute::Opaque(o)) => o
+            .const_bytes()
+            .ok_or("custom_option must be #tfl<const_bytes : \"0x...\">")?,
+        Some(Attribute::String(s)) => s.to_vec(),
+        _ => return Err("attribute 'custom_option' is missing".into()),
+    };
+    let (padding, sh, sw) = parse_options(&bytes)?;
+    let packed: Option<Packed> = info.constant(1).map(pack_weights).transpose()?;
+    kernel(move |a: &mut Args<'_>| {
+        let owned;
+        let p = match &packed {
+            Some(p) => p,
+            None => {
+                owned = pack_weights(a.get(1)?)?;
+                &owned
+            }
+        };
+        let input = a.get(0)?;
+        let [_, h, w, _] = super::conv::nhwc(input.shape())?;
+        if h == 0 || w == 0 {
+            return Err("the input has no pixels".into());
+        }
+        let pad = |size: usize, filter: usize, stride: usize| match padding {
+            Padding::Same => (filter as isize - ((size - 1) % stride) as isize - 1).max(0) as usize,
+            Padding::Valid => 0,
+        };
+        let (ph, pw) = (pad(h, p.kh, sh), pad(w, p.kw, sw));
+        let oh = (sh * (h - 1) + p.kh).saturating_sub(ph);
+        let ow = (sw * (w - 1) + p.kw).saturating_sub(pw);
+        let bias = a.f32(2)?;
+        one(transpose_conv(
+            a.f32(0)?,
+            input.shape(),
+            p,
+            (sh, sw),
+            (ph / 2, pw / 2),
+            (oh, ow),
+            Some(bias),
+            Activation::None,
+        )?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_padding_then_strides() {
+        let bytes = [1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0];
+        assert_eq!(parse_options(&bytes).unwrap(), (Padding::Same, 3, 2));
+        assert!(parse_options(&bytes[..8]).is_err());
+        assert!(parse_options(&[9, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]).is_err());
+    }
+}
