@@ -53,10 +53,16 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::quant::legalize_opset::INFO,
     &crate::quant::fold_quant::INFO,
     &crate::quant::fold_dequant::INFO,
+    &crate::quant::quantize_weights::INFO,
 ];
 
 /// Every named pipeline.
-pub static PIPELINES: &[&PipelineInfo] = &[&CLEANUP, &crate::quant::pipeline::QUANTIZE_INT8];
+pub static PIPELINES: &[&PipelineInfo] = &[
+    &CLEANUP,
+    &crate::quant::pipeline::QUANTIZE_INT8,
+    &crate::quant::pipeline::QUANTIZE_DYNAMIC_RANGE,
+    &crate::quant::pipeline::QUANTIZE_FLOAT16,
+];
 
 static CLEANUP: PipelineInfo = PipelineInfo {
     name: "cleanup",

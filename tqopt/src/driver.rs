@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
 use tqopt_passes::manager::{format_statistics, format_timing, RunReport};
-use tqopt_passes::quant::report::Report;
+use tqopt_passes::quant::report::{Kind as ReportKind, Report};
 use tqopt_passes::{parse_pipeline, Instrumentation, PassManager, PassSpec};
 use tqopt_textual_ir::{parse, print_module_to};
 
@@ -88,6 +88,14 @@ pub fn run(cfg: &Config) -> i32 {
     let quantizing = specs
         .iter()
         .any(|s| s.name.starts_with("quantize-") || s.name == "fold-quant");
+    let report_kind = if specs
+        .iter()
+        .any(|s| s.name == "quantize-int8" || s.name == "fold-quant")
+    {
+        ReportKind::Full
+    } else {
+        ReportKind::Weights
+    };
     let pm = match PassManager::new(&specs) {
         Ok(pm) => pm,
         Err(e) => return fail(e),
@@ -159,7 +167,7 @@ pub fn run(cfg: &Config) -> i32 {
 
     if quantizing && !failed {
         for (m, &before) in outputs.iter().zip(&sizes_before) {
-            let mut report = Report::of(m, before);
+            let mut report = Report::of(m, before, report_kind);
             if cfg.output.ends_with(".tflite") {
                 report.size_after = std::fs::metadata(&cfg.output)
                     .map(|md| md.len())

@@ -334,6 +334,9 @@ pub struct OpDef {
     /// Operand indices whose constant values a hybrid (dynamic-range) kernel takes as int8;
     /// empty when there is no hybrid kernel.
     pub hybrid_operands: &'static [u8],
+    /// Operand indices whose constant values dynamic-range quantization stores as int8 behind
+    /// a `tfl.dequantize` (no hybrid kernel reads them directly).
+    pub weight_only_operands: &'static [u8],
     pub tflite: Option<TfliteOp>,
     /// How the TFLite operator version is computed; `None` means version 1.
     pub version: Option<VersionFn>,
@@ -358,6 +361,7 @@ pub const fn op(name: &'static str, summary: &'static str) -> OpDef {
         traits: Traits::PURE,
         quant: QuantBehavior::NotQuantizable,
         hybrid_operands: &[],
+        weight_only_operands: &[],
         tflite: None,
         version: None,
         verify: None,
@@ -388,6 +392,12 @@ impl OpDef {
     pub const fn hybrid(self, hybrid_operands: &'static [u8]) -> OpDef {
         OpDef {
             hybrid_operands,
+            ..self
+        }
+    }
+    pub const fn weight_only(self, weight_only_operands: &'static [u8]) -> OpDef {
+        OpDef {
+            weight_only_operands,
             ..self
         }
     }

@@ -477,8 +477,9 @@ pub static DEPTHWISE_CONV_2D: OpDef = op(
 .tflite(4, "DEPTHWISE_CONV_2D")
 .version(tfl_versions::depthwise_conv_2d);
 
-/// Dynamic range: weight-only (no hybrid kernel), so `hybrid` is empty and the weights stay
-/// behind a dequantize.
+/// Dynamic range: TensorFlow's interface lists no hybrid kernel, but its quantizer folds the
+/// weight's dequantize into the op (`FoldQuantWeightsIntoTposeConv`), so the op reads int8
+/// weights directly, which the runtime supports.
 pub static TRANSPOSE_CONV: OpDef = op("tfl.transpose_conv", "Transposed 2-D convolution")
     .operands(&[
         one("output_shape").types(I32),
@@ -493,6 +494,7 @@ pub static TRANSPOSE_CONV: OpDef = op("tfl.transpose_conv", "Transposed 2-D conv
         axis: Some(0),
         bias: Some(3),
     })
+    .hybrid(&[1])
     .tflite(67, "TRANSPOSE_CONV")
     .version(tfl_versions::transpose_conv);
 
@@ -918,7 +920,7 @@ pub static STRIDED_SLICE: OpDef = op("tfl.strided_slice", "Takes a strided slice
 const INDICES_T: TypeSet = of(&[I16, I32, I64]);
 
 const GATHER_T: TypeSet = of(&[F32, I1, I4, I8, I16, I32, I64, OTHER, UI8, QI8, QUI8, QI16]);
-/// Dynamic range: weight-only on `params` (no hybrid kernel), so `hybrid` is empty.
+/// Dynamic range: weight-only on `params`: int8 behind a dequantize (no hybrid kernel).
 pub static GATHER: OpDef = op("tfl.gather", "Gathers slices along an axis by indices")
     .operands(&[
         one("params").types(GATHER_T),
@@ -930,6 +932,7 @@ pub static GATHER: OpDef = op("tfl.gather", "Gathers slices along an axis by ind
         opt_attr("batch_dims", AttrKind::I32),
     ])
     .quant(SAME)
+    .weight_only(&[0])
     .tflite(36, "GATHER")
     .version(tfl_versions::gather);
 
@@ -1215,8 +1218,9 @@ pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op(
 .tflite(44, "UNIDIRECTIONAL_SEQUENCE_LSTM")
 .version(tfl_versions::unidirectional_sequence_lstm);
 
-/// The value table is a weight, per-axis along rows. Dynamic range: weight-only (no hybrid
-/// kernel in TensorFlow's interface), so `hybrid` is empty. TensorFlow lists [F32, I8, UI8] for
+/// The value table is a weight, per-axis along rows. Dynamic range: TensorFlow's quantizer
+/// folds the table's dequantize into the op (`FoldQuantWeightsIntoEmbeddingLookup`), so the op
+/// reads the int8 table directly. TensorFlow lists [F32, I8, UI8] for
 /// the output; the kernel also copies quantized rows when value and output types agree.
 pub static EMBEDDING_LOOKUP: OpDef = op("tfl.embedding_lookup", "Looks up rows of a table by id")
     .operands(&[
@@ -1229,6 +1233,7 @@ pub static EMBEDDING_LOOKUP: OpDef = op("tfl.embedding_lookup", "Looks up rows o
         axis: Some(0),
         bias: None,
     })
+    .hybrid(&[1])
     .tflite(7, "EMBEDDING_LOOKUP")
     .version(tfl_versions::embedding_lookup);
 

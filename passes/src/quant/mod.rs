@@ -10,5 +10,6 @@ pub mod numerics;
 pub mod pipeline;
 pub mod propagate_ranges;
 pub mod qdq;
+pub mod quantize_weights;
 pub mod report;
 pub mod spec;

@@ -87,3 +87,73 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
         spec("dce"),
     ])
 }
+
+pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
+    name: "quantize-dynamic-range",
+    summary:
+        "int8 weights, float activations: ops with hybrid kernels quantize activations on the fly",
+    description: "Constant weights of ops with hybrid kernels become symmetric int8 (per channel \
+        where supported); other ops keep float weights (or int8 behind a dequantize with \
+        weight-only=true); constants smaller than min-elements stay float.",
+    options: &[
+        OptionInfo {
+            name: "min-elements",
+            kind: OptionKind::Int,
+            default: "1024",
+            help: "Constants with fewer elements stay float",
+        },
+        OptionInfo {
+            name: "weight-only",
+            kind: OptionKind::Bool,
+            default: "false",
+            help: "Int8 weights behind dequantize for every op, no hybrid kernels",
+        },
+        OptionInfo {
+            name: "per-channel",
+            kind: OptionKind::Bool,
+            default: "true",
+            help: "Per-channel weights",
+        },
+        OptionInfo {
+            name: "per-channel-dense",
+            kind: OptionKind::Bool,
+            default: "true",
+            help: "Per-channel weights for fully_connected too",
+        },
+    ],
+    expand: |o| {
+        Ok(vec![
+            PassSpec {
+                name: "quantize-weights".into(),
+                options: [
+                    "min-elements",
+                    "weight-only",
+                    "per-channel",
+                    "per-channel-dense",
+                ]
+                .iter()
+                .map(|k| (k.to_string(), o.str(k).to_string()))
+                .chain([("mode".to_string(), "dynamic-range".to_string())])
+                .collect(),
+            },
+            spec("dce"),
+        ])
+    },
+};
+
+pub static QUANTIZE_FLOAT16: PipelineInfo = PipelineInfo {
+    name: "quantize-float16",
+    summary: "float16 weights behind dequantize (2x smaller, GPU-friendly)",
+    description: "Every float32 constant becomes float16 behind one tfl.dequantize; values \
+        beyond the float16 range are clamped (and counted).",
+    options: &[],
+    expand: |_| {
+        Ok(vec![
+            PassSpec {
+                name: "quantize-weights".into(),
+                options: vec![("mode".into(), "float16".into())],
+            },
+            spec("dce"),
+        ])
+    },
+};

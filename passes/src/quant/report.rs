@@ -18,9 +18,20 @@ pub struct FloatOp {
     pub reason: String,
 }
 
+/// Which kind of quantization the report describes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// Full-integer: every compute op counts.
+    #[default]
+    Full,
+    /// Weights only (dynamic range, float16): ops that read constant weights count.
+    Weights,
+}
+
 /// What a quantization did to a module.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
+    pub kind: Kind,
     /// Compute ops (not constants or quantize/dequantize) in the result.
     pub total_ops: usize,
     /// Those working on quantized (or weight-quantized) types.
@@ -79,8 +90,9 @@ pub fn constant_bytes(m: &Module) -> u64 {
 
 impl Report {
     /// Describes the quantized module `after`; `size_before` is the input's size.
-    pub fn of(after: &Module, size_before: u64) -> Report {
+    pub fn of(after: &Module, size_before: u64, kind: Kind) -> Report {
         let mut r = Report {
+            kind,
             size_before,
             size_after: constant_bytes(after),
             ..Report::default()
@@ -90,17 +102,71 @@ impl Report {
                 continue;
             }
             let data = after.op(op);
+            let float_weight = data
+                .operands()
+                .iter()
+                .filter_map(|&v| {
+                    after
+                        .defining_op(v)
+                        .filter(|&c| after.op(c).is(&tfl::PSEUDO_CONST))
+                        .map(|c| (v, c))
+                })
+                .find(|(v, _)| {
+                    after.value_type(*v).element_type() == Some(&tqopt_ir::ElementType::F32)
+                });
             *r.op_counts
                 .entry(data.name.as_str().to_string())
                 .or_default() += 1;
             r.total_ops += 1;
+            // Quantized operands or results, or weights stored in reduced precision behind a
+            // dequantize (weight-only int8, float16).
+            let reduced_weight = |v: tqopt_ir::ValueId| {
+                after.defining_op(v).is_some_and(|d| {
+                    after.op(d).is(&tfl::DEQUANTIZE)
+                        && after
+                            .operands(d)
+                            .first()
+                            .and_then(|&x| after.defining_op(x))
+                            .is_some_and(|c| {
+                                after
+                                    .op(c)
+                                    .def()
+                                    .is_some_and(|def| def.has_trait(Traits::CONSTANT_LIKE))
+                            })
+                })
+            };
             let quantized = data
                 .operands()
                 .iter()
                 .chain(data.results())
-                .any(|&v| is_quantized_type(after.value_type(v)));
+                .any(|&v| is_quantized_type(after.value_type(v)))
+                || data.operands().iter().any(|&v| reduced_weight(v));
+            if kind == Kind::Weights && !quantized && float_weight.is_none() {
+                // No constant weights: not a candidate for weight quantization.
+                r.total_ops -= 1;
+                continue;
+            }
             if quantized {
                 r.quantized_ops += 1;
+            } else if kind == Kind::Weights {
+                let (v, _) = float_weight.expect("checked above");
+                let count = after
+                    .value_type(v)
+                    .as_tensor()
+                    .and_then(|t| t.num_elements())
+                    .unwrap_or(0);
+                let reason = if data.def().is_some_and(|d| {
+                    !d.hybrid_operands.is_empty() || !d.weight_only_operands.is_empty()
+                }) {
+                    format!("its weights have {count} elements, fewer than min-elements")
+                } else {
+                    "no hybrid kernel reads int8 weights for it".to_string()
+                };
+                r.float_ops.push(FloatOp {
+                    name: data.name.as_str().to_string(),
+                    location: data.loc.first_name().map(str::to_string),
+                    reason,
+                });
             } else {
                 let reason =
                     float_reason(after, op, None).unwrap_or_else(|| "no quantized operands".into());
@@ -128,9 +194,13 @@ impl Report {
                 100.0 * a as f64 / b as f64
             }
         };
+        let what = match self.kind {
+            Kind::Full => "ops",
+            Kind::Weights => "ops with constant weights",
+        };
         let _ = writeln!(
             s,
-            "quantized {} of {} ops ({:.0}%)",
+            "quantized {} of {} {what} ({:.0}%)",
             self.quantized_ops,
             self.total_ops,
             pct(self.quantized_ops, self.total_ops)

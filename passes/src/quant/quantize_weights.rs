@@ -1,0 +1,439 @@
+//! `quantize-weights{mode=dynamic-range|float16}`: the weight-only rewrites of constant
+//! weights (TensorFlow's prepare-quantize-dynamic-range and float16 quantization).
+//!
+//! `dynamic-range`: float32 constant operands that an op's hybrid kernel reads as int8 (the op
+//! table's `hybrid_operands`) become symmetric int8 `tfl.pseudo_qconst`s the op reads directly
+//! — per channel where the op has a channel axis, per tensor otherwise — and
+//! `asymmetric_quantize_inputs` is set on ops that declare it. Operands quantized weight-only
+//! (`weight_only_operands`, or every quantizable operand with `weight-only=true`) get an int8
+//! constant behind a `tfl.dequantize`. Constants with fewer than `min-elements` elements stay
+//! float. Scales are computed in double precision (no float32 rounding), as TensorFlow does on
+//! this path.
+//!
+//! `float16`: every float32 constant an op reads becomes a float16 constant behind one
+//! `tfl.dequantize`; values beyond ±65504 are clamped and counted in a warning; the module's
+//! metadata says `reduced_precision_support = "fp16accfp32"`, as TensorFlow writes it.
+//!
+//! A module that already holds quantized or float16 weights is reported and left unchanged.
+
+use std::collections::HashMap;
+
+use tqopt_ir::dialect::{tfl, QuantBehavior};
+use tqopt_ir::{
+    AttrDict, Attribute, Blob, DenseElements, Diagnostic, ElementType, IntType, Module, OpId,
+    OpSpec, Scalar, Signedness, TensorType, Type,
+};
+
+use super::numerics::{self, QParams, StorageRange};
+use super::qdq::{is_f32, per_axis, per_tensor};
+use crate::folds::const_f32_values;
+use crate::options::{OptionInfo, OptionKind, PassOptions};
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
+use crate::registry::PassInfo;
+
+pub const MODES: &[&str] = &["dynamic-range", "float16"];
+/// The metadata TensorFlow writes for float16 models (padded to 16 bytes, as its exporter does).
+pub const REDUCED_PRECISION_KEY: &str = "reduced_precision_support";
+pub const REDUCED_PRECISION_FP16: &str = "fp16accfp32\0\0\0\0\0";
+
+pub const HYBRID: Statistic = Statistic {
+    name: "num-hybrid",
+    description: "weights an op now reads as int8",
+};
+pub const WEIGHT_ONLY: Statistic = Statistic {
+    name: "num-weight-only",
+    description: "weights stored as int8 behind a dequantize",
+};
+pub const SMALL: Statistic = Statistic {
+    name: "num-too-small",
+    description: "weights left float for having fewer than min-elements",
+};
+pub const HALF: Statistic = Statistic {
+    name: "num-float16",
+    description: "constants stored as float16",
+};
+pub const CLAMPED: Statistic = Statistic {
+    name: "num-clamped",
+    description: "values clamped to the float16 range",
+};
+
+pub static OPTIONS: &[OptionInfo] = &[
+    OptionInfo {
+        name: "mode",
+        kind: OptionKind::Enum(MODES),
+        default: "dynamic-range",
+        help: "dynamic-range (int8) or float16",
+    },
+    OptionInfo {
+        name: "min-elements",
+        kind: OptionKind::Int,
+        default: "1024",
+        help: "Constants with fewer elements stay float (dynamic-range)",
+    },
+    OptionInfo {
+        name: "weight-only",
+        kind: OptionKind::Bool,
+        default: "false",
+        help: "Keep every op float, reading int8 weights through a dequantize (no hybrid kernels)",
+    },
+    OptionInfo {
+        name: "per-channel",
+        kind: OptionKind::Bool,
+        default: "true",
+        help: "Per-channel weights where the op allows",
+    },
+    OptionInfo {
+        name: "per-channel-dense",
+        kind: OptionKind::Bool,
+        default: "true",
+        help: "Per-channel weights for fully_connected too",
+    },
+];
+
+pub static INFO: PassInfo = PassInfo {
+    argument: "quantize-weights",
+    summary: "Quantize constant weights: int8 for hybrid kernels (dynamic range) or float16",
+    description: "dynamic-range: float32 weights of ops with hybrid kernels (conv, depthwise, \
+        fully_connected, batch_matmul, LSTMs, embedding_lookup, ...) become symmetric int8, per \
+        channel where supported; constants with fewer than min-elements elements stay float. \
+        float16: every float32 constant becomes float16 behind a dequantize.",
+    options: OPTIONS,
+    create,
+};
+
+fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    let min_elements = options.int("min-elements");
+    if min_elements < 0 {
+        return Err("min-elements must not be negative".into());
+    }
+    Ok(Box::new(QuantizeWeights {
+        float16: options.str("mode") == "float16",
+        min_elements: min_elements as u64,
+        weight_only: options.bool("weight-only"),
+        per_channel: options.bool("per-channel"),
+        per_channel_dense: options.bool("per-channel-dense"),
+    }))
+}
+
+pub struct QuantizeWeights {
+    float16: bool,
+    min_elements: u64,
+    weight_only: bool,
+    per_channel: bool,
+    per_channel_dense: bool,
+}
+
+/// Why weights are already in reduced precision, if they are, and the first such constant.
+fn already_reduced(m: &Module) -> Option<(&'static str, OpId)> {
+    for op in m.walk_nested(m.op) {
+        let data = m.op(op);
+        if data.is(&tfl::PSEUDO_QCONST) || data.is(&tfl::PSEUDO_SPARSE_QCONST) {
+            return Some(("quantized", op));
+        }
+        if data.is(&tfl::PSEUDO_CONST) || data.is(&tfl::PSEUDO_SPARSE_CONST) {
+            let elem = m
+                .results(op)
+                .first()
+                .and_then(|&v| m.value_type(v).element_type().cloned());
+            if elem == Some(ElementType::F16) {
+                return Some(("float16", op));
+            }
+        }
+    }
+    None
+}
+
+fn float_constants(m: &Module) -> Vec<OpId> {
+    m.walk_nested(m.op)
+        .filter(|&op| {
+            m.op(op).is(&tfl::PSEUDO_CONST) && m.results(op).first().is_some_and(|&v| is_f32(m, v))
+        })
+        .collect()
+}
+
+impl Pass for QuantizeWeights {
+    fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        if let Some((kind, op)) = already_reduced(m) {
+            cx.emit(
+                Diagnostic::warning(format!(
+                    "the model already holds {kind} weights; it is left unchanged (run canonicalize first to quantize again from float32)"
+                ))
+                .at(m.op(op).pos)
+                .with_loc(m.op(op).loc.clone()),
+            );
+            return Ok(Changed::No);
+        }
+        let changed = if self.float16 {
+            self.to_float16(m, cx)
+        } else {
+            self.dynamic_range(m, cx)
+        };
+        Ok(Changed::from(changed))
+    }
+}
+
+impl QuantizeWeights {
+    fn dynamic_range(&self, m: &mut Module, cx: &mut PassContext) -> bool {
+        let mut changed = false;
+        for c in float_constants(m) {
+            let v = m.results(c)[0];
+            let count = m
+                .value_type(v)
+                .as_tensor()
+                .and_then(|t| t.num_elements())
+                .unwrap_or(0);
+            // (user, operand index, reads int8 directly, per-channel axis)
+            let mut targets = Vec::new();
+            for u in m.uses(v).to_vec() {
+                let Some(def) = m.op(u.op).def() else {
+                    continue;
+                };
+                let i = u.index as u8;
+                let hybrid = def.hybrid_operands.contains(&i);
+                if !hybrid && !def.weight_only_operands.contains(&i) {
+                    continue;
+                }
+                let axis = match def.quant {
+                    QuantBehavior::Affine { weight, axis, .. } if weight == i => {
+                        axis.map(usize::from)
+                    }
+                    _ => None,
+                };
+                let dense = m.op(u.op).is(&tfl::FULLY_CONNECTED);
+                let axis = axis.filter(|_| self.per_channel && (!dense || self.per_channel_dense));
+                targets.push((u.op, u.index as usize, hybrid && !self.weight_only, axis));
+            }
+            if targets.is_empty() {
+                continue;
+            }
+            if count < self.min_elements {
+                cx.count(SMALL, 1);
+                continue;
+            }
+            let Some(values) = const_f32_values(m, c) else {
+                continue;
+            };
+            // One quantized constant per distinct axis among its users.
+            let mut made: HashMap<Option<usize>, (tqopt_ir::ValueId, Option<tqopt_ir::ValueId>)> =
+                HashMap::new();
+            for (user, index, direct, axis) in targets {
+                let (qv, dq) = match made.get(&axis) {
+                    Some(&pair) => pair,
+                    None => {
+                        let Some(qv) = quantized_constant(m, c, &values, axis) else {
+                            continue;
+                        };
+                        made.insert(axis, (qv, None));
+                        (qv, None)
+                    }
+                };
+                if direct {
+                    m.set_operand(user, index, qv);
+                    cx.count(HYBRID, 1);
+                    if let Some(attr) = m
+                        .op(user)
+                        .def()
+                        .and_then(|d| d.attr_def("asymmetric_quantize_inputs"))
+                    {
+                        m.op_mut(user)
+                            .properties
+                            .set(attr.name, Attribute::Bool(true));
+                    }
+                } else {
+                    let dq = match dq {
+                        Some(d) => d,
+                        None => {
+                            let loc = m.op(c).loc.clone();
+                            let float_ty = m.value_type(v).clone();
+                            let op = m.create_op(
+                                OpSpec::of(&tfl::DEQUANTIZE)
+                                    .operands(&[qv])
+                                    .results([float_ty])
+                                    .loc(loc),
+                            );
+                            let anchor = m.defining_op(qv).unwrap_or(c);
+                            let _ = m.insert_after(anchor, op);
+                            let d = m.results(op)[0];
+                            made.insert(axis, (qv, Some(d)));
+                            d
+                        }
+                    };
+                    m.set_operand(user, index, dq);
+                    cx.count(WEIGHT_ONLY, 1);
+                }
+                changed = true;
+            }
+            if !m.has_uses(v) {
+                let _ = m.erase_op(c);
+            }
+        }
+        changed
+    }
+
+    fn to_float16(&self, m: &mut Module, cx: &mut PassContext) -> bool {
+        let mut changed = false;
+        let mut clamped_total = 0u64;
+        for c in float_constants(m) {
+            let v = m.results(c)[0];
+            let readers: Vec<_> = m
+                .uses(v)
+                .iter()
+                .copied()
+                .filter(|u| !m.op(u.op).is(&tqopt_ir::dialect::func::RETURN))
+                .collect();
+            if readers.is_empty() {
+                continue;
+            }
+            let Some(values) = const_f32_values(m, c) else {
+                continue;
+            };
+            let Some(shape) = m.value_type(v).as_tensor().map(|t| t.shape.to_vec()) else {
+                continue;
+            };
+            let mut bytes = Vec::with_capacity(values.len() * 2);
+            for &x in &values {
+                let y = x.clamp(-65504.0, 65504.0);
+                if y != x && x.is_finite() || x.is_infinite() {
+                    clamped_total += 1;
+                }
+                bytes.extend(half::f16::from_f32(y).to_le_bytes());
+            }
+            let ty = TensorType::new(&shape, ElementType::F16);
+            let Some(dense) = DenseElements::from_blob(ty.clone(), Blob::from_vec(bytes)) else {
+                continue;
+            };
+            let loc = m.op(c).loc.clone();
+            let half_const = m.create_op(
+                OpSpec::of(&tfl::PSEUDO_CONST)
+                    .property("value", Attribute::Dense(dense))
+                    .results([Type::Tensor(ty)])
+                    .loc(loc.clone()),
+            );
+            let _ = m.insert_before(c, half_const);
+            let hv = m.results(half_const)[0];
+            let float_ty = m.value_type(v).clone();
+            let dq = m.create_op(
+                OpSpec::of(&tfl::DEQUANTIZE)
+                    .operands(&[hv])
+                    .results([float_ty])
+                    .loc(loc),
+            );
+            let _ = m.insert_after(half_const, dq);
+            let dv = m.results(dq)[0];
+            for u in readers {
+                m.set_operand(u.op, u.index as usize, dv);
+            }
+            if !m.has_uses(v) {
+                let _ = m.erase_op(c);
+            }
+            cx.count(HALF, 1);
+            changed = true;
+        }
+        if clamped_total > 0 {
+            cx.count(CLAMPED, clamped_total);
+            cx.emit(Diagnostic::warning(format!(
+                "{clamped_total} constant values were beyond the float16 range and were clamped to ±65504"
+            )));
+        }
+        if changed {
+            let root = m.op;
+            let mut metadata = m
+                .op(root)
+                .attributes
+                .get("tfl.metadata")
+                .and_then(Attribute::as_dict)
+                .cloned()
+                .unwrap_or_else(AttrDict::new);
+            metadata.set(
+                REDUCED_PRECISION_KEY,
+                Attribute::string(REDUCED_PRECISION_FP16),
+            );
+            m.op_mut(root)
+                .attributes
+                .set("tfl.metadata", Attribute::Dict(metadata));
+        }
+        changed
+    }
+}
+
+/// A symmetric int8 `tfl.pseudo_qconst` of a constant's values (double-precision scales, values
+/// rounded half away from zero and clamped to [-127, 127]), inserted after the constant.
+fn quantized_constant(
+    m: &mut Module,
+    c: OpId,
+    values: &[f32],
+    axis: Option<usize>,
+) -> Option<tqopt_ir::ValueId> {
+    let v = m.results(c)[0];
+    let shape = m.value_type(v).as_tensor()?.shape.to_vec();
+    let range = StorageRange::INT8_NARROW;
+    let (elem, ints): (ElementType, Vec<i64>) = match axis.filter(|&a| a < shape.len()) {
+        Some(axis) => {
+            let channels = shape[axis].max(1) as usize;
+            let slice: usize = shape[axis + 1..]
+                .iter()
+                .map(|&d| d.max(1) as usize)
+                .product();
+            let channel_of = |i: usize| (i / slice) % channels;
+            let mut ranges = vec![(0.0f64, 0.0f64); channels];
+            for (i, &x) in values.iter().enumerate() {
+                let r = &mut ranges[channel_of(i)];
+                r.0 = r.0.min(x as f64);
+                r.1 = r.1.max(x as f64);
+            }
+            let params: Vec<QParams> = ranges
+                .iter()
+                .map(|&(lo, hi)| symmetric_double(lo, hi))
+                .collect();
+            let ints = values
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| numerics::quantize_value(x, params[channel_of(i)], range))
+                .collect();
+            (per_axis(range, axis, &params), ints)
+        }
+        None => {
+            let (lo, hi) = numerics::constant_range(values.iter().copied(), false);
+            let p = symmetric_double(lo, hi);
+            (
+                per_tensor(range, p),
+                values
+                    .iter()
+                    .map(|&x| numerics::quantize_value(x, p, range))
+                    .collect(),
+            )
+        }
+    };
+    let qty = TensorType::new(&shape, elem);
+    let storage = TensorType::new(
+        &shape,
+        ElementType::Int(IntType {
+            width: 8,
+            signedness: Signedness::Signless,
+        }),
+    );
+    let dense = DenseElements::from_scalars(
+        storage,
+        &ints.into_iter().map(Scalar::Int).collect::<Vec<_>>(),
+    )?;
+    let loc = m.op(c).loc.clone();
+    let mut spec = OpSpec::of(&tfl::PSEUDO_QCONST)
+        .results([Type::Tensor(qty.clone())])
+        .loc(loc);
+    spec.properties
+        .set("qtype", Attribute::Type(Type::Tensor(qty)));
+    spec.properties.set("value", Attribute::Dense(dense));
+    let q = m.create_op(spec);
+    let _ = m.insert_after(c, q);
+    Some(m.results(q)[0])
+}
+
+/// Symmetric narrow-range parameters in double precision: scale = max|x| / 127.
+fn symmetric_double(lo: f64, hi: f64) -> QParams {
+    let m = lo.abs().max(hi.abs());
+    let (lo, hi) = numerics::expand_very_small_range(-m, m);
+    QParams {
+        scale: (hi - lo) / 254.0,
+        zero_point: 0,
+    }
+}
