@@ -1,7 +1,9 @@
 //! Running a plan: a frame of value slots per function call, steps in order, values dropped
 //! after their last use, regions of `tfl.while` and `tfl.if` run in the caller's frame.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use smallvec::SmallVec;
 use tqopt_ir::ValueId;
@@ -21,6 +23,9 @@ pub type Observer<'a> = dyn FnMut(ValueId, &Tensor) + 'a;
 struct Run<'i, 'o> {
     interp: &'i Interpreter,
     observer: Option<&'o mut Observer<'o>>,
+    /// Time and count per op name, when profiling.
+    profile: Option<HashMap<String, (Duration, usize)>>,
+    by_shape: bool,
 }
 
 type Frame = Vec<Option<Arc<Tensor>>>;
@@ -36,8 +41,39 @@ impl Interpreter {
         let mut run = Run {
             interp: self,
             observer: None,
+            profile: None,
+            by_shape: false,
         };
         run.entry(inputs)
+    }
+
+    /// Runs the function `runs` times and returns the time spent in each kind of op (kernels
+    /// only; time inside regions counts for the ops there), most expensive first, with how many
+    /// ops of that kind ran per run.
+    /// With `by_shape`, ops are told apart by their operands' shapes as well.
+    pub fn profile(
+        &self,
+        inputs: &[Tensor],
+        runs: usize,
+        by_shape: bool,
+    ) -> Result<Vec<(String, Duration, usize)>, InterpError> {
+        let mut run = Run {
+            interp: self,
+            observer: None,
+            profile: Some(HashMap::new()),
+            by_shape,
+        };
+        for _ in 0..runs {
+            run.entry(inputs.to_vec())?;
+        }
+        let mut out: Vec<(String, Duration, usize)> = run
+            .profile
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, (t, n))| (k, t, n / runs.max(1)))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1));
+        Ok(out)
     }
 
     /// Runs the function and reports every value it computes to `observer`, in execution
@@ -53,8 +89,19 @@ impl Interpreter {
         let mut run = Run {
             interp: self,
             observer: Some(observer),
+            profile: None,
+            by_shape: false,
         };
         run.entry(inputs.to_vec())
+    }
+}
+
+/// Drops a value, recycling its buffer when nothing else holds it.
+fn release(t: Option<Arc<Tensor>>) {
+    if let Some(t) = t {
+        if let Ok(t) = Arc::try_unwrap(t) {
+            crate::buffers::recycle_tensor(t);
+        }
     }
 }
 
@@ -124,7 +171,7 @@ impl Run<'_, '_> {
             frame[slot as usize] = Some(t);
         }
         for &s in &b.unused_args {
-            frame[s as usize] = None;
+            release(frame[s as usize].take());
         }
         for step in &b.steps {
             self.step(step, frame, depth)?;
@@ -186,7 +233,23 @@ impl Run<'_, '_> {
                     });
                 }
                 let mut args = Args::new(items);
+                let key = match (&self.profile, self.by_shape) {
+                    (Some(_), true) => {
+                        let shapes: Vec<String> = (0..args.len())
+                            .filter_map(|i| args.opt(i))
+                            .map(|t| crate::tensor::format_shape(t.shape()))
+                            .collect();
+                        format!("{} {}", step.name, shapes.join(" "))
+                    }
+                    _ => step.name.clone(),
+                };
+                let started = self.profile.is_some().then(Instant::now);
                 let outs = kernel.run(&mut args).map_err(|e| step.error(e))?;
+                if let (Some(p), Some(t)) = (self.profile.as_mut(), started) {
+                    let e = p.entry(key).or_default();
+                    e.0 += t.elapsed();
+                    e.1 += 1;
+                }
                 drop(args);
                 outs.into_iter().map(Arc::new).collect()
             }
@@ -233,7 +296,7 @@ impl Run<'_, '_> {
             frame[slot as usize] = Some(t);
         }
         for &s in &step.free_after {
-            frame[s as usize] = None;
+            release(frame[s as usize].take());
         }
         Ok(())
     }

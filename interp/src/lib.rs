@@ -28,6 +28,7 @@
 //! pure data movement; `tfl.quantize`/`tfl.dequantize` for int8/uint8/int16 (and float16 for
 //! dequantize); MediaPipe's `Convolution2DTransposeBias` custom op.
 
+mod buffers;
 mod consts;
 pub mod error;
 mod exec;

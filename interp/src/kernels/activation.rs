@@ -27,9 +27,7 @@ pub(crate) fn build_prelu(info: &OpInfo<'_>) -> KResult<BoxKernel> {
             let mut x = a.take(0)?;
             let alpha = a.f32(1)?;
             if let Some(v) = x.as_f32_mut() {
-                for row in v.chunks_exact_mut(channels) {
-                    prelu_row(row, alpha);
-                }
+                prelu_rows(v, alpha, channels);
             }
             return one(x);
         }
@@ -45,12 +43,13 @@ pub(crate) fn build_prelu(info: &OpInfo<'_>) -> KResult<BoxKernel> {
 }
 
 multiversion! {
-    fn prelu_row(row: &mut [f32], alpha: &[f32]) {
-        let n = row.len().min(alpha.len());
-        let (row, alpha) = (&mut row[..n], &alpha[..n]);
-        for i in 0..n {
-            let x = row[i];
-            row[i] = if x >= 0.0 { x } else { x * alpha[i] };
+    /// PReLU over rows of `channels` elements, `alpha` per channel.
+    fn prelu_rows(v: &mut [f32], alpha: &[f32], channels: usize) {
+        let alpha = &alpha[..channels.min(alpha.len())];
+        for row in v.chunks_exact_mut(channels) {
+            for (x, &a) in row.iter_mut().zip(alpha) {
+                *x = if *x >= 0.0 { *x } else { *x * a };
+            }
         }
     }
 }

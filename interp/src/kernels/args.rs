@@ -85,6 +85,19 @@ pub(crate) struct Args<'a> {
     items: SmallVec<[Arg<'a>; 4]>,
 }
 
+impl Drop for Args<'_> {
+    /// Operands handed over to the kernel and not reused by it go back to the buffer pool.
+    fn drop(&mut self) {
+        for item in self.items.drain(..) {
+            if let Arg::Val(t) = item {
+                if let Ok(t) = Arc::try_unwrap(t) {
+                    crate::buffers::recycle_tensor(t);
+                }
+            }
+        }
+    }
+}
+
 impl<'a> Args<'a> {
     pub fn new(items: SmallVec<[Arg<'a>; 4]>) -> Args<'a> {
         Args { items }

@@ -225,7 +225,7 @@ impl Conv {
             .act
             .bounds()
             .unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
-        let mut out = vec![0.0f32; g.n * g.oh * g.ow * o];
+        let mut out = crate::buffers::take(g.n * g.oh * g.ow * o);
         conv_gemm(&g, x, fi, packed, o, &mut out, lo, hi);
         one(Tensor::from_f32(&[g.n, g.oh, g.ow, o], out).map_err(|e| e.to_string())?)
     }
@@ -264,7 +264,7 @@ pub(crate) fn conv_gemm(
     }
     // im2col in blocks of rows that stay in cache.
     let block = ((32 * 1024) / k.max(1)).clamp(12, 240) / 12 * 12;
-    let mut buf = vec![0.0f32; block.max(12) * k];
+    let mut buf = crate::buffers::take(block.max(12) * k);
     let mut row0 = 0;
     while row0 < rows {
         let nrows = (rows - row0).min(block);
@@ -275,16 +275,32 @@ pub(crate) fn conv_gemm(
                 let oy = (pix / g.ow) % g.oh;
                 let n = pix / (g.ow * g.oh);
                 let dst = &mut buf[r * k..(r + 1) * k];
+                // Where the row of taps starts, and whether all of it is inside the image.
+                let ix0 = (ox * g.sw) as isize - g.pad_l as isize;
+                let contiguous = g.dw == 1
+                    && ix0 >= 0
+                    && ix0 as usize + g.kw <= g.w
+                    && (groups == 1 || g.kw == 1);
                 for ky in 0..g.kh {
-                    let iy = g.in_y(oy, ky);
+                    let row = &mut dst[ky * g.kw * fi..(ky + 1) * g.kw * fi];
+                    let Some(iy) = g.in_y(oy, ky) else {
+                        row.fill(0.0);
+                        continue;
+                    };
+                    if contiguous {
+                        // The taps of a filter row are adjacent pixels: one copy.
+                        let s = ((n * g.h + iy) * g.w + ix0 as usize) * g.c + gi * fi;
+                        row.copy_from_slice(&x[s..s + g.kw * fi]);
+                        continue;
+                    }
                     for kx in 0..g.kw {
-                        let d = &mut dst[(ky * g.kw + kx) * fi..(ky * g.kw + kx + 1) * fi];
-                        match (iy, g.in_x(ox, kx)) {
-                            (Some(iy), Some(ix)) => {
+                        let d = &mut row[kx * fi..(kx + 1) * fi];
+                        match g.in_x(ox, kx) {
+                            Some(ix) => {
                                 let s = ((n * g.h + iy) * g.w + ix) * g.c + gi * fi;
                                 d.copy_from_slice(&x[s..s + fi]);
                             }
-                            _ => d.fill(0.0),
+                            None => d.fill(0.0),
                         }
                     }
                 }
@@ -302,4 +318,5 @@ pub(crate) fn conv_gemm(
         }
         row0 += nrows;
     }
+    crate::buffers::recycle(buf);
 }

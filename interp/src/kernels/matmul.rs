@@ -92,7 +92,7 @@ impl FullyConnected {
             .act
             .bounds()
             .unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
-        let mut out = vec![0.0f32; batch * n];
+        let mut out = crate::buffers::take(batch * n);
         gemm(batch, x, k, packed, &mut out, n, lo, hi);
         let shape: Shape = if self.keep_num_dims {
             let mut s: Shape = input.shape().into();
@@ -153,7 +153,7 @@ pub(crate) fn build_batch_matmul(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         let yd = a.f32(1)?;
         let xb = batch_offsets(&xs[..xr - 2], &batch, m * k);
         let yb = batch_offsets(&ys[..yr - 2], &batch, k * n);
-        let mut out = vec![0.0f32; nb * m * n];
+        let mut out = crate::buffers::take(nb * m * n);
         let mut xt = Vec::new();
         for b in 0..nb {
             let xm = &xd[xb[b]..xb[b] + m * k];

@@ -28,6 +28,65 @@ fn paddings(a: &Args<'_>, i: usize, rank: usize) -> KResult<Vec<(usize, usize)>>
         .collect()
 }
 
+/// Pads with a constant: fills the output, then copies each innermost row of the input into
+/// place.
+fn pad_constant<T: Copy>(
+    v: &[T],
+    shape: &[usize],
+    pads: &[(usize, usize)],
+    fill: T,
+    alloc: impl FnOnce(usize) -> Vec<T>,
+) -> (Shape, Vec<T>) {
+    let out: Shape = shape
+        .iter()
+        .zip(pads)
+        .map(|(&d, &(b, e))| d + b + e)
+        .collect();
+    let total: usize = out.iter().product();
+    let mut data = alloc(total);
+    data.clear();
+    data.resize(total, fill);
+    let rank = shape.len();
+    if rank == 0 {
+        data.copy_from_slice(v);
+        return (out, data);
+    }
+    let inner = shape[rank - 1];
+    if inner == 0 || v.is_empty() {
+        return (out, data);
+    }
+    let mut out_strides: SmallVec<[usize; 6]> = SmallVec::from_elem(1, rank);
+    for d in (0..rank - 1).rev() {
+        out_strides[d] = out_strides[d + 1] * out[d + 1];
+    }
+    let mut idx: SmallVec<[usize; 6]> = SmallVec::from_elem(0, rank);
+    let base: usize = (0..rank).map(|d| pads[d].0 * out_strides[d]).sum();
+    let mut o = base;
+    for row in v.chunks_exact(inner) {
+        data[o..o + inner].copy_from_slice(row);
+        for d in (0..rank - 1).rev() {
+            idx[d] += 1;
+            o += out_strides[d];
+            if idx[d] < shape[d] {
+                break;
+            }
+            o -= out_strides[d] * shape[d];
+            idx[d] = 0;
+        }
+    }
+    (out, data)
+}
+
+/// An empty vector with room for `n` elements; f32 ones come from the buffer pool.
+fn alloc_like<T: Element>(n: usize) -> Vec<T> {
+    if T::DTYPE == crate::tensor::DType::F32 {
+        if let Ok(v) = T::into_vec(TensorData::F32(crate::buffers::with_capacity(n))) {
+            return v;
+        }
+    }
+    Vec::with_capacity(n)
+}
+
 /// Output shape and, for each output element along each axis, the input index (or `None` for
 /// padding), evaluated through `map`.
 fn pad_generic<T: Copy>(
@@ -115,16 +174,13 @@ pub(crate) fn build_pad(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                 return Err(format!("constant_values must be one {} value", t.dtype()));
             }
         }
-        let map = |d: usize, i: isize| -> Option<usize> {
-            (i >= 0 && (i as usize) < shape[d]).then_some(i as usize)
-        };
         macro_rules! go {
             ($v:expr, $ty:ty) => {{
                 let fill: $ty = match constant {
                     Some(c) => c.as_slice::<$ty>().map(|s| s[0]).unwrap_or(<$ty>::zero()),
                     None => <$ty as Element>::from_f64(zero_point as f64),
                 };
-                let (s, d) = pad_generic($v, shape, &pads, &map, fill);
+                let (s, d) = pad_constant($v, shape, &pads, fill, |n| alloc_like::<$ty>(n));
                 (s, <$ty>::wrap(d))
             }};
         }

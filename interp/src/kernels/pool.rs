@@ -42,7 +42,13 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         let g = Geom::new(input.shape(), p.fh, p.fw, p.stride, (1, 1), p.padding)?;
         let x = a.f32(0)?;
         let (lo, hi) = p.act.bounds().unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
-        let mut out = vec![0.0f32; g.n * g.oh * g.ow * g.c];
+        let mut out = crate::buffers::take(g.n * g.oh * g.ow * g.c);
+        #[cfg(target_arch = "x86_64")]
+        if super::simd::level() == super::simd::Level::Avx512 {
+            // SAFETY: AVX-512 is present; `Geom` bounds every access to `x` and `out`.
+            unsafe { x86::pool_avx512(&g, p.max, x, &mut out, lo, hi) };
+            return one(Tensor::from_f32(&[g.n, g.oh, g.ow, g.c], out).map_err(|e| e.to_string())?);
+        }
         pool(&g, p.max, x, &mut out, lo, hi);
         one(Tensor::from_f32(&[g.n, g.oh, g.ow, g.c], out).map_err(|e| e.to_string())?)
     })
@@ -94,6 +100,108 @@ multiversion! {
                         let v = if max { *a } else { *a / count };
                         *a = v.max(lo).min(hi);
                     }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::Geom;
+    use std::arch::x86_64::*;
+
+    /// Pools 16 channels at a time (masked at the end), the window's rows summed first.
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    pub(super) unsafe fn pool_avx512(
+        g: &Geom,
+        max: bool,
+        x: &[f32],
+        out: &mut [f32],
+        lo: f32,
+        hi: f32,
+    ) {
+        assert!(x.len() >= g.n * g.h * g.w * g.c && out.len() >= g.n * g.oh * g.ow * g.c);
+        let c = g.c;
+        let (lov, hiv) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
+        let init = _mm512_set1_ps(if max { f32::MIN } else { 0.0 });
+        let xp = x.as_ptr();
+        let op = out.as_mut_ptr();
+        for n in 0..g.n {
+            for oy in 0..g.oh {
+                let ky0 = g.pad_t.saturating_sub(oy * g.sh);
+                let ky1 = (g.h + g.pad_t).saturating_sub(oy * g.sh).min(g.kh).max(ky0);
+                for ox in 0..g.ow {
+                    let kx0 = g.pad_l.saturating_sub(ox * g.sw);
+                    let kx1 = (g.w + g.pad_l).saturating_sub(ox * g.sw).min(g.kw).max(kx0);
+                    let count = ((ky1 - ky0) * (kx1 - kx0)).max(1) as f32;
+                    let dst = op.add(((n * g.oh + oy) * g.ow + ox) * c);
+                    let mut c0 = 0;
+                    while c0 < c {
+                        let valid = (c - c0).min(16);
+                        let mask: __mmask16 = if valid == 16 {
+                            0xffff
+                        } else {
+                            ((1u32 << valid) - 1) as __mmask16
+                        };
+                        let mut acc = init;
+                        for ky in ky0..ky1 {
+                            let iy = oy * g.sh + ky - g.pad_t;
+                            let row = xp.add(((n * g.h + iy) * g.w) * c + c0);
+                            let mut r = init;
+                            for kx in kx0..kx1 {
+                                let ix = ox * g.sw + kx - g.pad_l;
+                                let v = _mm512_maskz_loadu_ps(mask, row.add(ix * c));
+                                r = if max {
+                                    _mm512_max_ps(r, v)
+                                } else {
+                                    _mm512_add_ps(r, v)
+                                };
+                            }
+                            acc = if max {
+                                _mm512_max_ps(acc, r)
+                            } else {
+                                _mm512_add_ps(acc, r)
+                            };
+                        }
+                        if !max {
+                            acc = _mm512_div_ps(acc, _mm512_set1_ps(count));
+                        }
+                        let v = _mm512_min_ps(_mm512_max_ps(acc, lov), hiv);
+                        _mm512_mask_storeu_ps(dst.add(c0), mask, v);
+                        c0 += 16;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simd_matches_portable() {
+        for &(k, s, pad, max) in &[
+            (2, 2, Padding::Valid, true),
+            (3, 2, Padding::Same, false),
+            (3, 1, Padding::Same, true),
+            (5, 3, Padding::Same, false),
+        ] {
+            let shape = [2, 11, 9, 20];
+            let g = Geom::new(&shape, k, k, (s, s), (1, 1), pad).unwrap();
+            let x: Vec<f32> = (0..2 * 11 * 9 * 20)
+                .map(|i| ((i * 7 % 23) as f32 - 11.0) * 0.3)
+                .collect();
+            let n = 2 * g.oh * g.ow * 20;
+            let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+            pool(&g, max, &x, &mut a, -2.0, 3.0);
+            #[cfg(target_arch = "x86_64")]
+            if crate::kernels::simd::level() == crate::kernels::simd::Level::Avx512 {
+                unsafe { x86::pool_avx512(&g, max, &x, &mut b, -2.0, 3.0) };
+                for (p, q) in a.iter().zip(&b) {
+                    assert!((p - q).abs() < 1e-5, "{p} vs {q}");
                 }
             }
         }

@@ -77,10 +77,10 @@ pub(crate) fn transpose_conv(
     let (oh, ow) = out_hw;
     let o = p.o;
     let cols = p.kh * p.kw * o;
-    let mut out = vec![0.0f32; n * oh * ow * o];
+    let mut out = crate::buffers::zeroed(n * oh * ow * o);
     let rows = n * h * w;
     let block = ((64 * 1024) / cols.max(1)).clamp(12, 480) / 12 * 12;
-    let mut col = vec![0.0f32; block * cols];
+    let mut col = crate::buffers::take(block * cols);
     let mut r0 = 0;
     while r0 < rows {
         let nr = (rows - r0).min(block);
@@ -119,6 +119,7 @@ pub(crate) fn transpose_conv(
         }
         r0 += nr;
     }
+    crate::buffers::recycle(col);
     if let Some(bias) = bias {
         if bias.len() != o {
             return Err(format!(

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Samples per second: tqopt's interpreter against LiteRT's Python interpreter, in one run.
+
+For each model (default: face_landmark and hand_landmark from ../shared/models/mediapipe/):
+
+  litert 2 threads      one ai_edge_litert Interpreter(num_threads=2) (XNNPACK, the default
+                        delegate), invoked back to back
+  litert 2 x 1 thread   two Interpreter(num_threads=1) invoked from two Python threads (invoke
+                        releases the GIL), the same one-sample-per-core scheme tqopt uses
+  tqopt N threads       interp/examples/throughput.rs: N threads, each running whole samples
+
+All on the same random input in [0, 1), each measured for --seconds after a warm-up. The
+script builds the example in release mode first (cargo), unless --no-build.
+
+Requires: pip install ai-edge-litert numpy
+Usage: python3 interp/scripts/bench_throughput.py [--seconds 5] [--models face_landmark,...]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+
+
+def litert_rate(path, threads_per_interp, interpreters, seconds):
+    from ai_edge_litert.interpreter import Interpreter
+
+    its = []
+    for _ in range(interpreters):
+        it = Interpreter(model_path=path, num_threads=threads_per_interp)
+        it.allocate_tensors()
+        rng = np.random.default_rng(0)
+        for d in it.get_input_details():
+            it.set_tensor(d["index"], rng.random(d["shape"], dtype=np.float32))
+        for _ in range(10):
+            it.invoke()
+        its.append(it)
+    counts = [0] * interpreters
+    deadline = time.perf_counter() + seconds
+
+    def work(i):
+        it = its[i]
+        n = 0
+        while time.perf_counter() < deadline:
+            it.invoke()
+            n += 1
+        counts[i] = n
+
+    start = time.perf_counter()
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(interpreters)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - start
+    return sum(counts) / elapsed
+
+
+def tqopt_rate(exe, path, threads, seconds):
+    out = subprocess.run([exe, path, "--threads", str(threads), "--seconds", str(seconds)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["samples_per_second"]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(os.path.dirname(here))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shared", default=os.path.join(repo, "..", "shared"))
+    parser.add_argument("--models", default="face_landmark,hand_landmark")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(repo, "target"))
+    exe = os.path.join(target, "release", "examples", "throughput")
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "tqopt-interp", "--example",
+                        "throughput"], check=True, cwd=repo)
+    if not os.path.exists(exe):
+        sys.exit(f"{exe} not found: build it or drop --no-build")
+
+    rows = []
+    for model in args.models.split(","):
+        path = os.path.join(args.shared, "models", "mediapipe", model + ".tflite")
+        r = {
+            "model": model,
+            "litert 2 threads": litert_rate(path, 2, 1, args.seconds),
+            "litert 2 x 1 thread": litert_rate(path, 1, 2, args.seconds),
+            "tqopt 1 thread": tqopt_rate(exe, path, 1, args.seconds),
+            "tqopt 2 threads": tqopt_rate(exe, path, 2, args.seconds),
+        }
+        r["tqopt / litert (2 threads)"] = r["tqopt 2 threads"] / r["litert 2 threads"]
+        rows.append(r)
+        print(json.dumps(r), flush=True)
+
+    cols = ["litert 2 threads", "litert 2 x 1 thread", "tqopt 1 thread", "tqopt 2 threads"]
+    print()
+    print(f"{'samples/s':22}" + "".join(f"{c:>22}" for c in cols) + f"{'tqopt/litert':>15}")
+    for r in rows:
+        print(f"{r['model']:22}" + "".join(f"{r[c]:22.1f}" for c in cols)
+              + f"{r['tqopt / litert (2 threads)']:15.2f}")
+
+
+if __name__ == "__main__":
+    main()
