@@ -123,7 +123,7 @@ pub(crate) fn depthwise(
     assert!(x.len() >= g.n * g.h * g.w * g.c && w.len() >= g.kh * g.kw * oc);
     assert!(out.len() >= g.n * g.oh * g.ow * oc && bias.len() >= oc);
     #[cfg(target_arch = "x86_64")]
-    if m == 1 && level() == Level::Avx512 && g.kh <= 16 && g.kh * g.kw <= x86::MAX_TAPS {
+    if m == 1 && level() == Level::Avx512 && g.kh <= 16 {
         // SAFETY: AVX-512 is present; the asserts bound every access.
         unsafe { x86::depthwise_avx512(g, x, w, bias, out, lo, hi) };
         return;
@@ -180,23 +180,31 @@ mod x86 {
     use super::Geom;
     use std::arch::x86_64::*;
 
-    /// Taps kept in registers at most; larger filters take the portable path.
-    pub(super) const MAX_TAPS: usize = 49;
-
-    /// One block of 16 channels (`mask` for a partial block) over the whole image.
-    struct Block<'a> {
+    /// What every tile of one output row needs.
+    struct Row<'a> {
         g: &'a Geom,
-        x: *const f32,
-        out: *mut f32,
-        c0: usize,
-        mask: __mmask16,
-        w: [__m512; MAX_TAPS],
-        bias: __m512,
+        /// The start of each filter row that lies inside the image, and its first tap.
+        rows: [*const f32; 16],
+        taps: [usize; 16],
+        nr: usize,
+        w: *const f32,
+        bias: *const f32,
+        orow: *mut f32,
         lo: __m512,
         hi: __m512,
-        /// Output columns whose every tap lies inside the image: [ox0, ox1).
-        ox0: usize,
-        ox1: usize,
+        /// Columns the input allows computing (at least `g.ow`; more when it was padded so
+        /// that the last pixel group can be computed whole and stored in part).
+        ow_compute: usize,
+    }
+
+    #[inline(always)]
+    fn mask_for(c: usize, c0: usize) -> __mmask16 {
+        let valid = (c - c0).min(16);
+        if valid == 16 {
+            0xffff
+        } else {
+            ((1u32 << valid) - 1) as __mmask16
+        }
     }
 
     #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
@@ -209,12 +217,24 @@ mod x86 {
         lo: f32,
         hi: f32,
     ) {
+        depthwise_inner(g, g.ow, x, w, bias, out, lo, hi);
+    }
+
+    /// `ow_compute`: how many output columns the input's width allows computing.
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn depthwise_inner(
+        g: &Geom,
+        ow_compute: usize,
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        out: &mut [f32],
+        lo: f32,
+        hi: f32,
+    ) {
         let c = g.c;
-        let taps = g.kh * g.kw;
-        if taps > MAX_TAPS {
-            super::portable(g, 1, x, w, bias, out, lo, hi);
-            return;
-        }
+        // Output columns whose every tap lies inside the image: [ox0, ox1).
         let ox0 = g.pad_l.div_ceil(g.sw).min(g.ow);
         let reach = (g.kw - 1) * g.dw;
         let ox1 = if g.w + g.pad_l > reach {
@@ -222,142 +242,297 @@ mod x86 {
         } else {
             ox0
         };
-        let mut c0 = 0;
-        while c0 < c {
-            let valid = (c - c0).min(16);
-            let mask: __mmask16 = if valid == 16 {
-                0xffff
-            } else {
-                ((1u32 << valid) - 1) as __mmask16
-            };
-            let mut b = Block {
-                g,
-                x: x.as_ptr(),
-                out: out.as_mut_ptr(),
-                c0,
-                mask,
-                w: [_mm512_setzero_ps(); MAX_TAPS],
-                bias: _mm512_maskz_loadu_ps(mask, bias.as_ptr().add(c0)),
-                lo: _mm512_set1_ps(lo),
-                hi: _mm512_set1_ps(hi),
-                ox0,
-                ox1,
-            };
-            for t in 0..taps {
-                b.w[t] = _mm512_maskz_loadu_ps(mask, w.as_ptr().add(t * c + c0));
+        // When edge pixels are many (small images), convolve a zero-padded copy instead, where
+        // every pixel is interior.
+        let edges = ox0 + (g.ow - ox1);
+        if edges * 8 > g.ow && g.oh > 0 && g.ow > 0 && ow_compute == g.ow {
+            // Wide enough for whole groups of four pixels: the extra columns are computed and
+            // not stored.
+            let owc = g.ow.div_ceil(4) * 4;
+            let ph = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+            let pw = (owc - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+            let mut padded = crate::buffers::take(g.n * ph * pw * c);
+            let cols = g.w.min(pw.saturating_sub(g.pad_l));
+            for n in 0..g.n {
+                for py in 0..ph {
+                    let row = &mut padded[((n * ph + py) * pw) * c..][..pw * c];
+                    let iy = py.wrapping_sub(g.pad_t);
+                    if py < g.pad_t || iy >= g.h {
+                        row.fill(0.0);
+                        continue;
+                    }
+                    // Zero borders, the image row between them.
+                    row[..g.pad_l * c].fill(0.0);
+                    row[(g.pad_l + cols) * c..].fill(0.0);
+                    let src = &x[((n * g.h + iy) * g.w) * c..][..cols * c];
+                    row[g.pad_l * c..(g.pad_l + cols) * c].copy_from_slice(src);
+                }
             }
-            match (g.kh, g.kw) {
-                (3, 3) => block::<3>(&b),
-                (5, 5) => block::<5>(&b),
-                _ => block::<0>(&b),
-            }
-            c0 += 16;
+            let pg = Geom {
+                h: ph,
+                w: pw,
+                pad_t: 0,
+                pad_l: 0,
+                ..*g
+            };
+            depthwise_inner(&pg, owc, &padded, w, bias, out, lo, hi);
+            crate::buffers::recycle(padded);
+            return;
         }
-    }
-
-    /// Sweeps one channel block over the image; `KW` is the filter width when known at
-    /// compile time (0: read it from the geometry).
-    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-    unsafe fn block<const KW: usize>(b: &Block<'_>) {
-        let g = b.g;
-        let kw = if KW == 0 { g.kw } else { KW };
-        let c = g.c;
-        let mut rows = [std::ptr::null::<f32>(); 16];
-        let mut row_taps = [0usize; 16];
         for n in 0..g.n {
             for oy in 0..g.oh {
-                // The filter rows that land inside the image, and where each starts.
-                let mut nr = 0;
+                let mut r = Row {
+                    g,
+                    rows: [std::ptr::null(); 16],
+                    taps: [0; 16],
+                    nr: 0,
+                    w: w.as_ptr(),
+                    bias: bias.as_ptr(),
+                    orow: out.as_mut_ptr().add(((n * g.oh + oy) * g.ow) * c),
+                    lo: _mm512_set1_ps(lo),
+                    hi: _mm512_set1_ps(hi),
+                    ow_compute,
+                };
                 for ky in 0..g.kh.min(16) {
                     let iy = (oy * g.sh + ky * g.dh) as isize - g.pad_t as isize;
                     if iy >= 0 && (iy as usize) < g.h {
-                        rows[nr] = b.x.add(((n * g.h + iy as usize) * g.w) * c + b.c0);
-                        row_taps[nr] = ky * kw;
-                        nr += 1;
+                        r.rows[r.nr] = x.as_ptr().add(((n * g.h + iy as usize) * g.w) * c);
+                        r.taps[r.nr] = ky * g.kw;
+                        r.nr += 1;
                     }
                 }
-                let orow = b.out.add(((n * g.oh + oy) * g.ow) * c + b.c0);
-                for ox in 0..b.ox0 {
-                    edge_pixel(b, kw, &rows[..nr], &row_taps[..nr], orow, ox);
+                for ox in (0..ox0).chain(ox1..g.ow) {
+                    pixel(&r, ox);
                 }
-                let mut ox = b.ox0;
-                while ox + 8 <= b.ox1 {
-                    pixels::<8, KW>(b, kw, &rows[..nr], &row_taps[..nr], orow, ox);
-                    ox += 8;
-                }
-                while ox + 4 <= b.ox1 {
-                    pixels::<4, KW>(b, kw, &rows[..nr], &row_taps[..nr], orow, ox);
-                    ox += 4;
-                }
-                while ox < b.ox1 {
-                    pixels::<1, KW>(b, kw, &rows[..nr], &row_taps[..nr], orow, ox);
-                    ox += 1;
-                }
-                for ox in b.ox1.max(b.ox0)..g.ow {
-                    edge_pixel(b, kw, &rows[..nr], &row_taps[..nr], orow, ox);
+                interior(&r, ox0, ox1);
+            }
+        }
+    }
+
+    /// The interior pixels [ox0, ox1) of a row, every channel: pixel groups outermost so the
+    /// input they read stays in cache while the channel blocks pass.
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    unsafe fn interior(r: &Row<'_>, ox0: usize, ox1: usize) {
+        let g = r.g;
+        // Filters of width 3 and 5 without dilation load each input vector once per filter row
+        // and use it for every tap that reads it.
+        match (g.kw, g.dw, g.sw) {
+            (3, 1, 1) => interior_fixed::<3, 1>(r, ox0, ox1),
+            (5, 1, 1) => interior_fixed::<5, 1>(r, ox0, ox1),
+            (3, 1, 2) => interior_fixed::<3, 2>(r, ox0, ox1),
+            (5, 1, 2) => interior_fixed::<5, 2>(r, ox0, ox1),
+            _ => {
+                let c = g.c;
+                let mut c0 = 0;
+                while c0 < c {
+                    let m = mask_for(c, c0);
+                    let mut ox = ox0;
+                    while ox + 8 <= ox1 {
+                        span::<8>(r, ox, c0, m);
+                        ox += 8;
+                    }
+                    while ox + 4 <= ox1 {
+                        span::<4>(r, ox, c0, m);
+                        ox += 4;
+                    }
+                    while ox < ox1 {
+                        span::<1>(r, ox, c0, m);
+                        ox += 1;
+                    }
+                    c0 += 16;
                 }
             }
         }
     }
 
-    /// `P` adjacent output pixels whose taps are all inside the image horizontally.
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    unsafe fn interior_fixed<const KW: usize, const S: usize>(r: &Row<'_>, ox0: usize, ox1: usize) {
+        let c = r.g.c;
+        let mut ox = ox0;
+        // Past the last interior column only when the input was padded for it.
+        let limit = if ox1 == r.g.ow {
+            r.ow_compute.max(ox1)
+        } else {
+            ox1
+        };
+        while ox < ox1 {
+            let left = limit - ox;
+            // Eight pixels need (7 * S + KW) input registers: at most 17 of the 32.
+            let p = if left >= 8 && 7 * S + KW <= 17 {
+                8
+            } else if left >= 4 {
+                4
+            } else if left >= 2 {
+                2
+            } else {
+                1
+            };
+            let mut c0 = 0;
+            while c0 < c {
+                let m = mask_for(c, c0);
+                macro_rules! go {
+                    ($p:literal) => {
+                        if m == 0xffff {
+                            row_span::<$p, KW, S, true>(r, ox, c0, m)
+                        } else {
+                            row_span::<$p, KW, S, false>(r, ox, c0, m)
+                        }
+                    };
+                }
+                match p {
+                    8 => go!(8),
+                    4 => go!(4),
+                    2 => go!(2),
+                    _ => go!(1),
+                }
+                c0 += 16;
+            }
+            ox += p;
+        }
+    }
+
+    /// `P` interior pixels for a `KW`-wide filter at stride `S`: per filter row, the
+    /// (P - 1) * S + KW input vectors are loaded once into registers and used by every tap.
     #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
     #[inline]
-    unsafe fn pixels<const P: usize, const KW: usize>(
-        b: &Block<'_>,
-        kw: usize,
-        rows: &[*const f32],
-        row_taps: &[usize],
-        orow: *mut f32,
+    unsafe fn row_span<const P: usize, const KW: usize, const S: usize, const FULL: bool>(
+        r: &Row<'_>,
         ox: usize,
+        c0: usize,
+        m: __mmask16,
     ) {
-        let g = b.g;
+        let g = r.g;
         let c = g.c;
-        let kw = if KW == 0 { kw } else { KW };
-        let mut acc = [b.bias; P];
-        let step = g.sw * c;
-        let x0 = ox * g.sw - g.pad_l;
-        for (r, &t0) in rows.iter().zip(row_taps) {
-            for kx in 0..kw {
-                let wt = b.w[t0 + kx];
-                let base = r.add((x0 + kx * g.dw) * c);
+        let n_in = (P - 1) * S + KW;
+        let mut acc = [load::<FULL>(m, r.bias.add(c0)); P];
+        let x0 = (ox * S - g.pad_l) * c + c0;
+        for i in 0..r.nr {
+            let row = r.rows[i].add(x0);
+            let wrow = r.w.add(r.taps[i] * c + c0);
+            let mut wt = [_mm512_setzero_ps(); KW];
+            for (kx, w) in wt.iter_mut().enumerate() {
+                *w = load::<FULL>(m, wrow.add(kx * c));
+            }
+            let mut xin = [_mm512_setzero_ps(); 24];
+            for (j, v) in xin.iter_mut().enumerate().take(n_in) {
+                *v = load::<FULL>(m, row.add(j * c));
+            }
+            for kx in 0..KW {
                 for (p, a) in acc.iter_mut().enumerate() {
-                    let xv = _mm512_maskz_loadu_ps(b.mask, base.add(p * step));
+                    *a = _mm512_fmadd_ps(xin[p * S + kx], wt[kx], *a);
+                }
+            }
+        }
+        let stored = P.min(g.ow - ox);
+        for (p, a) in acc.iter().enumerate().take(stored) {
+            let v = _mm512_min_ps(_mm512_max_ps(*a, r.lo), r.hi);
+            if FULL {
+                _mm512_storeu_ps(r.orow.add((ox + p) * c + c0), v);
+            } else {
+                _mm512_mask_storeu_ps(r.orow.add((ox + p) * c + c0), m, v);
+            }
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn load<const FULL: bool>(m: __mmask16, p: *const f32) -> __m512 {
+        if FULL {
+            _mm512_loadu_ps(p)
+        } else {
+            _mm512_maskz_loadu_ps(m, p)
+        }
+    }
+
+    /// `P` adjacent interior pixels (every tap inside the image) of the channel block at `c0`.
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    #[inline]
+    unsafe fn span<const P: usize>(r: &Row<'_>, ox: usize, c0: usize, m: __mmask16) {
+        let g = r.g;
+        let c = g.c;
+        let mut acc = [_mm512_maskz_loadu_ps(m, r.bias.add(c0)); P];
+        let step = g.sw * c;
+        let x0 = (ox * g.sw - g.pad_l) * c + c0;
+        for i in 0..r.nr {
+            let row = r.rows[i].add(x0);
+            let wrow = r.w.add(r.taps[i] * c + c0);
+            for kx in 0..g.kw {
+                let wt = _mm512_maskz_loadu_ps(m, wrow.add(kx * c));
+                let base = row.add(kx * g.dw * c);
+                for (p, a) in acc.iter_mut().enumerate() {
+                    let xv = _mm512_maskz_loadu_ps(m, base.add(p * step));
                     *a = _mm512_fmadd_ps(xv, wt, *a);
                 }
             }
         }
         for (p, a) in acc.iter().enumerate() {
-            let v = _mm512_min_ps(_mm512_max_ps(*a, b.lo), b.hi);
-            _mm512_mask_storeu_ps(orow.add((ox + p) * c), b.mask, v);
+            let v = _mm512_min_ps(_mm512_max_ps(*a, r.lo), r.hi);
+            _mm512_mask_storeu_ps(r.orow.add((ox + p) * c + c0), m, v);
         }
     }
 
-    /// One output pixel near the left or right edge, skipping taps outside the image.
+    /// Every channel of one pixel (edge or narrow image), taps outside the image skipped; four
+    /// channel blocks at a time give the additions independent chains.
     #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-    unsafe fn edge_pixel(
-        b: &Block<'_>,
-        kw: usize,
-        rows: &[*const f32],
-        row_taps: &[usize],
-        orow: *mut f32,
-        ox: usize,
-    ) {
-        let g = b.g;
+    unsafe fn pixel(r: &Row<'_>, ox: usize) {
+        let g = r.g;
         let c = g.c;
-        let mut acc = b.bias;
-        for (r, &t0) in rows.iter().zip(row_taps) {
-            for kx in 0..kw {
-                let ix = (ox * g.sw + kx * g.dw) as isize - g.pad_l as isize;
-                if ix < 0 || ix as usize >= g.w {
-                    continue;
+        let x0 = (ox * g.sw) as isize - g.pad_l as isize;
+        let dw = g.dw as isize;
+        // kx with 0 <= x0 + kx * dw < w
+        let kx0 = if x0 >= 0 {
+            0
+        } else {
+            ((-x0 + dw - 1) / dw) as usize
+        };
+        let kx1 = if (g.w as isize) > x0 {
+            (((g.w as isize - x0) + dw - 1) / dw) as usize
+        } else {
+            0
+        };
+        let kx1 = kx1.min(g.kw);
+        let mut c0 = 0;
+        while c0 + 64 <= c {
+            blocks::<4>(r, ox, x0, kx0, kx1, c0, [0xffff; 4]);
+            c0 += 64;
+        }
+        while c0 < c {
+            blocks::<1>(r, ox, x0, kx0, kx1, c0, [mask_for(c, c0)]);
+            c0 += 16;
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    #[inline]
+    unsafe fn blocks<const B: usize>(
+        r: &Row<'_>,
+        ox: usize,
+        x0: isize,
+        kx0: usize,
+        kx1: usize,
+        c0: usize,
+        masks: [__mmask16; B],
+    ) {
+        let g = r.g;
+        let c = g.c;
+        let mut acc = [_mm512_setzero_ps(); B];
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = _mm512_maskz_loadu_ps(masks[j], r.bias.add(c0 + 16 * j));
+        }
+        for i in 0..r.nr {
+            let wrow = r.w.add(r.taps[i] * c + c0);
+            for kx in kx0..kx1 {
+                let px = r.rows[i].add((x0 + (kx * g.dw) as isize) as usize * c + c0);
+                for (j, a) in acc.iter_mut().enumerate() {
+                    let xv = _mm512_maskz_loadu_ps(masks[j], px.add(16 * j));
+                    let wt = _mm512_maskz_loadu_ps(masks[j], wrow.add(kx * c + 16 * j));
+                    *a = _mm512_fmadd_ps(xv, wt, *a);
                 }
-                let xv = _mm512_maskz_loadu_ps(b.mask, r.add(ix as usize * c));
-                acc = _mm512_fmadd_ps(xv, b.w[t0 + kx], acc);
             }
         }
-        let v = _mm512_min_ps(_mm512_max_ps(acc, b.lo), b.hi);
-        _mm512_mask_storeu_ps(orow.add(ox * c), b.mask, v);
+        for (j, a) in acc.iter().enumerate() {
+            let v = _mm512_min_ps(_mm512_max_ps(*a, r.lo), r.hi);
+            _mm512_mask_storeu_ps(r.orow.add(ox * c + c0 + 16 * j), masks[j], v);
+        }
     }
 }
 
@@ -389,6 +564,50 @@ mod tests {
             for (p, q) in a.iter().zip(&b) {
                 assert!((p - q).abs() < 1e-5);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+
+    /// `cargo test --release -p tqopt-interp depthwise_speed -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn depthwise_speed() {
+        for &(h, c, k, s) in &[
+            (112, 24, 3, 1),
+            (56, 96, 3, 1),
+            (14, 336, 5, 1),
+            (7, 576, 5, 1),
+            (18, 16, 3, 1),
+            (34, 16, 3, 1),
+            (66, 16, 3, 1),
+            (130, 16, 3, 1),
+        ] {
+            let shape = [1, h, h, c];
+            let g = Geom::new(&shape, k, k, (s, s), (1, 1), Padding::Same).unwrap();
+            let xa: Vec<f32> = (0..h * h * c + 16).map(|i| (i % 7) as f32).collect();
+            let off = (64 - (xa.as_ptr() as usize % 64)) % 64 / 4;
+            let x = &xa[off..off + h * h * c];
+            let w: Vec<f32> = (0..k * k * c).map(|i| (i % 5) as f32).collect();
+            let bias = vec![0.5; c];
+            let mut oa = vec![0.0; g.oh * g.ow * c + 16];
+            let off = (64 - (oa.as_ptr() as usize % 64)) % 64 / 4;
+            let out = &mut oa[off..off + g.oh * g.ow * c];
+            let runs = 200;
+            let t = std::time::Instant::now();
+            for _ in 0..runs {
+                depthwise(&g, 1, x, &w, &bias, out, f32::MIN, f32::MAX);
+            }
+            let dt = t.elapsed().as_secs_f64() / runs as f64;
+            let macs = (g.oh * g.ow * c * k * k) as f64;
+            println!(
+                "{h}x{h}x{c} k{k}: {:.4} ms, {:.1} GMAC/s",
+                dt * 1e3,
+                macs / dt / 1e9
+            );
         }
     }
 }

@@ -429,3 +429,37 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+
+    /// `cargo test --release -p tqopt-interp gemm_speed -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn gemm_speed() {
+        for &(m, k, n) in &[
+            (3136, 96, 96),
+            (3136, 16, 96),
+            (12544, 27, 24),
+            (196, 56, 336),
+            (49, 576, 96),
+        ] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32).collect();
+            let w: Vec<f32> = (0..n * k).map(|i| (i % 5) as f32).collect();
+            let p = PackedB::from_nk(&w, n, k, None);
+            let mut c = vec![0.0; m * n];
+            let runs = 100;
+            let t = std::time::Instant::now();
+            for _ in 0..runs {
+                gemm(m, &a, k, &p, &mut c, n, f32::MIN, f32::MAX);
+            }
+            let dt = t.elapsed().as_secs_f64() / runs as f64;
+            println!(
+                "{m}x{k}x{n}: {:.4} ms, {:.1} GMAC/s",
+                dt * 1e3,
+                (m * k * n) as f64 / dt / 1e9
+            );
+        }
+    }
+}
