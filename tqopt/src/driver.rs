@@ -77,8 +77,8 @@ pub fn run(cfg: &Config) -> i32 {
         Some(e) => e == "tflite",
         None => cfg.output.ends_with(".tflite"),
     };
-    if emit_tflite {
-        return fail("writing .tflite files needs the TFLite backend, which this build does not have yet; use --emit=mlir");
+    if emit_tflite && cfg.split_input_file {
+        return fail("--split-input-file writes MLIR text: a .tflite output holds one model");
     }
 
     let specs = match pipeline_specs(cfg, &source) {
@@ -148,7 +148,21 @@ pub fn run(cfg: &Config) -> i32 {
         }
     }
 
-    if !(failed && cfg.output != "-") {
+    let mut size_after = None;
+    if emit_tflite && !failed {
+        let start = Instant::now();
+        for m in &outputs {
+            let model = match tqopt_backend::export(m) {
+                Ok(model) => model,
+                Err(e) => return fail(e),
+            };
+            size_after = Some(model.len() as u64);
+            if let Err(e) = write_output(&cfg.output, |w| w.write_all(model.as_bytes())) {
+                return fail(e);
+            }
+        }
+        totals.add_time("Export", start.elapsed());
+    } else if !(failed && cfg.output != "-") {
         let start = Instant::now();
         let result = write_output(&cfg.output, |w| {
             for (i, m) in outputs.iter().enumerate() {
@@ -168,10 +182,8 @@ pub fn run(cfg: &Config) -> i32 {
     if quantizing && !failed {
         for (m, &before) in outputs.iter().zip(&sizes_before) {
             let mut report = Report::of(m, before, report_kind);
-            if cfg.output.ends_with(".tflite") {
-                report.size_after = std::fs::metadata(&cfg.output)
-                    .map(|md| md.len())
-                    .unwrap_or(report.size_after);
+            if let Some(size) = size_after {
+                report.size_after = size;
             }
             eprint!("{}", report.text());
             if let Some(path) = &cfg.report {
