@@ -320,11 +320,8 @@ impl<'p, 'm> Builder<'p, 'm> {
             return Ok(());
         }
         if is_constant_op(m, op) {
-            // A constant nobody reads would only take space; used ones are written here.
-            let r = data.results().first().copied();
-            if r.is_some_and(|r| m.has_uses(r) && !self.vals.contains_key(&r)) {
-                self.constant(op)?;
-            }
+            // Written when first read (by `resolve`): a constant nobody in this subgraph reads
+            // (one only used inside an outlined region, or not at all) takes no space.
             return Ok(());
         }
         self.operator(op)
@@ -569,6 +566,17 @@ impl<'p, 'm> Builder<'p, 'm> {
                 );
             }
         }
+        // Optional inputs the file left out at the end of the list: the importer gives them one
+        // `tfl.no_value` of their own, at the op's location; leaving them out again keeps the
+        // operator as it was (some kernels count their inputs).
+        if subgraphs.is_empty() {
+            let operands = data.operands();
+            let mut keep = operands.len();
+            while keep > 0 && self.omitted(op, operands[keep - 1]) {
+                keep -= 1;
+            }
+            inputs.truncate(keep);
+        }
         if tfl_op.code == BuiltinOperator::TRANSPOSE_CONV.0 && inputs.len() == 4 && inputs[3] == -1
         {
             // As TensorFlow does: no bias input rather than -1, for older runtimes.
@@ -628,6 +636,18 @@ impl<'p, 'm> Builder<'p, 'm> {
         }
         self.operators.push(o);
         Ok(())
+    }
+
+    /// True for an operand of `op` that stands for an input left out at the end of the list:
+    /// a `tfl.no_value` at `op`'s location that only `op` uses.
+    fn omitted(&self, op: OpId, v: ValueId) -> bool {
+        let m = self.m();
+        let Some(d) = m.defining_op(v) else {
+            return false;
+        };
+        m.op(d).is(&tfl::NO_VALUE)
+            && m.op(d).loc == m.op(op).loc
+            && m.uses(v).iter().all(|u| u.op == op)
     }
 
     /// The function a region only calls (`func.call @f(...)` then `tfl.yield` of its
