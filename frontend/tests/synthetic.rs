@@ -434,7 +434,7 @@ fn min_max_only_tensors_get_stats() {
     b.op(0, Op::RELU, &[x], &[y], BuiltinOptionsT::NONE);
     b.io(0, &[x], &[y]);
     let t = text(&import(&b));
-    assert!(t.contains("\"quantfork.stats\"(%arg0) <{layerStats = dense<[-1.000000e+00, 2.000000e+00]> : tensor<2xf32>}>"), "{t}");
+    assert!(t.contains("\"quantfork.stats\"(%arg0) {layerStats = dense<[-1.000000e+00, 2.000000e+00]> : tensor<2xf32>}"), "{t}");
     assert!(t.contains("\"tfl.relu\"(%0)"), "{t}");
 }
 

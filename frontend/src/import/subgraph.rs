@@ -253,14 +253,14 @@ impl<'a> FuncBuilder<'_, 'a> {
         let ty = self.imp.module.value_type(v).clone();
         let mut spec = OpSpec::of(&quantfork::STATS).operands(&[v]).results([ty]);
         if let Some(layer) = f32s(&[2], &[mins[0], maxs[0]]) {
-            spec = spec.property("layerStats", layer);
+            spec = spec.attribute("layerStats", layer);
         }
         if mins.len() > 1 {
             let pairs: Vec<f32> = mins.iter().zip(&maxs).flat_map(|(a, b)| [*a, *b]).collect();
             if let Some(axis_stats) = f32s(&[mins.len() as i64, 2], &pairs) {
-                spec = spec.property("axisStats", axis_stats);
+                spec = spec.attribute("axisStats", axis_stats);
             }
-            spec = spec.property("axis", Attribute::i64(q.quantized_dimension() as i64));
+            spec = spec.attribute("axis", Attribute::i64(q.quantized_dimension() as i64));
         }
         let op = self.add(spec);
         self.result(op)
