@@ -126,7 +126,7 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                 Some(t) if t.rank() == 4 && t.shape[3] > 0 => {
                     let cin = t.shape[3] as usize;
                     let fin = *filter.shape().get(3).unwrap_or(&0);
-                    if fin > 0 && cin % fin == 0 {
+                    if fin > 0 && cin.is_multiple_of(fin) {
                         cin / fin
                     } else {
                         1
@@ -269,39 +269,17 @@ pub(crate) fn conv_gemm(
     while row0 < rows {
         let nrows = (rows - row0).min(block);
         for gi in 0..groups {
-            for r in 0..nrows {
-                let pix = row0 + r;
-                let ox = pix % g.ow;
-                let oy = (pix / g.ow) % g.oh;
-                let n = pix / (g.ow * g.oh);
-                let dst = &mut buf[r * k..(r + 1) * k];
-                // Where the row of taps starts, and whether all of it is inside the image.
-                let ix0 = (ox * g.sw) as isize - g.pad_l as isize;
-                let contiguous = g.dw == 1
-                    && ix0 >= 0
-                    && ix0 as usize + g.kw <= g.w
-                    && (groups == 1 || g.kw == 1);
-                for ky in 0..g.kh {
-                    let row = &mut dst[ky * g.kw * fi..(ky + 1) * g.kw * fi];
-                    let Some(iy) = g.in_y(oy, ky) else {
-                        row.fill(0.0);
-                        continue;
-                    };
-                    if contiguous {
-                        // The taps of a filter row are adjacent pixels: one copy.
-                        let s = ((n * g.h + iy) * g.w + ix0 as usize) * g.c + gi * fi;
-                        row.copy_from_slice(&x[s..s + g.kw * fi]);
-                        continue;
-                    }
-                    for kx in 0..g.kw {
-                        let d = &mut row[kx * fi..(kx + 1) * fi];
-                        match g.in_x(ox, kx) {
-                            Some(ix) => {
-                                let s = ((n * g.h + iy) * g.w + ix) * g.c + gi * fi;
-                                d.copy_from_slice(&x[s..s + fi]);
-                            }
-                            None => d.fill(0.0),
-                        }
+            // The output pixel of the block's first row, then advanced row by row.
+            let (mut n, mut oy, mut ox) = (row0 / (g.ow * g.oh), (row0 / g.ow) % g.oh, row0 % g.ow);
+            for dst in buf[..nrows * k].chunks_exact_mut(k) {
+                im2col_row(g, x, fi, gi, n, oy, ox, dst);
+                ox += 1;
+                if ox == g.ow {
+                    ox = 0;
+                    oy += 1;
+                    if oy == g.oh {
+                        oy = 0;
+                        n += 1;
                     }
                 }
             }
@@ -319,4 +297,47 @@ pub(crate) fn conv_gemm(
         row0 += nrows;
     }
     crate::buffers::recycle(buf);
+}
+
+/// The receptive field of output pixel (n, oy, ox) for group `gi`, as one row of K = KH * KW *
+/// `fi` values, zeros where the window leaves the image.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn im2col_row(
+    g: &Geom,
+    x: &[f32],
+    fi: usize,
+    gi: usize,
+    n: usize,
+    oy: usize,
+    ox: usize,
+    dst: &mut [f32],
+) {
+    let groups = g.c / fi.max(1);
+    let ix0 = (ox * g.sw) as isize - g.pad_l as isize;
+    // The taps of a filter row are adjacent pixels, copied at once when all are inside.
+    let contiguous =
+        g.dw == 1 && ix0 >= 0 && ix0 as usize + g.kw <= g.w && (groups == 1 || g.kw == 1);
+    let span = g.kw * fi;
+    for (ky, row) in dst.chunks_exact_mut(span).enumerate() {
+        let Some(iy) = g.in_y(oy, ky) else {
+            row.fill(0.0);
+            continue;
+        };
+        let line = (n * g.h + iy) * g.w;
+        if contiguous {
+            let s = (line + ix0 as usize) * g.c + gi * fi;
+            row.copy_from_slice(&x[s..s + span]);
+            continue;
+        }
+        for (kx, d) in row.chunks_exact_mut(fi).enumerate() {
+            match g.in_x(ox, kx) {
+                Some(ix) => {
+                    let s = (line + ix) * g.c + gi * fi;
+                    d.copy_from_slice(&x[s..s + fi]);
+                }
+                None => d.fill(0.0),
+            }
+        }
+    }
 }

@@ -33,9 +33,9 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                             let x = v[at];
                             if exclusive {
                                 v[at] = acc;
-                                acc = acc + x;
+                                acc += x;
                             } else {
-                                acc = acc + x;
+                                acc += x;
                                 v[at] = acc;
                             }
                         }

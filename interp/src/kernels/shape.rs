@@ -33,7 +33,7 @@ pub(crate) fn resolve_shape(requested: &[i64], count: usize) -> KResult<Shape> {
     }
     let mut shape: Shape = requested.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(i) = unknown {
-        if known == 0 || count % known != 0 {
+        if known == 0 || !count.is_multiple_of(known) {
             return Err(format!(
                 "cannot reshape {count} elements into {requested:?}"
             ));
