@@ -42,6 +42,64 @@ fn read_stats(text: &str) -> HashMap<String, Vec<(f64, f64)>> {
     out
 }
 
+/// With `tflite-inplace=true`, tqopt records exactly what TensorFlow's calibrator records.
+#[test]
+fn iris_landmark_stats_match_tensorflow_exactly_in_compat_mode() {
+    let tf = read_stats(
+        &std::fs::read_to_string(fixtures().join("iris_landmark_tf_stats.json")).unwrap(),
+    );
+    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/models/mediapipe/iris_landmark.tflite");
+    let mut m = tqopt_frontend::import_file(&model).expect("import");
+    let data = fixtures().join("iris_landmark_calibration.npy");
+    let pipeline = format!("calibrate{{data={} tflite-inplace=true}}", data.display());
+    let pm = PassManager::new(&parse_pipeline(&pipeline).unwrap()).unwrap();
+    pm.run(&mut m, &Instrumentation::default(), &mut std::io::sink())
+        .map_err(|e| format!("{:?}", e.diagnostics))
+        .unwrap();
+    let mut ours: HashMap<String, Vec<(f64, f64)>> = HashMap::new();
+    for op in m.walk_nested(m.op) {
+        if !m.op(op).is(&quantfork::STATS) {
+            continue;
+        }
+        let (Some(name), Some(Attribute::Dense(d))) =
+            (m.op(op).loc.first_name(), m.op(op).attr("layerStats"))
+        else {
+            continue;
+        };
+        let v = d.to_f32_vec();
+        ours.entry(name.to_string())
+            .or_default()
+            .push((v[0] as f64, v[1] as f64));
+    }
+    let mut compared = 0;
+    for (name, theirs) in &tf {
+        let mut mine = ours
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no range for '{name}'"));
+        for &(tmin, tmax) in theirs {
+            let err = |&(min, max): &(f64, f64)| {
+                ((min - tmin).abs().max((max - tmax).abs())) / tmin.abs().max(tmax.abs()).max(1e-30)
+            };
+            let (i, e) = mine
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i, err(r)))
+                .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap())
+                .unwrap();
+            assert!(
+                e <= 1e-5,
+                "tensor '{name}': tqopt {:?} vs TensorFlow [{tmin}, {tmax}] (relative {e:e})",
+                mine[i]
+            );
+            mine.swap_remove(i);
+            compared += 1;
+        }
+    }
+    assert!(compared > 150);
+}
+
 #[test]
 fn iris_landmark_stats_match_tensorflow() {
     let tf = read_stats(

@@ -19,6 +19,7 @@ use tqopt_ir::{
 
 use super::collectors::{Collector, Method};
 use super::dataset::{Dataset, InputSpec, PixelScaling};
+use super::tflite_inplace;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Progress, Statistic};
 use crate::registry::PassInfo;
@@ -58,6 +59,12 @@ pub static OPTIONS: &[OptionInfo] = &[
         help: "Do nothing when the IR already holds statistics",
     },
     OptionInfo {
+        name: "tflite-inplace",
+        kind: OptionKind::Bool,
+        default: "false",
+        help: "Record what TensorFlow's calibrator records for inputs of in-place ops (the union with the op's result)",
+    },
+    OptionInfo {
         name: "threads",
         kind: OptionKind::Int,
         default: "0",
@@ -91,6 +98,7 @@ fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
         method,
         scaling,
         if_missing: options.bool("if-missing"),
+        tflite_inplace: options.bool("tflite-inplace"),
         threads,
     }))
 }
@@ -100,6 +108,7 @@ pub struct Calibrate {
     method: Method,
     scaling: PixelScaling,
     if_missing: bool,
+    tflite_inplace: bool,
     threads: usize,
 }
 
@@ -238,7 +247,11 @@ impl Pass for Calibrate {
             });
         }
         cx.count(SAMPLES, done as u64);
-        let calibrated = attach_stats(m, &merged, self.method, cx);
+        let mut ranges = ranges(m, &merged, self.method, cx);
+        if self.tflite_inplace {
+            tflite_inplace::widen(&mut ranges, &tflite_inplace::overwritten_by(m));
+        }
+        let calibrated = attach_stats(m, &ranges);
         cx.count(CALIBRATED, calibrated);
         Ok(Changed::from(calibrated > 0))
     }
@@ -268,16 +281,17 @@ fn observe_sample(
     Ok(seen)
 }
 
-/// Inserts a `quantfork.stats` after every value with a range; returns how many.
-fn attach_stats(
-    m: &mut Module,
+/// The range to record for every value with one; warns about non-finite values and values
+/// that never held a finite one.
+fn ranges(
+    m: &Module,
     collectors: &HashMap<ValueId, Collector>,
     method: Method,
     cx: &mut PassContext,
-) -> u64 {
+) -> HashMap<ValueId, (f64, f64)> {
+    let mut out = HashMap::new();
     let mut values: Vec<ValueId> = collectors.keys().copied().collect();
     values.sort();
-    let mut count = 0;
     for v in values {
         let c = &collectors[&v];
         let name = crate::quant::qdq::value_loc(m, v)
@@ -300,6 +314,18 @@ fn attach_stats(
             // TensorFlow's calibrator starts its maximum at FLT_MIN.
             max = max.max(f32::MIN_POSITIVE as f64);
         }
+        out.insert(v, (min, max));
+    }
+    out
+}
+
+/// Inserts a `quantfork.stats` after every value with a range; returns how many.
+fn attach_stats(m: &mut Module, ranges: &HashMap<ValueId, (f64, f64)>) -> u64 {
+    let mut values: Vec<ValueId> = ranges.keys().copied().collect();
+    values.sort();
+    let mut count = 0;
+    for v in values {
+        let (min, max) = ranges[&v];
         let stats = DenseElements::from_f32(
             TensorType::new(&[2], ElementType::F32),
             &[min as f32, max as f32],

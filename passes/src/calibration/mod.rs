@@ -4,3 +4,4 @@
 pub mod calibrate;
 pub mod collectors;
 pub mod dataset;
+pub mod tflite_inplace;

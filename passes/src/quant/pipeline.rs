@@ -42,6 +42,12 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
         },
         OptionInfo { name: "input-range", kind: OptionKind::String, default: "0,1", help: "Image pixel range for calibration, e.g. -1,1" },
         OptionInfo {
+            name: "tflite-compat",
+            kind: OptionKind::Bool,
+            default: "false",
+            help: "Calibrate as TensorFlow's calibrator does, in-place artifacts included (same scales as TensorFlow)",
+        },
+        OptionInfo {
             name: "deny",
             kind: OptionKind::String,
             default: "",
@@ -66,6 +72,7 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
                 ("data", o.str("calibration")),
                 ("method", o.str("method")),
                 ("input-range", o.str("input-range")),
+                ("tflite-inplace", o.str("tflite-compat")),
                 ("if-missing", "true"),
             ],
         ),
