@@ -69,7 +69,10 @@ fn main() {
     );
     println!("  import           {:8.1} ms", ms(t0, t1));
     println!("  export           {:8.1} ms", ms(t1, t2));
-    println!("  import + export  {:8.1} ms   (target < 300 ms)", ms(t0, t2));
+    println!(
+        "  import + export  {:8.1} ms   (target < 300 ms)",
+        ms(t0, t2)
+    );
     println!(
         "  write + fsync    {:8.1} ms   ({}, {:.1} MB)",
         ms(t2, t3),
@@ -85,6 +88,10 @@ fn main() {
     );
     println!(
         "  builder grew: {}",
-        if model.builder_grew() { "YES (estimate too small)" } else { "no" }
+        if model.builder_grew() {
+            "YES (estimate too small)"
+        } else {
+            "no"
+        }
     );
 }

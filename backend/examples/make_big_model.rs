@@ -56,7 +56,11 @@ pub fn build(path: &std::path::Path, layers: usize, width: usize) {
             vec![w, w],
             Some(weights(width * width, l as u64 + 1)),
         );
-        let b = tensor(format!("dense_{l}/bias"), vec![w], Some(weights(width, 1000 + l as u64)));
+        let b = tensor(
+            format!("dense_{l}/bias"),
+            vec![w],
+            Some(weights(width, 1000 + l as u64)),
+        );
         let y = tensor(format!("dense_{l}/Relu"), vec![1, w], None);
         let mut op = OperatorT::default();
         op.inputs = Some(vec![x, k, b]);
@@ -75,7 +79,8 @@ pub fn build(path: &std::path::Path, layers: usize, width: usize) {
     sg.operators = Some(operators);
     model.subgraphs = Some(vec![sg]);
     model.buffers = Some(buffers);
-    let mut fbb = flatbuffers::FlatBufferBuilder::with_capacity(layers * (width + 1) * width * 4 + (1 << 20));
+    let mut fbb =
+        flatbuffers::FlatBufferBuilder::with_capacity(layers * (width + 1) * width * 4 + (1 << 20));
     let root = model.pack(&mut fbb);
     tflite::finish_model_buffer(&mut fbb, root);
     std::fs::write(path, fbb.finished_data()).expect("write the model");
@@ -92,5 +97,8 @@ fn main() {
     let width = args.get(2).map_or(1024, |s| s.parse().expect("width"));
     build(std::path::Path::new(path), layers, width);
     let size = std::fs::metadata(path).expect("written").len();
-    println!("{path}: {layers} layers of {width}x{width}, {:.1} MB", size as f64 / 1e6);
+    println!(
+        "{path}: {layers} layers of {width}x{width}, {:.1} MB",
+        size as f64 / 1e6
+    );
 }

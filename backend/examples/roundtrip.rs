@@ -6,7 +6,7 @@ use std::path::Path;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() || args.len() % 2 != 0 {
+    if args.is_empty() || !args.len().is_multiple_of(2) {
         eprintln!("usage: roundtrip IN.tflite OUT.tflite [IN2 OUT2 ...]");
         std::process::exit(2);
     }

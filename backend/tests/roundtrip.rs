@@ -243,3 +243,17 @@ fn released_pages_are_read_again() {
     let second = export(&module);
     assert!(first == second);
 }
+
+/// The IR printed as text and parsed back exports to the same file as the IR itself: the text
+/// keeps everything the file needs (hex constants, locations, attributes).
+#[test]
+fn printed_and_parsed_ir_exports_the_same_file() {
+    for path in models() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let module = import_file(&path);
+        let direct = export(&module);
+        let parsed = tqopt_textual_ir::parse_str(&name, &text(&module))
+            .unwrap_or_else(|d| panic!("{name}: the printed IR does not parse: {d:?}"));
+        assert!(export(&parsed) == direct, "{name}: the file differs");
+    }
+}

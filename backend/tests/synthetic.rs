@@ -867,3 +867,49 @@ fn empty_modules_are_errors() {
     let e = export_err("module {\n}");
     assert!(e.to_string().contains("no function"), "{e}");
 }
+
+#[test]
+fn dense_resources_are_written_from_the_resource_section() {
+    let m = parse(
+        r#"module {
+  func.func @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {
+    %c = "tfl.pseudo_const"() <{value = dense_resource<weights> : tensor<2xf32>}> : () -> tensor<2xf32> loc("w")
+    %0 = "tfl.add"(%arg0, %c) <{fused_activation_function = "NONE"}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("sum")
+    return %0 : tensor<2xf32>
+  }
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      weights: "0x040000000000C03F000000C0"
+    }
+  }
+#-}"#,
+    );
+    let bytes = export(&m);
+    let model = root(&bytes);
+    let sg = model.subgraphs().unwrap().get(0);
+    let t = tensor_by_name(&sg, "w");
+    let data = model
+        .buffers()
+        .unwrap()
+        .get(t.buffer() as usize)
+        .data()
+        .unwrap();
+    let want: Vec<u8> = [1.5f32, -2.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    assert_eq!(data.bytes(), &want[..]);
+    // A key the module does not define is a clear error.
+    let e = export_err(
+        r#"module {
+  func.func @main() -> tensor<2xf32> {
+    %c = "tfl.pseudo_const"() <{value = dense_resource<nowhere> : tensor<2xf32>}> : () -> tensor<2xf32> loc("w")
+    return %c : tensor<2xf32>
+  }
+}"#,
+    );
+    assert_eq!(e.kind, ExportErrorKind::MissingData);
+    assert!(e.to_string().contains("dense_resource<nowhere>"), "{e}");
+}
