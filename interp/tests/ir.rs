@@ -306,3 +306,76 @@ func.func @main(%arg0: tensor<4xf32>) -> (tensor<4x!quant.uniform<i8:f32, 5.0000
     assert_eq!(out[0].as_slice::<i8>().unwrap(), &[-2, -5, 127, -1]);
     assert_close(&out[1], &[4], &[0.5, -1.0, 65.0, 1.0]);
 }
+
+#[test]
+fn lstm_follows_the_gate_equations() {
+    let c = |name: &str, v: f32, shape: &str| {
+        format!(
+            "  %{name} = \"tfl.pseudo_const\"() <{{value = dense<{v:?}> : tensor<{shape}xf32>}}> : () -> tensor<{shape}xf32>\n"
+        )
+    };
+    let mut text = String::from("func.func @main(%x: tensor<2x1x1xf32>) -> tensor<2x1x1xf32> {\n");
+    text += "  %none = \"tfl.no_value\"() <{value}> : () -> none\n";
+    for (n, v) in [("wi", 0.5), ("wf", 0.25), ("wc", 1.0), ("wo", -0.5)] {
+        text += &c(n, v, "1x1");
+    }
+    text += &c("r", 0.1, "1x1");
+    text += &c("b", 0.0, "1");
+    text += &c("h0", 0.2, "1x1");
+    text += &c("c0", 0.3, "1x1");
+    let m = "tensor<1x1xf32>";
+    let v = "tensor<1xf32>";
+    text += &format!(
+        "  %0 = \"tfl.unidirectional_sequence_lstm\"(%x, %wi, %wf, %wc, %wo, %r, %r, %r, %r, %none, %none, %none, %b, %b, %b, %b, %none, %none, %h0, %c0, %none, %none, %none, %none) <{{cell_clip = 0.0 : f32, fused_activation_function = \"TANH\", proj_clip = 0.0 : f32, time_major = true}}> : (tensor<2x1x1xf32>, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, none, none, none, {v}, {v}, {v}, {v}, none, none, {m}, {m}, none, none, none, none) -> tensor<2x1x1xf32>\n"
+    );
+    text += "  return %0 : tensor<2x1x1xf32>\n}\n";
+    let out = run1(&text, &[f32s(&[2, 1, 1], &[1.0, 2.0])]);
+    // h_t = o * tanh(c_t), c_t = f * c_{t-1} + i * tanh(g), gates on W x + R h_{t-1}
+    assert_close(&out[0], &[2, 1, 1], &[0.219_279_38, 0.220_669_01]);
+}
+
+#[test]
+fn transpose_conv_scatters_each_input_pixel() {
+    // input 1x3x3x2, weights 2x3x3x2 (OHWI), stride 2, SAME, output 1x6x6x2, bias [0.5, -1]
+    let x: Vec<f32> = (0..18).map(|v| (v as f32 - 7.0) * 0.25).collect();
+    let w: Vec<f32> = (0..36).map(|v| ((v * 7 % 11) as f32 - 5.0) * 0.1).collect();
+    let wtext: Vec<String> = w.iter().map(|v| format!("{v:?}")).collect();
+    let text = format!(
+        r#"
+func.func @main(%arg0: tensor<1x3x3x2xf32>) -> tensor<1x6x6x2xf32> {{
+  %s = "tfl.pseudo_const"() <{{value = dense<[1, 6, 6, 2]> : tensor<4xi32>}}> : () -> tensor<4xi32>
+  %w = "tfl.pseudo_const"() <{{value = dense<[{}]> : tensor<36xf32>}}> : () -> tensor<36xf32>
+  %shape = "tfl.pseudo_const"() <{{value = dense<[2, 3, 3, 2]> : tensor<4xi32>}}> : () -> tensor<4xi32>
+  %w4 = "tfl.reshape"(%w, %shape) : (tensor<36xf32>, tensor<4xi32>) -> tensor<2x3x3x2xf32>
+  %b = "tfl.pseudo_const"() <{{value = dense<[0.5, -1.0]> : tensor<2xf32>}}> : () -> tensor<2xf32>
+  %0 = "tfl.transpose_conv"(%s, %w4, %arg0, %b) <{{fused_activation_function = "NONE", padding = "SAME", stride_h = 2 : i32, stride_w = 2 : i32}}> : (tensor<4xi32>, tensor<2x3x3x2xf32>, tensor<1x3x3x2xf32>, tensor<2xf32>) -> tensor<1x6x6x2xf32>
+  return %0 : tensor<1x6x6x2xf32>
+}}"#,
+        wtext.join(", ")
+    );
+    let out = run1(&text, &[f32s(&[1, 3, 3, 2], &x)]);
+    // TFLite's padding for output 6, filter 3, stride 2: total (3 - 1) * 2 + 3 - 6 = 1, 0 before.
+    let mut want = vec![0.0f32; 72];
+    for iy in 0..3 {
+        for ix in 0..3 {
+            for ic in 0..2 {
+                for fy in 0..3 {
+                    for fx in 0..3 {
+                        let (oy, ox) = (iy * 2 + fy, ix * 2 + fx);
+                        if oy >= 6 || ox >= 6 {
+                            continue;
+                        }
+                        for oc in 0..2 {
+                            want[(oy * 6 + ox) * 2 + oc] +=
+                                x[(iy * 3 + ix) * 2 + ic] * w[((oc * 3 + fy) * 3 + fx) * 2 + ic];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (i, v) in want.iter_mut().enumerate() {
+        *v += [0.5, -1.0][i % 2];
+    }
+    assert_close(&out[0], &[1, 6, 6, 2], &want);
+}

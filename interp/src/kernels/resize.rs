@@ -23,6 +23,9 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     kernel(move |a: &mut Args<'_>| {
         let t = a.get(0)?;
         let [n, h, w, c] = nhwc(t.shape())?;
+        if h == 0 || w == 0 {
+            return Err("cannot resize an image with no pixels".into());
+        }
         let size = a.ints(1)?;
         let (oh, ow) = match size.as_slice() {
             &[oh, ow] if oh > 0 && ow > 0 => (oh as usize, ow as usize),
