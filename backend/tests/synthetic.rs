@@ -913,3 +913,28 @@ fn dense_resources_are_written_from_the_resource_section() {
     assert_eq!(e.kind, ExportErrorKind::MissingData);
     assert!(e.to_string().contains("dense_resource<nowhere>"), "{e}");
 }
+
+/// An LSTM's state operands are variable tensors without data, whether or not the constant is
+/// marked `tfl.is_variable` (TensorFlow's exporter decides by the use, too).
+#[test]
+fn lstm_states_are_variables() {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/data/lstm.mlir"),
+    )
+    .unwrap();
+    let bytes = export(&parse(&src));
+    let model = root(&bytes);
+    let sg = model.subgraphs().unwrap().get(0);
+    for name in ["h", "c"] {
+        let t = tensor_by_name(&sg, name);
+        assert!(t.is_variable(), "{name}");
+        assert_eq!(t.buffer(), 0, "{name}");
+    }
+    let op = sg.operators().unwrap().get(0);
+    let inputs: Vec<i32> = op.inputs().unwrap().iter().collect();
+    assert_eq!(inputs.len(), 24);
+    assert_eq!(&inputs[20..], &[-1, -1, -1, -1]);
+    // Re-imported, both are variables of the IR.
+    let t = text(&import_bytes(&bytes));
+    assert_eq!(t.matches("{tfl.is_variable}").count(), 2, "{t}");
+}

@@ -451,7 +451,7 @@ impl<'p, 'm> Builder<'p, 'm> {
         }
         let name = result_name(&data.loc, 0, 1);
         let mut t = tensor_of_type(&ty, &name).map_err(ExportError::invalid)?;
-        if data.attributes.contains("tfl.is_variable") {
+        if data.attributes.contains("tfl.is_variable") || self.is_state(v) {
             // A variable: the runtime owns its memory; the file gives no data (buffer 0).
             t.is_variable = true;
         } else {
@@ -482,6 +482,17 @@ impl<'p, 'm> Builder<'p, 'm> {
         let index = self.push_tensor(t);
         self.vals.insert(v, index);
         Ok(index)
+    }
+
+    /// True for a value read as the state of an LSTM: TFLite's kernels keep it in a variable
+    /// tensor (TensorFlow's exporter marks such operands `is_variable` by their use too).
+    fn is_state(&self, v: ValueId) -> bool {
+        let m = self.m();
+        let lstm = &tfl::UNIDIRECTIONAL_SEQUENCE_LSTM;
+        let slots = ["input_activation_state", "input_cell_state"].map(|n| lstm.operand_index(n));
+        m.uses(v)
+            .iter()
+            .any(|u| m.op(u.op).is(lstm) && slots.contains(&Some(u.index as usize)))
     }
 
     /// Checks that a constant's value fits its result type.
