@@ -262,17 +262,53 @@ pub(crate) fn conv_gemm(
         }
         return;
     }
-    // im2col in blocks of rows that stay in cache.
+    // im2col in blocks of rows that stay in cache. With AVX-512 the GEMM reads the filter
+    // rows' spans straight from the input (an implicit im2col) and only rows whose window
+    // leaves the image are built in the buffer.
     let block = ((32 * 1024) / k.max(1)).clamp(12, 240) / 12 * 12;
     let mut buf = crate::buffers::take(block.max(12) * k);
+    let span = g.kw * fi;
+    let zeros = vec![0.0f32; span];
+    let mut segs: Vec<*const f32> = Vec::with_capacity(block * g.kh);
+    let implicit = g.dw == 1 && (groups == 1 || g.kw == 1);
     let mut row0 = 0;
     while row0 < rows {
         let nrows = (rows - row0).min(block);
         for gi in 0..groups {
             // The output pixel of the block's first row, then advanced row by row.
             let (mut n, mut oy, mut ox) = (row0 / (g.ow * g.oh), (row0 / g.ow) % g.oh, row0 % g.ow);
+            segs.clear();
+            // Where each filter row's line starts in `x` for the current output row.
+            let mut lines = [None::<usize>; 16];
+            let mut lines_for = usize::MAX;
             for dst in buf[..nrows * k].chunks_exact_mut(k) {
-                im2col_row(g, x, fi, gi, n, oy, ox, dst);
+                let ix0 = (ox * g.sw) as isize - g.pad_l as isize;
+                let inside_x = ix0 >= 0 && ix0 as usize + g.kw <= g.w;
+                if implicit && inside_x && g.kh <= 16 {
+                    if lines_for != n * g.oh + oy {
+                        lines_for = n * g.oh + oy;
+                        for (ky, l) in lines.iter_mut().enumerate().take(g.kh) {
+                            *l = g
+                                .in_y(oy, ky)
+                                .map(|iy| (n * g.h + iy) * g.w * g.c + gi * fi);
+                        }
+                    }
+                    let xo = ix0 as usize * g.c;
+                    for l in &lines[..g.kh] {
+                        // In bounds: the line is inside the image and so are the kw pixels
+                        // from ix0 (checked just above), so `span` values can be read.
+                        segs.push(match l {
+                            Some(l) => x.as_ptr().wrapping_add(l + xo),
+                            None => zeros.as_ptr(),
+                        });
+                    }
+                } else {
+                    im2col_row(g, x, fi, gi, n, oy, ox, dst);
+                    let base = buf_ptr(dst);
+                    for ky in 0..g.kh {
+                        segs.push(base.wrapping_add(ky * span));
+                    }
+                }
                 ox += 1;
                 if ox == g.ow {
                     ox = 0;
@@ -283,16 +319,35 @@ pub(crate) fn conv_gemm(
                     }
                 }
             }
-            gemm(
-                nrows,
-                &buf,
-                k,
-                &packed[gi],
-                &mut out[row0 * o + gi * og..],
-                o,
-                lo,
-                hi,
-            );
+            let c = &mut out[row0 * o + gi * og..];
+            // SAFETY: every segment points at `span` readable values: into `x` (a line inside
+            // the image, from a window inside it), into `buf` or into `zeros`, all alive until
+            // the call ends.
+            let done = implicit
+                && unsafe {
+                    super::gemm::gemm_segments(nrows, &segs, g.kh, span, &packed[gi], c, o, lo, hi)
+                }
+                .is_some();
+            if !done {
+                if implicit {
+                    // No AVX-512: build every row.
+                    let (mut n, mut oy, mut ox) =
+                        (row0 / (g.ow * g.oh), (row0 / g.ow) % g.oh, row0 % g.ow);
+                    for dst in buf[..nrows * k].chunks_exact_mut(k) {
+                        im2col_row(g, x, fi, gi, n, oy, ox, dst);
+                        ox += 1;
+                        if ox == g.ow {
+                            ox = 0;
+                            oy += 1;
+                            if oy == g.oh {
+                                oy = 0;
+                                n += 1;
+                            }
+                        }
+                    }
+                }
+                gemm(nrows, &buf, k, &packed[gi], c, o, lo, hi);
+            }
         }
         row0 += nrows;
     }
@@ -366,4 +421,8 @@ unsafe fn copy16(dst: &mut [f32], src: &[f32]) {
     let mask = ((1u32 << dst.len()) - 1) as __mmask16;
     let v = _mm512_maskz_loadu_ps(mask, src.as_ptr());
     _mm512_mask_storeu_ps(dst.as_mut_ptr(), mask, v);
+}
+
+fn buf_ptr(row: &[f32]) -> *const f32 {
+    row.as_ptr()
 }

@@ -96,6 +96,42 @@ pub(crate) fn gemm(
     }
 }
 
+/// Rows of A given as `nseg` segments of `seg_len` contiguous values each (an implicit
+/// im2col: a convolution's row is its filter rows' spans of the input), `C = clamp(A x B +
+/// bias)`. `segs[i * nseg + s]` is where segment `s` of row `i` starts. Only with AVX-512;
+/// `None` tells the caller to build the rows itself.
+///
+/// # Safety
+/// Every pointer in `segs` must be valid for reading `seg_len` f32 values, and `nseg *
+/// seg_len` must equal `b.k`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn gemm_segments(
+    m: usize,
+    segs: &[*const f32],
+    nseg: usize,
+    seg_len: usize,
+    b: &PackedB,
+    c: &mut [f32],
+    ldc: usize,
+    lo: f32,
+    hi: f32,
+) -> Option<()> {
+    if m == 0 || b.n == 0 {
+        return Some(());
+    }
+    if level() != Level::Avx512 || nseg * seg_len != b.k || segs.len() < m * nseg {
+        return None;
+    }
+    assert!(c.len() >= (m - 1) * ldc + b.n, "gemm: C is too short");
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::gemm_segments_avx512(m, segs, nseg, seg_len, b, c, ldc, lo, hi);
+        return Some(());
+    }
+    #[allow(unreachable_code)]
+    None
+}
+
 #[allow(clippy::too_many_arguments)]
 fn gemm_portable(
     m: usize,
@@ -189,6 +225,133 @@ mod x86 {
                 p += step;
             }
             i += mr;
+        }
+    }
+
+    /// A micro-kernel call whose A rows come in segments.
+    struct SegArgs {
+        nseg: usize,
+        seg_len: usize,
+        /// `MR * nseg` segment starts, row by row.
+        segs: *const *const f32,
+        b: *const f32,
+        bstride: usize,
+        bias: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        cols: usize,
+        lo: f32,
+        hi: f32,
+    }
+
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn gemm_segments_avx512(
+        m: usize,
+        segs: &[*const f32],
+        nseg: usize,
+        seg_len: usize,
+        b: &PackedB,
+        c: &mut [f32],
+        ldc: usize,
+        lo: f32,
+        hi: f32,
+    ) {
+        let k = b.k;
+        let np = PackedB::num_panels(b.n);
+        let cp = c.as_mut_ptr();
+        let mut i = 0;
+        while i < m {
+            let mr = (m - i).min(MR512);
+            let mut p = 0;
+            while p < np {
+                let step = (np - p).min(2);
+                let x = SegArgs {
+                    nseg,
+                    seg_len,
+                    segs: segs.as_ptr().add(i * nseg),
+                    b: b.panels.as_ptr().add(p * k * NR),
+                    bstride: k * NR,
+                    bias: b.bias.as_ptr().add(p * NR),
+                    c: cp.add(i * ldc + p * NR),
+                    ldc,
+                    cols: (b.n - p * NR).min(step * NR),
+                    lo,
+                    hi,
+                };
+                macro_rules! rows {
+                    ($np:literal) => {
+                        match mr {
+                            12 => kern512_seg::<12, $np>(&x),
+                            11 => kern512_seg::<11, $np>(&x),
+                            10 => kern512_seg::<10, $np>(&x),
+                            9 => kern512_seg::<9, $np>(&x),
+                            8 => kern512_seg::<8, $np>(&x),
+                            7 => kern512_seg::<7, $np>(&x),
+                            6 => kern512_seg::<6, $np>(&x),
+                            5 => kern512_seg::<5, $np>(&x),
+                            4 => kern512_seg::<4, $np>(&x),
+                            3 => kern512_seg::<3, $np>(&x),
+                            2 => kern512_seg::<2, $np>(&x),
+                            _ => kern512_seg::<1, $np>(&x),
+                        }
+                    };
+                }
+                if step == 2 {
+                    rows!(2)
+                } else {
+                    rows!(1)
+                }
+                p += step;
+            }
+            i += mr;
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    #[inline]
+    unsafe fn kern512_seg<const MR: usize, const NP: usize>(x: &SegArgs) {
+        let mut acc = [[_mm512_setzero_ps(); NP]; MR];
+        for j in 0..NP {
+            let bv = _mm512_loadu_ps(x.bias.add(j * NR));
+            for row in acc.iter_mut() {
+                row[j] = bv;
+            }
+        }
+        let mut bptr = x.b;
+        for s in 0..x.nseg {
+            let mut rows = [std::ptr::null::<f32>(); MR];
+            for (i, r) in rows.iter_mut().enumerate() {
+                *r = *x.segs.add(i * x.nseg + s);
+            }
+            for t in 0..x.seg_len {
+                let mut bv = [_mm512_setzero_ps(); NP];
+                for (j, v) in bv.iter_mut().enumerate() {
+                    *v = _mm512_loadu_ps(bptr.add(j * x.bstride));
+                }
+                for (i, row) in acc.iter_mut().enumerate() {
+                    let av = _mm512_set1_ps(*rows[i].add(t));
+                    for j in 0..NP {
+                        row[j] = _mm512_fmadd_ps(av, bv[j], row[j]);
+                    }
+                }
+                bptr = bptr.add(NR);
+            }
+        }
+        let lo = _mm512_set1_ps(x.lo);
+        let hi = _mm512_set1_ps(x.hi);
+        for (i, row) in acc.iter().enumerate() {
+            let crow = x.c.add(i * x.ldc);
+            for (j, &v) in row.iter().enumerate() {
+                let v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+                let valid = x.cols.saturating_sub(j * NR).min(NR);
+                if valid == NR {
+                    _mm512_storeu_ps(crow.add(j * NR), v);
+                } else if valid > 0 {
+                    let mask: __mmask16 = ((1u32 << valid) - 1) as __mmask16;
+                    _mm512_mask_storeu_ps(crow.add(j * NR), mask, v);
+                }
+            }
         }
     }
 
@@ -444,6 +607,9 @@ mod bench {
             (12544, 27, 24),
             (196, 56, 336),
             (49, 576, 96),
+            (9216, 27, 16),
+            (9216, 16, 16),
+            (12544, 24, 8),
         ] {
             let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32).collect();
             let w: Vec<f32> = (0..n * k).map(|i| (i % 5) as f32).collect();
