@@ -253,6 +253,53 @@ impl Run<'_, '_> {
                 drop(args);
                 outs.into_iter().map(Arc::new).collect()
             }
+            StepKind::Fused {
+                fused,
+                parts,
+                internal,
+            } => {
+                // Observers see every intermediate: then the chain runs op by op.
+                let outs = if self.observer.is_none() {
+                    let mut items: SmallVec<[Arg<'_>; 4]> = SmallVec::new();
+                    for (j, o) in step.operands.iter().enumerate() {
+                        items.push(match *o {
+                            Operand::Absent => Arg::Absent,
+                            Operand::Const(c) => Arg::Const(&interp.consts[c as usize]),
+                            Operand::Slot(s) => {
+                                Arg::Val(frame[s as usize].clone().ok_or_else(|| {
+                                    step.error(format!("operand #{j} was dropped before its use"))
+                                })?)
+                            }
+                        });
+                    }
+                    let mut args = Args::new(items);
+                    let started = self.profile.is_some().then(Instant::now);
+                    let outs = fused.run(&mut args).map_err(|e| step.error(e))?;
+                    if let (Some(p), Some(t)) = (self.profile.as_mut(), started) {
+                        let e = p.entry(step.name.clone()).or_default();
+                        e.0 += t.elapsed();
+                        e.1 += 1;
+                    }
+                    outs
+                } else {
+                    None
+                };
+                match outs {
+                    Some(outs) => outs.into_iter().map(Arc::new).collect(),
+                    None => {
+                        for part in parts {
+                            self.step(part, frame, depth)?;
+                        }
+                        for &s in internal {
+                            release(frame[s as usize].take());
+                        }
+                        for &s in &step.free_after {
+                            release(frame[s as usize].take());
+                        }
+                        return Ok(());
+                    }
+                }
+            }
             StepKind::Call { func } => {
                 let args = (0..step.operands.len())
                     .map(|j| self.fetch(frame, step, j))

@@ -32,6 +32,7 @@ mod buffers;
 mod consts;
 pub mod error;
 mod exec;
+mod fuse;
 mod kernels;
 pub mod parallel;
 mod plan;

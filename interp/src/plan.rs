@@ -44,12 +44,28 @@ pub(crate) struct Expect {
 
 pub(crate) enum StepKind {
     Kernel(BoxKernel),
-    While { cond: BlockPlan, body: BlockPlan },
-    If { then_: BlockPlan, else_: BlockPlan },
-    Call { func: usize },
+    /// A chain of ops run as one kernel, with the chain's own steps for observed runs.
+    Fused {
+        fused: Box<dyn crate::kernels::FusedKernel>,
+        parts: Vec<Step>,
+        /// Slots of the chain's intermediate values (set only when the parts run).
+        internal: Vec<u32>,
+    },
+    While {
+        cond: BlockPlan,
+        body: BlockPlan,
+    },
+    If {
+        then_: BlockPlan,
+        else_: BlockPlan,
+    },
+    Call {
+        func: usize,
+    },
 }
 
 pub(crate) struct Step {
+    pub op: OpId,
     pub name: String,
     pub loc: Location,
     pub kind: StepKind,
@@ -301,6 +317,7 @@ impl<'m> Planner<'m> {
         let yields = yields.ok_or_else(|| {
             InterpError::structure(format!("a block does not end with '{terminator}'"))
         })?;
+        let (mut steps, step_uses) = crate::fuse::fuse(m, &self.consts, steps, step_uses);
 
         // Liveness over the values this block defines.
         let mut defined_at: HashMap<u32, usize> = HashMap::new();
@@ -537,6 +554,7 @@ impl<'m> Planner<'m> {
             .map(|&r| (scope.define(r), r))
             .collect();
         Ok(Some(Step {
+            op,
             name: name.to_string(),
             loc,
             kind,

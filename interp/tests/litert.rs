@@ -89,3 +89,43 @@ fn every_shared_model_has_a_test() {
     found.sort();
     assert_eq!(found, MODELS);
 }
+
+/// Fused steps (convolution + add + PReLU in one pass) run op by op when observed; both ways
+/// give the same outputs, and the observer sees the convolution's own result.
+#[test]
+fn observed_runs_match_fused_runs() {
+    let model = "face_landmark";
+    let module = tqopt_frontend::import_file(&model_path(model)).expect("import");
+    let interp = Interpreter::for_main(&module).expect("plan");
+    let fx = load_fixture(model);
+    let fast = interp.run(&fx.inputs[..1]).expect("run");
+    let mut seen = std::collections::HashSet::new();
+    let observed = interp
+        .run_observed(&fx.inputs[..1], &mut |v, _| {
+            seen.insert(v);
+        })
+        .expect("run_observed");
+    for (a, b) in fast.iter().zip(&observed) {
+        let (a, b) = (a.as_f32().unwrap(), b.as_f32().unwrap());
+        let d = a
+            .iter()
+            .zip(b)
+            .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+        assert!(d <= 1e-4, "fused and op-by-op runs differ by {d}");
+    }
+    // Every op result that is not a constant was reported, conv outputs included.
+    let convs = module
+        .all_ops()
+        .into_iter()
+        .filter(|&op| module.op(op).name.as_str() == "tfl.conv_2d")
+        .count();
+    let seen_convs = seen
+        .iter()
+        .filter(|&&v| {
+            module
+                .defining_op(v)
+                .is_some_and(|op| module.op(op).name.as_str() == "tfl.conv_2d")
+        })
+        .count();
+    assert_eq!(seen_convs, convs);
+}

@@ -99,6 +99,12 @@ struct Conv {
 }
 
 pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    let conv = build_conv(info)?;
+    kernel(move |a: &mut Args<'_>| conv.run(a))
+}
+
+/// Parses the attributes and packs a constant filter.
+fn build_conv(info: &OpInfo<'_>) -> KResult<Conv> {
     info.reject_quantized()?;
     info.expect_operands(2)?;
     let act = info.activation()?;
@@ -137,7 +143,7 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
             conv.packed = Some(pack_filter(filter, bias, groups)?);
         }
     }
-    kernel(move |a: &mut Args<'_>| conv.run(a))
+    Ok(conv)
 }
 
 /// Packs an OHWI filter (and bias) into one GEMM operand per group.
@@ -186,19 +192,120 @@ fn filter_dims(filter: &Tensor) -> KResult<[usize; 4]> {
     }
 }
 
-impl Conv {
-    fn run(&self, a: &mut Args<'_>) -> KResult<super::Outputs> {
-        let input = a.get(0)?;
-        let filter = a.get(1)?;
-        let [o, kh, kw, fi] = filter_dims(filter)?;
-        let g = Geom::new(
+/// What a fused step does to a convolution's output while it is still in cache:
+/// `prelu(out + residual, alpha)`, each part optional. The fields are operand indices.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Epilogue {
+    pub residual: Option<usize>,
+    pub alpha: Option<usize>,
+}
+
+/// A convolution followed by an add of a same-shaped tensor and/or a per-channel PReLU.
+struct FusedConv {
+    conv: Conv,
+    epilogue: Epilogue,
+}
+
+/// Builds the fused kernel for the `tfl.conv_2d` described by `info` (its own operands come
+/// first in the fused step, then the epilogue's).
+pub(crate) fn build_fused(
+    info: &OpInfo<'_>,
+    epilogue: Epilogue,
+) -> KResult<Box<dyn super::FusedKernel>> {
+    let conv = build_conv(info)?;
+    if !conv.act.is_none() {
+        return Err("only convolutions without a fused activation take an epilogue".into());
+    }
+    Ok(Box::new(FusedConv { conv, epilogue }))
+}
+
+impl super::FusedKernel for FusedConv {
+    fn run(&self, a: &mut Args<'_>) -> KResult<Option<super::Outputs>> {
+        let (Ok(input), Ok(filter)) = (a.get(0), a.get(1)) else {
+            return Ok(None);
+        };
+        let Ok([o, kh, kw, _]) = filter_dims(filter) else {
+            return Ok(None);
+        };
+        let Ok(g) = Geom::new(
             input.shape(),
             kh,
             kw,
-            self.stride,
-            self.dilation,
-            self.padding,
-        )?;
+            self.conv.stride,
+            self.conv.dilation,
+            self.conv.padding,
+        ) else {
+            return Ok(None);
+        };
+        let out_len = g.n * g.oh * g.ow * o;
+        // Only the plain cases: an f32 residual of the output's shape, a per-channel alpha.
+        let residual = match self.epilogue.residual {
+            Some(i) => match a.opt(i) {
+                Some(r) if r.shape() == [g.n, g.oh, g.ow, o] => match r.as_f32() {
+                    Some(v) => Some(v),
+                    None => return Ok(None),
+                },
+                _ => return Ok(None),
+            },
+            None => None,
+        };
+        let alpha = match self.epilogue.alpha {
+            Some(i) => match a.opt(i) {
+                Some(t) if t.len() == o && t.shape().last() == Some(&o) && t.rank() <= 4 => {
+                    match t.as_f32() {
+                        Some(v) => Some(v),
+                        None => return Ok(None),
+                    }
+                }
+                _ => return Ok(None),
+            },
+            None => None,
+        };
+        let post = |row0: usize, block: &mut [f32]| {
+            let res = residual.map(|r| &r[row0 * o..row0 * o + block.len()]);
+            epilogue(block, res, alpha, o);
+        };
+        let mut out = crate::buffers::take(out_len);
+        self.conv.compute(a, &g, &mut out, Some(&post))?;
+        Ok(Some(smallvec::smallvec![Tensor::from_f32(
+            &[g.n, g.oh, g.ow, o],
+            out
+        )
+        .map_err(|e| e.to_string())?]))
+    }
+}
+
+super::simd::multiversion! {
+    /// `block = prelu(block + residual, alpha)` over rows of `o` channels.
+    fn epilogue(block: &mut [f32], residual: Option<&[f32]>, alpha: Option<&[f32]>, o: usize) {
+        if let Some(r) = residual {
+            for (x, &y) in block.iter_mut().zip(r) {
+                *x += y;
+            }
+        }
+        if let Some(alpha) = alpha {
+            let alpha = &alpha[..o.min(alpha.len())];
+            for row in block.chunks_exact_mut(o.max(1)) {
+                for (x, &a) in row.iter_mut().zip(alpha) {
+                    *x = if *x >= 0.0 { *x } else { *x * a };
+                }
+            }
+        }
+    }
+}
+
+impl Conv {
+    /// Convolves operands 0-2 of `a` into `out` (of geometry `g`), with an optional epilogue
+    /// per block of rows.
+    fn compute(
+        &self,
+        a: &Args<'_>,
+        g: &Geom,
+        out: &mut [f32],
+        post: Option<&dyn Fn(usize, &mut [f32])>,
+    ) -> KResult<()> {
+        let filter = a.get(1)?;
+        let [o, kh, kw, fi] = filter_dims(filter)?;
         if fi == 0 || g.c % fi != 0 {
             return Err(format!(
                 "input has {} channels but the filter takes {fi}",
@@ -216,8 +323,7 @@ impl Conv {
         let packed: &[PackedB] = match &self.packed {
             Some(p) if p.len() == groups && p[0].k == kh * kw * fi => p,
             _ => {
-                let bias = a.opt(2);
-                owned = pack_filter(filter, bias, groups)?;
+                owned = pack_filter(filter, a.opt(2), groups)?;
                 &owned
             }
         };
@@ -225,8 +331,24 @@ impl Conv {
             .act
             .bounds()
             .unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+        conv_gemm(g, x, fi, packed, o, out, lo, hi, post);
+        Ok(())
+    }
+
+    fn run(&self, a: &mut Args<'_>) -> KResult<super::Outputs> {
+        let input = a.get(0)?;
+        let filter = a.get(1)?;
+        let [o, kh, kw, _] = filter_dims(filter)?;
+        let g = Geom::new(
+            input.shape(),
+            kh,
+            kw,
+            self.stride,
+            self.dilation,
+            self.padding,
+        )?;
         let mut out = crate::buffers::take(g.n * g.oh * g.ow * o);
-        conv_gemm(&g, x, fi, packed, o, &mut out, lo, hi);
+        self.compute(a, &g, &mut out, None)?;
         one(Tensor::from_f32(&[g.n, g.oh, g.ow, o], out).map_err(|e| e.to_string())?)
     }
 }
@@ -243,6 +365,7 @@ pub(crate) fn conv_gemm(
     out: &mut [f32],
     lo: f32,
     hi: f32,
+    post: Option<&dyn Fn(usize, &mut [f32])>,
 ) {
     let groups = packed.len();
     let og = o / groups.max(1);
@@ -257,8 +380,31 @@ pub(crate) fn conv_gemm(
         && g.oh == g.h
         && g.ow == g.w;
     if pointwise {
-        for (gi, p) in packed.iter().enumerate() {
-            gemm(rows, &x[gi * fi..], g.c, p, &mut out[gi * og..], o, lo, hi);
+        // With an epilogue, blocks of rows small enough to still be in cache when it runs.
+        let block = if post.is_some() {
+            (16 * 1024 / o.max(1)).clamp(12, 1024) / 12 * 12
+        } else {
+            rows.max(1)
+        };
+        let mut row0 = 0;
+        while row0 < rows {
+            let nrows = (rows - row0).min(block);
+            for (gi, p) in packed.iter().enumerate() {
+                gemm(
+                    nrows,
+                    &x[row0 * g.c + gi * fi..],
+                    g.c,
+                    p,
+                    &mut out[row0 * o + gi * og..],
+                    o,
+                    lo,
+                    hi,
+                );
+            }
+            if let Some(post) = post {
+                post(row0, &mut out[row0 * o..(row0 + nrows) * o]);
+            }
+            row0 += nrows;
         }
         return;
     }
@@ -348,6 +494,9 @@ pub(crate) fn conv_gemm(
                 }
                 gemm(nrows, &buf, k, &packed[gi], c, o, lo, hi);
             }
+        }
+        if let Some(post) = post {
+            post(row0, &mut out[row0 * o..(row0 + nrows) * o]);
         }
         row0 += nrows;
     }

@@ -65,6 +65,12 @@ where
 /// A boxed kernel.
 pub(crate) type BoxKernel = Box<dyn Kernel>;
 
+/// A kernel for a chain of ops fused into one pass (see `plan::fuse`). It may decline a run
+/// whose operands it does not handle (`Ok(None)`); the chain's own kernels then run one by one.
+pub(crate) trait FusedKernel: Send + Sync {
+    fn run(&self, args: &mut Args<'_>) -> KResult<Option<Outputs>>;
+}
+
 /// Wraps a closure as a kernel.
 pub(crate) fn kernel<F>(f: F) -> KResult<BoxKernel>
 where
