@@ -203,6 +203,40 @@ fn tfl_type_bytes(t: TflType) -> Option<usize> {
     })
 }
 
+/// Gives a subgraph's tensors unique names, as TensorFlow's converter writes them and as tools
+/// that address tensors by name (ai-edge-quantizer) expect. A name shared by several tensors
+/// (a constant the importer made at an op's location, and that op's result) stays with the
+/// first computed tensor, else the first constant; the others get the first free `_N` suffix.
+/// Empty names stay empty.
+fn make_names_unique(tensors: &mut [TensorT]) {
+    let is_constant = |t: &TensorT| t.buffer != 0;
+    let mut taken: HashSet<String> = HashSet::with_capacity(tensors.len());
+    let mut duplicates = Vec::new();
+    for pass_constants in [false, true] {
+        for (i, t) in tensors.iter().enumerate() {
+            if is_constant(t) != pass_constants {
+                continue;
+            }
+            match t.name.as_deref() {
+                Some(name) if !name.is_empty() && !taken.insert(name.to_string()) => {
+                    duplicates.push(i)
+                }
+                _ => {}
+            }
+        }
+    }
+    duplicates.sort_unstable();
+    for i in duplicates {
+        let name = tensors[i].name.take().unwrap_or_default();
+        let unique = (1..)
+            .map(|n| format!("{name}_{n}"))
+            .find(|candidate| !taken.contains(candidate))
+            .expect("some suffix is free");
+        taken.insert(unique.clone());
+        tensors[i].name = Some(unique);
+    }
+}
+
 struct Builder<'p, 'm> {
     p: &'p mut Planner<'m>,
     name: String,
@@ -232,7 +266,8 @@ impl<'p, 'm> Builder<'p, 'm> {
         self.p.m
     }
 
-    fn finish(self, inputs: Vec<i32>, outputs: Vec<i32>) -> SubGraphT {
+    fn finish(mut self, inputs: Vec<i32>, outputs: Vec<i32>) -> SubGraphT {
+        make_names_unique(&mut self.tensors);
         let mut sg = SubGraphT::default();
         sg.tensors = Some(self.tensors);
         sg.inputs = Some(inputs);
@@ -795,4 +830,34 @@ fn captures(m: &Module, op: OpId) -> Vec<ValueId> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tensor(name: &str, buffer: u32) -> TensorT {
+        let mut t = TensorT::default();
+        t.name = Some(name.to_string());
+        t.buffer = buffer;
+        t
+    }
+
+    #[test]
+    fn duplicate_names_get_free_suffixes_and_computed_tensors_keep_theirs() {
+        let mut tensors = vec![
+            tensor("reshape", 3), // the shape constant the importer located at the reshape
+            tensor("reshape", 0), // the reshape's result
+            tensor("reshape_1", 0),
+            tensor("", 0),
+            tensor("", 4),
+            tensor("reshape", 5),
+        ];
+        make_names_unique(&mut tensors);
+        let names: Vec<_> = tensors.iter().map(|t| t.name.clone().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["reshape_2", "reshape", "reshape_1", "", "", "reshape_3"]
+        );
+    }
 }
