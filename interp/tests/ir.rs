@@ -379,3 +379,20 @@ func.func @main(%arg0: tensor<1x3x3x2xf32>) -> tensor<1x6x6x2xf32> {{
     }
     assert_close(&out[0], &[1, 6, 6, 2], &want);
 }
+
+#[test]
+fn quantized_concat_with_different_scales_is_refused() {
+    let text = r#"
+func.func @main(%a: tensor<2x!quant.uniform<i8:f32, 5.000000e-01>>, %b: tensor<2x!quant.uniform<i8:f32, 2.500000e-01>>) -> tensor<4x!quant.uniform<i8:f32, 5.000000e-01>> {
+  %0 = "tfl.concatenation"(%a, %b) <{axis = 0 : i32, fused_activation_function = "NONE"}> : (tensor<2x!quant.uniform<i8:f32, 5.000000e-01>>, tensor<2x!quant.uniform<i8:f32, 2.500000e-01>>) -> tensor<4x!quant.uniform<i8:f32, 5.000000e-01>> loc("cat")
+  return %0 : tensor<4x!quant.uniform<i8:f32, 5.000000e-01>>
+}"#;
+    let err = Interpreter::new(&module(text), "main")
+        .err()
+        .expect("an error");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("tfl.concatenation") && msg.contains("cat") && msg.contains("scales"),
+        "{msg}"
+    );
+}

@@ -55,8 +55,24 @@ fn concat(parts: &[&Tensor], ax: usize) -> KResult<Tensor> {
     Ok(Tensor::from_parts(shape, data))
 }
 
+/// Joining quantized tensors copies storage integers, which is right only when every operand
+/// has the result's scale and zero point (TFLite would requantize the others).
+fn require_one_quant_type(info: &OpInfo<'_>) -> KResult<()> {
+    let result = info.result_elem(0).and_then(|e| e.as_quant());
+    for i in 0..info.num_operands() {
+        let q = info.operand_elem(i).and_then(|e| e.as_quant());
+        if q != result {
+            return Err(
+                "quantized operands with different scales or zero points are not supported".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn build_concat(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.expect_operands(1)?;
+    require_one_quant_type(info)?;
     let axis = info.attr_int("axis")?;
     let act = info.activation()?;
     kernel(move |a: &mut Args<'_>| {
@@ -74,6 +90,7 @@ pub(crate) fn build_concat(info: &OpInfo<'_>) -> KResult<BoxKernel> {
 
 pub(crate) fn build_pack(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.expect_operands(1)?;
+    require_one_quant_type(info)?;
     let axis = info.attr_int("axis")?;
     kernel(move |a: &mut Args<'_>| {
         let parts: Vec<&Tensor> = (0..a.len()).map(|i| a.get(i)).collect::<KResult<_>>()?;
