@@ -21,6 +21,14 @@
 //! writer builds the flatbuffer in one pre-sized buffer, copying each constant once from the
 //! IR's blobs (for an imported model, windows into the memory-mapped input, released after
 //! the copy).
+//!
+//! Tests and tools:
+//! - `cargo test -p tqopt-backend`: the shared models round trip (stable bytes, same IR, layout
+//!   checks), small models built in memory or written as IR, error cases;
+//! - `scripts/interop.sh`: the exported models in LiteRT (`tests/interop`);
+//! - `cargo run --release -p tqopt-backend --example roundtrip -- IN.tflite OUT.tflite`;
+//! - `cargo run --release -p tqopt-backend --example bench_roundtrip`: import + export time and
+//!   peak memory of a ~105 MB model (`make_big_model` writes it).
 
 pub mod error;
 mod export;
