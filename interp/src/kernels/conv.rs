@@ -184,7 +184,7 @@ fn pack_filter(filter: &Tensor, bias: Option<&Tensor>, groups: usize) -> KResult
 
 fn filter_dims(filter: &Tensor) -> KResult<[usize; 4]> {
     match filter.shape() {
-        &[o, kh, kw, i] => Ok([o, kh, kw, i]),
+        &[o, kh, kw, i] if kh > 0 && kw > 0 => Ok([o, kh, kw, i]),
         other => Err(format!(
             "expects a 4-D OHWI filter but got shape {}",
             format_shape(other)
@@ -574,4 +574,87 @@ unsafe fn copy16(dst: &mut [f32], src: &[f32]) {
 
 fn buf_ptr(row: &[f32]) -> *const f32 {
     row.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Direct loops over the definition of a (grouped) convolution.
+    fn naive(g: &Geom, x: &[f32], w: &[f32], bias: &[f32], o: usize, fi: usize) -> Vec<f32> {
+        let groups = g.c / fi;
+        let og = o / groups;
+        let mut out = vec![0.0; g.n * g.oh * g.ow * o];
+        for n in 0..g.n {
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    for oc in 0..o {
+                        let gi = oc / og;
+                        let mut s = bias[oc] as f64;
+                        for ky in 0..g.kh {
+                            for kx in 0..g.kw {
+                                let (Some(iy), Some(ix)) = (g.in_y(oy, ky), g.in_x(ox, kx)) else {
+                                    continue;
+                                };
+                                for ic in 0..fi {
+                                    let xv = x[((n * g.h + iy) * g.w + ix) * g.c + gi * fi + ic];
+                                    let wv = w[((oc * g.kh + ky) * g.kw + kx) * fi + ic];
+                                    s += xv as f64 * wv as f64;
+                                }
+                            }
+                        }
+                        out[((n * g.oh + oy) * g.ow + ox) * o + oc] = s as f32;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matches_the_definition() {
+        // (h, w, c, o, k, stride, dilation, padding, groups)
+        for &(h, w, c, o, k, s, d, pad, groups) in &[
+            (11, 13, 3, 16, 3, 2, 1, Padding::Same, 1),
+            (9, 9, 3, 24, 3, 2, 1, Padding::Valid, 1),
+            (7, 8, 8, 20, 1, 1, 1, Padding::Valid, 1),
+            (7, 8, 8, 20, 1, 2, 1, Padding::Same, 1),
+            (10, 6, 4, 6, 3, 1, 2, Padding::Same, 1),
+            (8, 8, 6, 4, 3, 1, 1, Padding::Same, 2),
+            (5, 5, 32, 40, 3, 1, 1, Padding::Same, 1),
+            (3, 3, 32, 17, 3, 1, 1, Padding::Valid, 1),
+        ] {
+            let fi = c / groups;
+            let g = Geom::new(&[2, h, w, c], k, k, (s, s), (d, d), pad).unwrap();
+            let x: Vec<f32> = (0..2 * h * w * c)
+                .map(|i| ((i * 7 % 17) as f32 - 8.0) * 0.1)
+                .collect();
+            let wt: Vec<f32> = (0..o * k * k * fi)
+                .map(|i| ((i * 5 % 13) as f32 - 6.0) * 0.05)
+                .collect();
+            let bias: Vec<f32> = (0..o).map(|i| i as f32 * 0.01).collect();
+            let filter = Tensor::from_f32(&[o, k, k, fi], wt.clone()).unwrap();
+            let b = Tensor::from_f32(&[o], bias.clone()).unwrap();
+            let packed = pack_filter(&filter, Some(&b), groups).unwrap();
+            let mut out = vec![f32::NAN; 2 * g.oh * g.ow * o];
+            conv_gemm(
+                &g,
+                &x,
+                fi,
+                &packed,
+                o,
+                &mut out,
+                f32::NEG_INFINITY,
+                f32::INFINITY,
+                None,
+            );
+            let want = naive(&g, &x, &wt, &bias, o, fi);
+            for (i, (p, q)) in out.iter().zip(&want).enumerate() {
+                assert!(
+                    (p - q).abs() < 1e-4,
+                    "{h}x{w}x{c}->{o} k{k} s{s} d{d} g{groups} at {i}: {p} vs {q}"
+                );
+            }
+        }
+    }
 }

@@ -56,6 +56,12 @@ impl Depthwise {
                 ))
             }
         };
+        if kh == 0 || kw == 0 {
+            return Err(format!(
+                "the filter {} has no taps",
+                format_shape(filter.shape())
+            ));
+        }
         let g = Geom::new(
             input.shape(),
             kh,
@@ -542,18 +548,26 @@ mod tests {
 
     #[test]
     fn simd_matches_portable() {
-        for &(c, stride, pad) in &[
-            (16, 1, Padding::Same),
-            (24, 2, Padding::Same),
-            (5, 1, Padding::Valid),
-            (40, 2, Padding::Valid),
+        // (channels, filter, stride, dilation, padding, width): 3x3 and 5x5 fast paths, the
+        // generic path (2x2, dilation 2), wide rows, narrow rows (padded copy), masked tails.
+        for &(c, k, stride, dil, pad, width) in &[
+            (16, 3, 1, 1, Padding::Same, 7),
+            (24, 3, 2, 1, Padding::Same, 23),
+            (5, 3, 1, 1, Padding::Valid, 30),
+            (40, 3, 2, 1, Padding::Valid, 7),
+            (32, 5, 1, 1, Padding::Same, 25),
+            (16, 5, 2, 1, Padding::Same, 26),
+            (16, 3, 1, 2, Padding::Same, 19),
+            (8, 2, 2, 1, Padding::Same, 13),
+            (80, 5, 1, 1, Padding::Same, 7),
+            (70, 3, 2, 1, Padding::Same, 4),
+            (16, 7, 1, 1, Padding::Same, 40),
         ] {
-            let shape = [1, 9, 7, c];
-            let g = Geom::new(&shape, 3, 3, (stride, stride), (1, 1), pad).unwrap();
-            let x: Vec<f32> = (0..9 * 7 * c)
-                .map(|i| ((i * 7 % 19) as f32 - 9.0) * 0.1)
-                .collect();
-            let w: Vec<f32> = (0..9 * c)
+            let shape = [2, 9, width, c];
+            let g = Geom::new(&shape, k, k, (stride, stride), (dil, dil), pad).unwrap();
+            let n = 2 * 9 * width * c;
+            let x: Vec<f32> = (0..n).map(|i| ((i * 7 % 19) as f32 - 9.0) * 0.1).collect();
+            let w: Vec<f32> = (0..k * k * c)
                 .map(|i| ((i * 3 % 7) as f32 - 3.0) * 0.2)
                 .collect();
             let bias: Vec<f32> = (0..c).map(|i| i as f32 * 0.1).collect();
@@ -561,8 +575,11 @@ mod tests {
             let mut b = vec![0.0; 2 * g.oh * g.ow * c];
             depthwise(&g, 1, &x, &w, &bias, &mut a, -1.0, 2.0);
             portable(&g, 1, &x, &w, &bias, &mut b, -1.0, 2.0);
-            for (p, q) in a.iter().zip(&b) {
-                assert!((p - q).abs() < 1e-5);
+            for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+                assert!(
+                    (p - q).abs() < 1e-5,
+                    "c{c} k{k} s{stride} d{dil} w{width} at {i}: {p} vs {q}"
+                );
             }
         }
     }
