@@ -23,10 +23,21 @@
 //! - `tfl.while`, `tfl.if` and `func.call` run their regions and callees; observers see the
 //!   values inside them too.
 //!
+//! - [`Interpreter::profile`] times each kind of op (the `throughput` example prints it).
+//!
 //! Kernels: f32 for every op the frontend imports except string- and resource-only ones;
 //! int32/int64/bool for the shape, index, comparison and selection ops; any element type for
 //! pure data movement; `tfl.quantize`/`tfl.dequantize` for int8/uint8/int16 (and float16 for
-//! dequantize); MediaPipe's `Convolution2DTransposeBias` custom op.
+//! dequantize); MediaPipe's `Convolution2DTransposeBias` custom op. Other quantized arithmetic
+//! is refused when the plan is made.
+//!
+//! Speed: convolutions and fully connected layers run on a GEMM of our own (AVX-512 or AVX2
+//! micro-kernels picked at run time, weights packed at plan time, im2col read in place);
+//! depthwise convolutions and pooling sweep 16-channel vectors; a convolution followed by an
+//! add and/or PReLU runs as one pass when nobody observes the intermediate values; buffers of
+//! dropped intermediates are reused (per thread) instead of being handed back to the system.
+//! `TQOPT_INTERP_NO_SIMD=1` forces the portable kernels and `TQOPT_INTERP_NO_FUSE=1` turns
+//! fusion off, to compare or to debug.
 
 mod buffers;
 mod consts;

@@ -25,12 +25,21 @@ pub(crate) fn level() -> Level {
     *LEVEL.get_or_init(detect)
 }
 
+/// `TQOPT_INTERP_NO_SIMD=1` picks the portable loops and `TQOPT_INTERP_SIMD=avx2` caps the
+/// level at AVX2, so that every path can be tested on one machine.
 fn detect() -> Level {
     if std::env::var_os("TQOPT_INTERP_NO_SIMD").is_some() {
         return Level::Baseline;
     }
+    let cap_avx2 = std::env::var("TQOPT_INTERP_SIMD").is_ok_and(|v| v == "avx2");
     #[cfg(target_arch = "x86_64")]
     {
+        if cap_avx2
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            return Level::Avx2;
+        }
         if std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512vl")
             && std::arch::is_x86_feature_detected!("avx512bw")
@@ -44,6 +53,7 @@ fn detect() -> Level {
             return Level::Avx2;
         }
     }
+    let _ = cap_avx2;
     Level::Baseline
 }
 
