@@ -7,7 +7,7 @@
 
 use super::attrs::{Activation, Padding};
 use super::conv::Geom;
-use super::simd::{level, Level};
+use super::simd::{level, multiversion, Level};
 use super::{kernel, one, Args, BoxKernel, OpInfo};
 use crate::error::KResult;
 use crate::tensor::{format_shape, Tensor};
@@ -138,42 +138,59 @@ pub(crate) fn depthwise(
     portable(g, m, x, w, bias, out, lo, hi);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn portable(
-    g: &Geom,
-    m: usize,
-    x: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    out: &mut [f32],
-    lo: f32,
-    hi: f32,
-) {
-    let oc = g.c * m;
-    for n in 0..g.n {
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let o = ((n * g.oh + oy) * g.ow + ox) * oc;
-                let acc = &mut out[o..o + oc];
-                acc.copy_from_slice(&bias[..oc]);
+multiversion! {
+    /// Depthwise convolution by plain loops (vectorized by the compiler for the CPU's level);
+    /// the reference for the AVX-512 kernel and the path on other CPUs. Per output row the tap
+    /// loops are outermost, so the innermost loop runs over a whole span of pixels' channels.
+    fn portable(
+        g: &Geom,
+        m: usize,
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        out: &mut [f32],
+        lo: f32,
+        hi: f32,
+    ) {
+        let oc = g.c * m;
+        for n in 0..g.n {
+            for oy in 0..g.oh {
+                let orow = &mut out[((n * g.oh + oy) * g.ow) * oc..][..g.ow * oc];
+                for px in orow.chunks_exact_mut(oc.max(1)) {
+                    px.copy_from_slice(&bias[..oc]);
+                }
                 for ky in 0..g.kh {
                     let Some(iy) = g.in_y(oy, ky) else { continue };
+                    let xrow = &x[((n * g.h + iy) * g.w) * g.c..][..g.w * g.c];
                     for kx in 0..g.kw {
-                        let Some(ix) = g.in_x(ox, kx) else { continue };
-                        let xi = &x[((n * g.h + iy) * g.w + ix) * g.c..][..g.c];
                         let wi = &w[(ky * g.kw + kx) * oc..][..oc];
-                        if m == 1 {
-                            super::simd::fma_into(acc, xi, wi);
+                        // Output columns whose input column is inside the image.
+                        let off = (kx * g.dw) as isize - g.pad_l as isize;
+                        let first = if off >= 0 { 0 } else { ((-off) as usize).div_ceil(g.sw) };
+                        let end = if (g.w as isize) > off {
+                            ((g.w as isize - off) as usize).div_ceil(g.sw).min(g.ow)
                         } else {
-                            for (c, &xv) in xi.iter().enumerate() {
-                                for j in 0..m {
-                                    acc[c * m + j] += xv * wi[c * m + j];
+                            0
+                        };
+                        for ox in first..end {
+                            let ix = (ox * g.sw) as isize + off;
+                            let xi = &xrow[ix as usize * g.c..][..g.c];
+                            let acc = &mut orow[ox * oc..][..oc];
+                            if m == 1 {
+                                for ((a, &xv), &wv) in acc.iter_mut().zip(xi).zip(wi) {
+                                    *a = xv.mul_add(wv, *a);
+                                }
+                            } else {
+                                for (c, &xv) in xi.iter().enumerate() {
+                                    for j in 0..m {
+                                        acc[c * m + j] = xv.mul_add(wi[c * m + j], acc[c * m + j]);
+                                    }
                                 }
                             }
                         }
                     }
                 }
-                for v in acc.iter_mut() {
+                for v in orow.iter_mut() {
                     *v = v.max(lo).min(hi);
                 }
             }

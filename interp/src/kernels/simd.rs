@@ -99,17 +99,6 @@ multiversion! {
 }
 
 multiversion! {
-    /// `acc[i] += a[i] * b[i]`
-    pub(crate) fn fma_into(acc: &mut [f32], a: &[f32], b: &[f32]) {
-        let n = acc.len().min(a.len()).min(b.len());
-        let (acc, a, b) = (&mut acc[..n], &a[..n], &b[..n]);
-        for i in 0..n {
-            acc[i] = a[i].mul_add(b[i], acc[i]);
-        }
-    }
-}
-
-multiversion! {
     /// The dot product of two slices.
     pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
         let n = a.len().min(b.len());
