@@ -96,7 +96,7 @@ fn main() {
         }
         let mut prof: Vec<(String, Duration, usize)> =
             best.into_iter().map(|(k, (t, n))| (k, t, n)).collect();
-        prof.sort_by(|a, b| b.1.cmp(&a.1));
+        prof.sort_by_key(|p| std::cmp::Reverse(p.1));
         let total: f64 = prof.iter().map(|p| p.1.as_secs_f64()).sum();
         for (name, t, n) in prof {
             println!(

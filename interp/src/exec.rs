@@ -72,7 +72,7 @@ impl Interpreter {
             .into_iter()
             .map(|(k, (t, n))| (k, t, n / runs.max(1)))
             .collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1));
+        out.sort_by_key(|p| std::cmp::Reverse(p.1));
         Ok(out)
     }
 

@@ -110,13 +110,13 @@ impl Walker<'_> {
         if level == levels {
             let rank = self.shape.len();
             let mut orig: SmallVec<[usize; 6]> = SmallVec::from_elem(0, rank);
-            for i in 0..rank {
-                orig[self.p.traversal_order[i]] = indices[i];
+            for (&dim, &ix) in self.p.traversal_order.iter().zip(indices.iter()).take(rank) {
+                orig[dim] = ix;
             }
-            for i in rank..levels {
-                let block = self.p.traversal_order[i] - rank;
+            for (&t, &ix) in self.p.traversal_order.iter().zip(indices.iter()).skip(rank) {
+                let block = t - rank;
                 let dim = self.p.block_map[block];
-                orig[dim] = orig[dim] * self.block_size[block] + indices[i];
+                orig[dim] = orig[dim] * self.block_size[block] + ix;
             }
             let mut flat = 0usize;
             for (d, &ix) in orig.iter().enumerate() {

@@ -192,6 +192,9 @@ fn filter_dims(filter: &Tensor) -> KResult<[usize; 4]> {
     }
 }
 
+/// Work on a block of output rows (first row, the rows' values) right after they are computed.
+pub(crate) type Post<'a> = dyn Fn(usize, &mut [f32]) + 'a;
+
 /// What a fused step does to a convolution's output while it is still in cache:
 /// `prelu(out + residual, alpha)`, each part optional. The fields are operand indices.
 #[derive(Copy, Clone, Debug)]
@@ -297,16 +300,10 @@ super::simd::multiversion! {
 impl Conv {
     /// Convolves operands 0-2 of `a` into `out` (of geometry `g`), with an optional epilogue
     /// per block of rows.
-    fn compute(
-        &self,
-        a: &Args<'_>,
-        g: &Geom,
-        out: &mut [f32],
-        post: Option<&dyn Fn(usize, &mut [f32])>,
-    ) -> KResult<()> {
+    fn compute(&self, a: &Args<'_>, g: &Geom, out: &mut [f32], post: Option<&Post>) -> KResult<()> {
         let filter = a.get(1)?;
         let [o, kh, kw, fi] = filter_dims(filter)?;
-        if fi == 0 || g.c % fi != 0 {
+        if fi == 0 || !g.c.is_multiple_of(fi) {
             return Err(format!(
                 "input has {} channels but the filter takes {fi}",
                 g.c
@@ -365,7 +362,7 @@ pub(crate) fn conv_gemm(
     out: &mut [f32],
     lo: f32,
     hi: f32,
-    post: Option<&dyn Fn(usize, &mut [f32])>,
+    post: Option<&Post>,
 ) {
     let groups = packed.len();
     let og = o / groups.max(1);

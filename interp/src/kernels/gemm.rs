@@ -67,6 +67,7 @@ impl PackedB {
 /// `C[i][j] = clamp(sum_k A[i][k] * B[k][j] + bias[j], lo, hi)` for `i < m`, `j < b.n`.
 ///
 /// `a` holds row `i` at `a[i * lda..i * lda + b.k]`; `c` row `i` at `c[i * ldc..i * ldc + b.n]`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm(
     m: usize,
     a: &[f32],

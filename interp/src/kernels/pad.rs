@@ -123,6 +123,7 @@ fn pad_generic<T: Copy>(
     for d in (0..rank - 1).rev() {
         in_strides[d] = in_strides[d + 1] * shape[d + 1];
     }
+    #[allow(clippy::too_many_arguments)]
     fn rec<T: Copy>(
         d: usize,
         base: Option<usize>,
