@@ -11,6 +11,7 @@ pub mod canonicalize;
 pub mod dce;
 pub mod fold_constants;
 pub mod folds;
+pub mod fuse_activations;
 pub mod manager;
 pub mod options;
 pub mod pass;

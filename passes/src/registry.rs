@@ -47,6 +47,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::canonicalize::INFO,
     &crate::dce::INFO,
     &crate::fold_constants::INFO,
+    &crate::fuse_activations::INFO,
     &crate::calibration::calibrate::INFO,
     &crate::quant::propagate_ranges::INFO,
     &crate::quant::insert_fake_quant::INFO,

@@ -66,6 +66,8 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
             .collect(),
     };
     Ok(vec![
+        // Before calibration, so a fused op is measured after its activation.
+        spec("fuse-activations"),
         with(
             "calibrate",
             &[

@@ -79,12 +79,16 @@ impl Pass for PropagateRanges {
             }
         }
 
-        // Backward: operands of same-scale ops whose result statistics stay.
+        // Backward: operands of same-scale ops whose result statistics stay, and on through
+        // the same-scale ops before them, including those the forward pass already made
+        // redundant (a reshape between a convolution and a concatenation: the convolution
+        // then writes the concatenation's scale itself, with no requantize after it).
         let mut work: Vec<OpId> = stats
             .iter()
             .copied()
             .filter(|s| !redundant.contains(s))
             .collect();
+        let mut visited: HashSet<OpId> = work.iter().copied().collect();
         while let Some(s) = work.pop() {
             let Some(def) = m.operand(s, 0).and_then(|a| m.defining_op(a)) else {
                 continue;
@@ -94,7 +98,8 @@ impl Pass for PropagateRanges {
             }
             for &v in m.operands(def) {
                 if let Some(s3) = defined_by(m, v, &quantfork::STATS) {
-                    if redundant.insert(s3) {
+                    redundant.insert(s3);
+                    if visited.insert(s3) {
                         work.push(s3);
                     }
                 }
