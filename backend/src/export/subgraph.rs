@@ -205,16 +205,26 @@ fn tfl_type_bytes(t: TflType) -> Option<usize> {
 
 /// Gives a subgraph's tensors unique names, as TensorFlow's converter writes them and as tools
 /// that address tensors by name (ai-edge-quantizer) expect. A name shared by several tensors
-/// (a constant the importer made at an op's location, and that op's result) stays with the
-/// first computed tensor, else the first constant; the others get the first free `_N` suffix.
+/// stays with the subgraph's input or output of that name, else the first computed tensor
+/// (an int8 value before the dequantize that makes the float output), else the first constant
+/// (one the importer made at an op's location); the others get the first free `_N` suffix.
 /// Empty names stay empty.
-fn make_names_unique(tensors: &mut [TensorT]) {
-    let is_constant = |t: &TensorT| t.buffer != 0;
+fn make_names_unique(tensors: &mut [TensorT], inputs: &[i32], outputs: &[i32]) {
+    let io: HashSet<usize> = inputs
+        .iter()
+        .chain(outputs)
+        .filter_map(|&t| usize::try_from(t).ok())
+        .collect();
+    let rank = |i: usize, t: &TensorT| match (io.contains(&i), t.buffer != 0) {
+        (true, _) => 0,
+        (false, false) => 1,
+        (false, true) => 2,
+    };
     let mut taken: HashSet<String> = HashSet::with_capacity(tensors.len());
     let mut duplicates = Vec::new();
-    for pass_constants in [false, true] {
+    for pass in 0..3 {
         for (i, t) in tensors.iter().enumerate() {
-            if is_constant(t) != pass_constants {
+            if rank(i, t) != pass {
                 continue;
             }
             match t.name.as_deref() {
@@ -267,7 +277,7 @@ impl<'p, 'm> Builder<'p, 'm> {
     }
 
     fn finish(mut self, inputs: Vec<i32>, outputs: Vec<i32>) -> SubGraphT {
-        make_names_unique(&mut self.tensors);
+        make_names_unique(&mut self.tensors, &inputs, &outputs);
         let mut sg = SubGraphT::default();
         sg.tensors = Some(self.tensors);
         sg.inputs = Some(inputs);
@@ -853,11 +863,24 @@ mod tests {
             tensor("", 4),
             tensor("reshape", 5),
         ];
-        make_names_unique(&mut tensors);
+        make_names_unique(&mut tensors, &[], &[]);
         let names: Vec<_> = tensors.iter().map(|t| t.name.clone().unwrap()).collect();
         assert_eq!(
             names,
             ["reshape_2", "reshape", "reshape_1", "", "", "reshape_3"]
         );
+    }
+
+    #[test]
+    fn inputs_and_outputs_keep_their_names() {
+        let mut tensors = vec![
+            tensor("input", 0),  // the model's float input
+            tensor("input", 0),  // its quantize
+            tensor("scores", 0), // int8, before the dequantize
+            tensor("scores", 0), // the model's float output
+        ];
+        make_names_unique(&mut tensors, &[0], &[3, -1]);
+        let names: Vec<_> = tensors.iter().map(|t| t.name.clone().unwrap()).collect();
+        assert_eq!(names, ["input", "input_1", "scores_1", "scores"]);
     }
 }
