@@ -8,6 +8,8 @@ For each model (default: face_landmark and hand_landmark from ../shared/models/m
   litert 2 x 1 thread   two Interpreter(num_threads=1) invoked from two Python threads (invoke
                         releases the GIL), the same one-sample-per-core scheme tqopt uses
   tqopt N threads       interp/examples/throughput.rs: N threads, each running whole samples
+  cpu ms/sample         CPU time per sample of LiteRT with one thread and of tqopt with one
+                        thread: the cost of a sample even when other processes share the cores
 
 All on the same random input in [0, 1), each measured for --seconds after a warm-up, and the
 whole set --repeat times in turn; the best rate of each is kept, so that a burst of work from
@@ -27,6 +29,26 @@ import threading
 import time
 
 import numpy as np
+
+
+def litert_cpu_ms(path, seconds):
+    """CPU milliseconds per sample of a one-thread LiteRT interpreter (process CPU time)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_path=path, num_threads=1)
+    it.allocate_tensors()
+    rng = np.random.default_rng(0)
+    for d in it.get_input_details():
+        it.set_tensor(d["index"], rng.random(d["shape"], dtype=np.float32))
+    for _ in range(10):
+        it.invoke()
+    n = 0
+    cpu0 = time.process_time()
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        it.invoke()
+        n += 1
+    return 1e3 * (time.process_time() - cpu0) / n
 
 
 def litert_rate(path, threads_per_interp, interpreters, seconds):
@@ -63,10 +85,14 @@ def litert_rate(path, threads_per_interp, interpreters, seconds):
     return sum(counts) / elapsed
 
 
-def tqopt_rate(exe, path, threads, seconds):
+def tqopt_run(exe, path, threads, seconds):
     out = subprocess.run([exe, path, "--threads", str(threads), "--seconds", str(seconds)],
                          check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])["samples_per_second"]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def tqopt_rate(exe, path, threads, seconds):
+    return tqopt_run(exe, path, threads, seconds)["samples_per_second"]
 
 
 def main():
@@ -101,6 +127,10 @@ def main():
         for _ in range(max(1, args.repeat)):
             for name, measure in runs.items():
                 r[name] = max(r.get(name, 0.0), measure())
+            lc = litert_cpu_ms(path, args.seconds)
+            tc = tqopt_run(exe, path, 1, args.seconds)["cpu_ms_per_sample"]
+            r["litert cpu ms/sample"] = min(r.get("litert cpu ms/sample", lc), lc)
+            r["tqopt cpu ms/sample"] = min(r.get("tqopt cpu ms/sample", tc), tc)
         r["tqopt / litert (2 threads)"] = r["tqopt 2 threads"] / r["litert 2 threads"]
         rows.append(r)
         print(json.dumps(r), flush=True)
@@ -111,6 +141,10 @@ def main():
     for r in rows:
         print(f"{r['model']:22}" + "".join(f"{r[c]:22.1f}" for c in cols)
               + f"{r['tqopt / litert (2 threads)']:15.2f}")
+    print()
+    print(f"{'cpu ms per sample':22}{'litert 1 thread':>22}{'tqopt 1 thread':>22}")
+    for r in rows:
+        print(f"{r['model']:22}{r['litert cpu ms/sample']:22.3f}{r['tqopt cpu ms/sample']:22.3f}")
 
 
 if __name__ == "__main__":

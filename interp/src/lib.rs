@@ -54,3 +54,15 @@ pub use error::InterpError;
 pub use exec::Observer;
 pub use plan::Interpreter;
 pub use tensor::{DType, Element, Shape, Tensor, TensorData};
+
+/// The value of a constant op (`tfl.pseudo_const`, `tfl.pseudo_qconst`, the sparse forms
+/// densified, `arith.constant`), as the interpreter decodes it: passes that fold constants use
+/// this so that one decoder serves both. An op that is no constant, or whose values are missing
+/// or malformed, gives an error saying why.
+pub fn constant_value(m: &tqopt_ir::Module, op: tqopt_ir::OpId) -> Result<Tensor, String> {
+    let name = m.op(op).name.as_str();
+    if !consts::is_constant_op(name) {
+        return Err(format!("'{name}' is not a constant op"));
+    }
+    consts::decode_constant(m, op)
+}
