@@ -1,6 +1,9 @@
 //! `canonicalize`: local simplifications to a fixed point — float16 constants behind
 //! `tfl.dequantize` folded into float32 constants, identity reshapes removed, dead ops erased.
 //!
+//! Sparse constants behind `tfl.densify` stay sparse here (a dense copy is larger);
+//! `fold-constants` folds them for the passes that need every weight's values.
+//!
 //! A float16 constant whose values were elided from the text is left as it is, with a warning
 //! (use `fold-constants` to make that an error).
 

@@ -141,6 +141,70 @@ fn to_f32(dense: &DenseElements, ty: &TensorType) -> Option<DenseElements> {
     DenseElements::from_blob(ty.clone(), Blob::from_vec(out))
 }
 
+/// `tfl.densify(tfl.pseudo_sparse_const)` of float weights becomes a dense `tfl.pseudo_const` of
+/// the same type (a float16 one then folds through its dequantize). The sparse format is decoded
+/// by the interpreter's decoder, the one the calibrator runs.
+pub fn fold_densify(m: &mut Module, op: OpId) -> Folded {
+    if !m.op(op).is(&tfl::DENSIFY) {
+        return Folded::No;
+    }
+    let (Some(input), Some(result)) = (m.operand(op, 0), m.result(op, 0)) else {
+        return Folded::No;
+    };
+    let Some(producer) = m.defining_op(input) else {
+        return Folded::No;
+    };
+    if !m.op(producer).is(&tfl::PSEUDO_SPARSE_CONST) {
+        return Folded::No;
+    }
+    let Type::Tensor(ty) = m.value_type(result).clone() else {
+        return Folded::No;
+    };
+    if !matches!(ty.elem, ElementType::Float(_)) {
+        return Folded::No;
+    }
+    if let Some(Attribute::DenseResource { name, .. }) = m.op(producer).attr("compressed_data") {
+        if m.resource(name).is_none() {
+            let data = m.op(op);
+            return Folded::NeedsValues(
+                Diagnostic::error(format!(
+                    "cannot fold this densify: the sparse constant's values were left out of the \
+                     IR (dense_resource<{name}>); import the model again, or print it without \
+                     --mlir-elide-elementsattrs-if-larger"
+                ))
+                .at(data.pos)
+                .with_loc(data.loc.clone()),
+            );
+        }
+    }
+    let Ok(tensor) = tqopt_interp::constant_value(m, producer) else {
+        return Folded::No;
+    };
+    let bytes: Vec<u8> = match tensor.data() {
+        tqopt_interp::TensorData::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        tqopt_interp::TensorData::F16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        _ => return Folded::No,
+    };
+    let Some(dense) = DenseElements::from_blob(ty.clone(), Blob::from_vec(bytes)) else {
+        return Folded::No;
+    };
+    let loc = m.op(producer).loc.clone();
+    let new_const = m.create_op(
+        OpSpec::of(&tfl::PSEUDO_CONST)
+            .property("value", Attribute::Dense(dense))
+            .results([Type::Tensor(ty)])
+            .loc(loc),
+    );
+    if m.insert_before(op, new_const).is_err() {
+        return Folded::No;
+    }
+    let new_value = m.results(new_const)[0];
+    match m.replace_op(op, &[new_value]) {
+        Ok(()) => Folded::Yes,
+        Err(_) => Folded::No,
+    }
+}
+
 /// `tfl.reshape` whose result type equals its input type is the identity.
 pub fn remove_identity_reshape(m: &mut Module, op: OpId) -> Folded {
     if !m.op(op).is(&tfl::RESHAPE) {
