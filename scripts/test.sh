@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of tqopt on a fresh machine: cargo's unit, integration and snapshot tests,
-# then the lit suite (lit-tests/) with LLVM's FileCheck. It installs what is missing first:
-# Debian's mlir-19-tools (mlir-opt, for the round-trip tests) and llvm-19-tools (FileCheck,
-# not), and lit from PyPI.
+# the lit suite (lit-tests/) with LLVM's FileCheck, then the LiteRT interop tests
+# (tests/interop: exported and quantized models run in the official interpreter). It installs
+# what is missing first: Debian's mlir-19-tools (mlir-opt, for the round-trip tests) and
+# llvm-19-tools (FileCheck, not), lit from PyPI, and (scripts/interop.sh) ai-edge-litert,
+# numpy, pillow and pytest from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,3 +30,6 @@ cargo test --workspace --locked
 echo "== lit"
 cargo build --locked -p tqopt
 python3 -c "import sys, lit.main; sys.argv = ['lit'] + sys.argv[1:]; lit.main.main()" -sv lit-tests
+
+echo "== interop (LiteRT)"
+scripts/interop.sh

@@ -85,9 +85,16 @@ pub fn command() -> Command {
         .version(env!("CARGO_PKG_VERSION"))
         .about("tqopt: a post-training quantization compiler for TensorFlow Lite models, driven like mlir-opt")
         .long_about(
-            "Reads MLIR text (or a .tflite model once the frontend is available), runs a pipeline of \
-             passes, and writes MLIR text (or a .tflite model). Without passes it verifies and \
-             prints the input.",
+            "Reads MLIR text or a .tflite model, runs a pipeline of passes, and writes MLIR text \
+             or, with -o x.tflite or --emit=tflite, a .tflite model. Without passes it verifies \
+             and prints the input.\n\n\
+             Examples:\n  \
+             tqopt model.tflite --pass=quantize-int8 --calibration-data=photos/ -o model_int8.tflite\n  \
+             tqopt model.tflite --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}' --calibration-data=calib.npy -o model_int8.tflite\n  \
+             tqopt model.tflite --pass=canonicalize --pass=quantize-dynamic-range -o model_dr.tflite\n  \
+             tqopt model.tflite --pass=quantize-float16 -o model_f16.tflite\n  \
+             tqopt model.tflite --mlir-elide-elementsattrs-if-larger=16   (print the IR)\n  \
+             tqopt in.mlir --pass=quantize-int8 --mlir-print-ir-after-all   (debug a pass)",
         )
         .after_help(registry_help())
         .arg(Arg::new("input").value_name("INPUT").default_value("-").help("Input file ('-' for standard input)"))

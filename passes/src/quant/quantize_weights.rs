@@ -14,7 +14,9 @@
 //! `tfl.dequantize`; values beyond ±65504 are clamped and counted in a warning; the module's
 //! metadata says `reduced_precision_support = "fp16accfp32"`, as TensorFlow writes it.
 //!
-//! A module that already holds quantized or float16 weights is reported and left unchanged.
+//! A module that already holds quantized or float16 weights and no float32 ones is reported and
+//! left unchanged; where both kinds are (sparse float16 weights that canonicalize keeps sparse),
+//! the float32 ones are quantized and the others counted in a warning.
 
 use std::collections::HashMap;
 
@@ -123,24 +125,31 @@ pub struct QuantizeWeights {
     per_channel_dense: bool,
 }
 
-/// Why weights are already in reduced precision, if they are, and the first such constant.
-fn already_reduced(m: &Module) -> Option<(&'static str, OpId)> {
+/// Whether weights are already in reduced precision: the kind of the first such constant, the
+/// constant, and how many there are.
+fn already_reduced(m: &Module) -> Option<(&'static str, OpId, usize)> {
+    let mut first = None;
+    let mut count = 0;
     for op in m.walk_nested(m.op) {
         let data = m.op(op);
-        if data.is(&tfl::PSEUDO_QCONST) || data.is(&tfl::PSEUDO_SPARSE_QCONST) {
-            return Some(("quantized", op));
-        }
-        if data.is(&tfl::PSEUDO_CONST) || data.is(&tfl::PSEUDO_SPARSE_CONST) {
+        let kind = if data.is(&tfl::PSEUDO_QCONST) || data.is(&tfl::PSEUDO_SPARSE_QCONST) {
+            "quantized"
+        } else if data.is(&tfl::PSEUDO_CONST) || data.is(&tfl::PSEUDO_SPARSE_CONST) {
             let elem = m
                 .results(op)
                 .first()
                 .and_then(|&v| m.value_type(v).element_type().cloned());
-            if elem == Some(ElementType::F16) {
-                return Some(("float16", op));
+            if elem != Some(ElementType::F16) {
+                continue;
             }
-        }
+            "float16"
+        } else {
+            continue;
+        };
+        count += 1;
+        first.get_or_insert((kind, op));
     }
-    None
+    first.map(|(kind, op)| (kind, op, count))
 }
 
 fn float_constants(m: &Module) -> Vec<OpId> {
@@ -153,15 +162,24 @@ fn float_constants(m: &Module) -> Vec<OpId> {
 
 impl Pass for QuantizeWeights {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
-        if let Some((kind, op)) = already_reduced(m) {
-            cx.emit(
-                Diagnostic::warning(format!(
+        if let Some((kind, op, count)) = already_reduced(m) {
+            let message = if float_constants(m).is_empty() {
+                format!(
                     "the model already holds {kind} weights; it is left unchanged (run canonicalize first to quantize again from float32)"
-                ))
-                .at(m.op(op).pos)
-                .with_loc(m.op(op).loc.clone()),
+                )
+            } else {
+                format!(
+                    "{count} constant(s) already hold float16 or quantized values (sparse ones, which canonicalize keeps sparse, say) and stay as they are; the float32 ones are quantized"
+                )
+            };
+            cx.emit(
+                Diagnostic::warning(message)
+                    .at(m.op(op).pos)
+                    .with_loc(m.op(op).loc.clone()),
             );
-            return Ok(Changed::No);
+            if float_constants(m).is_empty() {
+                return Ok(Changed::No);
+            }
         }
         let changed = if self.float16 {
             self.to_float16(m, cx)
