@@ -28,3 +28,6 @@ config.environment["PATH"] = os.pathsep.join([tqopt_bin, llvm_bin, os.environ.ge
 # Diagnostics and dumps must not depend on the terminal.
 config.environment["NO_COLOR"] = "1"
 config.substitutions.append(("%shared", os.path.join(os.path.dirname(repo_root), "shared")))
+# Tests that make their own data files (calibration arrays, broken images) run this Python.
+import sys
+config.substitutions.append(("%python", sys.executable))

@@ -82,3 +82,48 @@ fn quantize_int8_integer_io() {
         "quantize-int8{io=int8 ops=TFLITE_BUILTINS_INT8}"
     ));
 }
+
+/// The calibration data next to the inputs, as a pass option.
+fn calibration_option() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/inputs/float_calibration.npy");
+    format!("data={}", path.display())
+}
+
+#[test]
+fn fuse_activations() {
+    insta::assert_snapshot!(run("float.mlir", "fuse-activations"));
+}
+
+#[test]
+fn calibrate_minmax() {
+    let pipeline = format!("calibrate{{{}}}", calibration_option());
+    insta::assert_snapshot!(run("float.mlir", &pipeline));
+}
+
+#[test]
+fn calibrate_moving_average_after_fusion() {
+    let pipeline = format!(
+        "fuse-activations,calibrate{{{} method=moving-average}}",
+        calibration_option()
+    );
+    insta::assert_snapshot!(run("float.mlir", &pipeline));
+}
+
+#[test]
+fn quantize_int8_calibrating_in_the_pipeline() {
+    let pipeline = format!(
+        "quantize-int8{{calibration={}}}",
+        calibration_option().trim_start_matches("data=")
+    );
+    insta::assert_snapshot!(run("float.mlir", &pipeline));
+}
+
+#[test]
+fn quantize_dynamic_range() {
+    insta::assert_snapshot!(run("float.mlir", "quantize-dynamic-range{min-elements=8}"));
+}
+
+#[test]
+fn quantize_float16() {
+    insta::assert_snapshot!(run("float.mlir", "quantize-float16"));
+}
