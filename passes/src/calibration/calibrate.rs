@@ -2,9 +2,10 @@
 //! `quantfork.stats` (the range of the values seen) to every float activation: the inputs,
 //! every op result, and values inside regions — what TensorFlow's calibrator records.
 //!
-//! Samples run in parallel on all cores, each thread folding what it sees into its own
-//! collectors, merged at the end; the data set is read a few samples at a time and the
-//! interpreter frees every intermediate after its last use, so memory stays bounded.
+//! Samples run in parallel on all cores (worker threads that live for the whole data set, see
+//! [`super::runner`]); what each sample shows is merged in sample order, so the result does not
+//! depend on scheduling. The data set is read a few samples ahead and the interpreter frees
+//! every intermediate after its last use, so memory stays bounded.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -44,7 +45,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         name: "method",
         kind: OptionKind::Enum(Method::NAMES),
         default: "minmax",
-        help: "How values become a range: minmax (TensorFlow's), moving-average, percentile or mse",
+        help: "How values become a range: minmax (TensorFlow's), moving-average (the mean of each sample's min and max), percentile or mse",
     },
     OptionInfo {
         name: "input-range",
@@ -205,30 +206,14 @@ impl Pass for Calibrate {
         let mut merged: HashMap<ValueId, Collector> = HashMap::new();
         let started = Instant::now();
         let mut done = 0usize;
-        let batch = self.threads * 2;
-        loop {
-            let mut samples = Vec::with_capacity(batch);
-            while samples.len() < batch {
-                match dataset.next() {
-                    Some(Ok(arrays)) => samples.push(arrays),
-                    Some(Err(e)) => return Err(Diagnostic::error(e).into()),
-                    None => break,
-                }
-            }
-            if samples.is_empty() {
-                break;
-            }
-            let base = done;
-            let results = tqopt_interp::parallel::map(
-                &samples.iter().enumerate().collect::<Vec<_>>(),
-                self.threads,
-                |(i, arrays)| {
-                    observe_sample(&interp, arrays, self.method)
-                        .map_err(|e| format!("sample {}: {e}", base + i))
-                },
-            );
-            for r in results {
-                let seen = r.map_err(Diagnostic::error)?;
+        let method = self.method;
+        super::runner::run_ordered(
+            self.threads,
+            || dataset.next(),
+            |i, arrays| {
+                observe_sample(&interp, &arrays, method).map_err(|e| format!("sample {i}: {e}"))
+            },
+            |_, seen| {
                 for (v, c) in seen {
                     match merged.get_mut(&v) {
                         Some(m) => m.merge(&c),
@@ -237,15 +222,17 @@ impl Pass for Calibrate {
                         }
                     }
                 }
-            }
-            done += samples.len();
-            cx.progress(&Progress {
-                what: "calibrating",
-                done,
-                total,
-                elapsed: started.elapsed(),
-            });
-        }
+                done += 1;
+                cx.progress(&Progress {
+                    what: "calibrating",
+                    done,
+                    total,
+                    elapsed: started.elapsed(),
+                });
+                Ok(())
+            },
+        )
+        .map_err(Diagnostic::error)?;
         cx.count(SAMPLES, done as u64);
         let mut ranges = ranges(m, &merged, self.method, cx);
         if self.tflite_inplace {

@@ -4,4 +4,5 @@
 pub mod calibrate;
 pub mod collectors;
 pub mod dataset;
+pub mod runner;
 pub mod tflite_inplace;
