@@ -151,6 +151,24 @@ impl DenseElements {
     }
 
     pub fn to_f32_vec(&self) -> Vec<f32> {
+        // float32 data is read straight from its little-endian bytes (weights of hundreds of
+        // megabytes go through here); other types convert element by element.
+        if self.ty.elem == ElementType::F32 {
+            match &self.values {
+                DenseValues::Full(b) if b.as_bytes().len() == self.num_elements() * 4 => {
+                    return b
+                        .as_bytes()
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
+                }
+                DenseValues::Splat(b) if b.as_bytes().len() == 4 => {
+                    let c = b.as_bytes();
+                    return vec![f32::from_le_bytes([c[0], c[1], c[2], c[3]]); self.num_elements()];
+                }
+                _ => {}
+            }
+        }
         self.scalars()
             .into_iter()
             .map(|s| s.as_f64() as f32)

@@ -180,6 +180,28 @@ pub fn quantize_value(x: f32, p: QParams, range: StorageRange) -> i64 {
     (q.clamp(range.min as f64, range.max as f64)) as i64
 }
 
+/// `quantize_value` for symmetric int8 (zero point 0, storage [-127, 127]) over a whole slice,
+/// written without branches so the compiler vectorizes it: weights of hundreds of megabytes go
+/// through here. Gives exactly what `quantize_value` gives for every input, NaN included (0).
+pub fn quantize_symmetric_i8(values: &[f32], scale: f64, out: &mut Vec<u8>) {
+    out.reserve(values.len());
+    out.extend(values.iter().map(|&x| {
+        let q = x as f64 / scale;
+        // Clamped first (NaN to 0), so the integer conversion below never saturates.
+        let q = if q.is_nan() {
+            0.0
+        } else {
+            q.clamp(-128.0, 128.0)
+        };
+        let a = q.abs();
+        // Half away from zero: floor(|q| + 0.5) by truncation, except just under 0.5, where
+        // the addition would round up to 1.
+        let r = if a < 0.5 { 0 } else { (a + 0.5) as i32 };
+        let r = if q < 0.0 { -r } else { r };
+        r.clamp(-127, 127) as i8 as u8
+    }));
+}
+
 /// The bias scale for an input scale and a weight scale: their product, in float32.
 pub fn bias_scale(input_scale: f64, weight_scale: f64) -> f64 {
     (input_scale * weight_scale) as f32 as f64
@@ -226,6 +248,56 @@ pub fn adjust_for_bias(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn symmetric_i8_fast_path_equals_quantize_value() {
+        let range = StorageRange::INT8_NARROW;
+        let mut state = 0x9e3779b9u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for scale in [1.0, 0.5, 0.1, 1.0 / 127.0, 3.7e-3, 1e-6, 123.0] {
+            let p = QParams {
+                scale,
+                zero_point: 0,
+            };
+            let mut values: Vec<f32> = (0..20000)
+                .map(|_| (next() as f32 / u32::MAX as f32 - 0.5) * 300.0 * scale as f32)
+                .collect();
+            // Ties, values just around them, the 0.5 boundary, extremes and NaN.
+            for k in -130..=130 {
+                let tie = ((k as f64 + 0.5) * scale) as f32;
+                values.extend([
+                    tie,
+                    f32::from_bits(tie.to_bits() + 1),
+                    f32::from_bits(tie.to_bits() - 1),
+                ]);
+            }
+            values.extend([
+                0.0,
+                -0.0,
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::MAX,
+                f32::MIN,
+            ]);
+            values.push((0.49999997 * scale) as f32);
+            let mut fast = Vec::new();
+            quantize_symmetric_i8(&values, scale, &mut fast);
+            for (x, q) in values.iter().zip(&fast) {
+                assert_eq!(
+                    *q as i8 as i64,
+                    quantize_value(*x, p, range),
+                    "{x} at scale {scale}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

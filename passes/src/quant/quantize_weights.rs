@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use tqopt_ir::dialect::{tfl, QuantBehavior};
 use tqopt_ir::{
     AttrDict, Attribute, Blob, DenseElements, Diagnostic, ElementType, IntType, Module, OpId,
-    OpSpec, Scalar, Signedness, TensorType, Type,
+    OpSpec, Signedness, TensorType, Type,
 };
 
 use super::numerics::{self, QParams, StorageRange};
@@ -385,41 +385,41 @@ fn quantized_constant(
     let v = m.results(c)[0];
     let shape = m.value_type(v).as_tensor()?.shape.to_vec();
     let range = StorageRange::INT8_NARROW;
-    let (elem, ints): (ElementType, Vec<i64>) = match axis.filter(|&a| a < shape.len()) {
+    // int8 storage as bytes; every value is clamped to the storage range.
+    debug_assert_eq!((range.min, range.max), (-127, 127));
+    let quantize = |block: &[f32], p: QParams, out: &mut Vec<u8>| {
+        numerics::quantize_symmetric_i8(block, p.scale, out)
+    };
+    let mut bytes = Vec::with_capacity(values.len());
+    let elem = match axis.filter(|&a| a < shape.len()) {
         Some(axis) => {
+            // Row-major: the values come in contiguous blocks of `slice`, block k belonging to
+            // channel k % channels.
             let channels = shape[axis].max(1) as usize;
             let slice: usize = shape[axis + 1..]
                 .iter()
                 .map(|&d| d.max(1) as usize)
-                .product();
-            let channel_of = |i: usize| (i / slice) % channels;
-            let mut ranges = vec![(0.0f64, 0.0f64); channels];
-            for (i, &x) in values.iter().enumerate() {
-                let r = &mut ranges[channel_of(i)];
-                r.0 = r.0.min(x as f64);
-                r.1 = r.1.max(x as f64);
+                .product::<usize>()
+                .max(1);
+            let mut abs_max = vec![0.0f32; channels];
+            for (k, block) in values.chunks(slice).enumerate() {
+                let m = &mut abs_max[k % channels];
+                *m = m.max(abs_max_of(block));
             }
-            let params: Vec<QParams> = ranges
+            let params: Vec<QParams> = abs_max
                 .iter()
-                .map(|&(lo, hi)| symmetric_double(lo, hi))
+                .map(|&m| symmetric_double(-(m as f64), m as f64))
                 .collect();
-            let ints = values
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| numerics::quantize_value(x, params[channel_of(i)], range))
-                .collect();
-            (per_axis(range, axis, &params), ints)
+            for (k, block) in values.chunks(slice).enumerate() {
+                quantize(block, params[k % channels], &mut bytes);
+            }
+            per_axis(range, axis, &params)
         }
         None => {
             let (lo, hi) = numerics::constant_range(values.iter().copied(), false);
             let p = symmetric_double(lo, hi);
-            (
-                per_tensor(range, p),
-                values
-                    .iter()
-                    .map(|&x| numerics::quantize_value(x, p, range))
-                    .collect(),
-            )
+            quantize(values, p, &mut bytes);
+            per_tensor(range, p)
         }
     };
     let qty = TensorType::new(&shape, elem);
@@ -430,10 +430,7 @@ fn quantized_constant(
             signedness: Signedness::Signless,
         }),
     );
-    let dense = DenseElements::from_scalars(
-        storage,
-        &ints.into_iter().map(Scalar::Int).collect::<Vec<_>>(),
-    )?;
+    let dense = DenseElements::from_blob(storage, Blob::from_vec(bytes))?;
     let loc = m.op(c).loc.clone();
     let mut spec = OpSpec::of(&tfl::PSEUDO_QCONST)
         .results([Type::Tensor(qty.clone())])
@@ -447,6 +444,24 @@ fn quantized_constant(
 }
 
 /// Symmetric narrow-range parameters in double precision: scale = max|x| / 127.
+/// The largest magnitude in `values` (0 for none; NaN never wins): 16 independent
+/// compare-and-select lanes, which the compiler turns into vector code.
+fn abs_max_of(values: &[f32]) -> f32 {
+    const LANES: usize = 16;
+    let mut lanes = [0.0f32; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for i in 0..LANES {
+            let a = chunk[i].abs();
+            lanes[i] = if a > lanes[i] { a } else { lanes[i] };
+        }
+    }
+    let m = lanes.iter().fold(0.0f32, |m, &a| if a > m { a } else { m });
+    tail.iter()
+        .fold(m, |m, &x| if x.abs() > m { x.abs() } else { m })
+}
+
 fn symmetric_double(lo: f64, hi: f64) -> QParams {
     let m = lo.abs().max(hi.abs());
     let (lo, hi) = numerics::expand_very_small_range(-m, m);
