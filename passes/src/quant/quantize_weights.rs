@@ -28,7 +28,7 @@ use tqopt_ir::{
 
 use super::numerics::{self, QParams, StorageRange};
 use super::qdq::{is_f32, per_axis, per_tensor};
-use crate::folds::const_f32_values;
+use crate::folds::{const_f32_values, const_value, ConstValue};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::PassInfo;
@@ -192,7 +192,15 @@ impl Pass for QuantizeWeights {
 
 impl QuantizeWeights {
     fn dynamic_range(&self, m: &mut Module, cx: &mut PassContext) -> bool {
-        let mut changed = false;
+        // Plan: the constants to quantize, who reads them, on which axes.
+        struct Plan {
+            constant: OpId,
+            values: DenseElements,
+            shape: Vec<i64>,
+            // (user, operand index, reads int8 directly, per-channel axis)
+            targets: Vec<(OpId, usize, bool, Option<usize>)>,
+        }
+        let mut plans = Vec::new();
         for c in float_constants(m) {
             let v = m.results(c)[0];
             let count = m
@@ -200,7 +208,6 @@ impl QuantizeWeights {
                 .as_tensor()
                 .and_then(|t| t.num_elements())
                 .unwrap_or(0);
-            // (user, operand index, reads int8 directly, per-channel axis)
             let mut targets = Vec::new();
             for u in m.uses(v).to_vec() {
                 let Some(def) = m.op(u.op).def() else {
@@ -228,17 +235,57 @@ impl QuantizeWeights {
                 cx.count(SMALL, 1);
                 continue;
             }
-            let Some(values) = const_f32_values(m, c) else {
+            let Some(ConstValue::Dense(values)) = const_value(m, c) else {
                 continue;
             };
-            // One quantized constant per distinct axis among its users.
+            let Some(shape) = m.value_type(v).as_tensor().map(|t| t.shape.to_vec()) else {
+                continue;
+            };
+            if values.ty.elem != ElementType::F32 {
+                continue;
+            }
+            plans.push(Plan {
+                constant: c,
+                values,
+                shape,
+                targets,
+            });
+        }
+
+        // Quantize: one job per constant and distinct axis among its users, on every core.
+        let jobs: Vec<(usize, Option<usize>)> = plans
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                let mut axes: Vec<Option<usize>> = p.targets.iter().map(|t| t.3).collect();
+                axes.sort();
+                axes.dedup();
+                axes.into_iter().map(move |a| (i, a))
+            })
+            .collect();
+        let quantized = tqopt_interp::parallel::map(
+            &jobs,
+            tqopt_interp::parallel::default_threads(),
+            |&(i, axis)| symmetric_int8(&plans[i].values.to_f32_vec(), &plans[i].shape, axis),
+        );
+        let mut quantized: HashMap<(usize, Option<usize>), (ElementType, Vec<u8>)> =
+            jobs.into_iter().zip(quantized).collect();
+
+        // Apply, in the constants' order.
+        let mut changed = false;
+        for (i, plan) in plans.iter().enumerate() {
+            let c = plan.constant;
+            let v = m.results(c)[0];
             let mut made: HashMap<Option<usize>, (tqopt_ir::ValueId, Option<tqopt_ir::ValueId>)> =
                 HashMap::new();
-            for (user, index, direct, axis) in targets {
+            for &(user, index, direct, axis) in &plan.targets {
                 let (qv, dq) = match made.get(&axis) {
                     Some(&pair) => pair,
                     None => {
-                        let Some(qv) = quantized_constant(m, c, &values, axis) else {
+                        let Some((elem, bytes)) = quantized.remove(&(i, axis)) else {
+                            continue;
+                        };
+                        let Some(qv) = insert_qconst(m, c, elem, bytes) else {
                             continue;
                         };
                         made.insert(axis, (qv, None));
@@ -374,22 +421,11 @@ impl QuantizeWeights {
     }
 }
 
-/// A symmetric int8 `tfl.pseudo_qconst` of a constant's values (double-precision scales, values
-/// rounded half away from zero and clamped to [-127, 127]), inserted after the constant.
-fn quantized_constant(
-    m: &mut Module,
-    c: OpId,
-    values: &[f32],
-    axis: Option<usize>,
-) -> Option<tqopt_ir::ValueId> {
-    let v = m.results(c)[0];
-    let shape = m.value_type(v).as_tensor()?.shape.to_vec();
+/// Symmetric int8 values of a constant (double-precision scales, values rounded half away from
+/// zero and clamped to [-127, 127]): the quantized element type and the storage bytes. Pure,
+/// so constants are quantized in parallel.
+fn symmetric_int8(values: &[f32], shape: &[i64], axis: Option<usize>) -> (ElementType, Vec<u8>) {
     let range = StorageRange::INT8_NARROW;
-    // int8 storage as bytes; every value is clamped to the storage range.
-    debug_assert_eq!((range.min, range.max), (-127, 127));
-    let quantize = |block: &[f32], p: QParams, out: &mut Vec<u8>| {
-        numerics::quantize_symmetric_i8(block, p.scale, out)
-    };
     let mut bytes = Vec::with_capacity(values.len());
     let elem = match axis.filter(|&a| a < shape.len()) {
         Some(axis) => {
@@ -411,17 +447,29 @@ fn quantized_constant(
                 .map(|&m| symmetric_double(-(m as f64), m as f64))
                 .collect();
             for (k, block) in values.chunks(slice).enumerate() {
-                quantize(block, params[k % channels], &mut bytes);
+                numerics::quantize_symmetric_i8(block, params[k % channels].scale, &mut bytes);
             }
             per_axis(range, axis, &params)
         }
         None => {
             let (lo, hi) = numerics::constant_range(values.iter().copied(), false);
             let p = symmetric_double(lo, hi);
-            quantize(values, p, &mut bytes);
+            numerics::quantize_symmetric_i8(values, p.scale, &mut bytes);
             per_tensor(range, p)
         }
     };
+    (elem, bytes)
+}
+
+/// Inserts a `tfl.pseudo_qconst` of quantized type `elem` and int8 storage `bytes` after the
+/// constant `c`, located where `c` is.
+fn insert_qconst(
+    m: &mut Module,
+    c: OpId,
+    elem: ElementType,
+    bytes: Vec<u8>,
+) -> Option<tqopt_ir::ValueId> {
+    let shape = m.value_type(m.results(c)[0]).as_tensor()?.shape.to_vec();
     let qty = TensorType::new(&shape, elem);
     let storage = TensorType::new(
         &shape,
