@@ -150,6 +150,26 @@ impl DenseElements {
             .collect()
     }
 
+    /// The elements of a full (non-splat) float32 array, borrowed where they lie (in a
+    /// memory-mapped model, the file itself): `None` for other types, splats, or data not
+    /// aligned to 4 bytes (TFLite aligns buffers to 16), and on big-endian targets.
+    pub fn as_f32_slice(&self) -> Option<&[f32]> {
+        if self.ty.elem != ElementType::F32 || !cfg!(target_endian = "little") {
+            return None;
+        }
+        let DenseValues::Full(b) = &self.values else {
+            return None;
+        };
+        let bytes = b.as_bytes();
+        if bytes.len() != self.num_elements() * 4 {
+            return None;
+        }
+        // SAFETY: every bit pattern is a valid f32, and align_to only yields the aligned middle
+        // part; we use it only when there is nothing before or after it.
+        let (head, values, tail) = unsafe { bytes.align_to::<f32>() };
+        (head.is_empty() && tail.is_empty()).then_some(values)
+    }
+
     pub fn to_f32_vec(&self) -> Vec<f32> {
         // float32 data is read straight from its little-endian bytes (weights of hundreds of
         // megabytes go through here); other types convert element by element.

@@ -266,7 +266,13 @@ impl QuantizeWeights {
         let quantized = tqopt_interp::parallel::map(
             &jobs,
             tqopt_interp::parallel::default_threads(),
-            |&(i, axis)| symmetric_int8(&plans[i].values.to_f32_vec(), &plans[i].shape, axis),
+            |&(i, axis)| {
+                let plan = &plans[i];
+                match plan.values.as_f32_slice() {
+                    Some(values) => symmetric_int8(values, &plan.shape, axis),
+                    None => symmetric_int8(&plan.values.to_f32_vec(), &plan.shape, axis),
+                }
+            },
         );
         let mut quantized: HashMap<(usize, Option<usize>), (ElementType, Vec<u8>)> =
             jobs.into_iter().zip(quantized).collect();
