@@ -22,6 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
 python3 -c "import lit" 2>/dev/null || python3 -m pip install --quiet "lit>=17"
+# numpy and pillow make data files in lit tests; ai-edge-litert and pytest run the interop tests.
+if ! python3 -c "import ai_edge_litert, numpy, PIL, pytest" 2>/dev/null; then
+  echo "== installing tests/interop/requirements.txt"
+  python3 -m pip install --quiet -r tests/interop/requirements.txt
+fi
 
 echo "== cargo test"
 export MLIR_OPT="$LLVM_BIN_DIR/mlir-opt"
