@@ -89,6 +89,43 @@ def tensor_params(path):
     return out
 
 
+def reduced_weight_ops(path):
+    """(position, op code, weight type) of every op reading a constant int8 or float16 tensor,
+    directly or through a DEQUANTIZE: the ops whose weights were quantized. Positions count the
+    other ops only (TensorFlow's float16 conversion renames tensors, so names cannot match)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(open(path, "rb").read(), 0))
+    names = {v: k for k, v in schema.BuiltinOperator.__dict__.items() if not k.startswith("_")}
+    sg = model.subgraphs[0]
+
+    def code(op):
+        c = model.operatorCodes[op.opcodeIndex]
+        return names.get(max(c.builtinCode, c.deprecatedBuiltinCode), str(c.builtinCode))
+
+    def constant(t):
+        b = model.buffers[sg.tensors[t].buffer]
+        return b.data is not None and len(b.data) > 0
+
+    reduced = {9: "int8", 1: "float16"}
+    dequantized = {op.outputs[0]: sg.tensors[op.inputs[0]].type for op in sg.operators
+                   if code(op) == "DEQUANTIZE" and op.inputs[0] >= 0 and constant(op.inputs[0])}
+    out = []
+    position = -1
+    for op in sg.operators:
+        if code(op) == "DEQUANTIZE":
+            continue
+        position += 1
+        for t in op.inputs:
+            if t < 0:
+                continue
+            kind = dequantized.get(t) if t in dequantized else (sg.tensors[t].type if constant(t) else None)
+            if kind in reduced:
+                out.append((position, code(op), reduced[kind]))
+                break
+    return sorted(out)
+
+
 def compare_params(ours, theirs):
     both = sorted(set(ours) & set(theirs))
     equal, differ = 0, []
@@ -117,6 +154,8 @@ def main():
         header = f"{'model':<12} {'float B':>8} {'TF B':>8} {'tqopt B':>8} {'TF SQNR':>8} {'tqopt SQNR':>10} {'TF ms':>7} {'tqopt ms':>8}"
         if mode.startswith("int8"):
             header += f" {'params equal':>14}"
+        else:
+            header += f" {'ops with reduced weights (TF/tqopt, same?)':>44}"
         print(header)
         for name in MODELS:
             base = os.path.join(args.out, name)
@@ -144,6 +183,12 @@ def main():
                     for d in differ:
                         print("   differs:", d, tensor_params(ours_path)[d][0][:3], tensor_params(tf_path)[d][0][:3],
                               tensor_params(ours_path)[d][1][:3], tensor_params(tf_path)[d][1][:3])
+            if not mode.startswith("int8"):
+                theirs, ours = reduced_weight_ops(tf_path), reduced_weight_ops(ours_path)
+                line += f" {len(theirs):>10}/{len(ours):<4}{'same' if theirs == ours else 'DIFFERENT'}"
+                if args.show_differences and theirs != ours:
+                    print("   only TF:", sorted(set(theirs) - set(ours)))
+                    print("   only tqopt:", sorted(set(ours) - set(theirs)))
             print(line)
 
 
