@@ -4,8 +4,8 @@
 
 use tqopt_ir::dialect::tfl;
 use tqopt_ir::{
-    Attribute, Blob, DenseElements, Diagnostic, ElementType, FloatKind, Module, OpId, OpSpec,
-    Scalar, TensorType, Type,
+    Attribute, Blob, DenseElements, Diagnostic, ElementType, FloatKind, Location, Module, OpId,
+    OpSpec, Scalar, TensorType, Type,
 };
 
 /// What a pattern did.
@@ -93,10 +93,16 @@ pub fn fold_float16_dequantize(m: &mut Module, op: OpId) -> Folded {
         return Folded::No;
     };
     let loc = m.op(op).loc.clone();
+    replace_with_constant(m, op, folded, loc)
+}
+
+/// Replaces `op` (one result) by a `tfl.pseudo_const` of `value` located at `loc`.
+fn replace_with_constant(m: &mut Module, op: OpId, value: DenseElements, loc: Location) -> Folded {
+    let ty = Type::Tensor(value.ty.clone());
     let new_const = m.create_op(
         OpSpec::of(&tfl::PSEUDO_CONST)
-            .property("value", Attribute::Dense(folded))
-            .results([Type::Tensor(out_ty)])
+            .property("value", Attribute::Dense(value))
+            .results([ty])
             .loc(loc),
     );
     if m.insert_before(op, new_const).is_err() {
@@ -185,24 +191,11 @@ pub fn fold_densify(m: &mut Module, op: OpId) -> Folded {
         tqopt_interp::TensorData::F16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
         _ => return Folded::No,
     };
-    let Some(dense) = DenseElements::from_blob(ty.clone(), Blob::from_vec(bytes)) else {
+    let Some(dense) = DenseElements::from_blob(ty, Blob::from_vec(bytes)) else {
         return Folded::No;
     };
     let loc = m.op(producer).loc.clone();
-    let new_const = m.create_op(
-        OpSpec::of(&tfl::PSEUDO_CONST)
-            .property("value", Attribute::Dense(dense))
-            .results([Type::Tensor(ty)])
-            .loc(loc),
-    );
-    if m.insert_before(op, new_const).is_err() {
-        return Folded::No;
-    }
-    let new_value = m.results(new_const)[0];
-    match m.replace_op(op, &[new_value]) {
-        Ok(()) => Folded::Yes,
-        Err(_) => Folded::No,
-    }
+    replace_with_constant(m, op, dense, loc)
 }
 
 /// `tfl.reshape` whose result type equals its input type is the identity.

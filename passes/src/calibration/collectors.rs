@@ -67,7 +67,7 @@ pub fn sample_range(values: &[f32]) -> SampleRange {
             let v = chunk[i];
             lo[i] = if v < lo[i] { v } else { lo[i] };
             hi[i] = if v > hi[i] { v } else { hi[i] };
-            bad[i] += u32::from(!(v.abs() < f32::INFINITY));
+            bad[i] += u32::from(!v.is_finite());
         }
     }
     let tail_bad = tail.iter().filter(|v| !v.is_finite()).count();
