@@ -11,11 +11,13 @@ if ! python3 -c "import ai_edge_litert, numpy, PIL, pytest" 2>/dev/null; then
   python3 -m pip install --quiet -r tests/interop/requirements.txt
 fi
 
-echo "== building the roundtrip example and the tqopt CLI (release)"
+echo "== building the roundtrip and run examples and the tqopt CLI (release)"
+cargo build --release --locked --quiet -p tqopt-interp --example run
 cargo build --release --locked --quiet -p tqopt-backend --example roundtrip
 cargo build --release --locked --quiet -p tqopt
 
 echo "== interop tests (LiteRT)"
 export TQOPT_ROUNDTRIP="$PWD/target/release/examples/roundtrip"
 export TQOPT_BIN="$PWD/target/release/tqopt"
+export TQOPT_INTERP_RUN="$PWD/target/release/examples/run"
 python3 -m pytest -q tests/interop "$@"
