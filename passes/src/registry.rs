@@ -55,6 +55,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::quant::fold_quant::INFO,
     &crate::quant::fold_dequant::INFO,
     &crate::quant::quantize_weights::INFO,
+    &crate::quant::sparsify_weights::INFO,
 ];
 
 /// Every named pipeline.

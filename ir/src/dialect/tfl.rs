@@ -278,13 +278,13 @@ pub static DEQUANTIZE: OpDef = op(
 .version(tfl_versions::dequantize);
 
 /// TensorFlow lists [F32, I8]; LiteRT's kernel also densifies float16, which the shared models'
-/// sparse float16 weights need.
+/// sparse float16 weights need, and quantized int8 weights (`tfl.pseudo_sparse_qconst`).
 pub static DENSIFY: OpDef = op(
     "tfl.densify",
     "Expands a sparse constant into a dense tensor",
 )
-.operands(&[one("input").types(of(&[F32, F16, I8]))])
-.results(&[one("output").types(of(&[F32, F16, I8]))])
+.operands(&[one("input").types(of(&[F32, F16, I8, QI8]))])
+.results(&[one("output").types(of(&[F32, F16, I8, QI8]))])
 .traits(PURE)
 .tflite(124, "DENSIFY")
 .version(tfl_versions::always_1);

@@ -12,4 +12,5 @@ pub mod propagate_ranges;
 pub mod qdq;
 pub mod quantize_weights;
 pub mod report;
+pub mod sparsify_weights;
 pub mod spec;

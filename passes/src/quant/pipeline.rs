@@ -12,7 +12,8 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
     summary: "Full-integer int8 quantization of a calibrated model (TFLite's int8 spec)",
     description: "Calibrates the model when the IR has no statistics yet (calibration=PATH), folds float16 weights to float32, shares ranges across same-scale ops, inserts \
         quantize/dequantize pairs per TFLite's spec, checks op legality for the OpsSet, folds the \
-        pairs into quantized ops and constants, and sets the model's input and output types.",
+        pairs into quantized ops and constants, sets the model's input and output types, and \
+        stores mostly-zero int8 weights sparse.",
     options: &[
         OptionInfo {
             name: "ops",
@@ -53,6 +54,12 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             default: "",
             help: "Keep ops whose name or location matches this regular expression float",
         },
+        OptionInfo {
+            name: "sparse-weights",
+            kind: OptionKind::Bool,
+            default: "true",
+            help: "Store int8 weights that are at least half zeros sparse behind tfl.densify (pruned models)",
+        },
     ],
     expand,
 };
@@ -65,7 +72,7 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     };
-    Ok(vec![
+    let mut passes = vec![
         // Before calibration, so a fused op is measured after its activation.
         spec("fuse-activations"),
         with(
@@ -93,8 +100,12 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
         ),
         spec("fold-quant"),
         with("fold-dequant", &[("io", o.str("io"))]),
-        spec("dce"),
-    ])
+    ];
+    if o.bool("sparse-weights") {
+        passes.push(spec("sparsify-weights"));
+    }
+    passes.push(spec("dce"));
+    Ok(passes)
 }
 
 pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
