@@ -43,7 +43,10 @@ fn run(args: &[String]) -> Result<(), String> {
     };
     let module = tqopt_frontend::import_file(Path::new(model)).map_err(|e| e.to_string())?;
     let interp = Interpreter::for_main(&module).map_err(|e| e.to_string())?;
-    let inputs: Vec<Tensor> = inputs.iter().map(|p| common::read_npy(Path::new(p))).collect();
+    let inputs: Vec<Tensor> = inputs
+        .iter()
+        .map(|p| common::read_npy(Path::new(p)))
+        .collect();
     let outputs = interp.run(&inputs).map_err(|e| e.to_string())?;
     for (k, t) in outputs.iter().enumerate() {
         write_npy(&Path::new(out_dir).join(format!("output_{k}.npy")), t)?;
