@@ -9,8 +9,8 @@
 
 use tqopt_ir::dialect::tfl;
 use tqopt_ir::{
-    Attribute, DenseElements, ElementType, IntType, Module, OpId, OpSpec, QuantParams, Scalar,
-    TensorType, Type, UniformQuant,
+    Attribute, DenseElements, ElementType, IntType, Module, OpId, OpSpec, QuantParams, TensorType,
+    Type, UniformQuant,
 };
 
 use super::legalize_opset::KEEP_FLOAT;
@@ -213,46 +213,44 @@ fn quantize_constants(m: &mut Module) -> u64 {
     count
 }
 
-/// The storage integers of `values` in `quant`, as a dense attribute of the storage type.
+/// The storage integers of `values` in `quant`, as a dense attribute of the storage type
+/// (little-endian bytes built directly: weights run to hundreds of megabytes).
 fn quantized_values(values: &[f32], shape: &[i64], quant: &UniformQuant) -> Option<DenseElements> {
     let params = params_of(quant);
     let range = range_of(quant);
-    let ints: Vec<i64> = if quant.storage.width == 32 {
+    let bytes: Vec<u8> = if quant.storage.width == 32 {
         let scales: Vec<f64> = params.iter().map(|p| p.scale).collect();
         numerics::quantize_bias(values, &scales)
             .into_iter()
-            .map(i64::from)
+            .flat_map(i32::to_le_bytes)
             .collect()
     } else if range == numerics::StorageRange::INT8_NARROW {
-        match &quant.params {
+        let ints = match &quant.params {
             QuantParams::PerAxis { axis, .. } => {
-                let axis = *axis as usize;
-                let channels = shape.get(axis).copied().unwrap_or(1).max(1) as usize;
                 let slice: usize = shape
-                    .get(axis + 1..)
+                    .get(*axis as usize + 1..)
                     .unwrap_or(&[])
                     .iter()
                     .map(|&d| d.max(1) as usize)
                     .product();
                 let scales: Vec<f64> = params.iter().map(|p| p.scale).collect();
-                numerics::quantize_weights_per_channel(values, &scales, |i| (i / slice) % channels)
-                    .into_iter()
-                    .map(i64::from)
-                    .collect()
+                numerics::quantize_weights_per_channel(values, &scales, slice)
             }
             QuantParams::PerTensor { scale, .. } => {
                 numerics::quantize_weights_per_tensor(values, *scale)
-                    .into_iter()
-                    .map(i64::from)
-                    .collect()
             }
-        }
+        };
+        ints.into_iter().map(|q| q as u8).collect()
     } else {
         let p: QParams = params[0];
-        values
+        let ints = values
             .iter()
-            .map(|&v| numerics::quantize_value(v, p, range))
-            .collect()
+            .map(|&v| numerics::quantize_value(v, p, range));
+        match quant.storage.width {
+            8 => ints.map(|q| q as u8).collect(),
+            16 => ints.flat_map(|q| (q as i16).to_le_bytes()).collect(),
+            _ => return None,
+        }
     };
     let storage = IntType {
         width: quant.storage.width,
@@ -263,6 +261,5 @@ fn quantized_values(values: &[f32], shape: &[i64], quant: &UniformQuant) -> Opti
         },
     };
     let ty = TensorType::new(shape, ElementType::Int(storage));
-    let scalars: Vec<Scalar> = ints.into_iter().map(Scalar::Int).collect();
-    DenseElements::from_scalars(ty, &scalars)
+    DenseElements::from_blob(ty, tqopt_ir::Blob::from_vec(bytes))
 }

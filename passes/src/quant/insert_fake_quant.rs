@@ -433,16 +433,16 @@ impl<'m> Driver<'m> {
                         .iter()
                         .map(|&d| d.max(1) as usize)
                         .product();
-                    let mut ranges = vec![(0.0f64, 0.0f64); channels];
-                    for (i, &x) in values.iter().enumerate() {
-                        let r = &mut ranges[(i / slice) % channels];
-                        r.0 = r.0.min(x as f64);
-                        r.1 = r.1.max(x as f64);
+                    // Row-major: block k of `slice` values belongs to channel k % channels.
+                    let mut abs_max = vec![0.0f32; channels];
+                    for (k, block) in values.chunks(slice.max(1)).enumerate() {
+                        let m = &mut abs_max[k % channels];
+                        *m = m.max(numerics::abs_max_of(block));
                     }
-                    let params: Vec<QParams> = ranges
+                    let params: Vec<QParams> = abs_max
                         .iter()
-                        .map(|&(lo, hi)| {
-                            let m = lo.abs().max(hi.abs());
+                        .map(|&m| {
+                            let m = m as f64;
                             numerics::constant_params(-m, m, StorageRange::INT8_NARROW)
                         })
                         .collect();

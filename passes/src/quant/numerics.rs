@@ -130,21 +130,54 @@ pub fn constant_params(min: f64, max: f64, range: StorageRange) -> QParams {
 }
 
 /// Per-channel symmetric weight quantization: each channel's float32 values times the
-/// float32 inverse of its scale, rounded half away from zero, clamped to [-127, 127].
-pub fn quantize_weights_per_channel(
-    values: &[f32],
-    scales: &[f64],
-    channel_of: impl Fn(usize) -> usize,
-) -> Vec<i8> {
+/// float32 inverse of its scale, rounded half away from zero, clamped to [-127, 127]. The
+/// values are row-major with `slice` consecutive values per channel index (the product of the
+/// dimensions after the channel axis); block k belongs to channel k % scales.len().
+pub fn quantize_weights_per_channel(values: &[f32], scales: &[f64], slice: usize) -> Vec<i8> {
     let inverse: Vec<f32> = scales
         .iter()
         .map(|&s| (1.0 / (s as f32) as f64) as f32)
         .collect();
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| ((v * inverse[channel_of(i)]).round() as i32).clamp(-127, 127) as i8)
-        .collect()
+    let mut out = Vec::with_capacity(values.len());
+    for (k, block) in values.chunks(slice.max(1)).enumerate() {
+        let inv = inverse[k % inverse.len().max(1)];
+        out.extend(block.iter().map(|&v| round_clamp_i8(v * inv)));
+    }
+    out
+}
+
+/// The largest magnitude in `values` (0 for none; NaN never wins): 16 independent
+/// compare-and-select lanes, which the compiler turns into vector code.
+pub fn abs_max_of(values: &[f32]) -> f32 {
+    const LANES: usize = 16;
+    let mut lanes = [0.0f32; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for i in 0..LANES {
+            let a = chunk[i].abs();
+            lanes[i] = if a > lanes[i] { a } else { lanes[i] };
+        }
+    }
+    let m = lanes.iter().fold(0.0f32, |m, &a| if a > m { a } else { m });
+    tail.iter()
+        .fold(m, |m, &x| if x.abs() > m { x.abs() } else { m })
+}
+
+/// `((x).round() as i32).clamp(-127, 127)` (half away from zero; NaN to 0) without branches or
+/// a libm call, so weight loops vectorize: clamp first, then floor(|x| + 0.5) by truncation,
+/// except below 0.5 where that addition could round up to 1.
+#[inline]
+pub fn round_clamp_i8(x: f32) -> i8 {
+    let q = if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(-128.0, 128.0)
+    };
+    let a = q.abs();
+    let r = if a < 0.5 { 0 } else { (a + 0.5) as i32 };
+    let r = if q < 0.0 { -r } else { r };
+    r.clamp(-127, 127) as i8
 }
 
 /// Per-tensor symmetric weight quantization as TensorFlow's `PortableSymmetricQuantizeFloats`
@@ -169,7 +202,7 @@ pub fn quantize_weights_per_tensor(values: &[f32], scale: f64) -> Vec<i8> {
     let inverse = 127.0f32 / range;
     values
         .iter()
-        .map(|&v| ((v * inverse).round() as i32).clamp(-127, 127) as i8)
+        .map(|&v| round_clamp_i8(v * inverse))
         .collect()
 }
 
@@ -250,6 +283,44 @@ pub fn adjust_for_bias(
 mod tests {
 
     #[test]
+    fn round_clamp_i8_equals_round_then_clamp() {
+        let reference = |x: f32| (x.round() as i32).clamp(-127, 127) as i8;
+        let mut state = 0x2545f491u32;
+        let mut xs: Vec<f32> = (0..200000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state as f32 / u32::MAX as f32 - 0.5) * 300.0
+            })
+            .collect();
+        for k in -130..=130 {
+            let tie = k as f32 + 0.5;
+            xs.extend([
+                tie,
+                f32::from_bits(tie.to_bits() + 1),
+                f32::from_bits(tie.to_bits() - 1),
+            ]);
+        }
+        xs.extend([
+            0.0,
+            -0.0,
+            0.49999997,
+            -0.49999997,
+            0.5,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+            1e-40,
+        ]);
+        for x in xs {
+            assert_eq!(round_clamp_i8(x), reference(x), "{x}");
+        }
+    }
+
+    #[test]
     fn symmetric_i8_fast_path_equals_quantize_value() {
         let range = StorageRange::INT8_NARROW;
         let mut state = 0x9e3779b9u32;
@@ -327,7 +398,7 @@ mod tests {
         assert_eq!(p.scale, ((2.54f32 - -2.54f32) / 254.0) as f64);
         assert_eq!(p.zero_point, 0);
         assert_eq!(
-            quantize_weights_per_channel(&[2.54, -2.54, 1.27], &[p.scale], |_| 0),
+            quantize_weights_per_channel(&[2.54, -2.54, 1.27], &[p.scale], 3),
             vec![127, -127, 64]
         );
         let (min, max) = constant_range([0.0f32; 3].into_iter(), true);

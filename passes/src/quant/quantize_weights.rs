@@ -446,7 +446,7 @@ fn symmetric_int8(values: &[f32], shape: &[i64], axis: Option<usize>) -> (Elemen
             let mut abs_max = vec![0.0f32; channels];
             for (k, block) in values.chunks(slice).enumerate() {
                 let m = &mut abs_max[k % channels];
-                *m = m.max(abs_max_of(block));
+                *m = m.max(numerics::abs_max_of(block));
             }
             let params: Vec<QParams> = abs_max
                 .iter()
@@ -498,24 +498,6 @@ fn insert_qconst(
 }
 
 /// Symmetric narrow-range parameters in double precision: scale = max|x| / 127.
-/// The largest magnitude in `values` (0 for none; NaN never wins): 16 independent
-/// compare-and-select lanes, which the compiler turns into vector code.
-fn abs_max_of(values: &[f32]) -> f32 {
-    const LANES: usize = 16;
-    let mut lanes = [0.0f32; LANES];
-    let chunks = values.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        for i in 0..LANES {
-            let a = chunk[i].abs();
-            lanes[i] = if a > lanes[i] { a } else { lanes[i] };
-        }
-    }
-    let m = lanes.iter().fold(0.0f32, |m, &a| if a > m { a } else { m });
-    tail.iter()
-        .fold(m, |m, &x| if x.abs() > m { x.abs() } else { m })
-}
-
 fn symmetric_double(lo: f64, hi: f64) -> QParams {
     let m = lo.abs().max(hi.abs());
     let (lo, hi) = numerics::expand_very_small_range(-m, m);
