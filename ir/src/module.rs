@@ -16,6 +16,11 @@ pub struct ResourceBlob {
     pub data: Blob,
 }
 
+/// Module attribute holding a TFLite model's `model_control_dependencies` metadata entry
+/// (control edges between operators, by operator index). The indices hold only as long as
+/// the operators do: the pass manager drops the attribute when a pass changes the IR.
+pub const CONTROL_DEPENDENCIES_ATTR: &str = "tqopt.model_control_dependencies";
+
 /// A module of IR. Derefs to its [`Context`].
 ///
 /// Invariant: `op` is a live `builtin.module` with one region holding one block.

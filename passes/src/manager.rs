@@ -159,6 +159,9 @@ impl PassManager {
             }
             let start = Instant::now();
             let result = s.pass.run(m, &mut cx);
+            if matches!(result, Ok(crate::pass::Changed::Yes)) {
+                drop_operator_indices(m, &mut cx, arg);
+            }
             let mut failure = match result {
                 Ok(_) => None,
                 Err(e) => Some(e.diagnostics),
@@ -219,6 +222,22 @@ impl PassManager {
             }
         }
         Ok(report)
+    }
+}
+
+/// Module attributes that index operators go stale when a pass changes the IR: they are
+/// dropped, with a warning, rather than exported pointing at the wrong operators.
+fn drop_operator_indices(m: &mut Module, cx: &mut PassContext, pass: &str) {
+    let root = m.op;
+    if m.op_mut(root)
+        .attributes
+        .remove(tqopt_ir::CONTROL_DEPENDENCIES_ATTR)
+        .is_some()
+    {
+        cx.emit(Diagnostic::warning(format!(
+            "pass '{pass}' changed the operators, so the model's control dependencies \
+             (model_control_dependencies, by operator index) no longer hold and are dropped"
+        )));
     }
 }
 

@@ -47,9 +47,7 @@ use crate::schema::tflite;
 /// `dense<...> : tensor<Nxui8>`, the contents of each listed buffer, in order.
 pub const METADATA_BUFFERS_ATTR: &str = "tqopt.metadata_buffers";
 
-/// Module attribute holding the raw `model_control_dependencies` metadata entry (control
-/// edges between operators, by operator index).
-pub const CONTROL_DEPENDENCIES_ATTR: &str = "tqopt.model_control_dependencies";
+pub use tqopt_ir::CONTROL_DEPENDENCIES_ATTR;
 
 /// The metadata entry TensorFlow parses into control nodes instead of keeping it.
 const CONTROL_DEPENDENCIES_KEY: &str = "model_control_dependencies";
