@@ -282,7 +282,7 @@ fn while_and_if_call_private_functions() {
     );
     assert!(t.contains("\"tfl.yield\""), "{t}");
     assert!(
-        t.contains("\"tfl.if\"(%3) ({\n      %5 = call @sub2(%0) : (tensor<i32>) -> tensor<i32>"),
+        t.contains("\"tfl.if\"(%1) ({\n      %3 = call @sub2(%0) : (tensor<i32>) -> tensor<i32>"),
         "{t}"
     );
     assert_eq!(m.funcs().len(), 3);

@@ -99,3 +99,14 @@ func.func @result_count(%arg0: tensor<2xf32>) {
   %0, %1 = "tfl.relu"(%arg0) : (tensor<2xf32>) -> tensor<2xf32>
   return
 }
+
+// -----
+
+// A name may not shadow one of an enclosing region, even across a function boundary (as in
+// MLIR).
+%x = "tfl.pseudo_const"() {value = dense<1.0> : tensor<4xf32>} : () -> tensor<4xf32>
+func.func @shadow(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{redefinition of SSA value '%x'}}
+  %x = "tfl.relu"(%a) : (tensor<4xf32>) -> tensor<4xf32>
+  return %x : tensor<4xf32>
+}

@@ -438,10 +438,11 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    /// Binds `%name` (a result group) in the innermost scope.
+    /// Binds `%name` (a result group) in the innermost scope. As in MLIR, a name may not
+    /// shadow one defined in any enclosing scope, even across an isolated region.
     fn define(&mut self, name: &str, values: SmallVec<[ValueId; 1]>, at: usize) -> PResult<()> {
         let scope_index = self.scopes.len() - 1;
-        if self.scopes[scope_index].defined.contains_key(name) {
+        if self.scopes.iter().any(|s| s.defined.contains_key(name)) {
             return Err(self.err_at(at, format!("redefinition of SSA value '%{name}'")));
         }
         let mut resolved = Vec::new();

@@ -45,6 +45,7 @@ impl Default for PrintOptions {
 /// Prints the whole module, with its resource section.
 pub fn print_module(module: &Module, options: &PrintOptions) -> String {
     let mut p = Printer::new(module, options, None);
+    p.number_all(module.op);
     p.op(module.op, 0);
     p.out.push('\n');
     p.resources();
@@ -58,6 +59,7 @@ pub fn print_module_to(
     sink: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let mut p = Printer::new(module, options, Some(sink));
+    p.number_all(module.op);
     p.op(module.op, 0);
     p.out.push('\n');
     p.resources();
@@ -98,7 +100,6 @@ struct Printer<'m> {
     block_names: std::collections::HashMap<BlockId, u32>,
     next_value: u32,
     next_arg: u32,
-    next_block: u32,
 }
 
 impl<'m> Printer<'m> {
@@ -117,7 +118,6 @@ impl<'m> Printer<'m> {
             block_names: Default::default(),
             next_value: 0,
             next_arg: 0,
-            next_block: 0,
         }
     }
 
@@ -144,19 +144,42 @@ impl<'m> Printer<'m> {
 
     // ---- naming ----
 
-    /// Numbers the values of an isolated region (a function body) before printing it.
-    fn number_isolated(&mut self, op: OpId) {
-        self.next_value = 0;
-        self.next_arg = 0;
-        self.next_block = 0;
-        for &r in self.m.op(op).regions() {
+    /// Names every value and block under `root` the way MLIR's printer does: each region is
+    /// numbered completely (block arguments, then each op's results), and every region nested
+    /// in it continues from the counters where that left off; sibling regions start from the
+    /// same counters. Entry-block arguments are `%argN`, other values `%N`, block labels count
+    /// from `^bb0` in each region.
+    fn number_all(&mut self, root: OpId) {
+        let mut pending: Vec<(RegionId, u32, u32)> = self
+            .m
+            .op(root)
+            .regions()
+            .iter()
+            .rev()
+            .map(|&r| (r, 0, 0))
+            .collect();
+        while let Some((r, next_value, next_arg)) = pending.pop() {
+            self.next_value = next_value;
+            self.next_arg = next_arg;
             self.number_region(r);
+            let mut nested = Vec::new();
+            for &b in self.m.region(r).blocks() {
+                for op in self.m.block_ops(b) {
+                    nested.extend(self.m.op(op).regions().iter().copied());
+                }
+            }
+            pending.extend(
+                nested
+                    .into_iter()
+                    .rev()
+                    .map(|n| (n, self.next_value, self.next_arg)),
+            );
         }
     }
 
+    /// Numbers the block arguments and op results of one region (not of regions inside it).
     fn number_region(&mut self, r: RegionId) {
-        // Block labels count from ^bb0 in every region, as MLIR's do.
-        let outer_blocks = std::mem::replace(&mut self.next_block, 0);
+        let mut next_block = 0;
         for (i, &b) in self.m.region(r).blocks().iter().enumerate() {
             let args = self.m.block(b).args();
             if i == 0 {
@@ -174,8 +197,8 @@ impl<'m> Printer<'m> {
                     self.next_value += 1;
                 }
             }
-            self.block_names.insert(b, self.next_block);
-            self.next_block += 1;
+            self.block_names.insert(b, next_block);
+            next_block += 1;
             for op in self.m.block_ops(b) {
                 let results = self.m.results(op);
                 if !results.is_empty() {
@@ -189,14 +212,8 @@ impl<'m> Printer<'m> {
                     }
                     self.next_value += 1;
                 }
-                if !is_isolated(self.m, op) {
-                    for &nested in self.m.op(op).regions() {
-                        self.number_region(nested);
-                    }
-                }
             }
         }
-        self.next_block = outer_blocks;
     }
 
     fn value(&mut self, v: ValueId) {
@@ -286,9 +303,6 @@ impl<'m> Printer<'m> {
     }
 
     fn generic_op(&mut self, op: OpId, depth: usize) {
-        if is_isolated(self.m, op) {
-            self.number_isolated(op);
-        }
         self.results_prefix(op);
         let data = self.m.op(op);
         self.out.push('"');
@@ -415,7 +429,6 @@ impl<'m> Printer<'m> {
     }
 
     fn func_op(&mut self, op: OpId, depth: usize) {
-        self.number_isolated(op);
         let data = self.m.op(op);
         let Some(ft) = func::function_type(self.m, op).cloned() else {
             return self.generic_op(op, depth);
@@ -827,12 +840,6 @@ impl<'m> Printer<'m> {
 /// Floats in dense elements: NaN and infinities as hex bit patterns, as MLIR prints them.
 fn float_text(v: f64, kind: tqopt_ir::FloatKind) -> String {
     format_float(v, kind)
-}
-
-fn is_isolated(m: &Module, op: OpId) -> bool {
-    m.op(op)
-        .def()
-        .is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::ISOLATED_FROM_ABOVE))
 }
 
 fn dict_list(attr: Option<&Attribute>) -> Vec<AttrDict> {
