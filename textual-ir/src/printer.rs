@@ -179,7 +179,6 @@ impl<'m> Printer<'m> {
 
     /// Numbers the block arguments and op results of one region (not of regions inside it).
     fn number_region(&mut self, r: RegionId) {
-        let mut next_block = 0;
         for (i, &b) in self.m.region(r).blocks().iter().enumerate() {
             let args = self.m.block(b).args();
             if i == 0 {
@@ -197,8 +196,7 @@ impl<'m> Printer<'m> {
                     self.next_value += 1;
                 }
             }
-            self.block_names.insert(b, next_block);
-            next_block += 1;
+            self.block_names.insert(b, i as u32);
             for op in self.m.block_ops(b) {
                 let results = self.m.results(op);
                 if !results.is_empty() {
