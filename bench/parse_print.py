@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: parse + print of the largest file in ../shared/reference-mlir, tqopt against
+"""Benchmark: parse + print of the largest file in tests/shared/reference-mlir, tqopt against
 upstream mlir-opt 19, in one run so the two share the machine's state.
 
 mlir-opt cannot read TensorFlow's custom forms (`tfl.add %a, %b ...`), so both tools read the
@@ -17,7 +17,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "reference-mlir")
+SHARED = os.path.join(ROOT, "tests", "shared", "reference-mlir")
 TQOPT = os.path.join(ROOT, "target", "release", "tqopt")
 MLIR_OPT = os.environ.get("MLIR_OPT", "/usr/lib/llvm-19/bin/mlir-opt")
 

@@ -27,7 +27,7 @@ for tool, where in (("tqopt", tqopt_bin), ("FileCheck", llvm_bin), ("not", llvm_
 config.environment["PATH"] = os.pathsep.join([tqopt_bin, llvm_bin, os.environ.get("PATH", "")])
 # Diagnostics and dumps must not depend on the terminal.
 config.environment["NO_COLOR"] = "1"
-config.substitutions.append(("%shared", os.path.join(os.path.dirname(repo_root), "shared")))
+config.substitutions.append(("%shared", os.path.join(repo_root, "tests", "shared")))
 # Tests that make their own data files (calibration arrays, broken images) run this Python.
 import sys
 config.substitutions.append(("%python", sys.executable))

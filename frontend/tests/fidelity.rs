@@ -1,6 +1,6 @@
 //! Fidelity with TensorFlow: every shared MediaPipe model, imported and printed with
 //! `--mlir-elide-elementsattrs-if-larger=16`, states the same operations as TensorFlow's own
-//! importer printed them in `../shared/reference-mlir/`.
+//! importer printed them in `tests/shared/reference-mlir/`.
 //!
 //! Both sides are normalised the same way: parsed by tqopt's parser and printed again with the
 //! same options (generic op form, no locations, large elements elided), SSA names replaced by
@@ -14,7 +14,7 @@ use tqopt_ir::SourceFile;
 use tqopt_textual_ir::{parse, print_module, PrintOptions};
 
 fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/shared")
 }
 
 fn options() -> PrintOptions {

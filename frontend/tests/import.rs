@@ -8,7 +8,7 @@ use tqopt_ir::dialect::tfl;
 use tqopt_ir::{Attribute, Blob};
 
 fn models() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/mediapipe");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/models/mediapipe");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("models directory")
         .map(|e| e.unwrap().path())
@@ -20,7 +20,7 @@ fn models() -> Vec<PathBuf> {
 
 fn model(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/models/mediapipe")
+        .join("../tests/shared/models/mediapipe")
         .join(name)
 }
 

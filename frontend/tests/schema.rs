@@ -1,6 +1,6 @@
 //! Tests of the generated TFLite schema code against real models.
 //!
-//! Every MediaPipe model in `shared/models/mediapipe` must pass the flatbuffers verifier with
+//! Every MediaPipe model in `tests/shared/models/mediapipe` must pass the flatbuffers verifier with
 //! our schema, look like a sane TFLite v3 model, and survive an unpack/pack round trip through
 //! the object API. Damaged files must be rejected with an error, never a panic.
 
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use tqopt_frontend::schema::{builtin_code, tflite};
 
 fn models_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/mediapipe")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/models/mediapipe")
 }
 
 /// All `*.tflite` files of the MediaPipe model directory, sorted by name.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Makes the LiteRT reference fixtures for the interpreter's comparison test.
 
-For each model in ../shared/models/mediapipe/, feeds photos from ../shared/data/images/
+For each model in tests/shared/models/mediapipe/, feeds photos from tests/shared/data/images/
 (resized to the model's input size with bilinear filtering, RGB) to LiteRT's interpreter and
 saves, under interp/tests/fixtures/<model>/:
 
@@ -47,7 +47,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.dirname(os.path.dirname(here))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", default=os.path.join(repo, "..", "shared"))
+    parser.add_argument("--shared", default=os.path.join(repo, "tests", "shared"))
     parser.add_argument("--out", default=os.path.join(repo, "interp", "tests", "fixtures"))
     args = parser.parse_args()
 

@@ -49,7 +49,7 @@ fn iris_landmark_stats_match_tensorflow_exactly_in_compat_mode() {
         &std::fs::read_to_string(fixtures().join("iris_landmark_tf_stats.json")).unwrap(),
     );
     let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/models/mediapipe/iris_landmark.tflite");
+        .join("../tests/shared/models/mediapipe/iris_landmark.tflite");
     let mut m = tqopt_frontend::import_file(&model).expect("import");
     let data = fixtures().join("iris_landmark_calibration.npy");
     let pipeline = format!("calibrate{{data={} tflite-inplace=true}}", data.display());
@@ -106,7 +106,7 @@ fn iris_landmark_stats_match_tensorflow() {
         &std::fs::read_to_string(fixtures().join("iris_landmark_tf_stats.json")).unwrap(),
     );
     let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/models/mediapipe/iris_landmark.tflite");
+        .join("../tests/shared/models/mediapipe/iris_landmark.tflite");
     let mut m = tqopt_frontend::import_file(&model).expect("import");
     let data = fixtures().join("iris_landmark_calibration.npy");
     let pipeline = format!("calibrate{{data={}}}", data.display());

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end quantization time: tqopt against ai-edge-quantizer and TensorFlow, in one script.
 
-  int8      quantize-int8 of face_landmark (../shared) and the MobileNet-style Keras model
+  int8      quantize-int8 of face_landmark (tests/shared) and the MobileNet-style Keras model
             (target/compare, from build_models.py), calibrated on 64 samples: tqopt's CLI
             (import, calibration, quantization, export, one process) against ai-edge-quantizer's
             static_wi8_ai8 recipe (load, calibrate, quantize, export) on the same .tflite (with a
@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+SHARED = os.path.join(ROOT, "tests", "shared")
 TQOPT = os.path.join(ROOT, "target", "release", "tqopt")
 COMPARE = os.path.join(ROOT, "target", "compare")
 

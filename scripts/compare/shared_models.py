@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Quantizes every model in ../shared/models/mediapipe with tqopt and measures it in LiteRT.
+"""Quantizes every model in tests/shared/models/mediapipe with tqopt and measures it in LiteRT.
 
-  int8      quantize-int8 calibrated on the first 8 photos of ../shared/data/images; SQNR of the
+  int8      quantize-int8 calibrated on the first 8 photos of tests/shared/data/images; SQNR of the
             outputs against the float model on the other photos; ops quantized; size ratio.
             SQNR with min/max calibration (the default, TensorFlow's) and with moving-average
             calibration, and, when installed, TensorFlow's quantizer (its calibrator, then
@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+SHARED = os.path.join(ROOT, "tests", "shared")
 TQOPT = os.path.join(ROOT, "target", "release", "tqopt")
 DETECTORS = {"face_detection_full_range", "face_detection_short_range", "palm_detection", "pose_detection"}
 FLOAT_TYPES = {0, 1, 10, 18}  # FLOAT32, FLOAT16, FLOAT64, BFLOAT16

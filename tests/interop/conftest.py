@@ -2,9 +2,9 @@
 
 What a test gets from here:
 
-- ``shared_models`` / ``SHARED_MODELS``: the MediaPipe models in ``../shared/models`` (the
+- ``shared_models`` / ``SHARED_MODELS``: the MediaPipe models in ``tests/shared/models`` (the
   module-level list is for ``pytest.mark.parametrize``; ids are the model names);
-- ``images``: the photos of ``../shared/data/images`` as RGB ``PIL.Image`` objects, by name;
+- ``images``: the photos of ``tests/shared/data/images`` as RGB ``PIL.Image`` objects, by name;
 - ``tqopt_roundtrip`` / ``tqopt_cli``: import + export through tqopt (the Rust example binary
   ``roundtrip``, built once per session; or the ``tqopt`` CLI with ``-o x.tflite``);
 - ``out_dir``: a temporary directory for exported models;
@@ -29,7 +29,7 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("TQOPT_SHARED", REPO.parent / "shared"))
+SHARED = Path(os.environ.get("TQOPT_SHARED", REPO / "tests" / "shared"))
 MODELS_DIR = SHARED / "models" / "mediapipe"
 IMAGES_DIR = SHARED / "data" / "images"
 

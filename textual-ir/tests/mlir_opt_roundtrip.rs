@@ -46,7 +46,7 @@ fn run_mlir_opt(text: &str, extra: &[&str]) -> String {
 }
 
 fn reference_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference-mlir");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/reference-mlir");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -1,4 +1,4 @@
-//! Every TensorFlow printout in `../shared/reference-mlir/` parses, verifies, and prints to a
+//! Every TensorFlow printout in `tests/shared/reference-mlir/` parses, verifies, and prints to a
 //! fixed point: print(parse(print(parse(file)))) == print(parse(file)).
 
 use std::path::PathBuf;
@@ -8,12 +8,12 @@ use tqopt_ir::SourceFile;
 use tqopt_textual_ir::{parse, print_module, PrintOptions};
 
 fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference-mlir")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/reference-mlir")
 }
 
 fn reference_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(reference_dir())
-        .expect("../shared/reference-mlir must exist")
+        .expect("tests/shared/reference-mlir must exist")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "mlir"))
         .collect();

@@ -10,7 +10,7 @@ use tqopt_ir::{Attribute, Blob, Module};
 use tqopt_textual_ir::{print_module, PrintOptions};
 
 pub fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/shared")
 }
 
 /// The shared MediaPipe models, sorted.

@@ -68,9 +68,9 @@ pub fn read_npy(path: &Path) -> Tensor {
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The shared folder (`../shared` next to the repository).
+/// The shared folder (`tests/shared` in the repository).
 pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/shared")
 }
 
 pub fn fixtures_dir() -> PathBuf {

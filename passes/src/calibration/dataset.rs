@@ -727,7 +727,7 @@ mod tests {
 
     #[test]
     fn images_are_resized_and_scaled() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/images");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/data/images");
         let spec = input(&[1, 16, 24, 3]);
         let mut ds = Dataset::open(&dir, &[spec], PixelScaling::Range(-1.0, 1.0)).unwrap();
         assert!(ds.len() >= 12);

@@ -1,0 +1,103 @@
+"""The model zoo (tests/models/zoo): models of the kinds users bring, in every mode, run in
+LiteRT's default interpreter (XNNPACK on).
+
+For each model and mode, tqopt must either write a model that LiteRT's default interpreter
+loads and runs, with output SQNR against the float model no worse than TensorFlow's own
+conversion minus 0.1 dB (where TensorFlow produced one that runs; figures in
+tests/models/zoo/tf_reference.json, made by scripts/fixtures/zoo_models.py) and above a floor,
+or — in strict mode only — refuse with one error that lists the ops, and write no file.
+
+Modes: int8 (float I/O), int8 strict with int8 I/O, int8 strict with uint8 I/O, dynamic range,
+float16. Cases tqopt does not handle yet are listed in KNOWN_GAPS with the reason; they are
+strict xfails, so a fix shows up as an unexpected pass that must remove the entry.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zoo_common import cosine, litert_outputs, sqnr_db
+
+ZOO = Path(__file__).resolve().parents[2] / "tests" / "models" / "zoo"
+MODELS = sorted(p.stem for p in ZOO.glob("*.tflite"))
+REFERENCE = json.loads((ZOO / "tf_reference.json").read_text()) if (ZOO / "tf_reference.json").exists() else {}
+
+MODES = {
+    "int8": ("--pass=quantize-int8", "int8"),
+    "int8_strict": ("--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}", "int8_strict"),
+    "uint8_strict": ("--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8 io=uint8}", "int8_strict"),
+    "dynamic": ("--pass=quantize-dynamic-range", "dynamic"),
+    "float16": ("--pass=quantize-float16", "float16"),
+}
+# The lowest SQNR (dB) accepted where TensorFlow has no working model to compare with.
+FLOOR_DB = {"int8": 15.0, "int8_strict": 15.0, "uint8_strict": 15.0, "dynamic": 25.0, "float16": 40.0}
+
+# (model, mode) -> why it does not pass yet. Strict xfail: remove an entry once it passes.
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
+
+
+def comparable_with_tf(model: str, mode: str, tf: dict) -> bool:
+    """Whether TensorFlow's figure is a fair bound: its model runs in LiteRT's default
+    interpreter, has the same I/O types (its strict model has int8 I/O), and — for dynamic range
+    and float16, where TensorFlow leaves weights under 1024 elements float — it actually holds
+    reduced-precision weights (it is at most 80% of the float model's size)."""
+    if not tf.get("runs_default") or mode == "uint8_strict":
+        return False
+    if mode in ("dynamic", "float16"):
+        return tf["bytes"] <= 0.8 * REFERENCE[model]["float_bytes"]
+    return True
+
+
+def load_samples(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def run_mode(tqopt_bin: Path, model: str, mode: str, out: Path, report: Path) -> subprocess.CompletedProcess:
+    args = [str(tqopt_bin), str(ZOO / f"{model}.tflite"), MODES[mode][0], "-o", str(out),
+            f"--report={report}", "--no-progress"]
+    if mode in ("int8", "int8_strict", "uint8_strict"):
+        args.append(f"--calibration-data={ZOO / f'{model}_calib.npz'}")
+    return subprocess.run(args, capture_output=True, text=True, timeout=600)
+
+
+def cases():
+    for model in MODELS:
+        for mode in MODES:
+            marks = []
+            if (model, mode) in KNOWN_GAPS:
+                marks.append(pytest.mark.xfail(reason=KNOWN_GAPS[(model, mode)], strict=True))
+            yield pytest.param(model, mode, id=f"{model}-{mode}", marks=marks)
+
+
+@pytest.mark.skipif(not MODELS, reason="no zoo models in tests/models/zoo")
+@pytest.mark.parametrize("model,mode", list(cases()))
+def test_zoo(model: str, mode: str, tqopt_bin, out_dir):
+    out, report = out_dir / f"{model}_{mode}.tflite", out_dir / "report.json"
+    r = run_mode(tqopt_bin, model, mode, out, report)
+    assert "panicked" not in r.stderr, r.stderr
+    if r.returncode != 0:
+        # Only strict mode may refuse a model, with the list of ops, and no file written.
+        assert mode.endswith("_strict"), f"tqopt failed in {mode}:\n{r.stderr}"
+        assert "cannot be quantized" in r.stderr, r.stderr
+        assert not out.exists(), "a refused model must leave no output file"
+        return
+    evals = load_samples(ZOO / f"{model}_eval.npz")
+    ref = litert_outputs(ZOO / f"{model}.tflite", evals)
+    got = litert_outputs(out, evals)  # raises when LiteRT's default interpreter refuses it
+    sqnr = sqnr_db(ref, got)
+    tf = REFERENCE.get(model, {}).get(MODES[mode][1], {})
+    bound = FLOOR_DB[mode]
+    if comparable_with_tf(model, mode, tf):
+        bound = tf["sqnr_db"] - 0.1
+    print(f"{model} {mode}: SQNR {sqnr:.2f} dB, cosine {cosine(ref, got):.5f}, "
+          f"{out.stat().st_size} B (TF: {tf.get('sqnr_db', '-')} dB)")
+    assert sqnr >= bound, f"{model} {mode}: SQNR {sqnr:.2f} dB < {bound:.2f} dB (TF: {tf})"
+    if mode != "float16":
+        summary = json.loads(report.read_text())
+        assert summary["size_after"] == out.stat().st_size

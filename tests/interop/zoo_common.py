@@ -1,0 +1,92 @@
+"""Running the zoo models of tests/models/zoo in LiteRT and scoring them against the float
+model. Shared by the interop tests (test_zoo.py) and by the script that builds the zoo with
+TensorFlow (scripts/fixtures/zoo_models.py), so that both compute the same figures.
+
+Samples are dicts of arrays keyed by input name, with a leading sample axis; the model's own
+batch axis of 1 may be folded into it (the layout of the committed ``*_calib.npz`` files).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def match_input(tensor_name: str, names: list[str], position: int) -> str:
+    """The sample key of an input tensor: its name, the name TensorFlow wrapped
+    (``serving_default_NAME:0``), or else the key at the same position."""
+    if tensor_name in names:
+        return tensor_name
+    for n in names:
+        if tensor_name.startswith(f"serving_default_{n}:") or tensor_name.split(":")[0].endswith(n):
+            return n
+    return names[position]
+
+
+def _fit(x: np.ndarray, shape) -> np.ndarray:
+    """One sample shaped as the input wants it (the batch axis of 1 added when folded)."""
+    shape = [int(d) for d in shape]
+    if x.ndim == len(shape) - 1:
+        x = x[None, ...]
+    return x
+
+
+def litert_outputs(model, samples: dict[str, np.ndarray]) -> list[list[np.ndarray]]:
+    """Runs every sample in LiteRT's default interpreter (XNNPACK on) and returns, per sample,
+    the outputs in output order, dequantized to float when they are int8/uint8/int16. Float
+    sample values are quantized with the input's parameters when the input is integer and
+    quantized; integer samples are fed as they are."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    kw = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) else {"model_path": str(model)}
+    it = Interpreter(**kw)
+    it.allocate_tensors()
+    names = list(samples)
+    n = next(iter(samples.values())).shape[0]
+    results = []
+    for i in range(n):
+        for j, d in enumerate(it.get_input_details()):
+            key = match_input(d["name"], names, j)
+            x = _fit(samples[key][i], d["shape_signature"])
+            if list(d["shape"]) != list(x.shape):
+                it.resize_tensor_input(d["index"], x.shape)
+                it.allocate_tensors()
+        for j, d in enumerate(it.get_input_details()):
+            key = match_input(d["name"], names, j)
+            x = _fit(samples[key][i], d["shape_signature"])
+            dtype = np.dtype(d["dtype"])
+            if dtype in (np.int8, np.uint8, np.int16) and x.dtype == np.float32:
+                scale, zp = d["quantization"]
+                info = np.iinfo(dtype)
+                x = np.clip(np.round(x / scale + zp), info.min, info.max)
+            it.set_tensor(d["index"], np.ascontiguousarray(x.astype(dtype)))
+        it.invoke()
+        outs = []
+        for d in it.get_output_details():
+            y = it.get_tensor(d["index"]).astype(np.float32)
+            if np.dtype(d["dtype"]) in (np.int8, np.uint8, np.int16):
+                scale, zp = d["quantization"]
+                y = (y - zp) * scale
+            outs.append(y)
+        results.append(outs)
+    return results
+
+
+def sqnr_db(ref: list[list[np.ndarray]], got: list[list[np.ndarray]]) -> float:
+    """Mean over samples and outputs of 10 log10(sum ref^2 / sum (ref - got)^2), capped at 99."""
+    vals = []
+    for r_outs, g_outs in zip(ref, got):
+        for r, g in zip(r_outs, g_outs):
+            r64, g64 = r.astype(np.float64), g.astype(np.float64)
+            num, den = float(np.sum(r64**2)), float(np.sum((r64 - g64) ** 2))
+            vals.append(99.0 if den == 0 else min(99.0, 10 * np.log10(max(num, 1e-30) / den)))
+    return float(np.mean(vals))
+
+
+def cosine(ref: list[list[np.ndarray]], got: list[list[np.ndarray]]) -> float:
+    """Mean over samples of the cosine between all outputs (flattened and joined)."""
+    vals = []
+    for r_outs, g_outs in zip(ref, got):
+        r = np.concatenate([x.ravel() for x in r_outs]).astype(np.float64)
+        g = np.concatenate([x.ravel() for x in g_outs]).astype(np.float64)
+        vals.append(float(r @ g / max(np.linalg.norm(r) * np.linalg.norm(g), 1e-30)))
+    return float(np.mean(vals))
