@@ -15,25 +15,13 @@ strict xfails, so a fix shows up as an unexpected pass that must remove the entr
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-from zoo_common import cosine, litert_outputs, sqnr_db
+from zoo_common import MODES, ZOO, cosine, litert_outputs, load_samples, run_tqopt, sqnr_db
 
-ZOO = Path(__file__).resolve().parents[2] / "tests" / "models" / "zoo"
 MODELS = sorted(p.stem for p in ZOO.glob("*.tflite"))
 REFERENCE = json.loads((ZOO / "tf_reference.json").read_text()) if (ZOO / "tf_reference.json").exists() else {}
 
-MODES = {
-    "int8": ("--pass=quantize-int8", "int8"),
-    "int8_strict": ("--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}", "int8_strict"),
-    "uint8_strict": ("--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8 io=uint8}", "int8_strict"),
-    "dynamic": ("--pass=quantize-dynamic-range", "dynamic"),
-    "float16": ("--pass=quantize-float16", "float16"),
-}
 # The lowest SQNR (dB) accepted where TensorFlow has no working model to compare with.
 FLOOR_DB = {"int8": 15.0, "int8_strict": 15.0, "uint8_strict": 15.0, "dynamic": 25.0, "float16": 40.0}
 
@@ -53,19 +41,6 @@ def comparable_with_tf(model: str, mode: str, tf: dict) -> bool:
     return True
 
 
-def load_samples(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path) as z:
-        return {k: z[k] for k in z.files}
-
-
-def run_mode(tqopt_bin: Path, model: str, mode: str, out: Path, report: Path) -> subprocess.CompletedProcess:
-    args = [str(tqopt_bin), str(ZOO / f"{model}.tflite"), MODES[mode][0], "-o", str(out),
-            f"--report={report}", "--no-progress"]
-    if mode in ("int8", "int8_strict", "uint8_strict"):
-        args.append(f"--calibration-data={ZOO / f'{model}_calib.npz'}")
-    return subprocess.run(args, capture_output=True, text=True, timeout=600)
-
-
 def cases():
     for model in MODELS:
         for mode in MODES:
@@ -79,7 +54,7 @@ def cases():
 @pytest.mark.parametrize("model,mode", list(cases()))
 def test_zoo(model: str, mode: str, tqopt_bin, out_dir):
     out, report = out_dir / f"{model}_{mode}.tflite", out_dir / "report.json"
-    r = run_mode(tqopt_bin, model, mode, out, report)
+    r = run_tqopt(tqopt_bin, model, mode, out, report)
     assert "panicked" not in r.stderr, r.stderr
     if r.returncode != 0:
         # Only strict mode may refuse a model, with the list of ops, and no file written.

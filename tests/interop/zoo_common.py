@@ -8,7 +8,37 @@ batch axis of 1 may be folded into it (the layout of the committed ``*_calib.npz
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import numpy as np
+
+ZOO = Path(__file__).resolve().parents[2] / "tests" / "models" / "zoo"
+
+# tqopt's modes: the pipeline argument, and the key of TensorFlow's figures in
+# tf_reference.json for the same conversion.
+MODES = {
+    "int8": ("--pass=quantize-int8", "int8"),
+    "int8_strict": ("--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}", "int8_strict"),
+    "uint8_strict": ("--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8 io=uint8}", "int8_strict"),
+    "dynamic": ("--pass=quantize-dynamic-range", "dynamic"),
+    "float16": ("--pass=quantize-float16", "float16"),
+}
+
+
+def load_samples(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def run_tqopt(tqopt_bin: Path, model: str, mode: str, out: Path, report: Path) -> subprocess.CompletedProcess:
+    """Quantizes zoo model MODEL in MODE with the tqopt CLI (int8 modes calibrate on
+    MODEL_calib.npz), writing OUT and the JSON report."""
+    args = [str(tqopt_bin), str(ZOO / f"{model}.tflite"), MODES[mode][0], "-o", str(out),
+            f"--report={report}", "--no-progress"]
+    if "int8" in mode:
+        args.append(f"--calibration-data={ZOO / f'{model}_calib.npz'}")
+    return subprocess.run(args, capture_output=True, text=True, timeout=600)
 
 
 def match_input(tensor_name: str, names: list[str], position: int) -> str:
