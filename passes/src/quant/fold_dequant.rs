@@ -1,6 +1,8 @@
 //! `fold-dequant{io=float|int8|uint8}`: cleans up after `fold-quant` (TensorFlow's
 //! post-quantize and modify-io-nodes passes).
 //!
+//! - Tensors that `tfl.while` / `tfl.if` copy into one another take one quantized type, and
+//!   the regions and function types follow ([`super::control_flow::retype`]).
 //! - A volatile pair (one made from statistics) whose dequantized value float ops (or the
 //!   return) still read goes: float ops chain in float, and a model whose first or last op
 //!   stays float keeps float inputs or outputs.
@@ -38,6 +40,11 @@ pub const FOLDED_REQUANTIZES: Statistic = Statistic {
     description: "requantizes folded into their producer",
 };
 
+pub const CARRIED: Statistic = Statistic {
+    name: "num-carried-values",
+    description: "loop-carried and branch values given one quantized type",
+};
+
 pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
     name: "io",
     kind: OptionKind::Enum(IO_TYPES),
@@ -68,17 +75,27 @@ pub struct FoldDequant {
 
 impl Pass for FoldDequant {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        // Loop-carried values first: their pairs are still in place to read the types from.
+        let carried = super::control_flow::retype(m);
+        cx.count(CARRIED, carried);
+        if carried > 0 {
+            super::fold_quant::quantize_constants(m);
+        }
         let removed = remove_volatile_pairs(m);
         cx.count(REMOVED_PAIRS, removed);
         let folded = fold_trivial_requantizes(m);
         cx.count(FOLDED_REQUANTIZES, folded);
         erase_dead_ops(m);
-        let mut changed = removed + folded > 0;
+        let mut changed = removed + folded + carried > 0;
         if self.io != "float" {
             let unsigned = self.io == "uint8";
             let mut errors = Vec::new();
             for f in m.funcs() {
-                if func::entry_block(m, f).is_none() {
+                // The model's entry points only: private functions are loop bodies and
+                // branches, whose types follow their callers'.
+                let private = m.op(f).attr("sym_visibility").and_then(Attribute::as_str)
+                    == Some("private");
+                if func::entry_block(m, f).is_none() || private {
                     continue;
                 }
                 changed |= integer_io(m, f, unsigned, &mut errors);

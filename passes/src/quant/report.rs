@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use tqopt_ir::dialect::{func, tfl, Traits};
-use tqopt_ir::{Attribute, Module, OpId, Type};
+use tqopt_ir::dialect::{tfl, Traits};
+use tqopt_ir::{Attribute, Module, Type};
 
 use super::legalize_opset::float_reason;
 
@@ -42,19 +42,6 @@ pub struct Report {
     /// Bytes of constant data before and after (a model file's size when known).
     pub size_before: u64,
     pub size_after: u64,
-}
-
-fn is_compute(m: &Module, op: OpId) -> bool {
-    let data = m.op(op);
-    !(data.is(&tfl::QUANTIZE)
-        || data.is(&tfl::DEQUANTIZE)
-        || data.is(&func::FUNC)
-        || data.is(&func::RETURN)
-        || data.is(&tqopt_ir::dialect::builtin::MODULE)
-        || data.is(&tfl::YIELD)
-        || data
-            .def()
-            .is_some_and(|d| d.has_trait(Traits::CONSTANT_LIKE)))
 }
 
 fn is_quantized_type(t: &Type) -> bool {
@@ -98,7 +85,7 @@ impl Report {
             ..Report::default()
         };
         for op in after.walk_nested(after.op) {
-            if !is_compute(after, op) {
+            if !super::spec::is_candidate(after, op) {
                 continue;
             }
             let data = after.op(op);
