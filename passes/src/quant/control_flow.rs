@@ -259,29 +259,7 @@ pub fn unify_ranges(m: &mut Module) -> u64 {
             }
         }
     }
-    for g in groups(m) {
-        // Members outside the regions, by underlying value (a returned block argument is both
-        // an argument and a result).
-        let mut values: Vec<ValueId> = Vec::new();
-        for &member in &g.members {
-            if matches!(
-                member,
-                Member::WhileOperand { .. } | Member::IfInput { .. }
-            ) {
-                // The caller's value keeps its own range: a requantize joins it to the chain.
-                continue;
-            }
-            let Some(v) = member_value(m, member) else {
-                continue;
-            };
-            let v = match defined_by(m, v, &quantfork::STATS) {
-                Some(s) => m.operands(s)[0],
-                None => v,
-            };
-            if !values.contains(&v) {
-                values.push(v);
-            }
-        }
+    for values in value_sets(m) {
         let ranges: Vec<(f32, f32)> = values
             .iter()
             .filter_map(|&v| stats_of(m, v))
@@ -308,6 +286,9 @@ pub fn unify_ranges(m: &mut Module) -> u64 {
                         changed += 1;
                     }
                 }
+                None if is_constant(m, v) => {
+                    // A loop's initial value: quantized with the group's type on the way in.
+                }
                 None => {
                     let (ty, loc) = (m.value_type(v).clone(), value_loc(m, v));
                     let op = m.create_op(
@@ -328,24 +309,57 @@ pub fn unify_ranges(m: &mut Module) -> u64 {
     changed
 }
 
-/// True for a statistics op of a group member: `propagate-ranges` keeps these, since the
-/// chain's tensors must share the group's range.
-pub fn pinned_stats(m: &Module) -> HashSet<OpId> {
-    let mut out = HashSet::new();
+/// The values of each group as calibration sees them (behind their statistics), groups that
+/// share a value merged: a loop's result that feeds the next loop, or a value both a loop
+/// carries and a branch reads, takes one range.
+fn value_sets(m: &Module) -> Vec<Vec<ValueId>> {
+    let mut sets: Vec<Vec<ValueId>> = Vec::new();
     for g in groups(m) {
+        let mut values: Vec<ValueId> = Vec::new();
         for &member in &g.members {
-            if matches!(
-                member,
-                Member::WhileOperand { .. } | Member::IfInput { .. }
-            ) {
+            let Some(v) = member_value(m, member) else {
                 continue;
-            }
-            if let Some(s) = member_value(m, member).and_then(|v| stats_of(m, v)) {
-                out.insert(s);
+            };
+            let v = match defined_by(m, v, &quantfork::STATS) {
+                Some(s) => m.operands(s)[0],
+                None => v,
+            };
+            if !values.contains(&v) {
+                values.push(v);
             }
         }
+        let (joined, rest): (Vec<Vec<ValueId>>, Vec<Vec<ValueId>>) = sets
+            .into_iter()
+            .partition(|set| set.iter().any(|v| values.contains(v)));
+        for set in joined {
+            for v in set {
+                if !values.contains(&v) {
+                    values.push(v);
+                }
+            }
+        }
+        sets = rest;
+        sets.push(values);
     }
-    out
+    sets
+}
+
+fn is_constant(m: &Module, v: ValueId) -> bool {
+    m.defining_op(v).is_some_and(|d| {
+        m.op(d)
+            .def()
+            .is_some_and(|def| def.has_trait(tqopt_ir::dialect::Traits::CONSTANT_LIKE))
+    })
+}
+
+/// The statistics ops of group members: `propagate-ranges` keeps these, since the chain's
+/// tensors must share the group's range.
+pub fn pinned_stats(m: &Module) -> HashSet<OpId> {
+    value_sets(m)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| stats_of(m, v))
+        .collect()
 }
 
 /// The quantized element type of `v` as the quantization passes left it: its own, the type of
@@ -411,14 +425,19 @@ fn as_elem(m: &mut Module, v: ValueId, elem: &ElementType, before: OpId) -> Valu
     if m.value_type(v).element_type() == Some(elem) {
         return v;
     }
+    let mut source = v;
     if let Some(dq) = defined_by(m, v, &tfl::DEQUANTIZE) {
         let x = m.operands(dq)[0];
         if m.value_type(x).element_type() == Some(elem) {
             return x;
         }
+        if m.value_type(x).element_type().is_some_and(|e| e.as_quant().is_some()) {
+            // A requantize of the quantized value, not a float round trip.
+            source = x;
+        }
     }
     let ty = m.value_type(v).with_element_type(elem.clone());
-    let q = quantize_op(m, v, ty, value_loc(m, v));
+    let q = quantize_op(m, source, ty, value_loc(m, v));
     let _ = m.insert_before(before, q);
     m.results(q)[0]
 }
