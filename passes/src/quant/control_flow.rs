@@ -286,9 +286,6 @@ pub fn unify_ranges(m: &mut Module) -> u64 {
                         changed += 1;
                     }
                 }
-                None if is_constant(m, v) => {
-                    // A loop's initial value: quantized with the group's type on the way in.
-                }
                 None => {
                     let (ty, loc) = (m.value_type(v).clone(), value_loc(m, v));
                     let op = m.create_op(
@@ -324,7 +321,9 @@ fn value_sets(m: &Module) -> Vec<Vec<ValueId>> {
                 Some(s) => m.operands(s)[0],
                 None => v,
             };
-            if !values.contains(&v) {
+            // A constant (the zeros a loop starts two states from) is no tensor of the chain:
+            // each use gets its own quantized copy.
+            if !values.contains(&v) && !is_constant(m, v) {
                 values.push(v);
             }
         }
