@@ -162,12 +162,20 @@ fn weight_report_counts_float16_storage_as_float() {
         .unwrap();
     let r = Report::of(&m, 0, Kind::Weights);
     assert_eq!((r.quantized_ops, r.total_ops), (1, 3), "{}", r.text());
-    assert!(r.text().contains("128 elements, fewer than min-elements"), "{}", r.text());
+    assert!(
+        r.text().contains("128 elements, fewer than min-elements"),
+        "{}",
+        r.text()
+    );
     // After float16 quantization (its metadata says so), float16 weights count.
     let mut m = parse_input("float.mlir");
     let pm = PassManager::new(&parse_pipeline("quantize-float16").unwrap()).unwrap();
     pm.run(&mut m, &Instrumentation::default(), &mut Vec::new())
         .unwrap();
     let r = Report::of(&m, 0, Kind::Weights);
-    assert!(r.total_ops > 0 && r.quantized_ops == r.total_ops, "{}", r.text());
+    assert!(
+        r.total_ops > 0 && r.quantized_ops == r.total_ops,
+        "{}",
+        r.text()
+    );
 }

@@ -98,5 +98,6 @@ def test_keras_lstm_while(tqopt_cli, out_dir, mode):
     float_model = DATA / "lstm_while.tflite"
     assert op_names(float_model).count("WHILE") == 2
     evals = np.load(DATA / "lstm_while_eval.npy")
-    check(tqopt_cli, float_model, DATA / "lstm_while_calib.npy", evals, mode, out_dir, 19.0,
+    # 21.5 dB measured; a loop-carried state given another state's scale gave 20.3 dB.
+    check(tqopt_cli, float_model, DATA / "lstm_while_calib.npy", evals, mode, out_dir, 21.0,
           ["WHILE"])

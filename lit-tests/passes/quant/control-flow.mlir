@@ -7,6 +7,8 @@
 // RUN: tqopt %s --pass=propagate-ranges | FileCheck %s --check-prefix=RANGES
 // RUN: tqopt %s --pass=quantize-int8 | FileCheck %s
 // RUN: tqopt %s --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}' | FileCheck %s --check-prefix=STRICT
+// Functions that are called keep their callers' types even when not private.
+// RUN: sed 's/func.func private/func.func/' %s | tqopt - --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}' | FileCheck %s --check-prefix=STRICT
 // RUN: tqopt %s --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8}' -o %t.tflite
 // RUN: tqopt %t.tflite | FileCheck %s --check-prefix=REIMPORT
 
@@ -42,7 +44,8 @@
 // CHECK-NEXT: }, {
 // CHECK-NEXT: call @else({{.*}}) : (tensor<1x4x!quant.uniform<i8:f32, 0.0066666668280959129:7>>) -> tensor<1x4x!quant.uniform<i8:f32, [[Y]]>>
 // CHECK-NEXT: "tfl.yield"
-// CHECK-LABEL: func.func private @cond(%arg0: tensor<i32>, %arg1: tensor<1x4x!quant.uniform<i8:f32, 0.0066666668280959129:7>>
+// CHECK-LABEL: func.func private @cond(
+// CHECK-SAME: %arg0: tensor<i32>, %arg1: tensor<1x4x!quant.uniform<i8:f32, 0.0066666668280959129:7>>
 // CHECK: "tfl.logical_and"
 // CHECK-LABEL: func.func private @body(
 // CHECK-SAME: %arg0: tensor<i32>, %arg1: tensor<1x4x!quant.uniform<i8:f32, 0.0066666668280959129:7>>, %arg2: tensor<1x4x!quant.uniform<i8:f32, [[X]]>>) -> (tensor<i32>, tensor<1x4x!quant.uniform<i8:f32, 0.0066666668280959129:7>>, tensor<1x4x!quant.uniform<i8:f32, [[X]]>>)
@@ -58,7 +61,7 @@
 
 // Integer I/O applies to the entry function only.
 // STRICT-LABEL: func.func @main(%arg0: tensor<1x4x!quant.uniform<i8:f32, {{.*}}>>) -> tensor<1x4x!quant.uniform<i8:f32,
-// STRICT: func.func private @body(%arg0: tensor<i32>,
+// STRICT: func.func {{(private )?}}@body(%arg0: tensor<i32>,
 
 // The exported file has the loop and the branch, calling four subgraphs.
 // REIMPORT: "tfl.while"

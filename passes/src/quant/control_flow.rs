@@ -184,7 +184,10 @@ pub fn groups(m: &Module) -> Vec<Group> {
         merged = rest;
         merged.push(members);
     }
-    merged.into_iter().map(|members| Group { members }).collect()
+    merged
+        .into_iter()
+        .map(|members| Group { members })
+        .collect()
 }
 
 /// The return op of a function.
@@ -234,7 +237,9 @@ fn layer_range(m: &Module, s: OpId) -> Option<(f32, f32)> {
 
 fn set_layer_range(m: &mut Module, s: OpId, (lo, hi): (f32, f32)) {
     if let Some(d) = DenseElements::from_f32(TensorType::new(&[2], ElementType::F32), &[lo, hi]) {
-        m.op_mut(s).attributes.set("layerStats", Attribute::Dense(d));
+        m.op_mut(s)
+            .attributes
+            .set("layerStats", Attribute::Dense(d));
     }
 }
 
@@ -370,7 +375,11 @@ fn quantized_elem(m: &Module, v: ValueId) -> Option<ElementType> {
     }
     if let Some(dq) = defined_by(m, v, &tfl::DEQUANTIZE) {
         let x = m.operands(dq)[0];
-        if let Some(e) = m.value_type(x).element_type().filter(|e| e.as_quant().is_some()) {
+        if let Some(e) = m
+            .value_type(x)
+            .element_type()
+            .filter(|e| e.as_quant().is_some())
+        {
             return Some(e.clone());
         }
     }
@@ -430,7 +439,10 @@ fn as_elem(m: &mut Module, v: ValueId, elem: &ElementType, before: OpId) -> Valu
         if m.value_type(x).element_type() == Some(elem) {
             return x;
         }
-        if m.value_type(x).element_type().is_some_and(|e| e.as_quant().is_some()) {
+        if m.value_type(x)
+            .element_type()
+            .is_some_and(|e| e.as_quant().is_some())
+        {
             // A requantize of the quantized value, not a float round trip.
             source = x;
         }

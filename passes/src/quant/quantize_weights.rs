@@ -264,10 +264,7 @@ impl QuantizeWeights {
                     .and_then(|t| t.num_elements())
                     .unwrap_or(0)
                     >= self.min_elements;
-                big && m
-                    .uses(dv)
-                    .iter()
-                    .any(|u| Self::is_target(m, u.op, u.index))
+                big && m.uses(dv).iter().any(|u| Self::is_target(m, u.op, u.index))
             })
             .filter_map(|dq| m.defining_op(m.operands(dq)[0]))
             .filter(|&d| m.op(d).is(&tfl::DENSIFY) && Self::dense_int8_is_smaller(m, d))

@@ -149,7 +149,12 @@ impl Report {
                 .iter()
                 .filter_map(|&i| data.operands().get(i).copied())
                 .find(|&v| is_float_weight(v))
-                .or_else(|| data.operands().iter().copied().find(|&v| is_float_weight(v)));
+                .or_else(|| {
+                    data.operands()
+                        .iter()
+                        .copied()
+                        .find(|&v| is_float_weight(v))
+                });
             *r.op_counts
                 .entry(data.name.as_str().to_string())
                 .or_default() += 1;
@@ -184,7 +189,12 @@ impl Report {
                 let sparse = after
                     .defining_op(v)
                     .filter(|&d| after.op(d).is(&tfl::DEQUANTIZE))
-                    .and_then(|d| after.operands(d).first().and_then(|&x| after.defining_op(x)))
+                    .and_then(|d| {
+                        after
+                            .operands(d)
+                            .first()
+                            .and_then(|&x| after.defining_op(x))
+                    })
                     .is_some_and(|d| after.op(d).is(&tfl::DENSIFY));
                 let reason = if sparse && half_weight(after, v) {
                     "its float16 weights are stored sparse, in fewer bytes than dense int8 would take: they stay sparse float16".to_string()
