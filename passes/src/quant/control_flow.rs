@@ -528,12 +528,16 @@ pub fn retype(m: &mut Module) -> u64 {
                     let Some(ret) = func_return(m, f) else {
                         continue;
                     };
-                    let v = m.operands(ret)[index];
+                    let Some(&v) = m.operands(ret).get(index) else {
+                        continue;
+                    };
                     let q = as_elem(m, v, &elem, ret);
                     m.set_operand(ret, index, q);
                 }
                 Member::WhileOperand { op, index } => {
-                    let v = m.operands(op)[index];
+                    let Some(&v) = m.operands(op).get(index) else {
+                        continue;
+                    };
                     let q = as_elem(m, v, &elem, op);
                     m.set_operand(op, index, q);
                 }
