@@ -96,6 +96,31 @@ pub fn fold_float16_dequantize(m: &mut Module, op: OpId) -> Folded {
     replace_with_constant(m, op, folded, loc)
 }
 
+/// The float32 values of `tfl.dequantize(tfl.pseudo_const : f16|bf16)` (exactly the float16
+/// values, widened), with the dequantize's result type; `None` for any other op or when the
+/// constant's values are not in the IR.
+pub fn float16_dequantize_values(m: &Module, op: OpId) -> Option<DenseElements> {
+    if !m.op(op).is(&tfl::DEQUANTIZE) {
+        return None;
+    }
+    let (input, result) = (m.operand(op, 0)?, m.result(op, 0)?);
+    let producer = m.defining_op(input)?;
+    let half = matches!(
+        m.value_type(input).element_type(),
+        Some(ElementType::Float(FloatKind::F16 | FloatKind::BF16))
+    );
+    let Type::Tensor(out_ty) = m.value_type(result).clone() else {
+        return None;
+    };
+    if !half || out_ty.elem != ElementType::F32 {
+        return None;
+    }
+    match const_value(m, producer)? {
+        ConstValue::Dense(d) => to_f32(&d, &out_ty),
+        ConstValue::Missing(_) => None,
+    }
+}
+
 /// Replaces `op` (one result) by a `tfl.pseudo_const` of `value` located at `loc`.
 fn replace_with_constant(m: &mut Module, op: OpId, value: DenseElements, loc: Location) -> Folded {
     let ty = Type::Tensor(value.ty.clone());

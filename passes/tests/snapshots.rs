@@ -127,3 +127,55 @@ fn quantize_dynamic_range() {
 fn quantize_float16() {
     insta::assert_snapshot!(run("float.mlir", "quantize-float16"));
 }
+
+#[test]
+fn quantize_dynamic_range_float16_weights() {
+    // The fully_connected's float16 weight becomes int8 (per channel), its float16 bias a
+    // float32 constant; the small conv weight and the add's constant stay float16.
+    let out = run("float16_weights.mlir", "quantize-dynamic-range");
+    assert!(out.contains("tfl.pseudo_qconst"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// Parses tests/inputs/`input`.
+fn parse_input(input: &str) -> tqopt_ir::Module {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/inputs")
+        .join(input);
+    let source = SourceFile::new(input, std::fs::read_to_string(&path).unwrap());
+    parse(&source)
+        .unwrap_or_else(|d| panic!("{}", source.render(&d)))
+        .module
+}
+
+#[test]
+fn weight_report_counts_float16_storage_as_float() {
+    use tqopt_passes::quant::report::{Kind, Report};
+    // The model as it comes: float16 weights behind dequantize are not a quantization.
+    let m = parse_input("float16_weights.mlir");
+    let r = Report::of(&m, 0, Kind::Weights);
+    assert_eq!((r.quantized_ops, r.total_ops), (0, 3), "{}", r.text());
+    // After dynamic range: the fully_connected reads int8; the conv's weight is too small.
+    let mut m = parse_input("float16_weights.mlir");
+    let pm = PassManager::new(&parse_pipeline("quantize-dynamic-range").unwrap()).unwrap();
+    pm.run(&mut m, &Instrumentation::default(), &mut Vec::new())
+        .unwrap();
+    let r = Report::of(&m, 0, Kind::Weights);
+    assert_eq!((r.quantized_ops, r.total_ops), (1, 3), "{}", r.text());
+    assert!(
+        r.text().contains("128 elements, fewer than min-elements"),
+        "{}",
+        r.text()
+    );
+    // After float16 quantization (its metadata says so), float16 weights count.
+    let mut m = parse_input("float.mlir");
+    let pm = PassManager::new(&parse_pipeline("quantize-float16").unwrap()).unwrap();
+    pm.run(&mut m, &Instrumentation::default(), &mut Vec::new())
+        .unwrap();
+    let r = Report::of(&m, 0, Kind::Weights);
+    assert!(
+        r.total_ops > 0 && r.quantized_ops == r.total_ops,
+        "{}",
+        r.text()
+    );
+}

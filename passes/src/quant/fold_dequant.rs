@@ -1,6 +1,8 @@
 //! `fold-dequant{io=float|int8|uint8}`: cleans up after `fold-quant` (TensorFlow's
 //! post-quantize and modify-io-nodes passes).
 //!
+//! - Tensors that `tfl.while` / `tfl.if` copy into one another take one quantized type, and
+//!   the regions and function types follow ([`super::control_flow::retype`]).
 //! - A volatile pair (one made from statistics) whose dequantized value float ops (or the
 //!   return) still read goes: float ops chain in float, and a model whose first or last op
 //!   stays float keeps float inputs or outputs.
@@ -38,6 +40,11 @@ pub const FOLDED_REQUANTIZES: Statistic = Statistic {
     description: "requantizes folded into their producer",
 };
 
+pub const CARRIED: Statistic = Statistic {
+    name: "num-carried-values",
+    description: "loop-carried and branch values given one quantized type",
+};
+
 pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
     name: "io",
     kind: OptionKind::Enum(IO_TYPES),
@@ -68,17 +75,29 @@ pub struct FoldDequant {
 
 impl Pass for FoldDequant {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        // Loop-carried values first: their pairs are still in place to read the types from.
+        let carried = super::control_flow::retype(m);
+        cx.count(CARRIED, carried);
+        if carried > 0 {
+            super::fold_quant::quantize_constants(m);
+        }
         let removed = remove_volatile_pairs(m);
         cx.count(REMOVED_PAIRS, removed);
         let folded = fold_trivial_requantizes(m);
         cx.count(FOLDED_REQUANTIZES, folded);
         erase_dead_ops(m);
-        let mut changed = removed + folded > 0;
+        let mut changed = removed + folded + carried > 0;
         if self.io != "float" {
             let unsigned = self.io == "uint8";
             let mut errors = Vec::new();
+            let called = called_functions(m);
             for f in m.funcs() {
-                if func::entry_block(m, f).is_none() {
+                // The model's entry points only: functions that are called (loop bodies and
+                // branches) or private take the types their callers give them.
+                let private =
+                    m.op(f).attr("sym_visibility").and_then(Attribute::as_str) == Some("private");
+                let name = func::name(m, f).unwrap_or_default().to_string();
+                if func::entry_block(m, f).is_none() || private || called.contains(&name) {
                     continue;
                 }
                 changed |= integer_io(m, f, unsigned, &mut errors);
@@ -90,6 +109,17 @@ impl Pass for FoldDequant {
         }
         Ok(Changed::from(changed))
     }
+}
+
+/// The names of the functions some `func.call` calls.
+fn called_functions(m: &Module) -> Vec<String> {
+    m.walk_nested(m.op)
+        .filter(|&op| m.op(op).is(&func::CALL))
+        .filter_map(|op| match m.op(op).attr("callee") {
+            Some(Attribute::SymbolRef(path)) => path.last().map(|s| s.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `dequantize(volatile quantize(x))` still read by float ops (or returned): they read `x`

@@ -173,7 +173,7 @@ fn restore_float_constants(m: &mut Module) -> bool {
 }
 
 /// `quantize(float constant)` becomes `tfl.pseudo_qconst`.
-fn quantize_constants(m: &mut Module) -> u64 {
+pub(crate) fn quantize_constants(m: &mut Module) -> u64 {
     let qs: Vec<OpId> = m
         .walk_nested(m.op)
         .filter(|&op| m.op(op).is(&tfl::QUANTIZE))

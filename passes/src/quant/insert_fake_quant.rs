@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use tqopt_ir::dialect::{quantfork, tfl};
-use tqopt_ir::{Attribute, ElementType, Module, OpId, OpSpec, ValueId};
+use tqopt_ir::{Attribute, Diagnostic, ElementType, Module, OpId, OpSpec, ValueDef, ValueId};
 
 use super::numerics::{self, QParams, StorageRange};
 use super::qdq::{self, is_f32, per_axis, per_tensor, underlying};
@@ -85,11 +85,12 @@ pub struct InsertFakeQuant {
 
 impl Pass for InsertFakeQuant {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
-        let from_stats = stats_to_pairs(m, self.options.activations);
+        let from_stats = stats_to_pairs(m, self.options.activations)?;
         cx.count(FROM_STATS, from_stats);
         duplicate_shared_constants(m, &self.options);
         let mut driver = Driver::new(m, &self.options);
         driver.propagate();
+        driver.check()?;
         let (pairs, requantizes, adjusted) = (
             driver.finalize(),
             driver.requantize_count,
@@ -102,8 +103,32 @@ impl Pass for InsertFakeQuant {
     }
 }
 
-/// Replaces every `quantfork.stats` with a volatile quantize/dequantize pair.
-fn stats_to_pairs(m: &mut Module, range: StorageRange) -> u64 {
+/// An error when a scale of `elem`, the parameters chosen for `v`, is not finite or is zero
+/// (see [`numerics::check_scales`]), naming the tensor.
+fn check_params(m: &Module, v: ValueId, elem: &ElementType) -> Result<(), Diagnostic> {
+    let Some(q) = elem.as_quant() else {
+        return Ok(());
+    };
+    let scales: Vec<f64> = qdq::params_of(q).iter().map(|p| p.scale).collect();
+    numerics::check_scales(&scales).map_err(|why| {
+        let loc = qdq::value_loc(m, v);
+        let name = loc
+            .first_name()
+            .map(|n| format!("tensor '{n}'"))
+            .unwrap_or_else(|| "a tensor".to_string());
+        let pos = match m.value(v).def {
+            ValueDef::Result { op, .. } => m.op(op).pos,
+            ValueDef::BlockArg { .. } => m.value(v).pos,
+        };
+        Diagnostic::error(format!("cannot quantize {name}: {why}"))
+            .at(pos)
+            .with_loc(loc)
+    })
+}
+
+/// Replaces every `quantfork.stats` with a volatile quantize/dequantize pair; fails on the
+/// first range whose scale is not finite and positive.
+fn stats_to_pairs(m: &mut Module, range: StorageRange) -> Result<u64, PassError> {
     let stats: Vec<OpId> = m
         .walk_nested(m.op)
         .filter(|&op| m.op(op).is(&quantfork::STATS))
@@ -115,13 +140,14 @@ fn stats_to_pairs(m: &mut Module, range: StorageRange) -> u64 {
             Some(e) => e,
             None => continue,
         };
+        check_params(m, arg, &elem)?;
         // The stats result's users read the arg again, then the pair goes after the arg.
         m.replace_all_uses(result, arg);
         let _ = m.erase_op(s);
         qdq::insert_pair(m, arg, elem, true);
         count += 1;
     }
-    count
+    Ok(count)
 }
 
 /// Activation parameters of a stats op: per tensor from `layerStats`, per axis from
@@ -608,6 +634,19 @@ impl<'m> Driver<'m> {
         }
         self.set_operand(op, b, bias_elem, false);
         true
+    }
+
+    /// Every propagated parameter and requantize has finite, positive scales.
+    fn check(&self) -> Result<(), Diagnostic> {
+        let mut values: Vec<&ValueId> = self.states.keys().collect();
+        values.sort();
+        for v in values {
+            check_params(self.m, *v, &self.states[v].elem)?;
+            for r in self.requantizes.get(v).into_iter().flatten() {
+                check_params(self.m, *v, &r.elem)?;
+            }
+        }
+        Ok(())
     }
 
     /// Materializes the propagated parameters as pairs and the requantizes; returns the

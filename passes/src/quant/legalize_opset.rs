@@ -11,11 +11,11 @@
 //! respects. Under `TFLITE_BUILTINS_INT8`, a denied op is an error like any other float op.
 
 use regex::Regex;
-use tqopt_ir::dialect::{func, tfl, Traits};
+use tqopt_ir::dialect::{func, tfl};
 use tqopt_ir::{Attribute, Diagnostic, Module, OpId};
 
 use super::qdq::{defined_by, is_f32};
-use super::spec::is_quantizable;
+use super::spec::{is_candidate, is_quantizable};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::PassInfo;
@@ -113,26 +113,11 @@ pub fn float_reason(m: &Module, op: OpId, deny: Option<&Regex>) -> Option<String
     None
 }
 
-/// Ops that compute (not constants, quantize/dequantize, statistics, structure).
-fn is_compute(m: &Module, op: OpId) -> bool {
-    let data = m.op(op);
-    let skip = data.is(&tfl::QUANTIZE)
-        || data.is(&tfl::DEQUANTIZE)
-        || data.is(&func::FUNC)
-        || data.is(&func::RETURN)
-        || data.is(&tqopt_ir::dialect::builtin::MODULE)
-        || data.is(&tfl::YIELD)
-        || data
-            .def()
-            .is_some_and(|d| d.has_trait(Traits::CONSTANT_LIKE));
-    !skip
-}
-
 impl Pass for LegalizeOpset {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
         let ops: Vec<OpId> = m
             .walk_nested(m.op)
-            .filter(|&op| is_compute(m, op))
+            .filter(|&op| is_candidate(m, op))
             .collect();
         let mut offenders = Vec::new();
         let mut changed = false;

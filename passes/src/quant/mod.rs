@@ -1,7 +1,9 @@
 //! Quantization: TFLite's numerics and the passes that turn calibrated float IR into
 //! quantized IR (`propagate-ranges`, `insert-fake-quant`, `legalize-opset`, `fold-quant`,
-//! `fold-dequant`), and the `quantize-int8` pipeline that chains them.
+//! `fold-dequant`), and the `quantize-int8` pipeline that chains them; `control_flow` keeps
+//! loops and branches in the form the exporter needs while their tensors are quantized.
 
+pub mod control_flow;
 pub mod fold_dequant;
 pub mod fold_quant;
 pub mod insert_fake_quant;

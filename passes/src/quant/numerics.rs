@@ -79,6 +79,31 @@ fn down_cast(rmin: f64, rmax: f64, range: StorageRange) -> QParams {
     QParams { scale, zero_point }
 }
 
+/// Checks that every scale of a quantized tensor is finite and greater than zero: a range of
+/// ±3.4e38 gives an infinite float32 scale, a product of tiny scales underflows to 0, and
+/// neither may reach a model. The error says which scale is wrong and why; the caller names
+/// the tensor.
+pub fn check_scales(scales: &[f64]) -> Result<(), String> {
+    for (i, &s) in scales.iter().enumerate() {
+        let channel = if scales.len() == 1 {
+            String::new()
+        } else {
+            format!(" of channel {i}")
+        };
+        if !s.is_finite() {
+            return Err(format!(
+                "the scale{channel} is {s}: its range is too wide for a float32 scale (calibration saw values near the float32 limits?)"
+            ));
+        }
+        if s <= 0.0 || (s as f32) == 0.0 {
+            return Err(format!(
+                "the scale{channel} is {s:e}, which is zero in float32"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Activation parameters from a calibrated `[min, max]`.
 pub fn activation_params(min: f64, max: f64, range: StorageRange) -> QParams {
     let mut rmin = min.min(0.0);
@@ -415,6 +440,18 @@ mod tests {
         assert_eq!(quantize_value(2.5, p, StorageRange::INT8), 3);
         assert_eq!(quantize_value(-2.5, p, StorageRange::INT8), -3);
         assert_eq!(quantize_value(1000.0, p, StorageRange::INT8), 127);
+    }
+
+    #[test]
+    fn non_finite_and_zero_scales_are_refused() {
+        let huge = activation_params(-3.4e38, 3.4e38, StorageRange::INT8);
+        let e = check_scales(&[huge.scale]).unwrap_err();
+        assert!(e.contains("inf"), "{e}");
+        let e = check_scales(&[0.1, f64::NAN]).unwrap_err();
+        assert!(e.contains("channel 1"), "{e}");
+        assert!(check_scales(&[bias_scale(1e-30, 1e-20)]).is_err());
+        assert!(check_scales(&[1e-300]).is_err());
+        assert!(check_scales(&[activation_params(-1.0, 1.0, StorageRange::INT8).scale]).is_ok());
     }
 
     #[test]

@@ -9,6 +9,11 @@
 //!   imposes its result's range on its operands: their statistics go (backward, through
 //!   chains of same-scale ops).
 //!
+//! - Tensors that `tfl.while` / `tfl.if` copy into one another (a loop-carried value: the
+//!   operand, the body's argument and result, the loop's result) get the union of their
+//!   ranges, and the statistics calibration put inside the call-form regions go
+//!   ([`control_flow::unify_ranges`]); these statistics are never dropped as redundant.
+//!
 //! `insert-fake-quant` then shares one scale across each same-scale op.
 
 use std::collections::HashSet;
@@ -16,6 +21,7 @@ use std::collections::HashSet;
 use tqopt_ir::dialect::quantfork;
 use tqopt_ir::{Module, OpId};
 
+use super::control_flow;
 use super::qdq::defined_by;
 use super::spec::{behavior, is_same_scale, prefers_result_scale};
 use crate::options::PassOptions;
@@ -25,6 +31,11 @@ use crate::registry::PassInfo;
 pub const REMOVED: Statistic = Statistic {
     name: "num-removed-stats",
     description: "statistics made redundant by same-scale or fixed-range ops",
+};
+
+pub const UNIFIED: Statistic = Statistic {
+    name: "num-loop-stats",
+    description: "statistics removed from control-flow regions, or widened or added so a loop-carried value keeps one range",
 };
 
 pub static INFO: PassInfo = PassInfo {
@@ -46,6 +57,9 @@ pub struct PropagateRanges;
 
 impl Pass for PropagateRanges {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        let unified = control_flow::unify_ranges(m);
+        cx.count(UNIFIED, unified);
+        let pinned = control_flow::pinned_stats(m);
         let stats: Vec<OpId> = m
             .walk_nested(m.op)
             .filter(|&op| m.op(op).is(&quantfork::STATS))
@@ -107,13 +121,16 @@ impl Pass for PropagateRanges {
         }
 
         let mut removed = 0;
-        for s in stats.into_iter().filter(|s| redundant.contains(s)) {
+        for s in stats
+            .into_iter()
+            .filter(|s| redundant.contains(s) && !pinned.contains(s))
+        {
             let arg = m.operands(s)[0];
             if m.replace_op(s, &[arg]).is_ok() {
                 removed += 1;
             }
         }
         cx.count(REMOVED, removed);
-        Ok(Changed::from(removed > 0))
+        Ok(Changed::from(removed + unified > 0))
     }
 }

@@ -14,6 +14,11 @@
 //! `tfl.dequantize`; values beyond ±65504 are clamped and counted in a warning; the module's
 //! metadata says `reduced_precision_support = "fp16accfp32"`, as TensorFlow writes it.
 //!
+//! In `dynamic-range`, float16 weights behind a `tfl.dequantize` (as most MediaPipe models
+//! store them, some sparse behind `tfl.densify`) that a hybrid or weight-only operand reads are
+//! decoded to float32 first and quantized like any float32 weight; their other readers keep
+//! the float16 constant.
+//!
 //! A module that already holds quantized or float16 weights and no float32 ones is reported and
 //! left unchanged; where both kinds are (sparse float16 weights that canonicalize keeps sparse),
 //! the float32 ones are quantized and the others counted in a warning.
@@ -45,6 +50,10 @@ pub const HYBRID: Statistic = Statistic {
 pub const WEIGHT_ONLY: Statistic = Statistic {
     name: "num-weight-only",
     description: "weights stored as int8 behind a dequantize",
+};
+pub const DECODED: Statistic = Statistic {
+    name: "num-float16-decoded",
+    description: "float16 weights (behind a dequantize) decoded to quantize them to int8",
 };
 pub const SMALL: Statistic = Statistic {
     name: "num-too-small",
@@ -126,8 +135,8 @@ pub struct QuantizeWeights {
 }
 
 /// Whether weights are already in reduced precision: the kind of the first such constant, the
-/// constant, and how many there are.
-fn already_reduced(m: &Module) -> Option<(&'static str, OpId, usize)> {
+/// constant, and how many there are. Float16 constants count only with `float16`.
+fn already_reduced(m: &Module, float16: bool) -> Option<(&'static str, OpId, usize)> {
     let mut first = None;
     let mut count = 0;
     for op in m.walk_nested(m.op) {
@@ -139,7 +148,7 @@ fn already_reduced(m: &Module) -> Option<(&'static str, OpId, usize)> {
                 .results(op)
                 .first()
                 .and_then(|&v| m.value_type(v).element_type().cloned());
-            if elem != Some(ElementType::F16) {
+            if elem != Some(ElementType::F16) || !float16 {
                 continue;
             }
             "float16"
@@ -162,7 +171,21 @@ fn float_constants(m: &Module) -> Vec<OpId> {
 
 impl Pass for QuantizeWeights {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
-        if let Some((kind, op, count)) = already_reduced(m) {
+        // Dynamic range: float16 weights (most MediaPipe models store them so) are decoded and
+        // quantized as float32 weights would be; float16 rounding is all they had lost.
+        let decoded = if self.float16 {
+            0
+        } else {
+            self.decode_float16_weights(m)
+        };
+        if decoded > 0 {
+            cx.count(DECODED, decoded);
+            cx.emit(Diagnostic::note(format!(
+                "{decoded} float16 constant{} (behind a dequantize) of ops with hybrid or weight-only int8 forms decoded to float32: their weights are quantized to int8 as float32 weights would be, their biases stay float32; nothing but the float16 rounding already in the model is lost",
+                if decoded == 1 { "" } else { "s" }
+            )));
+        }
+        if let Some((kind, op, count)) = already_reduced(m, self.float16) {
             let message = if float_constants(m).is_empty() {
                 format!(
                     "the model already holds {kind} weights; it is left unchanged (run canonicalize first to quantize again from float32)"
@@ -186,11 +209,133 @@ impl Pass for QuantizeWeights {
         } else {
             self.dynamic_range(m, cx)
         };
-        Ok(Changed::from(changed))
+        Ok(Changed::from(changed || decoded > 0))
     }
 }
 
 impl QuantizeWeights {
+    /// True when dynamic range quantizes operand `index` of `user` (a hybrid or weight-only
+    /// operand of its table entry).
+    fn is_target(m: &Module, user: OpId, index: u32) -> bool {
+        m.op(user).def().is_some_and(|d| {
+            let i = index as u8;
+            d.hybrid_operands.contains(&i) || d.weight_only_operands.contains(&i)
+        })
+    }
+
+    /// True when the dense int8 form of the sparse constant behind `densify` (one byte per
+    /// element) takes fewer bytes than its stored non-zero values alone: a pruned float16
+    /// weight (three quarters zeros, say) stays sparse float16, since XNNPACK's hybrid kernels
+    /// do not read sparse int8 weights and dense int8 would make the model larger.
+    fn dense_int8_is_smaller(m: &Module, densify: OpId) -> bool {
+        let Some(sparse) = m.operand(densify, 0).and_then(|v| m.defining_op(v)) else {
+            return false;
+        };
+        let stored = match m.op(sparse).attr("compressed_data") {
+            Some(Attribute::Dense(d)) => d.raw_bytes().len() as u64,
+            _ => return false,
+        };
+        let elements = m
+            .results(densify)
+            .first()
+            .and_then(|&r| m.value_type(r).as_tensor())
+            .and_then(|t| t.num_elements())
+            .unwrap_or(u64::MAX);
+        elements < stored
+    }
+
+    /// Every `tfl.dequantize` of a float16 constant that a hybrid or weight-only operand reads,
+    /// with at least `min-elements` elements: those operands read a float32 constant of the
+    /// same values instead (which the planning below quantizes). The other float16 operands of
+    /// the same ops (their biases) are decoded too: a hybrid kernel reads float32 biases, and
+    /// XNNPACK refuses a hybrid convolution whose bias is a dequantize. Other readers keep the
+    /// dequantize. Returns the number of float16 constants decoded for such ops.
+    fn decode_float16_weights(&self, m: &mut Module) -> u64 {
+        // Sparse float16 weights (`dequantize(densify(sparse const))`) that such an operand
+        // reads are made dense first, where dense int8 is the smaller form.
+        let densify: Vec<OpId> = m
+            .walk_nested(m.op)
+            .filter(|&op| m.op(op).is(&tfl::DEQUANTIZE))
+            .filter(|&dq| {
+                let dv = m.results(dq)[0];
+                let big = m
+                    .value_type(dv)
+                    .as_tensor()
+                    .and_then(|t| t.num_elements())
+                    .unwrap_or(0)
+                    >= self.min_elements;
+                big && m.uses(dv).iter().any(|u| Self::is_target(m, u.op, u.index))
+            })
+            .filter_map(|dq| m.defining_op(m.operands(dq)[0]))
+            .filter(|&d| m.op(d).is(&tfl::DENSIFY) && Self::dense_int8_is_smaller(m, d))
+            .collect();
+        for d in densify {
+            let _ = crate::folds::fold_densify(m, d);
+        }
+        let dqs: Vec<OpId> = m
+            .walk_nested(m.op)
+            .filter(|&op| crate::folds::float16_dequantize_values(m, op).is_some())
+            .collect();
+        // The ops that will read int8 weights decoded from float16.
+        let mut users: Vec<OpId> = Vec::new();
+        for &dq in &dqs {
+            let dv = m.results(dq)[0];
+            let count = m
+                .value_type(dv)
+                .as_tensor()
+                .and_then(|t| t.num_elements())
+                .unwrap_or(0);
+            if count < self.min_elements {
+                continue;
+            }
+            for u in m.uses(dv) {
+                if Self::is_target(m, u.op, u.index) && !users.contains(&u.op) {
+                    users.push(u.op);
+                }
+            }
+        }
+        let mut made: HashMap<OpId, tqopt_ir::ValueId> = HashMap::new();
+        for &user in &users {
+            for (i, v) in m.operands(user).to_vec().into_iter().enumerate() {
+                let Some(dq) = m.defining_op(v).filter(|d| dqs.contains(d)) else {
+                    continue;
+                };
+                let cv = match made.get(&dq) {
+                    Some(&cv) => cv,
+                    None => {
+                        let Some(values) = crate::folds::float16_dequantize_values(m, dq) else {
+                            continue;
+                        };
+                        let ty = Type::Tensor(values.ty.clone());
+                        let loc = m.op(dq).loc.clone();
+                        let c = m.create_op(
+                            OpSpec::of(&tfl::PSEUDO_CONST)
+                                .property("value", Attribute::Dense(values))
+                                .results([ty])
+                                .loc(loc),
+                        );
+                        let _ = m.insert_before(dq, c);
+                        let cv = m.results(c)[0];
+                        made.insert(dq, cv);
+                        cv
+                    }
+                };
+                m.set_operand(user, i, cv);
+            }
+        }
+        for &dq in made.keys() {
+            let dv = m.results(dq)[0];
+            if !m.has_uses(dv) {
+                let half = m.operands(dq)[0];
+                let _ = m.erase_op(dq);
+                if let Some(h) = m.defining_op(half).filter(|_| !m.has_uses(half)) {
+                    let _ = m.erase_op(h);
+                }
+            }
+        }
+        made.len() as u64
+    }
+
     fn dynamic_range(&self, m: &mut Module, cx: &mut PassContext) -> bool {
         // Plan: the constants to quantize, who reads them, on which axes.
         struct Plan {

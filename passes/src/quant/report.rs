@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use tqopt_ir::dialect::{func, tfl, Traits};
-use tqopt_ir::{Attribute, Module, OpId, Type};
+use tqopt_ir::dialect::{tfl, Traits};
+use tqopt_ir::{Attribute, Module, Type};
 
 use super::legalize_opset::float_reason;
 
@@ -44,17 +44,39 @@ pub struct Report {
     pub size_after: u64,
 }
 
-fn is_compute(m: &Module, op: OpId) -> bool {
-    let data = m.op(op);
-    !(data.is(&tfl::QUANTIZE)
-        || data.is(&tfl::DEQUANTIZE)
-        || data.is(&func::FUNC)
-        || data.is(&func::RETURN)
-        || data.is(&tqopt_ir::dialect::builtin::MODULE)
-        || data.is(&tfl::YIELD)
-        || data
-            .def()
-            .is_some_and(|d| d.has_trait(Traits::CONSTANT_LIKE)))
+/// The element type of the constant behind `v = tfl.dequantize(constant)`, if `v` is one.
+fn behind_dequantize(m: &Module, v: tqopt_ir::ValueId) -> Option<&tqopt_ir::ElementType> {
+    let d = m.defining_op(v).filter(|&d| m.op(d).is(&tfl::DEQUANTIZE))?;
+    let &x = m.operands(d).first()?;
+    let mut c = m.defining_op(x)?;
+    if m.op(c).is(&tfl::DENSIFY) {
+        // A sparse constant behind a densify.
+        c = m.defining_op(*m.operands(c).first()?)?;
+    }
+    if !m
+        .op(c)
+        .def()
+        .is_some_and(|def| def.has_trait(Traits::CONSTANT_LIKE))
+    {
+        return None;
+    }
+    m.value_type(x).element_type()
+}
+
+/// `v` is a float16 (or bfloat16) constant behind a dequantize.
+fn half_weight(m: &Module, v: tqopt_ir::ValueId) -> bool {
+    behind_dequantize(m, v).is_some_and(|e| e.as_float().is_some())
+}
+
+/// The module says its float16 weights are what it was quantized to (the metadata that
+/// `quantize-float16` writes, as TensorFlow does), not float16 storage it came with.
+fn is_float16_model(m: &Module) -> bool {
+    m.op(m.op)
+        .attributes
+        .get("tfl.metadata")
+        .and_then(Attribute::as_dict)
+        .and_then(|d| d.get(super::quantize_weights::REDUCED_PRECISION_KEY))
+        .is_some()
 }
 
 fn is_quantized_type(t: &Type) -> bool {
@@ -91,6 +113,7 @@ pub fn constant_bytes(m: &Module) -> u64 {
 impl Report {
     /// Describes the quantized module `after`; `size_before` is the input's size.
     pub fn of(after: &Module, size_before: u64, kind: Kind) -> Report {
+        let float16_model = is_float16_model(after);
         let mut r = Report {
             kind,
             size_before,
@@ -98,41 +121,49 @@ impl Report {
             ..Report::default()
         };
         for op in after.walk_nested(after.op) {
-            if !is_compute(after, op) {
+            if !super::spec::is_candidate(after, op) {
                 continue;
             }
             let data = after.op(op);
-            let float_weight = data
-                .operands()
-                .iter()
-                .filter_map(|&v| {
-                    after
-                        .defining_op(v)
-                        .filter(|&c| after.op(c).is(&tfl::PSEUDO_CONST))
-                        .map(|c| (v, c))
+            // A float weight: a float32 constant, or (unless float16 is what the model was
+            // quantized to) a float16 constant behind a dequantize.
+            let is_float_weight = |v: tqopt_ir::ValueId| {
+                let f32_const = after
+                    .defining_op(v)
+                    .is_some_and(|c| after.op(c).is(&tfl::PSEUDO_CONST))
+                    && after.value_type(v).element_type() == Some(&tqopt_ir::ElementType::F32);
+                f32_const || (!float16_model && half_weight(after, v))
+            };
+            // The weight a hybrid kernel would read first, then any other float constant.
+            let hybrid_slots: Vec<usize> = data
+                .def()
+                .map(|d| {
+                    d.hybrid_operands
+                        .iter()
+                        .chain(d.weight_only_operands)
+                        .map(|&i| i as usize)
+                        .collect()
                 })
-                .find(|(v, _)| {
-                    after.value_type(*v).element_type() == Some(&tqopt_ir::ElementType::F32)
+                .unwrap_or_default();
+            let float_weight = hybrid_slots
+                .iter()
+                .filter_map(|&i| data.operands().get(i).copied())
+                .find(|&v| is_float_weight(v))
+                .or_else(|| {
+                    data.operands()
+                        .iter()
+                        .copied()
+                        .find(|&v| is_float_weight(v))
                 });
             *r.op_counts
                 .entry(data.name.as_str().to_string())
                 .or_default() += 1;
             r.total_ops += 1;
             // Quantized operands or results, or weights stored in reduced precision behind a
-            // dequantize (weight-only int8, float16).
+            // dequantize: int8 (weight-only), or float16 when the model was made float16.
             let reduced_weight = |v: tqopt_ir::ValueId| {
-                after.defining_op(v).is_some_and(|d| {
-                    after.op(d).is(&tfl::DEQUANTIZE)
-                        && after
-                            .operands(d)
-                            .first()
-                            .and_then(|&x| after.defining_op(x))
-                            .is_some_and(|c| {
-                                after
-                                    .op(c)
-                                    .def()
-                                    .is_some_and(|def| def.has_trait(Traits::CONSTANT_LIKE))
-                            })
+                behind_dequantize(after, v).is_some_and(|e| {
+                    e.as_quant().is_some() || (float16_model && e.as_float().is_some())
                 })
             };
             let quantized = data
@@ -149,13 +180,25 @@ impl Report {
             if quantized {
                 r.quantized_ops += 1;
             } else if kind == Kind::Weights {
-                let (v, _) = float_weight.expect("checked above");
+                let v = float_weight.expect("checked above");
                 let count = after
                     .value_type(v)
                     .as_tensor()
                     .and_then(|t| t.num_elements())
                     .unwrap_or(0);
-                let reason = if data.def().is_some_and(|d| {
+                let sparse = after
+                    .defining_op(v)
+                    .filter(|&d| after.op(d).is(&tfl::DEQUANTIZE))
+                    .and_then(|d| {
+                        after
+                            .operands(d)
+                            .first()
+                            .and_then(|&x| after.defining_op(x))
+                    })
+                    .is_some_and(|d| after.op(d).is(&tfl::DENSIFY));
+                let reason = if sparse && half_weight(after, v) {
+                    "its float16 weights are stored sparse, in fewer bytes than dense int8 would take: they stay sparse float16".to_string()
+                } else if data.def().is_some_and(|d| {
                     !d.hybrid_operands.is_empty() || !d.weight_only_operands.is_empty()
                 }) {
                     format!("its weights have {count} elements, fewer than min-elements")

@@ -1,7 +1,7 @@
 //! How each op takes part in quantization, read from the op table (the one place it is
 //! declared), plus the options the quantization passes share.
 
-use tqopt_ir::dialect::{FixedRange, QuantBehavior};
+use tqopt_ir::dialect::{func, tfl, FixedRange, QuantBehavior};
 use tqopt_ir::{Module, OpId};
 
 use super::numerics::{QParams, StorageRange};
@@ -17,6 +17,34 @@ pub fn behavior(m: &Module, op: OpId) -> QuantBehavior {
 
 pub fn is_quantizable(m: &Module, op: OpId) -> bool {
     behavior(m, op) != QuantBehavior::NotQuantizable
+}
+
+/// True for an op that quantization is about: a computation (not a constant, a
+/// quantize/dequantize, a statistic or an op that only routes values between functions, see
+/// [`super::control_flow::is_structure`]) that reads or writes a float (or already quantized)
+/// tensor. Ops on integer and boolean tensors only (loop counters, shape arithmetic,
+/// comparisons of indices) are not candidates: strict int8 asks only that every float
+/// computation become integer, as TensorFlow's does.
+pub fn is_candidate(m: &Module, op: OpId) -> bool {
+    let data = m.op(op);
+    let skip = data.is(&tfl::QUANTIZE)
+        || data.is(&tfl::DEQUANTIZE)
+        || data.is(&func::FUNC)
+        || data.is(&tqopt_ir::dialect::builtin::MODULE)
+        || data.is(&tqopt_ir::dialect::quantfork::STATS)
+        || super::control_flow::is_structure(m, op)
+        || data
+            .def()
+            .is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::CONSTANT_LIKE));
+    if skip {
+        return false;
+    }
+    let floating = |v: &tqopt_ir::ValueId| {
+        m.value_type(*v)
+            .element_type()
+            .is_some_and(|e| e.as_float().is_some() || e.as_quant().is_some())
+    };
+    m.operands(op).iter().any(floating) || m.results(op).iter().any(floating)
 }
 
 pub fn is_same_scale(m: &Module, op: OpId) -> bool {
