@@ -21,6 +21,11 @@ pub struct ResourceBlob {
 /// the operators do: the pass manager drops the attribute when a pass changes the IR.
 pub const CONTROL_DEPENDENCIES_ATTR: &str = "tqopt.model_control_dependencies";
 
+/// Unit attribute on a `tfl.pseudo_const` that stands for a TFLite variable tensor (the state
+/// of a stateful op such as UNIDIRECTIONAL_SEQUENCE_LSTM): its value is a placeholder, not
+/// data, and it must reach the op directly, in float32, so no pass rewrites it.
+pub const IS_VARIABLE_ATTR: &str = "tfl.is_variable";
+
 /// A module of IR. Derefs to its [`Context`].
 ///
 /// Invariant: `op` is a live `builtin.module` with one region holding one block.

@@ -496,7 +496,7 @@ impl<'p, 'm> Builder<'p, 'm> {
         }
         let name = result_name(&data.loc, 0, 1);
         let mut t = tensor_of_type(&ty, &name).map_err(ExportError::invalid)?;
-        if data.attributes.contains("tfl.is_variable") || self.is_state(v) {
+        if data.attributes.contains(tqopt_ir::IS_VARIABLE_ATTR) || self.is_state(v) {
             // A variable: the runtime owns its memory; the file gives no data (buffer 0).
             t.is_variable = true;
         } else {

@@ -379,7 +379,7 @@ impl<'a> FuncBuilder<'_, 'a> {
         let ty = Type::Tensor(value.ty.clone());
         let spec = OpSpec::of(&tfl::PSEUDO_CONST)
             .property("value", Attribute::Dense(value))
-            .attribute("tfl.is_variable", Attribute::Unit)
+            .attribute(tqopt_ir::IS_VARIABLE_ATTR, Attribute::Unit)
             .results([ty]);
         let op = self.add(spec.loc(loc));
         let v = self.result(op);

@@ -161,10 +161,14 @@ fn already_reduced(m: &Module, float16: bool) -> Option<(&'static str, OpId, usi
     first.map(|(kind, op)| (kind, op, count))
 }
 
+/// The float32 constants that hold data (variable tensors are state placeholders, left alone).
 fn float_constants(m: &Module) -> Vec<OpId> {
     m.walk_nested(m.op)
         .filter(|&op| {
-            m.op(op).is(&tfl::PSEUDO_CONST) && m.results(op).first().is_some_and(|&v| is_f32(m, v))
+            let data = m.op(op);
+            data.is(&tfl::PSEUDO_CONST)
+                && !data.attributes.contains(tqopt_ir::IS_VARIABLE_ATTR)
+                && m.results(op).first().is_some_and(|&v| is_f32(m, v))
         })
         .collect()
 }
