@@ -1,23 +1,39 @@
 //! Calibration data sets: `.npy` (one input), `.npz` (one array per input) or a folder of
 //! images, read one sample at a time so that memory stays bounded however large the set is.
 //!
-//! Every problem is an error that names the file, the sample and the input: a shape that
-//! does not fit the input, a key that matches no input, a missing input, an empty set,
-//! non-finite values, an image that cannot be decoded.
+//! Arrays feed inputs of any element type the interpreter computes with, as they are: float
+//! inputs take float32 (float16, float64 and uint8 arrays are converted), integer inputs take
+//! integer arrays (each value checked to fit), boolean inputs take bool arrays. Images feed
+//! float image inputs only. An `.npz` array is matched to an input by the input's names (its
+//! signature name, its tensor name) or by its position (`arr_0`, as `numpy.savez` names
+//! positional arrays, or `arg0`).
+//!
+//! Every problem is an error that names the file, the sample and the input: a shape or element
+//! type that does not fit the input, a key that matches no input (or several), a missing input,
+//! an empty set, non-finite values, an image that cannot be decoded or is truncated, a file that
+//! is not a regular file, sizes over the memory budget.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use tqopt_interp::{budget, DType, TensorData};
+
+use super::image_check;
+
 /// One model input as calibration sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputSpec {
-    /// The signature name (or tensor name) used to key `.npz` arrays.
+    /// The name messages use: the signature name, else the tensor name, else `argN`.
     pub name: String,
-    /// Other names that also match it (the tensor name when `name` is a signature name).
+    /// Other names that also match it (the tensor name, the `tf.entry_function` name).
     pub aliases: Vec<String>,
+    /// The input's position among the entry function's arguments.
+    pub position: usize,
     /// The input's shape; -1 for a dynamic dimension.
     pub shape: Vec<i64>,
+    /// The element type the input takes.
+    pub dtype: DType,
 }
 
 impl InputSpec {
@@ -29,16 +45,41 @@ impl InputSpec {
             .collect()
     }
 
+    /// Whether an `.npz` key names this input: one of its names, or its position as
+    /// `numpy.savez` names positional arrays (`arr_0`) or as the IR names arguments (`arg0`).
     fn matches(&self, key: &str) -> bool {
-        self.name == key || self.aliases.iter().any(|a| a == key)
+        self.name == key
+            || self.aliases.iter().any(|a| a == key)
+            || key == format!("arr_{}", self.position)
+            || key == format!("arg{}", self.position)
+    }
+
+    /// `int32 [1, 8]`, for messages.
+    fn describe(&self) -> String {
+        format!("{} {:?}", numpy_name(self.dtype), self.shape)
     }
 }
 
-/// One input's values for one sample, in row-major order, with the sample's shape.
+/// numpy's name of an element type (`float32`, `int64`, `bool`).
+fn numpy_name(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "float32",
+        DType::F16 => "float16",
+        DType::I8 => "int8",
+        DType::U8 => "uint8",
+        DType::I16 => "int16",
+        DType::I32 => "int32",
+        DType::I64 => "int64",
+        DType::Bool => "bool",
+    }
+}
+
+/// One input's values for one sample, in row-major order, with the sample's shape. The data's
+/// element type is the input's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Array {
     pub shape: Vec<usize>,
-    pub data: Vec<f32>,
+    pub data: TensorData,
 }
 
 /// How image pixels in [0, 255] map to input values.
@@ -121,6 +162,15 @@ impl Dataset {
         if inputs.is_empty() {
             return Err("the model has no inputs to calibrate".into());
         }
+        for input in inputs {
+            // A sample of each input is held in memory, as read and as converted.
+            budget::check_dims(&input.sample_shape(), 8).map_err(|e| {
+                format!(
+                    "input '{}' of shape {:?}: one sample {e}",
+                    input.name, input.shape
+                )
+            })?;
+        }
         let meta = std::fs::metadata(path)
             .map_err(|e| format!("cannot open calibration data '{}': {e}", path.display()))?;
         let source = if meta.is_dir() {
@@ -197,12 +247,22 @@ impl Dataset {
         };
         Some(result.and_then(|arrays| {
             for (array, input) in arrays.iter().zip(&self.inputs) {
-                if let Some(i) = array.data.iter().position(|v| !v.is_finite()) {
+                let bad = match &array.data {
+                    TensorData::F32(v) => v
+                        .iter()
+                        .position(|x| !x.is_finite())
+                        .map(|i| (i, v[i].to_string())),
+                    TensorData::F16(v) => v
+                        .iter()
+                        .position(|x| !x.is_finite())
+                        .map(|i| (i, v[i].to_string())),
+                    _ => None,
+                };
+                if let Some((i, value)) = bad {
                     return Err(format!(
-                        "{}: input '{}' holds a non-finite value ({}) at element {i}; calibration data must be finite",
+                        "{}: input '{}' holds a non-finite value ({value}) at element {i}; calibration data must be finite",
                         self.place(index),
                         input.name,
-                        array.data[i]
                     ));
                 }
             }
@@ -226,23 +286,172 @@ struct NpyStream {
     /// Shape after the sample dimension.
     item_shape: Vec<usize>,
     samples: usize,
-    dtype: Dtype,
+    dtype: NpyType,
 }
 
+/// The element types an `.npy` array may hold (little-endian, or one byte).
 #[derive(Copy, Clone, Debug, PartialEq)]
-enum Dtype {
+enum NpyType {
+    F16,
     F32,
     F64,
+    I8,
+    I16,
+    I32,
+    I64,
     U8,
+    U16,
+    U32,
+    U64,
+    Bool,
 }
 
-impl Dtype {
+impl NpyType {
+    /// Parses a `descr` such as `'<f4'`, `'|u1'`, `'|b1'`.
+    fn parse(descr: &str) -> Result<NpyType, String> {
+        let d = descr.trim_matches(|c| c == '\'' || c == '"');
+        let (order, code) = match d.chars().next() {
+            Some(c @ ('<' | '>' | '|' | '=')) => (c, &d[1..]),
+            _ => ('=', d),
+        };
+        let t = match code {
+            "f2" => NpyType::F16,
+            "f4" => NpyType::F32,
+            "f8" => NpyType::F64,
+            "i1" => NpyType::I8,
+            "i2" => NpyType::I16,
+            "i4" => NpyType::I32,
+            "i8" => NpyType::I64,
+            "u1" => NpyType::U8,
+            "u2" => NpyType::U16,
+            "u4" => NpyType::U32,
+            "u8" => NpyType::U64,
+            "b1" => NpyType::Bool,
+            _ => {
+                return Err(format!(
+                    "unsupported .npy element type '{d}': use float32 (or float16, float64), an integer type or bool"
+                ))
+            }
+        };
+        if order == '>' && t.size() > 1 {
+            return Err(format!(
+                "big-endian .npy element type '{d}' is not supported: save a little-endian array"
+            ));
+        }
+        Ok(t)
+    }
+
     fn size(self) -> usize {
         match self {
-            Dtype::F32 => 4,
-            Dtype::F64 => 8,
-            Dtype::U8 => 1,
+            NpyType::I8 | NpyType::U8 | NpyType::Bool => 1,
+            NpyType::F16 | NpyType::I16 | NpyType::U16 => 2,
+            NpyType::F32 | NpyType::I32 | NpyType::U32 => 4,
+            NpyType::F64 | NpyType::I64 | NpyType::U64 => 8,
         }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            NpyType::F16 => "float16",
+            NpyType::F32 => "float32",
+            NpyType::F64 => "float64",
+            NpyType::I8 => "int8",
+            NpyType::I16 => "int16",
+            NpyType::I32 => "int32",
+            NpyType::I64 => "int64",
+            NpyType::U8 => "uint8",
+            NpyType::U16 => "uint16",
+            NpyType::U32 => "uint32",
+            NpyType::U64 => "uint64",
+            NpyType::Bool => "bool",
+        }
+    }
+
+    fn is_float(self) -> bool {
+        matches!(self, NpyType::F16 | NpyType::F32 | NpyType::F64)
+    }
+
+    fn is_integer(self) -> bool {
+        !self.is_float() && self != NpyType::Bool
+    }
+
+    /// Whether arrays of this type can feed an input of element type `to`: floats feed float
+    /// inputs (and uint8 does, as image pixels do), integers feed integer inputs (values are
+    /// checked to fit when read), bools feed bool inputs.
+    fn feeds(self, to: DType) -> bool {
+        match to {
+            DType::F32 => self.is_float() || self == NpyType::U8,
+            DType::F16 => self.is_float(),
+            DType::I8 | DType::U8 | DType::I16 | DType::I32 | DType::I64 => self.is_integer(),
+            DType::Bool => self == NpyType::Bool,
+        }
+    }
+
+    /// Decodes little-endian elements into the input's element type.
+    fn decode(self, bytes: &[u8], to: DType) -> Result<TensorData, String> {
+        let f32s = || -> Vec<f32> {
+            match self {
+                NpyType::F32 => bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+                NpyType::F64 => bytes
+                    .chunks_exact(8)
+                    .map(|c| {
+                        f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+                            as f32
+                    })
+                    .collect(),
+                NpyType::F16 => bytes
+                    .chunks_exact(2)
+                    .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                    .collect(),
+                _ => bytes.iter().map(|&b| b as f32).collect(),
+            }
+        };
+        Ok(match to {
+            DType::F32 => TensorData::F32(f32s()),
+            DType::F16 => TensorData::F16(match self {
+                NpyType::F16 => bytes
+                    .chunks_exact(2)
+                    .map(|c| half::f16::from_le_bytes([c[0], c[1]]))
+                    .collect(),
+                _ => f32s().into_iter().map(half::f16::from_f32).collect(),
+            }),
+            DType::Bool => TensorData::Bool(bytes.iter().map(|&b| b != 0).collect()),
+            DType::I8 => TensorData::I8(self.integers(bytes, to)?),
+            DType::U8 => TensorData::U8(self.integers(bytes, to)?),
+            DType::I16 => TensorData::I16(self.integers(bytes, to)?),
+            DType::I32 => TensorData::I32(self.integers(bytes, to)?),
+            DType::I64 => TensorData::I64(self.integers(bytes, to)?),
+        })
+    }
+
+    /// Integer elements converted to `T`, each checked to fit.
+    fn integers<T: TryFrom<i128>>(self, bytes: &[u8], to: DType) -> Result<Vec<T>, String> {
+        let n = self.size();
+        bytes
+            .chunks_exact(n)
+            .enumerate()
+            .map(|(i, c)| {
+                let mut b = [0u8; 8];
+                b[..n].copy_from_slice(c);
+                let v: i128 = match self {
+                    NpyType::I8 => c[0] as i8 as i128,
+                    NpyType::I16 => i16::from_le_bytes([c[0], c[1]]) as i128,
+                    NpyType::I32 => i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i128,
+                    NpyType::I64 => i64::from_le_bytes(b) as i128,
+                    _ => u64::from_le_bytes(b) as i128,
+                };
+                T::try_from(v).map_err(|_| {
+                    format!(
+                        "element {i} of the {} array is {v}, which {} cannot hold",
+                        self.name(),
+                        numpy_name(to)
+                    )
+                })
+            })
+            .collect()
     }
 }
 
@@ -278,16 +487,7 @@ impl NpyStream {
             .map_err(|_| "truncated .npy header")?;
         let header = String::from_utf8_lossy(&header).into_owned();
         let descr = dict_value(&header, "descr").ok_or("malformed .npy header: no 'descr'")?;
-        let dtype = match descr.trim_matches(|c| c == '\'' || c == '"') {
-            "<f4" | "=f4" | "f4" => Dtype::F32,
-            "<f8" | "=f8" | "f8" => Dtype::F64,
-            "|u1" | "u1" | "<u1" => Dtype::U8,
-            other => {
-                return Err(format!(
-                    "unsupported .npy element type '{other}': use float32 (or float64, uint8)"
-                ))
-            }
-        };
+        let dtype = NpyType::parse(descr)?;
         if dict_value(&header, "fortran_order").is_some_and(|v| v.trim() == "True") {
             return Err(
                 "Fortran-ordered .npy arrays are not supported: save a C-ordered array".into(),
@@ -315,7 +515,28 @@ impl NpyStream {
         })
     }
 
-    /// Checks that one item fits `input` (with or without its leading batch of 1).
+    /// Checks that one item fits `input`: its element type, and its shape (with or without
+    /// the input's leading batch of 1).
+    fn check_fits(&self, input: &InputSpec) -> Result<(), String> {
+        if !self.dtype.feeds(input.dtype) {
+            let hint = match input.dtype {
+                DType::F32 | DType::F16 => {
+                    "save a float32 array (float16, float64 and uint8 are converted)"
+                }
+                DType::Bool => "save a bool array",
+                _ => "save an integer array (int8 to int64, uint8 to uint64; values must fit)",
+            };
+            return Err(format!(
+                "the array holds {} values but input '{}' takes {}: {hint}",
+                self.dtype.name(),
+                input.name,
+                input.describe()
+            ));
+        }
+        self.check_shape(input)
+    }
+
+    /// Checks that one item fits `input`'s shape (with or without its leading batch of 1).
     fn check_shape(&self, input: &InputSpec) -> Result<(), String> {
         let want = input.sample_shape();
         let without_batch = if want.first() == Some(&1) {
@@ -327,30 +548,20 @@ impl NpyStream {
             return Ok(());
         }
         Err(format!(
-            "the array holds samples of shape {:?} but input '{}' takes {:?} (the array's shape must be [N, ...] with ... the input shape, with or without its leading batch of 1)",
-            self.item_shape, input.name, input.shape
+            "the array holds samples of shape {:?} but input '{}' takes {} (the array's shape must be [N, ...] with ... the input shape, with or without its leading batch of 1)",
+            self.item_shape, input.name, input.describe()
         ))
     }
 
+    /// Reads the next item; [`check_fits`](Self::check_fits) has passed and the input's
+    /// sample fits the memory budget, so the item's size is bounded.
     fn read_sample(&mut self, input: &InputSpec) -> Result<Array, String> {
         let count: usize = self.item_shape.iter().product();
         let mut bytes = vec![0u8; count * self.dtype.size()];
         self.reader
             .read_exact(&mut bytes)
             .map_err(|e| format!("truncated array data ({e})"))?;
-        let data: Vec<f32> = match self.dtype {
-            Dtype::F32 => bytes
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-            Dtype::F64 => bytes
-                .chunks_exact(8)
-                .map(|c| {
-                    f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
-                })
-                .collect(),
-            Dtype::U8 => bytes.iter().map(|&b| b as f32).collect(),
-        };
+        let data = self.dtype.decode(&bytes, input.dtype)?;
         Ok(Array {
             shape: input.sample_shape(),
             data,
@@ -387,7 +598,7 @@ fn open_npy(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
     let reader = NpyStream::new(Box::new(BufReader::with_capacity(1 << 20, file)))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     reader
-        .check_shape(&inputs[0])
+        .check_fits(&inputs[0])
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Source::Npy {
         path: path.to_path_buf(),
@@ -411,24 +622,49 @@ fn open_npz(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
         .collect::<Result<_, _>>()
         .map_err(|e| format!("{}: unreadable entry name ({e})", path.display()))?;
     for key in &keys {
-        if !inputs.iter().any(|i| i.matches(key)) {
+        let matching: Vec<&str> = inputs
+            .iter()
+            .filter(|i| i.matches(key))
+            .map(|i| i.name.as_str())
+            .collect();
+        if matching.is_empty() {
             let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
             return Err(format!(
-                "{}: array '{key}' matches no input of the model (its inputs are: {})",
+                "{}: array '{key}' matches no input of the model (its inputs are: {}; arrays are matched by input name, tensor name or position: arr_0, arr_1, ...)",
                 path.display(),
                 names.join(", ")
+            ));
+        }
+        if matching.len() > 1 {
+            return Err(format!(
+                "{}: array '{key}' matches several inputs ({}): name the arrays after the inputs",
+                path.display(),
+                matching.join(", ")
             ));
         }
     }
     let mut streams = Vec::new();
     for input in inputs {
-        let Some(key) = keys.iter().find(|k| input.matches(k)) else {
-            return Err(format!(
-                "{}: no array for input '{}' (arrays: {})",
-                path.display(),
-                input.name,
-                keys.join(", ")
-            ));
+        let found: Vec<&String> = keys.iter().filter(|k| input.matches(k)).collect();
+        let key = match found[..] {
+            [key] => key,
+            [] => {
+                return Err(format!(
+                    "{}: no array for input '{}' (arrays: {})",
+                    path.display(),
+                    input.name,
+                    keys.join(", ")
+                ))
+            }
+            _ => {
+                let names: Vec<&str> = found.iter().map(|k| k.as_str()).collect();
+                return Err(format!(
+                    "{}: arrays {} all match input '{}': keep one",
+                    path.display(),
+                    names.join(", "),
+                    input.name
+                ));
+            }
         };
         // Each input's array streams from its own file handle.
         let reader = entry_reader(path, &mut archive, &format!("{key}.npy"))
@@ -436,7 +672,7 @@ fn open_npz(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
         let stream = NpyStream::new(Box::new(reader))
             .map_err(|e| format!("{}: array '{key}': {e}", path.display()))?;
         stream
-            .check_shape(input)
+            .check_fits(input)
             .map_err(|e| format!("{}: array '{key}': {e}", path.display()))?;
         streams.push(stream);
     }
@@ -489,6 +725,9 @@ fn entry_reader(
 
 // ---- images ----
 
+/// The largest image file calibration reads.
+const MAX_IMAGE_FILE_BYTES: u64 = 256 << 20;
+
 fn open_images(dir: &Path, inputs: &[InputSpec], scaling: PixelScaling) -> Result<Source, String> {
     if inputs.len() != 1 {
         return Err(format!(
@@ -496,13 +735,23 @@ fn open_images(dir: &Path, inputs: &[InputSpec], scaling: PixelScaling) -> Resul
             inputs.len()
         ));
     }
-    let shape = inputs[0].sample_shape();
+    let input = &inputs[0];
+    if input.dtype != DType::F32 {
+        return Err(format!(
+            "images feed a float32 image input, but input '{}' takes {}: give a .npz (or .npy) of {} arrays",
+            input.name,
+            input.describe(),
+            numpy_name(input.dtype)
+        ));
+    }
+    let shape = input.sample_shape();
     if shape.len() != 4 || !(shape[3] == 3 || shape[3] == 1) {
         return Err(format!(
             "images feed an NHWC input with 1 or 3 channels, but input '{}' has shape {:?}",
-            inputs[0].name, inputs[0].shape
+            input.name, input.shape
         ));
     }
+    check_resize_budget(input, shape[1], shape[2], shape[3])?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read the folder '{}': {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -519,17 +768,107 @@ fn open_images(dir: &Path, inputs: &[InputSpec], scaling: PixelScaling) -> Resul
             dir.display()
         ));
     }
+    // Refuse FIFOs, devices and folders up front: reading one could block or never end.
+    for f in &files {
+        regular_file_size(f)?;
+    }
     Ok(Source::Images { files, scaling })
 }
 
+/// Fails when resizing images to the input's `h` x `w` x `c` would not fit the memory budget
+/// (or the image library's 32-bit sizes): the size comes from the model.
+fn check_resize_budget(input: &InputSpec, h: usize, w: usize, c: usize) -> Result<(), String> {
+    let too_large = |e: String| {
+        format!(
+            "input '{}' takes {h} x {w} x {c} images: resizing to that size {e}",
+            input.name
+        )
+    };
+    if u32::try_from(h).is_err() || u32::try_from(w).is_err() {
+        return Err(too_large(format!(
+            "is beyond the {} pixels per side images can have",
+            u32::MAX
+        )));
+    }
+    // The resized image (up to 16 bytes a pixel, for 4 channels of f32) and the input array.
+    budget::check_dims(&[h, w], 16).map_err(|e| too_large(e.to_string()))?;
+    budget::check_dims(&[h, w, c], 4).map_err(|e| too_large(e.to_string()))?;
+    Ok(())
+}
+
+/// The size of `path` when it is a regular file (symlinks followed) of at most
+/// [`MAX_IMAGE_FILE_BYTES`].
+fn regular_file_size(path: &Path) -> Result<u64, String> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    check_regular(path, &meta)
+}
+
+fn check_regular(path: &Path, meta: &std::fs::Metadata) -> Result<u64, String> {
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(format!(
+            "'{}' is {kind}: calibration reads images from regular files only",
+            path.display()
+        ));
+    }
+    if meta.len() > MAX_IMAGE_FILE_BYTES {
+        return Err(format!(
+            "'{}' is {}, more than the {} an image file may take",
+            path.display(),
+            budget::human(meta.len() as u128),
+            budget::human(MAX_IMAGE_FILE_BYTES as u128)
+        ));
+    }
+    Ok(meta.len())
+}
+
+/// Reads a whole image file, checking again on the open file that it is a regular file of a
+/// bounded size (it may have been replaced since the folder was listed).
+fn read_image_file(path: &Path) -> Result<Vec<u8>, String> {
+    regular_file_size(path)?;
+    let file = File::open(path).map_err(|e| format!("cannot open '{}': {e}", path.display()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    let size = check_regular(path, &meta)?;
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_IMAGE_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_IMAGE_FILE_BYTES {
+        return Err(format!(
+            "'{}' grew past the {} an image file may take while it was read",
+            path.display(),
+            budget::human(MAX_IMAGE_FILE_BYTES as u128)
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Decodes an image, converts it to RGB (or grey), resizes it to the input's height and
-/// width with bilinear filtering, and scales the pixels.
+/// width with bilinear filtering, and scales the pixels. Truncated files are refused.
 fn load_image(path: &Path, input: &InputSpec, scaling: PixelScaling) -> Result<Array, String> {
     let shape = input.sample_shape();
     let (h, w, c) = (shape[1], shape[2], shape[3]);
-    let image = image::open(path)
+    let bytes = read_image_file(path)?;
+    image_check::check_complete(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let limit = budget::limit().map_err(|e| e.to_string())?;
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("{}: cannot read the image ({e})", path.display()))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(limit);
+    reader.limits(limits);
+    let image = reader
+        .decode()
         .map_err(|e| format!("{}: cannot decode the image ({e})", path.display()))?;
-    let resized = image.resize_exact(w as u32, h as u32, image::imageops::FilterType::Triangle);
+    let (h32, w32) = (h as u32, w as u32);
+    let resized = image.resize_exact(w32, h32, image::imageops::FilterType::Triangle);
     let data: Vec<f32> = if c == 3 {
         resized
             .to_rgb8()
@@ -545,7 +884,10 @@ fn load_image(path: &Path, input: &InputSpec, scaling: PixelScaling) -> Result<A
             .map(|p| scaling.apply(p))
             .collect()
     };
-    Ok(Array { shape, data })
+    Ok(Array {
+        shape,
+        data: TensorData::F32(data),
+    })
 }
 
 #[cfg(test)]
