@@ -277,7 +277,8 @@ impl Pass for Calibrate {
             self.threads,
             || dataset.next(),
             |i, arrays| {
-                observe_sample(&interp, &arrays, method).map_err(|e| format!("sample {i}: {e}"))
+                observe_sample(&interp, &arrays, method)
+                    .map_err(|e| format!("{}, sample {i}: {e}", data.display()))
             },
             |_, seen| {
                 for (v, c) in seen {
@@ -391,7 +392,8 @@ fn check_range(m: &Module, v: ValueId, min: f64, max: f64) -> Result<(), PassErr
             tqopt_ir::ValueDef::BlockArg { .. } => None,
         };
         return Err(Diagnostic::error(format!(
-            "{name} took values in [{min:e}, {max:e}], a range too wide for any quantization scale (its width is not a finite float32); check the calibration data, or keep the model float"
+            "{name} took values in [{:e}, {:e}], a range too wide for any quantization scale (its width is not a finite float32); check the calibration data, or keep the model float",
+            min as f32, max as f32
         ))
         .at(pos)
         .with_loc(loc)

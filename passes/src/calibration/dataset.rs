@@ -162,15 +162,7 @@ impl Dataset {
         if inputs.is_empty() {
             return Err("the model has no inputs to calibrate".into());
         }
-        for input in inputs {
-            // A sample of each input is held in memory, as read and as converted.
-            budget::check_dims(&input.sample_shape(), 8).map_err(|e| {
-                format!(
-                    "input '{}' of shape {:?}: one sample {e}",
-                    input.name, input.shape
-                )
-            })?;
-        }
+        budget::limit().map_err(|e| e.to_string())?;
         let meta = std::fs::metadata(path)
             .map_err(|e| format!("cannot open calibration data '{}': {e}", path.display()))?;
         let source = if meta.is_dir() {
@@ -192,6 +184,15 @@ impl Dataset {
                 }
             }
         };
+        for input in inputs {
+            // A sample of each input is held in memory, as read and as converted.
+            budget::check_dims(&input.sample_shape(), 8).map_err(|e| {
+                format!(
+                    "input '{}' of shape {:?}: one sample {e}",
+                    input.name, input.shape
+                )
+            })?;
+        }
         let dataset = Dataset {
             source,
             inputs: inputs.to_vec(),
