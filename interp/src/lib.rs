@@ -73,3 +73,6 @@ pub fn constant_value(m: &tqopt_ir::Module, op: tqopt_ir::OpId) -> Result<Tensor
     }
     consts::decode_constant(m, op)
 }
+
+#[cfg(test)]
+mod partial_tests;
