@@ -926,7 +926,9 @@ mod tests {
         InputSpec {
             name: "input_1".into(),
             aliases: vec!["serving_default_input_1:0".into()],
+            position: 0,
             shape: shape.to_vec(),
+            dtype: DType::F32,
         }
     }
 
@@ -948,8 +950,14 @@ mod tests {
         assert_eq!(ds.len(), 2);
         let first = ds.next().unwrap().unwrap();
         assert_eq!(first[0].shape, vec![1, 2, 3]);
-        assert_eq!(first[0].data, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
-        assert_eq!(ds.next().unwrap().unwrap()[0].data[0], 6.0);
+        assert_eq!(
+            first[0].data,
+            TensorData::F32(vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+        );
+        assert_eq!(
+            ds.next().unwrap().unwrap()[0].data,
+            TensorData::F32(vec![6.0, 7.0, 8.0, 9.0, 10.0, 11.0])
+        );
         assert!(ds.next().is_none());
         write_npy(&path, &[2, 1, 2, 3], &[0.0; 12]);
         assert!(Dataset::open(&path, &[input(&[1, 2, 3])], PixelScaling::default()).is_ok());
@@ -1020,12 +1028,16 @@ mod tests {
             InputSpec {
                 name: "a".into(),
                 aliases: vec![],
+                position: 0,
                 shape: vec![1, 2],
+                dtype: DType::F32,
             },
             InputSpec {
                 name: "b".into(),
                 aliases: vec!["tensor_b".into()],
+                position: 1,
                 shape: vec![-1, 3],
+                dtype: DType::F32,
             },
         ];
         for method in [
@@ -1039,10 +1051,10 @@ mod tests {
             let mut ds = Dataset::open(&path, &inputs, PixelScaling::default()).unwrap();
             assert_eq!(ds.len(), 2);
             let s0 = ds.next().unwrap().unwrap();
-            assert_eq!(s0[0].data, vec![1.0, 2.0]);
-            assert_eq!(s0[1].data, vec![5.0, 6.0, 7.0]);
+            assert_eq!(s0[0].data, TensorData::F32(vec![1.0, 2.0]));
+            assert_eq!(s0[1].data, TensorData::F32(vec![5.0, 6.0, 7.0]));
             let s1 = ds.next().unwrap().unwrap();
-            assert_eq!(s1[1].data, vec![8.0, 9.0, 10.0]);
+            assert_eq!(s1[1].data, TensorData::F32(vec![8.0, 9.0, 10.0]));
         }
         let path = temp("y.npz");
         write_npz(
@@ -1076,8 +1088,11 @@ mod tests {
         assert!(ds.len() >= 12);
         let s = ds.next().unwrap().unwrap();
         assert_eq!(s[0].shape, vec![1, 16, 24, 3]);
-        assert_eq!(s[0].data.len(), 16 * 24 * 3);
-        assert!(s[0].data.iter().all(|v| (-1.0..=1.0).contains(v)));
+        let TensorData::F32(pixels) = &s[0].data else {
+            panic!("images give float32 data")
+        };
+        assert_eq!(pixels.len(), 16 * 24 * 3);
+        assert!(pixels.iter().all(|v| (-1.0..=1.0).contains(v)));
         let bad = temp("not-an-image.png");
         std::fs::write(&bad, b"garbage").unwrap();
         let e = load_image(&bad, &input(&[1, 4, 4, 3]), PixelScaling::default()).unwrap_err();
@@ -1096,5 +1111,63 @@ mod tests {
         assert!(PixelScaling::parse_range("1,-1").is_err());
         assert_eq!(PixelScaling::Range(-1.0, 1.0).apply(255), 1.0);
         assert_eq!(PixelScaling::Range(-1.0, 1.0).apply(0), -1.0);
+    }
+
+    #[test]
+    fn npy_elements_convert_to_the_input_type_or_are_refused() {
+        let f16 = [half::f16::from_f32(1.5), half::f16::from_f32(-2.0)];
+        let bytes: Vec<u8> = f16.iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(
+            NpyType::F16.decode(&bytes, DType::F32).unwrap(),
+            TensorData::F32(vec![1.5, -2.0])
+        );
+        assert_eq!(
+            NpyType::F32
+                .decode(&[0, 0, 0xC0, 0x3F], DType::F16)
+                .unwrap(),
+            TensorData::F16(vec![half::f16::from_f32(1.5)])
+        );
+        assert_eq!(
+            NpyType::U8.decode(&[0, 255], DType::I8).unwrap_err(),
+            "element 1 of the uint8 array is 255, which int8 cannot hold"
+        );
+        assert_eq!(
+            NpyType::I8.decode(&[0xFF, 5], DType::I64).unwrap(),
+            TensorData::I64(vec![-1, 5])
+        );
+        assert_eq!(
+            NpyType::I16.decode(&[0xFF, 0xFF], DType::U8).unwrap_err(),
+            "element 0 of the int16 array is -1, which uint8 cannot hold"
+        );
+        assert_eq!(
+            NpyType::Bool.decode(&[0, 1, 1], DType::Bool).unwrap(),
+            TensorData::Bool(vec![false, true, true])
+        );
+        assert!(NpyType::I32.feeds(DType::I64) && NpyType::U64.feeds(DType::I8));
+        assert!(!NpyType::F32.feeds(DType::I32) && !NpyType::I32.feeds(DType::F32));
+        assert!(!NpyType::Bool.feeds(DType::I32) && !NpyType::I8.feeds(DType::Bool));
+        assert!(NpyType::U8.feeds(DType::F32));
+        assert_eq!(NpyType::parse("'<u2'"), Ok(NpyType::U16));
+        assert_eq!(NpyType::parse("'|b1'"), Ok(NpyType::Bool));
+        assert!(NpyType::parse("'>i4'").unwrap_err().contains("big-endian"));
+        assert_eq!(NpyType::parse("'>u1'"), Ok(NpyType::U8));
+        assert!(NpyType::parse("'<U5'").is_err());
+    }
+
+    #[test]
+    fn positions_match_numpy_and_ir_names() {
+        let i = InputSpec {
+            name: "ids".into(),
+            aliases: vec!["serving_default_ids:0".into()],
+            position: 1,
+            shape: vec![1, 8],
+            dtype: DType::I32,
+        };
+        for key in ["ids", "serving_default_ids:0", "arr_1", "arg1"] {
+            assert!(i.matches(key), "{key}");
+        }
+        for key in ["arr_0", "arg0", "1", "ID"] {
+            assert!(!i.matches(key), "{key}");
+        }
     }
 }
