@@ -183,3 +183,20 @@ func.func @main(%arg0: tensor<1x2x2x3xf32>) -> tensor<1x?x?x3xf32> {
         );
     }
 }
+
+#[test]
+fn splat_constants_are_not_expanded_beyond_the_budget() {
+    let text = r#"
+func.func @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {
+  %0 = "tfl.pseudo_const"() <{value = dense<1.0> : tensor<1000000000x1000000000xf32>}> : () -> tensor<1000000000x1000000000xf32> loc("huge/splat")
+  %1 = "tfl.add"(%arg0, %arg0) <{fused_activation_function = "NONE"}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  return %1 : tensor<2xf32>
+}"#;
+    let m = module(text);
+    let e = Interpreter::new(&m, "main").err().expect("an error").to_string();
+    assert!(
+        e.contains("loc(\"huge/splat\")")
+            && e.contains("a constant of shape [1000000000, 1000000000] needs 3.5 EiB, more than the memory limit"),
+        "{e}"
+    );
+}

@@ -372,3 +372,24 @@ func.func @main(%arg0: tensor<1x4x4x3xf32> loc("image")) -> tensor<1x4x4x3xf32> 
         );
     }
 }
+
+#[test]
+fn the_warning_groups_custom_ops_by_code() {
+    let text = r#"
+func.func @main(%arg0: tensor<1x4xf32> loc("x")) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
+  %0 = "tfl.custom"(%arg0) <{custom_code = "A", custom_option = #tfl<const_bytes : "0x00">}> : (tensor<1x4xf32>) -> tensor<1x4xf32> loc("a1")
+  %1 = "tfl.custom"(%arg0) <{custom_code = "A", custom_option = #tfl<const_bytes : "0x00">}> : (tensor<1x4xf32>) -> tensor<1x4xf32> loc("a2")
+  %2 = "tfl.custom"(%arg0) <{custom_code = "B", custom_option = #tfl<const_bytes : "0x00">}> : (tensor<1x4xf32>) -> tensor<1x4xf32> loc("b")
+  return %0, %1, %2 : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
+}"#;
+    let dir = temp_dir("grouped");
+    let path = dir.join("x.npy");
+    std::fs::write(&path, npy("<f4", &[1, 1, 4], &f32_bytes(&[1.0; 4]))).unwrap();
+    let mut m = module(text);
+    let warnings = run(&mut m, &format!("calibrate{{data={}}}", path.display())).unwrap();
+    assert_eq!(
+        warnings,
+        ["tqopt's interpreter cannot run custom op 'A' (2 ops: at loc(\"a1\"), loc(\"a2\")), custom op 'B' at loc(\"b\"): 3 float values that depend on them got no calibrated range, and the 3 ops computing them stay float (marked tqopt.uncalibrated)"]
+    );
+    assert_eq!(stats_of(&m, "x"), Some((1.0, 1.0)));
+}

@@ -48,7 +48,8 @@ pub const SAMPLES: Statistic = Statistic {
 
 /// The discardable attribute (a string) on every op whose results calibration could not
 /// observe because it is, or depends on, a custom op the interpreter cannot run:
-/// `{tqopt.uncalibrated = "depends on custom op 'X' at loc(\"t\"), which tqopt cannot run"}`.
+/// `{tqopt.uncalibrated = "depends on custom op 'X' (at name), which tqopt cannot run"}` (on the
+/// custom op itself: `"custom op 'X' (at name) has no kernel in tqopt's interpreter, ..."`).
 /// Such ops get no statistics and stay float; the quantization report gives this reason.
 pub const UNCALIBRATED: &str = "tqopt.uncalibrated";
 
@@ -106,7 +107,10 @@ pub static INFO: PassInfo = PassInfo {
     description: "Runs the entry function on every sample of the data set with the reference \
         interpreter (in parallel), and records for each float value it computes the range of \
         values seen (minmax: TensorFlow's global min/max; NaNs are skipped and counted) as a \
-        quantfork.stats op.",
+        quantfork.stats op. Integer and bool inputs are fed as the data set holds them. A custom \
+        op the interpreter has no kernel for is left out with every op that depends on its \
+        results: those get no statistics (so they stay float) and carry tqopt.uncalibrated with \
+        the reason; the pass warns once. A range no float32 scale can hold is an error.",
     options: OPTIONS,
     create,
 };
@@ -442,14 +446,36 @@ fn mark_uncalibrated(m: &mut Module, interp: &Interpreter, cx: &mut PassContext)
             .attributes
             .set(UNCALIBRATED, Attribute::string(reason));
     }
-    let mut customs: Vec<String> = interp.unrunnable().iter().map(|u| u.describe()).collect();
-    customs.dedup();
+    // One entry per custom code, in order of appearance, with where its ops are.
+    let mut by_code: Vec<(String, Vec<&str>)> = Vec::new();
+    for u in interp.unrunnable() {
+        let code = u.custom_code.clone().unwrap_or_else(|| u.name.clone());
+        match by_code.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, locs)) => locs.push(&u.loc),
+            None => by_code.push((code, vec![&u.loc])),
+        }
+    }
+    let customs: Vec<String> = by_code
+        .iter()
+        .map(|(code, locs)| match &locs[..] {
+            [one] => format!("custom op '{code}' at {one}"),
+            many => {
+                let shown: Vec<&str> = many.iter().take(3).copied().collect();
+                let more = if many.len() > 3 { ", ..." } else { "" };
+                format!(
+                    "custom op '{code}' ({} ops: at {}{more})",
+                    many.len(),
+                    shown.join(", ")
+                )
+            }
+        })
+        .collect();
     cx.emit(Diagnostic::warning(format!(
         "tqopt's interpreter cannot run {}: {uncalibrated} float value{} that depend{} on {} got no calibrated range, and the {} op{} computing them stay float (marked {UNCALIBRATED})",
         customs.join(", "),
         if uncalibrated == 1 { "" } else { "s" },
         if uncalibrated == 1 { "s" } else { "" },
-        if customs.len() == 1 { "it" } else { "them" },
+        if interp.unrunnable().len() == 1 { "it" } else { "them" },
         ops.len(),
         if ops.len() == 1 { "" } else { "s" },
     )));
