@@ -205,7 +205,9 @@ impl Run<'_, '_> {
         self.block_partial(b, frame, args, depth)?
             .into_iter()
             .map(|t| {
-                t.map_err(|_| InterpError::structure("a region yields a value that was not computed"))
+                t.map_err(|_| {
+                    InterpError::structure("a region yields a value that was not computed")
+                })
             })
             .collect()
     }

@@ -40,7 +40,10 @@ fn a_partial_plan_runs_everything_that_does_not_depend_on_the_custom_op() {
     let interp = Interpreter::new_partial(&m, "main").unwrap();
     assert_eq!(interp.unrunnable().len(), 1);
     let u = &interp.unrunnable()[0];
-    assert_eq!(u.custom_code.as_deref(), Some("Landmarks2TransformMatrixV2"));
+    assert_eq!(
+        u.custom_code.as_deref(),
+        Some("Landmarks2TransformMatrixV2")
+    );
     assert_eq!(
         u.describe(),
         "custom op 'Landmarks2TransformMatrixV2' at loc(\"custom\")"
@@ -120,7 +123,10 @@ func.func private @helper(%arg0: tensor<2xf32>) -> tensor<2xf32> {
 fn pad_amounts_beyond_the_budget_are_an_error_naming_the_op() {
     for (pads, ty) in [
         ("[[0, 1000000000], [0, 1000000000]]", "i32"),
-        ("[[0, 9223372036854775807], [0, 9223372036854775807]]", "i64"),
+        (
+            "[[0, 9223372036854775807], [0, 9223372036854775807]]",
+            "i64",
+        ),
     ] {
         for op in ["tfl.pad", "tfl.mirror_pad"] {
             let attrs = if op == "tfl.mirror_pad" {
@@ -193,7 +199,10 @@ func.func @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {
   return %1 : tensor<2xf32>
 }"#;
     let m = module(text);
-    let e = Interpreter::new(&m, "main").err().expect("an error").to_string();
+    let e = Interpreter::new(&m, "main")
+        .err()
+        .expect("an error")
+        .to_string();
     assert!(
         e.contains("loc(\"huge/splat\")")
             && e.contains("a constant of shape [1000000000, 1000000000] needs 3.5 EiB, more than the memory limit"),

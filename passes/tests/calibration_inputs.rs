@@ -155,7 +155,11 @@ fn integer_and_bool_inputs_are_fed_as_they_are_by_any_key() {
     let p0 = pool([1, 2, 3, 0], [1.0, 1.0, 1.0, 0.0]);
     let p1 = pool([3, 3, 1, 2], [0.0, 1.0, 1.0, 1.0]);
     let lo = p0.iter().chain(&p1).cloned().fold(f32::INFINITY, f32::min);
-    let hi = p0.iter().chain(&p1).cloned().fold(f32::NEG_INFINITY, f32::max);
+    let hi = p0
+        .iter()
+        .chain(&p1)
+        .cloned()
+        .fold(f32::NEG_INFINITY, f32::max);
     let keys: [[&str; 3]; 4] = [
         ["input_ids", "attention_mask", "flag"],
         [
@@ -251,7 +255,9 @@ fn arrays_of_the_wrong_type_or_out_of_range_are_refused_naming_the_input() {
     let mut m = module(EMBEDDING);
     let e = run(&mut m, &format!("calibrate{{data={}}}", path.display())).unwrap_err();
     assert!(
-        e.contains("the array holds int32 values but input 'flag' takes bool [1, 4]: save a bool array"),
+        e.contains(
+            "the array holds int32 values but input 'flag' takes bool [1, 4]: save a bool array"
+        ),
         "{e}"
     );
 }
@@ -271,14 +277,19 @@ fn values_that_depend_on_a_custom_op_without_kernel_stay_uncalibrated() {
     let path = dir.join("x.npy");
     std::fs::write(
         &path,
-        npy("<f4", &[2, 1, 4], &f32_bytes(&[-1.0, 0.5, 2.0, 1.0, 0.0, 3.0, -2.0, 1.0])),
+        npy(
+            "<f4",
+            &[2, 1, 4],
+            &f32_bytes(&[-1.0, 0.5, 2.0, 1.0, 0.0, 3.0, -2.0, 1.0]),
+        ),
     )
     .unwrap();
     let mut m = module(CUSTOM);
     let warnings = run(&mut m, &format!("calibrate{{data={}}}", path.display())).unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].contains("cannot run custom op 'Landmarks2TransformMatrixV2' at loc(\"landmarks\")")
+        warnings[0]
+            .contains("cannot run custom op 'Landmarks2TransformMatrixV2' at loc(\"landmarks\")")
             && warnings[0].contains("2 float values that depend on it got no calibrated range"),
         "{}",
         warnings[0]
@@ -297,7 +308,9 @@ fn values_that_depend_on_a_custom_op_without_kernel_stay_uncalibrated() {
         .collect();
     assert_eq!(reasons.len(), 2, "{reasons:?}");
     assert_eq!(reasons[0].0, "landmarks");
-    assert!(reasons[0].1.contains("has no kernel in tqopt's interpreter"));
+    assert!(reasons[0]
+        .1
+        .contains("has no kernel in tqopt's interpreter"));
     assert_eq!(reasons[1].0, "after");
     assert_eq!(
         reasons[1].1,
@@ -311,7 +324,11 @@ fn ranges_no_scale_can_hold_are_refused_naming_the_tensor() {
     let path = dir.join("huge.npy");
     std::fs::write(
         &path,
-        npy("<f4", &[2, 1, 4], &f32_bytes(&[3.4e38, 0.0, 0.0, 0.0, -3.4e38, 0.0, 0.0, 0.0])),
+        npy(
+            "<f4",
+            &[2, 1, 4],
+            &f32_bytes(&[3.4e38, 0.0, 0.0, 0.0, -3.4e38, 0.0, 0.0, 0.0]),
+        ),
     )
     .unwrap();
     let mut m = module(CUSTOM);
@@ -320,9 +337,7 @@ fn ranges_no_scale_can_hold_are_refused_naming_the_tensor() {
         e.contains("tensor 'x' took values in [-3.4e38, 3.4e38], a range too wide"),
         "{e}"
     );
-    assert!(!m
-        .walk_nested(m.op)
-        .any(|op| m.op(op).is(&quantfork::STATS)));
+    assert!(!m.walk_nested(m.op).any(|op| m.op(op).is(&quantfork::STATS)));
     // One side alone is representable.
     std::fs::write(
         &path,
@@ -336,11 +351,16 @@ fn ranges_no_scale_can_hold_are_refused_naming_the_tensor() {
 #[test]
 fn thread_counts_beyond_the_cap_are_refused() {
     for n in ["257", "100000", "99999999999", "9223372036854775807"] {
-        let e = PassManager::new(&parse_pipeline(&format!("calibrate{{threads={n} data=x.npy}}")).unwrap())
-            .err()
-            .map(|e| format!("{e:?}"))
-            .unwrap_or_default();
-        assert!(e.contains(&format!("threads={n} is more than 256")), "{n}: {e}");
+        let e = PassManager::new(
+            &parse_pipeline(&format!("calibrate{{threads={n} data=x.npy}}")).unwrap(),
+        )
+        .err()
+        .map(|e| format!("{e:?}"))
+        .unwrap_or_default();
+        assert!(
+            e.contains(&format!("threads={n} is more than 256")),
+            "{n}: {e}"
+        );
     }
     assert!(PassManager::new(&parse_pipeline("calibrate{threads=256}").unwrap()).is_ok());
 }

@@ -26,8 +26,8 @@ use std::time::Instant;
 use tqopt_interp::{DType, Interpreter, Tensor};
 use tqopt_ir::dialect::{func, quantfork};
 use tqopt_ir::{
-    Attribute, DenseElements, Diagnostic, ElementType, FloatKind, Module, OpId, OpSpec,
-    TensorType, Type, ValueId,
+    Attribute, DenseElements, Diagnostic, ElementType, FloatKind, Module, OpId, OpSpec, TensorType,
+    Type, ValueId,
 };
 
 use super::collectors::{Collector, Method};

@@ -399,8 +399,7 @@ impl NpyType {
                 NpyType::F64 => bytes
                     .chunks_exact(8)
                     .map(|c| {
-                        f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
-                            as f32
+                        f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
                     })
                     .collect(),
                 NpyType::F16 => bytes
@@ -800,8 +799,8 @@ fn check_resize_budget(input: &InputSpec, h: usize, w: usize, c: usize) -> Resul
 /// The size of `path` when it is a regular file (symlinks followed) of at most
 /// [`MAX_IMAGE_FILE_BYTES`].
 fn regular_file_size(path: &Path) -> Result<u64, String> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
     check_regular(path, &meta)
 }
 

@@ -125,8 +125,8 @@ mod tests {
     use super::*;
 
     fn images() -> Vec<std::path::PathBuf> {
-        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/data/images");
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/images");
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -174,7 +174,9 @@ mod tests {
         assert!(check_complete(&png).is_ok());
         png.extend(b"trailing");
         assert!(check_complete(&png).is_ok());
-        let jpeg = [0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 1, 2, 0xFF, 0, 3, 0xFF, 0xD9, 7];
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 1, 2, 0xFF, 0, 3, 0xFF, 0xD9, 7,
+        ];
         assert!(check_complete(&jpeg).is_ok());
         assert!(check_complete(&jpeg[..12]).is_err());
         assert!(check_complete(b"GIF89a").is_ok());
