@@ -36,7 +36,8 @@ impl fmt::Display for BudgetError {
             ),
             BudgetError::BadSetting { value } => write!(
                 f,
-                "{ENV}='{value}' is not a size: give bytes, or a number with K, M, G or T"
+                "cannot be checked against the memory limit: {}",
+                bad_setting(value)
             ),
         }
     }
@@ -83,6 +84,19 @@ pub fn parse_size(text: &str) -> Option<u64> {
     };
     let v = num * (1u64 << shift) as f64;
     (v.is_finite() && v >= 1.0 && v < u64::MAX as f64).then_some(v as u64)
+}
+
+fn bad_setting(value: &str) -> String {
+    format!("{ENV}='{value}' is not a size: give bytes, or a number with K, M, G or T")
+}
+
+/// The budget in force, or a message saying that `TQOPT_MEMORY_LIMIT` is not a size: for a
+/// command to check the setting before it starts.
+pub fn checked_limit() -> Result<u64, String> {
+    limit().map_err(|e| match e {
+        BudgetError::BadSetting { value } => bad_setting(&value),
+        other => other.to_string(),
+    })
 }
 
 /// The budget in force: `TQOPT_MEMORY_LIMIT` when set, else [`DEFAULT_LIMIT`].

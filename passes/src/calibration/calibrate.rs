@@ -268,6 +268,7 @@ impl Pass for Calibrate {
             Diagnostic::error("calibration needs a 'main' function (or a single function) to run")
         })?;
         let name = func::name(m, f).unwrap_or("main").to_string();
+        tqopt_interp::budget::checked_limit().map_err(Diagnostic::error)?;
         let specs = input_specs(m, f).map_err(Diagnostic::error)?;
         let interp = Interpreter::new_partial(m, &name)
             .map_err(|e| Diagnostic::error(format!("cannot run the model to calibrate it: {e}")))?;

@@ -162,7 +162,7 @@ impl Dataset {
         if inputs.is_empty() {
             return Err("the model has no inputs to calibrate".into());
         }
-        budget::limit().map_err(|e| e.to_string())?;
+        budget::checked_limit()?;
         let meta = std::fs::metadata(path)
             .map_err(|e| format!("cannot open calibration data '{}': {e}", path.display()))?;
         let source = if meta.is_dir() {
@@ -857,7 +857,7 @@ fn load_image(path: &Path, input: &InputSpec, scaling: PixelScaling) -> Result<A
     let (h, w, c) = (shape[1], shape[2], shape[3]);
     let bytes = read_image_file(path)?;
     image_check::check_complete(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let limit = budget::limit().map_err(|e| e.to_string())?;
+    let limit = budget::checked_limit()?;
     let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
         .with_guessed_format()
         .map_err(|e| format!("{}: cannot read the image ({e})", path.display()))?;
