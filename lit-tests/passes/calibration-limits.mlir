@@ -25,7 +25,7 @@
 // NPY: error: {{.*}}x.npy: the array holds samples of shape [1, 4, 4, 3] but input 'image' takes float32 [1, 65536, 65536, 3]
 // RUN: %python -c "import numpy as np; np.save('%t/big.npy', np.zeros((0, 1, 65536, 65536, 3), np.float32))"
 // RUN: not tqopt %t/big.mlir --pass=calibrate --calibration-data=%t/big.npy 2>&1 | FileCheck %s --check-prefix=NPYBIG
-// NPYBIG: error: input 'image' of shape [1, 65536, 65536, 3]: one sample needs 96.0 GiB, more than the memory limit of 16.0 GiB
+// NPYBIG: error: {{.*}}big.npy: input 'image' of shape [1, 65536, 65536, 3]: one sample needs 96.0 GiB, more than the memory limit of 16.0 GiB
 //
 // RUN: not tqopt %s --pass=calibrate --calibration-data=%t/x.npy 2>&1 | FileCheck %s --check-prefix=PAD
 // PAD: error: {{.*}}x.npy, sample 0: 'tfl.pad' at loc("corrupt/pad"): the result of shape [1, 1000000004, 4, 3] needs 44.7 GiB, more than the memory limit of 16.0 GiB

@@ -64,7 +64,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         help: "The data set: a .npy (one input), a .npz (an array per input) or a folder of images. \
             .npz arrays are matched to inputs by signature name, tensor name or position (arr_0, \
             arr_1, ... as numpy.savez names unnamed arrays; or arg0, ...). Arrays are [N, ...input \
-            shape] (the input's batch of 1 may be left out) and are fed as they are: float inputs \
+            shape] (the input's batch of 1 may be left out; dynamic dimensions take the array's sizes) and are fed as they are: float inputs \
             take float32 (float16, float64, uint8 converted), integer inputs integer arrays (values \
             must fit), bool inputs bool arrays. Images (.png, .jpg) feed one float32 NHWC input",
     },

@@ -45,6 +45,28 @@ impl InputSpec {
             .collect()
     }
 
+    /// The shape of a sample whose array item has shape `item`, if it fits this input: the
+    /// same rank with every static dimension equal (dynamic ones take the item's size), or
+    /// the input's leading batch (1 or dynamic) left out, when the sample gets a batch of 1.
+    fn fit(&self, item: &[usize]) -> Option<Vec<usize>> {
+        let fits = |dims: &[i64], item: &[usize]| {
+            dims.len() == item.len()
+                && dims
+                    .iter()
+                    .zip(item)
+                    .all(|(&d, &i)| d < 0 || d as usize == i)
+        };
+        if fits(&self.shape, item) {
+            return Some(item.to_vec());
+        }
+        match self.shape.split_first() {
+            Some((&batch, rest)) if (batch == 1 || batch < 0) && fits(rest, item) => {
+                Some(std::iter::once(1).chain(item.iter().copied()).collect())
+            }
+            _ => None,
+        }
+    }
+
     /// Whether an `.npz` key names this input: one of its names, or its position as
     /// `numpy.savez` names positional arrays (`arr_0`) or as the IR names arguments (`arg0`).
     fn matches(&self, key: &str) -> bool {
@@ -184,15 +206,6 @@ impl Dataset {
                 }
             }
         };
-        for input in inputs {
-            // A sample of each input is held in memory, as read and as converted.
-            budget::check_dims(&input.sample_shape(), 8).map_err(|e| {
-                format!(
-                    "input '{}' of shape {:?}: one sample {e}",
-                    input.name, input.shape
-                )
-            })?;
-        }
         let dataset = Dataset {
             source,
             inputs: inputs.to_vec(),
@@ -286,6 +299,8 @@ struct NpyStream {
     reader: Box<dyn Read + Send>,
     /// Shape after the sample dimension.
     item_shape: Vec<usize>,
+    /// The shape of a sample as the input takes it (set by `check_fits`).
+    sample_shape: Vec<usize>,
     samples: usize,
     dtype: NpyType,
 }
@@ -510,14 +525,15 @@ impl NpyStream {
         Ok(NpyStream {
             reader,
             item_shape: item_shape.to_vec(),
+            sample_shape: item_shape.to_vec(),
             samples,
             dtype,
         })
     }
 
-    /// Checks that one item fits `input`: its element type, and its shape (with or without
-    /// the input's leading batch of 1).
-    fn check_fits(&self, input: &InputSpec) -> Result<(), String> {
+    /// Checks that one item fits `input`: its element type, its shape (see
+    /// [`InputSpec::fit`]) and, held as read and as converted, the memory budget.
+    fn check_fits(&mut self, input: &InputSpec) -> Result<(), String> {
         if !self.dtype.feeds(input.dtype) {
             let hint = match input.dtype {
                 DType::F32 | DType::F16 => {
@@ -533,24 +549,20 @@ impl NpyStream {
                 input.describe()
             ));
         }
-        self.check_shape(input)
-    }
-
-    /// Checks that one item fits `input`'s shape (with or without its leading batch of 1).
-    fn check_shape(&self, input: &InputSpec) -> Result<(), String> {
-        let want = input.sample_shape();
-        let without_batch = if want.first() == Some(&1) {
-            &want[1..]
-        } else {
-            &want[..]
+        let Some(shape) = input.fit(&self.item_shape) else {
+            return Err(format!(
+                "the array holds samples of shape {:?} but input '{}' takes {} (the array's shape must be [N, ...] with ... the input shape, with or without its leading batch of 1; -1 is any size)",
+                self.item_shape, input.name, input.describe()
+            ));
         };
-        if self.item_shape == want || self.item_shape == without_batch {
-            return Ok(());
-        }
-        Err(format!(
-            "the array holds samples of shape {:?} but input '{}' takes {} (the array's shape must be [N, ...] with ... the input shape, with or without its leading batch of 1)",
-            self.item_shape, input.name, input.describe()
-        ))
+        budget::check_dims(&shape, 8).map_err(|e| {
+            format!(
+                "input '{}' of shape {:?}: one sample {e}",
+                input.name, input.shape
+            )
+        })?;
+        self.sample_shape = shape;
+        Ok(())
     }
 
     /// Reads the next item; [`check_fits`](Self::check_fits) has passed and the input's
@@ -563,7 +575,7 @@ impl NpyStream {
             .map_err(|e| format!("truncated array data ({e})"))?;
         let data = self.dtype.decode(&bytes, input.dtype)?;
         Ok(Array {
-            shape: input.sample_shape(),
+            shape: self.sample_shape.clone(),
             data,
         })
     }
@@ -595,7 +607,7 @@ fn open_npy(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
         ));
     }
     let file = File::open(path).map_err(|e| format!("cannot open '{}': {e}", path.display()))?;
-    let reader = NpyStream::new(Box::new(BufReader::with_capacity(1 << 20, file)))
+    let mut reader = NpyStream::new(Box::new(BufReader::with_capacity(1 << 20, file)))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     reader
         .check_fits(&inputs[0])
@@ -669,7 +681,7 @@ fn open_npz(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
         // Each input's array streams from its own file handle.
         let reader = entry_reader(path, &mut archive, &format!("{key}.npy"))
             .map_err(|e| format!("{}: array '{key}': {e}", path.display()))?;
-        let stream = NpyStream::new(Box::new(reader))
+        let mut stream = NpyStream::new(Box::new(reader))
             .map_err(|e| format!("{}: array '{key}': {e}", path.display()))?;
         stream
             .check_fits(input)
@@ -748,6 +760,12 @@ fn open_images(dir: &Path, inputs: &[InputSpec], scaling: PixelScaling) -> Resul
     if shape.len() != 4 || !(shape[3] == 3 || shape[3] == 1) {
         return Err(format!(
             "images feed an NHWC input with 1 or 3 channels, but input '{}' has shape {:?}",
+            input.name, input.shape
+        ));
+    }
+    if input.shape[1..].iter().any(|&d| d < 0) {
+        return Err(format!(
+            "input '{}' has shape {:?}: images are resized to a static height and width; give a .npy of the sizes to calibrate with",
             input.name, input.shape
         ));
     }
@@ -1168,5 +1186,66 @@ mod tests {
         for key in ["arr_0", "arg0", "1", "ID"] {
             assert!(!i.matches(key), "{key}");
         }
+    }
+
+    #[test]
+    fn dynamic_dimensions_take_the_array_sizes() {
+        let ids = InputSpec {
+            name: "ids".into(),
+            aliases: vec![],
+            position: 0,
+            shape: vec![-1, -1],
+            dtype: DType::I32,
+        };
+        assert_eq!(ids.fit(&[5]), Some(vec![1, 5]));
+        assert_eq!(ids.fit(&[1, 5]), Some(vec![1, 5]));
+        assert_eq!(ids.fit(&[2, 5]), Some(vec![2, 5]));
+        assert_eq!(ids.fit(&[2, 5, 1]), None);
+        let fixed = InputSpec {
+            shape: vec![1, 8],
+            ..ids.clone()
+        };
+        assert_eq!(fixed.fit(&[8]), Some(vec![1, 8]));
+        assert_eq!(fixed.fit(&[1, 8]), Some(vec![1, 8]));
+        assert_eq!(fixed.fit(&[7]), None);
+        assert_eq!(fixed.fit(&[2, 8]), None);
+
+        let path = temp("dynamic.npy");
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        let mut header = "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }".to_string();
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.as_bytes());
+        for v in [1i32, 2, 3, 4, 5, 6] {
+            bytes.extend(v.to_le_bytes());
+        }
+        std::fs::write(&path, bytes).unwrap();
+        let mut ds = Dataset::open(&path, &[ids], PixelScaling::default()).unwrap();
+        let s = ds.next().unwrap().unwrap();
+        assert_eq!(s[0].shape, vec![1, 3]);
+        assert_eq!(s[0].data, TensorData::I32(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn images_need_a_static_float_image_input() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/images");
+        let e = Dataset::open(&dir, &[input(&[1, -1, -1, 3])], PixelScaling::default())
+            .err()
+            .unwrap();
+        assert!(e.contains("static height and width"), "{e}");
+        let ints = InputSpec {
+            dtype: DType::I32,
+            ..input(&[1, 8, 8, 3])
+        };
+        let e = Dataset::open(&dir, &[ints], PixelScaling::default())
+            .err()
+            .unwrap();
+        assert!(
+            e.contains("images feed a float32 image input, but input 'input_1' takes int32"),
+            "{e}"
+        );
     }
 }
