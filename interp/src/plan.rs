@@ -10,6 +10,12 @@
 //! A value is dropped by the block that defines it: a value used inside a region of a
 //! `tfl.while` or `tfl.if` lives until that op is done, and a region never drops or moves values
 //! of the blocks around it.
+//!
+//! A partial plan ([`Interpreter::new_partial`]) leaves out custom ops without a kernel and every
+//! op that reads a value depending on them (transitively); an op with regions, or a call, that
+//! meets such a value anywhere inside is left out whole. Left-out ops get no step and their
+//! results no slot; invariant: no step of a partial plan reads an [`Operand::Unavailable`],
+//! only the entry function's terminator may yield one.
 
 use std::cell::Cell;
 use std::collections::HashMap;
