@@ -73,6 +73,7 @@ pub(crate) fn decode_constant(m: &Module, op: OpId) -> KResult<Tensor> {
             .as_tensor()
             .ok_or("a sparse constant must have a ranked tensor type")?;
         let shape = static_shape(&dense_ty.shape)?;
+        check_budget(&shape, dtype_of(&dense_ty.elem).map_or(4, DType::size))?;
         return crate::sparse::densify(&values, s_param, &shape);
     }
     let value = data.attr("value").ok_or("attribute 'value' is missing")?;
@@ -87,6 +88,17 @@ pub(crate) fn decode_constant(m: &Module, op: OpId) -> KResult<Tensor> {
         }
     }
     Ok(t)
+}
+
+/// Fails when a constant of `shape` would not fit the memory budget (a splat or sparse constant
+/// declares a shape its few bytes do not bound).
+fn check_budget(shape: &[usize], elem_bytes: usize) -> KResult<usize> {
+    crate::budget::check_dims(shape, elem_bytes).map_err(|e| {
+        format!(
+            "a constant of shape {} {e}",
+            crate::tensor::format_shape(shape)
+        )
+    })
 }
 
 fn static_shape(dims: &[i64]) -> KResult<Shape> {
@@ -129,7 +141,7 @@ pub(crate) fn decode_elements(m: &Module, attr: &Attribute) -> KResult<Tensor> {
 /// Dense elements as a tensor (splats expanded).
 pub(crate) fn decode_dense(d: &DenseElements) -> KResult<Tensor> {
     let shape = static_shape(&d.ty.shape)?;
-    let n: usize = shape.iter().product();
+    let n = check_budget(&shape, dtype_of(&d.ty.elem).map_or(4, DType::size))?;
     let (bytes, splat) = match &d.values {
         DenseValues::Full(b) => (b.as_bytes(), false),
         DenseValues::Splat(b) => (b.as_bytes(), true),
@@ -157,17 +169,12 @@ pub(crate) fn decode_dense(d: &DenseElements) -> KResult<Tensor> {
 
 /// `n` little-endian elements of `dtype` from `bytes`.
 fn decode_bytes(dtype: DType, bytes: &[u8], n: usize) -> KResult<TensorData> {
-    let width = match dtype {
-        DType::F32 | DType::I32 => 4,
-        DType::F16 | DType::I16 => 2,
-        DType::I8 | DType::U8 | DType::Bool => 1,
-        DType::I64 => 8,
-    };
-    if bytes.len() != n * width {
+    let width = dtype.size();
+    if Some(bytes.len()) != n.checked_mul(width) {
         return Err(format!(
             "constant data has {} bytes where {n} elements of {dtype} need {}",
             bytes.len(),
-            n * width
+            n as u128 * width as u128
         ));
     }
     macro_rules! le {

@@ -44,7 +44,45 @@ impl Interpreter {
             profile: None,
             by_shape: false,
         };
-        run.entry(inputs)
+        let outs = run.entry(inputs)?;
+        self.all_available(outs)
+    }
+
+    /// The outputs, or an error naming the first one that depends on an op a partial plan
+    /// left out.
+    fn all_available(&self, outs: Vec<Result<Tensor, u32>>) -> Result<Vec<Tensor>, InterpError> {
+        outs.into_iter()
+            .enumerate()
+            .map(|(k, t)| {
+                t.map_err(|c| {
+                    InterpError::structure(format!(
+                        "result #{k} depends on {}, which the interpreter cannot run",
+                        self.unrunnable[c as usize].describe()
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// Like [`run_observed`](Interpreter::run_observed), for a partial plan
+    /// ([`Interpreter::new_partial`]): the results that depend on a left-out op are `None`,
+    /// and the observer sees every value that was computed.
+    pub fn run_partial_observed<'o>(
+        &self,
+        inputs: &[Tensor],
+        observer: &'o mut Observer<'o>,
+    ) -> Result<Vec<Option<Tensor>>, InterpError> {
+        let mut run = Run {
+            interp: self,
+            observer: Some(observer),
+            profile: None,
+            by_shape: false,
+        };
+        Ok(run
+            .entry(inputs.to_vec())?
+            .into_iter()
+            .map(Result::ok)
+            .collect())
     }
 
     /// Runs the function `runs` times and returns the time spent in each kind of op (kernels
@@ -64,7 +102,7 @@ impl Interpreter {
             by_shape,
         };
         for _ in 0..runs {
-            run.entry(inputs.to_vec())?;
+            self.all_available(run.entry(inputs.to_vec())?)?;
         }
         let mut out: Vec<(String, Duration, usize)> = run
             .profile
@@ -92,7 +130,8 @@ impl Interpreter {
             profile: None,
             by_shape: false,
         };
-        run.entry(inputs.to_vec())
+        let outs = run.entry(inputs.to_vec())?;
+        self.all_available(outs)
     }
 }
 
@@ -110,7 +149,8 @@ fn unwrap(t: Arc<Tensor>) -> Tensor {
 }
 
 impl Run<'_, '_> {
-    fn entry(&mut self, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, InterpError> {
+    /// Runs the entry function; a result that depends on a left-out op is the index of that op.
+    fn entry(&mut self, inputs: Vec<Tensor>) -> Result<Vec<Result<Tensor, u32>>, InterpError> {
         let f = &self.interp.funcs[self.interp.entry];
         if inputs.len() != f.arg_types.len() {
             return Err(InterpError::input(format!(
@@ -125,8 +165,10 @@ impl Run<'_, '_> {
                 .map_err(|e| InterpError::input(format!("input #{i} of '@{}': {e}", f.name)))?;
         }
         let args = inputs.into_iter().map(Arc::new).collect();
-        let outs = self.call(self.interp.entry, args, 0)?;
-        Ok(outs.into_iter().map(unwrap).collect())
+        let interp = self.interp;
+        let f = &interp.funcs[interp.entry];
+        let outs = self.block_partial(&f.body, &mut vec![None; f.num_slots], args, 0)?;
+        Ok(outs.into_iter().map(|t| t.map(unwrap)).collect())
     }
 
     fn call(
@@ -152,6 +194,7 @@ impl Run<'_, '_> {
         }
     }
 
+    /// Runs a block whose yields are all available (every block but a partial entry's body).
     fn block(
         &mut self,
         b: &BlockPlan,
@@ -159,6 +202,24 @@ impl Run<'_, '_> {
         args: Vec<Arc<Tensor>>,
         depth: usize,
     ) -> Result<Vec<Arc<Tensor>>, InterpError> {
+        self.block_partial(b, frame, args, depth)?
+            .into_iter()
+            .map(|t| {
+                t.map_err(|_| {
+                    InterpError::structure("a region yields a value that was not computed")
+                })
+            })
+            .collect()
+    }
+
+    /// Runs a block; a yield that depends on a left-out op is that op's index.
+    fn block_partial(
+        &mut self,
+        b: &BlockPlan,
+        frame: &mut Frame,
+        args: Vec<Arc<Tensor>>,
+        depth: usize,
+    ) -> Result<Vec<Result<Arc<Tensor>, u32>>, InterpError> {
         if args.len() != b.args.len() {
             return Err(InterpError::structure(format!(
                 "a block takes {} arguments but was given {}",
@@ -188,8 +249,12 @@ impl Run<'_, '_> {
                 Operand::Absent => {
                     return Err(InterpError::structure("a block yields a 'none' value"))
                 }
+                Operand::Unavailable(c) => {
+                    out.push(Err(c));
+                    continue;
+                }
             };
-            out.push(t);
+            out.push(Ok(t));
         }
         Ok(out)
     }
@@ -207,6 +272,7 @@ impl Run<'_, '_> {
             }
             Operand::Const(c) => Ok(self.interp.consts[c as usize].clone()),
             Operand::Absent => Err(step.error(format!("operand #{j} must not be 'none'"))),
+            Operand::Unavailable(_) => Err(unavailable(step, j)),
         }
     }
 
@@ -218,6 +284,7 @@ impl Run<'_, '_> {
                 for (j, o) in step.operands.iter().enumerate() {
                     items.push(match *o {
                         Operand::Absent => Arg::Absent,
+                        Operand::Unavailable(_) => return Err(unavailable(step, j)),
                         Operand::Const(c) => Arg::Const(&interp.consts[c as usize]),
                         Operand::Slot(s) => {
                             let slot = &mut frame[s as usize];
@@ -264,6 +331,7 @@ impl Run<'_, '_> {
                     for (j, o) in step.operands.iter().enumerate() {
                         items.push(match *o {
                             Operand::Absent => Arg::Absent,
+                            Operand::Unavailable(_) => return Err(unavailable(step, j)),
                             Operand::Const(c) => Arg::Const(&interp.consts[c as usize]),
                             Operand::Slot(s) => {
                                 Arg::Val(frame[s as usize].clone().ok_or_else(|| {
@@ -347,6 +415,14 @@ impl Run<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// A step read a value a partial plan does not compute (planning leaves such steps out, so
+/// this is a bug of the planner, reported rather than run).
+fn unavailable(step: &Step, j: usize) -> InterpError {
+    step.error(format!(
+        "operand #{j} depends on an op the interpreter cannot run"
+    ))
 }
 
 /// The value of a one-element boolean tensor.

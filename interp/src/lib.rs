@@ -23,6 +23,12 @@
 //! - `tfl.while`, `tfl.if` and `func.call` run their regions and callees; observers see the
 //!   values inside them too.
 //!
+//! - [`Interpreter::new_partial`] plans what can run: a custom op without a kernel, and every
+//!   op that depends on its results, is left out ([`Interpreter::skipped`]);
+//!   [`Interpreter::run_partial_observed`] runs the rest (calibration of models with custom ops).
+//! - Sizes that come from the model (pad amounts, resize targets) are checked against the
+//!   memory budget ([`budget`], `TQOPT_MEMORY_LIMIT`) before anything is allocated.
+//!
 //! - [`Interpreter::profile`] times each kind of op (the `throughput` example prints it).
 //!
 //! Kernels: f32 for every op the frontend imports except string- and resource-only ones;
@@ -39,6 +45,7 @@
 //! `TQOPT_INTERP_NO_SIMD=1` forces the portable kernels and `TQOPT_INTERP_NO_FUSE=1` turns
 //! fusion off, to compare or to debug.
 
+pub mod budget;
 mod buffers;
 mod consts;
 pub mod error;
@@ -52,7 +59,7 @@ pub mod tensor;
 
 pub use error::InterpError;
 pub use exec::Observer;
-pub use plan::Interpreter;
+pub use plan::{Interpreter, Unrunnable};
 pub use tensor::{DType, Element, Shape, Tensor, TensorData};
 
 /// The value of a constant op (`tfl.pseudo_const`, `tfl.pseudo_qconst`, the sparse forms
@@ -66,3 +73,6 @@ pub fn constant_value(m: &tqopt_ir::Module, op: tqopt_ir::OpId) -> Result<Tensor
     }
     consts::decode_constant(m, op)
 }
+
+#[cfg(test)]
+mod partial_tests;

@@ -10,7 +10,14 @@
 //! A value is dropped by the block that defines it: a value used inside a region of a
 //! `tfl.while` or `tfl.if` lives until that op is done, and a region never drops or moves values
 //! of the blocks around it.
+//!
+//! A partial plan ([`Interpreter::new_partial`]) leaves out custom ops without a kernel and every
+//! op that reads a value depending on them (transitively); an op with regions, or a call, that
+//! meets such a value anywhere inside is left out whole. Left-out ops get no step and their
+//! results no slot; invariant: no step of a partial plan reads an [`Operand::Unavailable`],
+//! only the entry function's terminator may yield one.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -32,6 +39,33 @@ pub(crate) enum Operand {
     Const(u32),
     /// `tfl.no_value`.
     Absent,
+    /// A value that depends on an op the interpreter cannot run (a partial plan, see
+    /// [`Interpreter::new_partial`]): the index of that op in [`Interpreter::unrunnable`]. Only
+    /// the entry function's results can be such values; a step never reads one.
+    Unavailable(u32),
+}
+
+/// An op that a partial plan ([`Interpreter::new_partial`]) does not run: a custom op whose
+/// `custom_code` has no kernel in the interpreter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unrunnable {
+    pub op: OpId,
+    /// The op's name (`tfl.custom`).
+    pub name: String,
+    /// Its `custom_code`, for a custom op.
+    pub custom_code: Option<String>,
+    /// Its location, as the IR prints it: `loc("name")`.
+    pub loc: String,
+}
+
+impl Unrunnable {
+    /// `custom op 'Landmarks2TransformMatrixV2' at loc("name")`.
+    pub fn describe(&self) -> String {
+        match &self.custom_code {
+            Some(code) => format!("custom op '{code}' at {}", self.loc),
+            None => format!("'{}' at {}", self.name, self.loc),
+        }
+    }
 }
 
 /// What a result must look like, from its IR type.
@@ -112,6 +146,11 @@ pub struct Interpreter {
     pub(crate) entry: usize,
     pub(crate) consts: Vec<Arc<Tensor>>,
     pub(crate) const_of: HashMap<ValueId, u32>,
+    /// Ops a partial plan does not run (empty for a complete plan).
+    pub(crate) unrunnable: Vec<Unrunnable>,
+    /// Every op not run, with the index in `unrunnable` of the op it depends on (itself for
+    /// an unrunnable op), in planning order.
+    pub(crate) skipped: Vec<(OpId, u32)>,
 }
 
 impl Interpreter {
@@ -120,6 +159,34 @@ impl Interpreter {
     /// Fails on an op without a kernel, naming the op and its location, and on attributes or
     /// constant shapes the kernels reject.
     pub fn new(module: &Module, func_name: &str) -> Result<Interpreter, InterpError> {
+        Interpreter::plan(module, func_name, false)
+    }
+
+    /// Like [`new`](Interpreter::new), but a custom op without a kernel is no error: it is left
+    /// out with everything that depends on its results ([`skipped`](Interpreter::skipped)). An
+    /// op with regions runs whole or not at all, and so does a call: one that holds or reads
+    /// such a value is left out. The entry function's results that depend on a left-out op are
+    /// `None` in [`run_partial_observed`](Interpreter::run_partial_observed) and an error in
+    /// [`run`](Interpreter::run).
+    pub fn new_partial(module: &Module, func_name: &str) -> Result<Interpreter, InterpError> {
+        Interpreter::plan(module, func_name, true)
+    }
+
+    /// The ops left out of a partial plan because the interpreter cannot run them.
+    pub fn unrunnable(&self) -> &[Unrunnable] {
+        &self.unrunnable
+    }
+
+    /// Every op a partial plan leaves out, with the op it depends on (an entry of
+    /// [`unrunnable`](Interpreter::unrunnable); for an unrunnable op, itself). Ops inside a
+    /// left-out op's regions may be listed too.
+    pub fn skipped(&self) -> impl Iterator<Item = (OpId, &Unrunnable)> + '_ {
+        self.skipped
+            .iter()
+            .map(|&(op, c)| (op, &self.unrunnable[c as usize]))
+    }
+
+    fn plan(module: &Module, func_name: &str, partial: bool) -> Result<Interpreter, InterpError> {
         let func_op =
             module
                 .lookup_func(func_name)
@@ -132,6 +199,13 @@ impl Interpreter {
             const_of: HashMap::new(),
             func_index: HashMap::new(),
             funcs: Vec::new(),
+            partial,
+            unrunnable: Vec::new(),
+            skipped: Vec::new(),
+            unavailable: HashMap::new(),
+            unavailable_reads: Cell::new(0),
+            last_read_cause: Cell::new(0),
+            incomplete: HashMap::new(),
         };
         let entry = planner.plan_func(func_op)?;
         let funcs = planner
@@ -144,6 +218,8 @@ impl Interpreter {
             entry,
             consts: planner.consts,
             const_of: planner.const_of,
+            unrunnable: planner.unrunnable,
+            skipped: planner.skipped,
         })
     }
 
@@ -181,6 +257,26 @@ struct Planner<'m> {
     const_of: HashMap<ValueId, u32>,
     func_index: HashMap<OpId, usize>,
     funcs: Vec<Option<FuncPlan>>,
+    /// Leave out custom ops without a kernel, and what depends on them.
+    partial: bool,
+    unrunnable: Vec<Unrunnable>,
+    skipped: Vec<(OpId, u32)>,
+    /// Values that depend on an unrunnable op, with its index.
+    unavailable: HashMap<ValueId, u32>,
+    /// How many times an operand read an unavailable value (to tell whether planning a region
+    /// or a function met one).
+    unavailable_reads: Cell<usize>,
+    last_read_cause: Cell<u32>,
+    /// Functions (by plan index) that hold a left-out op, with the first one's cause.
+    incomplete: HashMap<usize, u32>,
+}
+
+/// What planning a region or a function met of unrunnable ops: compare two marks to know
+/// whether something in between was left out.
+#[derive(Copy, Clone, PartialEq)]
+struct Mark {
+    skipped: usize,
+    reads: usize,
 }
 
 /// Slot numbering of one function.
@@ -215,7 +311,11 @@ impl<'m> Planner<'m> {
         let entry = func::entry_block(self.m, func_op)
             .ok_or_else(|| InterpError::structure(format!("function '@{name}' has no body")))?;
         let mut scope = Scope::default();
+        let mark = self.mark();
         let body = self.plan_block(entry, &mut scope, "func.return")?;
+        if let Some(cause) = self.cause_since(mark) {
+            self.incomplete.insert(index, cause);
+        }
         let arg_types = self
             .m
             .block(entry)
@@ -232,7 +332,35 @@ impl<'m> Planner<'m> {
         Ok(index)
     }
 
+    fn mark(&self) -> Mark {
+        Mark {
+            skipped: self.skipped.len(),
+            reads: self.unavailable_reads.get(),
+        }
+    }
+
+    /// The cause of the first op left out, or value found unavailable, since `mark`.
+    fn cause_since(&self, mark: Mark) -> Option<u32> {
+        if let Some(&(_, c)) = self.skipped.get(mark.skipped) {
+            return Some(c);
+        }
+        (self.unavailable_reads.get() != mark.reads).then(|| self.last_read_cause.get())
+    }
+
+    /// Leaves `op` out: its results become unavailable, with `cause`.
+    fn skip(&mut self, op: OpId, cause: u32) {
+        for &r in self.m.op(op).results() {
+            self.unavailable.insert(r, cause);
+        }
+        self.skipped.push((op, cause));
+    }
+
     fn operand(&self, scope: &Scope, v: ValueId, user: OpId) -> Result<Operand, InterpError> {
+        if let Some(&c) = self.unavailable.get(&v) {
+            self.unavailable_reads.set(self.unavailable_reads.get() + 1);
+            self.last_read_cause.set(c);
+            return Ok(Operand::Unavailable(c));
+        }
         if let Some(&c) = self.const_of.get(&v) {
             return Ok(Operand::Const(c));
         }
@@ -427,6 +555,28 @@ impl<'m> Planner<'m> {
             .iter()
             .map(|&v| self.operand(scope, v, op))
             .collect::<Result<_, _>>()?;
+        if let Some(cause) = operands.iter().find_map(|o| match o {
+            Operand::Unavailable(c) => Some(*c),
+            _ => None,
+        }) {
+            self.skip(op, cause);
+            return Ok(None);
+        }
+        if self.partial && name == "tfl.custom" {
+            let code = data.attr("custom_code").and_then(Attribute::as_str);
+            if let Some(code) = code.filter(|c| kernels::custom::builder(c).is_none()) {
+                let cause = self.unrunnable.len() as u32;
+                self.unrunnable.push(Unrunnable {
+                    op,
+                    name: name.to_string(),
+                    custom_code: Some(code.to_string()),
+                    loc: loc_text(&loc),
+                });
+                self.skip(op, cause);
+                return Ok(None);
+            }
+        }
+        let mark = self.mark();
         let expect: SmallVec<[Expect; 2]> = data
             .results()
             .iter()
@@ -455,6 +605,10 @@ impl<'m> Planner<'m> {
                             .into(),
                     ));
                 }
+                if let Some(cause) = self.cause_since(mark) {
+                    self.skip(op, cause);
+                    return Ok(None);
+                }
                 StepKind::While { cond, body }
             }
             "tfl.if" => {
@@ -473,6 +627,10 @@ impl<'m> Planner<'m> {
                         )));
                     }
                 }
+                if let Some(cause) = self.cause_since(mark) {
+                    self.skip(op, cause);
+                    return Ok(None);
+                }
                 StepKind::If { then_, else_ }
             }
             "func.call" => {
@@ -483,9 +641,12 @@ impl<'m> Planner<'m> {
                 let f = m
                     .lookup_func(&callee)
                     .ok_or_else(|| op_err(format!("calls '@{callee}', which does not exist")))?;
-                StepKind::Call {
-                    func: self.plan_func(f)?,
+                let func = self.plan_func(f)?;
+                if let Some(&cause) = self.incomplete.get(&func) {
+                    self.skip(op, cause);
+                    return Ok(None);
                 }
+                StepKind::Call { func }
             }
             _ => {
                 if !data.regions().is_empty() {

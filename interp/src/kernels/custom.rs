@@ -17,11 +17,20 @@ use crate::error::KResult;
 
 pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     let code = info.attr_str("custom_code")?;
-    match code {
-        "Convolution2DTransposeBias" => build_transpose_conv_bias(info),
-        other => Err(format!(
-            "the interpreter has no kernel for the custom op '{other}'"
+    match builder(code) {
+        Some(build) => build(info),
+        None => Err(format!(
+            "the interpreter has no kernel for the custom op '{code}'"
         )),
+    }
+}
+
+/// The kernel builder for custom ops of this `custom_code`, or `None` when the interpreter has
+/// none (a partial plan then leaves such ops out).
+pub(crate) fn builder(code: &str) -> Option<fn(&OpInfo<'_>) -> KResult<BoxKernel>> {
+    match code {
+        "Convolution2DTransposeBias" => Some(build_transpose_conv_bias),
+        _ => None,
     }
 }
 

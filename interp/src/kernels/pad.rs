@@ -28,6 +28,31 @@ fn paddings(a: &Args<'_>, i: usize, rank: usize) -> KResult<Vec<(usize, usize)>>
         .collect()
 }
 
+/// The shape of `shape` grown by `pads` on each axis, when the tensor it describes fits the
+/// memory budget (pad amounts come from the model, and a corrupted one can ask for terabytes).
+fn grown_shape(shape: &[usize], pads: &[(usize, usize)], elem_bytes: usize) -> KResult<Shape> {
+    let out: Option<Shape> = shape
+        .iter()
+        .zip(pads)
+        .map(|(&d, &(b, e))| d.checked_add(b)?.checked_add(e))
+        .collect();
+    let Some(out) = out else {
+        return Err(format!(
+            "padding {pads:?} of shape {} overflows the dimensions",
+            format_shape(shape)
+        ));
+    };
+    check_budget(&out, elem_bytes)?;
+    Ok(out)
+}
+
+/// Fails when a tensor of `shape` would not fit the memory budget.
+fn check_budget(shape: &[usize], elem_bytes: usize) -> KResult<()> {
+    crate::budget::check_dims(shape, elem_bytes)
+        .map(|_| ())
+        .map_err(|e| format!("the result of shape {} {e}", format_shape(shape)))
+}
+
 /// Pads with a constant: fills the output, then copies each innermost row of the input into
 /// place.
 fn pad_constant<T: Copy>(
@@ -169,6 +194,7 @@ pub(crate) fn build_pad(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         let t = a.get(0)?;
         let shape = t.shape();
         let pads = paddings(a, 1, t.rank())?;
+        grown_shape(shape, &pads, t.dtype().size())?;
         let constant = if v2 { a.opt(2) } else { None };
         if let Some(c) = constant {
             if c.len() != 1 || c.dtype() != t.dtype() {
@@ -230,6 +256,7 @@ pub(crate) fn build_mirror_pad(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                 ));
             }
         }
+        grown_shape(shape, &pads, t.dtype().size())?;
         let map = |d: usize, i: isize| -> Option<usize> {
             let n = shape[d] as isize;
             let j = if i < 0 {
@@ -277,6 +304,18 @@ pub(crate) fn build_tile(info: &OpInfo<'_>) -> KResult<BoxKernel> {
             return Err(format!("multiples {mult:?} do not fit rank {}", t.rank()));
         }
         let shape = t.shape();
+        let out: Option<Shape> = shape
+            .iter()
+            .zip(&mult)
+            .map(|(&d, &m)| d.checked_mul(usize::try_from(m).ok()?))
+            .collect();
+        let out = out.ok_or_else(|| {
+            format!(
+                "multiples {mult:?} of shape {} overflow the dimensions",
+                format_shape(shape)
+            )
+        })?;
+        check_budget(&out, t.dtype().size())?;
         let pads: Vec<(usize, usize)> = shape
             .iter()
             .zip(&mult)
@@ -287,12 +326,7 @@ pub(crate) fn build_tile(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         let data = crate::map_data!(t.data(), v => {
             if zero_dims || v.is_empty() { Vec::new() } else { pad_generic(v, shape, &pads, &map, v[0]).1 }
         });
-        let s: Shape = shape
-            .iter()
-            .zip(&mult)
-            .map(|(&d, &m)| d * m as usize)
-            .collect();
-        one(Tensor::from_parts(s, data))
+        one(Tensor::from_parts(out, data))
     })
 }
 

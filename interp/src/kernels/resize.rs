@@ -40,6 +40,9 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         };
         let (hs, ws) = (scale(h, oh), scale(w, ow));
         let shape = Shape::from_slice(&[n, oh, ow, c]);
+        // The size comes from the model: check it before allocating.
+        crate::budget::check_dims(&shape, t.dtype().size())
+            .map_err(|e| format!("resizing to {oh} x {ow}: the result {e}"))?;
         if bilinear {
             let x = a.f32(0)?;
             let axis = |o: usize, s: f32, size: usize| -> (usize, usize, f32) {

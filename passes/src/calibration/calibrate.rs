@@ -2,20 +2,32 @@
 //! `quantfork.stats` (the range of the values seen) to every float activation: the inputs,
 //! every op result, and values inside regions — what TensorFlow's calibrator records.
 //!
+//! Inputs of any element type the interpreter computes with are fed as the data set holds them
+//! (see [`super::dataset`]); only float values get ranges.
+//!
+//! A custom op the interpreter has no kernel for does not stop calibration: the interpreter
+//! runs everything else ([`Interpreter::new_partial`]), the values that depend on the custom
+//! op's results get no statistics (so the ops computing them stay float), the pass warns once,
+//! and every op left out carries the discardable attribute [`UNCALIBRATED`] whose string says
+//! why, for the quantization report.
+//!
+//! A range whose width is not a finite float32 (values near ±3.4e38) is an error naming the
+//! tensor: no scale could represent it.
+//!
 //! Samples run in parallel on all cores (worker threads that live for the whole data set, see
 //! [`super::runner`]); what each sample shows is merged in sample order, so the result does not
 //! depend on scheduling. The data set is read a few samples ahead and the interpreter frees
 //! every intermediate after its last use, so memory stays bounded.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use tqopt_interp::{Interpreter, Tensor};
+use tqopt_interp::{DType, Interpreter, Tensor};
 use tqopt_ir::dialect::{func, quantfork};
 use tqopt_ir::{
-    Attribute, DenseElements, Diagnostic, ElementType, Module, OpId, OpSpec, TensorType, Type,
-    ValueId,
+    Attribute, DenseElements, Diagnostic, ElementType, FloatKind, Module, OpId, OpSpec, TensorType,
+    Type, ValueId,
 };
 
 use super::collectors::{Collector, Method};
@@ -34,12 +46,27 @@ pub const SAMPLES: Statistic = Statistic {
     description: "samples run",
 };
 
+/// The discardable attribute (a string) on every op whose results calibration could not
+/// observe because it is, or depends on, a custom op the interpreter cannot run:
+/// `{tqopt.uncalibrated = "depends on custom op 'X' (at name), which tqopt cannot run"}` (on the
+/// custom op itself: `"custom op 'X' (at name) has no kernel in tqopt's interpreter, ..."`).
+/// Such ops get no statistics and stay float; the quantization report gives this reason.
+pub const UNCALIBRATED: &str = "tqopt.uncalibrated";
+
+/// The most threads `threads=` accepts.
+pub const MAX_THREADS: i64 = 256;
+
 pub static OPTIONS: &[OptionInfo] = &[
     OptionInfo {
         name: "data",
         kind: OptionKind::String,
         default: "",
-        help: "The data set: a .npy (one input), a .npz (an array per input) or a folder of images",
+        help: "The data set: a .npy (one input), a .npz (an array per input) or a folder of images. \
+            .npz arrays are matched to inputs by signature name, tensor name or position (arr_0, \
+            arr_1, ... as numpy.savez names unnamed arrays; or arg0, ...). Arrays are [N, ...input \
+            shape] (the input's batch of 1 may be left out; dynamic dimensions take the array's sizes) and are fed as they are: float inputs \
+            take float32 (float16, float64, uint8 converted), integer inputs integer arrays (values \
+            must fit), bool inputs bool arrays. Images (.png, .jpg) feed one float32 NHWC input",
     },
     OptionInfo {
         name: "method",
@@ -69,7 +96,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         name: "threads",
         kind: OptionKind::Int,
         default: "0",
-        help: "Threads running samples (0: one per core)",
+        help: "Threads running samples (0: one per core; at most 256)",
     },
 ];
 
@@ -80,7 +107,10 @@ pub static INFO: PassInfo = PassInfo {
     description: "Runs the entry function on every sample of the data set with the reference \
         interpreter (in parallel), and records for each float value it computes the range of \
         values seen (minmax: TensorFlow's global min/max; NaNs are skipped and counted) as a \
-        quantfork.stats op.",
+        quantfork.stats op. Integer and bool inputs are fed as the data set holds them. A custom \
+        op the interpreter has no kernel for is left out with every op that depends on its \
+        results: those get no statistics (so they stay float) and carry tqopt.uncalibrated with \
+        the reason; the pass warns once. A range no float32 scale can hold is an error.",
     options: OPTIONS,
     create,
 };
@@ -90,7 +120,12 @@ fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
     let scaling = PixelScaling::parse_range(options.str("input-range"))?;
     let threads = match options.int("threads") {
         n if n < 0 => return Err("threads must be 0 (one per core) or more".into()),
-        0 => tqopt_interp::parallel::default_threads(),
+        0 => tqopt_interp::parallel::default_threads().min(MAX_THREADS as usize),
+        n if n > MAX_THREADS => {
+            return Err(format!(
+                "threads={n} is more than {MAX_THREADS}, the most calibrate runs at once (0 means one per core)"
+            ))
+        }
         n => n as usize,
     };
     let data = options.str("data");
@@ -127,11 +162,42 @@ pub fn entry_function(m: &Module) -> Option<OpId> {
         .or_else(|| (funcs.len() == 1).then(|| funcs[0]))
 }
 
-/// How calibration sees the entry function's inputs: their signature names (from
-/// `tf.entry_function`), tensor names (locations) and shapes.
-pub fn input_specs(m: &Module, f: OpId) -> Vec<InputSpec> {
+/// The element type calibration feeds an input of type `ty`, if it can feed it.
+fn input_dtype(ty: &Type) -> Option<DType> {
+    Some(match ty.element_type()? {
+        ElementType::Float(FloatKind::F32) => DType::F32,
+        ElementType::Float(FloatKind::F16) => DType::F16,
+        ElementType::Int(t) => match (t.width, t.is_unsigned()) {
+            (1, _) => DType::Bool,
+            (8, false) => DType::I8,
+            (8, true) => DType::U8,
+            (16, false) => DType::I16,
+            (32, false) => DType::I32,
+            (64, false) => DType::I64,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The signature name (`tf_saved_model.index_path`) of argument `i` of `f`.
+fn signature_name(m: &Module, f: OpId, i: usize) -> Option<String> {
+    let Some(Attribute::Array(args)) = m.op(f).attr("arg_attrs") else {
+        return None;
+    };
+    match args.get(i)?.as_dict()?.get("tf_saved_model.index_path")? {
+        Attribute::Array(path) => path.first()?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// How calibration sees the entry function's inputs: their names (the signature name from
+/// `tf_saved_model.index_path`, the `tf.entry_function` name, the tensor name from the
+/// location), positions, shapes and element types. Fails on an input whose element type
+/// calibration cannot feed, naming it.
+pub fn input_specs(m: &Module, f: OpId) -> Result<Vec<InputSpec>, String> {
     let Some(entry) = func::entry_block(m, f) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let signature: Vec<String> = m
         .op(f)
@@ -147,22 +213,36 @@ pub fn input_specs(m: &Module, f: OpId) -> Vec<InputSpec> {
         .enumerate()
         .map(|(i, &a)| {
             let tensor_name = m.value(a).loc.first_name().map(str::to_string);
-            let name = signature
-                .get(i)
-                .cloned()
-                .or_else(|| tensor_name.clone())
-                .unwrap_or_else(|| format!("arg{i}"));
-            let aliases = tensor_name.into_iter().filter(|t| *t != name).collect();
-            let shape = m
-                .value_type(a)
+            let mut names: Vec<String> = signature_name(m, f, i)
+                .into_iter()
+                .chain(signature.get(i).cloned())
+                .chain(tensor_name)
+                .filter(|n| !n.is_empty())
+                .collect();
+            names.dedup();
+            let name = if names.is_empty() {
+                format!("arg{i}")
+            } else {
+                names.remove(0)
+            };
+            let aliases = names.into_iter().filter(|t| *t != name).collect();
+            let ty = m.value_type(a);
+            let shape = ty
                 .as_tensor()
                 .map(|t| t.shape.to_vec())
                 .unwrap_or_default();
-            InputSpec {
+            let dtype = input_dtype(ty).ok_or_else(|| {
+                format!(
+                    "input '{name}' has type {ty}: calibration feeds inputs of f32, f16, i1, i8, ui8, i16, i32 and i64 elements"
+                )
+            })?;
+            Ok(InputSpec {
                 name,
                 aliases,
+                position: i,
                 shape,
-            }
+                dtype,
+            })
         })
         .collect()
 }
@@ -188,18 +268,9 @@ impl Pass for Calibrate {
             Diagnostic::error("calibration needs a 'main' function (or a single function) to run")
         })?;
         let name = func::name(m, f).unwrap_or("main").to_string();
-        let specs = input_specs(m, f);
-        for (i, s) in specs.iter().enumerate() {
-            let arg = func::entry_block(m, f).map(|b| m.block(b).args()[i]);
-            if arg.is_some_and(|a| m.value_type(a).element_type() != Some(&ElementType::F32)) {
-                return Err(Diagnostic::error(format!(
-                    "input '{}' is not float32: calibration feeds float inputs only",
-                    s.name
-                ))
-                .into());
-            }
-        }
-        let interp = Interpreter::new(m, &name)
+        tqopt_interp::budget::checked_limit().map_err(Diagnostic::error)?;
+        let specs = input_specs(m, f).map_err(Diagnostic::error)?;
+        let interp = Interpreter::new_partial(m, &name)
             .map_err(|e| Diagnostic::error(format!("cannot run the model to calibrate it: {e}")))?;
         let mut dataset = Dataset::open(data, &specs, self.scaling).map_err(Diagnostic::error)?;
         let total = dataset.len();
@@ -211,7 +282,8 @@ impl Pass for Calibrate {
             self.threads,
             || dataset.next(),
             |i, arrays| {
-                observe_sample(&interp, &arrays, method).map_err(|e| format!("sample {i}: {e}"))
+                observe_sample(&interp, &arrays, method)
+                    .map_err(|e| format!("{}, sample {i}: {e}", data.display()))
             },
             |_, seen| {
                 for (v, c) in seen {
@@ -234,13 +306,14 @@ impl Pass for Calibrate {
         )
         .map_err(Diagnostic::error)?;
         cx.count(SAMPLES, done as u64);
-        let mut ranges = ranges(m, &merged, self.method, cx);
+        let mut ranges = ranges(m, &merged, self.method, cx)?;
         if self.tflite_inplace {
             tflite_inplace::widen(&mut ranges, &tflite_inplace::overwritten_by(m));
         }
         let calibrated = attach_stats(m, &ranges);
         cx.count(CALIBRATED, calibrated);
-        Ok(Changed::from(calibrated > 0))
+        let marked = mark_uncalibrated(m, &interp, cx);
+        Ok(Changed::from(calibrated > 0 || marked))
     }
 }
 
@@ -252,7 +325,7 @@ fn observe_sample(
 ) -> Result<HashMap<ValueId, Collector>, String> {
     let inputs: Vec<Tensor> = arrays
         .iter()
-        .map(|a| Tensor::from_f32(&a.shape, a.data.clone()).map_err(|e| e.to_string()))
+        .map(|a| Tensor::new(&a.shape, a.data.clone()).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()?;
     let mut seen: HashMap<ValueId, Collector> = HashMap::new();
     let mut observer = |v: ValueId, t: &Tensor| {
@@ -263,19 +336,20 @@ fn observe_sample(
         }
     };
     interp
-        .run_observed(&inputs, &mut observer)
+        .run_partial_observed(&inputs, &mut observer)
         .map_err(|e| e.to_string())?;
     Ok(seen)
 }
 
 /// The range to record for every value with one; warns about non-finite values and values
-/// that never held a finite one.
+/// that never held a finite one. A range whose width overflows float32 (or that is NaN) is an
+/// error naming the tensor: no quantization scale can represent it.
 fn ranges(
     m: &Module,
     collectors: &HashMap<ValueId, Collector>,
     method: Method,
     cx: &mut PassContext,
-) -> HashMap<ValueId, (f64, f64)> {
+) -> Result<HashMap<ValueId, (f64, f64)>, PassError> {
     let mut out = HashMap::new();
     let mut values: Vec<ValueId> = collectors.keys().copied().collect();
     values.sort();
@@ -301,9 +375,112 @@ fn ranges(
             // TensorFlow's calibrator starts its maximum at FLT_MIN.
             max = max.max(f32::MIN_POSITIVE as f64);
         }
+        check_range(m, v, min, max)?;
         out.insert(v, (min, max));
     }
-    out
+    Ok(out)
+}
+
+/// Fails when `[min, max]`, as the float32 pair quantfork.stats holds (widened to include
+/// zero, as quantization does), has a NaN bound or a width that is not a finite float32.
+fn check_range(m: &Module, v: ValueId, min: f64, max: f64) -> Result<(), PassError> {
+    let (lo, hi) = ((min as f32).min(0.0), (max as f32).max(0.0));
+    let width = hi - lo;
+    if lo.is_nan() || hi.is_nan() || !width.is_finite() || min > max {
+        let loc = crate::quant::qdq::value_loc(m, v);
+        let name = loc
+            .first_name()
+            .map(|n| format!("tensor '{n}'"))
+            .unwrap_or_else(|| "a tensor".to_string());
+        let pos = match m.value(v).def {
+            tqopt_ir::ValueDef::Result { op, .. } => m.op(op).pos,
+            tqopt_ir::ValueDef::BlockArg { .. } => None,
+        };
+        return Err(Diagnostic::error(format!(
+            "{name} took values in [{:e}, {:e}], a range too wide for any quantization scale (its width is not a finite float32); check the calibration data, or keep the model float",
+            min as f32, max as f32
+        ))
+        .at(pos)
+        .with_loc(loc)
+        .into());
+    }
+    Ok(())
+}
+
+/// Marks every op the interpreter left out (a custom op it has no kernel for, and the ops that
+/// depend on its results, with the ops nested in them) with [`UNCALIBRATED`], and warns once,
+/// naming the custom ops and how many float values got no range. Returns whether it marked any.
+fn mark_uncalibrated(m: &mut Module, interp: &Interpreter, cx: &mut PassContext) -> bool {
+    if interp.unrunnable().is_empty() {
+        return false;
+    }
+    let mut ops: Vec<(OpId, String)> = Vec::new();
+    let mut seen: HashSet<OpId> = HashSet::new();
+    for (op, cause) in interp.skipped() {
+        // The reason reads without quotes inside the attribute's string.
+        let what = match (&cause.custom_code, m.op(cause.op).loc.first_name()) {
+            (Some(code), Some(at)) => format!("custom op '{code}' (at {at})"),
+            (Some(code), None) => format!("custom op '{code}'"),
+            (None, _) => cause.describe(),
+        };
+        let reason = if op == cause.op {
+            format!(
+                "{what} has no kernel in tqopt's interpreter, so its results could not be calibrated"
+            )
+        } else {
+            format!("depends on {what}, which tqopt cannot run")
+        };
+        for o in std::iter::once(op).chain(m.walk_nested(op)) {
+            if seen.insert(o) {
+                ops.push((o, reason.clone()));
+            }
+        }
+    }
+    let mut uncalibrated = 0usize;
+    for (op, reason) in &ops {
+        uncalibrated += m
+            .results(*op)
+            .iter()
+            .filter(|&&r| m.value_type(r).element_type() == Some(&ElementType::F32))
+            .count();
+        m.op_mut(*op)
+            .attributes
+            .set(UNCALIBRATED, Attribute::string(reason));
+    }
+    // One entry per custom code, in order of appearance, with where its ops are.
+    let mut by_code: Vec<(String, Vec<&str>)> = Vec::new();
+    for u in interp.unrunnable() {
+        let code = u.custom_code.clone().unwrap_or_else(|| u.name.clone());
+        match by_code.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, locs)) => locs.push(&u.loc),
+            None => by_code.push((code, vec![&u.loc])),
+        }
+    }
+    let customs: Vec<String> = by_code
+        .iter()
+        .map(|(code, locs)| match &locs[..] {
+            [one] => format!("custom op '{code}' at {one}"),
+            many => {
+                let shown: Vec<&str> = many.iter().take(3).copied().collect();
+                let more = if many.len() > 3 { ", ..." } else { "" };
+                format!(
+                    "custom op '{code}' ({} ops: at {}{more})",
+                    many.len(),
+                    shown.join(", ")
+                )
+            }
+        })
+        .collect();
+    cx.emit(Diagnostic::warning(format!(
+        "tqopt's interpreter cannot run {}: {uncalibrated} float value{} that depend{} on {} got no calibrated range, and the {} op{} computing them stay float (marked {UNCALIBRATED})",
+        customs.join(", "),
+        if uncalibrated == 1 { "" } else { "s" },
+        if uncalibrated == 1 { "s" } else { "" },
+        if interp.unrunnable().len() == 1 { "it" } else { "them" },
+        ops.len(),
+        if ops.len() == 1 { "" } else { "s" },
+    )));
+    true
 }
 
 /// Inserts a `quantfork.stats` after every value with a range; returns how many.

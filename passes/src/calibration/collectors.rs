@@ -396,7 +396,7 @@ mod tests {
         values.push(1000.0);
         c.observe(&values);
         let (lo, hi) = c.range().unwrap();
-        assert!(lo >= 0.0 && lo < 0.01, "{lo}");
+        assert!((0.0..0.01).contains(&lo), "{lo}");
         assert!(hi < 2.0, "{hi}");
     }
 

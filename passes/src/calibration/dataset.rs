@@ -1,23 +1,39 @@
 //! Calibration data sets: `.npy` (one input), `.npz` (one array per input) or a folder of
 //! images, read one sample at a time so that memory stays bounded however large the set is.
 //!
-//! Every problem is an error that names the file, the sample and the input: a shape that
-//! does not fit the input, a key that matches no input, a missing input, an empty set,
-//! non-finite values, an image that cannot be decoded.
+//! Arrays feed inputs of any element type the interpreter computes with, as they are: float
+//! inputs take float32 (float16, float64 and uint8 arrays are converted), integer inputs take
+//! integer arrays (each value checked to fit), boolean inputs take bool arrays. Images feed
+//! float image inputs only. An `.npz` array is matched to an input by the input's names (its
+//! signature name, its tensor name) or by its position (`arr_0`, as `numpy.savez` names
+//! positional arrays, or `arg0`).
+//!
+//! Every problem is an error that names the file, the sample and the input: a shape or element
+//! type that does not fit the input, a key that matches no input (or several), a missing input,
+//! an empty set, non-finite values, an image that cannot be decoded or is truncated, a file that
+//! is not a regular file, sizes over the memory budget.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use tqopt_interp::{budget, DType, TensorData};
+
+use super::image_check;
+
 /// One model input as calibration sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputSpec {
-    /// The signature name (or tensor name) used to key `.npz` arrays.
+    /// The name messages use: the signature name, else the tensor name, else `argN`.
     pub name: String,
-    /// Other names that also match it (the tensor name when `name` is a signature name).
+    /// Other names that also match it (the tensor name, the `tf.entry_function` name).
     pub aliases: Vec<String>,
+    /// The input's position among the entry function's arguments.
+    pub position: usize,
     /// The input's shape; -1 for a dynamic dimension.
     pub shape: Vec<i64>,
+    /// The element type the input takes.
+    pub dtype: DType,
 }
 
 impl InputSpec {
@@ -29,16 +45,63 @@ impl InputSpec {
             .collect()
     }
 
+    /// The shape of a sample whose array item has shape `item`, if it fits this input: the
+    /// same rank with every static dimension equal (dynamic ones take the item's size), or
+    /// the input's leading batch (1 or dynamic) left out, when the sample gets a batch of 1.
+    fn fit(&self, item: &[usize]) -> Option<Vec<usize>> {
+        let fits = |dims: &[i64], item: &[usize]| {
+            dims.len() == item.len()
+                && dims
+                    .iter()
+                    .zip(item)
+                    .all(|(&d, &i)| d < 0 || d as usize == i)
+        };
+        if fits(&self.shape, item) {
+            return Some(item.to_vec());
+        }
+        match self.shape.split_first() {
+            Some((&batch, rest)) if (batch == 1 || batch < 0) && fits(rest, item) => {
+                Some(std::iter::once(1).chain(item.iter().copied()).collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an `.npz` key names this input: one of its names, or its position as
+    /// `numpy.savez` names positional arrays (`arr_0`) or as the IR names arguments (`arg0`).
     fn matches(&self, key: &str) -> bool {
-        self.name == key || self.aliases.iter().any(|a| a == key)
+        self.name == key
+            || self.aliases.iter().any(|a| a == key)
+            || key == format!("arr_{}", self.position)
+            || key == format!("arg{}", self.position)
+    }
+
+    /// `int32 [1, 8]`, for messages.
+    fn describe(&self) -> String {
+        format!("{} {:?}", numpy_name(self.dtype), self.shape)
     }
 }
 
-/// One input's values for one sample, in row-major order, with the sample's shape.
+/// numpy's name of an element type (`float32`, `int64`, `bool`).
+fn numpy_name(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "float32",
+        DType::F16 => "float16",
+        DType::I8 => "int8",
+        DType::U8 => "uint8",
+        DType::I16 => "int16",
+        DType::I32 => "int32",
+        DType::I64 => "int64",
+        DType::Bool => "bool",
+    }
+}
+
+/// One input's values for one sample, in row-major order, with the sample's shape. The data's
+/// element type is the input's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Array {
     pub shape: Vec<usize>,
-    pub data: Vec<f32>,
+    pub data: TensorData,
 }
 
 /// How image pixels in [0, 255] map to input values.
@@ -121,6 +184,7 @@ impl Dataset {
         if inputs.is_empty() {
             return Err("the model has no inputs to calibrate".into());
         }
+        budget::checked_limit()?;
         let meta = std::fs::metadata(path)
             .map_err(|e| format!("cannot open calibration data '{}': {e}", path.display()))?;
         let source = if meta.is_dir() {
@@ -197,12 +261,22 @@ impl Dataset {
         };
         Some(result.and_then(|arrays| {
             for (array, input) in arrays.iter().zip(&self.inputs) {
-                if let Some(i) = array.data.iter().position(|v| !v.is_finite()) {
+                let bad = match &array.data {
+                    TensorData::F32(v) => v
+                        .iter()
+                        .position(|x| !x.is_finite())
+                        .map(|i| (i, v[i].to_string())),
+                    TensorData::F16(v) => v
+                        .iter()
+                        .position(|x| !x.is_finite())
+                        .map(|i| (i, v[i].to_string())),
+                    _ => None,
+                };
+                if let Some((i, value)) = bad {
                     return Err(format!(
-                        "{}: input '{}' holds a non-finite value ({}) at element {i}; calibration data must be finite",
+                        "{}: input '{}' holds a non-finite value ({value}) at element {i}; calibration data must be finite",
                         self.place(index),
                         input.name,
-                        array.data[i]
                     ));
                 }
             }
@@ -225,24 +299,174 @@ struct NpyStream {
     reader: Box<dyn Read + Send>,
     /// Shape after the sample dimension.
     item_shape: Vec<usize>,
+    /// The shape of a sample as the input takes it (set by `check_fits`).
+    sample_shape: Vec<usize>,
     samples: usize,
-    dtype: Dtype,
+    dtype: NpyType,
 }
 
+/// The element types an `.npy` array may hold (little-endian, or one byte).
 #[derive(Copy, Clone, Debug, PartialEq)]
-enum Dtype {
+enum NpyType {
+    F16,
     F32,
     F64,
+    I8,
+    I16,
+    I32,
+    I64,
     U8,
+    U16,
+    U32,
+    U64,
+    Bool,
 }
 
-impl Dtype {
+impl NpyType {
+    /// Parses a `descr` such as `'<f4'`, `'|u1'`, `'|b1'`.
+    fn parse(descr: &str) -> Result<NpyType, String> {
+        let d = descr.trim_matches(|c| c == '\'' || c == '"');
+        let (order, code) = match d.chars().next() {
+            Some(c @ ('<' | '>' | '|' | '=')) => (c, &d[1..]),
+            _ => ('=', d),
+        };
+        let t = match code {
+            "f2" => NpyType::F16,
+            "f4" => NpyType::F32,
+            "f8" => NpyType::F64,
+            "i1" => NpyType::I8,
+            "i2" => NpyType::I16,
+            "i4" => NpyType::I32,
+            "i8" => NpyType::I64,
+            "u1" => NpyType::U8,
+            "u2" => NpyType::U16,
+            "u4" => NpyType::U32,
+            "u8" => NpyType::U64,
+            "b1" => NpyType::Bool,
+            _ => {
+                return Err(format!(
+                    "unsupported .npy element type '{d}': use float32 (or float16, float64), an integer type or bool"
+                ))
+            }
+        };
+        if order == '>' && t.size() > 1 {
+            return Err(format!(
+                "big-endian .npy element type '{d}' is not supported: save a little-endian array"
+            ));
+        }
+        Ok(t)
+    }
+
     fn size(self) -> usize {
         match self {
-            Dtype::F32 => 4,
-            Dtype::F64 => 8,
-            Dtype::U8 => 1,
+            NpyType::I8 | NpyType::U8 | NpyType::Bool => 1,
+            NpyType::F16 | NpyType::I16 | NpyType::U16 => 2,
+            NpyType::F32 | NpyType::I32 | NpyType::U32 => 4,
+            NpyType::F64 | NpyType::I64 | NpyType::U64 => 8,
         }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            NpyType::F16 => "float16",
+            NpyType::F32 => "float32",
+            NpyType::F64 => "float64",
+            NpyType::I8 => "int8",
+            NpyType::I16 => "int16",
+            NpyType::I32 => "int32",
+            NpyType::I64 => "int64",
+            NpyType::U8 => "uint8",
+            NpyType::U16 => "uint16",
+            NpyType::U32 => "uint32",
+            NpyType::U64 => "uint64",
+            NpyType::Bool => "bool",
+        }
+    }
+
+    fn is_float(self) -> bool {
+        matches!(self, NpyType::F16 | NpyType::F32 | NpyType::F64)
+    }
+
+    fn is_integer(self) -> bool {
+        !self.is_float() && self != NpyType::Bool
+    }
+
+    /// Whether arrays of this type can feed an input of element type `to`: floats feed float
+    /// inputs (and uint8 does, as image pixels do), integers feed integer inputs (values are
+    /// checked to fit when read), bools feed bool inputs.
+    fn feeds(self, to: DType) -> bool {
+        match to {
+            DType::F32 => self.is_float() || self == NpyType::U8,
+            DType::F16 => self.is_float(),
+            DType::I8 | DType::U8 | DType::I16 | DType::I32 | DType::I64 => self.is_integer(),
+            DType::Bool => self == NpyType::Bool,
+        }
+    }
+
+    /// Decodes little-endian elements into the input's element type.
+    fn decode(self, bytes: &[u8], to: DType) -> Result<TensorData, String> {
+        let f32s = || -> Vec<f32> {
+            match self {
+                NpyType::F32 => bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+                NpyType::F64 => bytes
+                    .chunks_exact(8)
+                    .map(|c| {
+                        f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
+                    })
+                    .collect(),
+                NpyType::F16 => bytes
+                    .chunks_exact(2)
+                    .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                    .collect(),
+                _ => bytes.iter().map(|&b| b as f32).collect(),
+            }
+        };
+        Ok(match to {
+            DType::F32 => TensorData::F32(f32s()),
+            DType::F16 => TensorData::F16(match self {
+                NpyType::F16 => bytes
+                    .chunks_exact(2)
+                    .map(|c| half::f16::from_le_bytes([c[0], c[1]]))
+                    .collect(),
+                _ => f32s().into_iter().map(half::f16::from_f32).collect(),
+            }),
+            DType::Bool => TensorData::Bool(bytes.iter().map(|&b| b != 0).collect()),
+            DType::I8 => TensorData::I8(self.integers(bytes, to)?),
+            DType::U8 => TensorData::U8(self.integers(bytes, to)?),
+            DType::I16 => TensorData::I16(self.integers(bytes, to)?),
+            DType::I32 => TensorData::I32(self.integers(bytes, to)?),
+            DType::I64 => TensorData::I64(self.integers(bytes, to)?),
+        })
+    }
+
+    /// Integer elements converted to `T`, each checked to fit.
+    fn integers<T: TryFrom<i128>>(self, bytes: &[u8], to: DType) -> Result<Vec<T>, String> {
+        let n = self.size();
+        bytes
+            .chunks_exact(n)
+            .enumerate()
+            .map(|(i, c)| {
+                let mut b = [0u8; 8];
+                b[..n].copy_from_slice(c);
+                let v: i128 = match self {
+                    NpyType::I8 => c[0] as i8 as i128,
+                    NpyType::I16 => i16::from_le_bytes([c[0], c[1]]) as i128,
+                    NpyType::I32 => i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i128,
+                    NpyType::I64 => i64::from_le_bytes(b) as i128,
+                    _ => u64::from_le_bytes(b) as i128,
+                };
+                T::try_from(v).map_err(|_| {
+                    format!(
+                        "element {i} of the {} array is {v}, which {} cannot hold",
+                        self.name(),
+                        numpy_name(to)
+                    )
+                })
+            })
+            .collect()
     }
 }
 
@@ -278,16 +502,7 @@ impl NpyStream {
             .map_err(|_| "truncated .npy header")?;
         let header = String::from_utf8_lossy(&header).into_owned();
         let descr = dict_value(&header, "descr").ok_or("malformed .npy header: no 'descr'")?;
-        let dtype = match descr.trim_matches(|c| c == '\'' || c == '"') {
-            "<f4" | "=f4" | "f4" => Dtype::F32,
-            "<f8" | "=f8" | "f8" => Dtype::F64,
-            "|u1" | "u1" | "<u1" => Dtype::U8,
-            other => {
-                return Err(format!(
-                    "unsupported .npy element type '{other}': use float32 (or float64, uint8)"
-                ))
-            }
-        };
+        let dtype = NpyType::parse(descr)?;
         if dict_value(&header, "fortran_order").is_some_and(|v| v.trim() == "True") {
             return Err(
                 "Fortran-ordered .npy arrays are not supported: save a C-ordered array".into(),
@@ -310,49 +525,57 @@ impl NpyStream {
         Ok(NpyStream {
             reader,
             item_shape: item_shape.to_vec(),
+            sample_shape: item_shape.to_vec(),
             samples,
             dtype,
         })
     }
 
-    /// Checks that one item fits `input` (with or without its leading batch of 1).
-    fn check_shape(&self, input: &InputSpec) -> Result<(), String> {
-        let want = input.sample_shape();
-        let without_batch = if want.first() == Some(&1) {
-            &want[1..]
-        } else {
-            &want[..]
-        };
-        if self.item_shape == want || self.item_shape == without_batch {
-            return Ok(());
+    /// Checks that one item fits `input`: its element type, its shape (see
+    /// [`InputSpec::fit`]) and, held as read and as converted, the memory budget.
+    fn check_fits(&mut self, input: &InputSpec) -> Result<(), String> {
+        if !self.dtype.feeds(input.dtype) {
+            let hint = match input.dtype {
+                DType::F32 | DType::F16 => {
+                    "save a float32 array (float16, float64 and uint8 are converted)"
+                }
+                DType::Bool => "save a bool array",
+                _ => "save an integer array (int8 to int64, uint8 to uint64; values must fit)",
+            };
+            return Err(format!(
+                "the array holds {} values but input '{}' takes {}: {hint}",
+                self.dtype.name(),
+                input.name,
+                input.describe()
+            ));
         }
-        Err(format!(
-            "the array holds samples of shape {:?} but input '{}' takes {:?} (the array's shape must be [N, ...] with ... the input shape, with or without its leading batch of 1)",
-            self.item_shape, input.name, input.shape
-        ))
+        let Some(shape) = input.fit(&self.item_shape) else {
+            return Err(format!(
+                "the array holds samples of shape {:?} but input '{}' takes {} (the array's shape must be [N, ...] with ... the input shape, with or without its leading batch of 1; -1 is any size)",
+                self.item_shape, input.name, input.describe()
+            ));
+        };
+        budget::check_dims(&shape, 8).map_err(|e| {
+            format!(
+                "input '{}' of shape {:?}: one sample {e}",
+                input.name, input.shape
+            )
+        })?;
+        self.sample_shape = shape;
+        Ok(())
     }
 
+    /// Reads the next item; [`check_fits`](Self::check_fits) has passed and the input's
+    /// sample fits the memory budget, so the item's size is bounded.
     fn read_sample(&mut self, input: &InputSpec) -> Result<Array, String> {
         let count: usize = self.item_shape.iter().product();
         let mut bytes = vec![0u8; count * self.dtype.size()];
         self.reader
             .read_exact(&mut bytes)
             .map_err(|e| format!("truncated array data ({e})"))?;
-        let data: Vec<f32> = match self.dtype {
-            Dtype::F32 => bytes
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-            Dtype::F64 => bytes
-                .chunks_exact(8)
-                .map(|c| {
-                    f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
-                })
-                .collect(),
-            Dtype::U8 => bytes.iter().map(|&b| b as f32).collect(),
-        };
+        let data = self.dtype.decode(&bytes, input.dtype)?;
         Ok(Array {
-            shape: input.sample_shape(),
+            shape: self.sample_shape.clone(),
             data,
         })
     }
@@ -384,10 +607,10 @@ fn open_npy(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
         ));
     }
     let file = File::open(path).map_err(|e| format!("cannot open '{}': {e}", path.display()))?;
-    let reader = NpyStream::new(Box::new(BufReader::with_capacity(1 << 20, file)))
+    let mut reader = NpyStream::new(Box::new(BufReader::with_capacity(1 << 20, file)))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     reader
-        .check_shape(&inputs[0])
+        .check_fits(&inputs[0])
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Source::Npy {
         path: path.to_path_buf(),
@@ -411,32 +634,57 @@ fn open_npz(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
         .collect::<Result<_, _>>()
         .map_err(|e| format!("{}: unreadable entry name ({e})", path.display()))?;
     for key in &keys {
-        if !inputs.iter().any(|i| i.matches(key)) {
+        let matching: Vec<&str> = inputs
+            .iter()
+            .filter(|i| i.matches(key))
+            .map(|i| i.name.as_str())
+            .collect();
+        if matching.is_empty() {
             let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
             return Err(format!(
-                "{}: array '{key}' matches no input of the model (its inputs are: {})",
+                "{}: array '{key}' matches no input of the model (its inputs are: {}; arrays are matched by input name, tensor name or position: arr_0, arr_1, ...)",
                 path.display(),
                 names.join(", ")
+            ));
+        }
+        if matching.len() > 1 {
+            return Err(format!(
+                "{}: array '{key}' matches several inputs ({}): name the arrays after the inputs",
+                path.display(),
+                matching.join(", ")
             ));
         }
     }
     let mut streams = Vec::new();
     for input in inputs {
-        let Some(key) = keys.iter().find(|k| input.matches(k)) else {
-            return Err(format!(
-                "{}: no array for input '{}' (arrays: {})",
-                path.display(),
-                input.name,
-                keys.join(", ")
-            ));
+        let found: Vec<&String> = keys.iter().filter(|k| input.matches(k)).collect();
+        let key = match found[..] {
+            [key] => key,
+            [] => {
+                return Err(format!(
+                    "{}: no array for input '{}' (arrays: {})",
+                    path.display(),
+                    input.name,
+                    keys.join(", ")
+                ))
+            }
+            _ => {
+                let names: Vec<&str> = found.iter().map(|k| k.as_str()).collect();
+                return Err(format!(
+                    "{}: arrays {} all match input '{}': keep one",
+                    path.display(),
+                    names.join(", "),
+                    input.name
+                ));
+            }
         };
         // Each input's array streams from its own file handle.
         let reader = entry_reader(path, &mut archive, &format!("{key}.npy"))
             .map_err(|e| format!("{}: array '{key}': {e}", path.display()))?;
-        let stream = NpyStream::new(Box::new(reader))
+        let mut stream = NpyStream::new(Box::new(reader))
             .map_err(|e| format!("{}: array '{key}': {e}", path.display()))?;
         stream
-            .check_shape(input)
+            .check_fits(input)
             .map_err(|e| format!("{}: array '{key}': {e}", path.display()))?;
         streams.push(stream);
     }
@@ -489,6 +737,9 @@ fn entry_reader(
 
 // ---- images ----
 
+/// The largest image file calibration reads.
+const MAX_IMAGE_FILE_BYTES: u64 = 256 << 20;
+
 fn open_images(dir: &Path, inputs: &[InputSpec], scaling: PixelScaling) -> Result<Source, String> {
     if inputs.len() != 1 {
         return Err(format!(
@@ -496,13 +747,29 @@ fn open_images(dir: &Path, inputs: &[InputSpec], scaling: PixelScaling) -> Resul
             inputs.len()
         ));
     }
-    let shape = inputs[0].sample_shape();
+    let input = &inputs[0];
+    if input.dtype != DType::F32 {
+        return Err(format!(
+            "images feed a float32 image input, but input '{}' takes {}: give a .npz (or .npy) of {} arrays",
+            input.name,
+            input.describe(),
+            numpy_name(input.dtype)
+        ));
+    }
+    let shape = input.sample_shape();
     if shape.len() != 4 || !(shape[3] == 3 || shape[3] == 1) {
         return Err(format!(
             "images feed an NHWC input with 1 or 3 channels, but input '{}' has shape {:?}",
-            inputs[0].name, inputs[0].shape
+            input.name, input.shape
         ));
     }
+    if input.shape[1..].iter().any(|&d| d < 0) {
+        return Err(format!(
+            "input '{}' has shape {:?}: images are resized to a static height and width; give a .npy of the sizes to calibrate with",
+            input.name, input.shape
+        ));
+    }
+    check_resize_budget(input, shape[1], shape[2], shape[3])?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read the folder '{}': {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -519,17 +786,107 @@ fn open_images(dir: &Path, inputs: &[InputSpec], scaling: PixelScaling) -> Resul
             dir.display()
         ));
     }
+    // Refuse FIFOs, devices and folders up front: reading one could block or never end.
+    for f in &files {
+        regular_file_size(f)?;
+    }
     Ok(Source::Images { files, scaling })
 }
 
+/// Fails when resizing images to the input's `h` x `w` x `c` would not fit the memory budget
+/// (or the image library's 32-bit sizes): the size comes from the model.
+fn check_resize_budget(input: &InputSpec, h: usize, w: usize, c: usize) -> Result<(), String> {
+    let too_large = |e: String| {
+        format!(
+            "input '{}' takes {h} x {w} x {c} images: resizing to that size {e}",
+            input.name
+        )
+    };
+    if u32::try_from(h).is_err() || u32::try_from(w).is_err() {
+        return Err(too_large(format!(
+            "is beyond the {} pixels per side images can have",
+            u32::MAX
+        )));
+    }
+    // The resized image (up to 16 bytes a pixel, for 4 channels of f32) and the input array.
+    budget::check_dims(&[h, w], 16).map_err(|e| too_large(e.to_string()))?;
+    budget::check_dims(&[h, w, c], 4).map_err(|e| too_large(e.to_string()))?;
+    Ok(())
+}
+
+/// The size of `path` when it is a regular file (symlinks followed) of at most
+/// [`MAX_IMAGE_FILE_BYTES`].
+fn regular_file_size(path: &Path) -> Result<u64, String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    check_regular(path, &meta)
+}
+
+fn check_regular(path: &Path, meta: &std::fs::Metadata) -> Result<u64, String> {
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(format!(
+            "'{}' is {kind}: calibration reads images from regular files only",
+            path.display()
+        ));
+    }
+    if meta.len() > MAX_IMAGE_FILE_BYTES {
+        return Err(format!(
+            "'{}' is {}, more than the {} an image file may take",
+            path.display(),
+            budget::human(meta.len() as u128),
+            budget::human(MAX_IMAGE_FILE_BYTES as u128)
+        ));
+    }
+    Ok(meta.len())
+}
+
+/// Reads a whole image file, checking again on the open file that it is a regular file of a
+/// bounded size (it may have been replaced since the folder was listed).
+fn read_image_file(path: &Path) -> Result<Vec<u8>, String> {
+    regular_file_size(path)?;
+    let file = File::open(path).map_err(|e| format!("cannot open '{}': {e}", path.display()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    let size = check_regular(path, &meta)?;
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_IMAGE_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_IMAGE_FILE_BYTES {
+        return Err(format!(
+            "'{}' grew past the {} an image file may take while it was read",
+            path.display(),
+            budget::human(MAX_IMAGE_FILE_BYTES as u128)
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Decodes an image, converts it to RGB (or grey), resizes it to the input's height and
-/// width with bilinear filtering, and scales the pixels.
+/// width with bilinear filtering, and scales the pixels. Truncated files are refused.
 fn load_image(path: &Path, input: &InputSpec, scaling: PixelScaling) -> Result<Array, String> {
     let shape = input.sample_shape();
     let (h, w, c) = (shape[1], shape[2], shape[3]);
-    let image = image::open(path)
+    let bytes = read_image_file(path)?;
+    image_check::check_complete(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let limit = budget::checked_limit()?;
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("{}: cannot read the image ({e})", path.display()))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(limit);
+    reader.limits(limits);
+    let image = reader
+        .decode()
         .map_err(|e| format!("{}: cannot decode the image ({e})", path.display()))?;
-    let resized = image.resize_exact(w as u32, h as u32, image::imageops::FilterType::Triangle);
+    let (h32, w32) = (h as u32, w as u32);
+    let resized = image.resize_exact(w32, h32, image::imageops::FilterType::Triangle);
     let data: Vec<f32> = if c == 3 {
         resized
             .to_rgb8()
@@ -545,7 +902,10 @@ fn load_image(path: &Path, input: &InputSpec, scaling: PixelScaling) -> Result<A
             .map(|p| scaling.apply(p))
             .collect()
     };
-    Ok(Array { shape, data })
+    Ok(Array {
+        shape,
+        data: TensorData::F32(data),
+    })
 }
 
 #[cfg(test)]
@@ -583,7 +943,9 @@ mod tests {
         InputSpec {
             name: "input_1".into(),
             aliases: vec!["serving_default_input_1:0".into()],
+            position: 0,
             shape: shape.to_vec(),
+            dtype: DType::F32,
         }
     }
 
@@ -605,8 +967,14 @@ mod tests {
         assert_eq!(ds.len(), 2);
         let first = ds.next().unwrap().unwrap();
         assert_eq!(first[0].shape, vec![1, 2, 3]);
-        assert_eq!(first[0].data, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
-        assert_eq!(ds.next().unwrap().unwrap()[0].data[0], 6.0);
+        assert_eq!(
+            first[0].data,
+            TensorData::F32(vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+        );
+        assert_eq!(
+            ds.next().unwrap().unwrap()[0].data,
+            TensorData::F32(vec![6.0, 7.0, 8.0, 9.0, 10.0, 11.0])
+        );
         assert!(ds.next().is_none());
         write_npy(&path, &[2, 1, 2, 3], &[0.0; 12]);
         assert!(Dataset::open(&path, &[input(&[1, 2, 3])], PixelScaling::default()).is_ok());
@@ -677,12 +1045,16 @@ mod tests {
             InputSpec {
                 name: "a".into(),
                 aliases: vec![],
+                position: 0,
                 shape: vec![1, 2],
+                dtype: DType::F32,
             },
             InputSpec {
                 name: "b".into(),
                 aliases: vec!["tensor_b".into()],
+                position: 1,
                 shape: vec![-1, 3],
+                dtype: DType::F32,
             },
         ];
         for method in [
@@ -696,10 +1068,10 @@ mod tests {
             let mut ds = Dataset::open(&path, &inputs, PixelScaling::default()).unwrap();
             assert_eq!(ds.len(), 2);
             let s0 = ds.next().unwrap().unwrap();
-            assert_eq!(s0[0].data, vec![1.0, 2.0]);
-            assert_eq!(s0[1].data, vec![5.0, 6.0, 7.0]);
+            assert_eq!(s0[0].data, TensorData::F32(vec![1.0, 2.0]));
+            assert_eq!(s0[1].data, TensorData::F32(vec![5.0, 6.0, 7.0]));
             let s1 = ds.next().unwrap().unwrap();
-            assert_eq!(s1[1].data, vec![8.0, 9.0, 10.0]);
+            assert_eq!(s1[1].data, TensorData::F32(vec![8.0, 9.0, 10.0]));
         }
         let path = temp("y.npz");
         write_npz(
@@ -733,8 +1105,11 @@ mod tests {
         assert!(ds.len() >= 12);
         let s = ds.next().unwrap().unwrap();
         assert_eq!(s[0].shape, vec![1, 16, 24, 3]);
-        assert_eq!(s[0].data.len(), 16 * 24 * 3);
-        assert!(s[0].data.iter().all(|v| (-1.0..=1.0).contains(v)));
+        let TensorData::F32(pixels) = &s[0].data else {
+            panic!("images give float32 data")
+        };
+        assert_eq!(pixels.len(), 16 * 24 * 3);
+        assert!(pixels.iter().all(|v| (-1.0..=1.0).contains(v)));
         let bad = temp("not-an-image.png");
         std::fs::write(&bad, b"garbage").unwrap();
         let e = load_image(&bad, &input(&[1, 4, 4, 3]), PixelScaling::default()).unwrap_err();
@@ -753,5 +1128,124 @@ mod tests {
         assert!(PixelScaling::parse_range("1,-1").is_err());
         assert_eq!(PixelScaling::Range(-1.0, 1.0).apply(255), 1.0);
         assert_eq!(PixelScaling::Range(-1.0, 1.0).apply(0), -1.0);
+    }
+
+    #[test]
+    fn npy_elements_convert_to_the_input_type_or_are_refused() {
+        let f16 = [half::f16::from_f32(1.5), half::f16::from_f32(-2.0)];
+        let bytes: Vec<u8> = f16.iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(
+            NpyType::F16.decode(&bytes, DType::F32).unwrap(),
+            TensorData::F32(vec![1.5, -2.0])
+        );
+        assert_eq!(
+            NpyType::F32
+                .decode(&[0, 0, 0xC0, 0x3F], DType::F16)
+                .unwrap(),
+            TensorData::F16(vec![half::f16::from_f32(1.5)])
+        );
+        assert_eq!(
+            NpyType::U8.decode(&[0, 255], DType::I8).unwrap_err(),
+            "element 1 of the uint8 array is 255, which int8 cannot hold"
+        );
+        assert_eq!(
+            NpyType::I8.decode(&[0xFF, 5], DType::I64).unwrap(),
+            TensorData::I64(vec![-1, 5])
+        );
+        assert_eq!(
+            NpyType::I16.decode(&[0xFF, 0xFF], DType::U8).unwrap_err(),
+            "element 0 of the int16 array is -1, which uint8 cannot hold"
+        );
+        assert_eq!(
+            NpyType::Bool.decode(&[0, 1, 1], DType::Bool).unwrap(),
+            TensorData::Bool(vec![false, true, true])
+        );
+        assert!(NpyType::I32.feeds(DType::I64) && NpyType::U64.feeds(DType::I8));
+        assert!(!NpyType::F32.feeds(DType::I32) && !NpyType::I32.feeds(DType::F32));
+        assert!(!NpyType::Bool.feeds(DType::I32) && !NpyType::I8.feeds(DType::Bool));
+        assert!(NpyType::U8.feeds(DType::F32));
+        assert_eq!(NpyType::parse("'<u2'"), Ok(NpyType::U16));
+        assert_eq!(NpyType::parse("'|b1'"), Ok(NpyType::Bool));
+        assert!(NpyType::parse("'>i4'").unwrap_err().contains("big-endian"));
+        assert_eq!(NpyType::parse("'>u1'"), Ok(NpyType::U8));
+        assert!(NpyType::parse("'<U5'").is_err());
+    }
+
+    #[test]
+    fn positions_match_numpy_and_ir_names() {
+        let i = InputSpec {
+            name: "ids".into(),
+            aliases: vec!["serving_default_ids:0".into()],
+            position: 1,
+            shape: vec![1, 8],
+            dtype: DType::I32,
+        };
+        for key in ["ids", "serving_default_ids:0", "arr_1", "arg1"] {
+            assert!(i.matches(key), "{key}");
+        }
+        for key in ["arr_0", "arg0", "1", "ID"] {
+            assert!(!i.matches(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn dynamic_dimensions_take_the_array_sizes() {
+        let ids = InputSpec {
+            name: "ids".into(),
+            aliases: vec![],
+            position: 0,
+            shape: vec![-1, -1],
+            dtype: DType::I32,
+        };
+        assert_eq!(ids.fit(&[5]), Some(vec![1, 5]));
+        assert_eq!(ids.fit(&[1, 5]), Some(vec![1, 5]));
+        assert_eq!(ids.fit(&[2, 5]), Some(vec![2, 5]));
+        assert_eq!(ids.fit(&[2, 5, 1]), None);
+        let fixed = InputSpec {
+            shape: vec![1, 8],
+            ..ids.clone()
+        };
+        assert_eq!(fixed.fit(&[8]), Some(vec![1, 8]));
+        assert_eq!(fixed.fit(&[1, 8]), Some(vec![1, 8]));
+        assert_eq!(fixed.fit(&[7]), None);
+        assert_eq!(fixed.fit(&[2, 8]), None);
+
+        let path = temp("dynamic.npy");
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        let mut header = "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }".to_string();
+        while !(10 + header.len() + 1).is_multiple_of(64) {
+            header.push(' ');
+        }
+        header.push('\n');
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.as_bytes());
+        for v in [1i32, 2, 3, 4, 5, 6] {
+            bytes.extend(v.to_le_bytes());
+        }
+        std::fs::write(&path, bytes).unwrap();
+        let mut ds = Dataset::open(&path, &[ids], PixelScaling::default()).unwrap();
+        let s = ds.next().unwrap().unwrap();
+        assert_eq!(s[0].shape, vec![1, 3]);
+        assert_eq!(s[0].data, TensorData::I32(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn images_need_a_static_float_image_input() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/images");
+        let e = Dataset::open(&dir, &[input(&[1, -1, -1, 3])], PixelScaling::default())
+            .err()
+            .unwrap();
+        assert!(e.contains("static height and width"), "{e}");
+        let ints = InputSpec {
+            dtype: DType::I32,
+            ..input(&[1, 8, 8, 3])
+        };
+        let e = Dataset::open(&dir, &[ints], PixelScaling::default())
+            .err()
+            .unwrap();
+        assert!(
+            e.contains("images feed a float32 image input, but input 'input_1' takes int32"),
+            "{e}"
+        );
     }
 }

@@ -4,5 +4,6 @@
 pub mod calibrate;
 pub mod collectors;
 pub mod dataset;
+pub mod image_check;
 pub mod runner;
 pub mod tflite_inplace;
