@@ -95,6 +95,14 @@ pub fn float_reason(m: &Module, op: OpId, deny: Option<&Regex>) -> Option<String
             Some(_) => "TFLite has no int8 kernel for it".into(),
         });
     }
+    // Calibration could not run the op (it depends on a custom op tqopt has no kernel for):
+    // the attribute says which.
+    if let Some(why) = data
+        .attr(crate::calibration::calibrate::UNCALIBRATED)
+        .and_then(Attribute::as_str)
+    {
+        return Some(why.to_string());
+    }
     for (i, &v) in m.operands(op).iter().enumerate() {
         if is_f32(m, v) && defined_by(m, v, &tfl::DEQUANTIZE).is_none() {
             return Some(format!(
