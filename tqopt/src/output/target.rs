@@ -114,7 +114,14 @@ mod tests {
             Ok(Target::Regular { .. })
         ));
         assert!(resolve(dir.to_str().unwrap()).is_err());
-        assert!(matches!(resolve("/dev/null"), Ok(Target::Stream { .. })));
+        let fifo = dir.join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        symlink("fifo", dir.join("to-fifo")).unwrap();
+        assert!(matches!(
+            resolve(dir.join("to-fifo").to_str().unwrap()),
+            Ok(Target::Stream { socket: false, .. })
+        ));
         fs::remove_dir_all(&dir).unwrap();
     }
 }
