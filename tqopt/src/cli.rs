@@ -97,12 +97,13 @@ pub fn command() -> Command {
              -o x.mlir     MLIR text\n  \
              -o x.tflite   a .tflite model (a flatbuffer LiteRT runs)\n  \
              -o -          MLIR text on standard output (the default)\n  \
-             --emit=mlir|tflite forces the kind whatever the name; any other extension is an \
-             error, so a typo like x.tfl is caught. Devices, FIFOs and sockets (-o /dev/null) \
-             are written directly and get MLIR text unless --emit says otherwise. A regular \
-             file is written whole to a temporary file and then replaces the old one, keeping \
-             its mode, owner and links (through a symbolic link, the file it points to is \
-             written); on an error or an interrupt the old file stays as it was.\n\n\
+             --emit=mlir|tflite forces the kind whatever the name; any other extension is an\n  \
+             error, so a typo such as x.tfl is caught.\n  \
+             Devices, FIFOs and sockets (-o /dev/null) are written directly, as MLIR text\n  \
+             unless --emit says otherwise. A regular file is written whole to a temporary file\n  \
+             that then replaces it, keeping its mode, owner and links (through a symbolic\n  \
+             link, the file it points to is written); after an error or an interrupt the old\n  \
+             file is unchanged.\n\n\
              Pass options go in braces; quote them, or the shell splits or expands them:\n  \
              --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}'\n\n\
              Examples:\n  \
