@@ -117,8 +117,9 @@ fn a_fifo_is_written_directly() {
 
     run(&[&input, Path::new("-o"), &fifo]);
 
-    assert_eq!(reader.join().unwrap(), printed);
+    // Checked before joining: had the FIFO been replaced, the reader would wait forever.
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(reader.join().unwrap(), printed);
     assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 }
 
@@ -137,8 +138,9 @@ fn a_unix_socket_is_written_directly() {
 
     run(&[&input, Path::new("-o"), &socket]);
 
-    assert_eq!(reader.join().unwrap(), printed);
+    // Checked before joining: had the socket been replaced, accept would wait forever.
     assert!(fs::symlink_metadata(&socket).unwrap().file_type().is_socket());
+    assert_eq!(reader.join().unwrap(), printed);
 }
 
 /// `-o /dev/null` on a device node of our own (a character device with /dev/null's numbers),
