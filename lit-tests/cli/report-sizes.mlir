@@ -3,6 +3,7 @@
 // files' real sizes), constant data otherwise (2x4 f32 weights: 32 bytes -> 16 as float16).
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: tqopt %s --pass=quantize-float16 2>&1 | FileCheck %s --check-prefix=TEXT
+// RUN: tqopt %s --pass=quantize-float16 -o %t/from-text.tflite 2>&1 | FileCheck %s --check-prefix=TEXT
 // RUN: tqopt %s -o %t/in.tflite
 // RUN: tqopt %t/in.tflite --pass=quantize-float16 2>&1 | FileCheck %s --check-prefix=TEXT
 // RUN: tqopt %t/in.tflite --pass=quantize-float16 -o %t/out.tflite 2> %t/report.txt
