@@ -191,7 +191,8 @@ pub fn run(cfg: &Config) -> i32 {
             return fail(e);
         }
         totals.add_time("Export", start.elapsed());
-    } else if !emit_tflite && !(failed && cfg.output != "-") {
+    } else if !emit_tflite && (!failed || cfg.output == "-") {
+        // MLIR text; after a failure only to standard output (what succeeded), never to a file.
         let start = Instant::now();
         let result = write_output(&cfg.output, |w| {
             for (i, m) in outputs.iter().enumerate() {

@@ -14,7 +14,8 @@ pub enum OutputKind {
 }
 
 /// The known extensions, lowercase, and what each one writes.
-const EXTENSIONS: [(&str, OutputKind); 2] = [("mlir", OutputKind::Mlir), ("tflite", OutputKind::Tflite)];
+const EXTENSIONS: [(&str, OutputKind); 2] =
+    [("mlir", OutputKind::Mlir), ("tflite", OutputKind::Tflite)];
 
 /// The kind for `-o output` and `--emit`: `--emit` wins; standard output, devices, FIFOs and
 /// sockets get MLIR text; a file gets the kind its extension names.
@@ -76,7 +77,14 @@ fn closest(e: &str) -> Option<&'static str> {
         .iter()
         .map(|(known, _)| {
             let cut_short = e.len() >= 2 && known.starts_with(e);
-            (*known, if cut_short { 0 } else { edit_distance(e, known) })
+            (
+                *known,
+                if cut_short {
+                    0
+                } else {
+                    edit_distance(e, known)
+                },
+            )
         })
         .filter(|&(_, d)| d <= 2)
         .min_by_key(|&(_, d)| d)
@@ -90,7 +98,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut prev = row[0];
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            let next = (prev + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             prev = row[j + 1];
             row[j + 1] = next;
         }
@@ -112,13 +122,25 @@ mod tests {
         let fifo = dir.path().join("pipe");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        assert_eq!(output_kind(fifo.to_str().unwrap(), None), Ok(OutputKind::Mlir));
+        assert_eq!(
+            output_kind(fifo.to_str().unwrap(), None),
+            Ok(OutputKind::Mlir)
+        );
         assert_eq!(output_kind("m.tfl", Some("mlir")), Ok(OutputKind::Mlir));
         assert_eq!(output_kind("m.txt", Some("tflite")), Ok(OutputKind::Tflite));
         let typo = output_kind("m.tfl", None).unwrap_err();
-        assert!(typo.contains("'.tfl'") && typo.contains("did you mean '.tflite'"), "{typo}");
-        assert!(output_kind("out", None).unwrap_err().contains("no extension"));
-        assert!(output_kind(".mlir", None).unwrap_err().contains("no extension"));
-        assert!(!output_kind("m.json", None).unwrap_err().contains("did you mean"));
+        assert!(
+            typo.contains("'.tfl'") && typo.contains("did you mean '.tflite'"),
+            "{typo}"
+        );
+        assert!(output_kind("out", None)
+            .unwrap_err()
+            .contains("no extension"));
+        assert!(output_kind(".mlir", None)
+            .unwrap_err()
+            .contains("no extension"));
+        assert!(!output_kind("m.json", None)
+            .unwrap_err()
+            .contains("did you mean"));
     }
 }

@@ -89,7 +89,9 @@ fn brace_expanded(values: &[(&str, usize, &str)]) -> Option<String> {
             .filter(|n| v.starts_with(n) && v[n.len()..].contains('='))
             .max_by_key(|n| n.len())
     };
-    let &(flag, _, first) = values.iter().find(|(_, _, v)| v.contains('=') && !v.contains(['{', '(']))?;
+    let &(flag, _, first) = values
+        .iter()
+        .find(|(_, _, v)| v.contains('=') && !v.contains(['{', '(']))?;
     match glued(first) {
         Some(name) => {
             let options: Vec<&str> = values
@@ -118,7 +120,14 @@ mod tests {
 
     #[test]
     fn space_split() {
-        let m = check(&["m.tflite", "--pass=quantize-int8{ops=X", "io=int8}", "-o", "x.tflite"]).unwrap();
+        let m = check(&[
+            "m.tflite",
+            "--pass=quantize-int8{ops=X",
+            "io=int8}",
+            "-o",
+            "x.tflite",
+        ])
+        .unwrap();
         assert!(m.contains("--pass='quantize-int8{ops=X io=int8}'"), "{m}");
         let m = check(&["--pass", "quantize-int8{ops=X", "io=int8}"]).unwrap();
         assert!(m.contains("--pass='quantize-int8{ops=X io=int8}'"), "{m}");
@@ -134,9 +143,18 @@ mod tests {
 
     #[test]
     fn quoted_pipelines_pass() {
-        assert_eq!(check(&["--pass=quantize-int8{ops=X io=int8}", "m.tflite"]), None);
-        assert_eq!(check(&["--pass-pipeline=builtin.module(canonicalize{max-iterations=2},dce)"]), None);
-        assert_eq!(check(&["--pass=canonicalize", "--calibration-data=a=b"]), None);
+        assert_eq!(
+            check(&["--pass=quantize-int8{ops=X io=int8}", "m.tflite"]),
+            None
+        );
+        assert_eq!(
+            check(&["--pass-pipeline=builtin.module(canonicalize{max-iterations=2},dce)"]),
+            None
+        );
+        assert_eq!(
+            check(&["--pass=canonicalize", "--calibration-data=a=b"]),
+            None
+        );
         assert_eq!(check(&["--", "--pass=x{"]), None);
     }
 }

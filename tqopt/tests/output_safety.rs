@@ -75,7 +75,10 @@ fn symlinks_are_written_through_and_stay_links() {
 
     for (link, to) in [("link.mlir", "real.mlir"), ("link2.mlir", "link.mlir")] {
         let link = dir.path().join(link);
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read_link(&link).unwrap(), Path::new(to));
     }
     assert_eq!(fs::read(&real).unwrap(), printed);
@@ -93,7 +96,10 @@ fn a_dangling_symlink_creates_the_file_it_names() {
 
     run(&[&input, Path::new("-o"), &link]);
 
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert_eq!(fs::read(dir.path().join("sub/new.mlir")).unwrap(), printed);
 }
 
@@ -139,7 +145,10 @@ fn a_unix_socket_is_written_directly() {
     run(&[&input, Path::new("-o"), &socket]);
 
     // Checked before joining: had the socket been replaced, accept would wait forever.
-    assert!(fs::symlink_metadata(&socket).unwrap().file_type().is_socket());
+    assert!(fs::symlink_metadata(&socket)
+        .unwrap()
+        .file_type()
+        .is_socket());
     assert_eq!(reader.join().unwrap(), printed);
 }
 
@@ -242,7 +251,11 @@ fn dash_writes_standard_output() {
     run(&[&input, Path::new("-o"), &out]);
     assert_eq!(fs::read(&out).unwrap(), printed);
     // No -o at all is standard output too, and nothing named '-' appears.
-    let cwd_run = tqopt().arg(&input).current_dir(dir.path()).output().unwrap();
+    let cwd_run = tqopt()
+        .arg(&input)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(cwd_run.stdout, printed);
     assert!(!dir.path().join("-").exists());
 }
@@ -323,12 +336,21 @@ fn big_input(path: &Path, bytes: usize) {
         x ^= x << 5;
         write!(f, "{:02X}", x as u8).unwrap();
     }
-    writeln!(f, "\"> : tensor<{n}xf32>}}> : () -> tensor<{n}xf32>\n  return %0 : tensor<{n}xf32>\n}}").unwrap();
+    writeln!(
+        f,
+        "\"> : tensor<{n}xf32>}}> : () -> tensor<{n}xf32>\n  return %0 : tensor<{n}xf32>\n}}"
+    )
+    .unwrap();
 }
 
 /// Starts tqopt on `input`, waits for its temporary file to appear in `dir`, sends `signo`.
 /// Returns how the process ended, or None when it finished before the signal could be sent.
-fn signal_during_write(input: &Path, out: &Path, dir: &Path, signo: i32) -> Option<std::process::ExitStatus> {
+fn signal_during_write(
+    input: &Path,
+    out: &Path,
+    dir: &Path,
+    signo: i32,
+) -> Option<std::process::ExitStatus> {
     let mut c = tqopt();
     c.arg(input).arg("-o").arg(out).stderr(Stdio::null());
     // The test runner may have been started with signals ignored (nohup); the CLI respects an
@@ -382,7 +404,11 @@ fn a_signal_during_a_long_write_leaves_no_temporary() {
         }
         let status = status.expect("tqopt could not be interrupted during its write");
         assert_eq!(status.signal(), Some(signo), "{status}");
-        assert_eq!(temporaries(dir.path()), Vec::<String>::new(), "signal {signo}");
+        assert_eq!(
+            temporaries(dir.path()),
+            Vec::<String>::new(),
+            "signal {signo}"
+        );
         assert_eq!(fs::read(&out).unwrap(), b"old", "signal {signo}");
     }
 }

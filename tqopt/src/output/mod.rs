@@ -44,8 +44,9 @@ pub fn write_output(
             };
             result.map_err(|e| format!("cannot write '{path}': {e}"))
         }
-        Target::Regular { path: p, meta } => regular::write(&p, Some(&meta), produce)
-            .map_err(|e| describe(path, &p, e)),
+        Target::Regular { path: p, meta } => {
+            regular::write(&p, Some(&meta), produce).map_err(|e| describe(path, &p, e))
+        }
         Target::New { path: p } => {
             regular::write(&p, None, produce).map_err(|e| describe(path, &p, e))
         }
@@ -66,10 +67,7 @@ fn describe(given: &str, resolved: &std::path::Path, e: io::Error) -> String {
     if resolved.as_os_str() == given {
         format!("cannot write '{given}': {e}")
     } else {
-        format!(
-            "cannot write '{given}' (-> '{}'): {e}",
-            resolved.display()
-        )
+        format!("cannot write '{given}' (-> '{}'): {e}", resolved.display())
     }
 }
 

@@ -51,7 +51,9 @@ pub fn resolve(path: &str) -> Result<Target, String> {
                     "cannot write '{path}': it is a block device, and tqopt does not write to block devices"
                 ))
             } else {
-                Err(format!("cannot write '{path}': not a regular file, device, FIFO or socket"))
+                Err(format!(
+                    "cannot write '{path}': not a regular file, device, FIFO or socket"
+                ))
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Target::New {
