@@ -351,15 +351,30 @@ fn signal_during_write(
     dir: &Path,
     signo: i32,
 ) -> Option<std::process::ExitStatus> {
+    signal_during_write_with(input, out, dir, signo, false)
+}
+
+/// As [`signal_during_write`]; with `ignore_hup`, tqopt starts with SIGHUP ignored (as under
+/// `nohup`) and the status is returned whatever it is.
+fn signal_during_write_with(
+    input: &Path,
+    out: &Path,
+    dir: &Path,
+    signo: i32,
+    ignore_hup: bool,
+) -> Option<std::process::ExitStatus> {
     let mut c = tqopt();
     c.arg(input).arg("-o").arg(out).stderr(Stdio::null());
     // The test runner may have been started with signals ignored (nohup); the CLI respects an
     // ignored signal, so give the child the default dispositions.
     // SAFETY: signal is async-signal-safe.
     unsafe {
-        c.pre_exec(|| {
+        c.pre_exec(move || {
             for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
                 libc::signal(s, libc::SIG_DFL);
+            }
+            if ignore_hup {
+                libc::signal(libc::SIGHUP, libc::SIG_IGN);
             }
             Ok(())
         });
@@ -379,7 +394,7 @@ fn signal_during_write(
     }
     assert_eq!(unsafe { libc::kill(child.id() as i32, signo) }, 0);
     let status = child.wait().unwrap();
-    if status.success() {
+    if status.success() && !ignore_hup {
         eprintln!("tqopt finished before the signal arrived");
         return None;
     }
@@ -411,4 +426,18 @@ fn a_signal_during_a_long_write_leaves_no_temporary() {
         );
         assert_eq!(fs::read(&out).unwrap(), b"old", "signal {signo}");
     }
+}
+
+#[test]
+fn an_ignored_sighup_stays_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mlir");
+    let input = dir.path().join("big.mlir");
+    big_input(&input, 8 << 20);
+    fs::write(&out, "old").unwrap();
+    let status = signal_during_write_with(&input, &out, dir.path(), libc::SIGHUP, true)
+        .expect("tqopt could not be signalled during its write");
+    assert!(status.success(), "{status}");
+    assert!(fs::read(&out).unwrap().starts_with(b"module {"));
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 }
