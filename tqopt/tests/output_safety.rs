@@ -20,13 +20,28 @@ const SMALL: &str = r#"func.func @main(%arg0: tensor<1x4xf32> loc("input")) -> t
 "#;
 
 fn tqopt() -> Command {
+    tqopt_with(false)
+}
+
+/// tqopt; with `named`, forced to use named temporary files (the path taken where the file
+/// system has no `O_TMPFILE`, and the one whose files the signal handler removes).
+fn tqopt_with(named: bool) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tqopt"));
     c.stdin(Stdio::null());
+    if named {
+        c.env("TQOPT_NAMED_TEMPORARIES", "1");
+    } else {
+        c.env_remove("TQOPT_NAMED_TEMPORARIES");
+    }
     c
 }
 
 fn run(args: &[&Path]) -> Output {
-    let out = tqopt().args(args).output().expect("run tqopt");
+    run_with(false, args)
+}
+
+fn run_with(named: bool, args: &[&Path]) -> Output {
+    let out = tqopt_with(named).args(args).output().expect("run tqopt");
     assert!(
         out.status.success(),
         "tqopt {args:?} failed: {}",
@@ -63,6 +78,11 @@ fn mode(p: &Path) -> u32 {
 
 #[test]
 fn symlinks_are_written_through_and_stay_links() {
+    symlinks_are_written_through_and_stay_links_with(false);
+    symlinks_are_written_through_and_stay_links_with(true);
+}
+
+fn symlinks_are_written_through_and_stay_links_with(named: bool) {
     let dir = tempfile::tempdir().unwrap();
     let (input, printed) = small_input(dir.path());
     let real = dir.path().join("real.mlir");
@@ -71,7 +91,10 @@ fn symlinks_are_written_through_and_stay_links() {
     std::os::unix::fs::symlink("real.mlir", dir.path().join("link.mlir")).unwrap();
     std::os::unix::fs::symlink("link.mlir", dir.path().join("link2.mlir")).unwrap();
 
-    run(&[&input, Path::new("-o"), &dir.path().join("link2.mlir")]);
+    run_with(
+        named,
+        &[&input, Path::new("-o"), &dir.path().join("link2.mlir")],
+    );
 
     for (link, to) in [("link.mlir", "real.mlir"), ("link2.mlir", "link.mlir")] {
         let link = dir.path().join(link);
@@ -185,6 +208,11 @@ fn a_character_device_stays_a_device() {
 
 #[test]
 fn mode_owner_and_group_are_kept() {
+    mode_owner_and_group_are_kept_with(false);
+    mode_owner_and_group_are_kept_with(true);
+}
+
+fn mode_owner_and_group_are_kept_with(named: bool) {
     let dir = tempfile::tempdir().unwrap();
     let (input, printed) = small_input(dir.path());
     let out = dir.path().join("out.mlir");
@@ -195,7 +223,7 @@ fn mode_owner_and_group_are_kept() {
         std::os::unix::fs::chown(&out, Some(1234), Some(5678)).unwrap();
     }
 
-    run(&[&input, Path::new("-o"), &out]);
+    run_with(named, &[&input, Path::new("-o"), &out]);
 
     assert_eq!(fs::read(&out).unwrap(), printed);
     assert_eq!(mode(&out), 0o600);
@@ -227,6 +255,11 @@ fn a_new_file_gets_the_umask_mode() {
 
 #[test]
 fn hard_links_stay_linked() {
+    hard_links_stay_linked_with(false);
+    hard_links_stay_linked_with(true);
+}
+
+fn hard_links_stay_linked_with(named: bool) {
     let dir = tempfile::tempdir().unwrap();
     let (input, printed) = small_input(dir.path());
     let a = dir.path().join("a.mlir");
@@ -234,7 +267,7 @@ fn hard_links_stay_linked() {
     fs::write(&a, "old contents, longer than nothing").unwrap();
     fs::hard_link(&a, &b).unwrap();
 
-    run(&[&input, Path::new("-o"), &a]);
+    run_with(named, &[&input, Path::new("-o"), &a]);
 
     let (ma, mb) = (fs::metadata(&a).unwrap(), fs::metadata(&b).unwrap());
     assert_eq!(ma.ino(), mb.ino(), "the hard link was broken");
@@ -261,8 +294,8 @@ fn dash_writes_standard_output() {
 }
 
 /// Runs tqopt with RLIMIT_FSIZE set to `limit` bytes, so writing more fails with EFBIG.
-fn run_with_file_size_limit(args: &[&Path], limit: u64) -> Output {
-    let mut c = tqopt();
+fn run_with_file_size_limit(named: bool, args: &[&Path], limit: u64) -> Output {
+    let mut c = tqopt_with(named);
     c.args(args);
     // SAFETY: setrlimit is async-signal-safe.
     unsafe {
@@ -282,6 +315,11 @@ fn run_with_file_size_limit(args: &[&Path], limit: u64) -> Output {
 
 #[test]
 fn a_write_error_keeps_the_old_file_and_leaves_no_temporary() {
+    a_write_error_keeps_the_old_file_and_leaves_no_temporary_with(false);
+    a_write_error_keeps_the_old_file_and_leaves_no_temporary_with(true);
+}
+
+fn a_write_error_keeps_the_old_file_and_leaves_no_temporary_with(named: bool) {
     let dir = tempfile::tempdir().unwrap();
     let (input, printed) = small_input(dir.path());
     assert!(printed.len() > 100);
@@ -293,7 +331,7 @@ fn a_write_error_keeps_the_old_file_and_leaves_no_temporary() {
     fs::hard_link(&linked, dir.path().join("other.mlir")).unwrap();
 
     for target in [&single, &linked, &new] {
-        let out = run_with_file_size_limit(&[&input, Path::new("-o"), target], 100);
+        let out = run_with_file_size_limit(named, &[&input, Path::new("-o"), target], 100);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{target:?}: {stderr}");
         assert!(
@@ -343,28 +381,42 @@ fn big_input(path: &Path, bytes: usize) {
     .unwrap();
 }
 
-/// Starts tqopt on `input`, waits for its temporary file to appear in `dir`, sends `signo`.
-/// Returns how the process ended, or None when it finished before the signal could be sent.
+/// Whether tqopt (`pid`) is writing its output in `dir`: a named temporary file is there, or
+/// it holds an unnamed one (`O_TMPFILE`, shown by /proc as `DIR/#INODE (deleted)`).
+fn writing(pid: u32, dir: &Path) -> bool {
+    if !temporaries(dir).is_empty() {
+        return true;
+    }
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.filter_map(|e| fs::read_link(e.ok()?.path()).ok())
+        .any(|l| l.starts_with(dir) && l.to_string_lossy().ends_with("(deleted)"))
+}
+
+/// How a run is set up for [`signal_during_write`].
+#[derive(Clone, Copy)]
+struct Setup {
+    /// Force named temporary files (`TQOPT_NAMED_TEMPORARIES=1`), the path taken where
+    /// `O_TMPFILE` is missing and the one the signal handler has to clean.
+    named: bool,
+    /// Start with SIGHUP ignored, as under `nohup`.
+    ignore_hup: bool,
+}
+
+/// Starts tqopt on `input`, waits until it writes its output, sends `signo`. Returns how the
+/// process ended, or None when it finished before the signal could be sent (or, unless
+/// SIGHUP is ignored, before it arrived).
 fn signal_during_write(
     input: &Path,
     out: &Path,
     dir: &Path,
     signo: i32,
+    setup: Setup,
 ) -> Option<std::process::ExitStatus> {
-    signal_during_write_with(input, out, dir, signo, false)
-}
-
-/// As [`signal_during_write`]; with `ignore_hup`, tqopt starts with SIGHUP ignored (as under
-/// `nohup`) and the status is returned whatever it is.
-fn signal_during_write_with(
-    input: &Path,
-    out: &Path,
-    dir: &Path,
-    signo: i32,
-    ignore_hup: bool,
-) -> Option<std::process::ExitStatus> {
-    let mut c = tqopt();
+    let mut c = tqopt_with(setup.named);
     c.arg(input).arg("-o").arg(out).stderr(Stdio::null());
+    let ignore_hup = setup.ignore_hup;
     // The test runner may have been started with signals ignored (nohup); the CLI respects an
     // ignored signal, so give the child the default dispositions.
     // SAFETY: signal is async-signal-safe.
@@ -383,13 +435,13 @@ fn signal_during_write_with(
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            eprintln!("tqopt ended ({status}) before its temporary file was seen");
+            eprintln!("tqopt ended ({status}) before it was seen writing");
             return None;
         }
-        if !temporaries(dir).is_empty() {
+        if writing(child.id(), dir) {
             break;
         }
-        assert!(Instant::now() < deadline, "no temporary file appeared");
+        assert!(Instant::now() < deadline, "tqopt was never seen writing");
         std::thread::sleep(Duration::from_micros(500));
     }
     assert_eq!(unsafe { libc::kill(child.id() as i32, signo) }, 0);
@@ -401,30 +453,45 @@ fn signal_during_write_with(
     Some(status)
 }
 
-#[test]
-fn a_signal_during_a_long_write_leaves_no_temporary() {
-    for signo in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out.mlir");
-        let input = dir.path().join("big.mlir");
-        // Larger inputs when tqopt was too quick to be interrupted.
-        let mut status = None;
-        for bytes in [8 << 20, 32 << 20, 96 << 20] {
-            fs::write(&out, "old").unwrap();
-            big_input(&input, bytes);
-            status = signal_during_write(&input, &out, dir.path(), signo);
-            if status.is_some() {
-                break;
-            }
+/// Interrupts a long write with `signo`; the old output and no temporary file must remain.
+fn interrupt(signo: i32, named: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mlir");
+    let input = dir.path().join("big.mlir");
+    let setup = Setup {
+        named,
+        ignore_hup: false,
+    };
+    // Larger inputs when tqopt was too quick to be interrupted.
+    let mut status = None;
+    for bytes in [8 << 20, 32 << 20, 96 << 20] {
+        fs::write(&out, "old").unwrap();
+        big_input(&input, bytes);
+        status = signal_during_write(&input, &out, dir.path(), signo, setup);
+        if status.is_some() {
+            break;
         }
-        let status = status.expect("tqopt could not be interrupted during its write");
-        assert_eq!(status.signal(), Some(signo), "{status}");
-        assert_eq!(
-            temporaries(dir.path()),
-            Vec::<String>::new(),
-            "signal {signo}"
-        );
-        assert_eq!(fs::read(&out).unwrap(), b"old", "signal {signo}");
+    }
+    let status = status.expect("tqopt could not be interrupted during its write");
+    assert_eq!(status.signal(), Some(signo), "{status}");
+    let what = format!("signal {signo}, named temporaries: {named}");
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new(), "{what}");
+    assert_eq!(fs::read(&out).unwrap(), b"old", "{what}");
+}
+
+/// The signal handler removes a named temporary file.
+#[test]
+fn a_signal_during_a_long_write_leaves_no_named_temporary() {
+    for signo in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        interrupt(signo, true);
+    }
+}
+
+/// Where the file system has O_TMPFILE, even SIGKILL leaves nothing behind.
+#[test]
+fn sigkill_during_a_long_write_leaves_no_temporary() {
+    for signo in [libc::SIGKILL, libc::SIGTERM] {
+        interrupt(signo, false);
     }
 }
 
@@ -435,7 +502,11 @@ fn an_ignored_sighup_stays_ignored() {
     let input = dir.path().join("big.mlir");
     big_input(&input, 8 << 20);
     fs::write(&out, "old").unwrap();
-    let status = signal_during_write_with(&input, &out, dir.path(), libc::SIGHUP, true)
+    let setup = Setup {
+        named: true,
+        ignore_hup: true,
+    };
+    let status = signal_during_write(&input, &out, dir.path(), libc::SIGHUP, setup)
         .expect("tqopt could not be signalled during its write");
     assert!(status.success(), "{status}");
     assert!(fs::read(&out).unwrap().starts_with(b"module {"));
