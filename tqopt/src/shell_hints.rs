@@ -69,6 +69,10 @@ fn split_at_space(args: &[String], values: &[(&str, usize, &str)]) -> Option<Str
         joined.push_str(rest);
         open += depth(rest);
     }
+    if open != 0 {
+        // Nothing closes it: a typo in a quoted pipeline, which the pipeline parser reports.
+        return None;
+    }
     Some(format!(
         "the pass pipeline '{value}' has an unclosed '{{': the shell split it at a space because it was not quoted; quote the whole pipeline: {flag}='{joined}'"
     ))
@@ -156,5 +160,10 @@ mod tests {
             None
         );
         assert_eq!(check(&["--", "--pass=x{"]), None);
+        // An unclosed brace nothing closes is a typo, left to the pipeline parser.
+        assert_eq!(
+            check(&["--pass=canonicalize{max-iterations=2", "-o", "x.mlir"]),
+            None
+        );
     }
 }

@@ -11,7 +11,8 @@
 //! (`unlink`, `signal`, `raise`). A registered path's bytes are never freed (a path is leaked
 //! on purpose: one per output file written, a handful per run), so a handler running on
 //! another thread while a slot is being cleared never reads freed memory. SIGKILL cannot be
-//! caught: a `kill -9` during a write can still leave a `.NAME.tqopt-PID.tmp` file.
+//! caught: that is why temporary files have no name while they are written where the file
+//! system allows (see `regular`); elsewhere a `kill -9` can leave a `.NAME.tqopt-PID.tmp`.
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int};
