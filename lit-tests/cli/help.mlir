@@ -1,7 +1,18 @@
-// --help lists every pass and pipeline with its one-line summary and options.
+// --help says what input and output kinds there are, and lists every pass and pipeline
+// with its one-line summary and options.
 // RUN: tqopt --help | FileCheck %s
 
 // CHECK: Reads MLIR text or a .tflite model
+// CHECK: Input (INPUT, or standard input when it is '-' or left out):
+// CHECK-NEXT: a .tflite model, recognized by its TFL3 identifier whatever the file is called;
+// CHECK-NEXT: anything else is read as MLIR text
+// CHECK: Output (-o FILE, standard output by default):
+// CHECK-NEXT: -o x.mlir     MLIR text
+// CHECK-NEXT: -o x.tflite   a .tflite model
+// CHECK-NEXT: -o -          MLIR text on standard output (the default)
+// CHECK-NEXT: --emit=mlir|tflite forces the kind whatever the name; any other extension is an
+// CHECK-NEXT: error, so a typo such as x.tfl is caught.
+// CHECK: --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}'
 // CHECK: tqopt model.tflite --pass=quantize-int8 --calibration-data=photos/ -o model_int8.tflite
 // CHECK: Usage: tqopt [OPTIONS] [INPUT]
 // CHECK: --pass <NAME{opts}>

@@ -1,9 +1,9 @@
 // IR dumps around passes, with MLIR's headers, on stderr.
-// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-after-all -o /dev/null 2>&1 | FileCheck %s --check-prefix=AFTER-ALL
-// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-before-all -o /dev/null 2>&1 | FileCheck %s --check-prefix=BEFORE-ALL
-// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-before=dce -o /dev/null 2>&1 | FileCheck %s --check-prefix=BEFORE
-// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-after=canonicalize -o /dev/null 2>&1 | FileCheck %s --check-prefix=AFTER
-// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-after-change -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHANGE
+// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-after-all -o %t.mlir 2>&1 | FileCheck %s --check-prefix=AFTER-ALL
+// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-before-all -o %t.mlir 2>&1 | FileCheck %s --check-prefix=BEFORE-ALL
+// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-before=dce -o %t.mlir 2>&1 | FileCheck %s --check-prefix=BEFORE
+// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-after=canonicalize -o %t.mlir 2>&1 | FileCheck %s --check-prefix=AFTER
+// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize,dce)' --mlir-print-ir-after-change -o %t.mlir 2>&1 | FileCheck %s --check-prefix=CHANGE
 
 // AFTER-ALL: // -----// IR Dump After Canonicalize (canonicalize) //----- //
 // AFTER-ALL-NEXT: module {

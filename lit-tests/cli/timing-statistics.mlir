@@ -1,6 +1,6 @@
 // --mlir-timing and --mlir-pass-statistics report in MLIR's format on stderr.
-// RUN: tqopt %s --pass=canonicalize --mlir-timing -o /dev/null 2>&1 | FileCheck %s --check-prefix=TIMING
-// RUN: tqopt %s --pass=canonicalize --mlir-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// RUN: tqopt %s --pass=canonicalize --mlir-timing -o %t.mlir 2>&1 | FileCheck %s --check-prefix=TIMING
+// RUN: tqopt %s --pass=canonicalize --mlir-pass-statistics -o %t.mlir 2>&1 | FileCheck %s --check-prefix=STATS
 
 // TIMING: ... Execution time report ...
 // TIMING: Total Execution Time: {{[0-9.]+}} seconds

@@ -1,7 +1,7 @@
 // Named pipelines expand into passes; --dump-pass-pipeline shows the expansion with every
 // option; unknown names and options are errors that say what exists.
-// RUN: tqopt %s --pass=cleanup --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=DUMP
-// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize{max-iterations=2},dce)' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=TEXT
+// RUN: tqopt %s --pass=cleanup --dump-pass-pipeline -o %t.mlir 2>&1 | FileCheck %s --check-prefix=DUMP
+// RUN: tqopt %s --pass-pipeline='builtin.module(canonicalize{max-iterations=2},dce)' --dump-pass-pipeline -o %t.mlir 2>&1 | FileCheck %s --check-prefix=TEXT
 // RUN: not tqopt %s --pass=canonicalise 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not tqopt %s --pass='canonicalize{max-iter=3}' 2>&1 | FileCheck %s --check-prefix=OPTION
 // RUN: not tqopt %s --pass='canonicalize{max-iterations=many}' 2>&1 | FileCheck %s --check-prefix=VALUE

@@ -9,6 +9,8 @@ use tqopt_textual_ir::PrintOptions;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub input: String,
+    /// Whether INPUT was on the command line (`-` included), not the default.
+    pub input_given: bool,
     pub output: String,
     pub emit: Option<String>,
     pub passes: Vec<String>,
@@ -86,21 +88,39 @@ pub fn command() -> Command {
         .about("tqopt: a post-training quantization compiler for TensorFlow Lite models, driven like mlir-opt")
         .long_about(
             "Reads MLIR text or a .tflite model, runs a pipeline of passes, and writes MLIR text \
-             or, with -o x.tflite or --emit=tflite, a .tflite model. Without passes it verifies \
-             and prints the input.\n\n\
+             or a .tflite model. Without passes it verifies and prints the input.\n\n\
+             Input (INPUT, or standard input when it is '-' or left out):\n  \
+             a .tflite model, recognized by its TFL3 identifier whatever the file is called;\n  \
+             anything else is read as MLIR text (the tfl dialect, as TensorFlow prints it).\n  \
+             With no INPUT on a terminal, tqopt prints a usage hint instead of waiting.\n\n\
+             Output (-o FILE, standard output by default):\n  \
+             -o x.mlir     MLIR text\n  \
+             -o x.tflite   a .tflite model (a flatbuffer LiteRT runs)\n  \
+             -o -          MLIR text on standard output (the default)\n  \
+             --emit=mlir|tflite forces the kind whatever the name; any other extension is an\n  \
+             error, so a typo such as x.tfl is caught.\n  \
+             Devices, FIFOs and sockets (-o /dev/null) are written directly, as MLIR text\n  \
+             unless --emit says otherwise. A regular file is written whole to a temporary file\n  \
+             that then replaces it, keeping its mode, owner and links (through a symbolic\n  \
+             link, the file it points to is written); after an error or an interrupt the old\n  \
+             file is unchanged.\n\n\
+             Pass options go in braces; quote them, or the shell splits or expands them:\n  \
+             --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}'\n\n\
              Examples:\n  \
              tqopt model.tflite --pass=quantize-int8 --calibration-data=photos/ -o model_int8.tflite\n  \
              tqopt model.tflite --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}' --calibration-data=calib.npy -o model_int8.tflite\n  \
              tqopt model.tflite --pass=canonicalize --pass=quantize-dynamic-range -o model_dr.tflite\n  \
              tqopt model.tflite --pass=quantize-float16 -o model_f16.tflite\n  \
+             tqopt model.tflite -o model.mlir   (import: .tflite -> MLIR text)\n  \
+             tqopt model.mlir -o model.tflite   (export: MLIR text -> .tflite)\n  \
              tqopt model.tflite --mlir-elide-elementsattrs-if-larger=16   (print the IR)\n  \
              tqopt in.mlir --pass=quantize-int8 --mlir-print-ir-after-all   (debug a pass)",
         )
         .after_help(registry_help())
-        .arg(Arg::new("input").value_name("INPUT").default_value("-").help("Input file ('-' for standard input)"))
-        .arg(Arg::new("output").short('o').value_name("FILE").default_value("-").help("Output file ('-' for standard output); written atomically"))
-        .arg(Arg::new("emit").long("emit").value_parser(["mlir", "tflite"]).help("Output format (default: from -o's extension, else mlir)"))
-        .arg(Arg::new("pass").long("pass").value_name("NAME{opts}").action(ArgAction::Append).help("Run a pass or named pipeline (repeatable, in order)"))
+        .arg(Arg::new("input").value_name("INPUT").default_value("-").help("Input: a .tflite model or MLIR text ('-' or nothing: standard input)"))
+        .arg(Arg::new("output").short('o').value_name("FILE").default_value("-").help("Output file: .mlir for MLIR text, .tflite for a model ('-': standard output, MLIR text)"))
+        .arg(Arg::new("emit").long("emit").value_parser(["mlir", "tflite"]).help("Force the output kind: mlir (text) or tflite (model); default from -o's extension, MLIR text on standard output"))
+        .arg(Arg::new("pass").long("pass").value_name("NAME{opts}").action(ArgAction::Append).help("Run a pass or named pipeline (repeatable, in order); quote options: --pass='NAME{opt=value ...}'"))
         .arg(Arg::new("pass-pipeline").long("pass-pipeline").value_name("PIPELINE").help("Run a textual pipeline, e.g. 'builtin.module(canonicalize,dce)'"))
         .arg(flag("dump-pass-pipeline", "dump-pass-pipeline", "Print the expanded pipeline with all options to stderr"))
         .arg(flag("split-input-file", "split-input-file", "Split the input at '// -----' lines and process each chunk on its own"))
@@ -171,6 +191,7 @@ pub fn config(m: &ArgMatches) -> Config {
             .get_one::<String>("input")
             .cloned()
             .unwrap_or_else(|| "-".into()),
+        input_given: m.value_source("input") == Some(clap::parser::ValueSource::CommandLine),
         output: m
             .get_one::<String>("output")
             .cloned()

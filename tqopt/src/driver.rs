@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 
 use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
 use tqopt_passes::manager::{format_statistics, format_timing, RunReport};
-use tqopt_passes::quant::report::{Kind as ReportKind, Report};
+use tqopt_passes::quant::report::{Kind as ReportKind, Report, SizeMeasure};
 use tqopt_passes::{parse_pipeline, Instrumentation, PassManager, PassSpec};
 use tqopt_textual_ir::{parse, print_module_to};
 
 use crate::cli::Config;
 use crate::expectations;
 use crate::output::write_output;
+use crate::output_kind::{output_kind, OutputKind};
 
 /// Timings and statistics gathered over all chunks.
 #[derive(Default)]
@@ -73,9 +74,9 @@ pub fn run(cfg: &Config) -> i32 {
         }
     };
 
-    let emit_tflite = match cfg.emit.as_deref() {
-        Some(e) => e == "tflite",
-        None => cfg.output.ends_with(".tflite"),
+    let emit_tflite = match output_kind(&cfg.output, cfg.emit.as_deref()) {
+        Ok(kind) => kind == OutputKind::Tflite,
+        Err(e) => return fail(e),
     };
     if emit_tflite && cfg.split_input_file {
         return fail("--split-input-file writes MLIR text: a .tflite output holds one model");
@@ -136,33 +137,62 @@ pub fn run(cfg: &Config) -> i32 {
             .collect()
     };
     let mut outputs: Vec<Module> = Vec::new();
-    let mut sizes_before: Vec<u64> = Vec::new();
+    let mut constants_before: Vec<u64> = Vec::new();
     let mut failed = false;
     for (source, module) in units {
         match process_unit(&source, module, &pm, instr, cfg, &mut totals) {
             Some((module, size)) => {
                 outputs.push(module);
-                sizes_before.push(if is_tflite { input_size } else { size });
+                constants_before.push(size);
             }
             None => failed = true,
         }
     }
 
-    let mut size_after = None;
+    // Export first: the model's size goes into the report.
+    let mut model = None;
     if emit_tflite && !failed {
         let start = Instant::now();
-        for m in &outputs {
-            let model = match tqopt_backend::export(m) {
-                Ok(model) => model,
+        // --split-input-file is refused with a .tflite output: there is one module.
+        if let Some(m) = outputs.first() {
+            match tqopt_backend::export(m) {
+                Ok(bytes) => model = Some(bytes),
                 Err(e) => return fail(e),
-            };
-            size_after = Some(model.len() as u64);
-            if let Err(e) = write_output(&cfg.output, |w| w.write_all(model.as_bytes())) {
-                return fail(e);
             }
         }
         totals.add_time("Export", start.elapsed());
-    } else if !(failed && cfg.output != "-") {
+    }
+
+    // Reports are made before the output is written: writing may replace the input file,
+    // whose memory-mapped bytes the modules may still hold.
+    let reports: Vec<Report> = if quantizing && !failed {
+        outputs
+            .iter()
+            .zip(&constants_before)
+            .map(|(m, &constants)| {
+                let mut report = Report::of(m, constants, report_kind);
+                // Both sizes are files' only when a .tflite was read and one is written;
+                // otherwise both count constant data, never one of each.
+                if let (true, Some(model)) = (is_tflite, &model) {
+                    report.size_before = input_size;
+                    report.size_after = model.len() as u64;
+                    report.size_measure = SizeMeasure::Files;
+                }
+                report
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    if let Some(model) = &model {
+        let start = Instant::now();
+        if let Err(e) = write_output(&cfg.output, |w| w.write_all(model.as_bytes())) {
+            return fail(e);
+        }
+        totals.add_time("Export", start.elapsed());
+    } else if !emit_tflite && (!failed || cfg.output == "-") {
+        // MLIR text; after a failure only to standard output (what succeeded), never to a file.
         let start = Instant::now();
         let result = write_output(&cfg.output, |w| {
             for (i, m) in outputs.iter().enumerate() {
@@ -179,17 +209,11 @@ pub fn run(cfg: &Config) -> i32 {
         }
     }
 
-    if quantizing && !failed {
-        for (m, &before) in outputs.iter().zip(&sizes_before) {
-            let mut report = Report::of(m, before, report_kind);
-            if let Some(size) = size_after {
-                report.size_after = size;
-            }
-            eprint!("{}", report.text());
-            if let Some(path) = &cfg.report {
-                if let Err(e) = write_output(path, |w| w.write_all(report.json().as_bytes())) {
-                    return fail(e);
-                }
+    for report in &reports {
+        eprint!("{}", report.text());
+        if let Some(path) = &cfg.report {
+            if let Err(e) = write_output(path, |w| w.write_all(report.json().as_bytes())) {
+                return fail(e);
             }
         }
     }

@@ -28,6 +28,18 @@ pub enum Kind {
     Weights,
 }
 
+/// What `size_before` and `size_after` measure, so the report never compares a file's size
+/// with a count of constant bytes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum SizeMeasure {
+    /// Bytes of constant data in the module (no file was read or written as .tflite on both
+    /// sides).
+    #[default]
+    ConstantData,
+    /// Sizes of the input and output .tflite files.
+    Files,
+}
+
 /// What a quantization did to a module.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
@@ -39,9 +51,10 @@ pub struct Report {
     pub float_ops: Vec<FloatOp>,
     /// Count of each kind of op in the result, by name.
     pub op_counts: BTreeMap<String, usize>,
-    /// Bytes of constant data before and after (a model file's size when known).
+    /// Sizes before and after, measured as `size_measure` says.
     pub size_before: u64,
     pub size_after: u64,
+    pub size_measure: SizeMeasure,
 }
 
 /// The element type of the constant behind `v = tfl.dequantize(constant)`, if `v` is one.
@@ -264,9 +277,13 @@ impl Report {
         } else {
             100.0 * self.size_after as f64 / self.size_before as f64
         };
+        let what = match self.size_measure {
+            SizeMeasure::ConstantData => "constant data",
+            SizeMeasure::Files => "file size",
+        };
         let _ = writeln!(
             s,
-            "size: {} -> {} bytes ({ratio:.1}%)",
+            "{what}: {} -> {} bytes ({ratio:.1}%)",
             self.size_before, self.size_after
         );
         s
@@ -310,13 +327,17 @@ impl Report {
             .map(|(k, v)| format!("{}: {v}", esc(k)))
             .collect();
         format!(
-            "{{\n  \"total_ops\": {},\n  \"quantized_ops\": {},\n  \"float_ops\": [{}],\n  \"op_counts\": {{{}}},\n  \"size_before\": {},\n  \"size_after\": {}\n}}\n",
+            "{{\n  \"total_ops\": {},\n  \"quantized_ops\": {},\n  \"float_ops\": [{}],\n  \"op_counts\": {{{}}},\n  \"size_before\": {},\n  \"size_after\": {},\n  \"size_measure\": \"{}\"\n}}\n",
             self.total_ops,
             self.quantized_ops,
             floats.join(", "),
             counts.join(", "),
             self.size_before,
-            self.size_after
+            self.size_after,
+            match self.size_measure {
+                SizeMeasure::ConstantData => "constant_data",
+                SizeMeasure::Files => "file",
+            }
         )
     }
 }
