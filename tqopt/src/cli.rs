@@ -155,7 +155,10 @@ pub fn command() -> Command {
             Arg::new("calibration-data")
                 .long("calibration-data")
                 .value_name("PATH")
-                .help("Calibration data for calibrate and quantize-int8: a .npy (one input), a .npz (an array per input) or a folder of PNG/JPEG images"),
+                .help(format!(
+                    "Calibration data for calibrate and quantize-int8, used when the IR holds no statistics yet. {}",
+                    tqopt_passes::calibration::calibrate::DATA_HELP
+                )),
         )
         .arg(
             Arg::new("calibration-method")

@@ -56,17 +56,22 @@ pub const UNCALIBRATED: &str = "tqopt.uncalibrated";
 /// The most threads `threads=` accepts.
 pub const MAX_THREADS: i64 = 256;
 
+/// What a calibration data set may be and how its arrays meet the model's inputs: the help of
+/// every option that takes one (`calibrate{data=}`, `quantize-int8{calibration=}`,
+/// `--calibration-data`).
+pub const DATA_HELP: &str = "The data set: a .npy (one input), a .npz (an array per input) or a folder of images. \
+            .npz arrays are matched to inputs by signature name, tensor name or position (arr_0, \
+            arr_1, ... as numpy.savez names unnamed arrays; or arg0, ...). Arrays are [N, ...input \
+            shape] (the input's batch of 1 may be left out; dynamic dimensions take the array's sizes) and are fed as they are: float inputs \
+            take float32 (float16, float64, uint8 converted), integer inputs integer arrays (values \
+            must fit), bool inputs bool arrays. Images (.png, .jpg) feed one float32 NHWC input";
+
 pub static OPTIONS: &[OptionInfo] = &[
     OptionInfo {
         name: "data",
         kind: OptionKind::String,
         default: "",
-        help: "The data set: a .npy (one input), a .npz (an array per input) or a folder of images. \
-            .npz arrays are matched to inputs by signature name, tensor name or position (arr_0, \
-            arr_1, ... as numpy.savez names unnamed arrays; or arg0, ...). Arrays are [N, ...input \
-            shape] (the input's batch of 1 may be left out; dynamic dimensions take the array's sizes) and are fed as they are: float inputs \
-            take float32 (float16, float64, uint8 converted), integer inputs integer arrays (values \
-            must fit), bool inputs bool arrays. Images (.png, .jpg) feed one float32 NHWC input",
+        help: DATA_HELP,
     },
     OptionInfo {
         name: "method",

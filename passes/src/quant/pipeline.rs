@@ -33,7 +33,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             name: "calibration",
             kind: OptionKind::String,
             default: "",
-            help: "Calibration data (.npy, .npz or a folder of images), used when the IR has no statistics yet",
+            help: crate::calibration::calibrate::DATA_HELP,
         },
         OptionInfo {
             name: "method",
