@@ -1213,7 +1213,10 @@ pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op(
     opt_attr("effective_hidden_scale_intermediate", AttrKind::Type),
 ])
 .traits(Traits::NONE)
-.quant(INDEP)
+// Full-integer LSTM needs TFLite's own scheme (int16 cell state, int32 biases, intermediate
+// scales per gate), not the independent per-operand rule: until that exists it stays float
+// in int8 (LiteRT refused int8 biases), and keeps its hybrid kernel in dynamic range.
+.quant(QuantBehavior::NotQuantizable)
 .hybrid(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16])
 .tflite(44, "UNIDIRECTIONAL_SEQUENCE_LSTM")
 .version(tfl_versions::unidirectional_sequence_lstm);
