@@ -104,8 +104,10 @@ pub enum QuantParams {
 
 /// `!quant.uniform<storage<min:max>:expressed[:axis], params>`: `real = (q - zero_point) * scale`.
 ///
-/// Invariant: `storage_min <= storage_max`, both inside the storage type's range; per-axis
-/// scales and zero points have the same length.
+/// Invariant: `storage_min < storage_max`, both inside the storage type's range; per-axis
+/// scales and zero points have the same length. As in MLIR's quant dialect, zero points are any
+/// i64 (not bounded by the storage range or type) and a per-axis axis may be negative or past
+/// the rank: code that computes with them must not overflow, and checks the axis where used.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UniformQuant {
     /// `signedness` is `Signed` for `i8` storage and `Unsigned` for `u8` (the quant dialect's
