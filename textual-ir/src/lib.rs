@@ -8,5 +8,5 @@ pub mod grammar;
 pub mod parser;
 pub mod printer;
 
-pub use parser::{parse, parse_str, Parsed};
+pub use parser::{parse, parse_str, parse_with, ParseOptions, Parsed};
 pub use printer::{print_module, print_module_to, PrintOptions};

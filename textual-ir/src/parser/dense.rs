@@ -35,7 +35,15 @@ impl<'s> Builder<'s> {
             _ => return Err(self.err(&pair, "malformed dense attribute")),
         };
         let ty = self.static_tensor(ty_pair.clone())?;
-        let count = ty.num_elements().unwrap_or(0) as usize;
+        let count = ty.num_elements().ok_or_else(|| {
+            self.err(
+                &ty_pair,
+                format!(
+                    "'{}' has more elements than fit in 64 bits",
+                    Type::Tensor(ty.clone())
+                ),
+            )
+        })?;
         let Some(body) = body else {
             if count != 0 {
                 return Err(self.err(
@@ -49,7 +57,7 @@ impl<'s> Builder<'s> {
             }));
         };
         if matches!(ty.elem, ElementType::Opaque(_)) {
-            return self.dense_strings(body, ty);
+            return self.dense_strings(body, ty, count);
         }
         let width = ty
             .elem
@@ -62,25 +70,41 @@ impl<'s> Builder<'s> {
                 let hex = text
                     .strip_prefix("0x")
                     .ok_or_else(|| self.err(&body, "expected hex data \"0x...\""))?;
-                let bytes = tqopt_ir::hex::decode(hex)
-                    .ok_or_else(|| self.err(&body, "malformed hex data"))?;
-                let bytes = if ty.elem == ElementType::I1 {
-                    unpack_bits(&bytes, count, &body, self)?
-                } else {
-                    bytes
-                };
-                let values = if bytes.len() == width * count {
-                    DenseValues::Full(Blob::from_vec(bytes))
-                } else if bytes.len() == width {
+                if hex.len() % 2 != 0 {
+                    return Err(self.err(&body, "malformed hex data: an odd number of digits"));
+                }
+                let hex_bytes = hex.len() / 2;
+                let values = if ty.elem == ElementType::I1 {
+                    // One byte may be a splat (or up to 8 elements); else one bit per element.
+                    if hex_bytes != 1 {
+                        self.materialized_bytes(&body, &ty, count, 1)?;
+                    }
+                    let bytes = tqopt_ir::hex::decode(hex)
+                        .ok_or_else(|| self.err(&body, "malformed hex data"))?;
+                    let bytes = unpack_bits(&bytes, count, &body, self)?;
+                    if bytes.len() == 1 && count != 1 {
+                        DenseValues::Splat(Blob::from_vec(bytes))
+                    } else {
+                        DenseValues::Full(Blob::from_vec(bytes))
+                    }
+                } else if hex_bytes == width && count != 1 {
+                    let bytes = tqopt_ir::hex::decode(hex)
+                        .ok_or_else(|| self.err(&body, "malformed hex data"))?;
                     DenseValues::Splat(Blob::from_vec(bytes))
                 } else {
-                    return Err(self.err(
-                        &body,
-                        format!(
-                            "elements hex data size is invalid for provided type: '{}'",
-                            Type::Tensor(ty.clone())
-                        ),
-                    ));
+                    let full = self.materialized_bytes(&body, &ty, count, width)?;
+                    if hex_bytes != full {
+                        return Err(self.err(
+                            &body,
+                            format!(
+                                "elements hex data size is invalid for provided type: '{}' takes {full} bytes ({count} elements of {width}), or {width} for a splat, but the data has {hex_bytes}",
+                                Type::Tensor(ty.clone())
+                            ),
+                        ));
+                    }
+                    let bytes = tqopt_ir::hex::decode(hex)
+                        .ok_or_else(|| self.err(&body, "malformed hex data"))?;
+                    DenseValues::Full(Blob::from_vec(bytes))
                 };
                 Ok(Attribute::Dense(DenseElements { ty, values }))
             }
@@ -92,8 +116,12 @@ impl<'s> Builder<'s> {
                 }))
             }
             _ => {
+                let full = self.materialized_bytes(&body, &ty, count, width)?;
+                // Every element takes at least two characters ("1,"): reserve by the text, so
+                // a short literal of a huge type cannot make us allocate for the type.
+                let at_most = (body.as_str().len() / 2 + 1).saturating_mul(width);
                 let mut shape = Vec::new();
-                let mut data = Vec::with_capacity(count * width);
+                let mut data = Vec::with_capacity(full.min(at_most));
                 self.dense_list(body.clone(), &ty.elem, 0, &mut shape, &mut data)?;
                 if shape.iter().map(|&d| d as i64).ne(ty.shape.iter().copied()) {
                     return Err(self.err(
@@ -119,6 +147,35 @@ impl<'s> Builder<'s> {
                 }))
             }
         }
+    }
+
+    /// The bytes `count` elements of `width` bytes take, refused (at `at`, naming the type and
+    /// the size) when they overflow or exceed [`super::ParseOptions::max_dense_bytes`].
+    fn materialized_bytes(
+        &self,
+        at: &Pair<'_, Rule>,
+        ty: &TensorType,
+        count: u64,
+        width: usize,
+    ) -> PResult<usize> {
+        let limit = self.options.max_dense_bytes;
+        let bytes = count
+            .checked_mul(width as u64)
+            .filter(|&b| b <= limit)
+            .and_then(|b| usize::try_from(b).ok());
+        bytes.ok_or_else(|| {
+            let size = match count.checked_mul(width as u64) {
+                Some(b) => format!("{b} bytes"),
+                None => format!("{count} elements of {width} bytes"),
+            };
+            self.err(
+                at,
+                format!(
+                    "dense literal of type '{}' would take {size}, more than the parser's limit of {limit} bytes for one literal",
+                    Type::Tensor(ty.clone())
+                ),
+            )
+        })
     }
 
     /// Reads a nested list, recording each level's length in `shape` and checking the levels
@@ -214,7 +271,12 @@ impl<'s> Builder<'s> {
         Ok(bytes)
     }
 
-    pub(super) fn dense_strings(&self, body: Pair<'_, Rule>, ty: TensorType) -> PResult<Attribute> {
+    pub(super) fn dense_strings(
+        &self,
+        body: Pair<'_, Rule>,
+        ty: TensorType,
+        count: u64,
+    ) -> PResult<Attribute> {
         let mut strings = Vec::new();
         fn collect<'a>(b: &Builder<'_>, p: Pair<'a, Rule>, out: &mut Vec<Vec<u8>>) -> PResult<()> {
             match p.as_rule() {
@@ -229,8 +291,7 @@ impl<'s> Builder<'s> {
             Ok(())
         }
         collect(self, body.clone(), &mut strings)?;
-        let count = ty.num_elements().unwrap_or(0) as usize;
-        if strings.len() != count && strings.len() != 1 {
+        if strings.len() as u64 != count && strings.len() != 1 {
             return Err(self.err(
                 &body,
                 format!("expected {count} string elements, found {}", strings.len()),
@@ -265,7 +326,7 @@ impl<'s> Builder<'s> {
 /// i1 hex data packs eight elements per byte, low bit first.
 pub(super) fn unpack_bits(
     bytes: &[u8],
-    count: usize,
+    count: u64,
     at: &Pair<'_, Rule>,
     b: &Builder<'_>,
 ) -> PResult<Vec<u8>> {
@@ -273,11 +334,14 @@ pub(super) fn unpack_bits(
         // A splat: MLIR writes 0x00 or 0xFF (older 0x01) for all-false / all-true.
         return Ok(vec![(bytes[0] != 0) as u8]);
     }
-    if bytes.len() != count.div_ceil(8) {
+    if bytes.len() as u64 != count.div_ceil(8) {
         return Err(b.err(
             at,
             format!("elements hex data size is invalid for {count} i1 elements"),
         ));
     }
-    Ok((0..count).map(|i| (bytes[i / 8] >> (i % 8)) & 1).collect())
+    // The caller checked `count` against the memory limit; the length check bounds it too.
+    Ok((0..count as usize)
+        .map(|i| (bytes[i / 8] >> (i % 8)) & 1)
+        .collect())
 }

@@ -26,6 +26,7 @@ use crate::grammar::{describe, MlirGrammar, Rule};
 
 mod attributes;
 mod dense;
+mod limits;
 mod locations;
 mod ops;
 mod quant;
@@ -35,6 +36,7 @@ mod scope;
 mod types;
 
 pub use attributes::unescape;
+pub use limits::{ParseOptions, DEFAULT_MAX_DENSE_BYTES, DEFAULT_MAX_NESTING};
 use scope::Scope;
 
 /// What a file holds besides the module: `external_resources` entries (such as a crash
@@ -47,14 +49,42 @@ pub struct Parsed {
 
 type PResult<T> = Result<T, Diagnostic>;
 
-/// Parses `source` into a module.
+/// Parses `source` into a module, with the default [`ParseOptions`].
 pub fn parse(source: &SourceFile) -> PResult<Parsed> {
+    parse_with(source, &ParseOptions::default())
+}
+
+/// Parses `source` into a module within the limits of `options`.
+///
+/// The grammar and the tree walk recurse once per nesting level with large frames in debug
+/// builds, so they run on a thread of their own with [`limits::PARSE_STACK_BYTES`] of stack:
+/// the deepest file [`ParseOptions::max_nesting`] admits parses whatever the caller's stack
+/// (a 2 MiB test thread, the main thread). A panic inside is passed on to the caller.
+pub fn parse_with(source: &SourceFile, options: &ParseOptions) -> PResult<Parsed> {
+    limits::check_nesting(source, options.max_nesting)?;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("tqopt-parse".into())
+            .stack_size(limits::PARSE_STACK_BYTES)
+            .spawn_scoped(scope, || parse_here(source, options));
+        match worker {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had (a process limit): parse here, within the caller's stack.
+            Err(_) => parse_here(source, options),
+        }
+    })
+}
+
+/// [`parse_with`] on the calling thread, after the nesting check.
+fn parse_here(source: &SourceFile, options: &ParseOptions) -> PResult<Parsed> {
     let mut pairs =
         MlirGrammar::parse(Rule::file, source.text()).map_err(|e| syntax_error(source, e))?;
     let file = pairs
         .next()
         .ok_or_else(|| Diagnostic::error("empty parse"))?;
-    let mut p = Builder::new(source);
+    let mut p = Builder::new(source, *options);
     p.file(file)?;
     Ok(Parsed {
         module: p.module,
@@ -105,6 +135,7 @@ fn syntax_error(source: &SourceFile, e: pest::error::Error<Rule>) -> Diagnostic 
 /// aliases and resources read so far. Its methods are spread over this module's children.
 struct Builder<'s> {
     src: &'s SourceFile,
+    options: ParseOptions,
     module: Module,
     scopes: Vec<Scope>,
     attr_aliases: HashMap<String, Attribute>,
@@ -117,9 +148,10 @@ fn inner(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 }
 
 impl<'s> Builder<'s> {
-    fn new(src: &'s SourceFile) -> Builder<'s> {
+    fn new(src: &'s SourceFile, options: ParseOptions) -> Builder<'s> {
         Builder {
             src,
+            options,
             module: Module::new(),
             scopes: Vec::new(),
             attr_aliases: HashMap::new(),

@@ -34,7 +34,7 @@ impl<'s> Builder<'s> {
                         _ => value_pair.as_str().as_bytes().to_vec(),
                     };
                     if group_name == "dialect_resources" {
-                        let blob = self.resource_blob(&value_pair, &text)?;
+                        let blob = self.resource_blob(&value_pair, &key, &text)?;
                         self.module
                             .resources
                             .entry(dname.clone())
@@ -63,24 +63,52 @@ impl<'s> Builder<'s> {
     }
 
     /// `"0x" + 4 bytes of alignment (little endian) + data`.
+    /// `"0x" + 4 bytes of alignment (little endian, a power of two, as MLIR requires) + data`,
+    /// at most [`super::ParseOptions::max_dense_bytes`] of data.
     pub(super) fn resource_blob(
         &self,
         pair: &Pair<'_, Rule>,
+        key: &str,
         text: &[u8],
     ) -> PResult<ResourceBlob> {
         let text = std::str::from_utf8(text).unwrap_or("");
-        let hex = text
-            .strip_prefix("0x")
-            .ok_or_else(|| self.err(pair, "expected a hex blob \"0x...\""))?;
-        let bytes = tqopt_ir::hex::decode(hex)
-            .ok_or_else(|| self.err(pair, "malformed hex in resource blob"))?;
+        let hex = text.strip_prefix("0x").ok_or_else(|| {
+            self.err(
+                pair,
+                format!("expected a hex blob \"0x...\" for key '{key}'"),
+            )
+        })?;
+        let data_bytes = (hex.len() / 2).saturating_sub(4) as u64;
+        if data_bytes > self.options.max_dense_bytes {
+            return Err(self.err(
+                pair,
+                format!(
+                    "resource blob '{key}' holds {data_bytes} bytes, more than the parser's limit of {} bytes for one blob",
+                    self.options.max_dense_bytes
+                ),
+            ));
+        }
+        let mut bytes = tqopt_ir::hex::decode(hex)
+            .ok_or_else(|| self.err(pair, format!("malformed hex in resource blob '{key}'")))?;
         if bytes.len() < 4 {
-            return Err(self.err(pair, "resource blob lacks its 4-byte alignment prefix"));
+            return Err(self.err(
+                pair,
+                format!("resource blob '{key}' lacks its 4-byte alignment prefix"),
+            ));
         }
         let alignment = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        if !alignment.is_power_of_two() {
+            return Err(self.err(
+                pair,
+                format!(
+                    "expected hex string blob for key '{key}' to encode alignment in first 4 bytes, but got non-power-of-2 value: {alignment}"
+                ),
+            ));
+        }
+        bytes.drain(..4);
         Ok(ResourceBlob {
             alignment,
-            data: Blob::from_vec(bytes[4..].to_vec()),
+            data: Blob::from_vec(bytes),
         })
     }
 }
