@@ -289,13 +289,21 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
     }
 }
 
-/// Parses, verifies, prints and parses the printout again; any panic is a failure.
+/// Parses, verifies, prints and parses the printout again; any panic is a failure. A module
+/// that verifies must print text that parses and prints the same (as the fuzz target checks).
 fn exercise(name: &str, text: &str) {
     let source = SourceFile::new(name, text);
-    if let Ok(parsed) = parse(&source) {
-        let _ = verify(&parsed.module);
-        let printed = print_module(&parsed.module, &PrintOptions::default());
-        let _ = parse(&SourceFile::new("printed.mlir", printed));
+    let Ok(parsed) = parse(&source) else { return };
+    let verified = verify(&parsed.module).is_empty();
+    let printed = print_module(&parsed.module, &PrintOptions::default());
+    let again = SourceFile::new("printed.mlir", printed.as_str());
+    match parse(&again) {
+        Ok(reparsed) if verified => {
+            let reprinted = print_module(&reparsed.module, &PrintOptions::default());
+            assert_eq!(reprinted, printed, "printing is not a fixed point");
+        }
+        Err(d) if verified => panic!("printed IR does not parse: {}", again.render(&d)),
+        _ => {}
     }
 }
 
@@ -325,8 +333,13 @@ fn mutants_of_the_lit_tests_and_a_generated_module_never_panic() {
                 text = mutate(&text, &mut rng);
             }
             count += 1;
-            if catch_unwind(AssertUnwindSafe(|| exercise(name, &text))).is_err() {
-                failures.push(format!("--- {name} mutant {k}:\n{text}"));
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| exercise(name, &text))) {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                failures.push(format!("--- {name} mutant {k}: {message}\n{text}"));
             }
         }
     }
