@@ -9,10 +9,11 @@
 //! properties (TensorFlow's older printers write them that way); on other ops the two
 //! dictionaries are kept as written.
 //!
-//! Layout: this module holds the entry points, the [`Builder`] state and the file level
-//! (aliases, the implicit module); [`scope`] the SSA names, [`ops`] the op syntaxes, [`regions`]
-//! regions and blocks, [`types`] and [`quant`] the types, [`attributes`] and [`dense`] the
-//! attributes, [`locations`] the `loc(...)` forms and [`resources`] the `{-# #-}` section.
+//! Layout: this module holds the entry points, the `Builder` state and the file level
+//! (aliases, the implicit module); `scope` the SSA names, `ops` the op syntaxes, `regions`
+//! regions and blocks, `types` and `quant` the types, `attributes` and `dense` the
+//! attributes, `locations` the `loc(...)` forms, `resources` the `{-# #-}` section and
+//! `limits` the bounds on nesting and literal sizes ([`ParseOptions`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -57,7 +58,7 @@ pub fn parse(source: &SourceFile) -> PResult<Parsed> {
 /// Parses `source` into a module within the limits of `options`.
 ///
 /// The grammar and the tree walk recurse once per nesting level with large frames in debug
-/// builds, so they run on a thread of their own with [`limits::PARSE_STACK_BYTES`] of stack:
+/// builds, so they run on a thread of their own with 64 MiB of stack:
 /// the deepest file [`ParseOptions::max_nesting`] admits parses whatever the caller's stack
 /// (a 2 MiB test thread, the main thread). A panic inside is passed on to the caller.
 pub fn parse_with(source: &SourceFile, options: &ParseOptions) -> PResult<Parsed> {
