@@ -104,8 +104,10 @@ pub enum QuantParams {
 
 /// `!quant.uniform<storage<min:max>:expressed[:axis], params>`: `real = (q - zero_point) * scale`.
 ///
-/// Invariant: `storage_min <= storage_max`, both inside the storage type's range; per-axis
-/// scales and zero points have the same length.
+/// Invariant: `storage_min < storage_max`, both inside the storage type's range; per-axis
+/// scales and zero points have the same length. As in MLIR's quant dialect, zero points are any
+/// i64 (not bounded by the storage range or type) and a per-axis axis may be negative or past
+/// the rank: code that computes with them must not overflow, and checks the axis where used.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UniformQuant {
     /// `signedness` is `Signed` for `i8` storage and `Unsigned` for `u8` (the quant dialect's
@@ -186,8 +188,14 @@ impl fmt::Display for UniformQuant {
         write!(f, ":{}", self.expressed.name())?;
         let param = |f: &mut fmt::Formatter<'_>, scale: f64, zp: i64| -> fmt::Result {
             f.write_str(&format_float(scale, FloatKind::F64))?;
-            if zp != 0 {
-                write!(f, ":{zp}")?;
+            match zp {
+                0 => {}
+                // MLIR reads a negative int64 through an APInt of 4 bits per digit, so it
+                // refuses negative decimals of 17 or more digits: those print in hex, which it
+                // reads back (and i64::MIN as 2^63, which wraps to it).
+                i64::MIN => f.write_str(":9223372036854775808")?,
+                z if z < -9_999_999_999_999_999 => write!(f, ":-0x{:X}", z.unsigned_abs())?,
+                z => write!(f, ":{z}")?,
             }
             Ok(())
         };

@@ -87,8 +87,15 @@ func.func @int_overflow() {
 
 // -----
 
-func.func @bad_zero_point(%arg0: tensor<2x!quant.uniform<i8:f32, 0.5:300>>) {
-  // expected-error@-1 {{zero point 300 is outside the storage range}}
+func.func @integer_scale(%arg0: tensor<2x!quant.uniform<i8:f32, 1:3>>) {
+  // expected-error@-1 {{unexpected decimal integer literal for a floating point value}}
+  return
+}
+
+// -----
+
+func.func @bad_scale(%arg0: tensor<2x!quant.uniform<i8:f32, 0.0:3>>) {
+  // expected-error@-1 {{illegal scale: 0e0}}
   return
 }
 

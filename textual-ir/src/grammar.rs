@@ -31,7 +31,13 @@ pub fn describe(rule: Rule) -> &'static str {
         | Rule::index_type
         | Rule::complex_type
         | Rule::quant_type
-        | Rule::dialect_type => "a type",
+        | Rule::quant_storage
+        | Rule::quant_storage_type => "a type",
+        Rule::quant_params | Rule::quant_per_axis | Rule::quant_scale_zp | Rule::quant_scale => {
+            "quantization parameters 'scale[:zero_point]'"
+        }
+        Rule::quant_int | Rule::minus => "an integer",
+        Rule::dialect_type => "a type",
         Rule::function_type => "a function type like '(tensor<f32>) -> tensor<f32>'",
         Rule::attribute
         | Rule::typed_number

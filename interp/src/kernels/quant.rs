@@ -97,7 +97,8 @@ impl Dequant {
                     .enumerate()
                     .map(|(i, &q)| {
                         let c = self.channel(i, dim, inner);
-                        (q as i64 - self.zero_points[c]) as f32 * self.scales[c]
+                        // Zero points are any i64 (MLIR's rule): saturate, never overflow.
+                        (q as i64).saturating_sub(self.zero_points[c]) as f32 * self.scales[c]
                     })
                     .collect()
             };
@@ -117,7 +118,7 @@ impl Dequant {
         let (dim, inner) = self.layout(shape)?;
         let q = v.iter().enumerate().map(|(i, &x)| {
             let c = self.channel(i, dim, inner);
-            let r = (x / self.scales[c]).round() as i64 + self.zero_points[c];
+            let r = ((x / self.scales[c]).round() as i64).saturating_add(self.zero_points[c]);
             r.clamp(self.min, self.max)
         });
         Ok(match dtype {

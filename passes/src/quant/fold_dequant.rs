@@ -199,7 +199,7 @@ fn to_unsigned(q: &UniformQuant) -> UniformQuant {
     let params = match &q.params {
         QuantParams::PerTensor { scale, zero_point } => QuantParams::PerTensor {
             scale: *scale,
-            zero_point: zero_point + 128,
+            zero_point: zero_point.saturating_add(128),
         },
         QuantParams::PerAxis {
             axis,
@@ -208,7 +208,7 @@ fn to_unsigned(q: &UniformQuant) -> UniformQuant {
         } => QuantParams::PerAxis {
             axis: *axis,
             scales: scales.clone(),
-            zero_points: zero_points.iter().map(|z| z + 128).collect(),
+            zero_points: zero_points.iter().map(|z| z.saturating_add(128)).collect(),
         },
     };
     UniformQuant {

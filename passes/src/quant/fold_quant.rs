@@ -228,7 +228,7 @@ fn quantized_values(values: &[f32], shape: &[i64], quant: &UniformQuant) -> Opti
         let ints = match &quant.params {
             QuantParams::PerAxis { axis, .. } => {
                 let slice: usize = shape
-                    .get(*axis as usize + 1..)
+                    .get(usize::try_from(*axis).map_or(usize::MAX, |a| a + 1)..)
                     .unwrap_or(&[])
                     .iter()
                     .map(|&d| d.max(1) as usize)
