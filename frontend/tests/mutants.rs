@@ -1,10 +1,13 @@
 //! A stable-Rust fuzz test: deterministic mutants of two small real models (byte flips,
-//! truncations, flatbuffer words overwritten with huge offsets, bad indices, NaN and the like)
-//! go through import, `quantize-int8` on one generated sample, and export. Errors are fine; a
-//! panic anywhere fails the test, and the failing mutants are written to a temporary directory
-//! (to be kept as regressions in `tests/regressions/`).
+//! truncations, flatbuffer words overwritten with huge offsets, damaged dimensions, indices,
+//! quantization numbers, options and weights) go through import, `quantize-int8` on one
+//! generated sample, and export. Errors are fine; a panic anywhere fails the test, and the
+//! failing mutants are written to a temporary directory (to be kept as regressions in
+//! `tests/regressions/`).
 //!
-//! `MUTANTS=N` changes the number of mutants per model (default below); `MUTANT_SEED=S` the seed.
+//! `FLOAT_MUTANTS=N` and `CALIBRATED_MUTANTS=N` change the number of mutants per model
+//! (defaults below), `MUTANT_SEED=S` the seed, and `MUTANTS_VERBOSE=1` prints why the importer
+//! refused each mutant.
 
 mod mutation;
 
@@ -14,9 +17,12 @@ use std::time::Instant;
 
 use mutation::{mutants, Harness, Outcome};
 
-/// Mutants per model: enough to reach every class of damage, few enough for well under a
-/// minute in the debug test profile.
-const DEFAULT_MUTANTS: usize = 1500;
+/// Mutants per model: of the float model (each of whose calibrations runs the interpreter, the
+/// slow part in a debug build), and of the model calibrated once (whose min/max statistics
+/// spare the mutants that keep them a calibration run). Enough to reach every class of damage,
+/// few enough for well under a minute in the debug test profile.
+const FLOAT_MUTANTS: u64 = 400;
+const CALIBRATED_MUTANTS: u64 = 1100;
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -27,51 +33,97 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 fn check_model(path: &Path, seed: u64) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let count = env_number("MUTANTS", DEFAULT_MUTANTS as u64) as usize;
     let seed = env_number("MUTANT_SEED", seed);
     let mut harness = Harness::new("mutants");
+    let name = path.file_stem().unwrap().to_string_lossy().to_string();
+    let calibrated = harness.calibrated(&bytes);
+    let mut crashes = Vec::new();
+    for (label, model, count, seed) in [
+        (
+            name.clone(),
+            bytes,
+            env_number("FLOAT_MUTANTS", FLOAT_MUTANTS),
+            seed,
+        ),
+        (
+            format!("{name}-calibrated"),
+            calibrated,
+            env_number("CALIBRATED_MUTANTS", CALIBRATED_MUTANTS),
+            seed ^ 0xca1,
+        ),
+    ] {
+        crashes.extend(check_mutants(&mut harness, &label, &model, count as usize, seed));
+    }
+    assert!(
+        crashes.is_empty(),
+        "{} mutants of {} panicked:\n{}",
+        crashes.len(),
+        path.display(),
+        crashes.join("\n")
+    );
+}
+
+/// Runs `count` mutants of `bytes`; returns a line for each that panicked (and saves it to a
+/// temporary directory).
+fn check_mutants(
+    harness: &mut Harness,
+    label: &str,
+    bytes: &[u8],
+    count: usize,
+    seed: u64,
+) -> Vec<String> {
     let started = Instant::now();
     // The unmutated model goes all the way: otherwise the mutants test nothing past import.
     assert_eq!(
-        harness.run(bytes.clone()),
+        harness.run(bytes.to_vec()),
         Outcome::Exported,
-        "{} itself does not quantize",
-        path.display()
+        "{label} itself does not quantize"
     );
-    let name = path.file_stem().unwrap().to_string_lossy().to_string();
-    let crash_dir = std::env::temp_dir().join(format!("tqopt-mutant-crashers-{}", std::process::id()));
-    let mut tally: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let crash_dir =
+        std::env::temp_dir().join(format!("tqopt-mutant-crashers-{}", std::process::id()));
+    let verbose = std::env::var_os("MUTANTS_VERBOSE").is_some();
+    // Per outcome: how many, and the seconds they took.
+    let mut tally: BTreeMap<&'static str, (usize, f64)> = BTreeMap::new();
     let mut crashes = Vec::new();
-    for (i, (what, mutant)) in mutants(&bytes, count, seed).into_iter().enumerate() {
+    for (i, (what, mutant)) in mutants(bytes, count, seed).into_iter().enumerate() {
+        let start = Instant::now();
         let outcome = harness.run(mutant.clone());
         let key = match &outcome {
-            Outcome::Refused => "refused by the importer",
+            Outcome::Refused(message) => {
+                if verbose {
+                    eprintln!("{label} mutant {i} ({what}): {message}");
+                }
+                "refused by the importer"
+            }
             Outcome::Unverified => "imported, does not verify",
             Outcome::PipelineError => "quantize-int8 error",
             Outcome::ExportError => "export error",
             Outcome::Exported => "exported",
             Outcome::Panicked(_) => "panicked",
         };
-        *tally.entry(key).or_default() += 1;
+        let entry = tally.entry(key).or_default();
+        entry.0 += 1;
+        entry.1 += start.elapsed().as_secs_f64();
         if let Outcome::Panicked(message) = outcome {
             std::fs::create_dir_all(&crash_dir).unwrap();
-            let file = crash_dir.join(format!("{name}-{seed}-{i}.tflite"));
+            let file = crash_dir.join(format!("{label}-{seed}-{i}.tflite"));
             std::fs::write(&file, &mutant).unwrap();
-            crashes.push(format!("mutant {i} ({what}), saved as {}: {message}", file.display()));
+            crashes.push(format!(
+                "{label} mutant {i} ({what}), saved as {}: {message}",
+                file.display()
+            ));
         }
     }
+    let summary: Vec<String> = tally
+        .iter()
+        .map(|(k, (n, secs))| format!("{k}: {n} ({secs:.1} s)"))
+        .collect();
     eprintln!(
-        "{}: {count} mutants (seed {seed}) in {:.1} s: {tally:?}",
-        path.display(),
-        started.elapsed().as_secs_f64()
+        "{label}: {count} mutants (seed {seed}) in {:.1} s: {}",
+        started.elapsed().as_secs_f64(),
+        summary.join(", ")
     );
-    assert!(
-        crashes.is_empty(),
-        "{} of {count} mutants of {} panicked:\n{}",
-        crashes.len(),
-        path.display(),
-        crashes.join("\n")
-    );
+    crashes
 }
 
 #[test]
@@ -85,7 +137,8 @@ fn hand_recrop_mutants_do_not_panic() {
 #[test]
 fn face_detection_mutants_do_not_panic() {
     check_model(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/models/face_detection_short_range.tflite"),
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/models/face_detection_short_range.tflite"),
         0x5eed_0002,
     );
 }

@@ -71,6 +71,148 @@ fn data_ranges(bytes: &[u8]) -> Vec<(usize, usize)> {
     ranges
 }
 
+/// What a mutable spot of a model holds, to choose damaging values for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    /// A dimension, tensor index or other 32-bit integer.
+    I32,
+    /// A float: scale, min, max.
+    F32,
+    /// A 64-bit zero point.
+    I64,
+    /// Some scalar field of a table (options, types, versions): its first byte.
+    Byte,
+    /// A 4-byte word of float weights.
+    Weight,
+}
+
+/// The spots the importer reads meaning from, found through the (valid) model's tables: every
+/// dimension, tensor index, opcode index, buffer index, quantization number, every scalar field
+/// of operator options, tensors, operator codes, and the weights. Mutants of these pass the
+/// flatbuffers verifier, so they reach the importer's own checks and the passes.
+fn slots(bytes: &[u8]) -> Vec<(usize, Slot)> {
+    let Ok(model) = tflite::root_as_model(bytes) else {
+        return Vec::new();
+    };
+    let base = bytes.as_ptr() as usize;
+    let mut out = Vec::new();
+    let vector = |v: &[u8], width: usize, kind: Slot, out: &mut Vec<(usize, Slot)>| {
+        let start = v.as_ptr() as usize - base;
+        out.extend((0..v.len() / width).map(|k| (start + k * width, kind)));
+    };
+    let fields = |t: &flatbuffers::Table<'_>, out: &mut Vec<(usize, Slot)>| {
+        let vt = t.vtable();
+        for slot in (4..vt.num_bytes()).step_by(2) {
+            let off = vt.get(slot as u16) as usize;
+            if off != 0 {
+                out.push((t.loc() + off, Slot::Byte));
+            }
+        }
+    };
+    for code in model.operator_codes().into_iter().flatten() {
+        fields(&code._tab, &mut out);
+    }
+    for sg in model.subgraphs().into_iter().flatten() {
+        for list in [sg.inputs(), sg.outputs()].into_iter().flatten() {
+            vector(list.bytes(), 4, Slot::I32, &mut out);
+        }
+        for t in sg.tensors().into_iter().flatten() {
+            fields(&t._tab, &mut out);
+            for list in [t.shape(), t.shape_signature()].into_iter().flatten() {
+                vector(list.bytes(), 4, Slot::I32, &mut out);
+            }
+            if let Some(q) = t.quantization() {
+                fields(&q._tab, &mut out);
+                for list in [q.scale(), q.min(), q.max()].into_iter().flatten() {
+                    vector(list.bytes(), 4, Slot::F32, &mut out);
+                }
+                if let Some(z) = q.zero_point() {
+                    vector(z.bytes(), 8, Slot::I64, &mut out);
+                }
+            }
+        }
+        for op in sg.operators().into_iter().flatten() {
+            fields(&op._tab, &mut out);
+            for list in [op.inputs(), op.outputs()].into_iter().flatten() {
+                vector(list.bytes(), 4, Slot::I32, &mut out);
+            }
+            if let Some(options) = op.builtin_options() {
+                fields(&options, &mut out);
+            }
+        }
+    }
+    for b in model.buffers().into_iter().flatten() {
+        if let Some(d) = b.data() {
+            vector(d.bytes(), 4, Slot::Weight, &mut out);
+        }
+    }
+    // Scalar fields are at least one byte; 4-byte slots must fit the file.
+    out.retain(|&(at, kind)| at + if kind == Slot::Byte { 1 } else { 4 } <= bytes.len());
+    out
+}
+
+/// Overwrites the spot at `at` with a value chosen to damage what `kind` holds.
+fn damage(b: &mut [u8], at: usize, kind: Slot, rng: &mut Rng) -> String {
+    let put = |b: &mut [u8], bytes: &[u8]| {
+        let end = (at + bytes.len()).min(b.len());
+        b[at..end].copy_from_slice(&bytes[..end - at]);
+    };
+    match kind {
+        Slot::I32 => {
+            let old = i32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+            let choices = [
+                -1,
+                -2,
+                0,
+                1,
+                2,
+                old.wrapping_add(1),
+                old.wrapping_sub(1),
+                old.wrapping_mul(2),
+                old.wrapping_mul(1000),
+                65_536,
+                1 << 30,
+                i32::MAX,
+                i32::MIN,
+                rng.below(64) as i32,
+            ];
+            let v = choices[rng.below(choices.len())];
+            put(b, &v.to_le_bytes());
+            format!("i32 at {at}: {old} -> {v}")
+        }
+        Slot::F32 | Slot::Weight => {
+            let old = f32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+            let choices = [
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                0.0,
+                -0.0,
+                -1.0,
+                -old,
+                old * 1.0e6,
+                3.0e38,
+                1.0e-40,
+                f32::MIN_POSITIVE,
+            ];
+            let v = choices[rng.below(choices.len())];
+            put(b, &v.to_le_bytes());
+            format!("f32 at {at}: {old} -> {v}")
+        }
+        Slot::I64 => {
+            let choices = [-129i64, 128, 255, 256, -32769, 1 << 40, i64::MIN, i64::MAX];
+            let v = choices[rng.below(choices.len())];
+            put(b, &v.to_le_bytes());
+            format!("i64 at {at} -> {v}")
+        }
+        Slot::Byte => {
+            let x = 1 + rng.below(255) as u8;
+            b[at] ^= x;
+            format!("field byte at {at} ^ {x:#04x}")
+        }
+    }
+}
+
 /// Word values that break things: offsets past the end, negative or huge indices and
 /// dimensions, and f32 bit patterns of NaN, infinities, zero, negative and huge numbers.
 fn nasty_words(len: usize) -> [u32; 16] {
@@ -107,11 +249,30 @@ pub fn mutants(bytes: &[u8], count: usize, seed: u64) -> Vec<(String, Vec<u8>)> 
         .collect();
     let structure_bytes: Vec<usize> = (0..len).filter(|&at| !in_data(at)).collect();
     let words = nasty_words(len);
+    let spots = slots(bytes);
+    let weights: Vec<(usize, Slot)> = spots.iter().copied().filter(|s| s.1 == Slot::Weight).collect();
+    let fields: Vec<(usize, Slot)> = spots.into_iter().filter(|s| s.1 != Slot::Weight).collect();
     let mut out = Vec::with_capacity(count);
     let mut truncations = 0;
     for i in 0..count {
         let mut b = bytes.to_vec();
         let what = match i % 20 {
+            // One or two fields the importer reads meaning from.
+            11..=17 if !fields.is_empty() => {
+                let n = 1 + rng.below(2);
+                let changes: Vec<String> = (0..n)
+                    .map(|_| {
+                        let (at, kind) = fields[rng.below(fields.len())];
+                        damage(&mut b, at, kind, &mut rng)
+                    })
+                    .collect();
+                changes.join("; ")
+            }
+            // A weight made NaN, infinite, huge or tiny.
+            18 if !weights.is_empty() => {
+                let (at, kind) = weights[rng.below(weights.len())];
+                damage(&mut b, at, kind, &mut rng)
+            }
             // Truncations: the first 40 at every length from 0, then anywhere.
             0..=2 => {
                 let at = if truncations < 40 {
@@ -124,7 +285,7 @@ pub fn mutants(bytes: &[u8], count: usize, seed: u64) -> Vec<(String, Vec<u8>)> 
                 format!("truncated to {at} bytes")
             }
             // Words in the structure overwritten with nasty values.
-            3..=10 if !structure.is_empty() => {
+            3..=6 if !structure.is_empty() => {
                 let at = structure[rng.below(structure.len())];
                 let v = words[rng.below(words.len())];
                 b[at..at + 4].copy_from_slice(&v.to_le_bytes());
@@ -155,8 +316,8 @@ pub fn mutants(bytes: &[u8], count: usize, seed: u64) -> Vec<(String, Vec<u8>)> 
 /// How far a model got.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
-    /// Refused by the importer.
-    Refused,
+    /// Refused by the importer, with its message.
+    Refused(String),
     /// Imported, but the module does not verify.
     Unverified,
     /// The pipeline returned an error.
@@ -170,16 +331,22 @@ pub enum Outcome {
 }
 
 thread_local! {
-    /// The last panic's message and location on this thread.
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Whether this thread is inside [`Harness::run`], and the last panic's message and
+    /// location there.
+    static CAPTURE: RefCell<(bool, Option<String>)> = const { RefCell::new((false, None)) };
 }
 
-/// Replaces the panic hook (once per test binary) with one that records the message instead
-/// of printing it: thousands of mutants would otherwise flood the output.
+/// Replaces the panic hook (once per test binary) with one that, inside [`Harness::run`],
+/// records the message instead of printing it (thousands of mutants would otherwise flood the
+/// output), and elsewhere (a failing assertion) does what the default hook does.
 fn quiet_panics() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
-        panic::set_hook(Box::new(|info| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !CAPTURE.with(|c| c.borrow().0) {
+                return default(info);
+            }
             let message = info
                 .payload()
                 .downcast_ref::<&str>()
@@ -190,7 +357,7 @@ fn quiet_panics() {
                 .location()
                 .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
                 .unwrap_or_default();
-            LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{place}: {message}")));
+            CAPTURE.with(|c| c.borrow_mut().1 = Some(format!("{place}: {message}")));
         }));
     });
 }
@@ -228,22 +395,20 @@ impl Harness {
 
     /// Takes `bytes` as far as it goes; a panic anywhere becomes [`Outcome::Panicked`].
     pub fn run(&mut self, bytes: Vec<u8>) -> Outcome {
-        LAST_PANIC.with(|p| p.borrow_mut().take());
-        match panic::catch_unwind(AssertUnwindSafe(|| self.run_unguarded(bytes))) {
-            Ok(outcome) => outcome,
-            Err(_) => Outcome::Panicked(
-                LAST_PANIC
-                    .with(|p| p.borrow_mut().take())
-                    .unwrap_or_else(|| "(no message)".into()),
-            ),
-        }
+        CAPTURE.with(|c| *c.borrow_mut() = (true, None));
+        let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_unguarded(bytes)));
+        let message = CAPTURE.with(|c| std::mem::take(&mut *c.borrow_mut()).1);
+        result.unwrap_or_else(|_| {
+            Outcome::Panicked(message.unwrap_or_else(|| "(no message)".into()))
+        })
     }
 
     fn run_unguarded(&mut self, bytes: Vec<u8>) -> Outcome {
-        let Ok(mut module) = import_bytes_with("mutant.tflite", Blob::from_vec(bytes), &self.options)
-        else {
-            return Outcome::Refused;
-        };
+        let mut module =
+            match import_bytes_with("mutant.tflite", Blob::from_vec(bytes), &self.options) {
+                Ok(m) => m,
+                Err(e) => return Outcome::Refused(e.to_string()),
+            };
         if !verifier::verify(&module).is_empty() {
             return Outcome::Unverified;
         }
@@ -262,6 +427,24 @@ impl Harness {
             Ok(_) => Outcome::Exported,
             Err(_) => Outcome::ExportError,
         }
+    }
+
+    /// `bytes` calibrated on the generated sample and exported again: the model then carries
+    /// min/max statistics, so `quantize-int8` on its mutants skips the (slow, in a debug build)
+    /// calibration run unless the damage removed them.
+    pub fn calibrated(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut module = import_bytes_with("model.tflite", Blob::from_vec(bytes.to_vec()), &self.options)
+            .expect("the model imports");
+        let data = self.calibration_file(&module);
+        let specs = parse_pipeline(&format!("calibrate{{data={}}}", data.display()))
+            .expect("the calibrate pass parses");
+        let pm = PassManager::new(&specs).expect("the calibrate pass builds");
+        pm.run(&mut module, &Instrumentation::default(), &mut Vec::new())
+            .unwrap_or_else(|e| panic!("calibration fails: {:?}", e.diagnostics));
+        tqopt_backend::export(&module)
+            .expect("the calibrated model exports")
+            .as_bytes()
+            .to_vec()
     }
 
     /// A one-sample `.npy` fitting the entry function's first input when it is a float tensor
