@@ -7,7 +7,8 @@
 //!
 //! `FLOAT_MUTANTS=N` and `CALIBRATED_MUTANTS=N` change the number of mutants per model
 //! (defaults below), `MUTANT_SEED=S` the seed, and `MUTANTS_VERBOSE=1` prints why the importer
-//! refused each mutant.
+//! refused each mutant; `MUTANTS_TRACE=1` names each mutant before it runs (to find one that
+//! aborts the process).
 
 mod mutation;
 
@@ -82,10 +83,15 @@ fn check_mutants(
     let crash_dir =
         std::env::temp_dir().join(format!("tqopt-mutant-crashers-{}", std::process::id()));
     let verbose = std::env::var_os("MUTANTS_VERBOSE").is_some();
+    // An abort (a failed allocation) cannot be caught: this names the mutant before it runs.
+    let trace = std::env::var_os("MUTANTS_TRACE").is_some();
     // Per outcome: how many, and the seconds they took.
     let mut tally: BTreeMap<&'static str, (usize, f64)> = BTreeMap::new();
     let mut crashes = Vec::new();
     for (i, (what, mutant)) in mutants(bytes, count, seed).into_iter().enumerate() {
+        if trace {
+            eprintln!("{label} mutant {i} ({what})");
+        }
         let start = Instant::now();
         let outcome = harness.run(mutant.clone());
         let key = match &outcome {
