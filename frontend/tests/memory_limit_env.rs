@@ -1,7 +1,9 @@
 //! `TQOPT_MEMORY_LIMIT` sets the importer's memory budget (alone in its test binary: it
 //! changes the process environment).
 
-use tqopt_frontend::{import_bytes, memory_limit, ImportErrorKind, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV};
+use tqopt_frontend::{
+    import_bytes, memory_limit, ImportErrorKind, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV,
+};
 use tqopt_ir::Blob;
 
 #[test]
@@ -24,7 +26,9 @@ fn the_environment_sets_the_budget() {
     let text = e.to_string();
     assert!(
         text.starts_with("m.tflite: error: subgraph 0")
-            && text.contains("786432 bytes (768.0 KiB), more than the memory limit of 524288 bytes (512.0 KiB)"),
+            && text.contains(
+                "786432 bytes (768.0 KiB), more than the memory limit of 524288 bytes (512.0 KiB)"
+            ),
         "{text}"
     );
 
@@ -35,7 +39,8 @@ fn the_environment_sets_the_budget() {
     std::env::set_var(MEMORY_LIMIT_ENV, "lots");
     let e = import().unwrap_err();
     assert!(
-        e.to_string().contains("TQOPT_MEMORY_LIMIT=\"lots\": expected a byte count"),
+        e.to_string()
+            .contains("TQOPT_MEMORY_LIMIT=\"lots\": expected a byte count"),
         "{e}"
     );
     std::env::remove_var(MEMORY_LIMIT_ENV);

@@ -53,7 +53,13 @@ fn check_model(path: &Path, seed: u64) {
             seed ^ 0xca1,
         ),
     ] {
-        crashes.extend(check_mutants(&mut harness, &label, &model, count as usize, seed));
+        crashes.extend(check_mutants(
+            &mut harness,
+            &label,
+            &model,
+            count as usize,
+            seed,
+        ));
     }
     assert!(
         crashes.is_empty(),
@@ -101,7 +107,12 @@ fn check_mutants(
                 }
                 "refused by the importer"
             }
-            Outcome::Unverified => "imported, does not verify",
+            Outcome::Unverified(message) => {
+                if verbose {
+                    eprintln!("{label} mutant {i} ({what}) does not verify: {message}");
+                }
+                "imported, does not verify"
+            }
             Outcome::PipelineError => "quantize-int8 error",
             Outcome::ExportError => "export error",
             Outcome::Exported => "exported",

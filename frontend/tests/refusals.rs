@@ -12,8 +12,7 @@ use tqopt_frontend::schema::tflite::{
     BufferT, BuiltinOperator as Op, BuiltinOptionsT, QuantizationParametersT, TensorType,
 };
 use tqopt_frontend::{
-    import_bytes_with, ImportError, ImportErrorKind, ImportOptions,
-    DEFAULT_MEMORY_LIMIT,
+    import_bytes_with, ImportError, ImportErrorKind, ImportOptions, DEFAULT_MEMORY_LIMIT,
 };
 use tqopt_ir::Blob;
 
@@ -125,7 +124,10 @@ fn per_axis_parameters_must_fit_the_tensor() {
     let mut b = quantize_model();
     b.tensor_mut(0, 2).shape = Some(vec![]);
     b.quantize_per_axis(0, 2, &[0.5, 0.25], 0);
-    refused(&b, &["tensor 2 (\"spare\")", "quantized_dimension 0", "rank 0"]);
+    refused(
+        &b,
+        &["tensor 2 (\"spare\")", "quantized_dimension 0", "rank 0"],
+    );
     // As many scales as the axis has entries.
     let mut b = quantize_model();
     b.quantize_per_axis(0, 1, &[0.5, 0.25, 0.125], 3);
@@ -139,13 +141,19 @@ fn per_axis_parameters_must_fit_the_tensor() {
     b.tensor_mut(0, 1).quantization.as_mut().unwrap().zero_point = Some(vec![0, 0]);
     refused(
         &b,
-        &["tensor 1 (\"y\")", "4 quantization scales but 2 zero points"],
+        &[
+            "tensor 1 (\"y\")",
+            "4 quantization scales but 2 zero points",
+        ],
     );
     let mut b = quantize_model();
     b.tensor_mut(0, 1).quantization.as_mut().unwrap().zero_point = Some(vec![0, 0, 0]);
     refused(
         &b,
-        &["tensor 1 (\"y\")", "1 quantization scales but 3 zero points"],
+        &[
+            "tensor 1 (\"y\")",
+            "1 quantization scales but 3 zero points",
+        ],
     );
 }
 
@@ -173,7 +181,10 @@ fn bad_calibration_ranges_are_refused() {
     }
     let mut b = with_range(-1.0, 1.0);
     b.tensor_mut(0, 0).quantization.as_mut().unwrap().max = Some(vec![1.0, 2.0]);
-    refused(&b, &["tensor 0 (\"x\")", "1 quantization minima but 2 maxima"]);
+    refused(
+        &b,
+        &["tensor 0 (\"x\")", "1 quantization minima but 2 maxima"],
+    );
 }
 
 #[test]
@@ -327,7 +338,10 @@ fn sizes_are_checked_before_allocating() {
     refused_bytes(
         small.clone(),
         95,
-        &["tensor 0 (\"x\")", "96 bytes, more than the memory limit of 95 bytes"],
+        &[
+            "tensor 0 (\"x\")",
+            "96 bytes, more than the memory limit of 95 bytes",
+        ],
     );
     // All tensors together (96 + 24 + 4 bytes) must fit as well.
     let e = refused_bytes(

@@ -41,11 +41,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "M" | "MB" | "MIB" => 20,
         "G" | "GB" | "GIB" => 30,
         "T" | "TB" | "TIB" => 40,
-        other => {
-            return Err(format!(
-                "unknown size suffix '{other}' (use K, M, G or T)"
-            ))
-        }
+        other => return Err(format!("unknown size suffix '{other}' (use K, M, G or T)")),
     };
     let n: u64 = digits
         .parse()

@@ -115,7 +115,12 @@ fn dims(what: &str, dims: &[i32]) -> Result<(), Failure> {
 
 /// The bytes the tensor needs in the IR (unknown dimensions counted as 1; element types
 /// whose size is not fixed, such as strings, as 1 byte per element), checked against `limit`.
-fn size(t: &tflite::Tensor<'_>, shape: &[i32], signature: &[i32], limit: u64) -> Result<u64, Failure> {
+fn size(
+    t: &tflite::Tensor<'_>,
+    shape: &[i32],
+    signature: &[i32],
+    limit: u64,
+) -> Result<u64, Failure> {
     let elem_bytes = element_type(t.type_())
         .and_then(|e| e.storage_bytes())
         .unwrap_or(1)
@@ -160,7 +165,10 @@ fn quantization(t: &tflite::Tensor<'_>, shape: &[i32]) -> Result<(), Failure> {
         return Ok(());
     };
     let scales: Vec<f32> = q.scale().map(|s| s.iter().collect()).unwrap_or_default();
-    let zero_points: Vec<i64> = q.zero_point().map(|z| z.iter().collect()).unwrap_or_default();
+    let zero_points: Vec<i64> = q
+        .zero_point()
+        .map(|z| z.iter().collect())
+        .unwrap_or_default();
     if let Some((k, s)) = scales
         .iter()
         .enumerate()
@@ -181,7 +189,9 @@ fn quantization(t: &tflite::Tensor<'_>, shape: &[i32]) -> Result<(), Failure> {
     if scales.len() > 1 {
         let axis = q.quantized_dimension();
         let rank = shape.len();
-        let dim = usize::try_from(axis).ok().and_then(|a| shape.get(a).copied());
+        let dim = usize::try_from(axis)
+            .ok()
+            .and_then(|a| shape.get(a).copied());
         match dim {
             None => {
                 return Err(invalid(format!(
@@ -250,8 +260,8 @@ fn writers(
                 None => writer[i] = Some(Writer::Operator(k)),
                 Some(Writer::Input(n)) => {
                     return Err(ImportError::invalid(format!(
-                        "{this} writes {tensor}, which is subgraph input {n}: a tensor has one writer"
-                    )))
+                    "{this} writes {tensor}, which is subgraph input {n}: a tensor has one writer"
+                )))
                 }
                 Some(Writer::Operator(j)) if *j == k => {
                     return Err(ImportError::invalid(format!(
@@ -275,7 +285,11 @@ fn writers(
 
 /// How errors name operator `k`: `operator 12 (CONV_2D)`, `operator 3 (CUSTOM "Foo")`, or
 /// `operator 5` when its opcode index is out of range.
-pub(crate) fn operator_place(model: &tflite::Model<'_>, k: usize, op: &tflite::Operator<'_>) -> String {
+pub(crate) fn operator_place(
+    model: &tflite::Model<'_>,
+    k: usize,
+    op: &tflite::Operator<'_>,
+) -> String {
     let index = op.opcode_index() as usize;
     let Some(code) = model
         .operator_codes()

@@ -250,7 +250,11 @@ pub fn mutants(bytes: &[u8], count: usize, seed: u64) -> Vec<(String, Vec<u8>)> 
     let structure_bytes: Vec<usize> = (0..len).filter(|&at| !in_data(at)).collect();
     let words = nasty_words(len);
     let spots = slots(bytes);
-    let weights: Vec<(usize, Slot)> = spots.iter().copied().filter(|s| s.1 == Slot::Weight).collect();
+    let weights: Vec<(usize, Slot)> = spots
+        .iter()
+        .copied()
+        .filter(|s| s.1 == Slot::Weight)
+        .collect();
     let fields: Vec<(usize, Slot)> = spots.into_iter().filter(|s| s.1 != Slot::Weight).collect();
     let mut out = Vec::with_capacity(count);
     let mut truncations = 0;
@@ -318,8 +322,8 @@ pub fn mutants(bytes: &[u8], count: usize, seed: u64) -> Vec<(String, Vec<u8>)> 
 pub enum Outcome {
     /// Refused by the importer, with its message.
     Refused(String),
-    /// Imported, but the module does not verify.
-    Unverified,
+    /// Imported, but the module does not verify: the first diagnostic.
+    Unverified(String),
     /// The pipeline returned an error.
     PipelineError,
     /// The exporter returned an error.
@@ -398,9 +402,8 @@ impl Harness {
         CAPTURE.with(|c| *c.borrow_mut() = (true, None));
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.run_unguarded(bytes)));
         let message = CAPTURE.with(|c| std::mem::take(&mut *c.borrow_mut()).1);
-        result.unwrap_or_else(|_| {
-            Outcome::Panicked(message.unwrap_or_else(|| "(no message)".into()))
-        })
+        result
+            .unwrap_or_else(|_| Outcome::Panicked(message.unwrap_or_else(|| "(no message)".into())))
     }
 
     fn run_unguarded(&mut self, bytes: Vec<u8>) -> Outcome {
@@ -409,8 +412,8 @@ impl Harness {
                 Ok(m) => m,
                 Err(e) => return Outcome::Refused(e.to_string()),
             };
-        if !verifier::verify(&module).is_empty() {
-            return Outcome::Unverified;
+        if let Some(d) = verifier::verify(&module).first() {
+            return Outcome::Unverified(format!("{d:?}"));
         }
         let data = self.calibration_file(&module);
         let pipeline = format!("quantize-int8{{calibration={}}}", data.display());
@@ -433,8 +436,12 @@ impl Harness {
     /// min/max statistics, so `quantize-int8` on its mutants skips the (slow, in a debug build)
     /// calibration run unless the damage removed them.
     pub fn calibrated(&mut self, bytes: &[u8]) -> Vec<u8> {
-        let mut module = import_bytes_with("model.tflite", Blob::from_vec(bytes.to_vec()), &self.options)
-            .expect("the model imports");
+        let mut module = import_bytes_with(
+            "model.tflite",
+            Blob::from_vec(bytes.to_vec()),
+            &self.options,
+        )
+        .expect("the model imports");
         let data = self.calibration_file(&module);
         let specs = parse_pipeline(&format!("calibrate{{data={}}}", data.display()))
             .expect("the calibrate pass parses");
@@ -451,7 +458,11 @@ impl Harness {
     /// of at most a million elements; otherwise a 1x1 sample that calibration refuses.
     fn calibration_file(&mut self, module: &Module) -> PathBuf {
         let shape = entry_input_shape(module)
-            .filter(|s| s.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_some_and(|n| n <= 1 << 20))
+            .filter(|s| {
+                s.iter()
+                    .try_fold(1usize, |a, &d| a.checked_mul(d))
+                    .is_some_and(|n| n <= 1 << 20)
+            })
             .unwrap_or_else(|| vec![1, 1]);
         if let Some(p) = self.samples.get(&shape) {
             return p.clone();

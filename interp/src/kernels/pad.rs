@@ -177,7 +177,10 @@ fn padded_shape(shape: &[usize], pads: &[(usize, usize)], declared: Option<&[i64
         ));
     };
     if let Some(declared) = declared.filter(|d| d.len() == out.len()) {
-        let fixed = declared.iter().zip(&out).all(|(&d, &o)| d < 0 || d as usize == o);
+        let fixed = declared
+            .iter()
+            .zip(&out)
+            .all(|(&d, &o)| d < 0 || d as usize == o);
         if !fixed {
             return Err(format!(
                 "paddings {pads:?} of shape {} give shape {}, but the result is declared {declared:?}",
