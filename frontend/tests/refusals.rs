@@ -191,10 +191,17 @@ fn bad_calibration_ranges_are_refused() {
 fn empty_and_rootless_files_are_refused() {
     let e = refused_bytes(Vec::new(), DEFAULT_MEMORY_LIMIT, &["0 bytes long"]);
     assert_eq!(e.kind, ImportErrorKind::NotTflite);
-    // The root offset 0: the "model" is the file's first bytes, a table without fields.
-    let mut bytes = real_model();
-    bytes[0..4].copy_from_slice(&0u32.to_le_bytes());
-    refused_bytes(bytes, DEFAULT_MEMORY_LIMIT, &["no subgraphs"]);
+    // A root offset into the header (0 would make the header a table without fields).
+    for root in [0u32, 4, 7] {
+        let mut bytes = real_model();
+        bytes[0..4].copy_from_slice(&root.to_le_bytes());
+        let e = refused_bytes(
+            bytes,
+            DEFAULT_MEMORY_LIMIT,
+            &[&format!("the root table offset is {root}, inside the file's 8-byte header")],
+        );
+        assert_eq!(e.kind, ImportErrorKind::Malformed);
+    }
     // The root offset past the end, or just short of it.
     let real = real_model();
     for root in [u32::MAX, real.len() as u32, real.len() as u32 - 4] {

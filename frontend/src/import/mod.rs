@@ -142,6 +142,17 @@ fn import(data: &Blob, options: &ImportOptions) -> Result<Module> {
             ),
         ));
     }
+    // The root table follows the 8-byte header (its offset, then the identifier); an offset
+    // into the header reads the header as a table, which the verifier may accept as empty.
+    let root = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    if root < 8 {
+        return Err(ImportError::new(
+            ImportErrorKind::Malformed,
+            format!(
+                "the root table offset is {root}, inside the file's 8-byte header: the model is damaged"
+            ),
+        ));
+    }
     let opts = flatbuffers::VerifierOptions {
         max_depth: 64,
         max_tables: 1 << 26,
