@@ -5,7 +5,7 @@
 //! failing mutants are written to a temporary directory (to be kept as regressions in
 //! `tests/regressions/`).
 //!
-//! `FLOAT_MUTANTS=N` and `CALIBRATED_MUTANTS=N` change the number of mutants per model
+//! `FLOAT_MUTANTS=N`, `CALIBRATED_MUTANTS=N` and `QUANTIZED_MUTANTS=N` change the number of mutants per model
 //! (defaults below), `MUTANT_SEED=S` the seed, and `MUTANTS_VERBOSE=1` prints why the importer
 //! refused each mutant; `MUTANTS_TRACE=1` names each mutant before it runs (to find one that
 //! aborts the process).
@@ -24,6 +24,9 @@ use mutation::{mutants, Harness, Outcome};
 /// few enough for well under a minute in the debug test profile.
 const FLOAT_MUTANTS: u64 = 400;
 const CALIBRATED_MUTANTS: u64 = 1100;
+/// Mutants of the model quantized once (int8 tensors, scales, zero points, per-axis
+/// parameters): import, round-trip export, and quantize-int8's refusal to calibrate it.
+const QUANTIZED_MUTANTS: u64 = 500;
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -38,6 +41,7 @@ fn check_model(path: &Path, seed: u64) {
     let mut harness = Harness::new("mutants");
     let name = path.file_stem().unwrap().to_string_lossy().to_string();
     let calibrated = harness.calibrated(&bytes);
+    let quantized = harness.quantized(&bytes);
     let mut crashes = Vec::new();
     for (label, model, count, seed) in [
         (
@@ -51,6 +55,12 @@ fn check_model(path: &Path, seed: u64) {
             calibrated,
             env_number("CALIBRATED_MUTANTS", CALIBRATED_MUTANTS),
             seed ^ 0xca1,
+        ),
+        (
+            format!("{name}-int8"),
+            quantized,
+            env_number("QUANTIZED_MUTANTS", QUANTIZED_MUTANTS),
+            seed ^ 0x18,
         ),
     ] {
         crashes.extend(check_mutants(
@@ -80,11 +90,17 @@ fn check_mutants(
     seed: u64,
 ) -> Vec<String> {
     let started = Instant::now();
-    // The unmutated model goes all the way: otherwise the mutants test nothing past import.
+    // The unmutated model goes all the way (a quantized one up to quantize-int8's refusal):
+    // otherwise the mutants test nothing past import.
+    let expected = if label.ends_with("-int8") {
+        Outcome::PipelineError
+    } else {
+        Outcome::Exported
+    };
     assert_eq!(
         harness.run(bytes.to_vec()),
-        Outcome::Exported,
-        "{label} itself does not quantize"
+        expected,
+        "{label} itself does not get as far as it should"
     );
     let crash_dir =
         std::env::temp_dir().join(format!("tqopt-mutant-crashers-{}", std::process::id()));

@@ -415,6 +415,9 @@ impl Harness {
         if let Some(d) = verifier::verify(&module).first() {
             return Outcome::Unverified(format!("{d:?}"));
         }
+        // What `tqopt m.tflite -o out.tflite` does (this is all a quantized model, which
+        // quantize-int8 refuses to calibrate, gets to).
+        let _ = tqopt_backend::export(&module);
         let data = self.calibration_file(&module);
         let pipeline = format!("quantize-int8{{calibration={}}}", data.display());
         let specs = parse_pipeline(&pipeline).expect("the quantize-int8 pipeline parses");
@@ -450,6 +453,27 @@ impl Harness {
             .unwrap_or_else(|e| panic!("calibration fails: {:?}", e.diagnostics));
         tqopt_backend::export(&module)
             .expect("the calibrated model exports")
+            .as_bytes()
+            .to_vec()
+    }
+
+    /// `bytes` quantized by `quantize-int8` on the generated sample: a model with int8
+    /// tensors, per-tensor and per-axis scales and zero points for the mutants to damage.
+    pub fn quantized(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut module = import_bytes_with(
+            "model.tflite",
+            Blob::from_vec(bytes.to_vec()),
+            &self.options,
+        )
+        .expect("the model imports");
+        let data = self.calibration_file(&module);
+        let specs = parse_pipeline(&format!("quantize-int8{{calibration={}}}", data.display()))
+            .expect("the quantize-int8 pipeline parses");
+        let pm = PassManager::new(&specs).expect("the quantize-int8 pipeline builds");
+        pm.run(&mut module, &Instrumentation::default(), &mut Vec::new())
+            .unwrap_or_else(|e| panic!("quantization fails: {:?}", e.diagnostics));
+        tqopt_backend::export(&module)
+            .expect("the quantized model exports")
             .as_bytes()
             .to_vec()
     }
