@@ -4,7 +4,8 @@
 //! - in every tensor's `shape` and `shape_signature`, only dimensions >= 0 or -1 (unknown),
 //!   and the two of the same rank, agreeing wherever both are known;
 //! - no tensor needing more bytes than the memory budget (element counts multiplied in
-//!   checked `u64`), and all declared tensors together within the budget too;
+//!   checked `u64`), and all declared tensors other than constants together within the
+//!   budget too (constants are windows into the file);
 //! - sound quantization parameters: finite positive scales, as many zero points as scales,
 //!   per-axis parameters on an axis below the tensor's rank whose size is the number of
 //!   scales, finite calibration ranges (`min <= max`, as many minima as maxima);
@@ -35,7 +36,7 @@ pub(crate) fn model(model: &tflite::Model<'_>, memory_limit: u64) -> Result<()> 
         return Err(ImportError::new(
             ImportErrorKind::TooLarge,
             format!(
-                "the model's tensors need {} in all, more than the memory limit of {} (set {MEMORY_LIMIT_ENV} to raise it)",
+                "the model's tensors other than constants need {} in all, more than the memory limit of {} (set {MEMORY_LIMIT_ENV} to raise it)",
                 show_bytes(total),
                 show_bytes(memory_limit)
             ),
@@ -44,7 +45,8 @@ pub(crate) fn model(model: &tflite::Model<'_>, memory_limit: u64) -> Result<()> 
     Ok(())
 }
 
-/// Checks one subgraph; returns the bytes its tensors need.
+/// Checks one subgraph; returns the bytes its tensors other than constants need (constants
+/// are windows into the file, whose size already bounds them).
 fn subgraph(model: &tflite::Model<'_>, sg: &tflite::SubGraph<'_>, limit: u64) -> Result<u64> {
     let tensors = tensor_list(sg);
     let mut total: u64 = 0;
@@ -54,10 +56,22 @@ fn subgraph(model: &tflite::Model<'_>, sg: &tflite::SubGraph<'_>, limit: u64) ->
             e.kind = kind;
             e
         })?;
-        total = total.saturating_add(bytes);
+        if !has_data(model, t) {
+            total = total.saturating_add(bytes);
+        }
     }
     writers(model, sg, &tensors)?;
     Ok(total)
+}
+
+/// Whether the tensor's buffer holds data (in the flatbuffer or after it).
+fn has_data(model: &tflite::Model<'_>, t: &tflite::Tensor<'_>) -> bool {
+    let index = t.buffer() as usize;
+    model
+        .buffers()
+        .filter(|b| index < b.len())
+        .map(|b| b.get(index))
+        .is_some_and(|b| b.offset() > 1 || b.data().is_some_and(|d| !d.is_empty()))
 }
 
 type Failure = (ImportErrorKind, String);
