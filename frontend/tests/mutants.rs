@@ -22,8 +22,8 @@ use mutation::{mutants, Harness, Outcome};
 /// slow part in a debug build), and of the model calibrated once (whose min/max statistics
 /// spare the mutants that keep them a calibration run). Enough to reach every class of damage,
 /// few enough for well under a minute in the debug test profile.
-const FLOAT_MUTANTS: u64 = 400;
-const CALIBRATED_MUTANTS: u64 = 1100;
+const FLOAT_MUTANTS: u64 = 300;
+const CALIBRATED_MUTANTS: u64 = 900;
 /// Mutants of the model quantized once (int8 tensors, scales, zero points, per-axis
 /// parameters): import, round-trip export, and quantize-int8's refusal to calibrate it.
 const QUANTIZED_MUTANTS: u64 = 500;
