@@ -59,7 +59,8 @@ const CONTROL_DEPENDENCIES_KEY: &str = "model_control_dependencies";
 /// How to import: the limits a model must keep to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportOptions {
-    /// The most bytes any declared tensor, and all of them together, may need.
+    /// The most bytes any declared tensor may need, and all tensors other than constants
+    /// together (see [`limits`]).
     pub memory_limit: u64,
 }
 
