@@ -20,6 +20,9 @@ pub enum ImportErrorKind {
     /// The file is a well-formed flatbuffer but says something inconsistent: an index out of
     /// range, a constant whose data does not fit its type, bad quantization parameters, ...
     Invalid,
+    /// Something the file declares (a tensor, all tensors together) needs more memory than the
+    /// budget allows, or its size overflows; or the budget itself is unreadable.
+    TooLarge,
     /// An operator whose opcode tqopt does not import.
     UnsupportedOp {
         /// The `BuiltinOperator` value.

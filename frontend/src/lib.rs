@@ -4,6 +4,8 @@
 //!   the same operations as TensorFlow's own importer (see [`import`] for what the module
 //!   holds). Constant data is not copied: dense constants are windows into the (memory-mapped)
 //!   input.
+//! - [`import_file_with`] / [`import_bytes_with`] take [`ImportOptions`]: the memory budget
+//!   that every declared tensor must keep to ([`memory_limit`] reads `TQOPT_MEMORY_LIMIT`).
 //! - [`ops`]: per op family, TFLite builtin options <-> MLIR attributes, in both directions,
 //!   for the backend to share.
 //! - [`schema`]: the TFLite flatbuffer schema as generated Rust.
@@ -20,4 +22,8 @@ pub mod schema;
 pub mod types;
 
 pub use error::{ImportError, ImportErrorKind};
-pub use import::{import_bytes, import_file, CONTROL_DEPENDENCIES_ATTR, METADATA_BUFFERS_ATTR};
+pub use import::limits::{memory_limit, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV};
+pub use import::{
+    import_bytes, import_bytes_with, import_file, import_file_with, ImportOptions,
+    CONTROL_DEPENDENCIES_ATTR, METADATA_BUFFERS_ATTR,
+};

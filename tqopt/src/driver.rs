@@ -58,7 +58,9 @@ pub fn run(cfg: &Config) -> i32 {
     } else {
         cfg.input.clone()
     };
-    let is_tflite = bytes.as_bytes().get(4..8) == Some(b"TFL3");
+    // A `.tflite` name goes to the importer even without the identifier, so that an empty or
+    // damaged model is refused as one (not parsed as an empty MLIR module).
+    let is_tflite = bytes.as_bytes().get(4..8) == Some(b"TFL3") || cfg.input.ends_with(".tflite");
     let input_size = bytes.len() as u64;
     let source = if is_tflite {
         // Diagnostics about an imported model name tensors, not text positions.

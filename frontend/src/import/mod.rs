@@ -27,11 +27,15 @@
 //! - `tfl.while` and `tfl.if` with regions calling the private functions of their subgraphs
 //!   (see [`crate::ops::control`]).
 //!
-//! The input is checked by the flatbuffers verifier before anything is read, and every index
-//! in it is checked before use, so bad input gives an [`ImportError`], never a panic.
+//! The input is checked by the flatbuffers verifier before anything is read, what it declares
+//! (shapes, sizes against the memory budget of [`limits`], quantization parameters, one writer
+//! per tensor) by [`validate`] before anything is converted, and every index in it before use,
+//! so bad input gives an [`ImportError`], never a panic.
 
+pub mod limits;
 mod subgraph;
 pub(crate) mod tensor;
+mod validate;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -52,23 +56,73 @@ pub use tqopt_ir::CONTROL_DEPENDENCIES_ATTR;
 /// The metadata entry TensorFlow parses into control nodes instead of keeping it.
 const CONTROL_DEPENDENCIES_KEY: &str = "model_control_dependencies";
 
-/// Imports the model at `path`. The file is memory-mapped and dense constants are windows
-/// into the mapping, so the file must not be modified while the module is alive.
+/// How to import: the limits a model must keep to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The most bytes any declared tensor may need, and all tensors other than constants
+    /// together (see [`limits`]).
+    pub memory_limit: u64,
+}
+
+impl Default for ImportOptions {
+    /// [`limits::DEFAULT_MEMORY_LIMIT`], whatever the environment says.
+    fn default() -> Self {
+        ImportOptions {
+            memory_limit: limits::DEFAULT_MEMORY_LIMIT,
+        }
+    }
+}
+
+impl ImportOptions {
+    /// The options [`import_file`] and [`import_bytes`] use: the memory limit from
+    /// [`limits::memory_limit`] (`TQOPT_MEMORY_LIMIT`, else the default).
+    pub fn from_env() -> Result<ImportOptions, String> {
+        Ok(ImportOptions {
+            memory_limit: limits::memory_limit()?,
+        })
+    }
+}
+
+/// Imports the model at `path` with [`ImportOptions::from_env`]. The file is memory-mapped and
+/// dense constants are windows into the mapping, so the file must not be modified while the
+/// module is alive.
 pub fn import_file(path: &Path) -> Result<Module, ImportError> {
+    let name = path.display().to_string();
+    let options = env_options(&name)?;
+    import_file_with(path, &options)
+}
+
+/// Imports the model at `path` with the given options (see [`import_file`]).
+pub fn import_file_with(path: &Path, options: &ImportOptions) -> Result<Module, ImportError> {
     let name = path.display().to_string();
     let blob = tqopt_ir::blob::map_file(path).map_err(|e| {
         ImportError::new(ImportErrorKind::Io, format!("cannot read the file: {e}")).in_file(&name)
     })?;
-    import_bytes(&name, blob)
+    import_bytes_with(&name, blob, options)
 }
 
-/// Imports a model held in `data`. Dense constants of the module share `data`'s storage.
-/// `name` is used in error messages.
+/// Imports a model held in `data` with [`ImportOptions::from_env`]. Dense constants of the
+/// module share `data`'s storage. `name` is used in error messages.
 pub fn import_bytes(name: &str, data: Blob) -> Result<Module, ImportError> {
-    import(&data).map_err(|e| e.in_file(name))
+    let options = env_options(name)?;
+    import_bytes_with(name, data, &options)
 }
 
-fn import(data: &Blob) -> Result<Module> {
+/// Imports a model held in `data` with the given options (see [`import_bytes`]).
+pub fn import_bytes_with(
+    name: &str,
+    data: Blob,
+    options: &ImportOptions,
+) -> Result<Module, ImportError> {
+    import(&data, options).map_err(|e| e.in_file(name))
+}
+
+fn env_options(name: &str) -> Result<ImportOptions, ImportError> {
+    ImportOptions::from_env()
+        .map_err(|e| ImportError::new(ImportErrorKind::TooLarge, e).in_file(name))
+}
+
+fn import(data: &Blob, options: &ImportOptions) -> Result<Module> {
     let bytes = data.as_bytes();
     if bytes.len() < 8 {
         return Err(ImportError::new(
@@ -89,6 +143,17 @@ fn import(data: &Blob) -> Result<Module> {
             ),
         ));
     }
+    // The root table follows the 8-byte header (its offset, then the identifier); an offset
+    // into the header reads the header as a table, which the verifier may accept as empty.
+    let root = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    if root < 8 {
+        return Err(ImportError::new(
+            ImportErrorKind::Malformed,
+            format!(
+                "the root table offset is {root}, inside the file's 8-byte header: the model is damaged"
+            ),
+        ));
+    }
     let opts = flatbuffers::VerifierOptions {
         max_depth: 64,
         max_tables: 1 << 26,
@@ -104,6 +169,7 @@ fn import(data: &Blob) -> Result<Module> {
             ),
         )
     })?;
+    validate::model(&model, options.memory_limit)?;
     Importer::new(data, model).run()
 }
 

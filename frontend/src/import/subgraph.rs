@@ -488,14 +488,7 @@ impl<'a> FuncBuilder<'_, 'a> {
             }
         };
         let builtin = builtin_code(&code);
-        let place = if builtin == tflite::BuiltinOperator::CUSTOM {
-            format!(
-                "operator {k} (CUSTOM \"{}\")",
-                code.custom_code().unwrap_or("").escape_debug()
-            )
-        } else {
-            format!("operator {k} ({})", ops::op_name(builtin))
-        };
+        let place = super::validate::operator_place(&self.imp.model, k, &op);
         self.convert_operator(op, code, builtin)
             .map_err(|e| e.within(place))
     }

@@ -9,7 +9,8 @@
 //!   `!quant.uniform` element type, per-axis when there is more than one scale. Constants with
 //!   8-bit storage get the narrow storage range (`i8<-127:127>`, `u8<1:255>`), which the
 //!   function post-processing widens again for uses that are not the weight of an affine op;
-//! - a zero scale becomes the smallest normal f32, as in TensorFlow;
+//! - scales are finite and positive, as [`super::validate`] has checked (TensorFlow turns a
+//!   zero scale into the smallest normal f32; tqopt refuses it);
 //! - a quantized constant's `value` holds the storage integers (signless), its `qtype` the
 //!   quantized type.
 //!
@@ -173,17 +174,7 @@ pub(crate) fn quant_type(
 
     let scales: Vec<f64> = q
         .scale()
-        .map(|s| {
-            s.iter()
-                .map(|v| {
-                    if v == 0.0 {
-                        f32::MIN_POSITIVE as f64
-                    } else {
-                        v as f64
-                    }
-                })
-                .collect()
-        })
+        .map(|s| s.iter().map(f64::from).collect())
         .unwrap_or_default();
     let zero_points: Vec<i64> = q
         .zero_point()
@@ -198,22 +189,27 @@ pub(crate) fn quant_type(
             storage.width
         ));
     }
+    if let Some(s) = scales.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+        return Err(format!(
+            "has quantization scale {s}: a scale must be finite and greater than 0"
+        ));
+    }
+    if scales.len() != zero_points.len() {
+        return Err(format!(
+            "has {} quantization scales but {} zero points",
+            scales.len(),
+            zero_points.len()
+        ));
+    }
     let params = if scales.len() == 1 {
         QuantParams::PerTensor {
             scale: scales[0],
             zero_point: zero_points[0],
         }
     } else {
-        if scales.len() != zero_points.len() {
-            return Err(format!(
-                "has {} quantization scales but {} zero points",
-                scales.len(),
-                zero_points.len()
-            ));
-        }
         let axis = q.quantized_dimension();
         let rank = t.shape().map_or(0, |s| s.len());
-        if axis < 0 || (rank > 0 && axis as usize >= rank) {
+        if axis < 0 || axis as usize >= rank {
             return Err(format!(
                 "has quantized_dimension {axis}, but its rank is {rank}"
             ));

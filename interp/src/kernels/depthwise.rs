@@ -268,12 +268,17 @@ mod x86 {
         // When edge pixels are many (small images), convolve a zero-padded copy instead, where
         // every pixel is interior.
         let edges = ox0 + (g.ow - ox1);
-        if edges * 8 > g.ow && g.oh > 0 && g.ow > 0 && ow_compute == g.ow {
-            // Wide enough for whole groups of four pixels: the extra columns are computed and
-            // not stored.
-            let owc = g.ow.div_ceil(4) * 4;
-            let ph = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-            let pw = (owc - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+        // Wide enough for whole groups of four pixels: the extra columns are computed and
+        // not stored.
+        let owc = g.ow.div_ceil(4) * 4;
+        let ph = g.oh.saturating_sub(1) * g.sh + (g.kh - 1) * g.dh + 1;
+        let pw = owc.saturating_sub(1) * g.sw + (g.kw - 1) * g.dw + 1;
+        // The copy is about the input's size, unless strides far beyond the image (a damaged
+        // model: stride_w = 2137108966 asked for 820 GB) make it mostly padding; then the
+        // edge path below does the work without one.
+        let padded_len = (g.n * c).checked_mul(ph).and_then(|v| v.checked_mul(pw));
+        let small_copy = padded_len.is_some_and(|l| l <= 4 * (x.len() + out.len()) + (1 << 20));
+        if edges * 8 > g.ow && g.oh > 0 && g.ow > 0 && ow_compute == g.ow && small_copy {
             let mut padded = crate::buffers::take(g.n * ph * pw * c);
             let cols = g.w.min(pw.saturating_sub(g.pad_l));
             for n in 0..g.n {

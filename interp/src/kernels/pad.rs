@@ -179,8 +179,59 @@ fn pad_generic<T: Copy>(
     (out, data)
 }
 
+/// The most elements a padded result may have when its declared type does not fix its shape
+/// (4 GiB of f32).
+const MAX_PADDED_ELEMENTS: usize = 1 << 30;
+
+/// The shape `pads` make of `shape`, checked before anything is allocated: no overflow, the
+/// op's declared result shape where that is known (a corrupted model's paddings can ask for
+/// terabytes), at most [`MAX_PADDED_ELEMENTS`] otherwise.
+fn padded_shape(shape: &[usize], pads: &[(usize, usize)], declared: Option<&[i64]>) -> KResult<()> {
+    let out: Option<Vec<usize>> = shape
+        .iter()
+        .zip(pads)
+        .map(|(&d, &(b, e))| d.checked_add(b)?.checked_add(e))
+        .collect();
+    let count = out
+        .as_ref()
+        .and_then(|o| o.iter().try_fold(1usize, |n, &d| n.checked_mul(d)));
+    let (Some(out), Some(count)) = (out, count) else {
+        return Err(format!(
+            "paddings {pads:?} of shape {} give a result whose size overflows",
+            format_shape(shape)
+        ));
+    };
+    if let Some(declared) = declared.filter(|d| d.len() == out.len()) {
+        let fixed = declared
+            .iter()
+            .zip(&out)
+            .all(|(&d, &o)| d < 0 || d as usize == o);
+        if !fixed {
+            return Err(format!(
+                "paddings {pads:?} of shape {} give shape {}, but the result is declared {declared:?}",
+                format_shape(shape),
+                format_shape(&out)
+            ));
+        }
+        if declared.iter().all(|&d| d >= 0) {
+            return Ok(());
+        }
+    }
+    if count > MAX_PADDED_ELEMENTS {
+        return Err(format!(
+            "paddings {pads:?} of shape {} give {count} elements, more than {MAX_PADDED_ELEMENTS}",
+            format_shape(shape)
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn build_pad(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.expect_operands(2)?;
+    let declared: Option<Vec<i64>> = info
+        .result_type(0)
+        .and_then(|t| t.as_tensor())
+        .map(|t| t.shape.to_vec());
     let v2 = info.name() == "tfl.padv2";
     // A quantized tfl.pad fills with the zero point (the quantized zero).
     let zero_point = match info.result_elem(0).and_then(|e| e.as_quant()) {
@@ -194,6 +245,7 @@ pub(crate) fn build_pad(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         let t = a.get(0)?;
         let shape = t.shape();
         let pads = paddings(a, 1, t.rank())?;
+        padded_shape(shape, &pads, declared.as_deref())?;
         grown_shape(shape, &pads, t.dtype().size())?;
         let constant = if v2 { a.opt(2) } else { None };
         if let Some(c) = constant {

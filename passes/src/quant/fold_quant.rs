@@ -220,6 +220,11 @@ fn quantized_values(values: &[f32], shape: &[i64], quant: &UniformQuant) -> Opti
     let range = range_of(quant);
     let bytes: Vec<u8> = if quant.storage.width == 32 {
         let scales: Vec<f64> = params.iter().map(|p| p.scale).collect();
+        // One scale per value, or one for all: a bias whose size disagrees with the weight's
+        // channels (a damaged model) stays unfolded rather than indexing past the scales.
+        if scales.len() != 1 && scales.len() != values.len() {
+            return None;
+        }
         numerics::quantize_bias(values, &scales)
             .into_iter()
             .flat_map(i32::to_le_bytes)
