@@ -19,7 +19,7 @@ use super::tensor::{
 };
 use super::{tensor_error, tensor_index, tensor_list, Importer};
 use crate::error::{named, ImportError, ImportErrorKind, Result};
-use crate::ops::{self, control, custom, sequence, OpAttrs};
+use crate::ops::{self, control, custom, generic, sequence, OpAttrs};
 use crate::schema::{builtin_code, tflite};
 
 /// Converts subgraph `index` into its function and appends it to the module.
@@ -507,12 +507,15 @@ impl<'a> FuncBuilder<'_, 'a> {
         builtin: tflite::BuiltinOperator,
     ) -> Result<()> {
         let is_custom = builtin == tflite::BuiltinOperator::CUSTOM;
+        // An operator tqopt does not model becomes `tfl.builtin`, which keeps it as written.
         let (def, codec): (&'static OpDef, _) = if is_custom {
             (&tfl::CUSTOM, None)
         } else {
             match (lookup_tflite(builtin.0), ops::codec(builtin)) {
                 (Some(def), Some(codec)) => (def, Some(codec)),
+                _ if builtin.variant_name().is_some() => (&tfl::BUILTIN, None),
                 _ => {
+                    // A code past this schema: its options could not be read faithfully.
                     let name = ops::op_name(builtin);
                     return Err(ImportError::new(
                         ImportErrorKind::UnsupportedOp {
@@ -520,13 +523,14 @@ impl<'a> FuncBuilder<'_, 'a> {
                             name: name.clone(),
                         },
                         format!(
-                            "TFLite operator {name} (builtin code {}) is not supported by tqopt",
+                            "TFLite operator {name} (builtin code {}) is not in tqopt's TFLite schema",
                             builtin.0
                         ),
                     ));
                 }
             }
         };
+        let is_generic = std::ptr::eq(def, &tfl::BUILTIN);
         let n = self.tensors.len();
         let inputs: Vec<i32> = op.inputs().map(|v| v.iter().collect()).unwrap_or_default();
         let outputs: Vec<usize> = op
@@ -572,6 +576,14 @@ impl<'a> FuncBuilder<'_, 'a> {
         if is_custom {
             let bytes = self.custom_options(&op)?;
             attrs.properties = custom::attrs(code.custom_code().unwrap_or(""), &bytes);
+        } else if is_generic {
+            if op.intermediates().is_some_and(|v| !v.is_empty()) {
+                return Err(ImportError::invalid(format!(
+                    "{} has intermediate tensors, which tqopt keeps only for the operators it models",
+                    ops::op_name(builtin)
+                )));
+            }
+            attrs.properties = generic::attrs(builtin, code.version(), &op.unpack());
         } else if let Some(codec) = codec {
             attrs = codec.import(&options).map_err(ImportError::invalid)?;
         }

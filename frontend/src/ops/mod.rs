@@ -20,6 +20,7 @@ pub mod control;
 pub mod conv;
 pub mod custom;
 pub mod elementwise;
+pub mod generic;
 pub mod image;
 pub mod pooling;
 pub mod quantization;

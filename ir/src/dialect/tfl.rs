@@ -344,6 +344,80 @@ pub static CUSTOM: OpDef = op(
 .tflite(32, "CUSTOM")
 .version(tfl_versions::always_1);
 
+/// A TFLite builtin operator tqopt does not model: its builtin code, the operator version the
+/// file gave it, and its options, kept opaque so that import then export gives the operator
+/// back bit for bit.
+///
+/// - `builtin_code` (i32): the `BuiltinOperator` value; `builtin_name` (string) its schema name,
+///   for readers (the exporter checks that it names the code).
+/// - `version` (i32): the operator code's version, written back as it was.
+/// - `builtin_options` (`#tfl<const_bytes : "0x...">`, absent when the operator has no
+///   options): a standalone flatbuffer whose root is a TFLite `Operator` table that holds only
+///   the operator's `builtin_options` and `builtin_options_2` unions (see
+///   `tqopt_frontend::ops::generic`).
+///
+/// Not pure (the operator may have side effects: variables, calls), not quantizable: passes
+/// keep it float and say "tqopt does not model TFLite op NAME" ([`unmodelled_reason`]).
+pub static BUILTIN: OpDef = op(
+    "tfl.builtin",
+    "A TFLite builtin operator tqopt does not model, with its options kept as bytes",
+)
+.operands(&[variadic("inputs")])
+.results(&[variadic("outputs")])
+.attrs(&[
+    attr("builtin_code", AttrKind::I32),
+    opt_attr("builtin_name", AttrKind::Str),
+    opt_attr("version", AttrKind::I32),
+    opt_attr("builtin_options", AttrKind::Dialect),
+])
+.traits(Traits::NONE)
+.version(builtin_version)
+.verify(verify_builtin);
+
+/// The version a `tfl.builtin` carries (1 when it has none).
+fn builtin_version(ctx: &Context, op: OpId) -> i32 {
+    ctx.op(op)
+        .attr("version")
+        .and_then(Attribute::as_int)
+        .and_then(|v| i32::try_from(v).ok())
+        .unwrap_or(1)
+}
+
+fn verify_builtin(ctx: &Context, op: OpId) -> Vec<String> {
+    let data = ctx.op(op);
+    let mut errors = Vec::new();
+    match data.attr("builtin_code").and_then(Attribute::as_int) {
+        Some(c) if (0..=i32::MAX as i64).contains(&c) => {}
+        Some(c) => errors.push(format!("'builtin_code' = {c} is not a TFLite builtin code")),
+        None => {}
+    }
+    if let Some(v) = data.attr("version").and_then(Attribute::as_int) {
+        if v < 1 || v > i32::MAX as i64 {
+            errors.push(format!("'version' = {v} is not an operator version (>= 1)"));
+        }
+    }
+    errors
+}
+
+/// Why an op stays float because tqopt does not model it: `Some("tqopt does not model TFLite
+/// op REVERSE_SEQUENCE")` for a `tfl.builtin`, `None` for every other op.
+pub fn unmodelled_reason(ctx: &Context, op: OpId) -> Option<String> {
+    let data = ctx.op(op);
+    if !data.is(&BUILTIN) {
+        return None;
+    }
+    let name = match data.attr("builtin_name").and_then(Attribute::as_str) {
+        Some(n) => n.to_string(),
+        None => format!(
+            "with builtin code {}",
+            data.attr("builtin_code")
+                .and_then(Attribute::as_int)
+                .map_or_else(|| "?".to_string(), |c| c.to_string())
+        ),
+    };
+    Some(format!("tqopt does not model TFLite op {name}"))
+}
+
 // ---- elementwise arithmetic ----
 
 const ADD_T: TypeSet = of(&[F32, F16, I16, I32, I64, QI8, QUI8, QI16]);
@@ -1262,6 +1336,7 @@ pub static OPS: &[&OpDef] = &[
     &WHILE,
     &IF,
     &CUSTOM,
+    &BUILTIN,
     &ADD,
     &SUB,
     &MUL,
