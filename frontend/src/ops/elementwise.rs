@@ -1,6 +1,7 @@
 //! Element-wise arithmetic, comparisons, logic and math: ADD SUB MUL DIV SQUARED_DIFFERENCE
 //! MAXIMUM MINIMUM POW, LESS LESS_EQUAL GREATER GREATER_EQUAL EQUAL NOT_EQUAL, LOGICAL_AND
-//! LOGICAL_OR LOGICAL_NOT, SELECT_V2, EXP LOG SQRT RSQRT NEG ABS SQUARE, CAST.
+//! LOGICAL_OR LOGICAL_NOT, SELECT_V2 SELECT, EXP LOG SQRT RSQRT NEG ABS SQUARE, FLOOR CEIL ROUND
+//! SIN COS SIGN FLOOR_DIV FLOOR_MOD ATAN2 ZEROS_LIKE ADD_N, CAST.
 
 use super::{act_attr, options_or_default, ExportContext, OpAttrs, OpCodec};
 use crate::schema::tflite::{
@@ -39,6 +40,18 @@ pub(crate) const CODECS: &[OpCodec] = &[
     OpCodec::plain(Op::NEG, O::NegOptions),
     OpCodec::plain(Op::ABS, O::AbsOptions),
     OpCodec::plain(Op::SQUARE, O::SquareOptions),
+    OpCodec::plain(Op::SELECT, O::SelectOptions),
+    OpCodec::plain(Op::FLOOR, O::NONE),
+    OpCodec::plain(Op::CEIL, O::NONE),
+    OpCodec::plain(Op::ROUND, O::NONE),
+    OpCodec::plain(Op::SIN, O::NONE),
+    OpCodec::plain(Op::COS, O::NONE),
+    OpCodec::plain(Op::SIGN, O::SignOptions),
+    OpCodec::plain(Op::FLOOR_DIV, O::FloorDivOptions),
+    OpCodec::plain(Op::FLOOR_MOD, O::FloorModOptions),
+    OpCodec::plain(Op::ATAN2, O::NONE),
+    OpCodec::plain(Op::ZEROS_LIKE, O::ZerosLikeOptions),
+    OpCodec::plain(Op::ADD_N, O::AddNOptions),
     OpCodec {
         code: Op::CAST,
         options: O::CastOptions,

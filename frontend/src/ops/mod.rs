@@ -353,6 +353,17 @@ fn empty_options(o: BuiltinOptions) -> BuiltinOptionsT {
         B::GatherNdOptions => T::GatherNdOptions(Default::default()),
         B::SelectV2Options => T::SelectV2Options(Default::default()),
         B::BroadcastToOptions => T::BroadcastToOptions(Default::default()),
+        B::ReverseV2Options => T::ReverseV2Options(Default::default()),
+        B::SpaceToBatchNDOptions => T::SpaceToBatchNDOptions(Default::default()),
+        B::BatchToSpaceNDOptions => T::BatchToSpaceNDOptions(Default::default()),
+        B::FillOptions => T::FillOptions(Default::default()),
+        B::RangeOptions => T::RangeOptions(Default::default()),
+        B::SelectOptions => T::SelectOptions(Default::default()),
+        B::SignOptions => T::SignOptions(Default::default()),
+        B::FloorDivOptions => T::FloorDivOptions(Default::default()),
+        B::FloorModOptions => T::FloorModOptions(Default::default()),
+        B::ZerosLikeOptions => T::ZerosLikeOptions(Default::default()),
+        B::AddNOptions => T::AddNOptions(Default::default()),
         _ => T::NONE,
     }
 }

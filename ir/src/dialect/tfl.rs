@@ -1322,6 +1322,181 @@ pub static CUMSUM: OpDef = op("tfl.cumsum", "Cumulative sum along an axis")
     .tflite(128, "CUMSUM")
     .version(tfl_versions::always_1);
 
+// ---- more data movement and math (REVERSE_V2 for bidirectional RNNs first) ----
+
+const REVERSE_V2_T: TypeSet = of(&[F32, UI8, I16, I32, I64, QI16, QUI8, QI8, OTHER, I1]);
+pub static REVERSE_V2: OpDef = op("tfl.reverse_v2", "Reverses a tensor along the given axes")
+    .operands(&[one("input").types(REVERSE_V2_T), one("axis").types(I32_I64)])
+    .results(&[one("output").types(REVERSE_V2_T)])
+    .quant(SAME)
+    .tflite(105, "REVERSE_V2")
+    .version(tfl_versions::reverse_v2);
+
+/// LiteRT's kernel takes f32, uint8, int16, int32 and int64; no int8.
+const REVERSE_SEQUENCE_T: TypeSet = of(&[F32, I16, I32, I64, QI16, QUI8, OTHER]);
+pub static REVERSE_SEQUENCE: OpDef = op(
+    "tfl.reverse_sequence",
+    "Reverses the first seq_lengths[b] elements along seq_dim of each batch entry b",
+)
+.operands(&[
+    one("input").types(REVERSE_SEQUENCE_T),
+    one("seq_lengths").types(I32_I64),
+])
+.results(&[one("output").types(REVERSE_SEQUENCE_T)])
+.attrs(&[
+    attr("seq_dim", AttrKind::I64),
+    attr("batch_dim", AttrKind::I64),
+])
+.tflite(112, "REVERSE_SEQUENCE")
+.version(tfl_versions::always_1);
+
+const FLOAT_X: &[SlotDef] = &[one("x").types(F32)];
+const FLOAT_Y: &[SlotDef] = &[one("y").types(F32)];
+
+/// A float-only element-wise function `(x) -> y`.
+const fn float_unary(
+    name: &'static str,
+    summary: &'static str,
+    code: i32,
+    tfl_name: &'static str,
+) -> OpDef {
+    unary(name, summary, code, tfl_name)
+        .operands(FLOAT_X)
+        .results(FLOAT_Y)
+        .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
+        .version(tfl_versions::always_1)
+}
+
+pub static FLOOR: OpDef = float_unary("tfl.floor", "Element-wise floor", 8, "FLOOR");
+pub static CEIL: OpDef = float_unary("tfl.ceil", "Element-wise ceiling", 104, "CEIL");
+pub static ROUND: OpDef = float_unary(
+    "tfl.round",
+    "Element-wise rounding, halves to even",
+    116,
+    "ROUND",
+);
+pub static SIN: OpDef = float_unary("tfl.sin", "Element-wise sine", 66, "SIN");
+pub static COS: OpDef = float_unary("tfl.cos", "Element-wise cosine", 108, "COS");
+
+const SIGN_T: TypeSet = of(&[F32, F64, I32]);
+pub static SIGN: OpDef = op("tfl.sign", "Element-wise sign: -1, 0 or 1")
+    .operands(&[one("x").types(SIGN_T)])
+    .results(&[one("output").types(SIGN_T)])
+    .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
+    .tflite(158, "SIGN")
+    .version(tfl_versions::sign);
+
+const FLOOR_DIV_T: TypeSet = of(&[F32, I8, I16, I32]);
+pub static FLOOR_DIV: OpDef = plain_binary(
+    "tfl.floor_div",
+    "Element-wise division rounded towards negative infinity",
+    90,
+    "FLOOR_DIV",
+)
+.operands(&[one("lhs").types(FLOOR_DIV_T), one("rhs").types(FLOOR_DIV_T)])
+.results(&[one("output").types(FLOOR_DIV_T)])
+.traits(PURE.with(BCAST).with(SAME_ELEM))
+.version(tfl_versions::floor_div);
+
+const FLOOR_MOD_T: TypeSet = of(&[I8, I16, I32, I64, F32]);
+pub static FLOOR_MOD: OpDef = plain_binary(
+    "tfl.floor_mod",
+    "Element-wise remainder with the divisor's sign",
+    95,
+    "FLOOR_MOD",
+)
+.operands(&[one("lhs").types(FLOOR_MOD_T), one("rhs").types(FLOOR_MOD_T)])
+.results(&[one("output").types(FLOOR_MOD_T)])
+.traits(PURE.with(BCAST).with(SAME_ELEM))
+.version(tfl_versions::floor_mod);
+
+pub static ATAN2: OpDef = op("tfl.atan2", "Element-wise arc tangent of y / x")
+    .operands(&[one("y").types(F32.or(F64)), one("x").types(F32.or(F64))])
+    .results(&[one("output").types(F32.or(F64))])
+    .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
+    .tflite(156, "ATAN2")
+    .version(tfl_versions::always_1);
+
+const LIKE_T: TypeSet = of(&[F32, I32, I64]);
+pub static ZEROS_LIKE: OpDef = op(
+    "tfl.zeros_like",
+    "Zeros of the operand's shape and type",
+)
+    .operands(&[one("input").types(LIKE_T)])
+    .results(&[one("output").types(LIKE_T)])
+    .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
+    .tflite(93, "ZEROS_LIKE")
+    .version(tfl_versions::always_1);
+
+const SELECT_T: TypeSet = of(&[F32, I1, I8, I16, I32, I64, QI8, QUI8, QI16, OTHER]);
+/// Without broadcasting: the condition has the operands' shape, or is a vector picking rows.
+pub static SELECT: OpDef = op(
+    "tfl.select",
+    "Picks x where the condition holds, y elsewhere",
+)
+.operands(&[
+    one("condition").types(I1),
+    one("x").types(SELECT_T),
+    one("y").types(SELECT_T),
+])
+.results(&[one("output").types(SELECT_T)])
+.quant(SAME)
+.tflite(64, "SELECT")
+.version(tfl_versions::select);
+
+const BATCH_SPACE_T: TypeSet = of(&[F32, F16, I8, I32, I64, UI8, QI8, QUI8, QI16]);
+pub static SPACE_TO_BATCH_ND: OpDef = op(
+    "tfl.space_to_batch_nd",
+    "Pads spatial dimensions and moves blocks of them into the batch",
+)
+.operands(&[
+    one("input").types(BATCH_SPACE_T),
+    one("block_shape").types(I32),
+    one("paddings").types(I32),
+])
+.results(&[one("output").types(BATCH_SPACE_T)])
+.quant(SAME)
+.tflite(38, "SPACE_TO_BATCH_ND")
+.version(tfl_versions::batch_space_nd);
+pub static BATCH_TO_SPACE_ND: OpDef = op(
+    "tfl.batch_to_space_nd",
+    "Moves batch blocks back into spatial dimensions and crops them",
+)
+.operands(&[
+    one("input").types(BATCH_SPACE_T),
+    one("block_shape").types(I32),
+    one("indices").types(I32),
+])
+.results(&[one("output").types(BATCH_SPACE_T)])
+.quant(SAME)
+.tflite(37, "BATCH_TO_SPACE_ND")
+.version(tfl_versions::batch_space_nd);
+
+const FILL_T: TypeSet = of(&[F32, F16, I32, I64, I1, QI8, QI16, OTHER]);
+pub static FILL: OpDef = op("tfl.fill", "A tensor of a given shape filled with one value")
+    .operands(&[one("dims").types(I32_I64), one("input").types(FILL_T)])
+    .results(&[one("result").types(FILL_T)])
+    .tflite(94, "FILL")
+    .version(tfl_versions::fill);
+
+const RANGE_T: TypeSet = of(&[I32, F32, I64]);
+pub static RANGE: OpDef = op("tfl.range", "start, start + delta, ... up to limit")
+    .operands(&[
+        one("start").types(RANGE_T),
+        one("limit").types(RANGE_T),
+        one("delta").types(RANGE_T),
+    ])
+    .results(&[one("result").types(RANGE_T)])
+    .tflite(96, "RANGE")
+    .version(tfl_versions::range);
+
+pub static ADD_N: OpDef = op("tfl.add_n", "Element-wise sum of tensors of one shape")
+    .operands(&[variadic("inputs").types(F32.or(I32))])
+    .results(&[one("sum").types(F32.or(I32))])
+    .traits(PURE.with(Traits::COMMUTATIVE))
+    .tflite(106, "ADD_N")
+    .version(tfl_versions::always_1);
+
 pub static OPS: &[&OpDef] = &[
     &PSEUDO_CONST,
     &PSEUDO_QCONST,
@@ -1415,6 +1590,24 @@ pub static OPS: &[&OpDef] = &[
     &UNIDIRECTIONAL_SEQUENCE_LSTM,
     &EMBEDDING_LOOKUP,
     &CUMSUM,
+    &REVERSE_V2,
+    &REVERSE_SEQUENCE,
+    &FLOOR,
+    &CEIL,
+    &ROUND,
+    &SIN,
+    &COS,
+    &SIGN,
+    &FLOOR_DIV,
+    &FLOOR_MOD,
+    &ATAN2,
+    &ZEROS_LIKE,
+    &SELECT,
+    &SPACE_TO_BATCH_ND,
+    &BATCH_TO_SPACE_ND,
+    &FILL,
+    &RANGE,
+    &ADD_N,
 ];
 
 fn result_type(ctx: &Context, op: OpId) -> Option<&Type> {
