@@ -468,19 +468,31 @@ fn every_schema_op_round_trips_byte_identically() {
         }
         let name = op_name(code);
         let (bytes, original, version) = single_op_model(code);
-        let m = import_bytes(&name, Blob::from_vec(bytes)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let m =
+            import_bytes(&name, Blob::from_vec(bytes)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let modelled = lookup_tflite(code.0).is_some();
         let ops: Vec<_> = m
             .all_ops()
             .into_iter()
-            .filter(|&o| m.op(o).def().is_some_and(|d| d.tflite.is_some() || m.op(o).is(&tfl::BUILTIN)))
+            .filter(|&o| {
+                m.op(o)
+                    .def()
+                    .is_some_and(|d| d.tflite.is_some() || m.op(o).is(&tfl::BUILTIN))
+            })
             .collect();
         assert_eq!(ops.len(), 1, "{name}");
         let op = m.op(ops[0]);
         if !modelled {
             generic += 1;
-            assert!(op.is(&tfl::BUILTIN), "{name} imports as {}", op.name.as_str());
-            assert_eq!(op.attr("builtin_code").and_then(Attribute::as_int), Some(code.0 as i64));
+            assert!(
+                op.is(&tfl::BUILTIN),
+                "{name} imports as {}",
+                op.name.as_str()
+            );
+            assert_eq!(
+                op.attr("builtin_code").and_then(Attribute::as_int),
+                Some(code.0 as i64)
+            );
             assert_eq!(
                 tfl::unmodelled_reason(&m, ops[0]).unwrap(),
                 format!("tqopt does not model TFLite op {name}")
@@ -489,7 +501,11 @@ fn every_schema_op_round_trips_byte_identically() {
         let e1 = export(&m);
         let (op1, code1) = the_operator(&e1);
         assert_eq!(code1.builtin_code, code, "{name}");
-        assert_eq!(code1.deprecated_builtin_code as i32, code.0.min(127), "{name}");
+        assert_eq!(
+            code1.deprecated_builtin_code as i32,
+            code.0.min(127),
+            "{name}"
+        );
         if !modelled {
             assert_eq!(code1.version, version, "{name}: version");
             assert_eq!(op1.builtin_options, original.builtin_options, "{name}");
@@ -499,8 +515,12 @@ fn every_schema_op_round_trips_byte_identically() {
         }
         // (A modelled op's options come from its codec: `options_survive_import_then_export`.)
 
-        let m2 = import_bytes(&name, Blob::from_vec(e1.clone())).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(export(&m2) == e1, "{name}: import then export changed the bytes");
+        let m2 = import_bytes(&name, Blob::from_vec(e1.clone()))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            export(&m2) == e1,
+            "{name}: import then export changed the bytes"
+        );
 
         let text = tqopt_textual_ir::print_module(&m2, &Default::default());
         if let Ok(dir) = std::env::var("TQOPT_OPS_DUMP") {
@@ -509,7 +529,10 @@ fn every_schema_op_round_trips_byte_identically() {
         let source = tqopt_ir::SourceFile::new("ops.mlir", text.clone());
         let parsed = tqopt_textual_ir::parse(&source)
             .unwrap_or_else(|d| panic!("{name}: {}\n{text}", source.render(&d)));
-        assert!(export(&parsed.module) == e1, "{name}: through MLIR text the bytes changed:\n{text}");
+        assert!(
+            export(&parsed.module) == e1,
+            "{name}: through MLIR text the bytes changed:\n{text}"
+        );
     }
     assert!(generic > 50, "only {generic} generic ops");
 }

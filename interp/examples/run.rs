@@ -26,7 +26,12 @@ fn write_npy(path: &Path, t: &Tensor) -> Result<(), String> {
         D::I8(v) => ("|i1", v.iter().map(|&x| x as u8).collect()),
         D::U8(v) => ("|u1", v.clone()),
         D::Bool(v) => ("|b1", v.iter().map(|&x| x as u8).collect()),
-        other => return Err(format!("output is {}, which .npy writing does not take", other.dtype().name())),
+        other => {
+            return Err(format!(
+                "output is {}, which .npy writing does not take",
+                other.dtype().name()
+            ))
+        }
     };
     let shape: Vec<String> = t.shape().iter().map(|d| d.to_string()).collect();
     let shape = match shape.len() {

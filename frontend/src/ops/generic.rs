@@ -57,9 +57,7 @@ pub fn from_attrs(attrs: &AttrDict) -> Result<Generic, String> {
         return Err("'builtin_code' = 32 is CUSTOM: write custom operators as 'tfl.custom'".into());
     }
     if let Some(name) = attrs.get("builtin_name") {
-        let name = name
-            .as_str()
-            .ok_or("'builtin_name' must be a string")?;
+        let name = name.as_str().ok_or("'builtin_name' must be a string")?;
         if code.variant_name() != Some(name) {
             return Err(format!(
                 "'builtin_name' = \"{name}\" does not name builtin code {} ({})",
@@ -133,7 +131,9 @@ fn kept_fields(op: &OperatorT) -> OperatorT {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::tflite::{BuiltinOptions2T, BuiltinOptionsT, ReverseSequenceOptionsT, StablehloConcatenateOptionsT};
+    use crate::schema::tflite::{
+        BuiltinOptions2T, BuiltinOptionsT, ReverseSequenceOptionsT, StablehloConcatenateOptionsT,
+    };
 
     #[test]
     fn options_round_trip_through_bytes() {

@@ -13,7 +13,11 @@ use crate::map_data;
 use crate::tensor::{format_shape, Shape, Tensor};
 
 /// The block shape and the [start, end] pairs, checked against the input's rank.
-fn block_and_pairs(a: &Args<'_>, rank: usize, what: &str) -> KResult<(Vec<usize>, Vec<(i64, i64)>)> {
+fn block_and_pairs(
+    a: &Args<'_>,
+    rank: usize,
+    what: &str,
+) -> KResult<(Vec<usize>, Vec<(i64, i64)>)> {
     let block = a.ints(1)?;
     let pairs = a.ints(2)?;
     let m = block.len();

@@ -204,7 +204,9 @@ fn range_len(start: f64, limit: f64, delta: f64, int: bool) -> KResult<usize> {
         ((limit - start) / delta).abs().ceil()
     };
     if !n.is_finite() || n > 1e10 {
-        return Err(format!("range from {start} to {limit} by {delta} is too long"));
+        return Err(format!(
+            "range from {start} to {limit} by {delta} is too long"
+        ));
     }
     Ok(n as usize)
 }
@@ -225,12 +227,20 @@ pub(crate) fn build_range(info: &OpInfo<'_>) -> KResult<BoxKernel> {
             (TensorData::I32(s), TensorData::I32(l), TensorData::I32(d)) => {
                 let (s, d) = (s[0], d[0]);
                 let n = range_len(s as f64, l[0] as f64, d as f64, true)?;
-                TensorData::I32((0..n).map(|i| s.wrapping_add((i as i32).wrapping_mul(d))).collect())
+                TensorData::I32(
+                    (0..n)
+                        .map(|i| s.wrapping_add((i as i32).wrapping_mul(d)))
+                        .collect(),
+                )
             }
             (TensorData::I64(s), TensorData::I64(l), TensorData::I64(d)) => {
                 let (s, d) = (s[0], d[0]);
                 let n = range_len(s as f64, l[0] as f64, d as f64, true)?;
-                TensorData::I64((0..n).map(|i| s.wrapping_add((i as i64).wrapping_mul(d))).collect())
+                TensorData::I64(
+                    (0..n)
+                        .map(|i| s.wrapping_add((i as i64).wrapping_mul(d)))
+                        .collect(),
+                )
             }
             _ => {
                 return Err(format!(

@@ -11,8 +11,8 @@
 
 pub(crate) mod activation;
 pub(crate) mod args;
-pub(crate) mod batch_space;
 pub(crate) mod attrs;
+pub(crate) mod batch_space;
 pub(crate) mod binary;
 pub(crate) mod broadcast;
 pub(crate) mod cast;

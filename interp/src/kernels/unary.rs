@@ -16,7 +16,9 @@ enum Func {
     ReluN1To1,
     LeakyRelu(f32),
     HardSwish,
-    Gelu { approximate: bool },
+    Gelu {
+        approximate: bool,
+    },
     Elu,
     Exp,
     Log,
