@@ -575,7 +575,8 @@ fn buffer_index_out_of_range() {
 fn unknown_opcode() {
     // A schema op tqopt does not model imports as `tfl.builtin` (see ops.rs); a code past the
     // schema is an error.
-    for code in [Op(500)] {
+    {
+        let code = Op(500);
         let mut b = ModelBuilder::new();
         let x = b.tensor(0, "x", &[2], TensorType::FLOAT32);
         let y = b.tensor(0, "y", &[2], TensorType::FLOAT32);

@@ -119,13 +119,14 @@ pub fn decode(bytes: &[u8]) -> Result<OperatorT, String> {
 
 /// The fields a `tfl.builtin` keeps.
 fn kept_fields(op: &OperatorT) -> OperatorT {
-    let mut kept = OperatorT::default();
-    kept.builtin_options = op.builtin_options.clone();
-    kept.builtin_options_2 = op.builtin_options_2.clone();
-    kept.custom_options = op.custom_options.clone();
-    kept.custom_options_format = op.custom_options_format;
-    kept.mutating_variable_inputs = op.mutating_variable_inputs.clone();
-    kept
+    OperatorT {
+        builtin_options: op.builtin_options.clone(),
+        builtin_options_2: op.builtin_options_2.clone(),
+        custom_options: op.custom_options.clone(),
+        custom_options_format: op.custom_options_format,
+        mutating_variable_inputs: op.mutating_variable_inputs.clone(),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]
@@ -138,12 +139,12 @@ mod tests {
     #[test]
     fn options_round_trip_through_bytes() {
         let mut op = OperatorT::default();
-        let mut rs = ReverseSequenceOptionsT::default();
-        rs.seq_dim = 1;
-        rs.batch_dim = 2;
+        let rs = ReverseSequenceOptionsT {
+            seq_dim: 1,
+            batch_dim: 2,
+        };
         op.builtin_options = BuiltinOptionsT::ReverseSequenceOptions(Box::new(rs));
-        let mut c = StablehloConcatenateOptionsT::default();
-        c.dimension = 3;
+        let c = StablehloConcatenateOptionsT { dimension: 3 };
         op.builtin_options_2 = BuiltinOptions2T::StablehloConcatenateOptions(Box::new(c));
         op.mutating_variable_inputs = Some(vec![true, false]);
         op.inputs = Some(vec![1, 2]);

@@ -35,9 +35,10 @@ fn import_reverse_sequence(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<()
 }
 
 fn export_reverse_sequence(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
-    let mut o = ReverseSequenceOptionsT::default();
-    o.seq_dim = cx.i32("seq_dim")?;
-    o.batch_dim = cx.i32("batch_dim")?;
+    let o = ReverseSequenceOptionsT {
+        seq_dim: cx.i32("seq_dim")?,
+        batch_dim: cx.i32("batch_dim")?,
+    };
     Ok(BuiltinOptionsT::ReverseSequenceOptions(Box::new(o)))
 }
 

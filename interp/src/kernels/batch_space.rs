@@ -12,12 +12,13 @@ use crate::error::KResult;
 use crate::map_data;
 use crate::tensor::{format_shape, Shape, Tensor};
 
+/// Block sizes, one per spatial dimension.
+type Blocks = Vec<usize>;
+/// [start, end] paddings or crops, one pair per spatial dimension.
+type Pairs = Vec<(i64, i64)>;
+
 /// The block shape and the [start, end] pairs, checked against the input's rank.
-fn block_and_pairs(
-    a: &Args<'_>,
-    rank: usize,
-    what: &str,
-) -> KResult<(Vec<usize>, Vec<(i64, i64)>)> {
+fn block_and_pairs(a: &Args<'_>, rank: usize, what: &str) -> KResult<(Blocks, Pairs)> {
     let block = a.ints(1)?;
     let pairs = a.ints(2)?;
     let m = block.len();

@@ -114,7 +114,7 @@ pub(crate) fn build_select(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                         crate::tensor::format_shape(x.shape())
                     ));
                 }
-                cshape.extend(std::iter::repeat(1).take(x.rank() - 1));
+                cshape.resize(x.rank(), 1);
             } else if c.shape() != x.shape() || x.shape() != y.shape() {
                 return Err(format!(
                     "tfl.select needs condition, x and y of one shape (or a vector condition), not {}, {} and {}",
