@@ -22,7 +22,8 @@ GATHER_ND PAD PADV2 MIRROR_PAD RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR DEPTH_TO_
 SHAPE CAST QUANTIZE DEQUANTIZE DENSIFY ARG_MAX ARG_MIN SELECT_V2 LESS LESS_EQUAL GREATER GREATER_EQUAL EQUAL NOT_EQUAL \
 LOGICAL_AND LOGICAL_OR LOGICAL_NOT WHILE IF UNIDIRECTIONAL_SEQUENCE_LSTM EMBEDDING_LOOKUP CUMSUM CUSTOM \
 REVERSE_V2 REVERSE_SEQUENCE FLOOR CEIL ROUND SIN COS SIGN FLOOR_DIV FLOOR_MOD ATAN2 ZEROS_LIKE SELECT \
-SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND FILL RANGE ADD_N";
+SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND FILL RANGE ADD_N ONE_HOT LOCAL_RESPONSE_NORMALIZATION REDUCE_ANY \
+REDUCE_ALL TOPK_V2";
 
 fn code_of(name: &str) -> Op {
     *Op::ENUM_VALUES
@@ -177,6 +178,18 @@ fn sample(code: Op) -> T {
             exclusive: true,
             reverse: true
         }))),
+        Op::ONE_HOT => T::OneHotOptions(Box::new(make!(OneHotOptionsT { axis: 1 }))),
+        Op::LOCAL_RESPONSE_NORMALIZATION => T::LocalResponseNormalizationOptions(Box::new(make!(
+            LocalResponseNormalizationOptionsT {
+                radius: 3,
+                bias: 1.5,
+                alpha: 0.25,
+                beta: 0.75
+            }
+        ))),
+        Op::REDUCE_ANY | Op::REDUCE_ALL => {
+            T::ReducerOptions(Box::new(make!(ReducerOptionsT { keep_dims: true })))
+        }
         Op::REVERSE_SEQUENCE => {
             T::ReverseSequenceOptions(Box::new(make!(ReverseSequenceOptionsT {
                 seq_dim: 2,
@@ -339,15 +352,15 @@ fn generic_sample(code: Op) -> (T, tflite::BuiltinOptions2T) {
     use tflite::*;
     let two = BuiltinOptions2T::NONE;
     match code {
-        Op::LOCAL_RESPONSE_NORMALIZATION => (
-            T::LocalResponseNormalizationOptions(Box::new(make!(
-                LocalResponseNormalizationOptionsT {
-                    radius: 3,
-                    bias: 1.5,
-                    alpha: 0.25,
-                    beta: 0.75
-                }
-            ))),
+        Op::L2_POOL_2D => (
+            T::Pool2DOptions(Box::new(make!(Pool2DOptionsT {
+                padding: Padding::VALID,
+                stride_w: 2,
+                stride_h: 1,
+                filter_width: 3,
+                filter_height: 4,
+                fused_activation_function: ActivationFunctionType::RELU
+            }))),
             two,
         ),
         Op::SVDF => (

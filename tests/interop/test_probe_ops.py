@@ -1,10 +1,12 @@
 """The interpreter kernels of the ops modelled for issue 9 (REVERSE_V2, REVERSE_SEQUENCE, the
-math ops, SELECT, SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND, FILL, RANGE, ADD_N, ZEROS_LIKE)
+math ops, SELECT, SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND, FILL, RANGE, ADD_N, ZEROS_LIKE,
+ONE_HOT, LOCAL_RESPONSE_NORMALIZATION, REDUCE_ANY / REDUCE_ALL, TOPK_V2)
 against LiteRT, one single-op model at a time.
 
 Each model is written as MLIR text, exported with the tqopt CLI, run in LiteRT (builtin kernels,
 no delegate) and in tqopt's interpreter (the ``run`` example of tqopt-interp), on the same
-inputs. Data movement must agree bit for bit; float math (sin, cos, atan2) to within 2 ulp.
+inputs. Every output must agree bit for bit, but float math (sin, cos, atan2, local response
+normalization's power: LiteRT's optimized kernel orders it differently) to within 2 (4) ulp.
 """
 
 from __future__ import annotations
@@ -58,9 +60,10 @@ class Case:
     name: str
     op: str
     operands: list  # ("arg", array) or ("const", array)
-    result: tuple  # (shape with None for dynamic, dtype)
+    result: tuple  # (shape with None for dynamic, dtype), or a list of them
     attrs: str = ""
     exact: bool = True
+    ulps: int = 2
     results: int = 1
     extra: dict = field(default_factory=dict)
 
@@ -79,15 +82,21 @@ class Case:
                 names.append(f"%c{k}")
                 k += 1
             types.append(t)
-        rt = tensor_type(*self.result)
+        results = self.result if isinstance(self.result, list) else [self.result]
+        rts = [tensor_type(*r) for r in results]
+        n = len(rts)
         attrs = f" <{{{self.attrs}}}>" if self.attrs else ""
+        rdef = "%r" if n == 1 else f"%r:{n}"
+        rt = rts[0] if n == 1 else "(" + ", ".join(rts) + ")"
         lines.append(
-            f'    %r = "{self.op}"({", ".join(names)}){attrs} : ({", ".join(types)}) -> {rt}'
+            f'    {rdef} = "{self.op}"({", ".join(names)}){attrs} : ({", ".join(types)}) -> {rt}'
         )
-        lines.append(f"    return %r : {rt}")
+        uses = "%r" if n == 1 else ", ".join(f"%r#{i}" for i in range(n))
+        lines.append(f"    return {uses} : {', '.join(rts)}")
+        rt = ", ".join(rts)
         body = "\n".join(lines)
         return (
-            f"module {{\n  func.func @main({', '.join(args)}) -> {rt} {{\n{body}\n  }}\n}}\n"
+            f"module {{\n  func.func @main({', '.join(args)}) -> ({rt}) {{\n{body}\n  }}\n}}\n"
         )
 
     def feeds(self) -> list[np.ndarray]:
@@ -168,6 +177,27 @@ CASES = [
     Case("range_f32", "tfl.range",
          [("arg", np.array(0.5, np.float32)), ("const", np.array(-1.0, np.float32)),
           ("const", np.array(-0.25, np.float32))], ((None,), np.float32)),
+    Case("one_hot_last", "tfl.one_hot",
+         [("arg", I32([[0, 3], [2, -1]])), ("const", np.array(4, np.int32)),
+          ("const", np.array(2.5, np.float32)), ("const", np.array(-1.0, np.float32))],
+         ((2, 2, 4), np.float32), attrs="axis = -1 : i32"),
+    Case("one_hot_axis0", "tfl.one_hot",
+         [("arg", I32([1, 0, 2])), ("const", np.array(3, np.int32)),
+          ("const", np.array(7, np.int32)), ("const", np.array(0, np.int32))],
+         ((3, 3), np.int32), attrs="axis = 0 : i32"),
+    Case("local_response_normalization", "tfl.local_response_normalization",
+         [("arg", F(1, 3, 3, 8))], ((1, 3, 3, 8), np.float32),
+         attrs="alpha = 2.000000e-01 : f32, beta = 7.500000e-01 : f32, bias = 1.500000e+00 : f32, radius = 2 : i32",
+         exact=False, ulps=4),
+    Case("reduce_any", "tfl.reduce_any",
+         [("const", np.array([[True, False, False], [False, False, False]])), ("const", I32([1]))],
+         ((2,), np.bool_), attrs="keep_dims = false"),
+    Case("reduce_all", "tfl.reduce_all",
+         [("const", np.array([[True, True, False], [True, True, True]])), ("const", I32([1]))],
+         ((2, 1), np.bool_), attrs="keep_dims = true"),
+    Case("topk_v2", "tfl.topk_v2",
+         [("arg", np.array([[1.0, 3.0, 3.0, -2.0, 7.0], [0.5, 0.5, 0.5, 0.5, 0.5]], np.float32)),
+          ("const", np.array(3, np.int32))], [((2, 3), np.float32), ((2, 3), np.int32)]),
     Case("add_n", "tfl.add_n", [("arg", F(2, 3)), ("arg", F(2, 3)), ("arg", F(2, 3))],
          ((2, 3), np.float32)),
 ]
@@ -196,7 +226,7 @@ def litert(model: Path, feeds: list[np.ndarray]) -> np.ndarray:
     for d, x in zip(it.get_input_details(), feeds):
         it.set_tensor(d["index"], x)
     it.invoke()
-    return it.get_tensor(it.get_output_details()[0]["index"])
+    return [it.get_tensor(d["index"]) for d in it.get_output_details()]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -216,10 +246,12 @@ def test_kernel_matches_litert(case: Case, tqopt_cli, interp_run_bin, out_dir):
         text=True,
     )
     assert r.returncode == 0, r.stderr
-    got = np.load(out_dir / "output_0.npy")
-    assert got.shape == want.shape and got.dtype == want.dtype, (got, want)
-    if case.exact:
-        np.testing.assert_array_equal(got, want)
-    else:
-        spacing = np.spacing(np.abs(want).astype(np.float32))
-        assert np.all(np.abs(got - want) <= 2 * spacing + 1e-30), np.max(np.abs(got - want))
+    for k, want_k in enumerate(want):
+        got = np.load(out_dir / f"output_{k}.npy")
+        assert got.shape == want_k.shape and got.dtype == want_k.dtype, (k, got, want_k)
+        if case.exact:
+            np.testing.assert_array_equal(got, want_k)
+        else:
+            spacing = np.spacing(np.abs(want_k).astype(np.float32))
+            worst = np.max(np.abs(got - want_k))
+            assert np.all(np.abs(got - want_k) <= case.ulps * spacing + 1e-30), worst

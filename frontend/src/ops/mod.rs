@@ -364,6 +364,7 @@ fn empty_options(o: BuiltinOptions) -> BuiltinOptionsT {
         B::FloorModOptions => T::FloorModOptions(Default::default()),
         B::ZerosLikeOptions => T::ZerosLikeOptions(Default::default()),
         B::AddNOptions => T::AddNOptions(Default::default()),
+        B::TopKV2Options => T::TopKV2Options(Default::default()),
         _ => T::NONE,
     }
 }

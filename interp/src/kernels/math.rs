@@ -1,5 +1,6 @@
 //! More element-wise math and tensor makers: `tfl.floor_div`, `tfl.floor_mod` and `tfl.atan2`
-//! (broadcasting), `tfl.add_n`, `tfl.zeros_like`, `tfl.fill`, `tfl.range`. Semantics are
+//! (broadcasting), `tfl.add_n`, `tfl.zeros_like`, `tfl.fill`, `tfl.range`, `tfl.one_hot`,
+//! `tfl.topk_v2`. Semantics are
 //! TFLite's reference kernels': integer division by zero is an error, floor_mod's result takes
 //! the divisor's sign, range's length is ceil(|limit - start| / |delta|).
 
@@ -254,6 +255,139 @@ pub(crate) fn build_range(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         let n = data.len();
         one(Tensor::from_parts(smallvec::smallvec![n], data))
     })
+}
+
+pub(crate) fn build_one_hot(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    info.expect_operands(4)?;
+    let axis = info.attr_int_or("axis", -1)?;
+    kernel(move |a: &mut Args<'_>| {
+        let indices = a.ints(0)?;
+        let ishape: crate::tensor::Shape = a.get(0)?.shape().iter().copied().collect();
+        let depth = *a.ints(1)?.first().ok_or("depth is empty")?;
+        if depth < 0 {
+            return Err(format!("depth {depth} is negative"));
+        }
+        let depth = depth as usize;
+        let (on, off) = (a.get(2)?, a.get(3)?);
+        if on.len() != 1 || off.len() != 1 || on.dtype() != off.dtype() {
+            return Err("on_value and off_value must be scalars of one type".into());
+        }
+        let rank = ishape.len() as i64;
+        if axis < -1 || axis > rank {
+            return Err(format!(
+                "axis {axis} is out of range for indices of rank {rank}"
+            ));
+        }
+        let ax = if axis == -1 {
+            rank as usize
+        } else {
+            axis as usize
+        };
+        let outer: usize = ishape[..ax].iter().product();
+        let inner: usize = ishape[ax..].iter().product();
+        let mut shape = ishape.clone();
+        shape.insert(ax, depth);
+        let pick = |o: usize, d: usize, i: usize| indices[o * inner + i] == d as i64;
+        macro_rules! fill {
+            ($on:expr, $off:expr) => {{
+                let (on, off) = ($on[0], $off[0]);
+                let mut out = Vec::with_capacity(outer * depth * inner);
+                for o in 0..outer {
+                    for d in 0..depth {
+                        out.extend((0..inner).map(|i| if pick(o, d, i) { on } else { off }));
+                    }
+                }
+                out
+            }};
+        }
+        let data = match (on.data(), off.data()) {
+            (TensorData::F32(p), TensorData::F32(q)) => TensorData::F32(fill!(p, q)),
+            (TensorData::I32(p), TensorData::I32(q)) => TensorData::I32(fill!(p, q)),
+            (TensorData::I64(p), TensorData::I64(q)) => TensorData::I64(fill!(p, q)),
+            (TensorData::I8(p), TensorData::I8(q)) => TensorData::I8(fill!(p, q)),
+            (TensorData::U8(p), TensorData::U8(q)) => TensorData::U8(fill!(p, q)),
+            (TensorData::Bool(p), TensorData::Bool(q)) => TensorData::Bool(fill!(p, q)),
+            (p, _) => {
+                return Err(format!(
+                    "values of element type {} are not supported",
+                    p.dtype()
+                ))
+            }
+        };
+        one(Tensor::from_parts(shape, data))
+    })
+}
+
+/// The `k` largest of `row`, largest first, ties by the lower index (TFLite's TopContainer).
+fn top_k<T: Copy + PartialOrd>(row: &[T], k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by(|&a, &b| {
+        row[b]
+            .partial_cmp(&row[a])
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
+    });
+    order.truncate(k);
+    order
+}
+
+pub(crate) fn build_topk(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    info.expect_operands(2)?;
+    let i16_indices =
+        info.result_elem(1).and_then(crate::consts::dtype_of) == Some(crate::tensor::DType::I16);
+    kernel(move |a: &mut Args<'_>| {
+        let x = a.get(0)?;
+        let k = *a.ints(1)?.first().ok_or("k is empty")?;
+        let n = *x
+            .shape()
+            .last()
+            .ok_or("the input must have rank 1 or more")?;
+        if k < 0 || k as usize > n {
+            return Err(format!("k = {k} is outside [0, {n}] (the last dimension)"));
+        }
+        let k = k as usize;
+        let mut shape: crate::tensor::Shape = x.shape().iter().copied().collect();
+        *shape.last_mut().unwrap_or(&mut 0) = k;
+        let mut idx: Vec<usize> = Vec::new();
+        let values = crate::map_data!(x.data(), v => {
+            let mut out = Vec::new();
+            if n > 0 {
+                for row in v.chunks_exact(n) {
+                    let top = top_k_any(row, k);
+                    out.extend(top.iter().map(|&i| row[i]));
+                    idx.extend(top);
+                }
+            }
+            out
+        });
+        let indices = if i16_indices {
+            TensorData::I16(idx.iter().map(|&i| i as i16).collect())
+        } else {
+            TensorData::I32(idx.iter().map(|&i| i as i32).collect())
+        };
+        Ok(smallvec::smallvec![
+            Tensor::from_parts(shape.clone(), values),
+            Tensor::from_parts(shape, indices)
+        ])
+    })
+}
+
+/// [`top_k`] for any element type with an order (booleans: true above false).
+fn top_k_any<T: TopKey>(row: &[T], k: usize) -> Vec<usize> {
+    let keys: Vec<f64> = row.iter().map(|x| x.key()).collect();
+    top_k(&keys, k)
+}
+
+/// An element's sort key: every element type of a tensor converts to f64 without changing the
+/// order (i64 beyond 2^53 may tie; TFLite's inputs to top-k are scores).
+trait TopKey: Copy {
+    fn key(self) -> f64;
+}
+
+impl<T: crate::tensor::Element> TopKey for T {
+    fn key(self) -> f64 {
+        self.to_f64()
+    }
 }
 
 #[cfg(test)]

@@ -117,6 +117,8 @@ pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
         "tfl.zeros_like" => math::build_zeros_like(info),
         "tfl.fill" => math::build_fill(info),
         "tfl.range" => math::build_range(info),
+        "tfl.one_hot" => math::build_one_hot(info),
+        "tfl.topk_v2" => math::build_topk(info),
         // convolutions and products
         "tfl.conv_2d" => conv::build(info),
         "tfl.depthwise_conv_2d" => depthwise::build(info),
@@ -126,10 +128,10 @@ pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
         // pooling, normalization, reductions
         "tfl.average_pool_2d" | "tfl.max_pool_2d" => pool::build(info),
         "tfl.l2_normalization" => normalization::build_l2(info),
+        "tfl.local_response_normalization" => normalization::build_lrn(info),
         "tfl.softmax" | "tfl.log_softmax" => softmax::build(info),
-        "tfl.mean" | "tfl.sum" | "tfl.reduce_max" | "tfl.reduce_min" | "tfl.reduce_prod" => {
-            reduce::build(info)
-        }
+        "tfl.mean" | "tfl.sum" | "tfl.reduce_max" | "tfl.reduce_min" | "tfl.reduce_prod"
+        | "tfl.reduce_any" | "tfl.reduce_all" => reduce::build(info),
         "tfl.cumsum" => cumsum::build(info),
         "tfl.arg_max" | "tfl.arg_min" => index::build_arg(info),
         // shapes and data movement

@@ -1591,6 +1591,74 @@ pub static ADD_N: OpDef = op("tfl.add_n", "Element-wise sum of tensors of one sh
     .tflite(106, "ADD_N")
     .version(tfl_versions::always_1);
 
+const ONE_HOT_T: TypeSet = of(&[F32, I32, I64, I1, I8, UI8]);
+pub static ONE_HOT: OpDef = op(
+    "tfl.one_hot",
+    "on_value where the index equals the position along a new axis, off_value elsewhere",
+)
+.operands(&[
+    one("indices").types(I32_I64),
+    one("depth").types(I32),
+    one("on_value").types(ONE_HOT_T),
+    one("off_value").types(ONE_HOT_T),
+])
+.results(&[one("output").types(ONE_HOT_T)])
+.attrs(&[attr("axis", AttrKind::I32)])
+.tflite(85, "ONE_HOT")
+.version(tfl_versions::always_1);
+
+pub static LOCAL_RESPONSE_NORMALIZATION: OpDef = op(
+    "tfl.local_response_normalization",
+    "x / (bias + alpha * sum of squares over a window of the last axis)^beta",
+)
+.operands(&[one("input").types(F32)])
+.results(&[one("output").types(F32)])
+.attrs(&[
+    attr("radius", AttrKind::I32),
+    attr("bias", AttrKind::F32),
+    attr("alpha", AttrKind::F32),
+    attr("beta", AttrKind::F32),
+])
+.traits(PURE.with(SAME_SHAPE))
+.tflite(13, "LOCAL_RESPONSE_NORMALIZATION")
+.version(tfl_versions::always_1);
+
+pub static REDUCE_ANY: OpDef = reduction(
+    "tfl.reduce_any",
+    "Logical or over the given axes",
+    91,
+    "REDUCE_ANY",
+)
+.operands(&[one("input").types(I1), one("reduction_indices").types(I32)])
+.results(BOOL_RESULT)
+.version(tfl_versions::always_1);
+
+pub static REDUCE_ALL: OpDef = reduction(
+    "tfl.reduce_all",
+    "Logical and over the given axes",
+    140,
+    "REDUCE_ALL",
+)
+.operands(&[one("input").types(I1), one("reduction_indices").types(I32)])
+.results(BOOL_RESULT)
+.version(tfl_versions::always_1);
+
+/// The values keep the input's scale: LiteRT selects int8 and int16 quantized values (measured).
+const TOPK_T: TypeSet = of(&[F32, I8, I16, I32, I64, UI8, QI8, QUI8, QI16]);
+pub static TOPK_V2: OpDef = op(
+    "tfl.topk_v2",
+    "The k largest values along the last axis, and their indices",
+)
+.operands(&[one("input").types(TOPK_T), one("k").types(I32.or(I16))])
+.results(&[
+    one("values").types(TOPK_T),
+    one("indices").types(I32.or(I16)),
+])
+.quant(SAME)
+.tflite(48, "TOPK_V2")
+.version(tfl_versions::topk_v2)
+.kernels(Kernels::INT8_INT16);
+
 pub static OPS: &[&OpDef] = &[
     &PSEUDO_CONST,
     &PSEUDO_QCONST,
@@ -1702,6 +1770,11 @@ pub static OPS: &[&OpDef] = &[
     &FILL,
     &RANGE,
     &ADD_N,
+    &ONE_HOT,
+    &LOCAL_RESPONSE_NORMALIZATION,
+    &REDUCE_ANY,
+    &REDUCE_ALL,
+    &TOPK_V2,
 ];
 
 fn result_type(ctx: &Context, op: OpId) -> Option<&Type> {

@@ -1236,6 +1236,18 @@ pub fn range(ctx: &Context, op: OpId) -> i32 {
     1
 }
 
+/// TOPK_V2: int16 input, k or indices 3, int8 2.
+pub fn topk_v2(ctx: &Context, op: OpId) -> i32 {
+    let s = Sig::new(ctx, op);
+    if s.input(0) == Int16 || s.input(1) == Int16 || s.output(1) == Int16 {
+        return 3;
+    }
+    if s.input(0) == Int8 {
+        return 2;
+    }
+    1
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
