@@ -5,7 +5,10 @@ compared with the op table (`kernels` and `hybrid_operands` of `ir/src/dialect/t
 For each op with a probe spec below and each storage type, a single-op model is written as MLIR
 text with quantized types, exported with the tqopt CLI, loaded in LiteRT with the builtin
 kernels only (``BUILTIN_WITHOUT_DEFAULT_DELEGATES``), and run once (``allocate_tensors`` and
-``invoke``). Success means LiteRT has the kernel. The op table is read through the
+``invoke``). Running is not enough: the int8/int16 model then runs on random inputs (zero
+point 3 for int8) next to the float model of the op on the dequantized inputs, and the kernel
+counts only if its dequantized outputs match (4 output steps plus 2%). A kernel right only at
+zero point 0 (NEG: it negates storage values) is the table's ``ZERO_POINT_0`` fact. The op table is read through the
 ``op_table`` example of tqopt-ir. A test fails when the table and the runtime disagree, naming
 the op and what each side says.
 
@@ -70,8 +73,10 @@ def out(*shape, fixed=None, elem=None):
     return ("out", shape, fixed, elem)
 
 
-def spec(operands, results, attrs="", hybrid=False):
-    return {"operands": operands, "results": results, "attrs": attrs, "hybrid": hybrid}
+def spec(operands, results, attrs="", hybrid=False, positive=False):
+    """`positive`: the numeric check feeds positive values only (the op's domain)."""
+    return {"operands": operands, "results": results, "attrs": attrs, "hybrid": hybrid,
+            "positive": positive}
 
 
 S = (1, 4, 4, 3)
@@ -141,9 +146,9 @@ SPECS = {
     "tfl.gelu": spec([x(*S)], [out(*S)], "approximate = false"),
     "tfl.elu": elementwise(),
     "tfl.exp": elementwise(),
-    "tfl.log": elementwise(),
-    "tfl.sqrt": elementwise(),
-    "tfl.rsqrt": elementwise(),
+    "tfl.log": spec([x(*S)], [out(*S)], positive=True),
+    "tfl.sqrt": spec([x(*S)], [out(*S)], positive=True),
+    "tfl.rsqrt": spec([x(*S)], [out(*S)], positive=True),
     "tfl.neg": elementwise(),
     "tfl.abs": elementwise(),
     "tfl.square": elementwise(),
@@ -261,10 +266,13 @@ def dense(a: np.ndarray, elem: str) -> str:
     return f"dense<{json.dumps(a.tolist())}> : {tensor(a.shape, elem)}"
 
 
-def model_text(name: str, code: int, s: dict, mode: str, generic: bool) -> tuple[str, list]:
-    """MLIR of a single-op model of `name` in `mode` (int8, int16 or hybrid); the inputs'
-    (shape, numpy dtype)."""
-    act = "f32" if mode == "hybrid" else Q[mode]
+def model_text(name: str, code: int, s: dict, mode: str, generic: bool,
+               act: str | None = None) -> tuple[str, list]:
+    """MLIR of a single-op model of `name` in `mode` (int8, int16, hybrid or float), with
+    activations of type `act` (default: the mode's); the inputs' (shape, numpy dtype)."""
+    if act is None:
+        act = "f32" if mode in ("hybrid", "float") else Q[mode]
+    np_type = np.float32 if act == "f32" else (np.int8 if act.startswith("!quant.uniform<i8") else np.int16)
     args, lines, names, types, feeds = [], [], [], [], []
     for k, o in enumerate(s["operands"]):
         if o[0] == "x":
@@ -272,8 +280,7 @@ def model_text(name: str, code: int, s: dict, mode: str, generic: bool) -> tuple
             args.append(f"%arg{len(args)}: {t}")
             names.append(f"%arg{len(args) - 1}")
             types.append(t)
-            feeds.append((o[1], {"f32": np.float32, Q.get("int8"): np.int8,
-                                 Q.get("int16"): np.int16}[act]))
+            feeds.append((o[1], np_type))
             continue
         if o[0] == "c":
             elem = o[2]
@@ -284,9 +291,11 @@ def model_text(name: str, code: int, s: dict, mode: str, generic: bool) -> tuple
                 op, t = qconst(o[1], "i8", W)
                 lines.append(f"%{k} = {op}")
             else:
+                # The float twin of the quantized weight (storage 1, scale 0.01).
                 t = tensor(o[1], "f32")
+                lines.append(f'%{k} = "tfl.pseudo_const"() <{{value = dense<0.01> : {t}}}> : () -> {t}')
         elif o[0] == "b":
-            if mode == "hybrid":
+            if mode in ("hybrid", "float"):
                 t = tensor(o[1], "f32")
                 lines.append(f'%{k} = "tfl.pseudo_const"() <{{value = dense<0.0> : {t}}}> : () -> {t}')
             elif mode == "int8":
@@ -307,7 +316,7 @@ def model_text(name: str, code: int, s: dict, mode: str, generic: bool) -> tuple
         _, shape, fixed, elem = r
         if elem is not None:
             rtypes.append(tensor(shape, elem))
-        elif fixed is not None and mode != "hybrid":
+        elif fixed is not None and mode in ("int8", "int16"):
             rtypes.append(tensor(shape, fixed[mode]))
         else:
             rtypes.append(tensor(shape, act))
@@ -345,6 +354,87 @@ def litert_runs(model: Path, feeds: list) -> tuple[bool, str]:
         return True, ""
     except Exception as e:  # LiteRT reports a missing kernel as RuntimeError/ValueError
         return False, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def write_model(name, code, s, mode, tqopt_bin, out_dir, stem, act=None) -> tuple[Path, list]:
+    """The single-op model, in the op's own form or else the generic one; its feeds."""
+    for generic in (False, True):
+        text, feeds = model_text(name, code, s, mode, generic, act)
+        src = out_dir / f"{stem}{'_generic' if generic else ''}.mlir"
+        src.write_text(text)
+        dst = src.with_suffix(".tflite")
+        r = subprocess.run([str(tqopt_bin), str(src), "-o", str(dst)], capture_output=True, text=True)
+        if r.returncode == 0:
+            return dst, feeds
+        if generic:
+            raise AssertionError(f"tqopt could not write the model of {name}:\n{r.stderr}\n{text}")
+    raise AssertionError("unreachable")
+
+
+def run_builtin(model: Path, feeds: list) -> list[np.ndarray]:
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    it = Interpreter(
+        model_path=str(model),
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    it.allocate_tensors()
+    for d, x in zip(it.get_input_details(), feeds):
+        it.set_tensor(d["index"], x)
+    it.invoke()
+    return [it.get_tensor(d["index"]) for d in it.get_output_details()]
+
+
+def computes_right(name, code, mode, zero_point, tqopt_bin, out_dir) -> tuple[bool, str]:
+    """Whether LiteRT's quantized kernel computes the op: random inputs with activations of
+    zero point `zero_point` (in and out share the parameters, as same-scale kernels need),
+    dequantized outputs against the float op on the dequantized inputs, clipped to what the
+    output type can hold, within 4 output steps plus 2% of the output's magnitude."""
+    s = SPECS[name]
+    scale = 0.05 if mode == "int8" else 0.0005
+    storage = "i8" if mode == "int8" else "i16"
+    act = f"!quant.uniform<{storage}:f32, {scale}:{zero_point}>"
+    stem = f"{name.removeprefix('tfl.')}_{mode}_zp{zero_point}"
+    qmodel, feeds = write_model(name, code, s, mode, tqopt_bin, out_dir, stem, act)
+    fmodel, _ = write_model(name, code, s, "float", tqopt_bin, out_dir, stem + "_float")
+    gen = np.random.default_rng(7)
+    info = np.iinfo(np.int8 if mode == "int8" else np.int16)
+    span = 40 if mode == "int8" else 4000
+    qin = []
+    for shape, dtype in feeds:
+        low = 1 if s["positive"] else -span
+        q = np.asarray(np.clip(gen.integers(low, span, shape) + zero_point, info.min, info.max))
+        q[q == zero_point] += 1  # no real zeros: divisors
+        qin.append(q.astype(dtype))
+    fin = [((q.astype(np.float64) - zero_point) * scale).astype(np.float32) for q in qin]
+    try:
+        qout = run_builtin(qmodel, qin)
+        fout = run_builtin(fmodel, fin)
+    except (RuntimeError, ValueError) as e:
+        return False, f"zero point {zero_point}: {str(e).strip().splitlines()[0]}"
+    worst = []
+    for r, q, ref in zip(s["results"], qout, fout):
+        _, _, fixed, elem = r
+        if elem is not None:
+            continue  # integer and boolean results: nothing to dequantize
+        if fixed is not None:
+            text = fixed[mode]
+            params = text.split(", ")[1].rstrip(">").split(":")
+            s_out, z_out = float(params[0]), int(params[1]) if len(params) > 1 else 0
+        else:
+            s_out, z_out = scale, zero_point
+        lo, hi = (info.min - z_out) * s_out, (info.max - z_out) * s_out
+        got = (q.astype(np.float64) - z_out) * s_out
+        want = np.clip(ref.astype(np.float64), lo, hi)
+        ok = np.isfinite(ref)
+        if not ok.any():
+            continue
+        err = float(np.max(np.abs(got - want)[ok]))
+        bound = 4 * s_out + 0.02 * float(np.max(np.abs(want[ok])))
+        worst.append((err, bound))
+        if err > bound:
+            return False, f"zero point {zero_point}: off by {err:.4g} (bound {bound:.4g})"
+    return True, ", ".join(f"{e:.3g}<={b:.3g}" for e, b in worst)
 
 
 def probe(name: str, code: int, mode: str, tqopt_bin: Path, out_dir: Path) -> tuple[bool, str]:
@@ -396,8 +486,31 @@ def test_op_table_kernel_facts_match_litert(op_table, tqopt_bin, tmp_path_factor
                 report[f"{name} {mode}"] = {"runs": None, "why": UNDECIDED[(name, mode)]}
                 continue
             runs, why = probe(name, d["code"], mode, tqopt_bin, out_dir)
-            report[f"{name} {mode}"] = {"runs": runs, "why": why}
+            entry = {"runs": runs, "why": why}
+            if runs and mode in ("int8", "int16") and name not in INTEGER_ONLY:
+                # Running is not enough: the kernel must compute the quantized op. An int8
+                # kernel right only at zero point 0 works on storage values (symmetric).
+                zp = 3 if mode == "int8" else 0
+                right, detail = computes_right(name, d["code"], mode, zp, tqopt_bin, out_dir)
+                entry["numerics"] = detail
+                if not right and mode == "int8":
+                    at0, detail0 = computes_right(name, d["code"], mode, 0, tqopt_bin, out_dir)
+                    entry["symmetric_only"] = at0
+                    entry["numerics"] += "; at zero point 0: " + (detail0 if at0 else "wrong too")
+                    right = at0
+                entry["right"] = right
+            report[f"{name} {mode}"] = entry
             table = d[mode]
+            if runs and "right" in entry:
+                if not entry["right"]:
+                    why = "its results are wrong: " + entry["numerics"]
+                runs = entry["right"]
+                if mode == "int8" and entry.get("symmetric_only", False) != d["zero_point_0"]:
+                    disagreements.append(
+                        f"{name} int8: the table says the kernel "
+                        f"{'needs' if d['zero_point_0'] else 'does not need'} zero point 0, "
+                        f"LiteRT: {entry['numerics']}"
+                    )
             if name in INTEGER_ONLY and mode != "hybrid":
                 if table:
                     disagreements.append(
@@ -408,7 +521,7 @@ def test_op_table_kernel_facts_match_litert(op_table, tqopt_bin, tmp_path_factor
             if runs != table:
                 disagreements.append(
                     f"{name} {mode}: the table says {'a kernel' if table else 'no kernel'}, "
-                    f"LiteRT {'runs it' if runs else 'refuses it: ' + why}"
+                    f"LiteRT {'computes it' if runs else 'does not: ' + why}"
                 )
     if "TQOPT_PROBE_REPORT" in os.environ:
         Path(os.environ["TQOPT_PROBE_REPORT"]).write_text(json.dumps(report, indent=1))

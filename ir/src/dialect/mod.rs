@@ -271,6 +271,12 @@ pub enum QuantBehavior {
 /// - `INT8`: runs with int8-quantized activations (and int8 weights, int32 biases);
 /// - `INT16`: runs with int16-quantized activations (16x8: int8 weights, int64 biases, for the
 ///   ops with weights).
+/// - `ZERO_POINT_0`: the int8 kernel works on storage values (it ignores zero points), so it
+///   computes the op only when operands and result share one scale with zero point 0: the
+///   quantizer must give such an op a symmetric range (TFLite's NEG).
+///
+/// "Has a kernel" means LiteRT runs the op *and* its dequantized output matches the float op
+/// on the dequantized inputs (the probe checks both).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct Kernels(pub u8);
 
@@ -279,6 +285,7 @@ impl Kernels {
     pub const INT8: Kernels = Kernels(1);
     pub const INT16: Kernels = Kernels(2);
     pub const INT8_INT16: Kernels = Kernels(3);
+    pub const ZERO_POINT_0: Kernels = Kernels(4);
 
     pub const fn with(self, other: Kernels) -> Kernels {
         Kernels(self.0 | other.0)
@@ -290,6 +297,11 @@ impl Kernels {
 
     pub fn int16(self) -> bool {
         self.0 & Self::INT16.0 != 0
+    }
+
+    /// The int8 kernel needs zero point 0 and one scale in and out.
+    pub fn zero_point_0(self) -> bool {
+        self.0 & Self::ZERO_POINT_0.0 != 0
     }
 }
 

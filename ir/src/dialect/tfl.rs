@@ -859,14 +859,15 @@ pub static EXP: OpDef = unary("tfl.exp", "Element-wise exponential", 47, "EXP")
     .version(tfl_versions::int8_int16_2)
     .kernels(Kernels::INT8_INT16);
 
-/// QI16: LiteRT runs int16 log (op_version.cc version 2; measured).
+/// QI16: LiteRT runs int16 log (op_version.cc version 2), but its results are off by up to 7
+/// (scale 0.0005) where the float op gives the right ones (measured): no int16 kernel fact.
 pub static LOG: OpDef = unary("tfl.log", "Element-wise natural logarithm", 73, "LOG")
     .operands(&[one("x").types(of(&[F32, QI8, QI16]))])
     .results(&[one("y").types(of(&[F32, QI8, QI16]))])
     .traits(PURE)
     .quant(INDEP)
     .version(tfl_versions::int8_int16_2)
-    .kernels(Kernels::INT8_INT16);
+    .kernels(Kernels::INT8);
 
 const SQRT_T: TypeSet = of(&[F32, QI8, QI16]);
 /// Quantizable since TensorFlow's newest tfl_ops.td (F32 only before).
@@ -877,23 +878,27 @@ pub static SQRT: OpDef = unary("tfl.sqrt", "Element-wise square root", 75, "SQRT
     .version(tfl_versions::int8_int16_2)
     .kernels(Kernels::INT8_INT16);
 
+/// LiteRT runs int16 rsqrt, but measured off by up to 2.8 (scale 0.0005): no int16 kernel fact.
 const RSQRT_T: TypeSet = of(&[F32, QI8, QI16]);
 pub static RSQRT: OpDef = unary("tfl.rsqrt", "Element-wise 1 / sqrt(x)", 76, "RSQRT")
     .operands(&[one("x").types(RSQRT_T)])
     .results(&[one("y").types(RSQRT_T)])
     .quant(INDEP)
     .version(tfl_versions::int16_3_int8_2)
-    .kernels(Kernels::INT8_INT16);
+    .kernels(Kernels::INT8);
 
 /// TensorFlow lists [F32, I32, I64]; LiteRT's kernel also negates int8 and int16 quantized
 /// tensors (measured by the kernel probe), which is what strict int8 needs of a transformer.
 const NEG_T: TypeSet = of(&[F32, I32, I64, QI8, QI16]);
+/// LiteRT's int8 kernel negates storage values: right only with zero point 0 and the operand's
+/// scale for the result (measured: off by 2 x zero point x scale otherwise), hence same-scale
+/// and `ZERO_POINT_0`.
 pub static NEG: OpDef = unary("tfl.neg", "Element-wise negation", 59, "NEG")
     .operands(&[one("x").types(NEG_T)])
     .results(&[one("y").types(NEG_T)])
-    .quant(INDEP)
+    .quant(SAME)
     .version(tfl_versions::always_1)
-    .kernels(Kernels::INT8_INT16);
+    .kernels(Kernels::INT8_INT16.with(Kernels::ZERO_POINT_0));
 
 const ABS_T: TypeSet = of(&[I16, I32, F32, QI8, QI16]);
 pub static ABS: OpDef = unary("tfl.abs", "Element-wise absolute value", 101, "ABS")
