@@ -475,6 +475,7 @@ fn the_operator(bytes: &[u8]) -> (OperatorT, tflite::OperatorCodeT) {
 fn every_schema_op_round_trips_byte_identically() {
     use tqopt_ir::dialect::tfl;
     let mut generic = 0;
+    let mut checked_by_mlir_opt = 0;
     for &code in Op::ENUM_VALUES {
         if matches!(code, Op::WHILE | Op::IF) {
             continue;
@@ -546,6 +547,55 @@ fn every_schema_op_round_trips_byte_identically() {
             export(&parsed.module) == e1,
             "{name}: through MLIR text the bytes changed:\n{text}"
         );
+        if !modelled {
+            if let Some(back) = through_mlir_opt(&name, &text) {
+                let source = tqopt_ir::SourceFile::new("mlir-opt.mlir", back.clone());
+                let reparsed = tqopt_textual_ir::parse(&source)
+                    .unwrap_or_else(|d| panic!("{name}: {}\n{back}", source.render(&d)));
+                assert!(
+                    export(&reparsed.module) == e1,
+                    "{name}: through mlir-opt the bytes changed:\n{back}"
+                );
+                checked_by_mlir_opt += 1;
+            }
+        }
     }
     assert!(generic > 50, "only {generic} generic ops");
+    if mlir_opt().is_some() {
+        assert_eq!(checked_by_mlir_opt, generic);
+    }
+}
+
+/// Upstream `mlir-opt` (Debian's mlir-19-tools), when installed.
+fn mlir_opt() -> Option<std::path::PathBuf> {
+    let p = std::path::PathBuf::from("/usr/lib/llvm-19/bin/mlir-opt");
+    p.exists().then_some(p)
+}
+
+/// `text` printed back by `mlir-opt --allow-unregistered-dialect`, which must accept it; `None`
+/// when mlir-opt is not installed.
+fn through_mlir_opt(name: &str, text: &str) -> Option<String> {
+    use std::io::Write;
+    let exe = mlir_opt()?;
+    let mut child = std::process::Command::new(exe)
+        .arg("--allow-unregistered-dialect")
+        .arg("--mlir-print-debuginfo")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mlir-opt starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("mlir-opt reads");
+    let out = child.wait_with_output().expect("mlir-opt runs");
+    assert!(
+        out.status.success(),
+        "{name}: mlir-opt refuses tqopt's text:\n{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).expect("utf-8"))
 }
