@@ -202,6 +202,7 @@ SPECS = {
         [x(*S)], [out(*S)],
         "alpha = 1.000000e+00 : f32, beta = 5.000000e-01 : f32, bias = 1.000000e+00 : f32, radius = 1 : i32"),
     "tfl.topk_v2": spec([x(2, 5), c(2)], [out(2, 2), out(2, 2, elem="i32")]),
+    "tfl.dynamic_update_slice": spec([x(*S), x(1, 2, 2, 3), c([0, 1, 1, 0])], [out(*S)]),
     "tfl.shape": spec([x(*S)], [out(4, elem="i32")]),
     "tfl.cumsum": spec([x(*S), c(1)], [out(*S)], "exclusive = false, reverse = false"),
     "tfl.reverse_v2": spec([x(*S), c([1])], [out(*S)]),
@@ -243,6 +244,8 @@ NOT_PROBED = {
     "tfl.reduce_any": "boolean operands only",
     "tfl.reduce_all": "boolean operands only",
     "tfl.one_hot": "integer indices in, copies of two scalar values out",
+    "tfl.broadcast_args": "integer shapes in and out",
+    "tfl.where": "int64 coordinates out; TensorFlow does not quantize it",
     "tfl.unidirectional_sequence_lstm": "24 operands and intermediates: probed by the LSTM tests",
     "tfl.embedding_lookup": "the table is a weight: covered by the dynamic-range tests",
 }

@@ -1,6 +1,7 @@
 """The interpreter kernels of the ops modelled for issue 9 (REVERSE_V2, REVERSE_SEQUENCE, the
 math ops, SELECT, SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND, FILL, RANGE, ADD_N, ZEROS_LIKE,
-ONE_HOT, LOCAL_RESPONSE_NORMALIZATION, REDUCE_ANY / REDUCE_ALL, TOPK_V2)
+ONE_HOT, LOCAL_RESPONSE_NORMALIZATION, REDUCE_ANY / REDUCE_ALL, TOPK_V2, DYNAMIC_UPDATE_SLICE,
+WHERE, BROADCAST_ARGS)
 against LiteRT, one single-op model at a time.
 
 Each model is written as MLIR text, exported with the tqopt CLI, run in LiteRT (builtin kernels,
@@ -198,6 +199,14 @@ CASES = [
     Case("topk_v2", "tfl.topk_v2",
          [("arg", np.array([[1.0, 3.0, 3.0, -2.0, 7.0], [0.5, 0.5, 0.5, 0.5, 0.5]], np.float32)),
           ("const", np.array(3, np.int32))], [((2, 3), np.float32), ((2, 3), np.int32)]),
+    Case("dynamic_update_slice", "tfl.dynamic_update_slice",
+         [("arg", F(2, 5, 3)), ("arg", F(1, 3, 2)), ("const", I32([1, 4, -2]))],
+         ((2, 5, 3), np.float32)),
+    Case("where", "tfl.where",
+         [("const", np.array([[True, False, True], [False, False, True]]))],
+         ((None, 2), np.int64)),
+    Case("broadcast_args", "tfl.broadcast_args",
+         [("const", I32([2, 1, 3])), ("const", I32([4, 1]))], ((3,), np.int32)),
     Case("add_n", "tfl.add_n", [("arg", F(2, 3)), ("arg", F(2, 3)), ("arg", F(2, 3))],
          ((2, 3), np.float32)),
 ]

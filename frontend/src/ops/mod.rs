@@ -365,6 +365,8 @@ fn empty_options(o: BuiltinOptions) -> BuiltinOptionsT {
         B::ZerosLikeOptions => T::ZerosLikeOptions(Default::default()),
         B::AddNOptions => T::AddNOptions(Default::default()),
         B::TopKV2Options => T::TopKV2Options(Default::default()),
+        B::DynamicUpdateSliceOptions => T::DynamicUpdateSliceOptions(Default::default()),
+        B::WhereOptions => T::WhereOptions(Default::default()),
         _ => T::NONE,
     }
 }

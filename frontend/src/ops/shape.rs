@@ -1,6 +1,7 @@
 //! Shape manipulation: RESHAPE SQUEEZE EXPAND_DIMS TRANSPOSE CONCATENATION PACK UNPACK SPLIT
 //! SPLIT_V SLICE STRIDED_SLICE GATHER GATHER_ND PAD PADV2 MIRROR_PAD TILE BROADCAST_TO SHAPE,
-//! REVERSE_V2 SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND FILL RANGE.
+//! REVERSE_V2 SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND FILL RANGE DYNAMIC_UPDATE_SLICE BROADCAST_ARGS
+//! WHERE.
 
 use std::sync::Arc;
 
@@ -18,6 +19,9 @@ pub(crate) const CODECS: &[OpCodec] = &[
     OpCodec::plain(Op::BATCH_TO_SPACE_ND, O::BatchToSpaceNDOptions),
     OpCodec::plain(Op::FILL, O::FillOptions),
     OpCodec::plain(Op::RANGE, O::RangeOptions),
+    OpCodec::plain(Op::DYNAMIC_UPDATE_SLICE, O::DynamicUpdateSliceOptions),
+    OpCodec::plain(Op::BROADCAST_ARGS, O::NONE),
+    OpCodec::plain(Op::WHERE, O::WhereOptions),
     // The new shape is an operand in TensorFlow's tfl.reshape; the importer turns a
     // one-input RESHAPE's `new_shape` option into a constant operand.
     OpCodec {

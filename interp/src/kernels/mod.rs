@@ -42,6 +42,7 @@ pub(crate) mod softmax;
 pub(crate) mod transpose;
 pub(crate) mod transpose_conv;
 pub(crate) mod unary;
+pub(crate) mod update;
 
 pub(crate) use args::{Args, OpInfo};
 
@@ -160,6 +161,9 @@ pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
         "tfl.space_to_batch_nd" => batch_space::build_space_to_batch(info),
         "tfl.batch_to_space_nd" => batch_space::build_batch_to_space(info),
         "tfl.reverse_v2" => reverse::build_reverse(info),
+        "tfl.dynamic_update_slice" => update::build_dynamic_update_slice(info),
+        "tfl.where" => update::build_where(info),
+        "tfl.broadcast_args" => update::build_broadcast_args(info),
         "tfl.reverse_sequence" => reverse::build_reverse_sequence(info),
         // types
         "tfl.cast" => cast::build(info),

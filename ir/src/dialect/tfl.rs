@@ -1664,6 +1664,39 @@ pub static TOPK_V2: OpDef = op(
 .version(tfl_versions::topk_v2)
 .kernels(Kernels::INT8_INT16);
 
+/// Operand, update and result share one scale: LiteRT copies int8 and int16 values (measured).
+/// Operand, update and result share one scale: LiteRT copies int8 and int16 values (measured).
+const DYNAMIC_UPDATE_SLICE_T: TypeSet = of(&[F32, F16, I1, I8, I16, I32, I64, UI8, QI8, QI16]);
+pub static DYNAMIC_UPDATE_SLICE: OpDef = op(
+    "tfl.dynamic_update_slice",
+    "Writes update into operand at start_indices (clamped so the update fits)",
+)
+.operands(&[
+    one("operand").types(DYNAMIC_UPDATE_SLICE_T),
+    one("update").types(DYNAMIC_UPDATE_SLICE_T),
+    one("start_indices").types(I32_I64),
+])
+.results(&[one("output").types(DYNAMIC_UPDATE_SLICE_T)])
+.quant(SAME)
+.tflite(151, "DYNAMIC_UPDATE_SLICE")
+.version(tfl_versions::always_1)
+.kernels(Kernels::INT8_INT16);
+
+pub static BROADCAST_ARGS: OpDef = op("tfl.broadcast_args", "The shape two shapes broadcast to")
+    .operands(&[one("s0").types(I32_I64), one("s1").types(I32_I64)])
+    .results(&[one("r0").types(I32_I64)])
+    .tflite(145, "BROADCAST_ARGS")
+    .version(tfl_versions::always_1);
+
+pub static WHERE: OpDef = op(
+    "tfl.where",
+    "The coordinates of the true (non-zero) elements, one row each",
+)
+.operands(&[one("condition").types(of(&[I1, F32, I32, I64, I8, UI8]))])
+.results(&[one("index").types(I64)])
+.tflite(109, "WHERE")
+.version(tfl_versions::where_);
+
 pub static OPS: &[&OpDef] = &[
     &PSEUDO_CONST,
     &PSEUDO_QCONST,
@@ -1780,6 +1813,9 @@ pub static OPS: &[&OpDef] = &[
     &REDUCE_ANY,
     &REDUCE_ALL,
     &TOPK_V2,
+    &DYNAMIC_UPDATE_SLICE,
+    &BROADCAST_ARGS,
+    &WHERE,
 ];
 
 fn result_type(ctx: &Context, op: OpId) -> Option<&Type> {

@@ -1248,6 +1248,14 @@ pub fn topk_v2(ctx: &Context, op: OpId) -> i32 {
     1
 }
 
+/// WHERE: a bool condition 1, any other type 2.
+pub fn where_(ctx: &Context, op: OpId) -> i32 {
+    if Sig::new(ctx, op).input(0) == Bool {
+        return 1;
+    }
+    2
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
