@@ -1665,7 +1665,6 @@ pub static TOPK_V2: OpDef = op(
 .kernels(Kernels::INT8_INT16);
 
 /// Operand, update and result share one scale: LiteRT copies int8 and int16 values (measured).
-/// Operand, update and result share one scale: LiteRT copies int8 and int16 values (measured).
 const DYNAMIC_UPDATE_SLICE_T: TypeSet = of(&[F32, F16, I1, I8, I16, I32, I64, UI8, QI8, QI16]);
 pub static DYNAMIC_UPDATE_SLICE: OpDef = op(
     "tfl.dynamic_update_slice",
