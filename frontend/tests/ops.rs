@@ -444,6 +444,12 @@ fn single_op_model(code: Op) -> (Vec<u8>, OperatorT, i32) {
     if code == Op::CUSTOM {
         op.custom_options = Some(vec![7, 0, 9]);
     }
+    if code == Op::LSTM {
+        // A quantized LSTM's intermediate tensor, which the generic form keeps too.
+        let t = b.tensor(0, "lstm/intermediate", &[1, 4], TensorType::INT16);
+        b.quantize(0, t, 0.25, 0);
+        op.intermediates = Some(vec![t]);
+    }
     b.push_op(0, op.clone());
     let real: Vec<i32> = inputs.iter().copied().filter(|&i| i >= 0).collect();
     b.io(0, &real, &outputs);
@@ -525,6 +531,11 @@ fn every_schema_op_round_trips_byte_identically() {
             assert_eq!(op1.builtin_options, original.builtin_options, "{name}");
             assert_eq!(op1.builtin_options_2, original.builtin_options_2, "{name}");
             assert_eq!(op1.inputs.as_ref().map(Vec::len), Some(2), "{name}");
+            assert_eq!(
+                op1.intermediates.as_ref().map(Vec::len),
+                original.intermediates.as_ref().map(Vec::len),
+                "{name}: intermediates"
+            );
             assert_eq!(op1.outputs.as_ref().map(Vec::len), Some(1), "{name}");
         }
         // (A modelled op's options come from its codec: `options_survive_import_then_export`.)

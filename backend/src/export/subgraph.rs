@@ -674,6 +674,29 @@ impl<'p, 'm> Builder<'p, 'm> {
         };
 
         let mut intermediates = Vec::new();
+        if data.is(&tfl::BUILTIN) {
+            let list = |name: &str| match data.attr(name) {
+                Some(Attribute::Array(a)) => Ok(a.as_slice()),
+                None => Ok(&[][..]),
+                Some(other) => Err(ExportError::invalid(format!(
+                    "'{name}' must be an array, not {}",
+                    other.kind_name()
+                ))),
+            };
+            let (types, names) = (list("intermediates")?, list("intermediate_names")?);
+            for (k, ty) in types.iter().enumerate() {
+                let Attribute::Type(ty) = ty else {
+                    return Err(ExportError::invalid(format!(
+                        "'intermediates' element {k} must be a type"
+                    )));
+                };
+                let name = names.get(k).and_then(Attribute::as_str).unwrap_or("");
+                let t = self
+                    .new_tensor(ty, name)
+                    .map_err(|e| ExportError::invalid(format!("intermediate {k}: {e}")))?;
+                intermediates.push(t);
+            }
+        }
         if data.is(&tfl::UNIDIRECTIONAL_SEQUENCE_LSTM) {
             for name in LSTM_INTERMEDIATES {
                 if let Some(Attribute::Type(ty)) = data.attr(name) {

@@ -577,13 +577,8 @@ impl<'a> FuncBuilder<'_, 'a> {
             let bytes = self.custom_options(&op)?;
             attrs.properties = custom::attrs(code.custom_code().unwrap_or(""), &bytes);
         } else if is_generic {
-            if op.intermediates().is_some_and(|v| !v.is_empty()) {
-                return Err(ImportError::invalid(format!(
-                    "{} has intermediate tensors, which tqopt keeps only for the operators it models",
-                    ops::op_name(builtin)
-                )));
-            }
             attrs.properties = generic::attrs(builtin, code.version(), &op.unpack());
+            self.generic_intermediates(&op, &mut attrs)?;
         } else if let Some(codec) = codec {
             attrs = codec.import(&options).map_err(ImportError::invalid)?;
         }
@@ -770,6 +765,26 @@ impl<'a> FuncBuilder<'_, 'a> {
     }
 
     /// The LSTM's intermediate tensors as type attributes.
+    /// A `tfl.builtin`'s intermediate tensors (quantized LSTMs carry them): their types as
+    /// `intermediates` and their names as `intermediate_names`.
+    fn generic_intermediates(&self, op: &tflite::Operator<'a>, attrs: &mut OpAttrs) -> Result<()> {
+        let Some(list) = op.intermediates().filter(|l| !l.is_empty()) else {
+            return Ok(());
+        };
+        let (mut types, mut names) = (Vec::new(), Vec::new());
+        for (k, t) in list.iter().enumerate() {
+            let i = tensor_index(t, self.tensors.len(), &format!("intermediate {k}"))?;
+            let tensor = &self.tensors[i];
+            types.push(Attribute::Type(
+                tensor_type(tensor, false).map_err(self.tensor_err(i))?,
+            ));
+            names.push(Attribute::string(tensor.name().unwrap_or("")));
+        }
+        attrs.set("intermediates", Attribute::Array(types));
+        attrs.set("intermediate_names", Attribute::Array(names));
+        Ok(())
+    }
+
     fn lstm_intermediates(&self, op: &tflite::Operator<'a>, attrs: &mut OpAttrs) -> Result<()> {
         let Some(list) = op.intermediates().filter(|l| !l.is_empty()) else {
             return Ok(());

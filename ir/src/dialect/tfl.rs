@@ -355,6 +355,8 @@ pub static CUSTOM: OpDef = op(
 ///   options): a standalone flatbuffer whose root is a TFLite `Operator` table that holds only
 ///   the operator's `builtin_options` and `builtin_options_2` unions (see
 ///   `tqopt_frontend::ops::generic`).
+/// - `intermediates` (array of types) and `intermediate_names` (array of strings): the
+///   operator's intermediate tensors (a quantized LSTM's), absent when it has none.
 ///
 /// Not pure (the operator may have side effects: variables, calls), not quantizable: passes
 /// keep it float and say "tqopt does not model TFLite op NAME" ([`unmodelled_reason`]).
@@ -369,6 +371,8 @@ pub static BUILTIN: OpDef = op(
     opt_attr("builtin_name", AttrKind::Str),
     opt_attr("version", AttrKind::I32),
     opt_attr("builtin_options", AttrKind::Dialect),
+    opt_attr("intermediates", AttrKind::Array),
+    opt_attr("intermediate_names", AttrKind::Array),
 ])
 .traits(Traits::NONE)
 .version(builtin_version)
