@@ -5,7 +5,7 @@
 //! cargo run --release -p tqopt-interp --example run -- MODEL.tflite OUT_DIR IN0.npy [IN1.npy ...]
 //! ```
 //!
-//! Writes OUT_DIR/output_K.npy (float32) for each output K; exits 1 with a message on any error.
+//! Writes OUT_DIR/output_K.npy (in the output's element type) for each output K; exits 1 with a message on any error.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -14,17 +14,31 @@ use std::path::Path;
 
 use tqopt_interp::{Interpreter, Tensor};
 
-/// Writes a float32 tensor as a version 1.0 `.npy` file (little-endian, C order).
+/// Writes a tensor as a version 1.0 `.npy` file (little-endian, C order): float32, int32,
+/// int64, int16, int8, uint8 or bool elements.
 fn write_npy(path: &Path, t: &Tensor) -> Result<(), String> {
-    let values = t
-        .as_f32()
-        .ok_or_else(|| format!("output is {}, not f32", t.dtype().name()))?;
+    use tqopt_interp::TensorData as D;
+    let (descr, values): (&str, Vec<u8>) = match t.data() {
+        D::F32(v) => ("<f4", v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+        D::I32(v) => ("<i4", v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+        D::I64(v) => ("<i8", v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+        D::I16(v) => ("<i2", v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+        D::I8(v) => ("|i1", v.iter().map(|&x| x as u8).collect()),
+        D::U8(v) => ("|u1", v.clone()),
+        D::Bool(v) => ("|b1", v.iter().map(|&x| x as u8).collect()),
+        other => {
+            return Err(format!(
+                "output is {}, which .npy writing does not take",
+                other.dtype().name()
+            ))
+        }
+    };
     let shape: Vec<String> = t.shape().iter().map(|d| d.to_string()).collect();
     let shape = match shape.len() {
         1 => format!("({},)", shape[0]),
         _ => format!("({})", shape.join(", ")),
     };
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
     // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
@@ -33,7 +47,7 @@ fn write_npy(path: &Path, t: &Tensor) -> Result<(), String> {
     let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
     bytes.extend((header.len() as u16).to_le_bytes());
     bytes.extend(header.as_bytes());
-    bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    bytes.extend(values);
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 

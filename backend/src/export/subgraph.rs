@@ -15,11 +15,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tqopt_frontend::ops::{self, custom, sequence::LSTM_INTERMEDIATES, ExportContext};
+use tqopt_frontend::ops::{self, custom, generic, sequence::LSTM_INTERMEDIATES, ExportContext};
 use tqopt_frontend::schema::tflite::{
     BuiltinOperator, BuiltinOptionsT, OperatorT, SubGraphT, TensorT, TensorType as TflType,
 };
-use tqopt_ir::dialect::{func, quantfork, tfl, Traits};
+use tqopt_ir::dialect::{func, quantfork, tfl, TfliteOp, Traits};
 use tqopt_ir::{
     Attribute, BlockId, DenseElements, ElementType, Module, OpId, TensorType, Type, ValueDef,
     ValueId,
@@ -586,7 +586,21 @@ impl<'p, 'm> Builder<'p, 'm> {
                 "has no TFLite operator: functions are only called from the regions of tfl.while and tfl.if",
             ));
         }
-        let Some(tfl_op) = def.tflite else {
+        let generic = if data.is(&tfl::BUILTIN) {
+            Some(
+                generic::from_attrs(&data.properties)
+                    .or_else(|_| generic::from_attrs(&data.attributes))
+                    .map_err(ExportError::invalid)?,
+            )
+        } else {
+            None
+        };
+        let Some(tfl_op) = def.tflite.or_else(|| {
+            generic.as_ref().map(|g| TfliteOp {
+                code: g.code.0,
+                name: "",
+            })
+        }) else {
             return Err(unsupported("has no TFLite operator"));
         };
         if def.has_trait(Traits::TERMINATOR) {
@@ -639,7 +653,9 @@ impl<'p, 'm> Builder<'p, 'm> {
             inputs.pop();
         }
 
-        let options = if data.is(&tfl::CUSTOM) {
+        let options = if generic.is_some() {
+            BuiltinOptionsT::NONE
+        } else if data.is(&tfl::CUSTOM) {
             let (code, bytes) = custom::from_attrs(&data.properties)
                 .or_else(|_| custom::from_attrs(&data.attributes))
                 .map_err(ExportError::invalid)?;
@@ -658,6 +674,29 @@ impl<'p, 'm> Builder<'p, 'm> {
         };
 
         let mut intermediates = Vec::new();
+        if data.is(&tfl::BUILTIN) {
+            let list = |name: &str| match data.attr(name) {
+                Some(Attribute::Array(a)) => Ok(a.as_slice()),
+                None => Ok(&[][..]),
+                Some(other) => Err(ExportError::invalid(format!(
+                    "'{name}' must be an array, not {}",
+                    other.kind_name()
+                ))),
+            };
+            let (types, names) = (list("intermediates")?, list("intermediate_names")?);
+            for (k, ty) in types.iter().enumerate() {
+                let Attribute::Type(ty) = ty else {
+                    return Err(ExportError::invalid(format!(
+                        "'intermediates' element {k} must be a type"
+                    )));
+                };
+                let name = names.get(k).and_then(Attribute::as_str).unwrap_or("");
+                let t = self
+                    .new_tensor(ty, name)
+                    .map_err(|e| ExportError::invalid(format!("intermediate {k}: {e}")))?;
+                intermediates.push(t);
+            }
+        }
         if data.is(&tfl::UNIDIRECTIONAL_SEQUENCE_LSTM) {
             for name in LSTM_INTERMEDIATES {
                 if let Some(Attribute::Type(ty)) = data.attr(name) {
@@ -681,12 +720,17 @@ impl<'p, 'm> Builder<'p, 'm> {
         }
 
         let version = def.tflite_version(&m.ctx, op);
-        let mut o = OperatorT::default();
+        let mut o = match generic {
+            Some(g) => g.operator,
+            None => OperatorT::default(),
+        };
         o.opcode_index = self.p.opcode(tfl_op.code, custom_code, version);
         o.inputs = Some(inputs);
         o.outputs = Some(outputs);
-        o.builtin_options = options;
-        o.custom_options = custom_options;
+        if !data.is(&tfl::BUILTIN) {
+            o.builtin_options = options;
+            o.custom_options = custom_options;
+        }
         if !intermediates.is_empty() {
             o.intermediates = Some(intermediates);
         }

@@ -19,7 +19,7 @@ use super::tensor::{
 };
 use super::{tensor_error, tensor_index, tensor_list, Importer};
 use crate::error::{named, ImportError, ImportErrorKind, Result};
-use crate::ops::{self, control, custom, sequence, OpAttrs};
+use crate::ops::{self, control, custom, generic, sequence, OpAttrs};
 use crate::schema::{builtin_code, tflite};
 
 /// Converts subgraph `index` into its function and appends it to the module.
@@ -500,12 +500,15 @@ impl<'a> FuncBuilder<'_, 'a> {
         builtin: tflite::BuiltinOperator,
     ) -> Result<()> {
         let is_custom = builtin == tflite::BuiltinOperator::CUSTOM;
+        // An operator tqopt does not model becomes `tfl.builtin`, which keeps it as written.
         let (def, codec): (&'static OpDef, _) = if is_custom {
             (&tfl::CUSTOM, None)
         } else {
             match (lookup_tflite(builtin.0), ops::codec(builtin)) {
                 (Some(def), Some(codec)) => (def, Some(codec)),
+                _ if builtin.variant_name().is_some() => (&tfl::BUILTIN, None),
                 _ => {
+                    // A code past this schema: its options could not be read faithfully.
                     let name = ops::op_name(builtin);
                     return Err(ImportError::new(
                         ImportErrorKind::UnsupportedOp {
@@ -513,13 +516,14 @@ impl<'a> FuncBuilder<'_, 'a> {
                             name: name.clone(),
                         },
                         format!(
-                            "TFLite operator {name} (builtin code {}) is not supported by tqopt",
+                            "TFLite operator {name} (builtin code {}) is not in tqopt's TFLite schema",
                             builtin.0
                         ),
                     ));
                 }
             }
         };
+        let is_generic = std::ptr::eq(def, &tfl::BUILTIN);
         let n = self.tensors.len();
         let inputs: Vec<i32> = op.inputs().map(|v| v.iter().collect()).unwrap_or_default();
         let outputs: Vec<usize> = op
@@ -565,6 +569,9 @@ impl<'a> FuncBuilder<'_, 'a> {
         if is_custom {
             let bytes = self.custom_options(&op)?;
             attrs.properties = custom::attrs(code.custom_code().unwrap_or(""), &bytes);
+        } else if is_generic {
+            attrs.properties = generic::attrs(builtin, code.version(), &op.unpack());
+            self.generic_intermediates(&op, &mut attrs)?;
         } else if let Some(codec) = codec {
             attrs = codec.import(&options).map_err(ImportError::invalid)?;
         }
@@ -751,6 +758,26 @@ impl<'a> FuncBuilder<'_, 'a> {
     }
 
     /// The LSTM's intermediate tensors as type attributes.
+    /// A `tfl.builtin`'s intermediate tensors (quantized LSTMs carry them): their types as
+    /// `intermediates` and their names as `intermediate_names`.
+    fn generic_intermediates(&self, op: &tflite::Operator<'a>, attrs: &mut OpAttrs) -> Result<()> {
+        let Some(list) = op.intermediates().filter(|l| !l.is_empty()) else {
+            return Ok(());
+        };
+        let (mut types, mut names) = (Vec::new(), Vec::new());
+        for (k, t) in list.iter().enumerate() {
+            let i = tensor_index(t, self.tensors.len(), &format!("intermediate {k}"))?;
+            let tensor = &self.tensors[i];
+            types.push(Attribute::Type(
+                tensor_type(tensor, false).map_err(self.tensor_err(i))?,
+            ));
+            names.push(Attribute::string(tensor.name().unwrap_or("")));
+        }
+        attrs.set("intermediates", Attribute::Array(types));
+        attrs.set("intermediate_names", Attribute::Array(names));
+        Ok(())
+    }
+
     fn lstm_intermediates(&self, op: &tflite::Operator<'a>, attrs: &mut OpAttrs) -> Result<()> {
         let Some(list) = op.intermediates().filter(|l| !l.is_empty()) else {
             return Ok(());

@@ -1,11 +1,12 @@
 //! Element-wise arithmetic, comparisons, logic and math: ADD SUB MUL DIV SQUARED_DIFFERENCE
 //! MAXIMUM MINIMUM POW, LESS LESS_EQUAL GREATER GREATER_EQUAL EQUAL NOT_EQUAL, LOGICAL_AND
-//! LOGICAL_OR LOGICAL_NOT, SELECT_V2, EXP LOG SQRT RSQRT NEG ABS SQUARE, CAST.
+//! LOGICAL_OR LOGICAL_NOT, SELECT_V2 SELECT, EXP LOG SQRT RSQRT NEG ABS SQUARE, FLOOR CEIL ROUND
+//! SIN COS SIGN FLOOR_DIV FLOOR_MOD ATAN2 ZEROS_LIKE ADD_N, ONE_HOT, CAST.
 
 use super::{act_attr, options_or_default, ExportContext, OpAttrs, OpCodec};
 use crate::schema::tflite::{
     AddOptionsT, BuiltinOperator as Op, BuiltinOptions as O, BuiltinOptionsT, CastOptionsT,
-    DivOptionsT, MulOptionsT, SubOptionsT,
+    DivOptionsT, MulOptionsT, OneHotOptionsT, SubOptionsT,
 };
 use tqopt_ir::Attribute;
 
@@ -39,6 +40,24 @@ pub(crate) const CODECS: &[OpCodec] = &[
     OpCodec::plain(Op::NEG, O::NegOptions),
     OpCodec::plain(Op::ABS, O::AbsOptions),
     OpCodec::plain(Op::SQUARE, O::SquareOptions),
+    OpCodec::plain(Op::SELECT, O::SelectOptions),
+    OpCodec::plain(Op::FLOOR, O::NONE),
+    OpCodec::plain(Op::CEIL, O::NONE),
+    OpCodec::plain(Op::ROUND, O::NONE),
+    OpCodec::plain(Op::SIN, O::NONE),
+    OpCodec::plain(Op::COS, O::NONE),
+    OpCodec::plain(Op::SIGN, O::SignOptions),
+    OpCodec::plain(Op::FLOOR_DIV, O::FloorDivOptions),
+    OpCodec::plain(Op::FLOOR_MOD, O::FloorModOptions),
+    OpCodec::plain(Op::ATAN2, O::NONE),
+    OpCodec::plain(Op::ZEROS_LIKE, O::ZerosLikeOptions),
+    OpCodec::plain(Op::ADD_N, O::AddNOptions),
+    OpCodec::new(
+        Op::ONE_HOT,
+        O::OneHotOptions,
+        import_one_hot,
+        export_one_hot,
+    ),
     OpCodec {
         code: Op::CAST,
         options: O::CastOptions,
@@ -129,5 +148,17 @@ fn export_cast(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
     Ok(BuiltinOptionsT::CastOptions(Box::new(CastOptionsT {
         in_data_type: ExportContext::tflite_type(cx.operand_type(0)?)?,
         out_data_type: ExportContext::tflite_type(cx.result_type(0)?)?,
+    })))
+}
+
+fn import_one_hot(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<(), String> {
+    let o = options_or_default!(opts, OneHotOptions);
+    a.set("axis", Attribute::i32(o.axis));
+    Ok(())
+}
+
+fn export_one_hot(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
+    Ok(BuiltinOptionsT::OneHotOptions(Box::new(OneHotOptionsT {
+        axis: cx.i32("axis")?,
     })))
 }

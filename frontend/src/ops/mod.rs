@@ -20,6 +20,7 @@ pub mod control;
 pub mod conv;
 pub mod custom;
 pub mod elementwise;
+pub mod generic;
 pub mod image;
 pub mod pooling;
 pub mod quantization;
@@ -352,6 +353,20 @@ fn empty_options(o: BuiltinOptions) -> BuiltinOptionsT {
         B::GatherNdOptions => T::GatherNdOptions(Default::default()),
         B::SelectV2Options => T::SelectV2Options(Default::default()),
         B::BroadcastToOptions => T::BroadcastToOptions(Default::default()),
+        B::ReverseV2Options => T::ReverseV2Options(Default::default()),
+        B::SpaceToBatchNDOptions => T::SpaceToBatchNDOptions(Default::default()),
+        B::BatchToSpaceNDOptions => T::BatchToSpaceNDOptions(Default::default()),
+        B::FillOptions => T::FillOptions(Default::default()),
+        B::RangeOptions => T::RangeOptions(Default::default()),
+        B::SelectOptions => T::SelectOptions(Default::default()),
+        B::SignOptions => T::SignOptions(Default::default()),
+        B::FloorDivOptions => T::FloorDivOptions(Default::default()),
+        B::FloorModOptions => T::FloorModOptions(Default::default()),
+        B::ZerosLikeOptions => T::ZerosLikeOptions(Default::default()),
+        B::AddNOptions => T::AddNOptions(Default::default()),
+        B::TopKV2Options => T::TopKV2Options(Default::default()),
+        B::DynamicUpdateSliceOptions => T::DynamicUpdateSliceOptions(Default::default()),
+        B::WhereOptions => T::WhereOptions(Default::default()),
         _ => T::NONE,
     }
 }

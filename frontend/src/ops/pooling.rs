@@ -1,13 +1,21 @@
-//! Pooling and normalization: AVERAGE_POOL_2D, MAX_POOL_2D, L2_NORMALIZATION.
+//! Pooling and normalization: AVERAGE_POOL_2D, MAX_POOL_2D, L2_NORMALIZATION,
+//! LOCAL_RESPONSE_NORMALIZATION.
 
 use super::{
-    act_attr, i32_attr, options_or_default, padding_attr, ExportContext, OpAttrs, OpCodec,
+    act_attr, f32_attr, i32_attr, options_or_default, padding_attr, ExportContext, OpAttrs, OpCodec,
 };
 use crate::schema::tflite::{
-    BuiltinOperator as Op, BuiltinOptions as O, BuiltinOptionsT, L2NormOptionsT, Pool2DOptionsT,
+    BuiltinOperator as Op, BuiltinOptions as O, BuiltinOptionsT, L2NormOptionsT,
+    LocalResponseNormalizationOptionsT, Pool2DOptionsT,
 };
 
 pub(crate) const CODECS: &[OpCodec] = &[
+    OpCodec::new(
+        Op::LOCAL_RESPONSE_NORMALIZATION,
+        O::LocalResponseNormalizationOptions,
+        import_lrn,
+        export_lrn,
+    ),
     OpCodec::new(
         Op::AVERAGE_POOL_2D,
         O::Pool2DOptions,
@@ -61,4 +69,24 @@ fn export_l2_norm(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
     Ok(BuiltinOptionsT::L2NormOptions(Box::new(L2NormOptionsT {
         fused_activation_function: cx.act()?,
     })))
+}
+
+fn import_lrn(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<(), String> {
+    let o = options_or_default!(opts, LocalResponseNormalizationOptions);
+    a.set("radius", i32_attr(o.radius));
+    a.set("bias", f32_attr(o.bias));
+    a.set("alpha", f32_attr(o.alpha));
+    a.set("beta", f32_attr(o.beta));
+    Ok(())
+}
+
+fn export_lrn(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
+    Ok(BuiltinOptionsT::LocalResponseNormalizationOptions(
+        Box::new(LocalResponseNormalizationOptionsT {
+            radius: cx.i32("radius")?,
+            bias: cx.f32("bias")?,
+            alpha: cx.f32("alpha")?,
+            beta: cx.f32("beta")?,
+        }),
+    ))
 }

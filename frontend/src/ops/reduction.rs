@@ -1,4 +1,5 @@
-//! Reductions and scans: MEAN SUM REDUCE_MAX REDUCE_MIN REDUCE_PROD, ARG_MAX ARG_MIN, CUMSUM.
+//! Reductions and scans: MEAN SUM REDUCE_MAX REDUCE_MIN REDUCE_PROD REDUCE_ANY REDUCE_ALL,
+//! ARG_MAX ARG_MIN, TOPK_V2, CUMSUM.
 
 use super::{bool_attr, options_or_default, ExportContext, OpAttrs, OpCodec};
 use crate::schema::tflite::{
@@ -7,6 +8,19 @@ use crate::schema::tflite::{
 };
 
 pub(crate) const CODECS: &[OpCodec] = &[
+    OpCodec::new(
+        Op::REDUCE_ANY,
+        O::ReducerOptions,
+        import_reducer,
+        export_reducer,
+    ),
+    OpCodec::new(
+        Op::REDUCE_ALL,
+        O::ReducerOptions,
+        import_reducer,
+        export_reducer,
+    ),
+    OpCodec::plain(Op::TOPK_V2, O::TopKV2Options),
     OpCodec::new(Op::MEAN, O::ReducerOptions, import_reducer, export_reducer),
     OpCodec::new(Op::SUM, O::ReducerOptions, import_reducer, export_reducer),
     OpCodec::new(

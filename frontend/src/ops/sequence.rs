@@ -1,4 +1,4 @@
-//! Sequences and lookups: UNIDIRECTIONAL_SEQUENCE_LSTM, EMBEDDING_LOOKUP.
+//! Sequences and lookups: UNIDIRECTIONAL_SEQUENCE_LSTM, EMBEDDING_LOOKUP, REVERSE_SEQUENCE.
 //!
 //! The LSTM's five optional intermediate tensors (which only carry quantization ranges) become
 //! the type attributes `input_to_input_intermediate` ... `effective_hidden_scale_intermediate`;
@@ -6,7 +6,8 @@
 
 use super::{act_attr, bool_attr, f32_attr, options_or_default, ExportContext, OpAttrs, OpCodec};
 use crate::schema::tflite::{
-    BuiltinOperator as Op, BuiltinOptions as O, BuiltinOptionsT, UnidirectionalSequenceLSTMOptionsT,
+    BuiltinOperator as Op, BuiltinOptions as O, BuiltinOptionsT, ReverseSequenceOptionsT,
+    UnidirectionalSequenceLSTMOptionsT,
 };
 
 pub(crate) const CODECS: &[OpCodec] = &[
@@ -17,7 +18,29 @@ pub(crate) const CODECS: &[OpCodec] = &[
         export_lstm,
     ),
     OpCodec::plain(Op::EMBEDDING_LOOKUP, O::NONE),
+    OpCodec::new(
+        Op::REVERSE_SEQUENCE,
+        O::ReverseSequenceOptions,
+        import_reverse_sequence,
+        export_reverse_sequence,
+    ),
 ];
+
+/// `seq_dim` and `batch_dim`, i64 attributes as in TensorFlow's tfl dialect.
+fn import_reverse_sequence(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<(), String> {
+    let o = options_or_default!(opts, ReverseSequenceOptions);
+    a.set("seq_dim", tqopt_ir::Attribute::i64(o.seq_dim as i64));
+    a.set("batch_dim", tqopt_ir::Attribute::i64(o.batch_dim as i64));
+    Ok(())
+}
+
+fn export_reverse_sequence(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
+    let o = ReverseSequenceOptionsT {
+        seq_dim: cx.i32("seq_dim")?,
+        batch_dim: cx.i32("batch_dim")?,
+    };
+    Ok(BuiltinOptionsT::ReverseSequenceOptions(Box::new(o)))
+}
 
 /// The type attributes standing for the LSTM's intermediate tensors, in operator order.
 pub const LSTM_INTERMEDIATES: [&str; 5] = [

@@ -1,5 +1,7 @@
 //! Shape manipulation: RESHAPE SQUEEZE EXPAND_DIMS TRANSPOSE CONCATENATION PACK UNPACK SPLIT
-//! SPLIT_V SLICE STRIDED_SLICE GATHER GATHER_ND PAD PADV2 MIRROR_PAD TILE BROADCAST_TO SHAPE.
+//! SPLIT_V SLICE STRIDED_SLICE GATHER GATHER_ND PAD PADV2 MIRROR_PAD TILE BROADCAST_TO SHAPE,
+//! REVERSE_V2 SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND FILL RANGE DYNAMIC_UPDATE_SLICE BROADCAST_ARGS
+//! WHERE.
 
 use std::sync::Arc;
 
@@ -12,6 +14,14 @@ use crate::schema::tflite::{
 use tqopt_ir::{Attribute, OpaqueAttr};
 
 pub(crate) const CODECS: &[OpCodec] = &[
+    OpCodec::plain(Op::REVERSE_V2, O::ReverseV2Options),
+    OpCodec::plain(Op::SPACE_TO_BATCH_ND, O::SpaceToBatchNDOptions),
+    OpCodec::plain(Op::BATCH_TO_SPACE_ND, O::BatchToSpaceNDOptions),
+    OpCodec::plain(Op::FILL, O::FillOptions),
+    OpCodec::plain(Op::RANGE, O::RangeOptions),
+    OpCodec::plain(Op::DYNAMIC_UPDATE_SLICE, O::DynamicUpdateSliceOptions),
+    OpCodec::plain(Op::BROADCAST_ARGS, O::NONE),
+    OpCodec::plain(Op::WHERE, O::WhereOptions),
     // The new shape is an operand in TensorFlow's tfl.reshape; the importer turns a
     // one-input RESHAPE's `new_shape` option into a constant operand.
     OpCodec {

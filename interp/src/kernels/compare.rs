@@ -94,13 +94,37 @@ pub(crate) fn build_not(info: &OpInfo<'_>) -> KResult<BoxKernel> {
 }
 
 /// `select_v2(condition, x, y)`: x where the condition holds, y elsewhere; all three broadcast.
+/// `tfl.select_v2` (broadcasting) and `tfl.select`, whose condition is either of the operands'
+/// shape or a vector that picks whole rows of x and y (TensorFlow's Select).
 pub(crate) fn build_select(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.expect_operands(3)?;
-    kernel(|a: &mut Args<'_>| {
+    let rows = info.name() == "tfl.select";
+    kernel(move |a: &mut Args<'_>| {
         let (c, x, y) = (a.get(0)?, a.get(1)?, a.get(2)?);
         let cond = c
             .as_slice::<bool>()
             .ok_or("the condition must be boolean")?;
+        let mut cshape: crate::tensor::Shape = c.shape().iter().copied().collect();
+        if rows {
+            if c.rank() == 1 && x.rank() > 1 {
+                if c.shape()[0] != x.shape()[0] {
+                    return Err(format!(
+                        "a vector condition of {} elements does not pick rows of x with shape {}",
+                        c.shape()[0],
+                        crate::tensor::format_shape(x.shape())
+                    ));
+                }
+                cshape.resize(x.rank(), 1);
+            } else if c.shape() != x.shape() || x.shape() != y.shape() {
+                return Err(format!(
+                    "tfl.select needs condition, x and y of one shape (or a vector condition), not {}, {} and {}",
+                    crate::tensor::format_shape(c.shape()),
+                    crate::tensor::format_shape(x.shape()),
+                    crate::tensor::format_shape(y.shape())
+                ));
+            }
+        }
+        let c_shape: &[usize] = &cshape;
         if x.dtype() != y.dtype() {
             return Err(format!(
                 "x and y have different element types ({} and {})",
@@ -108,8 +132,8 @@ pub(crate) fn build_select(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                 y.dtype()
             ));
         }
-        let shape = broadcast_shape(&broadcast_shape(c.shape(), x.shape())?, y.shape())?;
-        let cond = broadcast_to(cond, c.shape(), &shape)?;
+        let shape = broadcast_shape(&broadcast_shape(c_shape, x.shape())?, y.shape())?;
+        let cond = broadcast_to(cond, c_shape, &shape)?;
         let data = match (x.data(), y.data()) {
             (TensorData::F32(p), TensorData::F32(q)) => {
                 TensorData::F32(pick(&cond, p, x, q, y, &shape)?)

@@ -12,6 +12,7 @@
 pub(crate) mod activation;
 pub(crate) mod args;
 pub(crate) mod attrs;
+pub(crate) mod batch_space;
 pub(crate) mod binary;
 pub(crate) mod broadcast;
 pub(crate) mod cast;
@@ -25,6 +26,7 @@ pub(crate) mod gather;
 pub(crate) mod gemm;
 pub(crate) mod index;
 pub(crate) mod lstm;
+pub(crate) mod math;
 pub(crate) mod matmul;
 pub(crate) mod normalization;
 pub(crate) mod pad;
@@ -32,6 +34,7 @@ pub(crate) mod pool;
 pub(crate) mod quant;
 pub(crate) mod reduce;
 pub(crate) mod resize;
+pub(crate) mod reverse;
 pub(crate) mod shape;
 pub(crate) mod simd;
 pub(crate) mod slice;
@@ -39,6 +42,7 @@ pub(crate) mod softmax;
 pub(crate) mod transpose;
 pub(crate) mod transpose_conv;
 pub(crate) mod unary;
+pub(crate) mod update;
 
 pub(crate) use args::{Args, OpInfo};
 
@@ -103,11 +107,19 @@ pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
         "tfl.less" | "tfl.less_equal" | "tfl.greater" | "tfl.greater_equal" | "tfl.equal"
         | "tfl.not_equal" | "tfl.logical_and" | "tfl.logical_or" => compare::build(info),
         "tfl.logical_not" => compare::build_not(info),
-        "tfl.select_v2" => compare::build_select(info),
+        "tfl.select_v2" | "tfl.select" => compare::build_select(info),
         // element-wise functions
         "tfl.logistic" | "tfl.tanh" | "tfl.relu" | "tfl.relu6" | "tfl.relu_n1_to_1"
         | "tfl.leaky_relu" | "tfl.hard_swish" | "tfl.gelu" | "tfl.elu" | "tfl.exp" | "tfl.log"
-        | "tfl.sqrt" | "tfl.rsqrt" | "tfl.neg" | "tfl.abs" | "tfl.square" => unary::build(info),
+        | "tfl.sqrt" | "tfl.rsqrt" | "tfl.neg" | "tfl.abs" | "tfl.square" | "tfl.floor"
+        | "tfl.ceil" | "tfl.round" | "tfl.sin" | "tfl.cos" | "tfl.sign" => unary::build(info),
+        "tfl.floor_div" | "tfl.floor_mod" | "tfl.atan2" => math::build_binary(info),
+        "tfl.add_n" => math::build_add_n(info),
+        "tfl.zeros_like" => math::build_zeros_like(info),
+        "tfl.fill" => math::build_fill(info),
+        "tfl.range" => math::build_range(info),
+        "tfl.one_hot" => math::build_one_hot(info),
+        "tfl.topk_v2" => math::build_topk(info),
         // convolutions and products
         "tfl.conv_2d" => conv::build(info),
         "tfl.depthwise_conv_2d" => depthwise::build(info),
@@ -117,10 +129,10 @@ pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
         // pooling, normalization, reductions
         "tfl.average_pool_2d" | "tfl.max_pool_2d" => pool::build(info),
         "tfl.l2_normalization" => normalization::build_l2(info),
+        "tfl.local_response_normalization" => normalization::build_lrn(info),
         "tfl.softmax" | "tfl.log_softmax" => softmax::build(info),
-        "tfl.mean" | "tfl.sum" | "tfl.reduce_max" | "tfl.reduce_min" | "tfl.reduce_prod" => {
-            reduce::build(info)
-        }
+        "tfl.mean" | "tfl.sum" | "tfl.reduce_max" | "tfl.reduce_min" | "tfl.reduce_prod"
+        | "tfl.reduce_any" | "tfl.reduce_all" => reduce::build(info),
         "tfl.cumsum" => cumsum::build(info),
         "tfl.arg_max" | "tfl.arg_min" => index::build_arg(info),
         // shapes and data movement
@@ -146,6 +158,13 @@ pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
         "tfl.resize_bilinear" | "tfl.resize_nearest_neighbor" => resize::build(info),
         "tfl.depth_to_space" => transpose::build_depth_to_space(info),
         "tfl.space_to_depth" => transpose::build_space_to_depth(info),
+        "tfl.space_to_batch_nd" => batch_space::build_space_to_batch(info),
+        "tfl.batch_to_space_nd" => batch_space::build_batch_to_space(info),
+        "tfl.reverse_v2" => reverse::build_reverse(info),
+        "tfl.dynamic_update_slice" => update::build_dynamic_update_slice(info),
+        "tfl.where" => update::build_where(info),
+        "tfl.broadcast_args" => update::build_broadcast_args(info),
+        "tfl.reverse_sequence" => reverse::build_reverse_sequence(info),
         // types
         "tfl.cast" => cast::build(info),
         "tfl.quantize" => quant::build_quantize(info),

@@ -1,5 +1,6 @@
 //! Reductions over a set of axes: `tfl.mean`, `tfl.sum`, `tfl.reduce_max`, `tfl.reduce_min`,
-//! `tfl.reduce_prod`, with `keep_dims`. Axes may be negative and repeated. f32, i32, i64.
+//! `tfl.reduce_prod`, with `keep_dims`, and the boolean `tfl.reduce_any` / `tfl.reduce_all`.
+//! Axes may be negative and repeated. f32, i32, i64; bool for any and all.
 
 use smallvec::SmallVec;
 
@@ -25,6 +26,9 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         "tfl.reduce_max" => Red::Max,
         "tfl.reduce_min" => Red::Min,
         "tfl.reduce_prod" => Red::Prod,
+        // Over booleans as 0 and 1: any is the maximum, all the minimum.
+        "tfl.reduce_any" => Red::Max,
+        "tfl.reduce_all" => Red::Min,
         other => return Err(format!("'{other}' is not a reduction")),
     };
     let keep = info.attr_bool_or("keep_dims", false)?;
@@ -69,6 +73,15 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
             TensorData::F32(v) => TensorData::F32(reduce(red, v, shape, &reduced)),
             TensorData::I32(v) => TensorData::I32(reduce(red, v, shape, &reduced)),
             TensorData::I64(v) => TensorData::I64(reduce(red, v, shape, &reduced)),
+            TensorData::Bool(v) if matches!(red, Red::Max | Red::Min) => {
+                let ints: Vec<i32> = v.iter().map(|&b| i32::from(b)).collect();
+                TensorData::Bool(
+                    reduce(red, &ints, shape, &reduced)
+                        .into_iter()
+                        .map(|x| x != 0)
+                        .collect(),
+                )
+            }
             other => return Err(format!("element type {} is not supported", other.dtype())),
         };
         one(Tensor::from_parts(out_shape, data))

@@ -1,6 +1,6 @@
 //! One-operand element-wise functions: activations (logistic, tanh, relu family, leaky_relu,
-//! hard_swish, gelu, elu) and math (exp, log, sqrt, rsqrt, neg, abs, square). f32; neg and abs
-//! also take i32 and i64. The operand's buffer is reused when this op is its last use.
+//! hard_swish, gelu, elu) and math (exp, log, sqrt, rsqrt, neg, abs, square, floor, ceil, round,
+//! sin, cos, sign). f32; neg, abs and sign also take i32 (neg and abs i64 too). The operand's buffer is reused when this op is its last use.
 
 use super::simd::multiversion;
 use super::{kernel, one, Args, BoxKernel, OpInfo};
@@ -16,7 +16,9 @@ enum Func {
     ReluN1To1,
     LeakyRelu(f32),
     HardSwish,
-    Gelu { approximate: bool },
+    Gelu {
+        approximate: bool,
+    },
     Elu,
     Exp,
     Log,
@@ -25,6 +27,13 @@ enum Func {
     Neg,
     Abs,
     Square,
+    Floor,
+    Ceil,
+    /// Halves to even, as TFLite's `RoundToNearest`.
+    Round,
+    Sin,
+    Cos,
+    Sign,
 }
 
 pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
@@ -49,6 +58,12 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         "tfl.neg" => Func::Neg,
         "tfl.abs" => Func::Abs,
         "tfl.square" => Func::Square,
+        "tfl.floor" => Func::Floor,
+        "tfl.ceil" => Func::Ceil,
+        "tfl.round" => Func::Round,
+        "tfl.sin" => Func::Sin,
+        "tfl.cos" => Func::Cos,
+        "tfl.sign" => Func::Sign,
         other => return Err(format!("'{other}' is not an element-wise function")),
     };
     kernel(move |a: &mut Args<'_>| {
@@ -64,6 +79,7 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                     }
                 })
             }
+            TensorData::I32(v) if f == Func::Sign => v.iter_mut().for_each(|x| *x = x.signum()),
             TensorData::I64(v) if matches!(f, Func::Neg | Func::Abs) => {
                 v.iter_mut().for_each(|x| {
                     *x = if f == Func::Neg {
@@ -104,6 +120,17 @@ fn apply(f: Func, v: &mut [f32]) {
         Func::Neg => v.iter_mut().for_each(|x| *x = -*x),
         Func::Abs => v.iter_mut().for_each(|x| *x = x.abs()),
         Func::Square => v.iter_mut().for_each(|x| *x *= *x),
+        Func::Floor => v.iter_mut().for_each(|x| *x = x.floor()),
+        Func::Ceil => v.iter_mut().for_each(|x| *x = x.ceil()),
+        Func::Round => v.iter_mut().for_each(|x| *x = x.round_ties_even()),
+        Func::Sin => v.iter_mut().for_each(|x| *x = x.sin()),
+        Func::Cos => v.iter_mut().for_each(|x| *x = x.cos()),
+        // (x > 0) - (x < 0): 0 for zeros of both signs, NaN stays NaN.
+        Func::Sign => v.iter_mut().for_each(|x| {
+            if !x.is_nan() {
+                *x = f32::from(*x > 0.0) - f32::from(*x < 0.0)
+            }
+        }),
     }
 }
 

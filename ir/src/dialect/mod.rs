@@ -263,6 +263,48 @@ pub enum QuantBehavior {
     },
 }
 
+/// Which quantized kernels LiteRT's builtin op resolver has for the op: measured, not
+/// remembered. `tests/interop/test_probe_kernels.py` builds a single-op model per op and storage
+/// type, loads it in LiteRT with the builtin kernels only, and fails when the runtime and this
+/// table disagree. A hybrid (dynamic-range) kernel is `OpDef::hybrid_operands`.
+///
+/// - `INT8`: runs with int8-quantized activations (and int8 weights, int32 biases);
+/// - `INT16`: runs with int16-quantized activations (16x8: int8 weights, int64 biases, for the
+///   ops with weights).
+/// - `ZERO_POINT_0`: the int8 kernel works on storage values (it ignores zero points), so it
+///   computes the op only when operands and result share one scale with zero point 0: the
+///   quantizer must give such an op a symmetric range (TFLite's NEG).
+///
+/// "Has a kernel" means LiteRT runs the op *and* its dequantized output matches the float op
+/// on the dequantized inputs (the probe checks both).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub struct Kernels(pub u8);
+
+impl Kernels {
+    pub const NONE: Kernels = Kernels(0);
+    pub const INT8: Kernels = Kernels(1);
+    pub const INT16: Kernels = Kernels(2);
+    pub const INT8_INT16: Kernels = Kernels(3);
+    pub const ZERO_POINT_0: Kernels = Kernels(4);
+
+    pub const fn with(self, other: Kernels) -> Kernels {
+        Kernels(self.0 | other.0)
+    }
+
+    pub fn int8(self) -> bool {
+        self.0 & Self::INT8.0 != 0
+    }
+
+    pub fn int16(self) -> bool {
+        self.0 & Self::INT16.0 != 0
+    }
+
+    /// The int8 kernel needs zero point 0 and one scale in and out.
+    pub fn zero_point_0(self) -> bool {
+        self.0 & Self::ZERO_POINT_0.0 != 0
+    }
+}
+
 /// Facts about the op's TFLite builtin operator.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct TfliteOp {
@@ -337,6 +379,8 @@ pub struct OpDef {
     /// Operand indices whose constant values dynamic-range quantization stores as int8 behind
     /// a `tfl.dequantize` (no hybrid kernel reads them directly).
     pub weight_only_operands: &'static [u8],
+    /// The quantized kernels LiteRT has for the op (measured by the interop probe).
+    pub kernels: Kernels,
     pub tflite: Option<TfliteOp>,
     /// How the TFLite operator version is computed; `None` means version 1.
     pub version: Option<VersionFn>,
@@ -362,6 +406,7 @@ pub const fn op(name: &'static str, summary: &'static str) -> OpDef {
         quant: QuantBehavior::NotQuantizable,
         hybrid_operands: &[],
         weight_only_operands: &[],
+        kernels: Kernels::NONE,
         tflite: None,
         version: None,
         verify: None,
@@ -400,6 +445,10 @@ impl OpDef {
             weight_only_operands,
             ..self
         }
+    }
+    /// The quantized kernels LiteRT has for the op.
+    pub const fn kernels(self, kernels: Kernels) -> OpDef {
+        OpDef { kernels, ..self }
     }
     pub const fn tflite(self, code: i32, name: &'static str) -> OpDef {
         OpDef {

@@ -11,7 +11,7 @@
 use super::tfl_versions;
 use super::{
     attr, one, op, opt_attr, optional, variadic, AttrDef, AttrKind, CustomSyntax, FixedRange,
-    OpDef, QuantBehavior, SlotDef, Traits, TypeSet,
+    Kernels, OpDef, QuantBehavior, SlotDef, Traits, TypeSet,
 };
 use crate::attributes::Attribute;
 use crate::context::Context;
@@ -344,6 +344,84 @@ pub static CUSTOM: OpDef = op(
 .tflite(32, "CUSTOM")
 .version(tfl_versions::always_1);
 
+/// A TFLite builtin operator tqopt does not model: its builtin code, the operator version the
+/// file gave it, and its options, kept opaque so that import then export gives the operator
+/// back bit for bit.
+///
+/// - `builtin_code` (i32): the `BuiltinOperator` value; `builtin_name` (string) its schema name,
+///   for readers (the exporter checks that it names the code).
+/// - `version` (i32): the operator code's version, written back as it was.
+/// - `builtin_options` (`#tfl<const_bytes : "0x...">`, absent when the operator has no
+///   options): a standalone flatbuffer whose root is a TFLite `Operator` table that holds only
+///   the operator's `builtin_options` and `builtin_options_2` unions (see
+///   `tqopt_frontend::ops::generic`).
+/// - `intermediates` (array of types) and `intermediate_names` (array of strings): the
+///   operator's intermediate tensors (a quantized LSTM's), absent when it has none.
+///
+/// Not pure (the operator may have side effects: variables, calls), not quantizable: passes
+/// keep it float and say "tqopt does not model TFLite op NAME" ([`unmodelled_reason`]).
+pub static BUILTIN: OpDef = op(
+    "tfl.builtin",
+    "A TFLite builtin operator tqopt does not model, with its options kept as bytes",
+)
+.operands(&[variadic("inputs")])
+.results(&[variadic("outputs")])
+.attrs(&[
+    attr("builtin_code", AttrKind::I32),
+    opt_attr("builtin_name", AttrKind::Str),
+    opt_attr("version", AttrKind::I32),
+    opt_attr("builtin_options", AttrKind::Dialect),
+    opt_attr("intermediates", AttrKind::Array),
+    opt_attr("intermediate_names", AttrKind::Array),
+])
+.traits(Traits::NONE)
+.version(builtin_version)
+.verify(verify_builtin);
+
+/// The version a `tfl.builtin` carries (1 when it has none).
+fn builtin_version(ctx: &Context, op: OpId) -> i32 {
+    ctx.op(op)
+        .attr("version")
+        .and_then(Attribute::as_int)
+        .and_then(|v| i32::try_from(v).ok())
+        .unwrap_or(1)
+}
+
+fn verify_builtin(ctx: &Context, op: OpId) -> Vec<String> {
+    let data = ctx.op(op);
+    let mut errors = Vec::new();
+    match data.attr("builtin_code").and_then(Attribute::as_int) {
+        Some(c) if (0..=i32::MAX as i64).contains(&c) => {}
+        Some(c) => errors.push(format!("'builtin_code' = {c} is not a TFLite builtin code")),
+        None => {}
+    }
+    if let Some(v) = data.attr("version").and_then(Attribute::as_int) {
+        if v < 1 || v > i32::MAX as i64 {
+            errors.push(format!("'version' = {v} is not an operator version (>= 1)"));
+        }
+    }
+    errors
+}
+
+/// Why an op stays float because tqopt does not model it: `Some("tqopt does not model TFLite
+/// op REVERSE_SEQUENCE")` for a `tfl.builtin`, `None` for every other op.
+pub fn unmodelled_reason(ctx: &Context, op: OpId) -> Option<String> {
+    let data = ctx.op(op);
+    if !data.is(&BUILTIN) {
+        return None;
+    }
+    let name = match data.attr("builtin_name").and_then(Attribute::as_str) {
+        Some(n) => n.to_string(),
+        None => format!(
+            "with builtin code {}",
+            data.attr("builtin_code")
+                .and_then(Attribute::as_int)
+                .map_or_else(|| "?".to_string(), |c| c.to_string())
+        ),
+    };
+    Some(format!("tqopt does not model TFLite op {name}"))
+}
+
 // ---- elementwise arithmetic ----
 
 const ADD_T: TypeSet = of(&[F32, F16, I16, I32, I64, QI8, QUI8, QI16]);
@@ -356,7 +434,8 @@ pub static ADD: OpDef = binary(
 .operands(&[one("lhs").types(ADD_T), one("rhs").types(ADD_T)])
 .results(&[one("output").types(ADD_T)])
 .traits(PURE.with(BCAST).with(SAME_ELEM).with(COMMUTATIVE))
-.version(tfl_versions::add);
+.version(tfl_versions::add)
+.kernels(Kernels::INT8_INT16);
 
 const SUB_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16]);
 pub static SUB: OpDef = binary(
@@ -367,7 +446,8 @@ pub static SUB: OpDef = binary(
 )
 .operands(&[one("lhs").types(SUB_T), one("rhs").types(SUB_T)])
 .results(&[one("output").types(SUB_T)])
-.version(tfl_versions::sub);
+.version(tfl_versions::sub)
+.kernels(Kernels::INT8_INT16);
 
 const MUL_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16, I16, OTHER]);
 /// No SAME_OPERANDS_AND_RESULT_ELEMENT_TYPE: LiteRT's mul kernel also multiplies int16 operands
@@ -381,7 +461,8 @@ pub static MUL: OpDef = binary(
 .operands(&[one("lhs").types(MUL_T), one("rhs").types(MUL_T)])
 .results(&[one("output").types(MUL_T)])
 .traits(PURE.with(BCAST).with(COMMUTATIVE))
-.version(tfl_versions::mul);
+.version(tfl_versions::mul)
+.kernels(Kernels::INT8_INT16);
 
 const DIV_T: TypeSet = of(&[F32, F16, I32, QUI8, QI8, QI16]);
 /// Quantizable since TensorFlow's newest tfl_ops.td (int8 and int16 types); op_version.cc has
@@ -394,7 +475,8 @@ pub static DIV: OpDef = binary(
 )
 .operands(&[one("lhs").types(DIV_T), one("rhs").types(DIV_T)])
 .results(&[one("output").types(DIV_T)])
-.version(tfl_versions::div);
+.version(tfl_versions::div)
+.kernels(Kernels::INT8_INT16);
 
 const SQUARED_DIFFERENCE_T: TypeSet = of(&[F32, I32, QI8]);
 pub static SQUARED_DIFFERENCE: OpDef = plain_binary(
@@ -409,7 +491,8 @@ pub static SQUARED_DIFFERENCE: OpDef = plain_binary(
 ])
 .results(&[one("output").types(SQUARED_DIFFERENCE_T)])
 .quant(INDEP)
-.version(tfl_versions::int8_2);
+.version(tfl_versions::int8_2)
+.kernels(Kernels::INT8);
 
 const MAXIMUM_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, QI16]);
 pub static MAXIMUM: OpDef = op("tfl.maximum", "Element-wise maximum")
@@ -418,7 +501,8 @@ pub static MAXIMUM: OpDef = op("tfl.maximum", "Element-wise maximum")
     .traits(PURE.with(BCAST).with(COMMUTATIVE))
     .quant(SAME)
     .tflite(55, "MAXIMUM")
-    .version(tfl_versions::maximum_minimum);
+    .version(tfl_versions::maximum_minimum)
+    .kernels(Kernels::INT8_INT16);
 
 const MINIMUM_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, QI16]);
 pub static MINIMUM: OpDef = op("tfl.minimum", "Element-wise minimum")
@@ -427,7 +511,8 @@ pub static MINIMUM: OpDef = op("tfl.minimum", "Element-wise minimum")
     .traits(PURE.with(BCAST).with(COMMUTATIVE))
     .quant(SAME)
     .tflite(57, "MINIMUM")
-    .version(tfl_versions::maximum_minimum);
+    .version(tfl_versions::maximum_minimum)
+    .kernels(Kernels::INT8_INT16);
 
 const POW_T: TypeSet = of(&[F32, I32]);
 pub static POW: OpDef = plain_binary("tfl.pow", "Element-wise power", 78, "POW")
@@ -451,7 +536,8 @@ pub static CONV_2D: OpDef = op(
 })
 .hybrid(&[1])
 .tflite(3, "CONV_2D")
-.version(tfl_versions::conv_2d);
+.version(tfl_versions::conv_2d)
+.kernels(Kernels::INT8_INT16);
 
 pub static DEPTHWISE_CONV_2D: OpDef = op(
     "tfl.depthwise_conv_2d",
@@ -475,7 +561,8 @@ pub static DEPTHWISE_CONV_2D: OpDef = op(
 })
 .hybrid(&[1])
 .tflite(4, "DEPTHWISE_CONV_2D")
-.version(tfl_versions::depthwise_conv_2d);
+.version(tfl_versions::depthwise_conv_2d)
+.kernels(Kernels::INT8_INT16);
 
 /// Dynamic range: TensorFlow's interface lists no hybrid kernel, but its quantizer folds the
 /// weight's dequantize into the op (`FoldQuantWeightsIntoTposeConv`), so the op reads int8
@@ -496,7 +583,8 @@ pub static TRANSPOSE_CONV: OpDef = op("tfl.transpose_conv", "Transposed 2-D conv
     })
     .hybrid(&[1])
     .tflite(67, "TRANSPOSE_CONV")
-    .version(tfl_versions::transpose_conv);
+    .version(tfl_versions::transpose_conv)
+    .kernels(Kernels::INT8_INT16);
 
 const FC_IN_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16]);
 /// TensorFlow lists [F32, F16, QI32, QUI32]; int16x8 models have i64-quantized biases (OTHER).
@@ -524,7 +612,8 @@ pub static FULLY_CONNECTED: OpDef = op(
 })
 .hybrid(&[1])
 .tflite(9, "FULLY_CONNECTED")
-.version(tfl_versions::fully_connected);
+.version(tfl_versions::fully_connected)
+.kernels(Kernels::INT8_INT16);
 
 const BATCH_MATMUL_IN_T: TypeSet = of(&[F32, F16, QI8, QI16, I8]);
 pub static BATCH_MATMUL: OpDef = op("tfl.batch_matmul", "Batched matrix product")
@@ -541,7 +630,8 @@ pub static BATCH_MATMUL: OpDef = op("tfl.batch_matmul", "Batched matrix product"
     .quant(INDEP)
     .hybrid(&[1])
     .tflite(126, "BATCH_MATMUL")
-    .version(tfl_versions::batch_matmul);
+    .version(tfl_versions::batch_matmul)
+    .kernels(Kernels::INT8_INT16);
 
 // ---- pooling and normalization ----
 
@@ -552,7 +642,8 @@ pub static AVERAGE_POOL_2D: OpDef = op("tfl.average_pool_2d", "2-D average pooli
     .attrs(POOL_ATTRS)
     .quant(SAME)
     .tflite(1, "AVERAGE_POOL_2D")
-    .version(tfl_versions::int16_io_3_int8_2);
+    .version(tfl_versions::int16_io_3_int8_2)
+    .kernels(Kernels::INT8_INT16);
 
 const MAX_POOL_T: TypeSet = of(&[F32, QUI8, QI8, QI16, OTHER]);
 pub static MAX_POOL_2D: OpDef = op("tfl.max_pool_2d", "2-D max pooling")
@@ -561,7 +652,8 @@ pub static MAX_POOL_2D: OpDef = op("tfl.max_pool_2d", "2-D max pooling")
     .attrs(POOL_ATTRS)
     .quant(SAME)
     .tflite(17, "MAX_POOL_2D")
-    .version(tfl_versions::int16_io_3_int8_2);
+    .version(tfl_versions::int16_io_3_int8_2)
+    .kernels(Kernels::INT8_INT16);
 
 const L2_NORMALIZATION_T: TypeSet = of(&[F32, QUI8, QI8, QI16, I8]);
 pub static L2_NORMALIZATION: OpDef = op(
@@ -573,7 +665,8 @@ pub static L2_NORMALIZATION: OpDef = op(
 .attrs(&[ACT])
 .quant(QuantBehavior::FixedOutput(RANGE_M1_1))
 .tflite(11, "L2_NORMALIZATION")
-.version(tfl_versions::l2_normalization);
+.version(tfl_versions::l2_normalization)
+.kernels(Kernels::INT8);
 
 // ---- reductions ----
 
@@ -582,14 +675,16 @@ pub static MEAN: OpDef = reduction("tfl.mean", "Mean over the given axes", 40, "
     .operands(&[one("input").types(MEAN_T), one("axis").types(I32)])
     .results(&[one("output").types(MEAN_T)])
     .quant(INDEP)
-    .version(tfl_versions::int16_3_int8_2);
+    .version(tfl_versions::int16_3_int8_2)
+    .kernels(Kernels::INT8_INT16);
 
 const SUM_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static SUM: OpDef = reduction("tfl.sum", "Sum over the given axes", 74, "SUM")
     .operands(&[one("input").types(SUM_T), one("axes").types(I32)])
     .results(&[one("output").types(SUM_T)])
     .quant(INDEP)
-    .version(tfl_versions::int8_2);
+    .version(tfl_versions::int8_2)
+    .kernels(Kernels::INT8_INT16);
 
 const REDUCE_MAX_T: TypeSet = of(&[F32, F16, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static REDUCE_MAX: OpDef = reduction(
@@ -601,7 +696,8 @@ pub static REDUCE_MAX: OpDef = reduction(
 .operands(&[one("input").types(REDUCE_MAX_T), one("axes").types(I32)])
 .results(&[one("output").types(REDUCE_MAX_T)])
 .quant(SAME)
-.version(tfl_versions::int16_3_int8_2);
+.version(tfl_versions::int16_3_int8_2)
+.kernels(Kernels::INT8_INT16);
 
 const REDUCE_MIN_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static REDUCE_MIN: OpDef = reduction(
@@ -613,7 +709,8 @@ pub static REDUCE_MIN: OpDef = reduction(
 .operands(&[one("input").types(REDUCE_MIN_T), one("axes").types(I32)])
 .results(&[one("output").types(REDUCE_MIN_T)])
 .quant(SAME)
-.version(tfl_versions::int16_3_int8_2);
+.version(tfl_versions::int16_3_int8_2)
+.kernels(Kernels::INT8_INT16);
 
 const REDUCE_PROD_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static REDUCE_PROD: OpDef = reduction(
@@ -625,7 +722,8 @@ pub static REDUCE_PROD: OpDef = reduction(
 .operands(&[one("input").types(REDUCE_PROD_T), one("axes").types(I32)])
 .results(&[one("output").types(REDUCE_PROD_T)])
 .quant(INDEP)
-.version(tfl_versions::int8_int16_2);
+.version(tfl_versions::int8_int16_2)
+.kernels(Kernels::INT8_INT16);
 
 // ---- activations ----
 
@@ -640,7 +738,8 @@ pub static SOFTMAX: OpDef = op(
 .traits(PURE.with(SAME_SHAPE))
 .quant(QuantBehavior::FixedOutput(RANGE_0_1))
 .tflite(25, "SOFTMAX")
-.version(tfl_versions::int16_3_int8_2);
+.version(tfl_versions::int16_3_int8_2)
+.kernels(Kernels::INT8_INT16);
 
 const LOG_SOFTMAX_T: TypeSet = of(&[F32, QUI8, QI8, OTHER]);
 pub static LOG_SOFTMAX: OpDef = op("tfl.log_softmax", "Log of softmax along the last axis")
@@ -649,35 +748,41 @@ pub static LOG_SOFTMAX: OpDef = op("tfl.log_softmax", "Log of softmax along the 
     .traits(PURE.with(SAME_SHAPE))
     .quant(QuantBehavior::FixedOutput(RANGE_LOG_SOFTMAX))
     .tflite(50, "LOG_SOFTMAX")
-    .version(tfl_versions::int8_2);
+    .version(tfl_versions::int8_2)
+    .kernels(Kernels::INT8);
 
 const LOGISTIC_T: TypeSet = of(&[F32, QI8, QUI8, QI16, OTHER]);
 pub static LOGISTIC: OpDef = unary("tfl.logistic", "Sigmoid: 1 / (1 + exp(-x))", 14, "LOGISTIC")
     .operands(&[one("x").types(LOGISTIC_T)])
     .results(&[one("y").types(LOGISTIC_T)])
     .quant(QuantBehavior::FixedOutput(RANGE_0_1))
-    .version(tfl_versions::int16_io_3_int8_2);
+    .version(tfl_versions::int16_io_3_int8_2)
+    .kernels(Kernels::INT8_INT16);
 
 const TANH_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16, OTHER]);
 pub static TANH: OpDef = unary("tfl.tanh", "Hyperbolic tangent", 28, "TANH")
     .operands(&[one("input").types(TANH_T)])
     .results(&[one("output").types(TANH_T)])
     .quant(QuantBehavior::FixedOutput(RANGE_M1_1))
-    .version(tfl_versions::int16_io_3_int8_2);
+    .version(tfl_versions::int16_io_3_int8_2)
+    .kernels(Kernels::INT8_INT16);
 
 const RELU_T: TypeSet = of(&[F32, QUI8, QI8, QI16]);
 pub static RELU: OpDef = unary("tfl.relu", "max(x, 0)", 19, "RELU")
     .operands(&[one("x").types(RELU_T)])
     .results(&[one("y").types(RELU_T)])
     .quant(INDEP)
-    .version(tfl_versions::relu);
+    .version(tfl_versions::relu)
+    .kernels(Kernels::INT8_INT16);
 
-const RELU6_T: TypeSet = of(&[F32, QUI8, QI8]);
+/// QI16: LiteRT runs int16 relu6 (op_version.cc version 3; measured).
+const RELU6_T: TypeSet = of(&[F32, QUI8, QI8, QI16]);
 pub static RELU6: OpDef = unary("tfl.relu6", "min(max(x, 0), 6)", 21, "RELU6")
     .operands(&[one("x").types(RELU6_T)])
     .results(&[one("y").types(RELU6_T)])
     .quant(INDEP)
-    .version(tfl_versions::int16_3_int8_2);
+    .version(tfl_versions::int16_3_int8_2)
+    .kernels(Kernels::INT8_INT16);
 
 const RELU_N1_TO_1_T: TypeSet = of(&[F32, QUI8, QI8]);
 pub static RELU_N1_TO_1: OpDef =
@@ -685,7 +790,8 @@ pub static RELU_N1_TO_1: OpDef =
         .operands(&[one("x").types(RELU_N1_TO_1_T)])
         .results(&[one("y").types(RELU_N1_TO_1_T)])
         .quant(INDEP)
-        .version(tfl_versions::always_1);
+        .version(tfl_versions::always_1)
+        .kernels(Kernels::INT8);
 
 const LEAKY_RELU_T: TypeSet = of(&[F32, QUI8, QI8, OTHER, QI16]);
 pub static LEAKY_RELU: OpDef = unary(
@@ -698,9 +804,11 @@ pub static LEAKY_RELU: OpDef = unary(
 .results(&[one("output").types(LEAKY_RELU_T)])
 .attrs(&[attr("alpha", AttrKind::F32)])
 .quant(INDEP)
-.version(tfl_versions::leaky_relu);
+.version(tfl_versions::leaky_relu)
+.kernels(Kernels::INT8_INT16);
 
-const PRELU_T: TypeSet = of(&[F32, QI8, QUI8, OTHER]);
+/// QI16: LiteRT runs int16 prelu (measured).
+const PRELU_T: TypeSet = of(&[F32, QI8, QUI8, OTHER, QI16]);
 /// TensorFlow quantizes alpha as a per-tensor, narrow-range weight (AffineOpCoefficient<-1, 1>).
 pub static PRELU: OpDef = op(
     "tfl.prelu",
@@ -715,27 +823,35 @@ pub static PRELU: OpDef = op(
     bias: None,
 })
 .tflite(54, "PRELU")
-.version(tfl_versions::always_1);
+.version(tfl_versions::always_1)
+.kernels(Kernels::INT8_INT16);
 
 const HARD_SWISH_T: TypeSet = of(&[F32, QUI8, QI8]);
 pub static HARD_SWISH: OpDef = unary("tfl.hard_swish", "x * relu6(x + 3) / 6", 117, "HARD_SWISH")
     .operands(&[one("input").types(HARD_SWISH_T)])
     .results(&[one("output").types(HARD_SWISH_T)])
     .quant(INDEP)
-    .version(tfl_versions::always_1);
+    .version(tfl_versions::always_1)
+    .kernels(Kernels::INT8);
 
-const GELU_T: TypeSet = of(&[F32, F16, QI8, QUI8]);
+/// QI16: LiteRT runs int16 gelu (measured).
+const GELU_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16]);
 pub static GELU: OpDef = unary("tfl.gelu", "Gaussian error linear unit", 150, "GELU")
     .operands(&[one("input").types(GELU_T)])
     .results(&[one("output").types(GELU_T)])
     .attrs(&[opt_attr("approximate", AttrKind::Bool)])
     .quant(INDEP)
-    .version(tfl_versions::gelu);
+    .version(tfl_versions::gelu)
+    .kernels(Kernels::INT8_INT16);
 
+/// TensorFlow lists [F32, I8]; LiteRT's kernel is a quantized int8 one (a lookup table), so
+/// the list has QI8 too.
 pub static ELU: OpDef = unary("tfl.elu", "x if x > 0 else exp(x) - 1", 111, "ELU")
-    .operands(&[one("x").types(F32.or(I8))])
-    .results(&[one("y").types(F32.or(I8))])
-    .version(tfl_versions::always_1);
+    .operands(&[one("x").types(of(&[F32, I8, QI8]))])
+    .results(&[one("y").types(of(&[F32, I8, QI8]))])
+    .quant(INDEP)
+    .version(tfl_versions::always_1)
+    .kernels(Kernels::INT8);
 
 // exp and log do not require the same shapes in TensorFlow.
 const EXP_T: TypeSet = of(&[F32, F16, QI8, QI16]);
@@ -744,14 +860,18 @@ pub static EXP: OpDef = unary("tfl.exp", "Element-wise exponential", 47, "EXP")
     .results(&[one("y").types(EXP_T)])
     .traits(PURE)
     .quant(INDEP)
-    .version(tfl_versions::int8_int16_2);
+    .version(tfl_versions::int8_int16_2)
+    .kernels(Kernels::INT8_INT16);
 
+/// QI16: LiteRT runs int16 log (op_version.cc version 2), but its results are off by up to 7
+/// (scale 0.0005) where the float op gives the right ones (measured): no int16 kernel fact.
 pub static LOG: OpDef = unary("tfl.log", "Element-wise natural logarithm", 73, "LOG")
-    .operands(&[one("x").types(F32.or(QI8))])
-    .results(&[one("y").types(F32.or(QI8))])
+    .operands(&[one("x").types(of(&[F32, QI8, QI16]))])
+    .results(&[one("y").types(of(&[F32, QI8, QI16]))])
     .traits(PURE)
     .quant(INDEP)
-    .version(tfl_versions::int8_int16_2);
+    .version(tfl_versions::int8_int16_2)
+    .kernels(Kernels::INT8);
 
 const SQRT_T: TypeSet = of(&[F32, QI8, QI16]);
 /// Quantizable since TensorFlow's newest tfl_ops.td (F32 only before).
@@ -759,27 +879,39 @@ pub static SQRT: OpDef = unary("tfl.sqrt", "Element-wise square root", 75, "SQRT
     .operands(&[one("x").types(SQRT_T)])
     .results(&[one("y").types(SQRT_T)])
     .quant(INDEP)
-    .version(tfl_versions::int8_int16_2);
+    .version(tfl_versions::int8_int16_2)
+    .kernels(Kernels::INT8_INT16);
 
+/// LiteRT runs int16 rsqrt, but measured off by up to 2.8 (scale 0.0005): no int16 kernel fact.
 const RSQRT_T: TypeSet = of(&[F32, QI8, QI16]);
 pub static RSQRT: OpDef = unary("tfl.rsqrt", "Element-wise 1 / sqrt(x)", 76, "RSQRT")
     .operands(&[one("x").types(RSQRT_T)])
     .results(&[one("y").types(RSQRT_T)])
     .quant(INDEP)
-    .version(tfl_versions::int16_3_int8_2);
+    .version(tfl_versions::int16_3_int8_2)
+    .kernels(Kernels::INT8);
 
-const NEG_T: TypeSet = of(&[F32, I32, I64]);
+/// TensorFlow lists [F32, I32, I64]; LiteRT's kernel also negates int8 and int16 quantized
+/// tensors (measured by the kernel probe), which is what strict int8 needs of a transformer.
+const NEG_T: TypeSet = of(&[F32, I32, I64, QI8, QI16]);
+/// LiteRT's int8 kernel negates storage values: right only with zero point 0 and the operand's
+/// scale for the result (measured: off by 2 x zero point x scale otherwise), hence
+/// `ZERO_POINT_0`. It stays not quantizable until the quantizer gives such ops a symmetric
+/// range (zero point 0, one scale in and out); then it becomes same-scale. Quantizing it with
+/// today's asymmetric ranges gave a model off by 1.7 (zero point -71, scale 0.012).
 pub static NEG: OpDef = unary("tfl.neg", "Element-wise negation", 59, "NEG")
     .operands(&[one("x").types(NEG_T)])
     .results(&[one("y").types(NEG_T)])
-    .version(tfl_versions::always_1);
+    .version(tfl_versions::always_1)
+    .kernels(Kernels::INT8_INT16.with(Kernels::ZERO_POINT_0));
 
 const ABS_T: TypeSet = of(&[I16, I32, F32, QI8, QI16]);
 pub static ABS: OpDef = unary("tfl.abs", "Element-wise absolute value", 101, "ABS")
     .operands(&[one("x").types(ABS_T)])
     .results(&[one("y").types(ABS_T)])
     .quant(INDEP)
-    .version(tfl_versions::abs);
+    .version(tfl_versions::abs)
+    .kernels(Kernels::INT8_INT16);
 
 pub static SQUARE: OpDef = unary("tfl.square", "Element-wise square", 92, "SQUARE")
     .operands(&[one("x").types(F32)])
@@ -795,18 +927,21 @@ pub static RESHAPE: OpDef = op(
 .operands(&[one("input"), one("shape").types(I32)])
 .quant(SAME)
 .tflite(22, "RESHAPE")
-.version(tfl_versions::always_1);
+.version(tfl_versions::always_1)
+.kernels(Kernels::INT8_INT16);
 pub static SQUEEZE: OpDef = op("tfl.squeeze", "Removes dimensions of size 1")
     .operands(&[one("input")])
     .attrs(&[opt_attr("squeeze_dims", AttrKind::I64Array)])
     .quant(SAME)
     .tflite(43, "SQUEEZE")
-    .version(tfl_versions::squeeze);
+    .version(tfl_versions::squeeze)
+    .kernels(Kernels::INT8_INT16);
 pub static EXPAND_DIMS: OpDef = op("tfl.expand_dims", "Inserts a dimension of size 1")
     .operands(&[one("input"), one("dim").types(I32_I64)])
     .quant(SAME)
     .tflite(70, "EXPAND_DIMS")
-    .version(tfl_versions::always_1);
+    .version(tfl_versions::always_1)
+    .kernels(Kernels::INT8_INT16);
 
 const TRANSPOSE_T: TypeSet = of(&[
     I32, F32, F16, I8, UI8, QI8, QUI8, I4, QI4, OTHER, I1, I64, QI16,
@@ -816,7 +951,8 @@ pub static TRANSPOSE: OpDef = op("tfl.transpose", "Permutes dimensions")
     .results(&[one("output").types(TRANSPOSE_T)])
     .quant(SAME)
     .tflite(39, "TRANSPOSE")
-    .version(tfl_versions::transpose);
+    .version(tfl_versions::transpose)
+    .kernels(Kernels::INT8_INT16);
 
 /// TensorFlow's list has no QI16, but LiteRT's kernel and op_version.cc (version 3) take int16.
 const CONCATENATION_T: TypeSet = of(&[
@@ -828,7 +964,8 @@ pub static CONCATENATION: OpDef = op("tfl.concatenation", "Joins tensors along a
     .attrs(&[attr("axis", AttrKind::I32), ACT])
     .quant(SAME)
     .tflite(2, "CONCATENATION")
-    .version(tfl_versions::concatenation);
+    .version(tfl_versions::concatenation)
+    .kernels(Kernels::INT8_INT16);
 
 const PACK_T: TypeSet = of(&[F32, I8, I16, I32, I64, UI8, OTHER, QI8, QUI8, QI16]);
 pub static PACK: OpDef = op("tfl.pack", "Stacks tensors along a new axis")
@@ -840,7 +977,8 @@ pub static PACK: OpDef = op("tfl.pack", "Stacks tensors along a new axis")
     ])
     .quant(SAME)
     .tflite(83, "PACK")
-    .version(tfl_versions::pack);
+    .version(tfl_versions::pack)
+    .kernels(Kernels::INT8_INT16);
 
 const UNPACK_T: TypeSet = of(&[F32, F16, BF16, I1, I8, UI8, I32, QI8, QUI8, I16, QI16]);
 pub static UNPACK: OpDef = op(
@@ -853,7 +991,8 @@ pub static UNPACK: OpDef = op(
 .traits(PURE.with(SAME_ELEM))
 .quant(SAME)
 .tflite(88, "UNPACK")
-.version(tfl_versions::unpack);
+.version(tfl_versions::unpack)
+.kernels(Kernels::INT8_INT16);
 
 const SPLIT_T: TypeSet = of(&[F32, I16, I32, I8, UI8, QI8, QUI8, QI16]);
 pub static SPLIT: OpDef = op(
@@ -865,7 +1004,8 @@ pub static SPLIT: OpDef = op(
 .attrs(&[attr("num_splits", AttrKind::I32)])
 .quant(SAME)
 .tflite(49, "SPLIT")
-.version(tfl_versions::split);
+.version(tfl_versions::split)
+.kernels(Kernels::INT8_INT16);
 
 const SPLIT_V_T: TypeSet = of(&[F32, I16, I32, I64, I8, UI8, QI8, QUI8, QI16]);
 pub static SPLIT_V: OpDef = op(
@@ -881,7 +1021,8 @@ pub static SPLIT_V: OpDef = op(
 .attrs(&[attr("num_splits", AttrKind::I32)])
 .quant(SAME)
 .tflite(102, "SPLIT_V")
-.version(tfl_versions::int8_2);
+.version(tfl_versions::int8_2)
+.kernels(Kernels::INT8_INT16);
 
 const SLICE_T: TypeSet = of(&[F32, F16, I32, I64, QI4, I8, UI8, I1, QI8, QUI8, QI16, OTHER]);
 pub static SLICE: OpDef = op("tfl.slice", "Takes a slice of given begin and size")
@@ -893,7 +1034,8 @@ pub static SLICE: OpDef = op("tfl.slice", "Takes a slice of given begin and size
     .results(&[one("output").types(SLICE_T)])
     .quant(SAME)
     .tflite(65, "SLICE")
-    .version(tfl_versions::slice);
+    .version(tfl_versions::slice)
+    .kernels(Kernels::INT8_INT16);
 
 const STRIDED_SLICE_T: TypeSet =
     of(&[F32, F16, I32, I64, I8, UI8, QI8, QUI8, I1, I16, QI16, OTHER]);
@@ -915,7 +1057,8 @@ pub static STRIDED_SLICE: OpDef = op("tfl.strided_slice", "Takes a strided slice
     ])
     .quant(SAME)
     .tflite(45, "STRIDED_SLICE")
-    .version(tfl_versions::strided_slice);
+    .version(tfl_versions::strided_slice)
+    .kernels(Kernels::INT8_INT16);
 
 const INDICES_T: TypeSet = of(&[I16, I32, I64]);
 
@@ -934,7 +1077,8 @@ pub static GATHER: OpDef = op("tfl.gather", "Gathers slices along an axis by ind
     .quant(SAME)
     .weight_only(&[0])
     .tflite(36, "GATHER")
-    .version(tfl_versions::gather);
+    .version(tfl_versions::gather)
+    .kernels(Kernels::INT8_INT16);
 
 /// TensorFlow's list has I16 but not QI16; LiteRT's kernel copies int16 (op_version.cc version
 /// 3), quantized or not.
@@ -947,7 +1091,8 @@ pub static GATHER_ND: OpDef = op("tfl.gather_nd", "Gathers slices by N-dimension
     .results(&[one("output").types(GATHER_ND_T)])
     .quant(SAME)
     .tflite(107, "GATHER_ND")
-    .version(tfl_versions::gather_nd);
+    .version(tfl_versions::gather_nd)
+    .kernels(Kernels::INT8_INT16);
 
 const PAD_T: TypeSet = of(&[F32, I1, I32, I64, QI8, QUI8, OTHER, QI16]);
 pub static PAD: OpDef = op("tfl.pad", "Pads with zeros")
@@ -955,7 +1100,8 @@ pub static PAD: OpDef = op("tfl.pad", "Pads with zeros")
     .results(&[one("output").types(PAD_T)])
     .quant(SAME)
     .tflite(34, "PAD")
-    .version(tfl_versions::pad);
+    .version(tfl_versions::pad)
+    .kernels(Kernels::INT8_INT16);
 
 /// TensorFlow's list has no QI16, but LiteRT's pad kernel and op_version.cc (version 3) take
 /// int16.
@@ -969,7 +1115,8 @@ pub static PADV2: OpDef = op("tfl.padv2", "Pads with a given constant")
     .results(&[one("output").types(PADV2_T)])
     .quant(SAME)
     .tflite(60, "PADV2")
-    .version(tfl_versions::pad);
+    .version(tfl_versions::pad)
+    .kernels(Kernels::INT8_INT16);
 
 const MIRROR_PAD_T: TypeSet = of(&[F32, I32, I64, I8, UI8, QI8, QUI8, QI16]);
 pub static MIRROR_PAD: OpDef = op("tfl.mirror_pad", "Pads by mirroring the edges")
@@ -978,7 +1125,8 @@ pub static MIRROR_PAD: OpDef = op("tfl.mirror_pad", "Pads by mirroring the edges
     .attrs(&[attr("mode", AttrKind::Dialect)])
     .quant(SAME)
     .tflite(100, "MIRROR_PAD")
-    .version(tfl_versions::int16_3_int8_2);
+    .version(tfl_versions::int16_3_int8_2)
+    .kernels(Kernels::INT8_INT16);
 
 const RESIZE_T: TypeSet = of(&[F32, OTHER, QUI8, QI8, QI16]);
 pub static RESIZE_BILINEAR: OpDef = op(
@@ -993,7 +1141,8 @@ pub static RESIZE_BILINEAR: OpDef = op(
 ])
 .quant(SAME)
 .tflite(23, "RESIZE_BILINEAR")
-.version(tfl_versions::resize_bilinear);
+.version(tfl_versions::resize_bilinear)
+.kernels(Kernels::INT8_INT16);
 pub static RESIZE_NEAREST_NEIGHBOR: OpDef = op(
     "tfl.resize_nearest_neighbor",
     "Resizes images by nearest neighbour",
@@ -1006,7 +1155,8 @@ pub static RESIZE_NEAREST_NEIGHBOR: OpDef = op(
 ])
 .quant(SAME)
 .tflite(97, "RESIZE_NEAREST_NEIGHBOR")
-.version(tfl_versions::resize_nearest_neighbor);
+.version(tfl_versions::resize_nearest_neighbor)
+.kernels(Kernels::INT8_INT16);
 
 const DEPTH_TO_SPACE_T: TypeSet = of(&[F32, I8, I32, I64, OTHER, UI8, QI8, QUI8]);
 pub static DEPTH_TO_SPACE: OpDef = op(
@@ -1018,7 +1168,8 @@ pub static DEPTH_TO_SPACE: OpDef = op(
 .attrs(&[attr("block_size", AttrKind::I32)])
 .quant(SAME)
 .tflite(5, "DEPTH_TO_SPACE")
-.version(tfl_versions::int8_2);
+.version(tfl_versions::int8_2)
+.kernels(Kernels::INT8);
 
 const SPACE_TO_DEPTH_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, OTHER]);
 pub static SPACE_TO_DEPTH: OpDef = op("tfl.space_to_depth", "Moves spatial blocks into depth")
@@ -1027,15 +1178,18 @@ pub static SPACE_TO_DEPTH: OpDef = op("tfl.space_to_depth", "Moves spatial block
     .attrs(&[attr("block_size", AttrKind::I32)])
     .quant(SAME)
     .tflite(26, "SPACE_TO_DEPTH")
-    .version(tfl_versions::int8_2);
+    .version(tfl_versions::int8_2)
+    .kernels(Kernels::INT8);
 
-const TILE_T: TypeSet = of(&[F32, I1, I32, I64, UI8, QI8, QUI8, OTHER]);
+/// QI16: LiteRT tiles int16 (measured).
+const TILE_T: TypeSet = of(&[F32, I1, I32, I64, UI8, QI8, QUI8, OTHER, QI16]);
 pub static TILE: OpDef = op("tfl.tile", "Repeats a tensor along each axis")
     .operands(&[one("input").types(TILE_T), one("multiples").types(I32_I64)])
     .results(&[one("output").types(TILE_T)])
     .quant(SAME)
     .tflite(69, "TILE")
-    .version(tfl_versions::tile);
+    .version(tfl_versions::tile)
+    .kernels(Kernels::INT8_INT16);
 
 const BROADCAST_TO_T: TypeSet = of(&[F32, I32, I1, I4, I8, QI8, UI8, OTHER, QUI8, I16, QI16, I64]);
 pub static BROADCAST_TO: OpDef = op("tfl.broadcast_to", "Broadcasts a tensor to a shape")
@@ -1046,14 +1200,16 @@ pub static BROADCAST_TO: OpDef = op("tfl.broadcast_to", "Broadcasts a tensor to 
     .results(&[one("output").types(BROADCAST_TO_T)])
     .quant(SAME)
     .tflite(130, "BROADCAST_TO")
-    .version(tfl_versions::broadcast_to);
+    .version(tfl_versions::broadcast_to)
+    .kernels(Kernels::INT8_INT16);
 
 pub static SHAPE: OpDef = op("tfl.shape", "The shape of a tensor")
     .operands(&[one("input")])
     .results(&[one("output").types(I32_I64)])
     .quant(INDEP)
     .tflite(77, "SHAPE")
-    .version(tfl_versions::always_1);
+    .version(tfl_versions::always_1)
+    .kernels(Kernels::INT8_INT16);
 
 // ---- index and selection ----
 
@@ -1063,13 +1219,15 @@ pub static ARG_MAX: OpDef = op("tfl.arg_max", "Index of the largest value along 
     .results(&[one("output").types(I32_I64)])
     .quant(INDEP)
     .tflite(56, "ARG_MAX")
-    .version(tfl_versions::arg_max_min);
+    .version(tfl_versions::arg_max_min)
+    .kernels(Kernels::INT8);
 pub static ARG_MIN: OpDef = op("tfl.arg_min", "Index of the smallest value along an axis")
     .operands(&[one("input").types(ARG_T), one("dim").types(I32_I64)])
     .results(&[one("output").types(I32_I64)])
     .quant(INDEP)
     .tflite(79, "ARG_MIN")
-    .version(tfl_versions::arg_max_min);
+    .version(tfl_versions::arg_max_min)
+    .kernels(Kernels::INT8);
 
 const SELECT_V2_T: TypeSet = of(&[F32, F16, I1, I8, I16, I32, I64, OTHER, QI8, QUI8, QI16]);
 pub static SELECT_V2: OpDef = op(
@@ -1085,13 +1243,16 @@ pub static SELECT_V2: OpDef = op(
 .traits(PURE.with(BCAST))
 .quant(SAME)
 .tflite(123, "SELECT_V2")
-.version(tfl_versions::select_v2);
+.version(tfl_versions::select_v2)
+.kernels(Kernels::INT8_INT16);
 
-const LESS_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8, OTHER]);
+/// QI16 in the comparisons: LiteRT compares int16 quantized operands (measured).
+const LESS_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8, OTHER, QI16]);
 pub static LESS: OpDef = comparison("tfl.less", "Element-wise lhs < rhs", 58, "LESS")
     .operands(&[one("lhs").types(LESS_T), one("rhs").types(LESS_T)])
-    .version(tfl_versions::int16_3_int8_2);
-const LESS_EQUAL_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8]);
+    .version(tfl_versions::int16_3_int8_2)
+    .kernels(Kernels::INT8_INT16);
+const LESS_EQUAL_T: TypeSet = of(&[F32, I32, I64, QI8, QUI8, QI16]);
 pub static LESS_EQUAL: OpDef = comparison(
     "tfl.less_equal",
     "Element-wise lhs <= rhs",
@@ -1102,12 +1263,14 @@ pub static LESS_EQUAL: OpDef = comparison(
     one("lhs").types(LESS_EQUAL_T),
     one("rhs").types(LESS_EQUAL_T),
 ])
-.version(tfl_versions::int8_2);
-const GREATER_T: TypeSet = of(&[F32, I32, I64, QUI8, QI8, OTHER]);
+.version(tfl_versions::int8_2)
+.kernels(Kernels::INT8_INT16);
+const GREATER_T: TypeSet = of(&[F32, I32, I64, QUI8, QI8, OTHER, QI16]);
 pub static GREATER: OpDef = comparison("tfl.greater", "Element-wise lhs > rhs", 61, "GREATER")
     .operands(&[one("lhs").types(GREATER_T), one("rhs").types(GREATER_T)])
-    .version(tfl_versions::int8_2);
-const GREATER_EQUAL_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8]);
+    .version(tfl_versions::int8_2)
+    .kernels(Kernels::INT8_INT16);
+const GREATER_EQUAL_T: TypeSet = of(&[F32, I16, I32, I64, QUI8, QI8, QI16]);
 pub static GREATER_EQUAL: OpDef = comparison(
     "tfl.greater_equal",
     "Element-wise lhs >= rhs",
@@ -1118,7 +1281,8 @@ pub static GREATER_EQUAL: OpDef = comparison(
     one("lhs").types(GREATER_EQUAL_T),
     one("rhs").types(GREATER_EQUAL_T),
 ])
-.version(tfl_versions::int16_3_int8_2);
+.version(tfl_versions::int16_3_int8_2)
+.kernels(Kernels::INT8_INT16);
 
 const EQUAL_T: TypeSet = of(&[I1, F32, I16, I32, I64, QI8, QUI8, QI16, UI8, OTHER]);
 /// Generic syntax only (no custom format, unlike the other comparisons).
@@ -1128,16 +1292,19 @@ pub static EQUAL: OpDef = op("tfl.equal", "Element-wise x == y")
     .traits(PURE.with(BCAST).with(COMMUTATIVE))
     .quant(INDEP)
     .tflite(71, "EQUAL")
-    .version(tfl_versions::equal);
+    .version(tfl_versions::equal)
+    .kernels(Kernels::INT8_INT16);
 
 const NOT_EQUAL_T: TypeSet = of(&[I1, F32, I32, I64, QUI8, QI8, QI16, OTHER]);
-/// Not quantizable in TensorFlow (no QuantizableResult), although it takes quantized operands.
+/// Not quantizable in TensorFlow (no QuantizableResult), but LiteRT compares int8 and int16
+/// quantized operands like equal does (measured by the kernel probe), so it is here.
 pub static NOT_EQUAL: OpDef =
     comparison("tfl.not_equal", "Element-wise lhs != rhs", 72, "NOT_EQUAL")
         .operands(&[one("lhs").types(NOT_EQUAL_T), one("rhs").types(NOT_EQUAL_T)])
         .traits(PURE.with(BCAST).with(COMMUTATIVE))
-        .quant(QuantBehavior::NotQuantizable)
-        .version(tfl_versions::not_equal);
+        .quant(INDEP)
+        .version(tfl_versions::not_equal)
+        .kernels(Kernels::INT8_INT16);
 
 pub static LOGICAL_AND: OpDef = plain_binary(
     "tfl.logical_and",
@@ -1166,6 +1333,7 @@ pub static LOGICAL_NOT: OpDef = op("tfl.logical_not", "Element-wise not of boole
 
 // ---- sequences and lookups ----
 
+/// Kernels: not probed (24 operands); LiteRT has full-integer int8 and 16x8 kernels.
 /// Element types are left open: TensorFlow's lists (float input, f32/QI8 weights) describe the
 /// float and hybrid forms only, while LiteRT also runs full-integer LSTMs (int8 input and
 /// weights, int16 cell state and layer norms, int32 biases).
@@ -1219,8 +1387,10 @@ pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op(
 .quant(QuantBehavior::NotQuantizable)
 .hybrid(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16])
 .tflite(44, "UNIDIRECTIONAL_SEQUENCE_LSTM")
-.version(tfl_versions::unidirectional_sequence_lstm);
+.version(tfl_versions::unidirectional_sequence_lstm)
+.kernels(Kernels::INT8_INT16);
 
+/// Kernels: not probed (the table is a weight); LiteRT's kernel copies int8 rows.
 /// The value table is a weight, per-axis along rows. Dynamic range: TensorFlow's quantizer
 /// folds the table's dequantize into the op (`FoldQuantWeightsIntoEmbeddingLookup`), so the op
 /// reads the int8 table directly. TensorFlow lists [F32, I8, UI8] for
@@ -1238,7 +1408,8 @@ pub static EMBEDDING_LOOKUP: OpDef = op("tfl.embedding_lookup", "Looks up rows o
     })
     .hybrid(&[1])
     .tflite(7, "EMBEDDING_LOOKUP")
-    .version(tfl_versions::embedding_lookup);
+    .version(tfl_versions::embedding_lookup)
+    .kernels(Kernels::INT8);
 
 const CUMSUM_T: TypeSet = of(&[F32, I32, I64]);
 pub static CUMSUM: OpDef = op("tfl.cumsum", "Cumulative sum along an axis")
@@ -1250,6 +1421,288 @@ pub static CUMSUM: OpDef = op("tfl.cumsum", "Cumulative sum along an axis")
     ])
     .tflite(128, "CUMSUM")
     .version(tfl_versions::always_1);
+
+// ---- more data movement and math (REVERSE_V2 for bidirectional RNNs first) ----
+
+const REVERSE_V2_T: TypeSet = of(&[F32, UI8, I16, I32, I64, QI16, QUI8, QI8, OTHER, I1]);
+pub static REVERSE_V2: OpDef = op("tfl.reverse_v2", "Reverses a tensor along the given axes")
+    .operands(&[one("input").types(REVERSE_V2_T), one("axis").types(I32_I64)])
+    .results(&[one("output").types(REVERSE_V2_T)])
+    .quant(SAME)
+    .tflite(105, "REVERSE_V2")
+    .version(tfl_versions::reverse_v2)
+    .kernels(Kernels::INT8_INT16);
+
+/// LiteRT's kernel takes f32, uint8, int16, int32 and int64; no int8.
+const REVERSE_SEQUENCE_T: TypeSet = of(&[F32, I16, I32, I64, QI16, QUI8, OTHER]);
+pub static REVERSE_SEQUENCE: OpDef = op(
+    "tfl.reverse_sequence",
+    "Reverses the first seq_lengths[b] elements along seq_dim of each batch entry b",
+)
+.operands(&[
+    one("input").types(REVERSE_SEQUENCE_T),
+    one("seq_lengths").types(I32_I64),
+])
+.results(&[one("output").types(REVERSE_SEQUENCE_T)])
+.attrs(&[
+    attr("seq_dim", AttrKind::I64),
+    attr("batch_dim", AttrKind::I64),
+])
+.tflite(112, "REVERSE_SEQUENCE")
+.version(tfl_versions::always_1)
+.kernels(Kernels::INT16);
+
+const FLOAT_X: &[SlotDef] = &[one("x").types(F32)];
+const FLOAT_Y: &[SlotDef] = &[one("y").types(F32)];
+
+/// A float-only element-wise function `(x) -> y`.
+const fn float_unary(
+    name: &'static str,
+    summary: &'static str,
+    code: i32,
+    tfl_name: &'static str,
+) -> OpDef {
+    unary(name, summary, code, tfl_name)
+        .operands(FLOAT_X)
+        .results(FLOAT_Y)
+        .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
+        .version(tfl_versions::always_1)
+}
+
+pub static FLOOR: OpDef = float_unary("tfl.floor", "Element-wise floor", 8, "FLOOR");
+pub static CEIL: OpDef = float_unary("tfl.ceil", "Element-wise ceiling", 104, "CEIL");
+pub static ROUND: OpDef = float_unary(
+    "tfl.round",
+    "Element-wise rounding, halves to even",
+    116,
+    "ROUND",
+);
+pub static SIN: OpDef = float_unary("tfl.sin", "Element-wise sine", 66, "SIN");
+pub static COS: OpDef = float_unary("tfl.cos", "Element-wise cosine", 108, "COS");
+
+const SIGN_T: TypeSet = of(&[F32, F64, I32]);
+pub static SIGN: OpDef = op("tfl.sign", "Element-wise sign: -1, 0 or 1")
+    .operands(&[one("x").types(SIGN_T)])
+    .results(&[one("output").types(SIGN_T)])
+    .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
+    .tflite(158, "SIGN")
+    .version(tfl_versions::sign);
+
+const FLOOR_DIV_T: TypeSet = of(&[F32, I8, I16, I32]);
+pub static FLOOR_DIV: OpDef = plain_binary(
+    "tfl.floor_div",
+    "Element-wise division rounded towards negative infinity",
+    90,
+    "FLOOR_DIV",
+)
+.operands(&[one("lhs").types(FLOOR_DIV_T), one("rhs").types(FLOOR_DIV_T)])
+.results(&[one("output").types(FLOOR_DIV_T)])
+.traits(PURE.with(BCAST).with(SAME_ELEM))
+.version(tfl_versions::floor_div);
+
+const FLOOR_MOD_T: TypeSet = of(&[I8, I16, I32, I64, F32]);
+pub static FLOOR_MOD: OpDef = plain_binary(
+    "tfl.floor_mod",
+    "Element-wise remainder with the divisor's sign",
+    95,
+    "FLOOR_MOD",
+)
+.operands(&[one("lhs").types(FLOOR_MOD_T), one("rhs").types(FLOOR_MOD_T)])
+.results(&[one("output").types(FLOOR_MOD_T)])
+.traits(PURE.with(BCAST).with(SAME_ELEM))
+.version(tfl_versions::floor_mod);
+
+pub static ATAN2: OpDef = op("tfl.atan2", "Element-wise arc tangent of y / x")
+    .operands(&[one("y").types(F32.or(F64)), one("x").types(F32.or(F64))])
+    .results(&[one("output").types(F32.or(F64))])
+    .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
+    .tflite(156, "ATAN2")
+    .version(tfl_versions::always_1);
+
+const LIKE_T: TypeSet = of(&[F32, I32, I64]);
+pub static ZEROS_LIKE: OpDef = op("tfl.zeros_like", "Zeros of the operand's shape and type")
+    .operands(&[one("input").types(LIKE_T)])
+    .results(&[one("output").types(LIKE_T)])
+    .traits(PURE.with(SAME_SHAPE).with(SAME_ELEM))
+    .tflite(93, "ZEROS_LIKE")
+    .version(tfl_versions::always_1);
+
+const SELECT_T: TypeSet = of(&[F32, I1, I8, I16, I32, I64, QI8, QUI8, QI16, OTHER]);
+/// Without broadcasting: the condition has the operands' shape, or is a vector picking rows.
+pub static SELECT: OpDef = op(
+    "tfl.select",
+    "Picks x where the condition holds, y elsewhere",
+)
+.operands(&[
+    one("condition").types(I1),
+    one("x").types(SELECT_T),
+    one("y").types(SELECT_T),
+])
+.results(&[one("output").types(SELECT_T)])
+.quant(SAME)
+.tflite(64, "SELECT")
+.version(tfl_versions::select)
+.kernels(Kernels::INT8_INT16);
+
+const BATCH_SPACE_T: TypeSet = of(&[F32, F16, I8, I32, I64, UI8, QI8, QUI8, QI16]);
+pub static SPACE_TO_BATCH_ND: OpDef = op(
+    "tfl.space_to_batch_nd",
+    "Pads spatial dimensions and moves blocks of them into the batch",
+)
+.operands(&[
+    one("input").types(BATCH_SPACE_T),
+    one("block_shape").types(I32),
+    one("paddings").types(I32),
+])
+.results(&[one("output").types(BATCH_SPACE_T)])
+.quant(SAME)
+.tflite(38, "SPACE_TO_BATCH_ND")
+.version(tfl_versions::batch_space_nd)
+.kernels(Kernels::INT8_INT16);
+pub static BATCH_TO_SPACE_ND: OpDef = op(
+    "tfl.batch_to_space_nd",
+    "Moves batch blocks back into spatial dimensions and crops them",
+)
+.operands(&[
+    one("input").types(BATCH_SPACE_T),
+    one("block_shape").types(I32),
+    one("indices").types(I32),
+])
+.results(&[one("output").types(BATCH_SPACE_T)])
+.quant(SAME)
+.tflite(37, "BATCH_TO_SPACE_ND")
+.version(tfl_versions::batch_space_nd)
+.kernels(Kernels::INT8_INT16);
+
+const FILL_T: TypeSet = of(&[F32, F16, I32, I64, I1, QI8, QI16, OTHER]);
+pub static FILL: OpDef = op(
+    "tfl.fill",
+    "A tensor of a given shape filled with one value",
+)
+.operands(&[one("dims").types(I32_I64), one("input").types(FILL_T)])
+.results(&[one("result").types(FILL_T)])
+.quant(SAME)
+.tflite(94, "FILL")
+.version(tfl_versions::fill)
+.kernels(Kernels::INT8_INT16);
+
+const RANGE_T: TypeSet = of(&[I32, F32, I64]);
+pub static RANGE: OpDef = op("tfl.range", "start, start + delta, ... up to limit")
+    .operands(&[
+        one("start").types(RANGE_T),
+        one("limit").types(RANGE_T),
+        one("delta").types(RANGE_T),
+    ])
+    .results(&[one("result").types(RANGE_T)])
+    .tflite(96, "RANGE")
+    .version(tfl_versions::range);
+
+pub static ADD_N: OpDef = op("tfl.add_n", "Element-wise sum of tensors of one shape")
+    .operands(&[variadic("inputs").types(F32.or(I32))])
+    .results(&[one("sum").types(F32.or(I32))])
+    .traits(PURE.with(Traits::COMMUTATIVE))
+    .tflite(106, "ADD_N")
+    .version(tfl_versions::always_1);
+
+const ONE_HOT_T: TypeSet = of(&[F32, I32, I64, I1, I8, UI8]);
+pub static ONE_HOT: OpDef = op(
+    "tfl.one_hot",
+    "on_value where the index equals the position along a new axis, off_value elsewhere",
+)
+.operands(&[
+    one("indices").types(I32_I64),
+    one("depth").types(I32),
+    one("on_value").types(ONE_HOT_T),
+    one("off_value").types(ONE_HOT_T),
+])
+.results(&[one("output").types(ONE_HOT_T)])
+.attrs(&[attr("axis", AttrKind::I32)])
+.tflite(85, "ONE_HOT")
+.version(tfl_versions::always_1);
+
+pub static LOCAL_RESPONSE_NORMALIZATION: OpDef = op(
+    "tfl.local_response_normalization",
+    "x / (bias + alpha * sum of squares over a window of the last axis)^beta",
+)
+.operands(&[one("input").types(F32)])
+.results(&[one("output").types(F32)])
+.attrs(&[
+    attr("radius", AttrKind::I32),
+    attr("bias", AttrKind::F32),
+    attr("alpha", AttrKind::F32),
+    attr("beta", AttrKind::F32),
+])
+.traits(PURE.with(SAME_SHAPE))
+.tflite(13, "LOCAL_RESPONSE_NORMALIZATION")
+.version(tfl_versions::always_1);
+
+pub static REDUCE_ANY: OpDef = reduction(
+    "tfl.reduce_any",
+    "Logical or over the given axes",
+    91,
+    "REDUCE_ANY",
+)
+.operands(&[one("input").types(I1), one("reduction_indices").types(I32)])
+.results(BOOL_RESULT)
+.version(tfl_versions::always_1);
+
+pub static REDUCE_ALL: OpDef = reduction(
+    "tfl.reduce_all",
+    "Logical and over the given axes",
+    140,
+    "REDUCE_ALL",
+)
+.operands(&[one("input").types(I1), one("reduction_indices").types(I32)])
+.results(BOOL_RESULT)
+.version(tfl_versions::always_1);
+
+/// The values keep the input's scale: LiteRT selects int8 and int16 quantized values (measured).
+const TOPK_T: TypeSet = of(&[F32, I8, I16, I32, I64, UI8, QI8, QUI8, QI16]);
+pub static TOPK_V2: OpDef = op(
+    "tfl.topk_v2",
+    "The k largest values along the last axis, and their indices",
+)
+.operands(&[one("input").types(TOPK_T), one("k").types(I32.or(I16))])
+.results(&[
+    one("values").types(TOPK_T),
+    one("indices").types(I32.or(I16)),
+])
+.quant(SAME)
+.tflite(48, "TOPK_V2")
+.version(tfl_versions::topk_v2)
+.kernels(Kernels::INT8_INT16);
+
+/// Operand, update and result share one scale: LiteRT copies int8 and int16 values (measured).
+const DYNAMIC_UPDATE_SLICE_T: TypeSet = of(&[F32, F16, I1, I8, I16, I32, I64, UI8, QI8, QI16]);
+pub static DYNAMIC_UPDATE_SLICE: OpDef = op(
+    "tfl.dynamic_update_slice",
+    "Writes update into operand at start_indices (clamped so the update fits)",
+)
+.operands(&[
+    one("operand").types(DYNAMIC_UPDATE_SLICE_T),
+    one("update").types(DYNAMIC_UPDATE_SLICE_T),
+    one("start_indices").types(I32_I64),
+])
+.results(&[one("output").types(DYNAMIC_UPDATE_SLICE_T)])
+.quant(SAME)
+.tflite(151, "DYNAMIC_UPDATE_SLICE")
+.version(tfl_versions::always_1)
+.kernels(Kernels::INT8_INT16);
+
+pub static BROADCAST_ARGS: OpDef = op("tfl.broadcast_args", "The shape two shapes broadcast to")
+    .operands(&[one("s0").types(I32_I64), one("s1").types(I32_I64)])
+    .results(&[one("r0").types(I32_I64)])
+    .tflite(145, "BROADCAST_ARGS")
+    .version(tfl_versions::always_1);
+
+pub static WHERE: OpDef = op(
+    "tfl.where",
+    "The coordinates of the true (non-zero) elements, one row each",
+)
+.operands(&[one("condition").types(of(&[I1, F32, I32, I64, I8, UI8]))])
+.results(&[one("index").types(I64)])
+.tflite(109, "WHERE")
+.version(tfl_versions::where_);
 
 pub static OPS: &[&OpDef] = &[
     &PSEUDO_CONST,
@@ -1265,6 +1718,7 @@ pub static OPS: &[&OpDef] = &[
     &WHILE,
     &IF,
     &CUSTOM,
+    &BUILTIN,
     &ADD,
     &SUB,
     &MUL,
@@ -1343,6 +1797,32 @@ pub static OPS: &[&OpDef] = &[
     &UNIDIRECTIONAL_SEQUENCE_LSTM,
     &EMBEDDING_LOOKUP,
     &CUMSUM,
+    &REVERSE_V2,
+    &REVERSE_SEQUENCE,
+    &FLOOR,
+    &CEIL,
+    &ROUND,
+    &SIN,
+    &COS,
+    &SIGN,
+    &FLOOR_DIV,
+    &FLOOR_MOD,
+    &ATAN2,
+    &ZEROS_LIKE,
+    &SELECT,
+    &SPACE_TO_BATCH_ND,
+    &BATCH_TO_SPACE_ND,
+    &FILL,
+    &RANGE,
+    &ADD_N,
+    &ONE_HOT,
+    &LOCAL_RESPONSE_NORMALIZATION,
+    &REDUCE_ANY,
+    &REDUCE_ALL,
+    &TOPK_V2,
+    &DYNAMIC_UPDATE_SLICE,
+    &BROADCAST_ARGS,
+    &WHERE,
 ];
 
 fn result_type(ctx: &Context, op: OpId) -> Option<&Type> {
@@ -1440,6 +1920,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The quantization behaviour and the measured kernels tell one story: an op is a
+    /// quantization candidate exactly when LiteRT has an int8 kernel for it that works with
+    /// any zero point (a `ZERO_POINT_0` kernel waits for symmetric ranges in the quantizer),
+    /// and a kernel fact is only claimed for types the op's slots admit (else the verifier
+    /// would refuse the models the passes write).
+    #[test]
+    fn quantization_follows_the_measured_kernels() {
+        for def in OPS.iter().filter(|d| d.tflite.is_some()) {
+            let usable = def.kernels.int8() && !def.kernels.zero_point_0();
+            assert_eq!(
+                def.is_quantizable(),
+                usable,
+                "{}: quantizable = {} but int8 kernel = {} (zero point 0 only: {})",
+                def.name,
+                def.is_quantizable(),
+                def.kernels.int8(),
+                def.kernels.zero_point_0()
+            );
+            let admits = |t: TypeSet| def.operands.iter().any(|s| s.types.0 & t.0 != 0);
+            if def.kernels.int8() {
+                assert!(
+                    admits(QI8),
+                    "{}: int8 kernel but no slot takes qi8",
+                    def.name
+                );
+            }
+            if def.kernels.int16() {
+                assert!(
+                    admits(QI16),
+                    "{}: int16 kernel but no slot takes qi16",
+                    def.name
+                );
+            }
+        }
+        assert!(NEG.kernels.int8() && NEG.kernels.zero_point_0() && !NEG.is_quantizable());
     }
 
     #[test]

@@ -1147,6 +1147,115 @@ pub fn embedding_lookup(ctx: &Context, op: OpId) -> i32 {
     1
 }
 
+// ---- ops modelled for issue 9 (REVERSE_V2 and friends) ----
+
+/// REVERSE_V2: int8 3, bool 2.
+pub fn reverse_v2(ctx: &Context, op: OpId) -> i32 {
+    match Sig::new(ctx, op).input(0) {
+        Int8 => 3,
+        Bool => 2,
+        _ => 1,
+    }
+}
+
+/// SIGN: int32 2.
+pub fn sign(ctx: &Context, op: OpId) -> i32 {
+    if Sig::new(ctx, op).input(0) == Int32 {
+        return 2;
+    }
+    1
+}
+
+/// FLOOR_DIV: int16 or int8 3, float32 2.
+pub fn floor_div(ctx: &Context, op: OpId) -> i32 {
+    match Sig::new(ctx, op).input(0) {
+        Int16 | Int8 => 3,
+        Float32 => 2,
+        _ => 1,
+    }
+}
+
+/// FLOOR_MOD: int16 or int8 2.
+pub fn floor_mod(ctx: &Context, op: OpId) -> i32 {
+    match Sig::new(ctx, op).input(0) {
+        Int16 | Int8 => 2,
+        _ => 1,
+    }
+}
+
+/// SELECT: uint32 4, a rank-5 operand 3, int8 2 (the condition's type is read, as
+/// op_version.cc reads `inputs.at(0)`, which is always bool: so int8 never gives 2 there).
+pub fn select(ctx: &Context, op: OpId) -> i32 {
+    let s = Sig::new(ctx, op);
+    if s.input(0) == UInt32 {
+        return 4;
+    }
+    if (0..3).any(|i| s.input_dims(i).len() == 5) {
+        return 3;
+    }
+    if s.input(0) == Int8 {
+        return 2;
+    }
+    1
+}
+
+/// SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND: int16 4, rank other than 4 3, int8 2.
+pub fn batch_space_nd(ctx: &Context, op: OpId) -> i32 {
+    let s = Sig::new(ctx, op);
+    if s.input(0) == Int16 {
+        return 4;
+    }
+    if s.input_dims(0).len() != 4 {
+        return 3;
+    }
+    if s.input(0) == Int8 {
+        return 2;
+    }
+    1
+}
+
+/// FILL: float16 value 4, int8 or int16 3, bool or string 2.
+pub fn fill(ctx: &Context, op: OpId) -> i32 {
+    let s = Sig::new(ctx, op);
+    if s.num_inputs() >= 2 {
+        match s.input(1) {
+            Float16 => return 4,
+            Int8 | Int16 => return 3,
+            Bool | String => return 2,
+            _ => {}
+        }
+    }
+    1
+}
+
+/// RANGE: int64 2.
+pub fn range(ctx: &Context, op: OpId) -> i32 {
+    if Sig::new(ctx, op).input(0) == Int64 {
+        return 2;
+    }
+    1
+}
+
+/// TOPK_V2: int16 input, k or indices 3, int8 2.
+pub fn topk_v2(ctx: &Context, op: OpId) -> i32 {
+    let s = Sig::new(ctx, op);
+    if s.input(0) == Int16 || s.input(1) == Int16 || s.output(1) == Int16 {
+        return 3;
+    }
+    if s.input(0) == Int8 {
+        return 2;
+    }
+    1
+}
+
+/// WHERE: a bool condition 1, any other type 2.
+pub fn where_(ctx: &Context, op: OpId) -> i32 {
+    if Sig::new(ctx, op).input(0) == Bool {
+        return 1;
+    }
+    2
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
