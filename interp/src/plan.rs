@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
-use tqopt_ir::dialect::func;
+use tqopt_ir::dialect::{func, tfl};
 use tqopt_ir::{Attribute, BlockId, Location, Module, OpId, Type, ValueId};
 
 use crate::consts::{decode_constant, dtype_of, is_constant_op};
@@ -46,11 +46,12 @@ pub(crate) enum Operand {
 }
 
 /// An op that a partial plan ([`Interpreter::new_partial`]) does not run: a custom op whose
-/// `custom_code` has no kernel in the interpreter.
+/// `custom_code` has no kernel in the interpreter, or a TFLite operator tqopt keeps in generic
+/// form (`tfl.builtin`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unrunnable {
     pub op: OpId,
-    /// The op's name (`tfl.custom`).
+    /// The op's name (`tfl.custom`), or the TFLite operator's name for a generic op.
     pub name: String,
     /// Its `custom_code`, for a custom op.
     pub custom_code: Option<String>,
@@ -59,12 +60,18 @@ pub struct Unrunnable {
 }
 
 impl Unrunnable {
+    /// What the op is: `custom op 'Landmarks2TransformMatrixV2'`, or for an operator tqopt
+    /// keeps in generic form, `TFLite op 'VAR_HANDLE'`.
+    pub fn what(&self) -> String {
+        match &self.custom_code {
+            Some(code) => format!("custom op '{code}'"),
+            None => format!("TFLite op '{}'", self.name),
+        }
+    }
+
     /// `custom op 'Landmarks2TransformMatrixV2' at loc("name")`.
     pub fn describe(&self) -> String {
-        match &self.custom_code {
-            Some(code) => format!("custom op '{code}' at {}", self.loc),
-            None => format!("'{}' at {}", self.name, self.loc),
-        }
+        format!("{} at {}", self.what(), self.loc)
     }
 }
 
@@ -559,6 +566,20 @@ impl<'m> Planner<'m> {
             Operand::Unavailable(c) => Some(*c),
             _ => None,
         }) {
+            self.skip(op, cause);
+            return Ok(None);
+        }
+        if self.partial && data.is(&tfl::BUILTIN) {
+            // An operator tqopt keeps in generic form has no kernel: leave it out like an
+            // unknown custom op.
+            let builtin = data.attr("builtin_name").and_then(Attribute::as_str);
+            let cause = self.unrunnable.len() as u32;
+            self.unrunnable.push(Unrunnable {
+                op,
+                name: builtin.unwrap_or("?").to_string(),
+                custom_code: None,
+                loc: loc_text(&loc),
+            });
             self.skip(op, cause);
             return Ok(None);
         }

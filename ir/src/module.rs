@@ -93,6 +93,30 @@ impl Module {
             .collect()
     }
 
+    /// The model's entry points, in module order: functions with a body that are not private
+    /// and that no `func.call` calls (a TFLite model's signatures; loop bodies, branches and
+    /// other called functions are not entry points).
+    pub fn entry_points(&self) -> Vec<OpId> {
+        use crate::dialect::func;
+        let called: std::collections::HashSet<String> = self
+            .walk_nested(self.op)
+            .filter(|&op| self.ctx.op(op).is(&func::CALL))
+            .filter_map(|op| match self.ctx.op(op).attr("callee") {
+                Some(crate::Attribute::SymbolRef(path)) => path.last().map(|s| s.to_string()),
+                _ => None,
+            })
+            .collect();
+        self.funcs()
+            .into_iter()
+            .filter(|&f| {
+                let private = self.ctx.op(f).attr("sym_visibility").and_then(crate::Attribute::as_str)
+                    == Some("private");
+                let name = func::name(&self.ctx, f).unwrap_or_default();
+                func::entry_block(&self.ctx, f).is_some() && !private && !called.contains(name)
+            })
+            .collect()
+    }
+
     /// The function named `name`.
     pub fn lookup_func(&self, name: &str) -> Option<OpId> {
         self.funcs()

@@ -153,20 +153,6 @@ pub struct Calibrate {
     threads: usize,
 }
 
-/// The entry function: `main`, or the only function.
-pub fn entry_function(m: &Module) -> Option<OpId> {
-    let funcs: Vec<OpId> = m
-        .funcs()
-        .into_iter()
-        .filter(|&f| func::entry_block(m, f).is_some())
-        .collect();
-    funcs
-        .iter()
-        .copied()
-        .find(|&f| func::name(m, f) == Some("main"))
-        .or_else(|| (funcs.len() == 1).then(|| funcs[0]))
-}
-
 /// The element type calibration feeds an input of type `ty`, if it can feed it.
 fn input_dtype(ty: &Type) -> Option<DType> {
     Some(match ty.element_type()? {
@@ -269,17 +255,57 @@ impl Pass for Calibrate {
             )
             .into());
         };
-        let f = entry_function(m).ok_or_else(|| {
-            Diagnostic::error("calibration needs a 'main' function (or a single function) to run")
-        })?;
-        let name = func::name(m, f).unwrap_or("main").to_string();
+        let entries = m.entry_points();
+        if entries.is_empty() {
+            return Err(Diagnostic::error(
+                "calibration needs an entry function to run (a public function that nothing calls)",
+            )
+            .into());
+        }
         tqopt_interp::budget::checked_limit().map_err(Diagnostic::error)?;
+        // Every entry point (a model's signatures) runs on the data set; a value's range
+        // merges what every signature saw of it.
+        let mut merged: HashMap<ValueId, Collector> = HashMap::new();
+        let mut interps = Vec::new();
+        let mut done = 0usize;
+        for f in entries {
+            let name = func::name(m, f).unwrap_or("main").to_string();
+            let interp = Interpreter::new_partial(m, &name).map_err(|e| {
+                Diagnostic::error(format!("cannot run the model to calibrate it: {e}"))
+            })?;
+            done += self.observe_function(m, f, &interp, data, &mut merged, cx)?;
+            interps.push(interp);
+        }
+        cx.count(SAMPLES, done as u64);
+        let mut ranges = ranges(m, &merged, self.method, cx)?;
+        if self.tflite_inplace {
+            tflite_inplace::widen(&mut ranges, &tflite_inplace::overwritten_by(m));
+        }
+        let calibrated = attach_stats(m, &ranges);
+        cx.count(CALIBRATED, calibrated);
+        let mut marked = false;
+        for interp in &interps {
+            marked |= mark_uncalibrated(m, interp, cx);
+        }
+        Ok(Changed::from(calibrated > 0 || marked))
+    }
+}
+
+impl Calibrate {
+    /// Runs entry function `f` on every sample of the data set and merges what it sees into
+    /// `merged`. Returns the number of samples.
+    fn observe_function(
+        &self,
+        m: &Module,
+        f: OpId,
+        interp: &Interpreter,
+        data: &std::path::Path,
+        merged: &mut HashMap<ValueId, Collector>,
+        cx: &mut PassContext,
+    ) -> Result<usize, PassError> {
         let specs = input_specs(m, f).map_err(Diagnostic::error)?;
-        let interp = Interpreter::new_partial(m, &name)
-            .map_err(|e| Diagnostic::error(format!("cannot run the model to calibrate it: {e}")))?;
         let mut dataset = Dataset::open(data, &specs, self.scaling).map_err(Diagnostic::error)?;
         let total = dataset.len();
-        let mut merged: HashMap<ValueId, Collector> = HashMap::new();
         let started = Instant::now();
         let mut done = 0usize;
         let method = self.method;
@@ -287,7 +313,7 @@ impl Pass for Calibrate {
             self.threads,
             || dataset.next(),
             |i, arrays| {
-                observe_sample(&interp, &arrays, method)
+                observe_sample(interp, &arrays, method)
                     .map_err(|e| format!("{}, sample {i}: {e}", data.display()))
             },
             |_, seen| {
@@ -310,15 +336,7 @@ impl Pass for Calibrate {
             },
         )
         .map_err(Diagnostic::error)?;
-        cx.count(SAMPLES, done as u64);
-        let mut ranges = ranges(m, &merged, self.method, cx)?;
-        if self.tflite_inplace {
-            tflite_inplace::widen(&mut ranges, &tflite_inplace::overwritten_by(m));
-        }
-        let calibrated = attach_stats(m, &ranges);
-        cx.count(CALIBRATED, calibrated);
-        let marked = mark_uncalibrated(m, &interp, cx);
-        Ok(Changed::from(calibrated > 0 || marked))
+        Ok(done)
     }
 }
 
@@ -423,10 +441,9 @@ fn mark_uncalibrated(m: &mut Module, interp: &Interpreter, cx: &mut PassContext)
     let mut seen: HashSet<OpId> = HashSet::new();
     for (op, cause) in interp.skipped() {
         // The reason reads without quotes inside the attribute's string.
-        let what = match (&cause.custom_code, m.op(cause.op).loc.first_name()) {
-            (Some(code), Some(at)) => format!("custom op '{code}' (at {at})"),
-            (Some(code), None) => format!("custom op '{code}'"),
-            (None, _) => cause.describe(),
+        let what = match m.op(cause.op).loc.first_name() {
+            Some(at) => format!("{} (at {at})", cause.what()),
+            None => cause.what(),
         };
         let reason = if op == cause.op {
             format!(
@@ -455,7 +472,7 @@ fn mark_uncalibrated(m: &mut Module, interp: &Interpreter, cx: &mut PassContext)
     // One entry per custom code, in order of appearance, with where its ops are.
     let mut by_code: Vec<(String, Vec<&str>)> = Vec::new();
     for u in interp.unrunnable() {
-        let code = u.custom_code.clone().unwrap_or_else(|| u.name.clone());
+        let code = u.what();
         match by_code.iter_mut().find(|(c, _)| *c == code) {
             Some((_, locs)) => locs.push(&u.loc),
             None => by_code.push((code, vec![&u.loc])),
@@ -464,12 +481,12 @@ fn mark_uncalibrated(m: &mut Module, interp: &Interpreter, cx: &mut PassContext)
     let customs: Vec<String> = by_code
         .iter()
         .map(|(code, locs)| match &locs[..] {
-            [one] => format!("custom op '{code}' at {one}"),
+            [one] => format!("{code} at {one}"),
             many => {
                 let shown: Vec<&str> = many.iter().take(3).copied().collect();
                 let more = if many.len() > 3 { ", ..." } else { "" };
                 format!(
-                    "custom op '{code}' ({} ops: at {}{more})",
+                    "{code} ({} ops: at {}{more})",
                     many.len(),
                     shown.join(", ")
                 )

@@ -90,16 +90,9 @@ impl Pass for FoldDequant {
         if self.io != "float" {
             let unsigned = self.io == "uint8";
             let mut errors = Vec::new();
-            let called = called_functions(m);
-            for f in m.funcs() {
-                // The model's entry points only: functions that are called (loop bodies and
-                // branches) or private take the types their callers give them.
-                let private =
-                    m.op(f).attr("sym_visibility").and_then(Attribute::as_str) == Some("private");
-                let name = func::name(m, f).unwrap_or_default().to_string();
-                if func::entry_block(m, f).is_none() || private || called.contains(&name) {
-                    continue;
-                }
+            // The model's entry points only: functions that are called (loop bodies and
+            // branches) or private take the types their callers give them.
+            for f in m.entry_points() {
                 changed |= integer_io(m, f, unsigned, &mut errors);
             }
             if !errors.is_empty() {
@@ -109,17 +102,6 @@ impl Pass for FoldDequant {
         }
         Ok(Changed::from(changed))
     }
-}
-
-/// The names of the functions some `func.call` calls.
-fn called_functions(m: &Module) -> Vec<String> {
-    m.walk_nested(m.op)
-        .filter(|&op| m.op(op).is(&func::CALL))
-        .filter_map(|op| match m.op(op).attr("callee") {
-            Some(Attribute::SymbolRef(path)) => path.last().map(|s| s.to_string()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `dequantize(volatile quantize(x))` still read by float ops (or returned): they read `x`

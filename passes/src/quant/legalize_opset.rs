@@ -82,6 +82,9 @@ pub fn float_reason(m: &Module, op: OpId, deny: Option<&Regex>) -> Option<String
             return Some("denied by the deny pattern".into());
         }
     }
+    if let Some(why) = tfl::unmodelled_reason(m, op) {
+        return Some(why);
+    }
     if !is_quantizable(m, op) {
         return Some(match data.def() {
             None => "not a TFLite builtin op".into(),
