@@ -384,16 +384,22 @@ fn ranges(
             .unwrap_or_default();
         if c.non_finite > 0 {
             cx.emit(Diagnostic::warning(format!(
-                "{} non-finite values (NaN or infinity) were skipped in tensor{name}",
+                "{} NaN values were skipped in tensor{name}",
                 c.non_finite
             )));
         }
         let Some((min, mut max)) = c.range() else {
             cx.emit(Diagnostic::warning(format!(
-                "tensor{name} never held a finite value: it gets no range"
+                "tensor{name} never held a value that is not NaN, infinite or a masking sentinel (magnitude >= 1e30): it gets no range"
             )));
             continue;
         };
+        if c.sentinel_low + c.sentinel_high > 0 {
+            cx.emit(Diagnostic::note(format!(
+                "tensor{name} holds {} masking sentinels (infinite, or of magnitude >= 1e30, as attention masks use): they are left out of its range, which reaches past the real values ([{min:.4}, {max:.4}]) so that they saturate beyond all of them",
+                c.sentinel_low + c.sentinel_high
+            )));
+        }
         if method == Method::MinMax {
             // TensorFlow's calibrator starts its maximum at FLT_MIN.
             max = max.max(f32::MIN_POSITIVE as f64);

@@ -42,13 +42,34 @@ pub const MOVING_AVERAGE_CONSTANT: f64 = 0.01;
 /// Bins of the histogram used by `percentile` and `mse`.
 pub const HISTOGRAM_BINS: usize = 2048;
 
-/// Min and max of one sample, with the count of values skipped as not finite.
+/// Values at least this large in magnitude (infinities included) are masking sentinels, not
+/// data: attention masks fill with -1e9, -0.7 x f32::MAX or -inf before a softmax. They are
+/// kept out of the range (which they would stretch until every real value rounds to one
+/// integer) and the range is widened so that they saturate beyond every real value
+/// ([`widen_for_sentinels`]).
+pub const SENTINEL_MAGNITUDE: f32 = 1e30;
+
+/// How far below (above) the real values a range with negative (positive) sentinels reaches:
+/// the real span, and at least this much, so that a masked score saturates at least 10 below
+/// every real one and a softmax gives it a weight under e^-10.
+pub const SENTINEL_MARGIN: f64 = 10.0;
+
+/// Min and max of one sample, with the counts of values skipped as NaN and as sentinels.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct SampleRange {
     pub min: f32,
     pub max: f32,
     pub non_finite: u64,
+    /// Values <= -[`SENTINEL_MAGNITUDE`] (and -inf).
+    pub sentinel_low: u64,
+    /// Values >= [`SENTINEL_MAGNITUDE`] (and +inf).
+    pub sentinel_high: u64,
     pub count: u64,
+}
+
+/// Whether `v` is a value a range is made of: not NaN, not a sentinel.
+fn is_data(v: f32) -> bool {
+    v.abs() < SENTINEL_MAGNITUDE
 }
 
 /// The finite min and max of `values`; `None` if there is no finite value.
@@ -67,10 +88,10 @@ pub fn sample_range(values: &[f32]) -> SampleRange {
             let v = chunk[i];
             lo[i] = if v < lo[i] { v } else { lo[i] };
             hi[i] = if v > hi[i] { v } else { hi[i] };
-            bad[i] += u32::from(!v.is_finite());
+            bad[i] += u32::from(!is_data(v));
         }
     }
-    let tail_bad = tail.iter().filter(|v| !v.is_finite()).count();
+    let tail_bad = tail.iter().filter(|&&v| !is_data(v)).count();
     if bad.iter().all(|&b| b == 0) && tail_bad == 0 {
         let mut min = lo.iter().fold(f32::INFINITY, |a, &b| a.min(b));
         let mut max = hi.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
@@ -82,31 +103,50 @@ pub fn sample_range(values: &[f32]) -> SampleRange {
             min,
             max,
             non_finite: 0,
+            sentinel_low: 0,
+            sentinel_high: 0,
             count: values.len() as u64,
         };
     }
     sample_range_exact(values)
 }
 
-/// The scalar walk: skips NaN and infinities, counting them.
+/// The scalar walk: skips NaN and sentinels (infinities included), counting them.
 fn sample_range_exact(values: &[f32]) -> SampleRange {
     let mut min = f32::INFINITY;
     let mut max = f32::NEG_INFINITY;
-    let mut non_finite = 0u64;
+    let (mut non_finite, mut sentinel_low, mut sentinel_high) = (0u64, 0u64, 0u64);
     for &v in values {
-        if v.is_finite() {
+        if is_data(v) {
             min = min.min(v);
             max = max.max(v);
-        } else {
+        } else if v.is_nan() {
             non_finite += 1;
+        } else if v < 0.0 {
+            sentinel_low += 1;
+        } else {
+            sentinel_high += 1;
         }
     }
     SampleRange {
         min,
         max,
         non_finite,
-        count: values.len() as u64 - non_finite,
+        sentinel_low,
+        sentinel_high,
+        count: values.len() as u64 - non_finite - sentinel_low - sentinel_high,
     }
+}
+
+/// The range a tensor with sentinels quantizes with: `[min, max]` reaching
+/// max(span, [`SENTINEL_MARGIN`]) further on each side that had sentinels, so they saturate
+/// beyond every real value instead of stretching the scale.
+pub fn widen_for_sentinels(min: f64, max: f64, low: bool, high: bool) -> (f64, f64) {
+    let margin = (max - min).max(SENTINEL_MARGIN);
+    (
+        if low { min - margin } else { min },
+        if high { max + margin } else { max },
+    )
 }
 
 /// A fixed-width histogram over `[lo, hi]` that re-bins (merging pairs of bins and doubling
@@ -200,7 +240,11 @@ pub struct Collector {
     pub min: f64,
     pub max: f64,
     pub samples: u64,
+    /// NaNs skipped.
     pub non_finite: u64,
+    /// Sentinels skipped, below and above the real values ([`SENTINEL_MAGNITUDE`]).
+    pub sentinel_low: u64,
+    pub sentinel_high: u64,
     histogram: Option<Histogram>,
 }
 
@@ -212,6 +256,8 @@ impl Collector {
             max: f64::NEG_INFINITY,
             samples: 0,
             non_finite: 0,
+            sentinel_low: 0,
+            sentinel_high: 0,
             histogram: None,
         }
     }
@@ -220,6 +266,8 @@ impl Collector {
     pub fn observe(&mut self, values: &[f32]) {
         let r = sample_range(values);
         self.non_finite += r.non_finite;
+        self.sentinel_low += r.sentinel_low;
+        self.sentinel_high += r.sentinel_high;
         if r.count == 0 {
             return;
         }
@@ -240,7 +288,7 @@ impl Collector {
                 .histogram
                 .get_or_insert_with(|| Histogram::new(smin, smax));
             h.cover(smin, smax);
-            for &v in values.iter().filter(|v| v.is_finite()) {
+            for &v in values.iter().filter(|&&v| is_data(v)) {
                 h.add(v as f64);
             }
         }
@@ -250,13 +298,15 @@ impl Collector {
     /// moving average, where it averages the two ranges weighted by their sample counts).
     pub fn merge(&mut self, other: &Collector) {
         self.non_finite += other.non_finite;
+        self.sentinel_low += other.sentinel_low;
+        self.sentinel_high += other.sentinel_high;
         if other.samples == 0 {
             return;
         }
         if self.samples == 0 {
-            let non_finite = self.non_finite;
+            let (non_finite, low, high) = (self.non_finite, self.sentinel_low, self.sentinel_high);
             *self = other.clone();
-            self.non_finite = non_finite;
+            (self.non_finite, self.sentinel_low, self.sentinel_high) = (non_finite, low, high);
             return;
         }
         match self.method {
@@ -278,19 +328,25 @@ impl Collector {
         }
     }
 
-    /// The range to quantize with; `None` when nothing finite was observed.
+    /// The range to quantize with; `None` when nothing but NaN and sentinels was observed.
     pub fn range(&self) -> Option<(f64, f64)> {
         if self.samples == 0 {
             return None;
         }
-        match (self.method, &self.histogram) {
-            (Method::Percentile, Some(h)) => Some((
+        let (min, max) = match (self.method, &self.histogram) {
+            (Method::Percentile, Some(h)) => (
                 h.quantile(0.0001).max(self.min),
                 h.quantile(0.9999).min(self.max),
-            )),
-            (Method::Mse, Some(h)) => Some(mse_range(h, self.min, self.max)),
-            _ => Some((self.min, self.max)),
-        }
+            ),
+            (Method::Mse, Some(h)) => mse_range(h, self.min, self.max),
+            _ => (self.min, self.max),
+        };
+        Some(widen_for_sentinels(
+            min,
+            max,
+            self.sentinel_low > 0,
+            self.sentinel_high > 0,
+        ))
     }
 }
 
@@ -332,13 +388,34 @@ fn mse_range(h: &Histogram, min: f64, max: f64) -> (f64, f64) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn masking_sentinels_stay_out_of_the_range_and_saturate_beyond_it() {
+        for method in [Method::MinMax, Method::MovingAverage, Method::Percentile, Method::Mse] {
+            let mut c = Collector::new(method);
+            // Long enough for the vectorized path; -0.7 x f32::MAX and -inf as masks use.
+            let mut v = vec![0.5f32; 40];
+            v.extend([-2.0, 3.0, -2.37e38, f32::NEG_INFINITY, 1.0]);
+            c.observe(&v);
+            assert_eq!((c.sentinel_low, c.sentinel_high, c.non_finite), (2, 0, 0));
+            let (lo, hi) = c.range().unwrap();
+            assert!(hi <= 3.0 && hi > 2.0, "{method:?}: {hi}");
+            // At least SENTINEL_MARGIN below the real values.
+            assert!(lo <= -2.0 - SENTINEL_MARGIN + 0.01 && lo > -30.0, "{method:?}: {lo}");
+        }
+        // Without sentinels nothing is widened.
+        let mut c = Collector::new(Method::MinMax);
+        c.observe(&[-2.0, 3.0]);
+        assert_eq!(c.range(), Some((-2.0, 3.0)));
+    }
+
     use super::*;
 
     #[test]
     fn minmax_is_global_and_skips_nan() {
         let mut c = Collector::new(Method::MinMax);
         c.observe(&[1.0, f32::NAN, -2.0]);
-        c.observe(&[3.0, f32::INFINITY]);
+        c.observe(&[3.0, f32::NAN]);
         assert_eq!(c.range(), Some((-2.0, 3.0)));
         assert_eq!(c.non_finite, 2);
         let mut a = Collector::new(Method::MinMax);
@@ -374,7 +451,8 @@ mod tests {
                     v[at] = bad;
                     let r = sample_range(&v);
                     assert_eq!(r, sample_range_exact(&v), "len {len}, {bad} at {at}");
-                    assert_eq!(r.non_finite, 1);
+                    // NaN is skipped as not finite, an infinity as a sentinel.
+                    assert_eq!(r.non_finite + r.sentinel_low + r.sentinel_high, 1);
                 }
             }
         }

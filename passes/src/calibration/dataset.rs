@@ -14,6 +14,8 @@
 //! is not a regular file, sizes over the memory budget.
 
 use std::fs::File;
+
+use super::collectors::SENTINEL_MAGNITUDE;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -264,7 +266,7 @@ impl Dataset {
                 let bad = match &array.data {
                     TensorData::F32(v) => v
                         .iter()
-                        .position(|x| !x.is_finite())
+                        .position(|x| !(x.abs() < SENTINEL_MAGNITUDE))
                         .map(|i| (i, v[i].to_string())),
                     TensorData::F16(v) => v
                         .iter()
@@ -273,8 +275,13 @@ impl Dataset {
                     _ => None,
                 };
                 if let Some((i, value)) = bad {
+                    let what = if value.parse::<f32>().is_ok_and(f32::is_finite) {
+                        "a value of magnitude 1e30 or more"
+                    } else {
+                        "a non-finite value"
+                    };
                     return Err(format!(
-                        "{}: input '{}' holds a non-finite value ({value}) at element {i}; calibration data must be finite",
+                        "{}: input '{}' holds {what} ({value}) at element {i}; calibration data must be finite and under 1e30 in magnitude",
                         self.place(index),
                         input.name,
                     ));

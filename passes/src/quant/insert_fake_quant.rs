@@ -662,7 +662,7 @@ impl<'m> Driver<'m> {
         let mut pairs = 0;
         for v in values {
             let elem = self.states[&v].elem.clone();
-            qdq::insert_pair(self.m, v, elem, false);
+            qdq::insert_pair(self.m, v, elem, true);
             pairs += 1;
         }
         let mut requantized: Vec<(ValueId, Vec<Requantize>)> = self.requantizes.drain().collect();
