@@ -12,7 +12,9 @@
 //!   `tfl.mean` over axes 1 and 2.
 //!
 //! Which forms XNNPACK takes is measured (`rewrite_*` cases of [`super::target::XNNPACK`]).
-//! `target=reference` rewrites nothing. Only float32 ops are rewritten; the last op of a
+//! `target=reference` rewrites nothing; `target=xnnpack` only the rewrites into one op
+//! (leaky_relu, mean), since XNNPACK runs a float prelu or hard_swish between a dequantize and
+//! a quantize as fast as the int8 chains (see [`Target::chain_rewrites`]); `target=strict` all. Only float32 ops are rewritten; the last op of a
 //! rewrite keeps the original location (the tensor's name), the others are named after it.
 
 use tqopt_ir::dialect::tfl;
@@ -44,7 +46,8 @@ pub static INFO: PassInfo = PassInfo {
     description: "prelu with one slope becomes leaky_relu; per-channel prelu becomes a 1x1 \
         depthwise convolution with a fused RELU plus an add; hard_swish becomes add(RELU6), mul, \
         mul; a global VALID average_pool_2d becomes mean. Exact in real arithmetic. Run before \
-        calibration. target=reference rewrites nothing.",
+        calibration. target=xnnpack does only the one-op rewrites (leaky_relu, mean), \
+        target=strict all of them, target=reference none.",
     options: OPTIONS,
     create,
 };
@@ -61,17 +64,18 @@ pub struct RewriteForTarget {
 
 impl Pass for RewriteForTarget {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
-        if !self.target.rewrites() {
+        if !self.target.single_op_rewrites() {
             return Ok(Changed::No);
         }
+        let chains = self.target.chain_rewrites();
         let ops: Vec<OpId> = m.walk_nested(m.op).collect();
         let mut count = 0;
         for op in ops {
             let done = {
                 let d = m.op(op);
                 if d.is(&tfl::PRELU) {
-                    rewrite_prelu(m, op)
-                } else if d.is(&tfl::HARD_SWISH) {
+                    rewrite_prelu(m, op, chains)
+                } else if chains && d.is(&tfl::HARD_SWISH) {
                     rewrite_hard_swish(m, op)
                 } else if d.is(&tfl::AVERAGE_POOL_2D) {
                     rewrite_global_average_pool(m, op)
@@ -140,7 +144,7 @@ fn binary(def: &'static tqopt_ir::dialect::OpDef, a: ValueId, b: ValueId, ty: Ty
         .loc(loc)
 }
 
-fn rewrite_prelu(m: &mut Module, op: OpId) -> bool {
+fn rewrite_prelu(m: &mut Module, op: OpId, chains: bool) -> bool {
     let (Some(x), Some(out)) = (m.operand(op, 0), m.result(op, 0)) else {
         return false;
     };
@@ -173,7 +177,7 @@ fn rewrite_prelu(m: &mut Module, op: OpId) -> bool {
         && slope_shape.last() == Some(&channels)
         && slope_shape[..slope_shape.len() - 1].iter().all(|&d| d == 1)
         && slope.len() as i64 == channels;
-    if !per_channel {
+    if !per_channel || !chains {
         return false;
     }
     let c = channels;
@@ -181,7 +185,7 @@ fn rewrite_prelu(m: &mut Module, op: OpId) -> bool {
     // depthwise computes relu(-x) and a per-channel mul scales it by 1 - a.
     let folded = slope.iter().all(|&a| a <= 1.0);
     let weights: Vec<f32> = match folded {
-        true => slope.iter().map(|&a| -(1.0 - a)).collect(),
+        true => slope.iter().map(|&a| a - 1.0).collect(),
         false => vec![-1.0; c as usize],
     };
     let Some(w) = constant(m, op, &[1, 1, 1, c], &weights, derived_loc(m, op, "prelu_negative_weights")) else {
@@ -302,7 +306,7 @@ mod tests {
         let before = parse(text);
         let mut after = parse(text);
         let mut cx = PassContext::new();
-        RewriteForTarget { target: Target::Xnnpack }
+        RewriteForTarget { target: Target::Strict }
             .run(&mut after, &mut cx)
             .expect("runs");
         let printed = tqopt_textual_ir::print_module(&after, &Default::default());
@@ -401,6 +405,18 @@ func.func @main(%x: tensor<1x3x3x4xf32>) -> tensor<1x1x1x4xf32> {
         assert!(out.contains("tfl.mean"), "{out}");
         let d = max_diff(&before, &after, &[1, 3, 3, 4]);
         assert!(d <= 1e-6, "max difference {d}");
+    }
+
+    #[test]
+    fn xnnpack_rewrites_into_one_op_only() {
+        let mut m = parse(PRELU_CHANNEL);
+        let mut cx = PassContext::new();
+        let changed = RewriteForTarget { target: Target::Xnnpack }.run(&mut m, &mut cx).unwrap();
+        assert_eq!(changed, Changed::No);
+        let scalar = PRELU_CHANNEL.replace("[[[0.25, -0.5, 1.0, 0.0]]]", "[[[0.2, 0.2, 0.2, 0.2]]]");
+        let mut m = parse(&scalar);
+        let changed = RewriteForTarget { target: Target::Xnnpack }.run(&mut m, &mut cx).unwrap();
+        assert_eq!(changed, Changed::Yes);
     }
 
     #[test]
