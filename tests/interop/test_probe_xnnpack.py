@@ -399,6 +399,59 @@ def test_delegation_walk_sees_a_cut():
     assert not any(names[i] == "HARD_SWISH" for i in taken)
 
 
+def rewrite_cases() -> list[Case]:
+    """The ops tqopt rewrites on target=strict (passes/src/quant/rewrite_for_target.rs)."""
+    by_name = {c.name: c for c in cases()}
+    mixed = Case("prelu_mixed", "tfl.prelu", [X],
+                 const("a", "1x1x16", np.linspace(-0.8, 1.4, 16, dtype=np.float32).reshape(1, 1, 16))
+                 + f'  %out = "tfl.prelu"(%arg0, %a) : ({t(X)}, tensor<1x1x16xf32>) -> {t(X)}\n', X)
+    le1 = Case("prelu_at_most_one", "tfl.prelu", [X],
+               const("a", "1x1x16", np.linspace(-0.8, 0.9, 16, dtype=np.float32).reshape(1, 1, 16))
+               + f'  %out = "tfl.prelu"(%arg0, %a) : ({t(X)}, tensor<1x1x16xf32>) -> {t(X)}\n', X)
+    gap = Case("global_average_pool", "tfl.average_pool_2d", [X],
+               f'  %out = "tfl.average_pool_2d"(%arg0) <{{filter_height = 8 : i32, filter_width = 8 : i32, {NONE}, padding = "VALID", stride_h = 8 : i32, stride_w = 8 : i32}}> : ({t(X)}) -> tensor<1x1x1x16xf32>\n',
+               "1x1x1x16xf32")
+    return [le1, mixed, by_name["prelu_scalar"], by_name["hard_swish"], gap]
+
+
+def _outputs(path: Path, x: np.ndarray) -> np.ndarray:
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_path=str(path))
+    it.allocate_tensors()
+    it.set_tensor(it.get_input_details()[0]["index"], x)
+    it.invoke()
+    return it.get_tensor(it.get_output_details()[0]["index"]).astype(np.float64)
+
+
+def _sqnr(ref: np.ndarray, test: np.ndarray) -> float:
+    noise = float(np.sum((ref - test) ** 2))
+    return float("inf") if noise == 0 else 10 * np.log10(float(np.sum(ref**2)) / noise)
+
+
+@pytest.mark.parametrize("case", rewrite_cases(), ids=lambda c: c.name)
+def test_rewrite_is_exact_in_float_and_close_in_int8(case, tmp_path):
+    """In LiteRT: the float model after rewrite-for-target{target=strict} computes what the
+    original computes (to float rounding); quantized with target=strict (rewritten, every node
+    in XNNPACK) its SQNR against float is within 3 dB of the original int8 op's
+    (target=reference), and above 30 dB."""
+    tq = tqopt_bin()
+    src = tmp_path / f"{case.name}.mlir"
+    src.write_text(case.mlir())
+    rewritten = tmp_path / "rewritten_float.tflite"
+    subprocess.run([str(tq), str(src), "--pass=rewrite-for-target{target=strict}", "-o", str(rewritten)], check=True)
+    original = build(case, "float", tmp_path, tq)
+    strict = build(case, "int8_strict", tmp_path, tq)
+    reference = build(case, "int8", tmp_path, tq)
+    x = np.random.default_rng(1).uniform(-4, 4, size=(1, 8, 8, 16)).astype(np.float32)
+    want = _outputs(original, x)
+    got = _outputs(rewritten, x)
+    assert np.allclose(got, want, rtol=1e-5, atol=1e-5), np.abs(got - want).max()
+    assert probe_model(strict)["taken"], f"{case.name}: the rewritten int8 model is not all in XNNPACK"
+    s_strict, s_ref = _sqnr(want, _outputs(strict, x)), _sqnr(want, _outputs(reference, x))
+    assert s_strict > 30 and s_strict >= s_ref - 3, f"{case.name}: SQNR {s_strict:.2f} dB, original op {s_ref:.2f} dB"
+
+
 def main() -> None:
     tq = tqopt_bin()
     with tempfile.TemporaryDirectory() as d:
@@ -420,7 +473,11 @@ def main() -> None:
                       const("w", "1000x1280", np.zeros((1000, 1280), np.float32) + 0.01) + const("b", "1000")
                       + f'  %out = "tfl.fully_connected"(%arg0, %w, %b) <{{{NONE}, keep_num_dims = false, weights_format = "DEFAULT"}}> : (tensor<1x1280xf32>, tensor<1000x1280xf32>, tensor<1000xf32>) -> tensor<1x1000xf32>\n',
                       "1x1000xf32", weighted=True)
-            for case in (conv, fc):
+            dw = Case("dw_conv", "tfl.depthwise_conv_2d", ["1x56x56x144xf32"],
+                      const("w", "1x3x3x144") + const("b", "144")
+                      + f'  %out = "tfl.depthwise_conv_2d"(%arg0, %w, %b) <{{depth_multiplier = 1 : i32, dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, {NONE}, padding = "SAME", stride_h = 1 : i32, stride_w = 1 : i32}}> : (tensor<1x56x56x144xf32>, tensor<1x3x3x144xf32>, tensor<144xf32>) -> tensor<1x56x56x144xf32>\n',
+                      "1x56x56x144xf32", weighted=True)
+            for case in (conv, fc, dw):
                 for mode in ("float", "hybrid", "int8"):
                     print(f"{case.name:10s} {mode:7s} {latency_ms(build(case, mode, work, tq)):.3f} ms")
 

@@ -143,6 +143,7 @@ pub static XNNPACK: &[Support] = &[
     row("depth_to_space", "tfl.depth_to_space", true, true, None),
     row("leaky_relu_zero", "tfl.leaky_relu", false, false, None),
     row("rewrite_prelu_channel", "tqopt.prelu_as_depthwise_relu_add", true, true, None),
+    row("rewrite_prelu_mixed", "tqopt.prelu_as_depthwise_relu_mul_add", true, true, None),
     row("rewrite_hard_swish", "tqopt.hard_swish_as_add_relu6_mul", true, true, None),
     row("rewrite_average_pool_global", "tqopt.average_pool_as_mean", true, true, None),
 ];
