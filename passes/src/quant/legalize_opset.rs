@@ -151,7 +151,9 @@ impl Pass for LegalizeOpset {
                 if let Some(why) = float_for_speed(m, op, self.target) {
                     let attrs = &mut m.op_mut(op).attributes;
                     attrs.set(KEEP_FLOAT, Attribute::Unit);
-                    changed |= attrs.set(FLOAT_FOR_SPEED, Attribute::string(&why)).is_none();
+                    changed |= attrs
+                        .set(FLOAT_FOR_SPEED, Attribute::string(&why))
+                        .is_none();
                     cx.count(KEPT_FOR_SPEED, 1);
                 }
                 continue;

@@ -13,7 +13,8 @@ const TARGET_OPTION: OptionInfo = OptionInfo {
     name: "target",
     kind: OptionKind::Enum(TARGETS),
     default: "xnnpack",
-    help: "xnnpack (LiteRT's default CPU path): rewrite ops XNNPACK refuses in int8 and keep float \
+    help:
+        "xnnpack (LiteRT's default CPU path): rewrite ops XNNPACK refuses in int8 and keep float \
         those that run faster as float; strict: rewrites, everything integer; reference: neither",
 };
 

@@ -376,7 +376,10 @@ impl QuantizeWeights {
                 if hybrid && !self.weight_only {
                     if let Some(why) = super::target::hybrid_slower(m, u.op, self.target) {
                         let attrs = &mut m.op_mut(u.op).attributes;
-                        if attrs.set(FLOAT_FOR_SPEED, Attribute::string(&why)).is_none() {
+                        if attrs
+                            .set(FLOAT_FOR_SPEED, Attribute::string(&why))
+                            .is_none()
+                        {
                             cx.count(KEPT_FOR_SPEED, 1);
                         }
                         continue;

@@ -223,7 +223,10 @@ impl Report {
                     .attributes
                     .get(super::legalize_opset::FLOAT_FOR_SPEED)
                     .and_then(Attribute::as_str);
-                let reason = match (speed, data.attributes.contains(super::legalize_opset::KEEP_FLOAT)) {
+                let reason = match (
+                    speed,
+                    data.attributes.contains(super::legalize_opset::KEEP_FLOAT),
+                ) {
                     (Some(why), _) => why.to_string(),
                     (None, true) => "denied by the deny pattern".into(),
                     (None, false) => reason,

@@ -109,7 +109,13 @@ fn derived_loc(m: &Module, op: OpId, suffix: &str) -> Location {
 }
 
 /// A float32 constant inserted before `anchor`.
-fn constant(m: &mut Module, anchor: OpId, shape: &[i64], values: &[f32], loc: Location) -> Option<ValueId> {
+fn constant(
+    m: &mut Module,
+    anchor: OpId,
+    shape: &[i64],
+    values: &[f32],
+    loc: Location,
+) -> Option<ValueId> {
     let ty = TensorType::new(shape, ElementType::F32);
     let dense = DenseElements::from_f32(ty.clone(), values)?;
     let c = m.create_op(
@@ -136,7 +142,14 @@ fn replace(m: &mut Module, op: OpId, with: ValueId) -> bool {
     m.erase_op(op).is_ok()
 }
 
-fn binary(def: &'static tqopt_ir::dialect::OpDef, a: ValueId, b: ValueId, ty: Type, act: &str, loc: Location) -> OpSpec {
+fn binary(
+    def: &'static tqopt_ir::dialect::OpDef,
+    a: ValueId,
+    b: ValueId,
+    ty: Type,
+    act: &str,
+    loc: Location,
+) -> OpSpec {
     OpSpec::of(def)
         .operands(&[a, b])
         .property("fused_activation_function", Attribute::string(act))
@@ -188,10 +201,22 @@ fn rewrite_prelu(m: &mut Module, op: OpId, chains: bool) -> bool {
         true => slope.iter().map(|&a| a - 1.0).collect(),
         false => vec![-1.0; c as usize],
     };
-    let Some(w) = constant(m, op, &[1, 1, 1, c], &weights, derived_loc(m, op, "prelu_negative_weights")) else {
+    let Some(w) = constant(
+        m,
+        op,
+        &[1, 1, 1, c],
+        &weights,
+        derived_loc(m, op, "prelu_negative_weights"),
+    ) else {
         return false;
     };
-    let Some(b) = constant(m, op, &[c], &vec![0.0; c as usize], derived_loc(m, op, "prelu_negative_bias")) else {
+    let Some(b) = constant(
+        m,
+        op,
+        &[c],
+        &vec![0.0; c as usize],
+        derived_loc(m, op, "prelu_negative_bias"),
+    ) else {
         return false;
     };
     let dw = OpSpec::of(&tfl::DEPTHWISE_CONV_2D)
@@ -210,10 +235,23 @@ fn rewrite_prelu(m: &mut Module, op: OpId, chains: bool) -> bool {
     };
     if !folded {
         let scale: Vec<f32> = slope.iter().map(|&a| 1.0 - a).collect();
-        let Some(k) = constant(m, op, &[1, 1, 1, c], &scale, derived_loc(m, op, "prelu_scale")) else {
+        let Some(k) = constant(
+            m,
+            op,
+            &[1, 1, 1, c],
+            &scale,
+            derived_loc(m, op, "prelu_scale"),
+        ) else {
             return false;
         };
-        let mul = binary(&tfl::MUL, neg, k, ty.clone(), "NONE", derived_loc(m, op, "prelu_scaled_negative_part"));
+        let mul = binary(
+            &tfl::MUL,
+            neg,
+            k,
+            ty.clone(),
+            "NONE",
+            derived_loc(m, op, "prelu_scaled_negative_part"),
+        );
         let Some(scaled) = insert(m, op, mul) else {
             return false;
         };
@@ -234,15 +272,35 @@ fn rewrite_hard_swish(m: &mut Module, op: OpId) -> bool {
     let loc = m.op(op).loc.clone();
     let (Some(three), Some(sixth)) = (
         constant(m, op, &[], &[3.0], derived_loc(m, op, "hard_swish_three")),
-        constant(m, op, &[], &[1.0 / 6.0], derived_loc(m, op, "hard_swish_sixth")),
+        constant(
+            m,
+            op,
+            &[],
+            &[1.0 / 6.0],
+            derived_loc(m, op, "hard_swish_sixth"),
+        ),
     ) else {
         return false;
     };
-    let shifted = binary(&tfl::ADD, x, three, ty.clone(), "RELU6", derived_loc(m, op, "hard_swish_relu6"));
+    let shifted = binary(
+        &tfl::ADD,
+        x,
+        three,
+        ty.clone(),
+        "RELU6",
+        derived_loc(m, op, "hard_swish_relu6"),
+    );
     let Some(shifted) = insert(m, op, shifted) else {
         return false;
     };
-    let gate = binary(&tfl::MUL, shifted, sixth, ty.clone(), "NONE", derived_loc(m, op, "hard_swish_gate"));
+    let gate = binary(
+        &tfl::MUL,
+        shifted,
+        sixth,
+        ty.clone(),
+        "NONE",
+        derived_loc(m, op, "hard_swish_gate"),
+    );
     let Some(gate) = insert(m, op, gate) else {
         return false;
     };
@@ -306,9 +364,11 @@ mod tests {
         let before = parse(text);
         let mut after = parse(text);
         let mut cx = PassContext::new();
-        RewriteForTarget { target: Target::Strict }
-            .run(&mut after, &mut cx)
-            .expect("runs");
+        RewriteForTarget {
+            target: Target::Strict,
+        }
+        .run(&mut after, &mut cx)
+        .expect("runs");
         let printed = tqopt_textual_ir::print_module(&after, &Default::default());
         (before, after, printed)
     }
@@ -316,13 +376,24 @@ mod tests {
     /// Runs both modules on the same input; the largest absolute difference of the outputs.
     fn max_diff(before: &Module, after: &Module, shape: &[usize]) -> f32 {
         let n: usize = shape.iter().product();
-        let x: Vec<f32> = (0..n).map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0).collect();
+        let x: Vec<f32> = (0..n)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
+            .collect();
         let input = Tensor::from_f32(shape, x).unwrap();
-        let a = Interpreter::new(before, "main").unwrap().run(std::slice::from_ref(&input)).unwrap();
-        let b = Interpreter::new(after, "main").unwrap().run(&[input]).unwrap();
+        let a = Interpreter::new(before, "main")
+            .unwrap()
+            .run(std::slice::from_ref(&input))
+            .unwrap();
+        let b = Interpreter::new(after, "main")
+            .unwrap()
+            .run(&[input])
+            .unwrap();
         assert_eq!(a[0].shape(), b[0].shape());
         let (a, b) = (a[0].to_f32_vec(), b[0].to_f32_vec());
-        a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
+        a.iter()
+            .zip(&b)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f32::max)
     }
 
     const PRELU_CHANNEL: &str = r#"
@@ -338,7 +409,10 @@ func.func @main(%x: tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32> {
         let (before, after, out) = rewrite(PRELU_CHANNEL);
         assert!(!out.contains("tfl.prelu"), "{out}");
         assert!(out.contains("tfl.depthwise_conv_2d"), "{out}");
-        assert!(out.contains(r#"fused_activation_function = "RELU""#), "{out}");
+        assert!(
+            out.contains(r#"fused_activation_function = "RELU""#),
+            "{out}"
+        );
         assert!(out.contains(r#"loc("p")"#), "{out}");
         let d = max_diff(&before, &after, &[1, 3, 3, 4]);
         assert!(d <= 1e-6, "max difference {d}");
@@ -355,7 +429,8 @@ func.func @main(%x: tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32> {
 
     #[test]
     fn prelu_with_a_slope_above_one_scales_relu_of_minus_x_and_computes_the_same() {
-        let text = PRELU_CHANNEL.replace("[[[0.25, -0.5, 1.0, 0.0]]]", "[[[0.25, 1.5, 1.0, -0.3]]]");
+        let text =
+            PRELU_CHANNEL.replace("[[[0.25, -0.5, 1.0, 0.0]]]", "[[[0.25, 1.5, 1.0, -0.3]]]");
         let (before, after, out) = rewrite(&text);
         assert!(!out.contains("tfl.prelu"), "{out}");
         assert!(out.contains("tfl.mul"), "{out}");
@@ -387,7 +462,10 @@ func.func @main(%x: tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32> {
 "#,
         );
         assert!(!out.contains("tfl.hard_swish"), "{out}");
-        assert!(out.contains(r#"fused_activation_function = "RELU6""#), "{out}");
+        assert!(
+            out.contains(r#"fused_activation_function = "RELU6""#),
+            "{out}"
+        );
         let d = max_diff(&before, &after, &[1, 3, 3, 4]);
         assert!(d <= 1e-5, "max difference {d}");
     }
@@ -411,11 +489,20 @@ func.func @main(%x: tensor<1x3x3x4xf32>) -> tensor<1x1x1x4xf32> {
     fn xnnpack_rewrites_into_one_op_only() {
         let mut m = parse(PRELU_CHANNEL);
         let mut cx = PassContext::new();
-        let changed = RewriteForTarget { target: Target::Xnnpack }.run(&mut m, &mut cx).unwrap();
+        let changed = RewriteForTarget {
+            target: Target::Xnnpack,
+        }
+        .run(&mut m, &mut cx)
+        .unwrap();
         assert_eq!(changed, Changed::No);
-        let scalar = PRELU_CHANNEL.replace("[[[0.25, -0.5, 1.0, 0.0]]]", "[[[0.2, 0.2, 0.2, 0.2]]]");
+        let scalar =
+            PRELU_CHANNEL.replace("[[[0.25, -0.5, 1.0, 0.0]]]", "[[[0.2, 0.2, 0.2, 0.2]]]");
         let mut m = parse(&scalar);
-        let changed = RewriteForTarget { target: Target::Xnnpack }.run(&mut m, &mut cx).unwrap();
+        let changed = RewriteForTarget {
+            target: Target::Xnnpack,
+        }
+        .run(&mut m, &mut cx)
+        .unwrap();
         assert_eq!(changed, Changed::Yes);
     }
 
@@ -423,7 +510,11 @@ func.func @main(%x: tensor<1x3x3x4xf32>) -> tensor<1x1x1x4xf32> {
     fn reference_rewrites_nothing() {
         let mut m = parse(PRELU_CHANNEL);
         let mut cx = PassContext::new();
-        let changed = RewriteForTarget { target: Target::Reference }.run(&mut m, &mut cx).unwrap();
+        let changed = RewriteForTarget {
+            target: Target::Reference,
+        }
+        .run(&mut m, &mut cx)
+        .unwrap();
         assert_eq!(changed, Changed::No);
     }
 }

@@ -40,7 +40,10 @@ impl Target {
             "xnnpack" => Ok(Target::Xnnpack),
             "reference" => Ok(Target::Reference),
             "strict" => Ok(Target::Strict),
-            other => Err(format!("unknown target '{other}'; targets are: {}", TARGETS.join(", "))),
+            other => Err(format!(
+                "unknown target '{other}'; targets are: {}",
+                TARGETS.join(", ")
+            )),
         }
     }
 
@@ -85,22 +88,52 @@ const fn row(
     float: bool,
     hybrid: Option<bool>,
 ) -> Support {
-    Support { case, op, int8, float, hybrid }
+    Support {
+        case,
+        op,
+        int8,
+        float,
+        hybrid,
+    }
 }
 
 /// Measured with ai-edge-litert 2.3.0 (see the module comment).
 pub static XNNPACK: &[Support] = &[
     row("conv_2d", "tfl.conv_2d", true, true, Some(true)),
-    row("depthwise_conv_2d", "tfl.depthwise_conv_2d", true, true, Some(false)),
-    row("transpose_conv", "tfl.transpose_conv", true, true, Some(true)),
-    row("fully_connected", "tfl.fully_connected", true, true, Some(true)),
+    row(
+        "depthwise_conv_2d",
+        "tfl.depthwise_conv_2d",
+        true,
+        true,
+        Some(false),
+    ),
+    row(
+        "transpose_conv",
+        "tfl.transpose_conv",
+        true,
+        true,
+        Some(true),
+    ),
+    row(
+        "fully_connected",
+        "tfl.fully_connected",
+        true,
+        true,
+        Some(true),
+    ),
     row("batch_matmul", "tfl.batch_matmul", true, true, None),
     row("add", "tfl.add", true, true, None),
     row("sub", "tfl.sub", true, true, None),
     row("mul", "tfl.mul", true, true, None),
     row("maximum", "tfl.maximum", false, true, None),
     row("minimum", "tfl.minimum", false, true, None),
-    row("squared_difference", "tfl.squared_difference", false, true, None),
+    row(
+        "squared_difference",
+        "tfl.squared_difference",
+        false,
+        true,
+        None,
+    ),
     row("div", "tfl.div", false, true, None),
     row("add_const_channel", "tfl.add", true, true, None),
     row("mul_const_channel", "tfl.mul", true, true, None),
@@ -134,7 +167,13 @@ pub static XNNPACK: &[Support] = &[
     row("pad_channels", "tfl.pad", true, true, None),
     row("reshape", "tfl.reshape", true, true, None),
     row("resize_bilinear", "tfl.resize_bilinear", true, true, None),
-    row("resize_nearest_neighbor", "tfl.resize_nearest_neighbor", false, false, None),
+    row(
+        "resize_nearest_neighbor",
+        "tfl.resize_nearest_neighbor",
+        false,
+        false,
+        None,
+    ),
     row("transpose", "tfl.transpose", true, true, None),
     row("gather", "tfl.gather", false, false, None),
     row("strided_slice", "tfl.strided_slice", false, false, None),
@@ -142,10 +181,34 @@ pub static XNNPACK: &[Support] = &[
     row("space_to_depth", "tfl.space_to_depth", true, true, None),
     row("depth_to_space", "tfl.depth_to_space", true, true, None),
     row("leaky_relu_zero", "tfl.leaky_relu", false, false, None),
-    row("rewrite_prelu_channel", "tqopt.prelu_as_depthwise_relu_add", true, true, None),
-    row("rewrite_prelu_mixed", "tqopt.prelu_as_depthwise_relu_mul_add", true, true, None),
-    row("rewrite_hard_swish", "tqopt.hard_swish_as_add_relu6_mul", true, true, None),
-    row("rewrite_average_pool_global", "tqopt.average_pool_as_mean", true, true, None),
+    row(
+        "rewrite_prelu_channel",
+        "tqopt.prelu_as_depthwise_relu_add",
+        true,
+        true,
+        None,
+    ),
+    row(
+        "rewrite_prelu_mixed",
+        "tqopt.prelu_as_depthwise_relu_mul_add",
+        true,
+        true,
+        None,
+    ),
+    row(
+        "rewrite_hard_swish",
+        "tqopt.hard_swish_as_add_relu6_mul",
+        true,
+        true,
+        None,
+    ),
+    row(
+        "rewrite_average_pool_global",
+        "tqopt.average_pool_as_mean",
+        true,
+        true,
+        None,
+    ),
 ];
 
 /// The row of a case, by name.
@@ -160,11 +223,19 @@ pub fn support(m: &Module, op: OpId) -> Option<&'static Support> {
     let short = name.strip_prefix("tfl.")?;
     if data.is(&tfl::PRELU) {
         let scalar = prelu_slope(m, op).is_some_and(|(s, _)| s.iter().all(|&a| a == s[0]));
-        return case(if scalar { "prelu_scalar" } else { "prelu_channel" });
+        return case(if scalar {
+            "prelu_scalar"
+        } else {
+            "prelu_channel"
+        });
     }
     if data.is(&tfl::LEAKY_RELU) {
         let alpha = data.attr("alpha").and_then(Attribute::as_float);
-        return case(if alpha == Some(0.0) { "leaky_relu_zero" } else { "leaky_relu" });
+        return case(if alpha == Some(0.0) {
+            "leaky_relu_zero"
+        } else {
+            "leaky_relu"
+        });
     }
     case(short).filter(|s| s.op == name)
 }
@@ -216,10 +287,15 @@ mod tests {
 
     /// The JSON the LiteRT probe checks, read line by line (one case a line).
     fn json_rows() -> Vec<(String, String, bool, bool, Option<bool>)> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/interop/data/xnnpack_support.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/interop/data/xnnpack_support.json"
+        );
         let text = std::fs::read_to_string(path).expect("the probe's table");
         let field = |line: &str, key: &str| -> String {
-            let at = line.find(&format!("\"{key}\": ")).unwrap_or_else(|| panic!("{key} in {line}"));
+            let at = line
+                .find(&format!("\"{key}\": "))
+                .unwrap_or_else(|| panic!("{key} in {line}"));
             let rest = &line[at + key.len() + 4..];
             let end = rest.find([',', '}']).unwrap();
             rest[..end].trim().trim_matches('"').to_string()
@@ -232,7 +308,13 @@ mod tests {
                     "null" => None,
                     v => Some(v == "true"),
                 };
-                (field(l, "case"), field(l, "op"), b("int8"), b("float"), hybrid)
+                (
+                    field(l, "case"),
+                    field(l, "op"),
+                    b("int8"),
+                    b("float"),
+                    hybrid,
+                )
             })
             .collect()
     }
@@ -256,6 +338,8 @@ mod tests {
                 assert_eq!(c.op, s.op, "case {} names another op", c.case);
             }
         }
-        assert!(Target::parse("gpu").unwrap_err().contains("xnnpack, reference, strict"));
+        assert!(Target::parse("gpu")
+            .unwrap_err()
+            .contains("xnnpack, reference, strict"));
     }
 }
