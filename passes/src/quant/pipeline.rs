@@ -24,7 +24,8 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
     description: "Calibrates the model when the IR has no statistics yet (calibration=PATH), folds float16 weights to float32, shares ranges across same-scale ops, inserts \
         quantize/dequantize pairs per TFLite's spec, checks op legality for the OpsSet, folds the \
         pairs into quantized ops and constants, sets the model's input and output types, and \
-        stores mostly-zero int8 weights sparse.",
+        stores mostly-zero int8 weights sparse. target=xnnpack (default) first rewrites ops \
+        XNNPACK refuses in int8 into ops it takes and keeps float those it only takes as float.",
     options: &[
         OptionInfo {
             name: "ops",

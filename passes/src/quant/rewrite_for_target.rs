@@ -37,7 +37,7 @@ pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
     name: "target",
     kind: OptionKind::Enum(TARGETS),
     default: "xnnpack",
-    help: "xnnpack and strict rewrite; reference leaves every op as it is",
+    help: "xnnpack: the rewrites into one op; strict: every rewrite; reference: none",
 }];
 
 pub static INFO: PassInfo = PassInfo {
