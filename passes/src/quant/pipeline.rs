@@ -13,9 +13,9 @@ const TARGET_OPTION: OptionInfo = OptionInfo {
     name: "target",
     kind: OptionKind::Enum(TARGETS),
     default: "xnnpack",
-    help:
-        "xnnpack (LiteRT's default CPU path): rewrite ops XNNPACK refuses in int8 and keep float \
-        those that run faster as float; strict: rewrites, everything integer; reference: neither",
+    help: "xnnpack (LiteRT's default CPU path): rewrite ops XNNPACK refuses in int8 into one \
+        op it takes, keep float those it only takes as float; strict: every rewrite (prelu, \
+        hard_swish as int8 chains), nothing kept float for speed; reference: neither",
 };
 
 pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
