@@ -373,7 +373,11 @@ impl QuantizeWeights {
                 if !hybrid && !def.weight_only_operands.contains(&i) {
                     continue;
                 }
-                if hybrid && !self.weight_only {
+                // An op whose hybrid kernel is slower on the target runs float, reading its
+                // int8 weights through a dequantize (XNNPACK takes that form and decodes the
+                // weights once), so the model still shrinks.
+                let mut direct = hybrid && !self.weight_only;
+                if direct {
                     if let Some(why) = super::target::hybrid_slower(m, u.op, self.target) {
                         let attrs = &mut m.op_mut(u.op).attributes;
                         if attrs
@@ -382,7 +386,7 @@ impl QuantizeWeights {
                         {
                             cx.count(KEPT_FOR_SPEED, 1);
                         }
-                        continue;
+                        direct = false;
                     }
                 }
                 let axis = match def.quant {
@@ -393,7 +397,7 @@ impl QuantizeWeights {
                 };
                 let dense = m.op(u.op).is(&tfl::FULLY_CONNECTED);
                 let axis = axis.filter(|_| self.per_channel && (!dense || self.per_channel_dense));
-                targets.push((u.op, u.index as usize, hybrid && !self.weight_only, axis));
+                targets.push((u.op, u.index as usize, direct, axis));
             }
             if targets.is_empty() {
                 continue;

@@ -269,7 +269,7 @@ pub fn hybrid_slower(m: &Module, op: OpId, target: Target) -> Option<String> {
     let s = support(m, op)?;
     (s.hybrid == Some(false) && s.float).then(|| {
         format!(
-            "kept float for speed: XNNPACK takes '{}' as float but not in hybrid form (probe case '{}')",
+            "kept float for speed, int8 weights behind a dequantize: XNNPACK takes '{}' as float but not in hybrid form (probe case '{}')",
             s.op, s.case
         )
     })
