@@ -22,7 +22,7 @@
 // RUN: not tqopt %s --pass=calibrate --calibration-data=%t/images --input-range=1,-1 2>&1 | FileCheck %s --check-prefix=BADRANGE
 // BADRANGE: error: pass 'calibrate': expected an input range 'lo,hi' with lo < hi, such as '-1,1', not '1,-1'
 //
-// RUN: tqopt %s --pass=quantize-int8 --calibration-data=%t/data.npy --report=%t/report.json --no-progress -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SUMMARY
+// RUN: tqopt %s --pass='quantize-int8{target=reference}' --calibration-data=%t/data.npy --report=%t/report.json --no-progress -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SUMMARY
 // SUMMARY: quantized 1 of 1 ops (100%)
 // RUN: FileCheck %s --check-prefix=JSON < %t/report.json
 // JSON: "total_ops": 1

@@ -110,12 +110,15 @@ def test_int8(model: Path, tqopt_bin, calibration_dir, images, out_dir):
     )
     assert r.returncode == 0, r.stderr
     summary = json.loads(report.read_text())
-    left_float = [(f["op"], f["reason"]) for f in summary["float_ops"]]
+    # Ops kept float for speed (target=xnnpack, the default: XNNPACK takes them as float only)
+    # are a choice, not a failure to quantize.
+    for_speed = [f for f in summary["float_ops"] if f["reason"].startswith("kept float for speed")]
+    left_float = [(f["op"], f["reason"]) for f in summary["float_ops"] if f not in for_speed]
     if model.stem == "selfie_segmentation":
         assert left_float == [("tfl.custom", "custom op 'Convolution2DTransposeBias' has no int8 form")]
     else:
         assert left_float == []
-    assert summary["quantized_ops"] == summary["total_ops"] - len(left_float)
+    assert summary["quantized_ops"] == summary["total_ops"] - len(left_float) - len(for_speed)
     assert summary["size_after"] == out.stat().st_size
     # Never larger than the float model (pose_detection's pruned weights stay sparse).
     assert summary["size_after"] < model.stat().st_size

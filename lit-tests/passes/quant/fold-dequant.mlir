@@ -1,8 +1,8 @@
 // fold-dequant: removes pairs between float ops, and with io=int8/uint8 makes the model's
 // inputs and outputs integer.
-// RUN: tqopt %s --pass='quantize-int8' | FileCheck %s --check-prefix=FLOAT
-// RUN: tqopt %s --pass='quantize-int8{io=int8}' | FileCheck %s --check-prefix=INT8
-// RUN: tqopt %s --pass='quantize-int8{io=uint8}' | FileCheck %s --check-prefix=UINT8
+// RUN: tqopt %s --pass='quantize-int8{target=reference}' | FileCheck %s --check-prefix=FLOAT
+// RUN: tqopt %s --pass='quantize-int8{io=int8 target=reference}' | FileCheck %s --check-prefix=INT8
+// RUN: tqopt %s --pass='quantize-int8{io=uint8 target=reference}' | FileCheck %s --check-prefix=UINT8
 
 // FLOAT-LABEL: func.func @relu(%arg0: tensor<4xf32>) -> tensor<4xf32>
 // FLOAT: "tfl.quantize"(%arg0)

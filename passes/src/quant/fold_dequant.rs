@@ -5,7 +5,8 @@
 //!   the regions and function types follow ([`super::control_flow::retype`]).
 //! - A volatile pair (one made from statistics) whose dequantized value float ops (or the
 //!   return) still read goes: float ops chain in float, and a model whose first or last op
-//!   stays float keeps float inputs or outputs.
+//!   stays float keeps float inputs or outputs. So does such a pair after an op kept float
+//!   for speed (its fixed output range belonged to the int8 kernel).
 //! - A requantize right after an op with its own output scale is folded into that op's
 //!   result type.
 //! - Quantize and dequantize ops nothing uses go.
@@ -116,10 +117,17 @@ fn remove_volatile_pairs(m: &mut Module) -> u64 {
         let Some(q) = defined_by(m, m.operands(dq)[0], &tfl::QUANTIZE) else {
             continue;
         };
-        if !m.op(q).attributes.contains(VOLATILE) {
+        let x = m.operands(q)[0];
+        // A pair after an op kept float for speed goes too: it carried the fixed output
+        // range of the op's int8 kernel (softmax, logistic), which no longer runs.
+        let for_speed = m.defining_op(x).is_some_and(|p| {
+            m.op(p)
+                .attributes
+                .contains(super::legalize_opset::FLOAT_FOR_SPEED)
+        });
+        if !m.op(q).attributes.contains(VOLATILE) && !for_speed {
             continue;
         }
-        let x = m.operands(q)[0];
         let dq_value = m.results(dq)[0];
         if m.value_type(x)
             .element_type()

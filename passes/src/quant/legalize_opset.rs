@@ -9,6 +9,11 @@
 //! `deny=REGEX` keeps ops whose name (`tfl.softmax`) or location (tensor name) matches float;
 //! they are marked with the discardable attribute `tqopt.keep_float`, which `fold-quant`
 //! respects. Under `TFLITE_BUILTINS_INT8`, a denied op is an error like any other float op.
+//!
+//! `target=xnnpack` also keeps float an op that XNNPACK takes as float but not as int8 (see
+//! [`super::target::float_for_speed`]): it is marked `tqopt.keep_float` and
+//! `tqopt.float_for_speed = "<why>"`, which the report shows. Not under
+//! `TFLITE_BUILTINS_INT8`, and not for `target=reference` or `target=strict`.
 
 use regex::Regex;
 use tqopt_ir::dialect::{func, tfl};
@@ -16,12 +21,21 @@ use tqopt_ir::{Attribute, Diagnostic, Module, OpId};
 
 use super::qdq::{defined_by, is_f32};
 use super::spec::{is_candidate, is_quantizable};
+use super::target::{float_for_speed, Target, TARGETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::PassInfo;
 
 /// The attribute that keeps an op float through `fold-quant`.
 pub const KEEP_FLOAT: &str = "tqopt.keep_float";
+
+/// The attribute that says why an op was kept float for speed (a string).
+pub const FLOAT_FOR_SPEED: &str = "tqopt.float_for_speed";
+
+pub const KEPT_FOR_SPEED: Statistic = Statistic {
+    name: "num-float-for-speed",
+    description: "ops kept float because the target runs them faster as float",
+};
 
 pub const OPS_SETS: &[&str] = &["TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8"];
 
@@ -42,6 +56,12 @@ pub static OPTIONS: &[OptionInfo] = &[
         kind: OptionKind::String,
         default: "",
         help: "Keep ops whose name or location matches this regular expression float",
+    },
+    OptionInfo {
+        name: "target",
+        kind: OptionKind::Enum(TARGETS),
+        default: "reference",
+        help: "xnnpack: keep float the ops XNNPACK takes as float but not as int8",
     },
 ];
 
@@ -65,12 +85,14 @@ fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
     Ok(Box::new(LegalizeOpset {
         strict: options.str("ops") == "TFLITE_BUILTINS_INT8",
         deny,
+        target: Target::parse(options.str("target"))?,
     }))
 }
 
 pub struct LegalizeOpset {
     strict: bool,
     deny: Option<Regex>,
+    target: Target,
 }
 
 /// Why an op stays float, or `None` if it can be quantized.
@@ -134,6 +156,17 @@ impl Pass for LegalizeOpset {
         let mut changed = false;
         for op in ops {
             let Some(reason) = float_reason(m, op, self.deny.as_ref()) else {
+                if self.strict {
+                    continue;
+                }
+                if let Some(why) = float_for_speed(m, op, self.target) {
+                    let attrs = &mut m.op_mut(op).attributes;
+                    attrs.set(KEEP_FLOAT, Attribute::Unit);
+                    changed |= attrs
+                        .set(FLOAT_FOR_SPEED, Attribute::string(&why))
+                        .is_none();
+                    cx.count(KEPT_FOR_SPEED, 1);
+                }
                 continue;
             };
             let denied = self.deny.is_some() && reason.starts_with("denied");

@@ -14,5 +14,7 @@ pub mod propagate_ranges;
 pub mod qdq;
 pub mod quantize_weights;
 pub mod report;
+pub mod rewrite_for_target;
 pub mod sparsify_weights;
 pub mod spec;
+pub mod target;

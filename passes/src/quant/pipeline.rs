@@ -6,6 +6,17 @@ use crate::registry::{spec, PipelineInfo};
 
 use super::fold_dequant::IO_TYPES;
 use super::legalize_opset::OPS_SETS;
+use super::target::TARGETS;
+
+/// The `target=` option of the quantization pipelines.
+const TARGET_OPTION: OptionInfo = OptionInfo {
+    name: "target",
+    kind: OptionKind::Enum(TARGETS),
+    default: "xnnpack",
+    help: "xnnpack (LiteRT's default CPU path): rewrite ops XNNPACK refuses in int8 into one \
+        op it takes, keep float those it only takes as float; strict: every rewrite (prelu, \
+        hard_swish as int8 chains), nothing kept float for speed; reference: neither",
+};
 
 pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
     name: "quantize-int8",
@@ -13,7 +24,8 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
     description: "Calibrates the model when the IR has no statistics yet (calibration=PATH), folds float16 weights to float32, shares ranges across same-scale ops, inserts \
         quantize/dequantize pairs per TFLite's spec, checks op legality for the OpsSet, folds the \
         pairs into quantized ops and constants, sets the model's input and output types, and \
-        stores mostly-zero int8 weights sparse.",
+        stores mostly-zero int8 weights sparse. target=xnnpack (default) first rewrites ops \
+        XNNPACK refuses in int8 into ops it takes and keeps float those it only takes as float.",
     options: &[
         OptionInfo {
             name: "ops",
@@ -60,6 +72,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             default: "true",
             help: "Store int8 weights that are at least half zeros sparse behind tfl.densify (pruned models)",
         },
+        TARGET_OPTION,
     ],
     expand,
 };
@@ -73,6 +86,8 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
             .collect(),
     };
     let mut passes = vec![
+        // Before calibration, so that the ops a rewrite adds are calibrated too.
+        with("rewrite-for-target", &[("target", o.str("target"))]),
         // Before calibration, so a fused op is measured after its activation.
         spec("fuse-activations"),
         with(
@@ -96,7 +111,11 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
         ),
         with(
             "legalize-opset",
-            &[("ops", o.str("ops")), ("deny", o.str("deny"))],
+            &[
+                ("ops", o.str("ops")),
+                ("deny", o.str("deny")),
+                ("target", o.str("target")),
+            ],
         ),
         spec("fold-quant"),
         with("fold-dequant", &[("io", o.str("io"))]),
@@ -140,6 +159,7 @@ pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
             default: "true",
             help: "Per-channel weights for fully_connected too",
         },
+        TARGET_OPTION,
     ],
     expand: |o| {
         Ok(vec![
@@ -150,6 +170,7 @@ pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
                     "weight-only",
                     "per-channel",
                     "per-channel-dense",
+                    "target",
                 ]
                 .iter()
                 .map(|k| (k.to_string(), o.str(k).to_string()))

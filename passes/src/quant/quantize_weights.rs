@@ -59,6 +59,8 @@ pub const SMALL: Statistic = Statistic {
     name: "num-too-small",
     description: "weights left float for having fewer than min-elements",
 };
+use super::legalize_opset::{FLOAT_FOR_SPEED, KEPT_FOR_SPEED};
+
 pub const HALF: Statistic = Statistic {
     name: "num-float16",
     description: "constants stored as float16",
@@ -99,6 +101,12 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "true",
         help: "Per-channel weights for fully_connected too",
     },
+    OptionInfo {
+        name: "target",
+        kind: OptionKind::Enum(super::target::TARGETS),
+        default: "reference",
+        help: "xnnpack: ops whose hybrid kernel XNNPACK refuses (but whose float form it takes) keep float weights",
+    },
 ];
 
 pub static INFO: PassInfo = PassInfo {
@@ -123,6 +131,7 @@ fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
         weight_only: options.bool("weight-only"),
         per_channel: options.bool("per-channel"),
         per_channel_dense: options.bool("per-channel-dense"),
+        target: super::target::Target::parse(options.str("target"))?,
     }))
 }
 
@@ -132,6 +141,7 @@ pub struct QuantizeWeights {
     weight_only: bool,
     per_channel: bool,
     per_channel_dense: bool,
+    target: super::target::Target,
 }
 
 /// Whether weights are already in reduced precision: the kind of the first such constant, the
@@ -367,6 +377,22 @@ impl QuantizeWeights {
                 if !hybrid && !def.weight_only_operands.contains(&i) {
                     continue;
                 }
+                // An op whose hybrid kernel is slower on the target runs float, reading its
+                // int8 weights through a dequantize (XNNPACK takes that form and decodes the
+                // weights once), so the model still shrinks.
+                let mut direct = hybrid && !self.weight_only;
+                if direct {
+                    if let Some(why) = super::target::hybrid_slower(m, u.op, self.target) {
+                        let attrs = &mut m.op_mut(u.op).attributes;
+                        if attrs
+                            .set(FLOAT_FOR_SPEED, Attribute::string(&why))
+                            .is_none()
+                        {
+                            cx.count(KEPT_FOR_SPEED, 1);
+                        }
+                        direct = false;
+                    }
+                }
                 let axis = match def.quant {
                     QuantBehavior::Affine { weight, axis, .. } if weight == i => {
                         axis.map(usize::from)
@@ -375,7 +401,7 @@ impl QuantizeWeights {
                 };
                 let dense = m.op(u.op).is(&tfl::FULLY_CONNECTED);
                 let axis = axis.filter(|_| self.per_channel && (!dense || self.per_channel_dense));
-                targets.push((u.op, u.index as usize, hybrid && !self.weight_only, axis));
+                targets.push((u.op, u.index as usize, direct, axis));
             }
             if targets.is_empty() {
                 continue;

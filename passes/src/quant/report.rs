@@ -209,7 +209,13 @@ impl Report {
                             .and_then(|&x| after.defining_op(x))
                     })
                     .is_some_and(|d| after.op(d).is(&tfl::DENSIFY));
-                let reason = if sparse && half_weight(after, v) {
+                let speed = data
+                    .attributes
+                    .get(super::legalize_opset::FLOAT_FOR_SPEED)
+                    .and_then(Attribute::as_str);
+                let reason = if let Some(why) = speed {
+                    why.to_string()
+                } else if sparse && half_weight(after, v) {
                     "its float16 weights are stored sparse, in fewer bytes than dense int8 would take: they stay sparse float16".to_string()
                 } else if data.def().is_some_and(|d| {
                     !d.hybrid_operands.is_empty() || !d.weight_only_operands.is_empty()
@@ -226,9 +232,17 @@ impl Report {
             } else {
                 let reason =
                     float_reason(after, op, None).unwrap_or_else(|| "no quantized operands".into());
-                let reason = match data.attributes.contains(super::legalize_opset::KEEP_FLOAT) {
-                    true => "denied by the deny pattern".into(),
-                    false => reason,
+                let speed = data
+                    .attributes
+                    .get(super::legalize_opset::FLOAT_FOR_SPEED)
+                    .and_then(Attribute::as_str);
+                let reason = match (
+                    speed,
+                    data.attributes.contains(super::legalize_opset::KEEP_FLOAT),
+                ) {
+                    (Some(why), _) => why.to_string(),
+                    (None, true) => "denied by the deny pattern".into(),
+                    (None, false) => reason,
                 };
                 r.float_ops.push(FloatOp {
                     name: data.name.as_str().to_string(),

@@ -1,0 +1,79 @@
+// rewrite-for-target: strict rewrites prelu, hard_swish and a global average pool into ops
+// XNNPACK takes in int8; xnnpack only the rewrites into one op (leaky_relu, mean); reference
+// none.
+// RUN: tqopt %s --pass='rewrite-for-target{target=strict}' --split-input-file | FileCheck %s --check-prefix=STRICT
+// RUN: tqopt %s --pass='rewrite-for-target{target=xnnpack}' --split-input-file | FileCheck %s --check-prefix=XNN
+// RUN: tqopt %s --pass='rewrite-for-target{target=reference}' --split-input-file | FileCheck %s --check-prefix=REF
+// RUN: not tqopt %s --pass='rewrite-for-target{target=gpu}' 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: option 'target' of 'rewrite-for-target' must be one of xnnpack, reference, strict, not 'gpu'
+
+// STRICT-LABEL: func.func @prelu_channel
+// STRICT: %[[W:.*]] = "tfl.pseudo_const"() <{value = dense<{{\[\[\[\[}}-7.500000e-01, -1.500000e+00, 0.000000e+00]]]]> : tensor<1x1x1x3xf32>}> {{.*}} loc("p/prelu_negative_weights")
+// STRICT: %[[N:.*]] = "tfl.depthwise_conv_2d"(%arg0, %[[W]], %{{.*}}) <{{{.*}}fused_activation_function = "RELU", padding = "VALID"{{.*}}}> {{.*}} loc("p/prelu_negative_part")
+// STRICT: "tfl.add"(%arg0, %[[N]]) <{fused_activation_function = "NONE"}> {{.*}} loc("p")
+// STRICT-NOT: tfl.prelu
+// XNN-LABEL: func.func @prelu_channel
+// XNN: "tfl.prelu"
+// REF-LABEL: func.func @prelu_channel
+// REF: "tfl.prelu"
+func.func @prelu_channel(%arg0: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
+  %a = "tfl.pseudo_const"() <{value = dense<[[[0.25, -0.5, 1.0]]]> : tensor<1x1x3xf32>}> : () -> tensor<1x1x3xf32>
+  %0 = "tfl.prelu"(%arg0, %a) : (tensor<1x2x2x3xf32>, tensor<1x1x3xf32>) -> tensor<1x2x2x3xf32> loc("p")
+  return %0 : tensor<1x2x2x3xf32>
+}
+
+// -----
+
+// A slope above 1: the depthwise takes relu(-x), a mul scales it by 1 - a.
+// STRICT-LABEL: func.func @prelu_mixed
+// STRICT: "tfl.depthwise_conv_2d"
+// STRICT: %[[K:.*]] = "tfl.pseudo_const"() <{value = dense<{{\[\[\[\[}}7.500000e-01, -5.000000e-01, 0.000000e+00]]]]>
+// STRICT: "tfl.mul"(%{{.*}}, %[[K]])
+// STRICT: "tfl.add"
+func.func @prelu_mixed(%arg0: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
+  %a = "tfl.pseudo_const"() <{value = dense<[[[0.25, 1.5, 1.0]]]> : tensor<1x1x3xf32>}> : () -> tensor<1x1x3xf32>
+  %0 = "tfl.prelu"(%arg0, %a) : (tensor<1x2x2x3xf32>, tensor<1x1x3xf32>) -> tensor<1x2x2x3xf32> loc("p")
+  return %0 : tensor<1x2x2x3xf32>
+}
+
+// -----
+
+// STRICT-LABEL: func.func @prelu_scalar
+// STRICT: "tfl.leaky_relu"(%arg0) <{alpha = 2.000000e-01 : f32}> : (tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> loc("p")
+// XNN-LABEL: func.func @prelu_scalar
+// XNN: "tfl.leaky_relu"(%arg0) <{alpha = 2.000000e-01 : f32}>
+// REF-LABEL: func.func @prelu_scalar
+// REF: "tfl.prelu"
+func.func @prelu_scalar(%arg0: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
+  %a = "tfl.pseudo_const"() <{value = dense<0.2> : tensor<1x1x3xf32>}> : () -> tensor<1x1x3xf32>
+  %0 = "tfl.prelu"(%arg0, %a) : (tensor<1x2x2x3xf32>, tensor<1x1x3xf32>) -> tensor<1x2x2x3xf32> loc("p")
+  return %0 : tensor<1x2x2x3xf32>
+}
+
+// -----
+
+// STRICT-LABEL: func.func @hard_swish
+// STRICT: %[[S:.*]] = "tfl.add"(%arg0, %{{.*}}) <{fused_activation_function = "RELU6"}> {{.*}} loc("h/hard_swish_relu6")
+// STRICT: %[[G:.*]] = "tfl.mul"(%[[S]], %{{.*}}) <{fused_activation_function = "NONE"}> {{.*}} loc("h/hard_swish_gate")
+// STRICT: "tfl.mul"(%arg0, %[[G]]) <{fused_activation_function = "NONE"}> {{.*}} loc("h")
+// XNN-LABEL: func.func @hard_swish
+// XNN: "tfl.hard_swish"
+func.func @hard_swish(%arg0: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
+  %0 = "tfl.hard_swish"(%arg0) : (tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> loc("h")
+  return %0 : tensor<1x2x2x3xf32>
+}
+
+// -----
+
+// Only a pool over the whole image with VALID padding is a mean.
+// XNN-LABEL: func.func @pools
+// XNN: "tfl.mean"(%arg0, %{{.*}}) <{keep_dims = true}> : (tensor<1x4x4x3xf32>, tensor<2xi32>) -> tensor<1x1x1x3xf32> loc("gap")
+// XNN: "tfl.average_pool_2d"(%arg0) {{.*}} loc("local")
+// REF-LABEL: func.func @pools
+// REF-NOT: tfl.mean
+func.func @pools(%arg0: tensor<1x4x4x3xf32>) -> (tensor<1x1x1x3xf32>, tensor<1x2x2x3xf32>) {
+  %0 = "tfl.average_pool_2d"(%arg0) <{filter_height = 4 : i32, filter_width = 4 : i32, fused_activation_function = "NONE", padding = "VALID", stride_h = 4 : i32, stride_w = 4 : i32}> : (tensor<1x4x4x3xf32>) -> tensor<1x1x1x3xf32> loc("gap")
+  %1 = "tfl.average_pool_2d"(%arg0) <{filter_height = 2 : i32, filter_width = 2 : i32, fused_activation_function = "NONE", padding = "VALID", stride_h = 2 : i32, stride_w = 2 : i32}> : (tensor<1x4x4x3xf32>) -> tensor<1x2x2x3xf32> loc("local")
+  return %0, %1 : tensor<1x1x1x3xf32>, tensor<1x2x2x3xf32>
+}
