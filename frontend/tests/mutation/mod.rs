@@ -1,11 +1,14 @@
 //! Damaged models and the no-panic check, shared by `mutants.rs` and `regressions.rs`.
 //!
 //! [`mutants`] makes deterministic mutants of a real model (the same seed gives the same bytes
-//! on every machine): byte flips, truncations, and 32-bit words overwritten with values that
-//! break flatbuffer offsets, indices, dimensions and float fields. [`Harness::run`] takes one
-//! model through what `tqopt model.tflite --pass=quantize-int8 -o out.tflite` does (import,
-//! verify, the `quantize-int8` pipeline calibrated on one generated sample, export) and
-//! reports a panic anywhere on the way; errors are expected and fine.
+//! on every machine): byte flips, truncations, 32-bit words overwritten with values that break
+//! flatbuffer offsets, and fields found through the model's tables (dimensions, tensor and
+//! opcode indices, quantization numbers, option fields, weights) set to damaging values.
+//! [`Harness::run`] takes one model through what `tqopt model.tflite -o out.tflite` and
+//! `tqopt model.tflite --pass=quantize-int8 -o out.tflite` do (import, verify, export as
+//! imported, the `quantize-int8` pipeline calibrated on one generated sample, export) and
+//! reports a panic anywhere on the way; errors are expected and fine. An abort (a failed
+//! allocation) cannot be caught: it ends the test binary.
 
 #![allow(dead_code)]
 
