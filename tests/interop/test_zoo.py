@@ -26,7 +26,10 @@ REFERENCE = json.loads((ZOO / "tf_reference.json").read_text()) if (ZOO / "tf_re
 FLOOR_DB = {"int8": 15.0, "int8_strict": 15.0, "uint8_strict": 15.0, "dynamic": 25.0, "float16": 40.0}
 
 # (model, mode) -> why it does not pass yet. Strict xfail: remove an entry once it passes.
-KNOWN_GAPS: dict[tuple[str, str], str] = {}
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("cond", "int8_strict"): "33.49 dB against TensorFlow's strict model's 33.89 (its default int8 "
+    "model has 32.85, ours 33.49 in both modes): 0.4 dB short of the 0.1 dB bound on 8 samples",
+}
 
 
 def comparable_with_tf(model: str, mode: str, tf: dict) -> bool:
