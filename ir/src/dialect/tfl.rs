@@ -1929,8 +1929,13 @@ mod tests {
     /// would refuse the models the passes write).
     #[test]
     fn quantization_follows_the_measured_kernels() {
+        // Ops whose int8 kernel needs a scheme of its own that tqopt does not implement yet
+        // (the fused LSTM: int16 cell state, per-gate intermediate scales); they stay float.
+        let own_scheme = [&UNIDIRECTIONAL_SEQUENCE_LSTM];
         for def in OPS.iter().filter(|d| d.tflite.is_some()) {
-            let usable = def.kernels.int8() && !def.kernels.zero_point_0();
+            let usable = def.kernels.int8()
+                && !def.kernels.zero_point_0()
+                && !own_scheme.iter().any(|d| std::ptr::eq(*d, *def));
             assert_eq!(
                 def.is_quantizable(),
                 usable,

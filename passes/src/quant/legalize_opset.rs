@@ -117,6 +117,14 @@ pub fn float_reason(m: &Module, op: OpId, deny: Option<&Regex>) -> Option<String
                     .unwrap_or("?");
                 format!("custom op '{code}' has no int8 form")
             }
+            Some(def) if def.kernels.int8() && def.kernels.zero_point_0() => {
+                "LiteRT's int8 kernel for it is right only at zero point 0, which tqopt does not \
+                 arrange yet"
+                    .into()
+            }
+            Some(def) if def.kernels.int8() => {
+                "tqopt does not implement TFLite's int8 scheme for it yet".into()
+            }
             Some(_) => "TFLite has no int8 kernel for it".into(),
         });
     }

@@ -9,7 +9,10 @@
 //! - `tfl.hard_swish(x)` → `x * (relu6(x + 3) * 1/6)` (an add with a fused RELU6, two muls);
 //!   the gate `relu6(x + 3) / 6` lies in `[0, 1]`, so int8 resolves it finely;
 //! - `tfl.average_pool_2d` over the whole (static) spatial extent with VALID padding →
-//!   `tfl.mean` over axes 1 and 2.
+//!   `tfl.mean` over axes 1 and 2;
+//! - `tfl.neg(x)` → `tfl.mul(x, -1)`: LiteRT's int8 NEG negates the stored integers, which is
+//!   right only at zero point 0, so tqopt does not quantize NEG; the mul quantizes with any
+//!   parameters (layer norms decomposed by TensorFlow hold one NEG each).
 //!
 //! Which forms XNNPACK takes is measured (`rewrite_*` cases of [`super::target::XNNPACK`]).
 //! `target=reference` rewrites nothing; `target=xnnpack` only the rewrites into one op
@@ -79,6 +82,8 @@ impl Pass for RewriteForTarget {
                     rewrite_hard_swish(m, op)
                 } else if d.is(&tfl::AVERAGE_POOL_2D) {
                     rewrite_global_average_pool(m, op)
+                } else if d.is(&tfl::NEG) {
+                    rewrite_neg(m, op)
                 } else {
                     false
                 }
@@ -308,6 +313,22 @@ fn rewrite_hard_swish(m: &mut Module, op: OpId) -> bool {
     insert(m, op, mul).is_some_and(|v| replace(m, op, v))
 }
 
+fn rewrite_neg(m: &mut Module, op: OpId) -> bool {
+    let (Some(x), Some(out)) = (m.operand(op, 0), m.result(op, 0)) else {
+        return false;
+    };
+    if !is_f32(m, x) || !is_f32(m, out) {
+        return false;
+    }
+    let ty = m.value_type(out).clone();
+    let loc = m.op(op).loc.clone();
+    let Some(minus_one) = constant(m, op, &[], &[-1.0], derived_loc(m, op, "neg_minus_one")) else {
+        return false;
+    };
+    let mul = binary(&tfl::MUL, x, minus_one, ty, "NONE", loc);
+    insert(m, op, mul).is_some_and(|v| replace(m, op, v))
+}
+
 fn rewrite_global_average_pool(m: &mut Module, op: OpId) -> bool {
     let (Some(x), Some(out)) = (m.operand(op, 0), m.result(op, 0)) else {
         return false;
@@ -468,6 +489,19 @@ func.func @main(%x: tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32> {
         );
         let d = max_diff(&before, &after, &[1, 3, 3, 4]);
         assert!(d <= 1e-5, "max difference {d}");
+    }
+
+    #[test]
+    fn neg_becomes_mul_by_minus_one_and_computes_the_same() {
+        let (before, after, text) = rewrite(
+            r#"
+func.func @main(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
+  %0 = "tfl.neg"(%arg0) : (tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> loc("n")
+  return %0 : tensor<1x4x4x3xf32>
+}"#,
+        );
+        assert!(!text.contains("tfl.neg") && text.contains("tfl.mul"), "{text}");
+        assert_eq!(max_diff(&before, &after, &[1, 4, 4, 3]), 0.0);
     }
 
     #[test]
