@@ -1,0 +1,303 @@
+//! Running quantized ops (int8, uint8, int16 activations; int8 weights; int32/int64 biases) by
+//! emulation: one general wrapper around the float kernels, not a kernel per op.
+//!
+//! An op with a quantized operand or result runs as:
+//! 1. each quantized operand is dequantized with its own type (per tensor or per axis):
+//!    `real = (q - zero_point) * scale`; constant operands (weights, biases) once, when the
+//!    plan is made, so a convolution packs float weights as usual;
+//! 2. the op's float kernel runs (it applies the fused activation);
+//! 3. each quantized result is quantized with its own type as TFLite does: round half away from
+//!    zero, add the zero point, clamp to the storage range (`[storage_min, storage_max]`).
+//!    Fixed-output ops (softmax, logistic, tanh) carry their fixed parameters in their result
+//!    type and need nothing special.
+//!
+//! Ops that only move data ([`QuantBehavior::SameScale`] in the op table) whose quantized
+//! operands and results all have one and the same type keep their own kernel, which copies
+//! storage integers, when that kernel takes quantized types; otherwise they are emulated too.
+//! `tfl.quantize` and `tfl.dequantize` have their own kernels.
+//!
+//! Precision contract: LiteRT's builtin integer kernels compute with fixed-point multipliers
+//! and their own rounding (and lookup tables for logistic, tanh, softmax...). Emulation
+//! computes the same real-valued function in f32 and rounds once, so each op's result is within
+//! ±1 step (LSB) of LiteRT's for the same quantized operands; differences do not grow inside
+//! one op but can propagate through the following ones.
+//!
+//! The float kernel is built against a float view of the op: a copy of the module (made once
+//! per plan, when the first emulated op is met) where the emulated ops' quantized values have
+//! their expressed float type. Invariant: the wrapped kernel only ever sees f32 where the
+//! original op has a quantized type, and its f32 results where the op has quantized results
+//! are quantized before anyone else sees them.
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+use tqopt_ir::dialect::QuantBehavior;
+use tqopt_ir::{ElementType, Module, OpId, Type, UniformQuant};
+
+use crate::consts::dtype_of;
+use crate::error::KResult;
+use crate::kernels::args::Arg;
+use crate::kernels::quant::Dequant;
+use crate::kernels::{self, Args, BoxKernel, Kernel, OpInfo, Outputs};
+use crate::tensor::{DType, Tensor};
+
+/// Ops with kernels of their own for quantized types.
+const OWN_KERNELS: &[&str] = &["tfl.quantize", "tfl.dequantize", "quantfork.stats"];
+
+fn quant_of(ty: &Type) -> Option<&UniformQuant> {
+    ty.element_type().and_then(ElementType::as_quant)
+}
+
+/// The float type a quantized type expresses (same shape); other types unchanged.
+fn expressed(ty: &Type) -> Type {
+    let float = |e: &ElementType| match e {
+        ElementType::Quant(q) => ElementType::Float(q.expressed),
+        other => other.clone(),
+    };
+    match ty {
+        Type::Tensor(t) => {
+            let mut t = t.clone();
+            t.elem = float(&t.elem);
+            Type::Tensor(t)
+        }
+        Type::UnrankedTensor(e) => Type::UnrankedTensor(float(e)),
+        Type::Scalar(e) => Type::Scalar(float(e)),
+        other => other.clone(),
+    }
+}
+
+/// How the planner runs an op with respect to quantization.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// No quantized type, or an op with its own quantized kernel: build its kernel as is.
+    Native,
+    /// A data-movement op whose quantized values all share one type: try its own kernel on
+    /// the storage integers, and emulate if that kernel refuses quantized types.
+    NativeOrEmulate,
+    /// Emulate through the float kernel.
+    Emulate,
+}
+
+/// Decides how `op` runs.
+pub(crate) fn mode(m: &Module, op: OpId) -> Mode {
+    let data = m.op(op);
+    if OWN_KERNELS.contains(&data.name.as_str()) {
+        return Mode::Native;
+    }
+    let quants: Vec<&UniformQuant> = data
+        .operands()
+        .iter()
+        .chain(data.results())
+        .filter_map(|&v| quant_of(m.value_type(v)))
+        .collect();
+    if quants.is_empty() {
+        return Mode::Native;
+    }
+    let same_scale = data
+        .def()
+        .is_some_and(|d| matches!(d.quant, QuantBehavior::SameScale));
+    let all_equal = quants.iter().all(|q| *q == quants[0]);
+    // Results must be quantized too: a quantized table gathered into floats is a hybrid op.
+    let results_quantized = data
+        .results()
+        .iter()
+        .all(|&r| quant_of(m.value_type(r)).is_some());
+    if same_scale && all_equal && results_quantized {
+        Mode::NativeOrEmulate
+    } else {
+        Mode::Emulate
+    }
+}
+
+/// The float view of a module, made on first use (see the module comment).
+#[derive(Default)]
+pub(crate) struct FloatView {
+    module: Option<Box<Module>>,
+}
+
+impl FloatView {
+    /// The module with `op`'s quantized operands and results given their float types.
+    fn for_op(&mut self, m: &Module, op: OpId) -> &Module {
+        let view = self.module.get_or_insert_with(|| Box::new(m.clone()));
+        let data = m.op(op);
+        for &v in data.operands().iter().chain(data.results()) {
+            let ty = m.value_type(v);
+            if quant_of(ty).is_some() {
+                view.set_value_type(v, expressed(ty));
+            }
+        }
+        view
+    }
+}
+
+/// A quantized operand or result: its parameters and storage type.
+struct Quant {
+    params: Dequant,
+    dtype: DType,
+}
+
+fn quant_at(ty: &Type) -> KResult<Option<Quant>> {
+    let Some(q) = quant_of(ty) else {
+        return Ok(None);
+    };
+    let dtype = ty
+        .element_type()
+        .and_then(dtype_of)
+        .ok_or_else(|| format!("unsupported quantized storage in {ty}"))?;
+    Ok(Some(Quant {
+        params: Dequant::from_type(q)?,
+        dtype,
+    }))
+}
+
+/// Dequantizes a tensor of storage integers into f32.
+fn dequantize(q: &Quant, t: &Tensor) -> KResult<Tensor> {
+    if t.dtype() != q.dtype {
+        return Err(format!(
+            "a {} tensor where the quantized type stores {}",
+            t.dtype(),
+            q.dtype
+        ));
+    }
+    let v = q.params.to_f32(t, 0)?;
+    Tensor::from_f32(t.shape(), v).map_err(|e| e.to_string())
+}
+
+/// Builds the emulating kernel of `op` (see the module comment).
+pub(crate) fn build_emulated(
+    m: &Module,
+    op: OpId,
+    consts: &[Option<&Tensor>],
+    view: &mut FloatView,
+) -> Option<KResult<BoxKernel>> {
+    let data = m.op(op);
+    let inputs = match data
+        .operands()
+        .iter()
+        .map(|&v| quant_at(m.value_type(v)))
+        .collect::<KResult<Vec<_>>>()
+    {
+        Ok(i) => i,
+        Err(e) => return Some(Err(e)),
+    };
+    let outputs = match data
+        .results()
+        .iter()
+        .map(|&v| quant_at(m.value_type(v)))
+        .collect::<KResult<Vec<_>>>()
+    {
+        Ok(o) => o,
+        Err(e) => return Some(Err(e)),
+    };
+    // Constant quantized operands (weights, biases) are dequantized once.
+    let mut float_consts: Vec<Option<Arc<Tensor>>> = Vec::with_capacity(consts.len());
+    for (i, c) in consts.iter().enumerate() {
+        let f = match (c, inputs.get(i).and_then(Option::as_ref)) {
+            (Some(t), Some(q)) => match dequantize(q, t) {
+                Ok(f) => Some(Arc::new(f)),
+                Err(e) => return Some(Err(format!("operand #{i}: {e}"))),
+            },
+            _ => None,
+        };
+        float_consts.push(f);
+    }
+    let refs: Vec<Option<&Tensor>> = consts
+        .iter()
+        .zip(&float_consts)
+        .map(|(c, f)| f.as_deref().or(*c))
+        .collect();
+    let info = OpInfo {
+        module: view.for_op(m, op),
+        op,
+        consts: &refs,
+    };
+    let inner = match kernels::build(&info)? {
+        Ok(k) => k,
+        Err(e) => return Some(Err(format!("{e} (float kernel of a quantized op)"))),
+    };
+    Some(Ok(Box::new(Emulated {
+        inner,
+        inputs,
+        float_consts,
+        outputs,
+    })))
+}
+
+/// A quantized op run through its float kernel.
+struct Emulated {
+    inner: BoxKernel,
+    /// Per operand: its quantized type, if any.
+    inputs: Vec<Option<Quant>>,
+    /// Per operand: its dequantized value, when it is a quantized constant.
+    float_consts: Vec<Option<Arc<Tensor>>>,
+    /// Per result: its quantized type, if any.
+    outputs: Vec<Option<Quant>>,
+}
+
+impl Kernel for Emulated {
+    fn run(&self, a: &mut Args<'_>) -> KResult<Outputs> {
+        let n = a.len();
+        let mut owned: Vec<Option<Tensor>> = Vec::with_capacity(n);
+        for i in 0..n {
+            let conv = match (self.inputs.get(i).and_then(Option::as_ref), a.opt(i)) {
+                (Some(q), Some(t)) if self.float_consts.get(i).is_none_or(Option::is_none) => {
+                    Some(dequantize(q, t).map_err(|e| format!("operand #{i}: {e}"))?)
+                }
+                _ => None,
+            };
+            owned.push(conv);
+        }
+        let mut items: SmallVec<[Arg<'_>; 4]> = SmallVec::with_capacity(n);
+        for (i, o) in owned.into_iter().enumerate() {
+            items.push(match o {
+                Some(t) => Arg::Val(Arc::new(t)),
+                None => match self.float_consts.get(i).and_then(Option::as_deref) {
+                    Some(f) => Arg::Const(f),
+                    None => match a.opt(i) {
+                        Some(t) => Arg::Const(t),
+                        None => Arg::Absent,
+                    },
+                },
+            });
+        }
+        let outs = self.inner.run(&mut Args::new(items))?;
+        let mut result = Outputs::new();
+        for (k, t) in outs.into_iter().enumerate() {
+            match self.outputs.get(k).and_then(Option::as_ref) {
+                Some(q) => {
+                    let v = t.as_f32().ok_or_else(|| {
+                        format!(
+                            "the float kernel computed a {} result #{k} for a quantized type",
+                            t.dtype()
+                        )
+                    })?;
+                    let d = q.params.quantize(v, t.shape(), q.dtype)?;
+                    result.push(Tensor::new(t.shape(), d).map_err(|e| e.to_string())?);
+                }
+                None => result.push(t),
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// Dequantizes a tensor of storage integers of the quantized type `q` into f32 (per tensor or
+/// per axis); an error when the storage or shape does not fit the type.
+pub fn dequantize_tensor(t: &Tensor, q: &UniformQuant) -> Result<Tensor, String> {
+    let params = Dequant::from_type(q)?;
+    let v = params.to_f32(t, 0)?;
+    Tensor::from_f32(t.shape(), v).map_err(|e| e.to_string())
+}
+
+/// Quantizes an f32 tensor into storage integers of `q` as TFLite does (round half away from
+/// zero, add the zero point, clamp to the storage range).
+pub fn quantize_tensor(t: &Tensor, q: &UniformQuant) -> Result<Tensor, String> {
+    let params = Dequant::from_type(q)?;
+    let dtype = dtype_of(&ElementType::Quant(Arc::new(q.clone())))
+        .ok_or_else(|| format!("unsupported quantized storage {}", q.storage))?;
+    let v = t
+        .as_f32()
+        .ok_or_else(|| format!("cannot quantize a {} tensor (f32 needed)", t.dtype()))?;
+    let d = params.quantize(v, t.shape(), dtype)?;
+    Tensor::new(t.shape(), d).map_err(|e| e.to_string())
+}
