@@ -6,15 +6,22 @@
 //!    `real = (q - zero_point) * scale`; constant operands (weights, biases) once, when the
 //!    plan is made, so a convolution packs float weights as usual;
 //! 2. the op's float kernel runs (it applies the fused activation);
-//! 3. each quantized result is quantized with its own type as TFLite does: round half away from
-//!    zero, add the zero point, clamp to the storage range (`[storage_min, storage_max]`).
-//!    Fixed-output ops (softmax, logistic, tanh) carry their fixed parameters in their result
-//!    type and need nothing special.
+//! 3. each quantized result is quantized with its own type as LiteRT's default kernels do:
+//!    `round(real / scale)` with ties to even, plus the zero point, clamped to the storage range
+//!    (`[storage_min, storage_max]`). Fixed-output ops (softmax, logistic, tanh) carry their
+//!    fixed parameters in their result type and need nothing special.
+//!
+//! Ties to even, not away from zero: LiteRT's default interpreter (XNNPACK, and the optimized
+//! builtin QUANTIZE) rounds halves to even; only its reference kernels round them away from
+//! zero. Ties are common where it matters most: an image input in [-1, 1] quantized with scale
+//! 2/255 lands on halves for every pixel, and rounding them the other way changed 204 of
+//! 49152 input values of face_detection_short_range (measured against LiteRT 2026-12-05).
 //!
 //! Ops that only move data ([`QuantBehavior::SameScale`] in the op table) whose quantized
 //! operands and results all have one and the same type keep their own kernel, which copies
 //! storage integers, when that kernel takes quantized types; otherwise they are emulated too.
-//! `tfl.quantize` and `tfl.dequantize` have their own kernels.
+//! `tfl.quantize`, `tfl.dequantize` (and requantization) are emulated too, with the identity as
+//! their float kernel, so that every rounding to a quantized type happens here.
 //!
 //! Precision contract: LiteRT's builtin integer kernels compute with fixed-point multipliers
 //! and their own rounding (and lookup tables for logistic, tanh, softmax...). Emulation
@@ -32,17 +39,20 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 use tqopt_ir::dialect::QuantBehavior;
-use tqopt_ir::{ElementType, Module, OpId, Type, UniformQuant};
+use tqopt_ir::{ElementType, Module, OpId, QuantParams, Type, UniformQuant};
 
 use crate::consts::dtype_of;
 use crate::error::KResult;
 use crate::kernels::args::Arg;
 use crate::kernels::quant::Dequant;
 use crate::kernels::{self, Args, BoxKernel, Kernel, OpInfo, Outputs};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Tensor, TensorData};
 
 /// Ops with kernels of their own for quantized types.
-const OWN_KERNELS: &[&str] = &["tfl.quantize", "tfl.dequantize", "quantfork.stats"];
+const OWN_KERNELS: &[&str] = &["quantfork.stats"];
+
+/// Ops whose float form is the identity on real values.
+const CONVERSIONS: &[&str] = &["tfl.quantize", "tfl.dequantize"];
 
 fn quant_of(ty: &Type) -> Option<&UniformQuant> {
     ty.element_type().and_then(ElementType::as_quant)
@@ -130,10 +140,103 @@ impl FloatView {
     }
 }
 
-/// A quantized operand or result: its parameters and storage type.
+/// A quantized operand or result: its parameters and storage type, ready to apply.
+/// Invariant: `scales` and `zero_points` have one entry per channel of `axis` (one for a
+/// per-tensor type).
 struct Quant {
-    params: Dequant,
+    scales: Vec<f32>,
+    zero_points: Vec<i64>,
+    axis: Option<usize>,
+    min: i64,
+    max: i64,
     dtype: DType,
+    /// Dequantization (saturating zero-point arithmetic), shared with `tfl.dequantize`.
+    dequant: Dequant,
+}
+
+impl Quant {
+    fn new(q: &UniformQuant, dtype: DType) -> KResult<Quant> {
+        let (scales, zero_points, axis) = match &q.params {
+            QuantParams::PerTensor { scale, zero_point } => {
+                (vec![*scale as f32], vec![*zero_point], None)
+            }
+            QuantParams::PerAxis {
+                axis,
+                scales,
+                zero_points,
+            } => {
+                if *axis < 0 {
+                    return Err(format!("quantized dimension {axis} is negative"));
+                }
+                let scales = scales.iter().map(|&s| s as f32).collect();
+                (scales, zero_points.clone(), Some(*axis as usize))
+            }
+        };
+        Ok(Quant {
+            scales,
+            zero_points,
+            axis,
+            min: q.storage_min,
+            max: q.storage_max,
+            dtype,
+            dequant: Dequant::from_type(q)?,
+        })
+    }
+
+    /// (channels, elements per channel step) of a tensor of `shape`.
+    fn layout(&self, shape: &[usize]) -> KResult<(usize, usize)> {
+        let Some(ax) = self.axis else {
+            return Ok((1, 1));
+        };
+        let dim = *shape.get(ax).ok_or_else(|| {
+            format!(
+                "quantized dimension {ax} is outside a tensor of rank {}",
+                shape.len()
+            )
+        })?;
+        if dim != self.scales.len() {
+            return Err(format!(
+                "dimension {ax} has size {dim} but the type has {} scales",
+                self.scales.len()
+            ));
+        }
+        Ok((dim, shape[ax + 1..].iter().product::<usize>().max(1)))
+    }
+
+    /// Real values into storage integers: ties to even, zero point, clamp.
+    fn quantize(&self, v: &[f32], shape: &[usize]) -> KResult<Tensor> {
+        let (dim, inner) = self.layout(shape)?;
+        let q = v.iter().enumerate().map(|(i, &x)| {
+            let c = if dim == 1 { 0 } else { (i / inner) % dim };
+            let r = (x / self.scales[c]).round_ties_even();
+            // `as` saturates (NaN becomes 0); the zero point is any i64.
+            (r as i64)
+                .saturating_add(self.zero_points[c])
+                .clamp(self.min, self.max)
+        });
+        let data = match self.dtype {
+            DType::I8 => TensorData::I8(q.map(|x| x as i8).collect()),
+            DType::U8 => TensorData::U8(q.map(|x| x as u8).collect()),
+            DType::I16 => TensorData::I16(q.map(|x| x as i16).collect()),
+            DType::I32 => TensorData::I32(q.map(|x| x as i32).collect()),
+            DType::I64 => TensorData::I64(q.collect()),
+            other => return Err(format!("cannot quantize into {other} storage")),
+        };
+        Tensor::new(shape, data).map_err(|e| e.to_string())
+    }
+
+    /// Storage integers into real values.
+    fn dequantize(&self, t: &Tensor) -> KResult<Tensor> {
+        if t.dtype() != self.dtype {
+            return Err(format!(
+                "a {} tensor where the quantized type stores {}",
+                t.dtype(),
+                self.dtype
+            ));
+        }
+        let v = self.dequant.to_f32(t, 0)?;
+        Tensor::from_f32(t.shape(), v).map_err(|e| e.to_string())
+    }
 }
 
 fn quant_at(ty: &Type) -> KResult<Option<Quant>> {
@@ -144,23 +247,7 @@ fn quant_at(ty: &Type) -> KResult<Option<Quant>> {
         .element_type()
         .and_then(dtype_of)
         .ok_or_else(|| format!("unsupported quantized storage in {ty}"))?;
-    Ok(Some(Quant {
-        params: Dequant::from_type(q)?,
-        dtype,
-    }))
-}
-
-/// Dequantizes a tensor of storage integers into f32.
-fn dequantize(q: &Quant, t: &Tensor) -> KResult<Tensor> {
-    if t.dtype() != q.dtype {
-        return Err(format!(
-            "a {} tensor where the quantized type stores {}",
-            t.dtype(),
-            q.dtype
-        ));
-    }
-    let v = q.params.to_f32(t, 0)?;
-    Tensor::from_f32(t.shape(), v).map_err(|e| e.to_string())
+    Quant::new(q, dtype).map(Some)
 }
 
 /// Builds the emulating kernel of `op` (see the module comment).
@@ -193,7 +280,7 @@ pub(crate) fn build_emulated(
     let mut float_consts: Vec<Option<Arc<Tensor>>> = Vec::with_capacity(consts.len());
     for (i, c) in consts.iter().enumerate() {
         let f = match (c, inputs.get(i).and_then(Option::as_ref)) {
-            (Some(t), Some(q)) => match dequantize(q, t) {
+            (Some(t), Some(q)) => match q.dequantize(t) {
                 Ok(f) => Some(Arc::new(f)),
                 Err(e) => return Some(Err(format!("operand #{i}: {e}"))),
             },
@@ -211,7 +298,12 @@ pub(crate) fn build_emulated(
         op,
         consts: &refs,
     };
-    let inner = match kernels::build(&info)? {
+    let built = if CONVERSIONS.contains(&data.name.as_str()) {
+        kernels::shape::build_identity(&info)
+    } else {
+        kernels::build(&info)?
+    };
+    let inner = match built {
         Ok(k) => k,
         Err(e) => return Some(Err(format!("{e} (float kernel of a quantized op)"))),
     };
@@ -241,7 +333,7 @@ impl Kernel for Emulated {
         for i in 0..n {
             let conv = match (self.inputs.get(i).and_then(Option::as_ref), a.opt(i)) {
                 (Some(q), Some(t)) if self.float_consts.get(i).is_none_or(Option::is_none) => {
-                    Some(dequantize(q, t).map_err(|e| format!("operand #{i}: {e}"))?)
+                    Some(q.dequantize(t).map_err(|e| format!("operand #{i}: {e}"))?)
                 }
                 _ => None,
             };
@@ -271,8 +363,7 @@ impl Kernel for Emulated {
                             t.dtype()
                         )
                     })?;
-                    let d = q.params.quantize(v, t.shape(), q.dtype)?;
-                    result.push(Tensor::new(t.shape(), d).map_err(|e| e.to_string())?);
+                    result.push(q.quantize(v, t.shape())?);
                 }
                 None => result.push(t),
             }
@@ -284,20 +375,18 @@ impl Kernel for Emulated {
 /// Dequantizes a tensor of storage integers of the quantized type `q` into f32 (per tensor or
 /// per axis); an error when the storage or shape does not fit the type.
 pub fn dequantize_tensor(t: &Tensor, q: &UniformQuant) -> Result<Tensor, String> {
-    let params = Dequant::from_type(q)?;
-    let v = params.to_f32(t, 0)?;
-    Tensor::from_f32(t.shape(), v).map_err(|e| e.to_string())
+    let dtype = dtype_of(&ElementType::Quant(Arc::new(q.clone())))
+        .ok_or_else(|| format!("unsupported quantized storage {}", q.storage))?;
+    Quant::new(q, dtype)?.dequantize(t)
 }
 
-/// Quantizes an f32 tensor into storage integers of `q` as TFLite does (round half away from
-/// zero, add the zero point, clamp to the storage range).
+/// Quantizes an f32 tensor into storage integers of `q` as the interpreter's quantized ops do
+/// (ties to even, zero point, clamp to the storage range; see the module comment).
 pub fn quantize_tensor(t: &Tensor, q: &UniformQuant) -> Result<Tensor, String> {
-    let params = Dequant::from_type(q)?;
     let dtype = dtype_of(&ElementType::Quant(Arc::new(q.clone())))
         .ok_or_else(|| format!("unsupported quantized storage {}", q.storage))?;
     let v = t
         .as_f32()
         .ok_or_else(|| format!("cannot quantize a {} tensor (f32 needed)", t.dtype()))?;
-    let d = params.quantize(v, t.shape(), dtype)?;
-    Tensor::new(t.shape(), d).map_err(|e| e.to_string())
+    Quant::new(q, dtype)?.quantize(v, t.shape())
 }
