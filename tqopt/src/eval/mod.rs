@@ -64,7 +64,8 @@ fn command() -> Command {
 
 /// Runs `tqopt eval` with the arguments after `eval`; returns the exit code.
 pub fn main(args: &[String]) -> i32 {
-    let matches = command().get_matches_from(std::iter::once("tqopt eval".to_string()).chain(args.iter().cloned()));
+    let matches = command()
+        .get_matches_from(std::iter::once("tqopt eval".to_string()).chain(args.iter().cloned()));
     let get = |name: &str| matches.get_one::<String>(name).cloned();
     let options = Options {
         quant: get("quant").unwrap_or_default(),
@@ -115,7 +116,8 @@ fn run(o: &Options) -> Result<(), String> {
         threads,
         || data.next(),
         |i, arrays| {
-            run_sample(&reference, &quant, arrays).map_err(|e| format!("{}, sample {i}: {e}", o.data))
+            run_sample(&reference, &quant, arrays)
+                .map_err(|e| format!("{}, sample {i}: {e}", o.data))
         },
         |_, outs: Vec<SampleOutput>| {
             for (s, (r, q, last)) in stats.iter_mut().zip(&outs) {
@@ -162,11 +164,13 @@ fn run_sample(
         .iter()
         .zip(&quant.input_types)
         .enumerate()
-        .map(|(i, (t, ty))| match ty.element_type().and_then(|e| e.as_quant()) {
-            Some(q) => quantize_tensor(t, q)
-                .map_err(|e| format!("input '{}' of {}: {e}", quant.input_name(i), quant.path)),
-            None => Ok(t.clone()),
-        })
+        .map(
+            |(i, (t, ty))| match ty.element_type().and_then(|e| e.as_quant()) {
+                Some(q) => quantize_tensor(t, q)
+                    .map_err(|e| format!("input '{}' of {}: {e}", quant.input_name(i), quant.path)),
+                None => Ok(t.clone()),
+            },
+        )
         .collect::<Result<Vec<_>, _>>()?;
     let ref_outs = reference
         .interp

@@ -171,7 +171,12 @@ pub fn check_match(reference: &Model, quant: &Model) -> Result<(), String> {
             quant.input_types.len()
         ));
     }
-    for (i, (r, q)) in reference.input_types.iter().zip(&quant.input_types).enumerate() {
+    for (i, (r, q)) in reference
+        .input_types
+        .iter()
+        .zip(&quant.input_types)
+        .enumerate()
+    {
         let name = reference.input_name(i);
         let (rd, qd) = (dims(r), dims(q));
         if !same_shape(&rd, &qd) {
