@@ -37,9 +37,11 @@
 //! dequantize); MediaPipe's `Convolution2DTransposeBias` custom op. Quantized models (int8,
 //! uint8, int16 activations; per-tensor and per-axis int8 weights; int32/int64 biases), as
 //! tqopt and TensorFlow write them, run by emulation (`quantized`): each quantized op
-//! dequantizes its operands, runs its float kernel and quantizes its results as TFLite rounds.
-//! Data-movement ops whose values share one quantized type copy the integers. Precision
-//! contract: each op is within ±1 LSB of LiteRT's builtin integer kernels on the same operands.
+//! dequantizes its operands, runs its float kernel and quantizes its results (ties to even, as
+//! LiteRT's default kernels round). Data-movement ops whose values share one quantized type
+//! copy the integers. Precision contract: each op is within ±1 LSB of LiteRT's builtin integer
+//! kernels on the same operands (most values are bit-exact; a 1-LSB difference can grow
+//! through the layers that follow, see `quantized`).
 //!
 //! Speed: convolutions and fully connected layers run on a GEMM of our own (AVX-512 or AVX2
 //! micro-kernels picked at run time, weights packed at plan time, im2col read in place);

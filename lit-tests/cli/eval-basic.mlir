@@ -27,6 +27,15 @@
 // INT8JSON: "sqnr_db": {{[1-4][0-9]\.[0-9]+}},
 // INT8JSON: {"name": "fc", "sqnr_db": {{[1-4][0-9]\.[0-9]+}}, "cosine": 0.9{{[0-9]+}}, "max_abs_error": 0.{{[0-9]+}}, "top1_agreement": {{0\.9[0-9]*|1}}},
 //
+// With int8 input and outputs, samples are quantized and outputs dequantized with their own
+// parameters: the figures stay those of the float-I/O model to within rounding.
+// RUN: tqopt %s --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}' --calibration-data=%t/data.npy --no-progress -o %t/strict.mlir
+// RUN: FileCheck %s --check-prefix=STRICTIR < %t/strict.mlir
+// STRICTIR: func.func @main(%arg0: tensor<1x4x!quant.uniform<i8:f32
+// RUN: tqopt eval %t/strict.mlir --reference %s --data %t/data.npy --no-progress | FileCheck %s --check-prefix=STRICT
+// STRICT: fc {{[1-4][0-9]\.[0-9][0-9]}} 0.9{{[0-9]+}}
+// STRICT: probs {{[1-4][0-9]\.[0-9][0-9]}} 0.9{{[0-9]+}}
+//
 // RUN: not tqopt eval %t/int8.tflite --reference %t/other.mlir --data %t/data.npy --report %t/bad.json 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: tqopt eval: error: cannot open '{{.*}}other.mlir'
 // RUN: %python -c "open('%t/other.mlir', 'w').write('func.func @main(%%a: tensor<1x4xf32>) -> tensor<1x4xf32> {\n  return %%a : tensor<1x4xf32>\n}\n')"
