@@ -34,8 +34,14 @@
 //! Kernels: f32 for every op the frontend imports except string- and resource-only ones;
 //! int32/int64/bool for the shape, index, comparison and selection ops; any element type for
 //! pure data movement; `tfl.quantize`/`tfl.dequantize` for int8/uint8/int16 (and float16 for
-//! dequantize); MediaPipe's `Convolution2DTransposeBias` custom op. Other quantized arithmetic
-//! is refused when the plan is made.
+//! dequantize); MediaPipe's `Convolution2DTransposeBias` custom op. Quantized models (int8,
+//! uint8, int16 activations; per-tensor and per-axis int8 weights; int32/int64 biases), as
+//! tqopt and TensorFlow write them, run by emulation (`quantized`): each quantized op
+//! dequantizes its operands, runs its float kernel and quantizes its results (ties to even, as
+//! LiteRT's default kernels round). Data-movement ops whose values share one quantized type
+//! copy the integers. Precision contract: each op is within ±1 LSB of LiteRT's builtin integer
+//! kernels on the same operands (most values are bit-exact; a 1-LSB difference can grow
+//! through the layers that follow, see `quantized`).
 //!
 //! Speed: convolutions and fully connected layers run on a GEMM of our own (AVX-512 or AVX2
 //! micro-kernels picked at run time, weights packed at plan time, im2col read in place);
@@ -54,12 +60,14 @@ mod fuse;
 mod kernels;
 pub mod parallel;
 mod plan;
+mod quantized;
 mod sparse;
 pub mod tensor;
 
 pub use error::InterpError;
 pub use exec::Observer;
 pub use plan::{Interpreter, Unrunnable};
+pub use quantized::{dequantize_tensor, quantize_tensor};
 pub use tensor::{DType, Element, Shape, Tensor, TensorData};
 
 /// The value of a constant op (`tfl.pseudo_const`, `tfl.pseudo_qconst`, the sparse forms

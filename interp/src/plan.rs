@@ -28,6 +28,7 @@ use tqopt_ir::{Attribute, BlockId, Location, Module, OpId, Type, ValueId};
 use crate::consts::{decode_constant, dtype_of, is_constant_op};
 use crate::error::{loc_text, InterpError};
 use crate::kernels::{self, args::Arg, Args, BoxKernel, OpInfo};
+use crate::quantized::Mode;
 use crate::tensor::{DType, Tensor};
 
 /// Where a step finds an operand.
@@ -213,6 +214,7 @@ impl Interpreter {
             unavailable_reads: Cell::new(0),
             last_read_cause: Cell::new(0),
             incomplete: HashMap::new(),
+            float_view: crate::quantized::FloatView::default(),
         };
         let entry = planner.plan_func(func_op)?;
         let funcs = planner
@@ -276,6 +278,8 @@ struct Planner<'m> {
     last_read_cause: Cell<u32>,
     /// Functions (by plan index) that hold a left-out op, with the first one's cause.
     incomplete: HashMap<usize, u32>,
+    /// The module as the float kernels of emulated quantized ops see it.
+    float_view: crate::quantized::FloatView,
 }
 
 /// What planning a region or a function met of unrunnable ops: compare two marks to know
@@ -690,17 +694,25 @@ impl<'m> Planner<'m> {
                     op,
                     consts: &const_refs,
                 };
+                let no_kernel = || InterpError::NoKernel {
+                    op: name.to_string(),
+                    loc: loc_text(&loc),
+                };
+                // Quantized ops without an integer kernel run through their float kernel
+                // (see `quantized`).
+                let emulate = |view: &mut crate::quantized::FloatView| {
+                    crate::quantized::build_emulated(m, op, &const_refs, view)
+                };
                 let kernel = if name == "quantfork.stats" {
                     kernels::shape::build_identity(&info)
                 } else {
-                    match kernels::build(&info) {
-                        Some(k) => k,
-                        None => {
-                            return Err(InterpError::NoKernel {
-                                op: name.to_string(),
-                                loc: loc_text(&loc),
-                            })
-                        }
+                    match crate::quantized::mode(m, op) {
+                        Mode::Native => kernels::build(&info).ok_or_else(no_kernel)?,
+                        Mode::NativeOrEmulate => match kernels::build(&info) {
+                            Some(Ok(k)) => Ok(k),
+                            _ => emulate(&mut self.float_view).ok_or_else(no_kernel)?,
+                        },
+                        Mode::Emulate => emulate(&mut self.float_view).ok_or_else(no_kernel)?,
                     }
                 }
                 .map_err(op_err)?;

@@ -114,7 +114,8 @@ pub fn command() -> Command {
              tqopt model.tflite -o model.mlir   (import: .tflite -> MLIR text)\n  \
              tqopt model.mlir -o model.tflite   (export: MLIR text -> .tflite)\n  \
              tqopt model.tflite --mlir-elide-elementsattrs-if-larger=16   (print the IR)\n  \
-             tqopt in.mlir --pass=quantize-int8 --mlir-print-ir-after-all   (debug a pass)",
+             tqopt in.mlir --pass=quantize-int8 --mlir-print-ir-after-all   (debug a pass)\n  \
+             tqopt eval model_int8.tflite --reference model.tflite --data photos/   (output SQNR; see tqopt eval --help)",
         )
         .after_help(registry_help())
         .arg(Arg::new("input").value_name("INPUT").default_value("-").help("Input: a .tflite model or MLIR text ('-' or nothing: standard input)"))

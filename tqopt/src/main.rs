@@ -2,6 +2,7 @@
 
 mod cli;
 mod driver;
+mod eval;
 mod expectations;
 mod output;
 mod output_kind;
@@ -25,6 +26,10 @@ fn main() {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    // `tqopt eval ...` is a subcommand; a model file called `eval` is `./eval`.
+    if args.first().map(String::as_str) == Some("eval") {
+        std::process::exit(eval::main(&args[1..]));
+    }
     if let Some(message) = shell_hints::split_pipeline(&args) {
         eprintln!("tqopt: error: {message}");
         std::process::exit(USAGE_ERROR);

@@ -1,0 +1,392 @@
+//! Running quantized ops (int8, uint8, int16 activations; int8 weights; int32/int64 biases) by
+//! emulation: one general wrapper around the float kernels, not a kernel per op.
+//!
+//! An op with a quantized operand or result runs as:
+//! 1. each quantized operand is dequantized with its own type (per tensor or per axis):
+//!    `real = (q - zero_point) * scale`; constant operands (weights, biases) once, when the
+//!    plan is made, so a convolution packs float weights as usual;
+//! 2. the op's float kernel runs (it applies the fused activation);
+//! 3. each quantized result is quantized with its own type as LiteRT's default kernels do:
+//!    `round(real / scale)` with ties to even, plus the zero point, clamped to the storage range
+//!    (`[storage_min, storage_max]`). Fixed-output ops (softmax, logistic, tanh) carry their
+//!    fixed parameters in their result type and need nothing special.
+//!
+//! Ties to even, not away from zero: LiteRT's default interpreter (XNNPACK, and the optimized
+//! builtin QUANTIZE) rounds halves to even; only its reference kernels round them away from
+//! zero. Ties are common where it matters most: an image input in [-1, 1] quantized with scale
+//! 2/255 lands on halves for every pixel, and rounding them the other way changed 204 of
+//! 49152 input values of face_detection_short_range (measured against LiteRT 2026-12-05).
+//!
+//! Ops that only move data ([`QuantBehavior::SameScale`] in the op table) whose quantized
+//! operands and results all have one and the same type keep their own kernel, which copies
+//! storage integers, when that kernel takes quantized types; otherwise they are emulated too.
+//! `tfl.quantize`, `tfl.dequantize` (and requantization) are emulated too, with the identity as
+//! their float kernel, so that every rounding to a quantized type happens here.
+//!
+//! Precision contract: LiteRT's builtin integer kernels compute with fixed-point multipliers
+//! and their own rounding (and lookup tables for logistic, tanh, softmax...). Emulation
+//! computes the same real-valued function in f32 and rounds once, so each op's result is within
+//! ±1 step (LSB) of LiteRT's for the same quantized operands; differences do not grow inside
+//! one op but can propagate through the following ones.
+//!
+//! The float kernel is built against a float view of the op: a copy of the module (made once
+//! per plan, when the first emulated op is met) where the emulated ops' quantized values have
+//! their expressed float type. Invariant: the wrapped kernel only ever sees f32 where the
+//! original op has a quantized type, and its f32 results where the op has quantized results
+//! are quantized before anyone else sees them.
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+use tqopt_ir::dialect::QuantBehavior;
+use tqopt_ir::{ElementType, Module, OpId, QuantParams, Type, UniformQuant};
+
+use crate::consts::dtype_of;
+use crate::error::KResult;
+use crate::kernels::args::Arg;
+use crate::kernels::quant::Dequant;
+use crate::kernels::{self, Args, BoxKernel, Kernel, OpInfo, Outputs};
+use crate::tensor::{DType, Tensor, TensorData};
+
+/// Ops with kernels of their own for quantized types.
+const OWN_KERNELS: &[&str] = &["quantfork.stats"];
+
+/// Ops whose float form is the identity on real values.
+const CONVERSIONS: &[&str] = &["tfl.quantize", "tfl.dequantize"];
+
+fn quant_of(ty: &Type) -> Option<&UniformQuant> {
+    ty.element_type().and_then(ElementType::as_quant)
+}
+
+/// The float type a quantized type expresses (same shape); other types unchanged.
+fn expressed(ty: &Type) -> Type {
+    let float = |e: &ElementType| match e {
+        ElementType::Quant(q) => ElementType::Float(q.expressed),
+        other => other.clone(),
+    };
+    match ty {
+        Type::Tensor(t) => {
+            let mut t = t.clone();
+            t.elem = float(&t.elem);
+            Type::Tensor(t)
+        }
+        Type::UnrankedTensor(e) => Type::UnrankedTensor(float(e)),
+        Type::Scalar(e) => Type::Scalar(float(e)),
+        other => other.clone(),
+    }
+}
+
+/// How the planner runs an op with respect to quantization.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// No quantized type, or an op with its own quantized kernel: build its kernel as is.
+    Native,
+    /// A data-movement op whose quantized values all share one type: try its own kernel on
+    /// the storage integers, and emulate if that kernel refuses quantized types.
+    NativeOrEmulate,
+    /// Emulate through the float kernel.
+    Emulate,
+}
+
+/// Decides how `op` runs.
+pub(crate) fn mode(m: &Module, op: OpId) -> Mode {
+    let data = m.op(op);
+    if OWN_KERNELS.contains(&data.name.as_str()) {
+        return Mode::Native;
+    }
+    let quants: Vec<&UniformQuant> = data
+        .operands()
+        .iter()
+        .chain(data.results())
+        .filter_map(|&v| quant_of(m.value_type(v)))
+        .collect();
+    if quants.is_empty() {
+        return Mode::Native;
+    }
+    let same_scale = data
+        .def()
+        .is_some_and(|d| matches!(d.quant, QuantBehavior::SameScale));
+    let all_equal = quants.iter().all(|q| *q == quants[0]);
+    // Results must be quantized too: a quantized table gathered into floats is a hybrid op.
+    let results_quantized = data
+        .results()
+        .iter()
+        .all(|&r| quant_of(m.value_type(r)).is_some());
+    if same_scale && all_equal && results_quantized {
+        Mode::NativeOrEmulate
+    } else {
+        Mode::Emulate
+    }
+}
+
+/// The float view of a module, made on first use (see the module comment).
+#[derive(Default)]
+pub(crate) struct FloatView {
+    module: Option<Box<Module>>,
+}
+
+impl FloatView {
+    /// The module with `op`'s quantized operands and results given their float types.
+    fn for_op(&mut self, m: &Module, op: OpId) -> &Module {
+        let view = self.module.get_or_insert_with(|| Box::new(m.clone()));
+        let data = m.op(op);
+        for &v in data.operands().iter().chain(data.results()) {
+            let ty = m.value_type(v);
+            if quant_of(ty).is_some() {
+                view.set_value_type(v, expressed(ty));
+            }
+        }
+        view
+    }
+}
+
+/// A quantized operand or result: its parameters and storage type, ready to apply.
+/// Invariant: `scales` and `zero_points` have one entry per channel of `axis` (one for a
+/// per-tensor type).
+struct Quant {
+    scales: Vec<f32>,
+    zero_points: Vec<i64>,
+    axis: Option<usize>,
+    min: i64,
+    max: i64,
+    dtype: DType,
+    /// Dequantization (saturating zero-point arithmetic), shared with `tfl.dequantize`.
+    dequant: Dequant,
+}
+
+impl Quant {
+    fn new(q: &UniformQuant, dtype: DType) -> KResult<Quant> {
+        let (scales, zero_points, axis) = match &q.params {
+            QuantParams::PerTensor { scale, zero_point } => {
+                (vec![*scale as f32], vec![*zero_point], None)
+            }
+            QuantParams::PerAxis {
+                axis,
+                scales,
+                zero_points,
+            } => {
+                if *axis < 0 {
+                    return Err(format!("quantized dimension {axis} is negative"));
+                }
+                let scales = scales.iter().map(|&s| s as f32).collect();
+                (scales, zero_points.clone(), Some(*axis as usize))
+            }
+        };
+        Ok(Quant {
+            scales,
+            zero_points,
+            axis,
+            min: q.storage_min,
+            max: q.storage_max,
+            dtype,
+            dequant: Dequant::from_type(q)?,
+        })
+    }
+
+    /// (channels, elements per channel step) of a tensor of `shape`.
+    fn layout(&self, shape: &[usize]) -> KResult<(usize, usize)> {
+        let Some(ax) = self.axis else {
+            return Ok((1, 1));
+        };
+        let dim = *shape.get(ax).ok_or_else(|| {
+            format!(
+                "quantized dimension {ax} is outside a tensor of rank {}",
+                shape.len()
+            )
+        })?;
+        if dim != self.scales.len() {
+            return Err(format!(
+                "dimension {ax} has size {dim} but the type has {} scales",
+                self.scales.len()
+            ));
+        }
+        Ok((dim, shape[ax + 1..].iter().product::<usize>().max(1)))
+    }
+
+    /// Real values into storage integers: ties to even, zero point, clamp.
+    fn quantize(&self, v: &[f32], shape: &[usize]) -> KResult<Tensor> {
+        let (dim, inner) = self.layout(shape)?;
+        let q = v.iter().enumerate().map(|(i, &x)| {
+            let c = if dim == 1 { 0 } else { (i / inner) % dim };
+            let r = (x / self.scales[c]).round_ties_even();
+            // `as` saturates (NaN becomes 0); the zero point is any i64.
+            (r as i64)
+                .saturating_add(self.zero_points[c])
+                .clamp(self.min, self.max)
+        });
+        let data = match self.dtype {
+            DType::I8 => TensorData::I8(q.map(|x| x as i8).collect()),
+            DType::U8 => TensorData::U8(q.map(|x| x as u8).collect()),
+            DType::I16 => TensorData::I16(q.map(|x| x as i16).collect()),
+            DType::I32 => TensorData::I32(q.map(|x| x as i32).collect()),
+            DType::I64 => TensorData::I64(q.collect()),
+            other => return Err(format!("cannot quantize into {other} storage")),
+        };
+        Tensor::new(shape, data).map_err(|e| e.to_string())
+    }
+
+    /// Storage integers into real values.
+    fn dequantize(&self, t: &Tensor) -> KResult<Tensor> {
+        if t.dtype() != self.dtype {
+            return Err(format!(
+                "a {} tensor where the quantized type stores {}",
+                t.dtype(),
+                self.dtype
+            ));
+        }
+        let v = self.dequant.to_f32(t, 0)?;
+        Tensor::from_f32(t.shape(), v).map_err(|e| e.to_string())
+    }
+}
+
+fn quant_at(ty: &Type) -> KResult<Option<Quant>> {
+    let Some(q) = quant_of(ty) else {
+        return Ok(None);
+    };
+    let dtype = ty
+        .element_type()
+        .and_then(dtype_of)
+        .ok_or_else(|| format!("unsupported quantized storage in {ty}"))?;
+    Quant::new(q, dtype).map(Some)
+}
+
+/// Builds the emulating kernel of `op` (see the module comment).
+pub(crate) fn build_emulated(
+    m: &Module,
+    op: OpId,
+    consts: &[Option<&Tensor>],
+    view: &mut FloatView,
+) -> Option<KResult<BoxKernel>> {
+    let data = m.op(op);
+    let inputs = match data
+        .operands()
+        .iter()
+        .map(|&v| quant_at(m.value_type(v)))
+        .collect::<KResult<Vec<_>>>()
+    {
+        Ok(i) => i,
+        Err(e) => return Some(Err(e)),
+    };
+    let outputs = match data
+        .results()
+        .iter()
+        .map(|&v| quant_at(m.value_type(v)))
+        .collect::<KResult<Vec<_>>>()
+    {
+        Ok(o) => o,
+        Err(e) => return Some(Err(e)),
+    };
+    // Constant quantized operands (weights, biases) are dequantized once.
+    let mut float_consts: Vec<Option<Arc<Tensor>>> = Vec::with_capacity(consts.len());
+    for (i, c) in consts.iter().enumerate() {
+        let f = match (c, inputs.get(i).and_then(Option::as_ref)) {
+            (Some(t), Some(q)) => match q.dequantize(t) {
+                Ok(f) => Some(Arc::new(f)),
+                Err(e) => return Some(Err(format!("operand #{i}: {e}"))),
+            },
+            _ => None,
+        };
+        float_consts.push(f);
+    }
+    let refs: Vec<Option<&Tensor>> = consts
+        .iter()
+        .zip(&float_consts)
+        .map(|(c, f)| f.as_deref().or(*c))
+        .collect();
+    let info = OpInfo {
+        module: view.for_op(m, op),
+        op,
+        consts: &refs,
+    };
+    let built = if CONVERSIONS.contains(&data.name.as_str()) {
+        kernels::shape::build_identity(&info)
+    } else {
+        kernels::build(&info)?
+    };
+    let inner = match built {
+        Ok(k) => k,
+        Err(e) => return Some(Err(format!("{e} (float kernel of a quantized op)"))),
+    };
+    Some(Ok(Box::new(Emulated {
+        inner,
+        inputs,
+        float_consts,
+        outputs,
+    })))
+}
+
+/// A quantized op run through its float kernel.
+struct Emulated {
+    inner: BoxKernel,
+    /// Per operand: its quantized type, if any.
+    inputs: Vec<Option<Quant>>,
+    /// Per operand: its dequantized value, when it is a quantized constant.
+    float_consts: Vec<Option<Arc<Tensor>>>,
+    /// Per result: its quantized type, if any.
+    outputs: Vec<Option<Quant>>,
+}
+
+impl Kernel for Emulated {
+    fn run(&self, a: &mut Args<'_>) -> KResult<Outputs> {
+        let n = a.len();
+        let mut owned: Vec<Option<Tensor>> = Vec::with_capacity(n);
+        for i in 0..n {
+            let conv = match (self.inputs.get(i).and_then(Option::as_ref), a.opt(i)) {
+                (Some(q), Some(t)) if self.float_consts.get(i).is_none_or(Option::is_none) => {
+                    Some(q.dequantize(t).map_err(|e| format!("operand #{i}: {e}"))?)
+                }
+                _ => None,
+            };
+            owned.push(conv);
+        }
+        let mut items: SmallVec<[Arg<'_>; 4]> = SmallVec::with_capacity(n);
+        for (i, o) in owned.into_iter().enumerate() {
+            items.push(match o {
+                Some(t) => Arg::Val(Arc::new(t)),
+                None => match self.float_consts.get(i).and_then(Option::as_deref) {
+                    Some(f) => Arg::Const(f),
+                    None => match a.opt(i) {
+                        Some(t) => Arg::Const(t),
+                        None => Arg::Absent,
+                    },
+                },
+            });
+        }
+        let outs = self.inner.run(&mut Args::new(items))?;
+        let mut result = Outputs::new();
+        for (k, t) in outs.into_iter().enumerate() {
+            match self.outputs.get(k).and_then(Option::as_ref) {
+                Some(q) => {
+                    let v = t.as_f32().ok_or_else(|| {
+                        format!(
+                            "the float kernel computed a {} result #{k} for a quantized type",
+                            t.dtype()
+                        )
+                    })?;
+                    result.push(q.quantize(v, t.shape())?);
+                }
+                None => result.push(t),
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// Dequantizes a tensor of storage integers of the quantized type `q` into f32 (per tensor or
+/// per axis); an error when the storage or shape does not fit the type.
+pub fn dequantize_tensor(t: &Tensor, q: &UniformQuant) -> Result<Tensor, String> {
+    let dtype = dtype_of(&ElementType::Quant(Arc::new(q.clone())))
+        .ok_or_else(|| format!("unsupported quantized storage {}", q.storage))?;
+    Quant::new(q, dtype)?.dequantize(t)
+}
+
+/// Quantizes an f32 tensor into storage integers of `q` as the interpreter's quantized ops do
+/// (ties to even, zero point, clamp to the storage range; see the module comment).
+pub fn quantize_tensor(t: &Tensor, q: &UniformQuant) -> Result<Tensor, String> {
+    let dtype = dtype_of(&ElementType::Quant(Arc::new(q.clone())))
+        .ok_or_else(|| format!("unsupported quantized storage {}", q.storage))?;
+    let v = t
+        .as_f32()
+        .ok_or_else(|| format!("cannot quantize a {} tensor (f32 needed)", t.dtype()))?;
+    Quant::new(q, dtype)?.quantize(v, t.shape())
+}

@@ -1,0 +1,138 @@
+//! Error figures of one model output, accumulated sample by sample.
+//!
+//! Definitions (issue 11): a sample's SQNR is `10·log10(Σref² / Σ(ref−q)²)` in dB, capped at
+//! [`SQNR_CAP`] (an exact match gives the cap; a reference of zeros with any error gives
+//! `-SQNR_CAP`); the output's SQNR and cosine are the means over samples; the max abs error is
+//! over every element of every sample; top-1 agreement is the fraction of rows (every
+//! position of the leading axes, over all samples) whose argmax over the last axis is the
+//! same in both (the first maximum wins ties). Sums are in f64.
+
+/// SQNR is capped at this many dB (and at its negative).
+pub const SQNR_CAP: f64 = 99.0;
+
+/// One sample's SQNR in dB, capped.
+pub fn sqnr_db(reference: &[f32], got: &[f32]) -> f64 {
+    let (mut signal, mut noise) = (0.0f64, 0.0f64);
+    for (&r, &q) in reference.iter().zip(got) {
+        let (r, q) = (r as f64, q as f64);
+        signal += r * r;
+        noise += (r - q) * (r - q);
+    }
+    if noise == 0.0 {
+        return SQNR_CAP;
+    }
+    if signal == 0.0 {
+        return -SQNR_CAP;
+    }
+    (10.0 * (signal / noise).log10()).clamp(-SQNR_CAP, SQNR_CAP)
+}
+
+/// Cosine similarity of two vectors: 1 when both are zero, 0 when only one is.
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        let (x, y) = (x as f64, y as f64);
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    match (aa == 0.0, bb == 0.0) {
+        (true, true) => 1.0,
+        (true, false) | (false, true) => 0.0,
+        _ => ab / (aa.sqrt() * bb.sqrt()),
+    }
+}
+
+/// Index of the first maximum (NaN never wins).
+fn argmax(v: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] || v[best].is_nan() {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The figures of one output over the samples seen so far.
+#[derive(Clone, Debug, Default)]
+pub struct OutputStats {
+    samples: usize,
+    sqnr_sum: f64,
+    cosine_sum: f64,
+    max_abs_error: f64,
+    rows: usize,
+    rows_agreeing: usize,
+}
+
+impl OutputStats {
+    /// Adds one sample: the reference and the evaluated values (same length), and the size of
+    /// the last axis (rows for top-1).
+    pub fn add(&mut self, reference: &[f32], got: &[f32], last_dim: usize) {
+        self.samples += 1;
+        self.sqnr_sum += sqnr_db(reference, got);
+        self.cosine_sum += cosine(reference, got);
+        for (&r, &q) in reference.iter().zip(got) {
+            let e = (r as f64 - q as f64).abs();
+            if e > self.max_abs_error || e.is_nan() {
+                self.max_abs_error = e;
+            }
+        }
+        if last_dim > 0 {
+            for (r, q) in reference.chunks(last_dim).zip(got.chunks(last_dim)) {
+                self.rows += 1;
+                if argmax(r) == argmax(q) {
+                    self.rows_agreeing += 1;
+                }
+            }
+        }
+    }
+
+    pub fn sqnr_db(&self) -> f64 {
+        self.sqnr_sum / self.samples.max(1) as f64
+    }
+
+    pub fn cosine(&self) -> f64 {
+        self.cosine_sum / self.samples.max(1) as f64
+    }
+
+    pub fn max_abs_error(&self) -> f64 {
+        self.max_abs_error
+    }
+
+    /// Fraction of rows whose argmax agrees (1 when the output has no rows).
+    pub fn top1_agreement(&self) -> f64 {
+        if self.rows == 0 {
+            1.0
+        } else {
+            self.rows_agreeing as f64 / self.rows as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqnr_of_known_error() {
+        // signal 1+4 = 5, noise 0.25+0 -> 10*log10(20) = 13.0103 dB.
+        let s = sqnr_db(&[1.0, 2.0], &[1.5, 2.0]);
+        assert!((s - 13.0103).abs() < 1e-3, "{s}");
+        assert_eq!(sqnr_db(&[1.0, 2.0], &[1.0, 2.0]), SQNR_CAP);
+        assert_eq!(sqnr_db(&[0.0, 0.0], &[1.0, 0.0]), -SQNR_CAP);
+    }
+
+    #[test]
+    fn stats_average_over_samples_and_count_rows() {
+        let mut s = OutputStats::default();
+        s.add(&[1.0, 2.0, 3.0, 0.0], &[1.0, 2.0, 0.0, 3.0], 2);
+        s.add(&[1.0, 2.0, 3.0, 0.0], &[1.0, 2.0, 3.0, 0.0], 2);
+        assert_eq!(s.top1_agreement(), 0.75);
+        assert_eq!(s.max_abs_error(), 3.0);
+        // sample 1: signal 14, noise 18 -> -1.0914 dB; sample 2: 99 dB.
+        let want = (10.0 * (14.0f64 / 18.0).log10() + 99.0) / 2.0;
+        assert!((s.sqnr_db() - want).abs() < 1e-9);
+        assert!((cosine(&[1.0, 0.0], &[0.0, 1.0])).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,209 @@
+//! `tqopt eval QUANT --reference FLOAT --data EVAL`: how far a quantized model's outputs are
+//! from its float original's.
+//!
+//! Both models (`.tflite` or MLIR text) run in tqopt's interpreter, which emulates quantized
+//! ops (see `tqopt_interp`). Samples come from the calibration data reader (a `.npy`, a
+//! `.npz` or a folder of images, `--input-range` as for calibration), read against the
+//! reference model's inputs; a quantized input of the evaluated model gets the sample
+//! quantized with its own parameters, and quantized outputs are dequantized with theirs.
+//! Outputs are matched by position and must have the same shapes.
+//!
+//! Invariant: nothing is written (`--report`) unless every sample ran; any mismatch between
+//! the models, or between the data and the inputs, is an error naming the input or output.
+
+mod metrics;
+mod model;
+mod report;
+
+use std::path::Path;
+use std::time::Instant;
+
+use clap::{Arg, ArgAction, Command};
+use tqopt_interp::{dequantize_tensor, quantize_tensor, Tensor};
+use tqopt_ir::Type;
+use tqopt_passes::calibration::dataset::{Dataset, PixelScaling};
+use tqopt_passes::calibration::runner::run_ordered;
+
+use metrics::OutputStats;
+use model::Model;
+
+fn command() -> Command {
+    Command::new("tqopt eval")
+        .about("Compare a quantized model's outputs with its float reference's: SQNR, cosine, max abs error, top-1 agreement")
+        .long_about(
+            "Runs QUANT and the reference model in tqopt's interpreter on every sample of EVAL \
+             and prints, per output (matched by position), the SQNR in dB (mean over samples of \
+             10*log10(sum ref^2 / sum (ref-q)^2), capped at 99), the mean cosine similarity, \
+             the max abs error and the top-1 agreement (argmax over the last axis), and the \
+             model's SQNR (mean over its outputs). Quantized inputs and outputs are quantized \
+             and dequantized with their own parameters.\n\n\
+             Example:\n  tqopt eval model_int8.tflite --reference model.tflite --data photos/ --input-range=-1,1 --report eval.json",
+        )
+        .arg(Arg::new("quant").value_name("QUANT").required(true).help("The model to evaluate (.tflite or MLIR text)"))
+        .arg(Arg::new("reference").long("reference").value_name("FLOAT").required(true).help("The float model it comes from (.tflite or MLIR text)"))
+        .arg(
+            Arg::new("data")
+                .long("data")
+                .value_name("EVAL")
+                .required(true)
+                .help(format!(
+                    "The evaluation data, read as calibration data is. {}",
+                    tqopt_passes::calibration::calibrate::DATA_HELP
+                )),
+        )
+        .arg(
+            Arg::new("input-range")
+                .long("input-range")
+                .value_name("LO,HI")
+                .allow_hyphen_values(true)
+                .help("The range images are scaled to (default 0,1; MediaPipe detectors use -1,1)"),
+        )
+        .arg(Arg::new("report").long("report").value_name("FILE.json").help("Write the figures as JSON"))
+        .arg(Arg::new("no-progress").long("no-progress").action(ArgAction::SetTrue).help("Do not show progress (shown on a terminal by default)"))
+}
+
+/// Runs `tqopt eval` with the arguments after `eval`; returns the exit code.
+pub fn main(args: &[String]) -> i32 {
+    let matches = command()
+        .get_matches_from(std::iter::once("tqopt eval".to_string()).chain(args.iter().cloned()));
+    let get = |name: &str| matches.get_one::<String>(name).cloned();
+    let options = Options {
+        quant: get("quant").unwrap_or_default(),
+        reference: get("reference").unwrap_or_default(),
+        data: get("data").unwrap_or_default(),
+        input_range: get("input-range"),
+        report: get("report"),
+        progress: !matches.get_flag("no-progress")
+            && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    match run(&options) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("tqopt eval: error: {e}");
+            1
+        }
+    }
+}
+
+struct Options {
+    quant: String,
+    reference: String,
+    data: String,
+    input_range: Option<String>,
+    report: Option<String>,
+    progress: bool,
+}
+
+/// One output of one sample: reference values, evaluated values, size of the last axis.
+type SampleOutput = (Vec<f32>, Vec<f32>, usize);
+
+fn run(o: &Options) -> Result<(), String> {
+    let scaling = match &o.input_range {
+        Some(r) => PixelScaling::parse_range(r).map_err(|e| format!("--input-range: {e}"))?,
+        None => PixelScaling::default(),
+    };
+    let reference = Model::load(&o.reference)?;
+    let quant = Model::load(&o.quant)?;
+    model::check_match(&reference, &quant)?;
+    let mut data = Dataset::open(Path::new(&o.data), &reference.input_specs, scaling)
+        .map_err(|e| format!("evaluation data: {e}"))?;
+    let total = data.len();
+    let mut stats = vec![OutputStats::default(); reference.outputs.len()];
+    let started = Instant::now();
+    let mut done = 0usize;
+    let threads = tqopt_interp::parallel::default_threads().min(8);
+    run_ordered(
+        threads,
+        || data.next(),
+        |i, arrays| {
+            run_sample(&reference, &quant, arrays)
+                .map_err(|e| format!("{}, sample {i}: {e}", o.data))
+        },
+        |_, outs: Vec<SampleOutput>| {
+            for (s, (r, q, last)) in stats.iter_mut().zip(&outs) {
+                s.add(r, q, *last);
+            }
+            done += 1;
+            if o.progress {
+                eprint!(
+                    "\rtqopt eval: {done}/{total} samples ({:.1}s)",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        },
+    )
+    .inspect_err(|_| {
+        if o.progress {
+            eprintln!();
+        }
+    })?;
+    if o.progress {
+        eprintln!();
+    }
+    let result = report::Evaluation::new(&reference, stats, done);
+    print!("{}", result.text(&o.quant, &o.reference, &o.data));
+    if let Some(path) = &o.report {
+        crate::output::write_output(path, |w| w.write_all(result.json().as_bytes()))
+            .map_err(|e| format!("--report: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Runs one sample through both models and returns each output's real values.
+fn run_sample(
+    reference: &Model,
+    quant: &Model,
+    arrays: Vec<tqopt_passes::calibration::dataset::Array>,
+) -> Result<Vec<SampleOutput>, String> {
+    let ref_inputs = arrays
+        .into_iter()
+        .map(|a| Tensor::new(&a.shape, a.data).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let q_inputs = ref_inputs
+        .iter()
+        .zip(&quant.input_types)
+        .enumerate()
+        .map(
+            |(i, (t, ty))| match ty.element_type().and_then(|e| e.as_quant()) {
+                Some(q) => quantize_tensor(t, q)
+                    .map_err(|e| format!("input '{}' of {}: {e}", quant.input_name(i), quant.path)),
+                None => Ok(t.clone()),
+            },
+        )
+        .collect::<Result<Vec<_>, _>>()?;
+    let ref_outs = reference
+        .interp
+        .run_owned(ref_inputs)
+        .map_err(|e| format!("{}: {e}", reference.path))?;
+    let q_outs = quant
+        .interp
+        .run_owned(q_inputs)
+        .map_err(|e| format!("{}: {e}", quant.path))?;
+    let mut outs = Vec::with_capacity(ref_outs.len());
+    for (k, (r, q)) in ref_outs.iter().zip(&q_outs).enumerate() {
+        let name = &reference.outputs[k].name;
+        if r.shape() != q.shape() {
+            return Err(format!(
+                "output #{k} ('{name}'): the reference computed shape {:?} but {} computed {:?}",
+                r.shape(),
+                quant.path,
+                q.shape()
+            ));
+        }
+        let rv = real_values(r, &reference.outputs[k].ty)
+            .map_err(|e| format!("output #{k} ('{name}') of {}: {e}", reference.path))?;
+        let qv = real_values(q, &quant.outputs[k].ty)
+            .map_err(|e| format!("output #{k} ('{name}') of {}: {e}", quant.path))?;
+        outs.push((rv, qv, r.shape().last().copied().unwrap_or(1)));
+    }
+    Ok(outs)
+}
+
+/// The real values of an output: dequantized when its type is quantized.
+fn real_values(t: &Tensor, ty: &Type) -> Result<Vec<f32>, String> {
+    match ty.element_type().and_then(|e| e.as_quant()) {
+        Some(q) => Ok(dequantize_tensor(t, q)?.to_f32_vec()),
+        None => Ok(t.to_f32_vec()),
+    }
+}

@@ -1,0 +1,227 @@
+//! A model as `tqopt eval` uses it: the imported module, its interpreter, its inputs and
+//! outputs (names and IR types), and the check that two models can be compared.
+
+use tqopt_interp::Interpreter;
+use tqopt_ir::dialect::func;
+use tqopt_ir::{Attribute, SourceFile, Type, ValueDef};
+use tqopt_passes::calibration::calibrate::{entry_function, input_specs};
+use tqopt_passes::calibration::dataset::InputSpec;
+
+/// One output of the entry function.
+pub struct Output {
+    /// The `tf.entry_function` output name, else the tensor name, else `output<k>`.
+    pub name: String,
+    pub ty: Type,
+}
+
+/// A loaded model, ready to run. Invariant: `input_types` and `outputs` follow the entry
+/// function's arguments and results, and `interp` runs that function.
+pub struct Model {
+    /// The file it was read from, for messages.
+    pub path: String,
+    pub interp: Interpreter,
+    pub input_types: Vec<Type>,
+    /// How the data reader sees the inputs (only for a model whose inputs it can feed).
+    pub input_specs: Vec<InputSpec>,
+    pub outputs: Vec<Output>,
+}
+
+impl Model {
+    /// Reads a `.tflite` model (by its TFL3 identifier) or MLIR text and plans its entry
+    /// function.
+    pub fn load(path: &str) -> Result<Model, String> {
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
+        if meta.is_dir() {
+            return Err(format!("'{path}' is a directory, not a model"));
+        }
+        let blob = tqopt_ir::map_file(std::path::Path::new(path))
+            .map_err(|e| format!("cannot read '{path}': {e}"))?;
+        let module = if blob.as_bytes().get(4..8) == Some(b"TFL3") {
+            tqopt_frontend::import_bytes(path, blob).map_err(|e| {
+                let place: String = e.place.iter().map(|p| format!("{p}: ")).collect();
+                format!("{path}: {place}{}", e.message)
+            })?
+        } else {
+            let source = SourceFile::from_blob(path, blob).map_err(|offset| {
+                format!("'{path}' is neither MLIR text (invalid UTF-8 at byte {offset}) nor a TFLite model (no TFL3 identifier)")
+            })?;
+            tqopt_textual_ir::parse(&source)
+                .map_err(|d| source.render(&d))?
+                .module
+        };
+        let f = entry_function(&module)
+            .ok_or_else(|| format!("{path}: no 'main' function (or single function) to run"))?;
+        let name = func::name(&module, f).unwrap_or("main").to_string();
+        let interp = Interpreter::new(&module, &name).map_err(|e| format!("{path}: {e}"))?;
+        let ftype = func::function_type(&module, f)
+            .ok_or_else(|| format!("{path}: '@{name}' has no function type"))?;
+        let input_types = ftype.inputs.clone();
+        // Quantized inputs are fed quantized reference samples: only the reference's specs feed
+        // the data reader, so a model it cannot feed directly has none.
+        let input_specs = input_specs(&module, f).unwrap_or_default();
+        let names = output_names(&module, f);
+        let outputs = ftype
+            .results
+            .iter()
+            .enumerate()
+            .map(|(k, ty)| Output {
+                name: names
+                    .get(k)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| format!("output{k}")),
+                ty: ty.clone(),
+            })
+            .collect();
+        Ok(Model {
+            path: path.to_string(),
+            interp,
+            input_types,
+            input_specs,
+            outputs,
+        })
+    }
+
+    /// The name of input `i`, for messages.
+    pub fn input_name(&self, i: usize) -> String {
+        self.input_specs
+            .get(i)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| format!("arg{i}"))
+    }
+}
+
+/// Output names: `tf.entry_function`'s `outputs`, else the returned value's tensor name.
+fn output_names(m: &tqopt_ir::Module, f: tqopt_ir::OpId) -> Vec<Option<String>> {
+    let signature: Vec<String> = m
+        .op(f)
+        .attr("tf.entry_function")
+        .and_then(Attribute::as_dict)
+        .and_then(|d| d.get("outputs"))
+        .and_then(Attribute::as_str)
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
+        .unwrap_or_default();
+    let Some(entry) = func::entry_block(m, f) else {
+        return Vec::new();
+    };
+    let Some(ret) = m.block_ops(entry).last() else {
+        return Vec::new();
+    };
+    m.op(ret)
+        .operands()
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| {
+            if let Some(s) = signature.get(k).filter(|s| !s.is_empty()) {
+                return Some(s.clone());
+            }
+            let loc = match m.value(v).def {
+                ValueDef::Result { op, .. } => &m.op(op).loc,
+                ValueDef::BlockArg { .. } => &m.value(v).loc,
+            };
+            loc.first_name().map(str::to_string)
+        })
+        .collect()
+}
+
+/// `[1, 192, 192, 3]`, `?` for a dynamic dimension.
+fn dims(ty: &Type) -> Option<Vec<i64>> {
+    ty.as_tensor().map(|t| t.shape.to_vec())
+}
+
+fn shape_text(d: &Option<Vec<i64>>) -> String {
+    match d {
+        None => "unranked".into(),
+        Some(d) => {
+            let s: Vec<String> = d
+                .iter()
+                .map(|&x| if x < 0 { "?".into() } else { x.to_string() })
+                .collect();
+            format!("[{}]", s.join(", "))
+        }
+    }
+}
+
+fn same_shape(a: &Option<Vec<i64>>, b: &Option<Vec<i64>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| x < 0 || y < 0 || x == y)
+        }
+        _ => true,
+    }
+}
+
+/// Checks that `quant` can be compared with `reference`: as many inputs and outputs, of the
+/// same shapes, and inputs the reference's data can feed (the same element type, or a
+/// quantized type that quantizes it).
+pub fn check_match(reference: &Model, quant: &Model) -> Result<(), String> {
+    if reference.input_specs.len() != reference.input_types.len() {
+        // input_specs failed: say why.
+        return Err(format!(
+            "{}: the reference model's inputs cannot be fed from data (float, integer or bool inputs are needed)",
+            reference.path
+        ));
+    }
+    if reference.input_types.len() != quant.input_types.len() {
+        return Err(format!(
+            "the models do not match: the reference {} has {} inputs but {} has {}",
+            reference.path,
+            reference.input_types.len(),
+            quant.path,
+            quant.input_types.len()
+        ));
+    }
+    for (i, (r, q)) in reference
+        .input_types
+        .iter()
+        .zip(&quant.input_types)
+        .enumerate()
+    {
+        let name = reference.input_name(i);
+        let (rd, qd) = (dims(r), dims(q));
+        if !same_shape(&rd, &qd) {
+            return Err(format!(
+                "the models do not match: input #{i} ('{name}') has shape {} in the reference {} but {} in {}",
+                shape_text(&rd),
+                reference.path,
+                shape_text(&qd),
+                quant.path
+            ));
+        }
+        let (re, qe) = (r.element_type(), q.element_type());
+        let feeds = match qe.and_then(|e| e.as_quant()) {
+            Some(_) => re.is_some_and(|e| e.as_float().is_some()),
+            None => re == qe,
+        };
+        if !feeds {
+            return Err(format!(
+                "the models do not match: input #{i} ('{name}') is {r} in the reference {} but {q} in {}",
+                reference.path, quant.path
+            ));
+        }
+    }
+    if reference.outputs.len() != quant.outputs.len() {
+        return Err(format!(
+            "the models do not match: the reference {} has {} outputs but {} has {}",
+            reference.path,
+            reference.outputs.len(),
+            quant.path,
+            quant.outputs.len()
+        ));
+    }
+    for (k, (r, q)) in reference.outputs.iter().zip(&quant.outputs).enumerate() {
+        let (rd, qd) = (dims(&r.ty), dims(&q.ty));
+        if !same_shape(&rd, &qd) {
+            return Err(format!(
+                "the models do not match: output #{k} ('{}') has shape {} in the reference {} but output #{k} ('{}') has {} in {}",
+                r.name,
+                shape_text(&rd),
+                reference.path,
+                q.name,
+                shape_text(&qd),
+                quant.path
+            ));
+        }
+    }
+    Ok(())
+}

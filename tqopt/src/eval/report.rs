@@ -1,0 +1,115 @@
+//! What `tqopt eval` prints and writes: a table per output and the model's SQNR, as text and
+//! as JSON (`{"sqnr_db", "samples", "outputs": [{"name", "sqnr_db", "cosine",
+//! "max_abs_error", "top1_agreement"}]}`).
+
+use super::metrics::OutputStats;
+use super::model::Model;
+
+/// The figures of one evaluation.
+pub struct Evaluation {
+    samples: usize,
+    outputs: Vec<(String, OutputStats)>,
+}
+
+impl Evaluation {
+    pub fn new(reference: &Model, stats: Vec<OutputStats>, samples: usize) -> Evaluation {
+        Evaluation {
+            samples,
+            outputs: reference
+                .outputs
+                .iter()
+                .map(|o| o.name.clone())
+                .zip(stats)
+                .collect(),
+        }
+    }
+
+    /// The model's SQNR: the mean of its outputs' (99 for a model without outputs).
+    pub fn sqnr_db(&self) -> f64 {
+        if self.outputs.is_empty() {
+            return super::metrics::SQNR_CAP;
+        }
+        self.outputs.iter().map(|(_, s)| s.sqnr_db()).sum::<f64>() / self.outputs.len() as f64
+    }
+
+    pub fn text(&self, quant: &str, reference: &str, data: &str) -> String {
+        let mut s = format!(
+            "tqopt eval: {quant} against {reference} on {} samples of {data}\n",
+            self.samples
+        );
+        let width = self
+            .outputs
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        s.push_str(&format!(
+            "  {:<width$}  {:>9}  {:>8}  {:>13}  {:>6}\n",
+            "output", "SQNR (dB)", "cosine", "max abs error", "top-1"
+        ));
+        for (name, o) in &self.outputs {
+            s.push_str(&format!(
+                "  {:<width$}  {:>9.2}  {:>8.5}  {:>13.6e}  {:>5.1}%\n",
+                name,
+                o.sqnr_db(),
+                o.cosine(),
+                o.max_abs_error(),
+                100.0 * o.top1_agreement()
+            ));
+        }
+        s.push_str(&format!(
+            "model SQNR: {:.2} dB (mean over {} outputs)\n",
+            self.sqnr_db(),
+            self.outputs.len()
+        ));
+        s
+    }
+
+    pub fn json(&self) -> String {
+        let outputs: Vec<String> = self
+            .outputs
+            .iter()
+            .map(|(name, o)| {
+                format!(
+                    "    {{\"name\": {}, \"sqnr_db\": {}, \"cosine\": {}, \"max_abs_error\": {}, \"top1_agreement\": {}}}",
+                    json_str(name),
+                    num(o.sqnr_db()),
+                    num(o.cosine()),
+                    num(o.max_abs_error()),
+                    num(o.top1_agreement())
+                )
+            })
+            .collect();
+        format!(
+            "{{\n  \"sqnr_db\": {},\n  \"samples\": {},\n  \"outputs\": [\n{}\n  ]\n}}\n",
+            num(self.sqnr_db()),
+            self.samples,
+            outputs.join(",\n")
+        )
+    }
+}
+
+/// A JSON number; `null` for NaN or infinities (which JSON cannot hold).
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        "null".into()
+    }
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
