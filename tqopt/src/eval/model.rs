@@ -4,7 +4,7 @@
 use tqopt_interp::Interpreter;
 use tqopt_ir::dialect::func;
 use tqopt_ir::{Attribute, SourceFile, Type, ValueDef};
-use tqopt_passes::calibration::calibrate::{entry_function, input_specs};
+use tqopt_passes::calibration::calibrate::input_specs;
 use tqopt_passes::calibration::dataset::InputSpec;
 
 /// One output of the entry function.
@@ -49,8 +49,10 @@ impl Model {
                 .map_err(|d| source.render(&d))?
                 .module
         };
-        let f = entry_function(&module)
-            .ok_or_else(|| format!("{path}: no 'main' function (or single function) to run"))?;
+        // The model's first entry point (its first signature, or main).
+        let f = module.entry_points().first().copied().ok_or_else(|| {
+            format!("{path}: no entry function to run (a public function that nothing calls)")
+        })?;
         let name = func::name(&module, f).unwrap_or("main").to_string();
         let interp = Interpreter::new(&module, &name).map_err(|e| format!("{path}: {e}"))?;
         let ftype = func::function_type(&module, f)
