@@ -16,7 +16,7 @@
 // The conv's range [0, 6]: scale 6/255, zero point -128; max_pool shares it.
 // CHECK: "tfl.quantize"(%{{.*}}) <{qtype = tensor<1x2x2x2x!quant.uniform<i8:f32, 0.023529412224888802:-128>>}> {volatile}
 // CHECK: "tfl.max_pool_2d"
-// CHECK: "tfl.quantize"(%{{.*}}) <{qtype = tensor<1x1x1x2x!quant.uniform<i8:f32, 0.023529412224888802:-128>>}> : 
+// CHECK: "tfl.quantize"(%{{.*}}) <{qtype = tensor<1x1x1x2x!quant.uniform<i8:f32, 0.023529412224888802:-128>>}> {volatile} :
 // TENSOR-LABEL: func.func @conv
 // TENSOR: "tfl.quantize"(%{{.*}}) <{qtype = tensor<2x1x1x2x!quant.uniform<i8<-127:127>:f32, 0.0078740157186985015>>}>
 // TENSOR: "tfl.quantize"(%{{.*}}) <{qtype = tensor<2x!quant.uniform<i32:f32, 6.1756989452987909E-5>>}>

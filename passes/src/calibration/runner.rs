@@ -13,7 +13,8 @@ use std::sync::Mutex;
 
 /// Calls `work(index, item)` for every item `source` yields, on `threads` workers, and
 /// `sink(index, result)` in index order on the calling thread. Stops at the first error, from
-/// the source, a worker or the sink, and returns it.
+/// the source, a worker or the sink, and returns it; a worker's error is the lowest-index
+/// sample's that failed, whatever the timing (the message names the sample deterministically).
 pub fn run_ordered<T, R, W, S>(
     threads: usize,
     mut source: impl FnMut() -> Option<Result<T, String>>,
@@ -71,7 +72,9 @@ fn feed_and_collect<T, R>(
     let mut sent = 0usize;
     let mut merged = 0usize;
     let mut exhausted = false;
-    let mut pending: BTreeMap<usize, R> = BTreeMap::new();
+    // Results, errors included, are taken in index order, so the error reported is the first
+    // sample's that failed whatever the timing.
+    let mut pending: BTreeMap<usize, Result<R, String>> = BTreeMap::new();
     loop {
         while !exhausted && sent - merged < window {
             match source() {
@@ -89,9 +92,9 @@ fn feed_and_collect<T, R>(
         let (index, result) = results
             .recv()
             .map_err(|_| "the calibration workers stopped".to_string())?;
-        pending.insert(index, result?);
+        pending.insert(index, result);
         while let Some(r) = pending.remove(&merged) {
-            sink(merged, r)?;
+            sink(merged, r?)?;
             merged += 1;
         }
     }
