@@ -192,9 +192,21 @@ pub(crate) fn quantize_constants(m: &mut Module) -> u64 {
         let Type::Tensor(qty) = m.value_type(out).clone() else {
             continue;
         };
-        let Some(quant) = qty.elem.as_quant().cloned() else {
+        let Some(mut quant) = qty.elem.as_quant().cloned() else {
             continue;
         };
+        let mut qty = qty;
+        if m.op(q)
+            .attributes
+            .contains(super::insert_fake_quant::INT64_BIAS)
+            && quant.storage.width == 32
+        {
+            // A 16x8 bias: the same scales, in 64-bit storage.
+            quant.storage.width = 64;
+            quant.storage_min = numerics::StorageRange::INT64.min;
+            quant.storage_max = numerics::StorageRange::INT64.max;
+            qty = TensorType::new(&qty.shape, ElementType::Quant(std::sync::Arc::new(quant.clone())));
+        }
         let Some(dense) = quantized_values(&values, &qty.shape, &quant) else {
             continue;
         };

@@ -76,6 +76,11 @@ pub static OPTIONS: &[OptionInfo] = &[
     },
 ];
 
+/// Marks the quantize op of a bias pair whose constant `fold-quant` stores as int64: the
+/// pair itself is int32, since `tfl.quantize` and `tfl.dequantize` have no 64-bit form (and
+/// MLIR's quant types no 64-bit storage in text).
+pub const INT64_BIAS: &str = "tqopt.int64_bias";
+
 pub const ACTIVATION_TYPES: &[&str] = &["int8", "int16"];
 pub const BIAS_TYPES: &[&str] = &["int32", "int64"];
 
@@ -293,6 +298,8 @@ struct Driver<'m> {
     work: Vec<OpId>,
     requantize_count: u64,
     bias_adjusted: u64,
+    /// Biases to be stored as int64 (see [`INT64_BIAS`]).
+    wide_biases: HashSet<ValueId>,
 }
 
 impl<'m> Driver<'m> {
@@ -308,6 +315,7 @@ impl<'m> Driver<'m> {
             work: Vec::new(),
             requantize_count: 0,
             bias_adjusted: 0,
+            wide_biases: HashSet::new(),
         };
         d.setup();
         d
@@ -673,11 +681,16 @@ impl<'m> Driver<'m> {
                 })
                 .collect()
         };
+        // The pair of an int64 bias is int32 (tfl.quantize has no 64-bit form) and marked;
+        // fold-quant gives the constant its 64-bit storage.
         let bias_elem = if bias_scales.len() == 1 {
-            per_tensor(self.options.bias, to_params(&bias_scales)[0])
+            per_tensor(StorageRange::INT32, to_params(&bias_scales)[0])
         } else {
-            per_axis(self.options.bias, 0, &to_params(&bias_scales))
+            per_axis(StorageRange::INT32, 0, &to_params(&bias_scales))
         };
+        if self.options.bias == StorageRange::INT64 {
+            self.wide_biases.insert(self.operand_value(op, b));
+        }
         if adjusted {
             self.bias_adjusted += 1;
             let weight_elem = match axis {
@@ -716,7 +729,13 @@ impl<'m> Driver<'m> {
         let mut pairs = 0;
         for v in values {
             let elem = self.states[&v].elem.clone();
-            qdq::insert_pair(self.m, v, elem, true);
+            let q = qdq::insert_pair(self.m, v, elem, true);
+            if self.wide_biases.contains(&v) {
+                self.m
+                    .op_mut(q)
+                    .attributes
+                    .set(INT64_BIAS, Attribute::Unit);
+            }
             pairs += 1;
         }
         let mut requantized: Vec<(ValueId, Vec<Requantize>)> = self.requantizes.drain().collect();
