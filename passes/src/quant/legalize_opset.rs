@@ -9,7 +9,8 @@
 //! - `EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8` (with `activations=int16`):
 //!   the same for 16x8 mode, where an op needs LiteRT's int16 kernel (the op table's measured
 //!   `kernels.int16()`); under `TFLITE_BUILTINS` an op without one is marked
-//!   `tqopt.keep_float` and `tqopt.float_reason = "<why>"`.
+//!   `tqopt.keep_float`, and every op left float `tqopt.float_reason = "<why>"` (the report
+//!   shows it).
 //!
 //! `deny=REGEX` keeps ops whose name (`tfl.softmax`) or location (tensor name) matches float;
 //! they are marked with the discardable attribute `tqopt.keep_float`, which `fold-quant`
@@ -256,10 +257,14 @@ impl Pass for LegalizeOpset {
             let denied = self.deny.is_some() && reason.starts_with("denied");
             // An op with an int8 kernel but no int16 one would still fold: keep it float and
             // say why.
-            if self.int16 && !denied && is_quantizable(m, op) && int16_kernel_reason(m, op).is_some()
-            {
+            // In 16x8 mode every float op carries its reason, since the report's own reading
+            // of the IR knows int8's kernels only.
+            if self.int16 && !denied {
+                let keep = is_quantizable(m, op) && int16_kernel_reason(m, op).is_some();
                 let attrs = &mut m.op_mut(op).attributes;
-                attrs.set(KEEP_FLOAT, Attribute::Unit);
+                if keep {
+                    attrs.set(KEEP_FLOAT, Attribute::Unit);
+                }
                 changed |= attrs
                     .set(FLOAT_REASON, Attribute::string(&reason))
                     .is_none();
