@@ -205,7 +205,10 @@ pub(crate) fn quantize_constants(m: &mut Module) -> u64 {
             quant.storage.width = 64;
             quant.storage_min = numerics::StorageRange::INT64.min;
             quant.storage_max = numerics::StorageRange::INT64.max;
-            qty = TensorType::new(&qty.shape, ElementType::Quant(std::sync::Arc::new(quant.clone())));
+            qty = TensorType::new(
+                &qty.shape,
+                ElementType::Quant(std::sync::Arc::new(quant.clone())),
+            );
         }
         let Some(dense) = quantized_values(&values, &qty.shape, &quant) else {
             continue;

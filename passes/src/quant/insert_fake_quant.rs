@@ -86,7 +86,8 @@ pub const BIAS_TYPES: &[&str] = &["int32", "int64"];
 
 pub const OVERFLOW_WARNINGS: Statistic = Statistic {
     name: "num-overflow-warnings",
-    description: "affine ops whose int32 bias or accumulator can overflow for the calibrated ranges",
+    description:
+        "affine ops whose int32 bias or accumulator can overflow for the calibrated ranges",
 };
 
 pub static INFO: PassInfo = PassInfo {
@@ -731,10 +732,7 @@ impl<'m> Driver<'m> {
             let elem = self.states[&v].elem.clone();
             let q = qdq::insert_pair(self.m, v, elem, true);
             if self.wide_biases.contains(&v) {
-                self.m
-                    .op_mut(q)
-                    .attributes
-                    .set(INT64_BIAS, Attribute::Unit);
+                self.m.op_mut(q).attributes.set(INT64_BIAS, Attribute::Unit);
             }
             pairs += 1;
         }

@@ -153,12 +153,7 @@ pub fn int16_kernel_reason(m: &Module, op: OpId) -> Option<String> {
 }
 
 /// Why an op stays float, or `None` if it can be quantized; `int16` asks for 16x8 mode.
-pub fn float_reason_for(
-    m: &Module,
-    op: OpId,
-    deny: Option<&Regex>,
-    int16: bool,
-) -> Option<String> {
+pub fn float_reason_for(m: &Module, op: OpId, deny: Option<&Regex>, int16: bool) -> Option<String> {
     let data = m.op(op);
     if let Some(re) = deny {
         let by_loc = data.loc.first_name().is_some_and(|n| re.is_match(n));

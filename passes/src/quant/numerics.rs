@@ -504,9 +504,10 @@ mod tests {
             quantize_bias(&[1e8], &[1e-3], StorageRange::INT32),
             vec![i32::MAX as i64]
         );
+        // (In float32, as TensorFlow computes it: 1e6 x 4096 is exact there.)
         assert_eq!(
-            quantize_bias(&[-1e8], &[1e-3], StorageRange::INT64),
-            vec![-100_000_000_000]
+            quantize_bias(&[-1e6], &[1.0 / 4096.0], StorageRange::INT64),
+            vec![-4_096_000_000]
         );
         assert!(adjust_for_bias(1.0, s, 0.5, true).is_none());
         let (b, w) = adjust_for_bias(1e8, s, 0.5, true).unwrap();
