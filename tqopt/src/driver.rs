@@ -91,10 +91,9 @@ pub fn run(cfg: &Config) -> i32 {
     let quantizing = specs
         .iter()
         .any(|s| s.name.starts_with("quantize-") || s.name == "fold-quant");
-    let report_kind = if specs
-        .iter()
-        .any(|s| s.name == "quantize-int8" || s.name == "quantize-int16x8" || s.name == "fold-quant")
-    {
+    let report_kind = if specs.iter().any(|s| {
+        s.name == "quantize-int8" || s.name == "quantize-int16x8" || s.name == "fold-quant"
+    }) {
         ReportKind::Full
     } else {
         ReportKind::Weights
