@@ -63,6 +63,7 @@ pub static PASSES: &[&PassInfo] = &[
 pub static PIPELINES: &[&PipelineInfo] = &[
     &CLEANUP,
     &crate::quant::pipeline::QUANTIZE_INT8,
+    &crate::quant::pipeline_int16x8::QUANTIZE_INT16X8,
     &crate::quant::pipeline::QUANTIZE_DYNAMIC_RANGE,
     &crate::quant::pipeline::QUANTIZE_FLOAT16,
 ];

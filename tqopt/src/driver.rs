@@ -91,10 +91,9 @@ pub fn run(cfg: &Config) -> i32 {
     let quantizing = specs
         .iter()
         .any(|s| s.name.starts_with("quantize-") || s.name == "fold-quant");
-    let report_kind = if specs
-        .iter()
-        .any(|s| s.name == "quantize-int8" || s.name == "fold-quant")
-    {
+    let report_kind = if specs.iter().any(|s| {
+        s.name == "quantize-int8" || s.name == "quantize-int16x8" || s.name == "fold-quant"
+    }) {
         ReportKind::Full
     } else {
         ReportKind::Weights
@@ -258,7 +257,7 @@ fn pipeline_specs(cfg: &Config, source: &SourceFile) -> Result<Vec<PassSpec>, St
 fn apply_calibration_flags(spec: &mut PassSpec, cfg: &Config) {
     let data_option = match spec.name.as_str() {
         "calibrate" => "data",
-        "quantize-int8" => "calibration",
+        "quantize-int8" | "quantize-int16x8" => "calibration",
         _ => return,
     };
     let pairs = [

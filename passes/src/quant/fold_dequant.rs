@@ -1,4 +1,4 @@
-//! `fold-dequant{io=float|int8|uint8}`: cleans up after `fold-quant` (TensorFlow's
+//! `fold-dequant{io=float|int8|uint8|int16}`: cleans up after `fold-quant` (TensorFlow's
 //! post-quantize and modify-io-nodes passes).
 //!
 //! - Tensors that `tfl.while` / `tfl.if` copy into one another take one quantized type, and
@@ -14,6 +14,8 @@
 //!   quantized (the input's quantize and the output's dequantize go). `io=uint8`: the same in
 //!   uint8, with a requantize between uint8 and int8 (zero point + 128). An input or output
 //!   that cannot be made integer is an error, since the user asked for integer I/O.
+//!   `io=int16` (16x8 mode) is `io=int8` for int16 tensors; an input or output whose
+//!   quantized type has another width than the one asked for is an error.
 
 use std::sync::Arc;
 
@@ -30,7 +32,13 @@ use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::PassInfo;
 
+/// The I/O types of `quantize-int8`.
 pub const IO_TYPES: &[&str] = &["float", "int8", "uint8"];
+/// The I/O types of `quantize-int16x8`.
+pub const IO_TYPES_16X8: &[&str] = &["float", "int16"];
+/// Every I/O type this pass takes: integer I/O keeps the quantized type the model's first
+/// and last ops have (int8 or int16); uint8 shifts int8 by 128.
+pub const ALL_IO_TYPES: &[&str] = &["float", "int8", "uint8", "int16"];
 
 pub const REMOVED_PAIRS: Statistic = Statistic {
     name: "num-removed-pairs",
@@ -48,7 +56,7 @@ pub const CARRIED: Statistic = Statistic {
 
 pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
     name: "io",
-    kind: OptionKind::Enum(IO_TYPES),
+    kind: OptionKind::Enum(ALL_IO_TYPES),
     default: "float",
     help: "The model's input and output type",
 }];
@@ -90,11 +98,12 @@ impl Pass for FoldDequant {
         let mut changed = removed + folded + carried > 0;
         if self.io != "float" {
             let unsigned = self.io == "uint8";
+            let width = if self.io == "int16" { 16 } else { 8 };
             let mut errors = Vec::new();
             // The model's entry points only: functions that are called (loop bodies and
             // branches) or private take the types their callers give them.
             for f in m.entry_points() {
-                changed |= integer_io(m, f, unsigned, &mut errors);
+                changed |= integer_io(m, f, unsigned, width, &mut errors);
             }
             if !errors.is_empty() {
                 return Err(PassError::new(errors));
@@ -213,8 +222,15 @@ fn to_unsigned(q: &UniformQuant) -> UniformQuant {
     }
 }
 
-/// Makes a function's inputs and outputs integer; reports those that cannot be.
-fn integer_io(m: &mut Module, f: OpId, unsigned: bool, errors: &mut Vec<Diagnostic>) -> bool {
+/// Makes a function's inputs and outputs integer; reports those that cannot be, and those
+/// whose quantized type is not `width` bits wide.
+fn integer_io(
+    m: &mut Module,
+    f: OpId,
+    unsigned: bool,
+    width: u32,
+    errors: &mut Vec<Diagnostic>,
+) -> bool {
     let Some(entry) = func::entry_block(m, f) else {
         return false;
     };
@@ -246,6 +262,17 @@ fn integer_io(m: &mut Module, f: OpId, unsigned: bool, errors: &mut Vec<Diagnost
         else {
             continue;
         };
+        if q.storage.width != width {
+            errors.push(
+                Diagnostic::error(format!(
+                    "input #{i} of @{fname} is quantized as i{}, not the {width}-bit integer type io asks for",
+                    q.storage.width
+                ))
+                .at(m.value(arg).pos)
+                .with_loc(m.value(arg).loc.clone()),
+            );
+            continue;
+        }
         if unsigned {
             let ty = m
                 .value_type(arg)
@@ -284,6 +311,17 @@ fn integer_io(m: &mut Module, f: OpId, unsigned: bool, errors: &mut Vec<Diagnost
         else {
             continue;
         };
+        if q.storage.width != width {
+            errors.push(
+                Diagnostic::error(format!(
+                    "output #{i} of @{fname} is quantized as i{}, not the {width}-bit integer type io asks for",
+                    q.storage.width
+                ))
+                .at(m.op(ret).pos)
+                .with_loc(m.op(ret).loc.clone()),
+            );
+            continue;
+        }
         let out = if unsigned {
             let ty = m
                 .value_type(qv)

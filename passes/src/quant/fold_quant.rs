@@ -5,7 +5,8 @@
 //! not keep it float, every float operand comes from a `tfl.dequantize`, and every float
 //! result has exactly one use, a `tfl.quantize`. Anything else stays float between its
 //! dequantize and quantize ops. Constants are quantized last, with TensorFlow's integer
-//! rounding for weights (symmetric, per channel), biases (int32) and other constants.
+//! rounding for weights (symmetric, per channel), biases (int32, or int64 in 16x8 mode) and
+//! other constants (int8, or int16 in 16x8 mode).
 
 use tqopt_ir::dialect::tfl;
 use tqopt_ir::{
@@ -191,9 +192,24 @@ pub(crate) fn quantize_constants(m: &mut Module) -> u64 {
         let Type::Tensor(qty) = m.value_type(out).clone() else {
             continue;
         };
-        let Some(quant) = qty.elem.as_quant().cloned() else {
+        let Some(mut quant) = qty.elem.as_quant().cloned() else {
             continue;
         };
+        let mut qty = qty;
+        if m.op(q)
+            .attributes
+            .contains(super::insert_fake_quant::INT64_BIAS)
+            && quant.storage.width == 32
+        {
+            // A 16x8 bias: the same scales, in 64-bit storage.
+            quant.storage.width = 64;
+            quant.storage_min = numerics::StorageRange::INT64.min;
+            quant.storage_max = numerics::StorageRange::INT64.max;
+            qty = TensorType::new(
+                &qty.shape,
+                ElementType::Quant(std::sync::Arc::new(quant.clone())),
+            );
+        }
         let Some(dense) = quantized_values(&values, &qty.shape, &quant) else {
             continue;
         };
@@ -218,17 +234,19 @@ pub(crate) fn quantize_constants(m: &mut Module) -> u64 {
 fn quantized_values(values: &[f32], shape: &[i64], quant: &UniformQuant) -> Option<DenseElements> {
     let params = params_of(quant);
     let range = range_of(quant);
-    let bytes: Vec<u8> = if quant.storage.width == 32 {
+    let bytes: Vec<u8> = if quant.storage.width == 32 || quant.storage.width == 64 {
         let scales: Vec<f64> = params.iter().map(|p| p.scale).collect();
         // One scale per value, or one for all: a bias whose size disagrees with the weight's
         // channels (a damaged model) stays unfolded rather than indexing past the scales.
         if scales.len() != 1 && scales.len() != values.len() {
             return None;
         }
-        numerics::quantize_bias(values, &scales)
-            .into_iter()
-            .flat_map(i32::to_le_bytes)
-            .collect()
+        let ints = numerics::quantize_bias(values, &scales, range).into_iter();
+        if quant.storage.width == 64 {
+            ints.flat_map(i64::to_le_bytes).collect()
+        } else {
+            ints.flat_map(|q| (q as i32).to_le_bytes()).collect()
+        }
     } else if range == numerics::StorageRange::INT8_NARROW {
         let ints = match &quant.params {
             QuantParams::PerAxis { axis, .. } => {

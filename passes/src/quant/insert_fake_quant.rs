@@ -1,6 +1,12 @@
 //! `insert-fake-quant`: turns calibration statistics and constant weights into
 //! `tfl.quantize` / `tfl.dequantize` pairs that follow TFLite's quantization spec.
 //!
+//! The storage is a parameter (`activations=int8|int16`, `bias=int32|int64`): int8 mode is
+//! TFLite's int8 spec; 16x8 mode makes activations symmetric int16 with zero point 0 and
+//! biases int64 by default, with the same int8 weights. With int16 activations and int32
+//! biases, affine ops whose bias or worst-case accumulator can leave int32 are warned about
+//! ([`super::overflow`]).
+//!
 //! 1. Every `quantfork.stats` becomes a pair with the activation parameters of its range
 //!    (these parameters are fixed: "immutable").
 //! 2. A driver (after TensorFlow's `QuantizationDriver`) propagates parameters to every other
@@ -56,25 +62,68 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "true",
         help: "Per channel for fully_connected weights too",
     },
+    OptionInfo {
+        name: "activations",
+        kind: OptionKind::Enum(ACTIVATION_TYPES),
+        default: "int8",
+        help: "Activation storage: int8 (asymmetric) or int16 (symmetric, zero point 0: 16x8 mode)",
+    },
+    OptionInfo {
+        name: "bias",
+        kind: OptionKind::Enum(BIAS_TYPES),
+        default: "int32",
+        help: "Bias storage of affine ops: int32, or int64 (16x8 mode only)",
+    },
 ];
+
+/// Marks the quantize op of a bias pair whose constant `fold-quant` stores as int64: the
+/// pair itself is int32, since `tfl.quantize` and `tfl.dequantize` have no 64-bit form (and
+/// MLIR's quant types no 64-bit storage in text).
+pub const INT64_BIAS: &str = "tqopt.int64_bias";
+
+pub const ACTIVATION_TYPES: &[&str] = &["int8", "int16"];
+pub const BIAS_TYPES: &[&str] = &["int32", "int64"];
+
+pub const OVERFLOW_WARNINGS: Statistic = Statistic {
+    name: "num-overflow-warnings",
+    description:
+        "affine ops whose int32 bias or accumulator can overflow for the calibrated ranges",
+};
 
 pub static INFO: PassInfo = PassInfo {
     argument: "insert-fake-quant",
     summary: "Turn statistics and weights into quantize/dequantize pairs per TFLite's spec",
-    description: "Activations: asymmetric int8 [-128, 127] from their calibrated ranges. Weights \
+    description: "Activations: asymmetric int8 [-128, 127] from their calibrated ranges \
+        (activations=int16: symmetric int16, zero point 0, scale = max|x| / 32767). Weights \
         of conv/depthwise/fully_connected/transpose_conv: symmetric int8 [-127, 127], zero point \
-        0, per channel. Bias: int32, scale = input scale x weight scale. Same-scale ops share one \
-        scale; fixed-range ops get their fixed parameters; requantizes where scales meet.",
+        0, per channel. Bias: int32 (or bias=int64), scale = input scale x weight scale. \
+        Same-scale ops share one scale; fixed-range ops get their fixed parameters; requantizes \
+        where scales meet.",
     options: OPTIONS,
     create,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    let activations = match options.str("activations") {
+        "int16" => StorageRange::INT16_NARROW,
+        _ => StorageRange::INT8,
+    };
+    let bias = match options.str("bias") {
+        "int64" => StorageRange::INT64,
+        _ => StorageRange::INT32,
+    };
+    if bias == StorageRange::INT64 && !activations.is_16bit() {
+        return Err(
+            "bias=int64 needs activations=int16: LiteRT's int8 kernels take int32 biases only"
+                .into(),
+        );
+    }
     Ok(Box::new(InsertFakeQuant {
         options: QuantOptions {
             per_channel: options.bool("per-channel"),
             per_channel_dense: options.bool("per-channel-dense"),
-            ..QuantOptions::default()
+            activations,
+            bias,
         },
     }))
 }
@@ -99,6 +148,13 @@ impl Pass for InsertFakeQuant {
         cx.count(PROPAGATED, pairs);
         cx.count(REQUANTIZES, requantizes);
         cx.count(BIAS_ADJUSTED, adjusted);
+        if self.options.activations.is_16bit() && self.options.bias == StorageRange::INT32 {
+            let warnings = super::overflow::int32_warnings(m, &self.options);
+            cx.count(OVERFLOW_WARNINGS, warnings.len() as u64);
+            for w in warnings {
+                cx.emit(w);
+            }
+        }
         Ok(Changed::from(from_stats + pairs > 0))
     }
 }
@@ -243,6 +299,8 @@ struct Driver<'m> {
     work: Vec<OpId>,
     requantize_count: u64,
     bias_adjusted: u64,
+    /// Biases to be stored as int64 (see [`INT64_BIAS`]).
+    wide_biases: HashSet<ValueId>,
 }
 
 impl<'m> Driver<'m> {
@@ -258,6 +316,7 @@ impl<'m> Driver<'m> {
             work: Vec::new(),
             requantize_count: 0,
             bias_adjusted: 0,
+            wide_biases: HashSet::new(),
         };
         d.setup();
         d
@@ -483,7 +542,8 @@ impl<'m> Driver<'m> {
                 }
             }
         } else if self.other_weights.contains(&c) {
-            let (lo, hi) = numerics::constant_range(values.iter().copied(), false);
+            let symmetric = self.options.activations.is_symmetric();
+            let (lo, hi) = numerics::constant_range(values.iter().copied(), symmetric);
             per_tensor(
                 self.options.activations,
                 numerics::constant_params(lo, hi, self.options.activations),
@@ -583,7 +643,10 @@ impl<'m> Driver<'m> {
             .defining_op(w)
             .is_some_and(|c| is_float_const(self.m, c));
         let mut adjusted = false;
-        if let (Some(c), true) = (bias_const, weight_is_const) {
+        // TensorFlow's adjustment keeps an int32 bias inside ±INT32_MAX / 2; an int64 bias
+        // needs none.
+        let int32_bias = self.options.bias == StorageRange::INT32;
+        if let (Some(c), true, true) = (bias_const, weight_is_const, int32_bias) {
             if let Some(values) = const_f32_values(self.m, c) {
                 if weight_params.len() == 1 {
                     let half_range = values.iter().fold(0.0f64, |a, v| a.max(v.abs() as f64));
@@ -619,11 +682,16 @@ impl<'m> Driver<'m> {
                 })
                 .collect()
         };
+        // The pair of an int64 bias is int32 (tfl.quantize has no 64-bit form) and marked;
+        // fold-quant gives the constant its 64-bit storage.
         let bias_elem = if bias_scales.len() == 1 {
             per_tensor(StorageRange::INT32, to_params(&bias_scales)[0])
         } else {
             per_axis(StorageRange::INT32, 0, &to_params(&bias_scales))
         };
+        if self.options.bias == StorageRange::INT64 {
+            self.wide_biases.insert(self.operand_value(op, b));
+        }
         if adjusted {
             self.bias_adjusted += 1;
             let weight_elem = match axis {
@@ -662,7 +730,10 @@ impl<'m> Driver<'m> {
         let mut pairs = 0;
         for v in values {
             let elem = self.states[&v].elem.clone();
-            qdq::insert_pair(self.m, v, elem, true);
+            let q = qdq::insert_pair(self.m, v, elem, true);
+            if self.wide_biases.contains(&v) {
+                self.m.op_mut(q).attributes.set(INT64_BIAS, Attribute::Unit);
+            }
             pairs += 1;
         }
         let mut requantized: Vec<(ValueId, Vec<Requantize>)> = self.requantizes.drain().collect();

@@ -6,6 +6,12 @@
 //!   one error listing each such op, its location and the reason, so the user sees them all
 //!   at once.
 //!
+//! - `EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8` (with `activations=int16`):
+//!   the same for 16x8 mode, where an op needs LiteRT's int16 kernel (the op table's measured
+//!   `kernels.int16()`); under `TFLITE_BUILTINS` an op without one is marked
+//!   `tqopt.keep_float`, and every op left float `tqopt.float_reason = "<why>"` (the report
+//!   shows it).
+//!
 //! `deny=REGEX` keeps ops whose name (`tfl.softmax`) or location (tensor name) matches float;
 //! they are marked with the discardable attribute `tqopt.keep_float`, which `fold-quant`
 //! respects. Under `TFLITE_BUILTINS_INT8`, a denied op is an error like any other float op.
@@ -37,7 +43,18 @@ pub const KEPT_FOR_SPEED: Statistic = Statistic {
     description: "ops kept float because the target runs them faster as float",
 };
 
+/// The OpsSets of `quantize-int8`.
 pub const OPS_SETS: &[&str] = &["TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8"];
+/// The strict OpsSet of 16x8 mode (TensorFlow's name).
+pub const INT16X8_STRICT: &str = "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8";
+/// The OpsSets of `quantize-int16x8`.
+pub const OPS_SETS_16X8: &[&str] = &["TFLITE_BUILTINS", INT16X8_STRICT];
+/// Every OpsSet this pass takes.
+pub const ALL_OPS_SETS: &[&str] = &["TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8", INT16X8_STRICT];
+
+/// Why an op is kept float when that is not visible from the IR (16x8 mode: LiteRT has no
+/// int16 kernel for it); the report shows it.
+pub const FLOAT_REASON: &str = "tqopt.float_reason";
 
 pub const FLOAT_FALLBACK: Statistic = Statistic {
     name: "num-float-fallback",
@@ -47,9 +64,16 @@ pub const FLOAT_FALLBACK: Statistic = Statistic {
 pub static OPTIONS: &[OptionInfo] = &[
     OptionInfo {
         name: "ops",
-        kind: OptionKind::Enum(OPS_SETS),
+        kind: OptionKind::Enum(ALL_OPS_SETS),
         default: "TFLITE_BUILTINS",
-        help: "TFLITE_BUILTINS: float fallback; TFLITE_BUILTINS_INT8: every op integer or an error",
+        help: "TFLITE_BUILTINS: float fallback; TFLITE_BUILTINS_INT8 or \
+            EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8: every op integer or an error",
+    },
+    OptionInfo {
+        name: "activations",
+        kind: OptionKind::Enum(super::insert_fake_quant::ACTIVATION_TYPES),
+        default: "int8",
+        help: "int16: an op needs LiteRT's int16 kernel (16x8 mode) rather than its int8 one",
     },
     OptionInfo {
         name: "deny",
@@ -82,21 +106,54 @@ fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
             Regex::new(pattern).map_err(|e| format!("deny: invalid regular expression: {e}"))?,
         ),
     };
+    let int16 = options.str("activations") == "int16";
+    let ops = options.str("ops");
+    if ops == "TFLITE_BUILTINS_INT8" && int16 {
+        return Err("ops=TFLITE_BUILTINS_INT8 is int8's strict OpsSet; with activations=int16 use ops=EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8".into());
+    }
+    if ops == INT16X8_STRICT && !int16 {
+        return Err(format!("ops={INT16X8_STRICT} needs activations=int16"));
+    }
     Ok(Box::new(LegalizeOpset {
-        strict: options.str("ops") == "TFLITE_BUILTINS_INT8",
+        strict: ops != "TFLITE_BUILTINS",
+        ops: ops.to_string(),
         deny,
         target: Target::parse(options.str("target"))?,
+        int16,
     }))
 }
 
 pub struct LegalizeOpset {
     strict: bool,
+    /// The OpsSet's name, for the strict error.
+    ops: String,
     deny: Option<Regex>,
     target: Target,
+    /// 16x8 mode: an op needs an int16 kernel.
+    int16: bool,
 }
 
-/// Why an op stays float, or `None` if it can be quantized.
+/// Why an op stays float in int8 mode, or `None` if it can be quantized.
 pub fn float_reason(m: &Module, op: OpId, deny: Option<&Regex>) -> Option<String> {
+    float_reason_for(m, op, deny, false)
+}
+
+/// Why an op has no int16 form in 16x8 mode (LiteRT's measured int16 kernels, from the op
+/// table), or `None` when it has one.
+pub fn int16_kernel_reason(m: &Module, op: OpId) -> Option<String> {
+    let def = m.op(op).def()?;
+    if def.kernels.int16() {
+        return None;
+    }
+    Some(if def.kernels.int8() {
+        "LiteRT has an int8 kernel for it but no int16 one (16x8 mode)".into()
+    } else {
+        "LiteRT has no int16 kernel for it (16x8 mode)".into()
+    })
+}
+
+/// Why an op stays float, or `None` if it can be quantized; `int16` asks for 16x8 mode.
+pub fn float_reason_for(m: &Module, op: OpId, deny: Option<&Regex>, int16: bool) -> Option<String> {
     let data = m.op(op);
     if let Some(re) = deny {
         let by_loc = data.loc.first_name().is_some_and(|n| re.is_match(n));
@@ -106,6 +163,21 @@ pub fn float_reason(m: &Module, op: OpId, deny: Option<&Regex>) -> Option<String
     }
     if let Some(why) = tfl::unmodelled_reason(m, op) {
         return Some(why);
+    }
+    if int16 && is_quantizable(m, op) {
+        if let Some(why) = int16_kernel_reason(m, op) {
+            return Some(why);
+        }
+    }
+    if int16 && !is_quantizable(m, op) {
+        return Some(match data.def() {
+            None => "not a TFLite builtin op".into(),
+            Some(_) if data.is(&tfl::CUSTOM) => "a custom op has no int16 form".into(),
+            Some(def) if def.kernels.int16() => {
+                "tqopt does not implement TFLite's 16x8 scheme for it yet".into()
+            }
+            Some(_) => "LiteRT has no int16 kernel for it (16x8 mode)".into(),
+        });
     }
     if !is_quantizable(m, op) {
         return Some(match data.def() {
@@ -163,7 +235,7 @@ impl Pass for LegalizeOpset {
         let mut offenders = Vec::new();
         let mut changed = false;
         for op in ops {
-            let Some(reason) = float_reason(m, op, self.deny.as_ref()) else {
+            let Some(reason) = float_reason_for(m, op, self.deny.as_ref(), self.int16) else {
                 if self.strict {
                     continue;
                 }
@@ -178,6 +250,20 @@ impl Pass for LegalizeOpset {
                 continue;
             };
             let denied = self.deny.is_some() && reason.starts_with("denied");
+            // An op with an int8 kernel but no int16 one would still fold: keep it float and
+            // say why.
+            // In 16x8 mode every float op carries its reason, since the report's own reading
+            // of the IR knows int8's kernels only.
+            if self.int16 && !denied {
+                let keep = is_quantizable(m, op) && int16_kernel_reason(m, op).is_some();
+                let attrs = &mut m.op_mut(op).attributes;
+                if keep {
+                    attrs.set(KEEP_FLOAT, Attribute::Unit);
+                }
+                changed |= attrs
+                    .set(FLOAT_REASON, Attribute::string(&reason))
+                    .is_none();
+            }
             if denied {
                 changed |= m
                     .op_mut(op)
@@ -198,9 +284,11 @@ impl Pass for LegalizeOpset {
                 }
             }
             let mut error = Diagnostic::error(format!(
-                "{} op{} cannot be quantized to int8 under TFLITE_BUILTINS_INT8; use ops=TFLITE_BUILTINS to keep them float",
+                "{} op{} cannot be quantized to {} under {}; use ops=TFLITE_BUILTINS to keep them float",
                 offenders.len(),
-                if offenders.len() == 1 { "" } else { "s" }
+                if offenders.len() == 1 { "" } else { "s" },
+                if self.int16 { "int16x8" } else { "int8" },
+                self.ops,
             ))
             .at(m.op(holder).pos);
             for (op, reason) in &offenders {

@@ -1,6 +1,6 @@
 //! Quantization: TFLite's numerics and the passes that turn calibrated float IR into
 //! quantized IR (`propagate-ranges`, `insert-fake-quant`, `legalize-opset`, `fold-quant`,
-//! `fold-dequant`), and the `quantize-int8` pipeline that chains them; `control_flow` keeps
+//! `fold-dequant`), and the `quantize-int8` and `quantize-int16x8` pipelines that chain them; `control_flow` keeps
 //! loops and branches in the form the exporter needs while their tensors are quantized.
 
 pub mod control_flow;
@@ -9,7 +9,9 @@ pub mod fold_quant;
 pub mod insert_fake_quant;
 pub mod legalize_opset;
 pub mod numerics;
+pub mod overflow;
 pub mod pipeline;
+pub mod pipeline_int16x8;
 pub mod propagate_ranges;
 pub mod qdq;
 pub mod quantize_weights;

@@ -35,13 +35,28 @@ impl StorageRange {
         min: -32768,
         max: 32767,
     };
+    /// The activations of 16x8 mode: symmetric, zero point 0, scale = max|x| / 32767.
+    pub const INT16_NARROW: StorageRange = StorageRange {
+        min: -32767,
+        max: 32767,
+    };
     pub const INT32: StorageRange = StorageRange {
         min: i32::MIN as i64,
         max: i32::MAX as i64,
     };
+    /// The biases of 16x8 mode (TFLite's default there).
+    pub const INT64: StorageRange = StorageRange {
+        min: i64::MIN,
+        max: i64::MAX,
+    };
 
-    fn is_symmetric(self) -> bool {
+    pub fn is_symmetric(self) -> bool {
         self.max == -self.min
+    }
+
+    /// True for 16-bit storage (int16 activations).
+    pub fn is_16bit(self) -> bool {
+        self == Self::INT16 || self == Self::INT16_NARROW
     }
 }
 
@@ -108,9 +123,14 @@ pub fn check_scales(scales: &[f64]) -> Result<(), String> {
 pub fn activation_params(min: f64, max: f64, range: StorageRange) -> QParams {
     let mut rmin = min.min(0.0);
     let mut rmax = max.max(0.0);
-    if range == StorageRange::INT16 {
+    if range.is_16bit() {
+        // 16-bit activations are symmetric with zero point 0 (TFLite's 16x8 spec): the range
+        // is ±max|x| and the storage the narrow [-32767, 32767], so scale = max|x| / 32767.
         rmax = rmin.abs().max(rmax.abs());
         rmin = -rmax;
+        if range == StorageRange::INT16 {
+            return activation_params(-rmax, rmax, StorageRange::INT16_NARROW);
+        }
     }
     if (rmax - rmin).abs() < NEAR_ZERO_TOLERANCE {
         rmin -= NEAR_ZERO_TOLERANCE;
@@ -266,8 +286,9 @@ pub fn bias_scale(input_scale: f64, weight_scale: f64) -> f64 {
 }
 
 /// Bias integers: each value times the float32 inverse of its scale, rounded half away from
-/// zero, clamped to [-INT32_MAX, INT32_MAX] (TensorFlow's `SymmetricBiasQuantize`).
-pub fn quantize_bias(values: &[f32], scales: &[f64]) -> Vec<i32> {
+/// zero, clamped to [-max, max] of `range` (TensorFlow's `SymmetricBiasQuantize`; int32 for
+/// int8 activations, int32 or int64 for int16 ones).
+pub fn quantize_bias(values: &[f32], scales: &[f64], range: StorageRange) -> Vec<i64> {
     let inverse = |s: f64| if s == 0.0 { 0.0f32 } else { (1.0 / s) as f32 };
     values
         .iter()
@@ -279,7 +300,8 @@ pub fn quantize_bias(values: &[f32], scales: &[f64]) -> Vec<i32> {
                 scales[i]
             };
             let q = (v * inverse(s)).round() as f64;
-            q.clamp(-(i32::MAX as f64), i32::MAX as f64) as i32
+            // `as i64` saturates at the i64 limits (and maps NaN to 0).
+            (q as i64).clamp(-range.max, range.max)
         })
         .collect()
 }
@@ -410,6 +432,21 @@ mod tests {
     }
 
     #[test]
+    fn int16_activations_are_symmetric_with_zero_point_0() {
+        // [-0.5, 2.0]: scale = 2 / 32767, zero point 0, whether asked as the full or the
+        // narrow 16-bit range.
+        for range in [StorageRange::INT16, StorageRange::INT16_NARROW] {
+            let p = activation_params(-0.5, 2.0, range);
+            assert_eq!(p.zero_point, 0);
+            assert_eq!(p.scale, (4.0f32 / 65534.0) as f64);
+            assert!((p.scale - 2.0 / 32767.0).abs() < 1e-12);
+        }
+        let p = activation_params(-3.0, 1.0, StorageRange::INT16_NARROW);
+        assert!((p.scale - 3.0 / 32767.0).abs() < 1e-12);
+        assert_eq!(p.zero_point, 0);
+    }
+
+    #[test]
     fn tiny_ranges_widen_by_tolerance() {
         let p = activation_params(0.0, 0.0, StorageRange::INT8);
         assert_eq!(p.scale, ((1e-6f32 - -1e-6f32) / 255.0) as f64);
@@ -458,7 +495,20 @@ mod tests {
     fn bias_is_int32_with_product_scale() {
         let s = bias_scale(0.5, 0.01);
         assert_eq!(s, (0.005f64) as f32 as f64);
-        assert_eq!(quantize_bias(&[1.0, -0.0125], &[s]), vec![200, -3]);
+        assert_eq!(
+            quantize_bias(&[1.0, -0.0125], &[s], StorageRange::INT32),
+            vec![200, -3]
+        );
+        // Past int32: clamped to ±INT32_MAX, while int64 storage keeps the value.
+        assert_eq!(
+            quantize_bias(&[1e8], &[1e-3], StorageRange::INT32),
+            vec![i32::MAX as i64]
+        );
+        // (In float32, as TensorFlow computes it: 1e6 x 4096 is exact there.)
+        assert_eq!(
+            quantize_bias(&[-1e6], &[1.0 / 4096.0], StorageRange::INT64),
+            vec![-4_096_000_000]
+        );
         assert!(adjust_for_bias(1.0, s, 0.5, true).is_none());
         let (b, w) = adjust_for_bias(1e8, s, 0.5, true).unwrap();
         assert_eq!(b, 1e8 / BIAS_MAX);

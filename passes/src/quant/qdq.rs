@@ -26,8 +26,10 @@ pub fn storage(range: StorageRange) -> IntType {
         8
     } else if range.min >= -32768 && range.max <= 65535 {
         16
-    } else {
+    } else if range.min >= i32::MIN as i64 && range.max <= u32::MAX as i64 {
         32
+    } else {
+        64
     };
     let signedness = if range.min < 0 {
         Signedness::Signed

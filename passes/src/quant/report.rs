@@ -232,9 +232,11 @@ impl Report {
             } else {
                 let reason =
                     float_reason(after, op, None).unwrap_or_else(|| "no quantized operands".into());
+                // Kept float for speed, or (16x8) for want of an int16 kernel: the op says why.
                 let speed = data
                     .attributes
                     .get(super::legalize_opset::FLOAT_FOR_SPEED)
+                    .or_else(|| data.attributes.get(super::legalize_opset::FLOAT_REASON))
                     .and_then(Attribute::as_str);
                 let reason = match (
                     speed,

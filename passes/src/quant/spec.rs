@@ -64,7 +64,7 @@ pub fn fixed_output(m: &Module, op: OpId, range: StorageRange) -> Option<QParams
     };
     let (scale, zero_point) = match range {
         StorageRange::UINT8 => uint8,
-        StorageRange::INT16 => int16,
+        r if r.is_16bit() => int16,
         _ => int8,
     };
     Some(QParams { scale, zero_point })
@@ -108,8 +108,10 @@ pub struct QuantOptions {
     pub per_channel: bool,
     /// Per channel for fully_connected weights too.
     pub per_channel_dense: bool,
-    /// The activation storage: int8 ([-128, 127]).
+    /// The activation storage: int8 ([-128, 127]), or int16 ([-32767, 32767], 16x8 mode).
     pub activations: StorageRange,
+    /// The bias storage: int32, or int64 (16x8 mode's default).
+    pub bias: StorageRange,
 }
 
 impl Default for QuantOptions {
@@ -118,6 +120,7 @@ impl Default for QuantOptions {
             per_channel: true,
             per_channel_dense: true,
             activations: StorageRange::INT8,
+            bias: StorageRange::INT32,
         }
     }
 }

@@ -1,0 +1,134 @@
+//! The `quantize-int16x8` pipeline: TFLite's 16x8 mode (TensorFlow's
+//! `EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8`), assembled from the same
+//! passes as `quantize-int8` with the storage as a parameter: `insert-fake-quant{
+//! activations=int16 bias=...}`, `legalize-opset{activations=int16}` (LiteRT's measured int16
+//! kernels from the op table), `fold-dequant{io=float|int16}`.
+//!
+//! No `rewrite-for-target` and no sparse weights: those serve XNNPACK, which has no int16
+//! kernels; LiteRT runs 16x8 in its reference kernels.
+
+use crate::options::{OptionInfo, OptionKind, PassOptions};
+use crate::pipeline::PassSpec;
+use crate::registry::{spec, PipelineInfo};
+
+use super::fold_dequant::IO_TYPES_16X8;
+use super::insert_fake_quant::BIAS_TYPES;
+use super::legalize_opset::OPS_SETS_16X8;
+
+pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
+    name: "quantize-int16x8",
+    summary: "16x8 quantization: int16 activations, int8 weights (TFLite's 16x8 mode)",
+    description: "For accuracy and for accelerators with 16-bit paths, not for CPU speed: \
+        LiteRT runs 16x8 models in its reference kernels (no XNNPACK), slower than float. \
+        Activations are symmetric int16 with zero point 0 (scale = max|x| / 32767), weights \
+        symmetric int8 per channel as in quantize-int8, biases int64 (bias=int32 warns where a \
+        bias or a worst-case accumulator leaves int32), logistic/tanh/softmax outputs have the \
+        fixed scale 1/32768. Only ops with a LiteRT int16 kernel are quantized; the others stay \
+        float (ops=TFLITE_BUILTINS) or are listed in one error \
+        (ops=EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8). Calibrates when the \
+        IR has no statistics yet (calibration=PATH).",
+    options: &[
+        OptionInfo {
+            name: "ops",
+            kind: OptionKind::Enum(OPS_SETS_16X8),
+            default: "TFLITE_BUILTINS",
+            help: "TFLITE_BUILTINS: ops without an int16 kernel stay float; \
+                EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8: all integer or an error",
+        },
+        OptionInfo {
+            name: "io",
+            kind: OptionKind::Enum(IO_TYPES_16X8),
+            default: "float",
+            help: "Model input and output type",
+        },
+        OptionInfo {
+            name: "bias",
+            kind: OptionKind::Enum(BIAS_TYPES),
+            default: "int64",
+            help: "Bias storage of conv/depthwise/fully_connected/transpose_conv",
+        },
+        OptionInfo {
+            name: "per-channel",
+            kind: OptionKind::Bool,
+            default: "true",
+            help: "Per-channel weights",
+        },
+        OptionInfo {
+            name: "per-channel-dense",
+            kind: OptionKind::Bool,
+            default: "true",
+            help: "Per-channel weights for fully_connected too",
+        },
+        OptionInfo {
+            name: "calibration",
+            kind: OptionKind::String,
+            default: "",
+            help: crate::calibration::calibrate::DATA_HELP,
+        },
+        OptionInfo {
+            name: "method",
+            kind: OptionKind::Enum(crate::calibration::collectors::Method::NAMES),
+            default: "minmax",
+            help: "Calibration method",
+        },
+        OptionInfo {
+            name: "input-range",
+            kind: OptionKind::String,
+            default: "0,1",
+            help: "Image pixel range for calibration, e.g. -1,1",
+        },
+        OptionInfo {
+            name: "deny",
+            kind: OptionKind::String,
+            default: "",
+            help: "Keep ops whose name or location matches this regular expression float",
+        },
+    ],
+    expand,
+};
+
+fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
+    let with = |name: &str, options: &[(&str, &str)]| PassSpec {
+        name: name.to_string(),
+        options: options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    Ok(vec![
+        // Before calibration, so a fused op is measured after its activation.
+        spec("fuse-activations"),
+        with(
+            "calibrate",
+            &[
+                ("data", o.str("calibration")),
+                ("method", o.str("method")),
+                ("input-range", o.str("input-range")),
+                ("if-missing", "true"),
+            ],
+        ),
+        spec("fold-constants"),
+        spec("propagate-ranges"),
+        with(
+            "insert-fake-quant",
+            &[
+                ("per-channel", o.str("per-channel")),
+                ("per-channel-dense", o.str("per-channel-dense")),
+                ("activations", "int16"),
+                ("bias", o.str("bias")),
+            ],
+        ),
+        with(
+            "legalize-opset",
+            &[
+                ("ops", o.str("ops")),
+                ("deny", o.str("deny")),
+                ("target", "reference"),
+                ("activations", "int16"),
+            ],
+        ),
+        spec("fold-quant"),
+        with("fold-dequant", &[("io", o.str("io"))]),
+        spec("dce"),
+    ])
+}
