@@ -303,9 +303,10 @@ impl<'m> Printer<'m> {
     fn generic_op(&mut self, op: OpId, depth: usize) {
         self.results_prefix(op);
         let data = self.m.op(op);
-        self.out.push('"');
-        self.out.push_str(data.name.as_str());
-        self.out.push_str("\"(");
+        // Escaped as MLIR escapes it: an op name is a string literal and may hold quotes or
+        // backslashes (the fuzzer found a name with a backslash that printed unparsable).
+        let _ = write_escaped_string(&mut self.out, data.name.as_str().as_bytes());
+        self.out.push('(');
         self.value_list(data.operands());
         self.out.push(')');
         if !data.properties.is_empty() {

@@ -353,3 +353,18 @@ fn mutants_of_the_lit_tests_and_a_generated_module_never_panic() {
         failures[0]
     );
 }
+
+/// Every input the fuzz target (fuzz/fuzz_targets/parse_print.rs) ever crashed on, kept in
+/// tests/regressions/, goes through the same checks.
+#[test]
+fn fuzz_crashers_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/regressions exists") {
+        let path = entry.expect("readable entry").path();
+        let text = std::fs::read_to_string(&path).expect("regression inputs are UTF-8");
+        exercise(&path.display().to_string(), &text);
+        count += 1;
+    }
+    assert!(count > 0, "no regression inputs in {}", dir.display());
+}
