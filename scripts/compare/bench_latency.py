@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MEDIAPIPE = ROOT / "tests" / "shared" / "models" / "mediapipe"
 IMAGES = ROOT / "tests" / "shared" / "data" / "images"
 ZOO = ROOT / "tests" / "models" / "zoo"
+sys.path.insert(0, str(ROOT / "tests" / "interop"))
+from zoo_common import match_input  # noqa: E402
 SIGNED = ("face_detection", "palm_detection", "pose_detection")
 
 
@@ -144,7 +146,10 @@ def models(selected: set[str] | None):
         if not npz.exists() or (selected and src.stem not in selected):
             continue
         with np.load(npz) as z:
-            keys = list(z.files)
+            # In the model's input order (keys are signature input names).
+            names = list(z.files)
+            details = interpreter(src).get_input_details()
+            keys = [match_input(d["name"], names, i) for i, d in enumerate(details)]
             arrays = [z[k] for k in keys]
         n = min(len(a) for a in arrays)
         samples = [[a[i] for a in arrays] for i in range(n)]
