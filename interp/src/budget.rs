@@ -10,11 +10,11 @@
 
 use std::fmt;
 
-/// The budget when `TQOPT_MEMORY_LIMIT` is not set: 16 GiB.
-pub const DEFAULT_LIMIT: u64 = 16 << 30;
+/// The budget when `TQOPT_MEMORY_LIMIT` is not set ([`tqopt_ir::memory::DEFAULT_LIMIT`]).
+pub const DEFAULT_LIMIT: u64 = tqopt_ir::memory::DEFAULT_LIMIT;
 
-/// The environment variable that overrides the budget.
-pub const ENV: &str = "TQOPT_MEMORY_LIMIT";
+/// The environment variable that overrides the budget ([`tqopt_ir::memory::LIMIT_ENV`]).
+pub const ENV: &str = tqopt_ir::memory::LIMIT_ENV;
 
 /// Why a buffer cannot be allocated.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,24 +66,10 @@ pub fn human(bytes: u128) -> String {
     format!("{v:.1} {unit}")
 }
 
-/// Parses `1073741824`, `512M`, `2G`, `2GiB`, `1.5T` (binary units).
+/// Parses `1073741824`, `512M`, `2G`, `2GiB`, `1.5T` (binary units), as
+/// [`tqopt_ir::memory::parse_size`] does.
 pub fn parse_size(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let num: f64 = num.parse().ok()?;
-    let shift = match unit.trim().to_ascii_uppercase().as_str() {
-        "" | "B" => 0,
-        "K" | "KB" | "KIB" => 10,
-        "M" | "MB" | "MIB" => 20,
-        "G" | "GB" | "GIB" => 30,
-        "T" | "TB" | "TIB" => 40,
-        _ => return None,
-    };
-    let v = num * (1u64 << shift) as f64;
-    (v.is_finite() && v >= 1.0 && v < u64::MAX as f64).then_some(v as u64)
+    tqopt_ir::memory::parse_size(text).ok()
 }
 
 fn bad_setting(value: &str) -> String {

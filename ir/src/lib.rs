@@ -17,6 +17,7 @@ pub mod float_format;
 pub mod graph;
 pub mod hex;
 pub mod location;
+pub mod memory;
 pub mod module;
 pub mod types;
 pub mod verifier;

@@ -7,53 +7,20 @@
 //! arithmetic before anything is allocated, so a corrupted shape gives an error naming the
 //! tensor and the size instead of an allocation failure later (in calibration, in a pass).
 
-/// The budget when nothing overrides it: 4 GiB, far above every real model's largest tensor
-/// and below what a shared build machine can give one process.
-pub const DEFAULT_MEMORY_LIMIT: u64 = 4 << 30;
+/// The budget when nothing overrides it ([`tqopt_ir::memory::DEFAULT_LIMIT`]).
+pub const DEFAULT_MEMORY_LIMIT: u64 = tqopt_ir::memory::DEFAULT_LIMIT;
 
-/// The environment variable that overrides the budget: a byte count, optionally with a
-/// binary suffix (`512M`, `8G`, `1T`; `K`, `M`, `G`, `T`, also spelled `KiB`, `MB`, ...).
-pub const MEMORY_LIMIT_ENV: &str = "TQOPT_MEMORY_LIMIT";
+/// The environment variable that overrides the budget ([`tqopt_ir::memory::LIMIT_ENV`]).
+pub const MEMORY_LIMIT_ENV: &str = tqopt_ir::memory::LIMIT_ENV;
 
 /// The memory budget in bytes: [`MEMORY_LIMIT_ENV`] when set, else [`DEFAULT_MEMORY_LIMIT`].
 /// An unreadable value is an error naming the variable (never silently the default).
 pub fn memory_limit() -> Result<u64, String> {
-    match std::env::var(MEMORY_LIMIT_ENV) {
-        Ok(text) => parse_size(&text).map_err(|e| format!("{MEMORY_LIMIT_ENV}={text:?}: {e}")),
-        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_MEMORY_LIMIT),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(format!("{MEMORY_LIMIT_ENV} is not valid UTF-8"))
-        }
-    }
+    tqopt_ir::memory::limit()
 }
 
-/// Parses a byte count with an optional binary suffix: `1000`, `64K`, `512MiB`, `8G`.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, suffix) = t.split_at(split);
-    if digits.is_empty() {
-        return Err("expected a byte count such as 4294967296, 512M or 8G".into());
-    }
-    let shift = match suffix.trim().to_ascii_uppercase().as_str() {
-        "" | "B" => 0,
-        "K" | "KB" | "KIB" => 10,
-        "M" | "MB" | "MIB" => 20,
-        "G" | "GB" | "GIB" => 30,
-        "T" | "TB" | "TIB" => 40,
-        other => return Err(format!("unknown size suffix '{other}' (use K, M, G or T)")),
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{digits}' is too large"))?;
-    let bytes = n
-        .checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("'{t}' is more than 2^64 bytes"))?;
-    if bytes == 0 {
-        return Err("the memory limit must be more than 0 bytes".into());
-    }
-    Ok(bytes)
-}
+#[cfg(test)]
+use tqopt_ir::memory::parse_size;
 
 /// A byte count as people read it: `4294967296 bytes (4.0 GiB)`.
 pub(crate) fn show_bytes(n: u64) -> String {

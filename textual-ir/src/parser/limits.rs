@@ -22,12 +22,14 @@ pub const DEFAULT_MAX_NESTING: usize = 256;
 /// times over. Only the pages used are ever touched.
 pub(super) const PARSE_STACK_BYTES: usize = 64 << 20;
 
-/// The default of [`ParseOptions::max_dense_bytes`]: 4 GiB for one dense literal.
-pub const DEFAULT_MAX_DENSE_BYTES: u64 = 4 << 30;
+/// The default of [`ParseOptions::max_dense_bytes`] when `TQOPT_MEMORY_LIMIT` is unset or
+/// unreadable: the tool's one memory budget ([`tqopt_ir::memory`]).
+pub const DEFAULT_MAX_DENSE_BYTES: u64 = tqopt_ir::memory::DEFAULT_LIMIT;
 
-/// Limits the parser applies; [`Default`] gives [`DEFAULT_MAX_NESTING`] and
-/// [`DEFAULT_MAX_DENSE_BYTES`]. A driver may raise or lower them (e.g. from a command-line
-/// option) and pass them to [`super::parse_with`].
+/// Limits the parser applies; [`Default`] gives [`DEFAULT_MAX_NESTING`] and the memory
+/// budget in force (`TQOPT_MEMORY_LIMIT`, else [`DEFAULT_MAX_DENSE_BYTES`]). A driver may
+/// raise or lower them (e.g. from a command-line option) and pass them to
+/// [`super::parse_with`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseOptions {
     /// The deepest bracket nesting accepted (`(`, `[`, `{`, `<`).
@@ -40,7 +42,9 @@ impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             max_nesting: DEFAULT_MAX_NESTING,
-            max_dense_bytes: DEFAULT_MAX_DENSE_BYTES,
+            // An unreadable setting is reported by the commands that check it first; the
+            // parser then keeps the default.
+            max_dense_bytes: tqopt_ir::memory::limit().unwrap_or(DEFAULT_MAX_DENSE_BYTES),
         }
     }
 }
