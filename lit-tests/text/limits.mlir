@@ -39,8 +39,8 @@ func.func @huge() {
 // -----
 
 func.func @over_budget() {
-  // expected-error@+1 {{dense literal of type 'tensor<4294967296xf32>' would take 17179869184 bytes, more than the parser's limit of 4294967296 bytes}}
-  "t.c"() {v = dense<[1.0]> : tensor<4294967296xf32>} : () -> ()
+  // expected-error@+1 {{dense literal of type 'tensor<8589934592xf32>' would take 34359738368 bytes, more than the parser's limit of 17179869184 bytes}}
+  "t.c"() {v = dense<[1.0]> : tensor<8589934592xf32>} : () -> ()
   return
 }
 
