@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod pipeline_int16x8;
 pub mod propagate_ranges;
 pub mod qdq;
+pub mod requant_bounds;
 pub mod quantize_weights;
 pub mod report;
 pub mod rewrite_for_target;

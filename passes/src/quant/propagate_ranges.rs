@@ -14,6 +14,10 @@
 //!   ranges, and the statistics calibration put inside the call-form regions go
 //!   ([`control_flow::unify_ranges`]); these statistics are never dropped as redundant.
 //!
+//! - An affine op's output range too narrow for XNNPACK (requantization scale 256 or more,
+//!   e.g. a layer whose outputs were all zero on the calibration data) is widened
+//!   ([`requant_bounds`]), before and after the sharing.
+//!
 //! `insert-fake-quant` then shares one scale across each same-scale op.
 
 use std::collections::HashSet;
@@ -21,7 +25,7 @@ use std::collections::HashSet;
 use tqopt_ir::dialect::quantfork;
 use tqopt_ir::{Module, OpId};
 
-use super::control_flow;
+use super::{control_flow, requant_bounds};
 use super::qdq::defined_by;
 use super::spec::{behavior, is_same_scale, prefers_result_scale};
 use crate::options::PassOptions;
@@ -31,6 +35,11 @@ use crate::registry::PassInfo;
 pub const REMOVED: Statistic = Statistic {
     name: "num-removed-stats",
     description: "statistics made redundant by same-scale or fixed-range ops",
+};
+
+pub const WIDENED: Statistic = Statistic {
+    name: "num-widened-outputs",
+    description: "affine outputs widened so their requantization scale stays under XNNPACK's 256",
 };
 
 pub const UNIFIED: Statistic = Statistic {
@@ -57,6 +66,7 @@ pub struct PropagateRanges;
 
 impl Pass for PropagateRanges {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        let mut widened = requant_bounds::widen_narrow_outputs(m);
         let unified = control_flow::unify_ranges(m);
         cx.count(UNIFIED, unified);
         let pinned = control_flow::pinned_stats(m);
@@ -131,6 +141,9 @@ impl Pass for PropagateRanges {
             }
         }
         cx.count(REMOVED, removed);
-        Ok(Changed::from(removed + unified > 0))
+        // Again on the ranges that stay: an input may have taken a wider shared range.
+        widened += requant_bounds::widen_narrow_outputs(m);
+        cx.count(WIDENED, widened);
+        Ok(Changed::from(removed + unified + widened > 0))
     }
 }
