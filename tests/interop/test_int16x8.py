@@ -151,3 +151,15 @@ def test_output_sqnr_sees_int16_outputs():
     scale = 1 / 32768
     q = np.round(x / scale).astype(np.int16)
     assert np.allclose((q.astype(np.float32) - 0) * scale, x)
+
+
+def test_int16x8_models_reimport_and_reexport_byte_identically(tqopt_bin, calibration_dir, out_dir):  # noqa: F811
+    """tqopt reads back the 16x8 models it writes (their int64 biases keep 64-bit storage) and
+    writes the same bytes again, so they can be inspected, evaluated and re-exported."""
+    src = MODELS_DIR / "hand_recrop.tflite"
+    q = out_dir / "hr16.tflite"
+    quantize(tqopt_bin, src, q, "quantize-int16x8", calibration_dir)
+    again = out_dir / "hr16_again.tflite"
+    r = subprocess.run([str(tqopt_bin), str(q), "-o", str(again)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert again.read_bytes() == q.read_bytes()

@@ -14,8 +14,8 @@ use tqopt_ir::{
 };
 
 use super::tensor::{
-    constant_shape, dense_from_buffer, element_count, is_quantized, narrow_i64, quant_type,
-    raw_element_type, sparsity_body, tensor_type,
+    constant_shape, dense_from_buffer, element_count, is_quantized, quant_type, raw_element_type,
+    sparsity_body, tensor_type,
 };
 use super::{tensor_error, tensor_index, tensor_list, Importer};
 use crate::error::{named, ImportError, ImportErrorKind, Result};
@@ -314,12 +314,10 @@ impl<'a> FuncBuilder<'_, 'a> {
                 ElementType::Int(it) => it.width,
                 other => return Err(err(format!("is quantized but stored as {other}"))),
             };
-            let (width, data) = match (width, narrow_i64(data.as_bytes())) {
-                (64, Some((w, bytes))) if data.len() == count * 8 => {
-                    (w, tqopt_ir::Blob::from_vec(bytes))
-                }
-                _ => (width, data),
-            };
+            // int64 quantized data (16x8 models' biases) keeps its 64-bit storage: TensorFlow's
+            // importer narrows it to the smallest width that holds the values (MLIR text has no
+            // 64-bit quantized storage), but a narrowed bias no longer verifies as a conv's
+            // bias and would be exported narrowed, which LiteRT's 16x8 kernels refuse.
             let value =
                 dense_from_buffer(&shape, ElementType::Int(IntType::signless(width)), &data)
                     .map_err(&err)?;

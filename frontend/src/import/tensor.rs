@@ -367,30 +367,6 @@ fn parse_strings(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         .collect()
 }
 
-/// TensorFlow narrows 64-bit quantized constants to the smallest of 8, 16 and 32 bits that
-/// strictly contains their values (its `truncateLimitedIntegerAPInt`, with its odd bounds).
-/// Returns the width and the re-encoded bytes, or `None` to keep 64 bits.
-pub(crate) fn narrow_i64(data: &[u8]) -> Option<(u32, Vec<u8>)> {
-    let values: Vec<i64> = data
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect();
-    let (min, max) = (values.iter().copied().min()?, values.iter().copied().max()?);
-    for bw in [8u32, 16, 32] {
-        let lo = -(1i64 << (bw - 1));
-        let hi = (1i64 << (bw - 1)) - 1;
-        if min <= lo || max <= lo || min >= hi || max >= hi {
-            continue;
-        }
-        let bytes = values
-            .iter()
-            .flat_map(|v| v.to_le_bytes()[..bw as usize / 8].to_vec())
-            .collect();
-        return Some((bw, bytes));
-    }
-    None
-}
-
 /// The body of `#tfl.sparsity_parameter<...>`, exactly as TensorFlow prints it (including its
 /// two spaces after `format =`).
 pub(crate) fn sparsity_body(sp: &tflite::SparsityParameters<'_>) -> Result<String, String> {
@@ -537,13 +513,5 @@ mod tests {
             s.push(' ');
         }
         assert_eq!(s, "0 7 -1 1234567890 -2147483648 2147483647 ");
-    }
-
-    #[test]
-    fn narrows_like_tensorflow() {
-        let enc = |v: &[i64]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
-        assert_eq!(narrow_i64(&enc(&[0, 5, -3])).unwrap().0, 8);
-        assert_eq!(narrow_i64(&enc(&[127])).unwrap().0, 16);
-        assert_eq!(narrow_i64(&enc(&[1 << 40])), None);
     }
 }
