@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Samples per second: tqopt's interpreter against LiteRT's Python interpreter, in one run.
 
-For each model (default: face_landmark and hand_landmark from ../shared/models/mediapipe/):
+For each model (default: face_landmark and hand_landmark from tests/shared/models/mediapipe/):
 
   litert 2 threads      one ai_edge_litert Interpreter(num_threads=2) (XNNPACK, the default
                         delegate), invoked back to back
@@ -99,7 +99,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.dirname(os.path.dirname(here))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", default=os.path.join(repo, "..", "shared"))
+    parser.add_argument("--shared", default=os.path.join(repo, "tests", "shared"))
     parser.add_argument("--models", default="face_landmark,hand_landmark")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=3)

@@ -14,7 +14,7 @@ in float32 arithmetic (the Rust test computes the same). Detectors (face_detecti
 palm_detection, pose_detection) take [-1, 1]; the other models [0, 1] (shared/README.md).
 
 Requires: pip install ai-edge-litert numpy pillow
-Usage: python3 interp/scripts/litert_reference.py [--shared ../shared] [--out interp/tests/fixtures]
+Usage: python3 interp/scripts/litert_reference.py [--shared tests/shared] [--out interp/tests/fixtures]
 """
 
 import argparse

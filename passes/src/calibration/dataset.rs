@@ -1238,7 +1238,7 @@ mod tests {
 
     #[test]
     fn images_need_a_static_float_image_input() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/images");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/data/images");
         let e = Dataset::open(&dir, &[input(&[1, -1, -1, 3])], PixelScaling::default())
             .err()
             .unwrap();
