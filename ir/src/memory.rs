@@ -73,7 +73,14 @@ mod tests {
         assert_eq!(parse_size("512M"), Ok(512 << 20));
         assert_eq!(parse_size("2GiB"), Ok(2 << 30));
         assert_eq!(parse_size("1.5k"), Ok(1536));
-        for bad in ["lots", "0", "-3G", "", "99999999999999999999", "20000000000T"] {
+        for bad in [
+            "lots",
+            "0",
+            "-3G",
+            "",
+            "99999999999999999999",
+            "20000000000T",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad}");
         }
     }

@@ -109,7 +109,11 @@ impl Module {
         self.funcs()
             .into_iter()
             .filter(|&f| {
-                let private = self.ctx.op(f).attr("sym_visibility").and_then(crate::Attribute::as_str)
+                let private = self
+                    .ctx
+                    .op(f)
+                    .attr("sym_visibility")
+                    .and_then(crate::Attribute::as_str)
                     == Some("private");
                 let name = func::name(&self.ctx, f).unwrap_or_default();
                 func::entry_block(&self.ctx, f).is_some() && !private && !called.contains(name)

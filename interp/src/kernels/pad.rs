@@ -179,7 +179,6 @@ fn pad_generic<T: Copy>(
     (out, data)
 }
 
-
 /// Checks the shape `pads` make of `shape` against the op's declared result shape where that
 /// is known (a corrupted model's paddings can ask for terabytes while the model declares the
 /// real size). Overflow and the size itself are [`grown_shape`]'s to judge.

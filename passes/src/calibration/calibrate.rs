@@ -491,11 +491,7 @@ fn mark_uncalibrated(m: &mut Module, interp: &Interpreter, cx: &mut PassContext)
             many => {
                 let shown: Vec<&str> = many.iter().take(3).copied().collect();
                 let more = if many.len() > 3 { ", ..." } else { "" };
-                format!(
-                    "{code} ({} ops: at {}{more})",
-                    many.len(),
-                    shown.join(", ")
-                )
+                format!("{code} ({} ops: at {}{more})", many.len(), shown.join(", "))
             }
         })
         .collect();

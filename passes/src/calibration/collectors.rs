@@ -391,7 +391,12 @@ mod tests {
 
     #[test]
     fn masking_sentinels_stay_out_of_the_range_and_saturate_beyond_it() {
-        for method in [Method::MinMax, Method::MovingAverage, Method::Percentile, Method::Mse] {
+        for method in [
+            Method::MinMax,
+            Method::MovingAverage,
+            Method::Percentile,
+            Method::Mse,
+        ] {
             let mut c = Collector::new(method);
             // Long enough for the vectorized path; -0.7 x f32::MAX and -inf as masks use.
             let mut v = vec![0.5f32; 40];
@@ -401,7 +406,10 @@ mod tests {
             let (lo, hi) = c.range().unwrap();
             assert!(hi <= 3.0 && hi > 2.0, "{method:?}: {hi}");
             // At least SENTINEL_MARGIN below the real values.
-            assert!(lo <= -2.0 - SENTINEL_MARGIN + 0.01 && lo > -30.0, "{method:?}: {lo}");
+            assert!(
+                lo <= -2.0 - SENTINEL_MARGIN + 0.01 && lo > -30.0,
+                "{method:?}: {lo}"
+            );
         }
         // Without sentinels nothing is widened.
         let mut c = Collector::new(Method::MinMax);

@@ -125,8 +125,8 @@ mod tests {
     use super::*;
 
     fn images() -> Vec<std::path::PathBuf> {
-        let dir =
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/data/images");
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/shared/data/images");
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())

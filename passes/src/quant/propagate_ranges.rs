@@ -25,9 +25,9 @@ use std::collections::HashSet;
 use tqopt_ir::dialect::quantfork;
 use tqopt_ir::{Module, OpId};
 
-use super::{control_flow, requant_bounds};
 use super::qdq::defined_by;
 use super::spec::{behavior, is_same_scale, prefers_result_scale};
+use super::{control_flow, requant_bounds};
 use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::PassInfo;

@@ -118,7 +118,10 @@ mod tests {
         assert_eq!(widened_range((0.0, 0.0), 2.0), Some((0.0, 2.0)));
         assert_eq!(widened_range((0.0, 1e-6), 2.0), Some((0.0, 2.0)));
         let (lo, hi) = widened_range((-1e-6, 3e-6), 2.0).unwrap();
-        assert!((lo + 0.5).abs() < 1e-9 && (hi - 1.5).abs() < 1e-9, "{lo} {hi}");
+        assert!(
+            (lo + 0.5).abs() < 1e-9 && (hi - 1.5).abs() < 1e-9,
+            "{lo} {hi}"
+        );
         assert_eq!(widened_range((-3.0, 5.0), 2.0), None);
         assert_eq!(widened_range((0.0, 0.0), 0.0), None);
     }

@@ -500,7 +500,10 @@ func.func @main(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
   return %0 : tensor<1x4x4x3xf32>
 }"#,
         );
-        assert!(!text.contains("tfl.neg") && text.contains("tfl.mul"), "{text}");
+        assert!(
+            !text.contains("tfl.neg") && text.contains("tfl.mul"),
+            "{text}"
+        );
         assert_eq!(max_diff(&before, &after, &[1, 4, 4, 3]), 0.0);
     }
 
