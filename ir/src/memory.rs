@@ -46,7 +46,8 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
             .parse()
             .map_err(|_| format!("'{number}' is not a number"))?;
         let v = v * (1u64 << shift) as f64;
-        if !(v < u64::MAX as f64) {
+        // NaN cannot come from digits and dots; infinities and overflow are refused here.
+        if v.is_nan() || v >= u64::MAX as f64 {
             return Err(format!("'{t}' is more than 2^64 bytes"));
         }
         v as u64

@@ -266,7 +266,7 @@ impl Dataset {
                 let bad = match &array.data {
                     TensorData::F32(v) => v
                         .iter()
-                        .position(|x| !(x.abs() < SENTINEL_MAGNITUDE))
+                        .position(|x| x.is_nan() || x.abs() >= SENTINEL_MAGNITUDE)
                         .map(|i| (i, v[i].to_string())),
                     TensorData::F16(v) => v
                         .iter()
