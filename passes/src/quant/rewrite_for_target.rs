@@ -45,10 +45,11 @@ pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
 
 pub static INFO: PassInfo = PassInfo {
     argument: "rewrite-for-target",
-    summary: "Rewrite float ops XNNPACK refuses in int8 (prelu, hard_swish, global average pool) into ops it takes",
+    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg) into ops they take",
     description: "prelu with one slope becomes leaky_relu; per-channel prelu becomes a 1x1 \
         depthwise convolution with a fused RELU plus an add; hard_swish becomes add(RELU6), mul, \
-        mul; a global VALID average_pool_2d becomes mean. Exact in real arithmetic. Run before \
+        mul; a global VALID average_pool_2d becomes mean; neg becomes mul by -1 (LiteRT's int8 \
+        NEG is right only at zero point 0). Exact in real arithmetic. Run before \
         calibration. target=xnnpack does only the one-op rewrites (leaky_relu, mean), \
         target=strict all of them, target=reference none.",
     options: OPTIONS,
