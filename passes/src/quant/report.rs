@@ -278,14 +278,42 @@ impl Report {
             pct(self.quantized_ops, self.total_ops)
         );
         if !self.float_ops.is_empty() {
+            // One line per op kind and reason, in order of first appearance, naming up to
+            // three places (`--report` keeps every op).
             let _ = writeln!(s, "left float ({}):", self.float_ops.len());
+            let mut groups: Vec<(&str, &str, Vec<Option<&str>>)> = Vec::new();
             for f in &self.float_ops {
-                let place = f
-                    .location
-                    .as_deref()
-                    .map(|l| format!(" at \"{l}\""))
-                    .unwrap_or_default();
-                let _ = writeln!(s, "  {}{place}: {}", f.name, f.reason);
+                let place = f.location.as_deref();
+                match groups
+                    .iter_mut()
+                    .find(|(n, r, _)| *n == f.name.as_str() && *r == f.reason.as_str())
+                {
+                    Some((_, _, places)) => places.push(place),
+                    None => groups.push((&f.name, &f.reason, vec![place])),
+                }
+            }
+            for (name, reason, places) in groups {
+                let named: Vec<String> = places
+                    .iter()
+                    .flatten()
+                    .take(3)
+                    .map(|l| format!("\"{l}\""))
+                    .collect();
+                let more = places.len().saturating_sub(named.len());
+                let mut at = if named.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", named.join(", "))
+                };
+                if more > 0 && !named.is_empty() {
+                    at.push_str(&format!(" and {more} more"));
+                }
+                let count = if places.len() > 1 {
+                    format!("{} x ", places.len())
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(s, "  {count}{name}{at}: {reason}");
             }
         }
         let ratio = if self.size_before == 0 {
@@ -355,5 +383,38 @@ impl Report {
                 SizeMeasure::Files => "file",
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(name: &str, at: &str, reason: &str) -> FloatOp {
+        FloatOp {
+            name: name.into(),
+            location: Some(at.into()),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn float_ops_are_grouped_by_kind_and_reason_naming_three_places() {
+        let mut r = Report {
+            total_ops: 10,
+            quantized_ops: 4,
+            ..Default::default()
+        };
+        for i in 0..5 {
+            r.float_ops
+                .push(op("tfl.prelu", &format!("p{i}"), "kept float for speed"));
+        }
+        r.float_ops
+            .push(op("tfl.custom", "c", "custom op 'X' has no int8 form"));
+        let text = r.text();
+        assert!(
+            text.contains("left float (6):\n  5 x tfl.prelu at \"p0\", \"p1\", \"p2\" and 2 more: kept float for speed\n  tfl.custom at \"c\": custom op 'X' has no int8 form\n"),
+            "{text}"
+        );
     }
 }
