@@ -18,6 +18,44 @@ const TARGET_OPTION: OptionInfo = OptionInfo {
         hard_swish as int8 chains), nothing kept float for speed; reference: neither",
 };
 
+/// Options the full-integer pipelines (int8 and 16x8) share, declared once.
+pub(super) const PER_CHANNEL_OPTION: OptionInfo = OptionInfo {
+    name: "per-channel",
+    kind: OptionKind::Bool,
+    default: "true",
+    help: "Per-channel weights",
+};
+pub(super) const PER_CHANNEL_DENSE_OPTION: OptionInfo = OptionInfo {
+    name: "per-channel-dense",
+    kind: OptionKind::Bool,
+    default: "true",
+    help: "Per-channel weights for fully_connected too",
+};
+pub(super) const CALIBRATION_OPTION: OptionInfo = OptionInfo {
+    name: "calibration",
+    kind: OptionKind::String,
+    default: "",
+    help: crate::calibration::calibrate::DATA_HELP,
+};
+pub(super) const METHOD_OPTION: OptionInfo = OptionInfo {
+    name: "method",
+    kind: OptionKind::Enum(crate::calibration::collectors::Method::NAMES),
+    default: "minmax",
+    help: "Calibration method",
+};
+pub(super) const INPUT_RANGE_OPTION: OptionInfo = OptionInfo {
+    name: "input-range",
+    kind: OptionKind::String,
+    default: "0,1",
+    help: "Image pixel range for calibration, e.g. -1,1",
+};
+pub(super) const DENY_OPTION: OptionInfo = OptionInfo {
+    name: "deny",
+    kind: OptionKind::String,
+    default: "",
+    help: "Keep ops whose name or location matches this regular expression float",
+};
+
 pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
     name: "quantize-int8",
     summary: "Full-integer int8 quantization of a calibrated model (TFLite's int8 spec)",
@@ -34,38 +72,18 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             help: "TFLITE_BUILTINS: ops without int8 kernels stay float; TFLITE_BUILTINS_INT8: all integer or an error",
         },
         OptionInfo { name: "io", kind: OptionKind::Enum(IO_TYPES), default: "float", help: "Model input and output type" },
-        OptionInfo { name: "per-channel", kind: OptionKind::Bool, default: "true", help: "Per-channel weights" },
-        OptionInfo {
-            name: "per-channel-dense",
-            kind: OptionKind::Bool,
-            default: "true",
-            help: "Per-channel weights for fully_connected too",
-        },
-        OptionInfo {
-            name: "calibration",
-            kind: OptionKind::String,
-            default: "",
-            help: crate::calibration::calibrate::DATA_HELP,
-        },
-        OptionInfo {
-            name: "method",
-            kind: OptionKind::Enum(crate::calibration::collectors::Method::NAMES),
-            default: "minmax",
-            help: "Calibration method",
-        },
-        OptionInfo { name: "input-range", kind: OptionKind::String, default: "0,1", help: "Image pixel range for calibration, e.g. -1,1" },
+        PER_CHANNEL_OPTION,
+        PER_CHANNEL_DENSE_OPTION,
+        CALIBRATION_OPTION,
+        METHOD_OPTION,
+        INPUT_RANGE_OPTION,
         OptionInfo {
             name: "tflite-compat",
             kind: OptionKind::Bool,
             default: "false",
             help: "Calibrate as TensorFlow's calibrator does, in-place artifacts included (same scales as TensorFlow)",
         },
-        OptionInfo {
-            name: "deny",
-            kind: OptionKind::String,
-            default: "",
-            help: "Keep ops whose name or location matches this regular expression float",
-        },
+        DENY_OPTION,
         OptionInfo {
             name: "sparse-weights",
             kind: OptionKind::Bool,
