@@ -337,7 +337,7 @@ fn sizes_are_checked_before_allocating() {
             "tensor 0 (\"x\")",
             "12884901888 elements of 4 bytes",
             "51539607552 bytes (48.0 GiB)",
-            "more than the memory limit of 17179869184 bytes (16.0 GiB)",
+            "more than the memory limit of 4294967296 bytes (4.0 GiB)",
             "TQOPT_MEMORY_LIMIT",
         ],
     );

@@ -6,9 +6,9 @@
 //! overflow-checked arithmetic before allocating, so hostile input gives an error naming the
 //! tensor and the size instead of an aborted process.
 
-/// The budget when nothing overrides it: 16 GiB, far above every real model's largest tensor
+/// The budget when nothing overrides it: 4 GiB, far above every real model's largest tensor
 /// and below what the machines tqopt runs on give one process.
-pub const DEFAULT_LIMIT: u64 = 16 << 30;
+pub const DEFAULT_LIMIT: u64 = 4 << 30;
 
 /// The environment variable that overrides the budget.
 pub const LIMIT_ENV: &str = "TQOPT_MEMORY_LIMIT";

@@ -8,7 +8,7 @@
 //
 // RUN: sed 's/1x4x4x3/1x65536x65536x3/g' %s > %t/big.mlir
 // RUN: not tqopt %t/big.mlir --pass=calibrate --calibration-data=%shared/data/images -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=BIG
-// BIG: error: input 'image' takes 65536 x 65536 x 3 images: resizing to that size needs 64.0 GiB, more than the memory limit of 16.0 GiB (set TQOPT_MEMORY_LIMIT to change it)
+// BIG: error: input 'image' takes 65536 x 65536 x 3 images: resizing to that size needs 64.0 GiB, more than the memory limit of 4.0 GiB (set TQOPT_MEMORY_LIMIT to change it)
 // RUN: not test -e %t/out.mlir
 // RUN: sed 's/1x4x4x3/1x2147483648x2147483648x3/g' %s > %t/huge.mlir
 // RUN: not tqopt %t/huge.mlir --pass=calibrate --calibration-data=%shared/data/images 2>&1 | FileCheck %s --check-prefix=HUGE
@@ -25,10 +25,10 @@
 // NPY: error: {{.*}}x.npy: the array holds samples of shape [1, 4, 4, 3] but input 'image' takes float32 [1, 65536, 65536, 3]
 // RUN: %python -c "import numpy as np; np.save('%t/big.npy', np.zeros((0, 1, 65536, 65536, 3), np.float32))"
 // RUN: not tqopt %t/big.mlir --pass=calibrate --calibration-data=%t/big.npy 2>&1 | FileCheck %s --check-prefix=NPYBIG
-// NPYBIG: error: {{.*}}big.npy: input 'image' of shape [1, 65536, 65536, 3]: one sample needs 96.0 GiB, more than the memory limit of 16.0 GiB
+// NPYBIG: error: {{.*}}big.npy: input 'image' of shape [1, 65536, 65536, 3]: one sample needs 96.0 GiB, more than the memory limit of 4.0 GiB
 //
 // RUN: not tqopt %s --pass=calibrate --calibration-data=%t/x.npy 2>&1 | FileCheck %s --check-prefix=PAD
-// PAD: error: {{.*}}x.npy, sample 0: 'tfl.pad' at loc("corrupt/pad"): the result of shape [1, 1000000004, 4, 3] needs 44.7 GiB, more than the memory limit of 16.0 GiB
+// PAD: error: {{.*}}x.npy, sample 0: 'tfl.pad' at loc("corrupt/pad"): the result of shape [1, 1000000004, 4, 3] needs 44.7 GiB, more than the memory limit of 4.0 GiB
 //
 // RUN: not tqopt %s --pass='calibrate{threads=100000}' --calibration-data=%t/x.npy 2>&1 | FileCheck %s --check-prefix=THREADS
 // THREADS: error: pass 'calibrate': threads=100000 is more than 256, the most calibrate runs at once (0 means one per core)

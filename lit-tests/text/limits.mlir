@@ -39,7 +39,7 @@ func.func @huge() {
 // -----
 
 func.func @over_budget() {
-  // expected-error@+1 {{dense literal of type 'tensor<8589934592xf32>' would take 34359738368 bytes, more than the parser's limit of 17179869184 bytes}}
+  // expected-error@+1 {{dense literal of type 'tensor<8589934592xf32>' would take 34359738368 bytes, more than the parser's limit of 4294967296 bytes}}
   "t.c"() {v = dense<[1.0]> : tensor<8589934592xf32>} : () -> ()
   return
 }

@@ -174,12 +174,12 @@ fn huge_dense_literals_are_refused_before_allocating() {
         &defaults,
     );
     assert!(err.starts_with("d.mlir:1:20: error: dense literal of type 'tensor<9223372036854775807xf32>' would take 9223372036854775807 elements of 4 bytes"), "{err}");
-    // 32 GiB: over the default budget of 16 GiB.
+    // 32 GiB: over the default budget of 4 GiB.
     let err = error_of(
         "\"t.c\"() {v = dense<[1.0]> : tensor<8589934592xf32>} : () -> ()",
         &defaults,
     );
-    assert!(err.starts_with("d.mlir:1:20: error: dense literal of type 'tensor<8589934592xf32>' would take 34359738368 bytes, more than the parser's limit of 17179869184 bytes"), "{err}");
+    assert!(err.starts_with("d.mlir:1:20: error: dense literal of type 'tensor<8589934592xf32>' would take 34359738368 bytes, more than the parser's limit of 4294967296 bytes"), "{err}");
     // Hex data is checked against the type before it is decoded.
     let err = error_of(
         "\"t.c\"() {v = dense<\"0x0000000000\"> : tensor<2147483648x4xf32>} : () -> ()",
