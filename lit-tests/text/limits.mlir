@@ -19,12 +19,12 @@
 
 // 120 levels (of two brackets each for regions) are well inside the bound and run:
 // RUN: rm -rf %t.ok && %python %S/Inputs/deep.py %t.ok 120
-// RUN: tqopt %t.ok/arrays.mlir -o /dev/null
-// RUN: tqopt %t.ok/regions.mlir -o /dev/null
-// RUN: tqopt %t.ok/blocks.mlir -o /dev/null
-// RUN: tqopt %t.ok/modules.mlir -o /dev/null
-// RUN: tqopt %t.ok/callsite-locations.mlir -o /dev/null
-// RUN: tqopt %t.ok/dense-lists.mlir -o /dev/null
+// RUN: tqopt %t.ok/arrays.mlir -o %t.discard.mlir
+// RUN: tqopt %t.ok/regions.mlir -o %t.discard.mlir
+// RUN: tqopt %t.ok/blocks.mlir -o %t.discard.mlir
+// RUN: tqopt %t.ok/modules.mlir -o %t.discard.mlir
+// RUN: tqopt %t.ok/callsite-locations.mlir -o %t.discard.mlir
+// RUN: tqopt %t.ok/dense-lists.mlir -o %t.discard.mlir
 
 // Dense literals are checked against their type before anything is allocated; splats of huge
 // types stay splats:

@@ -2,11 +2,11 @@
 // storage type, a negative quantized dimension) go through the passes, the interpreter and the
 // exporter without an overflow panic (debug build): a result or a clean error, exit code 0 or 1.
 // RUN: %python -c "import numpy as np; np.save('%t.npy', np.ones((2, 2), np.float32))"
-// RUN: tqopt %s --split-input-file --pass=canonicalize -o /dev/null
-// RUN: tqopt %s --split-input-file --pass=fold-dequant -o /dev/null
-// RUN: tqopt %s --split-input-file --pass=fold-quant -o /dev/null
-// RUN: tqopt %s --split-input-file --pass=fold-constants -o /dev/null
-// RUN: tqopt %s --split-input-file --pass=quantize-dynamic-range -o /dev/null
+// RUN: tqopt %s --split-input-file --pass=canonicalize -o %t.discard.mlir
+// RUN: tqopt %s --split-input-file --pass=fold-dequant -o %t.discard.mlir
+// RUN: tqopt %s --split-input-file --pass=fold-quant -o %t.discard.mlir
+// RUN: tqopt %s --split-input-file --pass=fold-constants -o %t.discard.mlir
+// RUN: tqopt %s --split-input-file --pass=quantize-dynamic-range -o %t.discard.mlir
 // RUN: %python %S/Inputs/chunk.py %s 0 > %t.0.mlir
 // RUN: tqopt %t.0.mlir --pass=quantize-int8 --calibration-data=%t.npy -o %t.tflite 2>&1 | FileCheck %s --check-prefix=INT8
 // RUN: %python %S/Inputs/chunk.py %s 1 > %t.1.mlir

@@ -2,7 +2,7 @@
 // prints the same way and survives mlir-opt. Zero points need not lie in the storage range
 // (TensorFlow prints `i8<-127:127>` with zero point -128) nor in the storage type; the storage
 // type is 1 to 32 bits; the quantized dimension may be negative; integers may be hex.
-// RUN: mlir-opt --allow-unregistered-dialect %s -o /dev/null
+// RUN: mlir-opt --allow-unregistered-dialect %s -o %t.discard.mlir
 // RUN: tqopt %s | FileCheck %s
 // RUN: tqopt %s | mlir-opt --allow-unregistered-dialect | tqopt | FileCheck %s
 

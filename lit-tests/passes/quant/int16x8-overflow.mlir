@@ -1,8 +1,8 @@
 // quantize-int16x8{bias=int32}: an affine op whose int32 bias or worst-case int32 accumulator
 // overflows for the calibrated ranges is warned about, with the op, the channel and the
 // bound; with int64 biases (the default) there is nothing to warn about.
-// RUN: tqopt %s '--pass=quantize-int16x8{bias=int32}' --verify-diagnostics -o /dev/null
-// RUN: tqopt %s --pass=quantize-int16x8 -o /dev/null 2>&1 | FileCheck %s --check-prefix=I64
+// RUN: tqopt %s '--pass=quantize-int16x8{bias=int32}' --verify-diagnostics -o %t.discard.mlir
+// RUN: tqopt %s --pass=quantize-int16x8 -o %t.discard.mlir 2>&1 | FileCheck %s --check-prefix=I64
 // I64-NOT: warning
 
 func.func @main(%arg0: tensor<1x1000xf32>) -> tensor<1x2xf32> {
