@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 use tqopt_ir::dialect::QuantBehavior;
-use tqopt_ir::{ElementType, Module, OpId, QuantParams, Type, UniformQuant};
+use tqopt_ir::{ElementType, Module, OpId, Type, UniformQuant};
 
 use crate::consts::dtype_of;
 use crate::error::KResult;
@@ -140,44 +140,18 @@ impl FloatView {
     }
 }
 
-/// A quantized operand or result: its parameters and storage type, ready to apply.
-/// Invariant: `scales` and `zero_points` have one entry per channel of `axis` (one for a
-/// per-tensor type).
+/// A quantized operand or result: its parameters (those `tfl.dequantize` reads, parsed once
+/// by [`Dequant::from_type`]) and its storage type, ready to apply.
 struct Quant {
-    scales: Vec<f32>,
-    zero_points: Vec<i64>,
-    axis: Option<usize>,
-    min: i64,
-    max: i64,
     dtype: DType,
-    /// Dequantization (saturating zero-point arithmetic), shared with `tfl.dequantize`.
+    /// Scales, zero points, axis and storage range, with saturating dequantization, shared
+    /// with `tfl.dequantize`.
     dequant: Dequant,
 }
 
 impl Quant {
     fn new(q: &UniformQuant, dtype: DType) -> KResult<Quant> {
-        let (scales, zero_points, axis) = match &q.params {
-            QuantParams::PerTensor { scale, zero_point } => {
-                (vec![*scale as f32], vec![*zero_point], None)
-            }
-            QuantParams::PerAxis {
-                axis,
-                scales,
-                zero_points,
-            } => {
-                if *axis < 0 {
-                    return Err(format!("quantized dimension {axis} is negative"));
-                }
-                let scales = scales.iter().map(|&s| s as f32).collect();
-                (scales, zero_points.clone(), Some(*axis as usize))
-            }
-        };
         Ok(Quant {
-            scales,
-            zero_points,
-            axis,
-            min: q.storage_min,
-            max: q.storage_max,
             dtype,
             dequant: Dequant::from_type(q)?,
         })
@@ -185,7 +159,7 @@ impl Quant {
 
     /// (channels, elements per channel step) of a tensor of `shape`.
     fn layout(&self, shape: &[usize]) -> KResult<(usize, usize)> {
-        let Some(ax) = self.axis else {
+        let Some(ax) = self.dequant.axis else {
             return Ok((1, 1));
         };
         let dim = *shape.get(ax).ok_or_else(|| {
@@ -194,10 +168,10 @@ impl Quant {
                 shape.len()
             )
         })?;
-        if dim != self.scales.len() {
+        if dim != self.dequant.scales.len() {
             return Err(format!(
                 "dimension {ax} has size {dim} but the type has {} scales",
-                self.scales.len()
+                self.dequant.scales.len()
             ));
         }
         Ok((dim, shape[ax + 1..].iter().product::<usize>().max(1)))
@@ -208,11 +182,11 @@ impl Quant {
         let (dim, inner) = self.layout(shape)?;
         let q = v.iter().enumerate().map(|(i, &x)| {
             let c = if dim == 1 { 0 } else { (i / inner) % dim };
-            let r = (x / self.scales[c]).round_ties_even();
+            let r = (x / self.dequant.scales[c]).round_ties_even();
             // `as` saturates (NaN becomes 0); the zero point is any i64.
             (r as i64)
-                .saturating_add(self.zero_points[c])
-                .clamp(self.min, self.max)
+                .saturating_add(self.dequant.zero_points[c])
+                .clamp(self.dequant.min, self.dequant.max)
         });
         let data = match self.dtype {
             DType::I8 => TensorData::I8(q.map(|x| x as i8).collect()),

@@ -16,10 +16,10 @@ use crate::tensor::{DType, Tensor, TensorData};
 /// Scales and zero points of a quantized type, ready to apply.
 #[derive(Clone, Debug)]
 pub(crate) struct Dequant {
-    scales: Vec<f32>,
-    zero_points: Vec<i64>,
+    pub(crate) scales: Vec<f32>,
+    pub(crate) zero_points: Vec<i64>,
     /// The quantized dimension, for per-axis types.
-    axis: Option<usize>,
+    pub(crate) axis: Option<usize>,
     pub min: i64,
     pub max: i64,
 }
