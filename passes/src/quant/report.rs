@@ -18,6 +18,23 @@ pub struct FloatOp {
     pub reason: String,
 }
 
+/// `s` as a JSON string literal (quotes, backslashes and control characters escaped); the
+/// reports of `--report` and `tqopt eval --report` write their strings with it.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Which kind of quantization the report describes.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub enum Kind {
@@ -335,20 +352,7 @@ impl Report {
 
     /// The same report as JSON.
     pub fn json(&self) -> String {
-        fn esc(s: &str) -> String {
-            let mut out = String::with_capacity(s.len() + 2);
-            out.push('"');
-            for c in s.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
-            out
-        }
+        let esc = json_string;
         let floats: Vec<String> = self
             .float_ops
             .iter()
