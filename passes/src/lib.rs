@@ -6,6 +6,7 @@
 //! never print or verify by themselves: the [`manager::PassManager`] does that, with MLIR's
 //! instrumentation (IR dumps, timing, statistics, verify-each, crash reproducers).
 
+pub mod accuracy;
 pub mod calibration;
 pub mod canonicalize;
 pub mod dce;

@@ -11,7 +11,6 @@
 //! Invariant: nothing is written (`--report`) unless every sample ran; any mismatch between
 //! the models, or between the data and the inputs, is an error naming the input or output.
 
-mod metrics;
 mod model;
 mod report;
 
@@ -24,7 +23,7 @@ use tqopt_ir::Type;
 use tqopt_passes::calibration::dataset::{Dataset, PixelScaling};
 use tqopt_passes::calibration::runner::run_ordered;
 
-use metrics::OutputStats;
+use tqopt_passes::accuracy::metrics::OutputStats;
 use model::Model;
 
 fn command() -> Command {

@@ -2,7 +2,7 @@
 //! as JSON (`{"sqnr_db", "samples", "outputs": [{"name", "sqnr_db", "cosine",
 //! "max_abs_error", "top1_agreement"}]}`).
 
-use super::metrics::OutputStats;
+use tqopt_passes::accuracy::metrics::OutputStats;
 use super::model::Model;
 
 /// The figures of one evaluation.
@@ -27,7 +27,7 @@ impl Evaluation {
     /// The model's SQNR: the mean of its outputs' (99 for a model without outputs).
     pub fn sqnr_db(&self) -> f64 {
         if self.outputs.is_empty() {
-            return super::metrics::SQNR_CAP;
+            return tqopt_passes::accuracy::metrics::SQNR_CAP;
         }
         self.outputs.iter().map(|(_, s)| s.sqnr_db()).sum::<f64>() / self.outputs.len() as f64
     }
