@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Latency of float, tqopt int8 and TensorFlow int8 models in LiteRT's default interpreter.
 
-For every shared MediaPipe model (tests/shared/models/mediapipe) and every zoo model that has
-calibration data (tests/models/zoo/NAME.tflite with NAME_calib.npz), in one run:
+For every shared MediaPipe model (tests/shared/models/mediapipe), the Keras MobileNets that
+scripts/fixtures/bench_models.py builds into target/bench-models (when built), and every zoo
+model that has calibration data (tests/models/zoo/NAME.tflite with NAME_calib.npz), in one run:
 
   float       the model as it is;
   int8 ref    tqopt quantize-int8{target=reference}: TFLite's spec with no regard to speed
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MEDIAPIPE = ROOT / "tests" / "shared" / "models" / "mediapipe"
 IMAGES = ROOT / "tests" / "shared" / "data" / "images"
 ZOO = ROOT / "tests" / "models" / "zoo"
+BENCH = ROOT / "target" / "bench-models"
 sys.path.insert(0, str(ROOT / "tests" / "interop"))
 from zoo_common import match_input  # noqa: E402
 SIGNED = ("face_detection", "palm_detection", "pose_detection")
@@ -140,6 +142,14 @@ def models(selected: set[str] | None):
         lo = -1.0 if src.stem.startswith(SIGNED) else 0.0
         calib = [[photo(p, shape, lo)] for p in photos[::2]]
         evals = [[photo(p, shape, lo)] for p in photos[1::2]]
+        yield src.stem, src, calib, evals
+    # Keras classifiers built by scripts/fixtures/bench_models.py (input in [-1, 1]).
+    for src in sorted(BENCH.glob("*.tflite")) if BENCH.exists() else []:
+        if selected and src.stem not in selected:
+            continue
+        shape = interpreter(src).get_input_details()[0]["shape"]
+        calib = [[photo(p, shape, -1.0)] for p in photos[::2]]
+        evals = [[photo(p, shape, -1.0)] for p in photos[1::2]]
         yield src.stem, src, calib, evals
     for src in sorted(ZOO.glob("*.tflite")) if ZOO.exists() else []:
         npz = ZOO / f"{src.stem}_calib.npz"

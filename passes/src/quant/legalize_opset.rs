@@ -27,6 +27,7 @@ use tqopt_ir::{Attribute, Diagnostic, Module, OpId};
 
 use super::qdq::{defined_by, is_f32};
 use super::spec::{is_candidate, is_quantizable};
+use super::speed_plan::{self, CostTable};
 use super::target::{float_for_speed, Target, TARGETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
@@ -37,6 +38,16 @@ pub const KEEP_FLOAT: &str = "tqopt.keep_float";
 
 /// The attribute that says why an op was kept float for speed (a string).
 pub const FLOAT_FOR_SPEED: &str = "tqopt.float_for_speed";
+
+/// The latency planner's estimate of what keeping an op float saves, in nanoseconds (f32).
+pub const SPEED_GAIN_NS: &str = "tqopt.speed_gain_ns";
+
+/// Marks `op` float for speed with the reason `why`; true when the reason is new.
+fn mark_float_for_speed(m: &mut Module, op: OpId, why: &str) -> bool {
+    let attrs = &mut m.op_mut(op).attributes;
+    attrs.set(KEEP_FLOAT, Attribute::Unit);
+    attrs.set(FLOAT_FOR_SPEED, Attribute::string(why)).is_none()
+}
 
 pub const KEPT_FOR_SPEED: Statistic = Statistic {
     name: "num-float-for-speed",
@@ -234,21 +245,21 @@ impl Pass for LegalizeOpset {
             .collect();
         let mut offenders = Vec::new();
         let mut changed = false;
-        for op in ops {
+        // Ops that are float whatever the latency plan says.
+        let mut fixed_float = Vec::new();
+        for &op in &ops {
             let Some(reason) = float_reason_for(m, op, self.deny.as_ref(), self.int16) else {
                 if self.strict {
                     continue;
                 }
                 if let Some(why) = float_for_speed(m, op, self.target) {
-                    let attrs = &mut m.op_mut(op).attributes;
-                    attrs.set(KEEP_FLOAT, Attribute::Unit);
-                    changed |= attrs
-                        .set(FLOAT_FOR_SPEED, Attribute::string(&why))
-                        .is_none();
+                    changed |= mark_float_for_speed(m, op, &why);
                     cx.count(KEPT_FOR_SPEED, 1);
+                    fixed_float.push(op);
                 }
                 continue;
             };
+            fixed_float.push(op);
             let denied = self.deny.is_some() && reason.starts_with("denied");
             // An op with an int8 kernel but no int16 one would still fold: keep it float and
             // say why.
@@ -273,6 +284,20 @@ impl Pass for LegalizeOpset {
             }
             cx.count(FLOAT_FALLBACK, 1);
             offenders.push((op, reason));
+        }
+        if !self.strict && !self.int16 && self.target.float_for_speed() {
+            let table = CostTable::shipped();
+            for f in speed_plan::plan(m, table, &ops, &fixed_float) {
+                let why = format!(
+                    "kept float for speed: the XNNPACK cost model (measured on {}) estimates it faster as float with its conversions",
+                    table.cpu
+                );
+                changed |= mark_float_for_speed(m, f.op, &why);
+                m.op_mut(f.op)
+                    .attributes
+                    .set(SPEED_GAIN_NS, Attribute::f32(f.gain_ns.round() as f32));
+                cx.count(KEPT_FOR_SPEED, 1);
+            }
         }
         if self.strict && !offenders.is_empty() {
             // The error points at the function that holds the first offender.

@@ -20,4 +20,5 @@ pub mod requant_bounds;
 pub mod rewrite_for_target;
 pub mod sparsify_weights;
 pub mod spec;
+pub mod speed_plan;
 pub mod target;

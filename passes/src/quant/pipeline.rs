@@ -14,8 +14,10 @@ const TARGET_OPTION: OptionInfo = OptionInfo {
     kind: OptionKind::Enum(TARGETS),
     default: "xnnpack",
     help: "xnnpack (LiteRT's default CPU path): rewrite ops XNNPACK refuses in int8 into one \
-        op it takes, keep float those it only takes as float; strict: every rewrite (prelu, \
-        hard_swish as int8 chains), nothing kept float for speed; reference: neither",
+        op it takes, keep float those it only takes as float, and ops between float ops where \
+        its measured cost table (passes/data/xnnpack_costs.json) says float is not slower and \
+        conversions are saved; strict: every rewrite (prelu, hard_swish as int8 chains), nothing kept \
+        float for speed; reference: neither",
 };
 
 /// Options the full-integer pipelines (int8 and 16x8) share, declared once.

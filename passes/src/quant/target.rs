@@ -17,6 +17,7 @@
 use tqopt_ir::dialect::tfl;
 use tqopt_ir::{Attribute, Module, OpId};
 
+use super::speed_plan::CostTable;
 use crate::folds::const_f32_values;
 
 /// The option values of `target=`.
@@ -258,7 +259,8 @@ pub fn float_for_speed(m: &Module, op: OpId, target: Target) -> Option<String> {
 }
 
 /// Why `op`'s hybrid (dynamic-range) form is slower than float on `target`: XNNPACK takes the
-/// float op but not the hybrid one. Measured (`test_probe_xnnpack.py --time`, 1 thread):
+/// float op but not the hybrid one, or the cost table (`speed_plan`) estimates the hybrid
+/// kernel slower for the op's shape. Measured (`test_probe_xnnpack.py --time`, 1 thread):
 /// depthwise 3x3 on 1x56x56x144, float 0.084 ms, hybrid 0.521 ms (builtin kernel); XNNPACK
 /// takes hybrid conv and fully_connected, which stay hybrid: 1x1 conv 1x56x56x24 -> 144, float
 /// 0.098 ms, hybrid 0.093 ms; fully_connected 1280 -> 1000, float 0.071 ms, hybrid 0.012 ms.
@@ -266,11 +268,17 @@ pub fn hybrid_slower(m: &Module, op: OpId, target: Target) -> Option<String> {
     if !target.float_for_speed() {
         return None;
     }
-    let s = support(m, op)?;
-    (s.hybrid == Some(false) && s.float).then(|| {
-        format!(
+    if let Some(s) = support(m, op).filter(|s| s.hybrid == Some(false) && s.float) {
+        return Some(format!(
             "kept float for speed, int8 weights behind a dequantize: XNNPACK takes '{}' as float but not in hybrid form (probe case '{}')",
             s.op, s.case
+        ));
+    }
+    let costs = CostTable::shipped();
+    costs.hybrid_slower(m, op).then(|| {
+        format!(
+            "kept float for speed, int8 weights behind a dequantize: the XNNPACK cost model (measured on {}) estimates its hybrid kernel slower than float",
+            costs.cpu
         )
     })
 }

@@ -1,0 +1,490 @@
+//! The latency planner of `target=xnnpack`: which quantizable ops run faster end to end as
+//! float, counting the conversions their neighbours then need.
+//!
+//! On LiteRT's default CPU path (the XNNPACK delegate) int8 is not faster for every op: on
+//! the CPU the shipped table was measured on, int8 convolutions and fully connected layers are
+//! 2-5x faster than float, but int8 add, sub and mul are 2-5x slower than their float forms,
+//! and int8 depthwise convolutions are about as fast. Keeping such an op float costs a
+//! dequantize before it and a quantize after it where its neighbours stay int8, and saves the
+//! ones between two float ops. The planner weighs both.
+//!
+//! The costs are data: `passes/data/xnnpack_costs.json`, measured by
+//! `scripts/probe_xnnpack_costs.py` (chains of one op timed in LiteRT, int8 and float, and a
+//! linear fit `ns_per_mac x MACs + ns_per_element x elements + ns_per_row x rows` per op and
+//! precision).
+//! Run the probe with `--write` on another CPU to plan for it.
+//!
+//! The plan: every candidate op gets a precision. Ops that must be float (no int8 kernel,
+//! denied, no ranges, or ops XNNPACK takes as float but not as int8) are fixed float; ops the
+//! table has no row for are fixed int8; the rest start int8 and are flipped one at a time,
+//! in sweeps over the graph, while a flip lowers the estimated total (op costs plus one
+//! dequantize per int8 value read by a float op and one quantize per float value read by an
+//! int8 op). Function arguments and results are taken as float (the default `io=float`).
+//! Invariant: the plan never raises the estimate, and an op is only made float, never int8
+//! against a fixed reason.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use tqopt_ir::dialect::tfl;
+use tqopt_ir::{Module, OpId, ValueId};
+
+use super::qdq::underlying;
+
+/// The form an op runs in: the planner chooses between int8 and float; hybrid (int8 weights,
+/// float activations quantized on the fly) is dynamic range's choice against float.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Precision {
+    Int8,
+    Float,
+    Hybrid,
+}
+
+impl Precision {
+    fn parse(name: &str) -> Option<Precision> {
+        match name {
+            "int8" => Some(Precision::Int8),
+            "float" => Some(Precision::Float),
+            "hybrid" => Some(Precision::Hybrid),
+            _ => None,
+        }
+    }
+}
+
+/// One fitted row of the cost table: `ns_per_mac * MACs + ns_per_element * elements +
+/// ns_per_row * rows` nanoseconds for one op of `case` in one precision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostRow {
+    pub case: String,
+    pub precision: Precision,
+    pub ns_per_mac: f64,
+    pub ns_per_element: f64,
+    pub ns_per_row: f64,
+}
+
+/// The measured costs of one CPU.
+#[derive(Clone, Debug, Default)]
+pub struct CostTable {
+    pub rows: Vec<CostRow>,
+    /// One quantize plus one dequantize, per element.
+    pub convert_ns_per_element: f64,
+    /// The CPU it was measured on.
+    pub cpu: String,
+}
+
+/// The name of the conversion row (a quantize and a dequantize).
+const CONVERT_CASE: &str = "tfl.quantize+tfl.dequantize";
+
+impl CostTable {
+    /// Reads the table the probe writes (one row a line; see the module comment).
+    pub fn parse(text: &str) -> Result<CostTable, String> {
+        let mut table = CostTable::default();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if let Some(cpu) = line.strip_prefix("\"cpu\": ") {
+                table.cpu = cpu.trim_end_matches(',').trim_matches('"').to_string();
+            }
+            if !line.starts_with("{\"case\"") {
+                continue;
+            }
+            let at = |key: &str| -> Result<String, String> {
+                let tag = format!("\"{key}\": ");
+                let start = line
+                    .find(&tag)
+                    .ok_or_else(|| format!("line {}: no '{key}'", n + 1))?
+                    + tag.len();
+                let rest = &line[start..];
+                let end = rest.find([',', '}']).unwrap_or(rest.len());
+                Ok(rest[..end].trim().trim_matches('"').to_string())
+            };
+            let num = |key: &str| -> Result<f64, String> {
+                at(key)?
+                    .parse::<f64>()
+                    .map_err(|e| format!("line {}: '{key}': {e}", n + 1))
+            };
+            let precision = at("precision")?;
+            let row = CostRow {
+                case: at("case")?,
+                precision: Precision::parse(&precision)
+                    .ok_or_else(|| format!("line {}: unknown precision '{precision}'", n + 1))?,
+                ns_per_mac: num("ns_per_mac")?,
+                ns_per_element: num("ns_per_element")?,
+                ns_per_row: num("ns_per_row")?,
+            };
+            if row.case == CONVERT_CASE {
+                table.convert_ns_per_element = row.ns_per_element;
+            } else {
+                table.rows.push(row);
+            }
+        }
+        if table.rows.is_empty() {
+            return Err("the cost table has no rows".into());
+        }
+        Ok(table)
+    }
+
+    /// The table shipped with tqopt (`passes/data/xnnpack_costs.json`).
+    pub fn shipped() -> &'static CostTable {
+        static TABLE: OnceLock<CostTable> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            CostTable::parse(include_str!("../../data/xnnpack_costs.json")).expect(
+                "passes/data/xnnpack_costs.json is written by scripts/probe_xnnpack_costs.py",
+            )
+        })
+    }
+
+    fn row(&self, case: &str, precision: Precision) -> Option<&CostRow> {
+        self.rows
+            .iter()
+            .find(|r| r.case == case && r.precision == precision)
+    }
+
+    /// Whether `op`'s hybrid kernel is estimated slower than its float one (by more than the
+    /// fit's noise), when the table has both.
+    pub fn hybrid_slower(&self, m: &Module, op: OpId) -> bool {
+        match (
+            self.op_ns(m, op, Precision::Hybrid),
+            self.op_ns(m, op, Precision::Float),
+        ) {
+            (Some(hybrid), Some(float)) => hybrid > float * 1.1 + MIN_GAIN_NS,
+            _ => false,
+        }
+    }
+
+    /// The estimated nanoseconds of `op` in `precision`, when the table has its case.
+    pub fn op_ns(&self, m: &Module, op: OpId, precision: Precision) -> Option<f64> {
+        let work = work_of(m, op)?;
+        let row = self.row(&work.case, precision)?;
+        Some(
+            row.ns_per_mac * work.macs
+                + row.ns_per_element * work.elements
+                + row.ns_per_row * work.rows,
+        )
+    }
+
+    /// The estimated nanoseconds of one quantize or one dequantize of `elements` values.
+    fn convert_ns(&self, elements: f64) -> f64 {
+        self.convert_ns_per_element * elements / 2.0
+    }
+}
+
+/// What an op computes, in the units of the cost table.
+struct Work {
+    case: String,
+    macs: f64,
+    elements: f64,
+    /// Output elements over the output's last dimension (pixels, or a batch of rows).
+    rows: f64,
+}
+
+fn elements(m: &Module, v: ValueId) -> Option<f64> {
+    m.value_type(v)
+        .as_tensor()?
+        .num_elements()
+        .map(|n| n as f64)
+}
+
+fn dims(m: &Module, v: ValueId) -> Option<Vec<i64>> {
+    Some(m.value_type(v).as_tensor()?.shape.to_vec())
+}
+
+/// The op's case in the cost table, with its MACs and the elements it reads and writes, as
+/// `scripts/probe_xnnpack_costs.py` counts them.
+fn work_of(m: &Module, op: OpId) -> Option<Work> {
+    let data = m.op(op);
+    let out = elements(m, *m.results(op).first()?)?;
+    let operand = |i: usize| m.operand(op, i).and_then(|v| elements(m, v));
+    let kernel = |w: &[i64]| if w[1] == 1 && w[2] == 1 { "1x1" } else { "kxk" };
+    let (case, macs, elements) = if data.is(&tfl::CONV_2D) {
+        let w = dims(m, m.operand(op, 1)?)?;
+        (
+            format!("tfl.conv_2d/{}", kernel(&w)),
+            out * (w[1] * w[2] * w[3]) as f64,
+            operand(0)? + out,
+        )
+    } else if data.is(&tfl::DEPTHWISE_CONV_2D) {
+        let w = dims(m, m.operand(op, 1)?)?;
+        (
+            format!("tfl.depthwise_conv_2d/{}", kernel(&w)),
+            out * (w[1] * w[2]) as f64,
+            operand(0)? + out,
+        )
+    } else if data.is(&tfl::FULLY_CONNECTED) {
+        let w = dims(m, m.operand(op, 1)?)?;
+        let weights = operand(1)?;
+        (
+            "tfl.fully_connected".to_string(),
+            out * *w.last()? as f64,
+            operand(0)? + out + weights,
+        )
+    } else if data.is(&tfl::ADD) || data.is(&tfl::SUB) || data.is(&tfl::MUL) {
+        // Measured with two same-shape operands; a broadcast constant reads less, which the
+        // element count follows.
+        (
+            data.name.as_str().to_string(),
+            0.0,
+            operand(0)? + operand(1)? + out,
+        )
+    } else if data.is(&tfl::MAX_POOL_2D) {
+        let int = |k: &str| {
+            data.attr(k)
+                .and_then(tqopt_ir::Attribute::as_int)
+                .unwrap_or(1) as f64
+        };
+        (
+            "tfl.max_pool_2d".to_string(),
+            out * int("filter_height") * int("filter_width"),
+            operand(0)? + out,
+        )
+    } else {
+        return None;
+    };
+    let channels = dims(m, *m.results(op).first()?)?
+        .last()
+        .copied()
+        .filter(|&c| c > 0)
+        .unwrap_or(1);
+    Some(Work {
+        case,
+        macs,
+        elements,
+        rows: out / channels as f64,
+    })
+}
+
+/// Ops that only reinterpret their operand's shape: free in either precision, so they take
+/// whichever precision saves conversions.
+fn is_view(m: &Module, op: OpId) -> bool {
+    let d = m.op(op);
+    d.is(&tfl::RESHAPE) || d.is(&tfl::SQUEEZE) || d.is(&tfl::EXPAND_DIMS)
+}
+
+/// A flip must save at least this much, and [`MIN_GAIN_SHARE`] of what the op and its
+/// conversions cost, so that the fit's noise does not flip ops whose two forms cost about the
+/// same.
+const MIN_GAIN_NS: f64 = 200.0;
+const MIN_GAIN_SHARE: f64 = 0.1;
+
+/// An op the planner keeps float, with the estimate behind it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FloatForSpeed {
+    pub op: OpId,
+    /// Estimated nanoseconds saved against running it int8, its neighbours as planned.
+    pub gain_ns: f64,
+}
+
+/// The graph the planner labels: candidate ops, and the values between them seen through
+/// fake-quant pairs.
+struct Graph {
+    ops: Vec<OpId>,
+    /// Per op: the values it reads (producer side), as indices into `values`.
+    reads: Vec<Vec<usize>>,
+    /// Per op: the values it writes.
+    writes: Vec<Vec<usize>>,
+    values: Vec<Edge>,
+}
+
+/// A value between ops: who writes it (an op index, or `None` for a function argument or an
+/// op outside the plan, taken as float) and who reads it (op indices; `None` for a reader
+/// outside the plan, taken as float).
+struct Edge {
+    writer: Option<usize>,
+    readers: Vec<Option<usize>>,
+    elements: f64,
+}
+
+impl Graph {
+    fn build(m: &Module, ops: &[OpId]) -> Graph {
+        let index: HashMap<OpId, usize> = ops.iter().enumerate().map(|(i, &o)| (o, i)).collect();
+        let mut value_index: HashMap<ValueId, usize> = HashMap::new();
+        let mut values: Vec<Edge> = Vec::new();
+        let mut reads = vec![Vec::new(); ops.len()];
+        let mut writes = vec![Vec::new(); ops.len()];
+        let mut edge = |x: ValueId, values: &mut Vec<Edge>| -> Option<usize> {
+            if let Some(&i) = value_index.get(&x) {
+                return Some(i);
+            }
+            let elements = elements(m, x)?;
+            let writer = m.defining_op(x).and_then(|d| index.get(&d).copied());
+            if writer.is_none() && m.defining_op(x).is_some_and(|d| is_constant(m, d)) {
+                return None;
+            }
+            let mut readers = Vec::new();
+            for r in readers_of(m, x) {
+                readers.push(index.get(&r).copied());
+            }
+            values.push(Edge {
+                writer,
+                readers,
+                elements,
+            });
+            value_index.insert(x, values.len() - 1);
+            Some(values.len() - 1)
+        };
+        for (i, &op) in ops.iter().enumerate() {
+            for &v in m.operands(op) {
+                let x = underlying(m, v);
+                if let Some(e) = edge(x, &mut values) {
+                    if !reads[i].contains(&e) {
+                        reads[i].push(e);
+                    }
+                }
+            }
+            for &r in m.results(op) {
+                if let Some(e) = edge(r, &mut values) {
+                    writes[i].push(e);
+                }
+            }
+        }
+        Graph {
+            ops: ops.to_vec(),
+            reads,
+            writes,
+            values,
+        }
+    }
+
+    /// The conversions value `e` needs under `labels`, in nanoseconds.
+    fn convert_ns(&self, table: &CostTable, e: usize, labels: &[Precision]) -> f64 {
+        let edge = &self.values[e];
+        let label = |o: Option<usize>| o.map_or(Precision::Float, |i| labels[i]);
+        let from = label(edge.writer);
+        let needs = |p: Precision| edge.readers.iter().any(|&r| label(r) == p);
+        match from {
+            Precision::Int8 if needs(Precision::Float) => table.convert_ns(edge.elements),
+            Precision::Float if needs(Precision::Int8) => table.convert_ns(edge.elements),
+            _ => 0.0,
+        }
+    }
+
+    /// The part of the estimate that depends on op `i`'s label: (the op's own time, the
+    /// conversions of the values it reads and writes).
+    fn local_ns(
+        &self,
+        table: &CostTable,
+        m: &Module,
+        i: usize,
+        labels: &[Precision],
+    ) -> (f64, f64) {
+        let own = if is_view(m, self.ops[i]) {
+            0.0
+        } else {
+            table.op_ns(m, self.ops[i], labels[i]).unwrap_or(0.0)
+        };
+        let edges = self.reads[i].iter().chain(&self.writes[i]);
+        let convert = edges
+            .map(|&e| self.convert_ns(table, e, labels))
+            .sum::<f64>();
+        (own, convert)
+    }
+}
+
+fn is_constant(m: &Module, op: OpId) -> bool {
+    m.op(op)
+        .def()
+        .is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::CONSTANT_LIKE))
+        || m.op(op).is(&tfl::DEQUANTIZE)
+            && m.operand(op, 0)
+                .and_then(|v| m.defining_op(v))
+                .is_some_and(|d| is_constant(m, d))
+}
+
+/// The ops that read `x`, looking through the fake-quant pairs after it.
+fn readers_of(m: &Module, x: ValueId) -> Vec<OpId> {
+    let mut out = Vec::new();
+    for u in m.uses(x) {
+        let reader = m.op(u.op);
+        if reader.is(&tfl::QUANTIZE) || reader.is(&tfl::DEQUANTIZE) {
+            for &r in m.results(u.op) {
+                out.extend(readers_of(m, r));
+            }
+        } else if !out.contains(&u.op) {
+            out.push(u.op);
+        }
+    }
+    out
+}
+
+/// Plans which of `candidates` run float for speed. `fixed_float` are the candidates that are
+/// float whatever the plan (no int8 form, denied, or XNNPACK takes them only as float).
+/// Returns the ops the plan makes float, beyond `fixed_float`, with their estimated gains.
+pub fn plan(
+    m: &Module,
+    table: &CostTable,
+    candidates: &[OpId],
+    fixed_float: &[OpId],
+) -> Vec<FloatForSpeed> {
+    let graph = Graph::build(m, candidates);
+    let mut labels: Vec<Precision> = candidates
+        .iter()
+        .map(|op| {
+            if fixed_float.contains(op) {
+                Precision::Float
+            } else {
+                Precision::Int8
+            }
+        })
+        .collect();
+    let free: Vec<usize> = (0..candidates.len())
+        .filter(|&i| !fixed_float.contains(&candidates[i]))
+        .filter(|&i| {
+            let op = candidates[i];
+            is_view(m, op)
+                || (table.op_ns(m, op, Precision::Int8).is_some()
+                    && table.op_ns(m, op, Precision::Float).is_some())
+        })
+        .collect();
+    for _sweep in 0..8 {
+        let mut flipped = false;
+        for &i in &free {
+            let (own_before, convert_before) = graph.local_ns(table, m, i, &labels);
+            let old = labels[i];
+            labels[i] = match old {
+                Precision::Int8 => Precision::Float,
+                _ => Precision::Int8,
+            };
+            let (own_after, convert_after) = graph.local_ns(table, m, i, &labels);
+            if accept(own_before, convert_before, own_after, convert_after) {
+                flipped = true;
+            } else {
+                labels[i] = old;
+            }
+        }
+        if !flipped {
+            break;
+        }
+    }
+    free.iter()
+        .filter(|&&i| labels[i] == Precision::Float)
+        .map(|&i| {
+            let (own, convert) = graph.local_ns(table, m, i, &labels);
+            let mut as_int8 = labels.clone();
+            as_int8[i] = Precision::Int8;
+            let (own8, convert8) = graph.local_ns(table, m, i, &as_int8);
+            FloatForSpeed {
+                op: graph.ops[i],
+                gain_ns: own8 + convert8 - own - convert,
+            }
+        })
+        .collect()
+}
+
+/// Whether a flip is taken. Measured on real models (scripts/compare/bench_latency.py), the
+/// table's per-op estimates do not carry over to whole graphs well enough to trade an op's
+/// own time against new conversions: keeping float an add between two int8 convolutions,
+/// which the table says saves time, made face detectors and pose_landmark 5-14% slower, and
+/// float depthwise convolutions made hand_landmark 25% slower. What did hold is removing
+/// conversions: an add between two float PReLUs run float saved 5-6% on face_landmark and
+/// iris_landmark. So a flip must remove conversions and not make the op itself slower
+/// (within the fit's noise), and save [`MIN_GAIN_NS`] and [`MIN_GAIN_SHARE`] in all.
+fn accept(own_before: f64, convert_before: f64, own_after: f64, convert_after: f64) -> bool {
+    let before = own_before + convert_before;
+    let after = own_after + convert_after;
+    convert_after < convert_before
+        && own_after <= own_before * 1.1
+        && after + MIN_GAIN_NS.max(MIN_GAIN_SHARE * before) < before
+}
+
+#[cfg(test)]
+#[path = "speed_plan_tests.rs"]
+mod tests;
