@@ -24,10 +24,14 @@ pub struct OptionInfo {
     pub help: &'static str,
 }
 
-/// Checked option values of one pass instance.
+/// Checked option values of one pass instance. Invariant: it holds a value (given or default)
+/// for every declared option and for nothing else, so reading a name that was not declared is
+/// a bug in the reader (a typo), which debug builds and the tests catch at the read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PassOptions {
     values: BTreeMap<&'static str, String>,
+    /// The pass or pipeline the options belong to, for the typo check's message.
+    owner: String,
 }
 
 impl PassOptions {
@@ -58,11 +62,20 @@ impl PassOptions {
                 .entry(info.name)
                 .or_insert_with(|| info.default.to_string());
         }
-        Ok(PassOptions { values })
+        Ok(PassOptions {
+            values,
+            owner: owner.to_string(),
+        })
     }
 
     /// The value of a declared option as text.
     pub fn str(&self, name: &str) -> &str {
+        debug_assert!(
+            self.values.contains_key(name) || self.values.is_empty() && self.owner.is_empty(),
+            "'{}' reads option '{name}', which it does not declare (declared: {:?})",
+            self.owner,
+            self.values.keys().collect::<Vec<_>>()
+        );
         self.values.get(name).map(|s| s.as_str()).unwrap_or("")
     }
 

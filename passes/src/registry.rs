@@ -129,6 +129,37 @@ mod tests {
         }
     }
 
+    /// Every pipeline expands with its default options (every option it reads is declared:
+    /// `PassOptions::str` checks that in debug builds), and every pass it expands into accepts
+    /// the options the pipeline forwards to it, so a forwarding typo fails here, not at a
+    /// user's run.
+    #[test]
+    fn pipelines_forward_only_declared_options() {
+        for p in PIPELINES {
+            let options = PassOptions::parse(p.name, p.options, &[]).unwrap();
+            let specs = (p.expand)(&options)
+                .unwrap_or_else(|e| panic!("{} fails with default options: {e}", p.name));
+            for spec in specs {
+                let Some(Entry::Pass(info)) = lookup(&spec.name) else {
+                    panic!("{} expands into '{}', which is no pass", p.name, spec.name);
+                };
+                let forwarded = PassOptions::parse(info.argument, info.options, &spec.options)
+                    .unwrap_or_else(|e| panic!("{} -> {}: {e}", p.name, info.argument));
+                (info.create)(&forwarded)
+                    .unwrap_or_else(|e| panic!("{} -> {}: {e}", p.name, info.argument));
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "reads option 'max-iteration', which it does not declare")]
+    fn reading_an_undeclared_option_is_caught() {
+        let options =
+            PassOptions::parse("canonicalize", crate::canonicalize::INFO.options, &[]).unwrap();
+        options.str("max-iteration");
+    }
+
     #[test]
     fn display_names_are_camel_case() {
         assert_eq!(crate::canonicalize::INFO.display_name(), "Canonicalize");
