@@ -36,12 +36,13 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "interop"))
+from zoo_common import latency_ms  # noqa: E402
 TABLE = ROOT / "passes" / "data" / "xnnpack_costs.json"
 NONE = 'fused_activation_function = "NONE"'
 CONV = f'dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, {NONE}, padding = "SAME", stride_h = 1 : i32, stride_w = 1 : i32'
@@ -174,23 +175,6 @@ def chain(kind: Kind, s: dict, k: int) -> str:
     ty = tensor(s["x"])
     args = ", ".join(f"%arg{i}: {ty}" for i in range(kind.inputs))
     return f"func.func @main({args}) -> {ty} {{\n{body}  return %out : {ty}\n}}\n"
-
-
-def latency_ms(path: Path, runs: int) -> float:
-    from ai_edge_litert.interpreter import Interpreter
-
-    it = Interpreter(model_path=str(path), num_threads=1)
-    it.allocate_tensors()
-    for i, d in enumerate(it.get_input_details()):
-        it.set_tensor(d["index"], np.random.default_rng(i).uniform(-1, 1, d["shape"]).astype(d["dtype"]))
-    for _ in range(10):
-        it.invoke()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        it.invoke()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)) * 1e3
 
 
 def export(tq: Path, text: str, work: Path, name: str, precision: str, shape: list[int], inputs: int) -> Path:

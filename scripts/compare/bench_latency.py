@@ -30,7 +30,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +41,7 @@ IMAGES = ROOT / "tests" / "shared" / "data" / "images"
 ZOO = ROOT / "tests" / "models" / "zoo"
 BENCH = ROOT / "target" / "bench-models"
 sys.path.insert(0, str(ROOT / "tests" / "interop"))
-from zoo_common import match_input  # noqa: E402
+from zoo_common import latency_ms, match_input  # noqa: E402
 SIGNED = ("face_detection", "palm_detection", "pose_detection")
 
 
@@ -59,20 +58,6 @@ def interpreter(path: Path):
     it = Interpreter(model_path=str(path), num_threads=1)
     it.allocate_tensors()
     return it
-
-
-def latency_ms(path: Path, runs: int) -> float:
-    it = interpreter(path)
-    for d in it.get_input_details():
-        it.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
-    for _ in range(3):
-        it.invoke()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        it.invoke()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * 1e3
 
 
 def run(it, feeds: list[np.ndarray]) -> np.ndarray:

@@ -25,12 +25,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from zoo_common import latency_ms
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE = REPO / "tests" / "interop" / "data" / "xnnpack_support.json"
@@ -311,23 +312,6 @@ def probe_model(path: Path) -> dict:
     }
 
 
-def latency_ms(path: Path, runs: int = 50) -> float:
-    """Median invoke time in LiteRT's default interpreter, one thread."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    it = Interpreter(model_path=str(path), num_threads=1)
-    it.allocate_tensors()
-    for d in it.get_input_details():
-        it.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
-    it.invoke()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        it.invoke()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times) * 1e3)
-
-
 def measure(tq: Path, work: Path) -> list[dict]:
     """One table row per case: {case, op, int8, float, hybrid (None without weights)}."""
     rows = []
@@ -479,7 +463,7 @@ def main() -> None:
                       "1x56x56x144xf32", weighted=True)
             for case in (conv, fc, dw):
                 for mode in ("float", "hybrid", "int8"):
-                    print(f"{case.name:10s} {mode:7s} {latency_ms(build(case, mode, work, tq)):.3f} ms")
+                    print(f"{case.name:10s} {mode:7s} {latency_ms(build(case, mode, work, tq), 50):.3f} ms")
 
 
 if __name__ == "__main__":

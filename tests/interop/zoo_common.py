@@ -9,6 +9,7 @@ batch axis of 1 may be folded into it (the layout of the committed ``*_calib.npz
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +123,25 @@ def cosine(ref: list[list[np.ndarray]], got: list[list[np.ndarray]]) -> float:
         g = np.concatenate([x.ravel() for x in g_outs]).astype(np.float64)
         vals.append(float(r @ g / max(np.linalg.norm(r) * np.linalg.norm(g), 1e-30)))
     return float(np.mean(vals))
+
+
+def latency_ms(path: Path, runs: int, warmup: int = 3) -> float:
+    """Median invoke time (ms) of the model at PATH in LiteRT's default interpreter (XNNPACK
+    on), one thread, on fixed pseudo-random inputs, after WARMUP invokes. The one latency
+    measurement of the benchmarks and probes."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_path=str(path), num_threads=1)
+    it.allocate_tensors()
+    rng = np.random.default_rng(0)
+    for d in it.get_input_details():
+        x = rng.uniform(-1, 1, d["shape"]) if np.issubdtype(d["dtype"], np.floating) else np.zeros(d["shape"])
+        it.set_tensor(d["index"], x.astype(d["dtype"]))
+    for _ in range(warmup):
+        it.invoke()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        it.invoke()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)) * 1e3
