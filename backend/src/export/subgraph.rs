@@ -15,8 +15,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tqopt_frontend::ops::{self, custom, generic, sequence::LSTM_INTERMEDIATES, ExportContext};
-use tqopt_frontend::schema::tflite::{
+use tqopt_tflite::ops::{self, custom, generic, sequence::LSTM_INTERMEDIATES, ExportContext};
+use tqopt_tflite::schema::tflite::{
     BuiltinOperator, BuiltinOptionsT, OperatorT, SubGraphT, TensorT, TensorType as TflType,
 };
 use tqopt_ir::dialect::{func, quantfork, tfl, TfliteOp, Traits};
@@ -29,7 +29,7 @@ use super::constant::{elements_data, ElementsError};
 use super::tensor::{result_name, stats_quantization, tensor_of_type};
 use super::{func_name, Planner, Source};
 use crate::error::{op_place, ExportError, ExportErrorKind, Result};
-use crate::sparsity::parse_sparsity;
+use tqopt_tflite::sparsity::SparsityParameters;
 
 /// Builds the subgraph of `source`.
 pub(super) fn build(p: &mut Planner<'_>, source: &Source) -> Result<SubGraphT> {
@@ -520,7 +520,8 @@ impl<'p, 'm> Builder<'p, 'm> {
                 }
                 None => return Err(ExportError::invalid("the sparse constant has no 's_param'")),
             };
-            let sp = parse_sparsity(body)
+            let sp = SparsityParameters::parse(body)
+                .and_then(|sp| sp.to_flatbuffer())
                 .map_err(|e| ExportError::invalid(format!("'s_param': {e}")))?;
             t.sparsity = Some(Box::new(sp));
         }

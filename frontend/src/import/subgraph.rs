@@ -15,12 +15,13 @@ use tqopt_ir::{
 
 use super::tensor::{
     constant_shape, dense_from_buffer, element_count, is_quantized, quant_type, raw_element_type,
-    sparsity_body, tensor_type,
+    tensor_type,
 };
 use super::{tensor_error, tensor_index, tensor_list, Importer};
 use crate::error::{named, ImportError, ImportErrorKind, Result};
 use crate::ops::{self, control, custom, generic, sequence, OpAttrs};
 use crate::schema::{builtin_code, tflite};
+use tqopt_tflite::sparsity::SparsityParameters;
 
 /// Converts subgraph `index` into its function and appends it to the module.
 pub(super) fn convert<'a>(
@@ -431,8 +432,9 @@ impl<'a> FuncBuilder<'_, 'a> {
         };
         let value = DenseElements::splat(TensorType::new(&shape, value_elem), zero)
             .ok_or_else(|| err("is a sparse constant of an unsupported type".into()))?;
-        let body =
-            sparsity_body(&sp).map_err(|m| err(format!("has bad sparsity parameters: {m}")))?;
+        let body = SparsityParameters::from_flatbuffer(&sp)
+            .map(|p| p.print())
+            .map_err(|m| err(format!("has bad sparsity parameters: {m}")))?;
         let s_param = Attribute::Opaque(OpaqueAttr {
             dialect: Arc::from("tfl"),
             mnemonic: Some(Arc::from("sparsity_parameter")),
