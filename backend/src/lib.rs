@@ -32,7 +32,8 @@
 
 pub mod error;
 mod export;
-pub mod runtime_version;
+/// TFLite's runtime version table (owned by the file-format crate).
+pub use tqopt_tflite::runtime_version;
 mod write;
 
 /// `#tfl.sparsity_parameter<...>` -> TFLite's `SparsityParameters`; the typed parameters live in

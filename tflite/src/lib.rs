@@ -10,6 +10,8 @@
 //! - [`sparsity`]: a sparse constant's `SparsityParameters`, typed, with the one parser and the
 //!   one printer of its `#tfl.sparsity_parameter<...>` text, and conversions to and from the
 //!   flatbuffer.
+//! - [`runtime_version`]: TFLite's runtime version table (which release introduced each
+//!   operator version), for the `min_runtime_version` metadata.
 //! - [`names`]: the attribute and metadata names the two directions agree on.
 
 // The flatc-generated schema code names `alloc::vec::Vec` etc. from inside its own module; an
@@ -18,6 +20,7 @@ extern crate alloc;
 
 pub mod names;
 pub mod ops;
+pub mod runtime_version;
 pub mod schema;
 pub mod sparsity;
 pub mod types;

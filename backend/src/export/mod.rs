@@ -25,11 +25,11 @@ pub(crate) mod tensor;
 
 use std::collections::HashMap;
 
+use tqopt_ir::{Attribute, Module, OpId, ValueId};
+use tqopt_tflite::names::{CONTROL_DEPENDENCIES_ATTR, METADATA_BUFFERS_ATTR};
 use tqopt_tflite::schema::tflite::{
     BuiltinOperator, MetadataT, OperatorCodeT, SignatureDefT, SubGraphT, TensorMapT,
 };
-use tqopt_tflite::names::{CONTROL_DEPENDENCIES_ATTR, METADATA_BUFFERS_ATTR};
-use tqopt_ir::{Attribute, Module, OpId, ValueId};
 
 use crate::error::{ExportError, Result};
 use crate::runtime_version::{min_runtime_version, min_runtime_version_bytes};

@@ -15,14 +15,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tqopt_tflite::ops::{self, custom, generic, sequence::LSTM_INTERMEDIATES, ExportContext};
-use tqopt_tflite::schema::tflite::{
-    BuiltinOperator, BuiltinOptionsT, OperatorT, SubGraphT, TensorT, TensorType as TflType,
-};
 use tqopt_ir::dialect::{func, quantfork, tfl, TfliteOp, Traits};
 use tqopt_ir::{
     Attribute, BlockId, DenseElements, ElementType, Module, OpId, TensorType, Type, ValueDef,
     ValueId,
+};
+use tqopt_tflite::ops::{self, custom, generic, ExportContext};
+use tqopt_tflite::schema::tflite::{
+    BuiltinOperator, BuiltinOptionsT, OperatorT, SubGraphT, TensorT, TensorType as TflType,
 };
 
 use super::constant::{elements_data, ElementsError};
@@ -654,6 +654,7 @@ impl<'p, 'm> Builder<'p, 'm> {
             inputs.pop();
         }
 
+        let mut codec = None;
         let options = if generic.is_some() {
             BuiltinOptionsT::NONE
         } else if data.is(&tfl::CUSTOM) {
@@ -664,14 +665,15 @@ impl<'p, 'm> Builder<'p, 'm> {
             custom_options = Some(bytes);
             BuiltinOptionsT::NONE
         } else {
-            let codec = ops::codec(BuiltinOperator(tfl_op.code))
+            let c = ops::codec(BuiltinOperator(tfl_op.code))
                 .ok_or_else(|| unsupported("has no TFLite options codec"))?;
+            codec = Some(c);
             let cx = ExportContext {
                 ctx: &m.ctx,
                 op,
                 subgraphs: &subgraphs,
             };
-            codec.export(&cx).map_err(ExportError::invalid)?
+            c.export(&cx).map_err(ExportError::invalid)?
         };
 
         let mut intermediates = Vec::new();
@@ -698,8 +700,9 @@ impl<'p, 'm> Builder<'p, 'm> {
                 intermediates.push(t);
             }
         }
-        if data.is(&tfl::UNIDIRECTIONAL_SEQUENCE_LSTM) {
-            for name in LSTM_INTERMEDIATES {
+        // Intermediate tensors the operator's codec keeps as type attributes (the LSTM's).
+        if let Some(codec) = codec {
+            for &name in codec.intermediates {
                 if let Some(Attribute::Type(ty)) = data.attr(name) {
                     let t = self
                         .new_tensor(ty, name)

@@ -58,12 +58,7 @@ pub(crate) const CODECS: &[OpCodec] = &[
         import_one_hot,
         export_one_hot,
     ),
-    OpCodec {
-        code: Op::CAST,
-        options: O::CastOptions,
-        import: None,
-        export: Some(export_cast),
-    },
+    OpCodec::export_only(Op::CAST, O::CastOptions, export_cast),
 ];
 
 fn import_add(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<(), String> {

@@ -10,7 +10,7 @@
 //! the version string padded with zero bytes, all zeros when no operator is listed or the
 //! string would not leave room for a terminating zero.
 
-use tqopt_tflite::schema::tflite::BuiltinOperator as Op;
+use crate::schema::tflite::BuiltinOperator as Op;
 
 /// Size of the `min_runtime_version` buffer (TensorFlow writes a 16-byte placeholder and fills
 /// it in afterwards).
