@@ -15,7 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tqopt_ir::dialect::{func, quantfork, tfl, TfliteOp, Traits};
+use tqopt_ir::dialect::{func, quantfork, tfl, tfl_types, TfliteOp, Traits};
 use tqopt_ir::{
     Attribute, BlockId, DenseElements, ElementType, Module, OpId, TensorType, Type, ValueDef,
     ValueId,
@@ -189,18 +189,6 @@ fn is_constant_op(m: &Module, op: OpId) -> bool {
         || d.is(&tfl::PSEUDO_QCONST)
         || d.is(&tfl::PSEUDO_SPARSE_CONST)
         || d.is(&tfl::PSEUDO_SPARSE_QCONST)
-}
-
-/// Byte size of one element of a fixed-size TFLite type.
-fn tfl_type_bytes(t: TflType) -> Option<usize> {
-    Some(match t {
-        TflType::BOOL | TflType::INT8 | TflType::UINT8 => 1,
-        TflType::FLOAT16 | TflType::BFLOAT16 | TflType::INT16 | TflType::UINT16 => 2,
-        TflType::FLOAT32 | TflType::INT32 | TflType::UINT32 => 4,
-        TflType::FLOAT64 | TflType::INT64 | TflType::UINT64 | TflType::COMPLEX64 => 8,
-        TflType::COMPLEX128 => 16,
-        _ => return None,
-    })
 }
 
 /// Gives a subgraph's tensors unique names, as TensorFlow's converter writes them and as tools
@@ -554,8 +542,8 @@ impl<'p, 'm> Builder<'p, 'm> {
                 )));
             }
         }
-        if let (Some(want), Some(have)) = (tfl_type_bytes(tfl_type), value_ty.elem.storage_bytes())
-        {
+        let want = tqopt_tflite::types::tfl_type(tfl_type).and_then(tfl_types::TflType::byte_size);
+        if let (Some(want), Some(have)) = (want, value_ty.elem.storage_bytes()) {
             if want != have {
                 return Err(ExportError::invalid(format!(
                     "the constant's value has {have}-byte elements ({}) but its tensor type takes {want}",
@@ -648,11 +636,6 @@ impl<'p, 'm> Builder<'p, 'm> {
             }
             inputs.truncate(keep);
         }
-        if tfl_op.code == BuiltinOperator::TRANSPOSE_CONV.0 && inputs.len() == 4 && inputs[3] == -1
-        {
-            // As TensorFlow does: no bias input rather than -1, for older runtimes.
-            inputs.pop();
-        }
 
         let mut codec = None;
         let options = if generic.is_some() {
@@ -668,6 +651,12 @@ impl<'p, 'm> Builder<'p, 'm> {
             let c = ops::codec(BuiltinOperator(tfl_op.code))
                 .ok_or_else(|| unsupported("has no TFLite options codec"))?;
             codec = Some(c);
+            if c.omit_absent_last_input
+                && inputs.len() == data.operands().len()
+                && inputs.last() == Some(&-1)
+            {
+                inputs.pop();
+            }
             let cx = ExportContext {
                 ctx: &m.ctx,
                 op,

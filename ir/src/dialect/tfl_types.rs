@@ -127,6 +127,19 @@ impl TflType {
         })
     }
 
+    /// Bytes one element takes in a buffer, for the types stored one element per whole number
+    /// of bytes; `None` for packed sub-byte integers, strings, handles and 8-bit floats.
+    pub fn byte_size(self) -> Option<usize> {
+        Some(match self {
+            Bool | Int8 | UInt8 => 1,
+            Float16 | BFloat16 | Int16 | UInt16 => 2,
+            Float32 | Int32 | UInt32 => 4,
+            Float64 | Int64 | UInt64 | Complex64 => 8,
+            Complex128 => 16,
+            _ => return None,
+        })
+    }
+
     /// The TFLite type of a value of type `ty` (`none` is [`NoType`]).
     pub fn of(ty: &Type) -> TflType {
         match ty {
@@ -202,6 +215,17 @@ mod tests {
             assert_eq!(t.name(), Some(name));
         }
         assert_eq!(NoType.code(), None);
+        // A whole-byte type's element size is its element type's storage size.
+        for (t, _, name) in TflType::ALL {
+            if let Some(bytes) = t.byte_size() {
+                assert_eq!(
+                    t.element_type().unwrap().storage_bytes(),
+                    Some(bytes),
+                    "{name}"
+                );
+            }
+        }
+        assert_eq!(Int4.byte_size(), None);
         assert_eq!(Other.element_type(), None);
         assert_eq!(TflType::from_code(23), None);
     }

@@ -75,6 +75,9 @@ pub struct OpCodec {
     /// The attribute the importer sets to the type of the operator's first output (`qtype` of
     /// QUANTIZE); the exporter writes nothing for it, the result type says the same.
     pub result_type_attr: Option<&'static str>,
+    /// The exporter leaves out an absent last input (rather than writing -1), as TensorFlow
+    /// does for TRANSPOSE_CONV's bias, which older runtimes do not accept as -1.
+    pub omit_absent_last_input: bool,
 }
 
 impl OpCodec {
@@ -87,6 +90,7 @@ impl OpCodec {
             export: None,
             intermediates: &[],
             result_type_attr: None,
+            omit_absent_last_input: false,
         }
     }
 
@@ -106,6 +110,14 @@ impl OpCodec {
     pub const fn with_intermediates(self, names: &'static [&'static str]) -> OpCodec {
         OpCodec {
             intermediates: names,
+            ..self
+        }
+    }
+
+    /// This codec, writing no -1 for an absent last input.
+    pub const fn omitting_absent_last_input(self) -> OpCodec {
+        OpCodec {
+            omit_absent_last_input: true,
             ..self
         }
     }
