@@ -194,11 +194,11 @@ impl SparsityParameters {
             }
             dims.push(d);
         }
-        let mut sp = SparsityParametersT::default();
-        sp.traversal_order = Some(self.traversal_order.clone());
-        sp.block_map = Some(self.block_map.clone());
-        sp.dim_metadata = Some(dims);
-        Ok(sp)
+        Ok(SparsityParametersT {
+            traversal_order: Some(self.traversal_order.clone()),
+            block_map: Some(self.block_map.clone()),
+            dim_metadata: Some(dims),
+        })
     }
 }
 
@@ -406,17 +406,17 @@ fn index_vector(values: &[i32]) -> Result<SparseIndexVectorT, String> {
     }
     let max = values.iter().copied().max().unwrap_or(0);
     Ok(if max <= u8::MAX as i32 {
-        let mut t = Uint8VectorT::default();
-        t.values = Some(values.iter().map(|&v| v as u8).collect());
-        SparseIndexVectorT::Uint8Vector(Box::new(t))
+        SparseIndexVectorT::Uint8Vector(Box::new(Uint8VectorT {
+            values: Some(values.iter().map(|&v| v as u8).collect()),
+        }))
     } else if max <= u16::MAX as i32 {
-        let mut t = Uint16VectorT::default();
-        t.values = Some(values.iter().map(|&v| v as u16).collect());
-        SparseIndexVectorT::Uint16Vector(Box::new(t))
+        SparseIndexVectorT::Uint16Vector(Box::new(Uint16VectorT {
+            values: Some(values.iter().map(|&v| v as u16).collect()),
+        }))
     } else {
-        let mut t = Int32VectorT::default();
-        t.values = Some(values.to_vec());
-        SparseIndexVectorT::Int32Vector(Box::new(t))
+        SparseIndexVectorT::Int32Vector(Box::new(Int32VectorT {
+            values: Some(values.to_vec()),
+        }))
     })
 }
 
