@@ -1,7 +1,7 @@
 //! TFLite tensor types <-> MLIR element types, through the IR's one mapping
 //! ([`TflType`]), so the importer, the exporter and the operator versioning rules cannot
 //! disagree. This module only converts between [`TflType`] and the schema's generated
-//! [`TensorType`] by value; [`tests`] checks that the two enums name the same values.
+//! [`TensorType`] by value; a test checks that the two enums name the same values.
 
 use tqopt_ir::dialect::tfl_types::TflType;
 use tqopt_ir::ElementType;
