@@ -521,6 +521,16 @@ mod tests {
     }
 
     #[test]
+    fn pushes_integers() {
+        let mut s = String::new();
+        for v in [0, 7, -1, 1234567890, i32::MIN, i32::MAX] {
+            push_int(&mut s, v);
+            s.push(' ');
+        }
+        assert_eq!(s, "0 7 -1 1234567890 -2147483648 2147483647 ");
+    }
+
+    #[test]
     fn rejects_malformed_text() {
         for bad in [
             "traversal_order = [0, 1",
