@@ -32,9 +32,22 @@
 
 pub mod error;
 mod export;
-pub mod runtime_version;
-pub mod sparsity;
+/// TFLite's runtime version table (owned by the file-format crate).
+pub use tqopt_tflite::runtime_version;
 mod write;
+
+/// `#tfl.sparsity_parameter<...>` -> TFLite's `SparsityParameters`; the typed parameters live in
+/// `tqopt_tflite::sparsity`, and this keeps the backend's former entry point.
+pub mod sparsity {
+    pub use tqopt_tflite::sparsity::*;
+
+    use tqopt_tflite::schema::tflite::SparsityParametersT;
+
+    /// Parses the body of `#tfl.sparsity_parameter<...>` into the table the exporter writes.
+    pub fn parse_sparsity(body: &str) -> Result<SparsityParametersT, String> {
+        SparsityParameters::parse(body)?.to_flatbuffer()
+    }
+}
 
 use std::io::Write as _;
 use std::path::Path;

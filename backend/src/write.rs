@@ -13,7 +13,7 @@
 //!   size a multiple of 16 (hence offsets from the start and from the end agree modulo 16).
 
 use flatbuffers::{FlatBufferBuilder, Push, PushAlignment, WIPOffset};
-use tqopt_frontend::schema::tflite::{
+use tqopt_tflite::schema::tflite::{
     self, Buffer, BufferArgs, Model, ModelArgs, OperatorT, QuantizationParametersT,
     SparseIndexVectorT, SubGraphT, TensorT,
 };

@@ -12,7 +12,7 @@ use tqopt_backend::ExportErrorKind;
 use tqopt_frontend::schema::tflite::{
     self, BuiltinOperator as Op, BuiltinOptionsT, Conv2DOptionsT, IfOptionsT, OperatorT,
     QuantizationParametersT, SignatureDefT, SparsityParametersT, TensorMapT, TensorT, TensorType,
-    WhileOptionsT,
+    TransposeConvOptionsT, WhileOptionsT,
 };
 use tqopt_ir::Module;
 
@@ -157,6 +157,34 @@ fn absent_optional_operands_are_minus_one() {
         ops.get(1).inputs().unwrap().iter().collect::<Vec<_>>(),
         [0, 1]
     );
+}
+
+/// TRANSPOSE_CONV's codec leaves out an absent bias rather than writing -1 (as TensorFlow does,
+/// for older runtimes); FULLY_CONNECTED above keeps its -1.
+#[test]
+fn transpose_conv_leaves_out_an_absent_bias() {
+    let mut b = ModelBuilder::new();
+    let shape = b.i32_constant(0, "shape", &[4], &[1, 4, 4, 1]);
+    let w = b.f32_constant(0, "w", &[1, 2, 2, 1], &[0.5; 4]);
+    let x = b.tensor(0, "x", &[1, 2, 2, 1], TensorType::FLOAT32);
+    let y = b.tensor(0, "y", &[1, 4, 4, 1], TensorType::FLOAT32);
+    let opts = BuiltinOptionsT::TransposeConvOptions(Box::new(make!(TransposeConvOptionsT {
+        stride_w: 2,
+        stride_h: 2
+    })));
+    b.op(0, Op::TRANSPOSE_CONV, &[shape, w, x, -1], &[y], opts);
+    b.io(0, &[x], &[y]);
+    let bytes = export(&import_bytes(&b.finish()));
+    let model = root(&bytes);
+    let op = model
+        .subgraphs()
+        .unwrap()
+        .get(0)
+        .operators()
+        .unwrap()
+        .get(0);
+    assert_eq!(op.inputs().unwrap().len(), 3);
+    assert!(op.inputs().unwrap().iter().all(|i| i >= 0));
 }
 
 #[test]

@@ -6,20 +6,13 @@
 //!   input.
 //! - [`import_file_with`] / [`import_bytes_with`] take [`ImportOptions`]: the memory budget
 //!   that every declared tensor must keep to ([`memory_limit`] reads `TQOPT_MEMORY_LIMIT`).
-//! - [`ops`]: per op family, TFLite builtin options <-> MLIR attributes, in both directions,
-//!   for the backend to share.
-//! - [`schema`]: the TFLite flatbuffer schema as generated Rust.
-//! - [`types`]: TFLite tensor types <-> MLIR element types.
-
-// The flatc-generated schema code names `alloc::vec::Vec` etc. from inside its own module; an
-// `extern crate` in the crate root puts `alloc` in the extern prelude for every module.
-extern crate alloc;
+//! - [`ops`], [`schema`], [`types`]: the file format, owned by `tqopt-tflite` (which the
+//!   backend shares) and re-exported here so that existing callers keep their paths.
 
 pub mod error;
 pub mod import;
-pub mod ops;
-pub mod schema;
-pub mod types;
+
+pub use tqopt_tflite::{ops, schema, types};
 
 pub use error::{ImportError, ImportErrorKind};
 pub use import::limits::{memory_limit, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV};

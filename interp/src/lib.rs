@@ -83,4 +83,6 @@ pub fn constant_value(m: &tqopt_ir::Module, op: tqopt_ir::OpId) -> Result<Tensor
 }
 
 #[cfg(test)]
+mod coverage_tests;
+#[cfg(test)]
 mod partial_tests;

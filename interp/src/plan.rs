@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
-use tqopt_ir::dialect::{func, tfl};
+use tqopt_ir::dialect::{func, quantfork, tfl, OpDef};
 use tqopt_ir::{Attribute, BlockId, Location, Module, OpId, Type, ValueId};
 
 use crate::consts::{decode_constant, dtype_of, is_constant_op};
@@ -323,7 +323,7 @@ impl<'m> Planner<'m> {
             .ok_or_else(|| InterpError::structure(format!("function '@{name}' has no body")))?;
         let mut scope = Scope::default();
         let mark = self.mark();
-        let body = self.plan_block(entry, &mut scope, "func.return")?;
+        let body = self.plan_block(entry, &mut scope, &func::RETURN)?;
         if let Some(cause) = self.cause_since(mark) {
             self.incomplete.insert(index, cause);
         }
@@ -399,7 +399,7 @@ impl<'m> Planner<'m> {
         &mut self,
         block: BlockId,
         scope: &mut Scope,
-        terminator: &str,
+        terminator: &OpDef,
     ) -> Result<BlockPlan, InterpError> {
         let m = self.m;
         let args: Vec<(u32, ValueId)> = m
@@ -415,12 +415,12 @@ impl<'m> Planner<'m> {
         for op in m.block_ops(block) {
             let data = m.op(op);
             let name = data.name.as_str();
-            if name == "func.return" || name == "tfl.yield" {
-                if name != terminator {
+            if data.is(&func::RETURN) || data.is(&tfl::YIELD) {
+                if !data.is(terminator) {
                     return Err(InterpError::op(
                         name,
                         &data.loc,
-                        format!("expected '{terminator}' to end this block"),
+                        format!("expected '{}' to end this block", terminator.name),
                     ));
                 }
                 let ops = data
@@ -454,7 +454,7 @@ impl<'m> Planner<'m> {
             }
         }
         let yields = yields.ok_or_else(|| {
-            InterpError::structure(format!("a block does not end with '{terminator}'"))
+            InterpError::structure(format!("a block does not end with '{}'", terminator.name))
         })?;
         let (mut steps, step_uses) = crate::fuse::fuse(m, &self.consts, steps, step_uses);
 
@@ -558,7 +558,7 @@ impl<'m> Planner<'m> {
             }
             return Ok(None);
         }
-        if name == "tfl.no_value" {
+        if data.is(&tfl::NO_VALUE) {
             return Ok(None);
         }
         let operands: SmallVec<[Operand; 4]> = data
@@ -587,7 +587,7 @@ impl<'m> Planner<'m> {
             self.skip(op, cause);
             return Ok(None);
         }
-        if self.partial && name == "tfl.custom" {
+        if self.partial && data.is(&tfl::CUSTOM) {
             let code = data.attr("custom_code").and_then(Attribute::as_str);
             if let Some(code) = code.filter(|c| kernels::custom::builder(c).is_none()) {
                 let cause = self.unrunnable.len() as u32;
@@ -609,7 +609,7 @@ impl<'m> Planner<'m> {
             .collect();
 
         let kind = match name {
-            "tfl.while" => {
+            _ if data.is(&tfl::WHILE) => {
                 let regions = data.regions();
                 if regions.len() != 2 {
                     return Err(op_err("expects a condition and a body region".into()));
@@ -636,7 +636,7 @@ impl<'m> Planner<'m> {
                 }
                 StepKind::While { cond, body }
             }
-            "tfl.if" => {
+            _ if data.is(&tfl::IF) => {
                 let regions = data.regions();
                 if regions.len() != 2 {
                     return Err(op_err("expects a then and an else region".into()));
@@ -658,7 +658,7 @@ impl<'m> Planner<'m> {
                 }
                 StepKind::If { then_, else_ }
             }
-            "func.call" => {
+            _ if data.is(&func::CALL) => {
                 let callee = match data.attr("callee") {
                     Some(Attribute::SymbolRef(path)) if path.len() == 1 => path[0].to_string(),
                     _ => return Err(op_err("attribute 'callee' must name a function".into())),
@@ -703,7 +703,7 @@ impl<'m> Planner<'m> {
                 let emulate = |view: &mut crate::quantized::FloatView| {
                     crate::quantized::build_emulated(m, op, &const_refs, view)
                 };
-                let kernel = if name == "quantfork.stats" {
+                let kernel = if data.is(&quantfork::STATS) {
                     kernels::shape::build_identity(&info)
                 } else {
                     match crate::quantized::mode(m, op) {
@@ -718,7 +718,7 @@ impl<'m> Planner<'m> {
                 .map_err(op_err)?;
                 // Fold: every operand is known now.
                 let foldable = !operands.iter().any(|o| matches!(o, Operand::Slot(_)))
-                    && name != "tfl.custom"
+                    && !data.is(&tfl::CUSTOM)
                     && !data.results().is_empty();
                 if foldable {
                     let items = const_refs
@@ -774,7 +774,7 @@ impl<'m> Planner<'m> {
                 "each region must have exactly one block",
             ));
         }
-        self.plan_block(blocks[0], scope, "tfl.yield")
+        self.plan_block(blocks[0], scope, &tfl::YIELD)
     }
 }
 

@@ -5,13 +5,16 @@
 //! describing, per traversed dimension, whether it is DENSE (every index present) or SPARSE_CSR
 //! (segments and indices). Dimensions past the tensor's rank are block dimensions: block_map
 //! says which original dimension each one subdivides. This is TFLite's format converter's
-//! sparse-to-dense walk, written over the attribute's text.
+//! sparse-to-dense walk, over the parameters `tqopt_tflite::sparsity` parses from the
+//! attribute's text.
 
 use smallvec::SmallVec;
+use tqopt_tflite::sparsity::{DimensionMetadata, SparsityParameters};
 
 use crate::error::KResult;
 use crate::tensor::{Tensor, TensorData};
 
+/// One traversed dimension, with its numbers checked non-negative.
 #[derive(Debug, Default, PartialEq)]
 struct DimMetadata {
     dense: bool,
@@ -20,6 +23,7 @@ struct DimMetadata {
     indices: Vec<usize>,
 }
 
+/// [`SparsityParameters`] with every number as an index.
 #[derive(Debug, Default, PartialEq)]
 struct SparsityParams {
     traversal_order: Vec<usize>,
@@ -155,81 +159,38 @@ impl Walker<'_> {
     }
 }
 
-/// Parses the text of a `#tfl.sparsity_parameter<...>` (with or without its wrapper).
+/// Parses the body of a `#tfl.sparsity_parameter<...>` with the format's one parser and
+/// checks that its numbers are indices.
 fn parse(text: &str) -> KResult<SparsityParams> {
-    let list_after = |text: &str, key: &str| -> KResult<Vec<usize>> {
-        let at = text
-            .find(key)
-            .ok_or_else(|| format!("sparsity parameter has no '{key}'"))?;
-        parse_list(&text[at + key.len()..])
+    let sp = SparsityParameters::parse(text)?;
+    let index = |v: i32| {
+        usize::try_from(v).map_err(|_| format!("sparsity parameter holds a negative number {v}"))
     };
-    let traversal_order = list_after(text, "traversal_order")?;
-    let block_map = list_after(text, "block_map")?;
-    let mut dims = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("format") {
-        rest = &rest[at + "format".len()..];
-        let body = rest.trim_start().trim_start_matches('=').trim_start();
-        let dense = if body.starts_with("DENSE") {
-            true
-        } else if body.starts_with("SPARSE_CSR") {
-            false
-        } else {
-            return Err(format!(
-                "unknown dimension format in sparsity parameter: '{}'",
-                body.chars().take(20).collect::<String>()
-            ));
-        };
-        // The fields of this dimension end where the next one starts.
-        let end = rest.find("format").unwrap_or(rest.len());
-        let group = &rest[..end];
-        let dense_size = {
-            let at = group
-                .find("dense_size")
-                .ok_or("dimension metadata has no 'dense_size'")?;
-            let digits: String = group[at + "dense_size".len()..]
-                .trim_start()
-                .trim_start_matches('=')
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
-            digits
-                .parse::<usize>()
-                .map_err(|_| "bad 'dense_size' in sparsity parameter".to_string())?
-        };
-        let segments = list_after(group, "segments")?;
-        let indices = list_after(group, "indices")?;
-        dims.push(DimMetadata {
-            dense,
-            dense_size,
-            segments,
-            indices,
-        });
-    }
+    let list = |v: &[i32]| v.iter().map(|&x| index(x)).collect::<KResult<Vec<usize>>>();
+    let dims = sp
+        .dim_metadata
+        .iter()
+        .map(|d| {
+            Ok(match d {
+                DimensionMetadata::Dense { dense_size } => DimMetadata {
+                    dense: true,
+                    dense_size: index(*dense_size)?,
+                    ..DimMetadata::default()
+                },
+                DimensionMetadata::SparseCsr { segments, indices } => DimMetadata {
+                    dense: false,
+                    dense_size: 0,
+                    segments: list(segments)?,
+                    indices: list(indices)?,
+                },
+            })
+        })
+        .collect::<KResult<Vec<_>>>()?;
     Ok(SparsityParams {
-        traversal_order,
-        block_map,
+        traversal_order: list(&sp.traversal_order)?,
+        block_map: list(&sp.block_map)?,
         dims,
     })
-}
-
-/// `= [1, 2, 3]` -> [1, 2, 3]
-fn parse_list(text: &str) -> KResult<Vec<usize>> {
-    let text = text.trim_start().trim_start_matches('=').trim_start();
-    let body = text
-        .strip_prefix('[')
-        .and_then(|t| t.split_once(']'))
-        .map(|(b, _)| b)
-        .ok_or("expected a list in sparsity parameter")?;
-    body.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<usize>()
-                .map_err(|_| format!("bad number '{s}' in sparsity parameter"))
-        })
-        .collect()
 }
 
 #[cfg(test)]

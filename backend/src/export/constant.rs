@@ -7,8 +7,8 @@
 //! keeps one element per byte; TFLite packs two 4-bit or four 2-bit values per byte, low bits
 //! first), and strings (TFLite's string buffer: a count, count + 1 offsets, then the bytes).
 
-use tqopt_frontend::schema::tflite::TensorType as TflType;
 use tqopt_ir::{Attribute, Blob, DenseElements, DenseValues, Module};
+use tqopt_tflite::schema::tflite::TensorType as TflType;
 
 /// The bytes of one buffer.
 #[derive(Clone, Debug)]

@@ -25,20 +25,17 @@ pub(crate) mod tensor;
 
 use std::collections::HashMap;
 
-use tqopt_frontend::schema::tflite::{
+use tqopt_ir::{Attribute, Module, OpId, ValueId};
+use tqopt_tflite::names::{CONTROL_DEPENDENCIES_ATTR, METADATA_BUFFERS_ATTR};
+use tqopt_tflite::schema::tflite::{
     BuiltinOperator, MetadataT, OperatorCodeT, SignatureDefT, SubGraphT, TensorMapT,
 };
-use tqopt_frontend::{CONTROL_DEPENDENCIES_ATTR, METADATA_BUFFERS_ATTR};
-use tqopt_ir::{Attribute, Module, OpId, ValueId};
 
 use crate::error::{ExportError, Result};
 use crate::runtime_version::{min_runtime_version, min_runtime_version_bytes};
 use constant::BufferData;
 
-/// The metadata entry TensorFlow's exporter fills with the minimum runtime version.
-pub const MIN_RUNTIME_VERSION_KEY: &str = "min_runtime_version";
-/// The metadata entry holding control edges between operators.
-pub const CONTROL_DEPENDENCIES_KEY: &str = "model_control_dependencies";
+pub use tqopt_tflite::names::{CONTROL_DEPENDENCIES_KEY, MIN_RUNTIME_VERSION_KEY};
 
 /// The file, before it is written.
 pub(crate) struct Plan {
@@ -277,7 +274,7 @@ impl<'m> Planner<'m> {
                     other => match constant::elements_data(
                         self.m,
                         other,
-                        tqopt_frontend::schema::tflite::TensorType::UINT8,
+                        tqopt_tflite::schema::tflite::TensorType::UINT8,
                     ) {
                         Ok(d) => d.bytes().to_vec(),
                         Err(constant::ElementsError::Missing(msg))

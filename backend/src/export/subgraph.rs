@@ -15,21 +15,21 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tqopt_frontend::ops::{self, custom, generic, sequence::LSTM_INTERMEDIATES, ExportContext};
-use tqopt_frontend::schema::tflite::{
-    BuiltinOperator, BuiltinOptionsT, OperatorT, SubGraphT, TensorT, TensorType as TflType,
-};
-use tqopt_ir::dialect::{func, quantfork, tfl, TfliteOp, Traits};
+use tqopt_ir::dialect::{func, quantfork, tfl, tfl_types, TfliteOp, Traits};
 use tqopt_ir::{
     Attribute, BlockId, DenseElements, ElementType, Module, OpId, TensorType, Type, ValueDef,
     ValueId,
+};
+use tqopt_tflite::ops::{self, custom, generic, ExportContext};
+use tqopt_tflite::schema::tflite::{
+    BuiltinOperator, BuiltinOptionsT, OperatorT, SubGraphT, TensorT, TensorType as TflType,
 };
 
 use super::constant::{elements_data, ElementsError};
 use super::tensor::{result_name, stats_quantization, tensor_of_type};
 use super::{func_name, Planner, Source};
 use crate::error::{op_place, ExportError, ExportErrorKind, Result};
-use crate::sparsity::parse_sparsity;
+use tqopt_tflite::sparsity::SparsityParameters;
 
 /// Builds the subgraph of `source`.
 pub(super) fn build(p: &mut Planner<'_>, source: &Source) -> Result<SubGraphT> {
@@ -189,18 +189,6 @@ fn is_constant_op(m: &Module, op: OpId) -> bool {
         || d.is(&tfl::PSEUDO_QCONST)
         || d.is(&tfl::PSEUDO_SPARSE_CONST)
         || d.is(&tfl::PSEUDO_SPARSE_QCONST)
-}
-
-/// Byte size of one element of a fixed-size TFLite type.
-fn tfl_type_bytes(t: TflType) -> Option<usize> {
-    Some(match t {
-        TflType::BOOL | TflType::INT8 | TflType::UINT8 => 1,
-        TflType::FLOAT16 | TflType::BFLOAT16 | TflType::INT16 | TflType::UINT16 => 2,
-        TflType::FLOAT32 | TflType::INT32 | TflType::UINT32 => 4,
-        TflType::FLOAT64 | TflType::INT64 | TflType::UINT64 | TflType::COMPLEX64 => 8,
-        TflType::COMPLEX128 => 16,
-        _ => return None,
-    })
 }
 
 /// Gives a subgraph's tensors unique names, as TensorFlow's converter writes them and as tools
@@ -520,7 +508,8 @@ impl<'p, 'm> Builder<'p, 'm> {
                 }
                 None => return Err(ExportError::invalid("the sparse constant has no 's_param'")),
             };
-            let sp = parse_sparsity(body)
+            let sp = SparsityParameters::parse(body)
+                .and_then(|sp| sp.to_flatbuffer())
                 .map_err(|e| ExportError::invalid(format!("'s_param': {e}")))?;
             t.sparsity = Some(Box::new(sp));
         }
@@ -553,8 +542,8 @@ impl<'p, 'm> Builder<'p, 'm> {
                 )));
             }
         }
-        if let (Some(want), Some(have)) = (tfl_type_bytes(tfl_type), value_ty.elem.storage_bytes())
-        {
+        let want = tqopt_tflite::types::tfl_type(tfl_type).and_then(tfl_types::TflType::byte_size);
+        if let (Some(want), Some(have)) = (want, value_ty.elem.storage_bytes()) {
             if want != have {
                 return Err(ExportError::invalid(format!(
                     "the constant's value has {have}-byte elements ({}) but its tensor type takes {want}",
@@ -647,12 +636,8 @@ impl<'p, 'm> Builder<'p, 'm> {
             }
             inputs.truncate(keep);
         }
-        if tfl_op.code == BuiltinOperator::TRANSPOSE_CONV.0 && inputs.len() == 4 && inputs[3] == -1
-        {
-            // As TensorFlow does: no bias input rather than -1, for older runtimes.
-            inputs.pop();
-        }
 
+        let mut codec = None;
         let options = if generic.is_some() {
             BuiltinOptionsT::NONE
         } else if data.is(&tfl::CUSTOM) {
@@ -663,14 +648,21 @@ impl<'p, 'm> Builder<'p, 'm> {
             custom_options = Some(bytes);
             BuiltinOptionsT::NONE
         } else {
-            let codec = ops::codec(BuiltinOperator(tfl_op.code))
+            let c = ops::codec(BuiltinOperator(tfl_op.code))
                 .ok_or_else(|| unsupported("has no TFLite options codec"))?;
+            codec = Some(c);
+            if c.omit_absent_last_input
+                && inputs.len() == data.operands().len()
+                && inputs.last() == Some(&-1)
+            {
+                inputs.pop();
+            }
             let cx = ExportContext {
                 ctx: &m.ctx,
                 op,
                 subgraphs: &subgraphs,
             };
-            codec.export(&cx).map_err(ExportError::invalid)?
+            c.export(&cx).map_err(ExportError::invalid)?
         };
 
         let mut intermediates = Vec::new();
@@ -697,8 +689,9 @@ impl<'p, 'm> Builder<'p, 'm> {
                 intermediates.push(t);
             }
         }
-        if data.is(&tfl::UNIDIRECTIONAL_SEQUENCE_LSTM) {
-            for name in LSTM_INTERMEDIATES {
+        // Intermediate tensors the operator's codec keeps as type attributes (the LSTM's).
+        if let Some(codec) = codec {
+            for &name in codec.intermediates {
                 if let Some(Attribute::Type(ty)) = data.attr(name) {
                     let t = self
                         .new_tensor(ty, name)

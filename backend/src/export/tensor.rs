@@ -11,10 +11,10 @@
 //!   result (the n-th name of a fused location for the n-th result), an argument's location
 //!   for an argument; values without a name get an empty name, as the importer read them.
 
-use tqopt_frontend::schema::tflite::{QuantizationParametersT, TensorT, VariantSubTypeT};
-use tqopt_frontend::types::tensor_type;
 use tqopt_ir::types::{IntType, Signedness, DYNAMIC};
 use tqopt_ir::{ElementType, FloatKind, Location, QuantParams, Type};
+use tqopt_tflite::schema::tflite::{QuantizationParametersT, TensorT, VariantSubTypeT};
+use tqopt_tflite::types::tensor_type;
 
 /// The TFLite name of result `index` of an op located at `loc`.
 pub(crate) fn result_name(loc: &Location, index: usize, results: usize) -> String {
@@ -204,7 +204,7 @@ pub(crate) fn stats_quantization(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tqopt_frontend::schema::tflite::TensorType;
+    use tqopt_tflite::schema::tflite::TensorType;
 
     #[test]
     fn dynamic_dimensions_go_to_the_signature() {

@@ -47,14 +47,8 @@ use tqopt_ir::{AttrDict, Attribute, Blob, ElementType, Module, TensorType, Type}
 use crate::error::{named, ImportError, ImportErrorKind, Result};
 use crate::schema::tflite;
 
-/// Module attribute holding the legacy `Model.metadata_buffer` list: an array of
-/// `dense<...> : tensor<Nxui8>`, the contents of each listed buffer, in order.
-pub const METADATA_BUFFERS_ATTR: &str = "tqopt.metadata_buffers";
-
-pub use tqopt_ir::CONTROL_DEPENDENCIES_ATTR;
-
-/// The metadata entry TensorFlow parses into control nodes instead of keeping it.
-const CONTROL_DEPENDENCIES_KEY: &str = "model_control_dependencies";
+use tqopt_tflite::names::CONTROL_DEPENDENCIES_KEY;
+pub use tqopt_tflite::names::{CONTROL_DEPENDENCIES_ATTR, METADATA_BUFFERS_ATTR};
 
 /// How to import: the limits a model must keep to.
 #[derive(Clone, Debug, PartialEq, Eq)]

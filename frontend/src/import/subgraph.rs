@@ -15,12 +15,13 @@ use tqopt_ir::{
 
 use super::tensor::{
     constant_shape, dense_from_buffer, element_count, is_quantized, quant_type, raw_element_type,
-    sparsity_body, tensor_type,
+    tensor_type,
 };
 use super::{tensor_error, tensor_index, tensor_list, Importer};
 use crate::error::{named, ImportError, ImportErrorKind, Result};
-use crate::ops::{self, control, custom, generic, sequence, OpAttrs};
+use crate::ops::{self, control, custom, generic, OpAttrs};
 use crate::schema::{builtin_code, tflite};
+use tqopt_tflite::sparsity::SparsityParameters;
 
 /// Converts subgraph `index` into its function and appends it to the module.
 pub(super) fn convert<'a>(
@@ -431,8 +432,9 @@ impl<'a> FuncBuilder<'_, 'a> {
         };
         let value = DenseElements::splat(TensorType::new(&shape, value_elem), zero)
             .ok_or_else(|| err("is a sparse constant of an unsupported type".into()))?;
-        let body =
-            sparsity_body(&sp).map_err(|m| err(format!("has bad sparsity parameters: {m}")))?;
+        let body = SparsityParameters::from_flatbuffer(&sp)
+            .map(|p| p.print())
+            .map_err(|m| err(format!("has bad sparsity parameters: {m}")))?;
         let s_param = Attribute::Opaque(OpaqueAttr {
             dialect: Arc::from("tfl"),
             mnemonic: Some(Arc::from("sparsity_parameter")),
@@ -572,17 +574,20 @@ impl<'a> FuncBuilder<'_, 'a> {
             self.generic_intermediates(&op, &mut attrs)?;
         } else if let Some(codec) = codec {
             attrs = codec.import(&options).map_err(ImportError::invalid)?;
+            // Attributes the codec takes from tensors rather than options.
+            if let Some(name) = codec.result_type_attr {
+                let ty = result_types.first().cloned().ok_or_else(|| {
+                    ImportError::invalid(format!("{} has no output", ops::op_name(builtin)))
+                })?;
+                attrs.set(name, Attribute::Type(ty));
+            }
+            if !codec.intermediates.is_empty() {
+                self.named_intermediates(&op, codec, &mut attrs)?;
+            }
         }
 
         let mut call_args: Vec<ValueId> = Vec::new();
         match builtin {
-            tflite::BuiltinOperator::QUANTIZE => {
-                let ty = result_types
-                    .first()
-                    .cloned()
-                    .ok_or_else(|| ImportError::invalid("QUANTIZE has no output"))?;
-                attrs.set("qtype", Attribute::Type(ty));
-            }
             tflite::BuiltinOperator::RESHAPE if operands.len() == 1 => {
                 // The old form: the new shape only in the options. TensorFlow's reshape takes it
                 // as an operand.
@@ -610,9 +615,6 @@ impl<'a> FuncBuilder<'_, 'a> {
                     return Err(ImportError::invalid("IF has no condition input"));
                 }
                 call_args = operands.split_off(1);
-            }
-            tflite::BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM => {
-                self.lstm_intermediates(&op, &mut attrs)?
             }
             _ => {}
         }
@@ -755,7 +757,6 @@ impl<'a> FuncBuilder<'_, 'a> {
         Ok(())
     }
 
-    /// The LSTM's intermediate tensors as type attributes.
     /// A `tfl.builtin`'s intermediate tensors (quantized LSTMs carry them): their types as
     /// `intermediates` and their names as `intermediate_names`.
     fn generic_intermediates(&self, op: &tflite::Operator<'a>, attrs: &mut OpAttrs) -> Result<()> {
@@ -776,17 +777,27 @@ impl<'a> FuncBuilder<'_, 'a> {
         Ok(())
     }
 
-    fn lstm_intermediates(&self, op: &tflite::Operator<'a>, attrs: &mut OpAttrs) -> Result<()> {
+    /// The intermediate tensors of an operator whose codec names them (the LSTM's five), as the
+    /// codec's type attributes; a tensor carrying only min/max becomes a calibrated type.
+    fn named_intermediates(
+        &self,
+        op: &tflite::Operator<'a>,
+        codec: &ops::OpCodec,
+        attrs: &mut OpAttrs,
+    ) -> Result<()> {
         let Some(list) = op.intermediates().filter(|l| !l.is_empty()) else {
             return Ok(());
         };
-        if list.len() != 5 {
+        let names = codec.intermediates;
+        if list.len() != names.len() {
             return Err(ImportError::invalid(format!(
-                "has {} intermediate tensors; an LSTM has none or 5",
-                list.len()
+                "has {} intermediate tensors; {} has none or {}",
+                list.len(),
+                ops::op_name(codec.code),
+                names.len()
             )));
         }
-        for (name, t) in sequence::LSTM_INTERMEDIATES.iter().zip(list.iter()) {
+        for (name, t) in names.iter().zip(list.iter()) {
             let i = tensor_index(t, self.tensors.len(), &format!("intermediate '{name}'"))?;
             let tensor = &self.tensors[i];
             let ty = match (tensor.quantization(), is_quantized(tensor)) {

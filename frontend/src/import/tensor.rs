@@ -367,112 +367,6 @@ fn parse_strings(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         .collect()
 }
 
-/// The body of `#tfl.sparsity_parameter<...>`, exactly as TensorFlow prints it (including its
-/// two spaces after `format =`).
-pub(crate) fn sparsity_body(sp: &tflite::SparsityParameters<'_>) -> Result<String, String> {
-    use std::fmt::Write;
-    // Writes `[a, b, c]`; the index lists of large sparse weights run to megabytes of text.
-    fn list(s: &mut String, values: impl Iterator<Item = i32>) {
-        s.push('[');
-        for (k, v) in values.enumerate() {
-            if k > 0 {
-                s.push_str(", ");
-            }
-            push_int(s, v);
-        }
-        s.push(']');
-    }
-    let mut s = String::from("traversal_order = ");
-    list(&mut s, sp.traversal_order().into_iter().flatten());
-    s.push_str(", block_map = ");
-    list(&mut s, sp.block_map().into_iter().flatten());
-    s.push_str(", dim_metadata = ");
-    for (i, dm) in sp.dim_metadata().into_iter().flatten().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        match dm.format() {
-            tflite::DimensionType::DENSE => {
-                let _ = write!(
-                    s,
-                    "<format =  DENSE, dense_size = {}, segments = [], indices = []>",
-                    dm.dense_size()
-                );
-            }
-            tflite::DimensionType::SPARSE_CSR => {
-                let segments =
-                    index_vector(&dm, true).map_err(|e| format!("dimension {i}: segments {e}"))?;
-                let indices =
-                    index_vector(&dm, false).map_err(|e| format!("dimension {i}: indices {e}"))?;
-                s.push_str("<format =  SPARSE_CSR, dense_size = 0, segments = ");
-                list(&mut s, segments.into_iter());
-                s.push_str(", indices = ");
-                list(&mut s, indices.into_iter());
-                s.push('>');
-            }
-            other => return Err(format!("dimension {i} has unknown format {}", other.0)),
-        }
-    }
-    Ok(s)
-}
-
-/// Appends the decimal digits of `v` (faster than `write!` for megabytes of indices).
-fn push_int(s: &mut String, v: i32) {
-    let mut buf = [0u8; 11];
-    let mut at = buf.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        at -= 1;
-        buf[at] = b'-';
-    }
-    // The buffer holds ASCII digits and at most a minus sign.
-    s.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
-}
-
-fn index_vector(dm: &tflite::DimensionMetadata<'_>, segments: bool) -> Result<Vec<i32>, String> {
-    let (ty, i32v, u16v, u8v) = if segments {
-        (
-            dm.array_segments_type(),
-            dm.array_segments_as_int_32_vector()
-                .and_then(|v| v.values())
-                .map(|v| v.iter().collect::<Vec<_>>()),
-            dm.array_segments_as_uint_16_vector()
-                .and_then(|v| v.values())
-                .map(|v| v.iter().map(i32::from).collect()),
-            dm.array_segments_as_uint_8_vector()
-                .and_then(|v| v.values())
-                .map(|v| v.iter().map(i32::from).collect()),
-        )
-    } else {
-        (
-            dm.array_indices_type(),
-            dm.array_indices_as_int_32_vector()
-                .and_then(|v| v.values())
-                .map(|v| v.iter().collect::<Vec<_>>()),
-            dm.array_indices_as_uint_16_vector()
-                .and_then(|v| v.values())
-                .map(|v| v.iter().map(i32::from).collect()),
-            dm.array_indices_as_uint_8_vector()
-                .and_then(|v| v.values())
-                .map(|v| v.iter().map(i32::from).collect()),
-        )
-    };
-    match ty {
-        tflite::SparseIndexVector::Int32Vector => Ok(i32v.unwrap_or_default()),
-        tflite::SparseIndexVector::Uint16Vector => Ok(u16v.unwrap_or_default()),
-        tflite::SparseIndexVector::Uint8Vector => Ok(u8v.unwrap_or_default()),
-        _ => Err("have an unsupported index vector type".into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,15 +397,5 @@ mod tests {
         );
         assert!(parse_strings(&b[..10]).is_err());
         assert!(parse_strings(&[255, 255, 255, 127]).is_err());
-    }
-
-    #[test]
-    fn pushes_integers() {
-        let mut s = String::new();
-        for v in [0, 7, -1, 1234567890, i32::MIN, i32::MAX] {
-            push_int(&mut s, v);
-            s.push(' ');
-        }
-        assert_eq!(s, "0 7 -1 1234567890 -2147483648 2147483647 ");
     }
 }

@@ -1,4 +1,4 @@
-//! Kernels: the code that computes one op, and the table that finds it by op name.
+//! Kernels: the code that computes one op, and the table that finds it by op definition.
 //!
 //! A kernel is built once per op when the plan is made ([`build`]), with the op's attributes
 //! parsed and its constant operands at hand (so weights can be repacked once), and then run
@@ -7,7 +7,7 @@
 //! TFLite's reference kernels'.
 //!
 //! One module per op family; each exposes `build_*` functions that the table in [`build`]
-//! names.
+//! names ([`KERNELS`]).
 
 pub(crate) mod activation;
 pub(crate) mod args;
@@ -45,6 +45,11 @@ pub(crate) mod unary;
 pub(crate) mod update;
 
 pub(crate) use args::{Args, OpInfo};
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use tqopt_ir::dialect::{tfl, OpDef};
 
 use crate::error::KResult;
 use crate::tensor::Tensor;
@@ -88,92 +93,146 @@ pub(crate) fn one(t: Tensor) -> KResult<Outputs> {
     Ok(smallvec::smallvec![t])
 }
 
-/// The kernel of an op, or `None` when the interpreter has none for its name.
+/// Builds an op's kernel from what the plan knows about the op.
+pub(crate) type Builder = fn(&OpInfo<'_>) -> KResult<BoxKernel>;
+
+/// The interpreter's kernels, keyed by op definition: an op that does not exist is a compile
+/// error, and `coverage_tests` checks that every op of `tfl::OPS` is here or is listed there as
+/// having no kernel, with the reason.
+pub(crate) static KERNELS: &[(&OpDef, Builder)] = &[
+    // element-wise arithmetic
+    (&tfl::ADD, binary::build),
+    (&tfl::SUB, binary::build),
+    (&tfl::MUL, binary::build),
+    (&tfl::DIV, binary::build),
+    (&tfl::SQUARED_DIFFERENCE, binary::build),
+    (&tfl::MAXIMUM, binary::build),
+    (&tfl::MINIMUM, binary::build),
+    (&tfl::POW, binary::build),
+    (&tfl::PRELU, activation::build_prelu),
+    // comparisons and logic
+    (&tfl::LESS, compare::build),
+    (&tfl::LESS_EQUAL, compare::build),
+    (&tfl::GREATER, compare::build),
+    (&tfl::GREATER_EQUAL, compare::build),
+    (&tfl::EQUAL, compare::build),
+    (&tfl::NOT_EQUAL, compare::build),
+    (&tfl::LOGICAL_AND, compare::build),
+    (&tfl::LOGICAL_OR, compare::build),
+    (&tfl::LOGICAL_NOT, compare::build_not),
+    (&tfl::SELECT_V2, compare::build_select),
+    (&tfl::SELECT, compare::build_select),
+    // element-wise functions
+    (&tfl::LOGISTIC, unary::build),
+    (&tfl::TANH, unary::build),
+    (&tfl::RELU, unary::build),
+    (&tfl::RELU6, unary::build),
+    (&tfl::RELU_N1_TO_1, unary::build),
+    (&tfl::LEAKY_RELU, unary::build),
+    (&tfl::HARD_SWISH, unary::build),
+    (&tfl::GELU, unary::build),
+    (&tfl::ELU, unary::build),
+    (&tfl::EXP, unary::build),
+    (&tfl::LOG, unary::build),
+    (&tfl::SQRT, unary::build),
+    (&tfl::RSQRT, unary::build),
+    (&tfl::NEG, unary::build),
+    (&tfl::ABS, unary::build),
+    (&tfl::SQUARE, unary::build),
+    (&tfl::FLOOR, unary::build),
+    (&tfl::CEIL, unary::build),
+    (&tfl::ROUND, unary::build),
+    (&tfl::SIN, unary::build),
+    (&tfl::COS, unary::build),
+    (&tfl::SIGN, unary::build),
+    (&tfl::FLOOR_DIV, math::build_binary),
+    (&tfl::FLOOR_MOD, math::build_binary),
+    (&tfl::ATAN2, math::build_binary),
+    (&tfl::ADD_N, math::build_add_n),
+    (&tfl::ZEROS_LIKE, math::build_zeros_like),
+    (&tfl::FILL, math::build_fill),
+    (&tfl::RANGE, math::build_range),
+    (&tfl::ONE_HOT, math::build_one_hot),
+    (&tfl::TOPK_V2, math::build_topk),
+    // convolutions and products
+    (&tfl::CONV_2D, conv::build),
+    (&tfl::DEPTHWISE_CONV_2D, depthwise::build),
+    (&tfl::TRANSPOSE_CONV, transpose_conv::build),
+    (&tfl::FULLY_CONNECTED, matmul::build_fully_connected),
+    (&tfl::BATCH_MATMUL, matmul::build_batch_matmul),
+    // pooling, normalization, reductions
+    (&tfl::AVERAGE_POOL_2D, pool::build),
+    (&tfl::MAX_POOL_2D, pool::build),
+    (&tfl::L2_NORMALIZATION, normalization::build_l2),
+    (&tfl::LOCAL_RESPONSE_NORMALIZATION, normalization::build_lrn),
+    (&tfl::SOFTMAX, softmax::build),
+    (&tfl::LOG_SOFTMAX, softmax::build),
+    (&tfl::MEAN, reduce::build),
+    (&tfl::SUM, reduce::build),
+    (&tfl::REDUCE_MAX, reduce::build),
+    (&tfl::REDUCE_MIN, reduce::build),
+    (&tfl::REDUCE_PROD, reduce::build),
+    (&tfl::REDUCE_ANY, reduce::build),
+    (&tfl::REDUCE_ALL, reduce::build),
+    (&tfl::CUMSUM, cumsum::build),
+    (&tfl::ARG_MAX, index::build_arg),
+    (&tfl::ARG_MIN, index::build_arg),
+    // shapes and data movement
+    (&tfl::RESHAPE, shape::build_reshape),
+    (&tfl::SQUEEZE, shape::build_squeeze),
+    (&tfl::EXPAND_DIMS, shape::build_expand_dims),
+    (&tfl::SHAPE, shape::build_shape),
+    (&tfl::BROADCAST_TO, shape::build_broadcast_to),
+    (&tfl::TRANSPOSE, transpose::build),
+    (&tfl::CONCATENATION, concat::build_concat),
+    (&tfl::PACK, concat::build_pack),
+    (&tfl::UNPACK, concat::build_unpack),
+    (&tfl::SPLIT, concat::build_split),
+    (&tfl::SPLIT_V, concat::build_split_v),
+    (&tfl::SLICE, slice::build_slice),
+    (&tfl::STRIDED_SLICE, slice::build_strided_slice),
+    (&tfl::GATHER, gather::build_gather),
+    (&tfl::GATHER_ND, gather::build_gather_nd),
+    (&tfl::EMBEDDING_LOOKUP, gather::build_embedding_lookup),
+    (&tfl::PAD, pad::build_pad),
+    (&tfl::PADV2, pad::build_pad),
+    (&tfl::MIRROR_PAD, pad::build_mirror_pad),
+    (&tfl::TILE, pad::build_tile),
+    (&tfl::RESIZE_BILINEAR, resize::build),
+    (&tfl::RESIZE_NEAREST_NEIGHBOR, resize::build),
+    (&tfl::DEPTH_TO_SPACE, transpose::build_depth_to_space),
+    (&tfl::SPACE_TO_DEPTH, transpose::build_space_to_depth),
+    (&tfl::SPACE_TO_BATCH_ND, batch_space::build_space_to_batch),
+    (&tfl::BATCH_TO_SPACE_ND, batch_space::build_batch_to_space),
+    (&tfl::REVERSE_V2, reverse::build_reverse),
+    (
+        &tfl::DYNAMIC_UPDATE_SLICE,
+        update::build_dynamic_update_slice,
+    ),
+    (&tfl::WHERE, update::build_where),
+    (&tfl::BROADCAST_ARGS, update::build_broadcast_args),
+    (&tfl::REVERSE_SEQUENCE, reverse::build_reverse_sequence),
+    // types
+    (&tfl::CAST, cast::build),
+    (&tfl::QUANTIZE, quant::build_quantize),
+    (&tfl::DEQUANTIZE, quant::build_dequantize),
+    (&tfl::DENSIFY, shape::build_identity),
+    // sequences
+    (&tfl::UNIDIRECTIONAL_SEQUENCE_LSTM, lstm::build),
+    (&tfl::CUSTOM, custom::build),
+];
+
+/// The kernel builder of an op, or `None` when the interpreter has none.
+pub(crate) fn builder(def: &OpDef) -> Option<Builder> {
+    static INDEX: OnceLock<HashMap<&'static str, Builder>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| KERNELS.iter().map(|&(d, b)| (d.name, b)).collect())
+        .get(def.name)
+        .copied()
+}
+
+/// The kernel of an op, or `None` when the interpreter has none for it.
 pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
-    use activation as act;
-    let name = info.name();
-    let k = match name {
-        // element-wise arithmetic
-        "tfl.add"
-        | "tfl.sub"
-        | "tfl.mul"
-        | "tfl.div"
-        | "tfl.squared_difference"
-        | "tfl.maximum"
-        | "tfl.minimum"
-        | "tfl.pow" => binary::build(info),
-        "tfl.prelu" => act::build_prelu(info),
-        // comparisons and logic
-        "tfl.less" | "tfl.less_equal" | "tfl.greater" | "tfl.greater_equal" | "tfl.equal"
-        | "tfl.not_equal" | "tfl.logical_and" | "tfl.logical_or" => compare::build(info),
-        "tfl.logical_not" => compare::build_not(info),
-        "tfl.select_v2" | "tfl.select" => compare::build_select(info),
-        // element-wise functions
-        "tfl.logistic" | "tfl.tanh" | "tfl.relu" | "tfl.relu6" | "tfl.relu_n1_to_1"
-        | "tfl.leaky_relu" | "tfl.hard_swish" | "tfl.gelu" | "tfl.elu" | "tfl.exp" | "tfl.log"
-        | "tfl.sqrt" | "tfl.rsqrt" | "tfl.neg" | "tfl.abs" | "tfl.square" | "tfl.floor"
-        | "tfl.ceil" | "tfl.round" | "tfl.sin" | "tfl.cos" | "tfl.sign" => unary::build(info),
-        "tfl.floor_div" | "tfl.floor_mod" | "tfl.atan2" => math::build_binary(info),
-        "tfl.add_n" => math::build_add_n(info),
-        "tfl.zeros_like" => math::build_zeros_like(info),
-        "tfl.fill" => math::build_fill(info),
-        "tfl.range" => math::build_range(info),
-        "tfl.one_hot" => math::build_one_hot(info),
-        "tfl.topk_v2" => math::build_topk(info),
-        // convolutions and products
-        "tfl.conv_2d" => conv::build(info),
-        "tfl.depthwise_conv_2d" => depthwise::build(info),
-        "tfl.transpose_conv" => transpose_conv::build(info),
-        "tfl.fully_connected" => matmul::build_fully_connected(info),
-        "tfl.batch_matmul" => matmul::build_batch_matmul(info),
-        // pooling, normalization, reductions
-        "tfl.average_pool_2d" | "tfl.max_pool_2d" => pool::build(info),
-        "tfl.l2_normalization" => normalization::build_l2(info),
-        "tfl.local_response_normalization" => normalization::build_lrn(info),
-        "tfl.softmax" | "tfl.log_softmax" => softmax::build(info),
-        "tfl.mean" | "tfl.sum" | "tfl.reduce_max" | "tfl.reduce_min" | "tfl.reduce_prod"
-        | "tfl.reduce_any" | "tfl.reduce_all" => reduce::build(info),
-        "tfl.cumsum" => cumsum::build(info),
-        "tfl.arg_max" | "tfl.arg_min" => index::build_arg(info),
-        // shapes and data movement
-        "tfl.reshape" => shape::build_reshape(info),
-        "tfl.squeeze" => shape::build_squeeze(info),
-        "tfl.expand_dims" => shape::build_expand_dims(info),
-        "tfl.shape" => shape::build_shape(info),
-        "tfl.broadcast_to" => shape::build_broadcast_to(info),
-        "tfl.transpose" => transpose::build(info),
-        "tfl.concatenation" => concat::build_concat(info),
-        "tfl.pack" => concat::build_pack(info),
-        "tfl.unpack" => concat::build_unpack(info),
-        "tfl.split" => concat::build_split(info),
-        "tfl.split_v" => concat::build_split_v(info),
-        "tfl.slice" => slice::build_slice(info),
-        "tfl.strided_slice" => slice::build_strided_slice(info),
-        "tfl.gather" => gather::build_gather(info),
-        "tfl.gather_nd" => gather::build_gather_nd(info),
-        "tfl.embedding_lookup" => gather::build_embedding_lookup(info),
-        "tfl.pad" | "tfl.padv2" => pad::build_pad(info),
-        "tfl.mirror_pad" => pad::build_mirror_pad(info),
-        "tfl.tile" => pad::build_tile(info),
-        "tfl.resize_bilinear" | "tfl.resize_nearest_neighbor" => resize::build(info),
-        "tfl.depth_to_space" => transpose::build_depth_to_space(info),
-        "tfl.space_to_depth" => transpose::build_space_to_depth(info),
-        "tfl.space_to_batch_nd" => batch_space::build_space_to_batch(info),
-        "tfl.batch_to_space_nd" => batch_space::build_batch_to_space(info),
-        "tfl.reverse_v2" => reverse::build_reverse(info),
-        "tfl.dynamic_update_slice" => update::build_dynamic_update_slice(info),
-        "tfl.where" => update::build_where(info),
-        "tfl.broadcast_args" => update::build_broadcast_args(info),
-        "tfl.reverse_sequence" => reverse::build_reverse_sequence(info),
-        // types
-        "tfl.cast" => cast::build(info),
-        "tfl.quantize" => quant::build_quantize(info),
-        "tfl.dequantize" => quant::build_dequantize(info),
-        "tfl.densify" => shape::build_identity(info),
-        // sequences
-        "tfl.unidirectional_sequence_lstm" => lstm::build(info),
-        "tfl.custom" => custom::build(info),
-        _ => return None,
-    };
-    Some(k)
+    let def = info.module.op(info.op).def()?;
+    Some(builder(def)?(info))
 }

@@ -10,7 +10,7 @@
 //! the version string padded with zero bytes, all zeros when no operator is listed or the
 //! string would not leave room for a terminating zero.
 
-use tqopt_frontend::schema::tflite::BuiltinOperator as Op;
+use crate::schema::tflite::BuiltinOperator as Op;
 
 /// Size of the `min_runtime_version` buffer (TensorFlow writes a 16-byte placeholder and fills
 /// it in afterwards).
@@ -403,5 +403,21 @@ mod tests {
         let b = min_runtime_version_bytes("1.14.0");
         assert_eq!(&b[..7], b"1.14.0\0");
         assert_eq!(b.len(), 16);
+    }
+
+    /// Every operator tqopt converts has a row, so `min_runtime_version` counts it; a new op's
+    /// codec without a row fails here. CUSTOM has none in TensorFlow's table either.
+    #[test]
+    fn every_converted_operator_has_a_row() {
+        for c in crate::ops::all_codecs() {
+            if c.code == Op::CUSTOM {
+                continue;
+            }
+            assert!(
+                TABLE.iter().any(|e| e.op == c.code),
+                "{} has a codec but no runtime version row",
+                crate::ops::op_name(c.code)
+            );
+        }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The LSTM's five optional intermediate tensors (which only carry quantization ranges) become
 //! the type attributes `input_to_input_intermediate` ... `effective_hidden_scale_intermediate`;
-//! the importer sets them from the operator's `intermediates`.
+//! the codec lists them (`OpCodec::intermediates`), so that the importer sets them from the
+//! operator's `intermediates` and the exporter writes them back.
 
 use super::{act_attr, bool_attr, f32_attr, options_or_default, ExportContext, OpAttrs, OpCodec};
 use crate::schema::tflite::{
@@ -16,7 +17,8 @@ pub(crate) const CODECS: &[OpCodec] = &[
         O::UnidirectionalSequenceLSTMOptions,
         import_lstm,
         export_lstm,
-    ),
+    )
+    .with_intermediates(&LSTM_INTERMEDIATES),
     OpCodec::plain(Op::EMBEDDING_LOOKUP, O::NONE),
     OpCodec::new(
         Op::REVERSE_SEQUENCE,

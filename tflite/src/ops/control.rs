@@ -25,18 +25,8 @@ use crate::schema::tflite::{
 };
 
 pub(crate) const CODECS: &[OpCodec] = &[
-    OpCodec {
-        code: Op::WHILE,
-        options: O::WhileOptions,
-        import: None,
-        export: Some(export_while),
-    },
-    OpCodec {
-        code: Op::IF,
-        options: O::IfOptions,
-        import: None,
-        export: Some(export_if),
-    },
+    OpCodec::export_only(Op::WHILE, O::WhileOptions, export_while),
+    OpCodec::export_only(Op::IF, O::IfOptions, export_if),
 ];
 
 /// The subgraphs an operator's regions call, in region order: [cond, body] of WHILE, [then,

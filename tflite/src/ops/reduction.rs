@@ -41,18 +41,8 @@ pub(crate) const CODECS: &[OpCodec] = &[
         import_reducer,
         export_reducer,
     ),
-    OpCodec {
-        code: Op::ARG_MAX,
-        options: O::ArgMaxOptions,
-        import: None,
-        export: Some(export_arg_max),
-    },
-    OpCodec {
-        code: Op::ARG_MIN,
-        options: O::ArgMinOptions,
-        import: None,
-        export: Some(export_arg_min),
-    },
+    OpCodec::export_only(Op::ARG_MAX, O::ArgMaxOptions, export_arg_max),
+    OpCodec::export_only(Op::ARG_MIN, O::ArgMinOptions, export_arg_min),
     OpCodec::new(Op::CUMSUM, O::CumsumOptions, import_cumsum, export_cumsum),
 ];
 

@@ -10,9 +10,9 @@ use crate::schema::tflite::{
 };
 use tqopt_ir::Attribute;
 
-/// Discardable attribute keeping `pot_scale_int16 = false` of ADD and SUB (TensorFlow's tfl
-/// dialect has no attribute for it; the default `true` is not written).
-pub const POT_SCALE_INT16: &str = "tqopt.pot_scale_int16";
+/// The attribute keeping `pot_scale_int16 = false` of ADD and SUB (the default `true` is not
+/// written); re-exported here for the callers that named it in this module.
+pub use crate::names::POT_SCALE_INT16;
 
 pub(crate) const CODECS: &[OpCodec] = &[
     OpCodec::new(Op::ADD, O::AddOptions, import_add, export_add),
@@ -58,12 +58,7 @@ pub(crate) const CODECS: &[OpCodec] = &[
         import_one_hot,
         export_one_hot,
     ),
-    OpCodec {
-        code: Op::CAST,
-        options: O::CastOptions,
-        import: None,
-        export: Some(export_cast),
-    },
+    OpCodec::export_only(Op::CAST, O::CastOptions, export_cast),
 ];
 
 fn import_add(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<(), String> {

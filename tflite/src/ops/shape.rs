@@ -24,12 +24,7 @@ pub(crate) const CODECS: &[OpCodec] = &[
     OpCodec::plain(Op::WHERE, O::WhereOptions),
     // The new shape is an operand in TensorFlow's tfl.reshape; the importer turns a
     // one-input RESHAPE's `new_shape` option into a constant operand.
-    OpCodec {
-        code: Op::RESHAPE,
-        options: O::ReshapeOptions,
-        import: None,
-        export: Some(export_reshape),
-    },
+    OpCodec::export_only(Op::RESHAPE, O::ReshapeOptions, export_reshape),
     OpCodec::new(
         Op::SQUEEZE,
         O::SqueezeOptions,
@@ -72,12 +67,7 @@ pub(crate) const CODECS: &[OpCodec] = &[
     ),
     OpCodec::plain(Op::TILE, O::TileOptions),
     OpCodec::plain(Op::BROADCAST_TO, O::BroadcastToOptions),
-    OpCodec {
-        code: Op::SHAPE,
-        options: O::ShapeOptions,
-        import: None,
-        export: Some(export_shape),
-    },
+    OpCodec::export_only(Op::SHAPE, O::ShapeOptions, export_shape),
 ];
 
 /// `new_shape` is the result's shape when it is fully static (LiteRT reads the shape operand

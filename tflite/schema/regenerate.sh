@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates frontend/src/schema/tflite_generated.rs from frontend/schema/tflite.fbs.
+# Regenerates tflite/src/schema/tflite_generated.rs from tflite/schema/tflite.fbs.
 #
 # Needs flatc 25.12.19, the version matching the `flatbuffers = "=25.12.19"` crate pinned in the
 # workspace Cargo.toml (generated code and runtime crate must come from the same release):

@@ -29,7 +29,9 @@ pub(crate) const CODECS: &[OpCodec] = &[
         O::TransposeConvOptions,
         import_transpose_conv,
         export_transpose_conv,
-    ),
+    )
+    // No bias input rather than -1, as TensorFlow writes it, for older runtimes.
+    .omitting_absent_last_input(),
     OpCodec::new(
         Op::FULLY_CONNECTED,
         O::FullyConnectedOptions,

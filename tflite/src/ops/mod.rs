@@ -57,7 +57,9 @@ pub type ImportFn = fn(&BuiltinOptionsT, &mut OpAttrs) -> Result<(), String>;
 /// Attributes and types -> options table.
 pub type ExportFn = fn(&ExportContext<'_>) -> Result<BuiltinOptionsT, String>;
 
-/// How one builtin operator's options convert, both ways.
+/// What TFLite knows about one builtin operator beyond the op table, for both directions: its
+/// options table and how it converts, and the attributes that stand for tensors of the
+/// operator rather than options.
 pub struct OpCodec {
     pub code: BuiltinOperator,
     /// The options table the operator carries in a file; `NONE` when it has none.
@@ -66,6 +68,16 @@ pub struct OpCodec {
     pub import: Option<ImportFn>,
     /// `None`: export writes an empty `options` table (or none for `NONE`).
     pub export: Option<ExportFn>,
+    /// Type attributes standing for the operator's `intermediates` tensors, in order: the
+    /// importer sets them from the tensors (all or none), the exporter writes a tensor per
+    /// attribute present. Empty for operators without intermediates.
+    pub intermediates: &'static [&'static str],
+    /// The attribute the importer sets to the type of the operator's first output (`qtype` of
+    /// QUANTIZE); the exporter writes nothing for it, the result type says the same.
+    pub result_type_attr: Option<&'static str>,
+    /// The exporter leaves out an absent last input (rather than writing -1), as TensorFlow
+    /// does for TRANSPOSE_CONV's bias, which older runtimes do not accept as -1.
+    pub omit_absent_last_input: bool,
 }
 
 impl OpCodec {
@@ -76,6 +88,45 @@ impl OpCodec {
             options,
             import: None,
             export: None,
+            intermediates: &[],
+            result_type_attr: None,
+            omit_absent_last_input: false,
+        }
+    }
+
+    /// A codec whose options table tqopt writes from types (no attribute to import).
+    pub const fn export_only(
+        code: BuiltinOperator,
+        options: BuiltinOptions,
+        export: ExportFn,
+    ) -> OpCodec {
+        OpCodec {
+            export: Some(export),
+            ..OpCodec::plain(code, options)
+        }
+    }
+
+    /// This codec, with `names` standing for the operator's intermediate tensors.
+    pub const fn with_intermediates(self, names: &'static [&'static str]) -> OpCodec {
+        OpCodec {
+            intermediates: names,
+            ..self
+        }
+    }
+
+    /// This codec, writing no -1 for an absent last input.
+    pub const fn omitting_absent_last_input(self) -> OpCodec {
+        OpCodec {
+            omit_absent_last_input: true,
+            ..self
+        }
+    }
+
+    /// This codec, with attribute `name` taken from the first output's type on import.
+    pub const fn with_result_type_attr(self, name: &'static str) -> OpCodec {
+        OpCodec {
+            result_type_attr: Some(name),
+            ..self
         }
     }
 
@@ -86,10 +137,9 @@ impl OpCodec {
         export: ExportFn,
     ) -> OpCodec {
         OpCodec {
-            code,
-            options,
             import: Some(import),
             export: Some(export),
+            ..OpCodec::plain(code, options)
         }
     }
 
@@ -430,6 +480,63 @@ mod tests {
                     def.name,
                     t.name
                 );
+            }
+        }
+    }
+
+    /// Ops of the table that are no TFLite operator, so have no codec, and why.
+    const NO_OPERATOR: &[(&str, &str)] = &[
+        (
+            "tfl.pseudo_const",
+            "a constant tensor with a buffer, not an operator",
+        ),
+        (
+            "tfl.pseudo_qconst",
+            "a quantized constant tensor, not an operator",
+        ),
+        (
+            "tfl.pseudo_sparse_const",
+            "a sparse constant tensor (sparsity::SparsityParameters)",
+        ),
+        (
+            "tfl.pseudo_sparse_qconst",
+            "a quantized sparse constant tensor",
+        ),
+        ("tfl.no_value", "an absent optional input: tensor index -1"),
+        (
+            "tfl.yield",
+            "a region terminator: the outputs of the region's subgraph",
+        ),
+        (
+            "tfl.builtin",
+            "the generic form keeps its operator code and options table itself (ops::generic)",
+        ),
+    ];
+
+    /// Every op of the table converts in both directions (a codec) or is listed as no TFLite
+    /// operator, with the reason.
+    #[test]
+    fn every_op_has_a_codec_or_a_reason() {
+        for def in tfl::OPS {
+            let listed = NO_OPERATOR.iter().any(|(n, _)| *n == def.name);
+            match def.tflite {
+                Some(t) => {
+                    assert!(
+                        !listed,
+                        "{} is a TFLite operator but listed as none",
+                        def.name
+                    );
+                    assert!(
+                        codec(BuiltinOperator(t.code)).is_some(),
+                        "{} has no codec",
+                        def.name
+                    );
+                }
+                None => assert!(
+                    listed,
+                    "{} has no TFLite operator and no reason in NO_OPERATOR",
+                    def.name
+                ),
             }
         }
     }
