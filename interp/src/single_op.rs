@@ -95,11 +95,15 @@ impl Interpreter {
                     )))
                 }
                 Operand::Slot(_) => Arg::Val(Arc::new(given.ok_or_else(|| {
-                    step.error(format!("operand #{j} is computed at run time but was not given"))
+                    step.error(format!(
+                        "operand #{j} is computed at run time but was not given"
+                    ))
                 })?)),
             });
         }
-        let outs = kernel.run(&mut Args::new(items)).map_err(|e| step.error(e))?;
+        let outs = kernel
+            .run(&mut Args::new(items))
+            .map_err(|e| step.error(e))?;
         if outs.len() != step.results.len() {
             return Err(step.error(format!(
                 "computed {} results but the op has {}",
@@ -144,13 +148,21 @@ mod tests {
         assert_eq!(interp.op_runtime_operands(add1), Some(vec![true, false]));
         let q = |v: &[i8]| Tensor::new(&[2], TensorData::I8(v.to_vec())).unwrap();
         // (1 + 3) * 0.5 = 2.0 -> 8 at scale 0.25; (-2 + 1) * 0.5 = -0.5 -> -2.
-        let out = interp.run_op(add0, vec![Some(q(&[1, -2])), Some(q(&[3, 1]))]).unwrap();
+        let out = interp
+            .run_op(add0, vec![Some(q(&[1, -2])), Some(q(&[3, 1]))])
+            .unwrap();
         assert_eq!(out[0].as_slice::<i8>().unwrap(), &[8, -2]);
         // The constant operand comes from the plan: 8*0.25 + 2*0.5 = 3.0 -> 12;
         // -2*0.25 + 4*0.5 = 1.5 -> 6.
         let out = interp.run_op(add1, vec![Some(q(&[8, -2])), None]).unwrap();
         assert_eq!(out[0].as_slice::<i8>().unwrap(), &[12, 6]);
-        let missing = interp.run_op(add1, vec![None, None]).unwrap_err().to_string();
-        assert!(missing.contains("operand #0 is computed at run time"), "{missing}");
+        let missing = interp
+            .run_op(add1, vec![None, None])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("operand #0 is computed at run time"),
+            "{missing}"
+        );
     }
 }

@@ -88,6 +88,23 @@ impl OutputStats {
         }
     }
 
+    /// Adds the samples `other` saw (figures of disjoint sample sets combine exactly).
+    pub fn merge(&mut self, other: &OutputStats) {
+        self.samples += other.samples;
+        self.sqnr_sum += other.sqnr_sum;
+        self.cosine_sum += other.cosine_sum;
+        if other.max_abs_error > self.max_abs_error || other.max_abs_error.is_nan() {
+            self.max_abs_error = other.max_abs_error;
+        }
+        self.rows += other.rows;
+        self.rows_agreeing += other.rows_agreeing;
+    }
+
+    /// How many samples were added.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
     pub fn sqnr_db(&self) -> f64 {
         self.sqnr_sum / self.samples.max(1) as f64
     }
@@ -134,5 +151,14 @@ mod tests {
         let want = (10.0 * (14.0f64 / 18.0).log10() + 99.0) / 2.0;
         assert!((s.sqnr_db() - want).abs() < 1e-9);
         assert!((cosine(&[1.0, 0.0], &[0.0, 1.0])).abs() < 1e-12);
+        // Merging per-sample figures gives the figures of adding the samples in turn.
+        let (mut a, mut b) = (OutputStats::default(), OutputStats::default());
+        a.add(&[1.0, 2.0, 3.0, 0.0], &[1.0, 2.0, 0.0, 3.0], 2);
+        b.add(&[1.0, 2.0, 3.0, 0.0], &[1.0, 2.0, 3.0, 0.0], 2);
+        a.merge(&b);
+        assert_eq!(a.samples(), 2);
+        assert_eq!(a.top1_agreement(), s.top1_agreement());
+        assert_eq!(a.max_abs_error(), s.max_abs_error());
+        assert!((a.sqnr_db() - s.sqnr_db()).abs() < 1e-12);
     }
 }
