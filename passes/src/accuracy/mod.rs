@@ -2,6 +2,7 @@
 //! cosine, max abs error, top-1 agreement) that `tqopt eval`, the per-layer debugger and the
 //! mixed-precision search all report. One definition of each figure lives here.
 
+pub mod layer_report;
 pub mod matching;
 pub mod metrics;
 pub mod per_layer;

@@ -398,7 +398,7 @@ pub fn deny_pattern(names: &[String]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tqopt_interp::TensorData;
     use tqopt_ir::{Module, SourceFile};
@@ -416,29 +416,46 @@ mod tests {
         }
     }
 
-    /// x -> mul by 3 "m" -> relu "r". x is quantized at scale 0.5, so "m" inherits a large
-    /// error; "r" adds little of its own: its accumulated error is large and its isolated
-    /// error (fed the float "m" quantized at its scale 0.25) small.
-    #[test]
-    fn accumulated_and_isolated_errors() {
-        let float = parse(
-            r#"func.func @main(%x: tensor<4xf32> loc("x")) -> tensor<4xf32> {
+    const FLOAT: &str = r#"func.func @main(%x: tensor<4xf32> loc("x")) -> tensor<4xf32> {
   %c = "tfl.pseudo_const"() <{value = dense<3.0> : tensor<4xf32>}> : () -> tensor<4xf32> loc("three")
   %0 = "tfl.mul"(%x, %c) <{fused_activation_function = "NONE"}> : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> loc("m")
   %1 = "tfl.relu"(%0) : (tensor<4xf32>) -> tensor<4xf32> loc("r")
   return %1 : tensor<4xf32>
-}"#,
-        );
-        let quant = parse(
-            r#"func.func @main(%x: tensor<4xf32> loc("x")) -> tensor<4xf32> {
+}"#;
+
+    const QUANT: &str = r#"func.func @main(%x: tensor<4xf32> loc("x")) -> tensor<4xf32> {
   %c = "tfl.pseudo_qconst"() <{qtype = tensor<4x!quant.uniform<i8:f32, 0.5>>, value = dense<6> : tensor<4xi8>}> : () -> tensor<4x!quant.uniform<i8:f32, 0.5>> loc("three")
   %q = "tfl.quantize"(%x) <{qtype = tensor<4x!quant.uniform<i8:f32, 0.5>>}> : (tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.5>> loc("x_q")
   %0 = "tfl.mul"(%q, %c) <{fused_activation_function = "NONE"}> : (tensor<4x!quant.uniform<i8:f32, 0.5>>, tensor<4x!quant.uniform<i8:f32, 0.5>>) -> tensor<4x!quant.uniform<i8:f32, 0.25>> loc("m")
   %1 = "tfl.relu"(%0) : (tensor<4x!quant.uniform<i8:f32, 0.25>>) -> tensor<4x!quant.uniform<i8:f32, 0.25>> loc("r")
   %d = "tfl.dequantize"(%1) : (tensor<4x!quant.uniform<i8:f32, 0.25>>) -> tensor<4xf32> loc("out")
   return %d : tensor<4xf32>
-}"#,
-        );
+}"#;
+
+    /// The example below on two samples, as a report (for the report's tests).
+    pub(crate) fn example() -> crate::accuracy::layer_report::LayerReport {
+        let (float, quant) = (parse(FLOAT), parse(QUANT));
+        let fi = Interpreter::for_main(&float).unwrap();
+        let qi = Interpreter::for_main(&quant).unwrap();
+        let per_layer = PerLayer::new(entry(&float), &fi, entry(&quant), &qi);
+        let mut stats = vec![LayerStats::default(); per_layer.layers().len()];
+        for x in [[0.1, 0.2, 0.3, -0.4], [1.0, -1.0, 0.7, 0.2]] {
+            let x = Tensor::new(&[4], TensorData::F32(x.to_vec())).unwrap();
+            let run = per_layer.run_sample(vec![x.clone()], vec![x]).unwrap();
+            for (s, r) in stats.iter_mut().zip(&run.layers) {
+                s.merge(r);
+            }
+        }
+        let layers = per_layer.layers().to_vec();
+        crate::accuracy::layer_report::LayerReport::new(layers, stats, vec!["lost".into()])
+    }
+
+    /// x -> mul by 3 "m" -> relu "r". x is quantized at scale 0.5, so "m" inherits a large
+    /// error; "r" adds little of its own: its accumulated error is large and its isolated
+    /// error (fed the float "m" quantized at its scale 0.25) small.
+    #[test]
+    fn accumulated_and_isolated_errors() {
+        let (float, quant) = (parse(FLOAT), parse(QUANT));
         let fi = Interpreter::for_main(&float).unwrap();
         let qi = Interpreter::for_main(&quant).unwrap();
         let per_layer = PerLayer::new(entry(&float), &fi, entry(&quant), &qi);
