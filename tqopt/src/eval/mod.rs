@@ -130,6 +130,32 @@ impl Options {
     }
 }
 
+/// Checks, before any sample runs, that every output can be written: not a directory, and a
+/// new file's folder exists (so that a bad path fails fast and no output is left behind).
+fn check_outputs(o: &Options) -> Result<(), String> {
+    let isolated = o.model_explorer.as_deref().map(isolated_path);
+    let outputs = [
+        ("--report", o.report.as_deref()),
+        ("--html", o.html.as_deref()),
+        ("--model-explorer", o.model_explorer.as_deref()),
+        ("--model-explorer", isolated.as_deref()),
+    ];
+    for (what, path) in outputs {
+        let Some(path) = path else { continue };
+        if let crate::output::Target::New { path: p } =
+            crate::output::resolve(path).map_err(|e| format!("{what}: {e}"))?
+        {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            if parent.is_some_and(|d| !d.is_dir()) {
+                return Err(format!(
+                    "{what}: cannot write '{path}': its folder does not exist"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `dir/name.json` -> `dir/name.isolated.json` (the isolated figures' node data).
 fn isolated_path(path: &str) -> String {
     match path.strip_suffix(".json") {
@@ -146,6 +172,7 @@ fn run(o: &Options) -> Result<(), String> {
         Some(r) => PixelScaling::parse_range(r).map_err(|e| format!("--input-range: {e}"))?,
         None => PixelScaling::default(),
     };
+    check_outputs(o)?;
     let reference = Model::load(&o.reference)?;
     let quant = Model::load(&o.quant)?;
     model::check_match(&reference, &quant)?;
