@@ -1,6 +1,6 @@
 // tqopt eval --per-layer: every quantized tensor of the int8 model is matched to the float
-// model's tensor (by name, or through the input's quantize) and gets an accumulated and an
-// isolated SQNR; the worst layers are ranked and a deny= list is suggested, which
+// model's tensor (by name; the input's quantize, renamed x_1 by the exporter, to x) and gets
+// an accumulated and an isolated SQNR; the worst layers are ranked and a deny= list is suggested, which
 // quantize-int8 accepts as printed. --report adds "layers" and "suggested_deny"; --html writes a
 // self-contained page where names are escaped; --model-explorer writes node data (accumulated
 // and isolated). Bad output paths fail before anything runs and write nothing.
@@ -21,7 +21,7 @@
 //
 // RUN: FileCheck %s --check-prefix=JSON < %t/r.json
 // JSON: "layers": [
-// JSON-NEXT: {"name": "x_1", "op": "tfl.quantize", "location": "\"x_1\"", "reference": "x", "matched_by": "conversion", "accumulated": {"sqnr_db": [[XQ:[0-9.]+]], "cosine": {{[0-9.]+}}, "max_abs_error": {{[0-9.]+}}}, "isolated": {"sqnr_db": [[XQ]],
+// JSON-NEXT: {"name": "x_1", "op": "tfl.quantize", "location": "\"x_1\"", "reference": "x", "matched_by": "renamed", "accumulated": {"sqnr_db": [[XQ:[0-9.]+]], "cosine": {{[0-9.]+}}, "max_abs_error": {{[0-9.]+}}}, "isolated": {"sqnr_db": [[XQ]],
 // JSON-NEXT: {"name": "fc1<b>&'", "op": "tfl.fully_connected", {{.*}}"reference": "fc1<b>&'", "matched_by": "name", "accumulated": {"sqnr_db": {{[0-9.]+}}, {{.*}}"isolated": {"sqnr_db": {{[0-9.]+}}
 // JSON-NEXT: {"name": "fc2", {{.*}}"matched_by": "name"
 // JSON-NEXT: ],

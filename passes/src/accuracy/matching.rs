@@ -5,6 +5,9 @@
 //! 1. an argument of the entry function by position;
 //! 2. by name: the n-th result of an op by the n-th name of a fused location, the only
 //!    result by the location's first name (the exporter's rule for tensor names);
+//!    A name the float model lacks that ends in `_N` matches the name without that suffix:
+//!    the exporter renames every tensor but one that share a name that way (`out` stays with
+//!    the float output, the int8 value before its dequantize becomes `out_1`);
 //! 3. by location, for models without names (MLIR text with `file:line:col` locations): the
 //!    same location and result index;
 //! 4. through `tfl.quantize` and `tfl.dequantize`, which leave real values unchanged: the
@@ -25,6 +28,8 @@ pub enum MatchedBy {
     Input,
     /// The same tensor name.
     Name,
+    /// The same tensor name once the exporter's `_N` suffix for duplicate names is removed.
+    Renamed,
     /// The same (nameless) location and result index.
     Location,
     /// Through a `tfl.quantize` or `tfl.dequantize` whose operand matched.
@@ -36,6 +41,7 @@ impl MatchedBy {
         match self {
             MatchedBy::Input => "input",
             MatchedBy::Name => "name",
+            MatchedBy::Renamed => "renamed",
             MatchedBy::Location => "location",
             MatchedBy::Conversion => "conversion",
         }
@@ -162,9 +168,22 @@ impl<'m> Matcher<'m> {
                 .filter(|&f| fits(f))
                 .map(|f| (f, MatchedBy::Input));
         }
-        if let Some(f) = value_name(qm, v).and_then(|n| self.by_name.get(&n).copied()) {
-            if fits(f) {
-                return Some((f, MatchedBy::Name));
+        if let Some(name) = value_name(qm, v) {
+            match self.by_name.get(&name) {
+                Some(&f) => {
+                    if fits(f) {
+                        return Some((f, MatchedBy::Name));
+                    }
+                }
+                None => {
+                    let base = name
+                        .rsplit_once('_')
+                        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                        .and_then(|(base, _)| self.by_name.get(base));
+                    if let Some(&f) = base.filter(|&&f| fits(f)) {
+                        return Some((f, MatchedBy::Renamed));
+                    }
+                }
             }
         }
         let ValueDef::Result { op, index } = qm.value(v).def else {
@@ -227,6 +246,8 @@ mod tests {
   %2 = "tfl.reshape"(%0, %s) : (tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<2xi32>) -> tensor<2x2x!quant.uniform<i8:f32, 0.1>> loc("r")
   %d0 = "tfl.dequantize"(%0) : (tensor<4x!quant.uniform<i8:f32, 0.1>>) -> tensor<4xf32> loc("out0")
   %d1 = "tfl.dequantize"(%1) : (tensor<4x!quant.uniform<i8:f32, 0.1>>) -> tensor<4xf32> loc("out1")
+  %5 = "tfl.relu"(%0) : (tensor<4x!quant.uniform<i8:f32, 0.1>>) -> tensor<4x!quant.uniform<i8:f32, 0.1>> loc("r_1")
+  %6 = "tfl.relu"(%0) : (tensor<4x!quant.uniform<i8:f32, 0.1>>) -> tensor<4x!quant.uniform<i8:f32, 0.1>> loc("r_")
   return %d0, %d1 : tensor<4xf32>, tensor<4xf32>
 }"#,
         );
@@ -257,5 +278,11 @@ mod tests {
             matcher.counterpart(result(&quant, qops[4])),
             Some((relu, MatchedBy::Conversion))
         );
+        // "r_1", which the float model lacks, is the exporter's rename of a duplicate "r".
+        assert_eq!(
+            matcher.counterpart(result(&quant, qops[6])),
+            Some((relu, MatchedBy::Renamed))
+        );
+        assert_eq!(matcher.counterpart(result(&quant, qops[7])), None);
     }
 }

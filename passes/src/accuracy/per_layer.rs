@@ -166,7 +166,7 @@ impl<'a> PerLayer<'a> {
                     continue;
                 };
                 let deny_name = match (conversion, matched_by) {
-                    (false, MatchedBy::Name | MatchedBy::Location) => match fm.value(f).def {
+                    (false, MatchedBy::Name | MatchedBy::Renamed | MatchedBy::Location) => match fm.value(f).def {
                         ValueDef::Result { op: fop, .. } => {
                             fm.op(fop).loc.first_name().map(str::to_string)
                         }
