@@ -59,6 +59,21 @@
 // RENAMED: per-layer error: 1 quantized tensors matched to the float model
 // RENAMED-NEXT: 2 quantized tensors have no float counterpart: fc1<b>&', fc2
 //
+// --labels: the float model's own argmax (computed here in numpy) gives the reference 100%;
+// labels that are all 0 give the fraction of samples whose argmax is 0, printed by numpy.
+// RUN: %python -c "import numpy as np; x = np.load('%t/data.npy')[:, 0]; w = np.array([[0.5, -1.0, 0.25, 2.0], [1.5, 0.75, -0.5, -1.0], [-0.25, 1.0, 1.25, 0.5], [0.3, 0.1, -0.7, 0.9]], np.float32); h = np.maximum(x @ w.T + [0.1, -0.2, 0.3, 0.0], 0); y = h @ w[:3].T + [0.1, -0.2, 0.3]; np.save('%t/labels.npy', y.argmax(1)); np.save('%t/zeros.npy', np.zeros(16, np.int64)); np.save('%t/short.npy', np.zeros(3, np.int64)); print('ZEROS %%.2f%%%%' %% (100 * np.mean(y.argmax(1) == 0)))" > %t/zeros.txt
+// RUN: tqopt eval %t/int8.tflite --reference %s --data %t/data.npy --no-progress --labels %t/labels.npy --report %t/labels.json | FileCheck %s --check-prefix=LABELS
+// LABELS: model SQNR:
+// LABELS-NEXT: accuracy on output 'probs' (16 labels): {{[0-9.]+}}% (reference 100.00%)
+// RUN: FileCheck %s --check-prefix=LABELSJSON < %t/labels.json
+// LABELSJSON: "accuracy": {"output": "probs", "labels": 16, "accuracy": {{[0-9.]+}}, "reference_accuracy": 1}
+// RUN: tqopt eval %t/int8.tflite --reference %s --data %t/data.npy --no-progress --labels %t/zeros.npy > %t/zeros.out
+// RUN: cat %t/zeros.txt %t/zeros.out | FileCheck %s --check-prefix=ZEROS
+// ZEROS: ZEROS [[PCT:[0-9.]+%]]
+// ZEROS: accuracy on output 'probs' (16 labels): {{[0-9.]+}}% (reference [[PCT]])
+// RUN: not tqopt eval %t/int8.tflite --reference %s --data %t/data.npy --labels %t/short.npy 2>&1 | FileCheck %s --check-prefix=SHORT
+// SHORT: tqopt eval: error: --labels: '{{.*}}short.npy' holds 3 labels (or rows of labels) but the evaluation data has 16 samples
+//
 // RUN: mkdir %t/dir
 // RUN: not tqopt eval %t/int8.tflite --reference %s --data %t/data.npy --report %t/bad.json --html %t/dir 2>&1 | FileCheck %s --check-prefix=DIR
 // DIR: tqopt eval: error: --html: {{.*}}dir{{.*}}

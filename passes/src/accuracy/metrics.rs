@@ -127,9 +127,61 @@ impl OutputStats {
     }
 }
 
+/// Classification accuracy against labels: a row (every position of the leading axes) is
+/// right when its argmax over the last axis is its label.
+#[derive(Clone, Debug, Default)]
+pub struct Accuracy {
+    rows: usize,
+    right: usize,
+}
+
+impl Accuracy {
+    /// Adds one sample: its values, the size of the last axis, and one label per row. A count
+    /// of labels that is not the number of rows is an error saying both.
+    pub fn add(&mut self, values: &[f32], last_dim: usize, labels: &[i64]) -> Result<(), String> {
+        let rows = if last_dim == 0 { 0 } else { values.len() / last_dim };
+        if rows != labels.len() {
+            return Err(format!(
+                "{} labels for an output of {rows} rows of {last_dim} classes",
+                labels.len()
+            ));
+        }
+        for (row, &label) in values.chunks(last_dim.max(1)).zip(labels) {
+            self.rows += 1;
+            if usize::try_from(label).is_ok_and(|l| l == argmax(row)) {
+                self.right += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The fraction of rows predicted right (0 when there are none).
+    pub fn fraction(&self) -> f64 {
+        if self.rows == 0 {
+            0.0
+        } else {
+            self.right as f64 / self.rows as f64
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accuracy_counts_rows_whose_argmax_is_the_label() {
+        let mut a = Accuracy::default();
+        a.add(&[0.1, 0.9, 0.8, 0.2], 2, &[1, 1]).unwrap();
+        a.add(&[0.3, 0.7], 2, &[-1]).unwrap();
+        assert_eq!((a.rows(), a.fraction()), (3, 1.0 / 3.0));
+        let e = a.add(&[0.3, 0.7], 2, &[1, 0]).unwrap_err();
+        assert_eq!(e, "2 labels for an output of 1 rows of 2 classes");
+    }
 
     #[test]
     fn sqnr_of_known_error() {

@@ -76,6 +76,9 @@ pub fn render(e: &Evaluation, quant: &str, reference: &str, data: &str) -> Strin
         ));
     }
     s.push_str("</table>\n");
+    if let Some(line) = e.accuracy_text() {
+        s.push_str(&format!("<p>{}</p>\n", escape(&line)));
+    }
     if let Some(layers) = &e.layers {
         layers_section(&mut s, layers);
     }
@@ -235,6 +238,7 @@ mod tests {
             samples: 1,
             outputs: vec![("<b>out</b>".into(), Default::default())],
             layers: None,
+            accuracy: None,
         };
         let page = render(&e, "q<1>.tflite", "f&.tflite", "d\".npy");
         assert!(!page.contains("<b>out</b>"), "{page}");

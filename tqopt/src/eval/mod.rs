@@ -18,6 +18,7 @@
 //! error naming the input or output.
 
 mod html;
+mod labels;
 mod model;
 mod report;
 
@@ -32,7 +33,7 @@ use tqopt_passes::calibration::runner::run_ordered;
 
 use model::Model;
 use tqopt_passes::accuracy::layer_report::LayerReport;
-use tqopt_passes::accuracy::metrics::OutputStats;
+use tqopt_passes::accuracy::metrics::{Accuracy, OutputStats};
 use tqopt_passes::accuracy::per_layer::{LayerStats, PerLayer};
 
 /// How many of the worst layers the text output lists.
@@ -69,6 +70,7 @@ fn command() -> Command {
                 .allow_hyphen_values(true)
                 .help("The range images are scaled to (default 0,1; MediaPipe detectors use -1,1)"),
         )
+        .arg(Arg::new("labels").long("labels").value_name("L.npy").help("Integer class labels, one per sample (shape [N]) or per row of the first output ([N, R]): print the accuracy of both models on the first output"))
         .arg(Arg::new("report").long("report").value_name("FILE.json").help("Write the figures as JSON"))
         .arg(
             Arg::new("per-layer")
@@ -97,6 +99,7 @@ pub fn main(args: &[String]) -> i32 {
         data: get("data").unwrap_or_default(),
         input_range: get("input-range"),
         report: get("report"),
+        labels: get("labels"),
         html: get("html"),
         model_explorer: get("model-explorer"),
         per_layer: matches.get_flag("per-layer"),
@@ -118,6 +121,7 @@ struct Options {
     data: String,
     input_range: Option<String>,
     report: Option<String>,
+    labels: Option<String>,
     html: Option<String>,
     model_explorer: Option<String>,
     per_layer: bool,
@@ -179,6 +183,11 @@ fn run(o: &Options) -> Result<(), String> {
     let mut data = Dataset::open(Path::new(&o.data), &reference.input_specs, scaling)
         .map_err(|e| format!("evaluation data: {e}"))?;
     let total = data.len();
+    let labels = match &o.labels {
+        Some(path) => Some(labels::read(path, total).map_err(|e| format!("--labels: {e}"))?),
+        None => None,
+    };
+    let mut accuracy = (Accuracy::default(), Accuracy::default());
     let mut stats = vec![OutputStats::default(); reference.outputs.len()];
     let started = Instant::now();
     let mut done = 0usize;
@@ -201,7 +210,14 @@ fn run(o: &Options) -> Result<(), String> {
             run_sample(&reference, &quant, per_layer.as_ref(), arrays)
                 .map_err(|e| format!("{}, sample {i}: {e}", o.data))
         },
-        |_, (outs, layers): (Vec<SampleOutput>, Vec<LayerStats>)| {
+        |i, (outs, layers): (Vec<SampleOutput>, Vec<LayerStats>)| {
+            if let (Some(labels), Some((r, q, last))) = (&labels, outs.first()) {
+                let place = |e: String| {
+                    format!("--labels: sample {i}, output '{}': {e}", reference.outputs[0].name)
+                };
+                accuracy.0.add(q, *last, &labels[i]).map_err(place)?;
+                accuracy.1.add(r, *last, &labels[i]).map_err(place)?;
+            }
             for (s, (r, q, last)) in stats.iter_mut().zip(&outs) {
                 s.add(r, q, *last);
             }
@@ -229,7 +245,10 @@ fn run(o: &Options) -> Result<(), String> {
     let layers = per_layer.map(|p| {
         LayerReport::new(p.layers().to_vec(), layer_stats, p.unmatched().to_vec())
     });
-    let result = report::Evaluation::new(&reference, stats, done, layers);
+    let mut result = report::Evaluation::new(&reference, stats, done, layers);
+    if labels.is_some() {
+        result.accuracy = Some(accuracy);
+    }
     print!("{}", result.text(&o.quant, &o.reference, &o.data, WORST_LAYERS));
     let write = |path: &str, what: &str, text: String| {
         crate::output::write_output(path, |w| w.write_all(text.as_bytes()))

@@ -3,11 +3,12 @@
 //! "max_abs_error", "top1_agreement"}]}`); with `--per-layer`, the worst layers and the
 //! `deny=` suggestion, and in JSON `"layers": [{"name", "op", "location", "reference",
 //! "matched_by", "accumulated": {"sqnr_db", "cosine", "max_abs_error"}, "isolated": {..} or
-//! null}]` in graph order and `"suggested_deny"` (a pattern, or null).
+//! null}]` in graph order and `"suggested_deny"` (a pattern, or null); with `--labels`,
+//! `"accuracy": {"output", "labels", "accuracy", "reference_accuracy"}`.
 
 use super::model::Model;
 use tqopt_passes::accuracy::layer_report::LayerReport;
-use tqopt_passes::accuracy::metrics::OutputStats;
+use tqopt_passes::accuracy::metrics::{Accuracy, OutputStats};
 
 /// The figures of one evaluation.
 pub struct Evaluation {
@@ -15,6 +16,9 @@ pub struct Evaluation {
     pub outputs: Vec<(String, OutputStats)>,
     /// The per-layer figures, with `--per-layer`.
     pub layers: Option<LayerReport>,
+    /// With `--labels`: the accuracy on the first output of the evaluated model and of the
+    /// reference.
+    pub accuracy: Option<(Accuracy, Accuracy)>,
 }
 
 impl Evaluation {
@@ -27,6 +31,7 @@ impl Evaluation {
         Evaluation {
             samples,
             layers,
+            accuracy: None,
             outputs: reference
                 .outputs
                 .iter()
@@ -76,10 +81,26 @@ impl Evaluation {
             self.sqnr_db(),
             self.outputs.len()
         ));
+        if let Some(line) = self.accuracy_text() {
+            s.push_str(&line);
+            s.push('\n');
+        }
         if let Some(layers) = &self.layers {
             s.push_str(&layers.text(worst));
         }
         s
+    }
+
+    /// `accuracy on output 'probs' (16 labels): 93.75% (reference 100.00%)`.
+    pub fn accuracy_text(&self) -> Option<String> {
+        let (q, r) = self.accuracy.as_ref()?;
+        let name = self.outputs.first().map_or("", |o| o.0.as_str());
+        Some(format!(
+            "accuracy on output '{name}' ({} labels): {:.2}% (reference {:.2}%)",
+            q.rows(),
+            100.0 * q.fraction(),
+            100.0 * r.fraction()
+        ))
     }
 
     pub fn json(&self) -> String {
@@ -97,6 +118,16 @@ impl Evaluation {
                 )
             })
             .collect();
+        let accuracy = match &self.accuracy {
+            Some((q, r)) => format!(
+                ",\n  \"accuracy\": {{\"output\": {}, \"labels\": {}, \"accuracy\": {}, \"reference_accuracy\": {}}}",
+                json_str(self.outputs.first().map_or("", |o| o.0.as_str())),
+                q.rows(),
+                num(q.fraction()),
+                num(r.fraction())
+            ),
+            None => String::new(),
+        };
         let layers = match &self.layers {
             Some(l) => format!(
                 ",\n  \"layers\": {},\n  \"suggested_deny\": {}",
@@ -106,7 +137,7 @@ impl Evaluation {
             None => String::new(),
         };
         format!(
-            "{{\n  \"sqnr_db\": {},\n  \"samples\": {},\n  \"outputs\": [\n{}\n  ]{layers}\n}}\n",
+            "{{\n  \"sqnr_db\": {},\n  \"samples\": {},\n  \"outputs\": [\n{}\n  ]{accuracy}{layers}\n}}\n",
             num(self.sqnr_db()),
             self.samples,
             outputs.join(",\n")
