@@ -61,6 +61,7 @@ mod kernels;
 pub mod parallel;
 mod plan;
 mod quantized;
+mod resize_q11;
 mod single_op;
 mod sparse;
 pub mod tensor;

@@ -167,7 +167,11 @@ def evaluated(tqopt_bin, images, photo_split, tmp_path_factory):
 
 
 # Measured 2026-12-05 (tqopt - LiteRT, model SQNR, 4 held-out photos): hand_recrop -0.021 dB;
-# face_detection_short_range +0.115; iris_landmark -1.026; selfie_segmentation -2.313. The
+# face_detection_short_range +0.115; iris_landmark -1.026; selfie_segmentation -2.313, then
+# +0.360 once int8 RESIZE_BILINEAR ran in XNNPACK's fixed point (test_eval_resize.py): run op
+# by op on LiteRT's own intermediate values (interp/examples/op_by_op.rs), selfie's ops then
+# all agree to the bit but two elements of two convolutions (1 LSB, a near tie in the
+# requantization), which this chaotic model (output SQNR -18 dB) amplifies. The
 # quantized ops agree with LiteRT's to the bit on most values (face_detection_short_range:
 # every tensor of its first 21 ops), but a single 1-LSB difference (a near tie in an add, or
 # LiteRT's fixed-point HARD_SWISH and PRELU) grows through the following layers, and on these
@@ -177,8 +181,9 @@ def evaluated(tqopt_bin, images, photo_split, tmp_path_factory):
 # iris_landmark's int8 model holds no int8 PRELU and agrees to 0.000 dB.
 OVER_TOLERANCE = {
     "face_detection_short_range": "+0.115 dB measured; LiteRT's kernel sets spread 0.21 dB",
-    "selfie_segmentation": "-2.31 dB measured at -15 dB SQNR; LiteRT lacks its custom op "
-    "outside the default resolver, so its own spread is not measured",
+    "selfie_segmentation": "+0.36 dB measured at -18 dB SQNR (two 1-LSB convolution ties "
+    "amplified); LiteRT lacks its custom op outside the default resolver, so its own spread "
+    "is not measured",
 }
 
 
