@@ -38,14 +38,24 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     for op in module.block_ops(body) {
         let data = module.op(op);
-        let Some(runtime) = interp.op_runtime_operands(op) else { continue };
-        let Some(&r) = data.results().first() else { continue };
+        let Some(runtime) = interp.op_runtime_operands(op) else {
+            continue;
+        };
+        let Some(&r) = data.results().first() else {
+            continue;
+        };
         let Some(want) = values.get(&r) else { continue };
         let operands: Option<Vec<Option<Tensor>>> = data
             .operands()
             .iter()
             .zip(runtime)
-            .map(|(v, rt)| if rt { values.get(v).cloned().map(Some) } else { Some(None) })
+            .map(|(v, rt)| {
+                if rt {
+                    values.get(v).cloned().map(Some)
+                } else {
+                    Some(None)
+                }
+            })
             .collect();
         let Some(operands) = operands else { continue };
         let got = match interp.run_op(op, operands) {

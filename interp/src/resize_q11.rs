@@ -74,9 +74,7 @@ pub(crate) fn build(
         return None;
     };
     let per_tensor = matches!(qi.params, tqopt_ir::QuantParams::PerTensor { .. });
-    let dtype = crate::consts::dtype_of(
-        m.value_type(data.operands()[0]).element_type()?,
-    )?;
+    let dtype = crate::consts::dtype_of(m.value_type(data.operands()[0]).element_type()?)?;
     if qi != qo || !per_tensor || !matches!(dtype, DType::I8 | DType::U8) {
         return None;
     }
@@ -94,7 +92,7 @@ pub(crate) fn build(
     };
     if align && half {
         return Some(Err(
-            "align_corners and half_pixel_centers cannot both be set".into()
+            "align_corners and half_pixel_centers cannot both be set".into(),
         ));
     }
     Some(kernel(move |a: &mut Args<'_>| {

@@ -8,9 +8,9 @@ interpreter, 1 thread) runs the float and the int8 model on them; the figure is 
 tqopt's definitions: per output, the mean over samples of 10*log10(sum ref^2 / sum (ref-q)^2)
 capped at 99; the model's, the mean over outputs. Run with ``-s`` to see the differences.
 
-The 0.1 dB agreement holds for hand_recrop only; the other models are expected failures with
-the measured differences (see OVER_TOLERANCE), and a second test bounds every model that LiteRT
-can run with all its kernel sets by the spread of those kernel sets.
+The 0.1 dB agreement holds for every model here (see the measurements above OVER_TOLERANCE,
+which lists models expected to fail: none now), and a second test bounds every model that
+LiteRT can run with all its kernel sets by the spread of those kernel sets.
 """
 
 from __future__ import annotations
@@ -166,25 +166,18 @@ def evaluated(tqopt_bin, images, photo_split, tmp_path_factory):
     return run
 
 
-# Measured 2026-12-05 (tqopt - LiteRT, model SQNR, 4 held-out photos): hand_recrop -0.021 dB;
-# face_detection_short_range +0.115; iris_landmark -1.026; selfie_segmentation -2.313, then
-# +0.360 once int8 RESIZE_BILINEAR ran in XNNPACK's fixed point (test_eval_resize.py): run op
-# by op on LiteRT's own intermediate values (interp/examples/op_by_op.rs), selfie's ops then
-# all agree to the bit but two elements of two convolutions (1 LSB, a near tie in the
-# requantization), which this chaotic model (output SQNR -18 dB) amplifies. The
-# quantized ops agree with LiteRT's to the bit on most values (face_detection_short_range:
-# every tensor of its first 21 ops), but a single 1-LSB difference (a near tie in an add, or
-# LiteRT's fixed-point HARD_SWISH and PRELU) grows through the following layers, and on these
-# models the output SQNR moves by tenths of a dB to dB: LiteRT's own kernel sets disagree as
-# much (iris_landmark: 23.67 dB default, 23.97 optimized builtin, 22.87 reference kernels).
-# Since quantize-int8 keeps PRELU float under target=xnnpack (XNNPACK runs it only in float),
-# iris_landmark's int8 model holds no int8 PRELU and agrees to 0.000 dB.
-OVER_TOLERANCE = {
-    "face_detection_short_range": "+0.115 dB measured; LiteRT's kernel sets spread 0.21 dB",
-    "selfie_segmentation": "+0.36 dB measured at -18 dB SQNR (two 1-LSB convolution ties "
-    "amplified); LiteRT lacks its custom op outside the default resolver, so its own spread "
-    "is not measured",
-}
+# Measured 2026-12-05 (tqopt - LiteRT, model SQNR, 4 held-out photos), with float emulation
+# of every quantized op: hand_recrop -0.021 dB; face_detection_short_range +0.115;
+# iris_landmark -1.026 (0.000 once quantize-int8 kept PRELU float under target=xnnpack);
+# selfie_segmentation -2.313. Run op by op on LiteRT's own intermediate values
+# (interp/examples/op_by_op.rs), the differences came from int8 RESIZE_BILINEAR (XNNPACK
+# interpolates in 11-bit fixed point) and from near ties in the requantization of int8
+# convolutions (XNNPACK requantizes an exact integer accumulator with one f32 multiply); a
+# single 1-LSB difference grows through the following layers. With both computed as XNNPACK
+# does (interp/src/resize_q11.rs, interp/src/quantized_acc.rs; test_eval_kernels.py): hand_recrop
+# +0.000 dB, face_detection_short_range +0.068, iris_landmark -0.000, selfie_segmentation
+# -0.000, and every int8 tensor of selfie_segmentation equals LiteRT's.
+OVER_TOLERANCE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
