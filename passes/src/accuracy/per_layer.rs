@@ -166,12 +166,14 @@ impl<'a> PerLayer<'a> {
                     continue;
                 };
                 let deny_name = match (conversion, matched_by) {
-                    (false, MatchedBy::Name | MatchedBy::Renamed | MatchedBy::Location) => match fm.value(f).def {
-                        ValueDef::Result { op: fop, .. } => {
-                            fm.op(fop).loc.first_name().map(str::to_string)
+                    (false, MatchedBy::Name | MatchedBy::Renamed | MatchedBy::Location) => {
+                        match fm.value(f).def {
+                            ValueDef::Result { op: fop, .. } => {
+                                fm.op(fop).loc.first_name().map(str::to_string)
+                            }
+                            ValueDef::BlockArg { .. } => None,
                         }
-                        ValueDef::BlockArg { .. } => None,
-                    },
+                    }
                     _ => None,
                 };
                 op_layers.push((layers.len(), k));

@@ -101,7 +101,10 @@ fn layers_section(s: &mut String, r: &LayerReport) {
         ));
     }
     let rows: Vec<usize> = r.ranked().into_iter().take(WORST_LAYERS).collect();
-    s.push_str(&format!("<h2>Worst {} layers, by isolated SQNR</h2>\n", rows.len()));
+    s.push_str(&format!(
+        "<h2>Worst {} layers, by isolated SQNR</h2>\n",
+        rows.len()
+    ));
     s.push_str("<table>\n<tr><th>rank</th><th>tensor</th><th>op</th><th>isolated SQNR (dB)</th><th>accumulated SQNR (dB)</th><th>cosine</th><th>max abs error</th></tr>\n");
     for (rank, &i) in rows.iter().enumerate() {
         let (l, st) = (&r.layers[i], &r.stats[i]);
@@ -142,9 +145,10 @@ fn tick_step(span: f64) -> f64 {
 /// The SVG plot: accumulated SQNR as a line, isolated SQNR as dots, one x step per layer.
 fn plot(r: &LayerReport) -> String {
     let n = r.layers.len();
-    let values = r.stats.iter().flat_map(|st| {
-        std::iter::once(st.accumulated.sqnr_db()).chain(st.isolated_sqnr_db())
-    });
+    let values = r
+        .stats
+        .iter()
+        .flat_map(|st| std::iter::once(st.accumulated.sqnr_db()).chain(st.isolated_sqnr_db()));
     let (mut lo, mut hi) = (0.0f64, 10.0f64);
     for v in values.filter(|v| v.is_finite()) {
         lo = lo.min(v);
@@ -154,7 +158,13 @@ fn plot(r: &LayerReport) -> String {
     lo = (lo / step).floor() * step;
     hi = ((hi / step).ceil() * step).min(SQNR_CAP.max(lo + step));
     let (pw, ph) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-    let x = |i: usize| LEFT + if n > 1 { pw * i as f64 / (n - 1) as f64 } else { pw / 2.0 };
+    let x = |i: usize| {
+        LEFT + if n > 1 {
+            pw * i as f64 / (n - 1) as f64
+        } else {
+            pw / 2.0
+        }
+    };
     let y = |v: f64| TOP + ph * (1.0 - (v.clamp(lo, hi) - lo) / (hi - lo));
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"per-layer SQNR\">\n"
@@ -192,7 +202,10 @@ fn plot(r: &LayerReport) -> String {
         .map(|(i, st)| format!("{:.1},{:.1}", x(i), y(st.accumulated.sqnr_db())))
         .collect();
     if !points.is_empty() {
-        s.push_str(&format!("<polyline class=\"acc\" points=\"{}\"/>\n", points.join(" ")));
+        s.push_str(&format!(
+            "<polyline class=\"acc\" points=\"{}\"/>\n",
+            points.join(" ")
+        ));
     }
     for (i, (l, st)) in r.layers.iter().zip(&r.stats).enumerate() {
         if let Some(db) = st.isolated_sqnr_db() {

@@ -202,7 +202,8 @@ fn run(o: &Options) -> Result<(), String> {
     let mut layer_stats =
         vec![LayerStats::default(); per_layer.as_ref().map_or(0, |p| p.layers().len())];
     // Each sample in flight keeps the float activations the per-layer figures need.
-    let threads = tqopt_interp::parallel::default_threads().min(if per_layer.is_some() { 4 } else { 8 });
+    let threads =
+        tqopt_interp::parallel::default_threads().min(if per_layer.is_some() { 4 } else { 8 });
     run_ordered(
         threads,
         || data.next(),
@@ -213,7 +214,10 @@ fn run(o: &Options) -> Result<(), String> {
         |i, (outs, layers): (Vec<SampleOutput>, Vec<LayerStats>)| {
             if let (Some(labels), Some((r, q, last))) = (&labels, outs.first()) {
                 let place = |e: String| {
-                    format!("--labels: sample {i}, output '{}': {e}", reference.outputs[0].name)
+                    format!(
+                        "--labels: sample {i}, output '{}': {e}",
+                        reference.outputs[0].name
+                    )
                 };
                 accuracy.0.add(q, *last, &labels[i]).map_err(place)?;
                 accuracy.1.add(r, *last, &labels[i]).map_err(place)?;
@@ -242,14 +246,16 @@ fn run(o: &Options) -> Result<(), String> {
     if o.progress {
         eprintln!();
     }
-    let layers = per_layer.map(|p| {
-        LayerReport::new(p.layers().to_vec(), layer_stats, p.unmatched().to_vec())
-    });
+    let layers = per_layer
+        .map(|p| LayerReport::new(p.layers().to_vec(), layer_stats, p.unmatched().to_vec()));
     let mut result = report::Evaluation::new(&reference, stats, done, layers);
     if labels.is_some() {
         result.accuracy = Some(accuracy);
     }
-    print!("{}", result.text(&o.quant, &o.reference, &o.data, WORST_LAYERS));
+    print!(
+        "{}",
+        result.text(&o.quant, &o.reference, &o.data, WORST_LAYERS)
+    );
     let write = |path: &str, what: &str, text: String| {
         crate::output::write_output(path, |w| w.write_all(text.as_bytes()))
             .map_err(|e| format!("{what}: {e}"))
@@ -258,13 +264,19 @@ fn run(o: &Options) -> Result<(), String> {
         write(path, "--report", result.json())?;
     }
     if let Some(path) = &o.html {
-        write(path, "--html", html::render(&result, &o.quant, &o.reference, &o.data))?;
+        write(
+            path,
+            "--html",
+            html::render(&result, &o.quant, &o.reference, &o.data),
+        )?;
     }
     if let (Some(path), Some(layers)) = (&o.model_explorer, &result.layers) {
         let isolated = isolated_path(path);
         write(path, "--model-explorer", layers.model_explorer(false))?;
         write(&isolated, "--model-explorer", layers.model_explorer(true))?;
-        println!("Model Explorer node data: accumulated SQNR in {path}, isolated SQNR in {isolated}");
+        println!(
+            "Model Explorer node data: accumulated SQNR in {path}, isolated SQNR in {isolated}"
+        );
     }
     Ok(())
 }
