@@ -88,6 +88,29 @@ def conv_text(depthwise: bool, activation: str) -> str:
     )
 
 
+def fully_connected_text(per_channel: bool) -> str:
+    xq = "!quant.uniform<i8:f32, 0.1:-2>"
+    yq = "!quant.uniform<i8:f32, 0.06:1>"
+    wq = ("!quant.uniform<i8<-127:127>:f32:0, {0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3}>"
+          if per_channel else "!quant.uniform<i8<-127:127>:f32, 0.3>")
+    bq = "!quant.uniform<i32:f32, 0.03>"
+    rng = np.random.default_rng(8)
+    weights = rng.integers(-5, 6, (8, 16))
+    bias = rng.integers(-50, 51, (8,))
+    t_in, t_out, wt = f"tensor<4x16x{xq}>", f"tensor<4x8x{yq}>", f"tensor<8x16x{wq}>"
+    return (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
+        f'  %w = "tfl.pseudo_qconst"() <{{qtype = {wt}, value = dense<{weights.tolist()}> : '
+        f'tensor<8x16xi8>}}> : () -> {wt} loc("w")\n'
+        f'  %b = "tfl.pseudo_qconst"() <{{qtype = tensor<8x{bq}>, value = dense<{bias.tolist()}> '
+        f': tensor<8xi32>}}> : () -> tensor<8x{bq}> loc("b")\n'
+        f'  %0 = "tfl.fully_connected"(%x, %w, %b) <{{fused_activation_function = "NONE", '
+        f'keep_num_dims = false, weights_format = "DEFAULT"}}> : ({t_in}, {wt}, tensor<8x{bq}>) '
+        f'-> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    )
+
+
 def litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir):
     """The one output of the model ``text`` on ``x``, from LiteRT and from the interpreter."""
     from ai_edge_litert.interpreter import Interpreter
@@ -138,5 +161,14 @@ def test_int8_convolution_ties_are_litert_to_the_bit(depthwise, activation, tqop
                                                       interp_run_bin, out_dir):
     x = np.random.default_rng(3).integers(-20, 21, (1, 6, 6, 8)).astype(np.int8)
     want, got = litert_and_ours(conv_text(depthwise, activation), x, tqopt_bin, interp_run_bin,
+                                out_dir)
+    assert_bit_equal(want, got)
+
+
+@pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])
+def test_int8_fully_connected_ties_are_litert_to_the_bit(per_channel, tqopt_bin, interp_run_bin,
+                                                         out_dir):
+    x = np.random.default_rng(4).integers(-20, 21, (4, 16)).astype(np.int8)
+    want, got = litert_and_ours(fully_connected_text(per_channel), x, tqopt_bin, interp_run_bin,
                                 out_dir)
     assert_bit_equal(want, got)
