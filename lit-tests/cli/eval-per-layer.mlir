@@ -53,6 +53,12 @@
 // RUN: tqopt %s --pass='quantize-int8{deny="^(?:fc2|fc1<b>\&'\'')$"}' --calibration-data=%t/data.npy --no-progress -o %t/deny.mlir 2>&1 | FileCheck %s --check-prefix=DENY
 // DENY: 2 x tfl.fully_connected at "fc1<b>&'", "fc2": denied by the deny pattern
 //
+// A 16x8 model: its suggestion names the 16x8 pipeline.
+// RUN: tqopt %s --pass=quantize-int16x8 --calibration-data=%t/data.npy --no-progress -o %t/i16.tflite
+// RUN: tqopt eval %t/i16.tflite --reference %s --data %t/data.npy --no-progress --per-layer | FileCheck %s --check-prefix=I16
+// I16: per-layer error: 4 quantized tensors matched to the float model
+// I16: suggested deny list {{.*}}: --pass='quantize-int16x8{deny="^(?:{{.*}})$"}'
+//
 // A reference whose tensors have other names: only the input is matched, the rest is listed.
 // RUN: sed -e 's/loc("fc1<b>&.")/loc("other1")/' -e 's/loc("fc2")/loc("other2")/' %s > %t/renamed.mlir
 // RUN: tqopt eval %t/int8.tflite --reference %t/renamed.mlir --data %t/data.npy --no-progress --per-layer | FileCheck %s --check-prefix=RENAMED

@@ -81,10 +81,16 @@ impl LayerReport {
         (!self.deny.is_empty()).then(|| deny_pattern(&self.deny))
     }
 
-    /// The suggestion as a command-line option: `--pass='quantize-int8{deny="^(?:a|b)$"}'`.
+    /// The suggestion as a command-line option: `--pass='quantize-int8{deny="^(?:a|b)$"}'`
+    /// (`quantize-int16x8` when the model has 16-bit activations).
     pub fn deny_option(&self) -> Option<String> {
         let pattern = self.deny_pattern()?;
-        let shell = format!("quantize-int8{{deny=\"{pattern}\"}}").replace('\'', r"'\''");
+        let pipeline = if self.layers.iter().any(|l| l.storage_bits() == 16) {
+            "quantize-int16x8"
+        } else {
+            "quantize-int8"
+        };
+        let shell = format!("{pipeline}{{deny=\"{pattern}\"}}").replace('\'', r"'\''");
         Some(format!("--pass='{shell}'"))
     }
 

@@ -54,6 +54,13 @@ pub struct Layer {
     quant: UniformQuant,
 }
 
+impl Layer {
+    /// The bit width of the tensor's storage (8 for int8, 16 for int16).
+    pub fn storage_bits(&self) -> u32 {
+        self.quant.storage.width
+    }
+}
+
 /// The figures of one layer.
 #[derive(Clone, Debug, Default)]
 pub struct LayerStats {
