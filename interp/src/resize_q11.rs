@@ -20,7 +20,6 @@
 use tqopt_ir::{Module, OpId, UniformQuant};
 
 use crate::error::KResult;
-use crate::kernels::conv::nhwc;
 use crate::kernels::{kernel, one, Args, BoxKernel, OpInfo};
 use crate::tensor::{DType, Shape, Tensor, TensorData};
 
@@ -96,16 +95,8 @@ pub(crate) fn build(
         ));
     }
     Some(kernel(move |a: &mut Args<'_>| {
+        let ([n, h, w, c], oh, ow) = crate::kernels::resize::dims(a)?;
         let t = a.get(0)?;
-        let [n, h, w, c] = nhwc(t.shape())?;
-        if h == 0 || w == 0 {
-            return Err("cannot resize an image with no pixels".into());
-        }
-        let size = a.ints(1)?;
-        let (oh, ow) = match size.as_slice() {
-            &[oh, ow] if oh > 0 && ow > 0 => (oh as usize, ow as usize),
-            other => return Err(format!("size {other:?} must be two positive integers")),
-        };
         let shape = Shape::from_slice(&[n, oh, ow, c]);
         crate::budget::check_dims(&shape, t.dtype().size())
             .map_err(|e| format!("resizing to {oh} x {ow}: the result {e}"))?;

@@ -211,17 +211,19 @@ impl<'m> Matcher<'m> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tqopt_ir::SourceFile;
 
-    fn parse(text: &str) -> Module {
+    /// A module from MLIR text (test input, so a parse error panics).
+    pub(crate) fn parse(text: &str) -> Module {
         tqopt_textual_ir::parse(&SourceFile::new("t.mlir", text))
             .expect("parses")
             .module
     }
 
-    fn entry(m: &Module) -> Function<'_> {
+    /// The module's first function.
+    pub(crate) fn entry(m: &Module) -> Function<'_> {
         Function {
             module: m,
             func: m.funcs()[0],

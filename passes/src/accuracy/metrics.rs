@@ -139,11 +139,7 @@ impl Accuracy {
     /// Adds one sample: its values, the size of the last axis, and one label per row. A count
     /// of labels that is not the number of rows is an error saying both.
     pub fn add(&mut self, values: &[f32], last_dim: usize, labels: &[i64]) -> Result<(), String> {
-        let rows = if last_dim == 0 {
-            0
-        } else {
-            values.len() / last_dim
-        };
+        let rows = values.len().checked_div(last_dim).unwrap_or(0);
         if rows != labels.len() {
             return Err(format!(
                 "{} labels for an output of {rows} rows of {last_dim} classes",

@@ -409,21 +409,8 @@ pub fn deny_pattern(names: &[String]) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::accuracy::matching::tests::{entry, parse};
     use tqopt_interp::TensorData;
-    use tqopt_ir::{Module, SourceFile};
-
-    fn parse(text: &str) -> Module {
-        tqopt_textual_ir::parse(&SourceFile::new("t.mlir", text))
-            .expect("parses")
-            .module
-    }
-
-    fn entry(m: &Module) -> Function<'_> {
-        Function {
-            module: m,
-            func: m.funcs()[0],
-        }
-    }
 
     const FLOAT: &str = r#"func.func @main(%x: tensor<4xf32> loc("x")) -> tensor<4xf32> {
   %c = "tfl.pseudo_const"() <{value = dense<3.0> : tensor<4xf32>}> : () -> tensor<4xf32> loc("three")
