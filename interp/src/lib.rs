@@ -65,6 +65,7 @@ pub mod parallel;
 mod plan;
 mod quantized;
 mod quantized_acc;
+mod quantized_elementwise;
 mod resize_q11;
 mod single_op;
 mod sparse;

@@ -22,7 +22,8 @@
 //! whose input and result share one type runs in XNNPACK's 11-bit fixed point
 //! ([`crate::resize_q11`]); int8 `tfl.conv_2d`, `tfl.depthwise_conv_2d` and
 //! `tfl.fully_connected` run their float kernel on integer-valued operands and requantize the
-//! accumulator as XNNPACK does ([`crate::quantized_acc`]).
+//! accumulator as XNNPACK does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
+//! XNNPACK's fixed point ([`crate::quantized_elementwise`]).
 //!
 //! Ops that only move data ([`QuantBehavior::SameScale`] in the op table) whose quantized
 //! operands and results all have one and the same type keep their own kernel, which copies
@@ -279,6 +280,10 @@ pub(crate) fn build_emulated(
         Ok(o) => o,
         Err(e) => return Some(Err(e)),
     };
+    // int8 adds and multiplies run in LiteRT's fixed point, not in float.
+    if let Some(k) = crate::quantized_elementwise::build(m, op) {
+        return Some(k);
+    }
     // An int8/uint8 bilinear resize runs in LiteRT's fixed point, not in float.
     let quant = |vs: &[tqopt_ir::ValueId]| vs.first().and_then(|&v| quant_of(m.value_type(v)));
     if let Some(k) =

@@ -136,16 +136,34 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<R
         None => "NONE",
         Some(a) => a.as_str()?,
     };
-    let (amin, amax) = activation_range(activation)?;
     let storage = quant_of(m, y)?;
-    let (smin, smax) = (storage.storage_min as f32, storage.storage_max as f32);
-    let bound = |v: f32| (v / sy + zy as f32).clamp(smin, smax).round_ties_even() as i64;
+    let (lo, hi) = bounds(activation, sy, zy, storage.storage_min, storage.storage_max)?;
     Some(Requant {
         scales: weight_scales.iter().map(|&sw| sx * sw / sy).collect(),
         zero_point: zy,
-        lo: bound(amin),
-        hi: bound(amax),
+        lo,
+        hi,
     })
+}
+
+/// The result's bounds under the fused activation `activation` (a name XNNPACK takes, else
+/// `None`), as XNNPACK quantizes them: `round_ties_even(clamp(bound / scale + zero_point,
+/// storage range))`.
+pub(crate) fn bounds(
+    activation: &str,
+    scale: f32,
+    zero_point: i64,
+    storage_min: i64,
+    storage_max: i64,
+) -> Option<(i64, i64)> {
+    let (amin, amax) = activation_range(activation)?;
+    let (smin, smax) = (storage_min as f32, storage_max as f32);
+    let bound = |v: f32| {
+        (v / scale + zero_point as f32)
+            .clamp(smin, smax)
+            .round_ties_even() as i64
+    };
+    Some((bound(amin), bound(amax)))
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-"""int8 RESIZE_BILINEAR and convolutions in tqopt's interpreter against LiteRT's default
-interpreter, bit for bit.
+"""int8 RESIZE_BILINEAR, convolutions, ADD and MUL in tqopt's interpreter against LiteRT's
+default interpreter, bit for bit.
 
 ``tqopt eval`` measures a quantized model in tqopt's interpreter, so the interpreter must
 compute what LiteRT computes. LiteRT's default interpreter runs an int8 bilinear resize in
@@ -11,7 +11,9 @@ real values in f32: near ties went either way. Each case here is a one-op int8 m
 as MLIR text, exported by the tqopt CLI) run by LiteRT (default resolver: XNNPACK) and by the
 interpreter's ``run`` example on the same random input: every output value must be equal. The
 convolutions' scales (input 0.1, weights 0.3, output 0.06) make every odd accumulator a tie
-(0.1 * 0.3 / 0.06 is 0.5 in f32), which f32 sums of real values round either way.
+(0.1 * 0.3 / 0.06 is 0.5 in f32), which f32 sums of real values round either way; the
+element-wise cases' scales make halves common too (XNNPACK's ADD rounds them up, in fixed
+point).
 """
 
 from __future__ import annotations
@@ -111,6 +113,24 @@ def fully_connected_text(per_channel: bool) -> str:
     )
 
 
+def elementwise_text(op: str, activation: str, broadcast: bool) -> str:
+    aq, bq = "!quant.uniform<i8:f32, 0.1:-3>", "!quant.uniform<i8:f32, 0.3:2>"
+    yq = "!quant.uniform<i8:f32, 0.2:1>" if op == "tfl.add" else "!quant.uniform<i8:f32, 0.06:1>"
+    bshape = "1x1x8" if broadcast else "1x6x8"
+    values = np.random.default_rng(9).integers(-40, 41, (1, 6, 8))
+    if broadcast:
+        values = values[:, :1, :]
+    t_a, t_b, t_y = f"tensor<1x6x8x{aq}>", f"tensor<{bshape}x{bq}>", f"tensor<1x6x8x{yq}>"
+    return (
+        f'func.func @main(%x: {t_a} loc("x")) -> {t_y} {{\n'
+        f'  %b = "tfl.pseudo_qconst"() <{{qtype = {t_b}, value = dense<{values.tolist()}> : '
+        f'tensor<{bshape}xi8>}}> : () -> {t_b} loc("b")\n'
+        f'  %0 = "{op}"(%x, %b) <{{fused_activation_function = "{activation}"}}> : '
+        f'({t_a}, {t_b}) -> {t_y} loc("y")\n'
+        f"  return %0 : {t_y}\n}}\n"
+    )
+
+
 def litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir):
     """The one output of the model ``text`` on ``x``, from LiteRT and from the interpreter."""
     from ai_edge_litert.interpreter import Interpreter
@@ -171,4 +191,15 @@ def test_int8_fully_connected_ties_are_litert_to_the_bit(per_channel, tqopt_bin,
     x = np.random.default_rng(4).integers(-20, 21, (4, 16)).astype(np.int8)
     want, got = litert_and_ours(fully_connected_text(per_channel), x, tqopt_bin, interp_run_bin,
                                 out_dir)
+    assert_bit_equal(want, got)
+
+
+@pytest.mark.parametrize("broadcast", [False, True], ids=["same_shape", "broadcast"])
+@pytest.mark.parametrize("activation", ["NONE", "RELU"])
+@pytest.mark.parametrize("op", ["tfl.add", "tfl.mul"])
+def test_int8_add_and_mul_are_litert_to_the_bit(op, activation, broadcast, tqopt_bin,
+                                                interp_run_bin, out_dir):
+    x = np.random.default_rng(6).integers(-60, 61, (1, 6, 8)).astype(np.int8)
+    want, got = litert_and_ours(elementwise_text(op, activation, broadcast), x, tqopt_bin,
+                                interp_run_bin, out_dir)
     assert_bit_equal(want, got)
