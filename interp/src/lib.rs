@@ -39,9 +39,13 @@
 //! tqopt and TensorFlow write them, run by emulation (`quantized`): each quantized op
 //! dequantizes its operands, runs its float kernel and quantizes its results (ties to even, as
 //! LiteRT's default kernels round). Data-movement ops whose values share one quantized type
-//! copy the integers. Precision contract: each op is within ±1 LSB of LiteRT's builtin integer
-//! kernels on the same operands (most values are bit-exact; a 1-LSB difference can grow
-//! through the layers that follow, see `quantized`).
+//! copy the integers. int8 convolutions, depthwise convolutions and fully connected layers
+//! requantize an integer accumulator, and int8 adds, multiplies and bilinear resizes run in
+//! fixed point, as LiteRT's default interpreter (XNNPACK) does. Precision contract: each op is
+//! within ±1 LSB of LiteRT's integer kernels on the same operands (most values are bit-exact;
+//! every int8 tensor of the four models tests/interop/test_eval.py quantizes equals
+//! LiteRT's, op by op; a 1-LSB difference can grow through the layers that follow, see
+//! `quantized`).
 //!
 //! Speed: convolutions and fully connected layers run on a GEMM of our own (AVX-512 or AVX2
 //! micro-kernels picked at run time, weights packed at plan time, im2col read in place);
@@ -61,6 +65,10 @@ mod kernels;
 pub mod parallel;
 mod plan;
 mod quantized;
+mod quantized_acc;
+mod quantized_elementwise;
+mod resize_q11;
+mod single_op;
 mod sparse;
 pub mod tensor;
 

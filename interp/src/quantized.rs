@@ -17,6 +17,14 @@
 //! 2/255 lands on halves for every pixel, and rounding them the other way changed 204 of
 //! 49152 input values of face_detection_short_range (measured against LiteRT 2026-12-05).
 //!
+//! Exceptions, where LiteRT's default interpreter (XNNPACK) computes in a way float emulation
+//! missed by 1 LSB often enough to move a model's SQNR: an int8/uint8 `tfl.resize_bilinear`
+//! whose input and result share one type runs in XNNPACK's 11-bit fixed point
+//! ([`crate::resize_q11`]); int8 `tfl.conv_2d`, `tfl.depthwise_conv_2d` and
+//! `tfl.fully_connected` run their float kernel on integer-valued operands and requantize the
+//! accumulator as XNNPACK does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
+//! XNNPACK's fixed point ([`crate::quantized_elementwise`]).
+//!
 //! Ops that only move data ([`QuantBehavior::SameScale`] in the op table) whose quantized
 //! operands and results all have one and the same type keep their own kernel, which copies
 //! storage integers, when that kernel takes quantized types; otherwise they are emulated too.
@@ -126,9 +134,16 @@ pub(crate) struct FloatView {
 }
 
 impl FloatView {
-    /// The module with `op`'s quantized operands and results given their float types.
-    fn for_op(&mut self, m: &Module, op: OpId) -> &Module {
+    /// The module with `op`'s quantized operands and results given their float types; with
+    /// `no_activation`, `op`'s fused activation is `NONE` there (the caller applies it).
+    fn for_op(&mut self, m: &Module, op: OpId, no_activation: bool) -> &Module {
         let view = self.module.get_or_insert_with(|| Box::new(m.clone()));
+        if no_activation {
+            let none = tqopt_ir::Attribute::String(Arc::from(&b"NONE"[..]));
+            let data = view.op_mut(op);
+            data.attributes.remove("fused_activation_function");
+            data.properties.set("fused_activation_function", none);
+        }
         let data = m.op(op);
         for &v in data.operands().iter().chain(data.results()) {
             let ty = m.value_type(v);
@@ -199,6 +214,13 @@ impl Quant {
         Tensor::new(shape, data).map_err(|e| e.to_string())
     }
 
+    /// The same storage and zero points with scale 1: storage integers become `q - zero_point`
+    /// (for ops that run on integer accumulators, see [`crate::quantized_acc`]).
+    fn unit_scale(mut self) -> Quant {
+        self.dequant.scales.iter_mut().for_each(|s| *s = 1.0);
+        self
+    }
+
     /// Storage integers into real values.
     fn dequantize(&self, t: &Tensor) -> KResult<Tensor> {
         if t.dtype() != self.dtype {
@@ -232,7 +254,7 @@ pub(crate) fn build_emulated(
     view: &mut FloatView,
 ) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
-    let inputs = match data
+    let mut inputs = match data
         .operands()
         .iter()
         .map(|&v| quant_at(m.value_type(v)))
@@ -241,6 +263,14 @@ pub(crate) fn build_emulated(
         Ok(i) => i,
         Err(e) => return Some(Err(e)),
     };
+    // int8 convolutions: integer-valued operands, requantized from the accumulator.
+    let requant = crate::quantized_acc::plan(m, op, consts);
+    if requant.is_some() {
+        inputs = inputs
+            .into_iter()
+            .map(|q| q.map(Quant::unit_scale))
+            .collect();
+    }
     let outputs = match data
         .results()
         .iter()
@@ -250,6 +280,17 @@ pub(crate) fn build_emulated(
         Ok(o) => o,
         Err(e) => return Some(Err(e)),
     };
+    // int8 adds and multiplies run in LiteRT's fixed point, not in float.
+    if let Some(k) = crate::quantized_elementwise::build(m, op) {
+        return Some(k);
+    }
+    // An int8/uint8 bilinear resize runs in LiteRT's fixed point, not in float.
+    let quant = |vs: &[tqopt_ir::ValueId]| vs.first().and_then(|&v| quant_of(m.value_type(v)));
+    if let Some(k) =
+        crate::resize_q11::build(m, op, quant(data.operands()), quant(data.results()), consts)
+    {
+        return Some(k);
+    }
     // Constant quantized operands (weights, biases) are dequantized once.
     let mut float_consts: Vec<Option<Arc<Tensor>>> = Vec::with_capacity(consts.len());
     for (i, c) in consts.iter().enumerate() {
@@ -268,7 +309,7 @@ pub(crate) fn build_emulated(
         .map(|(c, f)| f.as_deref().or(*c))
         .collect();
     let info = OpInfo {
-        module: view.for_op(m, op),
+        module: view.for_op(m, op, requant.is_some()),
         op,
         consts: &refs,
     };
@@ -286,6 +327,7 @@ pub(crate) fn build_emulated(
         inputs,
         float_consts,
         outputs,
+        requant,
     })))
 }
 
@@ -298,6 +340,8 @@ struct Emulated {
     float_consts: Vec<Option<Arc<Tensor>>>,
     /// Per result: its quantized type, if any.
     outputs: Vec<Option<Quant>>,
+    /// For an op run on its integer accumulator: how result #0 is requantized.
+    requant: Option<crate::quantized_acc::Requant>,
 }
 
 impl Kernel for Emulated {
@@ -330,6 +374,19 @@ impl Kernel for Emulated {
         let mut result = Outputs::new();
         for (k, t) in outs.into_iter().enumerate() {
             match self.outputs.get(k).and_then(Option::as_ref) {
+                Some(q) if k == 0 && self.requant.is_some() => {
+                    let (Some(r), Some(v)) = (&self.requant, t.as_f32()) else {
+                        return Err("the float kernel computed no f32 accumulator".into());
+                    };
+                    let channels = t.shape().last().copied().unwrap_or(1);
+                    let data = match q.dtype {
+                        DType::I8 => TensorData::I8(
+                            r.apply(v, channels).into_iter().map(|x| x as i8).collect(),
+                        ),
+                        other => return Err(format!("cannot requantize into {other} storage")),
+                    };
+                    result.push(Tensor::new(t.shape(), data).map_err(|e| e.to_string())?);
+                }
                 Some(q) => {
                     let v = t.as_f32().ok_or_else(|| {
                         format!(

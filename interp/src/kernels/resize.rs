@@ -9,6 +9,19 @@ use super::{kernel, one, Args, BoxKernel, OpInfo};
 use crate::error::KResult;
 use crate::tensor::{Shape, Tensor, TensorData};
 
+/// The input's NHWC dimensions and the output height and width (operand 1) of a resize,
+/// checked: a non-empty image, two positive sizes.
+pub(crate) fn dims(a: &Args<'_>) -> KResult<([usize; 4], usize, usize)> {
+    let [n, h, w, c] = nhwc(a.get(0)?.shape())?;
+    if h == 0 || w == 0 {
+        return Err("cannot resize an image with no pixels".into());
+    }
+    match a.ints(1)?.as_slice() {
+        &[oh, ow] if oh > 0 && ow > 0 => Ok(([n, h, w, c], oh as usize, ow as usize)),
+        other => Err(format!("size {other:?} must be two positive integers")),
+    }
+}
+
 pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.expect_operands(2)?;
     let bilinear = info.name() == "tfl.resize_bilinear";
@@ -22,15 +35,7 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     }
     kernel(move |a: &mut Args<'_>| {
         let t = a.get(0)?;
-        let [n, h, w, c] = nhwc(t.shape())?;
-        if h == 0 || w == 0 {
-            return Err("cannot resize an image with no pixels".into());
-        }
-        let size = a.ints(1)?;
-        let (oh, ow) = match size.as_slice() {
-            &[oh, ow] if oh > 0 && ow > 0 => (oh as usize, ow as usize),
-            other => return Err(format!("size {other:?} must be two positive integers")),
-        };
+        let ([n, h, w, c], oh, ow) = dims(a)?;
         let scale = |inp: usize, out: usize| -> f32 {
             if align && out > 1 {
                 (inp as f32 - 1.0) / (out as f32 - 1.0)

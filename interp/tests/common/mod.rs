@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use tqopt_interp::Tensor;
 
-/// Reads a little-endian, C-order `.npy` file of `<f4`, `|u1`, `<i4` or `<i8` elements.
+/// Reads a little-endian, C-order `.npy` file of `<f4`, `|u1`, `|i1`, `<i2`, `<i4` or `<i8`
+/// elements.
 pub fn read_npy(path: &Path) -> Tensor {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(
@@ -51,6 +52,13 @@ pub fn read_npy(path: &Path) -> Tensor {
                 .collect(),
         ),
         "|u1" => Tensor::from_vec(&shape, data.to_vec()),
+        "|i1" => Tensor::from_vec(&shape, data.iter().map(|&b| b as i8).collect::<Vec<_>>()),
+        "<i2" => Tensor::from_vec(
+            &shape,
+            data.chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        ),
         "<i4" => Tensor::from_vec(
             &shape,
             data.chunks_exact(4)

@@ -88,6 +88,23 @@ impl OutputStats {
         }
     }
 
+    /// Adds the samples `other` saw (figures of disjoint sample sets combine exactly).
+    pub fn merge(&mut self, other: &OutputStats) {
+        self.samples += other.samples;
+        self.sqnr_sum += other.sqnr_sum;
+        self.cosine_sum += other.cosine_sum;
+        if other.max_abs_error > self.max_abs_error || other.max_abs_error.is_nan() {
+            self.max_abs_error = other.max_abs_error;
+        }
+        self.rows += other.rows;
+        self.rows_agreeing += other.rows_agreeing;
+    }
+
+    /// How many samples were added.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
     pub fn sqnr_db(&self) -> f64 {
         self.sqnr_sum / self.samples.max(1) as f64
     }
@@ -110,9 +127,61 @@ impl OutputStats {
     }
 }
 
+/// Classification accuracy against labels: a row (every position of the leading axes) is
+/// right when its argmax over the last axis is its label.
+#[derive(Clone, Debug, Default)]
+pub struct Accuracy {
+    rows: usize,
+    right: usize,
+}
+
+impl Accuracy {
+    /// Adds one sample: its values, the size of the last axis, and one label per row. A count
+    /// of labels that is not the number of rows is an error saying both.
+    pub fn add(&mut self, values: &[f32], last_dim: usize, labels: &[i64]) -> Result<(), String> {
+        let rows = values.len().checked_div(last_dim).unwrap_or(0);
+        if rows != labels.len() {
+            return Err(format!(
+                "{} labels for an output of {rows} rows of {last_dim} classes",
+                labels.len()
+            ));
+        }
+        for (row, &label) in values.chunks(last_dim.max(1)).zip(labels) {
+            self.rows += 1;
+            if usize::try_from(label).is_ok_and(|l| l == argmax(row)) {
+                self.right += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The fraction of rows predicted right (0 when there are none).
+    pub fn fraction(&self) -> f64 {
+        if self.rows == 0 {
+            0.0
+        } else {
+            self.right as f64 / self.rows as f64
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accuracy_counts_rows_whose_argmax_is_the_label() {
+        let mut a = Accuracy::default();
+        a.add(&[0.1, 0.9, 0.8, 0.2], 2, &[1, 1]).unwrap();
+        a.add(&[0.3, 0.7], 2, &[-1]).unwrap();
+        assert_eq!((a.rows(), a.fraction()), (3, 1.0 / 3.0));
+        let e = a.add(&[0.3, 0.7], 2, &[1, 0]).unwrap_err();
+        assert_eq!(e, "2 labels for an output of 1 rows of 2 classes");
+    }
 
     #[test]
     fn sqnr_of_known_error() {
@@ -134,5 +203,14 @@ mod tests {
         let want = (10.0 * (14.0f64 / 18.0).log10() + 99.0) / 2.0;
         assert!((s.sqnr_db() - want).abs() < 1e-9);
         assert!((cosine(&[1.0, 0.0], &[0.0, 1.0])).abs() < 1e-12);
+        // Merging per-sample figures gives the figures of adding the samples in turn.
+        let (mut a, mut b) = (OutputStats::default(), OutputStats::default());
+        a.add(&[1.0, 2.0, 3.0, 0.0], &[1.0, 2.0, 0.0, 3.0], 2);
+        b.add(&[1.0, 2.0, 3.0, 0.0], &[1.0, 2.0, 3.0, 0.0], 2);
+        a.merge(&b);
+        assert_eq!(a.samples(), 2);
+        assert_eq!(a.top1_agreement(), s.top1_agreement());
+        assert_eq!(a.max_abs_error(), s.max_abs_error());
+        assert!((a.sqnr_db() - s.sqnr_db()).abs() < 1e-12);
     }
 }

@@ -8,9 +8,17 @@
 //! quantized with its own parameters, and quantized outputs are dequantized with theirs.
 //! Outputs are matched by position and must have the same shapes.
 //!
-//! Invariant: nothing is written (`--report`) unless every sample ran; any mismatch between
-//! the models, or between the data and the inputs, is an error naming the input or output.
+//! `--per-layer` adds the numeric debugger (`tqopt_passes::accuracy::per_layer`): every
+//! quantized tensor's accumulated and isolated error, the worst layers and a `deny=`
+//! suggestion; `--html` and `--model-explorer` write those figures as a page and as Model
+//! Explorer node data (and imply `--per-layer`).
+//!
+//! Invariant: nothing is written (`--report`, `--html`, `--model-explorer`) unless every
+//! sample ran; any mismatch between the models, or between the data and the inputs, is an
+//! error naming the input or output.
 
+mod html;
+mod labels;
 mod model;
 mod report;
 
@@ -23,8 +31,13 @@ use tqopt_ir::Type;
 use tqopt_passes::calibration::dataset::{Dataset, PixelScaling};
 use tqopt_passes::calibration::runner::run_ordered;
 
-use tqopt_passes::accuracy::metrics::OutputStats;
 use model::Model;
+use tqopt_passes::accuracy::layer_report::LayerReport;
+use tqopt_passes::accuracy::metrics::{Accuracy, OutputStats};
+use tqopt_passes::accuracy::per_layer::{LayerStats, PerLayer};
+
+/// How many of the worst layers the text output lists.
+const WORST_LAYERS: usize = 10;
 
 fn command() -> Command {
     Command::new("tqopt eval")
@@ -57,7 +70,21 @@ fn command() -> Command {
                 .allow_hyphen_values(true)
                 .help("The range images are scaled to (default 0,1; MediaPipe detectors use -1,1)"),
         )
+        .arg(Arg::new("labels").long("labels").value_name("L.npy").help("Integer class labels, one per sample (shape [N]) or per row of the first output ([N, R]): print the accuracy of both models on the first output"))
         .arg(Arg::new("report").long("report").value_name("FILE.json").help("Write the figures as JSON"))
+        .arg(
+            Arg::new("per-layer")
+                .long("per-layer")
+                .action(ArgAction::SetTrue)
+                .help("Measure every quantized tensor against the float model's: accumulated error, and isolated error (only its op quantized); list the worst layers and suggest a deny= list"),
+        )
+        .arg(Arg::new("html").long("html").value_name("FILE.html").help("Write a self-contained HTML report: per-layer SQNR along the graph, the worst layers, the output figures (implies --per-layer)"))
+        .arg(
+            Arg::new("model-explorer")
+                .long("model-explorer")
+                .value_name("FILE.json")
+                .help("Write the per-layer SQNR as Model Explorer node data: accumulated in FILE.json, isolated in FILE.isolated.json (implies --per-layer)"),
+        )
         .arg(Arg::new("no-progress").long("no-progress").action(ArgAction::SetTrue).help("Do not show progress (shown on a terminal by default)"))
 }
 
@@ -72,6 +99,10 @@ pub fn main(args: &[String]) -> i32 {
         data: get("data").unwrap_or_default(),
         input_range: get("input-range"),
         report: get("report"),
+        labels: get("labels"),
+        html: get("html"),
+        model_explorer: get("model-explorer"),
+        per_layer: matches.get_flag("per-layer"),
         progress: !matches.get_flag("no-progress")
             && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
@@ -90,7 +121,51 @@ struct Options {
     data: String,
     input_range: Option<String>,
     report: Option<String>,
+    labels: Option<String>,
+    html: Option<String>,
+    model_explorer: Option<String>,
+    per_layer: bool,
     progress: bool,
+}
+
+impl Options {
+    fn wants_layers(&self) -> bool {
+        self.per_layer || self.html.is_some() || self.model_explorer.is_some()
+    }
+}
+
+/// Checks, before any sample runs, that every output can be written: not a directory, and a
+/// new file's folder exists (so that a bad path fails fast and no output is left behind).
+fn check_outputs(o: &Options) -> Result<(), String> {
+    let isolated = o.model_explorer.as_deref().map(isolated_path);
+    let outputs = [
+        ("--report", o.report.as_deref()),
+        ("--html", o.html.as_deref()),
+        ("--model-explorer", o.model_explorer.as_deref()),
+        ("--model-explorer", isolated.as_deref()),
+    ];
+    for (what, path) in outputs {
+        let Some(path) = path else { continue };
+        if let crate::output::Target::New { path: p } =
+            crate::output::resolve(path).map_err(|e| format!("{what}: {e}"))?
+        {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            if parent.is_some_and(|d| !d.is_dir()) {
+                return Err(format!(
+                    "{what}: cannot write '{path}': its folder does not exist"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `dir/name.json` -> `dir/name.isolated.json` (the isolated figures' node data).
+fn isolated_path(path: &str) -> String {
+    match path.strip_suffix(".json") {
+        Some(stem) => format!("{stem}.isolated.json"),
+        None => format!("{path}.isolated.json"),
+    }
 }
 
 /// One output of one sample: reference values, evaluated values, size of the last axis.
@@ -101,26 +176,57 @@ fn run(o: &Options) -> Result<(), String> {
         Some(r) => PixelScaling::parse_range(r).map_err(|e| format!("--input-range: {e}"))?,
         None => PixelScaling::default(),
     };
+    check_outputs(o)?;
     let reference = Model::load(&o.reference)?;
     let quant = Model::load(&o.quant)?;
     model::check_match(&reference, &quant)?;
     let mut data = Dataset::open(Path::new(&o.data), &reference.input_specs, scaling)
         .map_err(|e| format!("evaluation data: {e}"))?;
     let total = data.len();
+    let labels = match &o.labels {
+        Some(path) => Some(labels::read(path, total).map_err(|e| format!("--labels: {e}"))?),
+        None => None,
+    };
+    let mut accuracy = (Accuracy::default(), Accuracy::default());
     let mut stats = vec![OutputStats::default(); reference.outputs.len()];
     let started = Instant::now();
     let mut done = 0usize;
-    let threads = tqopt_interp::parallel::default_threads().min(8);
+    let per_layer = o.wants_layers().then(|| {
+        PerLayer::new(
+            reference.function(),
+            &reference.interp,
+            quant.function(),
+            &quant.interp,
+        )
+    });
+    let mut layer_stats =
+        vec![LayerStats::default(); per_layer.as_ref().map_or(0, |p| p.layers().len())];
+    // Each sample in flight keeps the float activations the per-layer figures need.
+    let threads =
+        tqopt_interp::parallel::default_threads().min(if per_layer.is_some() { 4 } else { 8 });
     run_ordered(
         threads,
         || data.next(),
         |i, arrays| {
-            run_sample(&reference, &quant, arrays)
+            run_sample(&reference, &quant, per_layer.as_ref(), arrays)
                 .map_err(|e| format!("{}, sample {i}: {e}", o.data))
         },
-        |_, outs: Vec<SampleOutput>| {
+        |i, (outs, layers): (Vec<SampleOutput>, Vec<LayerStats>)| {
+            if let (Some(labels), Some((r, q, last))) = (&labels, outs.first()) {
+                let place = |e: String| {
+                    format!(
+                        "--labels: sample {i}, output '{}': {e}",
+                        reference.outputs[0].name
+                    )
+                };
+                accuracy.0.add(q, *last, &labels[i]).map_err(place)?;
+                accuracy.1.add(r, *last, &labels[i]).map_err(place)?;
+            }
             for (s, (r, q, last)) in stats.iter_mut().zip(&outs) {
                 s.add(r, q, *last);
+            }
+            for (s, l) in layer_stats.iter_mut().zip(&layers) {
+                s.merge(l);
             }
             done += 1;
             if o.progress {
@@ -140,21 +246,49 @@ fn run(o: &Options) -> Result<(), String> {
     if o.progress {
         eprintln!();
     }
-    let result = report::Evaluation::new(&reference, stats, done);
-    print!("{}", result.text(&o.quant, &o.reference, &o.data));
+    let layers = per_layer
+        .map(|p| LayerReport::new(p.layers().to_vec(), layer_stats, p.unmatched().to_vec()));
+    let mut result = report::Evaluation::new(&reference, stats, done, layers);
+    if labels.is_some() {
+        result.accuracy = Some(accuracy);
+    }
+    print!(
+        "{}",
+        result.text(&o.quant, &o.reference, &o.data, WORST_LAYERS)
+    );
+    let write = |path: &str, what: &str, text: String| {
+        crate::output::write_output(path, |w| w.write_all(text.as_bytes()))
+            .map_err(|e| format!("{what}: {e}"))
+    };
     if let Some(path) = &o.report {
-        crate::output::write_output(path, |w| w.write_all(result.json().as_bytes()))
-            .map_err(|e| format!("--report: {e}"))?;
+        write(path, "--report", result.json())?;
+    }
+    if let Some(path) = &o.html {
+        write(
+            path,
+            "--html",
+            html::render(&result, &o.quant, &o.reference, &o.data),
+        )?;
+    }
+    if let (Some(path), Some(layers)) = (&o.model_explorer, &result.layers) {
+        let isolated = isolated_path(path);
+        write(path, "--model-explorer", layers.model_explorer(false))?;
+        write(&isolated, "--model-explorer", layers.model_explorer(true))?;
+        println!(
+            "Model Explorer node data: accumulated SQNR in {path}, isolated SQNR in {isolated}"
+        );
     }
     Ok(())
 }
 
-/// Runs one sample through both models and returns each output's real values.
+/// Runs one sample through both models and returns each output's real values, and with the
+/// per-layer debugger, each layer's figures on this sample.
 fn run_sample(
     reference: &Model,
     quant: &Model,
+    per_layer: Option<&PerLayer>,
     arrays: Vec<tqopt_passes::calibration::dataset::Array>,
-) -> Result<Vec<SampleOutput>, String> {
+) -> Result<(Vec<SampleOutput>, Vec<LayerStats>), String> {
     let ref_inputs = arrays
         .into_iter()
         .map(|a| Tensor::new(&a.shape, a.data).map_err(|e| e.to_string()))
@@ -171,14 +305,23 @@ fn run_sample(
             },
         )
         .collect::<Result<Vec<_>, _>>()?;
-    let ref_outs = reference
-        .interp
-        .run_owned(ref_inputs)
-        .map_err(|e| format!("{}: {e}", reference.path))?;
-    let q_outs = quant
-        .interp
-        .run_owned(q_inputs)
-        .map_err(|e| format!("{}: {e}", quant.path))?;
+    let (ref_outs, q_outs, layers) = match per_layer {
+        Some(p) => {
+            let run = p.run_sample(ref_inputs, q_inputs)?;
+            (run.float_outputs, run.quant_outputs, run.layers)
+        }
+        None => {
+            let r = reference
+                .interp
+                .run_owned(ref_inputs)
+                .map_err(|e| format!("{}: {e}", reference.path))?;
+            let q = quant
+                .interp
+                .run_owned(q_inputs)
+                .map_err(|e| format!("{}: {e}", quant.path))?;
+            (r, q, Vec::new())
+        }
+    };
     let mut outs = Vec::with_capacity(ref_outs.len());
     for (k, (r, q)) in ref_outs.iter().zip(&q_outs).enumerate() {
         let name = &reference.outputs[k].name;
@@ -196,7 +339,7 @@ fn run_sample(
             .map_err(|e| format!("output #{k} ('{name}') of {}: {e}", quant.path))?;
         outs.push((rv, qv, r.shape().last().copied().unwrap_or(1)));
     }
-    Ok(outs)
+    Ok((outs, layers))
 }
 
 /// The real values of an output: dequantized when its type is quantized.

@@ -19,6 +19,9 @@ pub struct Output {
 pub struct Model {
     /// The file it was read from, for messages.
     pub path: String,
+    /// The imported module and its entry function (the per-layer debugger matches tensors).
+    pub module: tqopt_ir::Module,
+    pub func: tqopt_ir::OpId,
     pub interp: Interpreter,
     pub input_types: Vec<Type>,
     /// How the data reader sees the inputs (only for a model whose inputs it can feed).
@@ -77,11 +80,21 @@ impl Model {
             .collect();
         Ok(Model {
             path: path.to_string(),
+            module,
+            func: f,
             interp,
             input_types,
             input_specs,
             outputs,
         })
+    }
+
+    /// The entry function, as the per-layer debugger takes it.
+    pub fn function(&self) -> tqopt_passes::accuracy::matching::Function<'_> {
+        tqopt_passes::accuracy::matching::Function {
+            module: &self.module,
+            func: self.func,
+        }
     }
 
     /// The name of input `i`, for messages.

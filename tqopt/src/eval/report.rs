@@ -1,20 +1,37 @@
 //! What `tqopt eval` prints and writes: a table per output and the model's SQNR, as text and
 //! as JSON (`{"sqnr_db", "samples", "outputs": [{"name", "sqnr_db", "cosine",
-//! "max_abs_error", "top1_agreement"}]}`).
+//! "max_abs_error", "top1_agreement"}]}`); with `--per-layer`, the worst layers and the
+//! `deny=` suggestion, and in JSON `"layers": [{"name", "op", "location", "reference",
+//! "matched_by", "accumulated": {"sqnr_db", "cosine", "max_abs_error"}, "isolated": {..} or
+//! null}]` in graph order and `"suggested_deny"` (a pattern, or null); with `--labels`,
+//! `"accuracy": {"output", "labels", "accuracy", "reference_accuracy"}`.
 
-use tqopt_passes::accuracy::metrics::OutputStats;
 use super::model::Model;
+use tqopt_passes::accuracy::layer_report::LayerReport;
+use tqopt_passes::accuracy::metrics::{Accuracy, OutputStats};
 
 /// The figures of one evaluation.
 pub struct Evaluation {
-    samples: usize,
-    outputs: Vec<(String, OutputStats)>,
+    pub samples: usize,
+    pub outputs: Vec<(String, OutputStats)>,
+    /// The per-layer figures, with `--per-layer`.
+    pub layers: Option<LayerReport>,
+    /// With `--labels`: the accuracy on the first output of the evaluated model and of the
+    /// reference.
+    pub accuracy: Option<(Accuracy, Accuracy)>,
 }
 
 impl Evaluation {
-    pub fn new(reference: &Model, stats: Vec<OutputStats>, samples: usize) -> Evaluation {
+    pub fn new(
+        reference: &Model,
+        stats: Vec<OutputStats>,
+        samples: usize,
+        layers: Option<LayerReport>,
+    ) -> Evaluation {
         Evaluation {
             samples,
+            layers,
+            accuracy: None,
             outputs: reference
                 .outputs
                 .iter()
@@ -32,7 +49,8 @@ impl Evaluation {
         self.outputs.iter().map(|(_, s)| s.sqnr_db()).sum::<f64>() / self.outputs.len() as f64
     }
 
-    pub fn text(&self, quant: &str, reference: &str, data: &str) -> String {
+    /// The printed figures; with per-layer figures, the `worst` worst layers too.
+    pub fn text(&self, quant: &str, reference: &str, data: &str, worst: usize) -> String {
         let mut s = format!(
             "tqopt eval: {quant} against {reference} on {} samples of {data}\n",
             self.samples
@@ -63,7 +81,26 @@ impl Evaluation {
             self.sqnr_db(),
             self.outputs.len()
         ));
+        if let Some(line) = self.accuracy_text() {
+            s.push_str(&line);
+            s.push('\n');
+        }
+        if let Some(layers) = &self.layers {
+            s.push_str(&layers.text(worst));
+        }
         s
+    }
+
+    /// `accuracy on output 'probs' (16 labels): 93.75% (reference 100.00%)`.
+    pub fn accuracy_text(&self) -> Option<String> {
+        let (q, r) = self.accuracy.as_ref()?;
+        let name = self.outputs.first().map_or("", |o| o.0.as_str());
+        Some(format!(
+            "accuracy on output '{name}' ({} labels): {:.2}% (reference {:.2}%)",
+            q.rows(),
+            100.0 * q.fraction(),
+            100.0 * r.fraction()
+        ))
     }
 
     pub fn json(&self) -> String {
@@ -81,8 +118,26 @@ impl Evaluation {
                 )
             })
             .collect();
+        let accuracy = match &self.accuracy {
+            Some((q, r)) => format!(
+                ",\n  \"accuracy\": {{\"output\": {}, \"labels\": {}, \"accuracy\": {}, \"reference_accuracy\": {}}}",
+                json_str(self.outputs.first().map_or("", |o| o.0.as_str())),
+                q.rows(),
+                num(q.fraction()),
+                num(r.fraction())
+            ),
+            None => String::new(),
+        };
+        let layers = match &self.layers {
+            Some(l) => format!(
+                ",\n  \"layers\": {},\n  \"suggested_deny\": {}",
+                l.json_layers("  "),
+                l.deny_pattern().map_or("null".into(), |p| json_str(&p))
+            ),
+            None => String::new(),
+        };
         format!(
-            "{{\n  \"sqnr_db\": {},\n  \"samples\": {},\n  \"outputs\": [\n{}\n  ]\n}}\n",
+            "{{\n  \"sqnr_db\": {},\n  \"samples\": {},\n  \"outputs\": [\n{}\n  ]{accuracy}{layers}\n}}\n",
             num(self.sqnr_db()),
             self.samples,
             outputs.join(",\n")
@@ -91,7 +146,7 @@ impl Evaluation {
 }
 
 /// A JSON number; `null` for NaN or infinities (which JSON cannot hold).
-fn num(x: f64) -> String {
+pub fn num(x: f64) -> String {
     if x.is_finite() {
         format!("{x}")
     } else {
@@ -99,6 +154,6 @@ fn num(x: f64) -> String {
     }
 }
 
-fn json_str(s: &str) -> String {
+pub fn json_str(s: &str) -> String {
     tqopt_passes::quant::report::json_string(s)
 }

@@ -1,0 +1,184 @@
+//! int8 convolutions and fully connected layers as LiteRT's default interpreter (XNNPACK's
+//! `qs8`/`qs8_qc8w` kernels) computes them: an exact integer accumulator requantized with one
+//! f32 multiply, not real values computed in f32 and divided by the output scale.
+//!
+//! XNNPACK computes `acc = Σ (x - x_zp) · w + bias` in int32 (weights symmetric, zero point
+//! 0), then `out = round_ties_even(acc as f32 · scale[c]) + out_zp` with, per output channel
+//! `c`, `scale[c] = input_scale · weight_scale[c] / output_scale` evaluated in f32 in that
+//! order, clamped to the fused activation's range quantized as
+//! `round_ties_even(clamp(bound / output_scale + out_zp, storage range))`.
+//!
+//! The emulation runs the op's float kernel on integer-valued operands (`x - x_zp`, `w`,
+//! `bias` as f32, the activation left out): its sums are the integer accumulator exactly while
+//! they stay under 2^24 in magnitude (a 1x1 convolution over 96 channels stays under 2^22
+//! even at full scale), and a sum beyond that is off by a few units of `acc`, far below one
+//! output step. Float emulation (real values, f32 sums, divide, round) was 1 LSB off on near
+//! ties: two values of selfie_segmentation's convolutions, which that model amplifies
+//! (measured against LiteRT 2026-12-05).
+//!
+//! Applies to `tfl.conv_2d`, `tfl.depthwise_conv_2d` and `tfl.fully_connected` with per-tensor
+//! int8 input and result, constant int8 weights with zero points 0 (per tensor or per output
+//! channel), a constant int32 bias or none, and a fused activation XNNPACK takes. Other forms
+//! (int16 activations, uint8, weights computed at run time) keep float emulation.
+
+use tqopt_ir::{ElementType, Module, OpId, QuantParams, UniformQuant, ValueId};
+
+use crate::tensor::{DType, Tensor};
+
+/// How results are requantized from the integer accumulator.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Requant {
+    /// Per output channel (last axis of the result), or one for every channel.
+    pub scales: Vec<f32>,
+    pub zero_point: i64,
+    /// The result's bounds: the storage range narrowed by the fused activation.
+    pub lo: i64,
+    pub hi: i64,
+}
+
+impl Requant {
+    /// `round_ties_even(acc · scale[c]) + zero_point`, clamped; `acc` in row-major order with
+    /// the channel last.
+    pub fn apply(&self, acc: &[f32], channels: usize) -> Vec<i64> {
+        acc.iter()
+            .enumerate()
+            .map(|(i, &a)| {
+                let s = if self.scales.len() == 1 {
+                    self.scales[0]
+                } else {
+                    self.scales[i % channels.max(1)]
+                };
+                let r = (a * s).round_ties_even() as i64;
+                r.saturating_add(self.zero_point).clamp(self.lo, self.hi)
+            })
+            .collect()
+    }
+}
+
+fn quant_of(m: &Module, v: ValueId) -> Option<&UniformQuant> {
+    m.value_type(v)
+        .element_type()
+        .and_then(ElementType::as_quant)
+}
+
+fn is_int8(m: &Module, v: ValueId) -> bool {
+    m.value_type(v)
+        .element_type()
+        .and_then(crate::consts::dtype_of)
+        == Some(DType::I8)
+}
+
+fn per_tensor(q: &UniformQuant) -> Option<(f32, i64)> {
+    match q.params {
+        QuantParams::PerTensor { scale, zero_point } => Some((scale as f32, zero_point)),
+        QuantParams::PerAxis { .. } => None,
+    }
+}
+
+/// The fused activation's real range, for the activations XNNPACK takes.
+fn activation_range(name: &str) -> Option<(f32, f32)> {
+    match name {
+        "NONE" => Some((f32::NEG_INFINITY, f32::INFINITY)),
+        "RELU" => Some((0.0, f32::INFINITY)),
+        "RELU6" => Some((0.0, 6.0)),
+        "RELU_N1_TO_1" => Some((-1.0, 1.0)),
+        _ => None,
+    }
+}
+
+/// The requantization of `op`, when it runs on an integer accumulator (see the module
+/// comment); `consts` are the plan's constant operands.
+pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<Requant> {
+    let data = m.op(op);
+    let name = data.name.as_str();
+    if !matches!(
+        name,
+        "tfl.conv_2d" | "tfl.depthwise_conv_2d" | "tfl.fully_connected"
+    ) {
+        return None;
+    }
+    let operands = data.operands();
+    let (&x, &w) = (operands.first()?, operands.get(1)?);
+    let &y = data.results().first()?;
+    if data.results().len() != 1 || !is_int8(m, x) || !is_int8(m, w) || !is_int8(m, y) {
+        return None;
+    }
+    let (sx, _) = per_tensor(quant_of(m, x)?)?;
+    let (sy, zy) = per_tensor(quant_of(m, y)?)?;
+    // Constant weights (and bias) only: XNNPACK packs them when the model is prepared.
+    consts.get(1).copied().flatten()?;
+    let weight_scales: Vec<f32> = match &quant_of(m, w)?.params {
+        QuantParams::PerTensor { scale, zero_point } => {
+            (*zero_point == 0).then_some(vec![*scale as f32])?
+        }
+        QuantParams::PerAxis {
+            scales,
+            zero_points,
+            ..
+        } => zero_points
+            .iter()
+            .all(|&z| z == 0)
+            .then(|| scales.iter().map(|&s| s as f32).collect())?,
+    };
+    if let Some(&b) = operands.get(2) {
+        if !m.value_type(b).is_none() {
+            consts.get(2).copied().flatten()?;
+            let storage = m
+                .value_type(b)
+                .element_type()
+                .and_then(crate::consts::dtype_of);
+            if quant_of(m, b).is_none() || storage != Some(DType::I32) {
+                return None;
+            }
+        }
+    }
+    let activation = match data.attr("fused_activation_function") {
+        None => "NONE",
+        Some(a) => a.as_str()?,
+    };
+    let storage = quant_of(m, y)?;
+    let (lo, hi) = bounds(activation, sy, zy, storage.storage_min, storage.storage_max)?;
+    Some(Requant {
+        scales: weight_scales.iter().map(|&sw| sx * sw / sy).collect(),
+        zero_point: zy,
+        lo,
+        hi,
+    })
+}
+
+/// The result's bounds under the fused activation `activation` (a name XNNPACK takes, else
+/// `None`), as XNNPACK quantizes them: `round_ties_even(clamp(bound / scale + zero_point,
+/// storage range))`.
+pub(crate) fn bounds(
+    activation: &str,
+    scale: f32,
+    zero_point: i64,
+    storage_min: i64,
+    storage_max: i64,
+) -> Option<(i64, i64)> {
+    let (amin, amax) = activation_range(activation)?;
+    let (smin, smax) = (storage_min as f32, storage_max as f32);
+    let bound = |v: f32| {
+        (v / scale + zero_point as f32)
+            .clamp(smin, smax)
+            .round_ties_even() as i64
+    };
+    Some((bound(amin), bound(amax)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requantizes_per_channel_with_ties_to_even_and_bounds() {
+        let r = Requant {
+            scales: vec![0.5, 0.25],
+            zero_point: -3,
+            lo: -3,
+            hi: 100,
+        };
+        // 5*0.5 = 2.5 -> 2; 6*0.25 = 1.5 -> 2; -20*0.5 -> -10 -> clamped to the bound -3.
+        assert_eq!(r.apply(&[5.0, 6.0, -20.0, 1000.0], 2), [-1, -1, -3, 100]);
+    }
+}

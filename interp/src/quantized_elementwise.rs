@@ -1,0 +1,116 @@
+//! int8 `tfl.add` and `tfl.mul` as LiteRT's default interpreter (XNNPACK's `qs8_vadd` and
+//! `qs8_vmul` kernels) computes them, on the storage integers.
+//!
+//! - ADD: with `ra = a_scale / out_scale`, `rb = b_scale / out_scale` (f32) and `shift = 20 -
+//!   exponent(max(ra, rb))`, the multipliers are `round_ties_even(ra · 2^shift)` and
+//!   `round_ties_even(rb · 2^shift)`; then `acc = a·ma + b·mb + 2^(shift-1) - a_zp·ma -
+//!   b_zp·mb` and `out = (acc >> shift) + out_zp` (arithmetic shift), clamped.
+//! - MUL: `out = round_ties_even(((a - a_zp)·(b - b_zp)) as f32 · scale) + out_zp`, clamped,
+//!   with `scale = a_scale · b_scale / out_scale` in f32.
+//!
+//! Both clamp to the fused activation's range quantized as for convolutions
+//! ([`crate::quantized_acc::bounds`]). XNNPACK takes an op only when its scale ratios are in
+//! range (ADD: each ratio in [2^-10, 2^8); MUL: [2^-16, 2^8)); otherwise LiteRT runs its
+//! builtin kernel, and so the op stays emulated in float here. Float emulation was 1 LSB off
+//! on near ties (one value of face_detection_short_range's adds, measured against LiteRT
+//! 2026-12-05).
+
+use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
+
+use crate::error::KResult;
+use crate::kernels::broadcast::binary;
+use crate::kernels::{kernel, one, Args, BoxKernel};
+use crate::quantized_acc::bounds;
+use crate::tensor::{DType, Tensor, TensorData};
+
+/// Per-tensor int8 parameters of a value: (scale as f32, zero point).
+fn int8_params(m: &Module, v: ValueId) -> Option<(f32, i32)> {
+    let ty = m.value_type(v);
+    let q = ty.element_type().and_then(ElementType::as_quant)?;
+    if ty.element_type().and_then(crate::consts::dtype_of) != Some(DType::I8) {
+        return None;
+    }
+    match q.params {
+        QuantParams::PerTensor { scale, zero_point } => Some((scale as f32, zero_point as i32)),
+        QuantParams::PerAxis { .. } => None,
+    }
+}
+
+/// The fixed-point form of `a + b` (see the module comment): (ma, mb, shift, bias).
+fn add_params(ra: f32, rb: f32, za: i32, zb: i32) -> Option<(i32, i32, u32, i32)> {
+    let lo = 2f32.powi(-10);
+    let hi = 2f32.powi(8);
+    if !(lo..hi).contains(&ra) || !(lo..hi).contains(&rb) {
+        return None;
+    }
+    let exponent = (ra.max(rb).to_bits() >> 23) as i32 - 127;
+    let shift = (20 - exponent) as u32;
+    let scaled = |r: f32| f32::from_bits(r.to_bits() + (shift << 23)).round_ties_even() as i32;
+    let (ma, mb) = (scaled(ra), scaled(rb));
+    let bias = (1i32 << (shift - 1)) - ma * za - mb * zb;
+    Some((ma, mb, shift, bias))
+}
+
+/// The kernel of `op`, when it is an int8 ADD or MUL that XNNPACK takes.
+pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
+    let data = m.op(op);
+    let name = data.name.as_str();
+    if !matches!(name, "tfl.add" | "tfl.mul") || data.results().len() != 1 {
+        return None;
+    }
+    let [x, y] = data.operands() else {
+        return None;
+    };
+    let (sa, za) = int8_params(m, *x)?;
+    let (sb, zb) = int8_params(m, *y)?;
+    let (so, zo) = int8_params(m, data.results()[0])?;
+    let activation = match data.attr("fused_activation_function") {
+        None => "NONE",
+        Some(a) => a.as_str()?,
+    };
+    let (lo, hi) = bounds(activation, so, zo as i64, -128, 127)?;
+    let (lo, hi) = (lo as i32, hi as i32);
+    let f: Box<dyn Fn(i8, i8) -> i8 + Send + Sync> = if name == "tfl.add" {
+        let (ma, mb, shift, bias) = add_params(sa / so, sb / so, za, zb)?;
+        Box::new(move |a: i8, b: i8| {
+            let acc = bias + a as i32 * ma + b as i32 * mb;
+            ((acc >> shift) + zo).clamp(lo, hi) as i8
+        })
+    } else {
+        let scale = sa * sb / so;
+        if !(2f32.powi(-16)..2f32.powi(8)).contains(&scale) {
+            return None;
+        }
+        Box::new(move |a: i8, b: i8| {
+            let acc = (a as i32 - za) * (b as i32 - zb);
+            let r = (acc as f32 * scale).round_ties_even() as i32;
+            (r + zo).clamp(lo, hi) as i8
+        })
+    };
+    Some(kernel(move |args: &mut Args<'_>| {
+        let (a, b) = (args.get(0)?, args.get(1)?);
+        let (Some(av), Some(bv)) = (a.as_slice::<i8>(), b.as_slice::<i8>()) else {
+            return Err(format!(
+                "expected int8 storage, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ));
+        };
+        let (shape, out) = binary(av, a.shape(), bv, b.shape(), &f)?;
+        one(Tensor::from_parts(shape, TensorData::I8(out)))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_multipliers_follow_xnnpack() {
+        // ra = 0.75 (exponent -1): shift 21, ma = 0.75 * 2^21, mb = 0.5 * 2^21.
+        let (ma, mb, shift, bias) = add_params(0.75, 0.5, 1, -2).unwrap();
+        assert_eq!((ma, mb, shift), (1572864, 1048576, 21));
+        assert_eq!(bias, (1 << 20) - 1572864 + 2 * 1048576);
+        assert!(add_params(0.0001, 0.5, 0, 0).is_none());
+    }
+}
