@@ -235,17 +235,24 @@ fn quantize<'py>(
     Ok((PyBytes::new(py, &model), out.report_json, out.warnings))
 }
 
-/// calibrate(model, pipeline, options, samples) -> Statistics
+/// calibrate(model, pipeline, options, samples, path) -> Statistics: samples in memory, or
+/// the data set at `path` (.npy, .npz, a folder of images).
 #[pyfunction]
+#[pyo3(signature = (model, pipeline, options, samples, path=None))]
 fn calibrate(
     py: Python<'_>,
     model: &Bound<'_, PyAny>,
     pipeline: &str,
     options: Vec<(String, String)>,
-    samples: &Bound<'_, PyAny>,
+    samples: Option<&Bound<'_, PyAny>>,
+    path: Option<String>,
 ) -> PyResult<Statistics> {
     let input = model_input(model)?;
-    let data = memory_data("data", samples)?;
+    let data = match (samples, path) {
+        (Some(s), None) => memory_data("data", s)?,
+        (None, Some(p)) => DataSource::Path(p.into()),
+        _ => return Err(PyValueError::new_err("give samples or a path")),
+    };
     let specs = [spec(pipeline, options)];
     let inner = py
         .allow_threads(|| api::calibrate_only(&input, &specs, data))

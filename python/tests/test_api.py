@@ -195,3 +195,20 @@ def test_the_installed_command_line(tmp_path):
     assert out.read_bytes() == q.model_bytes()
     r = subprocess.run([exe, str(tmp_path / "nothing.tflite")], capture_output=True, text=True)
     assert r.returncode == 1 and "cannot open" in r.stderr
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## From Python"):]
+    blocks = section.split("```python\n")
+    code = blocks[2].split("```")[0]  # the first block is TensorFlow's converter
+    assert "tqopt.quantize" in code
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.replace("tests/models/zoo/", f"{ZOO}/"), "README.md", "exec"), {})
+    assert (tmp_path / "conv1d_audio_int8.tflite").read_bytes()[4:8] == b"TFL3"
+
+
+def test_paths_are_read_as_the_command_line_reads_them(tmp_path, bert_cli):
+    npz = ZOO / "bert_calib.npz"
+    assert tqopt.quantize(BERT, representative_dataset=npz).model_bytes() == bert_cli
+    assert tqopt.calibrate(BERT, str(npz)) == tqopt.calibrate(BERT, calib("bert"))

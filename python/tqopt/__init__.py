@@ -17,7 +17,8 @@ Calibration data (``representative_dataset``, ``data``) may be:
   each sample a list or tuple of arrays in input order, a dict of arrays by input name
   (signature name or tensor name), or one array for a one-input model;
 - ai-edge-quantizer's calibration data: a list of dicts, or ``{signature: [dict, ...]}``;
-- a dict of arrays by input name whose first axis is the sample, or one such array.
+- a dict of arrays by input name whose first axis is the sample, or one such array;
+- a path the command line reads: a ``.npy``, a ``.npz`` or a folder of images.
 
 Arrays keep their element type: float inputs take float32 (float16, float64 and uint8 are
 converted), integer inputs integer arrays, bool inputs bool arrays. A sample's array may have
@@ -340,6 +341,10 @@ def quantize(
     options = _options(
         mode, ops=ops, io=io, method=method, deny=deny, input_range=input_range, **pass_options
     )
+    if isinstance(representative_dataset, (str, _os.PathLike)):
+        # A file or folder the command line reads (.npy, .npz, images).
+        options.append(("calibration", _os.fspath(representative_dataset)))
+        representative_dataset = None
     samples = _samples(representative_dataset, "representative_dataset", progress)
     model_bytes, report, warnings = _tqopt.quantize(
         _model(model),
@@ -362,6 +367,8 @@ def calibrate(model, data, mode="int8", method=None, progress=None, **pass_optio
     if mode not in _CALIBRATED:
         raise ValueError(f"mode {mode!r} does not calibrate: use int8 or int16x8")
     options = _options(mode, method=method, **pass_options)
+    if isinstance(data, (str, _os.PathLike)):
+        return Statistics(_tqopt.calibrate(_model(model), pipeline, options, None, _os.fspath(data)))
     samples = _samples(data, "data", progress)
     return Statistics(_tqopt.calibrate(_model(model), pipeline, options, samples))
 

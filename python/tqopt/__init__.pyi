@@ -52,7 +52,7 @@ class QuantizedModel:
 def quantize(
     model: ModelLike,
     mode: str = "int8",
-    representative_dataset: Optional[Dataset] = None,
+    representative_dataset: Optional[Union[Dataset, str, "os.PathLike[str]"]] = None,
     ops: Optional[str] = None,
     io: Optional[str] = None,
     method: Optional[str] = None,
@@ -66,7 +66,7 @@ def quantize(
 
 def calibrate(
     model: ModelLike,
-    data: Dataset,
+    data: Union[Dataset, str, "os.PathLike[str]"],
     mode: str = "int8",
     method: Optional[str] = None,
     progress: Progress = None,
