@@ -274,7 +274,10 @@ fn run_pipeline(
     let input = if let Ok(text) = model.downcast::<PyString>() {
         // MLIR text is given as text; a str naming a file is read.
         let text: String = text.extract()?;
-        if text.contains('\n') || text.trim_start().starts_with("module") || text.contains("func.func") {
+        if text.contains('\n')
+            || text.trim_start().starts_with("module")
+            || text.contains("func.func")
+        {
             Input::new("<text>", Blob::from_vec(text.as_bytes().to_vec()))
         } else {
             model_input(model)?

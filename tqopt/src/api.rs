@@ -176,9 +176,7 @@ impl Pipeline {
 
     /// Whether the pipeline is cut and calibrates.
     pub fn calibrates(&self) -> bool {
-        self.stages
-            .iter()
-            .any(|s| matches!(s, Stage::Calibrate(_)))
+        self.stages.iter().any(|s| matches!(s, Stage::Calibrate(_)))
     }
 
     /// The method its (first) calibration uses, when cut.
@@ -475,10 +473,7 @@ fn run_until(
         });
     }
     let (model, text) = match emit_text {
-        Some(print) => (
-            None,
-            Some(tqopt_textual_ir::print_module(&m, print)),
-        ),
+        Some(print) => (None, Some(tqopt_textual_ir::print_module(&m, print))),
         None => (
             Some(
                 tqopt_backend::export(&m)

@@ -36,7 +36,8 @@ pub fn main(args: &[String]) -> i32 {
         eprintln!("tqopt: error: {message}");
         return USAGE_ERROR;
     }
-    let matches = cli::command().get_matches_from(std::iter::once("tqopt".to_string()).chain(args.iter().cloned()));
+    let matches = cli::command()
+        .get_matches_from(std::iter::once("tqopt".to_string()).chain(args.iter().cloned()));
     let config = cli::config(&matches);
     if !config.input_given && std::io::stdin().is_terminal() {
         eprint!("{TERMINAL_HINT}");

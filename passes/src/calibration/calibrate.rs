@@ -129,9 +129,9 @@ impl Calibrate {
     /// The pass as `calibrate{...}` with these options makes it (the library calls it
     /// directly to calibrate from arrays in memory or to apply saved statistics).
     pub fn from_options(options: &PassOptions) -> Result<Calibrate, String> {
-    let method = Method::parse(options.str("method")).ok_or("unknown calibration method")?;
-    let scaling = PixelScaling::parse_range(options.str("input-range"))?;
-    let threads = match options.int("threads") {
+        let method = Method::parse(options.str("method")).ok_or("unknown calibration method")?;
+        let scaling = PixelScaling::parse_range(options.str("input-range"))?;
+        let threads = match options.int("threads") {
         n if n < 0 => return Err("threads must be 0 (one per core) or more".into()),
         0 => tqopt_interp::parallel::default_threads().min(MAX_THREADS as usize),
         n if n > MAX_THREADS => {
@@ -141,17 +141,21 @@ impl Calibrate {
         }
         n => n as usize,
     };
-    let data = options.str("data");
-    Ok(Calibrate {
-        data: (!data.is_empty()).then(|| PathBuf::from(data)),
-        method,
-        scaling,
-        if_missing: options.bool("if-missing"),
-        tflite_inplace: options.bool("tflite-inplace"),
-        threads,
-    })
+        let data = options.str("data");
+        Ok(Calibrate {
+            data: (!data.is_empty()).then(|| PathBuf::from(data)),
+            method,
+            scaling,
+            if_missing: options.bool("if-missing"),
+            tflite_inplace: options.bool("tflite-inplace"),
+            threads,
+        })
     }
 }
+
+/// What a run over a data set saw: a collector per value (merged over the entry points), the
+/// interpreters (which know what they could not run), and the number of samples.
+type Observed = (HashMap<ValueId, Collector>, Vec<Interpreter>, u64);
 
 /// The `calibrate` pass: its options, parsed.
 pub struct Calibrate {
@@ -371,7 +375,7 @@ impl Calibrate {
         m: &Module,
         data: &DataSource,
         cx: &mut PassContext,
-    ) -> Result<(HashMap<ValueId, Collector>, Vec<Interpreter>, u64), PassError> {
+    ) -> Result<Observed, PassError> {
         let entries = m.entry_points();
         if entries.is_empty() {
             return Err(Diagnostic::error(

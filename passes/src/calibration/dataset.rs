@@ -353,10 +353,7 @@ impl Dataset {
                             data,
                         })
                         .map_err(|e| {
-                            format!(
-                                "{}, sample {index}: input '{}': {e}",
-                                data.name, input.name
-                            )
+                            format!("{}, sample {index}: input '{}': {e}", data.name, input.name)
                         })
                 })
                 .collect(),
@@ -812,7 +809,9 @@ fn assign_keys(keys: &[String], inputs: &[InputSpec]) -> Result<Vec<usize>, Stri
     inputs
         .iter()
         .map(|input| {
-            let found: Vec<usize> = (0..keys.len()).filter(|&k| input.matches(&keys[k])).collect();
+            let found: Vec<usize> = (0..keys.len())
+                .filter(|&k| input.matches(&keys[k]))
+                .collect();
             match found[..] {
                 [k] => Ok(k),
                 [] => Err(format!(
@@ -869,8 +868,8 @@ fn memory_plan(
                 None => format!("input '{}'", input.name),
             };
             let dtype = NpyType::parse(&a.descr).map_err(|e| format!("{what}: {e}"))?;
-            let shape = NpyStream::fit_item(dtype, &a.shape, input)
-                .map_err(|e| format!("{what}: {e}"))?;
+            let shape =
+                NpyStream::fit_item(dtype, &a.shape, input).map_err(|e| format!("{what}: {e}"))?;
             let want = a.shape.iter().product::<usize>() * dtype.size();
             if a.bytes.len() != want {
                 return Err(format!(

@@ -247,11 +247,17 @@ mod tests {
     #[test]
     fn values_and_errors() {
         let v = parse(r#" {"a": [1, -2.5e-3, null, true], "b\n": "x\"y\u00e9"} "#).unwrap();
-        assert_eq!(v.get("a").unwrap().as_array().unwrap()[1].f64(), Some(-2.5e-3));
+        assert_eq!(
+            v.get("a").unwrap().as_array().unwrap()[1].f64(),
+            Some(-2.5e-3)
+        );
         assert_eq!(v.get("b\n").unwrap().as_str(), Some("x\"yé"));
         let x = 0.1f64 + 0.2;
         assert_eq!(parse(&format!("{x}")).unwrap().f64(), Some(x));
-        assert_eq!(parse("{\"a\": }").unwrap_err(), "1:7: expected a value, found '}'");
+        assert_eq!(
+            parse("{\"a\": }").unwrap_err(),
+            "1:7: expected a value, found '}'"
+        );
         assert!(parse("[1, 2").unwrap_err().contains("expected ',' or ']'"));
         assert!(parse("[1] x").unwrap_err().contains("end of the document"));
         assert!(parse(&"[".repeat(100)).is_err());

@@ -310,7 +310,7 @@ fn tensor(item: &Json, method: Method) -> Result<TensorStats, String> {
     c.non_finite = count("nan")?;
     c.sentinel_low = count("sentinel_low")?;
     c.sentinel_high = count("sentinel_high")?;
-    if c.samples > 0 && !(c.min <= c.max) {
+    if c.samples > 0 && (c.min > c.max || !c.min.is_finite() || !c.max.is_finite()) {
         return Err(format!(
             "'{name}': min {} is above max {} (or missing)",
             c.min, c.max
@@ -349,7 +349,7 @@ const MAX_BINS: u64 = 1 << 16;
 fn histogram(h: &Json) -> Result<Histogram, String> {
     let lo = field_f64(h, "lo", f64::NAN)?;
     let width = field_f64(h, "width", f64::NAN)?;
-    if !(width > 0.0) || !lo.is_finite() {
+    if width.is_nan() || width <= 0.0 || !lo.is_finite() {
         return Err("\"lo\" must be finite and \"width\" positive".into());
     }
     let n = field_u64(h, "bins").map_err(|e| format!("\"bins\": {e}"))?;
@@ -365,11 +365,7 @@ fn histogram(h: &Json) -> Result<Histogram, String> {
         match pair.as_array() {
             Some([i, c]) => match (i.u64(), c.u64()) {
                 (Some(i), Some(c)) if i < n => bins[i as usize] += c,
-                _ => {
-                    return Err(format!(
-                        "\"counts\": a pair is not [bin < {n}, count]"
-                    ))
-                }
+                _ => return Err(format!("\"counts\": a pair is not [bin < {n}, count]")),
             },
             _ => return Err("\"counts\": an entry is not a [bin, count] pair".into()),
         }
@@ -427,7 +423,10 @@ mod tests {
         assert_eq!(a, whole);
         let mut b = stats(Method::MinMax, &data[2..], 3);
         b.merge(&stats(Method::MinMax, &data[..2], 3)).unwrap();
-        assert_eq!(b.tensors[0].collector.range(), whole.tensors[0].collector.range());
+        assert_eq!(
+            b.tensors[0].collector.range(),
+            whole.tensors[0].collector.range()
+        );
     }
 
     #[test]
@@ -439,9 +438,7 @@ mod tests {
             a.tensors.iter().map(|t| t.value).collect::<Vec<_>>(),
             [1, 5]
         );
-        let e = a
-            .merge(&stats(Method::Mse, &[&[1.0]], 1))
-            .unwrap_err();
+        let e = a.merge(&stats(Method::Mse, &[&[1.0]], 1)).unwrap_err();
         assert!(e.contains("minmax statistics with mse"), "{e}");
         let mut other = stats(Method::MinMax, &[&[1.0]], 1);
         other.model = "ffff".into();
@@ -457,7 +454,8 @@ mod tests {
         assert!(e.contains("tensors[0]") && e.contains("above max"), "{e}");
         let e = Statistics::from_json(&good.replace("\"bins\": 2048", "\"bins\": 2")).unwrap_err();
         assert!(e.contains("[bin < 2, count]"), "{e}");
-        let e = Statistics::from_json(&good.replace("\"version\": 1", "\"version\": 7")).unwrap_err();
+        let e =
+            Statistics::from_json(&good.replace("\"version\": 1", "\"version\": 7")).unwrap_err();
         assert!(e.contains("version 7"), "{e}");
     }
 }
