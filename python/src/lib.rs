@@ -17,7 +17,8 @@ use tqopt_ir::blob::BlobOwner;
 use tqopt_ir::Blob;
 use tqopt_passes::calibration::dataset::DataSource;
 use tqopt_passes::calibration::statistics;
-use tqopt_passes::PassSpec;
+use tqopt_passes::pass::ProgressFn;
+use tqopt_passes::{PassSpec, Progress};
 use tqopt_textual_ir::PrintOptions;
 
 create_exception!(
@@ -127,6 +128,19 @@ fn model_input(model: &Bound<'_, PyAny>) -> PyResult<Input> {
     Input::read(&path).map_err(err)
 }
 
+/// Calibration progress sent to a Python callable `callback(done, total)` (its exceptions are
+/// printed, not raised: calibration goes on).
+fn progress_fn(callback: Option<Py<PyAny>>) -> Option<Box<ProgressFn>> {
+    let callback = callback?;
+    Some(Box::new(move |p: &Progress| {
+        Python::with_gil(|py| {
+            if let Err(e) = callback.call1(py, (p.done, p.total)) {
+                e.print(py);
+            }
+        })
+    }))
+}
+
 fn spec(pipeline: &str, options: Vec<(String, String)>) -> PassSpec {
     PassSpec {
         name: pipeline.to_string(),
@@ -205,7 +219,7 @@ impl Statistics {
 
 /// quantize(model, pipeline, options, samples, statistics) -> (bytes, report_json, warnings)
 #[pyfunction]
-#[pyo3(signature = (model, pipeline, options, samples=None, statistics=None))]
+#[pyo3(signature = (model, pipeline, options, samples=None, statistics=None, progress=None))]
 fn quantize<'py>(
     py: Python<'py>,
     model: &Bound<'py, PyAny>,
@@ -213,6 +227,7 @@ fn quantize<'py>(
     options: Vec<(String, String)>,
     samples: Option<&Bound<'py, PyAny>>,
     statistics: Option<&Statistics>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<(Bound<'py, PyBytes>, Option<String>, String)> {
     let input = model_input(model)?;
     let calibration = match (samples, statistics) {
@@ -226,8 +241,9 @@ fn quantize<'py>(
         (None, None) => CalibrationInput::FromOptions,
     };
     let specs = [spec(pipeline, options)];
+    let progress = progress_fn(progress);
     let out = py
-        .allow_threads(|| api::run(&input, &specs, &calibration, false, None))
+        .allow_threads(|| api::run(&input, &specs, &calibration, false, None, progress))
         .map_err(err)?;
     let model = out
         .model
@@ -238,7 +254,7 @@ fn quantize<'py>(
 /// calibrate(model, pipeline, options, samples, path) -> Statistics: samples in memory, or
 /// the data set at `path` (.npy, .npz, a folder of images).
 #[pyfunction]
-#[pyo3(signature = (model, pipeline, options, samples, path=None))]
+#[pyo3(signature = (model, pipeline, options, samples, path=None, progress=None))]
 fn calibrate(
     py: Python<'_>,
     model: &Bound<'_, PyAny>,
@@ -246,6 +262,7 @@ fn calibrate(
     options: Vec<(String, String)>,
     samples: Option<&Bound<'_, PyAny>>,
     path: Option<String>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Statistics> {
     let input = model_input(model)?;
     let data = match (samples, path) {
@@ -254,8 +271,9 @@ fn calibrate(
         _ => return Err(PyValueError::new_err("give samples or a path")),
     };
     let specs = [spec(pipeline, options)];
+    let progress = progress_fn(progress);
     let inner = py
-        .allow_threads(|| api::calibrate_only(&input, &specs, data))
+        .allow_threads(|| api::calibrate_only(&input, &specs, data, progress))
         .map_err(err)?;
     Ok(Statistics { inner })
 }
@@ -299,6 +317,7 @@ fn run_pipeline(
                 &CalibrationInput::FromOptions,
                 false,
                 (!emit_tflite).then_some(&print),
+                None,
             )
         })
         .map_err(err)?;

@@ -212,3 +212,13 @@ def test_paths_are_read_as_the_command_line_reads_them(tmp_path, bert_cli):
     npz = ZOO / "bert_calib.npz"
     assert tqopt.quantize(BERT, representative_dataset=npz).model_bytes() == bert_cli
     assert tqopt.calibrate(BERT, str(npz)) == tqopt.calibrate(BERT, calib("bert"))
+
+
+def test_progress_goes_to_a_callback():
+    seen = []
+    waves = calib("conv1d_audio")["waveform"]
+    tqopt.calibrate(AUDIO, waves, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 16) for i in range(1, 17)]
+    seen.clear()
+    tqopt.quantize(AUDIO, representative_dataset=waves[:3], progress=lambda d, t: seen.append(d))
+    assert seen == [1, 2, 3]

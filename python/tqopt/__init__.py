@@ -194,7 +194,7 @@ def _batched(arrays):
     return [[(None, _array(x))] for x in arrays]
 
 
-def _samples(data, what, progress=None):
+def _samples(data, what):
     """Every sample of ``data`` (see the module documentation) as ``[[(key, array)]]``."""
     if data is None:
         return None
@@ -215,7 +215,7 @@ def _samples(data, what, progress=None):
                     f"{what} holds data for several signatures ({', '.join(map(str, data))}): "
                     "give one signature's list of samples (tqopt runs every signature on it)"
                 )
-            samples = [_sample(x) for x in _progress(data, progress, what)]
+            samples = [_sample(x) for x in data]
         else:
             samples = _batched(data)
     else:
@@ -226,30 +226,34 @@ def _samples(data, what, progress=None):
                 f"{what} must be a generator, a list of samples, an array or a dict of arrays, "
                 f"not {type(data).__name__}"
             ) from None
-        samples = [_sample(x) for x in _progress(it, progress, what)]
+        samples = [_sample(x) for x in it]
     if not samples:
         raise ValueError(f"{what} holds no samples")
     return samples
 
 
-def _progress(iterable, progress, what):
-    """``iterable``, shown with tqdm when ``progress`` is True and tqdm is installed, or
-    reported to ``progress(count)`` when it is a callable."""
+def _progress(progress):
+    """The calibration progress callback ``f(done, total)``: ``progress`` itself when callable,
+    a tqdm bar when True and tqdm is installed, else none."""
     if progress is None or progress is False:
-        return iterable
+        return None
     if callable(progress):
-
-        def counted():
-            for i, x in enumerate(iterable, 1):
-                progress(i)
-                yield x
-
-        return counted()
+        return progress
     try:
         from tqdm import tqdm
     except ImportError:
-        return iterable
-    return tqdm(iterable, desc=f"reading {what}", unit="sample")
+        return None
+    bar = None
+
+    def update(done, total):
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc="calibrating", unit="sample")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
 
 
 def _option_value(v):
@@ -319,8 +323,8 @@ def quantize(
         perhaps merged over shards).
       input_range: ``(lo, hi)`` images are scaled to (only for image folders; arrays are fed as
         they are).
-      progress: True to show reading the data set with tqdm (when installed), or a callable
-        taking the count of samples read.
+      progress: True to show calibration with a tqdm bar (when tqdm is installed), or a
+        callable ``f(done, total)`` called as samples are run (per signature).
       **pass_options: any other option of the mode's pipeline (``tqopt --help``), with ``_``
         for ``-``: ``per_channel=False``, ``target="reference"``, ``sparse_weights=False``...
 
@@ -345,13 +349,14 @@ def quantize(
         # A file or folder the command line reads (.npy, .npz, images).
         options.append(("calibration", _os.fspath(representative_dataset)))
         representative_dataset = None
-    samples = _samples(representative_dataset, "representative_dataset", progress)
+    samples = _samples(representative_dataset, "representative_dataset")
     model_bytes, report, warnings = _tqopt.quantize(
         _model(model),
         pipeline,
         options,
         samples,
         statistics._inner if statistics is not None else None,
+        _progress(progress),
     )
     return QuantizedModel(model_bytes, _json.loads(report) if report else None, warnings)
 
@@ -361,16 +366,19 @@ def calibrate(model, data, mode="int8", method=None, progress=None, **pass_optio
 
     The model goes through the passes ``quantize(model, mode, ...)`` runs before calibrating,
     so give the same ``mode`` and pass options (``target``...) as the :func:`quantize` that will
-    use the statistics.
+    use the statistics. ``progress``: as for :func:`quantize`.
     """
     pipeline = _pipeline(mode)
     if mode not in _CALIBRATED:
         raise ValueError(f"mode {mode!r} does not calibrate: use int8 or int16x8")
     options = _options(mode, method=method, **pass_options)
     if isinstance(data, (str, _os.PathLike)):
-        return Statistics(_tqopt.calibrate(_model(model), pipeline, options, None, _os.fspath(data)))
-    samples = _samples(data, "data", progress)
-    return Statistics(_tqopt.calibrate(_model(model), pipeline, options, samples))
+        samples, path = None, _os.fspath(data)
+    else:
+        samples, path = _samples(data, "data"), None
+    return Statistics(
+        _tqopt.calibrate(_model(model), pipeline, options, samples, path, _progress(progress))
+    )
 
 
 def to_mlir(model, elide=None, locations=True):

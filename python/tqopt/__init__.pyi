@@ -17,7 +17,7 @@ Dataset = Union[
     Mapping[str, "np.ndarray[Any, Any]"],  # {input name: [N, ...]}
     "np.ndarray[Any, Any]",  # [N, ...] for a one-input model
 ]
-Progress = Union[None, bool, Callable[[int], None]]
+Progress = Union[None, bool, Callable[[int, int], None]]  # f(done, total)
 
 MODES: Dict[str, str]
 

@@ -16,8 +16,9 @@ use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
 use tqopt_passes::calibration::calibrate::Calibrate;
 use tqopt_passes::calibration::dataset::DataSource;
 use tqopt_passes::calibration::statistics::Statistics;
-use tqopt_passes::manager::{RunError, RunReport};
+use tqopt_passes::manager::{render_progress, RunError, RunReport};
 use tqopt_passes::options::PassOptions;
+use tqopt_passes::pass::ProgressFn;
 use tqopt_passes::quant::report::{Kind as ReportKind, Report, SizeMeasure};
 use tqopt_passes::{parse_pipeline, Instrumentation, PassContext, PassManager, PassSpec};
 use tqopt_textual_ir::{parse, PrintOptions};
@@ -187,7 +188,8 @@ impl Pipeline {
         })
     }
 
-    /// Runs the pipeline on `m`. When cut, each `calibrate` runs on `calibration`; with
+    /// Runs the pipeline on `m`. When cut, each `calibrate` runs on `calibration`, reporting
+    /// progress to `progress` (else drawn on standard error when `instr.progress`); with
     /// `stop_after_calibration` the run ends after the first calibration (its statistics are
     /// what the caller wants).
     pub fn run(
@@ -196,6 +198,7 @@ impl Pipeline {
         instr: &Instrumentation,
         calibration: &CalibrationInput,
         stop_after_calibration: bool,
+        mut progress: Option<Box<ProgressFn>>,
         dumps: &mut dyn std::io::Write,
     ) -> Result<PipelineRun, RunError> {
         if self.stages.is_empty() {
@@ -220,6 +223,11 @@ impl Pipeline {
                 Stage::Calibrate(pass) => {
                     let name = tqopt_passes::calibration::calibrate::INFO.display_name();
                     let mut cx = PassContext::new();
+                    if let Some(f) = progress.take() {
+                        cx = cx.with_progress(f);
+                    } else if instr.progress {
+                        cx = cx.with_progress(Box::new(render_progress));
+                    }
                     let start = Instant::now();
                     let result = calibrate(pass, m, calibration, &mut cx);
                     report.timings.push((name.clone(), start.elapsed()));
@@ -392,8 +400,16 @@ pub fn run(
     calibration: &CalibrationInput,
     keep_statistics: bool,
     emit_text: Option<&PrintOptions>,
+    progress: Option<Box<ProgressFn>>,
 ) -> Result<Output, String> {
-    run_until(input, specs, calibration, keep_statistics, false, emit_text)
+    run_until(
+        input,
+        specs,
+        calibration,
+        (keep_statistics, false),
+        emit_text,
+        progress,
+    )
 }
 
 /// Runs the quantization pipeline up to its calibration and returns the statistics.
@@ -401,14 +417,15 @@ pub fn calibrate_only(
     input: &Input,
     specs: &[PassSpec],
     data: DataSource,
+    progress: Option<Box<ProgressFn>>,
 ) -> Result<Statistics, String> {
     let out = run_until(
         input,
         specs,
         &CalibrationInput::Data(data),
-        true,
-        true,
+        (true, true),
         None,
+        progress,
     )?;
     out.statistics.ok_or_else(|| {
         "the pipeline does not calibrate (or the model already holds statistics): nothing to collect"
@@ -420,9 +437,9 @@ fn run_until(
     input: &Input,
     specs: &[PassSpec],
     calibration: &CalibrationInput,
-    keep_statistics: bool,
-    stop_after_calibration: bool,
+    (keep_statistics, stop_after_calibration): (bool, bool),
     emit_text: Option<&PrintOptions>,
+    progress: Option<Box<ProgressFn>>,
 ) -> Result<Output, String> {
     let source = input.source()?;
     let cut = keep_statistics || !matches!(calibration, CalibrationInput::FromOptions);
@@ -447,6 +464,7 @@ fn run_until(
         &Instrumentation::default(),
         calibration,
         stop_after_calibration,
+        progress,
         &mut sink,
     );
     let (warnings, statistics) = match run {

@@ -326,7 +326,7 @@ fn process_unit(
             } else if !pm.is_empty() {
                 let stderr = std::io::stderr();
                 let mut dumps = stderr.lock();
-                match pm.run(&mut m, instr, calibration, false, &mut dumps) {
+                match pm.run(&mut m, instr, calibration, false, None, &mut dumps) {
                     Ok(run) => {
                         totals.absorb(&run.report);
                         diagnostics.extend(run.report.diagnostics);
