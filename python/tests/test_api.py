@@ -195,6 +195,8 @@ def test_the_installed_command_line(tmp_path):
     assert out.read_bytes() == q.model_bytes()
     r = subprocess.run([exe, str(tmp_path / "nothing.tflite")], capture_output=True, text=True)
     assert r.returncode == 1 and "cannot open" in r.stderr
+    # In the interpreter a usage error returns its code; it does not end the process.
+    assert tqopt._tqopt.cli_main(["--no-such-flag"]) == 2
 
 
 def test_the_readme_python_example_runs(tmp_path, monkeypatch):

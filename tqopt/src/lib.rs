@@ -26,7 +26,7 @@ Run 'tqopt --help' for the input and output kinds, every option, pass and pipeli
 ";
 
 /// Runs the command line with `args` (without the program name); returns the exit code.
-/// Usage errors, `--help` and `--version` print and exit the process, as clap does.
+/// Usage errors, `--help` and `--version` print and return clap's exit code.
 pub fn main(args: &[String]) -> i32 {
     // `tqopt eval ...` is a subcommand; a model file called `eval` is `./eval`.
     if args.first().map(String::as_str) == Some("eval") {
@@ -36,8 +36,16 @@ pub fn main(args: &[String]) -> i32 {
         eprintln!("tqopt: error: {message}");
         return USAGE_ERROR;
     }
-    let matches = cli::command()
-        .get_matches_from(std::iter::once("tqopt".to_string()).chain(args.iter().cloned()));
+    // Errors, --help and --version print and return their code (clap's), rather than exit
+    // the process: the Python package runs this inside the interpreter.
+    let argv = std::iter::once("tqopt".to_string()).chain(args.iter().cloned());
+    let matches = match cli::command().try_get_matches_from(argv) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
     let config = cli::config(&matches);
     if !config.input_given && std::io::stdin().is_terminal() {
         eprint!("{TERMINAL_HINT}");
