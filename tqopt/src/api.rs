@@ -309,7 +309,7 @@ fn calibrate(
     pass.apply(m, &collected, &mut quiet)
         .map_err(|e| e.diagnostics)?;
     for (stat, n) in quiet.statistics() {
-        if stat.name != "num-samples" {
+        if *stat != tqopt_passes::calibration::calibrate::SAMPLES {
             cx.count(*stat, *n);
         }
     }
