@@ -27,6 +27,9 @@
 // RUN: not tqopt %S/../../tests/models/zoo/bert.tflite --pass=quantize-int8 --statistics=%t/a.json,%t/small.json -o %t/never.tflite 2>&1 | FileCheck %s --check-prefix=MERGE
 // MERGE: error: {{.*}}small.json: cannot merge statistics of different models
 // RUN: not test -e %t/never.tflite
+// RUN: %python -c "t = open('%t/a.json').read(); i = t.rindex('\"value\": '); j = t.index(',', i); open('%t/far.json', 'w').write(t[:i] + '\"value\": 99999999999' + t[j:])"
+// RUN: not tqopt %S/../../tests/models/zoo/bert.tflite --pass=quantize-int8 --statistics=%t/far.json -o %t/never.tflite 2>&1 | FileCheck %s --check-prefix=FAR
+// FAR: error: the statistics of value 99999999999 ('{{.*}}') do not match this IR
 //
 // Methods must agree; broken files say where.
 // RUN: not tqopt %S/../../tests/models/zoo/bert.tflite --pass=quantize-int8 --statistics=%t/a.json --calibration-method=mse -o %t/never.tflite 2>&1 | FileCheck %s --check-prefix=METHOD

@@ -77,7 +77,10 @@ fn memory_array(key: Option<String>, array: &Bound<'_, PyAny>) -> PyResult<Memor
         .get(2..)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| PyValueError::new_err(format!("unknown array type '{descr}'")))?;
-    let len = shape.iter().product::<usize>() * item;
+    let len = shape
+        .iter()
+        .try_fold(item, |n, &d| n.checked_mul(d))
+        .ok_or_else(|| PyValueError::new_err("the array's size overflows"))?;
     let owner = ArrayBytes {
         _array: array.clone().unbind(),
         ptr,

@@ -346,14 +346,14 @@ impl Calibrate {
         let slots = m.num_value_slots();
         let mut merged = HashMap::new();
         for t in &stats.tensors {
-            let v: ValueId = tqopt_ir::EntityRef::new(t.value);
-            if t.value >= slots || value_name(m, v) != t.name {
+            let v: Option<ValueId> = (t.value < slots).then(|| tqopt_ir::EntityRef::new(t.value));
+            let Some(v) = v.filter(|&v| value_name(m, v) == t.name) else {
                 return Err(Diagnostic::error(format!(
                     "the statistics of value {} ('{}') do not match this IR: calibrate with the same model, pass options and tqopt version",
                     t.value, t.name
                 ))
                 .into());
-            }
+            };
             merged.insert(v, t.collector.clone());
         }
         cx.count(SAMPLES, stats.samples);

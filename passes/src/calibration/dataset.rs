@@ -870,10 +870,16 @@ fn memory_plan(
             let dtype = NpyType::parse(&a.descr).map_err(|e| format!("{what}: {e}"))?;
             let shape =
                 NpyStream::fit_item(dtype, &a.shape, input).map_err(|e| format!("{what}: {e}"))?;
-            let want = a.shape.iter().product::<usize>() * dtype.size();
-            if a.bytes.len() != want {
+            let want = a
+                .shape
+                .iter()
+                .try_fold(dtype.size(), |n, &d| n.checked_mul(d));
+            if want != Some(a.bytes.len()) {
+                let want = want.map_or("more than memory holds".to_string(), |w| {
+                    format!("{w} bytes")
+                });
                 return Err(format!(
-                    "{what}: {} bytes for a {} array of shape {:?} ({want} bytes)",
+                    "{what}: {} bytes for a {} array of shape {:?} ({want})",
                     a.bytes.len(),
                     dtype.name(),
                     a.shape

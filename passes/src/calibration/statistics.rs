@@ -356,6 +356,14 @@ fn histogram(h: &Json) -> Result<Histogram, String> {
     if n == 0 || n > MAX_BINS {
         return Err(format!("\"bins\": {n} is not between 1 and {MAX_BINS}"));
     }
+    // Merging doubles a histogram's width until it covers the other's: both ends must be
+    // finite with room to spare.
+    let hi = lo + width * n as f64;
+    if !(hi.is_finite() && (hi - lo).is_finite() && lo.abs().max(hi.abs()) < 1e300) {
+        return Err(format!(
+            "[{lo}, {hi}] is not a histogram range (its ends must be finite and under 1e300)"
+        ));
+    }
     let mut bins = vec![0u64; n as usize];
     let counts = h
         .get("counts")
@@ -457,5 +465,13 @@ mod tests {
         let e =
             Statistics::from_json(&good.replace("\"version\": 1", "\"version\": 7")).unwrap_err();
         assert!(e.contains("version 7"), "{e}");
+        // A histogram whose range would not stay finite while merging is refused.
+        let h = stats(Method::Percentile, &[&[1.0, 2.0]], 1);
+        let lo = format!(
+            "\"lo\": {:?}",
+            h.tensors[0].collector.histogram().unwrap().lo
+        );
+        let e = Statistics::from_json(&good.replace(&lo, "\"lo\": -1e308")).unwrap_err();
+        assert!(e.contains("not a histogram range"), "{e}");
     }
 }
