@@ -180,14 +180,6 @@ impl Pipeline {
         self.stages.iter().any(|s| matches!(s, Stage::Calibrate(_)))
     }
 
-    /// The method its (first) calibration uses, when cut.
-    pub fn calibration_method(&self) -> Option<&'static str> {
-        self.stages.iter().find_map(|s| match s {
-            Stage::Calibrate(pass) => Some(pass.method().name()),
-            _ => None,
-        })
-    }
-
     /// Runs the pipeline on `m`. When cut, each `calibrate` runs on `calibration`, reporting
     /// progress to `progress` (else drawn on standard error when `instr.progress`); with
     /// `stop_after_calibration` the run ends after the first calibration (its statistics are
