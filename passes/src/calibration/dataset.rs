@@ -1411,6 +1411,110 @@ mod tests {
         assert_eq!(s[0].data, TensorData::I32(vec![1, 2, 3]));
     }
 
+    fn memory(key: Option<&str>, descr: &str, shape: &[usize], bytes: Vec<u8>) -> MemoryArray {
+        MemoryArray {
+            key: key.map(str::to_string),
+            descr: descr.to_string(),
+            shape: shape.to_vec(),
+            bytes: Blob::from_vec(bytes),
+        }
+    }
+
+    #[test]
+    fn arrays_in_memory_feed_inputs_by_position_or_key() {
+        let ids = InputSpec {
+            name: "ids".into(),
+            aliases: vec!["serving_default_ids:0".into()],
+            position: 0,
+            shape: vec![1, 2],
+            dtype: DType::I32,
+        };
+        let x = InputSpec {
+            name: "x".into(),
+            aliases: vec![],
+            position: 1,
+            shape: vec![1, 3],
+            dtype: DType::F32,
+        };
+        let inputs = [ids, x];
+        let ints: Vec<u8> = [7i32, 8].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let floats: Vec<u8> = [1.5f32, 2.0, -3.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let data = MemoryData {
+            name: "representative_dataset".into(),
+            samples: vec![
+                // In input order, the batch of 1 left out.
+                vec![
+                    memory(None, "<i4", &[2], ints.clone()),
+                    memory(None, "<f4", &[3], floats.clone()),
+                ],
+                // By name, in any order, with the batch.
+                vec![
+                    memory(Some("x"), "<f4", &[1, 3], floats.clone()),
+                    memory(Some("serving_default_ids:0"), "|i1", &[1, 2], vec![7, 8]),
+                ],
+            ],
+        };
+        let mut ds = Dataset::from_memory(Arc::new(data.clone()), &inputs).unwrap();
+        assert_eq!(ds.len(), 2);
+        for _ in 0..2 {
+            let s = ds.next().unwrap().unwrap();
+            assert_eq!(s[0].data, TensorData::I32(vec![7, 8]));
+            assert_eq!(s[0].shape, vec![1, 2]);
+            assert_eq!(s[1].data, TensorData::F32(vec![1.5, 2.0, -3.0]));
+        }
+        assert!(ds.next().is_none());
+
+        let refused = |sample: Vec<MemoryArray>| {
+            let data = MemoryData {
+                name: "data".into(),
+                samples: vec![sample],
+            };
+            Dataset::from_memory(Arc::new(data), &inputs).err().unwrap()
+        };
+        let e = refused(vec![memory(None, "<i4", &[2], ints.clone())]);
+        assert!(
+            e.starts_with("data, sample 0: 1 array is given but the model has 2 inputs (ids, x)"),
+            "{e}"
+        );
+        let e = refused(vec![
+            memory(Some("ids"), "<i4", &[2], ints.clone()),
+            memory(None, "<f4", &[3], floats.clone()),
+        ]);
+        assert!(e.contains("some arrays are named and some are not"), "{e}");
+        let e = refused(vec![
+            memory(None, "<f4", &[2], floats[..8].to_vec()),
+            memory(None, "<f4", &[3], floats.clone()),
+        ]);
+        assert!(
+            e.contains("input 'ids': the array holds float32 values but input 'ids' takes int32"),
+            "{e}"
+        );
+        let e = refused(vec![
+            memory(None, "<i4", &[2], ints.clone()),
+            memory(None, "<f4", &[3], floats[..8].to_vec()),
+        ]);
+        assert!(
+            e.contains("8 bytes for a float32 array of shape [3] (12 bytes)"),
+            "{e}"
+        );
+        let e = refused(vec![
+            memory(None, "<i4", &[2], ints),
+            memory(None, "<f4", &[usize::MAX, 4], vec![]),
+        ]);
+        assert!(e.contains("input 'x'"), "{e}");
+        let empty = MemoryData {
+            name: "data".into(),
+            samples: vec![],
+        };
+        let e = Dataset::from_memory(Arc::new(empty), &inputs)
+            .err()
+            .unwrap();
+        assert_eq!(e, "data holds no samples");
+    }
+
     #[test]
     fn images_need_a_static_float_image_input() {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/data/images");
