@@ -304,7 +304,7 @@ fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
 }
 
 /// `calibrating: 12/64 samples, 5.3/s, about 10 s left`, redrawn in place on standard error.
-fn render_progress(p: &crate::pass::Progress) {
+pub fn render_progress(p: &crate::pass::Progress) {
     let secs = p.elapsed.as_secs_f64().max(1e-9);
     let rate = p.done as f64 / secs;
     let left = if rate > 0.0 {

@@ -81,6 +81,12 @@ impl PassContext {
         PassContext::default()
     }
 
+    /// A context whose progress reports go to `f` (for passes run outside the pass manager).
+    pub fn with_progress(mut self, f: Box<ProgressFn>) -> PassContext {
+        self.progress = Some(f);
+        self
+    }
+
     /// Adds `n` to a statistic.
     pub fn count(&mut self, stat: Statistic, n: u64) {
         match self.statistics.iter_mut().find(|(s, _)| *s == stat) {

@@ -27,6 +27,10 @@ pub struct Config {
     pub input_range: Option<String>,
     /// `--report=FILE.json`: the quantization report as JSON.
     pub report: Option<String>,
+    /// `--save-stats=FILE.json`: the calibration statistics, saved.
+    pub save_stats: Option<String>,
+    /// `--statistics=FILE[,FILE...]`: saved statistics, merged and used instead of data.
+    pub statistics_files: Vec<String>,
     /// The pass manager's instrumentation, printing options included.
     pub instrumentation: Instrumentation,
     pub run_reproducer: bool,
@@ -181,6 +185,21 @@ pub fn command() -> Command {
                 .value_name("FILE.json")
                 .help("Write the quantization report (ops quantized, ops left float and why, sizes) as JSON"),
         )
+        .arg(
+            Arg::new("save-stats")
+                .long("save-stats")
+                .value_name("FILE.json")
+                .help("Save the calibration statistics (each tensor's collector state, as JSON) to merge with other shards' or to quantize again without data"),
+        )
+        .arg(
+            Arg::new("statistics-files")
+                .long("statistics")
+                .value_name("FILE[,FILE...]")
+                .action(ArgAction::Append)
+                .value_delimiter(',')
+                .conflicts_with("calibration-data")
+                .help("Quantize with saved calibration statistics instead of data: the files (--save-stats of shards of a data set, same model and options) are merged, which for minmax gives exactly one run over all the data"),
+        )
         .arg(flag("no-progress", "no-progress", "Do not show progress of long passes (shown on a terminal by default)"))
 }
 
@@ -233,6 +252,8 @@ pub fn config(m: &ArgMatches) -> Config {
         calibration_method: m.get_one::<String>("calibration-method").cloned(),
         input_range: m.get_one::<String>("input-range").cloned(),
         report: m.get_one::<String>("report").cloned(),
+        save_stats: m.get_one::<String>("save-stats").cloned(),
+        statistics_files: strings("statistics-files"),
         run_reproducer: m.get_flag("run-reproducer"),
     }
 }

@@ -2,15 +2,16 @@
 //! expected diagnostics, and writes the output — reporting every error with its place and
 //! returning the exit code.
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
-use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
+use tqopt_ir::{verifier, Diagnostic, Module, Severity, SourceFile};
+use tqopt_passes::calibration::statistics::Statistics;
 use tqopt_passes::manager::{format_statistics, format_timing, RunReport};
-use tqopt_passes::quant::report::{Kind as ReportKind, Report, SizeMeasure};
-use tqopt_passes::{parse_pipeline, Instrumentation, PassManager, PassSpec};
+use tqopt_passes::quant::report::Report;
+use tqopt_passes::{parse_pipeline, Instrumentation, PassSpec};
 use tqopt_textual_ir::{parse, print_module_to};
 
+use crate::api::{self, CalibrationInput, Input, Pipeline};
 use crate::cli::Config;
 use crate::expectations;
 use crate::output::write_output;
@@ -49,31 +50,15 @@ pub fn run(cfg: &Config) -> i32 {
     let started = Instant::now();
     let mut totals = Totals::default();
 
-    let bytes = match read_input(&cfg.input) {
-        Ok(b) => b,
+    let input = match Input::read(&cfg.input) {
+        Ok(i) => i,
         Err(e) => return fail(e),
     };
-    let name = if cfg.input == "-" {
-        "<stdin>".to_string()
-    } else {
-        cfg.input.clone()
-    };
-    // A `.tflite` name goes to the importer even without the identifier, so that an empty or
-    // damaged model is refused as one (not parsed as an empty MLIR module).
-    let is_tflite = bytes.as_bytes().get(4..8) == Some(b"TFL3") || cfg.input.ends_with(".tflite");
-    let input_size = bytes.len() as u64;
-    let source = if is_tflite {
-        // Diagnostics about an imported model name tensors, not text positions.
-        SourceFile::new(&name, "")
-    } else {
-        match SourceFile::from_blob(&name, bytes.clone()) {
-            Ok(s) => s,
-            Err(offset) => {
-                return fail(format!(
-                    "'{name}' is neither MLIR text (invalid UTF-8 at byte {offset}) nor a TFLite model (no TFL3 identifier)"
-                ));
-            }
-        }
+    let is_tflite = input.is_tflite;
+    let input_size = input.bytes.len() as u64;
+    let source = match input.source() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
     };
 
     let emit_tflite = match output_kind(&cfg.output, cfg.emit.as_deref()) {
@@ -84,24 +69,49 @@ pub fn run(cfg: &Config) -> i32 {
         return fail("--split-input-file writes MLIR text: a .tflite output holds one model");
     }
 
+    // Saved statistics, merged; their method is the pipeline's unless one was given.
+    let statistics = if cfg.statistics_files.is_empty() {
+        None
+    } else {
+        match Statistics::load_merged(&cfg.statistics_files) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(e),
+        }
+    };
+    let mut cfg = cfg.clone();
+    if let (Some(s), None) = (&statistics, &cfg.calibration_method) {
+        cfg.calibration_method = Some(s.method.name().to_string());
+    }
+    let cfg = &cfg;
     let specs = match pipeline_specs(cfg, &source) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let quantizing = specs
-        .iter()
-        .any(|s| s.name.starts_with("quantize-") || s.name == "fold-quant");
-    let report_kind = if specs.iter().any(|s| {
-        s.name == "quantize-int8" || s.name == "quantize-int16x8" || s.name == "fold-quant"
-    }) {
-        ReportKind::Full
-    } else {
-        ReportKind::Weights
-    };
-    let pm = match PassManager::new(&specs) {
+    let report_kind = api::report_kind(&specs);
+    // Saving or reading statistics cuts the pipeline at calibration (see api::Pipeline).
+    let cut = cfg.save_stats.is_some() || statistics.is_some();
+    if cut && cfg.split_input_file {
+        return fail("--save-stats and --statistics take one model, not --split-input-file chunks");
+    }
+    let pm = match Pipeline::new(&specs, cut) {
         Ok(pm) => pm,
         Err(e) => return fail(e),
     };
+    if cut && !pm.calibrates() {
+        let flag = if statistics.is_some() {
+            "--statistics"
+        } else {
+            "--save-stats"
+        };
+        return fail(format!(
+            "{flag} needs a pipeline that calibrates (--pass=quantize-int8, quantize-int16x8 or calibrate)"
+        ));
+    }
+    let calibration = match statistics {
+        Some(s) => CalibrationInput::Statistics(s),
+        None => CalibrationInput::FromOptions,
+    };
+    let mut collected: Option<Statistics> = None;
     if cfg.dump_pass_pipeline {
         eprintln!(
             "Pass Manager with {} passes:\n{}\n",
@@ -114,11 +124,7 @@ pub fn run(cfg: &Config) -> i32 {
 
     let units: Vec<(SourceFile, Result<Module, Diagnostic>)> = if is_tflite {
         let start = Instant::now();
-        let imported = tqopt_frontend::import_bytes(&name, bytes).map_err(|e| {
-            let mut message: String = e.place.iter().map(|p| format!("{p}: ")).collect();
-            message.push_str(&e.message);
-            Diagnostic::error(message)
-        });
+        let imported = api::import(&input.name, input.bytes.clone());
         totals.add_time("Import", start.elapsed());
         vec![(source, imported)]
     } else {
@@ -141,7 +147,16 @@ pub fn run(cfg: &Config) -> i32 {
     let mut constants_before: Vec<u64> = Vec::new();
     let mut failed = false;
     for (source, module) in units {
-        match process_unit(&source, module, &pm, instr, cfg, &mut totals) {
+        let unit = process_unit(
+            &source,
+            module,
+            &pm,
+            (instr, &calibration),
+            cfg,
+            &mut totals,
+            &mut collected,
+        );
+        match unit {
             Some((module, size)) => {
                 outputs.push(module);
                 constants_before.push(size);
@@ -166,25 +181,37 @@ pub fn run(cfg: &Config) -> i32 {
 
     // Reports are made before the output is written: writing may replace the input file,
     // whose memory-mapped bytes the modules may still hold.
-    let reports: Vec<Report> = if quantizing && !failed {
-        outputs
+    let reports: Vec<Report> = match report_kind {
+        Some(kind) if !failed => outputs
             .iter()
             .zip(&constants_before)
             .map(|(m, &constants)| {
-                let mut report = Report::of(m, constants, report_kind);
                 // Both sizes are files' only when a .tflite was read and one is written;
                 // otherwise both count constant data, never one of each.
-                if let (true, Some(model)) = (is_tflite, &model) {
-                    report.size_before = input_size;
-                    report.size_after = model.len() as u64;
-                    report.size_measure = SizeMeasure::Files;
-                }
-                report
+                let files = match (is_tflite, &model) {
+                    (true, Some(model)) => Some((input_size, model.len() as u64)),
+                    _ => None,
+                };
+                api::report(m, constants, kind, files)
             })
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
+        _ => Vec::new(),
     };
+    // The statistics are saved before the output: the run that made them succeeded.
+    if let (Some(path), false) = (&cfg.save_stats, failed) {
+        match &collected {
+            Some(s) => {
+                if let Err(e) = write_output(path, |w| w.write_all(s.to_json().as_bytes())) {
+                    return fail(e);
+                }
+            }
+            None => {
+                return fail(format!(
+                    "--save-stats: no statistics were collected (the IR already held quantfork.stats), so '{path}' was not written"
+                ))
+            }
+        }
+    }
 
     if let Some(model) = &model {
         let start = Instant::now();
@@ -280,10 +307,11 @@ fn apply_calibration_flags(spec: &mut PassSpec, cfg: &Config) {
 fn process_unit(
     source: &SourceFile,
     parsed: Result<Module, Diagnostic>,
-    pm: &PassManager,
-    instr: &Instrumentation,
+    pm: &Pipeline,
+    (instr, calibration): (&Instrumentation, &CalibrationInput),
     cfg: &Config,
     totals: &mut Totals,
+    collected: &mut Option<Statistics>,
 ) -> Option<(Module, u64)> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut module = None;
@@ -298,10 +326,11 @@ fn process_unit(
             } else if !pm.is_empty() {
                 let stderr = std::io::stderr();
                 let mut dumps = stderr.lock();
-                match pm.run(&mut m, instr, &mut dumps) {
-                    Ok(report) => {
-                        totals.absorb(&report);
-                        diagnostics.extend(report.diagnostics);
+                match pm.run(&mut m, instr, calibration, false, None, &mut dumps) {
+                    Ok(run) => {
+                        totals.absorb(&run.report);
+                        diagnostics.extend(run.report.diagnostics);
+                        *collected = run.statistics;
                         module = Some(m);
                     }
                     Err(e) => {
@@ -364,20 +393,4 @@ fn split_chunks(source: &SourceFile) -> Vec<SourceFile> {
         chunk_first_line,
     ));
     chunks
-}
-
-/// The input's bytes: a memory-mapped file, or standard input read whole.
-fn read_input(path: &str) -> Result<Blob, String> {
-    if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        return Ok(Blob::from_vec(buf));
-    }
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
-    if meta.is_dir() {
-        return Err(format!("'{path}' is a directory, not an input file"));
-    }
-    tqopt_ir::map_file(std::path::Path::new(path)).map_err(|e| format!("cannot read '{path}': {e}"))
 }

@@ -20,7 +20,7 @@
 //! every intermediate after its last use, so memory stays bounded.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use tqopt_interp::{DType, Interpreter, Tensor};
@@ -31,7 +31,8 @@ use tqopt_ir::{
 };
 
 use super::collectors::{Collector, Method};
-use super::dataset::{Dataset, InputSpec, PixelScaling};
+use super::dataset::{DataSource, InputSpec, PixelScaling};
+use super::statistics::{fingerprint, value_name, Statistics, TensorStats};
 use super::tflite_inplace;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Progress, Statistic};
@@ -121,9 +122,16 @@ pub static INFO: PassInfo = PassInfo {
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let method = Method::parse(options.str("method")).ok_or("unknown calibration method")?;
-    let scaling = PixelScaling::parse_range(options.str("input-range"))?;
-    let threads = match options.int("threads") {
+    Ok(Box::new(Calibrate::from_options(options)?))
+}
+
+impl Calibrate {
+    /// The pass as `calibrate{...}` with these options makes it (the library calls it
+    /// directly to calibrate from arrays in memory or to apply saved statistics).
+    pub fn from_options(options: &PassOptions) -> Result<Calibrate, String> {
+        let method = Method::parse(options.str("method")).ok_or("unknown calibration method")?;
+        let scaling = PixelScaling::parse_range(options.str("input-range"))?;
+        let threads = match options.int("threads") {
         n if n < 0 => return Err("threads must be 0 (one per core) or more".into()),
         0 => tqopt_interp::parallel::default_threads().min(MAX_THREADS as usize),
         n if n > MAX_THREADS => {
@@ -133,17 +141,23 @@ fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
         }
         n => n as usize,
     };
-    let data = options.str("data");
-    Ok(Box::new(Calibrate {
-        data: (!data.is_empty()).then(|| PathBuf::from(data)),
-        method,
-        scaling,
-        if_missing: options.bool("if-missing"),
-        tflite_inplace: options.bool("tflite-inplace"),
-        threads,
-    }))
+        let data = options.str("data");
+        Ok(Calibrate {
+            data: (!data.is_empty()).then(|| PathBuf::from(data)),
+            method,
+            scaling,
+            if_missing: options.bool("if-missing"),
+            tflite_inplace: options.bool("tflite-inplace"),
+            threads,
+        })
+    }
 }
 
+/// What a run over a data set saw: a collector per value (merged over the entry points), the
+/// interpreters (which know what they could not run), and the number of samples.
+type Observed = (HashMap<ValueId, Collector>, Vec<Interpreter>, u64);
+
+/// The `calibrate` pass: its options, parsed.
 pub struct Calibrate {
     data: Option<PathBuf>,
     method: Method,
@@ -255,6 +269,113 @@ impl Pass for Calibrate {
             )
             .into());
         };
+        let (merged, interps, _) = self.observe(m, &DataSource::Path(data.clone()), cx)?;
+        self.finish(m, &merged, &interps, cx)
+    }
+}
+
+impl Calibrate {
+    /// The method the options chose.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The `data=` option, if given.
+    pub fn data(&self) -> Option<&Path> {
+        self.data.as_deref()
+    }
+
+    /// Whether the pass does nothing on `m` (`if-missing` and `m` already holds statistics).
+    pub fn skips(&self, m: &Module) -> bool {
+        self.if_missing && has_stats(m)
+    }
+
+    /// Runs every entry point on `data` and returns what each float value took, without
+    /// changing `m`: the statistics the pass would apply.
+    pub fn collect(
+        &self,
+        m: &Module,
+        data: &DataSource,
+        cx: &mut PassContext,
+    ) -> Result<Statistics, PassError> {
+        let (merged, _, samples) = self.observe(m, data, cx)?;
+        let mut tensors: Vec<TensorStats> = merged
+            .into_iter()
+            .map(|(v, collector)| TensorStats {
+                value: tqopt_ir::EntityRef::index(v),
+                name: value_name(m, v),
+                collector,
+            })
+            .collect();
+        tensors.sort_by_key(|t| t.value);
+        Ok(Statistics {
+            method: self.method,
+            model: fingerprint(m),
+            samples,
+            tensors,
+        })
+    }
+
+    /// Attaches the ranges of `stats` (made by [`collect`](Self::collect) on the same IR, and
+    /// perhaps merged) as the pass does after running data: the same ranges, warnings and
+    /// marks. Statistics of other IR (another model, or the same one through other passes) are
+    /// refused.
+    pub fn apply(
+        &self,
+        m: &mut Module,
+        stats: &Statistics,
+        cx: &mut PassContext,
+    ) -> Result<Changed, PassError> {
+        let here = fingerprint(m);
+        if stats.model != here {
+            return Err(Diagnostic::error(format!(
+                "the statistics were made from another model, or from this one through other passes or options (their fingerprint is {}, this IR's is {here}): calibrate with the same model, pass options and tqopt version",
+                stats.model
+            ))
+            .into());
+        }
+        if stats.method != self.method {
+            return Err(Diagnostic::error(format!(
+                "the statistics were collected with method {}, but the pipeline asks for {}: give the same method (--calibration-method={})",
+                stats.method.name(),
+                self.method.name(),
+                stats.method.name()
+            ))
+            .into());
+        }
+        let slots = m.num_value_slots();
+        let mut merged = HashMap::new();
+        for t in &stats.tensors {
+            let v: Option<ValueId> = (t.value < slots).then(|| tqopt_ir::EntityRef::new(t.value));
+            let Some(v) = v.filter(|&v| value_name(m, v) == t.name) else {
+                return Err(Diagnostic::error(format!(
+                    "the statistics of value {} ('{}') do not match this IR: calibrate with the same model, pass options and tqopt version",
+                    t.value, t.name
+                ))
+                .into());
+            };
+            merged.insert(v, t.collector.clone());
+        }
+        cx.count(SAMPLES, stats.samples);
+        let mut interps = Vec::new();
+        for f in m.entry_points() {
+            let name = func::name(m, f).unwrap_or("main").to_string();
+            interps.push(Interpreter::new_partial(m, &name).map_err(|e| {
+                Diagnostic::error(format!("cannot run the model to calibrate it: {e}"))
+            })?);
+        }
+        self.finish(m, &merged, &interps, cx)
+    }
+
+    /// Runs every entry point on the data set; returns what each value took, merged over the
+    /// entry points (a model's signatures), and the interpreters (which know what they could
+    /// not run).
+    fn observe(
+        &self,
+        m: &Module,
+        data: &DataSource,
+        cx: &mut PassContext,
+    ) -> Result<Observed, PassError> {
         let entries = m.entry_points();
         if entries.is_empty() {
             return Err(Diagnostic::error(
@@ -277,14 +398,26 @@ impl Pass for Calibrate {
             interps.push(interp);
         }
         cx.count(SAMPLES, done as u64);
-        let mut ranges = ranges(m, &merged, self.method, cx)?;
+        Ok((merged, interps, done as u64))
+    }
+
+    /// Turns collectors into ranges and attaches them; marks what the interpreters could not
+    /// run.
+    fn finish(
+        &self,
+        m: &mut Module,
+        merged: &HashMap<ValueId, Collector>,
+        interps: &[Interpreter],
+        cx: &mut PassContext,
+    ) -> Result<Changed, PassError> {
+        let mut ranges = ranges(m, merged, self.method, cx)?;
         if self.tflite_inplace {
             tflite_inplace::widen(&mut ranges, &tflite_inplace::overwritten_by(m));
         }
         let calibrated = attach_stats(m, &ranges);
         cx.count(CALIBRATED, calibrated);
         let mut marked = false;
-        for interp in &interps {
+        for interp in interps {
             marked |= mark_uncalibrated(m, interp, cx);
         }
         Ok(Changed::from(calibrated > 0 || marked))
@@ -299,12 +432,13 @@ impl Calibrate {
         m: &Module,
         f: OpId,
         interp: &Interpreter,
-        data: &std::path::Path,
+        data: &DataSource,
         merged: &mut HashMap<ValueId, Collector>,
         cx: &mut PassContext,
     ) -> Result<usize, PassError> {
         let specs = input_specs(m, f).map_err(Diagnostic::error)?;
-        let mut dataset = Dataset::open(data, &specs, self.scaling).map_err(Diagnostic::error)?;
+        let mut dataset = data.open(&specs, self.scaling).map_err(Diagnostic::error)?;
+        let place = data.describe();
         let total = dataset.len();
         let started = Instant::now();
         let mut done = 0usize;
@@ -314,7 +448,7 @@ impl Calibrate {
             || dataset.next(),
             |i, arrays| {
                 observe_sample(interp, &arrays, method)
-                    .map_err(|e| format!("{}, sample {i}: {e}", data.display()))
+                    .map_err(|e| format!("{place}, sample {i}: {e}"))
             },
             |_, seen| {
                 for (v, c) in seen {

@@ -35,6 +35,16 @@ impl Method {
             _ => None,
         }
     }
+
+    /// The name [`Method::parse`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::MinMax => "minmax",
+            Method::MovingAverage => "moving-average",
+            Method::Percentile => "percentile",
+            Method::Mse => "mse",
+        }
+    }
 }
 
 /// The averaging constant of the moving average (TensorFlow's default).
@@ -260,6 +270,16 @@ impl Collector {
             sentinel_high: 0,
             histogram: None,
         }
+    }
+
+    /// The histogram `percentile` and `mse` keep (none for `minmax` and `moving-average`).
+    pub fn histogram(&self) -> Option<&Histogram> {
+        self.histogram.as_ref()
+    }
+
+    /// Sets the histogram (when reading saved statistics, [`super::statistics`]).
+    pub fn set_histogram(&mut self, histogram: Option<Histogram>) {
+        self.histogram = histogram;
     }
 
     /// Folds one sample's values in.

@@ -19,7 +19,10 @@ use super::collectors::SENTINEL_MAGNITUDE;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use tqopt_interp::{budget, DType, TensorData};
+use tqopt_ir::Blob;
 
 use super::image_check;
 
@@ -174,6 +177,60 @@ enum Source {
         files: Vec<PathBuf>,
         scaling: PixelScaling,
     },
+    Memory {
+        data: Arc<MemoryData>,
+        /// Per sample, per input: the array's index in the sample, its element type and the
+        /// shape it is fed with.
+        plan: Vec<Vec<(usize, NpyType, Vec<usize>)>>,
+    },
+}
+
+/// One array handed over in memory (by the library API or the Python binding): numpy's dtype
+/// `descr` (`<f4`, `|u1`, `<i4`), the array's shape (one sample: the input's shape, with or
+/// without its batch of 1) and its C-ordered little-endian bytes, as a [`Blob`] so that a
+/// caller can lend its own buffer without a copy. `key`, when given, names the input as an
+/// `.npz` key does (input name, tensor name, `arr_N`/`argN`); arrays without keys go to the
+/// inputs in order.
+#[derive(Clone)]
+pub struct MemoryArray {
+    pub key: Option<String>,
+    pub descr: String,
+    pub shape: Vec<usize>,
+    pub bytes: Blob,
+}
+
+/// A data set held in memory: `samples[i]` holds sample i's arrays, one per input. `name` is
+/// what messages call it (`representative_dataset`).
+#[derive(Clone)]
+pub struct MemoryData {
+    pub name: String,
+    pub samples: Vec<Vec<MemoryArray>>,
+}
+
+/// Where calibration data comes from: a file or folder, or arrays in memory.
+#[derive(Clone)]
+pub enum DataSource {
+    Path(PathBuf),
+    Memory(Arc<MemoryData>),
+}
+
+impl DataSource {
+    /// The name messages give the data.
+    pub fn describe(&self) -> String {
+        match self {
+            DataSource::Path(p) => p.display().to_string(),
+            DataSource::Memory(m) => m.name.clone(),
+        }
+    }
+
+    /// Opens the data for a model with `inputs` ([`Dataset::open`] or
+    /// [`Dataset::from_memory`]).
+    pub fn open(&self, inputs: &[InputSpec], scaling: PixelScaling) -> Result<Dataset, String> {
+        match self {
+            DataSource::Path(p) => Dataset::open(p, inputs, scaling),
+            DataSource::Memory(m) => Dataset::from_memory(m.clone(), inputs),
+        }
+    }
 }
 
 impl Dataset {
@@ -222,9 +279,34 @@ impl Dataset {
         Ok(dataset)
     }
 
+    /// A data set of arrays in memory. Every sample is checked first: each array must match
+    /// one input (by key, or by position when the sample's arrays have no keys), every input
+    /// must get one array whose element type and shape fit it, and the bytes must be as many as
+    /// the shape says. Errors name the data, the sample and the input.
+    pub fn from_memory(data: Arc<MemoryData>, inputs: &[InputSpec]) -> Result<Dataset, String> {
+        if inputs.is_empty() {
+            return Err("the model has no inputs to calibrate".into());
+        }
+        budget::checked_limit()?;
+        if data.samples.is_empty() {
+            return Err(format!("{} holds no samples", data.name));
+        }
+        let mut plan = Vec::with_capacity(data.samples.len());
+        for (index, sample) in data.samples.iter().enumerate() {
+            let place = format!("{}, sample {index}", data.name);
+            plan.push(memory_plan(sample, inputs).map_err(|e| format!("{place}: {e}"))?);
+        }
+        Ok(Dataset {
+            source: Source::Memory { data, plan },
+            inputs: inputs.to_vec(),
+            next: 0,
+        })
+    }
+
     /// The number of samples.
     pub fn len(&self) -> usize {
         match &self.source {
+            Source::Memory { data, .. } => data.samples.len(),
             Source::Npy { reader, .. } => reader.samples,
             Source::Npz { streams, .. } => streams.first().map(|s| s.samples).unwrap_or(0),
             Source::Images { files, .. } => files.len(),
@@ -260,6 +342,21 @@ impl Dataset {
             Source::Images { files, scaling } => {
                 load_image(&files[index], &self.inputs[0], *scaling).map(|a| vec![a])
             }
+            Source::Memory { data, plan } => plan[index]
+                .iter()
+                .zip(&self.inputs)
+                .map(|((i, dtype, shape), input)| {
+                    dtype
+                        .decode(data.samples[index][*i].bytes.as_bytes(), input.dtype)
+                        .map(|data| Array {
+                            shape: shape.clone(),
+                            data,
+                        })
+                        .map_err(|e| {
+                            format!("{}, sample {index}: input '{}': {e}", data.name, input.name)
+                        })
+                })
+                .collect(),
         };
         Some(result.and_then(|arrays| {
             for (array, input) in arrays.iter().zip(&self.inputs) {
@@ -295,6 +392,7 @@ impl Dataset {
         match &self.source {
             Source::Npy { path, .. } | Source::Npz { path, .. } => sample_place(path, index),
             Source::Images { files, .. } => files[index].display().to_string(),
+            Source::Memory { data, .. } => format!("{}, sample {index}", data.name),
         }
     }
 }
@@ -541,7 +639,19 @@ impl NpyStream {
     /// Checks that one item fits `input`: its element type, its shape (see
     /// [`InputSpec::fit`]) and, held as read and as converted, the memory budget.
     fn check_fits(&mut self, input: &InputSpec) -> Result<(), String> {
-        if !self.dtype.feeds(input.dtype) {
+        self.sample_shape = Self::fit_item(self.dtype, &self.item_shape, input)?;
+        Ok(())
+    }
+
+    /// The shape an array item of `dtype` and `item_shape` is fed to `input` with: checks its
+    /// element type, its shape (see [`InputSpec::fit`]) and, held as read and as converted,
+    /// the memory budget.
+    fn fit_item(
+        dtype: NpyType,
+        item_shape: &[usize],
+        input: &InputSpec,
+    ) -> Result<Vec<usize>, String> {
+        if !dtype.feeds(input.dtype) {
             let hint = match input.dtype {
                 DType::F32 | DType::F16 => {
                     "save a float32 array (float16, float64 and uint8 are converted)"
@@ -551,15 +661,15 @@ impl NpyStream {
             };
             return Err(format!(
                 "the array holds {} values but input '{}' takes {}: {hint}",
-                self.dtype.name(),
+                dtype.name(),
                 input.name,
                 input.describe()
             ));
         }
-        let Some(shape) = input.fit(&self.item_shape) else {
+        let Some(shape) = input.fit(item_shape) else {
             return Err(format!(
                 "the array holds samples of shape {:?} but input '{}' takes {} (the array's shape must be [N, ...] with ... the input shape, with or without its leading batch of 1; -1 is any size)",
-                self.item_shape, input.name, input.describe()
+                item_shape, input.name, input.describe()
             ));
         };
         budget::check_dims(&shape, 8).map_err(|e| {
@@ -568,8 +678,7 @@ impl NpyStream {
                 input.name, input.shape
             )
         })?;
-        self.sample_shape = shape;
-        Ok(())
+        Ok(shape)
     }
 
     /// Reads the next item; [`check_fits`](Self::check_fits) has passed and the input's
@@ -640,51 +749,10 @@ fn open_npz(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
         .map(|n| n.map(|n| n.trim_end_matches(".npy").to_string()))
         .collect::<Result<_, _>>()
         .map_err(|e| format!("{}: unreadable entry name ({e})", path.display()))?;
-    for key in &keys {
-        let matching: Vec<&str> = inputs
-            .iter()
-            .filter(|i| i.matches(key))
-            .map(|i| i.name.as_str())
-            .collect();
-        if matching.is_empty() {
-            let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-            return Err(format!(
-                "{}: array '{key}' matches no input of the model (its inputs are: {}; arrays are matched by input name, tensor name or position: arr_0, arr_1, ...)",
-                path.display(),
-                names.join(", ")
-            ));
-        }
-        if matching.len() > 1 {
-            return Err(format!(
-                "{}: array '{key}' matches several inputs ({}): name the arrays after the inputs",
-                path.display(),
-                matching.join(", ")
-            ));
-        }
-    }
+    let assigned = assign_keys(&keys, inputs).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut streams = Vec::new();
-    for input in inputs {
-        let found: Vec<&String> = keys.iter().filter(|k| input.matches(k)).collect();
-        let key = match found[..] {
-            [key] => key,
-            [] => {
-                return Err(format!(
-                    "{}: no array for input '{}' (arrays: {})",
-                    path.display(),
-                    input.name,
-                    keys.join(", ")
-                ))
-            }
-            _ => {
-                let names: Vec<&str> = found.iter().map(|k| k.as_str()).collect();
-                return Err(format!(
-                    "{}: arrays {} all match input '{}': keep one",
-                    path.display(),
-                    names.join(", "),
-                    input.name
-                ));
-            }
-        };
+    for (input, &k) in inputs.iter().zip(&assigned) {
+        let key = &keys[k];
         // Each input's array streams from its own file handle.
         let reader = entry_reader(path, &mut archive, &format!("{key}.npy"))
             .map_err(|e| format!("{}: array '{key}': {e}", path.display()))?;
@@ -713,6 +781,113 @@ fn open_npz(path: &Path, inputs: &[InputSpec]) -> Result<Source, String> {
         path: path.to_path_buf(),
         streams,
     })
+}
+
+/// For each input, the index of the key that names it (`.npz` keys, the keys of a sample in
+/// memory): every key must match exactly one input and every input exactly one key.
+fn assign_keys(keys: &[String], inputs: &[InputSpec]) -> Result<Vec<usize>, String> {
+    for key in keys {
+        let matching: Vec<&str> = inputs
+            .iter()
+            .filter(|i| i.matches(key))
+            .map(|i| i.name.as_str())
+            .collect();
+        if matching.is_empty() {
+            let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+            return Err(format!(
+                "array '{key}' matches no input of the model (its inputs are: {}; arrays are matched by input name, tensor name or position: arr_0, arr_1, ...)",
+                names.join(", ")
+            ));
+        }
+        if matching.len() > 1 {
+            return Err(format!(
+                "array '{key}' matches several inputs ({}): name the arrays after the inputs",
+                matching.join(", ")
+            ));
+        }
+    }
+    inputs
+        .iter()
+        .map(|input| {
+            let found: Vec<usize> = (0..keys.len())
+                .filter(|&k| input.matches(&keys[k]))
+                .collect();
+            match found[..] {
+                [k] => Ok(k),
+                [] => Err(format!(
+                    "no array for input '{}' (arrays: {})",
+                    input.name,
+                    keys.join(", ")
+                )),
+                _ => {
+                    let names: Vec<&str> = found.iter().map(|&k| keys[k].as_str()).collect();
+                    Err(format!(
+                        "arrays {} all match input '{}': keep one",
+                        names.join(", "),
+                        input.name
+                    ))
+                }
+            }
+        })
+        .collect()
+}
+
+/// How one in-memory sample feeds the inputs: per input, the array's index, element type and
+/// the shape it is fed with (see [`Dataset::from_memory`]).
+fn memory_plan(
+    sample: &[MemoryArray],
+    inputs: &[InputSpec],
+) -> Result<Vec<(usize, NpyType, Vec<usize>)>, String> {
+    let keyed = sample.iter().filter(|a| a.key.is_some()).count();
+    let order: Vec<usize> = if keyed == 0 {
+        if sample.len() != inputs.len() {
+            let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+            return Err(format!(
+                "{} array{} given but the model has {} input{} ({}): give one array per input, in input order, or a dict by input name",
+                sample.len(),
+                if sample.len() == 1 { " is" } else { "s are" },
+                inputs.len(),
+                if inputs.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            ));
+        }
+        (0..inputs.len()).collect()
+    } else if keyed == sample.len() {
+        let keys: Vec<String> = sample.iter().filter_map(|a| a.key.clone()).collect();
+        assign_keys(&keys, inputs)?
+    } else {
+        return Err("some arrays are named and some are not: name all of them or none".into());
+    };
+    order
+        .into_iter()
+        .zip(inputs)
+        .map(|(i, input)| {
+            let a = &sample[i];
+            let what = match &a.key {
+                Some(k) => format!("array '{k}'"),
+                None => format!("input '{}'", input.name),
+            };
+            let dtype = NpyType::parse(&a.descr).map_err(|e| format!("{what}: {e}"))?;
+            let shape =
+                NpyStream::fit_item(dtype, &a.shape, input).map_err(|e| format!("{what}: {e}"))?;
+            let want = a
+                .shape
+                .iter()
+                .try_fold(dtype.size(), |n, &d| n.checked_mul(d));
+            if want != Some(a.bytes.len()) {
+                let want = want.map_or("more than memory holds".to_string(), |w| {
+                    format!("{w} bytes")
+                });
+                return Err(format!(
+                    "{what}: {} bytes for a {} array of shape {:?} ({want})",
+                    a.bytes.len(),
+                    dtype.name(),
+                    a.shape
+                ));
+            }
+            Ok((i, dtype, shape))
+        })
+        .collect()
 }
 
 /// A sequential reader over one entry of a zip archive: the raw bytes of a stored entry, or
@@ -1234,6 +1409,110 @@ mod tests {
         let s = ds.next().unwrap().unwrap();
         assert_eq!(s[0].shape, vec![1, 3]);
         assert_eq!(s[0].data, TensorData::I32(vec![1, 2, 3]));
+    }
+
+    fn memory(key: Option<&str>, descr: &str, shape: &[usize], bytes: Vec<u8>) -> MemoryArray {
+        MemoryArray {
+            key: key.map(str::to_string),
+            descr: descr.to_string(),
+            shape: shape.to_vec(),
+            bytes: Blob::from_vec(bytes),
+        }
+    }
+
+    #[test]
+    fn arrays_in_memory_feed_inputs_by_position_or_key() {
+        let ids = InputSpec {
+            name: "ids".into(),
+            aliases: vec!["serving_default_ids:0".into()],
+            position: 0,
+            shape: vec![1, 2],
+            dtype: DType::I32,
+        };
+        let x = InputSpec {
+            name: "x".into(),
+            aliases: vec![],
+            position: 1,
+            shape: vec![1, 3],
+            dtype: DType::F32,
+        };
+        let inputs = [ids, x];
+        let ints: Vec<u8> = [7i32, 8].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let floats: Vec<u8> = [1.5f32, 2.0, -3.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let data = MemoryData {
+            name: "representative_dataset".into(),
+            samples: vec![
+                // In input order, the batch of 1 left out.
+                vec![
+                    memory(None, "<i4", &[2], ints.clone()),
+                    memory(None, "<f4", &[3], floats.clone()),
+                ],
+                // By name, in any order, with the batch.
+                vec![
+                    memory(Some("x"), "<f4", &[1, 3], floats.clone()),
+                    memory(Some("serving_default_ids:0"), "|i1", &[1, 2], vec![7, 8]),
+                ],
+            ],
+        };
+        let mut ds = Dataset::from_memory(Arc::new(data.clone()), &inputs).unwrap();
+        assert_eq!(ds.len(), 2);
+        for _ in 0..2 {
+            let s = ds.next().unwrap().unwrap();
+            assert_eq!(s[0].data, TensorData::I32(vec![7, 8]));
+            assert_eq!(s[0].shape, vec![1, 2]);
+            assert_eq!(s[1].data, TensorData::F32(vec![1.5, 2.0, -3.0]));
+        }
+        assert!(ds.next().is_none());
+
+        let refused = |sample: Vec<MemoryArray>| {
+            let data = MemoryData {
+                name: "data".into(),
+                samples: vec![sample],
+            };
+            Dataset::from_memory(Arc::new(data), &inputs).err().unwrap()
+        };
+        let e = refused(vec![memory(None, "<i4", &[2], ints.clone())]);
+        assert!(
+            e.starts_with("data, sample 0: 1 array is given but the model has 2 inputs (ids, x)"),
+            "{e}"
+        );
+        let e = refused(vec![
+            memory(Some("ids"), "<i4", &[2], ints.clone()),
+            memory(None, "<f4", &[3], floats.clone()),
+        ]);
+        assert!(e.contains("some arrays are named and some are not"), "{e}");
+        let e = refused(vec![
+            memory(None, "<f4", &[2], floats[..8].to_vec()),
+            memory(None, "<f4", &[3], floats.clone()),
+        ]);
+        assert!(
+            e.contains("input 'ids': the array holds float32 values but input 'ids' takes int32"),
+            "{e}"
+        );
+        let e = refused(vec![
+            memory(None, "<i4", &[2], ints.clone()),
+            memory(None, "<f4", &[3], floats[..8].to_vec()),
+        ]);
+        assert!(
+            e.contains("8 bytes for a float32 array of shape [3] (12 bytes)"),
+            "{e}"
+        );
+        let e = refused(vec![
+            memory(None, "<i4", &[2], ints),
+            memory(None, "<f4", &[usize::MAX, 4], vec![]),
+        ]);
+        assert!(e.contains("input 'x'"), "{e}");
+        let empty = MemoryData {
+            name: "data".into(),
+            samples: vec![],
+        };
+        let e = Dataset::from_memory(Arc::new(empty), &inputs)
+            .err()
+            .unwrap();
+        assert_eq!(e, "data holds no samples");
     }
 
     #[test]

@@ -5,5 +5,7 @@ pub mod calibrate;
 pub mod collectors;
 pub mod dataset;
 pub mod image_check;
+pub mod json;
 pub mod runner;
+pub mod statistics;
 pub mod tflite_inplace;
