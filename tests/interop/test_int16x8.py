@@ -22,10 +22,23 @@ import pytest
 from conftest import MODELS_DIR, input_range
 from test_quantize import CALIBRATION_PHOTOS, calibration_dir, output_sqnr  # noqa: F401
 
-MODELS = ["hand_recrop", "face_landmark", "iris_landmark", "face_detection_short_range"]
+MODELS = ["hand_recrop", "face_landmark", "iris_landmark", "face_detection_short_range", "palm_detection"]
 # 16x8 must beat int8 by at least this much (dB). Measured gains are printed by the test
 # (`pytest -s`) and reported in the commit that set this figure.
 MARGIN_DB = 6.0
+# TensorFlow 2.21's 16x8 output SQNR (dB) on the same photos (its calibrator, then
+# calibrate_and_quantize with int16 activations and int64 biases, on the float32 model),
+# measured by scripts/compare/int16x8.py; tqopt's 16x8 must reach it minus TF_SLACK_DB.
+# iris_landmark is left out: TF keeps its 53 prelus float, tqopt makes them int16 chains; the
+# two differ by +-1 dB per photo either way (41.1 against 41.7 dB over the 4 photos, 47.8
+# against 47.7 dB over the 8 calibration photos), noise rather than a method.
+TF_16X8 = {
+    "hand_recrop": 42.52,
+    "face_landmark": 46.89,
+    "face_detection_short_range": 27.82,
+    "palm_detection": 28.31,
+}
+TF_SLACK_DB = 0.1
 
 INT8, INT16, INT32, INT64, FLOAT32 = 9, 7, 2, 4, 0
 
@@ -112,8 +125,10 @@ def test_int16x8_beats_int8(name, tqopt_bin, calibration_dir, images, out_dir, i
     quantize(tqopt_bin, src, out, "quantize-int16x8", calibration_dir)
     check_types(out, INT64, FLOAT32)
     value, base = output_sqnr(src, out, images), int8_sqnr(name)
-    print(f"{name}: int8 {base:.2f} dB, int16x8 {value:.2f} dB (+{value - base:.2f})")
+    print(f"{name}: int8 {base:.2f} dB, int16x8 {value:.2f} dB (+{value - base:.2f}), TF {TF_16X8.get(name)}")
     assert value >= base + MARGIN_DB, f"int16x8 {value:.2f} dB vs int8 {base:.2f} dB"
+    if name in TF_16X8:
+        assert value >= TF_16X8[name] - TF_SLACK_DB, f"int16x8 {value:.2f} dB vs TF's 16x8 {TF_16X8[name]} dB"
 
 
 @pytest.mark.parametrize("name", ["hand_recrop", "iris_landmark"])
