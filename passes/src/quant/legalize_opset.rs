@@ -235,7 +235,9 @@ impl Pass for LegalizeOpset {
         let mut offenders = Vec::new();
         let mut changed = false;
         for op in ops {
-            let Some(reason) = float_reason_for(m, op, self.deny.as_ref(), self.int16) else {
+            // Mixed precision: an op marked int16 needs an int16 kernel too.
+            let int16 = self.int16 || super::mixed_precision::is_int16(m, op);
+            let Some(reason) = float_reason_for(m, op, self.deny.as_ref(), int16) else {
                 if self.strict {
                     continue;
                 }
@@ -254,7 +256,7 @@ impl Pass for LegalizeOpset {
             // say why.
             // In 16x8 mode every float op carries its reason, since the report's own reading
             // of the IR knows int8's kernels only.
-            if self.int16 && !denied {
+            if int16 && !denied {
                 let keep = is_quantizable(m, op) && int16_kernel_reason(m, op).is_some();
                 let attrs = &mut m.op_mut(op).attributes;
                 if keep {
