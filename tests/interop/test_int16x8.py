@@ -178,3 +178,44 @@ def test_int16x8_models_reimport_and_reexport_byte_identically(tqopt_bin, calibr
     r = subprocess.run([str(tqopt_bin), str(q), "-o", str(again)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert again.read_bytes() == q.read_bytes()
+
+
+QUANTIZE = 114
+
+
+def quantize_ops(model: Path) -> set:
+    """(input type, output type) of every QUANTIZE op of the model."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    m = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model.read_bytes(), 0))
+    found = set()
+    for sg in m.subgraphs:
+        for op in sg.operators:
+            code = m.operatorCodes[op.opcodeIndex]
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == QUANTIZE:
+                found.add((sg.tensors[op.inputs[0]].type, sg.tensors[op.outputs[0]].type))
+    return found
+
+
+@pytest.mark.parametrize(
+    "pattern, gain_db",
+    [
+        # Every convolution int16: measured 42.0 dB against int8's 33.3 dB.
+        ("conv2d", MARGIN_DB),
+        # Depthwise convolutions and adds int16: int8 values meet int16 ones at both inputs of
+        # the adds (35.3 dB); this one only has to run.
+        ("tfl.depthwise_conv_2d|tfl.add", 0.0),
+    ],
+)
+def test_mixed_int8_int16_runs_in_litert(pattern, gain_db, tqopt_bin, calibration_dir, images, out_dir, int8_sqnr):  # noqa: F811
+    """quantize-int8{int16=REGEX}: the matching ops int16, the others int8, with QUANTIZE ops
+    from int8 to int16 and back, which LiteRT's default interpreter runs."""
+    src = MODELS_DIR / "hand_recrop.tflite"
+    if not src.exists():
+        pytest.skip(f"no {src}")
+    out = out_dir / "mixed.tflite"
+    quantize(tqopt_bin, src, out, f"quantize-int8{{target=reference int16={pattern}}}", calibration_dir)
+    assert {(INT8, INT16), (INT16, INT8)} <= quantize_ops(out), quantize_ops(out)
+    value, base = output_sqnr(src, out, images), int8_sqnr("hand_recrop")
+    print(f"hand_recrop int16={pattern}: {value:.2f} dB (int8 {base:.2f})")
+    assert value >= base + gain_db, f"mixed {value:.2f} dB vs int8 {base:.2f} dB"

@@ -27,7 +27,9 @@ use tqopt_ir::{Attribute, Diagnostic, ElementType, Module, OpId, OpSpec, ValueDe
 use super::mixed_precision;
 use super::numerics::{self, QParams, StorageRange};
 use super::qdq::{self, is_f32, per_axis, per_tensor, underlying};
-use super::spec::{affine, fixed_output, is_quantizable, is_same_scale, AffineSlots, QuantOptions};
+use super::spec::{
+    affine, fixed_output, is_candidate, is_quantizable, is_same_scale, AffineSlots, QuantOptions,
+};
 use crate::folds::const_f32_values;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
@@ -492,7 +494,7 @@ impl<'m> Driver<'m> {
                 continue;
             }
             let storage = mixed_precision::storage(self.m, op, self.options.activations);
-            if self.mixed {
+            if self.mixed && is_candidate(self.m, op) {
                 self.requantize_across(op, storage);
             }
             if is_same_scale(self.m, op) {
@@ -566,7 +568,8 @@ impl<'m> Driver<'m> {
     fn requantize_all(&mut self) {
         let ops: Vec<OpId> = self.m.walk_nested(self.m.op).collect();
         for op in ops {
-            if is_quantizable(self.m, op) && !is_float_const(self.m, op) {
+            // Quantization candidates only: not the ops that route values (return, yield).
+            if is_quantizable(self.m, op) && is_candidate(self.m, op) {
                 let storage = mixed_precision::storage(self.m, op, self.options.activations);
                 self.requantize_across(op, storage);
             }

@@ -241,7 +241,12 @@ impl Pass for LegalizeOpset {
                 if self.strict {
                     continue;
                 }
-                if let Some(why) = float_for_speed(m, op, self.target) {
+                // An int16 op runs in LiteRT's reference kernels whatever XNNPACK takes.
+                let for_speed = match int16 {
+                    true => None,
+                    false => float_for_speed(m, op, self.target),
+                };
+                if let Some(why) = for_speed {
                     let attrs = &mut m.op_mut(op).attributes;
                     attrs.set(KEEP_FLOAT, Attribute::Unit);
                     changed |= attrs
