@@ -507,6 +507,9 @@ impl<'m> Driver<'m> {
                         };
                         for i in 0..self.m.operands(op).len() {
                             if is_f32(self.m, self.m.operands(op)[i]) {
+                                if self.mixed {
+                                    self.own_precision_first(op, i, &elem);
+                                }
                                 self.set_operand(op, i, elem.clone(), false);
                             }
                         }
@@ -560,6 +563,24 @@ impl<'m> Driver<'m> {
             if let Some(elem) = mixed_precision::convert(&state.elem, range, storage) {
                 self.set_operand(op, i, elem, false);
             }
+        }
+    }
+
+    /// Mixed precision: before a same-scale op imposes `elem` on operand `i` (a concatenation
+    /// its result's parameters), a value without parameters that an op of the other
+    /// precision makes gets them in its producer's storage, so that the set_operand that
+    /// follows records a requantize rather than changing the producer's output type.
+    fn own_precision_first(&mut self, op: OpId, i: usize, elem: &ElementType) {
+        let v = self.operand_value(op, i);
+        if self.states.contains_key(&v) {
+            return;
+        }
+        let producer = match self.m.defining_op(v) {
+            Some(p) => mixed_precision::storage(self.m, p, self.options.activations),
+            None => self.options.activations,
+        };
+        if let Some(own) = mixed_precision::convert(elem, None, producer) {
+            self.set_result(v, own);
         }
     }
 

@@ -220,3 +220,77 @@ impl Pass for AssignPrecision {
         Ok(Changed::from(n > 0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_OPS: &str = r#"
+func.func @main(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %0 = "tfl.relu"(%x) : (tensor<2xf32>) -> tensor<2xf32> loc("a.b")
+  %1 = "tfl.tanh"(%0) : (tensor<2xf32>) -> tensor<2xf32> loc("axb")
+  return %1 : tensor<2xf32>
+}
+"#;
+
+    fn marked(a: &PrecisionAssignment) -> Vec<String> {
+        let mut m = tqopt_textual_ir::parse_str("t.mlir", TWO_OPS).expect("parses");
+        a.apply(&mut m);
+        m.walk_nested(m.op)
+            .filter(|&op| is_int16(&m, op))
+            .filter_map(|op| m.op(op).loc.first_name().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn names_select_exactly_those_ops_and_their_option_selects_the_same() {
+        let named = PrecisionAssignment::from_names(["a.b"]);
+        assert_eq!(marked(&named), ["a.b"]);
+        // The dot is escaped: the option does not also match "axb".
+        let option = named.to_option();
+        assert_eq!(option, r"^(?:a\.b)$");
+        let again = PrecisionAssignment::from_regex(&option).unwrap();
+        assert_eq!(marked(&again), ["a.b"]);
+    }
+
+    #[test]
+    fn a_regex_matches_op_names_and_locations() {
+        let by_op = PrecisionAssignment::from_regex("tfl.tanh").unwrap();
+        assert_eq!(marked(&by_op), ["axb"]);
+        let by_loc = PrecisionAssignment::from_regex("^a").unwrap();
+        assert_eq!(marked(&by_loc), ["a.b", "axb"]);
+        assert!(PrecisionAssignment::from_regex("(").is_err());
+    }
+
+    #[test]
+    fn convert_moves_a_range_between_int8_and_int16_only() {
+        let int8 = per_tensor(
+            StorageRange::INT8,
+            numerics::activation_params(-1.0, 3.0, StorageRange::INT8),
+        );
+        let up = convert(&int8, Some((-1.0, 3.0)), StorageRange::INT16_NARROW).unwrap();
+        let q = up.as_quant().unwrap();
+        assert_eq!(q.storage.width, 16);
+        // From the calibrated range: max |x| = 3 over 32767 steps (as float32).
+        let p = numerics::activation_params(-1.0, 3.0, StorageRange::INT16_NARROW);
+        assert_eq!((p.scale as f32, p.zero_point), (3.0f32 / 32767.0, 0));
+        assert_eq!(
+            q.params,
+            QuantParams::PerTensor {
+                scale: p.scale,
+                zero_point: 0
+            }
+        );
+        assert!(convert(&up, None, StorageRange::INT16_NARROW).is_none());
+        let down = convert(&up, Some((-1.0, 3.0)), StorageRange::INT8).unwrap();
+        assert_eq!(down, int8);
+        let bias = per_tensor(
+            StorageRange::INT32,
+            numerics::QParams {
+                scale: 0.5,
+                zero_point: 0,
+            },
+        );
+        assert!(convert(&bias, None, StorageRange::INT8).is_none());
+    }
+}
