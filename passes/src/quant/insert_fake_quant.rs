@@ -195,13 +195,16 @@ fn check_params(m: &Module, v: ValueId, elem: &ElementType) -> Result<(), Diagno
     })
 }
 
+/// Calibrated per-tensor (min, max) of values, from their statistics.
+type Ranges = HashMap<ValueId, (f64, f64)>;
+
 /// Replaces every `quantfork.stats` with a volatile quantize/dequantize pair; fails on the
 /// first range whose scale is not finite and positive. Also returns the calibrated
 /// per-tensor range of each value (for requantizes across precisions).
 fn stats_to_pairs(
     m: &mut Module,
     range: StorageRange,
-) -> Result<(u64, HashMap<ValueId, (f64, f64)>), PassError> {
+) -> Result<(u64, Ranges), PassError> {
     let stats: Vec<OpId> = m
         .walk_nested(m.op)
         .filter(|&op| m.op(op).is(&quantfork::STATS))
@@ -328,7 +331,7 @@ struct Driver<'m> {
     /// their op are requantized.
     mixed: bool,
     /// Calibrated ranges of the values that had statistics (mixed precision).
-    ranges: HashMap<ValueId, (f64, f64)>,
+    ranges: Ranges,
 }
 
 impl<'m> Driver<'m> {
