@@ -201,10 +201,7 @@ type Ranges = HashMap<ValueId, (f64, f64)>;
 /// Replaces every `quantfork.stats` with a volatile quantize/dequantize pair; fails on the
 /// first range whose scale is not finite and positive. Also returns the calibrated
 /// per-tensor range of each value (for requantizes across precisions).
-fn stats_to_pairs(
-    m: &mut Module,
-    range: StorageRange,
-) -> Result<(u64, Ranges), PassError> {
+fn stats_to_pairs(m: &mut Module, range: StorageRange) -> Result<(u64, Ranges), PassError> {
     let stats: Vec<OpId> = m
         .walk_nested(m.op)
         .filter(|&op| m.op(op).is(&quantfork::STATS))
