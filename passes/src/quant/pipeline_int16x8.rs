@@ -28,7 +28,9 @@ pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
         Activations are symmetric int16 with zero point 0 (scale = max|x| / 32767), weights \
         symmetric int8 per channel as in quantize-int8, biases int64 (bias=int32 warns where a \
         bias or a worst-case accumulator leaves int32), logistic/tanh/softmax outputs have the \
-        fixed scale 1/32768. Only ops with a LiteRT int16 kernel are quantized; the others stay \
+        fixed scale 1/32768. Per-channel prelu becomes x + (1 - a) * relu(-x) in int16 ops (LiteRT's int16 \
+        prelu takes one per-tensor int8 slope), hard_swish an int16 add/mul chain. Only ops with a \
+        LiteRT int16 kernel are quantized; the others stay \
         float (ops=TFLITE_BUILTINS) or are listed in one error \
         (ops=EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8). Calibrates when the \
         IR has no statistics yet (calibration=PATH).",
