@@ -296,6 +296,15 @@ pub(crate) fn build_emulated(
     })))
 }
 
+/// The ops whose 16x8 kernels requantize an int64 accumulator (other affine ops, prelu or
+/// embedding_lookup, compute otherwise).
+const ACCUMULATING_16X8: &[&str] = &[
+    "tfl.conv_2d",
+    "tfl.depthwise_conv_2d",
+    "tfl.fully_connected",
+    "tfl.transpose_conv",
+];
+
 /// LiteRT's 16x8 convolutions and fully_connected (int16 input and output, int8 weights)
 /// requantize their int64 accumulator with its fixed-point multiplier reduced to 16 bits
 /// (`MultiplyByQuantizedMultiplier` for int64: `(q + 2^15) >> 16`), a relative error of up to
@@ -306,6 +315,9 @@ pub(crate) fn build_emulated(
 fn litert_16x8_requantization(m: &Module, op: OpId) -> Option<UniformQuant> {
     use tqopt_ir::QuantParams;
     let data = m.op(op);
+    if !ACCUMULATING_16X8.contains(&data.name.as_str()) {
+        return None;
+    }
     let QuantBehavior::Affine { weight, bias, .. } = data.def()?.quant else {
         return None;
     };
