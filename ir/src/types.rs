@@ -119,6 +119,15 @@ pub struct UniformQuant {
     pub params: QuantParams,
 }
 
+/// The widest storage MLIR's quant dialect takes (`QuantizedType::MaxStorageBits`); wider
+/// storage (16x8 models' i64 biases) prints as [`WIDE_QUANT_DIALECT`].
+pub const MLIR_MAX_STORAGE_BITS: u32 = 32;
+
+/// The type name of a quantized type whose storage is wider than [`MLIR_MAX_STORAGE_BITS`]:
+/// the same body as `!quant.uniform`, under tqopt's own name, which `mlir-opt
+/// --allow-unregistered-dialect` keeps as an opaque type rather than refusing.
+pub const WIDE_QUANT_DIALECT: &str = "!tqopt.uniform";
+
 impl UniformQuant {
     /// The full range of a storage type: [-128, 127] for signed 8 bits, [0, 255] for unsigned.
     pub fn full_range(storage: IntType) -> (i64, i64) {
@@ -181,7 +190,12 @@ impl std::hash::Hash for UniformQuant {
 impl fmt::Display for UniformQuant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let prefix = if self.storage.is_unsigned() { "u" } else { "i" };
-        write!(f, "!quant.uniform<{prefix}{}", self.storage.width)?;
+        let name = if self.storage.width > MLIR_MAX_STORAGE_BITS {
+            WIDE_QUANT_DIALECT
+        } else {
+            "!quant.uniform"
+        };
+        write!(f, "{name}<{prefix}{}", self.storage.width)?;
         if !self.is_full_range() {
             write!(f, "<{}:{}>", self.storage_min, self.storage_max)?;
         }

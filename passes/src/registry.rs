@@ -50,6 +50,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::fuse_activations::INFO,
     &crate::calibration::calibrate::INFO,
     &crate::quant::propagate_ranges::INFO,
+    &crate::quant::mixed_precision::INFO,
     &crate::quant::insert_fake_quant::INFO,
     &crate::quant::legalize_opset::INFO,
     &crate::quant::rewrite_for_target::INFO,

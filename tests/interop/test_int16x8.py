@@ -19,13 +19,27 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MODELS_DIR, input_range
+from conftest import MODELS_DIR, input_details, input_range, prepare_input, run_litert
+from test_interp import interp_run_bin  # noqa: F401
 from test_quantize import CALIBRATION_PHOTOS, calibration_dir, output_sqnr  # noqa: F401
 
-MODELS = ["hand_recrop", "face_landmark", "iris_landmark", "face_detection_short_range"]
+MODELS = ["hand_recrop", "face_landmark", "iris_landmark", "face_detection_short_range", "palm_detection"]
 # 16x8 must beat int8 by at least this much (dB). Measured gains are printed by the test
 # (`pytest -s`) and reported in the commit that set this figure.
 MARGIN_DB = 6.0
+# TensorFlow 2.21's 16x8 output SQNR (dB) on the same photos (its calibrator, then
+# calibrate_and_quantize with int16 activations and int64 biases, on the float32 model),
+# measured by scripts/compare/int16x8.py; tqopt's 16x8 must reach it minus TF_SLACK_DB.
+# iris_landmark is left out: TF keeps its 53 prelus float, tqopt makes them int16 chains; the
+# two differ by +-1 dB per photo either way (41.1 against 41.7 dB over the 4 photos, 47.8
+# against 47.7 dB over the 8 calibration photos), noise rather than a method.
+TF_16X8 = {
+    "hand_recrop": 42.52,
+    "face_landmark": 46.89,
+    "face_detection_short_range": 27.82,
+    "palm_detection": 28.31,
+}
+TF_SLACK_DB = 0.1
 
 INT8, INT16, INT32, INT64, FLOAT32 = 9, 7, 2, 4, 0
 
@@ -112,8 +126,10 @@ def test_int16x8_beats_int8(name, tqopt_bin, calibration_dir, images, out_dir, i
     quantize(tqopt_bin, src, out, "quantize-int16x8", calibration_dir)
     check_types(out, INT64, FLOAT32)
     value, base = output_sqnr(src, out, images), int8_sqnr(name)
-    print(f"{name}: int8 {base:.2f} dB, int16x8 {value:.2f} dB (+{value - base:.2f})")
+    print(f"{name}: int8 {base:.2f} dB, int16x8 {value:.2f} dB (+{value - base:.2f}), TF {TF_16X8.get(name)}")
     assert value >= base + MARGIN_DB, f"int16x8 {value:.2f} dB vs int8 {base:.2f} dB"
+    if name in TF_16X8:
+        assert value >= TF_16X8[name] - TF_SLACK_DB, f"int16x8 {value:.2f} dB vs TF's 16x8 {TF_16X8[name]} dB"
 
 
 @pytest.mark.parametrize("name", ["hand_recrop", "iris_landmark"])
@@ -163,3 +179,78 @@ def test_int16x8_models_reimport_and_reexport_byte_identically(tqopt_bin, calibr
     r = subprocess.run([str(tqopt_bin), str(q), "-o", str(again)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert again.read_bytes() == q.read_bytes()
+
+
+QUANTIZE = 114
+
+
+def quantize_ops(model: Path) -> set:
+    """(input type, output type) of every QUANTIZE op of the model."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    m = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model.read_bytes(), 0))
+    found = set()
+    for sg in m.subgraphs:
+        for op in sg.operators:
+            code = m.operatorCodes[op.opcodeIndex]
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == QUANTIZE:
+                found.add((sg.tensors[op.inputs[0]].type, sg.tensors[op.outputs[0]].type))
+    return found
+
+
+@pytest.mark.parametrize(
+    "pattern, gain_db",
+    [
+        # Every convolution int16: measured 42.0 dB against int8's 33.3 dB.
+        ("conv2d", MARGIN_DB),
+        # Depthwise convolutions and adds int16: int8 values meet int16 ones at both inputs of
+        # the adds (35.3 dB); this one only has to run.
+        ("tfl.depthwise_conv_2d|tfl.add", 0.0),
+    ],
+)
+def test_mixed_int8_int16_runs_in_litert(pattern, gain_db, tqopt_bin, calibration_dir, images, out_dir, int8_sqnr):  # noqa: F811
+    """quantize-int8{int16=REGEX}: the matching ops int16, the others int8, with QUANTIZE ops
+    from int8 to int16 and back, which LiteRT's default interpreter runs."""
+    src = MODELS_DIR / "hand_recrop.tflite"
+    if not src.exists():
+        pytest.skip(f"no {src}")
+    out = out_dir / "mixed.tflite"
+    quantize(tqopt_bin, src, out, f"quantize-int8{{target=reference int16={pattern}}}", calibration_dir)
+    assert {(INT8, INT16), (INT16, INT8)} <= quantize_ops(out), quantize_ops(out)
+    value, base = output_sqnr(src, out, images), int8_sqnr("hand_recrop")
+    print(f"hand_recrop int16={pattern}: {value:.2f} dB (int8 {base:.2f})")
+    assert value >= base + gain_db, f"mixed {value:.2f} dB vs int8 {base:.2f} dB"
+
+
+# tqopt's interpreter against LiteRT on the same 16x8 model: the SQNR of the interpreter's
+# outputs taken against LiteRT's, over the photos not used for calibration. Emulation rounds
+# each op once in float where LiteRT's 16x8 kernels compute in fixed point, so outputs differ
+# by a few int16 steps; convolutions emulate LiteRT's 16-bit requantization multiplier
+# (measured on these photos: face_landmark 79.9 dB with it, 78.2 dB without; hand_landmark
+# 71.8 dB against 67.1 dB).
+INTERP_AGREEMENT_DB = {"face_landmark": 79.0, "hand_landmark": 70.0}
+
+
+@pytest.mark.parametrize("name", sorted(INTERP_AGREEMENT_DB))
+def test_interpreter_agrees_with_litert_on_16x8(name, tqopt_bin, calibration_dir, images, out_dir, interp_run_bin):  # noqa: F811
+    src = MODELS_DIR / f"{name}.tflite"
+    if not src.exists():
+        pytest.skip(f"no {src}")
+    model = out_dir / "int16x8.tflite"
+    quantize(tqopt_bin, src, model, "quantize-int16x8", calibration_dir)
+    signal = noise = 0.0
+    for photo in sorted(images)[CALIBRATION_PHOTOS:]:
+        feeds = [prepare_input(images[photo], d, input_range(src)) for d in input_details(model)]
+        paths = []
+        for k, x in enumerate(feeds):
+            paths.append(out_dir / f"input_{k}.npy")
+            np.save(paths[-1], x)
+        r = subprocess.run([str(interp_run_bin), str(model), str(out_dir), *map(str, paths)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        for k, want in enumerate(run_litert(model, feeds)):
+            got = np.load(out_dir / f"output_{k}.npy").astype(np.float64)
+            signal += float(np.sum(want.astype(np.float64) ** 2))
+            noise += float(np.sum((want.astype(np.float64) - got) ** 2))
+    agreement = 99.0 if noise == 0 else 10 * np.log10(signal / noise)
+    print(f"{name}: interpreter vs LiteRT {agreement:.2f} dB")
+    assert agreement >= INTERP_AGREEMENT_DB[name], f"{agreement:.2f} dB"

@@ -103,7 +103,7 @@ const fn of(list: &[TypeSet]) -> TypeSet {
 
 /// Biases of the convolutions: TensorFlow lists [F32, I32, I64] (transpose_conv [F32, QI32,
 /// I64]); imported int8 models carry `!quant.uniform<i32:f32, ...>` (QI32) and int16x8 ones
-/// `!quant.uniform<i64:f32, ...>` (OTHER), which LiteRT's kernels take.
+/// `!tqopt.uniform<i64:f32, ...>` (OTHER, printed so since MLIR stops at 32 bits), which LiteRT's kernels take.
 const CONV_BIAS_T: TypeSet = of(&[F32, I32, I64, QI32, OTHER]);
 const CONV_ACT_T: TypeSet = of(&[F32, QI8, QUI8, QI16]);
 const CONV_FILTER_T: TypeSet = of(&[F32, QI4, QI8, QUI8]);

@@ -14,7 +14,7 @@
 // Weights int8 per channel, narrow range, one scale per output channel (max|w| / 127).
 // CHECK: %[[W:.*]] = "tfl.pseudo_qconst"() <{qtype = tensor<3x4x!quant.uniform<i8<-127:127>:f32:0, {0.0078740157186985015,0.0078740157186985015,0.0031496062874794006}>>, value = dense<{{\[\[}}64, -127, 32, 0], [127, 127, 127, 127], [-32, 64, -95, 127]]> : tensor<3x4xi8>}>
 // Bias int64: 0.1 / (6.1037e-5 x 0.0078740) = 208070.
-// CHECK: %[[B:.*]] = "tfl.pseudo_qconst"() <{qtype = tensor<3x!quant.uniform<i64:f32:0, {{.*}}>>, value = dense<[208070, -416141, 1560528]> : tensor<3xi64>}>
+// CHECK: %[[B:.*]] = "tfl.pseudo_qconst"() <{qtype = tensor<3x!tqopt.uniform<i64:f32:0, {{.*}}>>, value = dense<[208070, -416141, 1560528]> : tensor<3xi64>}>
 // CHECK: "tfl.fully_connected"(%{{.*}}, %[[W]], %[[B]]) {{.*}} -> tensor<1x3x!quant.uniform<i16<-32767:32767>:f32, 1.2207403779029846E-4>> loc("fc")
 // CHECK: "tfl.softmax"({{.*}} -> tensor<1x3x!quant.uniform<i16<-32767:32767>:f32, 3.0517578125E-5>> loc("probs")
 // CHECK: "tfl.logistic"({{.*}} -> tensor<1x3x!quant.uniform<i16<-32767:32767>:f32, 3.0517578125E-5>> loc("gate")

@@ -154,7 +154,9 @@ fn remove_volatile_pairs(m: &mut Module) -> u64 {
 }
 
 /// A requantize whose input is the only use of a result with its own output scale: the
-/// producer makes the requantized type directly.
+/// producer makes the requantized type directly. Not across storage widths (an int16 op's
+/// result requantized to int8 in a mixed-precision model): LiteRT's kernels want the output
+/// in the input's width.
 fn fold_trivial_requantizes(m: &mut Module) -> u64 {
     let qs: Vec<OpId> = m
         .walk_nested(m.op)
@@ -186,6 +188,14 @@ fn fold_trivial_requantizes(m: &mut Module) -> u64 {
             continue;
         }
         let ty = m.value_type(m.results(q)[0]).clone();
+        let width = |t: &tqopt_ir::Type| {
+            t.element_type()
+                .and_then(|e| e.as_quant())
+                .map(|q| q.storage.width)
+        };
+        if width(&ty) != width(m.value_type(input)) {
+            continue;
+        }
         m.set_value_type(input, ty);
         let _ = m.replace_op(q, &[input]);
         folded += 1;

@@ -24,9 +24,12 @@ use std::collections::{HashMap, HashSet};
 use tqopt_ir::dialect::{quantfork, tfl};
 use tqopt_ir::{Attribute, Diagnostic, ElementType, Module, OpId, OpSpec, ValueDef, ValueId};
 
+use super::mixed_precision;
 use super::numerics::{self, QParams, StorageRange};
 use super::qdq::{self, is_f32, per_axis, per_tensor, underlying};
-use super::spec::{affine, fixed_output, is_quantizable, is_same_scale, AffineSlots, QuantOptions};
+use super::spec::{
+    affine, fixed_output, is_candidate, is_quantizable, is_same_scale, AffineSlots, QuantOptions,
+};
 use crate::folds::const_f32_values;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
@@ -134,11 +137,21 @@ pub struct InsertFakeQuant {
 
 impl Pass for InsertFakeQuant {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
-        let from_stats = stats_to_pairs(m, self.options.activations)?;
+        // Mixed precision: a value is quantized in the precision of the op making it.
+        let mixed = !self.options.activations.is_16bit() && mixed_precision::any_int16(m);
+        if mixed {
+            mixed_precision::mark_statistics(m);
+        }
+        let (from_stats, ranges) = stats_to_pairs(m, self.options.activations)?;
         cx.count(FROM_STATS, from_stats);
         duplicate_shared_constants(m, &self.options);
         let mut driver = Driver::new(m, &self.options);
+        driver.mixed = mixed;
+        driver.ranges = ranges;
         driver.propagate();
+        if mixed {
+            driver.requantize_all();
+        }
         driver.check()?;
         let (pairs, requantizes, adjusted) = (
             driver.finalize(),
@@ -182,17 +195,27 @@ fn check_params(m: &Module, v: ValueId, elem: &ElementType) -> Result<(), Diagno
     })
 }
 
+/// Calibrated per-tensor (min, max) of values, from their statistics.
+type Ranges = HashMap<ValueId, (f64, f64)>;
+
 /// Replaces every `quantfork.stats` with a volatile quantize/dequantize pair; fails on the
-/// first range whose scale is not finite and positive.
-fn stats_to_pairs(m: &mut Module, range: StorageRange) -> Result<u64, PassError> {
+/// first range whose scale is not finite and positive. Also returns the calibrated
+/// per-tensor range of each value (for requantizes across precisions).
+fn stats_to_pairs(m: &mut Module, range: StorageRange) -> Result<(u64, Ranges), PassError> {
     let stats: Vec<OpId> = m
         .walk_nested(m.op)
         .filter(|&op| m.op(op).is(&quantfork::STATS))
         .collect();
     let mut count = 0;
+    let mut ranges = HashMap::new();
     for s in stats {
         let (arg, result) = (m.operands(s)[0], m.results(s)[0]);
-        let elem = match stats_params(m, s, range) {
+        if let Some(layer) = m.op(s).attr("layerStats").and_then(Attribute::as_dense) {
+            if let [lo, hi] = layer.to_f32_vec()[..] {
+                ranges.insert(arg, (lo as f64, hi as f64));
+            }
+        }
+        let elem = match stats_params(m, s, mixed_precision::storage(m, s, range)) {
             Some(e) => e,
             None => continue,
         };
@@ -203,7 +226,7 @@ fn stats_to_pairs(m: &mut Module, range: StorageRange) -> Result<u64, PassError>
         qdq::insert_pair(m, arg, elem, true);
         count += 1;
     }
-    Ok(count)
+    Ok((count, ranges))
 }
 
 /// Activation parameters of a stats op: per tensor from `layerStats`, per axis from
@@ -301,6 +324,11 @@ struct Driver<'m> {
     bias_adjusted: u64,
     /// Biases to be stored as int64 (see [`INT64_BIAS`]).
     wide_biases: HashSet<ValueId>,
+    /// Mixed int8/int16 precision ([`mixed_precision`]): operands of the other precision than
+    /// their op are requantized.
+    mixed: bool,
+    /// Calibrated ranges of the values that had statistics (mixed precision).
+    ranges: Ranges,
 }
 
 impl<'m> Driver<'m> {
@@ -317,6 +345,8 @@ impl<'m> Driver<'m> {
             requantize_count: 0,
             bias_adjusted: 0,
             wide_biases: HashSet::new(),
+            mixed: false,
+            ranges: HashMap::new(),
         };
         d.setup();
         d
@@ -463,11 +493,23 @@ impl<'m> Driver<'m> {
                 self.constant(op);
                 continue;
             }
+            let storage = mixed_precision::storage(self.m, op, self.options.activations);
+            if self.mixed && is_candidate(self.m, op) {
+                self.requantize_across(op, storage);
+            }
             if is_same_scale(self.m, op) {
                 match self.same_scale_params(op) {
                     Some(elem) => {
+                        // Mixed precision: the shared parameters in the op's own storage.
+                        let elem = match self.mixed {
+                            true => mixed_precision::convert(&elem, None, storage).unwrap_or(elem),
+                            false => elem,
+                        };
                         for i in 0..self.m.operands(op).len() {
                             if is_f32(self.m, self.m.operands(op)[i]) {
+                                if self.mixed {
+                                    self.own_precision_first(op, i, &elem);
+                                }
                                 self.set_operand(op, i, elem.clone(), false);
                             }
                         }
@@ -483,10 +525,10 @@ impl<'m> Driver<'m> {
                 }
                 continue;
             }
-            if let Some(p) = fixed_output(self.m, op, self.options.activations) {
+            if let Some(p) = fixed_output(self.m, op, storage) {
                 for r in self.m.results(op).to_vec() {
                     if is_f32(self.m, r) {
-                        self.set_result(r, per_tensor(self.options.activations, p));
+                        self.set_result(r, per_tensor(storage, p));
                     }
                 }
             }
@@ -496,6 +538,75 @@ impl<'m> Driver<'m> {
                 }
             }
         }
+    }
+
+    /// Mixed precision: every float operand of `op` quantized in the other storage than
+    /// `storage` (the op's) gets a requantize into it.
+    fn requantize_across(&mut self, op: OpId, storage: StorageRange) {
+        // An affine op's weight and bias keep their own storage (int8, int32/int64).
+        let slots = affine(self.m, op, self.options);
+        for i in 0..self.m.operands(op).len() {
+            let v = self.operand_value(op, i);
+            let weight_or_bias = slots.is_some_and(|a| a.weight == i || a.bias == Some(i));
+            if !is_f32(self.m, v) || weight_or_bias {
+                continue;
+            }
+            let Some(state) = self.states.get(&v) else {
+                continue;
+            };
+            if self.operand_elem(op, i).is_some_and(|e| {
+                mixed_precision::width_of(e) == Some(if storage.is_16bit() { 16 } else { 8 })
+            }) {
+                continue;
+            }
+            let range = self.ranges.get(&v).copied();
+            if let Some(elem) = mixed_precision::convert(&state.elem, range, storage) {
+                self.set_operand(op, i, elem, false);
+            }
+        }
+    }
+
+    /// Mixed precision: before a same-scale op imposes `elem` on operand `i` (a concatenation
+    /// its result's parameters), a value without parameters that an op of the other
+    /// precision makes gets them in its producer's storage, so that the set_operand that
+    /// follows records a requantize rather than changing the producer's output type.
+    fn own_precision_first(&mut self, op: OpId, i: usize, elem: &ElementType) {
+        let v = self.operand_value(op, i);
+        if self.states.contains_key(&v) {
+            return;
+        }
+        let producer = match self.m.defining_op(v) {
+            Some(p) => mixed_precision::storage(self.m, p, self.options.activations),
+            None => self.options.activations,
+        };
+        if let Some(own) = mixed_precision::convert(elem, None, producer) {
+            self.set_result(v, own);
+        }
+    }
+
+    /// Mixed precision, after propagation: requantizes for every op whose operands were
+    /// given parameters after it was visited.
+    fn requantize_all(&mut self) {
+        let ops: Vec<OpId> = self.m.walk_nested(self.m.op).collect();
+        for op in ops {
+            // Quantization candidates only: not the ops that route values (return, yield).
+            if is_quantizable(self.m, op) && is_candidate(self.m, op) {
+                let storage = mixed_precision::storage(self.m, op, self.options.activations);
+                self.requantize_across(op, storage);
+            }
+        }
+    }
+
+    /// The parameters `op` reads operand `i` with: a requantize's for that use, else the
+    /// value's.
+    fn operand_elem(&self, op: OpId, i: usize) -> Option<&ElementType> {
+        let v = self.operand_value(op, i);
+        let requantized = self.requantizes.get(&v).and_then(|list| {
+            list.iter()
+                .find(|r| !r.on_input && r.users.contains(&(op, i)))
+                .map(|r| &r.elem)
+        });
+        requantized.or_else(|| self.states.get(&v).map(|s| &s.elem))
     }
 
     /// Parameters of a weight or other constant from its values.
@@ -542,12 +653,17 @@ impl<'m> Driver<'m> {
                 }
             }
         } else if self.other_weights.contains(&c) {
-            let symmetric = self.options.activations.is_symmetric();
+            // In the storage of the ops reading it (int16 if one is marked int16).
+            let storage = self
+                .m
+                .uses(v)
+                .iter()
+                .map(|u| mixed_precision::storage(self.m, u.op, self.options.activations))
+                .max_by_key(|r| r.is_16bit())
+                .unwrap_or(self.options.activations);
+            let symmetric = storage.is_symmetric();
             let (lo, hi) = numerics::constant_range(values.iter().copied(), symmetric);
-            per_tensor(
-                self.options.activations,
-                numerics::constant_params(lo, hi, self.options.activations),
-            )
+            per_tensor(storage, numerics::constant_params(lo, hi, storage))
         } else {
             return;
         };
@@ -613,14 +729,11 @@ impl<'m> Driver<'m> {
         let Some(input) = slots.input else {
             return true;
         };
-        let (x, w) = (
-            self.operand_value(op, input),
-            self.operand_value(op, slots.weight),
-        );
-        let (Some(xs), Some(ws)) = (self.states.get(&x), self.states.get(&w)) else {
+        let w = self.operand_value(op, slots.weight);
+        let (Some(xe), Some(ws)) = (self.operand_elem(op, input), self.states.get(&w)) else {
             return false;
         };
-        let (Some(xq), Some(wq)) = (xs.elem.as_quant(), ws.elem.as_quant()) else {
+        let (Some(xq), Some(wq)) = (xe.as_quant(), ws.elem.as_quant()) else {
             return false;
         };
         let input_scale = qdq::params_of(xq)[0].scale;
@@ -645,7 +758,10 @@ impl<'m> Driver<'m> {
         let mut adjusted = false;
         // TensorFlow's adjustment keeps an int32 bias inside ±INT32_MAX / 2; an int64 bias
         // needs none.
-        let int32_bias = self.options.bias == StorageRange::INT32;
+        // An op marked int16 in an int8 model (mixed precision) takes 16x8's int64 bias.
+        let wide = self.options.bias == StorageRange::INT64
+            || (!self.options.activations.is_16bit() && mixed_precision::is_int16(self.m, op));
+        let int32_bias = !wide;
         if let (Some(c), true, true) = (bias_const, weight_is_const, int32_bias) {
             if let Some(values) = const_f32_values(self.m, c) {
                 if weight_params.len() == 1 {
@@ -689,7 +805,7 @@ impl<'m> Driver<'m> {
         } else {
             per_axis(StorageRange::INT32, 0, &to_params(&bias_scales))
         };
-        if self.options.bias == StorageRange::INT64 {
+        if wide {
             self.wide_biases.insert(self.operand_value(op, b));
         }
         if adjusted {

@@ -245,11 +245,21 @@ impl Pass for LegalizeOpset {
             .collect();
         let mut offenders = Vec::new();
         let mut changed = false;
-        // Ops that are float whatever the latency plan says.
+        // Ops that are float whatever the latency plan says, and ops marked int16 (mixed
+        // precision), which the plan leaves alone.
         let mut fixed_float = Vec::new();
+        let mut fixed_int16 = Vec::new();
         for &op in &ops {
-            let Some(reason) = float_reason_for(m, op, self.deny.as_ref(), self.int16) else {
+            // Mixed precision: an op marked int16 needs an int16 kernel too.
+            let int16 = self.int16 || super::mixed_precision::is_int16(m, op);
+            let Some(reason) = float_reason_for(m, op, self.deny.as_ref(), int16) else {
                 if self.strict {
+                    continue;
+                }
+                // An int16 op runs in LiteRT's reference kernels whatever XNNPACK takes: it is
+                // never kept float for speed, nor planned.
+                if int16 {
+                    fixed_int16.push(op);
                     continue;
                 }
                 if let Some(why) = float_for_speed(m, op, self.target) {
@@ -265,7 +275,7 @@ impl Pass for LegalizeOpset {
             // say why.
             // In 16x8 mode every float op carries its reason, since the report's own reading
             // of the IR knows int8's kernels only.
-            if self.int16 && !denied {
+            if int16 && !denied {
                 let keep = is_quantizable(m, op) && int16_kernel_reason(m, op).is_some();
                 let attrs = &mut m.op_mut(op).attributes;
                 if keep {
@@ -287,9 +297,14 @@ impl Pass for LegalizeOpset {
         }
         if !self.strict && !self.int16 && self.target.float_for_speed() {
             let table = CostTable::shipped();
-            for f in speed_plan::plan(m, table, &ops, &fixed_float) {
+            let plannable: Vec<OpId> = ops
+                .iter()
+                .copied()
+                .filter(|op| !fixed_int16.contains(op))
+                .collect();
+            for f in speed_plan::plan(m, table, &plannable, &fixed_float) {
                 let why = format!(
-                    "kept float for speed: the XNNPACK cost model (measured on {}) estimates it faster as float with its conversions",
+                    "kept float for speed: the XNNPACK cost model (measured on {}) finds it no slower as float, and it saves conversions between float ops",
                     table.cpu
                 );
                 changed |= mark_float_for_speed(m, f.op, &why);

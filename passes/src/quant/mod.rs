@@ -8,6 +8,7 @@ pub mod fold_dequant;
 pub mod fold_quant;
 pub mod insert_fake_quant;
 pub mod legalize_opset;
+pub mod mixed_precision;
 pub mod numerics;
 pub mod overflow;
 pub mod pipeline;

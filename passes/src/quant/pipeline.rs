@@ -87,6 +87,14 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
         },
         DENY_OPTION,
         OptionInfo {
+            name: "int16",
+            kind: OptionKind::String,
+            default: "",
+            help: "Mixed precision: ops whose name or location matches this regular expression \
+                get int16 activations and int64 biases (16x8's rules), the rest int8, with \
+                tfl.quantize ops between them",
+        },
+        OptionInfo {
             name: "sparse-weights",
             kind: OptionKind::Bool,
             default: "true",
@@ -110,6 +118,8 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
         with("rewrite-for-target", &[("target", o.str("target"))]),
         // Before calibration, so a fused op is measured after its activation.
         spec("fuse-activations"),
+        // After the rewrites and fusions, so the ops they leave are the ones marked.
+        with("assign-precision", &[("int16", o.str("int16"))]),
         with(
             "calibrate",
             &[

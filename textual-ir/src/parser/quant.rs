@@ -3,6 +3,9 @@
 //! accepts exactly the quant types `mlir-opt` accepts:
 //!
 //! - storage `iN` or `uN` with 1 <= N <= 32 ("illegal storage type size");
+//! - `!tqopt.uniform<...>`, tqopt's name for the same type with storage of 33 to 64 bits (16x8
+//!   models' i64 biases), which MLIR's quant dialect refuses; tqopt prints wide types under it
+//!   and reads them back, `mlir-opt --allow-unregistered-dialect` keeps them as opaque types;
 //! - an optional storage range `<min:max>` inside the storage type, with min < max;
 //! - scales are float literals (or hex bits of an f64), positive and finite ("illegal scale");
 //! - zero points are any 64-bit integer: MLIR does not tie them to the storage type or range
@@ -13,22 +16,26 @@
 
 use pest::iterators::Pair;
 
+use tqopt_ir::types::{MLIR_MAX_STORAGE_BITS, WIDE_QUANT_DIALECT};
 use tqopt_ir::{FloatKind, IntType, QuantParams, Signedness, UniformQuant};
 
 use super::types::float_kind;
 use super::{inner, Builder, PResult};
 use crate::grammar::Rule;
 
-/// MLIR's `QuantizedType::MaxStorageBits`.
-const MAX_STORAGE_BITS: u32 = 32;
+/// The widest storage of `!tqopt.uniform`.
+const WIDE_MAX_STORAGE_BITS: u32 = 64;
 
 impl<'s> Builder<'s> {
     pub(super) fn quant_type(&self, pair: Pair<'_, Rule>) -> PResult<UniformQuant> {
         let mut it = inner(pair.clone());
+        let wide = it
+            .next()
+            .is_some_and(|name| name.as_str() == WIDE_QUANT_DIALECT);
         let storage_pair = it
             .next()
             .ok_or_else(|| self.err(&pair, "expected a storage type"))?;
-        let (storage, storage_min, storage_max) = self.quant_storage(storage_pair)?;
+        let (storage, storage_min, storage_max) = self.quant_storage(storage_pair, wide)?;
         let expressed = float_kind(it.next().map(|p| p.as_str()).unwrap_or("f32"));
         let mut axis = None;
         let mut params = None;
@@ -78,19 +85,33 @@ impl<'s> Builder<'s> {
         })
     }
 
-    /// `i8`, `u8<0:254>`: the storage type and its range.
-    fn quant_storage(&self, pair: Pair<'_, Rule>) -> PResult<(IntType, i64, i64)> {
+    /// `i8`, `u8<0:254>`: the storage type and its range; `wide` for `!tqopt.uniform`, whose
+    /// storage is 33 to 64 bits (one spelling per type: narrower storage is `!quant.uniform`).
+    fn quant_storage(&self, pair: Pair<'_, Rule>, wide: bool) -> PResult<(IntType, i64, i64)> {
         let mut s = inner(pair.clone());
         let st = s
             .next()
             .ok_or_else(|| self.err(&pair, "expected a storage type"))?;
         let signed = st.as_str().starts_with('i');
         let digits = &st.as_str()[1..];
+        let widths = match wide {
+            false => 1..=MLIR_MAX_STORAGE_BITS,
+            true => MLIR_MAX_STORAGE_BITS + 1..=WIDE_MAX_STORAGE_BITS,
+        };
         let width = digits
             .parse::<u32>()
             .ok()
-            .filter(|w| (1..=MAX_STORAGE_BITS).contains(w))
-            .ok_or_else(|| self.err(&st, format!("illegal storage type size: {digits}")))?;
+            .filter(|w| widths.contains(w))
+            .ok_or_else(|| match wide {
+                false => self.err(&st, format!("illegal storage type size: {digits}")),
+                true => self.err(
+                    &st,
+                    format!(
+                        "illegal storage type size for {WIDE_QUANT_DIALECT}: {digits} (33 to 64 \
+                         bits; narrower storage is !quant.uniform)"
+                    ),
+                ),
+            })?;
         let storage = IntType {
             width,
             signedness: if signed {
