@@ -257,3 +257,6 @@ pub fn method_name(m: Method) -> &'static str {
         Method::Mse => "mse",
     }
 }
+
+#[cfg(test)]
+mod tests;
