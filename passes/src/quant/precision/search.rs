@@ -194,6 +194,13 @@ pub fn search(
             .then(costs[a].cmp(&costs[b]))
     });
     let rank: HashMap<OpId, usize> = ranked.iter().enumerate().map(|(i, &op)| (op, i)).collect();
+    if std::env::var_os("TQOPT_PRECISION_TRACE").is_some() {
+        for &op in &ranked {
+            let d = base.op(op);
+            let outs: Vec<String> = qdq.results(op).iter().map(|r| format!("{:.2e}", nsr.get(r).copied().unwrap_or(-1.0))).collect();
+            eprintln!("rank {} {} {:?} added {:.3e} raw-out {:?} cost {}", rank_of(&ranked, op), d.name.as_str(), d.loc.first_name(), added[&op], outs, costs[&op]);
+        }
+    }
     let score_prefix = |k: usize| ev.score(&ranges.with_float(&ranked[..k]));
     let all = score_prefix(ranked.len())?;
     if all < target_db {
@@ -278,3 +285,5 @@ pub fn summary_attribute(entries: &[(&str, Attribute)]) -> Attribute {
     .unwrap_or_default();
     Attribute::Dict(dict)
 }
+
+fn rank_of(r: &[OpId], op: OpId) -> usize { r.iter().position(|&o| o == op).unwrap_or(0) }
