@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use tqopt_ir::{Attribute, Module, OpId};
 
-use super::config::{Config, Precision};
+use super::config::Config;
 use super::cost::op_cost;
 use super::data::{SearchData, METHODS};
 use super::evaluate::Evaluator;
@@ -32,9 +32,9 @@ use crate::quant::legalize_opset::{float_reason, KEEP_FLOAT};
 use crate::quant::spec::is_candidate;
 
 /// Most scores spent trying other ranges for single tensors.
-pub const RANGE_BUDGET: usize = 24;
+pub const RANGE_BUDGET: usize = 16;
 /// Most scores spent pruning the ops kept in higher precision.
-pub const PRUNE_BUDGET: usize = 48;
+pub const PRUNE_BUDGET: usize = 32;
 /// A range change is kept when it raises the output SQNR by more than this (dB).
 const MIN_GAIN_DB: f64 = 0.05;
 
@@ -187,88 +187,129 @@ pub fn search(
     }
     let nsr = value_nsr(base, &qdq, data, threads)?;
     let added = added_error(&qdq, &nsr, &ops);
-    let mut ranked = ops.clone();
-    ranked.sort_by(|a, b| {
-        added[b]
-            .total_cmp(&added[a])
-            .then(costs[a].cmp(&costs[b]))
+    let depth = depth_from_outputs(base);
+    let far = usize::MAX;
+    // Two rankings: by the error each op adds, and from the outputs backwards (the ops
+    // nearest an output first, so that kept ops form float regions whose inner tensors are
+    // never quantized), each with the larger added error first among equals.
+    let by_error = ranking(&ops, |a, b| {
+        added[b].total_cmp(&added[a]).then(costs[a].cmp(&costs[b]))
     });
-    let rank: HashMap<OpId, usize> = ranked.iter().enumerate().map(|(i, &op)| (op, i)).collect();
-    if std::env::var_os("TQOPT_PRECISION_TRACE").is_some() {
-        for &op in &ranked {
-            let d = base.op(op);
-            let outs: Vec<String> = qdq.results(op).iter().map(|r| format!("{:.2e}", nsr.get(r).copied().unwrap_or(-1.0))).collect();
-            eprintln!("rank {} {} {:?} added {:.3e} raw-out {:?} cost {}", rank_of(&ranked, op), d.name.as_str(), d.loc.first_name(), added[&op], outs, costs[&op]);
-        }
-    }
-    let score_prefix = |k: usize| ev.score(&ranges.with_float(&ranked[..k]));
-    let all = score_prefix(ranked.len())?;
+    let by_depth = ranking(&ops, |a, b| {
+        let (da, db) = (depth.get(a).copied().unwrap_or(far), depth.get(b).copied().unwrap_or(far));
+        da.cmp(&db).then(added[b].total_cmp(&added[a]))
+    });
+    let all_float = ranges.with_float(&ops);
+    let all = ev.score_folded(&all_float)?;
     if all < target_db {
         return Err(format!(
             "target-sqnr={target_db} cannot be reached: with all {} quantized ops float the model reaches {all:.2} dB on the search data (all int8 with the best ranges: {ranges_db:.2} dB)",
-            ranked.len()
+            ops.len()
         ));
     }
-    // Growing batches, then a binary search on the count.
-    let (mut lo, mut hi, mut hi_db) = (0usize, ranked.len(), all);
-    let mut k = 1;
-    while k < ranked.len() {
-        let s = score_prefix(k)?;
-        if s >= target_db {
-            (hi, hi_db) = (k, s);
+    let rankings = [
+        (by_error, "the error they add"),
+        (by_depth, "distance from the outputs"),
+    ];
+    // The fast scores can be optimistic: when the folded model misses the target, search
+    // again for a higher fast score (by the amount missed), a few times.
+    let mut goal = target_db;
+    let mut chosen = None;
+    for _ in 0..MARGIN_ROUNDS {
+        let pick = select_ops(ev, &ranges, &rankings, &costs, goal)?;
+        let folded = ev.score_folded(&ranges.with_float(&pick.kept))?;
+        if folded >= target_db {
+            chosen = Some((pick, folded));
             break;
         }
-        lo = k;
-        k *= 2;
+        goal += target_db - folded + 0.25;
     }
-    while hi - lo > 1 {
-        let mid = (lo + hi) / 2;
-        let s = score_prefix(mid)?;
-        if s >= target_db {
-            (hi, hi_db) = (mid, s);
-        } else {
-            lo = mid;
-        }
-    }
-    // Prune, most expensive first.
-    let mut kept: Vec<OpId> = ranked[..hi].to_vec();
-    let mut reached = hi_db;
-    let mut without: HashMap<OpId, f64> = HashMap::new();
-    let mut order = kept.clone();
-    order.sort_by(|a, b| costs[b].cmp(&costs[a]).then(rank[a].cmp(&rank[b])));
-    for op in order.into_iter().take(PRUNE_BUDGET) {
-        if kept.len() <= 1 && reached < target_db {
-            break;
-        }
-        let trial: Vec<OpId> = kept.iter().copied().filter(|&o| o != op).collect();
-        let s = ev.score(&ranges.with_float(&trial))?;
-        if s >= target_db {
-            kept = trial;
-            reached = s;
-        } else {
-            without.insert(op, s);
-        }
-    }
-    outcome.config = ranges.with_float(&kept);
-    outcome.reached_db = reached;
-    let kind = |op: OpId| match outcome.config.ops.get(&op) {
-        Some(Precision::Float) => "float",
-        None => "int8",
+    let (pick, reached) = match chosen {
+        Some(c) => c,
+        None => (
+            Pick {
+                kept: ops.clone(),
+                ranking: 1,
+                without: HashMap::new(),
+            },
+            all,
+        ),
     };
-    for &op in &kept {
+    outcome.config = ranges.with_float(&pick.kept);
+    outcome.reached_db = reached;
+    let (ranked, by) = &rankings[pick.ranking];
+    let rank: HashMap<OpId, usize> = ranked.iter().enumerate().map(|(i, &op)| (op, i)).collect();
+    for &op in &pick.kept {
         let mut why = format!(
-            "kept {} for target-sqnr={target_db}: adds the #{} largest quantization error of {} ops (noise/signal {:.2e})",
-            kind(op),
+            "kept float for target-sqnr={target_db}: #{} of {} ops ranked by {by} (adds noise/signal {:.2e}, {} ops from an output)",
             rank[&op] + 1,
             ranked.len(),
-            added[&op]
+            added[&op],
+            depth.get(&op).map_or("?".to_string(), |d| d.to_string())
         );
-        if let Some(s) = without.get(&op) {
+        if let Some(s) = pick.without.get(&op) {
             why.push_str(&format!(", without it the model reaches {s:.2} dB"));
         }
         outcome.reasons.insert(op, why);
     }
     Ok(outcome)
+}
+
+/// Rounds of [`search`]'s check against the folded model.
+const MARGIN_ROUNDS: usize = 3;
+
+/// Ops chosen for a goal: which ranking they came from, and for the ops pruning could not
+/// drop, the score without them.
+struct Pick {
+    kept: Vec<OpId>,
+    ranking: usize,
+    without: HashMap<OpId, f64>,
+}
+
+/// The cheapest smallest prefix over `rankings` reaching `goal` (fast scores), pruned most
+/// expensive op first.
+fn select_ops(
+    ev: &Evaluator,
+    ranges: &Config,
+    rankings: &[(Vec<OpId>, &str)],
+    costs: &BTreeMap<OpId, u64>,
+    goal: f64,
+) -> Result<Pick, String> {
+    let mut best: Option<(u64, usize, usize)> = None;
+    for (i, (ranked, _)) in rankings.iter().enumerate() {
+        let k = smallest_prefix(ev, ranges, ranked, goal)?;
+        let cost: u64 = ranked[..k].iter().map(|op| costs[op]).sum();
+        if best.is_none_or(|b| cost < b.0) {
+            best = Some((cost, i, k));
+        }
+    }
+    let Some((_, ranking, k)) = best else {
+        return Ok(Pick {
+            kept: Vec::new(),
+            ranking: 0,
+            without: HashMap::new(),
+        });
+    };
+    let ranked = &rankings[ranking].0;
+    let rank: HashMap<OpId, usize> = ranked.iter().enumerate().map(|(i, &op)| (op, i)).collect();
+    let mut kept: Vec<OpId> = ranked[..k].to_vec();
+    let mut without: HashMap<OpId, f64> = HashMap::new();
+    let mut order = kept.clone();
+    order.sort_by(|a, b| costs[b].cmp(&costs[a]).then(rank[a].cmp(&rank[b])));
+    for op in order.into_iter().take(PRUNE_BUDGET) {
+        let trial: Vec<OpId> = kept.iter().copied().filter(|&o| o != op).collect();
+        let s = ev.score(&ranges.with_float(&trial))?;
+        if s >= goal {
+            kept = trial;
+        } else {
+            without.insert(op, s);
+        }
+    }
+    Ok(Pick {
+        kept,
+        ranking,
+        without,
+    })
 }
 
 /// The module attribute that carries the search's summary to the report.
@@ -286,4 +327,64 @@ pub fn summary_attribute(entries: &[(&str, Attribute)]) -> Attribute {
     Attribute::Dict(dict)
 }
 
-fn rank_of(r: &[OpId], op: OpId) -> usize { r.iter().position(|&o| o == op).unwrap_or(0) }
+/// `ops` sorted by `order` (stable).
+fn ranking(ops: &[OpId], order: impl Fn(&OpId, &OpId) -> std::cmp::Ordering) -> Vec<OpId> {
+    let mut r = ops.to_vec();
+    r.sort_by(order);
+    r
+}
+
+/// The smallest count `k` such that the first `k` ops of `ranked` float reach `goal` by the
+/// fast score (growing batches 1, 2, 4, ..., then a binary search); all of them when no
+/// prefix does.
+fn smallest_prefix(ev: &Evaluator, ranges: &Config, ranked: &[OpId], goal: f64) -> Result<usize, String> {
+    let score = |k: usize| ev.score(&ranges.with_float(&ranked[..k]));
+    let (mut lo, mut hi) = (0usize, ranked.len());
+    let mut k = 1;
+    while k < ranked.len() {
+        if score(k)? >= goal {
+            hi = k;
+            break;
+        }
+        lo = k;
+        k *= 2;
+    }
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if score(mid)? >= goal {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(hi)
+}
+
+/// Per op of the entry function, how many ops lie between it and the function's return
+/// (0: it is returned); statistics, quantize and dequantize ops do not count.
+fn depth_from_outputs(m: &Module) -> HashMap<OpId, usize> {
+    let ops: Vec<OpId> = m.walk_nested(m.op).collect();
+    let mut depth: HashMap<OpId, usize> = HashMap::new();
+    for &op in ops.iter().rev() {
+        let data = m.op(op);
+        if data.name.as_str() == "func.return" {
+            depth.insert(op, 0);
+            continue;
+        }
+        let d = m
+            .results(op)
+            .iter()
+            .flat_map(|&r| m.uses(r).iter())
+            .filter_map(|u| {
+                let user = m.op(u.op);
+                let transparent = user.is(&tqopt_ir::dialect::quantfork::STATS)
+                    || user.name.as_str() == "func.return";
+                depth.get(&u.op).map(|&d| if transparent { d } else { d + 1 })
+            })
+            .min();
+        if let Some(d) = d {
+            depth.insert(op, d);
+        }
+    }
+    depth
+}
