@@ -111,19 +111,9 @@ impl<'a> Evaluator<'a> {
     /// The output SQNR (dB) of the model `config` describes on the search samples, computed
     /// with the fast float form of the fake-quant model ([`super::fake_quant`]).
     pub fn score(&self, config: &Config) -> Result<f64, String> {
-        let t0 = std::time::Instant::now();
         let mut m = self.qdq_module(config)?;
-        let t1 = std::time::Instant::now();
         super::fake_quant::lower(&mut m);
-        if let Some(p) = std::env::var_os("TQOPT_PRECISION_DUMP") {
-            let _ = std::fs::write(p, tqopt_textual_ir::print_module(&m, &Default::default()));
-        }
-        let t2 = std::time::Instant::now();
-        let r = self.run(&m);
-        if std::env::var_os("TQOPT_PRECISION_TRACE").is_some() {
-            eprintln!("score: qdq {:?} lower {:?} run {:?}", t1 - t0, t2 - t1, t2.elapsed());
-        }
-        r
+        self.run(&m)
     }
 
     /// The same on the folded quantized model, as the pipeline writes it (run by the
@@ -137,13 +127,9 @@ impl<'a> Evaluator<'a> {
         self.evaluations.set(self.evaluations.get() + 1);
         let interp = Interpreter::new(m, &self.data.entry)
             .map_err(|e| format!("cannot run the quantized model: {e}"))?;
-        let t = std::time::Instant::now();
         let runs = tqopt_interp::parallel::map(&self.data.samples, self.threads, |inputs| {
             interp.run(inputs).map_err(|e| e.to_string())
         });
-        if std::env::var_os("TQOPT_PRECISION_TRACE").is_some() {
-            eprintln!("  samples {:?}", t.elapsed());
-        }
         let mut stats: Vec<OutputStats> = Vec::new();
         for (i, run) in runs.into_iter().enumerate() {
             let got = run.map_err(|e| format!("sample {i}: {e}"))?;

@@ -15,7 +15,9 @@
 //! final choice on the folded model.
 
 use tqopt_ir::dialect::tfl;
-use tqopt_ir::{Attribute, DenseElements, ElementType, Module, OpId, OpSpec, TensorType, Type, ValueId};
+use tqopt_ir::{
+    Attribute, DenseElements, ElementType, Module, OpId, OpSpec, TensorType, Type, ValueId,
+};
 
 use std::collections::HashSet;
 
@@ -109,7 +111,13 @@ fn fake(m: &mut Module, at: OpId, x: ValueId, quantize: OpId, ty: &Type) -> Opti
 }
 
 /// The chain of `quantizes` (outermost first) applied to `root` in float before `at`.
-fn fake_chain(m: &mut Module, at: OpId, root: ValueId, quantizes: &[OpId], ty: &Type) -> Option<ValueId> {
+fn fake_chain(
+    m: &mut Module,
+    at: OpId,
+    root: ValueId,
+    quantizes: &[OpId],
+    ty: &Type,
+) -> Option<ValueId> {
     let mut v = root;
     for &quantize in quantizes.iter().rev() {
         v = fake(m, at, v, quantize, ty)?;
@@ -171,8 +179,12 @@ pub fn lower(m: &mut Module) {
         .collect();
     for o in kept {
         for (i, v) in m.operands(o).to_vec().into_iter().enumerate() {
-            let Some(d) = defined_by(m, v, &tfl::DEQUANTIZE) else { continue };
-            let Some(&q) = m.operands(d).first() else { continue };
+            let Some(d) = defined_by(m, v, &tfl::DEQUANTIZE) else {
+                continue;
+            };
+            let Some(&q) = m.operands(d).first() else {
+                continue;
+            };
             let (chain, root) = quantize_chain(m, q);
             if !chain.is_empty() && is_constant(m, root) && m.value_type(root) == m.value_type(v) {
                 m.set_operand(o, i, root);

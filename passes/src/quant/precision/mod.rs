@@ -183,9 +183,6 @@ impl Pass for SearchPrecision {
         let fail = |e: String| PassError::from(Diagnostic::error(format!("{what}: {e}")));
         let (entry, samples) = data::load_samples(m, path, self.scaling).map_err(fail)?;
         let data = SearchData::measure(m, entry, samples, threads).map_err(fail)?;
-        if std::env::var_os("TQOPT_PRECISION_TRACE").is_some() {
-            eprintln!("measured in {:?}", started.elapsed());
-        }
         let base = m.clone();
         let ev = Evaluator::new(&base, &data, &self.rest, threads).map_err(fail)?;
         let outcome = match self.target {
@@ -206,11 +203,7 @@ impl Pass for SearchPrecision {
         // The figure reported is the folded model's, as written (the search's own scores come
         // from the fast float form).
         let mut outcome = outcome;
-        let fast_db = outcome.reached_db;
         outcome.reached_db = ev.score_folded(&outcome.config).map_err(fail)?;
-        if std::env::var_os("TQOPT_PRECISION_TRACE").is_some() {
-            eprintln!("fast {fast_db:.2} folded {:.2}", outcome.reached_db);
-        }
         let reasons = &outcome.reasons;
         let why = |op| reasons.get(&op).cloned().unwrap_or_default();
         outcome.config.apply(m, Some(&why));

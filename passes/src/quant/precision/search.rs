@@ -12,7 +12,12 @@
 //!    neighbours still quantize its inputs and result, so ops are added in growing batches
 //!    (the first 1, 2, 4, ... of the ranking) until the target is reached, a binary search on
 //!    the count finds the smallest prefix that reaches it, and pruning then drops every op
-//!    the target does not need, most expensive first (at most [`PRUNE_BUDGET`] scores).
+//!    the target does not need, most expensive first (at most [`PRUNE_BUDGET`] scores, and
+//!    until [`PRUNE_PATIENCE`] ops in a row were needed). Both rankings are searched and the
+//!    cheaper result wins.
+//! 3. Scores in steps 1 and 2 come from a fast float form of the quantized model
+//!    ([`super::fake_quant`]); the choice is checked on the folded model, and when that misses
+//!    the target, step 2 runs again for a higher fast score (by what was missed).
 //!    Every ranked op float is tried first: when even that misses the target the search
 //!    fails, saying what it reaches.
 //!
@@ -35,6 +40,8 @@ use crate::quant::spec::is_candidate;
 pub const RANGE_BUDGET: usize = 16;
 /// Most scores spent pruning the ops kept in higher precision.
 pub const PRUNE_BUDGET: usize = 32;
+/// Pruning stops after this many ops in a row could not be dropped.
+pub const PRUNE_PATIENCE: usize = 8;
 /// A range change is kept when it raises the output SQNR by more than this (dB).
 const MIN_GAIN_DB: f64 = 0.05;
 
@@ -196,7 +203,10 @@ pub fn search(
         added[b].total_cmp(&added[a]).then(costs[a].cmp(&costs[b]))
     });
     let by_depth = ranking(&ops, |a, b| {
-        let (da, db) = (depth.get(a).copied().unwrap_or(far), depth.get(b).copied().unwrap_or(far));
+        let (da, db) = (
+            depth.get(a).copied().unwrap_or(far),
+            depth.get(b).copied().unwrap_or(far),
+        );
         da.cmp(&db).then(added[b].total_cmp(&added[a]))
     });
     let all_float = ranges.with_float(&ops);
@@ -215,8 +225,11 @@ pub fn search(
     // again for a higher fast score (by the amount missed), a few times.
     let mut goal = target_db;
     let mut chosen = None;
+    let mut only: Option<usize> = None;
     for _ in 0..MARGIN_ROUNDS {
-        let pick = select_ops(ev, &ranges, &rankings, &costs, goal)?;
+        let pick = select_ops(ev, &ranges, &rankings, only, &costs, goal)?;
+        // Later rounds search the ranking that won.
+        only = Some(pick.ranking);
         let folded = ev.score_folded(&ranges.with_float(&pick.kept))?;
         if folded >= target_db {
             chosen = Some((pick, folded));
@@ -272,11 +285,15 @@ fn select_ops(
     ev: &Evaluator,
     ranges: &Config,
     rankings: &[(Vec<OpId>, &str)],
+    only: Option<usize>,
     costs: &BTreeMap<OpId, u64>,
     goal: f64,
 ) -> Result<Pick, String> {
     let mut best: Option<(u64, usize, usize)> = None;
     for (i, (ranked, _)) in rankings.iter().enumerate() {
+        if only.is_some_and(|o| o != i) {
+            continue;
+        }
         let k = smallest_prefix(ev, ranges, ranked, goal)?;
         let cost: u64 = ranked[..k].iter().map(|op| costs[op]).sum();
         if best.is_none_or(|b| cost < b.0) {
@@ -296,13 +313,19 @@ fn select_ops(
     let mut without: HashMap<OpId, f64> = HashMap::new();
     let mut order = kept.clone();
     order.sort_by(|a, b| costs[b].cmp(&costs[a]).then(rank[a].cmp(&rank[b])));
+    let mut misses = 0;
     for op in order.into_iter().take(PRUNE_BUDGET) {
+        if misses >= PRUNE_PATIENCE {
+            break;
+        }
         let trial: Vec<OpId> = kept.iter().copied().filter(|&o| o != op).collect();
         let s = ev.score(&ranges.with_float(&trial))?;
         if s >= goal {
             kept = trial;
+            misses = 0;
         } else {
             without.insert(op, s);
+            misses += 1;
         }
     }
     Ok(Pick {
@@ -337,7 +360,12 @@ fn ranking(ops: &[OpId], order: impl Fn(&OpId, &OpId) -> std::cmp::Ordering) -> 
 /// The smallest count `k` such that the first `k` ops of `ranked` float reach `goal` by the
 /// fast score (growing batches 1, 2, 4, ..., then a binary search); all of them when no
 /// prefix does.
-fn smallest_prefix(ev: &Evaluator, ranges: &Config, ranked: &[OpId], goal: f64) -> Result<usize, String> {
+fn smallest_prefix(
+    ev: &Evaluator,
+    ranges: &Config,
+    ranked: &[OpId],
+    goal: f64,
+) -> Result<usize, String> {
     let score = |k: usize| ev.score(&ranges.with_float(&ranked[..k]));
     let (mut lo, mut hi) = (0usize, ranked.len());
     let mut k = 1;
@@ -379,7 +407,9 @@ fn depth_from_outputs(m: &Module) -> HashMap<OpId, usize> {
                 let user = m.op(u.op);
                 let transparent = user.is(&tqopt_ir::dialect::quantfork::STATS)
                     || user.name.as_str() == "func.return";
-                depth.get(&u.op).map(|&d| if transparent { d } else { d + 1 })
+                depth
+                    .get(&u.op)
+                    .map(|&d| if transparent { d } else { d + 1 })
             })
             .min();
         if let Some(d) = d {

@@ -24,7 +24,8 @@ pub const SENSITIVITY_SAMPLES: usize = 8;
 fn origin(m: &Module, mut v: ValueId) -> ValueId {
     while let Some(op) = m.defining_op(v) {
         let data = m.op(op);
-        let passes = data.is(&tfl::DEQUANTIZE) || data.is(&tfl::QUANTIZE) || data.is(&quantfork::STATS);
+        let passes =
+            data.is(&tfl::DEQUANTIZE) || data.is(&tfl::QUANTIZE) || data.is(&quantfork::STATS);
         match m.operands(op).first() {
             Some(&x) if passes => v = x,
             _ => break,
@@ -61,12 +62,20 @@ pub fn value_nsr(
                 acts.entry(v).or_insert_with(|| t.clone());
             }
         };
-        float.run_observed(inputs, &mut keep).map_err(|e| e.to_string())?;
+        float
+            .run_observed(inputs, &mut keep)
+            .map_err(|e| e.to_string())?;
         let mut nsr: HashMap<ValueId, f64> = HashMap::new();
         let mut compare = |v: ValueId, t: &Tensor| {
-            let Some(got) = t.as_slice::<f32>() else { return };
-            let Some(reference) = acts.get(&origin(qdq, v)) else { return };
-            let Some(r) = reference.as_slice::<f32>() else { return };
+            let Some(got) = t.as_slice::<f32>() else {
+                return;
+            };
+            let Some(reference) = acts.get(&origin(qdq, v)) else {
+                return;
+            };
+            let Some(r) = reference.as_slice::<f32>() else {
+                return;
+            };
             if r.len() != got.len() || nsr.contains_key(&v) {
                 return;
             }
@@ -75,7 +84,9 @@ pub fn value_nsr(
                 nsr.insert(v, noise / signal);
             }
         };
-        quant.run_observed(inputs, &mut compare).map_err(|e| e.to_string())?;
+        quant
+            .run_observed(inputs, &mut compare)
+            .map_err(|e| e.to_string())?;
         Ok::<_, String>(nsr)
     });
     let mut total: HashMap<ValueId, (f64, usize)> = HashMap::new();
@@ -86,7 +97,10 @@ pub fn value_nsr(
             e.1 += 1;
         }
     }
-    Ok(total.into_iter().map(|(v, (s, c))| (v, s / c as f64)).collect())
+    Ok(total
+        .into_iter()
+        .map(|(v, (s, c))| (v, s / c as f64))
+        .collect())
 }
 
 /// Per op of `ops`, the NSR it adds (0 when nothing was measured): the largest NSR of the
@@ -99,7 +113,10 @@ pub fn added_error(qdq: &Module, nsr: &HashMap<ValueId, f64>, ops: &[OpId]) -> H
         stand_ins.entry(origin(qdq, v)).or_default().push(v);
     }
     let worst = |vs: &[ValueId]| -> Option<f64> {
-        vs.iter().filter_map(|v| nsr.get(v)).copied().reduce(f64::max)
+        vs.iter()
+            .filter_map(|v| nsr.get(v))
+            .copied()
+            .reduce(f64::max)
     };
     ops.iter()
         .map(|&op| {

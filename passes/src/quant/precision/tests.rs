@@ -105,7 +105,11 @@ fn keeps_exactly_the_pair_of_ops_around_an_unrepresentable_tensor_float() {
     let want: BTreeSet<String> = ["big_add", "big_sub"].map(String::from).into();
     assert_eq!(kept(&m, &outcome), want);
     for op in outcome.config.ops.keys() {
-        assert!(outcome.reasons[op].contains("target-sqnr=30"), "{}", outcome.reasons[op]);
+        assert!(
+            outcome.reasons[op].contains("target-sqnr=30"),
+            "{}",
+            outcome.reasons[op]
+        );
     }
 }
 
@@ -155,5 +159,8 @@ fn an_unreachable_target_is_an_error_saying_what_all_float_reaches() {
     let data = SearchData::measure(&m, "main".into(), samples(4, false), 1).unwrap();
     let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
     let e = search(&ev, &m, &data, 99.5, 1).unwrap_err();
-    assert!(e.contains("cannot be reached") && e.contains("float"), "{e}");
+    assert!(
+        e.contains("cannot be reached") && e.contains("float"),
+        "{e}"
+    );
 }
