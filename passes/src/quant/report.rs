@@ -107,7 +107,12 @@ impl PrecisionSummary {
             .as_dict()?;
         let f = |k: &str| d.get(k).and_then(Attribute::as_float).unwrap_or(0.0);
         let i = |k: &str| d.get(k).and_then(Attribute::as_int).unwrap_or(0).max(0) as u64;
-        let s = |k: &str| d.get(k).and_then(Attribute::as_str).unwrap_or("").to_string();
+        let s = |k: &str| {
+            d.get(k)
+                .and_then(Attribute::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         Some(PrecisionSummary {
             target_sqnr: d.get("target_sqnr").and_then(Attribute::as_float),
             start_sqnr: f("start_sqnr"),
@@ -521,6 +526,42 @@ mod tests {
             location: Some(at.into()),
             reason: reason.into(),
         }
+    }
+
+    #[test]
+    fn the_precision_search_adds_its_lines_and_a_json_object() {
+        let r = Report {
+            total_ops: 4,
+            quantized_ops: 2,
+            precision: Some(PrecisionSummary {
+                target_sqnr: Some(30.0),
+                start_sqnr: -5.5,
+                ranges_sqnr: -5.25,
+                reached_sqnr: 48.5,
+                samples: 8,
+                data: "x.npy".into(),
+                evaluations: 33,
+                seconds: 0.25,
+                ranges: "minmax 1, percentile 4".into(),
+                float_ops: 2,
+                candidate_ops: 4,
+                float_cost: 128,
+                total_cost: 256,
+            }),
+            ..Default::default()
+        };
+        let text = r.text();
+        assert!(
+            text.ends_with("target-sqnr=30: output SQNR 48.50 dB on 8 samples of x.npy (as calibrated -5.50 dB, with chosen ranges -5.25 dB); 33 configurations scored in 0.2 s\n  ranges: minmax 1, percentile 4\n  kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%\n"),
+            "{text}"
+        );
+        let json = r.json();
+        assert!(
+            json.contains("\"precision\": {\"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000}\n}"),
+            "{json}"
+        );
+        // Without a search, the JSON has no precision key.
+        assert!(!Report::default().json().contains("precision"));
     }
 
     #[test]
