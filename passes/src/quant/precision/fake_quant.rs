@@ -93,7 +93,7 @@ fn fake(m: &mut Module, at: OpId, x: ValueId, quantize: OpId, ty: &Type) -> Opti
     let (s, zp) = (p.scale, p.zero_point as f64);
     let n = (r.max - r.min) as f64;
     let lo = r.min as f64 - zp;
-    if !(s > 0.0) || n <= 0.0 || n >= 4_194_304.0 {
+    if s.is_nan() || s <= 0.0 || n <= 0.0 || n >= 4_194_304.0 {
         return None;
     }
     let k1 = scalar(m, at, (6.0 / (s * n)) as f32)?;
