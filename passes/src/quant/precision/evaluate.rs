@@ -85,26 +85,14 @@ impl<'a> Evaluator<'a> {
     pub fn qdq_module(&self, config: &Config) -> Result<Module, String> {
         let mut m = self.base.clone();
         config.apply(&mut m, None);
-        let instr = Instrumentation {
-            verify_each: false,
-            ..Instrumentation::default()
-        };
-        self.qdq
-            .run(&mut m, &instr, &mut std::io::sink())
-            .map_err(|e| describe(&e.pass, &e.diagnostics))?;
+        run_passes(&self.qdq, &mut m)?;
         Ok(m)
     }
 
     /// The quantized model under `config`, as the pipeline would write it.
     pub fn quantized_module(&self, config: &Config) -> Result<Module, String> {
         let mut m = self.qdq_module(config)?;
-        let instr = Instrumentation {
-            verify_each: false,
-            ..Instrumentation::default()
-        };
-        self.fold
-            .run(&mut m, &instr, &mut std::io::sink())
-            .map_err(|e| describe(&e.pass, &e.diagnostics))?;
+        run_passes(&self.fold, &mut m)?;
         Ok(m)
     }
 
@@ -158,10 +146,19 @@ fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]
     }
 }
 
-fn describe(pass: &str, diagnostics: &[tqopt_ir::Diagnostic]) -> String {
-    let text: Vec<String> = diagnostics.iter().map(|d| d.message.clone()).collect();
-    format!(
-        "pass '{pass}' failed on a configuration of the precision search: {}",
-        text.join("; ")
-    )
+/// Runs `pm` on `m` without verifying after each pass or printing; a failure names the pass.
+fn run_passes(pm: &PassManager, m: &mut Module) -> Result<(), String> {
+    let instr = Instrumentation {
+        verify_each: false,
+        ..Instrumentation::default()
+    };
+    pm.run(m, &instr, &mut std::io::sink()).map_err(|e| {
+        let text: Vec<String> = e.diagnostics.iter().map(|d| d.message.clone()).collect();
+        format!(
+            "pass '{}' failed on a configuration of the precision search: {}",
+            e.pass,
+            text.join("; ")
+        )
+    })?;
+    Ok(())
 }

@@ -40,6 +40,11 @@ fn samples(n: usize, outlier: bool) -> Vec<Vec<Tensor>> {
         .collect()
 }
 
+/// The float model measured on `n` samples, on one thread.
+fn measure(m: &Module, n: usize, outlier: bool) -> SearchData {
+    SearchData::measure(m, "main".into(), samples(n, outlier), 1).unwrap()
+}
+
 fn stats(name: &str, of: &str, lo: f32, hi: f32) -> String {
     format!(
         "  %{name} = \"quantfork.stats\"(%{of}) {{layerStats = dense<[{lo:?}, {hi:?}]> : tensor<2xf32>}} : (tensor<1x64xf32>) -> tensor<1x64xf32>\n"
@@ -97,7 +102,7 @@ fn kept(m: &Module, outcome: &super::search::Outcome) -> BTreeSet<String> {
 #[test]
 fn keeps_exactly_the_pair_of_ops_around_an_unrepresentable_tensor_float() {
     let m = offset_model();
-    let data = SearchData::measure(&m, "main".into(), samples(8, false), 1).unwrap();
+    let data = measure(&m, 8, false);
     let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
     let outcome = search(&ev, &m, &data, 30.0, 1).unwrap();
     assert!(outcome.start_db < 10.0, "{}", outcome.start_db);
@@ -125,7 +130,7 @@ fn a_deliberately_bad_range_is_fixed_by_ranges_alone() {
     body += &binary("m1", "mul", "s1", "two", "m1");
     body += &stats("s2", "m1", -1.0, 1.0);
     let m = module(&body, "s2");
-    let data = SearchData::measure(&m, "main".into(), samples(8, false), 1).unwrap();
+    let data = measure(&m, 8, false);
     let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
     let outcome = search(&ev, &m, &data, 30.0, 1).unwrap();
     assert!(outcome.start_db < 10.0, "{}", outcome.start_db);
@@ -142,7 +147,7 @@ fn auto_prefers_a_range_that_ignores_one_samples_outlier() {
     body += &binary("m0", "mul", "s0", "half", "m0");
     body += &stats("s1", "m0", -0.5, 50.0);
     let m = module(&body, "s1");
-    let data = SearchData::measure(&m, "main".into(), samples(8, true), 1).unwrap();
+    let data = measure(&m, 8, true);
     let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
     let (config, minmax_db, db) = choose_ranges(&ev, &m, &data, 1, None).unwrap();
     assert!(db > minmax_db + 6.0, "{minmax_db} -> {db}");
@@ -156,7 +161,7 @@ fn an_unreachable_target_is_an_error_saying_what_all_float_reaches() {
     // Every op float gives at most the float model (SQNR capped at 99 dB): 99.5 is out of
     // reach.
     let m = offset_model();
-    let data = SearchData::measure(&m, "main".into(), samples(4, false), 1).unwrap();
+    let data = measure(&m, 4, false);
     let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
     let e = search(&ev, &m, &data, 99.5, 1).unwrap_err();
     assert!(
