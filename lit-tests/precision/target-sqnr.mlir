@@ -27,7 +27,7 @@
 // REPORT: left float (2):
 // REPORT-NEXT: tfl.add at "big_add": kept float for target-sqnr=30: #{{[0-9]+}} of 4 ops ranked by
 // REPORT-NEXT: tfl.sub at "big_sub": kept float for target-sqnr=30: #{{[0-9]+}} of 4 ops ranked by
-// REPORT: target-sqnr=30: output SQNR {{[3-9][0-9]\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy (as calibrated {{-?[0-9]\.[0-9][0-9]}} dB, with chosen ranges {{-?[0-9]\.[0-9][0-9]}} dB); {{[0-9]+}} configurations scored in
+// REPORT: target-sqnr=30: output SQNR {{[3-9][0-9]\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy (search estimates: as calibrated {{-?[0-9]\.[0-9][0-9]}} dB, with chosen ranges {{-?[0-9]\.[0-9][0-9]}} dB); {{[0-9]+}} configurations scored in
 // REPORT-NEXT: ranges: {{.*}}
 // REPORT-NEXT: kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%
 

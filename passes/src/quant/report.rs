@@ -81,7 +81,8 @@ pub struct Report {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrecisionSummary {
     pub target_sqnr: Option<f64>,
-    /// Output SQNR (dB) on the search data: as calibrated, after choosing ranges, reached.
+    /// Output SQNR (dB) on the search data: as calibrated and after choosing ranges (the
+    /// search's fast estimates), and reached (the folded model, as written).
     pub start_sqnr: f64,
     pub ranges_sqnr: f64,
     pub reached_sqnr: f64,
@@ -147,7 +148,7 @@ impl PrecisionSummary {
         };
         let _ = writeln!(
             s,
-            "{target}: output SQNR {:.2} dB on {} samples of {} (as calibrated {:.2} dB, with chosen ranges {:.2} dB); {} configurations scored in {:.1} s",
+            "{target}: output SQNR {:.2} dB on {} samples of {} (search estimates: as calibrated {:.2} dB, with chosen ranges {:.2} dB); {} configurations scored in {:.1} s",
             self.reached_sqnr, self.samples, self.data, self.start_sqnr, self.ranges_sqnr, self.evaluations, self.seconds
         );
         let _ = writeln!(s, "  ranges: {}", self.ranges);
@@ -552,7 +553,7 @@ mod tests {
         };
         let text = r.text();
         assert!(
-            text.ends_with("target-sqnr=30: output SQNR 48.50 dB on 8 samples of x.npy (as calibrated -5.50 dB, with chosen ranges -5.25 dB); 33 configurations scored in 0.2 s\n  ranges: minmax 1, percentile 4\n  kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%\n"),
+            text.ends_with("target-sqnr=30: output SQNR 48.50 dB on 8 samples of x.npy (search estimates: as calibrated -5.50 dB, with chosen ranges -5.25 dB); 33 configurations scored in 0.2 s\n  ranges: minmax 1, percentile 4\n  kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%\n"),
             "{text}"
         );
         let json = r.json();
