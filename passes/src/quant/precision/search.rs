@@ -217,9 +217,18 @@ pub fn search(
             ops.len()
         ));
     }
+    let from_inputs = depth_from_inputs(base);
+    let by_input = ranking(&ops, |a, b| {
+        let (da, db) = (
+            from_inputs.get(a).copied().unwrap_or(far),
+            from_inputs.get(b).copied().unwrap_or(far),
+        );
+        da.cmp(&db).then(added[b].total_cmp(&added[a]))
+    });
     let rankings = [
         (by_error, "the error they add"),
         (by_depth, "distance from the outputs"),
+        (by_input, "distance from the inputs"),
     ];
     // The fast scores can be optimistic: when the folded model misses the target, search
     // again for a higher fast score (by the amount missed), a few times.
@@ -386,6 +395,29 @@ fn smallest_prefix(
         }
     }
     Ok(hi)
+}
+
+/// Per op of the entry function, how many ops lie between the function's arguments and it
+/// (0: it reads an argument); statistics, quantize and dequantize ops do not count.
+fn depth_from_inputs(m: &Module) -> HashMap<OpId, usize> {
+    let mut depth: HashMap<OpId, usize> = HashMap::new();
+    for op in m.walk_nested(m.op) {
+        let d = m
+            .operands(op)
+            .iter()
+            .filter_map(|&v| match m.defining_op(v) {
+                None => Some(0),
+                Some(p) => {
+                    let transparent = m.op(p).is(&tqopt_ir::dialect::quantfork::STATS);
+                    depth.get(&p).map(|&d| if transparent { d } else { d + 1 })
+                }
+            })
+            .min();
+        if let Some(d) = d {
+            depth.insert(op, d);
+        }
+    }
+    depth
 }
 
 /// Per op of the entry function, how many ops lie between it and the function's return
