@@ -7,22 +7,25 @@
 //!    fake-quant model against the float activations, [`super::sensitivity`]) try each other
 //!    method, one at a time, keeping what raises the output SQNR (coordinate descent with a
 //!    budget of [`RANGE_BUDGET`] scores).
-//! 2. **Ops** (only with a target not yet reached): candidate ops are ranked by the error
-//!    they add (cheaper first among equals). Keeping any single op float gains little: its
-//!    neighbours still quantize its inputs and result, so ops are added in growing batches
-//!    (the first 1, 2, 4, ... of the ranking) until the target is reached, a binary search on
-//!    the count finds the smallest prefix that reaches it, and pruning then drops every op
-//!    the target does not need, most expensive first (at most [`PRUNE_BUDGET`] scores, and
-//!    until [`PRUNE_PATIENCE`] ops in a row were needed). Both rankings are searched and the
-//!    cheaper result wins.
+//! 2. **Ops** (only with a target not yet reached): candidate ops are ranked three ways: by
+//!    the error they add (cheaper first among equals), from the outputs backwards and from the
+//!    inputs forwards (so that kept ops form float regions whose inner tensors are never
+//!    quantized). Keeping any single op float gains little: its neighbours still quantize its
+//!    inputs and result, so for each ranking ops are added in growing batches (the first 1, 2,
+//!    4, ... of the ranking) until the target is reached, and a binary search on the count
+//!    finds the smallest prefix that reaches it. The cheapest prefix (in operations, see
+//!    [`super::cost`]) wins, and pruning then drops every op the target does not need, most
+//!    expensive first (at most [`PRUNE_BUDGET`] scores, until [`PRUNE_PATIENCE`] ops in a row
+//!    were needed). Every ranked op float is tried first: when even that misses the target
+//!    the search fails, saying what it reaches.
 //! 3. Scores in steps 1 and 2 come from a fast float form of the quantized model
 //!    ([`super::fake_quant`]); the choice is checked on the folded model, and when that misses
 //!    the target, step 2 runs again for a higher fast score (by what was missed).
-//!    Every ranked op float is tried first: when even that misses the target the search
-//!    fails, saying what it reaches.
 //!
 //! Higher precisions other than float (int16 activations, see [`super::config::Precision`])
-//! join step 2 as candidates ranked before float for the same op.
+//! join step 2 as one more kind of candidate: `Config::with_float` becomes a choice of
+//! precision per op, a ranking can offer int16 for an op before float (cheaper, see
+//! [`super::cost`]), and pruning can step an op down from float to int16 before int8.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -196,9 +199,7 @@ pub fn search(
     let added = added_error(&qdq, &nsr, &ops);
     let depth = depth_from_outputs(base);
     let far = usize::MAX;
-    // Two rankings: by the error each op adds, and from the outputs backwards (the ops
-    // nearest an output first, so that kept ops form float regions whose inner tensors are
-    // never quantized), each with the larger added error first among equals.
+    // Three rankings (module doc, step 2); among equals the larger added error first.
     let by_error = ranking(&ops, |a, b| {
         added[b].total_cmp(&added[a]).then(costs[a].cmp(&costs[b]))
     });
