@@ -58,6 +58,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::quant::fold_dequant::INFO,
     &crate::quant::quantize_weights::INFO,
     &crate::quant::sparsify_weights::INFO,
+    &crate::quant::precision::INFO,
 ];
 
 /// Every named pipeline.

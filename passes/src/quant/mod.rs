@@ -13,6 +13,7 @@ pub mod numerics;
 pub mod overflow;
 pub mod pipeline;
 pub mod pipeline_int16x8;
+pub mod precision;
 pub mod propagate_ranges;
 pub mod qdq;
 pub mod quantize_weights;

@@ -77,7 +77,13 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
         PER_CHANNEL_OPTION,
         PER_CHANNEL_DENSE_OPTION,
         CALIBRATION_OPTION,
-        METHOD_OPTION,
+        // method=auto: each tensor's method chosen by the precision search.
+        OptionInfo {
+            name: "method",
+            kind: OptionKind::Enum(super::precision::METHODS_WITH_AUTO),
+            default: "minmax",
+            help: "Calibration method; auto chooses one per tensor (minmax, moving-average, percentile or mse) by the output SQNR",
+        },
         INPUT_RANGE_OPTION,
         OptionInfo {
             name: "tflite-compat",
@@ -101,9 +107,51 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             help: "Store int8 weights that are at least half zeros sparse behind tfl.densify (pruned models)",
         },
         TARGET_OPTION,
+        OptionInfo {
+            name: "target-sqnr",
+            kind: OptionKind::String,
+            default: "",
+            help: "Keep the fewest, cheapest ops in higher precision (and choose ranges per tensor) so that the output SQNR on the calibration data (or verify-data) reaches this many dB",
+        },
+        OptionInfo {
+            name: "verify-data",
+            kind: OptionKind::String,
+            default: "",
+            help: "Data the target-sqnr search measures on instead of the calibration data",
+        },
     ],
     expand,
 };
+
+/// The `search-precision` pass `quantize-int8` runs after calibration for `target-sqnr=` or
+/// `method=auto`, if any.
+fn precision_search(o: &PassOptions) -> Option<PassSpec> {
+    let (target, method) = (o.str("target-sqnr"), o.str("method"));
+    if target.is_empty() && method != "auto" {
+        return None;
+    }
+    let data = match o.str("verify-data") {
+        "" => o.str("calibration"),
+        d => d,
+    };
+    let options = [
+        ("target-sqnr", target),
+        ("method", method),
+        ("data", data),
+        ("input-range", o.str("input-range")),
+        ("per-channel", o.str("per-channel")),
+        ("per-channel-dense", o.str("per-channel-dense")),
+        ("target", o.str("target")),
+        ("deny", o.str("deny")),
+    ];
+    Some(PassSpec {
+        name: "search-precision".into(),
+        options: options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    })
+}
 
 fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
     let with = |name: &str, options: &[(&str, &str)]| PassSpec {
@@ -124,13 +172,17 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
             "calibrate",
             &[
                 ("data", o.str("calibration")),
-                ("method", o.str("method")),
+                // method=auto starts from minmax; the precision search picks per tensor.
+                ("method", o.str("method").replace("auto", "minmax").as_str()),
                 ("input-range", o.str("input-range")),
                 ("tflite-inplace", o.str("tflite-compat")),
                 ("if-missing", "true"),
             ],
         ),
         spec("fold-constants"),
+    ];
+    passes.extend(precision_search(o));
+    passes.extend([
         spec("propagate-ranges"),
         with(
             "insert-fake-quant",
@@ -149,7 +201,7 @@ fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
         ),
         spec("fold-quant"),
         with("fold-dequant", &[("io", o.str("io"))]),
-    ];
+    ]);
     if o.bool("sparse-weights") {
         passes.push(spec("sparsify-weights"));
     }

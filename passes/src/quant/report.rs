@@ -72,6 +72,125 @@ pub struct Report {
     pub size_before: u64,
     pub size_after: u64,
     pub size_measure: SizeMeasure,
+    /// What the precision search (`target-sqnr=`, `method=auto`) did, when it ran.
+    pub precision: Option<PrecisionSummary>,
+}
+
+/// The precision search's summary, read from the module attribute it leaves
+/// ([`super::precision::search::SUMMARY`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrecisionSummary {
+    pub target_sqnr: Option<f64>,
+    /// Output SQNR (dB) on the search data: as calibrated and after choosing ranges (the
+    /// search's fast estimates), and reached (the folded model, as written).
+    pub start_sqnr: f64,
+    pub ranges_sqnr: f64,
+    pub reached_sqnr: f64,
+    pub samples: u64,
+    pub data: String,
+    pub evaluations: u64,
+    pub seconds: f64,
+    /// How many tensors take each method's range, e.g. "minmax 40, moving-average 3".
+    pub ranges: String,
+    pub float_ops: u64,
+    pub candidate_ops: u64,
+    /// Operations (MACs for affine ops) of the ops kept float, and of every candidate op.
+    pub float_cost: u64,
+    pub total_cost: u64,
+}
+
+impl PrecisionSummary {
+    fn of(m: &Module) -> Option<PrecisionSummary> {
+        let d = m
+            .op(m.op)
+            .attributes
+            .get(super::precision::search::SUMMARY)?
+            .as_dict()?;
+        let f = |k: &str| d.get(k).and_then(Attribute::as_float).unwrap_or(0.0);
+        let i = |k: &str| d.get(k).and_then(Attribute::as_int).unwrap_or(0).max(0) as u64;
+        let s = |k: &str| {
+            d.get(k)
+                .and_then(Attribute::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        Some(PrecisionSummary {
+            target_sqnr: d.get("target_sqnr").and_then(Attribute::as_float),
+            start_sqnr: f("start_sqnr"),
+            ranges_sqnr: f("ranges_sqnr"),
+            reached_sqnr: f("reached_sqnr"),
+            samples: i("samples"),
+            data: s("data"),
+            evaluations: i("evaluations"),
+            seconds: f("seconds"),
+            ranges: s("ranges"),
+            float_ops: i("float_ops"),
+            candidate_ops: i("candidate_ops"),
+            float_cost: i("float_cost"),
+            total_cost: i("total_cost"),
+        })
+    }
+
+    /// Estimated latency added by the ops kept float, as a fraction of the all-int8 model's
+    /// ([`super::precision::cost::FLOAT_VS_INT8`]).
+    pub fn latency_cost(&self) -> f64 {
+        if self.total_cost == 0 {
+            return 0.0;
+        }
+        (super::precision::cost::FLOAT_VS_INT8 - 1.0) * self.float_cost as f64
+            / self.total_cost as f64
+    }
+
+    fn text(&self, s: &mut String) {
+        let target = match self.target_sqnr {
+            Some(t) => format!("target-sqnr={t}"),
+            None => "method=auto".into(),
+        };
+        let _ = writeln!(
+            s,
+            "{target}: output SQNR {:.2} dB on {} samples of {} (search estimates: as calibrated {:.2} dB, with chosen ranges {:.2} dB); {} configurations scored in {:.1} s",
+            self.reached_sqnr, self.samples, self.data, self.start_sqnr, self.ranges_sqnr, self.evaluations, self.seconds
+        );
+        let _ = writeln!(s, "  ranges: {}", self.ranges);
+        if self.target_sqnr.is_some() {
+            let pct = if self.total_cost == 0 {
+                0.0
+            } else {
+                100.0 * self.float_cost as f64 / self.total_cost as f64
+            };
+            let _ = writeln!(
+                s,
+                "  kept float: {} of {} quantizable ops, {} of {} operations ({pct:.1}%), estimated latency +{:.1}%",
+                self.float_ops,
+                self.candidate_ops,
+                self.float_cost,
+                self.total_cost,
+                100.0 * self.latency_cost()
+            );
+        }
+    }
+
+    fn json(&self) -> String {
+        let target = self
+            .target_sqnr
+            .map_or("null".to_string(), |t| format!("{t}"));
+        format!(
+            "{{\"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"latency_cost\": {:.4}}}",
+            self.start_sqnr,
+            self.ranges_sqnr,
+            self.reached_sqnr,
+            self.samples,
+            json_string(&self.data),
+            self.evaluations,
+            self.seconds,
+            json_string(&self.ranges),
+            self.float_ops,
+            self.candidate_ops,
+            self.float_cost,
+            self.total_cost,
+            self.latency_cost()
+        )
+    }
 }
 
 /// The element type of the constant behind `v = tfl.dequantize(constant)`, if `v` is one.
@@ -148,6 +267,7 @@ impl Report {
             kind,
             size_before,
             size_after: constant_bytes(after),
+            precision: PrecisionSummary::of(after),
             ..Report::default()
         };
         for op in after.walk_nested(after.op) {
@@ -347,6 +467,9 @@ impl Report {
             "{what}: {} -> {} bytes ({ratio:.1}%)",
             self.size_before, self.size_after
         );
+        if let Some(p) = &self.precision {
+            p.text(&mut s);
+        }
         s
     }
 
@@ -375,7 +498,7 @@ impl Report {
             .map(|(k, v)| format!("{}: {v}", esc(k)))
             .collect();
         format!(
-            "{{\n  \"total_ops\": {},\n  \"quantized_ops\": {},\n  \"float_ops\": [{}],\n  \"op_counts\": {{{}}},\n  \"size_before\": {},\n  \"size_after\": {},\n  \"size_measure\": \"{}\"\n}}\n",
+            "{{\n  \"total_ops\": {},\n  \"quantized_ops\": {},\n  \"float_ops\": [{}],\n  \"op_counts\": {{{}}},\n  \"size_before\": {},\n  \"size_after\": {},\n  \"size_measure\": \"{}\"{}\n}}\n",
             self.total_ops,
             self.quantized_ops,
             floats.join(", "),
@@ -385,6 +508,10 @@ impl Report {
             match self.size_measure {
                 SizeMeasure::ConstantData => "constant_data",
                 SizeMeasure::Files => "file",
+            },
+            match &self.precision {
+                Some(p) => format!(",\n  \"precision\": {}", p.json()),
+                None => String::new(),
             }
         )
     }
@@ -400,6 +527,42 @@ mod tests {
             location: Some(at.into()),
             reason: reason.into(),
         }
+    }
+
+    #[test]
+    fn the_precision_search_adds_its_lines_and_a_json_object() {
+        let r = Report {
+            total_ops: 4,
+            quantized_ops: 2,
+            precision: Some(PrecisionSummary {
+                target_sqnr: Some(30.0),
+                start_sqnr: -5.5,
+                ranges_sqnr: -5.25,
+                reached_sqnr: 48.5,
+                samples: 8,
+                data: "x.npy".into(),
+                evaluations: 33,
+                seconds: 0.25,
+                ranges: "minmax 1, percentile 4".into(),
+                float_ops: 2,
+                candidate_ops: 4,
+                float_cost: 128,
+                total_cost: 256,
+            }),
+            ..Default::default()
+        };
+        let text = r.text();
+        assert!(
+            text.ends_with("target-sqnr=30: output SQNR 48.50 dB on 8 samples of x.npy (search estimates: as calibrated -5.50 dB, with chosen ranges -5.25 dB); 33 configurations scored in 0.2 s\n  ranges: minmax 1, percentile 4\n  kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%\n"),
+            "{text}"
+        );
+        let json = r.json();
+        assert!(
+            json.contains("\"precision\": {\"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000}\n}"),
+            "{json}"
+        );
+        // Without a search, the JSON has no precision key.
+        assert!(!Report::default().json().contains("precision"));
     }
 
     #[test]

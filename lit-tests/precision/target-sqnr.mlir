@@ -1,0 +1,61 @@
+// quantize-int8{target-sqnr=DB}: the precision search on a model whose answer is known by
+// construction. x * 0.5 + 1000 - 1000, then * 2: the sum lies in [999.5, 1000.5], where int8
+// (whose range includes 0) has steps of about 4, so the all-int8 model is useless; keeping
+// the add and the sub float (and only them: with one alone the sum is still quantized between
+// them) reaches the target. The report says which ops were kept, why, the SQNR reached and the
+// estimated cost; the JSON report holds the same; the output IR carries the summary.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: %python -c "import numpy as np; r = np.random.default_rng(0); np.save('%t/x.npy', r.uniform(-1, 1, (8, 1, 64)).astype(np.float32)); np.save('%t/v.npy', r.uniform(-1, 1, (4, 1, 64)).astype(np.float32)); np.save('%t/bad.npy', r.uniform(-1, 1, (4, 1, 3)).astype(np.float32))"
+// RUN: tqopt %s --pass='quantize-int8{target-sqnr=30}' --calibration-data=%t/x.npy --no-progress --report=%t/r.json -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=REPORT
+// RUN: FileCheck %s --check-prefix=JSON < %t/r.json
+// RUN: FileCheck %s --check-prefix=IR < %t/out.mlir
+// verify-data= measures on other samples.
+// RUN: tqopt %s --pass='quantize-int8{target-sqnr=30 verify-data=%t/v.npy}' --calibration-data=%t/x.npy --no-progress -o %t/v.mlir 2>&1 | FileCheck %s --check-prefix=VERIFY
+// method=auto alone chooses ranges and keeps every op int8.
+// RUN: tqopt %s --pass='quantize-int8{method=auto}' --calibration-data=%t/x.npy --no-progress -o %t/auto.mlir 2>&1 | FileCheck %s --check-prefix=AUTO
+// Bad options and data: an error naming the option or file, and no output.
+// RUN: not tqopt %s --pass='quantize-int8{target-sqnr=abc}' --calibration-data=%t/x.npy -o %t/e1.mlir 2>&1 | FileCheck %s --check-prefix=NUMBER
+// RUN: not tqopt %s --pass='quantize-int8{target-sqnr=120}' --calibration-data=%t/x.npy -o %t/e2.mlir 2>&1 | FileCheck %s --check-prefix=RANGE
+// RUN: not tqopt %s --pass='quantize-int8{target-sqnr=30 verify-data=%t/bad.npy}' --calibration-data=%t/x.npy --no-progress -o %t/e3.mlir 2>&1 | FileCheck %s --check-prefix=SHAPE
+// RUN: not tqopt %s --pass='calibrate{data=%t/x.npy}' --pass='search-precision{target-sqnr=30}' -o %t/e4.mlir 2>&1 | FileCheck %s --check-prefix=NODATA
+// RUN: not test -e %t/e1.mlir
+// RUN: not test -e %t/e2.mlir
+// RUN: not test -e %t/e3.mlir
+// RUN: not test -e %t/e4.mlir
+
+// REPORT: quantized 2 of 4 ops (50%)
+// REPORT: left float (2):
+// REPORT-NEXT: tfl.add at "big_add": kept float for target-sqnr=30: #{{[0-9]+}} of 4 ops ranked by
+// REPORT-NEXT: tfl.sub at "big_sub": kept float for target-sqnr=30: #{{[0-9]+}} of 4 ops ranked by
+// REPORT: target-sqnr=30: output SQNR {{[3-9][0-9]\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy (search estimates: as calibrated {{-?[0-9]\.[0-9][0-9]}} dB, with chosen ranges {{-?[0-9]\.[0-9][0-9]}} dB); {{[0-9]+}} configurations scored in
+// REPORT-NEXT: ranges: {{.*}}
+// REPORT-NEXT: kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%
+
+// JSON: "precision": {"target_sqnr": 30, "start_sqnr": {{.*}}, "reached_sqnr": {{[3-9][0-9]\.}}{{.*}}"float_ops": 2, "candidate_ops": 4, "float_cost": 128, "total_cost": 256, "latency_cost": 0.5000}
+
+// IR: tqopt.precision = {
+// IR-DAG: "tfl.add"({{.*}}) <{fused_activation_function = "NONE"}> {tqopt.float_reason = "kept float for target-sqnr=30{{.*}}", tqopt.keep_float} : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("big_add")
+// IR-DAG: "tfl.sub"({{.*}}) <{fused_activation_function = "NONE"}> {tqopt.float_reason = "kept float for target-sqnr=30{{.*}}", tqopt.keep_float} : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("big_sub")
+// IR-DAG: "tfl.mul"{{.*}}!quant.uniform<i8{{.*}} loc("m0")
+// IR-DAG: "tfl.mul"{{.*}}!quant.uniform<i8{{.*}} loc("m1")
+
+// VERIFY: target-sqnr=30: output SQNR {{[3-9][0-9]\.[0-9][0-9]}} dB on 4 samples of {{.*}}v.npy
+
+// AUTO: quantized 4 of 4 ops (100%)
+// AUTO: method=auto: output SQNR {{.*}} dB on 8 samples of {{.*}}x.npy
+// AUTO-NOT: kept float:
+
+// NUMBER: target-sqnr: expected a number of dB, not 'abc'
+// RANGE: target-sqnr=120 is out of range
+// SHAPE: error: target-sqnr=30: {{.*}}bad.npy
+// NODATA: target-sqnr=30 needs data to measure on: give calibration=PATH or verify-data=PATH
+func.func @main(%arg0: tensor<1x64xf32> loc("x")) -> tensor<1x64xf32> {
+  %half = "tfl.pseudo_const"() <{value = dense<0.5> : tensor<1x64xf32>}> : () -> tensor<1x64xf32>
+  %0 = "tfl.mul"(%arg0, %half) <{fused_activation_function = "NONE"}> : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("m0")
+  %big = "tfl.pseudo_const"() <{value = dense<1000.0> : tensor<1x64xf32>}> : () -> tensor<1x64xf32>
+  %1 = "tfl.add"(%0, %big) <{fused_activation_function = "NONE"}> : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("big_add")
+  %2 = "tfl.sub"(%1, %big) <{fused_activation_function = "NONE"}> : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("big_sub")
+  %two = "tfl.pseudo_const"() <{value = dense<2.0> : tensor<1x64xf32>}> : () -> tensor<1x64xf32>
+  %3 = "tfl.mul"(%2, %two) <{fused_activation_function = "NONE"}> : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("m1")
+  return %3 : tensor<1x64xf32>
+}

@@ -1,0 +1,219 @@
+//! What the precision search measures against: the samples it runs (from the calibration or
+//! verify data set), the float model's outputs on them, and, per calibrated tensor, the range
+//! every calibration method gives and how well each range represents the tensor's own float
+//! values (its local error).
+//!
+//! The float model runs twice per sample, and no activation is kept beyond one sample: the
+//! first run collects ranges (every method at once), the second measures each candidate
+//! range's error on the values it would quantize. Invariant: `ranges[i][k]` and
+//! `local_db[i][k]` belong to `tensors[i]` and `METHODS[k]`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tqopt_interp::{Interpreter, Tensor};
+use tqopt_ir::dialect::{func, quantfork};
+use tqopt_ir::{Module, OpId, ValueId};
+
+use crate::accuracy::metrics::sqnr_db;
+use crate::calibration::calibrate::input_specs;
+use crate::calibration::collectors::{Collector, Method};
+use crate::calibration::dataset::{Dataset, PixelScaling};
+use crate::quant::numerics::{activation_params, StorageRange};
+
+/// The calibration methods a tensor's range may come from, in the order of `ranges`.
+pub const METHODS: [Method; 4] = [
+    Method::MinMax,
+    Method::MovingAverage,
+    Method::Percentile,
+    Method::Mse,
+];
+
+/// At most this many samples of the data set are used by the search (the first ones).
+pub const MAX_SAMPLES: usize = 64;
+
+/// The samples and what the float model does on them.
+pub struct SearchData {
+    pub entry: String,
+    pub samples: Vec<Vec<Tensor>>,
+    /// The float model's outputs, per sample.
+    pub reference: Vec<Vec<Tensor>>,
+    /// Every `quantfork.stats` op of the entry function (the tensors quantization takes a
+    /// range from), with the value it observes.
+    pub tensors: Vec<(OpId, ValueId)>,
+    /// Per tensor, the range of each of [`METHODS`] (`None`: nothing finite was observed).
+    pub ranges: Vec<[Option<(f64, f64)>; 4]>,
+    /// Per tensor and method, the mean over samples of the SQNR (dB) of the tensor's float
+    /// values quantized to int8 with that range.
+    pub local_db: Vec<[f64; 4]>,
+}
+
+/// Reads up to [`MAX_SAMPLES`] samples of `data` for the entry function of `m`.
+pub fn load_samples(
+    m: &Module,
+    data: &Path,
+    scaling: PixelScaling,
+) -> Result<(String, Vec<Vec<Tensor>>), String> {
+    let entries = m.entry_points();
+    let &[f] = &entries[..] else {
+        return Err(format!(
+            "the precision search needs one entry function, the model has {}",
+            entries.len()
+        ));
+    };
+    let entry = func::name(m, f).unwrap_or("main").to_string();
+    let specs = input_specs(m, f)?;
+    let mut dataset = Dataset::open(data, &specs, scaling)?;
+    let mut samples = Vec::new();
+    while samples.len() < MAX_SAMPLES {
+        let Some(arrays) = dataset.next() else { break };
+        let arrays = arrays.map_err(|e| format!("{}: {e}", data.display()))?;
+        let inputs = arrays
+            .iter()
+            .map(|a| Tensor::new(&a.shape, a.data.clone()).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{}, sample {}: {e}", data.display(), samples.len()))?;
+        samples.push(inputs);
+    }
+    if samples.is_empty() {
+        return Err(format!(
+            "{}: the data set is empty; the precision search needs at least one sample",
+            data.display()
+        ));
+    }
+    Ok((entry, samples))
+}
+
+/// The quantized int8 image of `values` with the activation parameters of `range`.
+pub fn fake_quant(values: &[f32], range: (f64, f64), out: &mut Vec<f32>) {
+    let p = activation_params(range.0, range.1, StorageRange::INT8);
+    let (scale, zp) = (p.scale as f32, p.zero_point as f32);
+    let inv = 1.0 / scale;
+    out.clear();
+    out.extend(
+        values
+            .iter()
+            .map(|&x| ((x * inv).round() + zp).clamp(-128.0, 127.0) - zp)
+            .map(|q| q * scale),
+    );
+}
+
+impl SearchData {
+    /// Runs the float model on every sample: outputs, ranges of every method, local errors.
+    pub fn measure(
+        m: &Module,
+        entry: String,
+        samples: Vec<Vec<Tensor>>,
+        threads: usize,
+    ) -> Result<SearchData, String> {
+        let interp = Interpreter::new(m, &entry)
+            .map_err(|e| format!("the precision search cannot run the float model: {e}"))?;
+        let tensors: Vec<(OpId, ValueId)> = m
+            .walk_nested(m.op)
+            .filter(|&op| m.op(op).is(&quantfork::STATS))
+            .filter_map(|op| m.operands(op).first().map(|&v| (op, v)))
+            .collect();
+        let index: HashMap<ValueId, usize> = tensors
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, v))| (v, i))
+            .collect();
+        // Run 1: outputs and one collector per method and tensor, merged in sample order (the
+        // moving average depends on it).
+        let runs = tqopt_interp::parallel::map(&samples, threads, |inputs| {
+            let mut seen: Vec<Option<[Collector; 4]>> = vec![None; tensors.len()];
+            let mut observer = |v: ValueId, t: &Tensor| {
+                let (Some(&i), Some(values)) = (index.get(&v), t.as_slice::<f32>()) else {
+                    return;
+                };
+                let c = seen[i].get_or_insert_with(|| METHODS.map(Collector::new));
+                for c in c.iter_mut() {
+                    c.observe(values);
+                }
+            };
+            let outputs = interp
+                .run_observed(inputs, &mut observer)
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>((outputs, seen))
+        });
+        let mut reference = Vec::new();
+        let mut merged: Vec<Option<[Collector; 4]>> = vec![None; tensors.len()];
+        for (i, run) in runs.into_iter().enumerate() {
+            let (outputs, seen) = run.map_err(|e| format!("sample {i}: {e}"))?;
+            reference.push(outputs);
+            for (slot, s) in merged.iter_mut().zip(seen) {
+                match (slot.as_mut(), s) {
+                    (Some(a), Some(b)) => a.iter_mut().zip(&b).for_each(|(a, b)| a.merge(b)),
+                    (None, Some(b)) => *slot = Some(b),
+                    _ => {}
+                }
+            }
+        }
+        let ranges: Vec<[Option<(f64, f64)>; 4]> = merged
+            .iter()
+            .map(|c| match c {
+                Some(c) => [0, 1, 2, 3].map(|k| c[k].range()),
+                None => [None; 4],
+            })
+            .collect();
+        // Run 2: the local error of each candidate range.
+        let runs = tqopt_interp::parallel::map(&samples, threads, |inputs| {
+            let mut sums = vec![[0.0f64; 4]; tensors.len()];
+            let mut counted = vec![false; tensors.len()];
+            let mut scratch = Vec::new();
+            let mut observer = |v: ValueId, t: &Tensor| {
+                let (Some(&i), Some(values)) = (index.get(&v), t.as_slice::<f32>()) else {
+                    return;
+                };
+                if counted[i] {
+                    return; // a value inside a loop: its first instance speaks for it
+                }
+                counted[i] = true;
+                for (k, r) in ranges[i].iter().enumerate() {
+                    if let Some(r) = r {
+                        fake_quant(values, *r, &mut scratch);
+                        sums[i][k] += sqnr_db(values, &scratch);
+                    }
+                }
+            };
+            interp
+                .run_observed(inputs, &mut observer)
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(sums)
+        });
+        let mut local_db = vec![[0.0f64; 4]; tensors.len()];
+        for (i, run) in runs.into_iter().enumerate() {
+            let sums = run.map_err(|e| format!("sample {i}: {e}"))?;
+            for (acc, s) in local_db.iter_mut().zip(sums) {
+                for k in 0..4 {
+                    acc[k] += s[k] / samples.len() as f64;
+                }
+            }
+        }
+        Ok(SearchData {
+            entry,
+            samples,
+            reference,
+            tensors,
+            ranges,
+            local_db,
+        })
+    }
+
+    /// Per tensor, the method whose range has the best local error (`None` when the tensor
+    /// has no range); ties keep the earlier method.
+    pub fn best_local(&self) -> Vec<Option<usize>> {
+        self.ranges
+            .iter()
+            .zip(&self.local_db)
+            .map(|(r, db)| {
+                (0..4)
+                    .filter(|&k| r[k].is_some())
+                    .fold(None, |best: Option<usize>, k| match best {
+                        Some(b) if db[b] >= db[k] => Some(b),
+                        _ => Some(k),
+                    })
+            })
+            .collect()
+    }
+}

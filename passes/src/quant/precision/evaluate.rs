@@ -1,0 +1,164 @@
+//! Scores a configuration: the calibrated module with the configuration applied goes through
+//! the rest of the int8 pipeline (the same passes and options `quantize-int8` runs after
+//! calibration), and the quantized model runs in tqopt's interpreter on the search samples.
+//! The score is the model's output SQNR as `tqopt eval` defines it: per output the mean over
+//! samples of [`sqnr_db`](crate::accuracy::metrics::sqnr_db), then the mean over outputs.
+//!
+//! `qdq` builds the fake-quant form only (quantize/dequantize pairs around float ops, every
+//! original value keeping its id): [`super::sensitivity`] compares its values with the float
+//! model's one by one.
+
+use std::cell::Cell;
+
+use tqopt_interp::{Interpreter, Tensor};
+use tqopt_ir::Module;
+
+use super::config::Config;
+use super::data::SearchData;
+use crate::accuracy::metrics::OutputStats;
+use crate::manager::{Instrumentation, PassManager};
+use crate::pipeline::PassSpec;
+
+/// The options of the passes after calibration that the search must reproduce.
+#[derive(Clone, Debug)]
+pub struct RestOptions {
+    pub per_channel: String,
+    pub per_channel_dense: String,
+    pub target: String,
+    pub deny: String,
+}
+
+/// Runs configurations through the rest of the pipeline and scores them.
+pub struct Evaluator<'a> {
+    base: &'a Module,
+    data: &'a SearchData,
+    qdq: PassManager,
+    fold: PassManager,
+    threads: usize,
+    /// How many configurations were scored.
+    pub evaluations: Cell<usize>,
+}
+
+fn spec(name: &str, options: &[(&str, &str)]) -> PassSpec {
+    PassSpec {
+        name: name.to_string(),
+        options: options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(
+        base: &'a Module,
+        data: &'a SearchData,
+        o: &RestOptions,
+        threads: usize,
+    ) -> Result<Evaluator<'a>, String> {
+        let qdq = PassManager::new(&[
+            spec("propagate-ranges", &[]),
+            spec(
+                "insert-fake-quant",
+                &[
+                    ("per-channel", &o.per_channel),
+                    ("per-channel-dense", &o.per_channel_dense),
+                ],
+            ),
+            spec(
+                "legalize-opset",
+                &[("deny", &o.deny), ("target", &o.target)],
+            ),
+        ])?;
+        let fold = PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])?;
+        Ok(Evaluator {
+            base,
+            data,
+            qdq,
+            fold,
+            threads,
+            evaluations: Cell::new(0),
+        })
+    }
+
+    /// The module in fake-quant form under `config`.
+    pub fn qdq_module(&self, config: &Config) -> Result<Module, String> {
+        let mut m = self.base.clone();
+        config.apply(&mut m, None);
+        run_passes(&self.qdq, &mut m)?;
+        Ok(m)
+    }
+
+    /// The quantized model under `config`, as the pipeline would write it.
+    pub fn quantized_module(&self, config: &Config) -> Result<Module, String> {
+        let mut m = self.qdq_module(config)?;
+        run_passes(&self.fold, &mut m)?;
+        Ok(m)
+    }
+
+    /// The output SQNR (dB) of the model `config` describes on the search samples, computed
+    /// with the fast float form of the fake-quant model ([`super::fake_quant`]).
+    pub fn score(&self, config: &Config) -> Result<f64, String> {
+        let mut m = self.qdq_module(config)?;
+        super::fake_quant::lower(&mut m);
+        self.run(&m)
+    }
+
+    /// The same on the folded quantized model, as the pipeline writes it (run by the
+    /// interpreter's integer emulation: slower, exact to the interpreter's contract).
+    pub fn score_folded(&self, config: &Config) -> Result<f64, String> {
+        let m = self.quantized_module(config)?;
+        self.run(&m)
+    }
+
+    fn run(&self, m: &Module) -> Result<f64, String> {
+        self.evaluations.set(self.evaluations.get() + 1);
+        let interp = Interpreter::new(m, &self.data.entry)
+            .map_err(|e| format!("cannot run the quantized model: {e}"))?;
+        let runs = tqopt_interp::parallel::map(&self.data.samples, self.threads, |inputs| {
+            interp.run(inputs).map_err(|e| e.to_string())
+        });
+        let mut stats: Vec<OutputStats> = Vec::new();
+        for (i, run) in runs.into_iter().enumerate() {
+            let got = run.map_err(|e| format!("sample {i}: {e}"))?;
+            add_sample(&mut stats, &self.data.reference[i], &got);
+        }
+        if stats.is_empty() {
+            return Err("the model has no float output to measure".into());
+        }
+        Ok(stats.iter().map(OutputStats::sqnr_db).sum::<f64>() / stats.len() as f64)
+    }
+}
+
+/// Adds one sample's float outputs to per-output statistics (outputs that are not float on
+/// both sides are not measured).
+fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]) {
+    let pairs = reference
+        .iter()
+        .zip(got)
+        .filter_map(|(r, g)| Some((r, r.as_slice::<f32>()?, g.as_slice::<f32>()?)));
+    for (k, (r, rv, gv)) in pairs.enumerate() {
+        if stats.len() <= k {
+            stats.push(OutputStats::default());
+        }
+        let last = r.shape().last().copied().unwrap_or(1);
+        stats[k].add(rv, gv, last);
+    }
+}
+
+/// Runs `pm` on `m` without verifying after each pass or printing; a failure names the pass.
+fn run_passes(pm: &PassManager, m: &mut Module) -> Result<(), String> {
+    let instr = Instrumentation {
+        verify_each: false,
+        ..Instrumentation::default()
+    };
+    pm.run(m, &instr, &mut std::io::sink()).map_err(|e| {
+        let text: Vec<String> = e.diagnostics.iter().map(|d| d.message.clone()).collect();
+        format!(
+            "pass '{}' failed on a configuration of the precision search: {}",
+            e.pass,
+            text.join("; ")
+        )
+    })?;
+    Ok(())
+}

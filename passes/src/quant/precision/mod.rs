@@ -1,0 +1,283 @@
+//! `search-precision`: automatic mixed precision for the int8 pipeline
+//! (`quantize-int8{target-sqnr=DB}`) and per-tensor choice of the calibration method
+//! (`quantize-int8{method=auto}`).
+//!
+//! It runs on the calibrated float module (after `calibrate` and `fold-constants`), measures
+//! the float model on the search data ([`data`]), scores configurations by running the rest of
+//! the pipeline and the quantized model ([`evaluate`]), searches ([`search`]) and writes the
+//! configuration it chose into the module: ranges into `quantfork.stats`, ops kept in higher
+//! precision as `tqopt.keep_float` with `tqopt.float_reason` saying why, and a summary as the
+//! module attribute [`search::SUMMARY`] that the quantization report prints.
+//!
+//! Nothing else changes, so the passes that follow quantize exactly what was scored.
+
+pub mod config;
+pub mod cost;
+pub mod data;
+pub mod evaluate;
+pub mod fake_quant;
+pub mod search;
+pub mod sensitivity;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tqopt_ir::{Attribute, Diagnostic, ElementType, FloatKind, Module};
+
+use crate::calibration::collectors::Method;
+use crate::calibration::dataset::PixelScaling;
+use crate::options::{OptionInfo, OptionKind, PassOptions};
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
+use crate::registry::PassInfo;
+use config::Precision;
+use data::{SearchData, METHODS};
+use evaluate::{Evaluator, RestOptions};
+
+/// Calibration methods `quantize-int8{method=}` takes: those of `calibrate`, and `auto`.
+pub const METHODS_WITH_AUTO: &[&str] = &["minmax", "moving-average", "percentile", "mse", "auto"];
+
+pub const KEPT: Statistic = Statistic {
+    name: "num-kept-higher-precision",
+    description: "ops the precision search kept in higher precision",
+};
+pub const SCORED: Statistic = Statistic {
+    name: "num-configurations-scored",
+    description: "configurations the precision search scored",
+};
+
+pub static OPTIONS: &[OptionInfo] = &[
+    OptionInfo {
+        name: "target-sqnr",
+        kind: OptionKind::String,
+        default: "",
+        help: "The output SQNR (dB) to reach; empty: only choose ranges (method=auto)",
+    },
+    OptionInfo {
+        name: "method",
+        kind: OptionKind::Enum(METHODS_WITH_AUTO),
+        default: "auto",
+        help: "auto: choose each tensor's calibration method; any other: the ranges as calibrated are where the search starts",
+    },
+    OptionInfo {
+        name: "data",
+        kind: OptionKind::String,
+        default: "",
+        help: "The data the search measures on (a .npy, .npz or folder of images, as for calibration)",
+    },
+    OptionInfo {
+        name: "input-range",
+        kind: OptionKind::String,
+        default: "0,1",
+        help: "Image pixel range, e.g. -1,1",
+    },
+    OptionInfo {
+        name: "per-channel",
+        kind: OptionKind::Bool,
+        default: "true",
+        help: "As quantize-int8's",
+    },
+    OptionInfo {
+        name: "per-channel-dense",
+        kind: OptionKind::Bool,
+        default: "true",
+        help: "As quantize-int8's",
+    },
+    OptionInfo {
+        name: "target",
+        kind: OptionKind::Enum(crate::quant::target::TARGETS),
+        default: "xnnpack",
+        help: "As quantize-int8's",
+    },
+    OptionInfo {
+        name: "deny",
+        kind: OptionKind::String,
+        default: "",
+        help: "As quantize-int8's",
+    },
+];
+
+pub static INFO: PassInfo = PassInfo {
+    argument: "search-precision",
+    summary: "Choose per-tensor ranges and the ops to keep in higher precision so that the int8 model reaches a target SQNR",
+    description: "Runs on a calibrated float module. Measures the float model on data=, then scores \
+        configurations (each tensor's calibration method, ops kept float) by quantizing them with the \
+        rest of quantize-int8 and running them in tqopt's interpreter: output SQNR as tqopt eval \
+        defines it. Chooses the best ranges, then (with target-sqnr) the fewest, cheapest ops to keep \
+        float that reach the target. Writes the ranges into quantfork.stats, marks kept ops \
+        tqopt.keep_float with the reason, and leaves a summary for the report. Fails when even every \
+        op float misses the target.",
+    options: OPTIONS,
+    create,
+};
+
+fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    let target = match o.str("target-sqnr").trim() {
+        "" => None,
+        t => {
+            let v: f64 = t
+                .parse()
+                .map_err(|_| format!("target-sqnr: expected a number of dB, not '{t}'"))?;
+            if !v.is_finite() || !(-99.0..=99.0).contains(&v) {
+                return Err(format!(
+                    "target-sqnr={t} is out of range: SQNR is measured in dB between -99 and 99"
+                ));
+            }
+            Some(v)
+        }
+    };
+    let method = o.str("method");
+    let data = o.str("data");
+    Ok(Box::new(SearchPrecision {
+        target,
+        auto: method == "auto",
+        data: (!data.is_empty()).then(|| PathBuf::from(data)),
+        scaling: PixelScaling::parse_range(o.str("input-range"))?,
+        rest: RestOptions {
+            per_channel: o.str("per-channel").into(),
+            per_channel_dense: o.str("per-channel-dense").into(),
+            target: o.str("target").into(),
+            deny: o.str("deny").into(),
+        },
+    }))
+}
+
+pub struct SearchPrecision {
+    target: Option<f64>,
+    auto: bool,
+    data: Option<PathBuf>,
+    scaling: PixelScaling,
+    rest: RestOptions,
+}
+
+fn float(v: f64) -> Attribute {
+    Attribute::Float {
+        value: v,
+        kind: FloatKind::F64,
+    }
+}
+
+fn int(v: u64) -> Attribute {
+    Attribute::Int {
+        value: v.min(i64::MAX as u64) as i64,
+        ty: ElementType::I64,
+    }
+}
+
+impl Pass for SearchPrecision {
+    fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
+        if self.target.is_none() && !self.auto {
+            return Ok(Changed::No);
+        }
+        let what = match self.target {
+            Some(t) => format!("target-sqnr={t}"),
+            None => "method=auto".to_string(),
+        };
+        let Some(path) = &self.data else {
+            return Err(Diagnostic::error(format!(
+                "{what} needs data to measure on: give calibration=PATH or verify-data=PATH"
+            ))
+            .into());
+        };
+        let started = Instant::now();
+        let threads = tqopt_interp::parallel::default_threads();
+        let fail = |e: String| PassError::from(Diagnostic::error(format!("{what}: {e}")));
+        let (entry, samples) = data::load_samples(m, path, self.scaling).map_err(fail)?;
+        let data = SearchData::measure(m, entry, samples, threads).map_err(fail)?;
+        let base = m.clone();
+        let ev = Evaluator::new(&base, &data, &self.rest, threads).map_err(fail)?;
+        let outcome = match self.target {
+            Some(t) => search::search(&ev, &base, &data, t, threads).map_err(fail)?,
+            None => {
+                let (mut config, start_db, db) =
+                    search::choose_ranges(&ev, &base, &data, threads, None).map_err(fail)?;
+                // The fast scores can mislead by a fraction of a dB: the ranges as calibrated
+                // stay when the folded model says they are better.
+                let start = config::Config::default();
+                if config != start
+                    && ev.score_folded(&start).map_err(fail)?
+                        > ev.score_folded(&config).map_err(fail)?
+                {
+                    config = start;
+                }
+                search::Outcome {
+                    config,
+                    start_db,
+                    ranges_db: db,
+                    reached_db: db,
+                    reasons: Default::default(),
+                    costs: Default::default(),
+                }
+            }
+        };
+        // The figure reported is the folded model's, as written (the search's own scores come
+        // from the fast float form).
+        let mut outcome = outcome;
+        outcome.reached_db = ev.score_folded(&outcome.config).map_err(fail)?;
+        let reasons = &outcome.reasons;
+        let why = |op| reasons.get(&op).cloned().unwrap_or_default();
+        outcome.config.apply(m, Some(&why));
+        // The summary for the report.
+        let mut by_method = [0usize; 4];
+        for &(_, k) in outcome.config.ranges.values() {
+            by_method[k] += 1;
+        }
+        let methods: Vec<String> = METHODS
+            .iter()
+            .zip(by_method)
+            .filter(|(_, n)| *n > 0)
+            .map(|(meth, n)| format!("{} {n}", method_name(*meth)))
+            .collect();
+        let total_cost: u64 = outcome.costs.values().sum();
+        let kept_cost: u64 = outcome
+            .config
+            .ops
+            .iter()
+            .filter(|(_, p)| **p == Precision::Float)
+            .filter_map(|(op, _)| outcome.costs.get(op))
+            .sum();
+        let mut entries = vec![
+            ("start_sqnr", float(outcome.start_db)),
+            ("ranges_sqnr", float(outcome.ranges_db)),
+            ("reached_sqnr", float(outcome.reached_db)),
+            ("samples", int(data.samples.len() as u64)),
+            ("data", Attribute::string(&path.display().to_string())),
+            ("evaluations", int(ev.evaluations.get() as u64)),
+            ("seconds", float(started.elapsed().as_secs_f64())),
+            (
+                "ranges",
+                Attribute::string(&if methods.is_empty() {
+                    "as calibrated".to_string()
+                } else {
+                    methods.join(", ")
+                }),
+            ),
+            ("float_ops", int(outcome.config.ops.len() as u64)),
+            ("candidate_ops", int(outcome.costs.len() as u64)),
+            ("float_cost", int(kept_cost)),
+            ("total_cost", int(total_cost)),
+        ];
+        if let Some(t) = self.target {
+            entries.push(("target_sqnr", float(t)));
+        }
+        let module_op = m.op;
+        m.op_mut(module_op)
+            .attributes
+            .set(search::SUMMARY, search::summary_attribute(&entries));
+        cx.count(KEPT, outcome.config.ops.len() as u64);
+        cx.count(SCORED, ev.evaluations.get() as u64);
+        Ok(Changed::Yes)
+    }
+}
+
+/// The option spelling of a method.
+pub fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::MinMax => "minmax",
+        Method::MovingAverage => "moving-average",
+        Method::Percentile => "percentile",
+        Method::Mse => "mse",
+    }
+}
+
+#[cfg(test)]
+mod tests;

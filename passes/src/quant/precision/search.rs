@@ -1,0 +1,453 @@
+//! The search for the smallest change that makes the quantized model reach a target SQNR.
+//!
+//! 1. **Ranges** (also the whole of `method=auto`): every tensor may take the range of any
+//!    calibration method. Candidates: each method for every tensor, and for each tensor the
+//!    method with the best local error ([`super::data`]); the best by output SQNR wins. Then
+//!    the tensors whose own rounding and clipping add the most error (measured on the
+//!    fake-quant model against the float activations, [`super::sensitivity`]) try each other
+//!    method, one at a time, keeping what raises the output SQNR (coordinate descent with a
+//!    budget of [`RANGE_BUDGET`] scores).
+//! 2. **Ops** (only with a target not yet reached): candidate ops are ranked three ways: by
+//!    the error they add (cheaper first among equals), from the outputs backwards and from the
+//!    inputs forwards (so that kept ops form float regions whose inner tensors are never
+//!    quantized). Keeping any single op float gains little: its neighbours still quantize its
+//!    inputs and result, so for each ranking ops are added in growing batches (the first 1, 2,
+//!    4, ... of the ranking) until the target is reached, and a binary search on the count
+//!    finds the smallest prefix that reaches it. The cheapest prefix (in operations, see
+//!    [`super::cost`]) wins, and pruning then drops every op the target does not need, most
+//!    expensive first (at most [`PRUNE_BUDGET`] scores, until [`PRUNE_PATIENCE`] ops in a row
+//!    were needed). Every ranked op float is tried first: when even that misses the target
+//!    the search fails, saying what it reaches.
+//! 3. Scores in steps 1 and 2 come from a fast float form of the quantized model
+//!    ([`super::fake_quant`]); the choice is checked on the folded model, and when that misses
+//!    the target, step 2 runs again for a higher fast score (by what was missed).
+//!
+//! Higher precisions other than float (int16 activations, see [`super::config::Precision`])
+//! join step 2 as one more kind of candidate: `Config::with_float` becomes a choice of
+//! precision per op, a ranking can offer int16 for an op before float (cheaper, see
+//! [`super::cost`]), and pruning can step an op down from float to int16 before int8.
+
+use std::collections::{BTreeMap, HashMap};
+
+use tqopt_ir::{Attribute, Module, OpId};
+
+use super::config::Config;
+use super::cost::op_cost;
+use super::data::{SearchData, METHODS};
+use super::evaluate::Evaluator;
+use super::sensitivity::{added_error, value_nsr};
+use crate::quant::legalize_opset::{float_reason, KEEP_FLOAT};
+use crate::quant::spec::is_candidate;
+
+/// Most scores spent trying other ranges for single tensors.
+pub const RANGE_BUDGET: usize = 16;
+/// Most scores spent pruning the ops kept in higher precision.
+pub const PRUNE_BUDGET: usize = 32;
+/// Pruning stops after this many ops in a row could not be dropped.
+pub const PRUNE_PATIENCE: usize = 8;
+/// A range change is kept when it raises the output SQNR by more than this (dB).
+const MIN_GAIN_DB: f64 = 0.05;
+
+/// What the search found.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub config: Config,
+    /// The model as calibrated, every candidate op int8.
+    pub start_db: f64,
+    /// After choosing ranges.
+    pub ranges_db: f64,
+    /// The configuration's score.
+    pub reached_db: f64,
+    /// Per op kept in higher precision, why.
+    pub reasons: BTreeMap<OpId, String>,
+    /// Candidate ops (int8 unless kept) and their costs.
+    pub costs: BTreeMap<OpId, u64>,
+}
+
+/// The configuration with every tensor taking `choose(tensor)`'s method's range.
+fn ranges_config(data: &SearchData, choose: impl Fn(usize) -> Option<usize>) -> Config {
+    let mut c = Config::default();
+    for (i, &(stats, _)) in data.tensors.iter().enumerate() {
+        if let Some(k) = choose(i) {
+            if let Some(r) = data.ranges[i][k] {
+                c.ranges.insert(stats, (minmax_floor(r, k), k));
+            }
+        }
+    }
+    c
+}
+
+/// TensorFlow's calibrator starts a minmax maximum at FLT_MIN (as `calibrate` does).
+fn minmax_floor((lo, hi): (f64, f64), k: usize) -> (f64, f64) {
+    if k == 0 {
+        (lo, hi.max(f32::MIN_POSITIVE as f64))
+    } else {
+        (lo, hi)
+    }
+}
+
+/// The ops the search may keep in higher precision in the fake-quant module `qdq`: ops that
+/// are quantized there and exist in the calibrated module.
+fn candidate_ops(base: &Module, qdq: &Module) -> Vec<OpId> {
+    let base_ops: std::collections::HashSet<OpId> = base.walk_nested(base.op).collect();
+    qdq.walk_nested(qdq.op)
+        .filter(|op| base_ops.contains(op))
+        .filter(|&op| is_candidate(qdq, op))
+        .filter(|&op| !qdq.op(op).attributes.contains(KEEP_FLOAT))
+        .filter(|&op| float_reason(qdq, op, None).is_none())
+        .collect()
+}
+
+/// Step 1: the ranges. `refine` allows the per-tensor coordinate descent.
+pub fn choose_ranges(
+    ev: &Evaluator,
+    base: &Module,
+    data: &SearchData,
+    threads: usize,
+    stop_at: Option<f64>,
+) -> Result<(Config, f64, f64), String> {
+    let start = Config::default();
+    let start_db = ev.score(&start)?;
+    let mut best = (start, start_db);
+    let local = data.best_local();
+    let mut candidates: Vec<Config> = (0..METHODS.len())
+        .map(|k| ranges_config(data, |_| Some(k)))
+        .collect();
+    candidates.push(ranges_config(data, |i| local[i]));
+    for c in candidates {
+        let s = ev.score(&c)?;
+        if s > best.1 {
+            best = (c, s);
+        }
+    }
+    if stop_at.is_some_and(|t| best.1 >= t) {
+        return Ok((best.0, start_db, best.1));
+    }
+    // Coordinate descent on the tensors whose own quantization adds the most error.
+    let qdq = ev.qdq_module(&best.0)?;
+    let nsr = value_nsr(base, &qdq, data, threads)?;
+    let mut ranked: Vec<(f64, usize)> = data
+        .tensors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(_, v))| {
+            // The stand-in of v after its quantization: the dequantize that reads its pair.
+            let raw = nsr.get(&v).copied().unwrap_or(0.0);
+            let quantized = qdq
+                .uses(v)
+                .iter()
+                .filter_map(|u| qdq.results(u.op).first())
+                .flat_map(|&q| qdq.uses(q).iter().filter_map(|u| qdq.results(u.op).first()))
+                .filter_map(|d| nsr.get(d))
+                .copied()
+                .reduce(f64::max)?;
+            Some((quantized - raw, i))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut spent = 0;
+    'tensors: for &(_, i) in &ranked {
+        let stats = data.tensors[i].0;
+        let current = best.0.ranges.get(&stats).map(|&(_, k)| k);
+        for k in 0..METHODS.len() {
+            if spent >= RANGE_BUDGET {
+                break 'tensors;
+            }
+            let Some(r) = data.ranges[i][k] else { continue };
+            if Some(k) == current {
+                continue;
+            }
+            let mut c = best.0.clone();
+            c.ranges.insert(stats, (minmax_floor(r, k), k));
+            spent += 1;
+            let s = ev.score(&c)?;
+            if s > best.1 + MIN_GAIN_DB {
+                best = (c, s);
+                if stop_at.is_some_and(|t| best.1 >= t) {
+                    break 'tensors;
+                }
+            }
+        }
+    }
+    Ok((best.0, start_db, best.1))
+}
+
+/// Steps 1 and 2 for a target.
+pub fn search(
+    ev: &Evaluator,
+    base: &Module,
+    data: &SearchData,
+    target_db: f64,
+    threads: usize,
+) -> Result<Outcome, String> {
+    let (ranges, start_db, ranges_db) = choose_ranges(ev, base, data, threads, Some(target_db))?;
+    let qdq = ev.qdq_module(&ranges)?;
+    let ops = candidate_ops(base, &qdq);
+    let costs: BTreeMap<OpId, u64> = ops.iter().map(|&op| (op, op_cost(base, op))).collect();
+    let mut outcome = Outcome {
+        config: ranges.clone(),
+        start_db,
+        ranges_db,
+        reached_db: ranges_db,
+        reasons: BTreeMap::new(),
+        costs: costs.clone(),
+    };
+    if ranges_db >= target_db {
+        return Ok(outcome);
+    }
+    let nsr = value_nsr(base, &qdq, data, threads)?;
+    let added = added_error(&qdq, &nsr, &ops);
+    let depth = depth_from_outputs(base);
+    let far = usize::MAX;
+    // Three rankings (module doc, step 2); among equals the larger added error first.
+    let by_error = ranking(&ops, |a, b| {
+        added[b].total_cmp(&added[a]).then(costs[a].cmp(&costs[b]))
+    });
+    let by_depth = ranking(&ops, |a, b| {
+        let (da, db) = (
+            depth.get(a).copied().unwrap_or(far),
+            depth.get(b).copied().unwrap_or(far),
+        );
+        da.cmp(&db).then(added[b].total_cmp(&added[a]))
+    });
+    let all_float = ranges.with_float(&ops);
+    let all = ev.score_folded(&all_float)?;
+    if all < target_db {
+        return Err(format!(
+            "target-sqnr={target_db} cannot be reached: with all {} quantized ops float the model reaches {all:.2} dB on the search data (all int8 with the best ranges: {ranges_db:.2} dB)",
+            ops.len()
+        ));
+    }
+    let from_inputs = depth_from_inputs(base);
+    let by_input = ranking(&ops, |a, b| {
+        let (da, db) = (
+            from_inputs.get(a).copied().unwrap_or(far),
+            from_inputs.get(b).copied().unwrap_or(far),
+        );
+        da.cmp(&db).then(added[b].total_cmp(&added[a]))
+    });
+    let rankings = [
+        (by_error, "the error they add"),
+        (by_depth, "distance from the outputs"),
+        (by_input, "distance from the inputs"),
+    ];
+    // The fast scores can be optimistic: when the folded model misses the target, search
+    // again for a higher fast score (by the amount missed), a few times.
+    let mut goal = target_db;
+    let mut chosen = None;
+    let mut only: Option<usize> = None;
+    for _ in 0..MARGIN_ROUNDS {
+        let pick = select_ops(ev, &ranges, &rankings, only, &costs, goal)?;
+        // Later rounds search the ranking that won.
+        only = Some(pick.ranking);
+        let folded = ev.score_folded(&ranges.with_float(&pick.kept))?;
+        if folded >= target_db {
+            chosen = Some((pick, folded));
+            break;
+        }
+        goal += target_db - folded + 0.25;
+    }
+    let (pick, reached) = match chosen {
+        Some(c) => c,
+        None => (
+            Pick {
+                kept: ops.clone(),
+                ranking: 1,
+                without: HashMap::new(),
+            },
+            all,
+        ),
+    };
+    outcome.config = ranges.with_float(&pick.kept);
+    outcome.reached_db = reached;
+    let (ranked, by) = &rankings[pick.ranking];
+    let rank: HashMap<OpId, usize> = ranked.iter().enumerate().map(|(i, &op)| (op, i)).collect();
+    for &op in &pick.kept {
+        let mut why = format!(
+            "kept float for target-sqnr={target_db}: #{} of {} ops ranked by {by} (adds noise/signal {:.2e}, {} ops from an output)",
+            rank[&op] + 1,
+            ranked.len(),
+            added[&op],
+            depth.get(&op).map_or("?".to_string(), |d| d.to_string())
+        );
+        if let Some(s) = pick.without.get(&op) {
+            why.push_str(&format!(", without it the model reaches {s:.2} dB"));
+        }
+        outcome.reasons.insert(op, why);
+    }
+    Ok(outcome)
+}
+
+/// Rounds of [`search`]'s check against the folded model.
+const MARGIN_ROUNDS: usize = 3;
+
+/// Ops chosen for a goal: which ranking they came from, and for the ops pruning could not
+/// drop, the score without them.
+struct Pick {
+    kept: Vec<OpId>,
+    ranking: usize,
+    without: HashMap<OpId, f64>,
+}
+
+/// The cheapest smallest prefix over `rankings` reaching `goal` (fast scores), pruned most
+/// expensive op first.
+fn select_ops(
+    ev: &Evaluator,
+    ranges: &Config,
+    rankings: &[(Vec<OpId>, &str)],
+    only: Option<usize>,
+    costs: &BTreeMap<OpId, u64>,
+    goal: f64,
+) -> Result<Pick, String> {
+    let mut best: Option<(u64, usize, usize)> = None;
+    for (i, (ranked, _)) in rankings.iter().enumerate() {
+        if only.is_some_and(|o| o != i) {
+            continue;
+        }
+        let k = smallest_prefix(ev, ranges, ranked, goal)?;
+        let cost: u64 = ranked[..k].iter().map(|op| costs[op]).sum();
+        if best.is_none_or(|b| cost < b.0) {
+            best = Some((cost, i, k));
+        }
+    }
+    let Some((_, ranking, k)) = best else {
+        return Ok(Pick {
+            kept: Vec::new(),
+            ranking: 0,
+            without: HashMap::new(),
+        });
+    };
+    let ranked = &rankings[ranking].0;
+    let rank: HashMap<OpId, usize> = ranked.iter().enumerate().map(|(i, &op)| (op, i)).collect();
+    let mut kept: Vec<OpId> = ranked[..k].to_vec();
+    let mut without: HashMap<OpId, f64> = HashMap::new();
+    let mut order = kept.clone();
+    order.sort_by(|a, b| costs[b].cmp(&costs[a]).then(rank[a].cmp(&rank[b])));
+    let mut misses = 0;
+    for op in order.into_iter().take(PRUNE_BUDGET) {
+        if misses >= PRUNE_PATIENCE {
+            break;
+        }
+        let trial: Vec<OpId> = kept.iter().copied().filter(|&o| o != op).collect();
+        let s = ev.score(&ranges.with_float(&trial))?;
+        if s >= goal {
+            kept = trial;
+            misses = 0;
+        } else {
+            without.insert(op, s);
+            misses += 1;
+        }
+    }
+    Ok(Pick {
+        kept,
+        ranking,
+        without,
+    })
+}
+
+/// The module attribute that carries the search's summary to the report.
+pub const SUMMARY: &str = "tqopt.precision";
+
+/// The summary as a dictionary attribute (read back by the quantization report).
+pub fn summary_attribute(entries: &[(&str, Attribute)]) -> Attribute {
+    let dict = tqopt_ir::AttrDict::from_entries(
+        entries
+            .iter()
+            .map(|(k, v)| (std::sync::Arc::from(*k), v.clone()))
+            .collect(),
+    )
+    .unwrap_or_default();
+    Attribute::Dict(dict)
+}
+
+/// `ops` sorted by `order` (stable).
+fn ranking(ops: &[OpId], order: impl Fn(&OpId, &OpId) -> std::cmp::Ordering) -> Vec<OpId> {
+    let mut r = ops.to_vec();
+    r.sort_by(order);
+    r
+}
+
+/// The smallest count `k` such that the first `k` ops of `ranked` float reach `goal` by the
+/// fast score (growing batches 1, 2, 4, ..., then a binary search); all of them when no
+/// prefix does.
+fn smallest_prefix(
+    ev: &Evaluator,
+    ranges: &Config,
+    ranked: &[OpId],
+    goal: f64,
+) -> Result<usize, String> {
+    let score = |k: usize| ev.score(&ranges.with_float(&ranked[..k]));
+    let (mut lo, mut hi) = (0usize, ranked.len());
+    let mut k = 1;
+    while k < ranked.len() {
+        if score(k)? >= goal {
+            hi = k;
+            break;
+        }
+        lo = k;
+        k *= 2;
+    }
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if score(mid)? >= goal {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(hi)
+}
+
+/// Per op of the entry function, how many ops lie between the function's arguments and it
+/// (0: it reads an argument); statistics, quantize and dequantize ops do not count.
+fn depth_from_inputs(m: &Module) -> HashMap<OpId, usize> {
+    let mut depth: HashMap<OpId, usize> = HashMap::new();
+    for op in m.walk_nested(m.op) {
+        let d = m
+            .operands(op)
+            .iter()
+            .filter_map(|&v| match m.defining_op(v) {
+                None => Some(0),
+                Some(p) => {
+                    let transparent = m.op(p).is(&tqopt_ir::dialect::quantfork::STATS);
+                    depth.get(&p).map(|&d| if transparent { d } else { d + 1 })
+                }
+            })
+            .min();
+        if let Some(d) = d {
+            depth.insert(op, d);
+        }
+    }
+    depth
+}
+
+/// Per op of the entry function, how many ops lie between it and the function's return
+/// (0: it is returned); statistics, quantize and dequantize ops do not count.
+fn depth_from_outputs(m: &Module) -> HashMap<OpId, usize> {
+    let ops: Vec<OpId> = m.walk_nested(m.op).collect();
+    let mut depth: HashMap<OpId, usize> = HashMap::new();
+    for &op in ops.iter().rev() {
+        let data = m.op(op);
+        if data.name.as_str() == "func.return" {
+            depth.insert(op, 0);
+            continue;
+        }
+        let d = m
+            .results(op)
+            .iter()
+            .flat_map(|&r| m.uses(r).iter())
+            .filter_map(|u| {
+                let user = m.op(u.op);
+                let transparent = user.is(&tqopt_ir::dialect::quantfork::STATS)
+                    || user.name.as_str() == "func.return";
+                depth
+                    .get(&u.op)
+                    .map(|&d| if transparent { d } else { d + 1 })
+            })
+            .min();
+        if let Some(d) = d {
+            depth.insert(op, d);
+        }
+    }
+    depth
+}
