@@ -169,8 +169,8 @@ pub fn command() -> Command {
             Arg::new("calibration-method")
                 .long("calibration-method")
                 .value_name("METHOD")
-                .value_parser(["minmax", "moving-average", "percentile", "mse"])
-                .help("How calibration turns values into ranges (default minmax, as TensorFlow)"),
+                .value_parser(tqopt_passes::quant::precision::METHODS_WITH_AUTO.to_vec())
+                .help("How calibration turns values into ranges (default minmax, as TensorFlow); auto (quantize-int8): chosen per tensor by the output SQNR"),
         )
         .arg(
             Arg::new("input-range")

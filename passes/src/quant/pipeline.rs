@@ -119,21 +119,27 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             default: "",
             help: "Data the target-sqnr search measures on instead of the calibration data",
         },
+        OptionInfo {
+            name: "verify",
+            kind: OptionKind::String,
+            default: "",
+            help: "Data (.npy, .npz or images) to measure the quantized model's output SQNR on; the report gives it (with target-sqnr or method=auto, the data the search measures on, unless verify-data says)",
+        },
     ],
     expand,
 };
 
-/// The `search-precision` pass `quantize-int8` runs after calibration for `target-sqnr=` or
-/// `method=auto`, if any.
+/// The `search-precision` pass `quantize-int8` runs after calibration for `target-sqnr=`,
+/// `method=auto` or `verify=` (which only measures), if any.
 fn precision_search(o: &PassOptions) -> Option<PassSpec> {
-    let (target, method) = (o.str("target-sqnr"), o.str("method"));
-    if target.is_empty() && method != "auto" {
+    let (target, method, verify) = (o.str("target-sqnr"), o.str("method"), o.str("verify"));
+    if target.is_empty() && method != "auto" && verify.is_empty() {
         return None;
     }
-    let data = match o.str("verify-data") {
-        "" => o.str("calibration"),
-        d => d,
-    };
+    let data = [o.str("verify-data"), verify, o.str("calibration")]
+        .into_iter()
+        .find(|d| !d.is_empty())
+        .unwrap_or("");
     let options = [
         ("target-sqnr", target),
         ("method", method),
@@ -143,6 +149,7 @@ fn precision_search(o: &PassOptions) -> Option<PassSpec> {
         ("per-channel-dense", o.str("per-channel-dense")),
         ("target", o.str("target")),
         ("deny", o.str("deny")),
+        ("verify", if verify.is_empty() { "false" } else { "true" }),
     ];
     Some(PassSpec {
         name: "search-precision".into(),

@@ -81,6 +81,8 @@ pub struct Report {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrecisionSummary {
     pub target_sqnr: Option<f64>,
+    /// Only measured (`quantize-int8{verify=EVAL}`): no range or op was changed.
+    pub verify_only: bool,
     /// Output SQNR (dB) on the search data: as calibrated and after choosing ranges (the
     /// search's fast estimates), and reached (the folded model, as written).
     pub start_sqnr: f64,
@@ -116,6 +118,7 @@ impl PrecisionSummary {
         };
         Some(PrecisionSummary {
             target_sqnr: d.get("target_sqnr").and_then(Attribute::as_float),
+            verify_only: d.get("verify_only").is_some(),
             start_sqnr: f("start_sqnr"),
             ranges_sqnr: f("ranges_sqnr"),
             reached_sqnr: f("reached_sqnr"),
@@ -141,7 +144,24 @@ impl PrecisionSummary {
             / self.total_cost as f64
     }
 
+    /// What ran: `target-sqnr=DB`, `method=auto` or `verify`.
+    fn mode(&self) -> String {
+        match (self.target_sqnr, self.verify_only) {
+            (Some(t), _) => format!("target-sqnr={t}"),
+            (None, true) => "verify".into(),
+            (None, false) => "method=auto".into(),
+        }
+    }
+
     fn text(&self, s: &mut String) {
+        if self.verify_only {
+            let _ = writeln!(
+                s,
+                "verify: output SQNR {:.2} dB on {} samples of {} (tqopt's interpreter, which computes as LiteRT's default kernels)",
+                self.reached_sqnr, self.samples, self.data
+            );
+            return;
+        }
         let target = match self.target_sqnr {
             Some(t) => format!("target-sqnr={t}"),
             None => "method=auto".into(),
@@ -175,7 +195,8 @@ impl PrecisionSummary {
             .target_sqnr
             .map_or("null".to_string(), |t| format!("{t}"));
         format!(
-            "{{\"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"latency_cost\": {:.4}}}",
+            "{{\"mode\": {}, \"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"latency_cost\": {:.4}}}",
+            json_string(&self.mode()),
             self.start_sqnr,
             self.ranges_sqnr,
             self.reached_sqnr,
@@ -558,7 +579,7 @@ mod tests {
         );
         let json = r.json();
         assert!(
-            json.contains("\"precision\": {\"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000}\n}"),
+            json.contains("\"precision\": {\"mode\": \"target-sqnr=30\", \"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000}\n}"),
             "{json}"
         );
         // Without a search, the JSON has no precision key.

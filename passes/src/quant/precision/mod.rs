@@ -65,6 +65,12 @@ pub static OPTIONS: &[OptionInfo] = &[
         help: "The data the search measures on (a .npy, .npz or folder of images, as for calibration)",
     },
     OptionInfo {
+        name: "verify",
+        kind: OptionKind::Bool,
+        default: "false",
+        help: "Without target-sqnr or method=auto: only measure the model's output SQNR on data= for the report, changing nothing",
+    },
+    OptionInfo {
         name: "input-range",
         kind: OptionKind::String,
         default: "0,1",
@@ -130,6 +136,7 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
     Ok(Box::new(SearchPrecision {
         target,
         auto: method == "auto",
+        verify: o.bool("verify"),
         data: (!data.is_empty()).then(|| PathBuf::from(data)),
         scaling: PixelScaling::parse_range(o.str("input-range"))?,
         rest: RestOptions {
@@ -144,6 +151,8 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
 pub struct SearchPrecision {
     target: Option<f64>,
     auto: bool,
+    /// Measure only (`quantize-int8{verify=EVAL}`).
+    verify: bool,
     data: Option<PathBuf>,
     scaling: PixelScaling,
     rest: RestOptions,
@@ -165,11 +174,13 @@ fn int(v: u64) -> Attribute {
 
 impl Pass for SearchPrecision {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
-        if self.target.is_none() && !self.auto {
+        if self.target.is_none() && !self.auto && !self.verify {
             return Ok(Changed::No);
         }
+        let verify_only = self.target.is_none() && !self.auto;
         let what = match self.target {
             Some(t) => format!("target-sqnr={t}"),
+            None if verify_only => "verify".to_string(),
             None => "method=auto".to_string(),
         };
         let Some(path) = &self.data else {
@@ -187,6 +198,15 @@ impl Pass for SearchPrecision {
         let ev = Evaluator::new(&base, &data, &self.rest, threads).map_err(fail)?;
         let outcome = match self.target {
             Some(t) => search::search(&ev, &base, &data, t, threads).map_err(fail)?,
+            // Verify only: the model as calibrated, nothing chosen.
+            None if verify_only => search::Outcome {
+                config: config::Config::default(),
+                start_db: 0.0,
+                ranges_db: 0.0,
+                reached_db: 0.0,
+                reasons: Default::default(),
+                costs: Default::default(),
+            },
             None => {
                 let (mut config, start_db, db) =
                     search::choose_ranges(&ev, &base, &data, threads, None).map_err(fail)?;
@@ -258,6 +278,9 @@ impl Pass for SearchPrecision {
         ];
         if let Some(t) = self.target {
             entries.push(("target_sqnr", float(t)));
+        }
+        if verify_only {
+            entries.push(("verify_only", Attribute::Unit));
         }
         let module_op = m.op;
         m.op_mut(module_op)
