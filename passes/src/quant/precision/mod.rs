@@ -11,6 +11,7 @@
 //!
 //! Nothing else changes, so the passes that follow quantize exactly what was scored.
 
+pub mod annotate;
 pub mod config;
 pub mod cost;
 pub mod data;
@@ -236,6 +237,11 @@ impl Pass for SearchPrecision {
         let reasons = &outcome.reasons;
         let why = |op| reasons.get(&op).cloned().unwrap_or_default();
         outcome.config.apply(m, Some(&why));
+        // Verify only: each op's error, as attributes the IR printouts show.
+        if verify_only {
+            let quantized = ev.quantized_module(&outcome.config).map_err(fail)?;
+            annotate::annotate(m, &base, &quantized, &data.entry, &data.samples).map_err(fail)?;
+        }
         // The summary for the report.
         let mut by_method = [0usize; 4];
         for &(_, k) in outcome.config.ranges.values() {
