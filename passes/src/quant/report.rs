@@ -16,6 +16,8 @@ pub struct FloatOp {
     pub name: String,
     pub location: Option<String>,
     pub reason: String,
+    /// For an op the latency planner kept float: the time it estimates that saves, in ns.
+    pub estimated_gain_ns: Option<f64>,
 }
 
 /// `s` as a JSON string literal (quotes, backslashes and control characters escaped); the
@@ -386,6 +388,7 @@ impl Report {
                     name: data.name.as_str().to_string(),
                     location: data.loc.first_name().map(str::to_string),
                     reason,
+                    estimated_gain_ns: None,
                 });
             } else {
                 let reason =
@@ -408,6 +411,10 @@ impl Report {
                     name: data.name.as_str().to_string(),
                     location: data.loc.first_name().map(str::to_string),
                     reason,
+                    estimated_gain_ns: data
+                        .attributes
+                        .get(super::legalize_opset::SPEED_GAIN_NS)
+                        .and_then(Attribute::as_float),
                 });
             }
         }
@@ -439,18 +446,22 @@ impl Report {
             // One line per op kind and reason, in order of first appearance, naming up to
             // three places (`--report` keeps every op).
             let _ = writeln!(s, "left float ({}):", self.float_ops.len());
-            let mut groups: Vec<(&str, &str, Vec<Option<&str>>)> = Vec::new();
+            let mut groups: Vec<(&str, &str, Vec<Option<&str>>, f64)> = Vec::new();
             for f in &self.float_ops {
                 let place = f.location.as_deref();
+                let gain = f.estimated_gain_ns.unwrap_or(0.0);
                 match groups
                     .iter_mut()
-                    .find(|(n, r, _)| *n == f.name.as_str() && *r == f.reason.as_str())
+                    .find(|(n, r, ..)| *n == f.name.as_str() && *r == f.reason.as_str())
                 {
-                    Some((_, _, places)) => places.push(place),
-                    None => groups.push((&f.name, &f.reason, vec![place])),
+                    Some((_, _, places, total)) => {
+                        places.push(place);
+                        *total += gain;
+                    }
+                    None => groups.push((&f.name, &f.reason, vec![place], gain)),
                 }
             }
-            for (name, reason, places) in groups {
+            for (name, reason, places, gain_ns) in groups {
                 let named: Vec<String> = places
                     .iter()
                     .flatten()
@@ -471,7 +482,12 @@ impl Report {
                 } else {
                     String::new()
                 };
-                let _ = writeln!(s, "  {count}{name}{at}: {reason}");
+                let gain = if gain_ns > 0.0 {
+                    format!(" (estimated saving {:.1} us)", gain_ns / 1000.0)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(s, "  {count}{name}{at}: {reason}{gain}");
             }
         }
         let ratio = if self.size_before == 0 {
@@ -506,8 +522,12 @@ impl Report {
                     .as_deref()
                     .map(esc)
                     .unwrap_or_else(|| "null".into());
+                let gain = f
+                    .estimated_gain_ns
+                    .map(|g| format!(", \"estimated_gain_ns\": {g:.0}"))
+                    .unwrap_or_default();
                 format!(
-                    "{{\"op\": {}, \"location\": {loc}, \"reason\": {}}}",
+                    "{{\"op\": {}, \"location\": {loc}, \"reason\": {}{gain}}}",
                     esc(&f.name),
                     esc(&f.reason)
                 )
@@ -547,6 +567,7 @@ mod tests {
             name: name.into(),
             location: Some(at.into()),
             reason: reason.into(),
+            estimated_gain_ns: None,
         }
     }
 
