@@ -12,7 +12,7 @@
 // AVERAGE: "quantfork.stats"(%arg0) {layerStats = dense<[2.500000e-01, 1.750000e+00]> : tensor<2xf32>}
 // RUN: not tqopt %s --pass=calibrate --calibration-data=%t/data.npy --calibration-method=median 2>&1 | FileCheck %s --check-prefix=BADMETHOD
 // BADMETHOD: error: invalid value 'median' for '--calibration-method <METHOD>'
-// BADMETHOD-NEXT: [possible values: minmax, moving-average, percentile, mse]
+// BADMETHOD-NEXT: [possible values: minmax, moving-average, percentile, mse, auto]
 //
 // Images scale to [0, 1] by default and to the range --input-range gives.
 // RUN: tqopt %s --pass=calibrate --calibration-data=%t/images --no-progress | FileCheck %s --check-prefix=UNIT
