@@ -572,12 +572,34 @@ mod tests {
     }
 
     #[test]
+    fn verify_reports_the_sqnr_alone() {
+        let r = Report {
+            precision: Some(PrecisionSummary {
+                verify_only: true,
+                reached_sqnr: 31.25,
+                samples: 4,
+                data: "eval.npy".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let text = r.text();
+        assert!(
+            text.contains("verify: output SQNR 31.25 dB on 4 samples of eval.npy"),
+            "{text}"
+        );
+        assert!(!text.contains("ranges:") && !text.contains("kept float:"), "{text}");
+        assert!(r.json().contains("\"precision\": {\"mode\": \"verify\""));
+    }
+
+    #[test]
     fn the_precision_search_adds_its_lines_and_a_json_object() {
         let r = Report {
             total_ops: 4,
             quantized_ops: 2,
             precision: Some(PrecisionSummary {
                 target_sqnr: Some(30.0),
+                verify_only: false,
                 start_sqnr: -5.5,
                 ranges_sqnr: -5.25,
                 reached_sqnr: 48.5,
