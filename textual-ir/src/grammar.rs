@@ -64,7 +64,12 @@ pub fn describe(rule: Rule) -> &'static str {
         | Rule::integer => "a number",
         Rule::symbol_ref | Rule::symbol_name => "a symbol like '@main'",
         Rule::bool_lit => "'true' or 'false'",
-        Rule::dense_list | Rule::dense_scalar => "dense element values",
+        Rule::dense_list
+        | Rule::dense_scalar
+        | Rule::dense_numbers
+        | Rule::dn_list
+        | Rule::dn_item
+        | Rule::dn_space => "dense element values",
         Rule::dims => "tensor dimensions",
         Rule::op_name | Rule::bare_id | Rule::suffix_id => "an identifier",
         Rule::func_args | Rule::func_arg => "function arguments",

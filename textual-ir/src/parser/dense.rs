@@ -122,7 +122,11 @@ impl<'s> Builder<'s> {
                 let at_most = (body.as_str().len() / 2 + 1).saturating_mul(width);
                 let mut shape = Vec::new();
                 let mut data = Vec::with_capacity(full.min(at_most));
-                self.dense_list(body.clone(), &ty.elem, 0, &mut shape, &mut data)?;
+                if body.as_rule() == Rule::dense_numbers {
+                    self.dense_numbers(&body, &ty.elem, &mut shape, &mut data)?;
+                } else {
+                    self.dense_list(body.clone(), &ty.elem, 0, &mut shape, &mut data)?;
+                }
                 if shape.iter().map(|&d| d as i64).ne(ty.shape.iter().copied()) {
                     return Err(self.err(
                         &body,
@@ -221,6 +225,13 @@ impl<'s> Builder<'s> {
         let v = inner(pair.clone())
             .next()
             .ok_or_else(|| self.err(&pair, "expected a value"))?;
+        // Decimal numbers are read as the fast path (`dense_numbers`) reads them.
+        let hex = inner(v.clone())
+            .next()
+            .is_some_and(|p| p.as_rule() == Rule::hex_int);
+        if v.as_rule() == Rule::number && !hex {
+            return self.decimal_bytes(v.as_str(), v.as_span().start(), elem);
+        }
         let scalar = match (v.as_rule(), elem) {
             (Rule::bool_lit, ElementType::Int(t)) if t.width == 1 => {
                 Scalar::Int((v.as_str() == "true") as i64)

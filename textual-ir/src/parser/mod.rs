@@ -27,6 +27,7 @@ use crate::grammar::{describe, MlirGrammar, Rule};
 
 mod attributes;
 mod dense;
+mod dense_numbers;
 mod limits;
 mod locations;
 mod ops;
