@@ -25,6 +25,7 @@ pub fn describe(rule: Rule) -> &'static str {
         Rule::type_
         | Rule::type_list
         | Rule::tensor_type
+        | Rule::simple_tensor_type
         | Rule::int_type
         | Rule::float_type
         | Rule::none_type

@@ -24,6 +24,7 @@ impl<'s> Builder<'s> {
             pair
         };
         Ok(match t.as_rule() {
+            Rule::simple_tensor_type => self.simple_tensor_type(&t)?,
             Rule::tensor_type => self.tensor_type(t)?,
             Rule::function_type => Type::Function(Box::new(self.function_type(t)?)),
             Rule::none_type => Type::None,
@@ -53,7 +54,11 @@ impl<'s> Builder<'s> {
     }
 
     pub(super) fn int_type(&self, pair: &Pair<'_, Rule>) -> PResult<IntType> {
-        let text = pair.as_str();
+        self.int_type_text(pair.as_str(), pair.as_span().start())
+    }
+
+    /// An integer type's name (`i8`, `si32`, `ui16`), errors placed at offset `at`.
+    fn int_type_text(&self, text: &str, at: usize) -> PResult<IntType> {
         let (signedness, digits) = if let Some(d) = text.strip_prefix("si") {
             (Signedness::Signed, d)
         } else if let Some(d) = text.strip_prefix("ui") {
@@ -63,14 +68,41 @@ impl<'s> Builder<'s> {
         };
         let width: u32 = digits
             .parse()
-            .map_err(|_| self.err(pair, "integer width out of range"))?;
+            .map_err(|_| self.err_at(at, "integer width out of range"))?;
         if width == 0 || width > 64 {
-            return Err(self.err(
-                pair,
+            return Err(self.err_at(
+                at,
                 format!("integer types of width {width} are not supported (1 to 64)"),
             ));
         }
         Ok(IntType { width, signedness })
+    }
+
+    /// `tensor<1x16xf32>` as the one token of `simple_tensor_type`: dimensions, then an
+    /// integer or float element type (whose names have no 'x').
+    fn simple_tensor_type(&self, pair: &Pair<'_, Rule>) -> PResult<Type> {
+        let text = pair.as_str();
+        let body = &text["tensor<".len()..text.len() - 1];
+        let (dims, elem) = match body.rfind('x') {
+            Some(i) => (&body[..i], &body[i + 1..]),
+            None => ("", body),
+        };
+        let elem_at = pair.as_span().start() + "tensor<".len() + body.len() - elem.len();
+        let mut shape = SmallVec::<[i64; 4]>::new();
+        for d in dims.split('x').filter(|s| !s.is_empty()) {
+            shape.push(if d == "?" {
+                DYNAMIC
+            } else {
+                d.parse::<i64>()
+                    .map_err(|_| self.err(pair, "dimension out of range"))?
+            });
+        }
+        let elem = if elem.starts_with('f') || elem.starts_with("bf") {
+            ElementType::Float(float_kind(elem))
+        } else {
+            ElementType::Int(self.int_type_text(elem, elem_at)?)
+        };
+        Ok(Type::Tensor(TensorType { shape, elem }))
     }
 
     pub(super) fn element_type(&self, pair: Pair<'_, Rule>) -> PResult<ElementType> {

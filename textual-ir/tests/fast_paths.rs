@@ -1,7 +1,10 @@
-//! The two readers of `dense<[...]>` agree: a list of decimal numbers takes the fast path
-//! (one `dense_numbers` token read by hand), the same list with a comment inside takes the
-//! general path (`dense_list`, pest's tokens), and both give the same printout, or the same
-//! error with the same message at the same line and column.
+//! The parser's fast paths agree with its general ones.
+//!
+//! - `dense<[...]>`: a list of decimal numbers takes the fast path (one `dense_numbers` token
+//!   read by hand), the same list with a comment inside takes the general path (`dense_list`,
+//!   pest's tokens); both give the same printout, or the same error message.
+//! - Tensor types: `tensor<2x3xf32>` is one `simple_tensor_type` token read by hand;
+//!   `tensor< 2x3xf32 >` (spaces) takes `tensor_type`; the same.
 
 use tqopt_ir::SourceFile;
 use tqopt_textual_ir::{parse, print_module, PrintOptions};
@@ -109,4 +112,39 @@ fn an_error_in_the_fast_path_points_at_the_number() {
     let e = run(&file("tensor<3xi8>", "[1, 2, 300]")).expect_err("300 does not fit");
     // `  %0 = "tfl.pseudo_const"() <{value = dense<[1, 2, 300]>`: 300 starts at column 52.
     assert!(e.contains("dense.mlir:2:52"), "{e}");
+}
+
+/// A function returning its argument of type `ty`.
+fn identity(ty: &str) -> String {
+    format!("func.func @main(%arg0: {ty}) -> {ty} {{\n  return %arg0 : {ty}\n}}\n")
+}
+
+#[test]
+fn tensor_types_are_read_alike() {
+    for ty in [
+        "2x3xf32",
+        "f16",
+        "?x4xbf16",
+        "1x1x1x1xi1",
+        "7xsi32",
+        "7xui8",
+        "0x3xf64",
+        "5xi64",
+    ] {
+        let fast = run(&identity(&format!("tensor<{ty}>"))).unwrap_or_else(|e| panic!("{ty}: {e}"));
+        let general =
+            run(&identity(&format!("tensor< {ty} >"))).unwrap_or_else(|e| panic!("{ty}: {e}"));
+        assert_eq!(fast, general, "{ty}");
+        assert!(fast.contains(&format!("tensor<{ty}>")), "{fast}");
+    }
+    for (ty, message) in [
+        ("2xi0", "integer types of width 0 are not supported"),
+        ("2xi65", "integer types of width 65 are not supported"),
+        ("99999999999999999999xf32", "dimension out of range"),
+    ] {
+        for spelled in [format!("tensor<{ty}>"), format!("tensor< {ty} >")] {
+            let e = run(&identity(&spelled)).expect_err(&spelled);
+            assert!(e.contains(message), "{spelled}: {e}");
+        }
+    }
 }
