@@ -2,10 +2,10 @@
 //! when it applies, rewrites it in place. The callers collect ops first and then call these,
 //! so no pattern runs while a walk is borrowing the IR.
 
-use tqopt_ir::dialect::tfl;
+use tqopt_ir::dialect::{tfl, tfl_builders};
 use tqopt_ir::{
     Attribute, Blob, DenseElements, Diagnostic, ElementType, FloatKind, Location, Module, OpId,
-    OpSpec, Scalar, TensorType, Type,
+    Scalar, TensorType, Type,
 };
 
 /// What a pattern did.
@@ -123,13 +123,7 @@ pub fn float16_dequantize_values(m: &Module, op: OpId) -> Option<DenseElements> 
 
 /// Replaces `op` (one result) by a `tfl.pseudo_const` of `value` located at `loc`.
 fn replace_with_constant(m: &mut Module, op: OpId, value: DenseElements, loc: Location) -> Folded {
-    let ty = Type::Tensor(value.ty.clone());
-    let new_const = m.create_op(
-        OpSpec::of(&tfl::PSEUDO_CONST)
-            .property("value", Attribute::Dense(value))
-            .results([ty])
-            .loc(loc),
-    );
+    let new_const = m.create_op(tfl_builders::pseudo_const(value).loc(loc));
     if m.insert_before(op, new_const).is_err() {
         return Folded::No;
     }

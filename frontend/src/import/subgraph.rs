@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use tqopt_ir::attributes::{DenseElements, Scalar};
 use tqopt_ir::dialect::{
-    func, lookup_tflite, quantfork, slot_ranges, tfl, Arity, OpDef, QuantBehavior, Traits,
+    func, lookup_tflite, quantfork, slot_ranges, tfl, tfl_builders, Arity, OpDef, QuantBehavior,
+    Traits,
 };
 use tqopt_ir::types::{FunctionType, IntType};
 use tqopt_ir::{
@@ -324,17 +325,10 @@ impl<'a> FuncBuilder<'_, 'a> {
                     .map_err(&err)?;
             let q = quant_type(&t, true, Some(width)).map_err(&err)?;
             let ty = Type::tensor(&shape, ElementType::Quant(Arc::new(q)));
-            OpSpec::of(&tfl::PSEUDO_QCONST)
-                .property("qtype", Attribute::Type(ty.clone()))
-                .property("value", Attribute::Dense(value))
-                .results([ty])
+            tfl_builders::pseudo_qconst(ty, Attribute::Dense(value))
         } else {
             let elem = raw_element_type(&t).map_err(&err)?;
-            let value = dense_from_buffer(&shape, elem, &data).map_err(&err)?;
-            let ty = Type::Tensor(value.ty.clone());
-            OpSpec::of(&tfl::PSEUDO_CONST)
-                .property("value", Attribute::Dense(value))
-                .results([ty])
+            tfl_builders::pseudo_const(dense_from_buffer(&shape, elem, &data).map_err(&err)?)
         };
         let op = self.add(spec.loc(loc));
         Ok(self.result(op))
@@ -354,10 +348,7 @@ impl<'a> FuncBuilder<'_, 'a> {
             let value = DenseElements::splat(TensorType::new(&shape, storage), Scalar::Int(index))
                 .ok_or_else(|| err("is a variable of an unsupported type".into()))?;
             let ty = Type::tensor(&shape, ElementType::Quant(Arc::new(q)));
-            let spec = OpSpec::of(&tfl::PSEUDO_QCONST)
-                .property("qtype", Attribute::Type(ty.clone()))
-                .property("value", Attribute::Dense(value))
-                .results([ty]);
+            let spec = tfl_builders::pseudo_qconst(ty, Attribute::Dense(value));
             let op = self.add(spec.loc(loc));
             return Ok(self.result(op));
         }
@@ -375,11 +366,8 @@ impl<'a> FuncBuilder<'_, 'a> {
         };
         let value = DenseElements::splat(TensorType::new(&shape, elem), scalar)
             .ok_or_else(|| err("is a variable of an unsupported type".into()))?;
-        let ty = Type::Tensor(value.ty.clone());
-        let spec = OpSpec::of(&tfl::PSEUDO_CONST)
-            .property("value", Attribute::Dense(value))
-            .attribute(tqopt_ir::IS_VARIABLE_ATTR, Attribute::Unit)
-            .results([ty]);
+        let spec = tfl_builders::pseudo_const(value)
+            .attribute(tqopt_ir::IS_VARIABLE_ATTR, Attribute::Unit);
         let op = self.add(spec.loc(loc));
         let v = self.result(op);
         Ok(self.stats(i, v))
@@ -688,12 +676,7 @@ impl<'a> FuncBuilder<'_, 'a> {
             ty: ty.clone(),
             values: tqopt_ir::DenseValues::Full(tqopt_ir::Blob::empty()),
         });
-        let op = self.add(
-            OpSpec::of(&tfl::PSEUDO_CONST)
-                .property("value", Attribute::Dense(value))
-                .results([Type::Tensor(ty)])
-                .loc(loc),
-        );
+        let op = self.add(tfl_builders::pseudo_const(value).loc(loc));
         self.result(op)
     }
 
@@ -886,6 +869,9 @@ impl<'a> FuncBuilder<'_, 'a> {
             .collect();
         for cst in consts {
             let value = m.results(cst)[0];
+            let Some(storage) = m.op(cst).attr("value").cloned() else {
+                continue;
+            };
             let Some(q) = m
                 .value_type(value)
                 .element_type()
@@ -919,14 +905,8 @@ impl<'a> FuncBuilder<'_, 'a> {
                         let ty = m
                             .value_type(value)
                             .with_element_type(ElementType::Quant(Arc::new(wide)));
-                        let data = m.op(cst);
-                        let mut spec = OpSpec::of(&tfl::PSEUDO_QCONST)
-                            .property("qtype", Attribute::Type(ty.clone()))
-                            .results([ty])
-                            .loc(data.loc.clone());
-                        if let Some(v) = data.attr("value") {
-                            spec = spec.property("value", v.clone());
-                        }
+                        let spec = tfl_builders::pseudo_qconst(ty, storage.clone())
+                            .loc(m.op(cst).loc.clone());
                         let op = m.create_op(spec);
                         let _ = m.insert_after(cst, op);
                         let v = m.results(op)[0];

@@ -10,6 +10,7 @@ pub mod builtin;
 pub mod func;
 pub mod quantfork;
 pub mod tfl;
+pub mod tfl_builders;
 pub mod tfl_types;
 pub mod tfl_versions;
 

@@ -8,10 +8,10 @@
 //! rounding for weights (symmetric, per channel), biases (int32, or int64 in 16x8 mode) and
 //! other constants (int8, or int16 in 16x8 mode).
 
-use tqopt_ir::dialect::tfl;
+use tqopt_ir::dialect::{tfl, tfl_builders};
 use tqopt_ir::{
-    Attribute, DenseElements, ElementType, IntType, Module, OpId, OpSpec, QuantParams, TensorType,
-    Type, UniformQuant,
+    Attribute, DenseElements, ElementType, IntType, Module, OpId, QuantParams, TensorType, Type,
+    UniformQuant,
 };
 
 use super::legalize_opset::KEEP_FLOAT;
@@ -214,12 +214,7 @@ pub(crate) fn quantize_constants(m: &mut Module) -> u64 {
             continue;
         };
         let loc = m.op(c).loc.clone();
-        let mut spec = OpSpec::of(&tfl::PSEUDO_QCONST)
-            .results([Type::Tensor(qty.clone())])
-            .loc(loc);
-        spec.properties
-            .set("qtype", Attribute::Type(Type::Tensor(qty)));
-        spec.properties.set("value", Attribute::Dense(dense));
+        let spec = tfl_builders::pseudo_qconst(Type::Tensor(qty), Attribute::Dense(dense)).loc(loc);
         let qc = m.create_op(spec);
         let _ = m.insert_before(q, qc);
         let qc_value = m.results(qc)[0];

@@ -25,7 +25,7 @@
 
 use std::collections::HashMap;
 
-use tqopt_ir::dialect::{tfl, QuantBehavior};
+use tqopt_ir::dialect::{tfl, tfl_builders, QuantBehavior};
 use tqopt_ir::{
     AttrDict, Attribute, Blob, DenseElements, Diagnostic, ElementType, IntType, Module, OpId,
     OpSpec, Signedness, TensorType, Type,
@@ -320,14 +320,8 @@ impl QuantizeWeights {
                         let Some(values) = crate::folds::float16_dequantize_values(m, dq) else {
                             continue;
                         };
-                        let ty = Type::Tensor(values.ty.clone());
                         let loc = m.op(dq).loc.clone();
-                        let c = m.create_op(
-                            OpSpec::of(&tfl::PSEUDO_CONST)
-                                .property("value", Attribute::Dense(values))
-                                .results([ty])
-                                .loc(loc),
-                        );
+                        let c = m.create_op(tfl_builders::pseudo_const(values).loc(loc));
                         let _ = m.insert_before(dq, c);
                         let cv = m.results(c)[0];
                         made.insert(dq, cv);
@@ -549,12 +543,7 @@ impl QuantizeWeights {
                 continue;
             };
             let loc = m.op(c).loc.clone();
-            let half_const = m.create_op(
-                OpSpec::of(&tfl::PSEUDO_CONST)
-                    .property("value", Attribute::Dense(dense))
-                    .results([Type::Tensor(ty)])
-                    .loc(loc.clone()),
-            );
+            let half_const = m.create_op(tfl_builders::pseudo_const(dense).loc(loc.clone()));
             let _ = m.insert_before(c, half_const);
             let hv = m.results(half_const)[0];
             let float_ty = m.value_type(v).clone();
@@ -661,12 +650,7 @@ fn insert_qconst(
     );
     let dense = DenseElements::from_blob(storage, Blob::from_vec(bytes))?;
     let loc = m.op(c).loc.clone();
-    let mut spec = OpSpec::of(&tfl::PSEUDO_QCONST)
-        .results([Type::Tensor(qty.clone())])
-        .loc(loc);
-    spec.properties
-        .set("qtype", Attribute::Type(Type::Tensor(qty)));
-    spec.properties.set("value", Attribute::Dense(dense));
+    let spec = tfl_builders::pseudo_qconst(Type::Tensor(qty), Attribute::Dense(dense)).loc(loc);
     let q = m.create_op(spec);
     let _ = m.insert_after(c, q);
     Some(m.results(q)[0])

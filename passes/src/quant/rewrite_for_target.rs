@@ -25,7 +25,7 @@
 //! a quantize as fast as the int8 chains (see [`Target::chain_rewrites`]); `target=strict` all. Only float32 ops are rewritten; the last op of a
 //! rewrite keeps the original location (the tensor's name), the others are named after it.
 
-use tqopt_ir::dialect::tfl;
+use tqopt_ir::dialect::{tfl, tfl_builders};
 use tqopt_ir::{
     Attribute, DenseElements, ElementType, Location, Module, OpId, OpSpec, TensorType, Type,
     ValueId,
@@ -139,13 +139,8 @@ fn constant(
     loc: Location,
 ) -> Option<ValueId> {
     let ty = TensorType::new(shape, ElementType::F32);
-    let dense = DenseElements::from_f32(ty.clone(), values)?;
-    let c = m.create_op(
-        OpSpec::of(&tfl::PSEUDO_CONST)
-            .property("value", Attribute::Dense(dense))
-            .results([Type::Tensor(ty)])
-            .loc(loc),
-    );
+    let dense = DenseElements::from_f32(ty, values)?;
+    let c = m.create_op(tfl_builders::pseudo_const(dense).loc(loc));
     m.insert_before(anchor, c).ok()?;
     Some(m.results(c)[0])
 }
@@ -371,12 +366,7 @@ fn rewrite_global_average_pool(m: &mut Module, op: OpId) -> bool {
         return false;
     };
     let axes_loc = derived_loc(m, op, "mean_axes");
-    let c = m.create_op(
-        OpSpec::of(&tfl::PSEUDO_CONST)
-            .property("value", Attribute::Dense(axes))
-            .results([Type::Tensor(axes_ty)])
-            .loc(axes_loc),
-    );
+    let c = m.create_op(tfl_builders::pseudo_const(axes).loc(axes_loc));
     if m.insert_before(op, c).is_err() {
         return false;
     }

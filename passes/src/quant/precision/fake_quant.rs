@@ -14,7 +14,7 @@
 //! away from zero in quantize) and float rounding of the scaled values; the search checks its
 //! final choice on the folded model.
 
-use tqopt_ir::dialect::tfl;
+use tqopt_ir::dialect::{tfl, tfl_builders};
 use tqopt_ir::{
     Attribute, DenseElements, ElementType, Module, OpId, OpSpec, TensorType, Type, ValueId,
 };
@@ -49,12 +49,8 @@ fn is_constant(m: &Module, v: ValueId) -> bool {
 
 fn scalar(m: &mut Module, before: OpId, value: f32) -> Option<ValueId> {
     let ty = TensorType::new(&[], ElementType::F32);
-    let dense = DenseElements::from_f32(ty.clone(), &[value])?;
-    let c = m.create_op(
-        OpSpec::of(&tfl::PSEUDO_CONST)
-            .property("value", Attribute::Dense(dense))
-            .results([Type::Tensor(ty)]),
-    );
+    let dense = DenseElements::from_f32(ty, &[value])?;
+    let c = m.create_op(tfl_builders::pseudo_const(dense));
     m.insert_before(before, c).ok()?;
     Some(m.results(c)[0])
 }
