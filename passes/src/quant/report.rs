@@ -588,7 +588,10 @@ mod tests {
             text.contains("verify: output SQNR 31.25 dB on 4 samples of eval.npy"),
             "{text}"
         );
-        assert!(!text.contains("ranges:") && !text.contains("kept float:"), "{text}");
+        assert!(
+            !text.contains("ranges:") && !text.contains("kept float:"),
+            "{text}"
+        );
         assert!(r.json().contains("\"precision\": {\"mode\": \"verify\""));
     }
 
