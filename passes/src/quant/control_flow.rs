@@ -567,7 +567,7 @@ pub fn retype(m: &mut Module) -> u64 {
 }
 
 /// A function's type from its entry block's arguments and its return's operands.
-fn sync_function_type(m: &mut Module, f: OpId) {
+pub(super) fn sync_function_type(m: &mut Module, f: OpId) {
     let (Some(entry), Some(ret)) = (func::entry_block(m, f), func_return(m, f)) else {
         return;
     };

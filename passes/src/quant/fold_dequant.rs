@@ -21,8 +21,8 @@ use std::sync::Arc;
 
 use tqopt_ir::dialect::{func, tfl, QuantBehavior};
 use tqopt_ir::{
-    Attribute, Diagnostic, ElementType, FunctionType, IntType, Module, OpId, OpSpec, QuantParams,
-    Signedness, Type, UniformQuant,
+    Attribute, Diagnostic, ElementType, IntType, Module, OpId, OpSpec, QuantParams, Signedness,
+    UniformQuant,
 };
 
 use super::qdq::{defined_by, VOLATILE};
@@ -351,20 +351,6 @@ fn integer_io(
         changed = true;
     }
     // The function type follows the new argument and result types.
-    let inputs: Vec<Type> = m
-        .block(entry)
-        .args()
-        .iter()
-        .map(|&a| m.value_type(a).clone())
-        .collect();
-    let results: Vec<Type> = m
-        .operands(ret)
-        .iter()
-        .map(|&v| m.value_type(v).clone())
-        .collect();
-    m.op_mut(f).properties.set(
-        "function_type",
-        Attribute::Type(Type::Function(Box::new(FunctionType { inputs, results }))),
-    );
+    super::control_flow::sync_function_type(m, f);
     changed
 }
