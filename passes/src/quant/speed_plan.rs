@@ -194,28 +194,32 @@ fn work_of(m: &Module, op: OpId) -> Option<Work> {
     let data = m.op(op);
     let out = elements(m, *m.results(op).first()?)?;
     let operand = |i: usize| m.operand(op, i).and_then(|v| elements(m, v));
-    let kernel = |w: &[i64]| if w[1] == 1 && w[2] == 1 { "1x1" } else { "kxk" };
+    // Multiply-accumulates as the precision search counts them.
+    let macs = || super::precision::cost::op_cost(m, op) as f64;
+    // The kernel class of a [O or 1, kh, kw, C] weight.
+    let kernel = |w: &[i64]| match w.get(1..3) {
+        Some([1, 1]) => "1x1",
+        _ => "kxk",
+    };
     let (case, macs, elements) = if data.is(&tfl::CONV_2D) {
         let w = dims(m, m.operand(op, 1)?)?;
         (
             format!("tfl.conv_2d/{}", kernel(&w)),
-            out * (w[1] * w[2] * w[3]) as f64,
+            macs(),
             operand(0)? + out,
         )
     } else if data.is(&tfl::DEPTHWISE_CONV_2D) {
         let w = dims(m, m.operand(op, 1)?)?;
         (
             format!("tfl.depthwise_conv_2d/{}", kernel(&w)),
-            out * (w[1] * w[2]) as f64,
+            macs(),
             operand(0)? + out,
         )
     } else if data.is(&tfl::FULLY_CONNECTED) {
-        let w = dims(m, m.operand(op, 1)?)?;
-        let weights = operand(1)?;
         (
             "tfl.fully_connected".to_string(),
-            out * *w.last()? as f64,
-            operand(0)? + out + weights,
+            macs(),
+            operand(0)? + out + operand(1)?,
         )
     } else if data.is(&tfl::ADD) || data.is(&tfl::SUB) || data.is(&tfl::MUL) {
         // Measured with two same-shape operands; a broadcast constant reads less, which the
