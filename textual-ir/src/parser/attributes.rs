@@ -185,21 +185,24 @@ impl<'s> Builder<'s> {
                 }
                 Ok(tqopt_ir::float_format::from_bits(bits, kind))
             }
-            Rule::float_lit => {
-                let v = parse_decimal(lit.as_str(), kind);
-                if v.is_nan() {
-                    return Err(self.err(&lit, "malformed float literal"));
-                }
-                Ok(v)
-            }
-            _ => {
-                let v: f64 = lit
-                    .as_str()
-                    .parse()
-                    .map_err(|_| self.err(&lit, "malformed number"))?;
-                Ok(round_to(v, kind))
-            }
+            _ => self.decimal_float(lit.as_str(), lit.as_span().start(), kind),
         }
+    }
+
+    /// A decimal number (`1.5e-3`, or an integer) as a float of `kind`; errors at offset `at`.
+    /// Every decimal float literal is read here, the dense fast path's included.
+    pub(super) fn decimal_float(&self, text: &str, at: usize, kind: FloatKind) -> PResult<f64> {
+        if text.contains('.') {
+            let v = parse_decimal(text, kind);
+            if v.is_nan() {
+                return Err(self.err_at(at, "malformed float literal"));
+            }
+            return Ok(v);
+        }
+        let v: f64 = text
+            .parse()
+            .map_err(|_| self.err_at(at, "malformed number"))?;
+        Ok(round_to(v, kind))
     }
 
     pub(super) fn int_value(&self, pair: &Pair<'_, Rule>) -> PResult<i64> {
@@ -212,13 +215,7 @@ impl<'s> Builder<'s> {
         if text.contains('.') {
             return Err(self.err(pair, "expected an integer, found a float"));
         }
-        match text.parse::<i64>() {
-            Ok(v) => Ok(v),
-            Err(_) => text
-                .parse::<u64>()
-                .map(|v| v as i64)
-                .map_err(|_| self.err(pair, "integer out of range")),
-        }
+        self.decimal_int(text, pair.as_span().start())
     }
 
     /// The bytes of a string literal, escapes decoded.

@@ -9,7 +9,6 @@
 use pest::iterators::Pair;
 
 use tqopt_ir::attributes::encode_scalar;
-use tqopt_ir::float_format::{parse_decimal, round_to};
 use tqopt_ir::{ElementType, Scalar};
 
 use super::attributes::int_fits;
@@ -143,19 +142,7 @@ impl Builder<'_> {
     ) -> PResult<Vec<u8>> {
         let is_float = text.contains('.');
         let scalar = match elem {
-            ElementType::Float(kind) if is_float => {
-                let v = parse_decimal(text, *kind);
-                if v.is_nan() {
-                    return Err(self.err_at(at, "malformed float literal"));
-                }
-                Scalar::Float(v)
-            }
-            ElementType::Float(kind) => {
-                let v: f64 = text
-                    .parse()
-                    .map_err(|_| self.err_at(at, "malformed number"))?;
-                Scalar::Float(round_to(v, *kind))
-            }
+            ElementType::Float(kind) => Scalar::Float(self.decimal_float(text, at, *kind)?),
             ElementType::Int(t) if is_float => {
                 return Err(self.err_at(at, format!("expected an integer for {t}, found a float")))
             }
@@ -175,8 +162,9 @@ impl Builder<'_> {
         encode_scalar(elem, scalar).ok_or_else(|| self.err_at(at, "unsupported element type"))
     }
 
-    /// A decimal integer: i64, or u64 read as its bit pattern, as `int_value` reads it.
-    fn decimal_int(&self, text: &str, at: usize) -> PResult<i64> {
+    /// A decimal integer: i64, or u64 read as its bit pattern (`int_value` reads every
+    /// decimal integer here).
+    pub(super) fn decimal_int(&self, text: &str, at: usize) -> PResult<i64> {
         match text.parse::<i64>() {
             Ok(v) => Ok(v),
             Err(_) => text
