@@ -248,7 +248,7 @@ impl Pass for LegalizeOpset {
         // Ops that are float whatever the latency plan says, and ops marked int16 (mixed
         // precision), which the plan leaves alone.
         let mut fixed_float = Vec::new();
-        let mut fixed_int16 = Vec::new();
+        let mut fixed_int16 = std::collections::HashSet::new();
         for &op in &ops {
             // Mixed precision: an op marked int16 needs an int16 kernel too.
             let int16 = self.int16 || super::mixed_precision::is_int16(m, op);
@@ -259,7 +259,7 @@ impl Pass for LegalizeOpset {
                 // An int16 op runs in LiteRT's reference kernels whatever XNNPACK takes: it is
                 // never kept float for speed, nor planned.
                 if int16 {
-                    fixed_int16.push(op);
+                    fixed_int16.insert(op);
                     continue;
                 }
                 if let Some(why) = float_for_speed(m, op, self.target) {

@@ -23,7 +23,7 @@
 //! Invariant: the plan never raises the estimate, and an op is only made float, never int8
 //! against a fixed reason.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use tqopt_ir::dialect::tfl;
@@ -419,10 +419,11 @@ pub fn plan(
     fixed_float: &[OpId],
 ) -> Vec<FloatForSpeed> {
     let graph = Graph::build(m, candidates);
+    let fixed: HashSet<OpId> = fixed_float.iter().copied().collect();
     let mut labels: Vec<Precision> = candidates
         .iter()
         .map(|op| {
-            if fixed_float.contains(op) {
+            if fixed.contains(op) {
                 Precision::Float
             } else {
                 Precision::Int8
@@ -430,7 +431,7 @@ pub fn plan(
         })
         .collect();
     let free: Vec<usize> = (0..candidates.len())
-        .filter(|&i| !fixed_float.contains(&candidates[i]))
+        .filter(|&i| !fixed.contains(&candidates[i]))
         .filter(|&i| {
             let op = candidates[i];
             is_view(m, op)
