@@ -226,8 +226,7 @@ fn rewrite_prelu(m: &mut Module, op: OpId, chains: bool, int16: bool) -> bool {
         return false;
     };
     let channels = *shape.last().unwrap_or(&0);
-    let per_channel = shape.len() == 4
-        && slope_shape.last() == Some(&channels)
+    let per_channel = slope_shape.last() == Some(&channels)
         && slope_shape[..slope_shape.len() - 1].iter().all(|&d| d == 1)
         && slope.len() as i64 == channels;
     if !per_channel {
@@ -235,6 +234,9 @@ fn rewrite_prelu(m: &mut Module, op: OpId, chains: bool, int16: bool) -> bool {
     }
     if !chains {
         return !int16 && widen_prelu(m, op, x, &shape, &slope);
+    }
+    if shape.len() != 4 {
+        return false;
     }
     let c = channels;
     // Every slope at most 1 (and int8): the depthwise weights -(1 - a) carry the slope.
@@ -309,23 +311,27 @@ fn rewrite_prelu(m: &mut Module, op: OpId, chains: bool, int16: bool) -> bool {
 /// against 0.05 once the same data is seen as rows of 128 or more channels, reshapes included.
 pub const WIDE_PRELU_CHANNELS: i64 = 128;
 
-/// A per-channel prelu on `[n, h, w, c]` with `c` below [`WIDE_PRELU_CHANNELS`] runs on the
-/// same data seen as `[n, h, w / k, k * c]`, its slope repeated `k` times: element `(i, j)`
-/// of a wide row is channel `j mod c` of pixel `k i + j / c`, so the result is the same,
-/// bit for bit. `k` is the smallest divisor of `w` that makes the row wide enough (else
-/// `w`). The reshapes around it are views, which XNNPACK runs as copies of int8 data once
+/// A per-channel prelu on `[.., w, c]` (rank 2 to 4) with `c` below [`WIDE_PRELU_CHANNELS`]
+/// runs on the same data seen as `[.., w / k, k * c]`, its slope repeated `k` times: element
+/// `(i, j)` of a wide row is channel `j mod c` of position `k i + j / c`, so the result is
+/// the same, bit for bit. `k` is the smallest divisor of `w` that makes the row wide enough
+/// (else `w`). The reshapes around it are views, which XNNPACK runs as copies of int8 data once
 /// the neighbours are quantized; the prelu stays float (XNNPACK has no int8 PRELU).
 fn widen_prelu(m: &mut Module, op: OpId, x: ValueId, shape: &[i64], slope: &[f32]) -> bool {
-    let &[n, h, w, c] = shape else {
+    let rank = shape.len();
+    if !(2..=4).contains(&rank) || shape.iter().any(|&d| d < 1) {
         return false;
-    };
-    if c >= WIDE_PRELU_CHANNELS || w <= 1 || n < 1 || h < 1 {
+    }
+    let (w, c) = (shape[rank - 2], shape[rank - 1]);
+    if c >= WIDE_PRELU_CHANNELS || w <= 1 {
         return false;
     }
     let k = (2..=w)
         .find(|k| w % k == 0 && k * c >= WIDE_PRELU_CHANNELS)
         .unwrap_or(w);
-    let wide = [n, h, w / k, k * c];
+    let mut wide = shape.to_vec();
+    wide[rank - 2] = w / k;
+    wide[rank - 1] = k * c;
     let (Ok(wide32), Ok(shape32)) = (
         wide.iter()
             .map(|&d| i32::try_from(d))
@@ -344,6 +350,9 @@ fn widen_prelu(m: &mut Module, op: OpId, x: ValueId, shape: &[i64], slope: &[f32
         .take((k * c) as usize)
         .collect();
     let wide_ty = Type::tensor(&wide, ElementType::F32);
+    // Ones before the channels, one rank below the input, as a prelu's slope is shaped.
+    let mut slope_shape = vec![1; rank - 2];
+    slope_shape.push(k * c);
     let ty = m.value_type(x).clone();
     let loc = m.op(op).loc.clone();
     let (Some(to_wide), Some(back), Some(wide_slope)) = (
@@ -352,7 +361,7 @@ fn widen_prelu(m: &mut Module, op: OpId, x: ValueId, shape: &[i64], slope: &[f32
         constant(
             m,
             op,
-            &[1, 1, k * c],
+            &slope_shape,
             &tiled,
             derived_loc(m, op, "prelu_wide_slope"),
         ),

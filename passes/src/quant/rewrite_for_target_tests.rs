@@ -303,3 +303,21 @@ fn reference_rewrites_nothing() {
     .unwrap();
     assert_eq!(changed, Changed::No);
 }
+
+#[test]
+fn a_narrow_prelu_over_a_sequence_is_widened_too() {
+    // [batch, time, channels] with a [1, channels] slope, as Keras writes a PReLU after Conv1D.
+    let text = r#"
+func.func @main(%x: tensor<1x64x4xf32>) -> tensor<1x64x4xf32> {
+  %a = "tfl.pseudo_const"() <{value = dense<[[0.25, -0.5, 1.5, 0.0]]> : tensor<1x4xf32>}> : () -> tensor<1x4xf32>
+  %0 = "tfl.prelu"(%x, %a) : (tensor<1x64x4xf32>, tensor<1x4xf32>) -> tensor<1x64x4xf32> loc("p")
+  return %0 : tensor<1x64x4xf32>
+}
+"#;
+    let (before, after, out) = rewrite_on(text, Target::Xnnpack);
+    assert!(
+        out.contains("(tensor<1x2x128xf32>, tensor<1x128xf32>) -> tensor<1x2x128xf32>"),
+        "{out}"
+    );
+    assert_eq!(max_diff(&before, &after, &[1, 64, 4]), 0.0);
+}
