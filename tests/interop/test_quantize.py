@@ -1,11 +1,13 @@
 """The quantization pipelines on the shared models, run in LiteRT.
 
-- ``quantize-int8``, calibrated on the first 8 photos: LiteRT runs the model, every op except
-  selfie_segmentation's custom op is quantized (the --report JSON says so), and the output SQNR
-  against the float model on the other photos stays above a floor set a few dB under what we
-  measured (scripts/compare/shared_models.py prints the measurements);
+- ``quantize-int8``, calibrated on the first 8 photos: LiteRT runs the model, every op is
+  quantized or kept float for speed (the --report JSON says so; selfie_segmentation's custom
+  transposed convolution becomes the builtin), and the output SQNR against the float model on
+  the other photos stays above a floor set a few dB under what we measured
+  (scripts/compare/shared_models.py prints the measurements);
 - strict ``ops=TFLITE_BUILTINS_INT8 io=int8``: no float tensor at all, int8 input and outputs;
-  selfie_segmentation fails, names its custom op, and leaves no output file;
+  with target=reference, which keeps the custom op, selfie_segmentation fails, names its custom
+  op, and leaves no output file;
 - ``quantize-dynamic-range`` and ``quantize-float16``: LiteRT runs them, SQNR floors, smaller.
 """
 
@@ -114,10 +116,7 @@ def test_int8(model: Path, tqopt_bin, calibration_dir, images, out_dir):
     # are a choice, not a failure to quantize.
     for_speed = [f for f in summary["float_ops"] if f["reason"].startswith("kept float for speed")]
     left_float = [(f["op"], f["reason"]) for f in summary["float_ops"] if f not in for_speed]
-    if model.stem == "selfie_segmentation":
-        assert left_float == [("tfl.custom", "custom op 'Convolution2DTransposeBias' has no int8 form")]
-    else:
-        assert left_float == []
+    assert left_float == []
     assert summary["quantized_ops"] == summary["total_ops"] - len(left_float) - len(for_speed)
     assert summary["size_after"] == out.stat().st_size
     # Never larger than the float model (pose_detection's pruned weights stay sparse).
@@ -149,11 +148,15 @@ def test_strict_int8_with_integer_io(model: Path, tqopt_bin, calibration_dir, im
         f"--calibration-data={calibration_dir}", f"--input-range={lo},{hi}",
     )
     if model.stem == "selfie_segmentation":
-        assert r.returncode != 0
-        assert "1 op cannot be quantized to int8 under TFLITE_BUILTINS_INT8" in r.stderr
-        assert "Convolution2DTransposeBias" in r.stderr and 'loc("segment")' in r.stderr
-        assert not out.exists()
-        return
+        kept = out_dir / "strict_reference.tflite"
+        refused = quantize(
+            tqopt_bin, model, kept, "--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8 target=reference}",
+            f"--calibration-data={calibration_dir}", f"--input-range={lo},{hi}",
+        )
+        assert refused.returncode != 0
+        assert "1 op cannot be quantized to int8 under TFLITE_BUILTINS_INT8" in refused.stderr
+        assert "Convolution2DTransposeBias" in refused.stderr and 'loc("segment")' in refused.stderr
+        assert not kept.exists()
     assert r.returncode == 0, r.stderr
     floats = [name for name, ty in tensor_types(out) if ty in FLOAT_TYPES]
     assert floats == [], f"float tensors left: {floats[:5]}"
@@ -182,6 +185,9 @@ def test_weight_quantization(model: Path, pipeline: str, tqopt_bin, images, out_
     holds_float16 = any(ty == 1 for _, ty in tensor_types(model))
     ratio = out.stat().st_size / model.stat().st_size
     if pipeline == "quantize-dynamic-range":
-        assert ratio < (1.0 if holds_float16 else 0.55), f"{ratio:.1%} of the float model"
+        # 0.6, not 0.5: on a model as small as hand_recrop (124 KB) the PReLU slopes widened
+        # for XNNPACK (rewrite-for-target) add 11.5 KB for its 13 prelus, and buy 0.99x ->
+        # 0.71x float latency.
+        assert ratio < (1.0 if holds_float16 else 0.60), f"{ratio:.1%} of the float model"
     else:
         assert ratio < (1.03 if holds_float16 else 0.70), f"{ratio:.1%} of the float model"

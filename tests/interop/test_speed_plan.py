@@ -111,7 +111,10 @@ def test_an_add_between_float_prelus_runs_float_inside_xnnpack(tqopt_bin, tmp_pa
     assert r.returncode == 0, r.stderr
     assert quantize(tqopt_bin, src, plain).returncode == 0
     planned = [f for f in json.loads(report.read_text())["float_ops"] if f["reason"].startswith(PLANNER)]
-    assert [f["op"] for f in planned] == ["tfl.add"], json.loads(report.read_text())["float_ops"]
+    # The prelus run on rows widened by reshapes (16 channels -> 128); the reshapes between
+    # the float prelus and the add are float too.
+    assert sorted({f["op"] for f in planned}) == ["tfl.add", "tfl.reshape"], planned
+    planned = [f for f in planned if f["op"] == "tfl.add"]
     # The report gives the planner's estimate of what that saves.
     assert planned[0]["estimated_gain_ns"] > 0, planned
     assert "(estimated saving " in r.stderr, r.stderr

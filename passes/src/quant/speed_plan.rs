@@ -306,7 +306,9 @@ struct Edge {
 }
 
 impl Graph {
-    fn build(m: &Module, ops: &[OpId]) -> Graph {
+    /// The graph over `ops`, seeing through fake-quant pairs and through the `views` (which
+    /// are not in `ops`): a view passes its operand on unchanged.
+    fn build(m: &Module, ops: &[OpId], views: &HashSet<OpId>) -> Graph {
         let index: HashMap<OpId, usize> = ops.iter().enumerate().map(|(i, &o)| (o, i)).collect();
         let mut value_index: HashMap<ValueId, usize> = HashMap::new();
         let mut values: Vec<Edge> = Vec::new();
@@ -322,7 +324,7 @@ impl Graph {
                 return None;
             }
             let mut readers = Vec::new();
-            for r in readers_of(m, x) {
+            for r in readers_of(m, x, views) {
                 readers.push(index.get(&r).copied());
             }
             values.push(Edge {
@@ -335,7 +337,7 @@ impl Graph {
         };
         for (i, &op) in ops.iter().enumerate() {
             for &v in m.operands(op) {
-                let x = underlying(m, v);
+                let x = producer_side(m, v, views);
                 if let Some(e) = edge(x, &mut values) {
                     if !reads[i].contains(&e) {
                         reads[i].push(e);
@@ -401,14 +403,34 @@ fn is_constant(m: &Module, op: OpId) -> bool {
                 .is_some_and(|d| is_constant(m, d))
 }
 
-/// The ops that read `x`, looking through the fake-quant pairs after it.
-fn readers_of(m: &Module, x: ValueId) -> Vec<OpId> {
+/// The value an op's operand `v` stands for, looking back through fake-quant pairs and the
+/// `views`.
+fn producer_side(m: &Module, v: ValueId, views: &HashSet<OpId>) -> ValueId {
+    let mut x = underlying(m, v);
+    while let Some(view) = m.defining_op(x).filter(|d| views.contains(d)) {
+        match m.operand(view, 0) {
+            Some(input) => x = underlying(m, input),
+            None => break,
+        }
+    }
+    x
+}
+
+/// The ops that read `x`, looking through the fake-quant pairs and the `views` after it.
+fn readers_of(m: &Module, x: ValueId, views: &HashSet<OpId>) -> Vec<OpId> {
     let mut out = Vec::new();
     for u in m.uses(x) {
         let reader = m.op(u.op);
-        if reader.is(&tfl::QUANTIZE) || reader.is(&tfl::DEQUANTIZE) {
+        let passes_on = reader.is(&tfl::QUANTIZE)
+            || reader.is(&tfl::DEQUANTIZE)
+            || (views.contains(&u.op) && u.index == 0);
+        if passes_on {
             for &r in m.results(u.op) {
-                out.extend(readers_of(m, r));
+                for o in readers_of(m, r, views) {
+                    if !out.contains(&o) {
+                        out.push(o);
+                    }
+                }
             }
         } else if !out.contains(&u.op) {
             out.push(u.op);
@@ -426,8 +448,21 @@ pub fn plan(
     candidates: &[OpId],
     fixed_float: &[OpId],
 ) -> Vec<FloatForSpeed> {
-    let graph = Graph::build(m, candidates);
     let fixed: HashSet<OpId> = fixed_float.iter().copied().collect();
+    // Views cost nothing in either precision: the plan sees through them, then gives each the
+    // precision that needs the fewest conversions around it (see `view_is_float`).
+    let views: HashSet<OpId> = candidates
+        .iter()
+        .copied()
+        .filter(|&op| is_view(m, op) && !fixed.contains(&op))
+        .collect();
+    let candidates: Vec<OpId> = candidates
+        .iter()
+        .copied()
+        .filter(|op| !views.contains(op))
+        .collect();
+    let candidates = &candidates[..];
+    let graph = Graph::build(m, candidates, &views);
     let mut labels: Vec<Precision> = candidates
         .iter()
         .map(|op| {
@@ -442,9 +477,8 @@ pub fn plan(
         .filter(|&i| !fixed.contains(&candidates[i]))
         .filter(|&i| {
             let op = candidates[i];
-            is_view(m, op)
-                || (table.op_ns(m, op, Precision::Int8).is_some()
-                    && table.op_ns(m, op, Precision::Float).is_some())
+            table.op_ns(m, op, Precision::Int8).is_some()
+                && table.op_ns(m, op, Precision::Float).is_some()
         })
         .collect();
     for _sweep in 0..8 {
@@ -457,10 +491,7 @@ pub fn plan(
                 _ => Precision::Int8,
             };
             let (own_after, convert_after) = graph.local_ns(table, m, i, &labels);
-            // A view costs nothing in either precision: any flip that removes conversions
-            // pays, however small the tensor.
-            let free_view = is_view(m, candidates[i]) && convert_after < convert_before;
-            if free_view || accept(own_before, convert_before, own_after, convert_after) {
+            if accept(own_before, convert_before, own_after, convert_after) {
                 flipped = true;
             } else {
                 labels[i] = old;
@@ -470,6 +501,19 @@ pub fn plan(
             break;
         }
     }
+    let index: HashMap<OpId, usize> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, &o)| (o, i))
+        .collect();
+    let float = |op: Option<OpId>| {
+        op.is_none_or(|o| index.get(&o).is_none_or(|&i| labels[i] == Precision::Float))
+    };
+    let float_views = m
+        .all_ops()
+        .into_iter()
+        .filter(|op| views.contains(op) && view_is_float(m, *op, &views, &float))
+        .map(|op| FloatForSpeed { op, gain_ns: 0.0 });
     free.iter()
         .filter(|&&i| labels[i] == Precision::Float)
         .map(|&i| {
@@ -482,7 +526,32 @@ pub fn plan(
                 gain_ns: own8 + convert8 - own - convert,
             }
         })
+        .chain(float_views)
         .collect()
+}
+
+/// Whether a view runs float: when what it passes on comes from a float op (or from outside
+/// the plan, a function argument say) and a float op reads it. Then a float view needs at
+/// most a quantize for its int8 readers, where an int8 one would need a quantize before it
+/// and a dequantize after; otherwise int8 needs no more conversions than float, and copies
+/// a quarter of the bytes. `float(op)` says whether a planned op is float (`None`: outside).
+fn view_is_float(
+    m: &Module,
+    view: OpId,
+    views: &HashSet<OpId>,
+    float: &dyn Fn(Option<OpId>) -> bool,
+) -> bool {
+    let Some(input) = m.operand(view, 0) else {
+        return false;
+    };
+    let source = producer_side(m, input, views);
+    if !float(m.defining_op(source)) {
+        return false;
+    }
+    m.results(view)
+        .iter()
+        .flat_map(|&r| readers_of(m, r, views))
+        .any(|reader| float(Some(reader)))
 }
 
 /// Whether a flip is taken. Measured on real models (scripts/compare/bench_latency.py), the

@@ -177,7 +177,10 @@ fn run(o: &Options) -> Result<(), String> {
         None => PixelScaling::default(),
     };
     check_outputs(o)?;
-    let reference = Model::load(&o.reference)?;
+    let reference = match o.wants_layers() {
+        true => Model::load_rewritten_reference(&o.reference)?,
+        false => Model::load(&o.reference)?,
+    };
     let quant = Model::load(&o.quant)?;
     model::check_match(&reference, &quant)?;
     let mut data = Dataset::open(Path::new(&o.data), &reference.input_specs, scaling)

@@ -6,6 +6,9 @@ use tqopt_ir::dialect::func;
 use tqopt_ir::{Attribute, SourceFile, Type, ValueDef};
 use tqopt_passes::calibration::calibrate::input_specs;
 use tqopt_passes::calibration::dataset::InputSpec;
+use tqopt_passes::pass::{Pass, PassContext};
+use tqopt_passes::quant::rewrite_for_target::RewriteForTarget;
+use tqopt_passes::quant::target::Target;
 
 /// One output of the entry function.
 pub struct Output {
@@ -33,6 +36,20 @@ impl Model {
     /// Reads a `.tflite` model (by its TFL3 identifier) or MLIR text and plans its entry
     /// function.
     pub fn load(path: &str) -> Result<Model, String> {
+        Model::load_as(path, false)
+    }
+
+    /// [`Model::load`] for the float reference of the per-layer debugger: the float ops are
+    /// first rewritten as `rewrite-for-target{target=xnnpack}` rewrites them (the default of
+    /// the quantization pipelines), so that the tensors those rewrites add to a quantized
+    /// model (a prelu on widened rows, say) have float counterparts. The rewrites are exact in
+    /// real arithmetic and the tensors they replace keep their names, so nothing that matched
+    /// before stops matching.
+    pub fn load_rewritten_reference(path: &str) -> Result<Model, String> {
+        Model::load_as(path, true)
+    }
+
+    fn load_as(path: &str, rewrite_for_target: bool) -> Result<Model, String> {
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
         if meta.is_dir() {
             return Err(format!("'{path}' is a directory, not a model"));
@@ -52,6 +69,22 @@ impl Model {
                 .map_err(|d| source.render(&d))?
                 .module
         };
+        let mut module = module;
+        if rewrite_for_target {
+            let rewrite = RewriteForTarget {
+                target: Target::Xnnpack,
+                int16: false,
+            };
+            rewrite
+                .run(&mut module, &mut PassContext::new())
+                .map_err(|e| {
+                    let why: Vec<String> = e.diagnostics.into_iter().map(|d| d.message).collect();
+                    format!(
+                        "{path}: rewriting the reference for matching: {}",
+                        why.join("; ")
+                    )
+                })?;
+        }
         // The model's first entry point (its first signature, or main).
         let f = module.entry_points().first().copied().ok_or_else(|| {
             format!("{path}: no entry function to run (a public function that nothing calls)")
