@@ -138,6 +138,10 @@ def cases() -> list[Case]:
     c.append(Case("batch_matmul", "tfl.batch_matmul", ["1x4x16xf32", "1x16x8xf32"],
                   '  %out = "tfl.batch_matmul"(%arg0, %arg1) <{adj_x = false, adj_y = false}> : (tensor<1x4x16xf32>, tensor<1x16x8xf32>) -> tensor<1x4x8xf32>\n',
                   "1x4x8xf32"))
+    # Attention's form: several batches (heads) of two activations.
+    c.append(Case("batch_matmul_batched", "tfl.batch_matmul", ["4x16x8xf32", "4x8x16xf32"],
+                  '  %out = "tfl.batch_matmul"(%arg0, %arg1) <{adj_x = false, adj_y = false}> : (tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<4x16x16xf32>\n',
+                  "4x16x16xf32"))
     for op in ("add", "sub", "mul", "maximum", "minimum", "squared_difference", "div"):
         attrs = NONE if op in ("add", "sub", "mul", "div") else ""
         c.append(binary(op, f"tfl.{op}", attrs))

@@ -123,6 +123,13 @@ pub static XNNPACK: &[Support] = &[
         Some(true),
     ),
     row("batch_matmul", "tfl.batch_matmul", true, true, None),
+    row(
+        "batch_matmul_batched",
+        "tfl.batch_matmul",
+        false,
+        true,
+        None,
+    ),
     row("add", "tfl.add", true, true, None),
     row("sub", "tfl.sub", true, true, None),
     row("mul", "tfl.mul", true, true, None),
@@ -228,6 +235,18 @@ pub fn support(m: &Module, op: OpId) -> Option<&'static Support> {
             "prelu_scalar"
         } else {
             "prelu_channel"
+        });
+    }
+    if data.is(&tfl::BATCH_MATMUL) {
+        // XNNPACK's int8 batch matmul takes one batch only (attention's heads are several).
+        let batches = m
+            .result(op, 0)
+            .and_then(|r| m.value_type(r).as_tensor())
+            .map(|t| t.shape.iter().rev().skip(2).product::<i64>());
+        return case(if batches.is_some_and(|b| b != 1) {
+            "batch_matmul_batched"
+        } else {
+            "batch_matmul"
         });
     }
     if data.is(&tfl::LEAKY_RELU) {
