@@ -2,7 +2,8 @@
 """Latency of float, tqopt int8 and TensorFlow int8 models in LiteRT's default interpreter.
 
 For every shared MediaPipe model (tests/shared/models/mediapipe), the Keras MobileNets that
-scripts/fixtures/bench_models.py builds into target/bench-models (when built), and every zoo
+scripts/fixtures/bench_models.py builds into target/bench-models (when built; the Keras
+transformer there is fed normal random tokens), and every zoo
 model that has calibration data (tests/models/zoo/NAME.tflite with NAME_calib.npz), in one run:
 
   float       the model as it is;
@@ -133,8 +134,13 @@ def models(selected: set[str] | None):
         if selected and src.stem not in selected:
             continue
         shape = interpreter(src).get_input_details()[0]["shape"]
-        calib = [[photo(p, shape, -1.0)] for p in photos[::2]]
-        evals = [[photo(p, shape, -1.0)] for p in photos[1::2]]
+        if len(shape) == 4:
+            calib = [[photo(p, shape, -1.0)] for p in photos[::2]]
+            evals = [[photo(p, shape, -1.0)] for p in photos[1::2]]
+        else:  # the transformer: normal random tokens
+            rng = np.random.default_rng(0)
+            calib = [[rng.normal(size=shape).astype(np.float32)] for _ in range(8)]
+            evals = [[rng.normal(size=shape).astype(np.float32)] for _ in range(4)]
         yield src.stem, src, calib, evals
     for src in sorted(ZOO.glob("*.tflite")) if ZOO.exists() else []:
         npz = ZOO / f"{src.stem}_calib.npz"
