@@ -13,7 +13,7 @@ use std::io::Read;
 use std::time::Instant;
 
 use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
-use tqopt_passes::calibration::calibrate::Calibrate;
+use tqopt_passes::calibration::calibrate::{Calibrate, INFO as CALIBRATE};
 use tqopt_passes::calibration::dataset::DataSource;
 use tqopt_passes::calibration::statistics::Statistics;
 use tqopt_passes::manager::{render_progress, RunError, RunReport};
@@ -140,12 +140,12 @@ impl Pipeline {
         if cut {
             let expanded = parse_pipeline(&full.pipeline_text())?;
             let mut run: Vec<PassSpec> = Vec::new();
+            let info = &CALIBRATE;
             for spec in expanded {
-                if spec.name == "calibrate" {
+                if spec.name == info.argument {
                     if !run.is_empty() {
                         stages.push(Stage::Passes(PassManager::new(&std::mem::take(&mut run))?));
                     }
-                    let info = &tqopt_passes::calibration::calibrate::INFO;
                     let options = PassOptions::parse(info.argument, info.options, &spec.options)?;
                     let pass = Calibrate::from_options(&options)
                         .map_err(|e| format!("pass 'calibrate': {e}"))?;
@@ -173,6 +173,11 @@ impl Pipeline {
     /// The expanded pipeline, as `--dump-pass-pipeline` prints it.
     pub fn pipeline_text(&self) -> String {
         self.full.pipeline_text()
+    }
+
+    /// The report a run makes worth printing (the passes declare it), if any.
+    pub fn report_kind(&self) -> Option<ReportKind> {
+        self.full.report_kind()
     }
 
     /// Whether the pipeline is cut and calibrates.
@@ -213,7 +218,7 @@ impl Pipeline {
                     }
                 },
                 Stage::Calibrate(pass) => {
-                    let name = tqopt_passes::calibration::calibrate::INFO.display_name();
+                    let name = CALIBRATE.display_name();
                     let mut cx = PassContext::new();
                     if let Some(f) = progress.take() {
                         cx = cx.with_progress(f);
@@ -231,7 +236,7 @@ impl Pipeline {
                         Ok(s) => statistics = s.or(statistics),
                         Err(diagnostics) => {
                             return Err(RunError {
-                                pass: "calibrate".into(),
+                                pass: CALIBRATE.argument.into(),
                                 diagnostics,
                                 report,
                             })
@@ -241,7 +246,7 @@ impl Pipeline {
                         let errors = verifier::verify(m);
                         if !errors.is_empty() {
                             return Err(RunError {
-                                pass: "calibrate".into(),
+                                pass: CALIBRATE.argument.into(),
                                 diagnostics: errors,
                                 report,
                             });
@@ -309,21 +314,6 @@ fn calibrate(
         cx.emit(d);
     }
     Ok(Some(collected))
-}
-
-/// Whether the specs quantize (a report is made) and which kind of report.
-pub fn report_kind(specs: &[PassSpec]) -> Option<ReportKind> {
-    let quantizing = specs
-        .iter()
-        .any(|s| s.name.starts_with("quantize-") || s.name == "fold-quant");
-    let full = specs.iter().any(|s| {
-        s.name == "quantize-int8" || s.name == "quantize-int16x8" || s.name == "fold-quant"
-    });
-    quantizing.then_some(if full {
-        ReportKind::Full
-    } else {
-        ReportKind::Weights
-    })
 }
 
 /// The quantization report of `m`: sizes of the files when a `.tflite` was read and one is
@@ -494,7 +484,7 @@ fn run_until(
             None,
         ),
     };
-    let report_json = report_kind(specs).map(|kind| {
+    let report_json = pipeline.report_kind().map(|kind| {
         let files = match (&model, input.is_tflite) {
             (Some(out), true) => Some((input.bytes.len() as u64, out.len() as u64)),
             _ => None,

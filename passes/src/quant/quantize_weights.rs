@@ -36,7 +36,7 @@ use super::qdq::{is_f32, per_axis, per_tensor};
 use crate::folds::{const_f32_values, const_value, ConstValue};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const MODES: &[&str] = &["dynamic-range", "float16"];
 /// The metadata TensorFlow writes for float16 models (padded to 16 bytes, as its exporter does).
@@ -118,20 +118,24 @@ pub static INFO: PassInfo = PassInfo {
         float16: every float32 constant becomes float16 behind a dequantize.",
     options: OPTIONS,
     create,
+    traits: PassTraits {
+        inputs: &[],
+        report: Some(crate::quant::report::Kind::Weights),
+    },
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let min_elements = options.int("min-elements");
+    let min_elements = options.int("min-elements")?;
     if min_elements < 0 {
         return Err("min-elements must not be negative".into());
     }
     Ok(Box::new(QuantizeWeights {
-        float16: options.str("mode") == "float16",
+        float16: options.choice("mode")? == "float16",
         min_elements: min_elements as u64,
-        weight_only: options.bool("weight-only"),
-        per_channel: options.bool("per-channel"),
-        per_channel_dense: options.bool("per-channel-dense"),
-        target: super::target::Target::parse(options.str("target"))?,
+        weight_only: options.bool("weight-only")?,
+        per_channel: options.bool("per-channel")?,
+        per_channel_dense: options.bool("per-channel-dense")?,
+        target: super::target::Target::parse(options.choice("target")?)?,
     }))
 }
 

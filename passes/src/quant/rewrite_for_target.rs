@@ -34,7 +34,7 @@ use tqopt_ir::{
 use super::target::{prelu_slope, Target, TARGETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const REWRITTEN: Statistic = Statistic {
     name: "num-rewritten-for-target",
@@ -67,12 +67,13 @@ pub static INFO: PassInfo = PassInfo {
         target=strict all of them, target=reference none.",
     options: OPTIONS,
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
     Ok(Box::new(RewriteForTarget {
-        target: Target::parse(options.str("target"))?,
-        int16: options.bool("int16"),
+        target: Target::parse(options.choice("target")?)?,
+        int16: options.bool("int16")?,
     }))
 }
 
