@@ -85,10 +85,18 @@ impl OptionKind {
             }),
             OptionKind::Regex if text.is_empty() => Value::Regex(None),
             OptionKind::Regex => {
-                Value::Regex(Some(Regex::new(text).map_err(|e| Some(e.to_string()))?))
+                Value::Regex(Some(Regex::new(text).map_err(|e| Some(regex_error(&e)))?))
             }
         })
     }
+}
+
+/// A regex error on one line: the regex crate's last line (`unclosed group`), which its
+/// multi-line message ends with.
+fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    last.trim().trim_start_matches("error: ").to_string()
 }
 
 /// One declared option.
