@@ -72,7 +72,7 @@ impl Module {
         let attributes = &mut self.op_mut(root).attributes;
         OPERATOR_INDEX_ATTRS
             .iter()
-            .filter(|(name, _)| attributes.remove(*name).is_some())
+            .filter(|(name, _)| attributes.remove(name).is_some())
             .map(|(_, what)| *what)
             .collect()
     }

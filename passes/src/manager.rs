@@ -402,8 +402,7 @@ mod tests {
         let mut m = Module::default();
         let e = pm
             .run_with(&mut m, &mut [&mut a, &mut b], &RunConfig::default())
-            .err()
-            .expect("calibrate without data or statistics fails");
+            .expect_err("calibrate without data or statistics fails");
         assert_eq!(e.pass, "calibrate");
         let n = e.diagnostics.len() - 2;
         assert_eq!(

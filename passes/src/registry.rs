@@ -83,6 +83,20 @@ impl PipelineInfo {
     pub fn expand(&self, options: &PassOptions) -> Result<Vec<PassSpec>, String> {
         crate::expansion::expand(self.steps, options)
     }
+
+    /// Where its option `name` goes, as `pass{option}` for each step argument that reads it
+    /// (`--help` shows it).
+    pub fn destinations(&self, name: &str) -> Vec<String> {
+        self.steps
+            .iter()
+            .flat_map(|step| {
+                step.args
+                    .iter()
+                    .filter(|a| a.reads().contains(&name))
+                    .map(move |a| format!("{}{{{}}}", step.pass, a.to()))
+            })
+            .collect()
+    }
 }
 
 /// Every pass, in `--help` order.

@@ -238,3 +238,18 @@ fn display_names_are_camel_case() {
     assert_eq!(crate::canonicalize::INFO.display_name(), "Canonicalize");
     assert_eq!(crate::fold_constants::INFO.display_name(), "FoldConstants");
 }
+
+/// `--help` shows where a pipeline option goes, read from the same declaration.
+#[test]
+fn destinations_follow_the_steps() {
+    let int8 = &crate::quant::pipeline::QUANTIZE_INT8;
+    assert_eq!(
+        int8.destinations("calibration"),
+        ["calibrate{data}", "search-precision{data}"]
+    );
+    assert_eq!(
+        int8.destinations("tflite-compat"),
+        ["calibrate{tflite-inplace}"]
+    );
+    assert!(int8.destinations("sparse-weights").is_empty());
+}

@@ -148,7 +148,7 @@ impl Pipeline {
                     }
                     let options = PassOptions::parse(info.argument, info.options, &spec.options)?;
                     let pass = Calibrate::from_options(&options)
-                        .map_err(|e| format!("pass 'calibrate': {e}"))?;
+                        .map_err(|e| format!("pass '{}': {e}", info.argument))?;
                     stages.push(Stage::Calibrate(pass));
                 } else {
                     run.push(spec);
@@ -342,21 +342,6 @@ pub fn render(source: &SourceFile, diagnostics: &[Diagnostic]) -> (String, bool)
         text.push_str(&source.render(d));
     }
     (text, error)
-}
-
-/// The pipeline of a quantization mode: `int8`, `int16x8`, `dynamic-range`, `float16`.
-pub fn mode_pipeline(mode: &str) -> Result<&'static str, String> {
-    Ok(match mode {
-        "int8" => "quantize-int8",
-        "int16x8" => "quantize-int16x8",
-        "dynamic-range" => "quantize-dynamic-range",
-        "float16" => "quantize-float16",
-        other => {
-            return Err(format!(
-                "unknown mode '{other}': use int8, int16x8, dynamic-range or float16"
-            ))
-        }
-    })
 }
 
 /// What [`quantize`] and [`run`] give back.
