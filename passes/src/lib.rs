@@ -7,6 +7,19 @@
 //! [`instrumentation`] hooks around each pass (IR dumps, timing, crash reproducers) as MLIR's
 //! PassInstrumentation does. Named pipelines are data ([`expansion`]): their passes and where
 //! each pass option comes from.
+//!
+//! Adding a pass: write the pass struct and its `create(&PassOptions)`, declare its options
+//! as [`options::OptionInfo`]s (name, [`options::OptionKind`], default, help) and read them in
+//! `create` with the typed getters (`options.int("max-iterations")?`, `choice`, `bool`,
+//! `regex`, ...): a read of an undeclared name or of the wrong type is an error naming the
+//! pass. Declare a `PassInfo` (with [`registry::PassTraits`]: the tool-level flags its options
+//! take, the report it makes) and list it in [`registry::PASSES`]. Parsing, `--help`, the
+//! "did you mean" errors and `--dump-pass-pipeline` follow from the declaration.
+//!
+//! Adding a pipeline option: declare it in the pipeline's `options` and say where it goes in
+//! its [`expansion::Step`]s (`same("x")`, `forward("data", "calibration")`, `set(...)` or a
+//! computed value); the registry tests check that every forward exists on both ends with
+//! compatible types and that every pipeline option reaches a step.
 
 pub mod accuracy;
 pub mod calibration;

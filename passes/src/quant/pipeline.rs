@@ -233,30 +233,10 @@ pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
         where supported); other ops keep float weights (or int8 behind a dequantize with \
         weight-only=true); constants smaller than min-elements stay float.",
     options: &[
-        OptionInfo {
-            name: "min-elements",
-            kind: OptionKind::Int,
-            default: "1024",
-            help: "Constants with fewer elements stay float",
-        },
-        OptionInfo {
-            name: "weight-only",
-            kind: OptionKind::Bool,
-            default: "false",
-            help: "Int8 weights behind dequantize for every op, no hybrid kernels",
-        },
-        OptionInfo {
-            name: "per-channel",
-            kind: OptionKind::Bool,
-            default: "true",
-            help: "Per-channel weights",
-        },
-        OptionInfo {
-            name: "per-channel-dense",
-            kind: OptionKind::Bool,
-            default: "true",
-            help: "Per-channel weights for fully_connected too",
-        },
+        super::quantize_weights::MIN_ELEMENTS_OPTION,
+        super::quantize_weights::WEIGHT_ONLY_OPTION,
+        PER_CHANNEL_OPTION,
+        PER_CHANNEL_DENSE_OPTION,
         TARGET_OPTION,
     ],
     steps: &[

@@ -70,6 +70,20 @@ pub const CLAMPED: Statistic = Statistic {
     description: "values clamped to the float16 range",
 };
 
+/// Options `quantize-dynamic-range` declares as they are here (one declaration for both).
+pub(super) const MIN_ELEMENTS_OPTION: OptionInfo = OptionInfo {
+    name: "min-elements",
+    kind: OptionKind::Int,
+    default: "1024",
+    help: "Constants with fewer elements stay float (dynamic-range)",
+};
+pub(super) const WEIGHT_ONLY_OPTION: OptionInfo = OptionInfo {
+    name: "weight-only",
+    kind: OptionKind::Bool,
+    default: "false",
+    help: "Keep every op float, reading int8 weights through a dequantize (no hybrid kernels)",
+};
+
 pub static OPTIONS: &[OptionInfo] = &[
     OptionInfo {
         name: "mode",
@@ -77,30 +91,10 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "dynamic-range",
         help: "dynamic-range (int8) or float16",
     },
-    OptionInfo {
-        name: "min-elements",
-        kind: OptionKind::Int,
-        default: "1024",
-        help: "Constants with fewer elements stay float (dynamic-range)",
-    },
-    OptionInfo {
-        name: "weight-only",
-        kind: OptionKind::Bool,
-        default: "false",
-        help: "Keep every op float, reading int8 weights through a dequantize (no hybrid kernels)",
-    },
-    OptionInfo {
-        name: "per-channel",
-        kind: OptionKind::Bool,
-        default: "true",
-        help: "Per-channel weights where the op allows",
-    },
-    OptionInfo {
-        name: "per-channel-dense",
-        kind: OptionKind::Bool,
-        default: "true",
-        help: "Per-channel weights for fully_connected too",
-    },
+    MIN_ELEMENTS_OPTION,
+    WEIGHT_ONLY_OPTION,
+    super::pipeline::PER_CHANNEL_OPTION,
+    super::pipeline::PER_CHANNEL_DENSE_OPTION,
     OptionInfo {
         name: "target",
         kind: OptionKind::Enum(super::target::TARGETS),
