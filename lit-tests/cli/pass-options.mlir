@@ -14,6 +14,8 @@
 // RUN: tqopt %s --pass='quantize-int16x8{calibration=%t.given.npy}' --calibration-data=%t.npy --dump-pass-pipeline -o %t.mlir 2>&1 | FileCheck %s --check-prefix=GIVEN
 // RUN: tqopt %s --pass='calibrate{if-missing}' --calibration-data=%t.npy --dump-pass-pipeline -o %t.mlir 2>&1 | FileCheck %s --check-prefix=PASS
 // RUN: not tqopt %s --pass=cleanup --save-stats=%t.json 2>&1 | FileCheck %s --check-prefix=NOCAL
+// RUN: not tqopt %s --pass=cleanup --mlir-print-ir-after=canonicalise 2>&1 | FileCheck %s --check-prefix=PRINT
+// RUN: not tqopt %s --pass=cleanup --mlir-print-ir-before=dce,cleanup 2>&1 | FileCheck %s --check-prefix=PRINTPIPE
 
 // KEY: tqopt: error: 'quantize-int8' has no option 'calibraton'; its options are: ops, io, per-channel, per-channel-dense, calibration, method, input-range, tflite-compat, deny, int16, sparse-weights, target, target-sqnr, verify-data, verify; did you mean 'calibration'?
 // ENUM: tqopt: error: option 'ops' of 'quantize-int8' must be one of TFLITE_BUILTINS, TFLITE_BUILTINS_INT8, not 'tflite_builtins_int8'; did you mean 'TFLITE_BUILTINS_INT8'?
@@ -27,6 +29,8 @@
 // GIVEN: calibrate{data={{.*}}.given.npy method=minmax
 // PASS: calibrate{data={{.*}}.npy method=minmax input-range="0,1" if-missing=true
 // NOCAL: tqopt: error: --save-stats needs a pipeline that calibrates (--pass=quantize-int8, quantize-int16x8 or calibrate)
+// PRINT: tqopt: error: --mlir-print-ir-after: 'canonicalise' is not a registered pass; did you mean 'canonicalize'?
+// PRINTPIPE: tqopt: error: --mlir-print-ir-before: 'cleanup' is not a registered pass (a pipeline; name one of the passes it runs, see --dump-pass-pipeline)
 func.func @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {
   %0 = "quantfork.stats"(%arg0) {layerStats = dense<[-1.0, 1.0]> : tensor<2xf32>} : (tensor<4xf32>) -> tensor<4xf32>
   %1 = "tfl.relu"(%0) : (tensor<4xf32>) -> tensor<4xf32>

@@ -84,6 +84,9 @@ pub fn run(cfg: &Config) -> i32 {
         cfg.calibration_method = Some(s.method.name().to_string());
     }
     let cfg = &cfg;
+    if let Err(e) = check_print_flags(&cfg.instrumentation) {
+        return fail(e);
+    }
     let specs = match pipeline_specs(cfg, &source) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -298,6 +301,28 @@ fn apply_calibration_flags(spec: &mut PassSpec, cfg: &Config) {
             spec.options.push((key.to_string(), value.clone()));
         }
     }
+}
+
+/// `--mlir-print-ir-before/after=NAME` must name registered passes: a typo would otherwise
+/// print nothing, silently.
+fn check_print_flags(instr: &Instrumentation) -> Result<(), String> {
+    let passes: Vec<&str> = registry::PASSES.iter().map(|p| p.argument).collect();
+    let flags = [
+        ("--mlir-print-ir-before", &instr.print_before),
+        ("--mlir-print-ir-after", &instr.print_after),
+    ];
+    for (flag, names) in flags {
+        if let Some(name) = names.iter().find(|n| !passes.contains(&n.as_str())) {
+            let what = if registry::PIPELINES.iter().any(|p| p.name == name) {
+                " (a pipeline; name one of the passes it runs, see --dump-pass-pipeline)"
+                    .to_string()
+            } else {
+                tqopt_passes::suggest::did_you_mean(name, &passes)
+            };
+            return Err(format!("{flag}: '{name}' is not a registered pass{what}"));
+        }
+    }
+    Ok(())
 }
 
 /// Verifies and transforms one parsed chunk or imported model; returns the module when
