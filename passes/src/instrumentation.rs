@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tqopt_ir::{Diagnostic, Module};
 use tqopt_textual_ir::{print_module, print_module_to, PrintOptions};
 
-use crate::manager::PassManager;
+use crate::manager::{PassManager, RunConfig};
 use crate::options::PassOptions;
 use crate::registry::PassInfo;
 
@@ -92,6 +92,38 @@ impl Default for Instrumentation {
 }
 
 impl Instrumentation {
+    /// How the pass manager runs under these flags, besides its hooks.
+    pub fn config(&self) -> RunConfig {
+        RunConfig {
+            verify_each: self.verify_each,
+            progress: self.progress,
+        }
+    }
+
+    /// Calls `f` with the hooks these flags ask for (IR dumps to `dumps`, a crash reproducer,
+    /// and timing, last so that its clock runs inside the others); returns what `f` returned
+    /// and the pass timings.
+    pub fn run_hooked<R>(
+        &self,
+        dumps: &mut dyn Write,
+        f: impl FnOnce(&mut [&mut dyn PassInstrumentation]) -> R,
+    ) -> (R, Vec<(String, Duration)>) {
+        let mut printer = self.ir_printer(dumps);
+        let mut reproducer = self.crash_reproducer();
+        let mut timing = PassTiming::default();
+        let mut hooks: Vec<&mut dyn PassInstrumentation> = Vec::new();
+        if let Some(p) = printer.as_mut() {
+            hooks.push(p);
+        }
+        if let Some(r) = reproducer.as_mut() {
+            hooks.push(r);
+        }
+        hooks.push(&mut timing);
+        let result = f(&mut hooks);
+        drop(hooks);
+        (result, timing.timings)
+    }
+
     /// The IR printer these flags ask for, writing to `dumps`, if any printing is asked for.
     pub fn ir_printer<'w>(&self, dumps: &'w mut dyn Write) -> Option<IrPrinter<'w>> {
         let any = self.print_before_all

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use tqopt_ir::{verifier, Diagnostic, Module};
 
-use crate::instrumentation::{PassInstrumentation, PassRun, PassTiming};
+use crate::instrumentation::{PassInstrumentation, PassRun};
 use crate::options::PassOptions;
-use crate::pass::{Pass, PassContext, Statistic};
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::pipeline::{format_pipeline, PassSpec};
 use crate::quant::report::Kind as ReportKind;
 use crate::registry::{self, Entry, PassInfo};
@@ -112,31 +112,15 @@ impl PassManager {
         instr: &Instrumentation,
         dumps: &mut dyn Write,
     ) -> Result<RunReport, RunError> {
-        let mut printer = instr.ir_printer(dumps);
-        let mut reproducer = instr.crash_reproducer();
-        let mut timing = PassTiming::default();
-        let mut hooks: Vec<&mut dyn PassInstrumentation> = Vec::new();
-        if let Some(p) = printer.as_mut() {
-            hooks.push(p);
-        }
-        if let Some(r) = reproducer.as_mut() {
-            hooks.push(r);
-        }
-        // Last: its clock runs inside the other hooks.
-        hooks.push(&mut timing);
-        let config = RunConfig {
-            verify_each: instr.verify_each,
-            progress: instr.progress,
-        };
-        let result = self.run_with(m, &mut hooks, &config);
-        drop(hooks);
+        let (result, timings) =
+            instr.run_hooked(dumps, |hooks| self.run_with(m, hooks, &instr.config()));
         match result {
             Ok(mut report) => {
-                report.timings = timing.timings;
+                report.timings = timings;
                 Ok(report)
             }
             Err(mut e) => {
-                e.report.timings = timing.timings;
+                e.report.timings = timings;
                 Err(e)
             }
         }
@@ -151,63 +135,109 @@ impl PassManager {
         config: &RunConfig,
     ) -> Result<RunReport, RunError> {
         let mut report = RunReport::default();
-        for (index, s) in self.passes.iter().enumerate() {
-            let run = PassRun {
-                info: s.info,
-                options: &s.options,
-                index,
-                manager: self,
-            };
-            let arg = s.info.argument;
-            for h in hooks.iter_mut() {
-                h.run_before_pass(&run, m);
-            }
-            let mut cx = PassContext::new();
-            if config.progress {
-                cx.progress = Some(Box::new(render_progress));
-            }
-            let result = s.pass.run(m, &mut cx);
-            if matches!(result, Ok(crate::pass::Changed::Yes)) {
-                for what in m.drop_operator_indices() {
-                    cx.emit(Diagnostic::warning(format!(
-                        "pass '{arg}' changed the operators, so {what} no longer hold and are dropped"
-                    )));
-                }
-            }
-            let mut failure = match result {
-                Ok(_) => None,
-                Err(e) => Some(e.diagnostics),
-            };
-            if failure.is_none() && config.verify_each {
-                let errors = verifier::verify(m);
-                if !errors.is_empty() {
-                    let mut errors = errors;
-                    errors.push(Diagnostic::note(format!(
-                        "the IR is invalid after pass '{arg}'"
-                    )));
-                    failure = Some(errors);
-                }
-            }
-            report
-                .statistics
-                .push((s.info.display_name(), cx.statistics().to_vec()));
-            report.diagnostics.extend(cx.take_diagnostics());
-
-            if let Some(mut diagnostics) = failure {
-                for h in hooks.iter_mut().rev() {
-                    h.run_after_pass_failed(&run, m, &mut diagnostics);
-                }
-                return Err(RunError {
-                    pass: arg.to_string(),
-                    diagnostics,
-                    report,
-                });
-            }
-            for h in hooks.iter_mut().rev() {
-                h.run_after_pass(&run, m);
+        match self.run_range(0..self.passes.len(), m, hooks, config, &mut report) {
+            Ok(()) => Ok(report),
+            Err(mut e) => {
+                e.report = report;
+                Err(e)
             }
         }
-        Ok(report)
+    }
+
+    /// Runs the passes at `range` of the expanded pipeline, adding what they report to
+    /// `report`; the error of a failure carries no report (the caller's `report` has it).
+    pub fn run_range(
+        &self,
+        range: std::ops::Range<usize>,
+        m: &mut Module,
+        hooks: &mut [&mut dyn PassInstrumentation],
+        config: &RunConfig,
+        report: &mut RunReport,
+    ) -> Result<(), RunError> {
+        for index in range {
+            let pass = &self.passes[index].pass;
+            self.run_one(index, m, hooks, config, report, &mut |m, cx| {
+                pass.run(m, cx)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs pass `index` by calling `body` in its place, with everything the pass manager does
+    /// around a pass: hooks, verification, statistics, diagnostics, stale operator indices.
+    /// The library uses it to run `calibrate` its own way (on arrays in memory, or saved
+    /// statistics). The error of a failure carries no report (`report` has it).
+    pub fn run_one(
+        &self,
+        index: usize,
+        m: &mut Module,
+        hooks: &mut [&mut dyn PassInstrumentation],
+        config: &RunConfig,
+        report: &mut RunReport,
+        body: &mut dyn FnMut(&mut Module, &mut PassContext) -> Result<Changed, PassError>,
+    ) -> Result<(), RunError> {
+        let s = &self.passes[index];
+        let run = PassRun {
+            info: s.info,
+            options: &s.options,
+            index,
+            manager: self,
+        };
+        let arg = s.info.argument;
+        for h in hooks.iter_mut() {
+            h.run_before_pass(&run, m);
+        }
+        let mut cx = PassContext::new();
+        if config.progress {
+            cx.progress = Some(Box::new(render_progress));
+        }
+        let result = body(m, &mut cx);
+        if matches!(result, Ok(Changed::Yes)) {
+            for what in m.drop_operator_indices() {
+                cx.emit(Diagnostic::warning(format!(
+                    "pass '{arg}' changed the operators, so {what} no longer hold and are dropped"
+                )));
+            }
+        }
+        let mut failure = match result {
+            Ok(_) => None,
+            Err(e) => Some(e.diagnostics),
+        };
+        if failure.is_none() && config.verify_each {
+            let errors = verifier::verify(m);
+            if !errors.is_empty() {
+                let mut errors = errors;
+                errors.push(Diagnostic::note(format!(
+                    "the IR is invalid after pass '{arg}'"
+                )));
+                failure = Some(errors);
+            }
+        }
+        report
+            .statistics
+            .push((s.info.display_name(), cx.statistics().to_vec()));
+        report.diagnostics.extend(cx.take_diagnostics());
+
+        if let Some(mut diagnostics) = failure {
+            for h in hooks.iter_mut().rev() {
+                h.run_after_pass_failed(&run, m, &mut diagnostics);
+            }
+            return Err(RunError {
+                pass: arg.to_string(),
+                diagnostics,
+                report: RunReport::default(),
+            });
+        }
+        for h in hooks.iter_mut().rev() {
+            h.run_after_pass(&run, m);
+        }
+        Ok(())
+    }
+
+    /// The pass at `index` of the expanded pipeline and its options.
+    pub fn pass(&self, index: usize) -> (&'static PassInfo, &PassOptions) {
+        let s = &self.passes[index];
+        (s.info, &s.options)
     }
 }
 
