@@ -436,6 +436,53 @@ def test_rewrite_is_exact_in_float_and_close_in_int8(case, tmp_path):
     assert s_strict > 30 and s_strict >= s_ref - 3, f"{case.name}: SQNR {s_strict:.2f} dB, original op {s_ref:.2f} dB"
 
 
+def xnnpack_rewrite_cases() -> list[Case]:
+    """The rewrites target=xnnpack (the default) makes: a narrow per-channel prelu on wide
+    rows, and MediaPipe's custom transposed convolution as the builtin."""
+    narrow = "1x8x16x8xf32"
+    prelu = Case("prelu_narrow", "tfl.prelu", [narrow],
+                 const("a", "1x1x8", np.linspace(-0.8, 1.4, 8, dtype=np.float32).reshape(1, 1, 8))
+                 + f'  %out = "tfl.prelu"(%arg0, %a) : ({t(narrow)}, tensor<1x1x8xf32>) -> {t(narrow)}\n', narrow)
+    weights = np.random.default_rng(3).uniform(-1, 1, (4, 2, 2, 16)).astype(np.float32)
+    deconv = Case("transpose_conv_bias", "tfl.custom", [X],
+                  const("w", "4x2x2x16", weights) + const("b", "4", np.array([0.5, -0.25, 0.0, 1.0], np.float32))
+                  + '  %out = "tfl.custom"(%arg0, %w, %b) <{custom_code = "Convolution2DTransposeBias", '
+                  + 'custom_option = #tfl<const_bytes : "0x010000000200000002000000">}> : '
+                  + f'({t(X)}, tensor<4x2x2x16xf32>, tensor<4xf32>) -> tensor<1x16x16x4xf32>\n',
+                  "1x16x16x4xf32")
+    return [prelu, deconv]
+
+
+@pytest.mark.parametrize("case", xnnpack_rewrite_cases(), ids=lambda c: c.name)
+def test_xnnpack_rewrite_is_exact_in_litert_and_stays_in_xnnpack(case, tmp_path):
+    """In LiteRT: rewrite-for-target{target=xnnpack} computes what the original computes (the
+    widened prelu bit for bit); quantized with the default target, every node but the
+    boundary conversions runs in XNNPACK, at over 30 dB against float."""
+    tq = tqopt_bin()
+    src = tmp_path / f"{case.name}.mlir"
+    src.write_text(case.mlir())
+    rewritten = tmp_path / "rewritten_float.tflite"
+    subprocess.run([str(tq), str(src), "--pass=rewrite-for-target{target=xnnpack}", "-o", str(rewritten)], check=True)
+    original = build(case, "float", tmp_path, tq)
+    shape = [int(d) for d in case.inputs[0].split("x")[:-1]]
+    x = np.random.default_rng(1).uniform(-4, 4, size=shape).astype(np.float32)
+    want = _outputs(original, x)
+    got = _outputs(rewritten, x)
+    if case.op == "tfl.prelu":
+        assert np.array_equal(got, want), np.abs(got - want).max()
+    else:
+        assert np.allclose(got, want, rtol=1e-5, atol=1e-5), np.abs(got - want).max()
+    nodes = probe_model(rewritten)["nodes"]
+    assert "CUSTOM" not in nodes, nodes
+    calib = tmp_path / "calib.npy"
+    np.save(calib, np.random.default_rng(0).uniform(-4, 4, size=[8] + shape).astype(np.float32))
+    quantized = tmp_path / "int8.tflite"
+    subprocess.run([str(tq), str(src), "--pass=quantize-int8", f"--calibration-data={calib}",
+                    "--no-progress", "-o", str(quantized)], check=True)
+    assert probe_model(quantized)["taken"], f"{case.name}: the int8 model is not all in XNNPACK"
+    assert _sqnr(want, _outputs(quantized, x)) > 30
+
+
 def main() -> None:
     tq = tqopt_bin()
     with tempfile.TemporaryDirectory() as d:

@@ -9,6 +9,7 @@
 //! left; there is no fused activation.
 
 use tqopt_ir::Attribute;
+use tqopt_tflite::ops::custom::{TransposeConvBiasOptions, TRANSPOSE_CONV_BIAS};
 
 use super::attrs::{Activation, Padding};
 use super::transpose_conv::{pack_weights, transpose_conv, Packed};
@@ -29,34 +30,19 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
 /// none (a partial plan then leaves such ops out).
 pub(crate) fn builder(code: &str) -> Option<fn(&OpInfo<'_>) -> KResult<BoxKernel>> {
     match code {
-        "Convolution2DTransposeBias" => Some(build_transpose_conv_bias),
+        TRANSPOSE_CONV_BIAS => Some(build_transpose_conv_bias),
         _ => None,
     }
 }
 
 /// Padding and strides from the option bytes.
 fn parse_options(bytes: &[u8]) -> KResult<(Padding, usize, usize)> {
-    if bytes.len() < 12 {
-        return Err(format!(
-            "Convolution2DTransposeBias options must hold 12 bytes (padding, stride_w, stride_h), got {}",
-            bytes.len()
-        ));
-    }
-    let word = |i: usize| i32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-    let padding = match word(0) {
-        1 => Padding::Same,
-        2 => Padding::Valid,
-        p => {
-            return Err(format!(
-                "unknown padding {p} in Convolution2DTransposeBias options"
-            ))
-        }
+    let o = TransposeConvBiasOptions::parse(bytes)?;
+    let padding = match o.padding {
+        "SAME" => Padding::Same,
+        _ => Padding::Valid,
     };
-    let (sw, sh) = (word(4), word(8));
-    if sw <= 0 || sh <= 0 {
-        return Err(format!("strides ({sh}, {sw}) must be positive"));
-    }
-    Ok((padding, sh as usize, sw as usize))
+    Ok((padding, o.stride_h as usize, o.stride_w as usize))
 }
 
 fn build_transpose_conv_bias(info: &OpInfo<'_>) -> KResult<BoxKernel> {

@@ -1,5 +1,7 @@
 // target= on the quantization pipelines. xnnpack (the default) keeps float an op XNNPACK takes
-// as float but not as int8 (per-channel prelu, softmax) and says why in the report; strict
+// as float but not as int8 (per-channel prelu, softmax) and says why in the report; a narrow
+// per-channel prelu runs on rows widened by reshapes (here 2x3 -> 1x6), and the reshape that
+// reads the float input stays float rather than adding a quantize and a dequantize; strict
 // rewrites the prelu into int8 ops XNNPACK takes and keeps everything integer; reference
 // quantizes the prelu as TFLite's spec says. Under ops=TFLITE_BUILTINS_INT8 nothing is kept
 // float for speed.
@@ -12,11 +14,13 @@
 // RUN: tqopt %s --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8}' --calibration-data=%t/x.npy --no-progress 2>&1 | FileCheck %s --check-prefix=INT8OPS
 // RUN: not tqopt %s --pass='quantize-int8{target=gpu}' --calibration-data=%t/x.npy 2>&1 | FileCheck %s --check-prefix=BAD
 
-// XNN: "tfl.prelu"(%{{.*}}, %{{.*}}) {tqopt.float_for_speed = "kept float for speed: XNNPACK takes 'tfl.prelu' as float but not as int8 (probe case 'prelu_channel')", tqopt.keep_float} : (tensor<1x2x2x3xf32>, tensor<1x1x3xf32>) -> tensor<1x2x2x3xf32> loc("p")
+// XNN: "tfl.reshape"(%arg0, %{{.*}}) {{.*}} : (tensor<1x2x2x3xf32>, tensor<4xi32>) -> tensor<1x2x1x6xf32> loc("p/prelu_wide_input")
+// XNN: "tfl.prelu"(%{{.*}}, %{{.*}}) {tqopt.float_for_speed = "kept float for speed: XNNPACK takes 'tfl.prelu' as float but not as int8 (probe case 'prelu_channel')", tqopt.keep_float} : (tensor<1x2x1x6xf32>, tensor<1x1x6xf32>) -> tensor<1x2x1x6xf32> loc("p/prelu_wide")
+// XNN: "tfl.reshape"{{.*}} -> tensor<1x2x2x3x!quant.uniform<i8{{.*}} loc("p")
 // XNN: "tfl.conv_2d"{{.*}}!quant.uniform<i8
-// XNN: quantized 1 of 2 ops (50%)
-// XNN: tfl.prelu at "p": kept float for speed: XNNPACK takes 'tfl.prelu' as float but not as int8
-// JSON: "reason": "kept float for speed: XNNPACK takes 'tfl.prelu' as float but not as int8 (probe case 'prelu_channel')"
+// XNN: quantized 2 of 4 ops (50%)
+// XNN: tfl.prelu at "p/prelu_wide": kept float for speed: XNNPACK takes 'tfl.prelu' as float but not as int8
+// JSON: "location": "p/prelu_wide", "reason": "kept float for speed: XNNPACK takes 'tfl.prelu' as float but not as int8 (probe case 'prelu_channel')"
 
 // STRICT: "tfl.depthwise_conv_2d"{{.*}}!quant.uniform<i8{{.*}} loc("p/prelu_negative_part")
 // STRICT: "tfl.mul"{{.*}}!quant.uniform<i8{{.*}} loc("p/prelu_scaled_negative_part")
@@ -28,7 +32,7 @@
 // REF: quantized 2 of 2 ops (100%)
 
 // INT8OPS: "tfl.prelu"{{.*}}!quant.uniform<i8
-// INT8OPS: quantized 2 of 2 ops (100%)
+// INT8OPS: quantized 4 of 4 ops (100%)
 
 // BAD: option 'target' of 'quantize-int8' must be one of xnnpack, reference, strict, not 'gpu'
 func.func @main(%arg0: tensor<1x2x2x3xf32> loc("x")) -> tensor<1x2x2x3xf32> {

@@ -77,3 +77,22 @@ func.func @pools(%arg0: tensor<1x4x4x3xf32>) -> (tensor<1x1x1x3xf32>, tensor<1x2
   %1 = "tfl.average_pool_2d"(%arg0) <{filter_height = 2 : i32, filter_width = 2 : i32, fused_activation_function = "NONE", padding = "VALID", stride_h = 2 : i32, stride_w = 2 : i32}> : (tensor<1x4x4x3xf32>) -> tensor<1x2x2x3xf32> loc("local")
   return %0, %1 : tensor<1x1x1x3xf32>, tensor<1x2x2x3xf32>
 }
+
+// -----
+
+// MediaPipe's custom transposed convolution becomes the builtin (which has int8 kernels and
+// which XNNPACK takes), on xnnpack and strict; reference keeps the custom op.
+// XNN-LABEL: func.func @transpose_conv_bias
+// XNN: %[[S:.*]] = "tfl.pseudo_const"() <{value = dense<[1, 8, 8, 2]> : tensor<4xi32>}> {{.*}} loc("segment/output_shape")
+// XNN: "tfl.transpose_conv"(%[[S]], %{{.*}}, %arg0, %{{.*}}) <{fused_activation_function = "NONE", padding = "SAME", stride_h = 2 : i32, stride_w = 2 : i32}> : (tensor<4xi32>, tensor<2x2x2x3xf32>, tensor<1x4x4x3xf32>, tensor<2xf32>) -> tensor<1x8x8x2xf32> loc("segment")
+// XNN-NOT: tfl.custom
+// STRICT-LABEL: func.func @transpose_conv_bias
+// STRICT: "tfl.transpose_conv"
+// REF-LABEL: func.func @transpose_conv_bias
+// REF: "tfl.custom"
+func.func @transpose_conv_bias(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x8x8x2xf32> {
+  %w = "tfl.pseudo_const"() <{value = dense<0.5> : tensor<2x2x2x3xf32>}> : () -> tensor<2x2x2x3xf32>
+  %b = "tfl.pseudo_const"() <{value = dense<[0.5, -0.25]> : tensor<2xf32>}> : () -> tensor<2xf32>
+  %0 = "tfl.custom"(%arg0, %w, %b) <{custom_code = "Convolution2DTransposeBias", custom_option = #tfl<const_bytes : "0x010000000200000002000000">}> : (tensor<1x4x4x3xf32>, tensor<2x2x2x3xf32>, tensor<2xf32>) -> tensor<1x8x8x2xf32> loc("segment")
+  return %0 : tensor<1x8x8x2xf32>
+}

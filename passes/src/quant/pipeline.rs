@@ -231,7 +231,8 @@ pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
         "int8 weights, float activations: ops with hybrid kernels quantize activations on the fly",
     description: "Constant weights of ops with hybrid kernels become symmetric int8 (per channel \
         where supported); other ops keep float weights (or int8 behind a dequantize with \
-        weight-only=true); constants smaller than min-elements stay float.",
+        weight-only=true); constants smaller than min-elements stay float. Float ops are first \
+        rewritten for the target as rewrite-for-target does.",
     options: &[
         super::quantize_weights::MIN_ELEMENTS_OPTION,
         super::quantize_weights::WEIGHT_ONLY_OPTION,
@@ -240,6 +241,9 @@ pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
         TARGET_OPTION,
     ],
     steps: &[
+        // The float ops stay float: the one-op rewrites make them faster in XNNPACK
+        // (hand_recrop: 0.99x -> 0.71x float with its narrow PReLUs widened).
+        with("rewrite-for-target", &[same("target")]),
         with(
             "quantize-weights",
             &[
