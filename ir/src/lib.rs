@@ -29,7 +29,9 @@ pub use diagnostics::{Diagnostic, Severity, SourceFile, SourcePos};
 pub use dialect::OpDef;
 pub use entity::{BlockId, EntityRef, OpId, RegionId, ValueId};
 pub use location::Location;
-pub use module::{Module, ResourceBlob, CONTROL_DEPENDENCIES_ATTR, IS_VARIABLE_ATTR};
+pub use module::{
+    Module, ResourceBlob, CONTROL_DEPENDENCIES_ATTR, IS_VARIABLE_ATTR, OPERATOR_INDEX_ATTRS,
+};
 pub use types::{
     ElementType, FloatKind, FunctionType, IntType, QuantParams, Signedness, TensorType, Type,
     UniformQuant,

@@ -18,8 +18,16 @@ pub struct ResourceBlob {
 
 /// Module attribute holding a TFLite model's `model_control_dependencies` metadata entry
 /// (control edges between operators, by operator index). The indices hold only as long as
-/// the operators do: the pass manager drops the attribute when a pass changes the IR.
+/// the operators do: the pass manager drops the attribute when a pass changes the IR
+/// (see [`OPERATOR_INDEX_ATTRS`]).
 pub const CONTROL_DEPENDENCIES_ATTR: &str = "tqopt.model_control_dependencies";
+
+/// Module attributes that index operators by position, with what they hold (for the warning
+/// when they are dropped): they go stale when a pass changes the operators.
+pub const OPERATOR_INDEX_ATTRS: &[(&str, &str)] = &[(
+    CONTROL_DEPENDENCIES_ATTR,
+    "the model's control dependencies (model_control_dependencies, by operator index)",
+)];
 
 /// Unit attribute on a `tfl.pseudo_const` that stands for a TFLite variable tensor (the state
 /// of a stateful op such as UNIDIRECTIONAL_SEQUENCE_LSTM): its value is a placeholder, not
@@ -57,6 +65,18 @@ impl Default for Module {
 }
 
 impl Module {
+    /// Removes the module attributes of [`OPERATOR_INDEX_ATTRS`] (after the operators
+    /// changed) and returns what the removed ones held.
+    pub fn drop_operator_indices(&mut self) -> Vec<&'static str> {
+        let root = self.op;
+        let attributes = &mut self.op_mut(root).attributes;
+        OPERATOR_INDEX_ATTRS
+            .iter()
+            .filter(|(name, _)| attributes.remove(name).is_some())
+            .map(|(_, what)| *what)
+            .collect()
+    }
+
     /// An empty `module {}`.
     pub fn new() -> Module {
         let mut ctx = Context::new();

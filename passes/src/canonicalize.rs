@@ -12,7 +12,7 @@ use tqopt_ir::{Module, OpId};
 use crate::folds::{self, Folded};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const FOLDED_DEQUANTIZE: Statistic = Statistic {
     name: "num-folded-dequantize",
@@ -41,10 +41,11 @@ pub static INFO: PassInfo = PassInfo {
         help: "Stop after this many rounds over the IR",
     }],
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let max_iterations = options.int("max-iterations");
+    let max_iterations = options.int("max-iterations")?;
     if max_iterations < 1 {
         return Err(format!(
             "max-iterations must be at least 1, not {max_iterations}"

@@ -8,7 +8,7 @@ use tqopt_ir::{BlockId, Module, OpId};
 
 use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const ERASED: Statistic = Statistic {
     name: "num-erased",
@@ -22,6 +22,7 @@ pub static INFO: PassInfo = PassInfo {
         everything they depend on; erases the rest, including dead cycles of pure ops.",
     options: &[],
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(_: &PassOptions) -> Result<Box<dyn Pass>, String> {

@@ -8,7 +8,7 @@ use tqopt_ir::{Module, OpId};
 use crate::folds::{self, Folded};
 use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const FOLDED_DENSIFY: Statistic = Statistic {
     name: "num-folded-densify",
@@ -25,6 +25,7 @@ pub static INFO: PassInfo = PassInfo {
         dense_resource<__elided__> has no values to fold, which is an error naming the op.",
     options: &[],
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(_: &PassOptions) -> Result<Box<dyn Pass>, String> {

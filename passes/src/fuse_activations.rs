@@ -17,7 +17,7 @@ use tqopt_ir::{Attribute, ElementType, Location, Module, OpId, ValueId};
 
 use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const FUSED: Statistic = Statistic {
     name: "num-fused",
@@ -33,6 +33,7 @@ pub static INFO: PassInfo = PassInfo {
         float; in int8 the producer then quantizes to the activation's range.",
     options: &[],
     create,
+    traits: PassTraits::NONE,
 };
 
 /// The activation ops and the `fused_activation_function` value each becomes.

@@ -1,60 +1,24 @@
-//! The pass manager: runs a pipeline over a module with MLIR's instrumentation.
+//! The pass manager: runs a pipeline over a module, calling instrumentation hooks around
+//! every pass (IR dumps, timing, crash reproducers: see [`crate::instrumentation`]).
 //!
-//! Between passes it verifies the IR (`--verify-each`, on by default), prints the IR before or
-//! after chosen passes with MLIR's dump headers, times each pass, gathers statistics, and on a
-//! failure can write a crash reproducer: the IR the failing pass started from plus the rest of
-//! the pipeline, in MLIR's `external_resources` format, so `tqopt --run-reproducer FILE` replays
-//! it.
+//! Between passes it verifies the IR (`--verify-each`, on by default) and gathers each pass's
+//! statistics and diagnostics. After a pass that changed the IR it drops the module attributes
+//! that index operators ([`tqopt_ir::OPERATOR_INDEX_ATTRS`]), with a warning.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::io::Write;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tqopt_ir::{verifier, Diagnostic, Module};
-use tqopt_textual_ir::{print_module, print_module_to, PrintOptions};
 
+use crate::instrumentation::{PassInstrumentation, PassRun};
 use crate::options::PassOptions;
-use crate::pass::{Pass, PassContext, Statistic};
+use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::pipeline::{format_pipeline, PassSpec};
+use crate::quant::report::Kind as ReportKind;
 use crate::registry::{self, Entry, PassInfo};
+use crate::suggest::did_you_mean;
 
-/// What to report while running, with mlir-opt's flag names.
-#[derive(Clone, Debug)]
-pub struct Instrumentation {
-    /// `--mlir-print-ir-before=a,b`
-    pub print_before: Vec<String>,
-    /// `--mlir-print-ir-after=a,b`
-    pub print_after: Vec<String>,
-    pub print_before_all: bool,
-    pub print_after_all: bool,
-    /// Print after a pass only when it changed the IR.
-    pub print_after_change: bool,
-    pub print_after_failure: bool,
-    pub verify_each: bool,
-    pub print: PrintOptions,
-    pub crash_reproducer: Option<PathBuf>,
-    /// Show progress of long passes on standard error (when it is a terminal).
-    pub progress: bool,
-}
-
-impl Default for Instrumentation {
-    fn default() -> Self {
-        Instrumentation {
-            print_before: Vec::new(),
-            print_after: Vec::new(),
-            print_before_all: false,
-            print_after_all: false,
-            print_after_change: false,
-            print_after_failure: false,
-            verify_each: true,
-            print: PrintOptions::default(),
-            crash_reproducer: None,
-            progress: false,
-        }
-    }
-}
+pub use crate::instrumentation::{format_timing, Instrumentation};
 
 struct Scheduled {
     info: &'static PassInfo,
@@ -117,7 +81,9 @@ impl PassManager {
         format_pipeline(&specs)
     }
 
-    fn remaining_pipeline(&self, from: usize) -> String {
+    /// The pipeline from pass `from` on, with the options that differ from their defaults
+    /// (what a crash reproducer replays).
+    pub fn remaining_pipeline(&self, from: usize) -> String {
         let specs: Vec<PassSpec> = self.passes[from..]
             .iter()
             .map(|s| PassSpec {
@@ -128,116 +94,168 @@ impl PassManager {
         format_pipeline(&specs)
     }
 
-    /// Runs every pass in order; IR dumps go to `dumps` (stderr in the CLI).
+    /// The report a run of this pipeline makes worth printing: the fullest any of its passes
+    /// declares (a full-integer report over a weights-only one), if any.
+    pub fn report_kind(&self) -> Option<ReportKind> {
+        let kinds = self.passes.iter().filter_map(|s| s.info.traits.report);
+        kinds.fold(None, |acc, k| match (acc, k) {
+            (Some(ReportKind::Full), _) | (_, ReportKind::Full) => Some(ReportKind::Full),
+            _ => Some(k),
+        })
+    }
+
+    /// Runs every pass in order with the instrumentation `instr` asks for; IR dumps go to
+    /// `dumps` (stderr in the CLI) and pass timings into the report.
     pub fn run(
         &self,
         m: &mut Module,
         instr: &Instrumentation,
         dumps: &mut dyn Write,
     ) -> Result<RunReport, RunError> {
-        let mut report = RunReport::default();
-        for (index, s) in self.passes.iter().enumerate() {
-            let name = s.info.display_name();
-            let arg = s.info.argument;
-            let wants = |list: &[String]| list.iter().any(|p| p == arg);
-            if instr.print_before_all || wants(&instr.print_before) {
-                dump(
-                    dumps,
-                    &format!("IR Dump Before {name} ({arg})"),
-                    m,
-                    &instr.print,
-                );
+        let (result, timings) =
+            instr.run_hooked(dumps, |hooks| self.run_with(m, hooks, &instr.config()));
+        match result {
+            Ok(mut report) => {
+                report.timings = timings;
+                Ok(report)
             }
-            let fingerprint_before = instr
-                .print_after_change
-                .then(|| fingerprint(m, &instr.print));
-            let saved = instr.crash_reproducer.as_ref().map(|_| m.clone());
-
-            let mut cx = PassContext::new();
-            if instr.progress {
-                cx.progress = Some(Box::new(render_progress));
-            }
-            let start = Instant::now();
-            let result = s.pass.run(m, &mut cx);
-            if matches!(result, Ok(crate::pass::Changed::Yes)) {
-                drop_operator_indices(m, &mut cx, arg);
-            }
-            let mut failure = match result {
-                Ok(_) => None,
-                Err(e) => Some(e.diagnostics),
-            };
-            if failure.is_none() && instr.verify_each {
-                let errors = verifier::verify(m);
-                if !errors.is_empty() {
-                    let mut errors = errors;
-                    errors.push(Diagnostic::note(format!(
-                        "the IR is invalid after pass '{arg}'"
-                    )));
-                    failure = Some(errors);
-                }
-            }
-            report.timings.push((name.clone(), start.elapsed()));
-            report
-                .statistics
-                .push((name.clone(), cx.statistics().to_vec()));
-            report.diagnostics.extend(cx.take_diagnostics());
-
-            if let Some(mut diagnostics) = failure {
-                if instr.print_after_failure {
-                    dump(
-                        dumps,
-                        &format!("IR Dump After {name} Failed ({arg})"),
-                        m,
-                        &instr.print,
-                    );
-                }
-                if let (Some(path), Some(saved)) = (&instr.crash_reproducer, saved) {
-                    diagnostics.push(write_reproducer(
-                        path,
-                        &saved,
-                        &self.remaining_pipeline(index),
-                        instr,
-                    ));
-                }
-                return Err(RunError {
-                    pass: arg.to_string(),
-                    diagnostics,
-                    report,
-                });
-            }
-            let changed = match fingerprint_before {
-                Some(before) => before != fingerprint(m, &instr.print),
-                None => true,
-            };
-            if instr.print_after_all
-                || wants(&instr.print_after)
-                || (instr.print_after_change && changed)
-            {
-                dump(
-                    dumps,
-                    &format!("IR Dump After {name} ({arg})"),
-                    m,
-                    &instr.print,
-                );
+            Err(mut e) => {
+                e.report.timings = timings;
+                Err(e)
             }
         }
-        Ok(report)
+    }
+
+    /// Runs every pass in order, calling `hooks` around each (before: in order; after: in
+    /// reverse order).
+    pub fn run_with(
+        &self,
+        m: &mut Module,
+        hooks: &mut [&mut dyn PassInstrumentation],
+        config: &RunConfig,
+    ) -> Result<RunReport, RunError> {
+        let mut report = RunReport::default();
+        match self.run_range(0..self.passes.len(), m, hooks, config, &mut report) {
+            Ok(()) => Ok(report),
+            Err(mut e) => {
+                e.report = report;
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs the passes at `range` of the expanded pipeline, adding what they report to
+    /// `report`; the error of a failure carries no report (the caller's `report` has it).
+    pub fn run_range(
+        &self,
+        range: std::ops::Range<usize>,
+        m: &mut Module,
+        hooks: &mut [&mut dyn PassInstrumentation],
+        config: &RunConfig,
+        report: &mut RunReport,
+    ) -> Result<(), RunError> {
+        for index in range {
+            let pass = &self.passes[index].pass;
+            self.run_one(index, m, hooks, config, report, &mut |m, cx| {
+                pass.run(m, cx)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs pass `index` by calling `body` in its place, with everything the pass manager does
+    /// around a pass: hooks, verification, statistics, diagnostics, stale operator indices.
+    /// The library uses it to run `calibrate` its own way (on arrays in memory, or saved
+    /// statistics). The error of a failure carries no report (`report` has it).
+    pub fn run_one(
+        &self,
+        index: usize,
+        m: &mut Module,
+        hooks: &mut [&mut dyn PassInstrumentation],
+        config: &RunConfig,
+        report: &mut RunReport,
+        body: &mut dyn FnMut(&mut Module, &mut PassContext) -> Result<Changed, PassError>,
+    ) -> Result<(), RunError> {
+        let s = &self.passes[index];
+        let run = PassRun {
+            info: s.info,
+            options: &s.options,
+            index,
+            manager: self,
+        };
+        let arg = s.info.argument;
+        for h in hooks.iter_mut() {
+            h.run_before_pass(&run, m);
+        }
+        let mut cx = PassContext::new();
+        if config.progress {
+            cx.progress = Some(Box::new(render_progress));
+        }
+        let result = body(m, &mut cx);
+        if matches!(result, Ok(Changed::Yes)) {
+            for what in m.drop_operator_indices() {
+                cx.emit(Diagnostic::warning(format!(
+                    "pass '{arg}' changed the operators, so {what} no longer hold and are dropped"
+                )));
+            }
+        }
+        let mut failure = match result {
+            Ok(_) => None,
+            Err(e) => Some(e.diagnostics),
+        };
+        if failure.is_none() && config.verify_each {
+            let errors = verifier::verify(m);
+            if !errors.is_empty() {
+                let mut errors = errors;
+                errors.push(Diagnostic::note(format!(
+                    "the IR is invalid after pass '{arg}'"
+                )));
+                failure = Some(errors);
+            }
+        }
+        report
+            .statistics
+            .push((s.info.display_name(), cx.statistics().to_vec()));
+        report.diagnostics.extend(cx.take_diagnostics());
+
+        if let Some(mut diagnostics) = failure {
+            for h in hooks.iter_mut().rev() {
+                h.run_after_pass_failed(&run, m, &mut diagnostics);
+            }
+            return Err(RunError {
+                pass: arg.to_string(),
+                diagnostics,
+                report: RunReport::default(),
+            });
+        }
+        for h in hooks.iter_mut().rev() {
+            h.run_after_pass(&run, m);
+        }
+        Ok(())
+    }
+
+    /// The pass at `index` of the expanded pipeline and its options.
+    pub fn pass(&self, index: usize) -> (&'static PassInfo, &PassOptions) {
+        let s = &self.passes[index];
+        (s.info, &s.options)
     }
 }
 
-/// Module attributes that index operators go stale when a pass changes the IR: they are
-/// dropped, with a warning, rather than exported pointing at the wrong operators.
-fn drop_operator_indices(m: &mut Module, cx: &mut PassContext, pass: &str) {
-    let root = m.op;
-    if m.op_mut(root)
-        .attributes
-        .remove(tqopt_ir::CONTROL_DEPENDENCIES_ATTR)
-        .is_some()
-    {
-        cx.emit(Diagnostic::warning(format!(
-            "pass '{pass}' changed the operators, so the model's control dependencies \
-             (model_control_dependencies, by operator index) no longer hold and are dropped"
-        )));
+/// How [`PassManager::run_with`] runs, besides its hooks.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Verify the IR after each pass; invalid IR fails the pass.
+    pub verify_each: bool,
+    /// Draw the progress of long passes on standard error.
+    pub progress: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            verify_each: true,
+            progress: false,
+        }
     }
 }
 
@@ -259,48 +277,22 @@ fn expand(specs: &[PassSpec], out: &mut Vec<Scheduled>, depth: usize) -> Result<
             }
             Some(Entry::Pipeline(p)) => {
                 let options = PassOptions::parse(p.name, p.options, &spec.options)?;
-                let inner =
-                    (p.expand)(&options).map_err(|e| format!("pipeline '{}': {e}", p.name))?;
-                expand(&inner, out, depth + 1)?;
+                let inner = p
+                    .expand(&options)
+                    .map_err(|e| format!("pipeline '{}': {e}", p.name))?;
+                expand(&inner, out, depth + 1)
+                    .map_err(|e| format!("{e} (in pipeline '{}')", p.name))?;
             }
             None => {
-                let hint = closest(&spec.name, &registry::names())
-                    .map(|n| format!("; did you mean '{n}'?"))
-                    .unwrap_or_default();
                 return Err(format!(
-                    "'{}' is not a registered pass or pipeline{hint} (see --help for the list)",
-                    spec.name
+                    "'{}' is not a registered pass or pipeline{} (see --help for the list)",
+                    spec.name,
+                    did_you_mean(&spec.name, &registry::names())
                 ));
             }
         }
     }
     Ok(())
-}
-
-/// The registered name nearest to `name` by edit distance, if reasonably near.
-fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut cur = vec![i + 1];
-            for (j, cb) in b.iter().enumerate() {
-                cur.push(
-                    (prev[j] + (ca != *cb) as usize)
-                        .min(prev[j + 1] + 1)
-                        .min(cur[j] + 1),
-                );
-            }
-            prev = cur;
-        }
-        prev[b.len()]
-    }
-    candidates
-        .iter()
-        .map(|c| (distance(name, c), *c))
-        .filter(|(d, c)| *d <= 3.max(c.len() / 3))
-        .min()
-        .map(|(_, c)| c)
 }
 
 /// `calibrating: 12/64 samples, 5.3/s, about 10 s left`, redrawn in place on standard error.
@@ -322,75 +314,6 @@ pub fn render_progress(p: &crate::pass::Progress) {
         let _ = writeln!(err);
     }
     let _ = err.flush();
-}
-
-fn dump(out: &mut dyn Write, header: &str, m: &Module, print: &PrintOptions) {
-    let _ = writeln!(out, "// -----// {header} //----- //");
-    let _ = print_module_to(m, print, out);
-    let _ = writeln!(out);
-}
-
-fn fingerprint(m: &Module, print: &PrintOptions) -> u64 {
-    let mut h = DefaultHasher::new();
-    print_module(m, print).hash(&mut h);
-    h.finish()
-}
-
-/// Writes the reproducer file and returns the note that says where it is.
-fn write_reproducer(
-    path: &PathBuf,
-    m: &Module,
-    pipeline: &str,
-    instr: &Instrumentation,
-) -> Diagnostic {
-    let mut text = print_module(
-        m,
-        &PrintOptions {
-            elide_elements_larger_than: None,
-            ..instr.print.clone()
-        },
-    );
-    text.push_str(&format!(
-        "\n{{-#\n  external_resources: {{\n    mlir_reproducer: {{\n      pipeline: \"{}\",\n      disable_threading: true,\n      verify_each: {}\n    }}\n  }}\n#-}}\n",
-        pipeline.replace('\\', "\\\\").replace('"', "\\22"),
-        instr.verify_each
-    ));
-    match std::fs::write(path, text) {
-        Ok(()) => Diagnostic::note(format!(
-            "pipeline failed; a reproducer was written to '{}' (replay it with: tqopt --run-reproducer {})",
-            path.display(),
-            path.display()
-        )),
-        Err(e) => Diagnostic::error(format!("could not write the crash reproducer '{}': {e}", path.display())),
-    }
-}
-
-/// MLIR's execution time report.
-pub fn format_timing(entries: &[(String, Duration)], total: Duration) -> String {
-    let rule = "===-------------------------------------------------------------------------===";
-    let mut s = format!("{rule}\n                         ... Execution time report ...\n{rule}\n");
-    let total_secs = total.as_secs_f64().max(1e-9);
-    s.push_str(&format!(
-        "  Total Execution Time: {:.4} seconds\n\n  ----Wall Time----  ----Name----\n",
-        total_secs
-    ));
-    let mut listed = Duration::ZERO;
-    for (name, d) in entries {
-        listed += *d;
-        s.push_str(&format!(
-            "  {:>8.4} ({:>5.1}%)  {name}\n",
-            d.as_secs_f64(),
-            100.0 * d.as_secs_f64() / total_secs
-        ));
-    }
-    let rest = total.saturating_sub(listed);
-    s.push_str(&format!(
-        "  {:>8.4} ({:>5.1}%)  Rest\n",
-        rest.as_secs_f64(),
-        100.0 * rest.as_secs_f64() / total_secs
-    ));
-    s.push_str(&format!("  {:>8.4} (100.0%)  Total\n", total_secs));
-    s
 }
 
 /// MLIR's pass statistics report.
@@ -431,6 +354,125 @@ mod tests {
             pm.pipeline_text(),
             "builtin.module(canonicalize{max-iterations=10},dce)"
         );
+    }
+
+    /// Records each hook call as "label when pass".
+    struct Recorder {
+        label: &'static str,
+        log: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+    }
+
+    impl PassInstrumentation for Recorder {
+        fn run_before_pass(&mut self, pass: &PassRun, _: &Module) {
+            let line = format!("{} before {}", self.label, pass.info.argument);
+            self.log.borrow_mut().push(line);
+        }
+        fn run_after_pass(&mut self, pass: &PassRun, _: &Module) {
+            let line = format!("{} after {}", self.label, pass.info.argument);
+            self.log.borrow_mut().push(line);
+        }
+        fn run_after_pass_failed(&mut self, pass: &PassRun, _: &Module, d: &mut Vec<Diagnostic>) {
+            let line = format!(
+                "{} failed {} ({} diagnostics)",
+                self.label,
+                pass.info.argument,
+                d.len()
+            );
+            self.log.borrow_mut().push(line);
+            d.push(Diagnostic::note(format!("{} was here", self.label)));
+        }
+    }
+
+    fn recorders() -> (
+        Recorder,
+        Recorder,
+        std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+    ) {
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let a = Recorder {
+            label: "a",
+            log: log.clone(),
+        };
+        let b = Recorder {
+            label: "b",
+            log: log.clone(),
+        };
+        (a, b, log)
+    }
+
+    /// Hooks run in order before a pass and in reverse order after it, as MLIR's do.
+    #[test]
+    fn hooks_nest_around_each_pass() {
+        let pm = PassManager::new(&parse_pipeline("canonicalize,dce").unwrap()).unwrap();
+        let (mut a, mut b, log) = recorders();
+        let mut m = Module::default();
+        pm.run_with(&mut m, &mut [&mut a, &mut b], &RunConfig::default())
+            .unwrap();
+        assert_eq!(
+            *log.borrow(),
+            [
+                "a before canonicalize",
+                "b before canonicalize",
+                "b after canonicalize",
+                "a after canonicalize",
+                "a before dce",
+                "b before dce",
+                "b after dce",
+                "a after dce",
+            ]
+        );
+    }
+
+    /// A failing pass gets the failure hooks (in reverse order, each able to add a note), and
+    /// the passes after it do not run.
+    #[test]
+    fn failure_hooks_see_the_diagnostics() {
+        let pm = PassManager::new(&parse_pipeline("calibrate,dce").unwrap()).unwrap();
+        let (mut a, mut b, log) = recorders();
+        let mut m = Module::default();
+        let e = pm
+            .run_with(&mut m, &mut [&mut a, &mut b], &RunConfig::default())
+            .expect_err("calibrate without data or statistics fails");
+        assert_eq!(e.pass, "calibrate");
+        let n = e.diagnostics.len() - 2;
+        assert_eq!(
+            *log.borrow(),
+            [
+                "a before calibrate".to_string(),
+                "b before calibrate".to_string(),
+                format!("b failed calibrate ({n} diagnostics)"),
+                format!("a failed calibrate ({} diagnostics)", n + 1),
+            ]
+        );
+        assert_eq!(e.diagnostics.last().unwrap().message, "a was here");
+    }
+
+    /// The report a pipeline makes follows from its passes' traits.
+    #[test]
+    fn report_kind_comes_from_the_passes() {
+        let kind = |p: &str| {
+            PassManager::new(&parse_pipeline(p).unwrap())
+                .unwrap()
+                .report_kind()
+        };
+        assert_eq!(kind("cleanup"), None);
+        assert_eq!(kind("quantize-dynamic-range"), Some(ReportKind::Weights));
+        assert_eq!(kind("quantize-float16"), Some(ReportKind::Weights));
+        assert_eq!(kind("quantize-int8"), Some(ReportKind::Full));
+        assert_eq!(kind("quantize-float16,fold-quant"), Some(ReportKind::Full));
+    }
+
+    /// An error inside a pipeline's passes names the pipeline too.
+    #[test]
+    fn errors_in_pipelines_name_the_pipeline() {
+        let e = PassManager::new(&parse_pipeline("quantize-int8{input-range=1,-1}").unwrap())
+            .err()
+            .unwrap();
+        assert!(
+            e.starts_with("pass 'calibrate': expected an input range"),
+            "{e}"
+        );
+        assert!(e.ends_with("(in pipeline 'quantize-int8')"), "{e}");
     }
 
     #[test]

@@ -87,6 +87,11 @@ impl PassContext {
         self
     }
 
+    /// Sends progress reports to `f` from now on.
+    pub fn set_progress(&mut self, f: Box<ProgressFn>) {
+        self.progress = Some(f);
+    }
+
     /// Adds `n` to a statistic.
     pub fn count(&mut self, stat: Statistic, n: u64) {
         match self.statistics.iter_mut().find(|(s, _)| *s == stat) {

@@ -1,9 +1,43 @@
 //! The one table of passes and named pipelines. The CLI's `--pass`, `--pass-pipeline`,
-//! `--help` and `--dump-pass-pipeline` all read it.
+//! `--help` and `--dump-pass-pipeline` all read it, and so does the driver when it asks which
+//! option takes a tool-level flag (`--calibration-data`) or which report a pipeline makes: that
+//! knowledge is declared with each pass ([`PassTraits`]) and, for pipelines, follows from their
+//! forwarding ([`crate::expansion`]).
 
+use crate::expansion::Step;
 use crate::options::{OptionInfo, PassOptions};
 use crate::pass::Pass;
 use crate::pipeline::PassSpec;
+use crate::quant::report::Kind as ReportKind;
+
+/// A tool-level input (a command-line flag) that a pass option takes when the user did not
+/// set the option itself.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ToolInput {
+    /// `--calibration-data`
+    CalibrationData,
+    /// `--calibration-method` (or the method saved statistics were collected with)
+    CalibrationMethod,
+    /// `--input-range`
+    InputRange,
+}
+
+/// What a pass means to the tool around it, beyond its options.
+#[derive(Copy, Clone, Debug)]
+pub struct PassTraits {
+    /// Options that take a tool-level input: `(input, option name)`.
+    pub inputs: &'static [(ToolInput, &'static str)],
+    /// The quantization report worth printing after a pipeline that runs this pass.
+    pub report: Option<ReportKind>,
+}
+
+impl PassTraits {
+    /// No tool-level inputs, no report.
+    pub const NONE: PassTraits = PassTraits {
+        inputs: &[],
+        report: None,
+    };
+}
 
 /// A registered pass.
 pub struct PassInfo {
@@ -15,6 +49,7 @@ pub struct PassInfo {
     pub description: &'static str,
     pub options: &'static [OptionInfo],
     pub create: fn(&PassOptions) -> Result<Box<dyn Pass>, String>,
+    pub traits: PassTraits,
 }
 
 impl PassInfo {
@@ -33,13 +68,35 @@ impl PassInfo {
     }
 }
 
-/// A registered pipeline: a name that expands into passes.
+/// A registered pipeline: a name that expands into passes, declared as data.
 pub struct PipelineInfo {
     pub name: &'static str,
     pub summary: &'static str,
     pub description: &'static str,
     pub options: &'static [OptionInfo],
-    pub expand: fn(&PassOptions) -> Result<Vec<PassSpec>, String>,
+    /// Its passes and where their options come from.
+    pub steps: &'static [Step],
+}
+
+impl PipelineInfo {
+    /// The passes (or pipelines) it runs with `options`.
+    pub fn expand(&self, options: &PassOptions) -> Result<Vec<PassSpec>, String> {
+        crate::expansion::expand(self.steps, options)
+    }
+
+    /// Where its option `name` goes, as `pass{option}` for each step argument that reads it
+    /// (`--help` shows it).
+    pub fn destinations(&self, name: &str) -> Vec<String> {
+        self.steps
+            .iter()
+            .flat_map(|step| {
+                step.args
+                    .iter()
+                    .filter(|a| a.reads().contains(&name))
+                    .map(move |a| format!("{}{{{}}}", step.pass, a.to()))
+            })
+            .collect()
+    }
 }
 
 /// Every pass, in `--help` order.
@@ -76,15 +133,11 @@ static CLEANUP: PipelineInfo = PipelineInfo {
     description:
         "The simplifications every later pipeline starts from: canonicalize followed by dce.",
     options: &[],
-    expand: |_| Ok(vec![spec("canonicalize"), spec("dce")]),
+    steps: &[
+        crate::expansion::step("canonicalize"),
+        crate::expansion::step("dce"),
+    ],
 };
-
-pub(crate) fn spec(name: &str) -> PassSpec {
-    PassSpec {
-        name: name.to_string(),
-        options: Vec::new(),
-    }
-}
 
 /// A pass or a pipeline.
 pub enum Entry {
@@ -111,60 +164,48 @@ pub fn names() -> Vec<&'static str> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The option of pass or pipeline `name` that takes `input`: a pass declares it in its
+/// traits; a pipeline's is the option it forwards to such an option of one of its steps.
+pub fn option_taking(name: &str, input: ToolInput) -> Option<&'static str> {
+    option_taking_at(name, input, 0)
+}
 
-    #[test]
-    fn names_are_unique_and_options_valid() {
-        let mut seen = std::collections::HashSet::new();
-        for n in names() {
-            assert!(seen.insert(n), "{n} registered twice");
-        }
-        for p in PASSES {
-            let options = PassOptions::parse(p.argument, p.options, &[]).unwrap();
-            assert!(
-                (p.create)(&options).is_ok(),
-                "{} fails with default options",
-                p.argument
-            );
-        }
-    }
-
-    /// Every pipeline expands with its default options (every option it reads is declared:
-    /// `PassOptions::str` checks that in debug builds), and every pass it expands into accepts
-    /// the options the pipeline forwards to it, so a forwarding typo fails here, not at a
-    /// user's run.
-    #[test]
-    fn pipelines_forward_only_declared_options() {
-        for p in PIPELINES {
-            let options = PassOptions::parse(p.name, p.options, &[]).unwrap();
-            let specs = (p.expand)(&options)
-                .unwrap_or_else(|e| panic!("{} fails with default options: {e}", p.name));
-            for spec in specs {
-                let Some(Entry::Pass(info)) = lookup(&spec.name) else {
-                    panic!("{} expands into '{}', which is no pass", p.name, spec.name);
-                };
-                let forwarded = PassOptions::parse(info.argument, info.options, &spec.options)
-                    .unwrap_or_else(|e| panic!("{} -> {}: {e}", p.name, info.argument));
-                (info.create)(&forwarded)
-                    .unwrap_or_else(|e| panic!("{} -> {}: {e}", p.name, info.argument));
-            }
-        }
-    }
-
-    #[test]
-    #[cfg(debug_assertions)]
-    #[should_panic(expected = "reads option 'max-iteration', which it does not declare")]
-    fn reading_an_undeclared_option_is_caught() {
-        let options =
-            PassOptions::parse("canonicalize", crate::canonicalize::INFO.options, &[]).unwrap();
-        options.str("max-iteration");
-    }
-
-    #[test]
-    fn display_names_are_camel_case() {
-        assert_eq!(crate::canonicalize::INFO.display_name(), "Canonicalize");
-        assert_eq!(crate::fold_constants::INFO.display_name(), "FoldConstants");
+fn option_taking_at(name: &str, input: ToolInput, depth: usize) -> Option<&'static str> {
+    match lookup(name)? {
+        Entry::Pass(p) => p
+            .traits
+            .inputs
+            .iter()
+            .find(|(i, _)| *i == input)
+            .map(|(_, o)| *o),
+        Entry::Pipeline(_) if depth > 16 => None,
+        Entry::Pipeline(p) => p.steps.iter().find_map(|step| {
+            let inner = option_taking_at(step.pass, input, depth + 1)?;
+            step.args.iter().find_map(|a| a.source_of(inner))
+        }),
     }
 }
+
+/// The registered names (pipelines first) that take `input`, for messages such as
+/// "--save-stats needs a pipeline that calibrates (...)".
+pub fn names_taking(input: ToolInput) -> Vec<&'static str> {
+    let pipelines = PIPELINES.iter().map(|p| p.name);
+    let passes = PASSES.iter().map(|p| p.argument);
+    pipelines
+        .chain(passes)
+        .filter(|n| option_taking(n, input).is_some())
+        .collect()
+}
+
+/// "a, b or c".
+pub fn either(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+#[path = "registry_tests.rs"]
+mod tests;

@@ -10,17 +10,15 @@
 //! so that they can be saved. Without a cut it is the pass manager, unchanged.
 
 use std::io::Read;
-use std::time::Instant;
 
 use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
-use tqopt_passes::calibration::calibrate::Calibrate;
+use tqopt_passes::calibration::calibrate::{Calibrate, INFO as CALIBRATE};
 use tqopt_passes::calibration::dataset::DataSource;
 use tqopt_passes::calibration::statistics::Statistics;
-use tqopt_passes::manager::{render_progress, RunError, RunReport};
-use tqopt_passes::options::PassOptions;
+use tqopt_passes::manager::{RunError, RunReport};
 use tqopt_passes::pass::ProgressFn;
 use tqopt_passes::quant::report::{Kind as ReportKind, Report, SizeMeasure};
-use tqopt_passes::{parse_pipeline, Instrumentation, PassContext, PassManager, PassSpec};
+use tqopt_passes::{Changed, Instrumentation, PassContext, PassError, PassManager, PassSpec};
 use tqopt_textual_ir::{parse, PrintOptions};
 
 pub use tqopt_passes::calibration::dataset::{MemoryArray, MemoryData};
@@ -114,13 +112,15 @@ pub enum CalibrationInput {
 }
 
 enum Stage {
-    Passes(PassManager),
-    Calibrate(Calibrate),
+    /// The passes at these indices of the expanded pipeline.
+    Passes(std::ops::Range<usize>),
+    /// The `calibrate` pass at this index, run here on a [`CalibrationInput`].
+    Calibrate(usize, Calibrate),
 }
 
 /// A pipeline, perhaps cut at its `calibrate` passes (see the module documentation).
 pub struct Pipeline {
-    /// The whole pipeline, for its text and length.
+    /// The whole pipeline: its passes run (between cuts) through it.
     full: PassManager,
     stages: Vec<Stage>,
 }
@@ -138,24 +138,22 @@ impl Pipeline {
         let full = PassManager::new(specs)?;
         let mut stages = Vec::new();
         if cut {
-            let expanded = parse_pipeline(&full.pipeline_text())?;
-            let mut run: Vec<PassSpec> = Vec::new();
-            for spec in expanded {
-                if spec.name == "calibrate" {
-                    if !run.is_empty() {
-                        stages.push(Stage::Passes(PassManager::new(&std::mem::take(&mut run))?));
-                    }
-                    let info = &tqopt_passes::calibration::calibrate::INFO;
-                    let options = PassOptions::parse(info.argument, info.options, &spec.options)?;
-                    let pass = Calibrate::from_options(&options)
-                        .map_err(|e| format!("pass 'calibrate': {e}"))?;
-                    stages.push(Stage::Calibrate(pass));
-                } else {
-                    run.push(spec);
+            let mut start = 0;
+            for index in 0..full.len() {
+                let (info, options) = full.pass(index);
+                if !std::ptr::eq(info, &CALIBRATE) {
+                    continue;
                 }
+                if start < index {
+                    stages.push(Stage::Passes(start..index));
+                }
+                let pass = Calibrate::from_options(options)
+                    .map_err(|e| format!("pass '{}': {e}", info.argument))?;
+                stages.push(Stage::Calibrate(index, pass));
+                start = index + 1;
             }
-            if !run.is_empty() {
-                stages.push(Stage::Passes(PassManager::new(&run)?));
+            if start < full.len() {
+                stages.push(Stage::Passes(start..full.len()));
             }
         }
         Ok(Pipeline { full, stages })
@@ -175,9 +173,16 @@ impl Pipeline {
         self.full.pipeline_text()
     }
 
+    /// The report a run makes worth printing (the passes declare it), if any.
+    pub fn report_kind(&self) -> Option<ReportKind> {
+        self.full.report_kind()
+    }
+
     /// Whether the pipeline is cut and calibrates.
     pub fn calibrates(&self) -> bool {
-        self.stages.iter().any(|s| matches!(s, Stage::Calibrate(_)))
+        self.stages
+            .iter()
+            .any(|s| matches!(s, Stage::Calibrate(..)))
     }
 
     /// Runs the pipeline on `m`. When cut, each `calibrate` runs on `calibration`, reporting
@@ -200,67 +205,45 @@ impl Pipeline {
                 statistics: None,
             });
         }
+        let config = instr.config();
         let mut report = RunReport::default();
         let mut statistics = None;
-        for stage in &self.stages {
-            match stage {
-                Stage::Passes(pm) => match pm.run(m, instr, dumps) {
-                    Ok(r) => absorb(&mut report, r),
-                    Err(mut e) => {
-                        absorb(&mut report, std::mem::take(&mut e.report));
-                        e.report = report;
-                        return Err(e);
+        let (result, timings) = instr.run_hooked(dumps, |hooks| {
+            for stage in &self.stages {
+                match stage {
+                    Stage::Passes(range) => {
+                        self.full
+                            .run_range(range.clone(), m, hooks, &config, &mut report)?
                     }
-                },
-                Stage::Calibrate(pass) => {
-                    let name = tqopt_passes::calibration::calibrate::INFO.display_name();
-                    let mut cx = PassContext::new();
-                    if let Some(f) = progress.take() {
-                        cx = cx.with_progress(f);
-                    } else if instr.progress {
-                        cx = cx.with_progress(Box::new(render_progress));
-                    }
-                    let start = Instant::now();
-                    let result = calibrate(pass, m, calibration, &mut cx);
-                    report.timings.push((name.clone(), start.elapsed()));
-                    report
-                        .statistics
-                        .push((name.clone(), cx.statistics().to_vec()));
-                    report.diagnostics.extend(cx.take_diagnostics());
-                    match result {
-                        Ok(s) => statistics = s.or(statistics),
-                        Err(diagnostics) => {
-                            return Err(RunError {
-                                pass: "calibrate".into(),
-                                diagnostics,
-                                report,
-                            })
+                    Stage::Calibrate(index, pass) => {
+                        let mut body = |m: &mut Module, cx: &mut PassContext| {
+                            if let Some(f) = progress.take() {
+                                cx.set_progress(f);
+                            }
+                            let s = calibrate(pass, m, calibration, cx).map_err(PassError::new)?;
+                            let changed = Changed::from(s.is_some());
+                            statistics = s.or(statistics.take());
+                            Ok(changed)
+                        };
+                        self.full
+                            .run_one(*index, m, hooks, &config, &mut report, &mut body)?;
+                        if stop_after_calibration {
+                            break;
                         }
-                    }
-                    if instr.verify_each {
-                        let errors = verifier::verify(m);
-                        if !errors.is_empty() {
-                            return Err(RunError {
-                                pass: "calibrate".into(),
-                                diagnostics: errors,
-                                report,
-                            });
-                        }
-                    }
-                    if stop_after_calibration {
-                        break;
                     }
                 }
             }
+            Ok::<(), RunError>(())
+        });
+        report.timings = timings;
+        match result {
+            Ok(()) => Ok(PipelineRun { report, statistics }),
+            Err(mut e) => {
+                e.report = report;
+                Err(e)
+            }
         }
-        Ok(PipelineRun { report, statistics })
     }
-}
-
-fn absorb(into: &mut RunReport, r: RunReport) {
-    into.timings.extend(r.timings);
-    into.statistics.extend(r.statistics);
-    into.diagnostics.extend(r.diagnostics);
 }
 
 /// One calibration stage: collects statistics from data (its own option's, or `input`'s) and
@@ -311,21 +294,6 @@ fn calibrate(
     Ok(Some(collected))
 }
 
-/// Whether the specs quantize (a report is made) and which kind of report.
-pub fn report_kind(specs: &[PassSpec]) -> Option<ReportKind> {
-    let quantizing = specs
-        .iter()
-        .any(|s| s.name.starts_with("quantize-") || s.name == "fold-quant");
-    let full = specs.iter().any(|s| {
-        s.name == "quantize-int8" || s.name == "quantize-int16x8" || s.name == "fold-quant"
-    });
-    quantizing.then_some(if full {
-        ReportKind::Full
-    } else {
-        ReportKind::Weights
-    })
-}
-
 /// The quantization report of `m`: sizes of the files when a `.tflite` was read and one is
 /// written, else of the constant data (never one of each).
 pub fn report(
@@ -352,21 +320,6 @@ pub fn render(source: &SourceFile, diagnostics: &[Diagnostic]) -> (String, bool)
         text.push_str(&source.render(d));
     }
     (text, error)
-}
-
-/// The pipeline of a quantization mode: `int8`, `int16x8`, `dynamic-range`, `float16`.
-pub fn mode_pipeline(mode: &str) -> Result<&'static str, String> {
-    Ok(match mode {
-        "int8" => "quantize-int8",
-        "int16x8" => "quantize-int16x8",
-        "dynamic-range" => "quantize-dynamic-range",
-        "float16" => "quantize-float16",
-        other => {
-            return Err(format!(
-                "unknown mode '{other}': use int8, int16x8, dynamic-range or float16"
-            ))
-        }
-    })
 }
 
 /// What [`quantize`] and [`run`] give back.
@@ -494,7 +447,7 @@ fn run_until(
             None,
         ),
     };
-    let report_json = report_kind(specs).map(|kind| {
+    let report_json = pipeline.report_kind().map(|kind| {
         let files = match (&model, input.is_tflite) {
             (Some(out), true) => Some((input.bytes.len() as u64, out.len() as u64)),
             _ => None,

@@ -48,7 +48,13 @@ fn registry_help() -> String {
     for p in PIPELINES {
         s.push_str(&format!("  {:<24} {}\n", p.name, p.summary));
         for o in p.options {
-            s.push_str(&format!("      {}\n", describe(o)));
+            let to = p.destinations(o.name);
+            let to = if to.is_empty() {
+                String::new()
+            } else {
+                format!(" (to {})", to.join(", "))
+            };
+            s.push_str(&format!("      {}{to}\n", describe(o)));
         }
     }
     s.push_str(

@@ -8,6 +8,7 @@ use tqopt_ir::{verifier, Diagnostic, Module, Severity, SourceFile};
 use tqopt_passes::calibration::statistics::Statistics;
 use tqopt_passes::manager::{format_statistics, format_timing, RunReport};
 use tqopt_passes::quant::report::Report;
+use tqopt_passes::registry::{self, ToolInput};
 use tqopt_passes::{parse_pipeline, Instrumentation, PassSpec};
 use tqopt_textual_ir::{parse, print_module_to};
 
@@ -83,11 +84,13 @@ pub fn run(cfg: &Config) -> i32 {
         cfg.calibration_method = Some(s.method.name().to_string());
     }
     let cfg = &cfg;
+    if let Err(e) = check_print_flags(&cfg.instrumentation) {
+        return fail(e);
+    }
     let specs = match pipeline_specs(cfg, &source) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let report_kind = api::report_kind(&specs);
     // Saving or reading statistics cuts the pipeline at calibration (see api::Pipeline).
     let cut = cfg.save_stats.is_some() || statistics.is_some();
     if cut && cfg.split_input_file {
@@ -97,14 +100,17 @@ pub fn run(cfg: &Config) -> i32 {
         Ok(pm) => pm,
         Err(e) => return fail(e),
     };
+    let report_kind = pm.report_kind();
     if cut && !pm.calibrates() {
         let flag = if statistics.is_some() {
             "--statistics"
         } else {
             "--save-stats"
         };
+        let calibrating = registry::names_taking(ToolInput::CalibrationData);
         return fail(format!(
-            "{flag} needs a pipeline that calibrates (--pass=quantize-int8, quantize-int16x8 or calibrate)"
+            "{flag} needs a pipeline that calibrates (--pass={})",
+            registry::either(&calibrating)
         ));
     }
     let calibration = match statistics {
@@ -279,26 +285,44 @@ fn pipeline_specs(cfg: &Config, source: &SourceFile) -> Result<Vec<PassSpec>, St
     Ok(specs)
 }
 
-/// Hands `--calibration-data`, `--calibration-method` and `--input-range` to the passes and
-/// pipelines that calibrate, unless their own options already say.
+/// Hands `--calibration-data`, `--calibration-method` and `--input-range` to the options of
+/// passes and pipelines that take them (as the registry says), unless already given.
 fn apply_calibration_flags(spec: &mut PassSpec, cfg: &Config) {
-    let data_option = match spec.name.as_str() {
-        "calibrate" => "data",
-        "quantize-int8" | "quantize-int16x8" => "calibration",
-        _ => return,
-    };
-    let pairs = [
-        (data_option, &cfg.calibration_data),
-        ("method", &cfg.calibration_method),
-        ("input-range", &cfg.input_range),
+    let flags = [
+        (ToolInput::CalibrationData, &cfg.calibration_data),
+        (ToolInput::CalibrationMethod, &cfg.calibration_method),
+        (ToolInput::InputRange, &cfg.input_range),
     ];
-    for (key, value) in pairs {
-        if let Some(value) = value {
-            if !spec.options.iter().any(|(k, _)| k == key) {
-                spec.options.push((key.to_string(), value.clone()));
-            }
+    for (input, value) in flags {
+        let (Some(value), Some(key)) = (value, registry::option_taking(&spec.name, input)) else {
+            continue;
+        };
+        if !spec.options.iter().any(|(k, _)| k == key) {
+            spec.options.push((key.to_string(), value.clone()));
         }
     }
+}
+
+/// `--mlir-print-ir-before/after=NAME` must name registered passes: a typo would otherwise
+/// print nothing, silently.
+fn check_print_flags(instr: &Instrumentation) -> Result<(), String> {
+    let passes: Vec<&str> = registry::PASSES.iter().map(|p| p.argument).collect();
+    let flags = [
+        ("--mlir-print-ir-before", &instr.print_before),
+        ("--mlir-print-ir-after", &instr.print_after),
+    ];
+    for (flag, names) in flags {
+        if let Some(name) = names.iter().find(|n| !passes.contains(&n.as_str())) {
+            let what = if registry::PIPELINES.iter().any(|p| p.name == name) {
+                " (a pipeline; name one of the passes it runs, see --dump-pass-pipeline)"
+                    .to_string()
+            } else {
+                tqopt_passes::suggest::did_you_mean(name, &passes)
+            };
+            return Err(format!("{flag}: '{name}' is not a registered pass{what}"));
+        }
+    }
+    Ok(())
 }
 
 /// Verifies and transforms one parsed chunk or imported model; returns the module when

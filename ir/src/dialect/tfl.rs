@@ -522,6 +522,11 @@ pub static POW: OpDef = plain_binary("tfl.pow", "Element-wise power", 78, "POW")
 
 // ---- convolutions and matrix products ----
 
+/// Named operand accessors for these ops (`Weighted::of(ctx, conv).filter`), resolved
+/// through the slots declared here.
+#[path = "tfl_operands.rs"]
+pub mod operands;
+
 pub static CONV_2D: OpDef = op(
     "tfl.conv_2d",
     "2-D convolution with bias and fused activation",

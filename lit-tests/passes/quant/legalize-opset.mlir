@@ -26,4 +26,4 @@ func.func @fine(%arg0: tensor<4xf32>) -> tensor<4xf32> {
 }
 // DENY-LABEL: func.func @fine
 // DENY: "tfl.relu"(%{{.*}}) {tqopt.keep_float} : (tensor<4xf32>) -> tensor<4xf32> loc("relu")
-// BADRE: tqopt: error: pass 'legalize-opset': deny: invalid regular expression
+// BADRE: tqopt: error: option 'deny' of 'legalize-opset' must be a regular expression, not '(' (unclosed group)

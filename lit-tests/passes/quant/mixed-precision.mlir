@@ -36,7 +36,7 @@
 // NONE-NOT: i16
 // NONE-NOT: tqopt.int16
 
-// BAD: int16: invalid regular expression
+// BAD: error: option 'int16' of 'quantize-int8' must be a regular expression, not '(' (unclosed group)
 
 func.func @main(%arg0: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>) {
   %0 = "quantfork.stats"(%arg0) {layerStats = dense<[-1.0, 2.0]> : tensor<2xf32>} : (tensor<1x4xf32>) -> tensor<1x4xf32>

@@ -36,7 +36,7 @@ use super::statistics::{fingerprint, value_name, Statistics, TensorStats};
 use super::tflite_inplace;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Progress, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits, ToolInput};
 
 pub const CALIBRATED: Statistic = Statistic {
     name: "num-calibrated",
@@ -82,7 +82,7 @@ pub static OPTIONS: &[OptionInfo] = &[
     },
     OptionInfo {
         name: "input-range",
-        kind: OptionKind::String,
+        kind: OptionKind::List(&OptionKind::Float),
         default: "0,1",
         help: "The range image pixels are scaled to, e.g. -1,1",
     },
@@ -119,6 +119,14 @@ pub static INFO: PassInfo = PassInfo {
         the reason; the pass warns once. A range no float32 scale can hold is an error.",
     options: OPTIONS,
     create,
+    traits: PassTraits {
+        inputs: &[
+            (ToolInput::CalibrationData, "data"),
+            (ToolInput::CalibrationMethod, "method"),
+            (ToolInput::InputRange, "input-range"),
+        ],
+        report: None,
+    },
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
@@ -129,9 +137,10 @@ impl Calibrate {
     /// The pass as `calibrate{...}` with these options makes it (the library calls it
     /// directly to calibrate from arrays in memory or to apply saved statistics).
     pub fn from_options(options: &PassOptions) -> Result<Calibrate, String> {
-        let method = Method::parse(options.str("method")).ok_or("unknown calibration method")?;
-        let scaling = PixelScaling::parse_range(options.str("input-range"))?;
-        let threads = match options.int("threads") {
+        let method =
+            Method::parse(options.choice("method")?).ok_or("unknown calibration method")?;
+        let scaling = PixelScaling::parse_range(options.text("input-range")?)?;
+        let threads = match options.int("threads")? {
         n if n < 0 => return Err("threads must be 0 (one per core) or more".into()),
         0 => tqopt_interp::parallel::default_threads().min(MAX_THREADS as usize),
         n if n > MAX_THREADS => {
@@ -141,13 +150,13 @@ impl Calibrate {
         }
         n => n as usize,
     };
-        let data = options.str("data");
+        let data = options.string("data")?;
         Ok(Calibrate {
             data: (!data.is_empty()).then(|| PathBuf::from(data)),
             method,
             scaling,
-            if_missing: options.bool("if-missing"),
-            tflite_inplace: options.bool("tflite-inplace"),
+            if_missing: options.bool("if-missing")?,
+            tflite_inplace: options.bool("tflite-inplace")?,
             threads,
         })
     }

@@ -30,7 +30,7 @@ use super::spec::behavior;
 use crate::folds::erase_dead_ops;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 /// The I/O types of `quantize-int8`.
 pub const IO_TYPES: &[&str] = &["float", "int8", "uint8"];
@@ -70,11 +70,12 @@ pub static INFO: PassInfo = PassInfo {
         model's inputs and outputs integer.",
     options: OPTIONS,
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
     Ok(Box::new(FoldDequant {
-        io: options.str("io").to_string(),
+        io: options.choice("io")?.to_string(),
     }))
 }
 

@@ -21,7 +21,7 @@ use super::spec::is_quantizable;
 use crate::folds::{const_f32_values, erase_dead_ops};
 use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const QUANTIZED_OPS: Statistic = Statistic {
     name: "num-quantized-ops",
@@ -42,6 +42,10 @@ pub static INFO: PassInfo = PassInfo {
         the float constant.",
     options: &[],
     create,
+    traits: PassTraits {
+        inputs: &[],
+        report: Some(crate::quant::report::Kind::Full),
+    },
 };
 
 fn create(_: &PassOptions) -> Result<Box<dyn Pass>, String> {

@@ -33,7 +33,7 @@ use super::spec::{
 use crate::folds::const_f32_values;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const FROM_STATS: Statistic = Statistic {
     name: "num-from-stats",
@@ -104,14 +104,15 @@ pub static INFO: PassInfo = PassInfo {
         where scales meet.",
     options: OPTIONS,
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let activations = match options.str("activations") {
+    let activations = match options.choice("activations")? {
         "int16" => StorageRange::INT16_NARROW,
         _ => StorageRange::INT8,
     };
-    let bias = match options.str("bias") {
+    let bias = match options.choice("bias")? {
         "int64" => StorageRange::INT64,
         _ => StorageRange::INT32,
     };
@@ -123,8 +124,8 @@ fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
     }
     Ok(Box::new(InsertFakeQuant {
         options: QuantOptions {
-            per_channel: options.bool("per-channel"),
-            per_channel_dense: options.bool("per-channel-dense"),
+            per_channel: options.bool("per-channel")?,
+            per_channel_dense: options.bool("per-channel-dense")?,
             activations,
             bias,
         },

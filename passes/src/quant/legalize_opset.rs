@@ -31,7 +31,7 @@ use super::speed_plan::{self, CostTable};
 use super::target::{float_for_speed, Target, TARGETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 /// The attribute that keeps an op float through `fold-quant`.
 pub const KEEP_FLOAT: &str = "tqopt.keep_float";
@@ -88,7 +88,7 @@ pub static OPTIONS: &[OptionInfo] = &[
     },
     OptionInfo {
         name: "deny",
-        kind: OptionKind::String,
+        kind: OptionKind::Regex,
         default: "",
         help: "Keep ops whose name or location matches this regular expression float",
     },
@@ -108,17 +108,13 @@ pub static INFO: PassInfo = PassInfo {
         op that cannot be quantized, with its location and why. deny=REGEX keeps matching ops float.",
     options: OPTIONS,
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let deny = match options.str("deny") {
-        "" => None,
-        pattern => Some(
-            Regex::new(pattern).map_err(|e| format!("deny: invalid regular expression: {e}"))?,
-        ),
-    };
-    let int16 = options.str("activations") == "int16";
-    let ops = options.str("ops");
+    let deny = options.regex("deny")?.cloned();
+    let int16 = options.choice("activations")? == "int16";
+    let ops = options.choice("ops")?;
     if ops == "TFLITE_BUILTINS_INT8" && int16 {
         return Err("ops=TFLITE_BUILTINS_INT8 is int8's strict OpsSet; with activations=int16 use ops=EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8".into());
     }
@@ -129,7 +125,7 @@ fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
         strict: ops != "TFLITE_BUILTINS",
         ops: ops.to_string(),
         deny,
-        target: Target::parse(options.str("target"))?,
+        target: Target::parse(options.choice("target")?)?,
         int16,
     }))
 }

@@ -25,7 +25,7 @@ use super::qdq::per_tensor;
 use super::spec::is_candidate;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 /// The unit attribute that puts an op (or a statistics op) in int16.
 pub const INT16_ATTR: &str = "tqopt.int16";
@@ -180,7 +180,7 @@ pub fn convert(
 
 pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
     name: "int16",
-    kind: OptionKind::String,
+    kind: OptionKind::Regex,
     default: "",
     help: "Ops whose name or location matches this regular expression get int16 activations",
 }];
@@ -194,14 +194,14 @@ pub static INFO: PassInfo = PassInfo {
         cross. Run before insert-fake-quant.",
     options: OPTIONS,
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let pattern = options.str("int16");
-    let assignment = match pattern {
-        "" => None,
-        p => Some(PrecisionAssignment::from_regex(p)?),
-    };
+    let assignment = options
+        .regex("int16")?
+        .cloned()
+        .map(PrecisionAssignment::Matching);
     Ok(Box::new(AssignPrecision { assignment }))
 }
 

@@ -1,8 +1,8 @@
 //! The `quantize-int8` pipeline: full-integer int8 quantization of a calibrated float model.
 
+use crate::expansion::{forward, same, set, step, with, Arg, Step};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
-use crate::pipeline::PassSpec;
-use crate::registry::{spec, PipelineInfo};
+use crate::registry::PipelineInfo;
 
 use super::fold_dequant::IO_TYPES;
 use super::legalize_opset::OPS_SETS;
@@ -47,13 +47,13 @@ pub(super) const METHOD_OPTION: OptionInfo = OptionInfo {
 };
 pub(super) const INPUT_RANGE_OPTION: OptionInfo = OptionInfo {
     name: "input-range",
-    kind: OptionKind::String,
+    kind: OptionKind::List(&OptionKind::Float),
     default: "0,1",
     help: "Image pixel range for calibration, e.g. -1,1",
 };
 pub(super) const DENY_OPTION: OptionInfo = OptionInfo {
     name: "deny",
-    kind: OptionKind::String,
+    kind: OptionKind::Regex,
     default: "",
     help: "Keep ops whose name or location matches this regular expression float",
 };
@@ -94,7 +94,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
         DENY_OPTION,
         OptionInfo {
             name: "int16",
-            kind: OptionKind::String,
+            kind: OptionKind::Regex,
             default: "",
             help: "Mixed precision: ops whose name or location matches this regular expression \
                 get int16 activations and int64 biases (16x8's rules), the rest int8, with \
@@ -126,95 +126,104 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             help: "Data (.npy, .npz or images) to measure the quantized model's output SQNR on; the report gives it (with target-sqnr or method=auto, the data the search measures on, unless verify-data says)",
         },
     ],
-    expand,
+    steps: QUANTIZE_INT8_STEPS,
 };
 
-/// The `search-precision` pass `quantize-int8` runs after calibration for `target-sqnr=`,
-/// `method=auto` or `verify=` (which only measures), if any.
-fn precision_search(o: &PassOptions) -> Option<PassSpec> {
-    let (target, method, verify) = (o.str("target-sqnr"), o.str("method"), o.str("verify"));
-    if target.is_empty() && method != "auto" && verify.is_empty() {
-        return None;
-    }
-    let data = [o.str("verify-data"), verify, o.str("calibration")]
-        .into_iter()
-        .find(|d| !d.is_empty())
-        .unwrap_or("");
-    let options = [
-        ("target-sqnr", target),
-        ("method", method),
-        ("data", data),
-        ("input-range", o.str("input-range")),
-        ("per-channel", o.str("per-channel")),
-        ("per-channel-dense", o.str("per-channel-dense")),
-        ("target", o.str("target")),
-        ("deny", o.str("deny")),
-        ("verify", if verify.is_empty() { "false" } else { "true" }),
-    ];
-    Some(PassSpec {
-        name: "search-precision".into(),
-        options: options
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    })
+/// `calibrate{method=}`: method=auto starts from minmax; the precision search picks per tensor.
+fn calibration_method(o: &PassOptions) -> Result<String, String> {
+    Ok(o.choice("method")?.replace("auto", "minmax"))
 }
 
-fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
-    let with = |name: &str, options: &[(&str, &str)]| PassSpec {
-        name: name.to_string(),
-        options: options
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    };
-    let mut passes = vec![
-        // Before calibration, so that the ops a rewrite adds are calibrated too.
-        with("rewrite-for-target", &[("target", o.str("target"))]),
-        // Before calibration, so a fused op is measured after its activation.
-        spec("fuse-activations"),
-        // After the rewrites and fusions, so the ops they leave are the ones marked.
-        with("assign-precision", &[("int16", o.str("int16"))]),
-        with(
-            "calibrate",
-            &[
-                ("data", o.str("calibration")),
-                // method=auto starts from minmax; the precision search picks per tensor.
-                ("method", o.str("method").replace("auto", "minmax").as_str()),
-                ("input-range", o.str("input-range")),
-                ("tflite-inplace", o.str("tflite-compat")),
-                ("if-missing", "true"),
-            ],
-        ),
-        spec("fold-constants"),
-    ];
-    passes.extend(precision_search(o));
-    passes.extend([
-        spec("propagate-ranges"),
-        with(
-            "insert-fake-quant",
-            &[
-                ("per-channel", o.str("per-channel")),
-                ("per-channel-dense", o.str("per-channel-dense")),
-            ],
-        ),
-        with(
-            "legalize-opset",
-            &[
-                ("ops", o.str("ops")),
-                ("deny", o.str("deny")),
-                ("target", o.str("target")),
-            ],
-        ),
-        spec("fold-quant"),
-        with("fold-dequant", &[("io", o.str("io"))]),
-    ]);
-    if o.bool("sparse-weights") {
-        passes.push(spec("sparsify-weights"));
-    }
-    passes.push(spec("dce"));
-    Ok(passes)
+/// Whether `quantize-int8` runs `search-precision` after calibration: for `target-sqnr=`,
+/// `method=auto` or `verify=` (which only measures).
+fn wants_precision_search(o: &PassOptions) -> Result<bool, String> {
+    Ok(!o.string("target-sqnr")?.is_empty()
+        || o.choice("method")? == "auto"
+        || !o.string("verify")?.is_empty())
 }
+
+/// The data the precision search measures on: verify-data, else verify, else calibration.
+fn search_data(o: &PassOptions) -> Result<String, String> {
+    let candidates = [
+        o.string("verify-data")?,
+        o.string("verify")?,
+        o.string("calibration")?,
+    ];
+    Ok(candidates
+        .into_iter()
+        .find(|d| !d.is_empty())
+        .unwrap_or("")
+        .to_string())
+}
+
+/// `search-precision{verify=}`: whether `verify=` named data (the search then only measures).
+fn search_verifies(o: &PassOptions) -> Result<String, String> {
+    Ok((!o.string("verify")?.is_empty()).to_string())
+}
+
+fn sparse_weights(o: &PassOptions) -> Result<bool, String> {
+    o.bool("sparse-weights")
+}
+
+static QUANTIZE_INT8_STEPS: &[Step] = &[
+    // Before calibration, so that the ops a rewrite adds are calibrated too.
+    with("rewrite-for-target", &[same("target")]),
+    // Before calibration, so a fused op is measured after its activation.
+    step("fuse-activations"),
+    // After the rewrites and fusions, so the ops they leave are the ones marked.
+    with("assign-precision", &[same("int16")]),
+    with(
+        "calibrate",
+        &[
+            forward("data", "calibration"),
+            Arg::Computed {
+                to: "method",
+                from: &["method"],
+                value: calibration_method,
+            },
+            same("input-range"),
+            forward("tflite-inplace", "tflite-compat"),
+            set("if-missing", "true"),
+        ],
+    ),
+    step("fold-constants"),
+    with(
+        "search-precision",
+        &[
+            same("target-sqnr"),
+            same("method"),
+            Arg::Computed {
+                to: "data",
+                from: &["verify-data", "verify", "calibration"],
+                value: search_data,
+            },
+            same("input-range"),
+            same("per-channel"),
+            same("per-channel-dense"),
+            same("target"),
+            same("deny"),
+            Arg::Computed {
+                to: "verify",
+                from: &["verify"],
+                value: search_verifies,
+            },
+        ],
+    )
+    .when(&["target-sqnr", "method", "verify"], wants_precision_search),
+    step("propagate-ranges"),
+    with(
+        "insert-fake-quant",
+        &[same("per-channel"), same("per-channel-dense")],
+    ),
+    with(
+        "legalize-opset",
+        &[same("ops"), same("deny"), same("target")],
+    ),
+    step("fold-quant"),
+    with("fold-dequant", &[same("io")]),
+    step("sparsify-weights").when(&["sparse-weights"], sparse_weights),
+    step("dce"),
+];
 
 pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
     name: "quantize-dynamic-range",
@@ -225,57 +234,29 @@ pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
         weight-only=true); constants smaller than min-elements stay float. Float ops are first \
         rewritten for the target as rewrite-for-target does.",
     options: &[
-        OptionInfo {
-            name: "min-elements",
-            kind: OptionKind::Int,
-            default: "1024",
-            help: "Constants with fewer elements stay float",
-        },
-        OptionInfo {
-            name: "weight-only",
-            kind: OptionKind::Bool,
-            default: "false",
-            help: "Int8 weights behind dequantize for every op, no hybrid kernels",
-        },
-        OptionInfo {
-            name: "per-channel",
-            kind: OptionKind::Bool,
-            default: "true",
-            help: "Per-channel weights",
-        },
-        OptionInfo {
-            name: "per-channel-dense",
-            kind: OptionKind::Bool,
-            default: "true",
-            help: "Per-channel weights for fully_connected too",
-        },
+        super::quantize_weights::MIN_ELEMENTS_OPTION,
+        super::quantize_weights::WEIGHT_ONLY_OPTION,
+        PER_CHANNEL_OPTION,
+        PER_CHANNEL_DENSE_OPTION,
         TARGET_OPTION,
     ],
-    expand: |o| {
-        Ok(vec![
-            // The float ops stay float: the one-op rewrites make them faster in XNNPACK
-            // (hand_recrop: 0.99x -> 0.71x float with its narrow PReLUs widened).
-            PassSpec {
-                name: "rewrite-for-target".into(),
-                options: vec![("target".into(), o.str("target").into())],
-            },
-            PassSpec {
-                name: "quantize-weights".into(),
-                options: [
-                    "min-elements",
-                    "weight-only",
-                    "per-channel",
-                    "per-channel-dense",
-                    "target",
-                ]
-                .iter()
-                .map(|k| (k.to_string(), o.str(k).to_string()))
-                .chain([("mode".to_string(), "dynamic-range".to_string())])
-                .collect(),
-            },
-            spec("dce"),
-        ])
-    },
+    steps: &[
+        // The float ops stay float: the one-op rewrites make them faster in XNNPACK
+        // (hand_recrop: 0.99x -> 0.71x float with its narrow PReLUs widened).
+        with("rewrite-for-target", &[same("target")]),
+        with(
+            "quantize-weights",
+            &[
+                same("min-elements"),
+                same("weight-only"),
+                same("per-channel"),
+                same("per-channel-dense"),
+                same("target"),
+                set("mode", "dynamic-range"),
+            ],
+        ),
+        step("dce"),
+    ],
 };
 
 pub static QUANTIZE_FLOAT16: PipelineInfo = PipelineInfo {
@@ -284,13 +265,8 @@ pub static QUANTIZE_FLOAT16: PipelineInfo = PipelineInfo {
     description: "Every float32 constant becomes float16 behind one tfl.dequantize; values \
         beyond the float16 range are clamped (and counted).",
     options: &[],
-    expand: |_| {
-        Ok(vec![
-            PassSpec {
-                name: "quantize-weights".into(),
-                options: vec![("mode".into(), "float16".into())],
-            },
-            spec("dce"),
-        ])
-    },
+    steps: &[
+        with("quantize-weights", &[set("mode", "float16")]),
+        step("dce"),
+    ],
 };

@@ -12,9 +12,9 @@
 //! int16 kernel, becomes int16 add/mul chains instead of float. No sparse weights: they serve
 //! XNNPACK, which has no int16 kernels; LiteRT runs 16x8 in its reference kernels.
 
-use crate::options::{OptionInfo, OptionKind, PassOptions};
-use crate::pipeline::PassSpec;
-use crate::registry::{spec, PipelineInfo};
+use crate::expansion::{forward, same, set, step, with, Step};
+use crate::options::{OptionInfo, OptionKind};
+use crate::registry::PipelineInfo;
 
 use super::fold_dequant::IO_TYPES_16X8;
 use super::insert_fake_quant::BIAS_TYPES;
@@ -61,56 +61,47 @@ pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
         super::pipeline::INPUT_RANGE_OPTION,
         super::pipeline::DENY_OPTION,
     ],
-    expand,
+    steps: QUANTIZE_INT16X8_STEPS,
 };
 
-fn expand(o: &PassOptions) -> Result<Vec<PassSpec>, String> {
-    let with = |name: &str, options: &[(&str, &str)]| PassSpec {
-        name: name.to_string(),
-        options: options
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    };
-    Ok(vec![
-        // Before calibration, so that the ops a rewrite adds are calibrated too.
-        with(
-            "rewrite-for-target",
-            &[("target", "strict"), ("int16", "true")],
-        ),
-        // Before calibration, so a fused op is measured after its activation.
-        spec("fuse-activations"),
-        with(
-            "calibrate",
-            &[
-                ("data", o.str("calibration")),
-                ("method", o.str("method")),
-                ("input-range", o.str("input-range")),
-                ("if-missing", "true"),
-            ],
-        ),
-        spec("fold-constants"),
-        spec("propagate-ranges"),
-        with(
-            "insert-fake-quant",
-            &[
-                ("per-channel", o.str("per-channel")),
-                ("per-channel-dense", o.str("per-channel-dense")),
-                ("activations", "int16"),
-                ("bias", o.str("bias")),
-            ],
-        ),
-        with(
-            "legalize-opset",
-            &[
-                ("ops", o.str("ops")),
-                ("deny", o.str("deny")),
-                ("target", "reference"),
-                ("activations", "int16"),
-            ],
-        ),
-        spec("fold-quant"),
-        with("fold-dequant", &[("io", o.str("io"))]),
-        spec("dce"),
-    ])
-}
+static QUANTIZE_INT16X8_STEPS: &[Step] = &[
+    // Before calibration, so that the ops a rewrite adds are calibrated too.
+    with(
+        "rewrite-for-target",
+        &[set("target", "strict"), set("int16", "true")],
+    ),
+    // Before calibration, so a fused op is measured after its activation.
+    step("fuse-activations"),
+    with(
+        "calibrate",
+        &[
+            forward("data", "calibration"),
+            same("method"),
+            same("input-range"),
+            set("if-missing", "true"),
+        ],
+    ),
+    step("fold-constants"),
+    step("propagate-ranges"),
+    with(
+        "insert-fake-quant",
+        &[
+            same("per-channel"),
+            same("per-channel-dense"),
+            set("activations", "int16"),
+            same("bias"),
+        ],
+    ),
+    with(
+        "legalize-opset",
+        &[
+            same("ops"),
+            same("deny"),
+            set("target", "reference"),
+            set("activations", "int16"),
+        ],
+    ),
+    step("fold-quant"),
+    with("fold-dequant", &[same("io")]),
+    step("dce"),
+];

@@ -30,7 +30,7 @@ use super::spec::{behavior, is_same_scale, prefers_result_scale};
 use super::{control_flow, requant_bounds};
 use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const REMOVED: Statistic = Statistic {
     name: "num-removed-stats",
@@ -56,6 +56,7 @@ pub static INFO: PassInfo = PassInfo {
         range), following TensorFlow's RemoveRedundantStatsOps.",
     options: &[],
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(_: &PassOptions) -> Result<Box<dyn Pass>, String> {

@@ -36,7 +36,7 @@ use super::qdq::{is_f32, per_axis, per_tensor};
 use crate::folds::{const_f32_values, const_value, ConstValue};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const MODES: &[&str] = &["dynamic-range", "float16"];
 /// The metadata TensorFlow writes for float16 models (padded to 16 bytes, as its exporter does).
@@ -70,6 +70,20 @@ pub const CLAMPED: Statistic = Statistic {
     description: "values clamped to the float16 range",
 };
 
+/// Options `quantize-dynamic-range` declares as they are here (one declaration for both).
+pub(super) const MIN_ELEMENTS_OPTION: OptionInfo = OptionInfo {
+    name: "min-elements",
+    kind: OptionKind::Int,
+    default: "1024",
+    help: "Constants with fewer elements stay float (dynamic-range)",
+};
+pub(super) const WEIGHT_ONLY_OPTION: OptionInfo = OptionInfo {
+    name: "weight-only",
+    kind: OptionKind::Bool,
+    default: "false",
+    help: "Keep every op float, reading int8 weights through a dequantize (no hybrid kernels)",
+};
+
 pub static OPTIONS: &[OptionInfo] = &[
     OptionInfo {
         name: "mode",
@@ -77,30 +91,10 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "dynamic-range",
         help: "dynamic-range (int8) or float16",
     },
-    OptionInfo {
-        name: "min-elements",
-        kind: OptionKind::Int,
-        default: "1024",
-        help: "Constants with fewer elements stay float (dynamic-range)",
-    },
-    OptionInfo {
-        name: "weight-only",
-        kind: OptionKind::Bool,
-        default: "false",
-        help: "Keep every op float, reading int8 weights through a dequantize (no hybrid kernels)",
-    },
-    OptionInfo {
-        name: "per-channel",
-        kind: OptionKind::Bool,
-        default: "true",
-        help: "Per-channel weights where the op allows",
-    },
-    OptionInfo {
-        name: "per-channel-dense",
-        kind: OptionKind::Bool,
-        default: "true",
-        help: "Per-channel weights for fully_connected too",
-    },
+    MIN_ELEMENTS_OPTION,
+    WEIGHT_ONLY_OPTION,
+    super::pipeline::PER_CHANNEL_OPTION,
+    super::pipeline::PER_CHANNEL_DENSE_OPTION,
     OptionInfo {
         name: "target",
         kind: OptionKind::Enum(super::target::TARGETS),
@@ -118,20 +112,24 @@ pub static INFO: PassInfo = PassInfo {
         float16: every float32 constant becomes float16 behind a dequantize.",
     options: OPTIONS,
     create,
+    traits: PassTraits {
+        inputs: &[],
+        report: Some(crate::quant::report::Kind::Weights),
+    },
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let min_elements = options.int("min-elements");
+    let min_elements = options.int("min-elements")?;
     if min_elements < 0 {
         return Err("min-elements must not be negative".into());
     }
     Ok(Box::new(QuantizeWeights {
-        float16: options.str("mode") == "float16",
+        float16: options.choice("mode")? == "float16",
         min_elements: min_elements as u64,
-        weight_only: options.bool("weight-only"),
-        per_channel: options.bool("per-channel"),
-        per_channel_dense: options.bool("per-channel-dense"),
-        target: super::target::Target::parse(options.str("target"))?,
+        weight_only: options.bool("weight-only")?,
+        per_channel: options.bool("per-channel")?,
+        per_channel_dense: options.bool("per-channel-dense")?,
+        target: super::target::Target::parse(options.choice("target")?)?,
     }))
 }
 

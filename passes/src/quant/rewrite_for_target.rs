@@ -44,7 +44,7 @@ use tqopt_tflite::ops::custom::{TransposeConvBiasOptions, TRANSPOSE_CONV_BIAS};
 use super::target::{prelu_slope, Target, TARGETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const REWRITTEN: Statistic = Statistic {
     name: "num-rewritten-for-target",
@@ -79,12 +79,13 @@ pub static INFO: PassInfo = PassInfo {
         it), target=strict all the rewrites, target=reference none.",
     options: OPTIONS,
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
     Ok(Box::new(RewriteForTarget {
-        target: Target::parse(options.str("target"))?,
-        int16: options.bool("int16"),
+        target: Target::parse(options.choice("target")?)?,
+        int16: options.bool("int16")?,
     }))
 }
 

@@ -24,7 +24,7 @@ use tqopt_ir::{
 
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 
 pub const SPARSIFIED: Statistic = Statistic {
     name: "num-sparsified",
@@ -48,10 +48,11 @@ pub static INFO: PassInfo = PassInfo {
         help: "Fraction of zero values a weight needs to be stored sparse",
     }],
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let min_zeros = options.float("min-zeros");
+    let min_zeros = options.float("min-zeros")?;
     if !(0.0..=1.0).contains(&min_zeros) {
         return Err(format!("min-zeros must be within [0, 1], not {min_zeros}"));
     }

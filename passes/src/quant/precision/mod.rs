@@ -29,7 +29,7 @@ use crate::calibration::collectors::Method;
 use crate::calibration::dataset::PixelScaling;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::registry::PassInfo;
+use crate::registry::{PassInfo, PassTraits};
 use config::Precision;
 use data::{SearchData, METHODS};
 use evaluate::{Evaluator, RestOptions};
@@ -115,10 +115,11 @@ pub static INFO: PassInfo = PassInfo {
         op float misses the target.",
     options: OPTIONS,
     create,
+    traits: PassTraits::NONE,
 };
 
 fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let target = match o.str("target-sqnr").trim() {
+    let target = match o.string("target-sqnr")?.trim() {
         "" => None,
         t => {
             let v: f64 = t
@@ -132,19 +133,19 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
             Some(v)
         }
     };
-    let method = o.str("method");
-    let data = o.str("data");
+    let method = o.choice("method")?;
+    let data = o.string("data")?;
     Ok(Box::new(SearchPrecision {
         target,
         auto: method == "auto",
-        verify: o.bool("verify"),
+        verify: o.bool("verify")?,
         data: (!data.is_empty()).then(|| PathBuf::from(data)),
-        scaling: PixelScaling::parse_range(o.str("input-range"))?,
+        scaling: PixelScaling::parse_range(o.string("input-range")?)?,
         rest: RestOptions {
-            per_channel: o.str("per-channel").into(),
-            per_channel_dense: o.str("per-channel-dense").into(),
-            target: o.str("target").into(),
-            deny: o.str("deny").into(),
+            per_channel: o.text("per-channel")?.into(),
+            per_channel_dense: o.text("per-channel-dense")?.into(),
+            target: o.text("target")?.into(),
+            deny: o.text("deny")?.into(),
         },
     }))
 }
