@@ -27,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use tqopt_ir::dialect::tfl;
+use tqopt_ir::dialect::tfl::operands::{Binary, Weighted};
 use tqopt_ir::{Module, OpId, ValueId};
 
 use super::qdq::underlying;
@@ -198,7 +199,7 @@ fn dims(m: &Module, v: ValueId) -> Option<Vec<i64>> {
 fn work_of(m: &Module, op: OpId) -> Option<Work> {
     let data = m.op(op);
     let out = elements(m, *m.results(op).first()?)?;
-    let operand = |i: usize| m.operand(op, i).and_then(|v| elements(m, v));
+    let weighted = || Weighted::of(m, op);
     // Multiply-accumulates as the precision search counts them.
     let macs = || super::precision::cost::op_cost(m, op) as f64;
     // The kernel class of a [O or 1, kh, kw, C] weight.
@@ -207,32 +208,34 @@ fn work_of(m: &Module, op: OpId) -> Option<Work> {
         _ => "kxk",
     };
     let (case, macs, elements) = if data.is(&tfl::CONV_2D) {
-        let w = dims(m, m.operand(op, 1)?)?;
+        let w = weighted()?;
         (
-            format!("tfl.conv_2d/{}", kernel(&w)),
+            format!("tfl.conv_2d/{}", kernel(&dims(m, w.filter)?)),
             macs(),
-            operand(0)? + out,
+            elements(m, w.input)? + out,
         )
     } else if data.is(&tfl::DEPTHWISE_CONV_2D) {
-        let w = dims(m, m.operand(op, 1)?)?;
+        let w = weighted()?;
         (
-            format!("tfl.depthwise_conv_2d/{}", kernel(&w)),
+            format!("tfl.depthwise_conv_2d/{}", kernel(&dims(m, w.filter)?)),
             macs(),
-            operand(0)? + out,
+            elements(m, w.input)? + out,
         )
     } else if data.is(&tfl::FULLY_CONNECTED) {
+        let w = weighted()?;
         (
             "tfl.fully_connected".to_string(),
             macs(),
-            operand(0)? + out + operand(1)?,
+            elements(m, w.input)? + out + elements(m, w.filter)?,
         )
     } else if data.is(&tfl::ADD) || data.is(&tfl::SUB) || data.is(&tfl::MUL) {
         // Measured with two same-shape operands; a broadcast constant reads less, which the
         // element count follows.
+        let b = Binary::of(m, op)?;
         (
             data.name.as_str().to_string(),
             0.0,
-            operand(0)? + operand(1)? + out,
+            elements(m, b.lhs)? + elements(m, b.rhs)? + out,
         )
     } else if data.is(&tfl::MAX_POOL_2D) {
         let int = |k: &str| {
@@ -243,7 +246,7 @@ fn work_of(m: &Module, op: OpId) -> Option<Work> {
         (
             "tfl.max_pool_2d".to_string(),
             out * int("filter_height") * int("filter_width"),
-            operand(0)? + out,
+            elements(m, m.operand(op, 0)?)? + out,
         )
     } else {
         return None;
