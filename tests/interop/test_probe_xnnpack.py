@@ -417,6 +417,15 @@ def _sqnr(ref: np.ndarray, test: np.ndarray) -> float:
     return float("inf") if noise == 0 else 10 * np.log10(float(np.sum(ref**2)) / noise)
 
 
+def _rewritten(case: Case, target: str, work: Path, tq: Path) -> tuple[Path, Path]:
+    """CASE as a float .tflite, and after rewrite-for-target{target=TARGET}."""
+    src = work / f"{case.name}.mlir"
+    src.write_text(case.mlir())
+    rewritten = work / "rewritten_float.tflite"
+    subprocess.run([str(tq), str(src), f"--pass=rewrite-for-target{{target={target}}}", "-o", str(rewritten)], check=True)
+    return build(case, "float", work, tq), rewritten
+
+
 @pytest.mark.parametrize("case", rewrite_cases(), ids=lambda c: c.name)
 def test_rewrite_is_exact_in_float_and_close_in_int8(case, tmp_path):
     """In LiteRT: the float model after rewrite-for-target{target=strict} computes what the
@@ -424,11 +433,7 @@ def test_rewrite_is_exact_in_float_and_close_in_int8(case, tmp_path):
     in XNNPACK) its SQNR against float is within 3 dB of the original int8 op's
     (target=reference), and above 30 dB."""
     tq = tqopt_bin()
-    src = tmp_path / f"{case.name}.mlir"
-    src.write_text(case.mlir())
-    rewritten = tmp_path / "rewritten_float.tflite"
-    subprocess.run([str(tq), str(src), "--pass=rewrite-for-target{target=strict}", "-o", str(rewritten)], check=True)
-    original = build(case, "float", tmp_path, tq)
+    original, rewritten = _rewritten(case, "strict", tmp_path, tq)
     strict = build(case, "int8_strict", tmp_path, tq)
     reference = build(case, "int8", tmp_path, tq)
     x = np.random.default_rng(1).uniform(-4, 4, size=(1, 8, 8, 16)).astype(np.float32)
@@ -463,11 +468,8 @@ def test_xnnpack_rewrite_is_exact_in_litert_and_stays_in_xnnpack(case, tmp_path)
     widened prelu bit for bit); quantized with the default target, every node but the
     boundary conversions runs in XNNPACK, at over 30 dB against float."""
     tq = tqopt_bin()
+    original, rewritten = _rewritten(case, "xnnpack", tmp_path, tq)
     src = tmp_path / f"{case.name}.mlir"
-    src.write_text(case.mlir())
-    rewritten = tmp_path / "rewritten_float.tflite"
-    subprocess.run([str(tq), str(src), "--pass=rewrite-for-target{target=xnnpack}", "-o", str(rewritten)], check=True)
-    original = build(case, "float", tmp_path, tq)
     shape = [int(d) for d in case.inputs[0].split("x")[:-1]]
     x = np.random.default_rng(1).uniform(-4, 4, size=shape).astype(np.float32)
     want = _outputs(original, x)
