@@ -2,7 +2,11 @@
 """quantize-int8{target-sqnr=DB} on every shared MediaPipe model, measured in LiteRT.
 
 Per model (tests/shared/models/mediapipe), calibrated on the first 8 photos of
-tests/shared/data/images (the search measures on the same photos), in one run:
+tests/shared/data/images (the search measures on the same photos), in one run. tqopt is given
+the photos as the arrays LiteRT is fed (resized with PIL's bilinear filter and scaled, as
+tests/interop does, saved to a .npy), so that the search measures exactly what LiteRT runs;
+--images gives tqopt the photo folder instead (its own decoder and resize, whose pixels differ
+from PIL's by rounding; on hand_landmark that alone moves the output SQNR by several dB).
 
   int8 dB     plain quantize-int8, output SQNR on the calibration photos in LiteRT
   target dB   quantize-int8{target-sqnr=DB}, the same (issue 11: >= DB on every model)
@@ -20,7 +24,7 @@ definition of `tqopt eval` (tests/interop/zoo_common.py:sqnr_db).
 
 Usage (a Python with ai-edge-litert, numpy, pillow, e.g. /work/main/target/venv/bin/python):
   scripts/compare/target_sqnr.py [--tqopt target/release/tqopt] [--target 30] [--models a,b]
-                                 [--runs 30] [--extra 'int16=...']
+                                 [--runs 30] [--extra 'method=...'] [--images]
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ def main() -> None:
     ap.add_argument("--models", default="")
     ap.add_argument("--runs", type=int, default=30, help="invokes per latency measurement")
     ap.add_argument("--extra", default="", help="more quantize-int8 options for the target model")
+    ap.add_argument("--images", action="store_true", help="give tqopt the photo folder, not the arrays")
     args = ap.parse_args()
     binary = Path(args.tqopt)
     if not binary.exists():
@@ -104,7 +109,8 @@ def main() -> None:
     ph = photos()
     calib_photos, held_photos = ph[:CALIBRATION_PHOTOS], ph[CALIBRATION_PHOTOS:]
     opts = f"target-sqnr={args.target:g}" + (f" {args.extra}" if args.extra else "")
-    print(f"quantize-int8{{{opts}}}; tqopt {binary}; calibration: {len(calib_photos)} photos, "
+    print(f"quantize-int8{{{opts}}}; tqopt {binary}; calibration: {len(calib_photos)} photos "
+          f"({'folder' if args.images else 'arrays as LiteRT is fed'}), "
           f"held out: {len(held_photos)}; latency: median of {args.runs} invokes, 1 thread")
     head = (f"{'model':28} {'int8 dB':>7} {'target dB':>9} {'held dB':>7} {'tqopt dB':>8} "
             f"{'kept':>11} {'int16':>5} {'size KB':>8} {'int8 KB':>7} "
@@ -119,11 +125,15 @@ def main() -> None:
             (calib / p.name).symlink_to(p)
         for model in models:
             plain, target, report = tmp / "int8.tflite", tmp / "target.tflite", tmp / "report.json"
-            tqopt(binary, model, "quantize-int8", calib, plain, None)
-            tqopt(binary, model, f"quantize-int8{{{opts}}}", calib, target, report)
+            cal, held = samples(model, calib_photos), samples(model, held_photos)
+            data = calib
+            if not args.images:
+                data = tmp / "calibration.npy"
+                np.save(data, next(iter(cal.values())))
+            tqopt(binary, model, "quantize-int8", data, plain, None)
+            tqopt(binary, model, f"quantize-int8{{{opts}}}", data, target, report)
             summary = json.loads(report.read_text())
             prec = summary.get("precision") or {}
-            cal, held = samples(model, calib_photos), samples(model, held_photos)
             ref_cal, ref_held = litert_outputs(model, cal), litert_outputs(model, held)
             int8_db = sqnr_db(ref_cal, litert_outputs(plain, cal))
             target_db = sqnr_db(ref_cal, litert_outputs(target, cal))
