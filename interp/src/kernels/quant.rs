@@ -1,9 +1,7 @@
 //! `tfl.quantize` and `tfl.dequantize`, per-tensor and per-axis.
 //!
 //! `real = (q - zero_point) * scale`; quantizing rounds half away from zero (TFLite's
-//! `TfLiteRound`) and clamps to the storage range, except float to per-tensor int8/uint8,
-//! which LiteRT's default path runs in XNNPACK: times 1/scale, half to even
-//! ([`Dequant::quantize_as_xnnpack`]). Requantizing (a quantized input to another
+//! `TfLiteRound`) and clamps to the storage range. Requantizing (a quantized input to another
 //! quantized type) goes through real values, which can differ from TFLite's fixed-point
 //! requantization by one step. `tfl.dequantize` also widens float16 to f32.
 
@@ -115,37 +113,6 @@ impl Dequant {
         })
     }
 
-    /// Float to per-tensor int8 or uint8 as LiteRT's default path (XNNPACK's convert
-    /// operator) computes it: `x` times the reciprocal of the scale (in f32), rounded half to
-    /// even, plus the zero point, clamped. It differs from `round(x / scale)` on ties and
-    /// where the product rounds across one (x / s = 39.5 exactly, x * (1 / s) = 39.499996).
-    /// `None` for other types, which take [`Dequant::quantize`].
-    pub fn quantize_as_xnnpack(&self, v: &[f32], dtype: DType) -> Option<TensorData> {
-        let ([scale], [zp], None) = (&self.scales[..], &self.zero_points[..], self.axis) else {
-            return None;
-        };
-        if !matches!(dtype, DType::I8 | DType::U8) || !(scale.is_finite() && *scale > 0.0) {
-            return None;
-        }
-        let inv = 1.0f32 / scale;
-        let (lo, hi) = (self.min as f32, self.max as f32);
-        let zp = *zp as f32;
-        // NaN: the storage maximum (XNNPACK clamps with min_ps, which returns its second
-        // operand, the bound, for NaN).
-        let q = v.iter().map(move |&x| {
-            let r = (x * inv).round_ties_even() + zp;
-            if r.is_nan() {
-                hi
-            } else {
-                r.clamp(lo, hi)
-            }
-        });
-        Some(match dtype {
-            DType::I8 => TensorData::I8(q.map(|x| x as i8).collect()),
-            _ => TensorData::U8(q.map(|x| x as u8).collect()),
-        })
-    }
-
     /// Quantizes real values into storage integers of `dtype`.
     pub fn quantize(&self, v: &[f32], shape: &[usize], dtype: DType) -> KResult<TensorData> {
         let (dim, inner) = self.layout(shape)?;
@@ -187,11 +154,6 @@ pub(crate) fn build_quantize(info: &OpInfo<'_>) -> KResult<BoxKernel> {
             }
             None => a.f32(0)?,
         };
-        if input.is_none() {
-            if let Some(data) = out.quantize_as_xnnpack(v, out_dtype) {
-                return one(Tensor::from_parts(t.shape().into(), data));
-            }
-        }
         let data = out.quantize(v, t.shape(), out_dtype)?;
         one(Tensor::from_parts(t.shape().into(), data))
     })
@@ -218,39 +180,4 @@ pub(crate) fn build_dequantize(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         };
         one(Tensor::from_parts(t.shape().into(), TensorData::F32(v)))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn int8(scale: f32, zero_point: i64) -> Dequant {
-        Dequant {
-            scales: vec![scale],
-            zero_points: vec![zero_point],
-            axis: None,
-            min: -128,
-            max: 127,
-        }
-    }
-
-    /// Float to int8 as XNNPACK converts: x * (1 / s) rounded half to even. The values are
-    /// LiteRT's (face_detection_full_range, activation_4_1): x / s is 39.5 exactly, where
-    /// round-half-away-from-zero would give one step more.
-    #[test]
-    fn float_to_int8_multiplies_by_the_reciprocal_and_rounds_half_to_even() {
-        let q = int8(0.059692565351724625, -128);
-        let got = q.quantize_as_xnnpack(&[2.3578563, 1000.0, -1000.0], DType::I8);
-        let Some(TensorData::I8(v)) = got else {
-            panic!("{got:?}")
-        };
-        assert_eq!(v, [-89, 127, -128]);
-        let tie = int8(1.0, 0).quantize_as_xnnpack(&[2.5, -2.5, 3.5], DType::I8);
-        let Some(TensorData::I8(v)) = tie else {
-            panic!("{tie:?}")
-        };
-        assert_eq!(v, [2, -2, 4]);
-        // Not for int16 or per-axis types.
-        assert!(q.quantize_as_xnnpack(&[1.0], DType::I16).is_none());
-    }
 }
