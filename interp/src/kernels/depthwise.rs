@@ -632,7 +632,10 @@ mod tests {
         let x = vec![1.0f32; 3 * 20 * c];
         let mut taps = [0.0f32; 9];
         (taps[0], taps[1], taps[3]) = (1e8, 1.0, -1e8);
-        let w: Vec<f32> = taps.iter().flat_map(|&t| std::iter::repeat_n(t, c)).collect();
+        let w: Vec<f32> = taps
+            .iter()
+            .flat_map(|&t| std::iter::repeat_n(t, c))
+            .collect();
         let mut a = vec![0.0; g.oh * g.ow * c];
         depthwise(&g, 1, &x, &w, &vec![0.0; c], &mut a, f32::MIN, f32::MAX);
         assert!(a.iter().all(|&v| v == 1.0), "{a:?}");
