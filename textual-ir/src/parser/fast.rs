@@ -1,0 +1,723 @@
+//! The fast reader: MLIR text read op by op by hand, for the forms that tqopt's printer and
+//! `mlir-opt` write most (a `module` of `func.func`s holding generic ops and `return`).
+//!
+//! It builds the IR through the same [`Builder`] methods as the pest reader, and reads the parts
+//! it does not know by hand (uncommon attributes, types and locations) with the pest grammar's
+//! own rules, started where those parts begin. It never reports an error: on any text it does
+//! not read, and on any error, it gives up ([`Bail`]) and the caller parses the whole file with
+//! the pest reader, which defines the language and reports every error. So the invariants are:
+//! the fast reader accepts no text the grammar refuses (where the grammar's ordered choices
+//! would read a construct another way, it gives up), and it builds exactly the IR the pest
+//! reader builds (`tests/readers_agree.rs` holds the two readers to it on a corpus).
+//!
+//! Offsets inside a fragment read by pest are relative to the fragment's start; the `Builder`
+//! uses such offsets only in error messages, which the fast reader never shows.
+
+use std::sync::Arc;
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+use smallvec::SmallVec;
+
+use tqopt_ir::{
+    dialect, AttrDict, Attribute, BlockId, Diagnostic, FunctionType, Location, OpId, OpSpec,
+    SourceFile, Type,
+};
+
+use super::attributes::unescape;
+use super::ops::GenericParts;
+use super::scope::Scope;
+use super::{Builder, ParseOptions, Parsed};
+use crate::grammar::{MlirGrammar, Rule};
+
+/// The fast reader gave up: the text holds something it does not read, or an error.
+#[derive(Debug)]
+pub(super) struct Bail;
+
+impl From<Diagnostic> for Bail {
+    fn from(_: Diagnostic) -> Bail {
+        Bail
+    }
+}
+
+type FResult<T> = Result<T, Bail>;
+
+/// Operand uses or result groups: name without `%`, index or count, offset.
+type Uses<'s> = SmallVec<[(&'s str, usize, usize); 4]>;
+
+/// Reads `source` with the fast reader; `Err(Bail)` when the pest reader must read it.
+pub(super) fn parse(source: &SourceFile, options: &ParseOptions) -> FResult<Parsed> {
+    let mut reader = Reader {
+        b: Builder::new(source, *options),
+        text: source.text(),
+        pos: 0,
+    };
+    reader.file()?;
+    Ok(Parsed {
+        module: reader.b.module,
+        external_resources: reader.b.external_resources,
+    })
+}
+
+/// The grammar's `id_char`.
+fn is_id_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.' | b'-')
+}
+
+/// A cursor over the text and the builder it feeds.
+struct Reader<'s> {
+    b: Builder<'s>,
+    text: &'s str,
+    pos: usize,
+}
+
+impl<'s> Reader<'s> {
+    // ---- lexical ----
+
+    fn peek(&self) -> u8 {
+        self.text.as_bytes().get(self.pos).copied().unwrap_or(0)
+    }
+
+    fn rest(&self) -> &'s str {
+        &self.text[self.pos..]
+    }
+
+    /// Skips the grammar's implicit WHITESPACE and COMMENT.
+    fn ws(&mut self) {
+        let b = self.text.as_bytes();
+        loop {
+            match b.get(self.pos) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
+                Some(b'/') if b.get(self.pos + 1) == Some(&b'/') => {
+                    while self.pos < b.len() && b[self.pos] != b'\n' {
+                        self.pos += 1;
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        let found = self.peek() == c;
+        self.pos += found as usize;
+        found
+    }
+
+    fn expect(&mut self, c: u8) -> FResult<()> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// Consumes `word` when it is not followed by an identifier character.
+    fn keyword(&mut self, word: &str) -> bool {
+        let r = self.rest().as_bytes();
+        let found = r.starts_with(word.as_bytes()) && !r.get(word.len()).is_some_and(|&c| is_id_char(c));
+        if found {
+            self.pos += word.len();
+        }
+        found
+    }
+
+    /// `ASCII_DIGIT+` as a count or index.
+    fn dec_usize(&mut self) -> FResult<usize> {
+        let start = self.pos;
+        let b = self.text.as_bytes();
+        while b.get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+        if start == self.pos {
+            return Err(Bail);
+        }
+        self.text[start..self.pos].parse().map_err(|_| Bail)
+    }
+
+    /// `bare_id`.
+    fn bare_id(&mut self) -> FResult<&'s str> {
+        let start = self.pos;
+        let b = self.text.as_bytes();
+        match b.get(self.pos) {
+            Some(c) if c.is_ascii_alphabetic() || *c == b'_' => self.pos += 1,
+            _ => return Err(Bail),
+        }
+        while b.get(self.pos).is_some_and(|&c| is_id_char(c)) {
+            self.pos += 1;
+        }
+        Ok(&self.text[start..self.pos])
+    }
+
+    /// `value_name`, without its `%`.
+    fn value_name(&mut self) -> FResult<&'s str> {
+        self.expect(b'%')?;
+        let start = self.pos;
+        let b = self.text.as_bytes();
+        match b.get(self.pos) {
+            Some(c) if c.is_ascii_digit() => {
+                while b.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    self.pos += 1;
+                }
+            }
+            Some(c) if c.is_ascii_alphabetic() || matches!(c, b'$' | b'.' | b'_' | b'-') => {
+                self.pos += 1;
+                while b.get(self.pos).is_some_and(|&c| is_id_char(c)) {
+                    self.pos += 1;
+                }
+            }
+            _ => return Err(Bail),
+        }
+        Ok(&self.text[start..self.pos])
+    }
+
+    /// A string literal's raw text between its quotes (escapes not decoded).
+    fn string_raw(&mut self) -> FResult<&'s str> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let b = self.text.as_bytes();
+        loop {
+            match b.get(self.pos) {
+                None => return Err(Bail),
+                Some(b'"') => break,
+                // An escaped character may be several bytes long; none of them is a quote or a
+                // backslash, so the scan goes on byte by byte.
+                Some(b'\\') if self.pos + 1 < b.len() => self.pos += 2,
+                Some(b'\\') => return Err(Bail),
+                Some(_) => self.pos += 1,
+            }
+        }
+        let raw = &self.text[start..self.pos];
+        self.pos += 1;
+        Ok(raw)
+    }
+
+    /// A string literal as text (escapes decoded, invalid UTF-8 replaced), as the pest reader
+    /// reads names.
+    fn string_text(&mut self) -> FResult<Arc<str>> {
+        let raw = self.string_raw()?;
+        if !raw.contains('\\') {
+            return Ok(Arc::from(raw));
+        }
+        let bytes = unescape(raw).map_err(|_| Bail)?;
+        Ok(String::from_utf8_lossy(&bytes).into())
+    }
+
+    /// Reads one `rule` with pest where the cursor is: the pair and the offset after it.
+    fn fragment(&self, rule: Rule) -> FResult<(Pair<'s, Rule>, usize)> {
+        let mut pairs = MlirGrammar::parse(rule, self.rest()).map_err(|_| Bail)?;
+        let pair = pairs.next().ok_or(Bail)?;
+        let end = self.pos + pair.as_span().end();
+        Ok((pair, end))
+    }
+
+    // ---- file, regions and ops ----
+
+    /// `file`: one `module {...}` (then it is the root), or ops of an implicit module.
+    fn file(&mut self) -> FResult<()> {
+        self.b.scopes.push(Scope::new(true));
+        self.ws();
+        let at = self.pos;
+        if self.keyword("builtin.module") || self.keyword("module") {
+            self.root_module(at)?;
+            self.ws();
+            if self.pos != self.text.len() {
+                return Err(Bail);
+            }
+            self.b.close_scope()?;
+            return Ok(());
+        }
+        let body = self.b.module.body();
+        loop {
+            self.ws();
+            if self.pos == self.text.len() {
+                break;
+            }
+            self.operation(body)?;
+        }
+        self.b.close_scope()?;
+        self.b.unwrap_generic_module()?;
+        Ok(())
+    }
+
+    /// The module that is the whole file, its keyword at `at` already read.
+    fn root_module(&mut self, at: usize) -> FResult<()> {
+        let root = self.b.module.op;
+        let region = self.b.module.op(root).regions()[0];
+        let block = self.b.module.region(region).blocks()[0];
+        self.ws();
+        if self.peek() == b'@' {
+            return Err(Bail);
+        }
+        if self.keyword("attributes") {
+            self.ws();
+            let dict = self.attr_dict()?;
+            self.b.module.op_mut(root).attributes = dict;
+            self.ws();
+        }
+        self.expect(b'{')?;
+        self.b.open_scope(true);
+        self.region_body(block)?;
+        self.b.close_scope()?;
+        self.ws();
+        let loc = self.trailing_loc()?;
+        let data = self.b.module.op_mut(root);
+        data.loc = loc;
+        data.pos = Some(self.b.src.pos_of(at));
+        Ok(())
+    }
+
+    /// The ops of a region without block labels, after its `{`, through its `}`.
+    fn region_body(&mut self, block: BlockId) -> FResult<()> {
+        loop {
+            self.ws();
+            match self.peek() {
+                b'}' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                b'^' | 0 => return Err(Bail),
+                _ => self.operation(block)?,
+            }
+        }
+    }
+
+    /// `operation`: results, the op in one of the forms read here, a trailing location.
+    fn operation(&mut self, block: BlockId) -> FResult<()> {
+        let mut results: Uses<'s> = SmallVec::new();
+        if self.peek() == b'%' {
+            loop {
+                let at = self.pos;
+                let name = self.value_name()?;
+                let count = if self.eat(b':') { self.dec_usize()? } else { 1 };
+                results.push((name, count, at));
+                self.ws();
+                if self.eat(b',') {
+                    self.ws();
+                    continue;
+                }
+                break;
+            }
+            self.expect(b'=')?;
+            self.ws();
+        }
+        let at = self.pos;
+        let op = if self.peek() == b'"' {
+            self.generic_op(block)?
+        } else if self.keyword("func.func") {
+            self.func_op(at, block)?
+        } else if self.keyword("return") || self.keyword("func.return") {
+            self.return_op(at, block)?
+        } else {
+            return Err(Bail);
+        };
+        self.ws();
+        let loc = self.trailing_loc()?;
+        self.b.bind_results(op, loc, &results)?;
+        Ok(())
+    }
+
+    /// `"name"(%a, %b) <{props}> {attrs} : (T, T) -> R`, without regions.
+    fn generic_op(&mut self, block: BlockId) -> FResult<OpId> {
+        let name_at = self.pos;
+        let text = self.string_text()?;
+        let name = self.b.op_name_at(name_at, &text)?;
+        self.ws();
+        self.expect(b'(')?;
+        self.ws();
+        let uses = if self.peek() == b')' {
+            SmallVec::new()
+        } else {
+            self.value_use_list()?
+        };
+        self.ws();
+        self.expect(b')')?;
+        self.ws();
+        let mut props = AttrDict::new();
+        if self.eat(b'<') {
+            self.ws();
+            props = self.attr_dict()?;
+            self.ws();
+            self.expect(b'>')?;
+            self.ws();
+        }
+        if self.peek() == b'(' {
+            return Err(Bail);
+        }
+        let mut attrs = AttrDict::new();
+        if self.peek() == b'{' {
+            attrs = self.attr_dict()?;
+            self.ws();
+        }
+        self.expect(b':')?;
+        self.ws();
+        let ft_at = self.pos;
+        let ft = self.function_type()?;
+        let parts = GenericParts {
+            name,
+            name_at,
+            uses: &uses,
+            props,
+            attrs,
+            ft,
+            ft_at,
+            num_regions: 0,
+        };
+        Ok(self.b.create_generic(parts, block)?)
+    }
+
+    /// `func.func [visibility] @name(%arg0: T {attrs} loc(..), ...) -> (R {attrs}, ...)
+    /// [attributes {...}] [{body}]`, its keyword at `at` already read.
+    fn func_op(&mut self, at: usize, block: BlockId) -> FResult<OpId> {
+        let op = self
+            .b
+            .module
+            .create_op(OpSpec::of(&dialect::func::FUNC).regions(1));
+        self.b.module.op_mut(op).pos = Some(self.b.src.pos_of(at));
+        self.b.append(block, op)?;
+        self.ws();
+        for visibility in ["private", "public", "nested"] {
+            if self.keyword(visibility) {
+                let v = Attribute::string(visibility);
+                self.b.module.op_mut(op).properties.set("sym_visibility", v);
+                self.ws();
+                break;
+            }
+        }
+        self.expect(b'@')?;
+        let name = self.bare_id()?;
+        if self.rest().starts_with("::") {
+            return Err(Bail);
+        }
+        let sym = Attribute::string(name);
+        self.b.module.op_mut(op).properties.set("sym_name", sym);
+        self.ws();
+        self.expect(b'(')?;
+        self.ws();
+        let mut inputs = Vec::new();
+        let mut arg_attrs = Vec::new();
+        let mut named_args: Vec<(&str, Type, Location, usize)> = Vec::new();
+        if self.peek() != b')' {
+            loop {
+                let arg_at = self.pos;
+                let name = if self.peek() == b'%' {
+                    let n = self.value_name()?;
+                    self.ws();
+                    self.expect(b':')?;
+                    self.ws();
+                    Some(n)
+                } else {
+                    None
+                };
+                let ty = self.type_()?;
+                self.ws();
+                let dict = self.opt_attr_dict()?;
+                let loc = self.trailing_loc()?;
+                self.ws();
+                inputs.push(ty.clone());
+                arg_attrs.push(dict);
+                if let Some(n) = name {
+                    named_args.push((n, ty, loc, arg_at));
+                }
+                if self.eat(b',') {
+                    self.ws();
+                    continue;
+                }
+                break;
+            }
+        }
+        self.expect(b')')?;
+        self.ws();
+        let mut results = Vec::new();
+        let mut res_attrs = Vec::new();
+        if self.rest().starts_with("->") {
+            self.pos += 2;
+            self.ws();
+            if self.eat(b'(') {
+                self.ws();
+                if self.peek() != b')' {
+                    loop {
+                        results.push(self.type_()?);
+                        self.ws();
+                        res_attrs.push(self.opt_attr_dict()?);
+                        if self.eat(b',') {
+                            self.ws();
+                            continue;
+                        }
+                        break;
+                    }
+                }
+                self.expect(b')')?;
+            } else {
+                results.push(self.type_()?);
+                res_attrs.push(AttrDict::new());
+            }
+            self.ws();
+        }
+        if self.keyword("attributes") {
+            self.ws();
+            let dict = self.attr_dict()?;
+            self.b.module.op_mut(op).attributes = dict;
+            self.ws();
+        }
+        self.b
+            .set_function_type(op, inputs, results, arg_attrs, res_attrs);
+        if self.eat(b'{') {
+            let entry = self.b.enter_function(op, named_args)?;
+            self.region_body(entry)?;
+            self.b.close_scope()?;
+        }
+        Ok(op)
+    }
+
+    /// `return [%a, ... : T, ...]`, its keyword at `at` already read.
+    fn return_op(&mut self, at: usize, block: BlockId) -> FResult<OpId> {
+        self.ws();
+        let mut uses: Uses<'s> = SmallVec::new();
+        let mut types = Vec::new();
+        if self.peek() == b'%' {
+            uses = self.value_use_list()?;
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            types = self.type_list()?;
+        }
+        Ok(self.b.create_return(at, &uses, &types, block)?)
+    }
+
+    /// `value_use_list`: `%a, %b#1`.
+    fn value_use_list(&mut self) -> FResult<Uses<'s>> {
+        let mut out = SmallVec::new();
+        loop {
+            let at = self.pos;
+            let name = self.value_name()?;
+            let index = if self.eat(b'#') { self.dec_usize()? } else { 0 };
+            out.push((name, index, at));
+            self.ws();
+            if self.eat(b',') {
+                self.ws();
+                continue;
+            }
+            return Ok(out);
+        }
+    }
+
+    /// A location after an op or argument, if the text has one there.
+    fn trailing_loc(&mut self) -> FResult<Location> {
+        if !self.rest().starts_with("loc") {
+            return Ok(Location::Unknown);
+        }
+        let start = self.pos;
+        self.pos += 3;
+        self.ws();
+        let is_loc = self.peek() == b'(';
+        self.pos = start;
+        if !is_loc {
+            return Ok(Location::Unknown);
+        }
+        self.location()
+    }
+
+    /// `loc(...)`: a plain name by hand, anything else through the grammar.
+    fn location(&mut self) -> FResult<Location> {
+        let start = self.pos;
+        if self.rest().starts_with("loc(\"") {
+            self.pos += 4;
+            let name = self.string_text()?;
+            if self.eat(b')') {
+                return Ok(Location::Name { name, child: None });
+            }
+            self.pos = start;
+        }
+        let (pair, end) = self.fragment(Rule::location)?;
+        let loc = self.b.location(pair)?;
+        self.pos = end;
+        Ok(loc)
+    }
+
+    // ---- attributes ----
+
+    fn opt_attr_dict(&mut self) -> FResult<AttrDict> {
+        if self.peek() != b'{' {
+            return Ok(AttrDict::new());
+        }
+        let dict = self.attr_dict()?;
+        self.ws();
+        Ok(dict)
+    }
+
+    /// `{name = value, unit_name, "quoted" = value}`.
+    fn attr_dict(&mut self) -> FResult<AttrDict> {
+        self.expect(b'{')?;
+        self.ws();
+        let mut entries = Vec::new();
+        if self.peek() != b'}' {
+            loop {
+                let name: Arc<str> = if self.peek() == b'"' {
+                    self.string_text()?
+                } else {
+                    Arc::from(self.bare_id()?)
+                };
+                self.ws();
+                let value = if self.eat(b'=') {
+                    self.ws();
+                    self.attribute()?
+                } else {
+                    Attribute::Unit
+                };
+                entries.push((name, value));
+                self.ws();
+                if self.eat(b',') {
+                    self.ws();
+                    continue;
+                }
+                break;
+            }
+        }
+        self.expect(b'}')?;
+        AttrDict::from_entries(entries).map_err(|_| Bail)
+    }
+
+    /// An attribute value: strings, booleans and `unit` by hand, the rest through the
+    /// grammar.
+    fn attribute(&mut self) -> FResult<Attribute> {
+        let start = self.pos;
+        if self.peek() == b'"' {
+            let raw = self.string_raw()?;
+            let after = self.pos;
+            self.ws();
+            // `"text" : type` is rare; the grammar reads it.
+            if self.peek() != b':' {
+                self.pos = after;
+                let bytes = unescape(raw).map_err(|_| Bail)?;
+                return Ok(Attribute::String(Arc::from(bytes)));
+            }
+            self.pos = start;
+        } else if self.keyword("true") {
+            return Ok(Attribute::Bool(true));
+        } else if self.keyword("false") {
+            return Ok(Attribute::Bool(false));
+        } else if self.keyword("unit") {
+            return Ok(Attribute::Unit);
+        }
+        let (pair, end) = self.fragment(Rule::attribute)?;
+        let attr = self.b.attribute(pair)?;
+        self.pos = end;
+        Ok(attr)
+    }
+
+    // ---- types ----
+
+    fn type_list(&mut self) -> FResult<Vec<Type>> {
+        let mut out = vec![self.type_()?];
+        loop {
+            let save = self.pos;
+            self.ws();
+            if !self.eat(b',') {
+                self.pos = save;
+                return Ok(out);
+            }
+            self.ws();
+            out.push(self.type_()?);
+        }
+    }
+
+    /// `(T, ...) -> R` or `(T, ...) -> (R, ...)`.
+    fn function_type(&mut self) -> FResult<FunctionType> {
+        self.expect(b'(')?;
+        self.ws();
+        let inputs = if self.peek() == b')' {
+            Vec::new()
+        } else {
+            let list = self.type_list()?;
+            self.ws();
+            list
+        };
+        self.expect(b')')?;
+        self.ws();
+        if !self.rest().starts_with("->") {
+            return Err(Bail);
+        }
+        self.pos += 2;
+        self.ws();
+        let results = if self.eat(b'(') {
+            self.ws();
+            let list = if self.peek() == b')' {
+                Vec::new()
+            } else {
+                let list = self.type_list()?;
+                self.ws();
+                list
+            };
+            self.expect(b')')?;
+            list
+        } else {
+            vec![self.type_()?]
+        };
+        Ok(FunctionType { inputs, results })
+    }
+
+    /// A type: the grammar's `simple_tensor_type` by hand, anything else through the grammar.
+    fn type_(&mut self) -> FResult<Type> {
+        if let Some(len) = simple_tensor_len(self.rest().as_bytes()) {
+            let ty = self
+                .b
+                .simple_tensor_text(&self.rest()[..len], self.pos)?;
+            self.pos += len;
+            return Ok(ty);
+        }
+        let (pair, end) = self.fragment(Rule::type_)?;
+        let ty = self.b.type_(pair)?;
+        self.pos = end;
+        Ok(ty)
+    }
+}
+
+/// The length of the grammar's `simple_tensor_type` at the start of `t`, if it is there:
+/// `"tensor<" ~ ((ASCII_DIGIT+ | "?") ~ "x")* ~ (int_type | float_type) ~ ">"`.
+fn simple_tensor_len(t: &[u8]) -> Option<usize> {
+    if !t.starts_with(b"tensor<") {
+        return None;
+    }
+    let digits = |mut i: usize| {
+        while t.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = "tensor<".len();
+    loop {
+        let dim_end = if t.get(i) == Some(&b'?') {
+            i + 1
+        } else {
+            digits(i)
+        };
+        if dim_end > i && t.get(dim_end) == Some(&b'x') {
+            i = dim_end + 1;
+        } else {
+            break;
+        }
+    }
+    let rest = &t[i..];
+    let int_prefix = if rest.starts_with(b"si") || rest.starts_with(b"ui") {
+        2
+    } else if rest.starts_with(b"i") {
+        1
+    } else {
+        0
+    };
+    let elem_end = if int_prefix > 0 {
+        let end = digits(i + int_prefix);
+        if end == i + int_prefix {
+            return None;
+        }
+        end
+    } else if rest.starts_with(b"bf16") {
+        i + 4
+    } else if rest.starts_with(b"f16") || rest.starts_with(b"f32") || rest.starts_with(b"f64") {
+        i + 3
+    } else {
+        return None;
+    };
+    (t.get(elem_end) == Some(&b'>')).then_some(elem_end + 1)
+}
