@@ -108,7 +108,6 @@ fn fast_and_pest_readers_build_the_same_ir() {
             }
         }
     }
-    eprintln!("texts {texts} fast {fast_read} printouts {printouts_read}");
     // The test must exercise the fast reader: most printouts are in the forms it reads.
     assert!(
         printouts_read * 2 > texts,
@@ -140,6 +139,29 @@ fn edge_cases_read_alike() {
         format!("module {{ func.func @f() {{ return }} }} x"),
         format!("module {{ func.func private @g() -> {ty} }}"),
     ];
+    let mut cases = cases.to_vec();
+    // Dense bodies: numbers (the grammar's dense_numbers token or not), hex, splats, errors.
+    for (t, body) in [
+        ("tensor<2x2xf32>", "[[1.0, -2.5e-1], [3.E2, 4]]"),
+        ("tensor<2xf32>", "[1.0e, 2.0]"),
+        ("tensor<2xf32>", "[+1.5, 2.0 ]"),
+        ("tensor<2xf32>", "[1.0,//c\n 2.0]"),
+        ("tensor<2xi8>", "[1, -128]"),
+        ("tensor<2xi8>", "[1, 300]"),
+        ("tensor<2xi8>", "[1, 2, 3]"),
+        ("tensor<2xi8>", "\"0x0102\""),
+        ("tensor<2xi8>", "\"0x01\""),
+        ("tensor<2xi8>", "\"0x010\""),
+        ("tensor<3xi1>", "\"0x05\""),
+        ("tensor<2xf32>", "0.5"),
+        ("tensor<2xf32>", "[true, false]"),
+        ("tensor<2x!tf_type.string>", "[\"a\", \"b\"]"),
+        ("tensor<?xf32>", "[1.0]"),
+    ] {
+        cases.push(format!(
+            "func.func @f() -> {t} {{\n  %0 = \"tfl.pseudo_const\"() <{{value = dense<{body}> : {t}}}> : () -> {t}\n  return %0 : {t}\n}}\n"
+        ));
+    }
     for (i, text) in cases.iter().enumerate() {
         compare(&format!("case {i}"), text);
     }

@@ -6,14 +6,12 @@
 //! when its first list opens; lists and scalars mixed at one level), so errors name the same
 //! place with the same words.
 
-use pest::iterators::Pair;
 
 use tqopt_ir::attributes::encode_scalar;
 use tqopt_ir::{ElementType, Scalar};
 
 use super::attributes::int_fits;
 use super::{Builder, PResult};
-use crate::grammar::Rule;
 
 /// One token of a number list: an opening bracket with the number of items directly inside
 /// it, or a number (its byte range in the literal).
@@ -71,13 +69,12 @@ impl Builder<'_> {
     /// level's length in `shape`, as `dense_list` does.
     pub(super) fn dense_numbers(
         &self,
-        pair: &Pair<'_, Rule>,
+        text: &str,
+        base: usize,
         elem: &ElementType,
         shape: &mut Vec<usize>,
         out: &mut Vec<u8>,
     ) -> PResult<()> {
-        let text = pair.as_str();
-        let base = pair.as_span().start();
         let tokens = tokenize(text);
         let mut next = 0;
         self.numbers_list(text, base, &tokens, &mut next, elem, 0, shape, out)

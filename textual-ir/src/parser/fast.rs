@@ -20,11 +20,12 @@ use pest::Parser as _;
 use smallvec::SmallVec;
 
 use tqopt_ir::{
-    dialect, AttrDict, Attribute, BlockId, Diagnostic, FunctionType, Location, OpId, OpSpec,
-    SourceFile, Type,
+    dialect, AttrDict, Attribute, BlockId, Diagnostic, ElementType, FunctionType, Location, OpId,
+    OpSpec, SourceFile, Type,
 };
 
 use super::attributes::unescape;
+use super::dense::DenseBody;
 use super::ops::GenericParts;
 use super::scope::Scope;
 use super::{Builder, ParseOptions, Parsed};
@@ -599,11 +600,61 @@ impl<'s> Reader<'s> {
             return Ok(Attribute::Bool(false));
         } else if self.keyword("unit") {
             return Ok(Attribute::Unit);
+        } else if let Some(attr) = self.dense()? {
+            return Ok(attr);
         }
         let (pair, end) = self.fragment(Rule::attribute)?;
         let attr = self.b.attribute(pair)?;
         self.pos = end;
         Ok(attr)
+    }
+
+    /// `dense<"0x..."> : T` and `dense<[numbers]> : T` by hand; `None` (the cursor unmoved)
+    /// for other bodies, which the grammar reads.
+    fn dense(&mut self) -> FResult<Option<Attribute>> {
+        let start = self.pos;
+        if !self.rest().starts_with("dense") {
+            return Ok(None);
+        }
+        self.pos += "dense".len();
+        self.ws();
+        let body = if !self.eat(b'<') {
+            None
+        } else {
+            self.ws();
+            let body_at = self.pos;
+            match self.peek() {
+                b'"' => Some(DenseBody::Hex {
+                    raw: self.string_raw()?,
+                    at: body_at,
+                }),
+                b'[' => dense_numbers_len(self.rest().as_bytes()).map(|len| {
+                    let text = &self.rest()[..len];
+                    self.pos += len;
+                    DenseBody::Numbers { text, at: body_at }
+                }),
+                _ => None,
+            }
+        };
+        let Some(body) = body else {
+            self.pos = start;
+            return Ok(None);
+        };
+        self.ws();
+        self.expect(b'>')?;
+        self.ws();
+        self.expect(b':')?;
+        self.ws();
+        let ty_at = self.pos;
+        match self.type_()? {
+            Type::Tensor(t) if t.has_static_shape() && !matches!(t.elem, ElementType::Opaque(_)) => {
+                Ok(Some(self.b.dense_elements(t, ty_at, Some(body), start)?))
+            }
+            _ => {
+                self.pos = start;
+                Ok(None)
+            }
+        }
     }
 
     // ---- types ----
@@ -673,18 +724,92 @@ impl<'s> Reader<'s> {
     }
 }
 
+/// The length of the grammar's `dense_numbers` token at the start of `t`, if it is there: a
+/// `dn_list` followed by spaces and `>`.
+fn dense_numbers_len(t: &[u8]) -> Option<usize> {
+    let end = dn_list(t, 0, 0)?;
+    (t.get(dn_spaces(t, end)) == Some(&b'>')).then_some(end)
+}
+
+fn dn_spaces(t: &[u8], mut i: usize) -> usize {
+    while matches!(t.get(i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+        i += 1;
+    }
+    i
+}
+
+fn digits(t: &[u8], mut i: usize) -> usize {
+    while t.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
+}
+
+/// `dn_list`: `"[" ~ dn_space* ~ (dn_item ~ (dn_space* ~ "," ~ dn_space* ~ dn_item)*)? ~
+/// dn_space* ~ "]"`; the offset after it. (Nesting is bounded by the parser's nesting check.)
+fn dn_list(t: &[u8], i: usize, depth: usize) -> Option<usize> {
+    if t.get(i) != Some(&b'[') || depth > 100_000 {
+        return None;
+    }
+    let mut i = dn_spaces(t, i + 1);
+    if let Some(end) = dn_item(t, i, depth) {
+        i = end;
+        loop {
+            let j = dn_spaces(t, i);
+            if t.get(j) != Some(&b',') {
+                break;
+            }
+            match dn_item(t, dn_spaces(t, j + 1), depth) {
+                Some(end) => i = end,
+                None => break,
+            }
+        }
+    }
+    let i = dn_spaces(t, i);
+    (t.get(i) == Some(&b']')).then_some(i + 1)
+}
+
+/// `dn_item`: `dn_list | float_lit | signed_int`.
+fn dn_item(t: &[u8], i: usize, depth: usize) -> Option<usize> {
+    if t.get(i) == Some(&b'[') {
+        return dn_list(t, i, depth + 1);
+    }
+    float_lit(t, i).or_else(|| signed_int(t, i))
+}
+
+/// `float_lit`: `("-" | "+")? ~ ASCII_DIGIT+ ~ "." ~ ASCII_DIGIT* ~ (("e" | "E") ~ ("-" |
+/// "+")? ~ ASCII_DIGIT+)?`.
+fn float_lit(t: &[u8], i: usize) -> Option<usize> {
+    let sign = matches!(t.get(i), Some(b'-' | b'+')) as usize;
+    let int_end = digits(t, i + sign);
+    if int_end == i + sign || t.get(int_end) != Some(&b'.') {
+        return None;
+    }
+    let mut end = digits(t, int_end + 1);
+    if matches!(t.get(end), Some(b'e' | b'E')) {
+        let exp_sign = matches!(t.get(end + 1), Some(b'-' | b'+')) as usize;
+        let exp_end = digits(t, end + 1 + exp_sign);
+        if exp_end > end + 1 + exp_sign {
+            end = exp_end;
+        }
+    }
+    Some(end)
+}
+
+/// `signed_int`: `"-"? ~ ASCII_DIGIT+`.
+fn signed_int(t: &[u8], i: usize) -> Option<usize> {
+    let sign = (t.get(i) == Some(&b'-')) as usize;
+    let end = digits(t, i + sign);
+    (end > i + sign).then_some(end)
+}
+
 /// The length of the grammar's `simple_tensor_type` at the start of `t`, if it is there:
 /// `"tensor<" ~ ((ASCII_DIGIT+ | "?") ~ "x")* ~ (int_type | float_type) ~ ">"`.
 fn simple_tensor_len(t: &[u8]) -> Option<usize> {
     if !t.starts_with(b"tensor<") {
         return None;
     }
-    let digits = |mut i: usize| {
-        while t.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        i
-    };
+    let digits = |i: usize| digits(t, i);
     let mut i = "tensor<".len();
     loop {
         let dim_end = if t.get(i) == Some(&b'?') {
