@@ -502,6 +502,8 @@ impl AttrDict {
                 return Err(pair[0].0.clone());
             }
         }
+        // Dictionaries are small and many (one or two per op): keep no spare capacity.
+        entries.shrink_to_fit();
         Ok(AttrDict { entries })
     }
 
@@ -523,6 +525,8 @@ impl AttrDict {
         match self.position(name) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
+                // Grow by one: a doubling Vec would keep up to three spare entries per op.
+                self.entries.reserve_exact(1);
                 self.entries.insert(i, (Arc::from(name), value));
                 None
             }

@@ -13,6 +13,7 @@
 //! Offsets inside a fragment read by pest are relative to the fragment's start; the `Builder`
 //! uses such offsets only in error messages, which the fast reader never shows.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use pest::iterators::Pair;
@@ -52,6 +53,7 @@ pub(super) fn parse(source: &SourceFile, options: &ParseOptions) -> FResult<Pars
         b: Builder::new(source, *options),
         text: source.text(),
         pos: 0,
+        names: HashMap::new(),
     };
     reader.file()?;
     Ok(Parsed {
@@ -70,6 +72,8 @@ struct Reader<'s> {
     b: Builder<'s>,
     text: &'s str,
     pos: usize,
+    /// Attribute names read so far, shared: each op's dictionary names the same few.
+    names: HashMap<&'s str, Arc<str>>,
 }
 
 impl<'s> Reader<'s> {
@@ -557,7 +561,8 @@ impl<'s> Reader<'s> {
                 let name: Arc<str> = if self.peek() == b'"' {
                     self.string_text()?
                 } else {
-                    Arc::from(self.bare_id()?)
+                    let id = self.bare_id()?;
+                    self.names.entry(id).or_insert_with(|| Arc::from(id)).clone()
                 };
                 self.ws();
                 let value = if self.eat(b'=') {
