@@ -140,6 +140,9 @@ fn edge_cases_read_alike() {
         format!("module {{ func.func private @g() -> {ty} }}"),
     ];
     let mut cases = cases.to_vec();
+    // Fragments read by pest within one line, and constructs that go on past the line end.
+    cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = \"x.id\"(%a) {{n = 1\n : i8, m = 2 : i32, t = i32}} : ({ty}) -> {ty} loc(fused[\"a\",\n \"b\"])\n  return %0 : {ty}\n}}\n"));
+    cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = \"x.id\"(%a) {{n = 1 // c\n : i8, d = #x.y<a\n b>}} : ({ty}) -> {ty} loc(callsite(\"a\" at \"b\"))\n  return %0 : {ty}\n}}\n"));
     // Dense bodies: numbers (the grammar's dense_numbers token or not), hex, splats, errors.
     for (t, body) in [
         ("tensor<2x2xf32>", "[[1.0, -2.5e-1], [3.E2, 4]]"),

@@ -209,8 +209,25 @@ impl<'s> Reader<'s> {
     }
 
     /// Reads one `rule` with pest where the cursor is: the pair and the offset after it.
+    ///
+    /// pest indexes the lines of all the input it is given, so the fragment is first read
+    /// within the rest of the current line. That reading is kept only where the whole-text
+    /// reading must agree with it: a location (it ends at its own closing parenthesis, the
+    /// grammar looks no further), or a construct followed by more text on the line (the
+    /// grammar crossed no line end). Otherwise the rest of the text is read.
     fn fragment(&self, rule: Rule) -> FResult<(Pair<'s, Rule>, usize)> {
-        let mut pairs = MlirGrammar::parse(rule, self.rest()).map_err(|_| Bail)?;
+        let rest = self.rest();
+        if let Some(line_end) = rest.find('\n') {
+            let line = &rest[..line_end];
+            if let Some(pair) = MlirGrammar::parse(rule, line).ok().and_then(|mut p| p.next()) {
+                let end = pair.as_span().end();
+                let tail = line[end..].trim_start_matches([' ', '\t', '\r']);
+                if rule == Rule::location || (!tail.is_empty() && !tail.starts_with("//")) {
+                    return Ok((pair, self.pos + end));
+                }
+            }
+        }
+        let mut pairs = MlirGrammar::parse(rule, rest).map_err(|_| Bail)?;
         let pair = pairs.next().ok_or(Bail)?;
         let end = self.pos + pair.as_span().end();
         Ok((pair, end))
