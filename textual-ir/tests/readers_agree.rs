@@ -76,8 +76,13 @@ fn compare(name: &str, text: &str) -> (bool, Option<String>) {
             panic!("{name}: the fast reader read a text the pest reader refuses")
         }
         (Some(Err(pe)), None) => {
-            let e = public.err().expect("parse fails where the pest reader fails");
-            assert_eq!(&e, pe, "{name}: parse reports another error than the pest reader");
+            let e = public
+                .err()
+                .expect("parse fails where the pest reader fails");
+            assert_eq!(
+                &e, pe,
+                "{name}: parse reports another error than the pest reader"
+            );
             (false, None)
         }
         (Some(Ok(p)), None) => (false, Some(print(&p.module))),
@@ -91,7 +96,11 @@ fn fast_and_pest_readers_build_the_same_ir() {
     mlir_files(&root().join("lit-tests"), &mut files);
     mlir_files(&root().join("tests/shared/reference-mlir"), &mut files);
     files.sort();
-    assert!(files.len() > 50, "the corpus is missing: {} files", files.len());
+    assert!(
+        files.len() > 50,
+        "the corpus is missing: {} files",
+        files.len()
+    );
     let (mut texts, mut fast_read, mut printouts_read) = (0, 0, 0);
     for path in &files {
         let name = path.display().to_string();
@@ -140,6 +149,12 @@ fn edge_cases_read_alike() {
         format!("module {{ func.func private @g() -> {ty} }}"),
     ];
     let mut cases = cases.to_vec();
+    // TensorFlow's bare-name forms, typed numbers and scalar types.
+    cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = tfl.add %a, %a {{fused_activation_function = \"NONE\"}} : {ty}\n  %1 = tfl.mul(%0, %a) <{{fused_activation_function = \"RELU\"}}> : ({ty}, {ty}) -> {ty}\n  %2 = tfl.concatenation(%1, %0) {{axis = 0 : i32, fused_activation_function = \"NONE\"}} : ({ty}, {ty}) -> tensor<4xf32>\n  return %1 : {ty}\n}}\n"));
+    cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = tfl.conv_2d %a, %a : {ty}\n  return %0 : {ty}\n}}\n"));
+    for value in ["1 : i32", "-1 : si8", "255 : ui8", "300 : i8", "1.5 : f32", "1.5 : i32", "0x3C00 : f16", "0x1 : i8", "0x : i8", "+1.0 : f64", "2.5", "7", "1 : index", "1 : i0", "1 : sixteen", "1.0e3 : bf16", "99999999999999999999 : i64", "1 : tensor<2xf32>", "1\n : i32"] {
+        cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = \"x.id\"(%a) {{v = {value}, w = [1 : i8, 2.0]}} : ({ty}) -> {ty}\n  return %0 : {ty}\n}}\n"));
+    }
     // Fragments read by pest within one line, and constructs that go on past the line end.
     cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = \"x.id\"(%a) {{n = 1\n : i8, m = 2 : i32, t = i32}} : ({ty}) -> {ty} loc(fused[\"a\",\n \"b\"])\n  return %0 : {ty}\n}}\n"));
     cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = \"x.id\"(%a) {{n = 1 // c\n : i8, d = #x.y<a\n b>}} : ({ty}) -> {ty} loc(callsite(\"a\" at \"b\"))\n  return %0 : {ty}\n}}\n"));

@@ -19,8 +19,14 @@ use crate::grammar::Rule;
 /// `dense_numbers` token), or another form as pest read it. Offsets are of the body's start.
 pub(super) enum DenseBody<'p> {
     /// `"0x..."`: the string's raw text between its quotes.
-    Hex { raw: &'p str, at: usize },
-    Numbers { text: &'p str, at: usize },
+    Hex {
+        raw: &'p str,
+        at: usize,
+    },
+    Numbers {
+        text: &'p str,
+        at: usize,
+    },
     Other(Pair<'p, Rule>),
 }
 
@@ -114,8 +120,9 @@ impl<'s> Builder<'s> {
         let body_at = body.at();
         match body {
             DenseBody::Hex { raw, at } => {
-                let text = unescape(raw)
-                    .map_err(|offset| self.err_at(at + 1 + offset, "invalid escape sequence in string"))?;
+                let text = unescape(raw).map_err(|offset| {
+                    self.err_at(at + 1 + offset, "invalid escape sequence in string")
+                })?;
                 let text = std::str::from_utf8(&text).unwrap_or("");
                 let hex = text
                     .strip_prefix("0x")

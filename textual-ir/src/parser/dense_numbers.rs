@@ -6,7 +6,6 @@
 //! when its first list opens; lists and scalars mixed at one level), so errors name the same
 //! place with the same words.
 
-
 use tqopt_ir::attributes::encode_scalar;
 use tqopt_ir::{ElementType, Scalar};
 

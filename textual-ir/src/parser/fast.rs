@@ -29,6 +29,7 @@ use super::attributes::unescape;
 use super::dense::DenseBody;
 use super::ops::GenericParts;
 use super::scope::Scope;
+use super::types::float_kind;
 use super::{Builder, ParseOptions, Parsed};
 use crate::grammar::{MlirGrammar, Rule};
 
@@ -120,7 +121,8 @@ impl<'s> Reader<'s> {
     /// Consumes `word` when it is not followed by an identifier character.
     fn keyword(&mut self, word: &str) -> bool {
         let r = self.rest().as_bytes();
-        let found = r.starts_with(word.as_bytes()) && !r.get(word.len()).is_some_and(|&c| is_id_char(c));
+        let found =
+            r.starts_with(word.as_bytes()) && !r.get(word.len()).is_some_and(|&c| is_id_char(c));
         if found {
             self.pos += word.len();
         }
@@ -219,7 +221,10 @@ impl<'s> Reader<'s> {
         let rest = self.rest();
         if let Some(line_end) = rest.find('\n') {
             let line = &rest[..line_end];
-            if let Some(pair) = MlirGrammar::parse(rule, line).ok().and_then(|mut p| p.next()) {
+            if let Some(pair) = MlirGrammar::parse(rule, line)
+                .ok()
+                .and_then(|mut p| p.next())
+            {
                 let end = pair.as_span().end();
                 let tail = line[end..].trim_start_matches([' ', '\t', '\r']);
                 if rule == Rule::location || (!tail.is_empty() && !tail.starts_with("//")) {
@@ -330,8 +335,13 @@ impl<'s> Reader<'s> {
             self.func_op(at, block)?
         } else if self.keyword("return") || self.keyword("func.return") {
             self.return_op(at, block)?
-        } else {
+        } else if ["module", "builtin.module", "call", "func.call"]
+            .iter()
+            .any(|k| self.keyword(k))
+        {
             return Err(Bail);
+        } else {
+            self.bare_name_op(block)?
         };
         self.ws();
         let loc = self.trailing_loc()?;
@@ -345,6 +355,16 @@ impl<'s> Reader<'s> {
         let text = self.string_text()?;
         let name = self.b.op_name_at(name_at, &text)?;
         self.ws();
+        self.generic_rest(name, name_at, block)
+    }
+
+    /// A generic op after its name: `(%a, %b) <{props}> {attrs} : (T, T) -> R`.
+    fn generic_rest(
+        &mut self,
+        name: tqopt_ir::OpName,
+        name_at: usize,
+        block: BlockId,
+    ) -> FResult<OpId> {
         self.expect(b'(')?;
         self.ws();
         let uses = if self.peek() == b')' {
@@ -386,6 +406,28 @@ impl<'s> Reader<'s> {
             num_regions: 0,
         };
         Ok(self.b.create_generic(parts, block)?)
+    }
+
+    /// TensorFlow's forms with a bare op name: `tfl.mul(%a, %b) <{...}> : (T, T) -> R` (as the
+    /// generic form) and `tfl.add %a, %b {...} : T`.
+    fn bare_name_op(&mut self, block: BlockId) -> FResult<OpId> {
+        let name_at = self.pos;
+        let text = self.bare_id()?;
+        let name = self.b.op_name_at(name_at, text)?;
+        self.ws();
+        if self.peek() == b'(' {
+            return self.generic_rest(name, name_at, block);
+        }
+        self.b.check_same_type_form(&name, name_at)?;
+        let uses = self.value_use_list()?;
+        self.ws();
+        let attrs = self.opt_attr_dict()?;
+        self.expect(b':')?;
+        self.ws();
+        let ty = self.type_()?;
+        Ok(self
+            .b
+            .create_same_type(name, name_at, &uses, attrs, ty, block)?)
     }
 
     /// `func.func [visibility] @name(%arg0: T {attrs} loc(..), ...) -> (R {attrs}, ...)
@@ -579,7 +621,10 @@ impl<'s> Reader<'s> {
                     self.string_text()?
                 } else {
                     let id = self.bare_id()?;
-                    self.names.entry(id).or_insert_with(|| Arc::from(id)).clone()
+                    self.names
+                        .entry(id)
+                        .or_insert_with(|| Arc::from(id))
+                        .clone()
                 };
                 self.ws();
                 let value = if self.eat(b'=') {
@@ -624,11 +669,31 @@ impl<'s> Reader<'s> {
             return Ok(Attribute::Unit);
         } else if let Some(attr) = self.dense()? {
             return Ok(attr);
+        } else if let Some(len) = number_len(self.rest().as_bytes()) {
+            return self.typed_number(len);
         }
         let (pair, end) = self.fragment(Rule::attribute)?;
         let attr = self.b.attribute(pair)?;
         self.pos = end;
         Ok(attr)
+    }
+
+    /// `typed_number`: the number literal of `len` bytes at the cursor, then `: type` if
+    /// written.
+    fn typed_number(&mut self, len: usize) -> FResult<Attribute> {
+        let (text, at) = (&self.rest()[..len], self.pos);
+        self.pos += len;
+        let after = self.pos;
+        self.ws();
+        let ty = if self.eat(b':') {
+            self.ws();
+            let ty_at = self.pos;
+            Some((self.type_()?, ty_at))
+        } else {
+            self.pos = after;
+            None
+        };
+        Ok(self.b.typed_number_text(text, at, ty)?)
     }
 
     /// `dense<"0x..."> : T` and `dense<[numbers]> : T` by hand; `None` (the cursor unmoved)
@@ -669,7 +734,9 @@ impl<'s> Reader<'s> {
         self.ws();
         let ty_at = self.pos;
         match self.type_()? {
-            Type::Tensor(t) if t.has_static_shape() && !matches!(t.elem, ElementType::Opaque(_)) => {
+            Type::Tensor(t)
+                if t.has_static_shape() && !matches!(t.elem, ElementType::Opaque(_)) =>
+            {
                 Ok(Some(self.b.dense_elements(t, ty_at, Some(body), start)?))
             }
             _ => {
@@ -680,6 +747,37 @@ impl<'s> Reader<'s> {
     }
 
     // ---- types ----
+
+    /// The grammar's `int_type` and `float_type` by hand; `None` (the cursor unmoved) for
+    /// other types.
+    fn scalar_type(&mut self) -> FResult<Option<Type>> {
+        let t = self.rest().as_bytes();
+        let prefix = if t.starts_with(b"si") || t.starts_with(b"ui") {
+            2
+        } else {
+            t.starts_with(b"i") as usize
+        };
+        let (len, float) = if prefix > 0 {
+            (digits(t, prefix), false)
+        } else if t.starts_with(b"bf16") {
+            (4, true)
+        } else if t.starts_with(b"f16") || t.starts_with(b"f32") || t.starts_with(b"f64") {
+            (3, true)
+        } else {
+            return Ok(None);
+        };
+        if len == prefix || t.get(len).is_some_and(|&c| is_id_char(c)) {
+            return Ok(None);
+        }
+        let text = &self.rest()[..len];
+        let ty = if float {
+            Type::Scalar(ElementType::Float(float_kind(text)))
+        } else {
+            Type::Scalar(ElementType::Int(self.b.int_type_text(text, self.pos)?))
+        };
+        self.pos += len;
+        Ok(Some(ty))
+    }
 
     fn type_list(&mut self) -> FResult<Vec<Type>> {
         let mut out = vec![self.type_()?];
@@ -733,10 +831,11 @@ impl<'s> Reader<'s> {
     /// A type: the grammar's `simple_tensor_type` by hand, anything else through the grammar.
     fn type_(&mut self) -> FResult<Type> {
         if let Some(len) = simple_tensor_len(self.rest().as_bytes()) {
-            let ty = self
-                .b
-                .simple_tensor_text(&self.rest()[..len], self.pos)?;
+            let ty = self.b.simple_tensor_text(&self.rest()[..len], self.pos)?;
             self.pos += len;
+            return Ok(ty);
+        }
+        if let Some(ty) = self.scalar_type()? {
             return Ok(ty);
         }
         let (pair, end) = self.fragment(Rule::type_)?;
@@ -816,6 +915,18 @@ fn float_lit(t: &[u8], i: usize) -> Option<usize> {
         }
     }
     Some(end)
+}
+
+/// The length of the grammar's `number` (`hex_int | float_lit | signed_int`) at the start of
+/// `t`, if it is there.
+fn number_len(t: &[u8]) -> Option<usize> {
+    if t.starts_with(b"0x") {
+        let end = 2 + t[2..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+        if end > 2 {
+            return Some(end);
+        }
+    }
+    float_lit(t, 0).or_else(|| signed_int(t, 0))
 }
 
 /// `signed_int`: `"-"? ~ ASCII_DIGIT+`.

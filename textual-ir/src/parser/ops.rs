@@ -319,19 +319,7 @@ impl<'s> Builder<'s> {
             .next()
             .ok_or_else(|| self.err_at(name_at, "expected an op name"))?;
         let name = self.op_name_of(&name_pair, name_pair.as_str())?;
-        let has_form = name
-            .def()
-            .is_some_and(|d| d.custom_syntax == CustomSyntax::SameOperandsAndResultType);
-        if !has_form {
-            return Err(self.err(
-                &name_pair,
-                format!(
-                    "'{}' has no custom assembly form here; write it in the generic form \"{}\"(...) : (...) -> ...",
-                    name.as_str(),
-                    name.as_str()
-                ),
-            ));
-        }
+        self.check_same_type_form(&name, name_pair.as_span().start())?;
         let mut uses = Vec::new();
         let mut attrs = AttrDict::new();
         let mut ty = None;
@@ -344,8 +332,40 @@ impl<'s> Builder<'s> {
             }
         }
         let ty = ty.ok_or_else(|| self.err_at(name_at, "expected a type"))?;
+        self.create_same_type(name, name_at, &uses, attrs, ty, block)
+    }
+
+    /// Only ops whose operands and result share one type have the `tfl.add %a, %b : T` form.
+    pub(super) fn check_same_type_form(&self, name: &OpName, at: usize) -> PResult<()> {
+        let has_form = name
+            .def()
+            .is_some_and(|d| d.custom_syntax == CustomSyntax::SameOperandsAndResultType);
+        if !has_form {
+            return Err(self.err_at(
+                at,
+                format!(
+                    "'{}' has no custom assembly form here; write it in the generic form \"{}\"(...) : (...) -> ...",
+                    name.as_str(),
+                    name.as_str()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates an op of the same-type form (operands and one result of type `ty`) and appends
+    /// it to `block`.
+    pub(super) fn create_same_type(
+        &mut self,
+        name: OpName,
+        name_at: usize,
+        uses: &[(&str, usize, usize)],
+        attrs: AttrDict,
+        ty: Type,
+        block: BlockId,
+    ) -> PResult<OpId> {
         let mut operands = SmallVec::<[ValueId; 4]>::new();
-        for &(use_name, index, at) in &uses {
+        for &(use_name, index, at) in uses {
             operands.push(self.use_value(use_name, index, &ty, at)?);
         }
         let mut props = AttrDict::new();

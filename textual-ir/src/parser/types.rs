@@ -58,7 +58,7 @@ impl<'s> Builder<'s> {
     }
 
     /// An integer type's name (`i8`, `si32`, `ui16`), errors placed at offset `at`.
-    fn int_type_text(&self, text: &str, at: usize) -> PResult<IntType> {
+    pub(super) fn int_type_text(&self, text: &str, at: usize) -> PResult<IntType> {
         let (signedness, digits) = if let Some(d) = text.strip_prefix("si") {
             (Signedness::Signed, d)
         } else if let Some(d) = text.strip_prefix("ui") {
