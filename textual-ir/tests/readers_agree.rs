@@ -152,7 +152,27 @@ fn edge_cases_read_alike() {
     // TensorFlow's bare-name forms, typed numbers and scalar types.
     cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = tfl.add %a, %a {{fused_activation_function = \"NONE\"}} : {ty}\n  %1 = tfl.mul(%0, %a) <{{fused_activation_function = \"RELU\"}}> : ({ty}, {ty}) -> {ty}\n  %2 = tfl.concatenation(%1, %0) {{axis = 0 : i32, fused_activation_function = \"NONE\"}} : ({ty}, {ty}) -> tensor<4xf32>\n  return %1 : {ty}\n}}\n"));
     cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = tfl.conv_2d %a, %a : {ty}\n  return %0 : {ty}\n}}\n"));
-    for value in ["1 : i32", "-1 : si8", "255 : ui8", "300 : i8", "1.5 : f32", "1.5 : i32", "0x3C00 : f16", "0x1 : i8", "0x : i8", "+1.0 : f64", "2.5", "7", "1 : index", "1 : i0", "1 : sixteen", "1.0e3 : bf16", "99999999999999999999 : i64", "1 : tensor<2xf32>", "1\n : i32"] {
+    for value in [
+        "1 : i32",
+        "-1 : si8",
+        "255 : ui8",
+        "300 : i8",
+        "1.5 : f32",
+        "1.5 : i32",
+        "0x3C00 : f16",
+        "0x1 : i8",
+        "0x : i8",
+        "+1.0 : f64",
+        "2.5",
+        "7",
+        "1 : index",
+        "1 : i0",
+        "1 : sixteen",
+        "1.0e3 : bf16",
+        "99999999999999999999 : i64",
+        "1 : tensor<2xf32>",
+        "1\n : i32",
+    ] {
         cases.push(format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = \"x.id\"(%a) {{v = {value}, w = [1 : i8, 2.0]}} : ({ty}) -> {ty}\n  return %0 : {ty}\n}}\n"));
     }
     // Fragments read by pest within one line, and constructs that go on past the line end.

@@ -168,17 +168,14 @@ impl<'s> Builder<'s> {
                 let value = self.int_text(text, at)?;
                 if let ElementType::Int(t) = &e {
                     if !int_fits(value, *t) {
-                        return Err(
-                            self.err_at(at, format!("integer {value} does not fit in {t}"))
-                        );
+                        return Err(self.err_at(at, format!("integer {value} does not fit in {t}")));
                     }
                 }
                 Ok(Attribute::Int { value, ty: e })
             }
-            Some((other, ty_at)) => Err(self.err_at(
-                ty_at,
-                format!("a number cannot have type '{other}'"),
-            )),
+            Some((other, ty_at)) => {
+                Err(self.err_at(ty_at, format!("a number cannot have type '{other}'")))
+            }
         }
     }
 
