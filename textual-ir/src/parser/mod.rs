@@ -65,17 +65,23 @@ pub fn parse(source: &SourceFile) -> PResult<Parsed> {
 /// (a 2 MiB test thread, the main thread). A panic inside is passed on to the caller.
 pub fn parse_with(source: &SourceFile, options: &ParseOptions) -> PResult<Parsed> {
     limits::check_nesting(source, options.max_nesting)?;
+    on_parse_stack(|| parse_here(source, options))
+}
+
+/// Runs `f` on a thread with [`limits::PARSE_STACK_BYTES`] of stack (or here, when no thread
+/// can be had); a panic inside is passed on to the caller.
+fn on_parse_stack<T: Send>(f: impl Fn() -> T + Sync) -> T {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("tqopt-parse".into())
             .stack_size(limits::PARSE_STACK_BYTES)
-            .spawn_scoped(scope, || parse_here(source, options));
+            .spawn_scoped(scope, || f());
         match worker {
             Ok(handle) => handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread to be had (a process limit): parse here, within the caller's stack.
-            Err(_) => parse_here(source, options),
+            // No thread to be had (a process limit): run here, within the caller's stack.
+            Err(_) => f(),
         }
     })
 }
@@ -110,10 +116,10 @@ pub fn parse_with_reader(
     let nesting = limits::check_nesting(source, options.max_nesting);
     match reader {
         Reader::Fast => match nesting {
-            Ok(()) => fast::parse(source, options).ok().map(Ok),
+            Ok(()) => on_parse_stack(|| fast::parse(source, options).ok().map(Ok)),
             Err(_) => None,
         },
-        Reader::Pest => Some(nesting.and_then(|()| parse_pest(source, options))),
+        Reader::Pest => Some(nesting.and_then(|()| on_parse_stack(|| parse_pest(source, options)))),
     }
 }
 
