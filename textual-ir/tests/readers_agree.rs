@@ -76,9 +76,7 @@ fn compare(name: &str, text: &str) -> (bool, Option<String>) {
             panic!("{name}: the fast reader read a text the pest reader refuses")
         }
         (Some(Err(pe)), None) => {
-            let e = public
-                .err()
-                .expect("parse fails where the pest reader fails");
+            let e = public.expect_err("parse fails where the pest reader fails");
             assert_eq!(
                 &e, pe,
                 "{name}: parse reports another error than the pest reader"
@@ -153,7 +151,7 @@ fn edge_cases_read_alike() {
         // Not the simple tensor form: spaces, quantized elements.
         "func.func @f(%a: tensor< 2xf32 >, %b: tensor<2x!quant.uniform<i8:f32, 0.5>>) {\n  return\n}\n".to_string(),
         // `return` without operands followed by more text, and trailing garbage.
-        format!("module {{ func.func @f() {{ return }} }} x"),
+        "module { func.func @f() { return } } x".to_string(),
         format!("module {{ func.func private @g() -> {ty} }}"),
     ];
     let mut cases = cases.to_vec();

@@ -75,7 +75,7 @@ fn on_parse_stack<T: Send>(f: impl Fn() -> T + Sync) -> T {
         let worker = std::thread::Builder::new()
             .name("tqopt-parse".into())
             .stack_size(limits::PARSE_STACK_BYTES)
-            .spawn_scoped(scope, || f());
+            .spawn_scoped(scope, &f);
         match worker {
             Ok(handle) => handle
                 .join()
