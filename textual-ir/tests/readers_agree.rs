@@ -148,6 +148,8 @@ fn edge_cases_read_alike() {
         format!("func.func @f(%a: {ty}) -> {ty} {{\n  return %a : tensor<3xf32>\n}}\n"),
         format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0 = \"x.id\"(%a) {{s = \"\\q\"}} : ({ty}) -> {ty}\n  return %0 : {ty}\n}}\n"),
         "func.func @f(%a: tensor<2xi99>) -> tensor<2xi99> {\n  return %a : tensor<2xi99>\n}\n".to_string(),
+        // Result group counts whose sum wraps around.
+        format!("func.func @f(%a: {ty}) -> {ty} {{\n  %0:18446744073709551615, %1:2 = \"x.id\"(%a) : ({ty}) -> {ty}\n  return %a : {ty}\n}}\n"),
         // Not the simple tensor form: spaces, quantized elements.
         "func.func @f(%a: tensor< 2xf32 >, %b: tensor<2x!quant.uniform<i8:f32, 0.5>>) {\n  return\n}\n".to_string(),
         // `return` without operands followed by more text, and trailing garbage.

@@ -132,7 +132,11 @@ impl<'s> Builder<'s> {
     ) -> PResult<()> {
         self.module.op_mut(op).loc = loc;
         let op_results: SmallVec<[ValueId; 2]> = SmallVec::from_slice(self.module.results(op));
-        let wanted: usize = results.iter().map(|r| r.1).sum();
+        // Counts are written in the text: a sum past usize is a mismatch, not an overflow.
+        let wanted = results
+            .iter()
+            .try_fold(0usize, |sum, r| sum.checked_add(r.1))
+            .unwrap_or(usize::MAX);
         if !results.is_empty() && wanted != op_results.len() {
             let at = results[0].2;
             return Err(self.err_at(
