@@ -211,10 +211,17 @@ impl DenseElements {
 
 /// Little-endian bytes of one element of `elem`.
 pub fn encode_scalar(elem: &ElementType, value: Scalar) -> Option<Vec<u8>> {
-    Some(match elem {
+    let mut out = Vec::with_capacity(8);
+    encode_scalar_into(elem, value, &mut out)?;
+    Some(out)
+}
+
+/// Appends the little-endian bytes of one element of `elem` to `out` (nothing on `None`).
+pub fn encode_scalar_into(elem: &ElementType, value: Scalar, out: &mut Vec<u8>) -> Option<()> {
+    match elem {
         ElementType::Float(kind) => {
             let bits = bits_of(value.as_f64(), *kind);
-            bits.to_le_bytes()[..kind.bit_width() as usize / 8].to_vec()
+            out.extend_from_slice(&bits.to_le_bytes()[..kind.bit_width() as usize / 8]);
         }
         ElementType::Int(t) => {
             let v = match value {
@@ -222,11 +229,12 @@ pub fn encode_scalar(elem: &ElementType, value: Scalar) -> Option<Vec<u8>> {
                 Scalar::Float(f) => f as i64,
             };
             let v = if t.width == 1 { (v != 0) as i64 } else { v };
-            v.to_le_bytes()[..(t.width as usize).div_ceil(8)].to_vec()
+            out.extend_from_slice(&v.to_le_bytes()[..(t.width as usize).div_ceil(8)]);
         }
-        ElementType::Index => value.as_i64().to_le_bytes().to_vec(),
+        ElementType::Index => out.extend_from_slice(&value.as_i64().to_le_bytes()),
         _ => return None,
-    })
+    }
+    Some(())
 }
 
 /// Reads one element of `elem` from its little-endian bytes.
@@ -502,6 +510,8 @@ impl AttrDict {
                 return Err(pair[0].0.clone());
             }
         }
+        // Dictionaries are small and many (one or two per op): keep no spare capacity.
+        entries.shrink_to_fit();
         Ok(AttrDict { entries })
     }
 
@@ -523,6 +533,8 @@ impl AttrDict {
         match self.position(name) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
+                // Grow by one: a doubling Vec would keep up to three spare entries per op.
+                self.entries.reserve_exact(1);
                 self.entries.insert(i, (Arc::from(name), value));
                 None
             }

@@ -86,39 +86,25 @@ fn to_decimal_string(
     significand >>= tz;
     exp2 += tz as i64;
 
-    // Change to significand * 10^exp10.
-    let mut big = BigUint::from_u64(significand);
-    let mut exp10: i64 = 0;
-    if exp2 > 0 {
-        big.shl(exp2 as u32);
-    } else {
-        for _ in 0..(-exp2) {
-            big.mul_small(5);
-        }
-        exp10 = exp2;
-    }
-    // Drop digits beyond what the precision needs (truncating, as LLVM does).
+    // Change to significand * 10^exp10, in 128 bits when the exact product fits (most
+    // values), else in a big integer: the same arithmetic, so the same digits.
     let bits_required = (precision as u64 * 196).div_ceil(59);
-    let active = big.active_bits();
-    if active > bits_required {
-        let tens = (active - bits_required) * 59 / 196;
-        for _ in 0..tens {
-            big.divmod_small(10);
+    let (mut digits, mut exp10) = match exact_u128(significand, exp2) {
+        Some((n, exp10)) => decimal_digits(n, exp10, bits_required),
+        None => {
+            let mut big = BigUint::from_u64(significand);
+            let mut exp10: i64 = 0;
+            if exp2 > 0 {
+                big.shl(exp2 as u32);
+            } else {
+                for _ in 0..(-exp2) {
+                    big.mul_small(5);
+                }
+                exp10 = exp2;
+            }
+            decimal_digits(big, exp10, bits_required)
         }
-        exp10 += tens as i64;
-    }
-    // Digits, least significant first, without trailing zeros.
-    let mut digits: Vec<u8> = Vec::new();
-    let mut in_trail = true;
-    while !big.is_zero() {
-        let d = big.divmod_small(10) as u8;
-        if in_trail && d == 0 {
-            exp10 += 1;
-        } else {
-            digits.push(b'0' + d);
-            in_trail = false;
-        }
-    }
+    };
     round_digits(&mut digits, &mut exp10, precision as usize);
     let n = digits.len();
     let scientific = if max_padding == 0 {
@@ -221,6 +207,82 @@ fn round_digits(digits: &mut Vec<u8>, exp10: &mut i64, precision: usize) {
 }
 
 /// Just enough unsigned big-integer arithmetic for exact decimal expansion.
+/// `significand * 2^exp2` as `n * 10^exp10` with `n` in 128 bits, if it fits.
+fn exact_u128(significand: u64, exp2: i64) -> Option<(u128, i64)> {
+    let n = significand as u128;
+    if exp2 >= 0 {
+        let shift = u32::try_from(exp2).ok()?;
+        (shift < n.leading_zeros()).then(|| (n << shift, 0))
+    } else {
+        // 5^55 < 2^128: larger powers never fit.
+        let k = u32::try_from(-exp2).ok().filter(|&k| k <= 55)?;
+        n.checked_mul(5u128.pow(k)).map(|v| (v, exp2))
+    }
+}
+
+/// The unsigned integers `decimal_digits` works on.
+trait Decimal {
+    fn active_bits(&self) -> u64;
+    fn divmod_small(&mut self, d: u32) -> u32;
+    fn is_zero(&self) -> bool;
+}
+
+impl Decimal for u128 {
+    fn active_bits(&self) -> u64 {
+        (128 - self.leading_zeros()) as u64
+    }
+
+    fn divmod_small(&mut self, d: u32) -> u32 {
+        let r = (*self % d as u128) as u32;
+        *self /= d as u128;
+        r
+    }
+
+    fn is_zero(&self) -> bool {
+        *self == 0
+    }
+}
+
+impl Decimal for BigUint {
+    fn active_bits(&self) -> u64 {
+        BigUint::active_bits(self)
+    }
+
+    fn divmod_small(&mut self, d: u32) -> u32 {
+        BigUint::divmod_small(self, d)
+    }
+
+    fn is_zero(&self) -> bool {
+        BigUint::is_zero(self)
+    }
+}
+
+/// The decimal digits of `big * 10^exp10` (least significant first, trailing zeros moved into
+/// the exponent), after dropping the digits beyond `bits_required` bits (truncating, as LLVM
+/// does).
+fn decimal_digits(mut big: impl Decimal, mut exp10: i64, bits_required: u64) -> (Vec<u8>, i64) {
+    let active = big.active_bits();
+    if active > bits_required {
+        let tens = (active - bits_required) * 59 / 196;
+        for _ in 0..tens {
+            big.divmod_small(10);
+        }
+        exp10 += tens as i64;
+    }
+    let mut digits: Vec<u8> = Vec::new();
+    let mut in_trail = true;
+    while !big.is_zero() {
+        let d = big.divmod_small(10) as u8;
+        if in_trail && d == 0 {
+            exp10 += 1;
+        } else {
+            digits.push(b'0' + d);
+            in_trail = false;
+        }
+    }
+    (digits, exp10)
+}
+
 struct BigUint {
     /// Little-endian 32-bit limbs.
     limbs: Vec<u32>,
@@ -338,6 +400,68 @@ pub fn from_bits(bits: u64, kind: FloatKind) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The 128-bit path gives the digits the big-integer path gives, wherever it applies:
+    /// over f32 bit patterns of every exponent, f64 ones, and each precision the printer uses.
+    #[test]
+    fn the_128_bit_digits_match_the_big_integer_digits() {
+        let mut checked = 0;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for i in 0..20_000u64 {
+            let bits = next();
+            let (significand, exp2) = if i % 2 == 0 {
+                let b = bits as u32;
+                let e = ((b >> 23) & 0xff) as i64;
+                let m = (b & 0x7f_ffff) as u64;
+                if e == 0 {
+                    (m, -149)
+                } else {
+                    (m | 1 << 23, e - 150)
+                }
+            } else {
+                let e = ((bits >> 52) & 0x7ff) as i64;
+                let m = bits & ((1 << 52) - 1);
+                if e == 0 {
+                    (m, -1074)
+                } else {
+                    (m | 1 << 52, e - 1075)
+                }
+            };
+            if significand == 0 {
+                continue;
+            }
+            let Some((n, exp10)) = exact_u128(significand, exp2) else {
+                continue;
+            };
+            for precision in [6u64, 9, 17] {
+                let bits_required = (precision * 196).div_ceil(59);
+                let mut big = BigUint::from_u64(significand);
+                if exp2 > 0 {
+                    big.shl(exp2 as u32);
+                } else {
+                    for _ in 0..(-exp2) {
+                        big.mul_small(5);
+                    }
+                }
+                assert_eq!(
+                    decimal_digits(n, exp10, bits_required),
+                    decimal_digits(big, exp10, bits_required),
+                    "{significand} * 2^{exp2}, precision {precision}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 10_000,
+            "only {checked} values took the 128-bit path"
+        );
+    }
 
     /// Reads back what `format_float` prints: decimal or hex bits.
     fn read_back(text: &str, kind: FloatKind) -> u64 {

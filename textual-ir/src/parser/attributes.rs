@@ -132,60 +132,72 @@ impl<'s> Builder<'s> {
             .next()
             .ok_or_else(|| self.err(&pair, "expected a number"))?;
         let ty = match it.next() {
-            Some(t) => Some((self.type_(t.clone())?, t)),
+            Some(t) => Some((self.type_(t.clone())?, t.as_span().start())),
             None => None,
         };
-        let is_float_text = inner(num.clone())
-            .next()
-            .is_some_and(|p| p.as_rule() == Rule::float_lit);
+        self.typed_number_text(num.as_str(), num.as_span().start(), ty)
+    }
+
+    /// A number literal's text (at offset `at`) with its type, if one was written (with the
+    /// type's offset).
+    pub(super) fn typed_number_text(
+        &self,
+        text: &str,
+        at: usize,
+        ty: Option<(Type, usize)>,
+    ) -> PResult<Attribute> {
+        // The grammar's `number` is hex_int | float_lit | signed_int; only float_lit has a '.'.
+        let is_float_text = !text.starts_with("0x") && text.contains('.');
         match ty {
             None if is_float_text => Ok(Attribute::Float {
-                value: self.number_value(&num, FloatKind::F64)?,
+                value: self.float_text(text, at, FloatKind::F64)?,
                 kind: FloatKind::F64,
             }),
             None => Ok(Attribute::Int {
-                value: self.int_value(&num)?,
+                value: self.int_text(text, at)?,
                 ty: ElementType::I64,
             }),
             Some((Type::Scalar(ElementType::Float(kind)), _)) => Ok(Attribute::Float {
-                value: self.number_value(&num, kind)?,
+                value: self.float_text(text, at, kind)?,
                 kind,
             }),
-            Some((Type::Scalar(e @ (ElementType::Int(_) | ElementType::Index)), tp)) => {
+            Some((Type::Scalar(e @ (ElementType::Int(_) | ElementType::Index)), ty_at)) => {
                 if is_float_text {
-                    return Err(self.err(&tp, "a float literal cannot have an integer type"));
+                    return Err(self.err_at(ty_at, "a float literal cannot have an integer type"));
                 }
-                let value = self.int_value(&num)?;
+                let value = self.int_text(text, at)?;
                 if let ElementType::Int(t) = &e {
                     if !int_fits(value, *t) {
-                        return Err(self.err(&num, format!("integer {value} does not fit in {t}")));
+                        return Err(self.err_at(at, format!("integer {value} does not fit in {t}")));
                     }
                 }
                 Ok(Attribute::Int { value, ty: e })
             }
-            Some((other, tp)) => Err(self.err(&tp, format!("a number cannot have type '{other}'"))),
+            Some((other, ty_at)) => {
+                Err(self.err_at(ty_at, format!("a number cannot have type '{other}'")))
+            }
         }
     }
 
     /// A number pair (`number` rule or its inner literal) as a float of `kind`; hex is bits.
     pub(super) fn number_value(&self, pair: &Pair<'_, Rule>, kind: FloatKind) -> PResult<f64> {
-        let lit = if pair.as_rule() == Rule::number {
-            inner(pair.clone()).next().unwrap_or(pair.clone())
-        } else {
-            pair.clone()
-        };
-        match lit.as_rule() {
-            Rule::hex_int => {
-                let bits = u64::from_str_radix(&lit.as_str()[2..], 16)
-                    .map_err(|_| self.err(&lit, "hex literal too large"))?;
+        self.float_text(pair.as_str(), pair.as_span().start(), kind)
+    }
+
+    /// A number literal's text as a float of `kind`; hex (`0x...`) is the bits.
+    pub(super) fn float_text(&self, text: &str, at: usize, kind: FloatKind) -> PResult<f64> {
+        match text.strip_prefix("0x") {
+            Some(hex) => {
+                let bits = u64::from_str_radix(hex, 16)
+                    .map_err(|_| self.err_at(at, "hex literal too large"))?;
                 if kind.bit_width() < 64 && bits >> kind.bit_width() != 0 {
                     return Err(
-                        self.err(&lit, format!("hex literal does not fit in {}", kind.name()))
+                        self.err_at(at, format!("hex literal does not fit in {}", kind.name()))
                     );
                 }
                 Ok(tqopt_ir::float_format::from_bits(bits, kind))
             }
-            _ => self.decimal_float(lit.as_str(), lit.as_span().start(), kind),
+            None => self.decimal_float(text, at, kind),
         }
     }
 
@@ -206,16 +218,20 @@ impl<'s> Builder<'s> {
     }
 
     pub(super) fn int_value(&self, pair: &Pair<'_, Rule>) -> PResult<i64> {
-        let text = pair.as_str();
+        self.int_text(pair.as_str(), pair.as_span().start())
+    }
+
+    /// A number literal's text as an integer (hex is the bits); a float is an error.
+    pub(super) fn int_text(&self, text: &str, at: usize) -> PResult<i64> {
         if let Some(hex) = text.strip_prefix("0x") {
             return u64::from_str_radix(hex, 16)
                 .map(|v| v as i64)
-                .map_err(|_| self.err(pair, "integer out of range"));
+                .map_err(|_| self.err_at(at, "integer out of range"));
         }
         if text.contains('.') {
-            return Err(self.err(pair, "expected an integer, found a float"));
+            return Err(self.err_at(at, "expected an integer, found a float"));
         }
-        self.decimal_int(text, pair.as_span().start())
+        self.decimal_int(text, at)
     }
 
     /// The bytes of a string literal, escapes decoded.

@@ -10,10 +10,34 @@ use tqopt_ir::{
     Attribute, Blob, DenseElements, DenseValues, ElementType, Scalar, TensorType, Type,
 };
 
-use super::attributes::int_fits;
+use super::attributes::{int_fits, unescape};
 use super::types::float_kind;
 use super::{inner, Builder, PResult};
 use crate::grammar::Rule;
+
+/// The body of `dense<...>`: hex data, a list of decimal numbers (the grammar's
+/// `dense_numbers` token), or another form as pest read it. Offsets are of the body's start.
+pub(super) enum DenseBody<'p> {
+    /// `"0x..."`: the string's raw text between its quotes.
+    Hex {
+        raw: &'p str,
+        at: usize,
+    },
+    Numbers {
+        text: &'p str,
+        at: usize,
+    },
+    Other(Pair<'p, Rule>),
+}
+
+impl DenseBody<'_> {
+    fn at(&self) -> usize {
+        match self {
+            DenseBody::Hex { at, .. } | DenseBody::Numbers { at, .. } => *at,
+            DenseBody::Other(p) => p.as_span().start(),
+        }
+    }
+}
 
 impl<'s> Builder<'s> {
     pub(super) fn static_tensor(&self, pair: Pair<'_, Rule>) -> PResult<TensorType> {
@@ -35,9 +59,36 @@ impl<'s> Builder<'s> {
             _ => return Err(self.err(&pair, "malformed dense attribute")),
         };
         let ty = self.static_tensor(ty_pair.clone())?;
+        let strings = matches!(ty.elem, ElementType::Opaque(_));
+        let body = body.map(|b| {
+            let at = b.as_span().start();
+            match b.as_rule() {
+                _ if strings => DenseBody::Other(b),
+                Rule::string => DenseBody::Hex {
+                    raw: inner(b).next().map(|p| p.as_str()).unwrap_or(""),
+                    at,
+                },
+                Rule::dense_numbers => DenseBody::Numbers {
+                    text: b.as_str(),
+                    at,
+                },
+                _ => DenseBody::Other(b),
+            }
+        });
+        self.dense_elements(ty, ty_pair.as_span().start(), body, pair.as_span().start())
+    }
+
+    /// The elements of `dense<body> : ty` (the type at offset `ty_at`, the attribute at `at`).
+    pub(super) fn dense_elements(
+        &self,
+        ty: TensorType,
+        ty_at: usize,
+        body: Option<DenseBody<'_>>,
+        at: usize,
+    ) -> PResult<Attribute> {
         let count = ty.num_elements().ok_or_else(|| {
-            self.err(
-                &ty_pair,
+            self.err_at(
+                ty_at,
                 format!(
                     "'{}' has more elements than fit in 64 bits",
                     Type::Tensor(ty.clone())
@@ -46,8 +97,8 @@ impl<'s> Builder<'s> {
         })?;
         let Some(body) = body else {
             if count != 0 {
-                return Err(self.err(
-                    &pair,
+                return Err(self.err_at(
+                    at,
                     format!("'dense<>' is empty but the type has {count} elements"),
                 ));
             }
@@ -57,31 +108,37 @@ impl<'s> Builder<'s> {
             }));
         };
         if matches!(ty.elem, ElementType::Opaque(_)) {
+            let DenseBody::Other(body) = body else {
+                return Err(self.err_at(body.at(), "expected string elements"));
+            };
             return self.dense_strings(body, ty, count);
         }
         let width = ty
             .elem
             .storage_bytes()
-            .ok_or_else(|| self.err(&ty_pair, "unsupported element type"))?;
-        match body.as_rule() {
-            Rule::string => {
-                let text = self.string_bytes(body.clone())?;
+            .ok_or_else(|| self.err_at(ty_at, "unsupported element type"))?;
+        let body_at = body.at();
+        match body {
+            DenseBody::Hex { raw, at } => {
+                let text = unescape(raw).map_err(|offset| {
+                    self.err_at(at + 1 + offset, "invalid escape sequence in string")
+                })?;
                 let text = std::str::from_utf8(&text).unwrap_or("");
                 let hex = text
                     .strip_prefix("0x")
-                    .ok_or_else(|| self.err(&body, "expected hex data \"0x...\""))?;
+                    .ok_or_else(|| self.err_at(at, "expected hex data \"0x...\""))?;
                 if hex.len() % 2 != 0 {
-                    return Err(self.err(&body, "malformed hex data: an odd number of digits"));
+                    return Err(self.err_at(at, "malformed hex data: an odd number of digits"));
                 }
                 let hex_bytes = hex.len() / 2;
                 let values = if ty.elem == ElementType::I1 {
                     // One byte may be a splat (or up to 8 elements); else one bit per element.
                     if hex_bytes != 1 {
-                        self.materialized_bytes(&body, &ty, count, 1)?;
+                        self.materialized_bytes(at, &ty, count, 1)?;
                     }
                     let bytes = tqopt_ir::hex::decode(hex)
-                        .ok_or_else(|| self.err(&body, "malformed hex data"))?;
-                    let bytes = unpack_bits(&bytes, count, &body, self)?;
+                        .ok_or_else(|| self.err_at(at, "malformed hex data"))?;
+                    let bytes = unpack_bits(&bytes, count, at, self)?;
                     if bytes.len() == 1 && count != 1 {
                         DenseValues::Splat(Blob::from_vec(bytes))
                     } else {
@@ -89,13 +146,13 @@ impl<'s> Builder<'s> {
                     }
                 } else if hex_bytes == width && count != 1 {
                     let bytes = tqopt_ir::hex::decode(hex)
-                        .ok_or_else(|| self.err(&body, "malformed hex data"))?;
+                        .ok_or_else(|| self.err_at(at, "malformed hex data"))?;
                     DenseValues::Splat(Blob::from_vec(bytes))
                 } else {
-                    let full = self.materialized_bytes(&body, &ty, count, width)?;
+                    let full = self.materialized_bytes(at, &ty, count, width)?;
                     if hex_bytes != full {
-                        return Err(self.err(
-                            &body,
+                        return Err(self.err_at(
+                            at,
                             format!(
                                 "elements hex data size is invalid for provided type: '{}' takes {full} bytes ({count} elements of {width}), or {width} for a splat, but the data has {hex_bytes}",
                                 Type::Tensor(ty.clone())
@@ -103,33 +160,42 @@ impl<'s> Builder<'s> {
                         ));
                     }
                     let bytes = tqopt_ir::hex::decode(hex)
-                        .ok_or_else(|| self.err(&body, "malformed hex data"))?;
+                        .ok_or_else(|| self.err_at(at, "malformed hex data"))?;
                     DenseValues::Full(Blob::from_vec(bytes))
                 };
                 Ok(Attribute::Dense(DenseElements { ty, values }))
             }
-            Rule::dense_scalar => {
+            DenseBody::Other(body) if body.as_rule() == Rule::dense_scalar => {
                 let v = self.dense_scalar(body, &ty.elem)?;
                 Ok(Attribute::Dense(DenseElements {
                     ty,
                     values: DenseValues::Splat(Blob::from_vec(v)),
                 }))
             }
-            _ => {
-                let full = self.materialized_bytes(&body, &ty, count, width)?;
+            body => {
+                let full = self.materialized_bytes(body_at, &ty, count, width)?;
+                let text_len = match &body {
+                    DenseBody::Numbers { text, .. } => text.len(),
+                    DenseBody::Other(p) => p.as_str().len(),
+                    DenseBody::Hex { raw, .. } => raw.len(),
+                };
                 // Every element takes at least two characters ("1,"): reserve by the text, so
                 // a short literal of a huge type cannot make us allocate for the type.
-                let at_most = (body.as_str().len() / 2 + 1).saturating_mul(width);
+                let at_most = (text_len / 2 + 1).saturating_mul(width);
                 let mut shape = Vec::new();
                 let mut data = Vec::with_capacity(full.min(at_most));
-                if body.as_rule() == Rule::dense_numbers {
-                    self.dense_numbers(&body, &ty.elem, &mut shape, &mut data)?;
-                } else {
-                    self.dense_list(body.clone(), &ty.elem, 0, &mut shape, &mut data)?;
+                match body {
+                    DenseBody::Numbers { text, at } => {
+                        self.dense_numbers(text, at, &ty.elem, &mut shape, &mut data)?
+                    }
+                    DenseBody::Other(p) => {
+                        self.dense_list(p, &ty.elem, 0, &mut shape, &mut data)?
+                    }
+                    DenseBody::Hex { at, .. } => return Err(self.err_at(at, "unexpected hex data")),
                 }
                 if shape.iter().map(|&d| d as i64).ne(ty.shape.iter().copied()) {
-                    return Err(self.err(
-                        &body,
+                    return Err(self.err_at(
+                        body_at,
                         format!(
                             "inferred shape of elements literal ([{}]) does not match type ([{}])",
                             shape
@@ -157,7 +223,7 @@ impl<'s> Builder<'s> {
     /// the size) when they overflow or exceed [`super::ParseOptions::max_dense_bytes`].
     fn materialized_bytes(
         &self,
-        at: &Pair<'_, Rule>,
+        at: usize,
         ty: &TensorType,
         count: u64,
         width: usize,
@@ -172,7 +238,7 @@ impl<'s> Builder<'s> {
                 Some(b) => format!("{b} bytes"),
                 None => format!("{count} elements of {width} bytes"),
             };
-            self.err(
+            self.err_at(
                 at,
                 format!(
                     "dense literal of type '{}' would take {size}, more than the parser's limit of {limit} bytes for one literal",
@@ -338,7 +404,7 @@ impl<'s> Builder<'s> {
 pub(super) fn unpack_bits(
     bytes: &[u8],
     count: u64,
-    at: &Pair<'_, Rule>,
+    at: usize,
     b: &Builder<'_>,
 ) -> PResult<Vec<u8>> {
     if bytes.len() == 1 && count != 1 && (bytes[0] == 0 || bytes[0] == 0xFF || bytes[0] == 1) {
@@ -346,7 +412,7 @@ pub(super) fn unpack_bits(
         return Ok(vec![(bytes[0] != 0) as u8]);
     }
     if bytes.len() as u64 != count.div_ceil(8) {
-        return Err(b.err(
+        return Err(b.err_at(
             at,
             format!("elements hex data size is invalid for {count} i1 elements"),
         ));

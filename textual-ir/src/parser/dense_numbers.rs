@@ -6,14 +6,11 @@
 //! when its first list opens; lists and scalars mixed at one level), so errors name the same
 //! place with the same words.
 
-use pest::iterators::Pair;
-
-use tqopt_ir::attributes::encode_scalar;
+use tqopt_ir::attributes::encode_scalar_into;
 use tqopt_ir::{ElementType, Scalar};
 
 use super::attributes::int_fits;
 use super::{Builder, PResult};
-use crate::grammar::Rule;
 
 /// One token of a number list: an opening bracket with the number of items directly inside
 /// it, or a number (its byte range in the literal).
@@ -71,13 +68,12 @@ impl Builder<'_> {
     /// level's length in `shape`, as `dense_list` does.
     pub(super) fn dense_numbers(
         &self,
-        pair: &Pair<'_, Rule>,
+        text: &str,
+        base: usize,
         elem: &ElementType,
         shape: &mut Vec<usize>,
         out: &mut Vec<u8>,
     ) -> PResult<()> {
-        let text = pair.as_str();
-        let base = pair.as_span().start();
         let tokens = tokenize(text);
         let mut next = 0;
         self.numbers_list(text, base, &tokens, &mut next, elem, 0, shape, out)
@@ -124,7 +120,7 @@ impl Builder<'_> {
                             "tensor literal mixes lists and scalars at one level",
                         ));
                     }
-                    out.extend(self.decimal_bytes(&text[start..end], base + start, elem)?);
+                    self.decimal_bytes_into(&text[start..end], base + start, elem, out)?;
                     *next += 1;
                 }
                 None => return Err(self.err_at(base, "unterminated list of numbers")),
@@ -140,6 +136,19 @@ impl Builder<'_> {
         at: usize,
         elem: &ElementType,
     ) -> PResult<Vec<u8>> {
+        let mut out = Vec::with_capacity(8);
+        self.decimal_bytes_into(text, at, elem, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Self::decimal_bytes`], appended to `out`.
+    pub(super) fn decimal_bytes_into(
+        &self,
+        text: &str,
+        at: usize,
+        elem: &ElementType,
+        out: &mut Vec<u8>,
+    ) -> PResult<()> {
         let is_float = text.contains('.');
         let scalar = match elem {
             ElementType::Float(kind) => Scalar::Float(self.decimal_float(text, at, *kind)?),
@@ -159,7 +168,8 @@ impl Builder<'_> {
             ElementType::Index => Scalar::Int(self.decimal_int(text, at)?),
             _ => return Err(self.err_at(at, format!("'{text}' is not a valid {elem} value"))),
         };
-        encode_scalar(elem, scalar).ok_or_else(|| self.err_at(at, "unsupported element type"))
+        encode_scalar_into(elem, scalar, out)
+            .ok_or_else(|| self.err_at(at, "unsupported element type"))
     }
 
     /// A decimal integer: i64, or u64 read as its bit pattern (`int_value` reads every

@@ -49,6 +49,18 @@ impl Default for ParseOptions {
     }
 }
 
+/// The bytes [`check_nesting`] acts on: quotes, comment slashes and brackets.
+const SCANNED: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"\"/([{<)]}>";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Refuses text whose brackets nest deeper than `max`, at the first bracket past the limit.
 /// Strings and `//` comments are skipped; the `>` of `->` closes nothing. Unbalanced closers
 /// are left to the grammar to report.
@@ -57,6 +69,11 @@ pub(super) fn check_nesting(source: &SourceFile, max: usize) -> Result<(), Diagn
     let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
+        // Most bytes are none of the ones below: skip them without the match.
+        if !SCANNED[bytes[i] as usize] {
+            i += 1;
+            continue;
+        }
         match bytes[i] {
             b'"' => {
                 i += 1;

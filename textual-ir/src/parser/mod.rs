@@ -28,6 +28,7 @@ use crate::grammar::{describe, MlirGrammar, Rule};
 mod attributes;
 mod dense;
 mod dense_numbers;
+mod fast;
 mod limits;
 mod locations;
 mod ops;
@@ -64,23 +65,66 @@ pub fn parse(source: &SourceFile) -> PResult<Parsed> {
 /// (a 2 MiB test thread, the main thread). A panic inside is passed on to the caller.
 pub fn parse_with(source: &SourceFile, options: &ParseOptions) -> PResult<Parsed> {
     limits::check_nesting(source, options.max_nesting)?;
+    on_parse_stack(|| parse_here(source, options))
+}
+
+/// Runs `f` on a thread with [`limits::PARSE_STACK_BYTES`] of stack (or here, when no thread
+/// can be had); a panic inside is passed on to the caller.
+fn on_parse_stack<T: Send>(f: impl Fn() -> T + Sync) -> T {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("tqopt-parse".into())
             .stack_size(limits::PARSE_STACK_BYTES)
-            .spawn_scoped(scope, || parse_here(source, options));
+            .spawn_scoped(scope, &f);
         match worker {
             Ok(handle) => handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread to be had (a process limit): parse here, within the caller's stack.
-            Err(_) => parse_here(source, options),
+            // No thread to be had (a process limit): run here, within the caller's stack.
+            Err(_) => f(),
         }
     })
 }
 
-/// [`parse_with`] on the calling thread, after the nesting check.
+/// [`parse_with`] on the calling thread, after the nesting check: the fast reader, or the pest
+/// reader when the fast one gives up (on text it does not read, and on every error).
 fn parse_here(source: &SourceFile, options: &ParseOptions) -> PResult<Parsed> {
+    match fast::parse(source, options) {
+        Ok(parsed) => Ok(parsed),
+        Err(fast::Bail) => parse_pest(source, options),
+    }
+}
+
+/// Which reader [`parse_with_reader`] uses.
+#[doc(hidden)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// The hand-written op-by-op reader alone; `None` where it gives up.
+    Fast,
+    /// The pest reader alone (the definition of the language).
+    Pest,
+}
+
+/// Parses with one reader only, for tests that hold the two readers to the same IR. `None`
+/// when the fast reader gives up on the text.
+#[doc(hidden)]
+pub fn parse_with_reader(
+    source: &SourceFile,
+    options: &ParseOptions,
+    reader: Reader,
+) -> Option<PResult<Parsed>> {
+    let nesting = limits::check_nesting(source, options.max_nesting);
+    match reader {
+        Reader::Fast => match nesting {
+            Ok(()) => on_parse_stack(|| fast::parse(source, options).ok().map(Ok)),
+            Err(_) => None,
+        },
+        Reader::Pest => Some(nesting.and_then(|()| on_parse_stack(|| parse_pest(source, options)))),
+    }
+}
+
+/// The pest reader: the whole file into pest's token queue, then the tree into a module.
+fn parse_pest(source: &SourceFile, options: &ParseOptions) -> PResult<Parsed> {
     let mut pairs =
         MlirGrammar::parse(Rule::file, source.text()).map_err(|e| syntax_error(source, e))?;
     let file = pairs

@@ -14,6 +14,21 @@ use tqopt_ir::{
 use super::{inner, Builder, PResult};
 use crate::grammar::Rule;
 
+/// What a generic op is made of, as read from either syntax tree or text.
+pub(super) struct GenericParts<'u> {
+    pub name: OpName,
+    /// Offset of the op name (the op's position).
+    pub name_at: usize,
+    /// Operands: name without `%`, result index, offset.
+    pub uses: &'u [(&'u str, usize, usize)],
+    pub props: AttrDict,
+    pub attrs: AttrDict,
+    pub ft: FunctionType,
+    /// Offset of the function type (where an operand count mismatch is reported).
+    pub ft_at: usize,
+    pub num_regions: usize,
+}
+
 impl<'s> Builder<'s> {
     pub(super) fn operation_into_root(&mut self, pair: Pair<'_, Rule>, root: OpId) -> PResult<()> {
         let mut loc = Location::Unknown;
@@ -71,7 +86,7 @@ impl<'s> Builder<'s> {
     }
 
     pub(super) fn operation(&mut self, pair: Pair<'_, Rule>, block: BlockId) -> PResult<OpId> {
-        let mut results: Vec<(String, usize, usize)> = Vec::new(); // name, count, offset
+        let mut results: Vec<(&str, usize, usize)> = Vec::new(); // name, count, offset
         let mut body = None;
         let mut loc = Location::Unknown;
         for p in inner(pair) {
@@ -80,10 +95,7 @@ impl<'s> Builder<'s> {
                     for g in inner(p) {
                         let at = g.as_span().start();
                         let mut it = inner(g);
-                        let name = it
-                            .next()
-                            .map(|n| n.as_str()[1..].to_string())
-                            .unwrap_or_default();
+                        let name = it.next().map(|n| &n.as_str()[1..]).unwrap_or_default();
                         let count = match it.next() {
                             Some(c) => self.parse_usize(&c)?,
                             None => 1,
@@ -106,9 +118,25 @@ impl<'s> Builder<'s> {
             Rule::call_op => self.call_op(body, block)?,
             _ => return Err(self.err(&body, "unsupported operation syntax")),
         };
+        self.bind_results(op, loc, &results)?;
+        Ok(op)
+    }
+
+    /// Sets a new op's location and binds its result groups (name without `%`, count, offset)
+    /// to their names.
+    pub(super) fn bind_results(
+        &mut self,
+        op: OpId,
+        loc: Location,
+        results: &[(&str, usize, usize)],
+    ) -> PResult<()> {
         self.module.op_mut(op).loc = loc;
         let op_results: SmallVec<[ValueId; 2]> = SmallVec::from_slice(self.module.results(op));
-        let wanted: usize = results.iter().map(|r| r.1).sum();
+        // Counts are written in the text: a sum past usize is a mismatch, not an overflow.
+        let wanted = results
+            .iter()
+            .try_fold(0usize, |sum, r| sum.checked_add(r.1))
+            .unwrap_or(usize::MAX);
         if !results.is_empty() && wanted != op_results.len() {
             let at = results[0].2;
             return Err(self.err_at(
@@ -120,20 +148,25 @@ impl<'s> Builder<'s> {
             ));
         }
         let mut next = 0;
-        for (name, count, at) in results {
+        for &(name, count, at) in results {
             let group: SmallVec<[ValueId; 1]> =
                 SmallVec::from_slice(&op_results[next..next + count]);
             next += count;
-            self.define(&name, group, at)?;
+            self.define(name, group, at)?;
         }
-        Ok(op)
+        Ok(())
     }
 
     pub(super) fn op_name_of(&self, pair: &Pair<'_, Rule>, name: &str) -> PResult<OpName> {
+        self.op_name_at(pair.as_span().start(), name)
+    }
+
+    /// Looks an op name up; a name in a closed dialect that has no such op is an error at `at`.
+    pub(super) fn op_name_at(&self, at: usize, name: &str) -> PResult<OpName> {
         let op_name = OpName::new(name);
         if op_name.def().is_none() && dialect::CLOSED_DIALECTS.contains(&op_name.dialect()) {
-            return Err(self.err(
-                pair,
+            return Err(self.err_at(
+                at,
                 format!(
                     "unknown operation '{name}': the '{}' dialect has no op of that name",
                     op_name.dialect()
@@ -207,33 +240,20 @@ impl<'s> Builder<'s> {
         let name = name.ok_or_else(|| self.err_at(name_at, "expected an op name"))?;
         let (ft, ft_pair) =
             fn_type.ok_or_else(|| self.err_at(name_at, "expected a function type"))?;
-        if ft.inputs.len() != uses.len() {
-            return Err(self.err(
-                &ft_pair,
-                format!(
-                    "expected {} operand types but had {}",
-                    uses.len(),
-                    ft.inputs.len()
-                ),
-            ));
-        }
-        let mut operands = SmallVec::<[ValueId; 4]>::new();
-        for ((use_name, index, at), ty) in uses.iter().zip(&ft.inputs) {
-            operands.push(self.use_value(use_name, *index, ty, *at)?);
-        }
-        let attributes = self.place_attributes(&name, &mut props, attrs);
-        let spec = OpSpec {
-            name,
-            operands,
-            result_types: ft.results.iter().cloned().collect(),
-            properties: props,
-            attributes,
-            num_regions: regions.len(),
-            loc: Location::Unknown,
-            pos: Some(self.src.pos_of(name_at)),
-        };
-        let op = self.module.create_op(spec);
-        self.append(block, op)?;
+        let ft_at = ft_pair.as_span().start();
+        let op = self.create_generic(
+            GenericParts {
+                name,
+                name_at,
+                uses: &uses,
+                props,
+                attrs,
+                ft,
+                ft_at,
+                num_regions: regions.len(),
+            },
+            block,
+        )?;
         let op_regions: Vec<RegionId> = self.module.op(op).regions().to_vec();
         let isolated = self
             .module
@@ -248,6 +268,53 @@ impl<'s> Builder<'s> {
         Ok(op)
     }
 
+    /// Creates a generic op from its parts (without its regions' contents) and appends it to
+    /// `block`.
+    pub(super) fn create_generic(
+        &mut self,
+        parts: GenericParts<'_>,
+        block: BlockId,
+    ) -> PResult<OpId> {
+        let GenericParts {
+            name,
+            name_at,
+            uses,
+            mut props,
+            attrs,
+            ft,
+            ft_at,
+            num_regions,
+        } = parts;
+        if ft.inputs.len() != uses.len() {
+            return Err(self.err_at(
+                ft_at,
+                format!(
+                    "expected {} operand types but had {}",
+                    uses.len(),
+                    ft.inputs.len()
+                ),
+            ));
+        }
+        let mut operands = SmallVec::<[ValueId; 4]>::new();
+        for (&(use_name, index, at), ty) in uses.iter().zip(&ft.inputs) {
+            operands.push(self.use_value(use_name, index, ty, at)?);
+        }
+        let attributes = self.place_attributes(&name, &mut props, attrs);
+        let spec = OpSpec {
+            name,
+            operands,
+            result_types: ft.results.into_iter().collect(),
+            properties: props,
+            attributes,
+            num_regions,
+            loc: Location::Unknown,
+            pos: Some(self.src.pos_of(name_at)),
+        };
+        let op = self.module.create_op(spec);
+        self.append(block, op)?;
+        Ok(op)
+    }
+
     /// `tfl.add %a, %b {attrs} : T`.
     pub(super) fn same_type_op(&mut self, pair: Pair<'_, Rule>, block: BlockId) -> PResult<OpId> {
         let name_at = pair.as_span().start();
@@ -256,19 +323,7 @@ impl<'s> Builder<'s> {
             .next()
             .ok_or_else(|| self.err_at(name_at, "expected an op name"))?;
         let name = self.op_name_of(&name_pair, name_pair.as_str())?;
-        let has_form = name
-            .def()
-            .is_some_and(|d| d.custom_syntax == CustomSyntax::SameOperandsAndResultType);
-        if !has_form {
-            return Err(self.err(
-                &name_pair,
-                format!(
-                    "'{}' has no custom assembly form here; write it in the generic form \"{}\"(...) : (...) -> ...",
-                    name.as_str(),
-                    name.as_str()
-                ),
-            ));
-        }
+        self.check_same_type_form(&name, name_pair.as_span().start())?;
         let mut uses = Vec::new();
         let mut attrs = AttrDict::new();
         let mut ty = None;
@@ -281,9 +336,41 @@ impl<'s> Builder<'s> {
             }
         }
         let ty = ty.ok_or_else(|| self.err_at(name_at, "expected a type"))?;
+        self.create_same_type(name, name_at, &uses, attrs, ty, block)
+    }
+
+    /// Only ops whose operands and result share one type have the `tfl.add %a, %b : T` form.
+    pub(super) fn check_same_type_form(&self, name: &OpName, at: usize) -> PResult<()> {
+        let has_form = name
+            .def()
+            .is_some_and(|d| d.custom_syntax == CustomSyntax::SameOperandsAndResultType);
+        if !has_form {
+            return Err(self.err_at(
+                at,
+                format!(
+                    "'{}' has no custom assembly form here; write it in the generic form \"{}\"(...) : (...) -> ...",
+                    name.as_str(),
+                    name.as_str()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates an op of the same-type form (operands and one result of type `ty`) and appends
+    /// it to `block`.
+    pub(super) fn create_same_type(
+        &mut self,
+        name: OpName,
+        name_at: usize,
+        uses: &[(&str, usize, usize)],
+        attrs: AttrDict,
+        ty: Type,
+        block: BlockId,
+    ) -> PResult<OpId> {
         let mut operands = SmallVec::<[ValueId; 4]>::new();
-        for (use_name, index, at) in &uses {
-            operands.push(self.use_value(use_name, *index, &ty, *at)?);
+        for &(use_name, index, at) in uses {
+            operands.push(self.use_value(use_name, index, &ty, at)?);
         }
         let mut props = AttrDict::new();
         let attributes = self.place_attributes(&name, &mut props, attrs);
@@ -329,12 +416,11 @@ impl<'s> Builder<'s> {
             .create_op(OpSpec::of(&dialect::func::FUNC).regions(1));
         self.module.op_mut(op).pos = Some(self.src.pos_of(at));
         self.append(block, op)?;
-        let region = self.module.op(op).regions()[0];
         let mut inputs = Vec::new();
         let mut results = Vec::new();
         let mut arg_attrs = Vec::new();
         let mut res_attrs = Vec::new();
-        let mut named_args: Vec<(String, Type, Location, usize)> = Vec::new();
+        let mut named_args: Vec<(&str, Type, Location, usize)> = Vec::new();
         let mut body = None;
         for p in inner(pair) {
             match p.as_rule() {
@@ -360,7 +446,7 @@ impl<'s> Builder<'s> {
                         let mut loc = Location::Unknown;
                         for q in inner(arg) {
                             match q.as_rule() {
-                                Rule::value_name => name = Some(q.as_str()[1..].to_string()),
+                                Rule::value_name => name = Some(&q.as_str()[1..]),
                                 Rule::type_ => ty = Some(self.type_(q)?),
                                 Rule::attr_dict => dict = self.attr_dict(q)?,
                                 Rule::trailing_loc => loc = self.trailing_loc(q)?,
@@ -400,6 +486,25 @@ impl<'s> Builder<'s> {
                 _ => {}
             }
         }
+        self.set_function_type(op, inputs, results, arg_attrs, res_attrs);
+        if let Some(body) = body {
+            let entry = self.enter_function(op, named_args)?;
+            self.region_into(body, entry, true)?;
+            self.close_scope()?;
+        }
+        Ok(op)
+    }
+
+    /// Sets a `func.func`'s `function_type` and, when any is not empty, its argument and
+    /// result attribute dictionaries.
+    pub(super) fn set_function_type(
+        &mut self,
+        op: OpId,
+        inputs: Vec<Type>,
+        results: Vec<Type>,
+        arg_attrs: Vec<AttrDict>,
+        res_attrs: Vec<AttrDict>,
+    ) {
         let ft = FunctionType { inputs, results };
         let data = self.module.op_mut(op);
         data.properties.set(
@@ -414,20 +519,25 @@ impl<'s> Builder<'s> {
                 );
             }
         }
-        if let Some(body) = body {
-            if !named_args.is_empty() || self.module.op(op).attr("function_type").is_some() {
-                let entry = self.module.create_block(region);
-                self.open_scope(true);
-                for (name, ty, loc, arg_at) in named_args {
-                    let v = self.module.add_block_arg(entry, ty, loc);
-                    self.module.set_value_pos(v, Some(self.src.pos_of(arg_at)));
-                    self.define(&name, SmallVec::from_elem(v, 1), arg_at)?;
-                }
-                self.region_into(body, entry, true)?;
-                self.close_scope()?;
-            }
+    }
+
+    /// Creates a function body's entry block with the named arguments (name without `%`,
+    /// type, location, offset) and opens its scope; the caller reads the body into the
+    /// returned block and closes the scope.
+    pub(super) fn enter_function(
+        &mut self,
+        op: OpId,
+        named_args: Vec<(&str, Type, Location, usize)>,
+    ) -> PResult<BlockId> {
+        let region = self.module.op(op).regions()[0];
+        let entry = self.module.create_block(region);
+        self.open_scope(true);
+        for (name, ty, loc, arg_at) in named_args {
+            let v = self.module.add_block_arg(entry, ty, loc);
+            self.module.set_value_pos(v, Some(self.src.pos_of(arg_at)));
+            self.define(name, SmallVec::from_elem(v, 1), arg_at)?;
         }
-        Ok(op)
+        Ok(entry)
     }
 
     pub(super) fn return_op(&mut self, pair: Pair<'_, Rule>, block: BlockId) -> PResult<OpId> {
@@ -445,6 +555,17 @@ impl<'s> Builder<'s> {
                 _ => {}
             }
         }
+        self.create_return(at, &uses, &types, block)
+    }
+
+    /// Creates `return` with operands `uses` of types `types` and appends it to `block`.
+    pub(super) fn create_return(
+        &mut self,
+        at: usize,
+        uses: &[(&str, usize, usize)],
+        types: &[Type],
+        block: BlockId,
+    ) -> PResult<OpId> {
         if uses.len() != types.len() {
             return Err(self.err_at(
                 at,
@@ -456,8 +577,8 @@ impl<'s> Builder<'s> {
             ));
         }
         let mut operands = SmallVec::<[ValueId; 4]>::new();
-        for ((n, i, u_at), ty) in uses.iter().zip(&types) {
-            operands.push(self.use_value(n, *i, ty, *u_at)?);
+        for (&(n, i, u_at), ty) in uses.iter().zip(types) {
+            operands.push(self.use_value(n, i, ty, u_at)?);
         }
         let mut spec = OpSpec::of(&dialect::func::RETURN);
         spec.operands = operands;
@@ -494,8 +615,8 @@ impl<'s> Builder<'s> {
             ));
         }
         let mut operands = SmallVec::<[ValueId; 4]>::new();
-        for ((n, i, u_at), ty) in uses.iter().zip(&ft.inputs) {
-            operands.push(self.use_value(n, *i, ty, *u_at)?);
+        for (&(n, i, u_at), ty) in uses.iter().zip(&ft.inputs) {
+            operands.push(self.use_value(n, i, ty, u_at)?);
         }
         let mut spec = OpSpec::of(&dialect::func::CALL);
         spec.operands = operands;
@@ -511,18 +632,16 @@ impl<'s> Builder<'s> {
         Ok(op)
     }
 
-    pub(super) fn value_use_list(
+    /// Operand uses: name without `%`, result index, offset.
+    pub(super) fn value_use_list<'i>(
         &self,
-        pair: Pair<'_, Rule>,
-    ) -> PResult<Vec<(String, usize, usize)>> {
+        pair: Pair<'i, Rule>,
+    ) -> PResult<Vec<(&'i str, usize, usize)>> {
         let mut out = Vec::new();
         for u in inner(pair) {
             let at = u.as_span().start();
             let mut it = inner(u);
-            let name = it
-                .next()
-                .map(|n| n.as_str()[1..].to_string())
-                .unwrap_or_default();
+            let name = it.next().map(|n| &n.as_str()[1..]).unwrap_or_default();
             let index = match it.next() {
                 Some(i) => self.parse_usize(&i)?,
                 None => 0,

@@ -3,6 +3,7 @@
 //! still undefined when an isolated scope closes is an error at its first use.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use smallvec::SmallVec;
 
@@ -10,20 +11,54 @@ use tqopt_ir::{Diagnostic, OpName, OpSpec, Type, ValueId};
 
 use super::{Builder, PResult};
 
+/// The multiply-rotate hash rustc uses for its own tables (FxHash): SSA names are short and
+/// many (one per op), and SipHash's per-name cost showed in parse profiles.
+#[derive(Default, Clone, Copy)]
+pub(super) struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.add(word);
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl NameHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
+
 /// One level of SSA names: a function body (isolated) or a nested region.
 pub(super) struct Scope {
     /// name (without `%`) -> the values of its result group.
-    defined: HashMap<String, SmallVec<[ValueId; 1]>>,
+    defined: NameMap<String, SmallVec<[ValueId; 1]>>,
     /// name#index -> placeholder value, its use position (byte offset).
-    forward: HashMap<(String, usize), (ValueId, usize)>,
+    forward: NameMap<(String, usize), (ValueId, usize)>,
     isolated: bool,
 }
 
 impl Scope {
     pub(super) fn new(isolated: bool) -> Scope {
         Scope {
-            defined: HashMap::new(),
-            forward: HashMap::new(),
+            defined: NameMap::default(),
+            forward: NameMap::default(),
             isolated,
         }
     }
@@ -189,6 +224,25 @@ impl<'s> Builder<'s> {
         if self.scopes.iter().any(|s| s.defined.contains_key(name)) {
             return Err(self.err_at(at, format!("redefinition of SSA value '%{name}'")));
         }
+        // Most names are defined before any use: no forward reference to resolve.
+        if !self.scopes[scope_index].forward.is_empty() {
+            self.resolve_forward(name, &values, scope_index, at)?;
+        }
+        self.scopes[scope_index]
+            .defined
+            .insert(name.to_string(), values);
+        Ok(())
+    }
+
+    /// Replaces the forward references to `%name#i` in scope `scope_index` by the values just
+    /// defined; a reference past the group's end is an error.
+    fn resolve_forward(
+        &mut self,
+        name: &str,
+        values: &[ValueId],
+        scope_index: usize,
+        at: usize,
+    ) -> PResult<()> {
         let mut resolved = Vec::new();
         for (i, v) in values.iter().enumerate() {
             if let Some((placeholder, _)) = self.scopes[scope_index]
@@ -217,9 +271,6 @@ impl<'s> Builder<'s> {
         for (placeholder, real) in resolved {
             self.replace_placeholder(name, placeholder, real, at)?;
         }
-        self.scopes[scope_index]
-            .defined
-            .insert(name.to_string(), values);
         Ok(())
     }
 }

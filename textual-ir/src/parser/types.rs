@@ -58,7 +58,7 @@ impl<'s> Builder<'s> {
     }
 
     /// An integer type's name (`i8`, `si32`, `ui16`), errors placed at offset `at`.
-    fn int_type_text(&self, text: &str, at: usize) -> PResult<IntType> {
+    pub(super) fn int_type_text(&self, text: &str, at: usize) -> PResult<IntType> {
         let (signedness, digits) = if let Some(d) = text.strip_prefix("si") {
             (Signedness::Signed, d)
         } else if let Some(d) = text.strip_prefix("ui") {
@@ -81,20 +81,24 @@ impl<'s> Builder<'s> {
     /// `tensor<1x16xf32>` as the one token of `simple_tensor_type`: dimensions, then an
     /// integer or float element type (whose names have no 'x').
     fn simple_tensor_type(&self, pair: &Pair<'_, Rule>) -> PResult<Type> {
-        let text = pair.as_str();
+        self.simple_tensor_text(pair.as_str(), pair.as_span().start())
+    }
+
+    /// The text of a `simple_tensor_type` token at offset `at`.
+    pub(super) fn simple_tensor_text(&self, text: &str, at: usize) -> PResult<Type> {
         let body = &text["tensor<".len()..text.len() - 1];
         let (dims, elem) = match body.rfind('x') {
             Some(i) => (&body[..i], &body[i + 1..]),
             None => ("", body),
         };
-        let elem_at = pair.as_span().start() + "tensor<".len() + body.len() - elem.len();
+        let elem_at = at + "tensor<".len() + body.len() - elem.len();
         let mut shape = SmallVec::<[i64; 4]>::new();
         for d in dims.split('x').filter(|s| !s.is_empty()) {
             shape.push(if d == "?" {
                 DYNAMIC
             } else {
                 d.parse::<i64>()
-                    .map_err(|_| self.err(pair, "dimension out of range"))?
+                    .map_err(|_| self.err_at(at, "dimension out of range"))?
             });
         }
         let elem = if elem.starts_with('f') || elem.starts_with("bf") {
