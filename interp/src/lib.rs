@@ -61,6 +61,7 @@ mod consts;
 pub mod error;
 mod exec;
 mod fuse;
+mod int16;
 mod kernels;
 pub mod parallel;
 mod plan;
