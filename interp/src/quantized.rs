@@ -23,7 +23,11 @@
 //! ([`crate::resize_q11`]); int8 `tfl.conv_2d`, `tfl.depthwise_conv_2d` and
 //! `tfl.fully_connected` run their float kernel on integer-valued operands and requantize the
 //! accumulator as XNNPACK does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
-//! XNNPACK's fixed point ([`crate::quantized_elementwise`]).
+//! XNNPACK's fixed point ([`crate::quantized_elementwise`]). 16x8 ops (int16 activations), which
+//! LiteRT runs in its builtin kernels, run those kernels' integer arithmetic ([`crate::int16`]):
+//! convolutions and fully connected layers on an exact int64 accumulator (their float kernel on
+//! the input split into digits), adds, multiplies, logistic, mean, bilinear resize and quantize
+//! from f32 on the storage integers; every int16 value then equals LiteRT's.
 //!
 //! Ops that only move data ([`QuantBehavior::SameScale`] in the op table) whose quantized
 //! operands and results all have one and the same type keep their own kernel, which copies
@@ -313,10 +317,9 @@ pub(crate) fn build_emulated(
     // The 16x8 bias is added to the int64 accumulator, not by the float kernel.
     if let Some(b) = acc16.as_ref().and_then(|p| p.bias_operand()) {
         if let Some(slot) = float_consts.get_mut(b) {
-            *slot = match slot.as_deref() {
-                Some(t) => Some(Arc::new(Tensor::zeros(DType::F32, t.shape()))),
-                None => None,
-            };
+            *slot = slot
+                .as_deref()
+                .map(|t| Arc::new(Tensor::zeros(DType::F32, t.shape())));
         }
     }
     let refs: Vec<Option<&Tensor>> = consts

@@ -18,8 +18,9 @@
 //!
 //! Applies to `tfl.conv_2d`, `tfl.depthwise_conv_2d` and `tfl.fully_connected` with per-tensor
 //! int8 input and result, constant int8 weights with zero points 0 (per tensor or per output
-//! channel), a constant int32 bias or none, and a fused activation XNNPACK takes. Other forms
-//! (int16 activations, uint8, weights computed at run time) keep float emulation.
+//! channel), a constant int32 bias or none, and a fused activation XNNPACK takes. int16
+//! activations have their own exact path (`crate::int16::affine`); other forms (uint8, weights
+//! computed at run time) keep float emulation.
 
 use tqopt_ir::{ElementType, Module, OpId, QuantParams, UniformQuant, ValueId};
 

@@ -6,8 +6,9 @@
 //! - convolutions (all three): `MultiplyByQuantizedMultiplier` for int64, whose multiplier
 //!   (of `s_in · s_w[c] / s_out`, in `double`) is reduced to 15 bits and whose halves round up;
 //! - fully connected: `round(acc · (s_in · s_w[c] / s_out))` in `double`, halves away from
-//!   zero;
-//! and clamps to the fused activation's range.
+//!   zero.
+//!
+//! Both clamp to the fused activation's range.
 //!
 //! The exact accumulator comes from the op's own float kernel (its geometry: padding, strides,
 //! dilation, groups, depth multiplier, output shape), run on integer-valued operands: the int16

@@ -166,7 +166,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
                 let t = Tensor::from_parts(shape, TensorData::I16(p.same_shape(av, bv)));
                 return one(t);
             }
-            let (shape, v) = binary(av, a.shape(), bv, b.shape(), &|x, y| p.reference(x, y))?;
+            let (shape, v) = binary(av, a.shape(), bv, b.shape(), |x, y| p.reference(x, y))?;
             one(Tensor::from_parts(shape, TensorData::I16(v)))
         }));
     }
@@ -179,7 +179,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
             let r = multiply_by_quantized_multiplier(x as i32 * y as i32, mult, shift);
             r.clamp(lo, hi) as i16
         };
-        let (shape, v) = binary(av, a.shape(), bv, b.shape(), &f)?;
+        let (shape, v) = binary(av, a.shape(), bv, b.shape(), f)?;
         one(Tensor::from_parts(shape, TensorData::I16(v)))
     }))
 }
