@@ -13,8 +13,10 @@
 //! so the positive side passes through exactly and the negative side is rounded once, by the
 //! mul, as a float prelu between a dequantize and a quantize would be; the mixed form adds one
 //! exact clamp and one add. iris_landmark: 41.63 dB (41.08 with the chain). A prelu whose
-//! slope is one value is left to `rewrite-for-target` (leaky_relu); a slope that is not a
-//! constant, or not finite, leaves the op alone. Exact in real arithmetic; run before
+//! slope is one value is left to `rewrite-for-target` (leaky_relu), and so is a prelu whose
+//! input also feeds a same-scale op (pooling, pad, slice: the range MAXIMUM imposes on its
+//! operands does not reach it); a slope that is not a constant, or not finite, leaves the op
+//! alone. Exact in real arithmetic; run before
 //! calibration.
 
 use tqopt_ir::dialect::{tfl, tfl_builders};
@@ -23,6 +25,7 @@ use tqopt_ir::{
     ValueId,
 };
 
+use super::spec::is_same_scale;
 use super::target::prelu_slope;
 use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
@@ -117,6 +120,15 @@ fn rewrite(m: &mut Module, op: OpId) -> Option<()> {
     let ty = m.value_type(out).clone();
     let f32 = |t: &Type| t.element_type() == Some(&ElementType::F32);
     if !f32(m.value_type(x)) || !f32(&ty) || m.value_type(x) != &ty {
+        return None;
+    }
+    // MAXIMUM imposes its result's range on its operands (propagate-ranges), and a range
+    // imposed that way does not reach x's other same-scale users (a max_pool of x then has no
+    // range): leave such a prelu to rewrite-for-target.
+    if m.uses(x)
+        .iter()
+        .any(|u| u.op != op && is_same_scale(m, u.op))
+    {
         return None;
     }
     let (slope, shape) = prelu_slope(m, op)?;
@@ -231,6 +243,25 @@ func.func @main(%x: tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32> {{
         );
         assert!(out.contains("p/excess_negative"), "{out}");
         assert!(d <= 1e-5, "{d}");
+    }
+
+    #[test]
+    fn an_input_that_also_feeds_a_same_scale_op_keeps_the_prelu() {
+        let src = text("0.25, -0.5, 1.0, 0.0").replace(
+            "  return %0",
+            "  %1 = \"tfl.reshape\"(%x, %s) : (tensor<1x3x3x4xf32>, tensor<2xi32>) -> tensor<9x4xf32>\n  return %0",
+        );
+        let src = src.replace(
+            "  %a =",
+            "  %s = \"tfl.pseudo_const\"() <{value = dense<[9, 4]> : tensor<2xi32>}> : () -> tensor<2xi32>\n  %a =",
+        );
+        let mut m = tqopt_textual_ir::parse_str("t.mlir", &src).unwrap();
+        PreluInt16.run(&mut m, &mut PassContext::new()).unwrap();
+        let out = tqopt_textual_ir::print_module(&m, &Default::default());
+        assert!(
+            out.contains("tfl.prelu") && !out.contains("tfl.maximum"),
+            "{out}"
+        );
     }
 
     #[test]
