@@ -76,6 +76,24 @@ fn per_tensor(q: &UniformQuant) -> Option<(f32, i64)> {
     }
 }
 
+/// The scales (as the model's f32) of symmetric weights: one per tensor or one per channel;
+/// `None` when a zero point is not 0.
+pub(crate) fn symmetric_scales(q: &UniformQuant) -> Option<Vec<f32>> {
+    match &q.params {
+        QuantParams::PerTensor { scale, zero_point } => {
+            (*zero_point == 0).then(|| vec![*scale as f32])
+        }
+        QuantParams::PerAxis {
+            scales,
+            zero_points,
+            ..
+        } => zero_points
+            .iter()
+            .all(|&z| z == 0)
+            .then(|| scales.iter().map(|&s| s as f32).collect()),
+    }
+}
+
 /// The fused activation's real range, for the activations XNNPACK takes.
 fn activation_range(name: &str) -> Option<(f32, f32)> {
     match name {
@@ -108,19 +126,7 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<R
     let (sy, zy) = per_tensor(quant_of(m, y)?)?;
     // Constant weights (and bias) only: XNNPACK packs them when the model is prepared.
     consts.get(1).copied().flatten()?;
-    let weight_scales: Vec<f32> = match &quant_of(m, w)?.params {
-        QuantParams::PerTensor { scale, zero_point } => {
-            (*zero_point == 0).then_some(vec![*scale as f32])?
-        }
-        QuantParams::PerAxis {
-            scales,
-            zero_points,
-            ..
-        } => zero_points
-            .iter()
-            .all(|&z| z == 0)
-            .then(|| scales.iter().map(|&s| s as f32).collect())?,
-    };
+    let weight_scales = symmetric_scales(quant_of(m, w)?)?;
     if let Some(&b) = operands.get(2) {
         if !m.value_type(b).is_none() {
             consts.get(2).copied().flatten()?;

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 use tqopt_ir::dialect::QuantBehavior;
-use tqopt_ir::{ElementType, Module, OpId, QuantParams};
+use tqopt_ir::{ElementType, Module, OpId};
 
 use super::fixed_point::{
     activation_range, multiply_by_quantized_multiplier_64, quantize_multiplier, round_half_away,
@@ -102,19 +102,7 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<A
     if w.dtype() != DType::I8 {
         return None;
     }
-    let w_scales: Vec<f32> = match &quant(weight)?.params {
-        QuantParams::PerTensor { scale, zero_point } => {
-            (*zero_point == 0).then(|| vec![*scale as f32])?
-        }
-        QuantParams::PerAxis {
-            scales,
-            zero_points,
-            ..
-        } => zero_points
-            .iter()
-            .all(|&z| z == 0)
-            .then(|| scales.iter().map(|&s| s as f32).collect())?,
-    };
+    let w_scales = crate::quantized_acc::symmetric_scales(quant(weight)?)?;
     let channels = *m.value_type(result).as_tensor()?.shape.last()?;
     let channels = usize::try_from(channels).ok().filter(|&c| c > 0)?;
     if w_scales.len() != 1 && w_scales.len() != channels {
