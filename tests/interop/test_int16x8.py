@@ -239,7 +239,9 @@ def test_mixed_int8_int16_runs_in_litert(pattern, gain_db, tqopt_bin, calibratio
 # calibration: the outputs must be equal. The interpreter computes 16x8 ops as LiteRT's builtin
 # kernels do (interp/src/int16); float emulation of them agreed only to 78.2 dB on face_landmark
 # (1-LSB differences growing through the layers), and 16-bit multiplier emulation to 79.9 dB.
-INTERP_EXACT = ["face_landmark", "hand_landmark", "iris_landmark"]
+# These five cover every int16 kernel of the shared models (conv, depthwise, fully connected,
+# add, mul, maximum/minimum, logistic, mean, resize_bilinear, quantize).
+INTERP_EXACT = ["face_landmark", "hand_landmark", "iris_landmark", "pose_landmark_lite", "selfie_segmentation"]
 
 
 @pytest.mark.parametrize("name", INTERP_EXACT)
