@@ -1,11 +1,12 @@
-//! int16 `tfl.logistic` as LiteRT's reference integer kernel computes it (the one its builtin
-//! kernel runs for every input scale except exactly 2^-12).
+//! int16 `tfl.logistic` and `tfl.tanh` as LiteRT's reference integer kernels compute them (the
+//! ones its builtin kernels run for every input scale except 2^-12, and 2^-11 for tanh).
 //!
 //! The input is rescaled to steps of 1/(3 · 4096) (`(x · m + 2^(k-1)) >> k`, with `m` and `k`
 //! from the input scale in `double`), its magnitude split into a table index (`>> 9`) and a
 //! 9-bit fraction interpolating between two entries of [`SIGMOID`], the result mirrored for
-//! negative inputs and reduced to 15 fractional bits. The output scale is 1/32768, zero point 0
-//! (LiteRT refuses anything else).
+//! negative inputs and reduced to 15 fractional bits. TANH reads the same table
+//! (`tanh(x) = 2 · sigmoid(2x) - 1`) with an 8-bit index and fraction and recentres the result.
+//! The output scale is 1/32768, zero point 0 (LiteRT refuses anything else).
 
 use tqopt_ir::{Module, OpId};
 
@@ -39,10 +40,12 @@ const SIGMOID: [u16; 256] = [
     65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
 ];
 
-/// The input rescaling of LiteRT's `SigmoidPrepare` for a non-power-of-two scale: (multiplier,
-/// left shift); `None` for the scale 2^-12, which LiteRT runs through another kernel.
-fn input_rescale(scale: f32) -> Option<(i32, u32)> {
-    if scale == 2f32.powi(-12) || !(scale.is_finite() && scale > 0.0) {
+/// The input rescaling of LiteRT's `SigmoidPrepare` and `TanhPrepare` for a non-power-of-two
+/// scale: (multiplier, left shift); `None` for the scales LiteRT runs through another kernel
+/// (2^-12, and 2^-11 for tanh).
+fn input_rescale(scale: f32, tanh: bool) -> Option<(i32, u32)> {
+    let other_kernel = scale == 2f32.powi(-12) || (tanh && scale == 2f32.powi(-11));
+    if other_kernel || !(scale.is_finite() && scale > 0.0) {
         return None;
     }
     let mut multiplier = scale as f64 * 4096.0 * 3.0;
@@ -78,7 +81,27 @@ fn sigmoid(x: i16, multiplier: i32, shift: u32) -> i16 {
     (result >> 10) as i16
 }
 
-/// The kernel of `op` when it is an int16 LOGISTIC covered here.
+/// One element of the tanh kernel.
+fn tanh(x: i16, multiplier: i32, shift: u32) -> i16 {
+    let round = if shift > 0 { 1 << (shift - 1) } else { 0 };
+    let v = (x as i32 * multiplier + round) >> shift;
+    let a = v.unsigned_abs();
+    let index = (a >> 8) as usize;
+    let result: i32 = if index >= 255 {
+        0xFFFF << 8
+    } else {
+        let (lo, hi) = (SIGMOID[index] as u32, SIGMOID[index + 1] as u32);
+        ((lo << 8) + (a & 0xff) * (hi - lo)) as i32
+    };
+    let result = if v >= 0 {
+        result - (1 << (14 + 9)) + (1 << (9 - 2))
+    } else {
+        -result + (1 << (14 + 9)) + (1 << (9 - 2)) - 1
+    };
+    (result >> (9 - 1)) as i16
+}
+
+/// The kernel of `op` when it is an int16 LOGISTIC or TANH covered here.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let (&[x], &[y]) = (data.operands(), data.results()) else {
@@ -89,11 +112,13 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     if zx != 0 || zy != 0 || sy != 1.0 / 32768.0 {
         return None;
     }
-    let (multiplier, shift) = input_rescale(sx)?;
+    let is_tanh = data.name.as_str() == "tfl.tanh";
+    let (multiplier, shift) = input_rescale(sx, is_tanh)?;
+    let f = if is_tanh { tanh } else { sigmoid };
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
         let v = int16_slice(t, "logistic")?;
-        let out = v.iter().map(|&x| sigmoid(x, multiplier, shift)).collect();
+        let out = v.iter().map(|&x| f(x, multiplier, shift)).collect();
         one(Tensor::from_parts(t.shape().into(), TensorData::I16(out)))
     }))
 }
@@ -105,13 +130,19 @@ mod tests {
     #[test]
     fn follows_the_sigmoid_within_a_few_steps() {
         let scale = 5e-4f32;
-        let (m, k) = input_rescale(scale).unwrap();
+        let (m, k) = input_rescale(scale, false).unwrap();
         for x in (-32768..32767).step_by(113) {
             let got = sigmoid(x as i16, m, k) as f64 / 32768.0;
             let want = 1.0 / (1.0 + (-(x as f64) * scale as f64).exp());
             assert!((got - want).abs() < 4e-4, "{x}: {got} vs {want}");
         }
         assert_eq!(sigmoid(0, m, k), 16384);
-        assert!(input_rescale(2f32.powi(-12)).is_none());
+        assert!(input_rescale(2f32.powi(-12), false).is_none());
+        for x in (-32768..32767).step_by(113) {
+            let got = tanh(x as i16, m, k) as f64 / 32768.0;
+            let want = (x as f64 * scale as f64).tanh();
+            assert!((got - want).abs() < 8e-4, "{x}: {got} vs {want}");
+        }
+        assert!(input_rescale(2f32.powi(-11), true).is_none());
     }
 }

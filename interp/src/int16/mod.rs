@@ -8,7 +8,7 @@
 //!   accumulator, requantized in `double`).
 //! - [`elementwise`]: `tfl.add` (16-lane body in the optimized kernel's fixed point, scalar tail
 //!   and broadcasts in the reference kernel's) and `tfl.mul`.
-//! - [`logistic`]: `tfl.logistic` through LiteRT's 256-entry sigmoid table.
+//! - [`logistic`]: `tfl.logistic` and `tfl.tanh` through LiteRT's 256-entry sigmoid table.
 //! - [`mean`]: `tfl.mean` (integer sum, 32-bit multiplier folded with 1/count).
 //! - [`resize`]: `tfl.resize_bilinear` (10-bit fixed-point weights).
 //! - [`quantize`]: `tfl.quantize` from f32 (8-lane body multiplies by the f32 reciprocal and
@@ -74,7 +74,7 @@ pub(crate) fn build(
 ) -> Option<KResult<BoxKernel>> {
     match m.op(op).name.as_str() {
         "tfl.add" | "tfl.mul" => elementwise::build(m, op),
-        "tfl.logistic" => logistic::build(m, op),
+        "tfl.logistic" | "tfl.tanh" => logistic::build(m, op),
         "tfl.mean" => mean::build(m, op, consts),
         "tfl.resize_bilinear" => resize::build(m, op, consts),
         "tfl.quantize" => quantize::build(m, op),
