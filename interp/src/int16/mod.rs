@@ -9,6 +9,7 @@
 //! - [`elementwise`]: `tfl.add` (16-lane body in the optimized kernel's fixed point, scalar tail
 //!   and broadcasts in the reference kernel's) and `tfl.mul`.
 //! - [`logistic`]: `tfl.logistic` and `tfl.tanh` through LiteRT's 256-entry sigmoid table.
+//! - [`softmax`]: `tfl.softmax` through LiteRT's exp and reciprocal tables.
 //! - [`mean`]: `tfl.mean` (integer sum, 32-bit multiplier folded with 1/count).
 //! - [`resize`]: `tfl.resize_bilinear` (10-bit fixed-point weights).
 //! - [`quantize`]: `tfl.quantize` from f32 (8-lane body multiplies by the f32 reciprocal and
@@ -29,6 +30,7 @@ pub(crate) mod logistic;
 pub(crate) mod mean;
 pub(crate) mod quantize;
 pub(crate) mod resize;
+pub(crate) mod softmax;
 
 use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
 
@@ -76,6 +78,7 @@ pub(crate) fn build(
         "tfl.add" | "tfl.mul" => elementwise::build(m, op),
         "tfl.logistic" | "tfl.tanh" => logistic::build(m, op),
         "tfl.mean" => mean::build(m, op, consts),
+        "tfl.softmax" => softmax::build(m, op),
         "tfl.resize_bilinear" => resize::build(m, op, consts),
         "tfl.quantize" => quantize::build(m, op),
         _ => None,
