@@ -41,7 +41,8 @@
 //! LiteRT's default kernels round). Data-movement ops whose values share one quantized type
 //! copy the integers. int8 convolutions, depthwise convolutions and fully connected layers
 //! requantize an integer accumulator, and int8 adds, multiplies and bilinear resizes run in
-//! fixed point, as LiteRT's default interpreter (XNNPACK) does. Precision contract: each op is
+//! fixed point, as LiteRT's default interpreter (XNNPACK) does; 16x8 ops (int16 activations)
+//! compute as LiteRT's builtin integer kernels do (`int16`). Precision contract: each op is
 //! within ±1 LSB of LiteRT's integer kernels on the same operands (most values are bit-exact;
 //! every int8 tensor of the four models tests/interop/test_eval.py quantizes equals
 //! LiteRT's, op by op; a 1-LSB difference can grow through the layers that follow, see
@@ -61,6 +62,7 @@ mod consts;
 pub mod error;
 mod exec;
 mod fuse;
+mod int16;
 mod kernels;
 pub mod parallel;
 mod plan;

@@ -26,7 +26,11 @@
 //! ([`crate::resize_q11`]); int8 `tfl.conv_2d`, `tfl.depthwise_conv_2d` and
 //! `tfl.fully_connected` run their float kernel on integer-valued operands and requantize the
 //! accumulator as XNNPACK does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
-//! XNNPACK's fixed point ([`crate::quantized_elementwise`]).
+//! XNNPACK's fixed point ([`crate::quantized_elementwise`]). 16x8 ops (int16 activations), which
+//! LiteRT runs in its builtin kernels, run those kernels' integer arithmetic ([`crate::int16`]):
+//! convolutions and fully connected layers on an exact int64 accumulator (their float kernel on
+//! the input split into digits), adds, multiplies, logistic, mean, bilinear resize and quantize
+//! from f32 on the storage integers; every int16 value then equals LiteRT's.
 //!
 //! Ops that only move data ([`QuantBehavior::SameScale`] in the op table) whose quantized
 //! operands and results all have one and the same type keep their own kernel, which copies
@@ -276,7 +280,10 @@ pub(crate) fn build_emulated(
     };
     // int8 convolutions: integer-valued operands, requantized from the accumulator.
     let requant = crate::quantized_acc::plan(m, op, consts);
-    if requant.is_some() {
+    // 16x8 convolutions and fully connected layers: an exact int64 accumulator.
+    let acc16 = crate::int16::affine::plan(m, op, consts);
+    let on_accumulator = requant.is_some() || acc16.is_some();
+    if on_accumulator {
         inputs = inputs
             .into_iter()
             .map(|q| q.map(Quant::unit_scale))
@@ -293,6 +300,10 @@ pub(crate) fn build_emulated(
     };
     // int8 adds and multiplies run in LiteRT's fixed point, not in float.
     if let Some(k) = crate::quantized_elementwise::build(m, op) {
+        return Some(k);
+    }
+    // 16x8 ops with an integer kernel of their own.
+    if let Some(k) = crate::int16::build(m, op, consts) {
         return Some(k);
     }
     // An int8/uint8 bilinear resize runs in LiteRT's fixed point, not in float.
@@ -314,13 +325,21 @@ pub(crate) fn build_emulated(
         };
         float_consts.push(f);
     }
+    // The 16x8 bias is added to the int64 accumulator, not by the float kernel.
+    if let Some(b) = acc16.as_ref().and_then(|p| p.bias_operand()) {
+        if let Some(slot) = float_consts.get_mut(b) {
+            *slot = slot
+                .as_deref()
+                .map(|t| Arc::new(Tensor::zeros(DType::F32, t.shape())));
+        }
+    }
     let refs: Vec<Option<&Tensor>> = consts
         .iter()
         .zip(&float_consts)
         .map(|(c, f)| f.as_deref().or(*c))
         .collect();
     let info = OpInfo {
-        module: view.for_op(m, op, requant.is_some()),
+        module: view.for_op(m, op, on_accumulator),
         op,
         consts: &refs,
     };
@@ -339,11 +358,8 @@ pub(crate) fn build_emulated(
             q.reciprocal = true;
         }
     }
-    if let Some(q) = litert_16x8_requantization(m, op) {
-        match Quant::new(&q, DType::I16) {
-            Ok(q) => outputs[0] = Some(q),
-            Err(e) => return Some(Err(e)),
-        }
+    if let Some(p) = acc16 {
+        return Some(Ok(p.into_kernel(inner, float_consts)));
     }
     Some(Ok(Box::new(Emulated {
         inner,
@@ -370,130 +386,6 @@ fn xnnpack_convert(m: &Module, op: OpId) -> bool {
         && quant_of(m.value_type(r)).is_some_and(|q| {
             q.storage.width == 8 && matches!(q.params, QuantParams::PerTensor { .. })
         })
-}
-
-/// The ops whose 16x8 kernels requantize an int64 accumulator (other affine ops, prelu or
-/// embedding_lookup, compute otherwise).
-const ACCUMULATING_16X8: &[&str] = &[
-    "tfl.conv_2d",
-    "tfl.depthwise_conv_2d",
-    "tfl.fully_connected",
-    "tfl.transpose_conv",
-];
-
-/// LiteRT's 16x8 convolutions and fully_connected (int16 input and output, int8 weights)
-/// requantize their int64 accumulator with its fixed-point multiplier reduced to 16 bits
-/// (`MultiplyByQuantizedMultiplier` for int64: `(q + 2^15) >> 16`), a relative error of up to
-/// 2^-15 per output channel, which is up to one step of a full-scale int16 output and does not
-/// average out. The output type of `op` with, per output channel (the last axis), the scale
-/// that multiplier effectively divides by, so that emulation rounds where LiteRT does; `None`
-/// for every other op.
-fn litert_16x8_requantization(m: &Module, op: OpId) -> Option<UniformQuant> {
-    use tqopt_ir::QuantParams;
-    let data = m.op(op);
-    if !ACCUMULATING_16X8.contains(&data.name.as_str()) {
-        return None;
-    }
-    let QuantBehavior::Affine { weight, bias, .. } = data.def()?.quant else {
-        return None;
-    };
-    let (weight, bias) = (weight as usize, bias.map(|b| b as usize));
-    let quant = |v| quant_of(m.value_type(v));
-    let input = data
-        .operands()
-        .iter()
-        .enumerate()
-        .find(|&(i, &v)| i != weight && Some(i) != bias && quant(v).is_some())
-        .and_then(|(_, &v)| quant(v))?;
-    let w = quant(*data.operands().get(weight)?)?;
-    let result = *data.results().first()?;
-    let out = quant(result)?;
-    if input.storage.width != 16 || out.storage.width != 16 || w.storage.width != 8 {
-        return None;
-    }
-    let per_tensor = |q: &UniformQuant| match q.params {
-        QuantParams::PerTensor { scale, .. } => Some(scale as f32 as f64),
-        _ => None,
-    };
-    let (s_in, s_out) = (per_tensor(input)?, per_tensor(out)?);
-    let w_scales: Vec<f64> = match &w.params {
-        QuantParams::PerTensor { scale, .. } => vec![*scale as f32 as f64],
-        QuantParams::PerAxis { scales, .. } => scales.iter().map(|&s| s as f32 as f64).collect(),
-    };
-    let scales = w_scales
-        .iter()
-        .map(|&s_w| {
-            let m_eff = reduced_multiplier(s_in * s_w / s_out)?;
-            Some(s_in * s_w / m_eff)
-        })
-        .collect::<Option<Vec<f64>>>()?;
-    let rank = m.value_type(result).as_tensor()?.shape.len();
-    let params = match scales.len() {
-        1 => QuantParams::PerTensor {
-            scale: scales[0],
-            zero_point: 0,
-        },
-        n => QuantParams::PerAxis {
-            axis: i32::try_from(rank.checked_sub(1)?).ok()?,
-            scales,
-            zero_points: vec![0; n],
-        },
-    };
-    Some(UniformQuant {
-        params,
-        ..out.clone()
-    })
-}
-
-/// The real multiplier LiteRT applies for `real` through `QuantizeMultiplier` (31-bit
-/// fraction and shift) and the int64 `MultiplyByQuantizedMultiplier` (fraction reduced to 15
-/// bits); `None` when it is zero or not finite.
-fn reduced_multiplier(real: f64) -> Option<f64> {
-    if !(real.is_finite() && real > 0.0) {
-        return None;
-    }
-    // real = fraction * 2^shift with fraction in [0.5, 1).
-    let mut shift = real.log2().floor() as i32 + 1;
-    let mut fraction = real / 2f64.powi(shift);
-    if fraction >= 1.0 {
-        fraction /= 2.0;
-        shift += 1;
-    } else if fraction < 0.5 {
-        fraction *= 2.0;
-        shift -= 1;
-    }
-    let mut q = (fraction * 2f64.powi(31)).round() as i64;
-    if q == 1 << 31 {
-        q /= 2;
-        shift += 1;
-    }
-    if shift < -31 {
-        return None;
-    }
-    let reduced = if q < 0x7FFF_0000 {
-        (q + (1 << 15)) >> 16
-    } else {
-        0x7FFF
-    };
-    Some(reduced as f64 * 2f64.powi(shift - 15))
-}
-
-#[cfg(test)]
-mod litert_16x8_tests {
-    use super::reduced_multiplier;
-
-    #[test]
-    fn the_reduced_multiplier_keeps_15_bits_of_the_fraction() {
-        // 0.3 = 0.6 * 2^-1; 0.6 * 2^31 = 1288490188.8 -> 1288490189; (q + 2^15) >> 16 = 19661;
-        // 19661 * 2^-16 = 0.300003...
-        let m = reduced_multiplier(0.3).unwrap();
-        assert_eq!(m, 19661.0 / 65536.0);
-        assert!((m - 0.3).abs() > 1e-6, "{m}");
-        // Powers of two are exact.
-        assert_eq!(reduced_multiplier(0.25), Some(0.25));
-        assert_eq!(reduced_multiplier(0.0), None);
-        assert_eq!(reduced_multiplier(f64::NAN), None);
-    }
 }
 
 /// A quantized op run through its float kernel.

@@ -18,8 +18,9 @@
 //!
 //! Applies to `tfl.conv_2d`, `tfl.depthwise_conv_2d` and `tfl.fully_connected` with per-tensor
 //! int8 input and result, constant int8 weights with zero points 0 (per tensor or per output
-//! channel), a constant int32 bias or none, and a fused activation XNNPACK takes. Other forms
-//! (int16 activations, uint8, weights computed at run time) keep float emulation.
+//! channel), a constant int32 bias or none, and a fused activation XNNPACK takes. int16
+//! activations have their own exact path (`crate::int16::affine`); other forms (uint8, weights
+//! computed at run time) keep float emulation.
 
 use tqopt_ir::{ElementType, Module, OpId, QuantParams, UniformQuant, ValueId};
 
@@ -75,6 +76,24 @@ fn per_tensor(q: &UniformQuant) -> Option<(f32, i64)> {
     }
 }
 
+/// The scales (as the model's f32) of symmetric weights: one per tensor or one per channel;
+/// `None` when a zero point is not 0.
+pub(crate) fn symmetric_scales(q: &UniformQuant) -> Option<Vec<f32>> {
+    match &q.params {
+        QuantParams::PerTensor { scale, zero_point } => {
+            (*zero_point == 0).then(|| vec![*scale as f32])
+        }
+        QuantParams::PerAxis {
+            scales,
+            zero_points,
+            ..
+        } => zero_points
+            .iter()
+            .all(|&z| z == 0)
+            .then(|| scales.iter().map(|&s| s as f32).collect()),
+    }
+}
+
 /// The fused activation's real range, for the activations XNNPACK takes.
 fn activation_range(name: &str) -> Option<(f32, f32)> {
     match name {
@@ -107,19 +126,7 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<R
     let (sy, zy) = per_tensor(quant_of(m, y)?)?;
     // Constant weights (and bias) only: XNNPACK packs them when the model is prepared.
     consts.get(1).copied().flatten()?;
-    let weight_scales: Vec<f32> = match &quant_of(m, w)?.params {
-        QuantParams::PerTensor { scale, zero_point } => {
-            (*zero_point == 0).then_some(vec![*scale as f32])?
-        }
-        QuantParams::PerAxis {
-            scales,
-            zero_points,
-            ..
-        } => zero_points
-            .iter()
-            .all(|&z| z == 0)
-            .then(|| scales.iter().map(|&s| s as f32).collect())?,
-    };
+    let weight_scales = symmetric_scales(quant_of(m, w)?)?;
     if let Some(&b) = operands.get(2) {
         if !m.value_type(b).is_none() {
             consts.get(2).copied().flatten()?;

@@ -111,6 +111,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::quant::insert_fake_quant::INFO,
     &crate::quant::legalize_opset::INFO,
     &crate::quant::rewrite_for_target::INFO,
+    &crate::quant::prelu_int16::INFO,
     &crate::quant::fold_quant::INFO,
     &crate::quant::fold_dequant::INFO,
     &crate::quant::quantize_weights::INFO,

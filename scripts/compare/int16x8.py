@@ -12,8 +12,12 @@ for EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8), allow_float=Tr
 runs in a child process, because it can crash. The float16-weight shared models are first
 canonicalized to float32 weights (TensorFlow's quantizer refuses float16 weights).
 
+With --eval, also `tqopt eval` of tqopt's 16x8 model on the same samples beside the same
+figure from LiteRT's outputs (mean over samples and outputs of the per-output SQNR, as
+`tqopt eval` defines it): the interpreter must agree with LiteRT within 0.1 dB.
+
 Usage (a Python with TensorFlow and ai-edge-litert, e.g. /work/venv-tf/bin/python):
-  scripts/compare/int16x8.py [--bin target/release/tqopt] [--models a,b] [--no-tf]
+  scripts/compare/int16x8.py [--bin target/release/tqopt] [--models a,b] [--no-tf] [--eval]
 """
 import argparse
 import json
@@ -115,7 +119,19 @@ def score(src, out, evals, ref, concat):
     return round(sqnr_concat(ref, got) if concat else sqnr_db(ref, got), 2)
 
 
-def row(bin_path, name, src, tmp, with_tf):
+def eval_agreement(bin_path, src, out, evals, ref, tmp):
+    """(tqopt eval's model SQNR, LiteRT's) for the quantized model `out`, or why not."""
+    data, report = tmp / "eval_data.npz", tmp / "eval_report.json"
+    np.savez(data, **evals)
+    r = subprocess.run([str(bin_path), "eval", str(out), "--reference", str(src), "--data", str(data),
+                        "--report", str(report), "--no-progress"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"eval fails: {r.stderr.strip().splitlines()[-1][:120]}"
+    ours = json.loads(report.read_text())["sqnr_db"]
+    return ours, sqnr_db(ref, litert_outputs(out, evals))
+
+
+def row(bin_path, name, src, tmp, with_tf, with_eval=False):
     tmp = Path(tmp)
     shared = src.parent == MEDIAPIPE
     if shared:
@@ -133,6 +149,13 @@ def row(bin_path, name, src, tmp, with_tf):
         out = tmp / f"{name}_{mode}.tflite"
         err = tqopt(bin_path, src, pipeline, calib_npz, out, lo)
         cells[mode] = f"fails: {err}" if err else score(src, out, evals, ref, shared)
+        if with_eval and mode == "int16x8" and not err:
+            agreement = eval_agreement(bin_path, src, out, evals, ref, tmp)
+            if isinstance(agreement, str):
+                cells["eval"] = agreement
+            else:
+                cells["eval_tqopt"], cells["eval_litert"] = (round(v, 3) for v in agreement)
+                cells["eval_diff"] = round(agreement[0] - agreement[1], 3)
     if with_tf:
         out = tmp / f"{name}_tf16x8.tflite"
         err = tf_16x8(f32, calib_npz, out)
@@ -145,6 +168,7 @@ def main():
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "tqopt"))
     ap.add_argument("--models", default="")
     ap.add_argument("--no-tf", action="store_true")
+    ap.add_argument("--eval", action="store_true", help="also tqopt eval against LiteRT (16x8 model)")
     ap.add_argument("--json", default="", help="also write the table as JSON here")
     args = ap.parse_args()
     models = [(p.stem, p) for p in sorted(MEDIAPIPE.glob("*.tflite"))]
@@ -155,7 +179,7 @@ def main():
         for name, src in models:
             if only and name not in only:
                 continue
-            cells = row(args.bin, name, src, tmp, not args.no_tf)
+            cells = row(args.bin, name, src, tmp, not args.no_tf, args.eval)
             table[name] = cells
             fmt = lambda v: f"{v:>8.2f}" if isinstance(v, float) else f"  {v}"  # noqa: E731
             print(f"{name:<28}" + " ".join(f"{k}={fmt(v)}" for k, v in cells.items()), flush=True)

@@ -9,7 +9,7 @@ use crate::error::KResult;
 use crate::tensor::{Shape, Tensor, TensorData};
 
 #[derive(Copy, Clone, PartialEq)]
-enum Red {
+pub(crate) enum Red {
     Mean,
     Sum,
     Max,
@@ -34,30 +34,9 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     let keep = info.attr_bool_or("keep_dims", false)?;
     kernel(move |a: &mut Args<'_>| {
         let x = a.get(0)?;
-        let axes = a.ints(1)?;
-        let rank = x.rank();
-        let mut reduced = vec![false; rank];
-        for &ax in &axes {
-            let r = rank as i64;
-            if ax < -r || ax >= r.max(1) {
-                return Err(format!("axis {ax} is out of range for rank {rank}"));
-            }
-            if rank > 0 {
-                reduced[((ax + r) % r) as usize] = true;
-            }
-        }
+        let reduced = reduced_axes(&a.ints(1)?, x.rank())?;
         let shape = x.shape();
-        let out_shape: Shape = shape
-            .iter()
-            .zip(&reduced)
-            .filter_map(|(&d, &r)| {
-                if r && !keep {
-                    None
-                } else {
-                    Some(if r { 1 } else { d })
-                }
-            })
-            .collect();
+        let out_shape = reduced_shape(shape, &reduced, keep);
         let data = match x.data() {
             // Sums of f32 accumulate in f64: a mean over a whole feature map adds thousands of
             // values, and sequential f32 rounding would drift from the exact result.
@@ -88,7 +67,37 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     })
 }
 
-trait Num: Copy + PartialOrd {
+/// Flags the axes a reduction reduces (negative axes count from the end; repeats are fine).
+pub(crate) fn reduced_axes(axes: &[i64], rank: usize) -> KResult<Vec<bool>> {
+    let mut reduced = vec![false; rank];
+    for &ax in axes {
+        let r = rank as i64;
+        if ax < -r || ax >= r.max(1) {
+            return Err(format!("axis {ax} is out of range for rank {rank}"));
+        }
+        if rank > 0 {
+            reduced[((ax + r) % r) as usize] = true;
+        }
+    }
+    Ok(reduced)
+}
+
+/// The result shape of a reduction: reduced axes kept as 1 or dropped.
+pub(crate) fn reduced_shape(shape: &[usize], reduced: &[bool], keep_dims: bool) -> Shape {
+    shape
+        .iter()
+        .zip(reduced)
+        .filter_map(|(&d, &r)| {
+            if r && !keep_dims {
+                None
+            } else {
+                Some(if r { 1 } else { d })
+            }
+        })
+        .collect()
+}
+
+pub(crate) trait Num: Copy + PartialOrd {
     fn zero() -> Self;
     fn add(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
@@ -163,7 +172,7 @@ int_num!(i32);
 int_num!(i64);
 
 /// Reduces `v` (of `shape`) over the flagged axes; the result is in the order of the kept axes.
-fn reduce<T: Num>(red: Red, v: &[T], shape: &[usize], reduced: &[bool]) -> Vec<T> {
+pub(crate) fn reduce<T: Num>(red: Red, v: &[T], shape: &[usize], reduced: &[bool]) -> Vec<T> {
     let rank = shape.len();
     // Output strides of each input axis (0 for reduced axes).
     let mut ostride: SmallVec<[usize; 6]> = SmallVec::from_elem(0, rank);

@@ -14,6 +14,7 @@ pub mod overflow;
 pub mod pipeline;
 pub mod pipeline_int16x8;
 pub mod precision;
+pub mod prelu_int16;
 pub mod propagate_ranges;
 pub mod qdq;
 pub mod quantize_weights;

@@ -1,0 +1,102 @@
+//! Runs each op of a model alone on another runtime's intermediate values, found by tensor
+//! name, and compares its result with that runtime's: finds the ops where tqopt's interpreter
+//! and (say) LiteRT disagree by themselves, not by what they were fed.
+//!
+//! ```text
+//! cargo run -p tqopt-interp --example op_by_op_named -- MODEL.tflite VALUES_DIR
+//! ```
+//!
+//! VALUES_DIR holds `names.txt` (lines `FILE_STEM<TAB>TENSOR_NAME`) and `FILE_STEM.npy` for
+//! each tensor the other runtime kept, in its storage type (LiteRT's interpreter with
+//! `experimental_preserve_all_tensors=True` keeps every one). Every op of @main whose result
+//! and run-time operands are all there runs alone ([`Interpreter::run_op`]); the line printed
+//! counts the elements of result #0 that differ, and by how many storage steps at most.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tqopt_interp::{Interpreter, Tensor};
+use tqopt_ir::dialect::func;
+use tqopt_ir::{Module, ValueDef, ValueId};
+
+fn value_name(m: &Module, v: ValueId) -> Option<&str> {
+    match m.value(v).def {
+        ValueDef::Result { op, .. } => m.op(op).loc.first_name(),
+        ValueDef::BlockArg { .. } => m.value(v).loc.first_name(),
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let [model, dir] = args else {
+        return Err("usage: op_by_op_named MODEL.tflite VALUES_DIR".into());
+    };
+    let module = tqopt_frontend::import_file(Path::new(model)).map_err(|e| e.to_string())?;
+    let interp = Interpreter::for_main(&module).map_err(|e| e.to_string())?;
+    let dir = Path::new(dir);
+    let listing =
+        std::fs::read_to_string(dir.join("names.txt")).map_err(|e| format!("names.txt: {e}"))?;
+    let files: HashMap<&str, &str> = listing
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(file, name)| (name, file))
+        .collect();
+    let load = |v: ValueId| -> Option<Tensor> {
+        let file = files.get(value_name(&module, v)?)?;
+        Some(common::read_npy(&dir.join(format!("{file}.npy"))))
+    };
+    let f = module.funcs()[0];
+    let body = func::entry_block(&module, f).ok_or("no body")?;
+    let (mut total, mut differing) = (0, 0);
+    for op in module.block_ops(body) {
+        let data = module.op(op);
+        let Some(runtime) = interp.op_runtime_operands(op) else {
+            continue;
+        };
+        let Some(want) = data.results().first().and_then(|&r| load(r)) else {
+            continue;
+        };
+        let operands: Option<Vec<Option<Tensor>>> = data
+            .operands()
+            .iter()
+            .zip(runtime)
+            .map(|(&v, rt)| if rt { load(v).map(Some) } else { Some(None) })
+            .collect();
+        let Some(operands) = operands else { continue };
+        total += 1;
+        let got = match interp.run_op(op, operands) {
+            Ok(mut outs) => outs.swap_remove(0),
+            Err(e) => {
+                println!("{} {}: {e}", data.name.as_str(), data.loc);
+                continue;
+            }
+        };
+        let (a, b) = (got.to_f32_vec(), want.to_f32_vec());
+        let diffs: Vec<f32> = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).collect();
+        let n = diffs.iter().filter(|&&d| d > 0.0).count();
+        let big = diffs.iter().filter(|&&d| d > 1.0).count();
+        let max = diffs.iter().cloned().fold(0.0f32, f32::max);
+        differing += usize::from(n > 0);
+        let ty = module.value_type(data.results()[0]).to_string();
+        println!(
+            "{:24} {:40} diffs {n}/{} >1 {big} max {max}{}  {}",
+            data.name.as_str(),
+            value_name(&module, data.results()[0]).unwrap_or("?"),
+            a.len(),
+            if n > 0 { "  <<" } else { "" },
+            ty.chars().take(70).collect::<String>(),
+        );
+    }
+    println!("{differing} of {total} ops differ");
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(&args) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
