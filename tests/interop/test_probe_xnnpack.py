@@ -82,7 +82,8 @@ class Case:
     body: str
     out: str
     weighted: bool = False  # has constant weights: probe the dynamic-range (hybrid) form
-    extra: dict = field(default_factory=dict)
+    # Calibration range (lo, hi) per input index, where it is not (-4, 4).
+    ranges: dict = field(default_factory=dict)
 
     def mlir(self) -> str:
         args = ", ".join(f"%arg{i}: {t(s)}" for i, s in enumerate(self.inputs))
@@ -138,6 +139,10 @@ def cases() -> list[Case]:
     c.append(Case("batch_matmul", "tfl.batch_matmul", ["1x4x16xf32", "1x16x8xf32"],
                   '  %out = "tfl.batch_matmul"(%arg0, %arg1) <{adj_x = false, adj_y = false}> : (tensor<1x4x16xf32>, tensor<1x16x8xf32>) -> tensor<1x4x8xf32>\n',
                   "1x4x8xf32"))
+    # One batch, but a second operand whose range is not symmetric (zero point -128).
+    c.append(Case("batch_matmul_offset", "tfl.batch_matmul", ["1x4x16xf32", "1x16x8xf32"],
+                  '  %out = "tfl.batch_matmul"(%arg0, %arg1) <{adj_x = false, adj_y = false}> : (tensor<1x4x16xf32>, tensor<1x16x8xf32>) -> tensor<1x4x8xf32>\n',
+                  "1x4x8xf32", ranges={1: (0.0, 4.0)}))
     # Attention's form: several batches (heads) of two activations.
     c.append(Case("batch_matmul_batched", "tfl.batch_matmul", ["4x16x8xf32", "4x8x16xf32"],
                   '  %out = "tfl.batch_matmul"(%arg0, %arg1) <{adj_x = false, adj_y = false}> : (tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<4x16x16xf32>\n',
@@ -261,7 +266,7 @@ def build(case: Case, mode: str, work: Path, tq: Path) -> Path:
         rng = np.random.default_rng(0)
         calib = work / f"{case.name}_calib.npz"
         np.savez(calib, **{
-            f"arg{i}": rng.uniform(-4, 4, size=[8] + [int(d) for d in s.split("x")[:-1]]).astype(np.float32)
+            f"arg{i}": rng.uniform(*case.ranges.get(i, (-4, 4)), size=[8] + [int(d) for d in s.split("x")[:-1]]).astype(np.float32)
             for i, s in enumerate(case.inputs)
         })
         target = "strict" if mode == "int8_strict" else "reference"

@@ -15,7 +15,7 @@
 //! (`add` for `tfl.add`) is that op's answer for its common attributes.
 
 use tqopt_ir::dialect::tfl;
-use tqopt_ir::{Attribute, Module, OpId};
+use tqopt_ir::{Attribute, ElementType, Module, OpId, QuantParams, ValueId};
 
 use super::speed_plan::CostTable;
 use crate::folds::const_f32_values;
@@ -123,6 +123,7 @@ pub static XNNPACK: &[Support] = &[
         Some(true),
     ),
     row("batch_matmul", "tfl.batch_matmul", true, true, None),
+    row("batch_matmul_offset", "tfl.batch_matmul", false, true, None),
     row(
         "batch_matmul_batched",
         "tfl.batch_matmul",
@@ -238,13 +239,21 @@ pub fn support(m: &Module, op: OpId) -> Option<&'static Support> {
         });
     }
     if data.is(&tfl::BATCH_MATMUL) {
-        // XNNPACK's int8 batch matmul takes one batch only (attention's heads are several).
+        // XNNPACK's int8 batch matmul takes one batch only (attention's heads are several),
+        // and a second operand with zero point 0 only (known once ranges are: the fake-quant
+        // pair in front of it says).
         let batches = m
             .result(op, 0)
             .and_then(|r| m.value_type(r).as_tensor())
             .map(|t| t.shape.iter().rev().skip(2).product::<i64>());
+        let offset = m
+            .operand(op, 1)
+            .and_then(|v| fake_quant_zero_point(m, v))
+            .is_some_and(|z| z != 0);
         return case(if batches.is_some_and(|b| b != 1) {
             "batch_matmul_batched"
+        } else if offset {
+            "batch_matmul_offset"
         } else {
             "batch_matmul"
         });
@@ -299,6 +308,22 @@ pub fn hybrid_slower(m: &Module, op: OpId, target: Target) -> Option<String> {
             "kept float for speed, int8 weights behind a dequantize: the XNNPACK cost model (measured on {}) estimates its hybrid kernel slower than float",
             costs.cpu
         )
+    })
+}
+
+/// The zero point `v` is quantized with, when it is the float end of a per-tensor fake-quant
+/// pair (`dequantize(quantize(x))`) or itself per-tensor quantized.
+fn fake_quant_zero_point(m: &Module, v: ValueId) -> Option<i64> {
+    let zero_point = |v: ValueId| match m.value_type(v).element_type()? {
+        ElementType::Quant(q) => match q.params {
+            QuantParams::PerTensor { zero_point, .. } => Some(zero_point),
+            _ => None,
+        },
+        _ => None,
+    };
+    zero_point(v).or_else(|| {
+        let dq = m.defining_op(v).filter(|&d| m.op(d).is(&tfl::DEQUANTIZE))?;
+        zero_point(m.operand(dq, 0)?)
     })
 }
 
