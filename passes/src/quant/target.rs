@@ -145,6 +145,8 @@ pub static XNNPACK: &[Support] = &[
     ),
     row("div", "tfl.div", false, true, None),
     row("add_const_channel", "tfl.add", true, true, None),
+    row("add_small_operand_scale", "tfl.add", false, true, None),
+    row("sub_small_operand_scale", "tfl.sub", false, true, None),
     row("mul_const_channel", "tfl.mul", true, true, None),
     row("mul_const_scalar", "tfl.mul", true, true, None),
     row("maximum_const_channel", "tfl.maximum", false, true, None),
@@ -258,6 +260,13 @@ pub fn support(m: &Module, op: OpId) -> Option<&'static Support> {
             "batch_matmul"
         });
     }
+    if (data.is(&tfl::ADD) || data.is(&tfl::SUB)) && add_operand_scale_too_small(m, op) {
+        return case(if data.is(&tfl::ADD) {
+            "add_small_operand_scale"
+        } else {
+            "sub_small_operand_scale"
+        });
+    }
     if data.is(&tfl::LEAKY_RELU) {
         let alpha = data.attr("alpha").and_then(Attribute::as_float);
         return case(if alpha == Some(0.0) {
@@ -311,20 +320,56 @@ pub fn hybrid_slower(m: &Module, op: OpId, target: Target) -> Option<String> {
     })
 }
 
-/// The zero point `v` is quantized with, when it is the float end of a per-tensor fake-quant
-/// pair (`dequantize(quantize(x))`) or itself per-tensor quantized.
-fn fake_quant_zero_point(m: &Module, v: ValueId) -> Option<i64> {
-    let zero_point = |v: ValueId| match m.value_type(v).element_type()? {
+/// The per-tensor (scale, zero point) of `v` when it is itself quantized, or of the value
+/// behind it when it is the float end of a fake-quant pair (`dequantize(quantize(x))`).
+fn operand_quant(m: &Module, v: ValueId) -> Option<(f64, i64)> {
+    own_quant(m, v).or_else(|| {
+        let dq = m.defining_op(v).filter(|&d| m.op(d).is(&tfl::DEQUANTIZE))?;
+        own_quant(m, m.operand(dq, 0)?)
+    })
+}
+
+/// The per-tensor (scale, zero point) `v` is stored with: its own type's, or that of the
+/// `tfl.quantize` of a fake-quant pair reading it.
+fn result_quant(m: &Module, v: ValueId) -> Option<(f64, i64)> {
+    own_quant(m, v).or_else(|| {
+        m.uses(v)
+            .into_iter()
+            .filter(|u| m.op(u.op).is(&tfl::QUANTIZE))
+            .find_map(|u| own_quant(m, m.result(u.op, 0)?))
+    })
+}
+
+fn own_quant(m: &Module, v: ValueId) -> Option<(f64, i64)> {
+    match m.value_type(v).element_type()? {
         ElementType::Quant(q) => match q.params {
-            QuantParams::PerTensor { zero_point, .. } => Some(zero_point),
+            QuantParams::PerTensor { scale, zero_point } => Some((scale, zero_point)),
             _ => None,
         },
         _ => None,
+    }
+}
+
+fn fake_quant_zero_point(m: &Module, v: ValueId) -> Option<i64> {
+    operand_quant(m, v).map(|(_, z)| z)
+}
+
+/// XNNPACK's int8 add and sub refuse an operand whose scale is below 2^-10 of the output's
+/// (measured: `x + c` with x in [0, 4] is taken for c = 0.01, refused for c = 0.001; the
+/// epsilon a layer norm adds is such an operand, and so is the all-zero constant TensorFlow
+/// subtracts from in a layer norm).
+const ADD_MIN_OPERAND_SCALE_RATIO: f64 = 1.0 / 1024.0;
+
+/// Whether an add's or sub's operand scale is too small against its output's for XNNPACK,
+/// when the scales are known (after insert-fake-quant).
+fn add_operand_scale_too_small(m: &Module, op: OpId) -> bool {
+    let Some((out, _)) = m.result(op, 0).and_then(|r| result_quant(m, r)) else {
+        return false;
     };
-    zero_point(v).or_else(|| {
-        let dq = m.defining_op(v).filter(|&d| m.op(d).is(&tfl::DEQUANTIZE))?;
-        zero_point(m.operand(dq, 0)?)
-    })
+    m.operands(op)
+        .iter()
+        .filter_map(|&v| operand_quant(m, v))
+        .any(|(s, _)| s < out * ADD_MIN_OPERAND_SCALE_RATIO)
 }
 
 /// The slope of a `tfl.prelu` as constant values with their shape, when it is a constant.
