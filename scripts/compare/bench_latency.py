@@ -107,15 +107,28 @@ def tqopt(tq: Path, src: Path, out: Path, pipeline: str, calib: Path | None) -> 
     return r.returncode == 0
 
 
-def tensorflow_int8(src: Path, samples: list[list[np.ndarray]], out: Path) -> bool:
-    try:
-        from tensorflow.lite.python import convert
-        from tensorflow.lite.python.optimize import calibrator
-    except ImportError:
-        return False
+def _tensorflow_int8_child(src: Path, samples: list[list[np.ndarray]], out: Path) -> None:
+    from tensorflow.lite.python import convert
+    from tensorflow.lite.python.optimize import calibrator
+
     cal = calibrator.Calibrator(src.read_bytes()).calibrate(lambda: iter(samples))
     out.write_bytes(convert.mlir_quantize(cal))
-    return True
+
+
+def tensorflow_int8(src: Path, samples: list[list[np.ndarray]], out: Path) -> bool:
+    """TensorFlow's calibrator + mlir_quantize, in a child process: the converter dies with
+    SIGSEGV on some models (the zoo's GRU and LSTMs), which would end the benchmark."""
+    import importlib.util
+    import multiprocessing
+
+    if importlib.util.find_spec("tensorflow") is None:
+        return False
+    child = multiprocessing.get_context("spawn").Process(target=_tensorflow_int8_child, args=(src, samples, out))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        print(f"  TensorFlow int8 failed on {src.stem} (exit code {child.exitcode})", file=sys.stderr)
+    return child.exitcode == 0 and out.exists()
 
 
 def models(selected: set[str] | None):
