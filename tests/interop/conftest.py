@@ -53,7 +53,7 @@ def input_range(model: Path | str) -> tuple[float, float]:
 
 def _cargo_build(*args: str) -> None:
     subprocess.run(
-        ["cargo", "build", "--quiet", *args], cwd=REPO, check=True
+        ["cargo", "build", "--release", "--quiet", *args], cwd=REPO, check=True
     )
 
 
@@ -80,7 +80,7 @@ def roundtrip_bin() -> Path:
     if "TQOPT_ROUNDTRIP" in os.environ:
         return Path(os.environ["TQOPT_ROUNDTRIP"])
     _cargo_build("-p", "tqopt-backend", "--example", "roundtrip")
-    return REPO / "target" / "debug" / "examples" / "roundtrip"
+    return REPO / "target" / "release" / "examples" / "roundtrip"
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +89,7 @@ def tqopt_bin() -> Path:
     if "TQOPT_BIN" in os.environ:
         return Path(os.environ["TQOPT_BIN"])
     _cargo_build("-p", "tqopt")
-    return REPO / "target" / "debug" / "tqopt"
+    return REPO / "target" / "release" / "tqopt"
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def interp_run_bin() -> Path:
     if "TQOPT_INTERP_RUN" in os.environ:
         return Path(os.environ["TQOPT_INTERP_RUN"])
     _cargo_build("-p", "tqopt-interp", "--example", "run")
-    return REPO / "target" / "debug" / "examples" / "run"
+    return REPO / "target" / "release" / "examples" / "run"
 
 
 def model_text(h: int, w: int, oh: int, ow: int, align: bool, half: bool) -> str:

@@ -33,11 +33,11 @@ def interp_run_bin() -> Path:
     if "TQOPT_INTERP_RUN" in os.environ:
         return Path(os.environ["TQOPT_INTERP_RUN"])
     subprocess.run(
-        ["cargo", "build", "--quiet", "-p", "tqopt-interp", "--example", "run"],
+        ["cargo", "build", "--release", "--quiet", "-p", "tqopt-interp", "--example", "run"],
         cwd=REPO,
         check=True,
     )
-    return REPO / "target" / "debug" / "examples" / "run"
+    return REPO / "target" / "release" / "examples" / "run"
 
 
 @pytest.mark.parametrize("model", SHARED_MODELS, ids=lambda p: p.stem)

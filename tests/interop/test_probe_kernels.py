@@ -463,7 +463,7 @@ def op_table() -> list[dict]:
         exe = Path(os.environ["TQOPT_OP_TABLE"])
     else:
         _cargo_build("-p", "tqopt-ir", "--example", "op_table")
-        exe = REPO / "target" / "debug" / "examples" / "op_table"
+        exe = REPO / "target" / "release" / "examples" / "op_table"
     out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 

@@ -261,8 +261,8 @@ def cases() -> list[Case]:
 def tqopt_bin() -> Path:
     if "TQOPT_BIN" in os.environ:
         return Path(os.environ["TQOPT_BIN"])
-    subprocess.run(["cargo", "build", "--quiet", "-p", "tqopt"], cwd=REPO, check=True)
-    return REPO / "target" / "debug" / "tqopt"
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "tqopt"], cwd=REPO, check=True)
+    return REPO / "target" / "release" / "tqopt"
 
 
 def build(case: Case, mode: str, work: Path, tq: Path) -> Path:
