@@ -11,6 +11,10 @@
 //! ([`Interpreter::run_op`]) on those values; the line printed counts the elements that differ
 //! from VALUES_DIR/output_K.npy, and by how many steps at most.
 
+#[path = "common/op_diff.rs"]
+mod op_diff;
+use op_diff::OpDiff;
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -65,16 +69,17 @@ fn run(args: &[String]) -> Result<(), String> {
                 continue;
             }
         };
-        let (a, b) = (got.to_f32_vec(), want.to_f32_vec());
-        let diffs: Vec<f32> = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).collect();
-        let n = diffs.iter().filter(|&&d| d > 0.0).count();
-        let big = diffs.iter().filter(|&&d| d > 1.0).count();
-        let max = diffs.iter().cloned().fold(0.0f32, f32::max);
+        let OpDiff {
+            differing: n,
+            over_one: big,
+            max,
+            len,
+        } = OpDiff::of(&got, want);
         println!(
             "{:24} {:48} diffs {n}/{} >1 {big} max {max}{}",
             data.name.as_str(),
             data.loc.to_string(),
-            a.len(),
+            len,
             if n > 0 { "  <<" } else { "" }
         );
     }

@@ -12,6 +12,10 @@
 //! and run-time operands are all there runs alone ([`Interpreter::run_op`]); the line printed
 //! counts the elements of result #0 that differ, and by how many storage steps at most.
 
+#[path = "common/op_diff.rs"]
+mod op_diff;
+use op_diff::OpDiff;
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -73,18 +77,19 @@ fn run(args: &[String]) -> Result<(), String> {
                 continue;
             }
         };
-        let (a, b) = (got.to_f32_vec(), want.to_f32_vec());
-        let diffs: Vec<f32> = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).collect();
-        let n = diffs.iter().filter(|&&d| d > 0.0).count();
-        let big = diffs.iter().filter(|&&d| d > 1.0).count();
-        let max = diffs.iter().cloned().fold(0.0f32, f32::max);
+        let OpDiff {
+            differing: n,
+            over_one: big,
+            max,
+            len,
+        } = OpDiff::of(&got, &want);
         differing += usize::from(n > 0);
         let ty = module.value_type(data.results()[0]).to_string();
         println!(
             "{:24} {:40} diffs {n}/{} >1 {big} max {max}{}  {}",
             data.name.as_str(),
             value_name(&module, data.results()[0]).unwrap_or("?"),
-            a.len(),
+            len,
             if n > 0 { "  <<" } else { "" },
             ty.chars().take(70).collect::<String>(),
         );
