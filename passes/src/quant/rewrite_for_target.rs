@@ -160,6 +160,11 @@ fn constant(
     Some(m.results(c)[0])
 }
 
+/// `dims` as int32 (a shape operand's element type), when every one fits.
+fn to_i32(dims: &[i64]) -> Option<Vec<i32>> {
+    dims.iter().map(|&d| i32::try_from(d).ok()).collect()
+}
+
 /// A one-dimensional int32 constant (a shape or axes operand) inserted before `anchor`.
 fn i32_vector(m: &mut Module, anchor: OpId, values: &[i32], loc: Location) -> Option<ValueId> {
     let ty = TensorType::new(&[values.len() as i64], ElementType::I32);
@@ -333,15 +338,7 @@ fn widen_prelu(m: &mut Module, op: OpId, x: ValueId, shape: &[i64], slope: &[f32
     let mut wide = shape.to_vec();
     wide[rank - 2] = w / k;
     wide[rank - 1] = k * c;
-    let (Ok(wide32), Ok(shape32)) = (
-        wide.iter()
-            .map(|&d| i32::try_from(d))
-            .collect::<Result<Vec<_>, _>>(),
-        shape
-            .iter()
-            .map(|&d| i32::try_from(d))
-            .collect::<Result<Vec<_>, _>>(),
-    ) else {
+    let (Some(wide32), Some(shape32)) = (to_i32(&wide), to_i32(shape)) else {
         return false;
     };
     let tiled: Vec<f32> = slope
@@ -474,11 +471,7 @@ fn rewrite_transpose_conv_bias(m: &mut Module, op: OpId) -> bool {
     if shape.len() != 4 || !float_4d(x) || !float_4d(w) || !is_f32(m, b) {
         return false;
     }
-    let Ok(shape32) = shape
-        .iter()
-        .map(|&d| i32::try_from(d))
-        .collect::<Result<Vec<_>, _>>()
-    else {
+    let Some(shape32) = to_i32(&shape) else {
         return false;
     };
     let ty = m.value_type(out).clone();

@@ -334,7 +334,7 @@ fn operand_quant(m: &Module, v: ValueId) -> Option<(f64, i64)> {
 fn result_quant(m: &Module, v: ValueId) -> Option<(f64, i64)> {
     own_quant(m, v).or_else(|| {
         m.uses(v)
-            .into_iter()
+            .iter()
             .filter(|u| m.op(u.op).is(&tfl::QUANTIZE))
             .find_map(|u| own_quant(m, m.result(u.op, 0)?))
     })
