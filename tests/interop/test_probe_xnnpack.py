@@ -152,14 +152,11 @@ def cases() -> list[Case]:
         c.append(binary(op, f"tfl.{op}", attrs))
     c.append(binary("add_const_channel", "tfl.add", NONE, rhs_const="1x1x1x16"))
     # A layer norm's epsilon: an operand whose scale is under 2^-10 of the output's.
-    c.append(Case("add_small_operand_scale", "tfl.add", [X],
-                  const("c", "", np.array(1e-4, np.float32))
-                  + f'  %out = "tfl.add"(%arg0, %c) <{{{NONE}}}> : ({t(X)}, tensor<f32>) -> {t(X)}\n',
-                  X, ranges={0: (0.0, 4.0)}))
-    c.append(Case("sub_small_operand_scale", "tfl.sub", [X],
-                  const("c", "", np.array(1e-4, np.float32))
-                  + f'  %out = "tfl.sub"(%arg0, %c) <{{{NONE}}}> : ({t(X)}, tensor<f32>) -> {t(X)}\n',
-                  X, ranges={0: (0.0, 4.0)}))
+    for op in ("add", "sub"):
+        c.append(Case(f"{op}_small_operand_scale", f"tfl.{op}", [X],
+                      const("c", "", np.array(1e-4, np.float32))
+                      + f'  %out = "tfl.{op}"(%arg0, %c) <{{{NONE}}}> : ({t(X)}, tensor<f32>) -> {t(X)}\n',
+                      X, ranges={0: (0.0, 4.0)}))
     c.append(binary("mul_const_channel", "tfl.mul", NONE, rhs_const="1x1x1x16"))
     c.append(binary("mul_const_scalar", "tfl.mul", NONE, rhs_const="1x1x1x1"))
     c.append(binary("maximum_const_channel", "tfl.maximum", "", rhs_const="1x1x1x16"))
