@@ -2,7 +2,8 @@
 # and LLVM's FileCheck.
 #
 # Environment:
-#   TQOPT_BIN_DIR  folder holding the tqopt binary (default: ../target/debug)
+#   TQOPT_BIN_DIR  folder holding the tqopt binary (default: ../target/release, the
+#                  profile scripts/test.sh builds)
 #   LLVM_BIN_DIR   folder holding FileCheck and not (default: /usr/lib/llvm-19/bin)
 import os
 import shutil
@@ -17,7 +18,7 @@ config.test_source_root = os.path.dirname(os.path.abspath(__file__))
 config.test_exec_root = os.path.join(config.test_source_root, "Output")
 
 repo_root = os.path.dirname(config.test_source_root)
-tqopt_bin = os.environ.get("TQOPT_BIN_DIR", os.path.join(repo_root, "target", "debug"))
+tqopt_bin = os.environ.get("TQOPT_BIN_DIR", os.path.join(repo_root, "target", "release"))
 llvm_bin = os.environ.get("LLVM_BIN_DIR", "/usr/lib/llvm-19/bin")
 
 for tool, where in (("tqopt", tqopt_bin), ("FileCheck", llvm_bin), ("not", llvm_bin)):

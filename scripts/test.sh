@@ -6,6 +6,8 @@
 # llvm-19-tools (FileCheck), and — into a virtual environment under target/venv, never the
 # system's Python — lit, ai-edge-litert, numpy, pillow and pytest from PyPI
 # (scripts/python-env.sh). Everything the tests read is in the repository (tests/shared).
+# Every test uses one build profile, release: cargo's tests are built once, and the binaries
+# the other suites run come out of the same build (scripts/build-binaries.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,10 +31,10 @@ source scripts/python-env.sh
 echo "== cargo test"
 export MLIR_OPT="$LLVM_BIN_DIR/mlir-opt"
 # The Python extension (python/) links only inside an interpreter: python/test.sh tests it.
-cargo test --workspace --locked --exclude tqopt-python
+cargo test --release --workspace --locked --exclude tqopt-python
 
 echo "== lit"
-cargo build --locked -p tqopt
+source scripts/build-binaries.sh
 python -c "import sys, lit.main; sys.argv = ['lit'] + sys.argv[1:]; lit.main.main()" -sv lit-tests
 
 echo "== Python package (pip install ./python into target/venv-py, python/tests)"

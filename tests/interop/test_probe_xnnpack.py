@@ -12,7 +12,7 @@ Rust target description ``passes/src/quant/target.rs`` mirrors (its unit test co
 two). ``test_probe_matches_table`` fails when LiteRT answers differently, so a newer LiteRT
 that takes (or drops) an op is noticed. Regenerate the table with
 
-    TQOPT_BIN=target/debug/tqopt python3 tests/interop/test_probe_xnnpack.py --write
+    TQOPT_BIN=target/release/tqopt python3 tests/interop/test_probe_xnnpack.py --write
 
 which also prints median latencies of a few larger models (hybrid vs float convolution),
 the measurements behind the dynamic-range choice.
