@@ -117,6 +117,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::quant::quantize_weights::INFO,
     &crate::quant::sparsify_weights::INFO,
     &crate::quant::precision::INFO,
+    &crate::quant::weight_rounding::INFO,
 ];
 
 /// Every named pipeline.

@@ -25,3 +25,4 @@ pub mod sparsify_weights;
 pub mod spec;
 pub mod speed_plan;
 pub mod target;
+pub mod weight_rounding;

@@ -119,6 +119,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             default: "",
             help: "Data the target-sqnr search measures on instead of the calibration data",
         },
+        super::weight_rounding::MODE_OPTION,
         OptionInfo {
             name: "verify",
             kind: OptionKind::String,
@@ -202,6 +203,7 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             same("per-channel-dense"),
             same("target"),
             same("deny"),
+            same("weight-rounding"),
             Arg::Computed {
                 to: "verify",
                 from: &["verify"],
@@ -218,6 +220,16 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
     with(
         "legalize-opset",
         &[same("ops"), same("deny"), same("target")],
+    ),
+    // After legalization (the scales are set and the ops that fold are known), before the
+    // weights are folded.
+    with(
+        "round-weights",
+        &[
+            forward("mode", "weight-rounding"),
+            forward("data", "calibration"),
+            same("input-range"),
+        ],
     ),
     step("fold-quant"),
     with("fold-dequant", &[same("io")]),

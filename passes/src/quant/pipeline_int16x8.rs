@@ -62,6 +62,7 @@ pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
         super::pipeline::METHOD_OPTION,
         super::pipeline::INPUT_RANGE_OPTION,
         super::pipeline::DENY_OPTION,
+        super::weight_rounding::MODE_OPTION,
     ],
     steps: QUANTIZE_INT16X8_STEPS,
 };
@@ -103,6 +104,15 @@ static QUANTIZE_INT16X8_STEPS: &[Step] = &[
             same("deny"),
             set("target", "reference"),
             set("activations", "int16"),
+        ],
+    ),
+    // As in quantize-int8: the scales are set and the ops that fold are known.
+    with(
+        "round-weights",
+        &[
+            forward("mode", "weight-rounding"),
+            forward("data", "calibration"),
+            same("input-range"),
         ],
     ),
     step("fold-quant"),

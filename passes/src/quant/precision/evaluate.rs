@@ -4,6 +4,10 @@
 //! The score is the model's output SQNR as `tqopt eval` defines it: per output the mean over
 //! samples of [`sqnr_db`](crate::accuracy::metrics::sqnr_db), then the mean over outputs.
 //!
+//! Weights are rounded as `round-weights` rounds them (with the moments of the float model on
+//! the search samples, measured once), so what is scored is what the pipeline writes when the
+//! search measures on the calibration data.
+//!
 //! `qdq` builds the fake-quant form only (quantize/dequantize pairs around float ops, every
 //! original value keeping its id): [`super::sensitivity`] compares its values with the float
 //! model's one by one.
@@ -18,6 +22,8 @@ use super::data::SearchData;
 use crate::accuracy::metrics::OutputStats;
 use crate::manager::{Instrumentation, PassManager};
 use crate::pipeline::PassSpec;
+use crate::quant::weight_rounding::moments::InputMoments;
+use crate::quant::weight_rounding::targets;
 
 /// The options of the passes after calibration that the search must reproduce.
 #[derive(Clone, Debug)]
@@ -26,6 +32,8 @@ pub struct RestOptions {
     pub per_channel_dense: String,
     pub target: String,
     pub deny: String,
+    /// `weight-rounding=output`: weights are rounded as `round-weights` rounds them.
+    pub round_to_output: bool,
 }
 
 /// Runs configurations through the rest of the pipeline and scores them.
@@ -34,6 +42,9 @@ pub struct Evaluator<'a> {
     data: &'a SearchData,
     qdq: PassManager,
     fold: PassManager,
+    /// The moments `round-weights` rounds with, measured once on the search samples (empty
+    /// with `weight-rounding=nearest`).
+    moments: InputMoments,
     threads: usize,
     /// How many configurations were scored.
     pub evaluations: Cell<usize>,
@@ -71,11 +82,17 @@ impl<'a> Evaluator<'a> {
             ),
         ])?;
         let fold = PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])?;
+        let moments = if o.round_to_output {
+            InputMoments::measure(base, &data.entry, &data.samples, &targets(base), threads)?
+        } else {
+            InputMoments::default()
+        };
         Ok(Evaluator {
             base,
             data,
             qdq,
             fold,
+            moments,
             threads,
             evaluations: Cell::new(0),
         })
@@ -86,6 +103,7 @@ impl<'a> Evaluator<'a> {
         let mut m = self.base.clone();
         config.apply(&mut m, None);
         run_passes(&self.qdq, &mut m)?;
+        crate::quant::weight_rounding::apply(&mut m, &self.moments);
         Ok(m)
     }
 

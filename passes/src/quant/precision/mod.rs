@@ -101,6 +101,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "",
         help: "As quantize-int8's",
     },
+    crate::quant::weight_rounding::MODE_OPTION,
 ];
 
 pub static INFO: PassInfo = PassInfo {
@@ -146,6 +147,7 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
             per_channel_dense: o.text("per-channel-dense")?.into(),
             target: o.text("target")?.into(),
             deny: o.text("deny")?.into(),
+            round_to_output: o.choice("weight-rounding")? == "output",
         },
     }))
 }

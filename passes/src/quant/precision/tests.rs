@@ -15,6 +15,7 @@ fn rest() -> RestOptions {
         per_channel_dense: "true".into(),
         target: "xnnpack".into(),
         deny: String::new(),
+        round_to_output: true,
     }
 }
 

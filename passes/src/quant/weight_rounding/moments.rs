@@ -1,0 +1,377 @@
+//! The second moments of the inputs of weighted ops on sample data: what
+//! [`super::rounding`] needs to see how a weight's rounding error reaches the op's output.
+//!
+//! For a fully connected op with `I` inputs per row it is one `I`² matrix; for a convolution
+//! one `(KH·KW·Cin)`² matrix over its input windows (in the filter's OHWI order, zeros where
+//! the window hangs over SAME padding); for a depthwise convolution one `(KH·KW)`² matrix per
+//! input channel. Rows are the float model's activations, sampled evenly over positions (at
+//! most [`row_budget`] per op across all samples, so the cost per op stays bounded), summed
+//! per sample in float32 and merged in sample order in float64: the result does not depend
+//! on the number of threads. A small ridge (1% of the mean diagonal) is added so that
+//! directions the data never excited are not treated as free.
+
+use std::collections::HashMap;
+
+use tqopt_interp::{Interpreter, Tensor};
+use tqopt_ir::dialect::tfl;
+use tqopt_ir::{Attribute, Module, OpId, ValueId};
+
+/// Ops whose inputs need more than this many values per row are left to round to nearest
+/// (their moment matrix would not pay for itself).
+pub const MAX_ROW: usize = 2304;
+/// Multiply-adds spent per op on accumulating its moments (all samples together).
+const WORK_PER_OP: usize = 1 << 30;
+/// Ridge added to the diagonal, as a share of its mean.
+const RIDGE: f64 = 0.01;
+
+/// How a weighted op reads its input, as far as its input windows are concerned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Geometry {
+    /// Rows of `inputs` consecutive values (the input's last dimension).
+    FullyConnected { inputs: usize },
+    /// NHWC input, OHWI filter.
+    Conv(Window),
+    /// NHWC input, [1, KH, KW, Cin·multiplier] filter.
+    Depthwise { window: Window, multiplier: usize },
+}
+
+/// A convolution window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Window {
+    pub kh: usize,
+    pub kw: usize,
+    pub cin: usize,
+    pub stride: (usize, usize),
+    pub dilation: (usize, usize),
+    pub same: bool,
+}
+
+impl Geometry {
+    /// The geometry of `op` (conv_2d, depthwise_conv_2d or fully_connected with a float
+    /// input and a constant-shaped filter), or `None`.
+    pub fn of(m: &Module, op: OpId) -> Option<Geometry> {
+        let data = m.op(op);
+        let dims = |i: usize| -> Option<Vec<usize>> {
+            let t = m.value_type(*m.operands(op).get(i)?).as_tensor()?;
+            t.shape.iter().map(|&d| usize::try_from(d).ok()).collect()
+        };
+        let int = |name: &str| -> Option<usize> {
+            data.attr(name)
+                .and_then(Attribute::as_int)
+                .and_then(|v| usize::try_from(v).ok())
+                .filter(|&v| v > 0)
+        };
+        let window = |kh: usize, kw: usize, cin: usize| -> Option<Window> {
+            Some(Window {
+                kh,
+                kw,
+                cin,
+                stride: (int("stride_h")?, int("stride_w")?),
+                dilation: (int("dilation_h_factor")?, int("dilation_w_factor")?),
+                same: match data.attr("padding").and_then(Attribute::as_str)? {
+                    "SAME" => true,
+                    "VALID" => false,
+                    _ => return None,
+                },
+            })
+        };
+        let (input, filter) = (dims(0)?, dims(1)?);
+        if data.is(&tfl::FULLY_CONNECTED) {
+            let &[_, inputs] = &filter[..] else {
+                return None;
+            };
+            (input.last() == Some(&inputs)).then_some(Geometry::FullyConnected { inputs })
+        } else if data.is(&tfl::CONV_2D) {
+            let (&[_, kh, kw, cin], 4) = (&filter[..], input.len()) else {
+                return None;
+            };
+            // Grouped convolutions are left to round to nearest.
+            (input[3] == cin)
+                .then(|| window(kh, kw, cin))
+                .flatten()
+                .map(Geometry::Conv)
+        } else if data.is(&tfl::DEPTHWISE_CONV_2D) {
+            let (&[1, kh, kw, cout], 4) = (&filter[..], input.len()) else {
+                return None;
+            };
+            let cin = input[3];
+            if cin == 0 || cout % cin != 0 {
+                return None;
+            }
+            let window = window(kh, kw, cin)?;
+            Some(Geometry::Depthwise {
+                window,
+                multiplier: cout / cin,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Values per row of the moment matrix.
+    pub fn row(&self) -> usize {
+        match self {
+            Geometry::FullyConnected { inputs } => *inputs,
+            Geometry::Conv(w) => w.kh * w.kw * w.cin,
+            Geometry::Depthwise { window, .. } => window.kh * window.kw,
+        }
+    }
+
+    /// How many moment matrices: one per input channel for a depthwise convolution.
+    fn blocks(&self) -> usize {
+        match self {
+            Geometry::Depthwise { window, .. } => window.cin,
+            _ => 1,
+        }
+    }
+}
+
+/// The second moments of one op's inputs: `blocks` symmetric `n`² matrices, row-major.
+#[derive(Clone, Debug)]
+pub struct Moments {
+    pub n: usize,
+    pub blocks: Vec<Vec<f64>>,
+}
+
+/// Rows an op may accumulate over all samples: the whole work budget, between 256 and 8192.
+pub fn row_budget(n: usize) -> usize {
+    (WORK_PER_OP / (n * n).max(1)).clamp(256, 8192)
+}
+
+/// Per op, the second moments of its inputs.
+#[derive(Clone, Debug, Default)]
+pub struct InputMoments {
+    pub by_op: HashMap<OpId, Moments>,
+}
+
+/// One op to measure: its input value in the float model and its geometry.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub op: OpId,
+    pub input: ValueId,
+    pub geometry: Geometry,
+}
+
+impl InputMoments {
+    /// Runs the float module `m` (function `entry`) on every sample and accumulates the
+    /// moments of each target's input.
+    pub fn measure(
+        m: &Module,
+        entry: &str,
+        samples: &[Vec<Tensor>],
+        targets: &[Target],
+        threads: usize,
+    ) -> Result<InputMoments, String> {
+        let targets: Vec<&Target> = targets
+            .iter()
+            .filter(|t| t.geometry.row() <= MAX_ROW)
+            .collect();
+        if targets.is_empty() || samples.is_empty() {
+            return Ok(InputMoments::default());
+        }
+        let interp = Interpreter::new(m, entry)
+            .map_err(|e| format!("cannot run the float model to measure weight inputs: {e}"))?;
+        let mut readers: HashMap<ValueId, Vec<usize>> = HashMap::new();
+        for (k, t) in targets.iter().enumerate() {
+            readers.entry(t.input).or_default().push(k);
+        }
+        let per_sample: Vec<usize> = targets
+            .iter()
+            .map(|t| row_budget(t.geometry.row()).div_ceil(samples.len()).max(1))
+            .collect();
+        let rows_seen: Vec<std::sync::atomic::AtomicUsize> = targets
+            .iter()
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect();
+        let runs = tqopt_interp::parallel::map(samples, threads, |inputs| {
+            let mut sums: Vec<Option<Vec<Vec<f32>>>> = vec![None; targets.len()];
+            let mut observer = |v: ValueId, t: &Tensor| {
+                let (Some(ks), Some(values)) = (readers.get(&v), t.as_slice::<f32>()) else {
+                    return;
+                };
+                for &k in ks {
+                    if sums[k].is_some() {
+                        continue; // a value inside a loop: its first instance speaks for it
+                    }
+                    let g = &targets[k].geometry;
+                    let n = g.row();
+                    let mut blocks = vec![vec![0.0f32; n * n]; g.blocks()];
+                    let rows = accumulate(g, t.shape(), values, per_sample[k], &mut blocks);
+                    rows_seen[k].fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
+                    sums[k] = Some(blocks);
+                }
+            };
+            interp
+                .run_observed(inputs, &mut observer)
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(sums)
+        });
+        let mut merged: Vec<Option<Vec<Vec<f64>>>> = vec![None; targets.len()];
+        for (i, run) in runs.into_iter().enumerate() {
+            let sums = run.map_err(|e| format!("sample {i}: {e}"))?;
+            for (slot, s) in merged.iter_mut().zip(sums) {
+                let Some(s) = s else { continue };
+                let acc =
+                    slot.get_or_insert_with(|| s.iter().map(|b| vec![0.0; b.len()]).collect());
+                for (a, b) in acc.iter_mut().zip(&s) {
+                    a.iter_mut().zip(b).for_each(|(a, &b)| *a += b as f64);
+                }
+            }
+        }
+        let mut by_op = HashMap::new();
+        for ((t, blocks), rows) in targets.iter().zip(merged).zip(&rows_seen) {
+            let Some(mut blocks) = blocks else { continue };
+            let n = t.geometry.row();
+            // Fewer rows than weights: the data does not determine the moments.
+            if rows.load(std::sync::atomic::Ordering::Relaxed) < n {
+                continue;
+            }
+            for b in &mut blocks {
+                finish(b, n);
+            }
+            by_op.insert(t.op, Moments { n, blocks });
+        }
+        Ok(InputMoments { by_op })
+    }
+}
+
+/// Mirrors the upper triangle into the lower one and adds the ridge.
+fn finish(h: &mut [f64], n: usize) {
+    for i in 0..n {
+        for j in 0..i {
+            h[i * n + j] = h[j * n + i];
+        }
+    }
+    let mean = (0..n).map(|i| h[i * n + i]).sum::<f64>() / n.max(1) as f64;
+    for i in 0..n {
+        h[i * n + i] += RIDGE * mean;
+    }
+}
+
+/// Adds `x xᵀ` (upper triangle) to `h`.
+fn add_outer(h: &mut [f32], n: usize, x: &[f32]) {
+    for i in 0..n {
+        let a = x[i];
+        if a == 0.0 {
+            continue;
+        }
+        for (hij, &xj) in h[i * n + i..(i + 1) * n].iter_mut().zip(&x[i..]) {
+            *hij += a * xj;
+        }
+    }
+}
+
+/// `count` indices spread evenly over `0..total`.
+fn spread(total: usize, count: usize) -> impl Iterator<Item = usize> {
+    let count = count.min(total);
+    (0..count).map(move |k| k * total / count)
+}
+
+/// Accumulates up to `rows` rows of one sample's input (`shape`, `values`) into `blocks`.
+fn accumulate(
+    g: &Geometry,
+    shape: &[usize],
+    values: &[f32],
+    rows: usize,
+    blocks: &mut [Vec<f32>],
+) -> usize {
+    match g {
+        Geometry::FullyConnected { inputs } => {
+            let n = *inputs;
+            let total = values.len() / n.max(1);
+            for r in spread(total, rows) {
+                add_outer(&mut blocks[0], n, &values[r * n..(r + 1) * n]);
+            }
+            total.min(rows)
+        }
+        Geometry::Conv(w) | Geometry::Depthwise { window: w, .. } => {
+            let &[batch, height, width, channels] = shape else {
+                return 0;
+            };
+            if channels != w.cin {
+                return 0;
+            }
+            let (oh, top) = output_extent(height, w.kh, w.stride.0, w.dilation.0, w.same);
+            let (ow, left) = output_extent(width, w.kw, w.stride.1, w.dilation.1, w.same);
+            let depthwise = matches!(g, Geometry::Depthwise { .. });
+            let n = g.row();
+            let mut patch = vec![0.0f32; w.kh * w.kw * w.cin];
+            let mut taps = vec![0.0f32; w.kh * w.kw];
+            for p in spread(batch * oh * ow, rows) {
+                let (b, y, x) = (p / (oh * ow), p / ow % oh, p % ow);
+                window_at(
+                    values,
+                    (height, width),
+                    w,
+                    b,
+                    (y, x),
+                    (top, left),
+                    &mut patch,
+                );
+                if depthwise {
+                    for c in 0..w.cin {
+                        for (t, v) in taps.iter_mut().enumerate() {
+                            *v = patch[t * w.cin + c];
+                        }
+                        add_outer(&mut blocks[c], n, &taps);
+                    }
+                } else {
+                    add_outer(&mut blocks[0], n, &patch);
+                }
+            }
+            (batch * oh * ow).min(rows)
+        }
+    }
+}
+
+/// Output size and leading padding of one spatial dimension (TFLite's SAME and VALID).
+fn output_extent(
+    size: usize,
+    k: usize,
+    stride: usize,
+    dilation: usize,
+    same: bool,
+) -> (usize, usize) {
+    let span = (k - 1) * dilation + 1;
+    if same {
+        let out = size.div_ceil(stride);
+        let pad = ((out - 1) * stride + span).saturating_sub(size);
+        (out, pad / 2)
+    } else {
+        (
+            (size.saturating_sub(span)) / stride + usize::from(size >= span),
+            0,
+        )
+    }
+}
+
+/// The input window of output position (`y`, `x`) of image `b`, in `[kh][kw][cin]` order,
+/// zeros outside the image.
+fn window_at(
+    values: &[f32],
+    (height, width): (usize, usize),
+    w: &Window,
+    b: usize,
+    (y, x): (usize, usize),
+    (top, left): (usize, usize),
+    patch: &mut [f32],
+) {
+    for i in 0..w.kh {
+        for j in 0..w.kw {
+            let dst = &mut patch[(i * w.kw + j) * w.cin..(i * w.kw + j + 1) * w.cin];
+            let iy = (y * w.stride.0 + i * w.dilation.0).checked_sub(top);
+            let ix = (x * w.stride.1 + j * w.dilation.1).checked_sub(left);
+            match (iy, ix) {
+                (Some(iy), Some(ix)) if iy < height && ix < width => {
+                    let at = ((b * height + iy) * width + ix) * w.cin;
+                    dst.copy_from_slice(&values[at..at + w.cin]);
+                }
+                _ => dst.fill(0.0),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "moments_tests.rs"]
+mod tests;

@@ -1,0 +1,134 @@
+//! The input windows the moments are made of, against a direct reading of TFLite's SAME and
+//! VALID padding.
+
+use super::*;
+
+/// The window of output (`y`, `x`) read directly: input row `y * stride - top + i * dilation`
+/// (signed), zero outside.
+fn direct_window(values: &[f32], dims: [usize; 4], w: &Window, y: usize, x: usize) -> Vec<f32> {
+    let [_, height, width, cin] = dims;
+    let span_h = (w.kh - 1) * w.dilation.0 + 1;
+    let span_w = (w.kw - 1) * w.dilation.1 + 1;
+    let (top, left) = if w.same {
+        let oh = height.div_ceil(w.stride.0);
+        let ow = width.div_ceil(w.stride.1);
+        (
+            ((oh - 1) * w.stride.0 + span_h).saturating_sub(height) / 2,
+            ((ow - 1) * w.stride.1 + span_w).saturating_sub(width) / 2,
+        )
+    } else {
+        (0, 0)
+    };
+    let mut out = Vec::new();
+    for i in 0..w.kh {
+        for j in 0..w.kw {
+            let iy = (y * w.stride.0 + i * w.dilation.0) as i64 - top as i64;
+            let ix = (x * w.stride.1 + j * w.dilation.1) as i64 - left as i64;
+            for c in 0..cin {
+                let inside = (0..height as i64).contains(&iy) && (0..width as i64).contains(&ix);
+                out.push(if inside {
+                    values[((iy as usize) * width + ix as usize) * cin + c]
+                } else {
+                    0.0
+                });
+            }
+        }
+    }
+    out
+}
+
+fn window(kh: usize, kw: usize, cin: usize, stride: usize, dilation: usize, same: bool) -> Window {
+    Window {
+        kh,
+        kw,
+        cin,
+        stride: (stride, stride),
+        dilation: (dilation, dilation),
+        same,
+    }
+}
+
+#[test]
+fn output_sizes_follow_same_and_valid_padding() {
+    // SAME: ceil(size / stride); VALID: (size - span) / stride + 1.
+    assert_eq!(output_extent(7, 3, 2, 1, true), (4, 1));
+    assert_eq!(output_extent(8, 3, 2, 1, true), (4, 0));
+    assert_eq!(output_extent(7, 3, 2, 1, false), (3, 0));
+    assert_eq!(output_extent(7, 3, 1, 2, false), (3, 0));
+    assert_eq!(output_extent(2, 3, 1, 1, false), (0, 0));
+}
+
+#[test]
+fn conv_moments_sum_every_window() {
+    let dims = [1usize, 5, 6, 2];
+    let values: Vec<f32> = (0..60).map(|k| ((k * 7) % 11) as f32 - 5.0).collect();
+    for w in [
+        window(3, 3, 2, 1, 1, true),
+        window(3, 3, 2, 2, 1, true),
+        window(3, 2, 2, 2, 1, false),
+        window(3, 3, 2, 1, 2, true),
+    ] {
+        let g = Geometry::Conv(w.clone());
+        let n = g.row();
+        let mut blocks = vec![vec![0.0f32; n * n]];
+        let rows = accumulate(&g, &dims, &values, usize::MAX, &mut blocks);
+        let (oh, _) = output_extent(dims[1], w.kh, w.stride.0, w.dilation.0, w.same);
+        let (ow, _) = output_extent(dims[2], w.kw, w.stride.1, w.dilation.1, w.same);
+        assert_eq!(rows, oh * ow);
+        let mut expected = vec![0.0f32; n * n];
+        for y in 0..oh {
+            for x in 0..ow {
+                let p = direct_window(&values, dims, &w, y, x);
+                for i in 0..n {
+                    for j in i..n {
+                        expected[i * n + j] += p[i] * p[j];
+                    }
+                }
+            }
+        }
+        assert_eq!(blocks[0], expected, "{w:?}");
+    }
+}
+
+#[test]
+fn depthwise_moments_are_per_input_channel() {
+    let dims = [2usize, 4, 4, 3];
+    let values: Vec<f32> = (0..96).map(|k| ((k * 5) % 13) as f32 - 6.0).collect();
+    let w = window(3, 3, 3, 1, 1, true);
+    let g = Geometry::Depthwise {
+        window: w.clone(),
+        multiplier: 2,
+    };
+    let mut blocks = vec![vec![0.0f32; 81]; 3];
+    accumulate(&g, &dims, &values, usize::MAX, &mut blocks);
+    for c in 0..3 {
+        let mut expected = vec![0.0f32; 81];
+        for b in 0..2 {
+            let image = &values[b * 48..(b + 1) * 48];
+            for y in 0..4 {
+                for x in 0..4 {
+                    let p = direct_window(image, dims, &w, y, x);
+                    let taps: Vec<f32> = (0..9).map(|t| p[t * 3 + c]).collect();
+                    for i in 0..9 {
+                        for j in i..9 {
+                            expected[i * 9 + j] += taps[i] * taps[j];
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(blocks[c], expected, "channel {c}");
+    }
+}
+
+#[test]
+fn rows_are_spread_and_bounded() {
+    let g = Geometry::FullyConnected { inputs: 4 };
+    let values: Vec<f32> = (0..40).map(|k| k as f32).collect();
+    let mut blocks = vec![vec![0.0f32; 16]];
+    assert_eq!(accumulate(&g, &[10, 4], &values, 3, &mut blocks), 3);
+    // Rows 0, 3 and 6 of 10.
+    let expected: f32 = [0.0f32, 12.0, 24.0].iter().map(|x| x * x).sum();
+    assert_eq!(blocks[0][0], expected);
+    assert!(row_budget(2304) >= 256 && row_budget(9) == 8192);
+}
