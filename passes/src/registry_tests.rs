@@ -245,7 +245,11 @@ fn destinations_follow_the_steps() {
     let int8 = &crate::quant::pipeline::QUANTIZE_INT8;
     assert_eq!(
         int8.destinations("calibration"),
-        ["calibrate{data}", "search-precision{data}"]
+        [
+            "calibrate{data}",
+            "search-precision{data}",
+            "round-weights{data}"
+        ]
     );
     assert_eq!(
         int8.destinations("tflite-compat"),

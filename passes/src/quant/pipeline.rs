@@ -119,7 +119,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             default: "",
             help: "Data the target-sqnr search measures on instead of the calibration data",
         },
-        super::weight_rounding::MODE_OPTION,
+        super::weight_rounding::INT8_MODE_OPTION,
         OptionInfo {
             name: "verify",
             kind: OptionKind::String,

@@ -24,6 +24,7 @@ use crate::manager::{Instrumentation, PassManager};
 use crate::pipeline::PassSpec;
 use crate::quant::weight_rounding::moments::InputMoments;
 use crate::quant::weight_rounding::targets;
+use crate::quant::weight_rounding::Mode;
 
 /// The options of the passes after calibration that the search must reproduce.
 #[derive(Clone, Debug)]
@@ -32,8 +33,9 @@ pub struct RestOptions {
     pub per_channel_dense: String,
     pub target: String,
     pub deny: String,
-    /// `weight-rounding=output`: weights are rounded as `round-weights` rounds them.
-    pub round_to_output: bool,
+    /// `weight-rounding`: how weights are rounded (auto: as [`Evaluator::choose_rounding`]
+    /// decides).
+    pub weight_rounding: Mode,
 }
 
 /// Runs configurations through the rest of the pipeline and scores them.
@@ -45,6 +47,8 @@ pub struct Evaluator<'a> {
     /// The moments `round-weights` rounds with, measured once on the search samples (empty
     /// with `weight-rounding=nearest`).
     moments: InputMoments,
+    /// Whether weights are rounded with `moments` (else to nearest).
+    round: Cell<bool>,
     threads: usize,
     /// How many configurations were scored.
     pub evaluations: Cell<usize>,
@@ -82,8 +86,10 @@ impl<'a> Evaluator<'a> {
             ),
         ])?;
         let fold = PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])?;
-        let moments = if o.round_to_output {
-            InputMoments::measure(base, &data.entry, &data.samples, &targets(base), threads)?
+        // As round-weights does, a model the interpreter cannot run keeps round to nearest.
+        let moments = if o.weight_rounding != Mode::Nearest {
+            InputMoments::measure(base, &data.entry, &data.samples, &targets(base), threads)
+                .unwrap_or_default()
         } else {
             InputMoments::default()
         };
@@ -92,6 +98,7 @@ impl<'a> Evaluator<'a> {
             data,
             qdq,
             fold,
+            round: Cell::new(o.weight_rounding != Mode::Nearest && !moments.by_op.is_empty()),
             moments,
             threads,
             evaluations: Cell::new(0),
@@ -103,7 +110,9 @@ impl<'a> Evaluator<'a> {
         let mut m = self.base.clone();
         config.apply(&mut m, None);
         run_passes(&self.qdq, &mut m)?;
-        crate::quant::weight_rounding::apply(&mut m, &self.moments);
+        if self.round.get() {
+            crate::quant::weight_rounding::apply(&mut m, &self.moments);
+        }
         Ok(m)
     }
 
@@ -112,6 +121,28 @@ impl<'a> Evaluator<'a> {
         let mut m = self.qdq_module(config)?;
         run_passes(&self.fold, &mut m)?;
         Ok(m)
+    }
+
+    /// `weight-rounding=auto`: rounds weights for the output from now on only when that
+    /// scores `config`'s folded model higher than round to nearest; returns the choice.
+    pub fn choose_rounding(&self, config: &Config) -> Result<Mode, String> {
+        if !self.round.get() {
+            return Ok(Mode::Nearest);
+        }
+        let rounded = self.score_folded(config)?;
+        self.round.set(false);
+        let nearest = self.score_folded(config)?;
+        self.round.set(rounded > nearest);
+        Ok(if rounded > nearest {
+            Mode::Output
+        } else {
+            Mode::Nearest
+        })
+    }
+
+    /// Whether weights are rounded for the output.
+    pub fn rounds_for_output(&self) -> bool {
+        self.round.get()
     }
 
     /// The output SQNR (dB) of the model `config` describes on the search samples, computed
@@ -150,7 +181,7 @@ impl<'a> Evaluator<'a> {
 
 /// Adds one sample's float outputs to per-output statistics (outputs that are not float on
 /// both sides are not measured).
-fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]) {
+pub(crate) fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]) {
     let pairs = reference
         .iter()
         .zip(got)

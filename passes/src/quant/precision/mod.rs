@@ -101,7 +101,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "",
         help: "As quantize-int8's",
     },
-    crate::quant::weight_rounding::MODE_OPTION,
+    crate::quant::weight_rounding::INT8_MODE_OPTION,
 ];
 
 pub static INFO: PassInfo = PassInfo {
@@ -147,7 +147,9 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
             per_channel_dense: o.text("per-channel-dense")?.into(),
             target: o.text("target")?.into(),
             deny: o.text("deny")?.into(),
-            round_to_output: o.choice("weight-rounding")? == "output",
+            weight_rounding: crate::quant::weight_rounding::Mode::parse(
+                o.choice("weight-rounding")?,
+            ),
         },
     }))
 }
@@ -200,6 +202,12 @@ impl Pass for SearchPrecision {
         let data = SearchData::measure(m, entry, samples, threads).map_err(fail)?;
         let base = m.clone();
         let ev = Evaluator::new(&base, &data, &self.rest, threads).map_err(fail)?;
+        // weight-rounding=auto: decided once, on the model as calibrated, before anything
+        // else is scored.
+        if self.rest.weight_rounding == crate::quant::weight_rounding::Mode::Auto {
+            ev.choose_rounding(&config::Config::default())
+                .map_err(fail)?;
+        }
         let outcome = match self.target {
             Some(t) => search::search(&ev, &base, &data, t, threads).map_err(fail)?,
             // Verify only: the model as calibrated, nothing chosen.
@@ -271,6 +279,14 @@ impl Pass for SearchPrecision {
                     "as calibrated".to_string()
                 } else {
                     methods.join(", ")
+                }),
+            ),
+            (
+                crate::quant::weight_rounding::CHOICE,
+                Attribute::string(if ev.rounds_for_output() {
+                    "output"
+                } else {
+                    "nearest"
                 }),
             ),
             ("float_ops", int(outcome.config.ops.len() as u64)),

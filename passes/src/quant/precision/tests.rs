@@ -15,7 +15,7 @@ fn rest() -> RestOptions {
         per_channel_dense: "true".into(),
         target: "xnnpack".into(),
         deny: String::new(),
-        round_to_output: true,
+        weight_rounding: crate::quant::weight_rounding::Mode::Auto,
     }
 }
 

@@ -27,7 +27,7 @@ pub fn round_channel(w: &[f32], scale: f64, h: &[f64]) -> Vec<i8> {
     let n = w.len();
     let inverse = (1.0 / (scale as f32) as f64) as f32;
     let mut q: Vec<i8> = w.iter().map(|&x| round_clamp_i8(x * inverse)).collect();
-    if n == 0 || h.len() != n * n || !(scale > 0.0) || !scale.is_finite() {
+    if n == 0 || h.len() != n * n || scale.is_nan() || scale <= 0.0 || scale.is_infinite() {
         return q;
     }
     let fixed = largest_magnitude(w);
