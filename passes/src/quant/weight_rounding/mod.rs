@@ -29,7 +29,8 @@ pub mod rounding;
 use std::path::PathBuf;
 
 use tqopt_interp::{Interpreter, Tensor};
-use tqopt_ir::dialect::{quantfork, tfl, tfl_builders, QuantBehavior};
+use tqopt_ir::dialect::tfl::operands::Weighted;
+use tqopt_ir::dialect::{quantfork, tfl, tfl_builders};
 use tqopt_ir::{DenseElements, Diagnostic, ElementType, Module, OpId, QuantParams, ValueId};
 
 use crate::calibration::dataset::PixelScaling;
@@ -38,7 +39,7 @@ use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::quant::legalize_opset::{float_reason, KEEP_FLOAT};
 use crate::quant::qdq::{defined_by, quant_of};
-use crate::quant::spec::{behavior, is_candidate};
+use crate::quant::spec::is_candidate;
 use crate::registry::{PassInfo, PassTraits};
 use moments::{Geometry, InputMoments, Target};
 
@@ -273,7 +274,7 @@ pub fn targets(m: &Module) -> Vec<Target> {
         .filter(|&op| is_candidate(m, op) && !m.op(op).attributes.contains(KEEP_FLOAT))
         .filter_map(|op| {
             let geometry = Geometry::of(m, op)?;
-            let input = float_root(m, *m.operands(op).first()?);
+            let input = float_root(m, Weighted::of(m, op)?.input);
             Some(Target {
                 op,
                 input,
@@ -360,10 +361,7 @@ pub fn apply(m: &mut Module, moments: &InputMoments) -> (u64, u64) {
 /// Rounds one op's weight; `None` when its weight is not `dequantize(quantize(f32 const))`
 /// read by this op alone, with one int8 scale per output channel or one for the tensor.
 fn round_op(m: &mut Module, op: OpId, g: &Geometry, mo: &moments::Moments) -> Option<u64> {
-    let QuantBehavior::Affine { weight, .. } = behavior(m, op) else {
-        return None;
-    };
-    let v = *m.operands(op).get(weight as usize)?;
+    let v = Weighted::of(m, op)?.filter;
     let d = defined_by(m, v, &tfl::DEQUANTIZE)?;
     let q = defined_by(m, *m.operands(d).first()?, &tfl::QUANTIZE)?;
     let root = *m.operands(q).first()?;

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use tqopt_interp::{Interpreter, Tensor};
 use tqopt_ir::dialect::tfl;
+use tqopt_ir::dialect::tfl::operands::Weighted;
 use tqopt_ir::{Attribute, Module, OpId, ValueId};
 
 /// Ops whose inputs need more than this many values per row are left to round to nearest
@@ -57,8 +58,9 @@ impl Geometry {
     /// input and a constant-shaped filter), or `None`.
     pub fn of(m: &Module, op: OpId) -> Option<Geometry> {
         let data = m.op(op);
-        let dims = |i: usize| -> Option<Vec<usize>> {
-            let t = m.value_type(*m.operands(op).get(i)?).as_tensor()?;
+        let operands = Weighted::of(m, op)?;
+        let dims = |v: ValueId| -> Option<Vec<usize>> {
+            let t = m.value_type(v).as_tensor()?;
             t.shape.iter().map(|&d| usize::try_from(d).ok()).collect()
         };
         let int = |name: &str| -> Option<usize> {
@@ -81,7 +83,7 @@ impl Geometry {
                 },
             })
         };
-        let (input, filter) = (dims(0)?, dims(1)?);
+        let (input, filter) = (dims(operands.input)?, dims(operands.filter)?);
         if data.is(&tfl::FULLY_CONNECTED) {
             let &[_, inputs] = &filter[..] else {
                 return None;
