@@ -13,8 +13,8 @@
 //!
 //! Each op's rounding is best for its own output given float inputs; through a deep int8
 //! model, where the inputs themselves carry quantization error, that usually helps (16x8
-//! hand_landmark: 12.7 to 27.4 dB) but not always (int8 hand_recrop loses 1.2 dB on its
-//! calibration photos). `mode=auto` (the default) therefore keeps the rounding only when the
+//! hand_landmark: 12.7 to 25.9 dB in LiteRT) but not always (int8 hand_recrop loses 2.1 dB
+//! on its calibration photos; `scripts/compare/weight_rounding.py`). `mode=auto` (the default) therefore keeps the rounding only when the
 //! whole model's output SQNR on the data is higher with it than with round to nearest; when
 //! the precision search ran, it made that choice on its own scores and recorded it in its
 //! summary ([`CHOICE`]), which `auto` follows, so what the search scored is what is written.
@@ -56,8 +56,8 @@ pub const MOVED: Statistic = Statistic {
 pub const MODES: &[&str] = &["auto", "output", "nearest"];
 
 /// `quantize-int8{weight-rounding=}` (TensorFlow's rounding by default: with int8
-/// activations the error is mostly theirs, and rounding for the output gained -2.3 to +1.8 dB
-/// on the shared models' calibration photos).
+/// activations the error is mostly theirs, and on the shared models rounding for the output
+/// gained -2.1 to +4.0 dB on the calibration photos and -2.2 to +3.7 dB on held-out ones).
 pub const INT8_MODE_OPTION: OptionInfo = OptionInfo {
     default: "nearest",
     ..MODE_OPTION

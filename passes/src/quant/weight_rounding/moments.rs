@@ -9,9 +9,9 @@
 //! per sample in float32 and merged in sample order in float64: the result does not depend
 //! on the number of threads. A ridge (5% of the mean diagonal) is added so that directions
 //! the data barely excited are not treated as free, and an op with fewer than
-//! [`ROWS_PER_WEIGHT`] rows per weight is not measured (it keeps round to nearest): on
-//! hand_recrop and iris_landmark, 1% and one row per weight fitted the 8 calibration photos
-//! and lost up to 0.5 dB on held-out ones.
+//! [`ROWS_PER_WEIGHT`] rows per weight is not measured (it keeps round to nearest). On
+//! iris_landmark's held-out photos (the interop tests' pooled SQNR), 1% and one row per weight
+//! gave 18.5 dB in int8 and 41.0 in 16x8; 5% and 4 rows give over 19 and 41.2.
 
 use std::collections::HashMap;
 
