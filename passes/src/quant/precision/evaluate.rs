@@ -195,6 +195,13 @@ pub(crate) fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got
     }
 }
 
+/// Folds the fake-quant module `m` into the quantized model the pipeline writes (float
+/// inputs and outputs), as [`Evaluator::quantized_module`] does.
+pub(crate) fn fold(m: &mut Module) -> Result<(), String> {
+    let pm = PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])?;
+    run_passes(&pm, m)
+}
+
 /// Runs `pm` on `m` without verifying after each pass or printing; a failure names the pass.
 fn run_passes(pm: &PassManager, m: &mut Module) -> Result<(), String> {
     let instr = Instrumentation {

@@ -170,10 +170,7 @@ impl InputMoments {
         targets: &[Target],
         threads: usize,
     ) -> Result<InputMoments, String> {
-        let targets: Vec<&Target> = targets
-            .iter()
-            .filter(|t| t.geometry.row() <= MAX_ROW)
-            .collect();
+        let targets = affordable(targets);
         if targets.is_empty() || samples.is_empty() {
             return Ok(InputMoments::default());
         }
@@ -240,6 +237,45 @@ impl InputMoments {
         }
         Ok(InputMoments { by_op })
     }
+}
+
+/// The memory (float64, merged) the moments of all measured ops may take together.
+const MEMORY_BUDGET: usize = 512 << 20;
+/// The multiply-adds all measured ops may take together (a few seconds on one core).
+const TOTAL_WORK: usize = 1 << 34;
+
+/// Bytes and multiply-adds the moments of an op with `g` cost.
+fn cost(g: &Geometry) -> (usize, usize) {
+    let n = g.row();
+    let square = n * n * g.blocks();
+    (square * 8, row_budget(n) * square)
+}
+
+/// The targets to measure, in their order: those with rows of at most [`MAX_ROW`] values,
+/// cheapest first until [`MEMORY_BUDGET`] or [`TOTAL_WORK`] would be exceeded (on a large model
+/// its widest layers keep round to nearest rather than take gigabytes or minutes).
+fn affordable(targets: &[Target]) -> Vec<&Target> {
+    let mut by_cost: Vec<(usize, (usize, usize))> = targets
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.geometry.row() <= MAX_ROW)
+        .map(|(i, t)| (i, cost(&t.geometry)))
+        .collect();
+    by_cost.sort_by_key(|&(i, (bytes, work))| (work, bytes, i));
+    let (mut bytes, mut work) = (0usize, 0usize);
+    let mut chosen = vec![false; targets.len()];
+    for (i, (b, w)) in by_cost {
+        if bytes + b <= MEMORY_BUDGET && work + w <= TOTAL_WORK {
+            bytes += b;
+            work += w;
+            chosen[i] = true;
+        }
+    }
+    targets
+        .iter()
+        .zip(chosen)
+        .filter_map(|(t, c)| c.then_some(t))
+        .collect()
 }
 
 /// Mirrors the upper triangle into the lower one and adds the ridge.

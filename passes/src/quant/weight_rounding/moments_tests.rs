@@ -132,3 +132,31 @@ fn rows_are_spread_and_bounded() {
     assert_eq!(blocks[0][0], expected);
     assert!(row_budget(2304) >= 256 && row_budget(9) == 8192);
 }
+
+/// A model too large for the budgets keeps its widest layers at round to nearest: the ops
+/// measured are the cheapest, in model order, within both budgets.
+#[test]
+fn the_widest_layers_are_left_out_beyond_the_budgets() {
+    let fc = |inputs: usize, k: u32| Target {
+        op: OpId::new(k as usize),
+        input: ValueId::new(k as usize),
+        geometry: Geometry::FullyConnected { inputs },
+    };
+    use tqopt_ir::entity::EntityRef;
+    // 2000² float64 = 32 MB each: 16 of them fit in 512 MB, by memory; work is
+    // row_budget(2000) = 268 rows x 4M = 1.07 G each, 16 of them fit in 2^34 too.
+    let mut targets: Vec<Target> = (0..20).map(|k| fc(2000, k)).collect();
+    targets.insert(3, fc(8, 100));
+    targets.push(fc(4000, 200)); // wider than MAX_ROW: never measured
+    let chosen: Vec<usize> = affordable(&targets).iter().map(|t| t.op.index()).collect();
+    assert_eq!(chosen.len(), 17, "{chosen:?}");
+    assert!(chosen.contains(&100));
+    assert!(!chosen.contains(&200));
+    // Model order is kept.
+    let mut sorted = chosen.clone();
+    sorted.sort_by_key(|&k| targets.iter().position(|t| t.op.index() == k));
+    assert_eq!(chosen, sorted);
+    // Small models are measured whole.
+    let small: Vec<Target> = (0..5).map(|k| fc(64, k)).collect();
+    assert_eq!(affordable(&small).len(), 5);
+}
