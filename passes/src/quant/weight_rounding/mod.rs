@@ -13,7 +13,7 @@
 //!
 //! Each op's rounding is best for its own output given float inputs; through a deep int8
 //! model, where the inputs themselves carry quantization error, that usually helps (16x8
-//! hand_landmark: 12.7 to 25.9 dB in LiteRT) but not always (int8 hand_recrop loses 2.1 dB
+//! hand_landmark: 12.7 to 26.8 dB in LiteRT) but not always (int8 hand_recrop loses 2.1 dB
 //! on its calibration photos; `scripts/compare/weight_rounding.py`). `mode=auto` (the default) therefore keeps the rounding only when the
 //! whole model's output SQNR on the data (the folded model, run by the interpreter's integer
 //! kernels) is higher with it than with round to nearest; when
@@ -58,7 +58,7 @@ pub const MODES: &[&str] = &["auto", "output", "nearest"];
 
 /// `quantize-int8{weight-rounding=}` (TensorFlow's rounding by default: with int8
 /// activations the error is mostly theirs, and on the shared models rounding for the output
-/// gained -2.1 to +4.0 dB on the calibration photos and -2.2 to +3.7 dB on held-out ones).
+/// gained -2.1 to +1.6 dB on the calibration photos and -2.2 to +4.5 dB on held-out ones).
 pub const INT8_MODE_OPTION: OptionInfo = OptionInfo {
     default: "nearest",
     ..MODE_OPTION
