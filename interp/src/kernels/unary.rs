@@ -134,12 +134,23 @@ fn apply(f: Func, v: &mut [f32]) {
     }
 }
 
-/// 1 / (1 + e^-x), computed without overflow for large |x|.
+/// Below this XNNPACK's sigmoid (LiteRT's default path) returns 0: e^x is subnormal there.
+const SIGMOID_ZERO_BELOW: f32 = -87.336_54;
+
+/// 1 / (1 + e^-x), computed without overflow for large |x| and, for negative x, as
+/// e^x / (1 + e^x), as XNNPACK does: `1 - 1 / (1 + e^-|x|)` rounded every result under about
+/// 1e-4 to a multiple of 2^-24 (pose_landmark_lite's presence score, 2.3805e-6 in LiteRT, came
+/// out as 2.3842e-6 for both the float and the quantized model, so `tqopt eval` saw them equal).
 pub(crate) fn logistic(v: &mut [f32]) {
     for x in v.iter_mut() {
         let e = (-x.abs()).exp();
-        let s = 1.0 / (1.0 + e);
-        *x = if *x >= 0.0 { s } else { 1.0 - s };
+        *x = if *x >= 0.0 {
+            1.0 / (1.0 + e)
+        } else if *x < SIGMOID_ZERO_BELOW {
+            0.0
+        } else {
+            e / (1.0 + e)
+        };
     }
 }
 
@@ -259,5 +270,25 @@ mod tests {
         assert_eq!(v[1], 0.5);
         assert_eq!(v[2], 1.0);
         assert!((v[3] - 0.731_058_6).abs() < 1e-6);
+    }
+
+    /// Small results keep their relative precision: 1 / (1 + e^13) = 2.2603242e-6, where
+    /// 1 - 1 / (1 + e^-13) is off by 1.5% (38 multiples of 2^-24).
+    #[test]
+    fn logistic_of_negative_inputs_is_relatively_exact() {
+        for (x, want) in [
+            (-13.0f32, 2.260_324_2e-6f64),
+            (-30.0, 9.357_623e-14),
+            (-80.0, 1.804_851_4e-35),
+        ] {
+            let mut v = [x];
+            logistic(&mut v);
+            let rel = (v[0] as f64 - want).abs() / want;
+            assert!(
+                rel < 1e-5,
+                "logistic({x}) = {} (want {want}, relative error {rel})",
+                v[0]
+            );
+        }
     }
 }

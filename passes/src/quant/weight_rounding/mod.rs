@@ -268,12 +268,14 @@ impl Comparison {
     }
 }
 
-/// The ops whose weights may be rounded, with their float input: conv, depthwise and fully
-/// connected ops not kept float, in the float module or its fake-quant form ([`apply`] rounds
-/// only those that fold).
+/// The ops whose weights may be rounded, with their float input: every conv, depthwise and
+/// fully connected op, in the float module or its fake-quant form ([`apply`] rounds only those
+/// that fold). Ops kept float are listed too, so that the list, and with it which ops the
+/// moments' budget admits, is the same before and after the precision search marks ops: the
+/// search rounds what the pipeline rounds.
 pub fn targets(m: &Module) -> Vec<Target> {
     m.walk_nested(m.op)
-        .filter(|&op| is_candidate(m, op) && !m.op(op).attributes.contains(KEEP_FLOAT))
+        .filter(|&op| is_candidate(m, op))
         .filter_map(|op| {
             let geometry = Geometry::of(m, op)?;
             let input = float_root(m, Weighted::of(m, op)?.input);
