@@ -137,19 +137,21 @@ fn apply(f: Func, v: &mut [f32]) {
 /// Below this XNNPACK's sigmoid (LiteRT's default path) returns 0: e^x is subnormal there.
 const SIGMOID_ZERO_BELOW: f32 = -87.336_54;
 
-/// 1 / (1 + e^-x), computed without overflow for large |x| and, for negative x, as
-/// e^x / (1 + e^x), as XNNPACK does: `1 - 1 / (1 + e^-|x|)` rounded every result under about
-/// 1e-4 to a multiple of 2^-24 (pose_landmark_lite's presence score, 2.3805e-6 in LiteRT, came
-/// out as 2.3842e-6 for both the float and the quantized model, so `tqopt eval` saw them equal).
+/// 1 / (1 + e^-x) as XNNPACK computes it (LiteRT's default path): `f = e^-|x| / (1 + e^-|x|)`,
+/// which is the result for negative x and `1 - f` for the others. Taking `1 - f` for negative x
+/// instead rounded every result under about 1e-4 to a multiple of 2^-24 (pose_landmark_lite's
+/// presence score, 2.3805e-6 in LiteRT, came out as 2.3842e-6 for both the float and the
+/// quantized model, so `tqopt eval` saw them equal).
 pub(crate) fn logistic(v: &mut [f32]) {
     for x in v.iter_mut() {
         let e = (-x.abs()).exp();
-        *x = if *x >= 0.0 {
-            1.0 / (1.0 + e)
-        } else if *x < SIGMOID_ZERO_BELOW {
+        let f = e / (1.0 + e);
+        *x = if *x < SIGMOID_ZERO_BELOW {
             0.0
+        } else if x.is_sign_negative() {
+            f
         } else {
-            e / (1.0 + e)
+            1.0 - f
         };
     }
 }
