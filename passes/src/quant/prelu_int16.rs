@@ -137,7 +137,7 @@ fn rewrite(m: &mut Module, op: OpId) -> Option<()> {
     if slope.iter().any(|a| !a.is_finite()) || slope.iter().all(|&a| a == first) {
         return None;
     }
-    let alpha = m.operand(op, 1)?;
+    let alpha = tqopt_ir::dialect::named_operand(m, op, "alpha")?;
     let loc = m.op(op).loc.clone();
     let name = loc.first_name().map(str::to_string);
     let mut b = Builder {

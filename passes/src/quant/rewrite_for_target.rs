@@ -204,7 +204,8 @@ fn binary(
 }
 
 fn rewrite_prelu(m: &mut Module, op: OpId, chains: bool, int16: bool) -> bool {
-    let (Some(x), Some(out)) = (m.operand(op, 0), m.result(op, 0)) else {
+    let input = tqopt_ir::dialect::named_operand(m, op, "input");
+    let (Some(x), Some(out)) = (input, m.result(op, 0)) else {
         return false;
     };
     if !is_f32(m, x) || !is_f32(m, out) || m.value_type(x) != m.value_type(out) {

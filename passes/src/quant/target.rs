@@ -248,8 +248,7 @@ pub fn support(m: &Module, op: OpId) -> Option<&'static Support> {
             .result(op, 0)
             .and_then(|r| m.value_type(r).as_tensor())
             .map(|t| t.shape.iter().rev().skip(2).product::<i64>());
-        let offset = m
-            .operand(op, 1)
+        let offset = tqopt_ir::dialect::named_operand(m, op, "y")
             .and_then(|v| fake_quant_zero_point(m, v))
             .is_some_and(|z| z != 0);
         return case(if batches.is_some_and(|b| b != 1) {
@@ -374,7 +373,7 @@ fn add_operand_scale_too_small(m: &Module, op: OpId) -> bool {
 
 /// The slope of a `tfl.prelu` as constant values with their shape, when it is a constant.
 pub fn prelu_slope(m: &Module, op: OpId) -> Option<(Vec<f32>, Vec<i64>)> {
-    let slope = m.operand(op, 1)?;
+    let slope = tqopt_ir::dialect::named_operand(m, op, "alpha")?;
     let c = m.defining_op(slope)?;
     let values = const_f32_values(m, c)?;
     let shape = m.value_type(slope).as_tensor()?.shape.to_vec();
