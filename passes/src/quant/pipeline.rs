@@ -166,6 +166,17 @@ fn sparse_weights(o: &PassOptions) -> Result<bool, String> {
     o.bool("sparse-weights")
 }
 
+/// `round-weights` as both full-integer pipelines run it: after legalization (the scales are
+/// set and the ops that fold are known), before the weights are folded.
+pub(super) const ROUND_WEIGHTS: Step = with(
+    "round-weights",
+    &[
+        forward("mode", "weight-rounding"),
+        forward("data", "calibration"),
+        same("input-range"),
+    ],
+);
+
 static QUANTIZE_INT8_STEPS: &[Step] = &[
     // Before calibration, so that the ops a rewrite adds are calibrated too.
     with("rewrite-for-target", &[same("target")]),
@@ -221,16 +232,7 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
         "legalize-opset",
         &[same("ops"), same("deny"), same("target")],
     ),
-    // After legalization (the scales are set and the ops that fold are known), before the
-    // weights are folded.
-    with(
-        "round-weights",
-        &[
-            forward("mode", "weight-rounding"),
-            forward("data", "calibration"),
-            same("input-range"),
-        ],
-    ),
+    ROUND_WEIGHTS,
     step("fold-quant"),
     with("fold-dequant", &[same("io")]),
     step("sparsify-weights").when(&["sparse-weights"], sparse_weights),

@@ -106,15 +106,7 @@ static QUANTIZE_INT16X8_STEPS: &[Step] = &[
             set("activations", "int16"),
         ],
     ),
-    // As in quantize-int8: the scales are set and the ops that fold are known.
-    with(
-        "round-weights",
-        &[
-            forward("mode", "weight-rounding"),
-            forward("data", "calibration"),
-            same("input-range"),
-        ],
-    ),
+    super::pipeline::ROUND_WEIGHTS,
     step("fold-quant"),
     with("fold-dequant", &[same("io")]),
     step("dce"),

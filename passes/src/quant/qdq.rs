@@ -100,6 +100,20 @@ pub fn underlying(m: &Module, v: ValueId) -> ValueId {
     }
 }
 
+/// The quantize ops from `v` back to the value they start from, outermost first, and that
+/// value.
+pub fn quantize_chain(m: &Module, mut v: ValueId) -> (Vec<OpId>, ValueId) {
+    let mut chain = Vec::new();
+    while let Some(q) = defined_by(m, v, &tfl::QUANTIZE) {
+        chain.push(q);
+        match m.operands(q).first() {
+            Some(&x) => v = x,
+            None => break,
+        }
+    }
+    (chain, v)
+}
+
 /// The quantize op that quantizes float `x` into a pair, if any.
 pub fn pair_quantize(m: &Module, x: ValueId) -> Option<OpId> {
     m.uses(x)

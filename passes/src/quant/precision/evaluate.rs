@@ -85,7 +85,7 @@ impl<'a> Evaluator<'a> {
                 &[("deny", &o.deny), ("target", &o.target)],
             ),
         ])?;
-        let fold = PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])?;
+        let fold = fold_passes()?;
         // As round-weights does, a model the interpreter cannot run keeps round to nearest.
         let moments = if o.weight_rounding != Mode::Nearest {
             InputMoments::measure(base, &data.entry, &data.samples, &targets(base), threads)
@@ -162,26 +162,46 @@ impl<'a> Evaluator<'a> {
 
     fn run(&self, m: &Module) -> Result<f64, String> {
         self.evaluations.set(self.evaluations.get() + 1);
-        let interp = Interpreter::new(m, &self.data.entry)
-            .map_err(|e| format!("cannot run the quantized model: {e}"))?;
-        let runs = tqopt_interp::parallel::map(&self.data.samples, self.threads, |inputs| {
-            interp.run(inputs).map_err(|e| e.to_string())
-        });
-        let mut stats: Vec<OutputStats> = Vec::new();
-        for (i, run) in runs.into_iter().enumerate() {
-            let got = run.map_err(|e| format!("sample {i}: {e}"))?;
-            add_sample(&mut stats, &self.data.reference[i], &got);
-        }
-        if stats.is_empty() {
-            return Err("the model has no float output to measure".into());
-        }
-        Ok(stats.iter().map(OutputStats::sqnr_db).sum::<f64>() / stats.len() as f64)
+        output_sqnr(
+            m,
+            &self.data.entry,
+            &self.data.samples,
+            &self.data.reference,
+            self.threads,
+        )
     }
+}
+
+/// The output SQNR (dB) of `m` (function `entry`) on `samples` against the float outputs
+/// `reference` (one list per sample): per output the mean over samples of
+/// [`sqnr_db`](crate::accuracy::metrics::sqnr_db), then the mean over outputs, as `tqopt eval`
+/// defines it.
+pub(crate) fn output_sqnr(
+    m: &Module,
+    entry: &str,
+    samples: &[Vec<Tensor>],
+    reference: &[Vec<Tensor>],
+    threads: usize,
+) -> Result<f64, String> {
+    let interp =
+        Interpreter::new(m, entry).map_err(|e| format!("cannot run the quantized model: {e}"))?;
+    let runs = tqopt_interp::parallel::map(samples, threads, |inputs| {
+        interp.run(inputs).map_err(|e| e.to_string())
+    });
+    let mut stats: Vec<OutputStats> = Vec::new();
+    for (i, run) in runs.into_iter().enumerate() {
+        let got = run.map_err(|e| format!("sample {i}: {e}"))?;
+        add_sample(&mut stats, &reference[i], &got);
+    }
+    if stats.is_empty() {
+        return Err("the model has no float output to measure".into());
+    }
+    Ok(stats.iter().map(OutputStats::sqnr_db).sum::<f64>() / stats.len() as f64)
 }
 
 /// Adds one sample's float outputs to per-output statistics (outputs that are not float on
 /// both sides are not measured).
-pub(crate) fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]) {
+fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]) {
     let pairs = reference
         .iter()
         .zip(got)
@@ -198,8 +218,12 @@ pub(crate) fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got
 /// Folds the fake-quant module `m` into the quantized model the pipeline writes (float
 /// inputs and outputs), as [`Evaluator::quantized_module`] does.
 pub(crate) fn fold(m: &mut Module) -> Result<(), String> {
-    let pm = PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])?;
-    run_passes(&pm, m)
+    run_passes(&fold_passes()?, m)
+}
+
+/// The passes that fold the fake-quant form into the quantized model.
+fn fold_passes() -> Result<PassManager, String> {
+    PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])
 }
 
 /// Runs `pm` on `m` without verifying after each pass or printing; a failure names the pass.

@@ -22,22 +22,8 @@ use tqopt_ir::{
 use std::collections::HashSet;
 
 use crate::quant::legalize_opset::{float_reason, FLOAT_FOR_SPEED, KEEP_FLOAT};
-use crate::quant::qdq::{defined_by, params_of, range_of, VOLATILE};
+use crate::quant::qdq::{defined_by, params_of, quantize_chain, range_of, VOLATILE};
 use crate::quant::spec::is_candidate;
-
-/// The quantize ops from `v` back to the value they start from, outermost first, and that
-/// value.
-fn quantize_chain(m: &Module, mut v: ValueId) -> (Vec<OpId>, ValueId) {
-    let mut chain = Vec::new();
-    while let Some(q) = defined_by(m, v, &tfl::QUANTIZE) {
-        chain.push(q);
-        match m.operands(q).first() {
-            Some(&x) => v = x,
-            None => break,
-        }
-    }
-    (chain, v)
-}
 
 fn is_constant(m: &Module, v: ValueId) -> bool {
     m.defining_op(v).is_some_and(|d| {

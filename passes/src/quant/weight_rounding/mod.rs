@@ -39,7 +39,7 @@ use crate::folds::{const_f32_values, erase_dead_ops};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::quant::legalize_opset::{float_reason, KEEP_FLOAT};
-use crate::quant::qdq::{defined_by, quant_of};
+use crate::quant::qdq::{defined_by, quant_of, quantize_chain};
 use crate::quant::spec::is_candidate;
 use crate::registry::{PassInfo, PassTraits};
 use moments::{Geometry, InputMoments, Target};
@@ -220,6 +220,7 @@ impl Pass for RoundWeights {
 struct Comparison {
     entry: String,
     samples: Vec<Vec<Tensor>>,
+    /// The float model's outputs, per sample.
     reference: Vec<Vec<Tensor>>,
     threads: usize,
 }
@@ -231,23 +232,18 @@ impl Comparison {
         samples: Vec<Vec<Tensor>>,
         threads: usize,
     ) -> Result<Comparison, String> {
-        let mut c = Comparison {
-            entry: entry.to_string(),
-            samples,
-            reference: Vec::new(),
-            threads,
-        };
-        c.reference = c.run(float)?;
-        Ok(c)
-    }
-
-    fn run(&self, m: &Module) -> Result<Vec<Vec<Tensor>>, String> {
-        let interp = Interpreter::new(m, &self.entry).map_err(|e| e.to_string())?;
-        tqopt_interp::parallel::map(&self.samples, self.threads, |inputs| {
+        let interp = Interpreter::new(float, entry).map_err(|e| e.to_string())?;
+        let reference = tqopt_interp::parallel::map(&samples, threads, |inputs| {
             interp.run(inputs).map_err(|e| e.to_string())
         })
         .into_iter()
-        .collect()
+        .collect::<Result<_, _>>()?;
+        Ok(Comparison {
+            entry: entry.to_string(),
+            samples,
+            reference,
+            threads,
+        })
     }
 
     /// The output SQNR of the quantized model the fake-quant module `m` folds into (run by the
@@ -256,15 +252,13 @@ impl Comparison {
     fn score(&self, m: &Module) -> Result<f64, String> {
         let mut folded = m.clone();
         crate::quant::precision::evaluate::fold(&mut folded)?;
-        let got = self.run(&folded)?;
-        let mut stats = Vec::new();
-        for (reference, got) in self.reference.iter().zip(&got) {
-            crate::quant::precision::evaluate::add_sample(&mut stats, reference, got);
-        }
-        if stats.is_empty() {
-            return Err("the model has no float output to compare".into());
-        }
-        Ok(stats.iter().map(|s| s.sqnr_db()).sum::<f64>() / stats.len() as f64)
+        crate::quant::precision::evaluate::output_sqnr(
+            &folded,
+            &self.entry,
+            &self.samples,
+            &self.reference,
+            self.threads,
+        )
     }
 }
 
@@ -305,17 +299,10 @@ fn float_root(m: &Module, v: ValueId) -> ValueId {
     let Some(d) = defined_by(m, v, &tfl::DEQUANTIZE) else {
         return v;
     };
-    let mut x = match m.operands(d).first() {
-        Some(&x) => x,
-        None => return v,
-    };
-    while let Some(q) = defined_by(m, x, &tfl::QUANTIZE) {
-        match m.operands(q).first() {
-            Some(&inner) => x = inner,
-            None => return v,
-        }
+    match m.operands(d).first() {
+        Some(&q) => quantize_chain(m, q).1,
+        None => v,
     }
-    x
 }
 
 /// The float model a fake-quant module computes: every `dequantize(quantize(..(x)))` read as
