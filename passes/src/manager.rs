@@ -469,7 +469,7 @@ mod tests {
             .err()
             .unwrap();
         assert!(
-            e.starts_with("pass 'calibrate': expected an input range"),
+            e.starts_with("pass 'equalize-channels': expected an input range"),
             "{e}"
         );
         assert!(e.ends_with("(in pipeline 'quantize-int8')"), "{e}");

@@ -105,6 +105,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::dce::INFO,
     &crate::fold_constants::INFO,
     &crate::fuse_activations::INFO,
+    &crate::quant::equalize::INFO,
     &crate::calibration::calibrate::INFO,
     &crate::quant::propagate_ranges::INFO,
     &crate::quant::mixed_precision::INFO,

@@ -246,6 +246,7 @@ fn destinations_follow_the_steps() {
     assert_eq!(
         int8.destinations("calibration"),
         [
+            "equalize-channels{data}",
             "calibrate{data}",
             "search-precision{data}",
             "round-weights{data}"

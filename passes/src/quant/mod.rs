@@ -4,6 +4,7 @@
 //! loops and branches in the form the exporter needs while their tensors are quantized.
 
 pub mod control_flow;
+pub mod equalize;
 pub mod fold_dequant;
 pub mod fold_quant;
 pub mod insert_fake_quant;

@@ -120,6 +120,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             help: "Data the target-sqnr search measures on instead of the calibration data",
         },
         super::weight_rounding::INT8_MODE_OPTION,
+        super::equalize::PIPELINE_OPTION,
         OptionInfo {
             name: "verify",
             kind: OptionKind::String,
@@ -162,6 +163,12 @@ fn search_verifies(o: &PassOptions) -> Result<String, String> {
     Ok((!o.string("verify")?.is_empty()).to_string())
 }
 
+/// Whether `equalize-channels` runs: not with `equalize=never`, nor with `tflite-compat`
+/// (whose point is TensorFlow's scales for TensorFlow's tensors).
+fn equalize(o: &PassOptions) -> Result<bool, String> {
+    Ok(o.choice("equalize")? != "never" && !o.bool("tflite-compat")?)
+}
+
 fn sparse_weights(o: &PassOptions) -> Result<bool, String> {
     o.bool("sparse-weights")
 }
@@ -182,6 +189,26 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
     with("rewrite-for-target", &[same("target")]),
     // Before calibration, so a fused op is measured after its activation.
     step("fuse-activations"),
+    // On the float model as it will be quantized (after the rewrites and fusions), before
+    // calibration measures the tensors it rescales.
+    with(
+        "equalize-channels",
+        &[
+            forward("mode", "equalize"),
+            forward("data", "calibration"),
+            same("input-range"),
+            Arg::Computed {
+                to: "method",
+                from: &["method"],
+                value: calibration_method,
+            },
+            same("per-channel"),
+            same("per-channel-dense"),
+            same("deny"),
+            same("target"),
+        ],
+    )
+    .when(&["equalize", "tflite-compat"], equalize),
     // After the rewrites and fusions, so the ops they leave are the ones marked.
     with("assign-precision", &[same("int16")]),
     with(

@@ -54,7 +54,8 @@ pub struct Evaluator<'a> {
     pub evaluations: Cell<usize>,
 }
 
-fn spec(name: &str, options: &[(&str, &str)]) -> PassSpec {
+/// A pass of a nested pipeline with its options.
+pub(crate) fn spec(name: &str, options: &[(&str, &str)]) -> PassSpec {
     PassSpec {
         name: name.to_string(),
         options: options
@@ -222,12 +223,12 @@ pub(crate) fn fold(m: &mut Module) -> Result<(), String> {
 }
 
 /// The passes that fold the fake-quant form into the quantized model.
-fn fold_passes() -> Result<PassManager, String> {
+pub(crate) fn fold_passes() -> Result<PassManager, String> {
     PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])
 }
 
 /// Runs `pm` on `m` without verifying after each pass or printing; a failure names the pass.
-fn run_passes(pm: &PassManager, m: &mut Module) -> Result<(), String> {
+pub(crate) fn run_passes(pm: &PassManager, m: &mut Module) -> Result<(), String> {
     let instr = Instrumentation {
         verify_each: false,
         ..Instrumentation::default()
@@ -235,7 +236,7 @@ fn run_passes(pm: &PassManager, m: &mut Module) -> Result<(), String> {
     pm.run(m, &instr, &mut std::io::sink()).map_err(|e| {
         let text: Vec<String> = e.diagnostics.iter().map(|d| d.message.clone()).collect();
         format!(
-            "pass '{}' failed on a configuration of the precision search: {}",
+            "pass '{}' failed on a trial quantization: {}",
             e.pass,
             text.join("; ")
         )

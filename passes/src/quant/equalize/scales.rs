@@ -1,0 +1,204 @@
+//! The per-channel scales of one producer → consumer pair, chosen by a model of the int8
+//! quantization noise they leave at the consumer's output.
+//!
+//! Dividing channel `c` of the tensor between the two ops by `s_c` (and multiplying the
+//! consumer's weights that read it by `s_c`) leaves the float model unchanged but moves error
+//! between two places:
+//! - **the tensor** is quantized per tensor: its step is its whole range over 255, so one
+//!   channel far wider than the rest (a depthwise output channel of 243 among channels of 2)
+//!   leaves the others a few levels. Its noise reaches the output through the consumer's
+//!   weights: `Δ_a²/12 · Σ_w (w·s_c)²`;
+//! - **the consumer's weights** are quantized per output row: a row's step is its largest
+//!   `|w|·s_c` over 127. Its noise is `Δ_row²/12 · Σ_{w in row} E[x_c²]/s_c²`.
+//!
+//! The noise is invariant under scaling every `s_c` by one factor, and the identity is always a
+//! candidate, so the choice never models more noise than the model had. The candidates are
+//! `s_c = R_c^α / r_c^(1-α)` (`R_c` the channel's range, `r_c` its largest consumer weight) for
+//! a grid of `α`: `α = 1` makes every channel's range equal, `α = 1/2` balances ranges against
+//! weights (the rule of data-free equalization and SmoothQuant).
+
+/// One channel's range in one of the tensors between the producer and the consumer.
+pub type Range = (f64, f64);
+
+/// What the data says about the tensors between a producer and its consumer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TensorStats {
+    /// Per quantized tensor (the producer's result, then each activation's), per channel, the
+    /// observed `(min, max)`.
+    pub ranges: Vec<Vec<Range>>,
+    /// Per channel, the mean square of the consumer's input.
+    pub mean_square: Vec<f64>,
+}
+
+/// The consumer's weights as they read the channels: per (output row, input channel) pair,
+/// the largest magnitude, the sum of squares and how many weights.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConsumerWeights {
+    pub rows: usize,
+    pub entries: Vec<WeightGroup>,
+    /// Every weight as `(row, channel, value)`: their exact rounding errors are the weights'
+    /// noise.
+    pub weights: Vec<(usize, usize, f32)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeightGroup {
+    pub row: usize,
+    pub channel: usize,
+    pub max_abs: f64,
+    pub sum_sq: f64,
+    pub count: f64,
+}
+
+impl ConsumerWeights {
+    /// Summarises weights given as `(row, channel, value)`.
+    pub fn collect(rows: usize, weights: impl Iterator<Item = (usize, usize, f32)>) -> Self {
+        let weights: Vec<(usize, usize, f32)> = weights.collect();
+        let mut groups: std::collections::BTreeMap<(usize, usize), WeightGroup> =
+            Default::default();
+        for &(row, channel, w) in &weights {
+            let w = w as f64;
+            let g = groups.entry((row, channel)).or_insert(WeightGroup {
+                row,
+                channel,
+                max_abs: 0.0,
+                sum_sq: 0.0,
+                count: 0.0,
+            });
+            g.max_abs = g.max_abs.max(w.abs());
+            g.sum_sq += w * w;
+            g.count += 1.0;
+        }
+        ConsumerWeights {
+            rows,
+            entries: groups.into_values().collect(),
+            weights,
+        }
+    }
+}
+
+/// Levels of an int8 activation, and the largest level of an int8 weight.
+const ACTIVATION_STEPS: f64 = 255.0;
+const WEIGHT_LEVEL: f64 = 127.0;
+
+/// The exponents tried (besides the identity).
+const ALPHAS: &[f64] = &[0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0];
+/// A rescaling is kept only when it models at most this share of the identity's noise (a
+/// smaller gain is not worth changing the model's tensors for).
+const MIN_GAIN: f64 = 0.8;
+/// Scales stay within this factor of each other.
+const MAX_RATIO: f64 = 1e6;
+
+/// The modelled noise power at the consumer's output (summed over its rows, per position)
+/// with channel `c` divided by `s[c]`.
+pub fn modelled_noise(stats: &TensorStats, w: &ConsumerWeights, s: &[f64]) -> f64 {
+    let gain: f64 = w
+        .entries
+        .iter()
+        .map(|g| g.sum_sq * s[g.channel] * s[g.channel])
+        .sum();
+    let activation: f64 = stats
+        .ranges
+        .iter()
+        .map(|ranges| {
+            let (lo, hi) = ranges
+                .iter()
+                .zip(s)
+                .fold((0.0f64, 0.0f64), |(lo, hi), (&(l, h), &sc)| {
+                    (lo.min(l / sc), hi.max(h / sc))
+                });
+            let step = (hi - lo) / ACTIVATION_STEPS;
+            step * step / 12.0 * gain
+        })
+        .sum();
+    let mut row_max = vec![0.0f64; w.rows];
+    for g in &w.entries {
+        row_max[g.row] = row_max[g.row].max(g.max_abs * s[g.channel]);
+    }
+    // Each weight's own rounding error (in the unscaled model's units), weighted by the mean
+    // square of the input channel it reads.
+    let weights: f64 = w
+        .weights
+        .iter()
+        .map(|&(row, channel, x)| {
+            let step = row_max[row] / WEIGHT_LEVEL;
+            if step <= 0.0 {
+                return 0.0;
+            }
+            let scaled = x as f64 * s[channel];
+            let e = ((scaled / step).round() * step - scaled) / s[channel];
+            e * e * stats.mean_square[channel]
+        })
+        .sum();
+    activation + weights
+}
+
+/// The scales (one per channel, channel `c` of the tensor divided by `s[c]`) that model the
+/// least noise, or `None` when no candidate beats the identity by enough to be worth it.
+pub fn choose(stats: &TensorStats, w: &ConsumerWeights) -> Option<Vec<f64>> {
+    let channels = stats.mean_square.len();
+    if channels == 0 || stats.ranges.iter().any(|r| r.len() != channels) {
+        return None;
+    }
+    let range: Vec<f64> = (0..channels)
+        .map(|c| {
+            stats
+                .ranges
+                .iter()
+                .map(|r| r[c].0.abs().max(r[c].1.abs()))
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let mut column = vec![0.0f64; channels];
+    for g in &w.entries {
+        column[g.channel] = column[g.channel].max(g.max_abs);
+    }
+    let identity = vec![1.0; channels];
+    let base = modelled_noise(stats, w, &identity);
+    if !base.is_finite() || base <= 0.0 {
+        return None;
+    }
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    for &alpha in ALPHAS {
+        let Some(s) = candidate(&range, &column, alpha) else {
+            continue;
+        };
+        let noise = modelled_noise(stats, w, &s);
+        if noise.is_finite() && best.as_ref().is_none_or(|(b, _)| noise < *b) {
+            best = Some((noise, s));
+        }
+    }
+    best.filter(|(noise, _)| *noise <= MIN_GAIN * base)
+        .map(|(_, s)| s)
+}
+
+/// `s_c = R_c^α / r_c^(1-α)`, normalised to a geometric mean of 1 over the channels that
+/// carry signal and read weights; a channel that never varies takes the smallest scale (its
+/// weights stay small), one the consumer ignores the largest (its range shrinks).
+fn candidate(range: &[f64], column: &[f64], alpha: f64) -> Option<Vec<f64>> {
+    let live = |c: usize| range[c] > 0.0 && column[c] > 0.0;
+    let logs: Vec<(usize, f64)> = (0..range.len())
+        .filter(|&c| live(c))
+        .map(|c| (c, alpha * range[c].ln() - (1.0 - alpha) * column[c].ln()))
+        .collect();
+    if logs.is_empty() {
+        return None;
+    }
+    let mean = logs.iter().map(|(_, l)| l).sum::<f64>() / logs.len() as f64;
+    let half = MAX_RATIO.ln() / 2.0;
+    let mut s = vec![f64::NAN; range.len()];
+    for &(c, l) in &logs {
+        s[c] = (l - mean).clamp(-half, half).exp();
+    }
+    let lo = logs
+        .iter()
+        .map(|&(c, _)| s[c])
+        .fold(f64::INFINITY, f64::min);
+    let hi = logs.iter().map(|&(c, _)| s[c]).fold(0.0, f64::max);
+    for (c, sc) in s.iter_mut().enumerate() {
+        if sc.is_nan() {
+            *sc = if range[c] > 0.0 { hi } else { lo };
+        }
+    }
+    Some(s)
+}
