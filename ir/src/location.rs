@@ -39,6 +39,17 @@ impl Location {
         matches!(self, Location::Unknown)
     }
 
+    /// Every name in this location, in order (a fused location's names, a call site's
+    /// callee's): the first is the TFLite tensor name.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            Location::Name { name, .. } => vec![name],
+            Location::Fused { locs, .. } => locs.iter().flat_map(|l| l.names()).collect(),
+            Location::CallSite { callee, .. } => callee.names(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The first name found in this location (a TFLite tensor name), if any.
     pub fn first_name(&self) -> Option<&str> {
         match self {
@@ -110,6 +121,21 @@ impl fmt::Display for Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_lists_a_fused_locations_names_in_order() {
+        let fused = Location::Fused {
+            locs: vec![
+                Location::name("a/equalized"),
+                Location::Unknown,
+                Location::name("a"),
+            ],
+            metadata: None,
+        };
+        assert_eq!(fused.names(), ["a/equalized", "a"]);
+        assert_eq!(fused.first_name(), Some("a/equalized"));
+        assert!(Location::Unknown.names().is_empty());
+    }
 
     #[test]
     fn escapes_like_mlir() {

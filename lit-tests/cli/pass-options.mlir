@@ -17,14 +17,14 @@
 // RUN: not tqopt %s --pass=cleanup --mlir-print-ir-after=canonicalise 2>&1 | FileCheck %s --check-prefix=PRINT
 // RUN: not tqopt %s --pass=cleanup --mlir-print-ir-before=dce,cleanup 2>&1 | FileCheck %s --check-prefix=PRINTPIPE
 
-// KEY: tqopt: error: 'quantize-int8' has no option 'calibraton'; its options are: ops, io, per-channel, per-channel-dense, calibration, method, input-range, tflite-compat, deny, int16, sparse-weights, target, target-sqnr, verify-data, weight-rounding, verify; did you mean 'calibration'?
+// KEY: tqopt: error: 'quantize-int8' has no option 'calibraton'; its options are: ops, io, per-channel, per-channel-dense, calibration, method, input-range, tflite-compat, deny, int16, sparse-weights, target, target-sqnr, verify-data, weight-rounding, equalize, verify; did you mean 'calibration'?
 // ENUM: tqopt: error: option 'ops' of 'quantize-int8' must be one of TFLITE_BUILTINS, TFLITE_BUILTINS_INT8, not 'tflite_builtins_int8'; did you mean 'TFLITE_BUILTINS_INT8'?
 // NEAR: tqopt: error: option 'io' of 'quantize-int8' must be one of float, int8, uint8, not 'int9'; did you mean 'int8'?
 // LIST: tqopt: error: option 'input-range' of 'calibrate' must be a comma-separated list, each a number, not '0,one'
 // REGEX: tqopt: error: option 'deny' of 'quantize-int8' must be a regular expression, not '[' (unclosed character class)
 // TWICE: tqopt: error: option 'max-iterations' of 'canonicalize' is given twice; give it once
 // NONE: tqopt: error: 'dce' takes no options, but was given 'aggressive'
-// INNER: tqopt: error: pass 'calibrate': expected an input range 'lo,hi' with lo < hi, such as '-1,1', not '1,-1' (in pipeline 'quantize-int8')
+// INNER: tqopt: error: pass 'equalize-channels': expected an input range 'lo,hi' with lo < hi, such as '-1,1', not '1,-1' (in pipeline 'quantize-int8')
 // FLAGS: calibrate{data={{.*}}.npy method=percentile input-range="-1,1" if-missing=true
 // GIVEN: calibrate{data={{.*}}.given.npy method=minmax
 // PASS: calibrate{data={{.*}}.npy method=minmax input-range="0,1" if-missing=true

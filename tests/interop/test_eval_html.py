@@ -79,10 +79,11 @@ def test_layer_names_are_the_int8_models_tensor_names(evaluated):
     node_data = json.loads(evaluated["me"].read_text())
     assert set(node_data["results"]) <= tensors
     assert len(node_data["results"]) == len(layers)
-    # Every layer was measured both ways, and no quantized tensor lacks a counterpart here.
-    assert all(l["isolated"] is not None for l in layers), [
-        (l["name"], l.get("isolated_error")) for l in layers if l["isolated"] is None
-    ]
+    # Every layer was measured both ways, except those that read a tensor equalize-channels
+    # rescaled (NAME/equalized: no tensor of the float model holds its values).
+    unmeasured = [(l["name"], l.get("isolated_error")) for l in layers if l["isolated"] is None]
+    assert all("/equalized" in (why or "") for _, why in unmeasured), unmeasured
+    assert len(unmeasured) < len(layers) / 2, unmeasured
 
 
 def test_html_report_renders_in_chromium(evaluated):

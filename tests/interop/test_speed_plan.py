@@ -51,9 +51,13 @@ def test_plan_stays_in_xnnpack_and_loses_no_accuracy(name, tqopt_bin, calibratio
     common = [f"--calibration-data={calibration_dir}", f"--input-range={lo},{hi}"]
     planned, reference = out_dir / "xnnpack.tflite", out_dir / "reference.tflite"
     report = out_dir / "report.json"
-    r = quantize(tqopt_bin, model, planned, "--pass=quantize-int8", f"--report={report}", *common)
+    # equalize=never on both sides: channel equalization (equalize=auto) decides on each model's
+    # own score on the calibration photos, and on face_landmark the two targets' decisions
+    # differ by more than the planner's effect (the same photos decoded by PIL instead swing
+    # that score by several dB); this test measures the planner alone.
+    r = quantize(tqopt_bin, model, planned, "--pass=quantize-int8{equalize=never}", f"--report={report}", *common)
     assert r.returncode == 0, r.stderr
-    r = quantize(tqopt_bin, model, reference, "--pass=quantize-int8{target=reference}", *common)
+    r = quantize(tqopt_bin, model, reference, "--pass=quantize-int8{target=reference equalize=never}", *common)
     assert r.returncode == 0, r.stderr
 
     kept = [f for f in json.loads(report.read_text())["float_ops"] if f["reason"].startswith(PLANNER)]

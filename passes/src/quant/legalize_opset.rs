@@ -163,7 +163,9 @@ pub fn int16_kernel_reason(m: &Module, op: OpId) -> Option<String> {
 pub fn float_reason_for(m: &Module, op: OpId, deny: Option<&Regex>, int16: bool) -> Option<String> {
     let data = m.op(op);
     if let Some(re) = deny {
-        let by_loc = data.loc.first_name().is_some_and(|n| re.is_match(n));
+        // Any name of the location: a rescaled tensor (equalize-channels) is named
+        // `NAME/equalized` first and `NAME` after.
+        let by_loc = data.loc.names().iter().any(|n| re.is_match(n));
         if re.is_match(data.name.as_str()) || by_loc {
             return Some("denied by the deny pattern".into());
         }

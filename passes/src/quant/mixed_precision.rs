@@ -72,12 +72,12 @@ impl PrecisionAssignment {
     /// Whether the assignment puts `op` in int16.
     pub fn selects(&self, m: &Module, op: OpId) -> bool {
         let data = m.op(op);
-        let loc = data.loc.first_name();
+        let locs = data.loc.names();
         match self {
             PrecisionAssignment::Matching(re) => {
-                re.is_match(data.name.as_str()) || loc.is_some_and(|n| re.is_match(n))
+                re.is_match(data.name.as_str()) || locs.iter().any(|n| re.is_match(n))
             }
-            PrecisionAssignment::Named(names) => loc.is_some_and(|n| names.contains(n)),
+            PrecisionAssignment::Named(names) => locs.first().is_some_and(|n| names.contains(*n)),
         }
     }
 

@@ -189,8 +189,11 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
     with("rewrite-for-target", &[same("target")]),
     // Before calibration, so a fused op is measured after its activation.
     step("fuse-activations"),
-    // On the float model as it will be quantized (after the rewrites and fusions), before
-    // calibration measures the tensors it rescales.
+    // After the rewrites and fusions, so the ops they leave are the ones marked.
+    with("assign-precision", &[same("int16")]),
+    // On the float model as it will be quantized (after the rewrites, fusions and int16 marks,
+    // which name ops by their tensors' names as the user gave them), before calibration
+    // measures the tensors it rescales.
     with(
         "equalize-channels",
         &[
@@ -209,8 +212,6 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
         ],
     )
     .when(&["equalize", "tflite-compat"], equalize),
-    // After the rewrites and fusions, so the ops they leave are the ones marked.
-    with("assign-precision", &[same("int16")]),
     with(
         "calibrate",
         &[

@@ -4,7 +4,7 @@
 //! A pair is a conv_2d, depthwise_conv_2d or fully_connected (the producer, fused activation
 //! NONE or RELU) whose float result reaches one conv_2d, depthwise_conv_2d or fully_connected
 //! (the consumer, as its `input`) through at most a chain of relu, prelu and leaky_relu ops,
-//! each value used once. Every op on the way is positively homogeneous per channel, so
+//! each value used once, none of these ops marked for int16 activations. Every op on the way is positively homogeneous per channel, so
 //! dividing the producer's output channel `c` (its weights and bias) by `s_c > 0` divides
 //! channel `c` of every tensor on the way by `s_c`, and multiplying the consumer's weights that
 //! read channel `c` by `s_c` gives back its exact result. Both ops' weights must be constants
@@ -21,6 +21,7 @@ use tqopt_ir::{DenseElements, ElementType, Location, Module, OpId, TensorType, V
 
 use super::scales::ConsumerWeights;
 use crate::folds::{const_f32_values, float16_dequantize_values};
+use crate::quant::mixed_precision::is_int16;
 
 /// Ops whose output channels (and input channels) can be rescaled through their weights.
 const WEIGHTED: &[&OpDef] = &[
@@ -101,6 +102,15 @@ fn pair_from(m: &Module, producer: OpId) -> Option<Pair> {
             return None;
         }
         consumer_layout(m, user, channels)?;
+        // An int16 op (quantize-int8{int16=}) reads or writes the tensor with 65536 levels:
+        // there the weights are the error, and rescaling would only make them coarser.
+        let ops = between
+            .iter()
+            .filter_map(|&v| m.defining_op(v))
+            .chain([user]);
+        if ops.into_iter().any(|op| is_int16(m, op)) {
+            return None;
+        }
         return Some(Pair {
             producer,
             between,

@@ -11,11 +11,15 @@
 //! - **the consumer's weights** are quantized per output row: a row's step is its largest
 //!   `|w|·s_c` over 127. Its noise is `Δ_row²/12 · Σ_{w in row} E[x_c²]/s_c²`.
 //!
-//! The noise is invariant under scaling every `s_c` by one factor, and the identity is always a
-//! candidate, so the choice never models more noise than the model had. The candidates are
-//! `s_c = R_c^α / r_c^(1-α)` (`R_c` the channel's range, `r_c` its largest consumer weight) for
-//! a grid of `α`: `α = 1` makes every channel's range equal, `α = 1/2` balances ranges against
-//! weights (the rule of data-free equalization and SmoothQuant).
+//! The noise is invariant under scaling every `s_c` by one factor, and the identity is kept
+//! unless a candidate models clearly less noise, so the choice never models more noise than the
+//! model had. The candidates only divide wide channels down: for a threshold `T` (the widest
+//! channel's range over 2, 4, ..., 2^11), every channel wider than `T` is divided down to `T`,
+//! the others keep their values. Balancing every channel against the others instead (`s_c`
+//! from the channels' ranges and the consumer's weights, as data-free equalization and
+//! SmoothQuant do) also amplifies the narrow channels up to the tensor's edge, where, measured
+//! on a few calibration photos, they clip on new ones: on the shared models' held-out photos it
+//! lost up to 2.8 dB where dividing down only did not.
 
 /// One channel's range in one of the tensors between the producer and the consumer.
 pub type Range = (f64, f64);
@@ -81,13 +85,11 @@ impl ConsumerWeights {
 const ACTIVATION_STEPS: f64 = 255.0;
 const WEIGHT_LEVEL: f64 = 127.0;
 
-/// The exponents tried (besides the identity).
-const ALPHAS: &[f64] = &[0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0];
+/// Thresholds tried (besides the identity): the widest channel's range over 2, 4, ..., 2^11.
+const THRESHOLDS: usize = 11;
 /// A rescaling is kept only when it models at most this share of the identity's noise (a
 /// smaller gain is not worth changing the model's tensors for).
 const MIN_GAIN: f64 = 0.8;
-/// Scales stay within this factor of each other.
-const MAX_RATIO: f64 = 1e6;
 
 /// The modelled noise power at the consumer's output (summed over its rows, per position)
 /// with channel `c` divided by `s[c]`.
@@ -149,20 +151,20 @@ pub fn choose(stats: &TensorStats, w: &ConsumerWeights) -> Option<Vec<f64>> {
                 .fold(0.0, f64::max)
         })
         .collect();
-    let mut column = vec![0.0f64; channels];
-    for g in &w.entries {
-        column[g.channel] = column[g.channel].max(g.max_abs);
-    }
     let identity = vec![1.0; channels];
     let base = modelled_noise(stats, w, &identity);
     if !base.is_finite() || base <= 0.0 {
         return None;
     }
+    let widest = range.iter().cloned().fold(0.0, f64::max);
     let mut best: Option<(f64, Vec<f64>)> = None;
-    for &alpha in ALPHAS {
-        let Some(s) = candidate(&range, &column, alpha) else {
-            continue;
-        };
+    let floor = median(&range);
+    for k in 1..=THRESHOLDS {
+        let threshold = widest / 2f64.powi(k as i32);
+        if threshold < floor {
+            break;
+        }
+        let s = divided_down_to(&range, threshold);
         let noise = modelled_noise(stats, w, &s);
         if noise.is_finite() && best.as_ref().is_none_or(|(b, _)| noise < *b) {
             best = Some((noise, s));
@@ -172,33 +174,14 @@ pub fn choose(stats: &TensorStats, w: &ConsumerWeights) -> Option<Vec<f64>> {
         .map(|(_, s)| s)
 }
 
-/// `s_c = R_c^α / r_c^(1-α)`, normalised to a geometric mean of 1 over the channels that
-/// carry signal and read weights; a channel that never varies takes the smallest scale (its
-/// weights stay small), one the consumer ignores the largest (its range shrinks).
-fn candidate(range: &[f64], column: &[f64], alpha: f64) -> Option<Vec<f64>> {
-    let live = |c: usize| range[c] > 0.0 && column[c] > 0.0;
-    let logs: Vec<(usize, f64)> = (0..range.len())
-        .filter(|&c| live(c))
-        .map(|c| (c, alpha * range[c].ln() - (1.0 - alpha) * column[c].ln()))
-        .collect();
-    if logs.is_empty() {
-        return None;
-    }
-    let mean = logs.iter().map(|(_, l)| l).sum::<f64>() / logs.len() as f64;
-    let half = MAX_RATIO.ln() / 2.0;
-    let mut s = vec![f64::NAN; range.len()];
-    for &(c, l) in &logs {
-        s[c] = (l - mean).clamp(-half, half).exp();
-    }
-    let lo = logs
-        .iter()
-        .map(|&(c, _)| s[c])
-        .fold(f64::INFINITY, f64::min);
-    let hi = logs.iter().map(|&(c, _)| s[c]).fold(0.0, f64::max);
-    for (c, sc) in s.iter_mut().enumerate() {
-        if sc.is_nan() {
-            *sc = if range[c] > 0.0 { hi } else { lo };
-        }
-    }
-    Some(s)
+/// The median of `values`.
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Every channel wider than `threshold` divided down to it; the others as they are.
+fn divided_down_to(range: &[f64], threshold: f64) -> Vec<f64> {
+    range.iter().map(|&r| (r / threshold).max(1.0)).collect()
 }
