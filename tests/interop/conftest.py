@@ -205,3 +205,30 @@ def assert_bit_identical(expected: list[np.ndarray], actual: list[np.ndarray], w
                 f"{what}: output {k} differs in {np.count_nonzero(e != a)} of {e.size} "
                 f"elements (largest difference {np.nanmax(diff)})"
             )
+
+
+def photo_split(model: Path, images: dict, calibration: int = 8) -> dict[str, dict[str, np.ndarray]]:
+    """The shared photos as ``model``'s one input takes them (as LiteRT is fed), split into
+    the first ``calibration`` photos and the held-out rest: ``{"calibration": {name: array},
+    "held-out": {...}}``."""
+    (detail,) = input_details(model)
+    value_range = input_range(model)
+    names = sorted(images)
+    sets = {"calibration": names[:calibration], "held-out": names[calibration:]}
+    return {
+        k: {detail["name"]: np.stack([prepare_input(images[n], detail, value_range) for n in v])}
+        for k, v in sets.items()
+    }
+
+
+def quantize_on_arrays(tqopt_bin: Path, model: Path, pipeline: str, calib: Path, out: Path) -> str:
+    """Runs ``tqopt MODEL --pass=PIPELINE`` calibrated on the array file ``calib`` (with the
+    model's input range) into ``out``; returns what it printed on stderr (its notes)."""
+    lo, hi = input_range(model)
+    r = subprocess.run(
+        [str(tqopt_bin), str(model), f"--pass={pipeline}", f"--calibration-data={calib}",
+         f"--input-range={lo},{hi}", "--no-progress", "-o", str(out)],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    return r.stderr

@@ -21,35 +21,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MODELS_DIR, input_details, input_range, prepare_input
+from conftest import MODELS_DIR, input_range, photo_split, quantize_on_arrays
 from zoo_common import litert_outputs, sqnr_db
 
 CALIBRATION_PHOTOS = 8
-
-
-def photo_sets(model: Path, images) -> dict[str, dict[str, np.ndarray]]:
-    (detail,) = input_details(model)
-    value_range = input_range(model)
-    names = sorted(images)
-    sets = {
-        "calibration": [images[n] for n in names[:CALIBRATION_PHOTOS]],
-        "held-out": [images[n] for n in names[CALIBRATION_PHOTOS:]],
-    }
-    return {
-        k: {detail["name"]: np.stack([prepare_input(im, detail, value_range) for im in v])}
-        for k, v in sets.items()
-    }
-
-
-def run_tqopt(tqopt_bin, model: Path, pipeline: str, calib: Path, out: Path) -> str:
-    lo, hi = input_range(model)
-    r = subprocess.run(
-        [str(tqopt_bin), str(model), f"--pass={pipeline}", f"--calibration-data={calib}",
-         f"--input-range={lo},{hi}", "--no-progress", "-o", str(out)],
-        capture_output=True, text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    return r.stderr
 
 
 @pytest.mark.parametrize("name", ["face_detection_short_range", "palm_detection"])
@@ -57,7 +32,7 @@ def test_the_rescaled_float_model_computes_what_the_original_does(name, tqopt_bi
     from ai_edge_litert.interpreter import Interpreter
 
     model = MODELS_DIR / f"{name}.tflite"
-    samples = photo_sets(model, images)
+    samples = photo_split(model, images, CALIBRATION_PHOTOS)
     calib = tmp_path / "calibration.npy"
     np.save(calib, next(iter(samples["calibration"].values())))
     lo, hi = input_range(model)
@@ -79,13 +54,13 @@ def test_the_rescaled_float_model_computes_what_the_original_does(name, tqopt_bi
 
 def test_equalization_gains_on_a_detector(tqopt_bin, images, tmp_path: Path):
     model = MODELS_DIR / "face_detection_short_range.tflite"
-    samples = photo_sets(model, images)
+    samples = photo_split(model, images, CALIBRATION_PHOTOS)
     calib = tmp_path / "calibration.npy"
     np.save(calib, next(iter(samples["calibration"].values())))
     scores = {}
     for mode in ("never", "auto"):
         out = tmp_path / f"{mode}.tflite"
-        note = run_tqopt(tqopt_bin, model, f"quantize-int8{{equalize={mode}}}", calib, out)
+        note = quantize_on_arrays(tqopt_bin, model, f"quantize-int8{{equalize={mode}}}", calib, out)
         if mode == "auto":
             assert "equalize-channels: channels rescaled between" in note, note
         scores[mode] = {

@@ -12,51 +12,30 @@ face_detection_short_range gains about 7 dB on the calibration photos and 6 on t
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import MODELS_DIR, input_details, input_range, prepare_input
+from conftest import MODELS_DIR, photo_split, quantize_on_arrays
 from zoo_common import litert_outputs, sqnr_db
 
 CALIBRATION_PHOTOS = 8
 
 
-def quantize(tqopt_bin, model: Path, pipeline: str, calib: Path, out: Path) -> None:
-    lo, hi = input_range(model)
-    r = subprocess.run(
-        [str(tqopt_bin), str(model), f"--pass={pipeline}", f"--calibration-data={calib}",
-         f"--input-range={lo},{hi}", "--no-progress", "-o", str(out)],
-        capture_output=True, text=True,
-    )
-    assert r.returncode == 0, r.stderr
-
-
 @pytest.mark.parametrize("name, gain_db, floor_db", [("hand_landmark", 10.0, 24.0), ("face_detection_short_range", 3.0, 29.0)])
 def test_rounding_for_the_output_beats_nearest(name: str, gain_db: float, floor_db: float, tqopt_bin, images, tmp_path: Path):
     model = MODELS_DIR / f"{name}.tflite"
-    (detail,) = input_details(model)
-    value_range = input_range(model)
-    names = sorted(images)
-    sets = {
-        "calibration": [images[n] for n in names[:CALIBRATION_PHOTOS]],
-        "held-out": [images[n] for n in names[CALIBRATION_PHOTOS:]],
-    }
-    samples = {
-        k: {detail["name"]: np.stack([prepare_input(im, detail, value_range) for im in v])}
-        for k, v in sets.items()
-    }
+    samples = photo_split(model, images, CALIBRATION_PHOTOS)
     calib = tmp_path / "calibration.npy"
-    np.save(calib, samples["calibration"][detail["name"]])
+    np.save(calib, next(iter(samples["calibration"].values())))
     scores = {}
     for mode, pipeline in (("nearest", "quantize-int16x8{weight-rounding=nearest}"), ("auto", "quantize-int16x8")):
         out = tmp_path / f"{mode}.tflite"
-        quantize(tqopt_bin, model, pipeline, calib, out)
+        quantize_on_arrays(tqopt_bin, model, pipeline, calib, out)
         scores[mode] = {
             k: sqnr_db(litert_outputs(model, s), litert_outputs(out, s)) for k, s in samples.items()
         }
-    for k in sets:
+    for k in samples:
         assert scores["auto"][k] >= scores["nearest"][k] + gain_db, (k, scores)
     assert min(scores["auto"].values()) > floor_db, scores
