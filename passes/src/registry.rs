@@ -116,6 +116,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::quant::fold_quant::INFO,
     &crate::quant::fold_dequant::INFO,
     &crate::quant::quantize_weights::INFO,
+    &crate::quant::compact_float_weights::INFO,
     &crate::quant::sparsify_weights::INFO,
     &crate::quant::precision::INFO,
     &crate::quant::weight_rounding::INFO,

@@ -3,6 +3,7 @@
 //! `fold-dequant`), and the `quantize-int8` and `quantize-int16x8` pipelines that chain them; `control_flow` keeps
 //! loops and branches in the form the exporter needs while their tensors are quantized.
 
+pub mod compact_float_weights;
 pub mod control_flow;
 pub mod equalize;
 pub mod fold_dequant;

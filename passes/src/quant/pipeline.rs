@@ -263,6 +263,9 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
     ROUND_WEIGHTS,
     step("fold-quant"),
     with("fold-dequant", &[same("io")]),
+    // Ops left float keep float16 weights where the model had them (before sparsify-weights,
+    // which stores mostly-zero float16 weights sparse as the original did).
+    step("compact-float-weights"),
     step("sparsify-weights").when(&["sparse-weights"], sparse_weights),
     step("dce"),
 ];

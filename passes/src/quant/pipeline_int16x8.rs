@@ -109,5 +109,6 @@ static QUANTIZE_INT16X8_STEPS: &[Step] = &[
     super::pipeline::ROUND_WEIGHTS,
     step("fold-quant"),
     with("fold-dequant", &[same("io")]),
+    step("compact-float-weights"),
     step("dce"),
 ];

@@ -536,28 +536,8 @@ impl QuantizeWeights {
                 }
                 bytes.extend(half::f16::from_f32(y).to_le_bytes());
             }
-            let ty = TensorType::new(&shape, ElementType::F16);
-            let Some(dense) = DenseElements::from_blob(ty.clone(), Blob::from_vec(bytes)) else {
+            if !behind_float16_dequantize(m, c, &readers, &shape, bytes) {
                 continue;
-            };
-            let loc = m.op(c).loc.clone();
-            let half_const = m.create_op(tfl_builders::pseudo_const(dense).loc(loc.clone()));
-            let _ = m.insert_before(c, half_const);
-            let hv = m.results(half_const)[0];
-            let float_ty = m.value_type(v).clone();
-            let dq = m.create_op(
-                OpSpec::of(&tfl::DEQUANTIZE)
-                    .operands(&[hv])
-                    .results([float_ty])
-                    .loc(loc),
-            );
-            let _ = m.insert_after(half_const, dq);
-            let dv = m.results(dq)[0];
-            for u in readers {
-                m.set_operand(u.op, u.index as usize, dv);
-            }
-            if !m.has_uses(v) {
-                let _ = m.erase_op(c);
             }
             cx.count(HALF, 1);
             changed = true;
@@ -587,6 +567,42 @@ impl QuantizeWeights {
         }
         changed
     }
+}
+
+/// Gives the `readers` of float constant `c` (of `shape`) the float16 values `bytes` behind one
+/// `tfl.dequantize` (TFLite's form of float16 weights), erasing `c` when nothing else reads it.
+pub(crate) fn behind_float16_dequantize(
+    m: &mut Module,
+    c: OpId,
+    readers: &[tqopt_ir::Use],
+    shape: &[i64],
+    bytes: Vec<u8>,
+) -> bool {
+    let v = m.results(c)[0];
+    let ty = TensorType::new(shape, ElementType::F16);
+    let Some(dense) = DenseElements::from_blob(ty, Blob::from_vec(bytes)) else {
+        return false;
+    };
+    let loc = m.op(c).loc.clone();
+    let half_const = m.create_op(tfl_builders::pseudo_const(dense).loc(loc.clone()));
+    let _ = m.insert_before(c, half_const);
+    let hv = m.results(half_const)[0];
+    let float_ty = m.value_type(v).clone();
+    let dq = m.create_op(
+        OpSpec::of(&tfl::DEQUANTIZE)
+            .operands(&[hv])
+            .results([float_ty])
+            .loc(loc),
+    );
+    let _ = m.insert_after(half_const, dq);
+    let dv = m.results(dq)[0];
+    for u in readers {
+        m.set_operand(u.op, u.index as usize, dv);
+    }
+    if !m.has_uses(v) {
+        let _ = m.erase_op(c);
+    }
+    true
 }
 
 /// Symmetric int8 values of a constant (double-precision scales, values rounded half away from

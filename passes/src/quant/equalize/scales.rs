@@ -181,7 +181,12 @@ fn median(values: &[f64]) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-/// Every channel wider than `threshold` divided down to it; the others as they are.
+/// Every channel wider than `threshold` divided down to at most it, by a power of two (so that
+/// dividing and multiplying weights is exact, in float32 and in float16 alike, and the rescaled
+/// model computes bit for bit what the original did); the others as they are.
 fn divided_down_to(range: &[f64], threshold: f64) -> Vec<f64> {
-    range.iter().map(|&r| (r / threshold).max(1.0)).collect()
+    range
+        .iter()
+        .map(|&r| 2f64.powi((r / threshold).log2().ceil().max(0.0) as i32))
+        .collect()
 }
