@@ -39,3 +39,27 @@ def test_kept_float_ops_keep_float16_weights_and_stay_in_xnnpack(tqopt_bin, imag
     assert not outside, outside
     reached = sqnr_db(litert_outputs(model, samples["calibration"]), litert_outputs(out, samples["calibration"]))
     assert reached >= 30.0, reached
+
+
+def test_everything_kept_float_gives_back_the_float_model(tqopt_bin, images, tmp_path: Path):
+    """pose_detection keeps 75% of its float16 weights as zeros, stored sparse. With every op
+    denied, quantize-int8 must write the float model again: float16 weights, sparse where the
+    original was (sparsify-weights), no larger than it, wholly in XNNPACK, the same outputs."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    model = MODELS_DIR / "pose_detection.tflite"
+    samples = photo_split(model, images)
+    calib = tmp_path / "calibration.npy"
+    np.save(calib, next(iter(samples["calibration"].values())))
+    out = tmp_path / "float.tflite"
+    quantize_on_arrays(tqopt_bin, model, 'quantize-int8{deny=".*"}', calib, out)
+    assert out.stat().st_size <= 1.02 * model.stat().st_size, (out.stat().st_size, model.stat().st_size)
+    it = Interpreter(model_path=str(out))
+    it.allocate_tensors()
+    nodes, taken = delegated_nodes(it)
+    assert not [n["op_name"] for n in nodes if n["index"] not in taken]
+    ops = {o["op_name"] for o in Interpreter(model_path=str(out))._get_ops_details()}
+    assert "DENSIFY" in ops, ops
+    for k, s in samples.items():
+        ref, got = litert_outputs(model, s), litert_outputs(out, s)
+        assert sqnr_db(ref, got) >= 99.0, (k, sqnr_db(ref, got))
