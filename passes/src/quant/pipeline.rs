@@ -51,6 +51,12 @@ pub(super) const INPUT_RANGE_OPTION: OptionInfo = OptionInfo {
     default: "0,1",
     help: "Image pixel range for calibration, e.g. -1,1",
 };
+pub(super) const SPARSE_WEIGHTS_OPTION: OptionInfo = OptionInfo {
+    name: "sparse-weights",
+    kind: OptionKind::Bool,
+    default: "true",
+    help: "Store weights that are at least half zeros sparse behind tfl.densify (pruned models): int8 ones, and float16 ones of ops that stay float",
+};
 pub(super) const DENY_OPTION: OptionInfo = OptionInfo {
     name: "deny",
     kind: OptionKind::Regex,
@@ -100,12 +106,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
                 get int16 activations and int64 biases (16x8's rules), the rest int8, with \
                 tfl.quantize ops between them",
         },
-        OptionInfo {
-            name: "sparse-weights",
-            kind: OptionKind::Bool,
-            default: "true",
-            help: "Store int8 weights that are at least half zeros sparse behind tfl.densify (pruned models)",
-        },
+        SPARSE_WEIGHTS_OPTION,
         TARGET_OPTION,
         OptionInfo {
             name: "target-sqnr",
@@ -169,7 +170,7 @@ fn equalize(o: &PassOptions) -> Result<bool, String> {
     Ok(o.choice("equalize")? != "never" && !o.bool("tflite-compat")?)
 }
 
-fn sparse_weights(o: &PassOptions) -> Result<bool, String> {
+pub(super) fn sparse_weights(o: &PassOptions) -> Result<bool, String> {
     o.bool("sparse-weights")
 }
 

@@ -11,8 +11,10 @@
 //! `min(x, a·x)` or their sum (see [`super::prelu_int16`]: the positive side exact, the
 //! negative side rounded once; iris_landmark 41.63 dB, TF 41.70, against 41.08 with
 //! rewrite-for-target's `x + (1 - a) · relu(-x)` chain, which rounds three times); hard_swish,
-//! which has no int16 kernel, becomes int16 add/mul chains instead of float. No sparse
-//! weights: they serve XNNPACK, which has no int16 kernels; LiteRT runs 16x8 in its reference kernels.
+//! which has no int16 kernel, becomes int16 add/mul chains instead of float. Mostly-zero weights
+//! are stored sparse as in quantize-int8: LiteRT's reference kernels read them through DENSIFY
+//! with the same results and speed, and pruned pose_detection's file is 96% of the float one
+//! instead of 125%.
 
 use crate::expansion::{forward, same, set, step, with, Step};
 use crate::options::{OptionInfo, OptionKind};
@@ -63,6 +65,7 @@ pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
         super::pipeline::INPUT_RANGE_OPTION,
         super::pipeline::DENY_OPTION,
         super::weight_rounding::MODE_OPTION,
+        super::pipeline::SPARSE_WEIGHTS_OPTION,
     ],
     steps: QUANTIZE_INT16X8_STEPS,
 };
@@ -110,5 +113,6 @@ static QUANTIZE_INT16X8_STEPS: &[Step] = &[
     step("fold-quant"),
     with("fold-dequant", &[same("io")]),
     step("compact-float-weights"),
+    step("sparsify-weights").when(&["sparse-weights"], super::pipeline::sparse_weights),
     step("dce"),
 ];
