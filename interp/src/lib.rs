@@ -70,6 +70,7 @@ mod quantized;
 mod quantized_acc;
 mod quantized_elementwise;
 mod resize_q11;
+mod rounding;
 mod single_op;
 mod sparse;
 pub mod tensor;

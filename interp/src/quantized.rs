@@ -209,9 +209,9 @@ impl Quant {
             let c = if dim == 1 { 0 } else { (i / inner) % dim };
             let s = self.dequant.scales[c];
             let r = if self.reciprocal {
-                (x * (1.0 / s)).round_ties_even()
+                crate::rounding::round_ties_even(x * (1.0 / s))
             } else {
-                (x / s).round_ties_even()
+                crate::rounding::round_ties_even(x / s)
             };
             // `as` saturates (NaN becomes 0); the zero point is any i64.
             (r as i64)

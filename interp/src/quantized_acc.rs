@@ -49,7 +49,7 @@ impl Requant {
                 } else {
                     self.scales[i % channels.max(1)]
                 };
-                let r = (a * s).round_ties_even() as i64;
+                let r = crate::rounding::round_ties_even(a * s) as i64;
                 r.saturating_add(self.zero_point).clamp(self.lo, self.hi)
             })
             .collect()

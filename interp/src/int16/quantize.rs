@@ -31,7 +31,7 @@ fn quantize(x: &[f32], scale: f32, zero_point: i32) -> Vec<i16> {
         .enumerate()
         .map(|(i, &v)| {
             let q = if i < body {
-                to_i32((v * reciprocal).round_ties_even() as f64)
+                to_i32(crate::rounding::round_ties_even(v * reciprocal) as f64)
             } else {
                 to_i32((v as f64 / scale as f64).round())
             };

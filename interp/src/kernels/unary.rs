@@ -122,7 +122,9 @@ fn apply(f: Func, v: &mut [f32]) {
         Func::Square => v.iter_mut().for_each(|x| *x *= *x),
         Func::Floor => v.iter_mut().for_each(|x| *x = x.floor()),
         Func::Ceil => v.iter_mut().for_each(|x| *x = x.ceil()),
-        Func::Round => v.iter_mut().for_each(|x| *x = x.round_ties_even()),
+        Func::Round => v
+            .iter_mut()
+            .for_each(|x| *x = crate::rounding::round_ties_even(*x)),
         Func::Sin => v.iter_mut().for_each(|x| *x = x.sin()),
         Func::Cos => v.iter_mut().for_each(|x| *x = x.cos()),
         // (x > 0) - (x < 0): 0 for zeros of both signs, NaN stays NaN.

@@ -104,6 +104,12 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "0",
         help: "Threads running samples (0: one per core; at most 256)",
     },
+    OptionInfo {
+        name: "max-samples",
+        kind: OptionKind::Int,
+        default: "0",
+        help: "Use only the first N samples of the data set (0: all)",
+    },
 ];
 
 pub static INFO: PassInfo = PassInfo {
@@ -151,6 +157,11 @@ impl Calibrate {
         n => n as usize,
     };
         let data = options.string("data")?;
+        let max_samples = match options.int("max-samples")? {
+            n if n < 0 => return Err("max-samples must be 0 (all) or more".into()),
+            0 => usize::MAX,
+            n => n as usize,
+        };
         Ok(Calibrate {
             data: (!data.is_empty()).then(|| PathBuf::from(data)),
             method,
@@ -158,6 +169,7 @@ impl Calibrate {
             if_missing: options.bool("if-missing")?,
             tflite_inplace: options.bool("tflite-inplace")?,
             threads,
+            max_samples,
         })
     }
 }
@@ -174,6 +186,8 @@ pub struct Calibrate {
     if_missing: bool,
     tflite_inplace: bool,
     threads: usize,
+    /// Samples read at most (`usize::MAX`: all).
+    max_samples: usize,
 }
 
 /// The element type calibration feeds an input of type `ty`, if it can feed it.
@@ -448,13 +462,20 @@ impl Calibrate {
         let specs = input_specs(m, f).map_err(Diagnostic::error)?;
         let mut dataset = data.open(&specs, self.scaling).map_err(Diagnostic::error)?;
         let place = data.describe();
-        let total = dataset.len();
+        let total = dataset.len().min(self.max_samples);
         let started = Instant::now();
         let mut done = 0usize;
+        let mut read = 0usize;
         let method = self.method;
         super::runner::run_ordered(
             self.threads,
-            || dataset.next(),
+            || {
+                read += 1;
+                if read > self.max_samples {
+                    return None;
+                }
+                dataset.next()
+            },
             |i, arrays| {
                 observe_sample(interp, &arrays, method)
                     .map_err(|e| format!("{place}, sample {i}: {e}"))

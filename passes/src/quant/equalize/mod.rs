@@ -35,6 +35,7 @@ use crate::folds::erase_dead_ops;
 use crate::manager::PassManager;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
+use crate::quant::precision::data::MAX_SAMPLES;
 use crate::quant::precision::evaluate::{output_sqnr, run_passes, spec};
 use crate::registry::{PassInfo, PassTraits};
 use pairs::Pair;
@@ -138,6 +139,9 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
                         ("data", data),
                         ("method", o.choice("method")?),
                         ("input-range", o.text("input-range")?),
+                        // The samples the comparison scores on: a large data set is read
+                        // in full once, by the pipeline's own calibration.
+                        ("max-samples", &MAX_SAMPLES.to_string()),
                     ],
                 ),
                 spec("fold-constants", &[]),
