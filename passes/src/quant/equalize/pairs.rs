@@ -87,7 +87,9 @@ fn pair_from(m: &Module, producer: OpId) -> Option<Pair> {
     loop {
         let (user, index) = only_user(m, v)?;
         if is_any(m, user, HOMOGENEOUS) {
-            if named_operand(m, user, "input") != Some(v) || m.results(user).len() != 1 {
+            // The data operand: `x` of relu, `input` of prelu and leaky_relu.
+            let data = named_operand(m, user, "input").or_else(|| named_operand(m, user, "x"));
+            if data != Some(v) || m.results(user).len() != 1 {
                 return None;
             }
             if m.op(user).is(&tfl::PRELU) && !alpha_is_constant(m, user) {

@@ -163,6 +163,8 @@ fn a_clamping_activation_or_a_second_user_breaks_the_pair() {
         r#"%1 = "tfl.relu6"(%0) : (tensor<1x4x4x3xf32>)"#,
     );
     assert!(find(&parse(&relu6)).is_empty(), "relu6 is not homogeneous");
+    let relu = relu6.replace("tfl.relu6", "tfl.relu");
+    assert_eq!(find(&parse(&relu)).len(), 1, "relu is");
     let fused_relu6 = DEPTHWISE_PRELU_CONV.replacen(
         r#"fused_activation_function = "NONE", padding = "SAME""#,
         r#"fused_activation_function = "RELU6", padding = "SAME""#,
