@@ -36,7 +36,7 @@ use crate::manager::PassManager;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::quant::precision::data::MAX_SAMPLES;
-use crate::quant::precision::evaluate::{output_sqnr, run_passes, spec};
+use crate::quant::precision::evaluate::{fold_specs, output_sqnr, qdq_specs, run_passes, spec};
 use crate::registry::{PassInfo, PassTraits};
 use pairs::Pair;
 use scales::TensorStats;
@@ -132,7 +132,7 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
     let mode = o.choice("mode")?;
     let comparison = (mode == "auto" && !data.is_empty())
         .then(|| {
-            PassManager::new(&[
+            let mut specs = vec![
                 spec(
                     "calibrate",
                     &[
@@ -145,21 +145,15 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
                     ],
                 ),
                 spec("fold-constants", &[]),
-                spec("propagate-ranges", &[]),
-                spec(
-                    "insert-fake-quant",
-                    &[
-                        ("per-channel", o.text("per-channel")?),
-                        ("per-channel-dense", o.text("per-channel-dense")?),
-                    ],
-                ),
-                spec(
-                    "legalize-opset",
-                    &[("deny", o.string("deny")?), ("target", o.choice("target")?)],
-                ),
-                spec("fold-quant", &[]),
-                spec("fold-dequant", &[]),
-            ])
+            ];
+            specs.extend(qdq_specs(
+                o.text("per-channel")?,
+                o.text("per-channel-dense")?,
+                o.string("deny")?,
+                o.choice("target")?,
+            ));
+            specs.extend(fold_specs());
+            PassManager::new(&specs)
         })
         .transpose()?;
     Ok(Box::new(EqualizeChannels {

@@ -72,20 +72,12 @@ impl<'a> Evaluator<'a> {
         o: &RestOptions,
         threads: usize,
     ) -> Result<Evaluator<'a>, String> {
-        let qdq = PassManager::new(&[
-            spec("propagate-ranges", &[]),
-            spec(
-                "insert-fake-quant",
-                &[
-                    ("per-channel", &o.per_channel),
-                    ("per-channel-dense", &o.per_channel_dense),
-                ],
-            ),
-            spec(
-                "legalize-opset",
-                &[("deny", &o.deny), ("target", &o.target)],
-            ),
-        ])?;
+        let qdq = PassManager::new(&qdq_specs(
+            &o.per_channel,
+            &o.per_channel_dense,
+            &o.deny,
+            &o.target,
+        ))?;
         let fold = fold_passes()?;
         // As round-weights does, a model the interpreter cannot run keeps round to nearest.
         let moments = if o.weight_rounding != Mode::Nearest {
@@ -224,7 +216,33 @@ pub(crate) fn fold(m: &mut Module) -> Result<(), String> {
 
 /// The passes that fold the fake-quant form into the quantized model.
 pub(crate) fn fold_passes() -> Result<PassManager, String> {
-    PassManager::new(&[spec("fold-quant", &[]), spec("fold-dequant", &[])])
+    PassManager::new(&fold_specs())
+}
+
+/// `fold-quant`, `fold-dequant`: the fake-quant form folded into the quantized model.
+pub(crate) fn fold_specs() -> Vec<PassSpec> {
+    vec![spec("fold-quant", &[]), spec("fold-dequant", &[])]
+}
+
+/// What `quantize-int8` runs between its calibrated model and the fake-quant form
+/// (`propagate-ranges`, `insert-fake-quant`, `legalize-opset`), with its options.
+pub(crate) fn qdq_specs(
+    per_channel: &str,
+    per_channel_dense: &str,
+    deny: &str,
+    target: &str,
+) -> Vec<PassSpec> {
+    vec![
+        spec("propagate-ranges", &[]),
+        spec(
+            "insert-fake-quant",
+            &[
+                ("per-channel", per_channel),
+                ("per-channel-dense", per_channel_dense),
+            ],
+        ),
+        spec("legalize-opset", &[("deny", deny), ("target", target)]),
+    ]
 }
 
 /// Runs `pm` on `m` without verifying after each pass or printing; a failure names the pass.
