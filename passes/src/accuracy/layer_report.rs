@@ -94,6 +94,21 @@ impl LayerReport {
         Some(format!("--pass='{shell}'"))
     }
 
+    /// Why tensors named `NAME/equalized` have no float counterpart, when there are some.
+    pub fn equalized_hint(&self) -> Option<String> {
+        let suffix = format!("/{}", crate::quant::equalize::pairs::SUFFIX);
+        self.unmatched
+            .iter()
+            .any(|n| n.ends_with(&suffix))
+            .then(|| {
+                format!(
+                "(NAME{suffix}: equalize-channels divided their channels by powers of two, so no \
+                 float tensor holds their values, and the ops that read them have no isolated \
+                 figure; quantize with equalize=never to measure them too)"
+            )
+            })
+    }
+
     /// The text table of the `worst` worst layers, with the suggestion.
     pub fn text(&self, worst: usize) -> String {
         let mut s = format!(
@@ -113,6 +128,9 @@ impl LayerReport {
                     String::new()
                 }
             ));
+            if let Some(hint) = self.equalized_hint() {
+                s.push_str(&format!("  {hint}\n"));
+            }
         }
         let unmeasured: Vec<usize> = (0..self.layers.len())
             .filter(|&i| self.stats[i].isolated_error.is_some())
@@ -240,6 +258,20 @@ mod tests {
         insta::assert_snapshot!("layer_report_text", report.text(10));
         insta::assert_snapshot!("layer_report_json", report.json_layers(""));
         insta::assert_snapshot!("layer_report_model_explorer", report.model_explorer(true));
+    }
+
+    #[test]
+    fn rescaled_tensors_are_explained() {
+        let mut report = example();
+        assert_eq!(report.equalized_hint(), None);
+        assert!(!report.text(10).contains("equalize-channels"));
+        report.unmatched.push("dw/equalized".into());
+        let text = report.text(10);
+        assert!(
+            text.contains("no float counterpart: lost, dw/equalized"),
+            "{text}"
+        );
+        assert!(text.contains("quantize with equalize=never"), "{text}");
     }
 
     #[test]

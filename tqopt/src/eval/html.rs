@@ -99,6 +99,9 @@ fn layers_section(s: &mut String, r: &LayerReport) {
             names.len(),
             names.join(", ")
         ));
+        if let Some(hint) = r.equalized_hint() {
+            s.push_str(&format!("<p>{}</p>\n", escape(&hint)));
+        }
     }
     let rows: Vec<usize> = r.ranked().into_iter().take(WORST_LAYERS).collect();
     s.push_str(&format!(
