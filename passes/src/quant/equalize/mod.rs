@@ -36,7 +36,7 @@ use crate::manager::PassManager;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::quant::precision::data::MAX_SAMPLES;
-use crate::quant::precision::evaluate::{fold_specs, output_sqnr, qdq_specs, run_passes, spec};
+use crate::quant::precision::evaluate::{fold_specs, qdq_specs, spec, Reference};
 use crate::registry::{PassInfo, PassTraits};
 use pairs::Pair;
 use scales::TensorStats;
@@ -189,8 +189,9 @@ impl Pass for EqualizeChannels {
         else {
             return Ok(Changed::No);
         };
-        let stats = match measure(m, &entry, &samples, &found) {
-            Ok(stats) => stats,
+        let threads = tqopt_interp::parallel::default_threads();
+        let (stats, outputs) = match measure(m, &entry, &samples, &found, threads) {
+            Ok(measured) => measured,
             Err(e) => {
                 cx.emit(Diagnostic::note(format!(
                     "equalize-channels: channels left as they are: {e}"
@@ -217,7 +218,11 @@ impl Pass for EqualizeChannels {
         }
         erase_dead_ops(m);
         if let (Some(pm), Some(original)) = (&self.comparison, original) {
-            let scores = compare(pm, &original, m, &entry, &samples);
+            // The float model's outputs are the ones the measuring run computed.
+            let reference = Reference::of_outputs(&entry, &samples, outputs, threads);
+            let scores = reference
+                .sqnr_after(pm, &original)
+                .and_then(|before| Ok((before, reference.sqnr_after(pm, m)?)));
             match scores {
                 Ok((before, after)) if after > before + MIN_GAIN_DB => {
                     cx.emit(Diagnostic::note(format!(
@@ -254,29 +259,6 @@ fn pairs_of_ops(n: u64) -> String {
         1 => "1 pair of ops".into(),
         n => format!("{n} pairs of ops"),
     }
-}
-
-/// The output SQNR on `samples` of `before` and of `after`, each quantized by `pm`.
-fn compare(
-    pm: &PassManager,
-    before: &Module,
-    after: &Module,
-    entry: &str,
-    samples: &[Vec<Tensor>],
-) -> Result<(f64, f64), String> {
-    let threads = tqopt_interp::parallel::default_threads();
-    let interp = tqopt_interp::Interpreter::new(before, entry).map_err(|e| e.to_string())?;
-    let reference: Vec<Vec<Tensor>> = tqopt_interp::parallel::map(samples, threads, |inputs| {
-        interp.run(inputs).map_err(|e| e.to_string())
-    })
-    .into_iter()
-    .collect::<Result<_, _>>()?;
-    let score = |m: &Module| {
-        let mut q = m.clone();
-        run_passes(pm, &mut q)?;
-        output_sqnr(&q, entry, samples, &reference, threads)
-    };
-    Ok((score(before)?, score(after)?))
 }
 
 /// Per channel of one observed tensor: min, max, sum of squares, and the values seen per
@@ -338,14 +320,19 @@ impl Accumulator {
     }
 }
 
-/// Runs the float model on every sample and returns, per pair, what its tensors took (`None`
+/// What the float model's tensors between the ops of each pair took on the samples (`None`
 /// when a tensor was never seen, e.g. inside a branch the data never took).
+type PairStats = Vec<Option<TensorStats>>;
+
+/// Runs the float model on every sample; returns, per pair, what its tensors took, and the
+/// model's outputs per sample.
 fn measure(
     m: &Module,
     entry: &str,
     samples: &[Vec<Tensor>],
     found: &[Pair],
-) -> Result<Vec<Option<TensorStats>>, String> {
+    threads: usize,
+) -> Result<(PairStats, Vec<Vec<Tensor>>), String> {
     let interp = tqopt_interp::Interpreter::new(m, entry).map_err(|e| e.to_string())?;
     let mut slot_of: std::collections::HashMap<ValueId, usize> = Default::default();
     let mut channels = Vec::new();
@@ -355,7 +342,6 @@ fn measure(
             channels.push(pair.channels);
         }
     }
-    let threads = tqopt_interp::parallel::default_threads();
     let runs = tqopt_interp::parallel::map(samples, threads, |inputs| {
         let mut acc: Vec<Option<Accumulator>> = vec![None; channels.len()];
         let mut observer = |v: ValueId, t: &Tensor| {
@@ -369,14 +355,16 @@ fn measure(
                 .get_or_insert_with(|| Accumulator::new(channels[k]))
                 .add(values);
         };
-        interp
+        let outputs = interp
             .run_observed(inputs, &mut observer)
             .map_err(|e| e.to_string())?;
-        Ok::<_, String>(acc)
+        Ok::<_, String>((acc, outputs))
     });
     let mut merged: Vec<Option<Accumulator>> = vec![None; channels.len()];
+    let mut outputs = Vec::with_capacity(samples.len());
     for (i, run) in runs.into_iter().enumerate() {
-        let acc = run.map_err(|e| format!("sample {i}: {e}"))?;
+        let (acc, out) = run.map_err(|e| format!("sample {i}: {e}"))?;
+        outputs.push(out);
         for (slot, a) in merged.iter_mut().zip(acc) {
             let Some(a) = a else { continue };
             match slot {
@@ -386,7 +374,7 @@ fn measure(
         }
     }
     let mut next = 0;
-    Ok(found
+    let stats = found
         .iter()
         .map(|pair| {
             let accs = &merged[next..next + pair.between.len()];
@@ -401,7 +389,8 @@ fn measure(
                 mean_square: last.sum_sq.iter().map(|s| s / last.count as f64).collect(),
             })
         })
-        .collect())
+        .collect();
+    Ok((stats, outputs))
 }
 
 #[cfg(test)]

@@ -268,11 +268,23 @@ pub fn rescale(m: &mut Module, pair: &Pair, s: &[f64]) -> Option<()> {
     for (i, w) in weights.iter_mut().enumerate() {
         *w = (*w as f64 * s[c.at(i).1]) as f32;
     }
-    replace_constant(m, pair.producer, pw.filter, filter_ty, &filter)?;
+    // Every new constant is built before the module changes, so a failure leaves it as it was.
+    let mut updates = vec![(
+        pair.producer,
+        pw.filter,
+        DenseElements::from_f32(filter_ty, &filter)?,
+    )];
     if let Some((b, values, ty)) = bias {
-        replace_constant(m, pair.producer, b, ty, &values)?;
+        updates.push((pair.producer, b, DenseElements::from_f32(ty, &values)?));
     }
-    replace_constant(m, pair.consumer, cw.filter, weights_ty, &weights)?;
+    updates.push((
+        pair.consumer,
+        cw.filter,
+        DenseElements::from_f32(weights_ty, &weights)?,
+    ));
+    for (op, old, dense) in updates {
+        replace_constant(m, op, old, dense)?;
+    }
     for &v in &pair.between {
         if let Some(def) = m.defining_op(v) {
             let old = m.op(def).loc.clone();
@@ -304,16 +316,9 @@ pub fn equalized_location(old: Location) -> Location {
 /// What the name of a rescaled tensor ends with.
 pub const SUFFIX: &str = "equalized";
 
-/// Gives `op` a new float32 constant with `values` in place of its operand `old`.
-fn replace_constant(
-    m: &mut Module,
-    op: OpId,
-    old: ValueId,
-    ty: TensorType,
-    values: &[f32],
-) -> Option<()> {
+/// Gives `op` a new constant `dense` in place of its operand `old`.
+fn replace_constant(m: &mut Module, op: OpId, old: ValueId, dense: DenseElements) -> Option<()> {
     let index = m.operands(op).iter().position(|&v| v == old)?;
-    let dense = DenseElements::from_f32(ty, values)?;
     let loc = m
         .defining_op(old)
         .map(|d| m.op(d).loc.clone())

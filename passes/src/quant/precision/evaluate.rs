@@ -165,6 +165,56 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// The float model's outputs on samples, which other models are scored against: their output
+/// SQNR as `tqopt eval` defines it ([`output_sqnr`]).
+pub(crate) struct Reference<'a> {
+    entry: &'a str,
+    samples: &'a [Vec<Tensor>],
+    /// The float model's outputs, per sample.
+    outputs: Vec<Vec<Tensor>>,
+    threads: usize,
+}
+
+impl<'a> Reference<'a> {
+    /// Runs the float model `float` (function `entry`) on `samples`.
+    pub(crate) fn run(
+        float: &Module,
+        entry: &'a str,
+        samples: &'a [Vec<Tensor>],
+        threads: usize,
+    ) -> Result<Reference<'a>, String> {
+        let interp = Interpreter::new(float, entry).map_err(|e| e.to_string())?;
+        let outputs = tqopt_interp::parallel::map(samples, threads, |inputs| {
+            interp.run(inputs).map_err(|e| e.to_string())
+        })
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+        Ok(Reference::of_outputs(entry, samples, outputs, threads))
+    }
+
+    /// The float model's `outputs` on `samples`, already computed.
+    pub(crate) fn of_outputs(
+        entry: &'a str,
+        samples: &'a [Vec<Tensor>],
+        outputs: Vec<Vec<Tensor>>,
+        threads: usize,
+    ) -> Reference<'a> {
+        Reference {
+            entry,
+            samples,
+            outputs,
+            threads,
+        }
+    }
+
+    /// The output SQNR of what `pm` makes of a copy of `m`.
+    pub(crate) fn sqnr_after(&self, pm: &PassManager, m: &Module) -> Result<f64, String> {
+        let mut q = m.clone();
+        run_passes(pm, &mut q)?;
+        output_sqnr(&q, self.entry, self.samples, &self.outputs, self.threads)
+    }
+}
+
 /// The output SQNR (dB) of `m` (function `entry`) on `samples` against the float outputs
 /// `reference` (one list per sample): per output the mean over samples of
 /// [`sqnr_db`](crate::accuracy::metrics::sqnr_db), then the mean over outputs, as `tqopt eval`
@@ -206,12 +256,6 @@ fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]
         let last = r.shape().last().copied().unwrap_or(1);
         stats[k].add(rv, gv, last);
     }
-}
-
-/// Folds the fake-quant module `m` into the quantized model the pipeline writes (float
-/// inputs and outputs), as [`Evaluator::quantized_module`] does.
-pub(crate) fn fold(m: &mut Module) -> Result<(), String> {
-    run_passes(&fold_passes()?, m)
 }
 
 /// The passes that fold the fake-quant form into the quantized model.

@@ -29,7 +29,6 @@ pub mod rounding;
 
 use std::path::PathBuf;
 
-use tqopt_interp::{Interpreter, Tensor};
 use tqopt_ir::dialect::tfl::operands::Weighted;
 use tqopt_ir::dialect::{quantfork, tfl, tfl_builders};
 use tqopt_ir::{DenseElements, Diagnostic, ElementType, Module, OpId, QuantParams, ValueId};
@@ -39,6 +38,7 @@ use crate::folds::{const_f32_values, erase_dead_ops};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::quant::legalize_opset::{float_reason, KEEP_FLOAT};
+use crate::quant::precision::evaluate::{fold_passes, Reference};
 use crate::quant::qdq::{defined_by, quant_of, quantize_chain};
 use crate::quant::spec::is_candidate;
 use crate::registry::{PassInfo, PassTraits};
@@ -193,8 +193,16 @@ impl Pass for RoundWeights {
             return Ok(Changed::No);
         }
         if mode == Mode::Auto {
-            let scores = Comparison::new(&float, &entry, samples, threads)
-                .and_then(|c| Ok((c.score(m)?, c.score(&rounded_module)?)));
+            // The folded quantized models, run by the interpreter's integer kernels, which
+            // compute as LiteRT's do (the precision search's fast float form was 40 dB off on
+            // 16x8 pose_detection).
+            let scores = fold_passes().and_then(|fold| {
+                let reference = Reference::run(&float, &entry, &samples, threads)?;
+                Ok((
+                    reference.sqnr_after(&fold, m)?,
+                    reference.sqnr_after(&fold, &rounded_module)?,
+                ))
+            });
             match scores {
                 Ok((near, out)) if out > near => cx.emit(Diagnostic::note(format!(
                     "round-weights: weights rounded for each op's output: output SQNR {out:.2} dB on the data, {near:.2} dB rounded to nearest"
@@ -212,53 +220,6 @@ impl Pass for RoundWeights {
         cx.count(ROUNDED, rounded);
         cx.count(MOVED, moved);
         Ok(Changed::Yes)
-    }
-}
-
-/// Scores fake-quant modules by their output SQNR against the float model on samples (as
-/// `tqopt eval` defines it).
-struct Comparison {
-    entry: String,
-    samples: Vec<Vec<Tensor>>,
-    /// The float model's outputs, per sample.
-    reference: Vec<Vec<Tensor>>,
-    threads: usize,
-}
-
-impl Comparison {
-    fn new(
-        float: &Module,
-        entry: &str,
-        samples: Vec<Vec<Tensor>>,
-        threads: usize,
-    ) -> Result<Comparison, String> {
-        let interp = Interpreter::new(float, entry).map_err(|e| e.to_string())?;
-        let reference = tqopt_interp::parallel::map(&samples, threads, |inputs| {
-            interp.run(inputs).map_err(|e| e.to_string())
-        })
-        .into_iter()
-        .collect::<Result<_, _>>()?;
-        Ok(Comparison {
-            entry: entry.to_string(),
-            samples,
-            reference,
-            threads,
-        })
-    }
-
-    /// The output SQNR of the quantized model the fake-quant module `m` folds into (run by the
-    /// interpreter's integer kernels, which compute as LiteRT's do; the precision search's
-    /// fast float form was 40 dB off on 16x8 pose_detection).
-    fn score(&self, m: &Module) -> Result<f64, String> {
-        let mut folded = m.clone();
-        crate::quant::precision::evaluate::fold(&mut folded)?;
-        crate::quant::precision::evaluate::output_sqnr(
-            &folded,
-            &self.entry,
-            &self.samples,
-            &self.reference,
-            self.threads,
-        )
     }
 }
 
