@@ -67,6 +67,15 @@ pub const DATA_HELP: &str = "The data set: a .npy (one input), a .npz (an array 
             take float32 (float16, float64, uint8 converted), integer inputs integer arrays (values \
             must fit), bool inputs bool arrays. Images (.png, .jpg) feed one float32 NHWC input";
 
+/// `input-range=`: how image pixels are scaled (calibrate's, and that of every pass or pipeline
+/// that reads a data set of images).
+pub const INPUT_RANGE_OPTION: OptionInfo = OptionInfo {
+    name: "input-range",
+    kind: OptionKind::List(&OptionKind::Float),
+    default: "0,1",
+    help: "The range image pixels are scaled to, e.g. -1,1",
+};
+
 pub static OPTIONS: &[OptionInfo] = &[
     OptionInfo {
         name: "data",
@@ -80,12 +89,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "minmax",
         help: "How values become a range: minmax (TensorFlow's), moving-average (the mean of each sample's min and max), percentile or mse",
     },
-    OptionInfo {
-        name: "input-range",
-        kind: OptionKind::List(&OptionKind::Float),
-        default: "0,1",
-        help: "The range image pixels are scaled to, e.g. -1,1",
-    },
+    INPUT_RANGE_OPTION,
     OptionInfo {
         name: "if-missing",
         kind: OptionKind::Bool,

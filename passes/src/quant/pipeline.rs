@@ -45,12 +45,6 @@ pub(super) const METHOD_OPTION: OptionInfo = OptionInfo {
     default: "minmax",
     help: "Calibration method",
 };
-pub(super) const INPUT_RANGE_OPTION: OptionInfo = OptionInfo {
-    name: "input-range",
-    kind: OptionKind::List(&OptionKind::Float),
-    default: "0,1",
-    help: "Image pixel range for calibration, e.g. -1,1",
-};
 pub(super) const SPARSE_WEIGHTS_OPTION: OptionInfo = OptionInfo {
     name: "sparse-weights",
     kind: OptionKind::Bool,
@@ -90,7 +84,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             default: "minmax",
             help: "Calibration method; auto chooses one per tensor (minmax, moving-average, percentile or mse) by the output SQNR",
         },
-        INPUT_RANGE_OPTION,
+        crate::calibration::calibrate::INPUT_RANGE_OPTION,
         OptionInfo {
             name: "tflite-compat",
             kind: OptionKind::Bool,

@@ -62,7 +62,7 @@ pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
         super::pipeline::PER_CHANNEL_DENSE_OPTION,
         super::pipeline::CALIBRATION_OPTION,
         super::pipeline::METHOD_OPTION,
-        super::pipeline::INPUT_RANGE_OPTION,
+        crate::calibration::calibrate::INPUT_RANGE_OPTION,
         super::pipeline::DENY_OPTION,
         super::weight_rounding::MODE_OPTION,
         super::pipeline::SPARSE_WEIGHTS_OPTION,

@@ -72,12 +72,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "",
         help: "The data to measure the channels on (a .npy, .npz or folder of images, as for calibration); empty: change nothing",
     },
-    OptionInfo {
-        name: "input-range",
-        kind: OptionKind::List(&OptionKind::Float),
-        default: "0,1",
-        help: "Image pixel range, e.g. -1,1",
-    },
+    crate::calibration::calibrate::INPUT_RANGE_OPTION,
     // With mode=auto, the options of the quantization the two models are compared under.
     OptionInfo {
         name: "method",

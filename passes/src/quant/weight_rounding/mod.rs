@@ -116,12 +116,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         default: "",
         help: "The data to measure op inputs on (a .npy, .npz or folder of images, as for calibration); empty: change nothing",
     },
-    OptionInfo {
-        name: "input-range",
-        kind: OptionKind::List(&OptionKind::Float),
-        default: "0,1",
-        help: "Image pixel range, e.g. -1,1",
-    },
+    crate::calibration::calibrate::INPUT_RANGE_OPTION,
 ];
 
 pub static INFO: PassInfo = PassInfo {
