@@ -5,7 +5,7 @@
 //! (the verifier of the op's definition in [`super::tfl`] has the last word).
 
 use super::tfl;
-use crate::{Attribute, DenseElements, OpSpec, Type};
+use crate::{Attribute, DenseElements, OpSpec, Type, ValueId};
 
 /// `tfl.pseudo_qconst`: the storage integers `value` (a dense or dense-resource attribute of
 /// the storage type) read as `ty`, a tensor of a quantized element type. The result has type
@@ -23,6 +23,22 @@ pub fn pseudo_const(value: DenseElements) -> OpSpec {
     OpSpec::of(&tfl::PSEUDO_CONST)
         .property("value", Attribute::Dense(value))
         .results([ty])
+}
+
+/// `tfl.quantize`: `input` converted to `ty`, a tensor of a quantized element type (from a
+/// float or another quantized type); the `qtype` property repeats `ty`.
+pub fn quantize(input: ValueId, ty: Type) -> OpSpec {
+    OpSpec::of(&tfl::QUANTIZE)
+        .operands(&[input])
+        .property("qtype", Attribute::Type(ty.clone()))
+        .results([ty])
+}
+
+/// `tfl.dequantize`: `input` (quantized, or float16) converted to `float_ty`.
+pub fn dequantize(input: ValueId, float_ty: Type) -> OpSpec {
+    OpSpec::of(&tfl::DEQUANTIZE)
+        .operands(&[input])
+        .results([float_ty])
 }
 
 #[cfg(test)]

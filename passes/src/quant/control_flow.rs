@@ -27,7 +27,7 @@
 
 use std::collections::HashSet;
 
-use tqopt_ir::dialect::{func, quantfork, tfl};
+use tqopt_ir::dialect::{func, quantfork, tfl, tfl_builders};
 use tqopt_ir::{
     Attribute, DenseElements, ElementType, FunctionType, Module, OpId, OpSpec, TensorType, Type,
     ValueId,
@@ -418,12 +418,7 @@ fn group_elem(m: &Module, g: &Group) -> Option<ElementType> {
 }
 
 fn quantize_op(m: &mut Module, x: ValueId, ty: Type, loc: tqopt_ir::Location) -> OpId {
-    let mut spec = OpSpec::of(&tfl::QUANTIZE)
-        .operands(&[x])
-        .results([ty.clone()])
-        .loc(loc);
-    spec.properties.set("qtype", Attribute::Type(ty));
-    m.create_op(spec)
+    m.create_op(tfl_builders::quantize(x, ty).loc(loc))
 }
 
 /// `v` as a value of element type `elem`, for use by `user` (inserted before `user`): `v`
@@ -477,12 +472,7 @@ fn retype_definition(m: &mut Module, v: ValueId, elem: &ElementType) {
             Some(d) => d,
             None => {
                 let loc = value_loc(m, v);
-                let op = m.create_op(
-                    OpSpec::of(&tfl::DEQUANTIZE)
-                        .operands(&[v])
-                        .results([float_ty.clone()])
-                        .loc(loc),
-                );
+                let op = m.create_op(tfl_builders::dequantize(v, float_ty.clone()).loc(loc));
                 insert_after_def(m, v, op);
                 let d = m.results(op)[0];
                 dq_value = Some(d);

@@ -19,10 +19,9 @@
 
 use std::sync::Arc;
 
-use tqopt_ir::dialect::{func, tfl, QuantBehavior};
+use tqopt_ir::dialect::{func, tfl, tfl_builders, QuantBehavior};
 use tqopt_ir::{
-    Attribute, Diagnostic, ElementType, IntType, Module, OpId, OpSpec, QuantParams, Signedness,
-    UniformQuant,
+    Diagnostic, ElementType, IntType, Module, OpId, QuantParams, Signedness, UniformQuant,
 };
 
 use super::qdq::{defined_by, VOLATILE};
@@ -337,11 +336,7 @@ fn integer_io(
             let ty = m
                 .value_type(qv)
                 .with_element_type(ElementType::Quant(Arc::new(to_unsigned(&q))));
-            let mut spec = OpSpec::of(&tfl::QUANTIZE)
-                .operands(&[qv])
-                .results([ty.clone()])
-                .loc(m.op(dq).loc.clone());
-            spec.properties.set("qtype", Attribute::Type(ty));
+            let spec = tfl_builders::quantize(qv, ty).loc(m.op(dq).loc.clone());
             let rq = m.create_op(spec);
             let _ = m.insert_before(ret, rq);
             m.results(rq)[0]

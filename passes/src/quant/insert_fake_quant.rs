@@ -21,7 +21,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tqopt_ir::dialect::{quantfork, tfl};
+use tqopt_ir::dialect::{quantfork, tfl, tfl_builders};
 use tqopt_ir::{Attribute, Diagnostic, ElementType, Module, OpId, OpSpec, ValueDef, ValueId};
 
 use super::mixed_precision;
@@ -864,11 +864,7 @@ impl<'m> Driver<'m> {
                 if r.on_input {
                     // The producer makes `r.elem`; the pair's quantize becomes a requantize.
                     let ty = self.m.value_type(v).with_element_type(r.elem.clone());
-                    let mut spec = OpSpec::of(&tfl::QUANTIZE)
-                        .operands(&[v])
-                        .results([ty.clone()])
-                        .loc(qdq::value_loc(self.m, v));
-                    spec.properties.set("qtype", Attribute::Type(ty));
+                    let spec = tfl_builders::quantize(v, ty).loc(qdq::value_loc(self.m, v));
                     let first = self.m.create_op(spec);
                     let _ = self.m.insert_before(q, first);
                     let first_value = self.m.results(first)[0];

@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
-use tqopt_ir::dialect::tfl;
+use tqopt_ir::dialect::{tfl, tfl_builders};
 use tqopt_ir::{
-    Attribute, ElementType, FloatKind, IntType, Module, OpId, OpSpec, QuantParams, Signedness,
-    Type, UniformQuant, ValueDef, ValueId,
+    Attribute, ElementType, FloatKind, IntType, Module, OpId, QuantParams, Signedness, Type,
+    UniformQuant, ValueDef, ValueId,
 };
 
 use super::numerics::{QParams, StorageRange};
@@ -127,23 +127,14 @@ pub fn pair_quantize(m: &Module, x: ValueId) -> Option<OpId> {
 pub fn insert_pair(m: &mut Module, x: ValueId, elem: ElementType, volatile: bool) -> OpId {
     let ty = m.value_type(x).with_element_type(elem);
     let loc = value_loc(m, x);
-    let mut q_spec = OpSpec::of(&tfl::QUANTIZE)
-        .operands(&[x])
-        .results([ty.clone()])
-        .loc(loc.clone());
-    q_spec.properties.set("qtype", Attribute::Type(ty));
+    let mut q_spec = tfl_builders::quantize(x, ty).loc(loc.clone());
     if volatile {
         q_spec.attributes.set(VOLATILE, Attribute::Unit);
     }
     let q = m.create_op(q_spec);
     let q_value = m.results(q)[0];
     let float_ty = m.value_type(x).clone();
-    let dq = m.create_op(
-        OpSpec::of(&tfl::DEQUANTIZE)
-            .operands(&[q_value])
-            .results([float_ty])
-            .loc(loc),
-    );
+    let dq = m.create_op(tfl_builders::dequantize(q_value, float_ty).loc(loc));
     let dq_value = m.results(dq)[0];
     insert_after_def(m, x, q);
     let _ = m.insert_after(q, dq);
@@ -157,19 +148,9 @@ pub fn insert_requantize(m: &mut Module, qv: ValueId, elem: ElementType) -> Valu
     let ty = m.value_type(qv).with_element_type(elem);
     let float_ty = m.value_type(qv).with_element_type(ElementType::F32);
     let loc = value_loc(m, qv);
-    let mut spec = OpSpec::of(&tfl::QUANTIZE)
-        .operands(&[qv])
-        .results([ty.clone()])
-        .loc(loc.clone());
-    spec.properties.set("qtype", Attribute::Type(ty));
-    let rq = m.create_op(spec);
+    let rq = m.create_op(tfl_builders::quantize(qv, ty).loc(loc.clone()));
     let rq_value = m.results(rq)[0];
-    let dq = m.create_op(
-        OpSpec::of(&tfl::DEQUANTIZE)
-            .operands(&[rq_value])
-            .results([float_ty])
-            .loc(loc),
-    );
+    let dq = m.create_op(tfl_builders::dequantize(rq_value, float_ty).loc(loc));
     insert_after_def(m, qv, rq);
     let _ = m.insert_after(rq, dq);
     m.results(dq)[0]

@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use tqopt_ir::dialect::{tfl, tfl_builders, QuantBehavior};
 use tqopt_ir::{
     AttrDict, Attribute, Blob, DenseElements, Diagnostic, ElementType, IntType, Module, OpId,
-    OpSpec, Signedness, TensorType, Type,
+    Signedness, TensorType, Type,
 };
 
 use super::numerics::{self, QParams, StorageRange};
@@ -483,12 +483,7 @@ impl QuantizeWeights {
                         None => {
                             let loc = m.op(c).loc.clone();
                             let float_ty = m.value_type(v).clone();
-                            let op = m.create_op(
-                                OpSpec::of(&tfl::DEQUANTIZE)
-                                    .operands(&[qv])
-                                    .results([float_ty])
-                                    .loc(loc),
-                            );
+                            let op = m.create_op(tfl_builders::dequantize(qv, float_ty).loc(loc));
                             let anchor = m.defining_op(qv).unwrap_or(c);
                             let _ = m.insert_after(anchor, op);
                             let d = m.results(op)[0];
@@ -588,12 +583,7 @@ pub(crate) fn behind_float16_dequantize(
     let _ = m.insert_before(c, half_const);
     let hv = m.results(half_const)[0];
     let float_ty = m.value_type(v).clone();
-    let dq = m.create_op(
-        OpSpec::of(&tfl::DEQUANTIZE)
-            .operands(&[hv])
-            .results([float_ty])
-            .loc(loc),
-    );
+    let dq = m.create_op(tfl_builders::dequantize(hv, float_ty).loc(loc));
     let _ = m.insert_after(half_const, dq);
     let dv = m.results(dq)[0];
     for u in readers {
