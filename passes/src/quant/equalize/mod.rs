@@ -24,6 +24,7 @@
 pub mod pairs;
 pub mod scales;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use tqopt_interp::Tensor;
@@ -35,7 +36,7 @@ use crate::folds::erase_dead_ops;
 use crate::manager::PassManager;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
-use crate::quant::precision::data::MAX_SAMPLES;
+use crate::quant::precision::data::{observe_samples, MAX_SAMPLES};
 use crate::quant::precision::evaluate::{fold_specs, qdq_specs, spec, Reference};
 use crate::registry::{PassInfo, PassTraits};
 use pairs::Pair;
@@ -329,36 +330,30 @@ fn measure(
     threads: usize,
 ) -> Result<(PairStats, Vec<Vec<Tensor>>), String> {
     let interp = tqopt_interp::Interpreter::new(m, entry).map_err(|e| e.to_string())?;
-    let mut slot_of: std::collections::HashMap<ValueId, usize> = Default::default();
+    let mut watch: HashMap<ValueId, Vec<usize>> = HashMap::new();
     let mut channels = Vec::new();
     for pair in found {
         for &v in &pair.between {
-            slot_of.insert(v, channels.len());
+            watch.entry(v).or_default().push(channels.len());
             channels.push(pair.channels);
         }
     }
-    let runs = tqopt_interp::parallel::map(samples, threads, |inputs| {
-        let mut acc: Vec<Option<Accumulator>> = vec![None; channels.len()];
-        let mut observer = |v: ValueId, t: &Tensor| {
-            let (Some(&k), Some(values)) = (slot_of.get(&v), t.as_slice::<f32>()) else {
-                return;
-            };
-            if values.len() % channels[k] != 0 {
-                return;
+    let runs = observe_samples(
+        &interp,
+        samples,
+        threads,
+        &watch,
+        channels.len(),
+        |k, _, values, acc: &mut Option<Accumulator>| {
+            if values.len() % channels[k] == 0 {
+                acc.get_or_insert_with(|| Accumulator::new(channels[k]))
+                    .add(values);
             }
-            acc[k]
-                .get_or_insert_with(|| Accumulator::new(channels[k]))
-                .add(values);
-        };
-        let outputs = interp
-            .run_observed(inputs, &mut observer)
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>((acc, outputs))
-    });
+        },
+    )?;
     let mut merged: Vec<Option<Accumulator>> = vec![None; channels.len()];
     let mut outputs = Vec::with_capacity(samples.len());
-    for (i, run) in runs.into_iter().enumerate() {
-        let (acc, out) = run.map_err(|e| format!("sample {i}: {e}"))?;
+    for (acc, out) in runs {
         outputs.push(out);
         for (slot, a) in merged.iter_mut().zip(acc) {
             let Some(a) = a else { continue };

@@ -98,6 +98,47 @@ pub fn fake_quant(values: &[f32], range: (f64, f64), out: &mut Vec<f32>) {
     );
 }
 
+/// What [`observe_samples`] returns per sample: the accumulators, and the model's outputs.
+pub type Observed<A> = (Vec<Option<A>>, Vec<Tensor>);
+
+/// Runs `interp` on every sample (in parallel) and, within each run, hands every float32 value
+/// that `watch` lists to `observe`, once for each index `k` it is listed under, with the run's
+/// accumulator for `k` (`None` until `observe` fills it; `slots` of them). Returns, in sample
+/// order, each run's accumulators and outputs, for the caller to merge in that order (results
+/// then do not depend on the thread count); a failing run is an error naming its sample.
+pub fn observe_samples<A, F>(
+    interp: &Interpreter,
+    samples: &[Vec<Tensor>],
+    threads: usize,
+    watch: &HashMap<ValueId, Vec<usize>>,
+    slots: usize,
+    observe: F,
+) -> Result<Vec<Observed<A>>, String>
+where
+    A: Clone + Send,
+    F: Fn(usize, &Tensor, &[f32], &mut Option<A>) + Sync,
+{
+    let runs = tqopt_interp::parallel::map(samples, threads, |inputs| {
+        let mut acc: Vec<Option<A>> = vec![None; slots];
+        let mut observer = |v: ValueId, t: &Tensor| {
+            let (Some(ks), Some(values)) = (watch.get(&v), t.as_slice::<f32>()) else {
+                return;
+            };
+            for &k in ks {
+                observe(k, t, values, &mut acc[k]);
+            }
+        };
+        let outputs = interp
+            .run_observed(inputs, &mut observer)
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((acc, outputs))
+    });
+    runs.into_iter()
+        .enumerate()
+        .map(|(i, run)| run.map_err(|e| format!("sample {i}: {e}")))
+        .collect()
+}
+
 impl SearchData {
     /// Runs the float model on every sample: outputs, ranges of every method, local errors.
     pub fn measure(
@@ -118,28 +159,25 @@ impl SearchData {
             .enumerate()
             .map(|(i, &(_, v))| (v, i))
             .collect();
+        let watch: HashMap<ValueId, Vec<usize>> =
+            index.iter().map(|(&v, &i)| (v, vec![i])).collect();
         // Run 1: outputs and one collector per method and tensor, merged in sample order (the
         // moving average depends on it).
-        let runs = tqopt_interp::parallel::map(&samples, threads, |inputs| {
-            let mut seen: Vec<Option<[Collector; 4]>> = vec![None; tensors.len()];
-            let mut observer = |v: ValueId, t: &Tensor| {
-                let (Some(&i), Some(values)) = (index.get(&v), t.as_slice::<f32>()) else {
-                    return;
-                };
-                let c = seen[i].get_or_insert_with(|| METHODS.map(Collector::new));
-                for c in c.iter_mut() {
+        let runs = observe_samples(
+            &interp,
+            &samples,
+            threads,
+            &watch,
+            tensors.len(),
+            |_, _, values, seen: &mut Option<[Collector; 4]>| {
+                for c in seen.get_or_insert_with(|| METHODS.map(Collector::new)) {
                     c.observe(values);
                 }
-            };
-            let outputs = interp
-                .run_observed(inputs, &mut observer)
-                .map_err(|e| e.to_string())?;
-            Ok::<_, String>((outputs, seen))
-        });
+            },
+        )?;
         let mut reference = Vec::new();
         let mut merged: Vec<Option<[Collector; 4]>> = vec![None; tensors.len()];
-        for (i, run) in runs.into_iter().enumerate() {
-            let (outputs, seen) = run.map_err(|e| format!("sample {i}: {e}"))?;
+        for (seen, outputs) in runs {
             reference.push(outputs);
             for (slot, s) in merged.iter_mut().zip(seen) {
                 match (slot.as_mut(), s) {

@@ -16,6 +16,8 @@
 use std::collections::HashMap;
 
 use tqopt_interp::{Interpreter, Tensor};
+
+use crate::quant::precision::data::observe_samples;
 use tqopt_ir::dialect::tfl;
 use tqopt_ir::dialect::tfl::operands::Weighted;
 use tqopt_ir::{Attribute, Module, OpId, ValueId};
@@ -188,32 +190,26 @@ impl InputMoments {
             .iter()
             .map(|_| std::sync::atomic::AtomicUsize::new(0))
             .collect();
-        let runs = tqopt_interp::parallel::map(samples, threads, |inputs| {
-            let mut sums: Vec<Option<Vec<Vec<f32>>>> = vec![None; targets.len()];
-            let mut observer = |v: ValueId, t: &Tensor| {
-                let (Some(ks), Some(values)) = (readers.get(&v), t.as_slice::<f32>()) else {
-                    return;
-                };
-                for &k in ks {
-                    if sums[k].is_some() {
-                        continue; // a value inside a loop: its first instance speaks for it
-                    }
-                    let g = &targets[k].geometry;
-                    let n = g.row();
-                    let mut blocks = vec![vec![0.0f32; n * n]; g.blocks()];
-                    let rows = accumulate(g, t.shape(), values, per_sample[k], &mut blocks);
-                    rows_seen[k].fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
-                    sums[k] = Some(blocks);
+        let runs = observe_samples(
+            &interp,
+            samples,
+            threads,
+            &readers,
+            targets.len(),
+            |k, t, values, sums: &mut Option<Vec<Vec<f32>>>| {
+                if sums.is_some() {
+                    return; // a value inside a loop: its first instance speaks for it
                 }
-            };
-            interp
-                .run_observed(inputs, &mut observer)
-                .map_err(|e| e.to_string())?;
-            Ok::<_, String>(sums)
-        });
+                let g = &targets[k].geometry;
+                let n = g.row();
+                let mut blocks = vec![vec![0.0f32; n * n]; g.blocks()];
+                let rows = accumulate(g, t.shape(), values, per_sample[k], &mut blocks);
+                rows_seen[k].fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
+                *sums = Some(blocks);
+            },
+        )?;
         let mut merged: Vec<Option<Vec<Vec<f64>>>> = vec![None; targets.len()];
-        for (i, run) in runs.into_iter().enumerate() {
-            let sums = run.map_err(|e| format!("sample {i}: {e}"))?;
+        for (sums, _) in runs {
             for (slot, s) in merged.iter_mut().zip(sums) {
                 let Some(s) = s else { continue };
                 let acc =
