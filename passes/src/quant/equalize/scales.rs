@@ -8,8 +8,10 @@
 //!   channel far wider than the rest (a depthwise output channel of 243 among channels of 2)
 //!   leaves the others a few levels. Its noise reaches the output through the consumer's
 //!   weights: `Δ_a²/12 · Σ_w (w·s_c)²`;
-//! - **the consumer's weights** are quantized per output row: a row's step is its largest
-//!   `|w|·s_c` over 127. Its noise is `Δ_row²/12 · Σ_{w in row} E[x_c²]/s_c²`.
+//! - **the consumer's weights** are quantized per output row: a row's step `Δ_row` is its
+//!   largest `|w|·s_c` over 127. Its noise is each weight's own rounding error at that step,
+//!   in the unscaled model's units, weighted by its channel's mean square:
+//!   `Σ_w (round(w·s_c/Δ_row)·Δ_row/s_c − w)² · E[x_c²]`.
 //!
 //! The noise is invariant under scaling every `s_c` by one factor, and the identity is kept
 //! unless a candidate models clearly less noise, so the choice never models more noise than the
@@ -35,7 +37,7 @@ pub struct TensorStats {
 }
 
 /// The consumer's weights as they read the channels: per (output row, input channel) pair,
-/// the largest magnitude, the sum of squares and how many weights.
+/// the largest magnitude and the sum of squares.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConsumerWeights {
     pub rows: usize,
@@ -51,7 +53,6 @@ pub struct WeightGroup {
     pub channel: usize,
     pub max_abs: f64,
     pub sum_sq: f64,
-    pub count: f64,
 }
 
 impl ConsumerWeights {
@@ -67,11 +68,9 @@ impl ConsumerWeights {
                 channel,
                 max_abs: 0.0,
                 sum_sq: 0.0,
-                count: 0.0,
             });
             g.max_abs = g.max_abs.max(w.abs());
             g.sum_sq += w * w;
-            g.count += 1.0;
         }
         ConsumerWeights {
             rows,
