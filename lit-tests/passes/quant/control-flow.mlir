@@ -11,6 +11,7 @@
 // RUN: sed 's/func.func private/func.func/' %s | tqopt - --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 io=int8}' | FileCheck %s --check-prefix=STRICT
 // RUN: tqopt %s --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8}' -o %t.tflite
 // RUN: tqopt %t.tflite | FileCheck %s --check-prefix=REIMPORT
+// RUN: tqopt %s --pass='quantize-int8{deny=fully_connected|tanh|^tfl.add$}' | FileCheck %s --check-prefix=DENY
 
 // The statistics inside the regions go; the carried h gets [-0.9, 0.8] everywhere.
 // RANGES-LABEL: func.func @main
@@ -62,6 +63,23 @@
 // Integer I/O applies to the entry function only.
 // STRICT-LABEL: func.func @main(%arg0: tensor<1x4x!quant.uniform<i8:f32, {{.*}}>>) -> tensor<1x4x!quant.uniform<i8:f32,
 // STRICT: func.func {{(private )?}}@body(%arg0: tensor<i32>,
+
+// With every op of the body float, no integer kernel computes on the carried values: they
+// stay float (quantizing them would only add rounding), and so does tanh's result, whose
+// fixed int8 range belonged to a kernel that does not run. The if's branches still compute
+// in int8, so the loop's result is quantized after the loop.
+// DENY-LABEL: func.func @main
+// DENY: "tfl.while"(%{{.*}}, %{{.*}}, %arg0)
+// DENY: }) : (tensor<i32>, tensor<1x4xf32>, tensor<1x4xf32>) -> (tensor<i32>, tensor<1x4xf32>, tensor<1x4xf32>)
+// DENY-NEXT: "tfl.quantize"
+// DENY: "tfl.if"
+// DENY-LABEL: func.func private @body(
+// DENY-SAME: %arg1: tensor<1x4xf32>, %arg2: tensor<1x4xf32>) -> (tensor<i32>, tensor<1x4xf32>, tensor<1x4xf32>)
+// DENY-NOT: {{"tfl.(de)?quantize"|quant.uniform}}
+// DENY: %[[T:.*]] = "tfl.tanh"
+// DENY-NOT: {{"tfl.(de)?quantize"|quant.uniform}}
+// DENY: return %{{.*}}, %[[T]], %arg2 :
+// DENY-LABEL: func.func private @then(
 
 // The exported file has the loop and the branch, calling four subgraphs.
 // REIMPORT: "tfl.while"

@@ -392,9 +392,82 @@ fn quantized_elem(m: &Module, v: ValueId) -> Option<ElementType> {
         .cloned()
 }
 
+/// Ops that pass a chain along or convert it, without computing on it.
+fn is_plumbing(m: &Module, op: OpId) -> bool {
+    let data = m.op(op);
+    [
+        &tfl::QUANTIZE,
+        &tfl::DEQUANTIZE,
+        &tfl::YIELD,
+        &tfl::WHILE,
+        &tfl::IF,
+        &func::RETURN,
+        &func::CALL,
+        &quantfork::STATS,
+    ]
+    .iter()
+    .any(|def| data.is(def))
+}
+
+fn is_quantized(m: &Module, v: ValueId) -> bool {
+    m.value_type(v)
+        .element_type()
+        .is_some_and(|e| e.as_quant().is_some())
+}
+
+/// Whether `op` computes on quantized tensors (an integer kernel).
+fn computes_quantized(m: &Module, op: OpId) -> bool {
+    !is_plumbing(m, op)
+        && m.operands(op)
+            .iter()
+            .chain(m.results(op))
+            .any(|&v| is_quantized(m, v))
+}
+
+/// Whether an integer kernel reads `v` (directly or through quantizes) or made it (behind
+/// quantizes and dequantizes).
+fn touched_by_integer_kernel(m: &Module, v: ValueId) -> bool {
+    let mut producer = m.defining_op(v);
+    while let Some(p) = producer {
+        let data = m.op(p);
+        if !(data.is(&tfl::QUANTIZE) || data.is(&tfl::DEQUANTIZE)) {
+            break;
+        }
+        producer = m.operands(p).first().and_then(|&x| m.defining_op(x));
+    }
+    if producer.is_some_and(|p| computes_quantized(m, p)) {
+        return true;
+    }
+    let mut frontier = vec![v];
+    while let Some(x) = frontier.pop() {
+        for u in m.uses(x) {
+            if m.op(u.op).is(&tfl::QUANTIZE) {
+                frontier.extend(m.results(u.op).iter().copied());
+            } else if computes_quantized(m, u.op) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether any integer kernel computes on a tensor of the chain. A chain none does stays
+/// float: quantizing it would only add rounding (a loop whose ops all stay float, as with
+/// `deny=.*` or an LSTM the precision search keeps float, still carried int8 state).
+fn computed_in_integer(m: &Module, g: &Group) -> bool {
+    g.members
+        .iter()
+        .filter_map(|&member| member_value(m, member))
+        .any(|v| touched_by_integer_kernel(m, v))
+}
+
 /// The type the group takes: the first quantized type found at the body's (or a branch's)
-/// arguments, then its results, then the op's results. `None`: the chain stays float.
+/// arguments, then its results, then the op's results. `None`: the chain stays float, also
+/// when no integer kernel computes on it ([`computed_in_integer`]).
 fn group_elem(m: &Module, g: &Group) -> Option<ElementType> {
+    if !computed_in_integer(m, g) {
+        return None;
+    }
     let rank = |member: &Member| match member {
         Member::FuncArg { .. } => 0,
         Member::FuncResult { .. } => 1,

@@ -6,7 +6,7 @@
 //! - A volatile pair (one made from statistics) whose dequantized value float ops (or the
 //!   return) still read goes: float ops chain in float, and a model whose first or last op
 //!   stays float keeps float inputs or outputs. So does such a pair after an op kept float
-//!   for speed (its fixed output range belonged to the int8 kernel).
+//!   (its fixed output range belonged to the int8 kernel, which does not run).
 //! - A requantize right after an op with its own output scale is folded into that op's
 //!   result type.
 //! - Quantize and dequantize ops nothing uses go.
@@ -123,32 +123,34 @@ fn remove_volatile_pairs(m: &mut Module) -> u64 {
         .collect();
     let mut removed = 0;
     for dq in dqs {
-        let Some(q) = defined_by(m, m.operands(dq)[0], &tfl::QUANTIZE) else {
-            continue;
-        };
-        let x = m.operands(q)[0];
-        // A pair after an op kept float for speed goes too: it carried the fixed output
-        // range of the op's int8 kernel (softmax, logistic), which no longer runs.
-        let for_speed = m.defining_op(x).is_some_and(|p| {
-            m.op(p)
-                .attributes
-                .contains(super::legalize_opset::FLOAT_FOR_SPEED)
-        });
-        if !m.op(q).attributes.contains(VOLATILE) && !for_speed {
-            continue;
+        // A requantize rewired to its source may leave another such pair: go on from there.
+        while let Some(q) = defined_by(m, m.operands(dq)[0], &tfl::QUANTIZE) {
+            let x = m.operands(q)[0];
+            // A pair after an op kept float (for speed, denied, or by the precision search)
+            // goes too: it carried the fixed output range of the op's int8 kernel (softmax,
+            // logistic, tanh), which does not run.
+            let after_float = m.defining_op(x).is_some_and(|p| {
+                m.op(p)
+                    .attributes
+                    .contains(super::legalize_opset::KEEP_FLOAT)
+            });
+            if !m.op(q).attributes.contains(VOLATILE) && !after_float {
+                break;
+            }
+            removed += 1;
+            if m.value_type(x)
+                .element_type()
+                .and_then(|e| e.as_quant())
+                .is_some()
+            {
+                // A requantize: dequantize the original instead.
+                m.set_operand(dq, 0, x);
+            } else {
+                let dq_value = m.results(dq)[0];
+                m.replace_all_uses(dq_value, x);
+                break;
+            }
         }
-        let dq_value = m.results(dq)[0];
-        if m.value_type(x)
-            .element_type()
-            .and_then(|e| e.as_quant())
-            .is_some()
-        {
-            // A requantize: dequantize the original instead.
-            m.set_operand(dq, 0, x);
-        } else {
-            m.replace_all_uses(dq_value, x);
-        }
-        removed += 1;
     }
     removed
 }
