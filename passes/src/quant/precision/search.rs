@@ -46,6 +46,8 @@ use crate::quant::spec::is_candidate;
 pub const RANGE_BUDGET: usize = 16;
 /// Most scores spent dropping kept ops the target does not need ([`eliminate`]).
 pub const PRUNE_BUDGET: usize = 160;
+/// The same when the folded model scores (slower), after the fast scores misled.
+pub const FOLDED_PRUNE_BUDGET: usize = 32;
 /// A range change is kept when it raises the output SQNR by more than this (dB).
 const MIN_GAIN_DB: f64 = 0.05;
 
@@ -250,14 +252,25 @@ pub fn search(
     }
     let (pick, reached) = match chosen {
         Some(c) => c,
-        None => (
-            Pick {
-                kept: ops.clone(),
-                ranking: 1,
-                without: HashMap::new(),
-            },
-            all,
-        ),
+        None => {
+            // The fast scores misled every round (a recurrent model amplifies what they
+            // miss): the folded model's own scores decide, on the last ranking.
+            let ranking = only.unwrap_or(1);
+            let ranked = &rankings[ranking].0;
+            let folded = |kept: &[OpId]| ev.score_folded(&ranges.with_float(kept));
+            let (kept, without) = settle_on_folded(ranked, &costs, &added, target_db, folded)?;
+            let reached = if kept.len() == ops.len() {
+                all
+            } else {
+                folded(&kept)?
+            };
+            let pick = Pick {
+                kept,
+                ranking,
+                without,
+            };
+            (pick, reached)
+        }
     };
     outcome.config = ranges.with_float(&pick.kept);
     outcome.reached_db = reached;
@@ -277,6 +290,21 @@ pub fn search(
         outcome.reasons.insert(op, why);
     }
     Ok(outcome)
+}
+
+/// The ops to keep when the fast scores misled: the smallest prefix of `ranked` that reaches
+/// `target` by `folded` (the folded model's score of a set of kept ops; all of `ranked` when
+/// no prefix does), then what [`eliminate`] drops from it within [`FOLDED_PRUNE_BUDGET`]
+/// scores.
+fn settle_on_folded(
+    ranked: &[OpId],
+    costs: &BTreeMap<OpId, u64>,
+    added: &HashMap<OpId, f64>,
+    target: f64,
+    folded: impl Fn(&[OpId]) -> Result<f64, String>,
+) -> Result<(Vec<OpId>, HashMap<OpId, f64>), String> {
+    let k = smallest_prefix(ranked, target, &folded)?;
+    eliminate(&ranked[..k], costs, added, target, FOLDED_PRUNE_BUDGET, folded)
 }
 
 /// Rounds of [`search`]'s check against the folded model.
@@ -306,7 +334,7 @@ fn select_ops(
         if only.is_some_and(|o| o != i) {
             continue;
         }
-        let k = smallest_prefix(ev, ranges, ranked, goal)?;
+        let k = smallest_prefix(ranked, goal, |kept| ev.score(&ranges.with_float(kept)))?;
         let cost: u64 = ranked[..k].iter().map(|op| costs[op]).sum();
         if best.is_none_or(|b| cost < b.0) {
             best = Some((cost, i, k));
@@ -320,7 +348,8 @@ fn select_ops(
         });
     };
     let score = |kept: &[OpId]| ev.score(&ranges.with_float(kept));
-    let (kept, without) = eliminate(&rankings[ranking].0[..k], costs, added, goal, score)?;
+    let kept = &rankings[ranking].0[..k];
+    let (kept, without) = eliminate(kept, costs, added, goal, PRUNE_BUDGET, score)?;
     Ok(Pick {
         kept,
         ranking,
@@ -334,12 +363,13 @@ fn select_ops(
 /// expensive), in chunks: half of them at once, then quarters, ..., then one by one, each
 /// dropped chunk staying dropped while the goal holds (a chunked backward elimination: where
 /// most kept ops are not needed it drops them in few scores, where each op adds a little it
-/// still tries them one by one). At most [`PRUNE_BUDGET`] scores.
+/// still tries them one by one). At most `budget` scores.
 fn eliminate(
     kept: &[OpId],
     costs: &BTreeMap<OpId, u64>,
     added: &HashMap<OpId, f64>,
     goal: f64,
+    budget: usize,
     mut score: impl FnMut(&[OpId]) -> Result<f64, String>,
 ) -> Result<(Vec<OpId>, HashMap<OpId, f64>), String> {
     let useful = |op: &OpId| added.get(op).copied().unwrap_or(0.0);
@@ -351,7 +381,7 @@ fn eliminate(
     let mut spent = 0;
     loop {
         let mut i = 0;
-        while i < order.len() && spent < PRUNE_BUDGET {
+        while i < order.len() && spent < budget {
             let end = (i + chunk).min(order.len());
             let trial: Vec<OpId> = order[..i].iter().chain(&order[end..]).copied().collect();
             spent += 1;
@@ -365,7 +395,7 @@ fn eliminate(
                 i = end;
             }
         }
-        if chunk == 1 || spent >= PRUNE_BUDGET {
+        if chunk == 1 || spent >= budget {
             break;
         }
         chunk = chunk.div_ceil(2);
@@ -397,16 +427,15 @@ fn ranking(ops: &[OpId], order: impl Fn(&OpId, &OpId) -> std::cmp::Ordering) -> 
     r
 }
 
-/// The smallest count `k` such that the first `k` ops of `ranked` float reach `goal` by the
-/// fast score (growing batches 1, 2, 4, ..., then a binary search); all of them when no
-/// prefix does.
+/// The smallest count `k` such that the first `k` ops of `ranked` float reach `goal` by
+/// `score` (of the ops kept float), found with growing batches 1, 2, 4, ..., then a binary
+/// search; all of them when no prefix does.
 fn smallest_prefix(
-    ev: &Evaluator,
-    ranges: &Config,
     ranked: &[OpId],
     goal: f64,
+    score: impl Fn(&[OpId]) -> Result<f64, String>,
 ) -> Result<usize, String> {
-    let score = |k: usize| ev.score(&ranges.with_float(&ranked[..k]));
+    let score = |k: usize| score(&ranked[..k]);
     let (mut lo, mut hi) = (0usize, ranked.len());
     let mut k = 1;
     while k < ranked.len() {
@@ -512,13 +541,31 @@ mod elimination_tests {
                 20.0
             })
         };
-        let (left, without) = eliminate(&kept, &costs, &added, 30.0, score).unwrap();
+        let (left, without) = eliminate(&kept, &costs, &added, 30.0, PRUNE_BUDGET, score).unwrap();
         let mut left = left;
         left.sort();
         assert_eq!(left, vec![a, b]);
         assert!(scores < 20, "{scores} scores");
         assert_eq!(without.get(&a), Some(&20.0));
         assert_eq!(without.get(&b), Some(&20.0));
+    }
+
+    /// When the fast scores misled, the folded scores alone decide: of 30 ranked ops, the
+    /// target needs #4 and #9, so the prefix is the first 9 and elimination leaves those two
+    /// (not all 30, which the search used to keep).
+    #[test]
+    fn settles_on_the_ops_the_folded_model_needs() {
+        let ranked = ops(30);
+        let (a, b) = (ranked[3], ranked[8]);
+        let added: HashMap<OpId, f64> = ranked.iter().map(|&op| (op, 0.1)).collect();
+        let costs: BTreeMap<OpId, u64> = ranked.iter().map(|&op| (op, 10)).collect();
+        let folded = |k: &[OpId]| Ok(if k.contains(&a) && k.contains(&b) { 30.5 } else { 25.0 });
+        let (mut kept, _) = settle_on_folded(&ranked, &costs, &added, 30.0, folded).unwrap();
+        kept.sort();
+        assert_eq!(kept, vec![a, b]);
+        // A target no prefix reaches keeps every ranked op.
+        let (kept, _) = settle_on_folded(&ranked, &costs, &added, 31.0, folded).unwrap();
+        assert_eq!(kept.len(), 30);
     }
 
     /// When every op is needed, each is still tried alone, within the budget.
@@ -528,7 +575,7 @@ mod elimination_tests {
         let added = HashMap::new();
         let costs = BTreeMap::new();
         let score = |k: &[OpId]| Ok(if k.len() == 5 { 30.0 } else { 29.0 });
-        let (left, without) = eliminate(&kept, &costs, &added, 30.0, score).unwrap();
+        let (left, without) = eliminate(&kept, &costs, &added, 30.0, PRUNE_BUDGET, score).unwrap();
         assert_eq!(left.len(), 5);
         assert_eq!(without.len(), 5);
     }
