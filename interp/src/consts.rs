@@ -78,6 +78,9 @@ pub(crate) fn decode_constant(m: &Module, op: OpId) -> KResult<Tensor> {
     }
     let value = data.attr("value").ok_or("attribute 'value' is missing")?;
     let t = decode_elements(m, value)?;
+    if data.attributes.contains(tqopt_ir::IS_VARIABLE_ATTR) {
+        return Ok(variable_initial_value(&t, result_ty));
+    }
     if let Some(ty) = result_ty.as_tensor() {
         let shape = static_shape(&ty.shape)?;
         if shape.as_slice() != t.shape() {
@@ -88,6 +91,26 @@ pub(crate) fn decode_constant(m: &Module, op: OpId) -> KResult<Tensor> {
         }
     }
     Ok(t)
+}
+
+/// What a TFLite variable tensor holds before its op first writes it: LiteRT resets variables
+/// to zero bytes, and int8 ones to their zero point. The importer's value (`placeholder`, a
+/// splat that keeps variables apart) only gives the shape and type.
+fn variable_initial_value(placeholder: &Tensor, ty: &Type) -> Tensor {
+    let zero_point = ty
+        .element_type()
+        .and_then(|e| e.as_quant())
+        .filter(|q| q.storage.width == 8 && !q.storage.is_unsigned())
+        .and_then(|q| match &q.params {
+            tqopt_ir::QuantParams::PerTensor { zero_point, .. } => Some(*zero_point),
+            _ => None,
+        })
+        .unwrap_or(0);
+    let mut t = Tensor::zeros(placeholder.dtype(), placeholder.shape());
+    if let (Some(v), Ok(zp)) = (t.as_slice_mut::<i8>(), i8::try_from(zero_point)) {
+        v.fill(zp);
+    }
+    t
 }
 
 /// Fails when a constant of `shape` would not fit the memory budget (a splat or sparse constant

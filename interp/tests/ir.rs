@@ -397,3 +397,22 @@ func.func @main(%a: tensor<2x!quant.uniform<i8:f32, 5.000000e-01>>, %b: tensor<2
     let out = interp.run(&[a, b]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out[0].as_slice::<i8>().unwrap(), &[1, -2, 2, -2]);
 }
+
+/// A TFLite variable tensor (an LSTM's state) starts as LiteRT resets it: zeros, and an int8
+/// one at its zero point, whatever placeholder value the importer gave it (it numbers
+/// variables 0, 1, 2, ... so that they stay distinct; a cell state imported as 1.0 made
+/// tqopt's LSTM outputs differ from LiteRT's).
+#[test]
+fn variable_tensors_start_at_zero() {
+    let text = r#"
+func.func @main(%arg0: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
+  %v = "tfl.pseudo_const"() <{value = dense<1.0> : tensor<2xf32>}> {tfl.is_variable} : () -> tensor<2xf32>
+  %s = tfl.add %arg0, %v {fused_activation_function = "NONE"} : tensor<2xf32>
+  %q = "tfl.pseudo_qconst"() <{qtype = tensor<2x!quant.uniform<i8:f32, 0.5:5>>, value = dense<2> : tensor<2xi8>}> {tfl.is_variable} : () -> tensor<2x!quant.uniform<i8:f32, 0.5:5>>
+  %d = "tfl.dequantize"(%q) : (tensor<2x!quant.uniform<i8:f32, 0.5:5>>) -> tensor<2xf32>
+  return %s, %d : tensor<2xf32>, tensor<2xf32>
+}"#;
+    let outs = run1(text, &[f32s(&[2], &[3.0, -4.0])]);
+    assert_close(&outs[0], &[2], &[3.0, -4.0]);
+    assert_close(&outs[1], &[2], &[0.0, 0.0]);
+}

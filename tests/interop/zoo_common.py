@@ -92,6 +92,10 @@ def litert_outputs(model, samples: dict[str, np.ndarray]) -> list[list[np.ndarra
                 info = np.iinfo(dtype)
                 x = np.clip(np.round(x / scale + zp), info.min, info.max)
             it.set_tensor(d["index"], np.ascontiguousarray(x.astype(dtype)))
+        # Each sample on its own: LiteRT keeps a stateful op's variables (an LSTM's state)
+        # from one invoke to the next, while calibration and `tqopt eval` start every sample
+        # from the initial state.
+        it.reset_all_variables()
         it.invoke()
         outs = []
         for d in it.get_output_details():

@@ -132,6 +132,11 @@ impl<'m> Matcher<'m> {
             let data = fm.op(op);
             let nameless = data.loc.first_name().is_none() && !data.loc.is_unknown();
             for (k, &r) in data.results().iter().enumerate() {
+                // An absent operand (`tfl.no_value`) holds nothing to compare, and TFLite
+                // names it after the op that reads it.
+                if matches!(fm.value_type(r), Type::None) {
+                    continue;
+                }
                 if let Some(n) = value_name(fm, r) {
                     by_name.entry(n).or_insert(r);
                 }
@@ -286,5 +291,24 @@ pub(crate) mod tests {
             Some((relu, MatchedBy::Renamed))
         );
         assert_eq!(matcher.counterpart(result(&quant, qops[7])), None);
+    }
+
+    /// TFLite names an absent bias (`tfl.no_value`) after the op that reads it, and it comes
+    /// first: the op's result must still match the op's result, not the absent operand (a
+    /// transpose_conv without bias made `eval --per-layer` fail on it).
+    #[test]
+    fn an_absent_operand_named_like_its_reader_is_no_counterpart() {
+        let text = r#"func.func @main(%a: tensor<4xf32> loc("in")) -> tensor<4xf32> {
+  %n = "tfl.no_value"() <{value}> : () -> none loc("conv")
+  %0 = "tfl.relu"(%a) : (tensor<4xf32>) -> tensor<4xf32> loc("conv")
+  return %0 : tensor<4xf32>
+}"#;
+        let (float, quant) = (parse(text), parse(text));
+        let matcher = Matcher::new(entry(&float), entry(&quant));
+        let relu = |m: &Module| m.op(entry(m).ops()[1]).results()[0];
+        assert_eq!(
+            matcher.counterpart(relu(&quant)),
+            Some((relu(&float), MatchedBy::Name))
+        );
     }
 }
