@@ -24,14 +24,7 @@ use std::path::Path;
 
 use tqopt_interp::{Interpreter, Tensor};
 use tqopt_ir::dialect::func;
-use tqopt_ir::{Module, ValueDef, ValueId};
-
-fn value_name(m: &Module, v: ValueId) -> Option<&str> {
-    match m.value(v).def {
-        ValueDef::Result { op, .. } => m.op(op).loc.first_name(),
-        ValueDef::BlockArg { .. } => m.value(v).loc.first_name(),
-    }
-}
+use tqopt_ir::ValueId;
 
 fn run(args: &[String]) -> Result<(), String> {
     let [model, dir] = args else {
@@ -48,7 +41,7 @@ fn run(args: &[String]) -> Result<(), String> {
         .map(|(file, name)| (name, file))
         .collect();
     let load = |v: ValueId| -> Option<Tensor> {
-        let file = files.get(value_name(&module, v)?)?;
+        let file = files.get(module.tensor_name(v)?)?;
         Some(common::read_npy(&dir.join(format!("{file}.npy"))))
     };
     let f = module.funcs()[0];
@@ -88,7 +81,7 @@ fn run(args: &[String]) -> Result<(), String> {
         println!(
             "{:24} {:40} diffs {n}/{} >1 {big} max {max}{}  {}",
             data.name.as_str(),
-            value_name(&module, data.results()[0]).unwrap_or("?"),
+            module.tensor_name(data.results()[0]).unwrap_or("?"),
             len,
             if n > 0 { "  <<" } else { "" },
             ty.chars().take(70).collect::<String>(),

@@ -377,6 +377,36 @@ impl Context {
         }
     }
 
+    /// Where `v` comes from: its own result's part of the defining op's location
+    /// ([`crate::Location::of_result`]), or the op's whole location when the op does not name
+    /// its results apart; a block argument's own location.
+    pub fn value_loc(&self, v: ValueId) -> &crate::Location {
+        match self.values[v].def {
+            ValueDef::Result { op, index } => {
+                let data = &self.ops[op];
+                data.loc
+                    .of_result(index as usize, data.results.len())
+                    .unwrap_or(&data.loc)
+            }
+            ValueDef::BlockArg { .. } => &self.values[v].loc,
+        }
+    }
+
+    /// The TFLite tensor name of `v`: the first name of its result's location
+    /// ([`crate::Location::of_result`]) or of its argument location; `None` for a later result
+    /// of an op that does not name its results apart.
+    pub fn tensor_name(&self, v: ValueId) -> Option<&str> {
+        match self.values[v].def {
+            ValueDef::Result { op, index } => {
+                let data = &self.ops[op];
+                data.loc
+                    .of_result(index as usize, data.results.len())?
+                    .first_name()
+            }
+            ValueDef::BlockArg { .. } => self.values[v].loc.first_name(),
+        }
+    }
+
     pub fn uses(&self, v: ValueId) -> &[Use] {
         &self.values[v].uses
     }

@@ -50,6 +50,18 @@ impl Location {
         }
     }
 
+    /// The location of result `index` of an op at this location that has `results` results.
+    /// TFLite names every tensor an op writes, and the importer fuses a multi-result op's
+    /// names in result order: result `index` is the `index`-th of them. Otherwise result 0
+    /// takes the whole location and later results none.
+    pub fn of_result(&self, index: usize, results: usize) -> Option<&Location> {
+        match self {
+            Location::Fused { locs, .. } if results > 1 && locs.len() == results => locs.get(index),
+            _ if index == 0 => Some(self),
+            _ => None,
+        }
+    }
+
     /// The first name found in this location (a TFLite tensor name), if any.
     pub fn first_name(&self) -> Option<&str> {
         match self {
@@ -135,6 +147,22 @@ mod tests {
         assert_eq!(fused.names(), ["a/equalized", "a"]);
         assert_eq!(fused.first_name(), Some("a/equalized"));
         assert!(Location::Unknown.names().is_empty());
+    }
+
+    /// A multi-result op's fused names go to its results in order; an op without them names
+    /// only its first result.
+    #[test]
+    fn each_result_takes_its_own_part_of_a_fused_location() {
+        let fused = Location::Fused {
+            locs: vec![Location::name("a"), Location::name("b")],
+            metadata: None,
+        };
+        assert_eq!(fused.of_result(1, 2).and_then(Location::first_name), Some("b"));
+        assert_eq!(fused.of_result(0, 1), Some(&fused));
+        let x = Location::name("x");
+        assert_eq!(x.of_result(0, 1), Some(&x));
+        assert_eq!(x.of_result(1, 2), None);
+        assert_eq!(Location::Unknown.of_result(0, 1).and_then(Location::first_name), None);
     }
 
     #[test]

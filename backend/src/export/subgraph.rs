@@ -26,7 +26,7 @@ use tqopt_tflite::schema::tflite::{
 };
 
 use super::constant::{elements_data, ElementsError};
-use super::tensor::{result_name, stats_quantization, tensor_of_type};
+use super::tensor::{stats_quantization, tensor_of_type};
 use super::{func_name, Planner, Source};
 use crate::error::{op_place, ExportError, ExportErrorKind, Result};
 use tqopt_tflite::sparsity::SparsityParameters;
@@ -172,15 +172,9 @@ fn build_region(
     Ok(b.finish(inputs, outputs))
 }
 
-/// The TFLite name of a value: its defining op's location, or its argument location.
+/// The TFLite name of a value ([`Module::tensor_name`]), empty when it has none.
 fn value_name(m: &Module, v: ValueId) -> String {
-    match m.value(v).def {
-        ValueDef::Result { op, index } => {
-            let data = m.op(op);
-            result_name(&data.loc, index as usize, data.results().len())
-        }
-        ValueDef::BlockArg { .. } => m.value(v).loc.first_name().unwrap_or("").to_string(),
-    }
+    m.tensor_name(v).unwrap_or("").to_string()
 }
 
 fn is_constant_op(m: &Module, op: OpId) -> bool {
@@ -482,7 +476,7 @@ impl<'p, 'm> Builder<'p, 'm> {
                 });
             }
         }
-        let name = result_name(&data.loc, 0, 1);
+        let name = value_name(m, v);
         let mut t = tensor_of_type(&ty, &name).map_err(ExportError::invalid)?;
         if data.attributes.contains(tqopt_ir::IS_VARIABLE_ATTR) || self.is_state(v) {
             // A variable: the runtime owns its memory; the file gives no data (buffer 0).
@@ -704,7 +698,7 @@ impl<'p, 'm> Builder<'p, 'm> {
         let count = data.results().len();
         let mut outputs = Vec::with_capacity(count);
         for (i, &r) in data.results().iter().enumerate() {
-            let name = result_name(&data.loc, i, count);
+            let name = value_name(m, r);
             let t = self
                 .new_tensor(m.value_type(r), &name)
                 .map_err(|e| ExportError::invalid(format!("result {i}: {e}")))?;

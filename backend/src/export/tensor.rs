@@ -12,20 +12,9 @@
 //!   for an argument; values without a name get an empty name, as the importer read them.
 
 use tqopt_ir::types::{IntType, Signedness, DYNAMIC};
-use tqopt_ir::{ElementType, FloatKind, Location, QuantParams, Type};
+use tqopt_ir::{ElementType, FloatKind, QuantParams, Type};
 use tqopt_tflite::schema::tflite::{QuantizationParametersT, TensorT, VariantSubTypeT};
 use tqopt_tflite::types::tensor_type;
-
-/// The TFLite name of result `index` of an op located at `loc`.
-pub(crate) fn result_name(loc: &Location, index: usize, results: usize) -> String {
-    match loc {
-        Location::Fused { locs, .. } if results > 1 && locs.len() == results => {
-            locs[index].first_name().unwrap_or("").to_string()
-        }
-        _ if index == 0 => loc.first_name().unwrap_or("").to_string(),
-        _ => String::new(),
-    }
-}
 
 /// A dimension as TFLite stores it.
 fn dim32(d: i64) -> Result<i32, String> {
@@ -241,17 +230,5 @@ mod tests {
         let sub = &t.variant_tensors.unwrap()[0];
         assert_eq!(sub.shape.as_deref(), Some(&[2, -1][..]));
         assert_eq!(sub.type_, TensorType::INT32);
-    }
-
-    #[test]
-    fn names_results_from_locations() {
-        let fused = Location::Fused {
-            locs: vec![Location::name("a"), Location::name("b")],
-            metadata: None,
-        };
-        assert_eq!(result_name(&fused, 1, 2), "b");
-        assert_eq!(result_name(&Location::name("x"), 0, 1), "x");
-        assert_eq!(result_name(&Location::name("x"), 1, 2), "");
-        assert_eq!(result_name(&Location::Unknown, 0, 1), "");
     }
 }

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 
 use tqopt_ir::dialect::func;
-use tqopt_ir::{Location, Module, OpId, Type, ValueDef, ValueId};
+use tqopt_ir::{Module, OpId, Type, ValueDef, ValueId};
 
 /// How a quantized-model value was matched to its float counterpart.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -48,25 +48,9 @@ impl MatchedBy {
     }
 }
 
-/// The tensor name of a value: for result `index` of an op with `results` results, the
-/// `index`-th name of a fused location with one name per result, else (first result only)
-/// the location's first name; for an argument, its own location's first name.
+/// The tensor name of a value ([`Module::tensor_name`]), owned.
 pub fn value_name(m: &Module, v: ValueId) -> Option<String> {
-    match m.value(v).def {
-        ValueDef::Result { op, index } => {
-            let data = m.op(op);
-            match &data.loc {
-                Location::Fused { locs, .. }
-                    if data.results().len() > 1 && locs.len() == data.results().len() =>
-                {
-                    locs[index as usize].first_name().map(str::to_string)
-                }
-                loc if index == 0 => loc.first_name().map(str::to_string),
-                _ => None,
-            }
-        }
-        ValueDef::BlockArg { .. } => m.value(v).loc.first_name().map(str::to_string),
-    }
+    m.tensor_name(v).map(str::to_string)
 }
 
 /// A function of a module: the module and the `func.func` op.

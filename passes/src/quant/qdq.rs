@@ -175,10 +175,7 @@ pub fn insert_after_def(m: &mut Module, v: ValueId, op: OpId) {
 
 /// The location to give ops made for `v`: its defining op's, or the argument's.
 pub fn value_loc(m: &Module, v: ValueId) -> tqopt_ir::Location {
-    match m.value(v).def {
-        ValueDef::Result { op, .. } => m.op(op).loc.clone(),
-        ValueDef::BlockArg { .. } => m.value(v).loc.clone(),
-    }
+    m.value_loc(v).clone()
 }
 
 /// The (scale, zero point) pairs of a quantized type, one per channel (one for per tensor).
