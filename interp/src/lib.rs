@@ -69,6 +69,7 @@ mod plan;
 mod quantized;
 mod quantized_acc;
 mod quantized_elementwise;
+mod quantized_sum;
 mod resize_q11;
 mod rounding;
 mod single_op;

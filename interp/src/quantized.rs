@@ -26,7 +26,9 @@
 //! ([`crate::resize_q11`]); int8 `tfl.conv_2d`, `tfl.depthwise_conv_2d` and
 //! `tfl.fully_connected` run their float kernel on integer-valued operands and requantize the
 //! accumulator as XNNPACK does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
-//! XNNPACK's fixed point ([`crate::quantized_elementwise`]). 16x8 ops (int16 activations), which
+//! XNNPACK's fixed point ([`crate::quantized_elementwise`]); an int8/uint8 `tfl.sum` that
+//! rescales runs LiteRT's own f32 formula on the storage integers ([`crate::quantized_sum`]).
+//! 16x8 ops (int16 activations), which
 //! LiteRT runs in its builtin kernels, run those kernels' integer arithmetic ([`crate::int16`]):
 //! convolutions and fully connected layers on an exact int64 accumulator (their float kernel on
 //! the input split into digits), adds, multiplies, logistic, mean, bilinear resize and quantize
@@ -300,6 +302,10 @@ pub(crate) fn build_emulated(
     };
     // int8 adds and multiplies run in LiteRT's fixed point, not in float.
     if let Some(k) = crate::quantized_elementwise::build(m, op) {
+        return Some(k);
+    }
+    // int8/uint8 sums that rescale run LiteRT's f32 formula on the storage integers.
+    if let Some(k) = crate::quantized_sum::build(m, op, consts) {
         return Some(k);
     }
     // 16x8 ops with an integer kernel of their own.
