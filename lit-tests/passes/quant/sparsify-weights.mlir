@@ -48,3 +48,18 @@ func.func @pruned_float16(%x: tensor<1x2x2x128xf32>) -> tensor<1x2x2x4xf32> {
   %c = "tfl.conv_2d"(%x, %f, %b) <{dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "NONE", padding = "SAME", stride_h = 1 : i32, stride_w = 1 : i32}> : (tensor<1x2x2x128xf32>, tensor<4x1x1x128xf32>, tensor<4xf32>) -> tensor<1x2x2x4xf32>
   return %c : tensor<1x2x2x4xf32>
 }
+
+// -----
+
+// All zeros (a weight whose bias forced its scale up, see requant-bounds): nothing to store,
+// and TFLite reads an empty buffer as no data, so LiteRT's DENSIFY would refuse the model.
+// Left dense.
+// CHECK-LABEL: func.func @all_zero
+// CHECK-NOT: tfl.densify
+// CHECK: "tfl.pseudo_qconst"() <{qtype = tensor<2x256x
+func.func @all_zero(%x: tensor<1x256x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x2x!quant.uniform<i8:f32, 0.2>> {
+  %w = "tfl.pseudo_qconst"() <{qtype = tensor<2x256x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.1}>>, value = dense<0> : tensor<2x256xi8>}> : () -> tensor<2x256x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.1}>>
+  %n = "tfl.no_value"() <{value}> : () -> none
+  %f = "tfl.fully_connected"(%x, %w, %n) <{asymmetric_quantize_inputs = false, fused_activation_function = "NONE", keep_num_dims = false, weights_format = "DEFAULT"}> : (tensor<1x256x!quant.uniform<i8:f32, 0.1>>, tensor<2x256x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.1}>>, none) -> tensor<1x2x!quant.uniform<i8:f32, 0.2>>
+  return %f : tensor<1x2x!quant.uniform<i8:f32, 0.2>>
+}

@@ -248,7 +248,9 @@ impl SparsifyWeights {
             .chunks(width)
             .filter(|e| e.iter().all(|&b| b == 0))
             .count();
-        if (zeros as f64) < self.min_zeros * elements as f64 {
+        // An all-zero weight would have no values to store: TFLite reads an empty buffer as
+        // no data, so LiteRT's DENSIFY would find a non-constant input and refuse the model.
+        if (zeros as f64) < self.min_zeros * elements as f64 || zeros == elements {
             return None;
         }
         let csr = Csr::of(data, row_len, width);
