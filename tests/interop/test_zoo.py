@@ -28,6 +28,11 @@ FLOOR_DB = {"int8": 15.0, "int8_strict": 15.0, "uint8_strict": 15.0, "dynamic": 
 
 # (model, mode) -> why it does not pass yet. Strict xfail: remove an entry once it passes.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("edge_cnn", "int8"): "34.74 dB against TensorFlow's 34.97 on the 8 held-out samples: tqopt keeps the "
+    "2x2 average pool float for speed (XNNPACK has no int8 average pool), so the pool's result takes "
+    "its own calibrated range instead of its input's; that range is 1.33 dB better on the 16 "
+    "calibration samples (37.21 against 35.88 with target=reference, which matches TensorFlow's "
+    "34.97 held out) and 0.23 dB worse on the held-out ones",
     ("cond", "int8_strict"): "33.49 dB against TensorFlow's strict model's 33.89 (its default int8 "
     "model has 32.85, ours 33.49 in both modes): 0.4 dB short of the 0.1 dB bound on 8 samples",
 }
