@@ -69,6 +69,8 @@ mod plan;
 mod quantized;
 mod quantized_acc;
 mod quantized_elementwise;
+mod quantized_hard_swish;
+mod quantized_squared_difference;
 mod quantized_sum;
 mod resize_q11;
 mod rounding;

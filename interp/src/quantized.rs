@@ -25,9 +25,13 @@
 //! whose input and result share one type runs in XNNPACK's 11-bit fixed point
 //! ([`crate::resize_q11`]); int8 `tfl.conv_2d`, `tfl.depthwise_conv_2d` and
 //! `tfl.fully_connected` run their float kernel on integer-valued operands and requantize the
-//! accumulator as XNNPACK does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
+//! accumulator as XNNPACK does, and an int8 `tfl.batch_matmul` as LiteRT's builtin kernel
+//! does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
 //! XNNPACK's fixed point ([`crate::quantized_elementwise`]); an int8/uint8 `tfl.sum` that
-//! rescales runs LiteRT's own f32 formula on the storage integers ([`crate::quantized_sum`]).
+//! rescales runs LiteRT's own f32 formula on the storage integers ([`crate::quantized_sum`]),
+//! an int8/uint8 `tfl.hard_swish` its 16-bit fixed point ([`crate::quantized_hard_swish`]),
+//! and an int8 `tfl.squared_difference` its fixed point
+//! ([`crate::quantized_squared_difference`]).
 //! 16x8 ops (int16 activations), which
 //! LiteRT runs in its builtin kernels, run those kernels' integer arithmetic ([`crate::int16`]):
 //! convolutions and fully connected layers on an exact int64 accumulator (their float kernel on
@@ -281,7 +285,8 @@ pub(crate) fn build_emulated(
         Err(e) => return Some(Err(e)),
     };
     // int8 convolutions: integer-valued operands, requantized from the accumulator.
-    let requant = crate::quantized_acc::plan(m, op, consts);
+    let requant = crate::quantized_acc::plan(m, op, consts)
+        .or_else(|| crate::quantized_acc::plan_batch_matmul(m, op));
     // 16x8 convolutions and fully connected layers: an exact int64 accumulator.
     let acc16 = crate::int16::affine::plan(m, op, consts);
     let on_accumulator = requant.is_some() || acc16.is_some();
@@ -306,6 +311,14 @@ pub(crate) fn build_emulated(
     }
     // int8/uint8 sums that rescale run LiteRT's f32 formula on the storage integers.
     if let Some(k) = crate::quantized_sum::build(m, op, consts) {
+        return Some(k);
+    }
+    // int8/uint8 hard swish runs LiteRT's 16-bit fixed point.
+    if let Some(k) = crate::quantized_hard_swish::build(m, op) {
+        return Some(k);
+    }
+    // int8 squared difference runs LiteRT's fixed point.
+    if let Some(k) = crate::quantized_squared_difference::build(m, op) {
         return Some(k);
     }
     // 16x8 ops with an integer kernel of their own.

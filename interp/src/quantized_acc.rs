@@ -28,9 +28,19 @@ use crate::tensor::{DType, Tensor};
 
 /// How results are requantized from the integer accumulator.
 #[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Rounding {
+    /// XNNPACK's: per output channel (last axis of the result), or one for every channel, the
+    /// f32 scale, rounded half to even.
+    Xnnpack(Vec<f32>),
+    /// LiteRT's builtin kernels': the 31-bit multiplier and shift of
+    /// `MultiplyByQuantizedMultiplier` (gemmlowp's double rounding).
+    Builtin(i32, i32),
+}
+
+/// The requantization of an op's accumulator into its result.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Requant {
-    /// Per output channel (last axis of the result), or one for every channel.
-    pub scales: Vec<f32>,
+    pub rounding: Rounding,
     pub zero_point: i64,
     /// The result's bounds: the storage range narrowed by the fused activation.
     pub lo: i64,
@@ -38,18 +48,26 @@ pub(crate) struct Requant {
 }
 
 impl Requant {
-    /// `round_ties_even(acc · scale[c]) + zero_point`, clamped; `acc` in row-major order with
-    /// the channel last.
+    /// The requantized results, clamped; `acc` in row-major order with the channel last.
     pub fn apply(&self, acc: &[f32], channels: usize) -> Vec<i64> {
         acc.iter()
             .enumerate()
             .map(|(i, &a)| {
-                let s = if self.scales.len() == 1 {
-                    self.scales[0]
-                } else {
-                    self.scales[i % channels.max(1)]
+                let r = match &self.rounding {
+                    Rounding::Xnnpack(scales) => {
+                        let s = if scales.len() == 1 {
+                            scales[0]
+                        } else {
+                            scales[i % channels.max(1)]
+                        };
+                        crate::rounding::round_ties_even(a * s) as i64
+                    }
+                    Rounding::Builtin(m, shift) => {
+                        crate::int16::fixed_point::multiply_by_quantized_multiplier(
+                            a as i32, *m, *shift,
+                        ) as i64
+                    }
                 };
-                let r = crate::rounding::round_ties_even(a * s) as i64;
                 r.saturating_add(self.zero_point).clamp(self.lo, self.hi)
             })
             .collect()
@@ -146,10 +164,56 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<R
     let storage = quant_of(m, y)?;
     let (lo, hi) = bounds(activation, sy, zy, storage.storage_min, storage.storage_max)?;
     Some(Requant {
-        scales: weight_scales.iter().map(|&sw| sx * sw / sy).collect(),
+        rounding: Rounding::Xnnpack(weight_scales.iter().map(|&sw| sx * sw / sy).collect()),
         zero_point: zy,
         lo,
         hi,
+    })
+}
+
+/// The requantization of an int8 `tfl.batch_matmul`. LiteRT's default interpreter gives it to
+/// XNNPACK when the right operand's zero point is 0 (per tensor, or per column of the right
+/// operand): then as for convolutions, `round_ties_even(acc · f32(lhs_scale · rhs_scale /
+/// out_scale))`. Otherwise its builtin kernel runs: `MultiplyByQuantizedMultiplier(acc, M,
+/// shift)` with `M · 2^shift` the 31-bit quantization of `f32(lhs_scale · rhs_scale) /
+/// out_scale` in f64 (`GetQuantizedConvolutionMultipler`). Either way plus the output zero
+/// point, clamped to int8 (no fused activation). Float emulation was 1 LSB off on 6% of an
+/// attention's values (measured against LiteRT 2026-12-06).
+pub(crate) fn plan_batch_matmul(m: &Module, op: OpId) -> Option<Requant> {
+    let data = m.op(op);
+    if data.name.as_str() != "tfl.batch_matmul" {
+        return None;
+    }
+    let (&[x, w], &[y]) = (data.operands(), data.results()) else {
+        return None;
+    };
+    if !is_int8(m, x) || !is_int8(m, w) || !is_int8(m, y) {
+        return None;
+    }
+    let (sx, _) = per_tensor(quant_of(m, x)?)?;
+    let (sy, zy) = per_tensor(quant_of(m, y)?)?;
+    let adj_y = match data.attr("adj_y") {
+        None => false,
+        Some(a) => a.as_bool()?,
+    };
+    let rounding = match symmetric_scales(quant_of(m, w)?) {
+        // Per column of the result (the rhs's last axis when it is not transposed).
+        Some(scales) if scales.len() == 1 || !adj_y => {
+            Rounding::Xnnpack(scales.iter().map(|&sw| sx * sw / sy).collect())
+        }
+        Some(_) => return None,
+        None => {
+            let (sw, _) = per_tensor(quant_of(m, w)?)?;
+            let (mult, shift) =
+                crate::int16::fixed_point::quantize_multiplier((sx * sw) as f64 / sy as f64)?;
+            Rounding::Builtin(mult, shift)
+        }
+    };
+    Some(Requant {
+        rounding,
+        zero_point: zy,
+        lo: -128,
+        hi: 127,
     })
 }
 
@@ -180,12 +244,27 @@ mod tests {
     #[test]
     fn requantizes_per_channel_with_ties_to_even_and_bounds() {
         let r = Requant {
-            scales: vec![0.5, 0.25],
+            rounding: Rounding::Xnnpack(vec![0.5, 0.25]),
             zero_point: -3,
             lo: -3,
             hi: 100,
         };
         // 5*0.5 = 2.5 -> 2; 6*0.25 = 1.5 -> 2; -20*0.5 -> -10 -> clamped to the bound -3.
         assert_eq!(r.apply(&[5.0, 6.0, -20.0, 1000.0], 2), [-1, -1, -3, 100]);
+    }
+
+    /// LiteRT's builtin kernels round twice: 5 x 0.25 = 1.25 becomes 2 (the doubling high
+    /// multiply rounds 2.5 up to 3, the shift by one rounds 1.5 up to 2), where XNNPACK gives 1.
+    #[test]
+    fn builtin_kernels_round_twice() {
+        let (m, shift) = crate::int16::fixed_point::quantize_multiplier(0.25).unwrap();
+        let requant = |rounding| Requant {
+            rounding,
+            zero_point: 0,
+            lo: -128,
+            hi: 127,
+        };
+        assert_eq!(requant(Rounding::Builtin(m, shift)).apply(&[5.0], 1), [2]);
+        assert_eq!(requant(Rounding::Xnnpack(vec![0.25])).apply(&[5.0], 1), [1]);
     }
 }
