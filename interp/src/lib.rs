@@ -58,6 +58,7 @@
 
 pub mod budget;
 mod buffers;
+mod builtin8;
 mod consts;
 pub mod error;
 mod exec;
@@ -69,9 +70,6 @@ mod plan;
 mod quantized;
 mod quantized_acc;
 mod quantized_elementwise;
-mod quantized_hard_swish;
-mod quantized_squared_difference;
-mod quantized_sum;
 mod resize_q11;
 mod rounding;
 mod single_op;

@@ -27,11 +27,9 @@
 //! `tfl.fully_connected` run their float kernel on integer-valued operands and requantize the
 //! accumulator as XNNPACK does, and an int8 `tfl.batch_matmul` as LiteRT's builtin kernel
 //! does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
-//! XNNPACK's fixed point ([`crate::quantized_elementwise`]); an int8/uint8 `tfl.sum` that
-//! rescales runs LiteRT's own f32 formula on the storage integers ([`crate::quantized_sum`]),
-//! an int8/uint8 `tfl.hard_swish` its 16-bit fixed point ([`crate::quantized_hard_swish`]),
-//! and an int8 `tfl.squared_difference` its fixed point
-//! ([`crate::quantized_squared_difference`]).
+//! XNNPACK's fixed point ([`crate::quantized_elementwise`]); 8-bit ops that LiteRT leaves to
+//! its builtin kernels (average pool, hard swish, squared difference, a rescaling sum) run
+//! those kernels' integer arithmetic ([`crate::builtin8`]).
 //! 16x8 ops (int16 activations), which
 //! LiteRT runs in its builtin kernels, run those kernels' integer arithmetic ([`crate::int16`]):
 //! convolutions and fully connected layers on an exact int64 accumulator (their float kernel on
@@ -309,16 +307,8 @@ pub(crate) fn build_emulated(
     if let Some(k) = crate::quantized_elementwise::build(m, op) {
         return Some(k);
     }
-    // int8/uint8 sums that rescale run LiteRT's f32 formula on the storage integers.
-    if let Some(k) = crate::quantized_sum::build(m, op, consts) {
-        return Some(k);
-    }
-    // int8/uint8 hard swish runs LiteRT's 16-bit fixed point.
-    if let Some(k) = crate::quantized_hard_swish::build(m, op) {
-        return Some(k);
-    }
-    // int8 squared difference runs LiteRT's fixed point.
-    if let Some(k) = crate::quantized_squared_difference::build(m, op) {
+    // 8-bit ops LiteRT runs in its builtin kernels: their integer arithmetic.
+    if let Some(k) = crate::builtin8::build(m, op, consts) {
         return Some(k);
     }
     // 16x8 ops with an integer kernel of their own.

@@ -22,26 +22,14 @@
 //! on near ties (one value of face_detection_short_range's adds, measured against LiteRT
 //! 2026-12-05).
 
-use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
+use tqopt_ir::{Module, OpId};
 
+use crate::builtin8::int8_params;
 use crate::error::KResult;
 use crate::kernels::broadcast::binary;
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::quantized_acc::bounds;
-use crate::tensor::{DType, Shape, Tensor, TensorData};
-
-/// Per-tensor int8 parameters of a value: (scale as f32, zero point).
-fn int8_params(m: &Module, v: ValueId) -> Option<(f32, i32)> {
-    let ty = m.value_type(v);
-    let q = ty.element_type().and_then(ElementType::as_quant)?;
-    if ty.element_type().and_then(crate::consts::dtype_of) != Some(DType::I8) {
-        return None;
-    }
-    match q.params {
-        QuantParams::PerTensor { scale, zero_point } => Some((scale as f32, zero_point as i32)),
-        QuantParams::PerAxis { .. } => None,
-    }
-}
+use crate::tensor::{Shape, Tensor, TensorData};
 
 /// The fixed-point form of `a + b` (see the module comment): (ma, mb, shift, bias).
 fn add_params(ra: f32, rb: f32, za: i32, zb: i32) -> Option<(i32, i32, u32, i32)> {

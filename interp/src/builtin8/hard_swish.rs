@@ -13,28 +13,14 @@
 //! Float emulation was 1 LSB off on 2% of a hard-swish network's values (measured against
 //! LiteRT 2026-12-06); MobileNetV3 has one after nearly every convolution.
 
-use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
+use tqopt_ir::{Module, OpId};
+
+use super::eight_bit_params;
 
 use crate::error::KResult;
 use crate::int16::fixed_point::quantize_multiplier;
 use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{DType, Shape, Tensor, TensorData};
-
-/// Per-tensor 8-bit parameters of a value: (storage type, scale as f32, zero point).
-fn eight_bit_params(m: &Module, v: ValueId) -> Option<(DType, f32, i32)> {
-    let ty = m.value_type(v);
-    let q = ty.element_type().and_then(ElementType::as_quant)?;
-    let dtype = ty.element_type().and_then(crate::consts::dtype_of)?;
-    if !matches!(dtype, DType::I8 | DType::U8) {
-        return None;
-    }
-    match q.params {
-        QuantParams::PerTensor { scale, zero_point } => {
-            Some((dtype, scale as f32, i32::try_from(zero_point).ok()?))
-        }
-        QuantParams::PerAxis { .. } => None,
-    }
-}
+use crate::tensor::{Shape, Tensor, TensorData};
 
 /// A 31-bit multiplier rounded to 15 bits (LiteRT's `DownScaleInt32ToInt16Multiplier`).
 fn down_scale(m: i32) -> i16 {

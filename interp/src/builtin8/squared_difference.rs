@@ -8,26 +8,15 @@
 //! quantization of `t² / (2^14 · out_scale)`, clamped to int8. Float emulation was 1 LSB off on
 //! up to 4 of 640 values of a layer norm (measured against LiteRT 2026-12-06).
 
-use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
+use tqopt_ir::{Module, OpId};
+
+use super::int8_params;
 
 use crate::error::KResult;
 use crate::int16::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
 use crate::kernels::broadcast::binary;
 use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{DType, Tensor, TensorData};
-
-/// Per-tensor int8 parameters of a value: (scale as f32, zero point).
-fn int8_params(m: &Module, v: ValueId) -> Option<(f32, i32)> {
-    let ty = m.value_type(v);
-    let q = ty.element_type().and_then(ElementType::as_quant)?;
-    if ty.element_type().and_then(crate::consts::dtype_of) != Some(DType::I8) {
-        return None;
-    }
-    match q.params {
-        QuantParams::PerTensor { scale, zero_point } => Some((scale as f32, zero_point as i32)),
-        QuantParams::PerAxis { .. } => None,
-    }
-}
+use crate::tensor::{Tensor, TensorData};
 
 /// The fixed-point parameters: per input (offset, multiplier, shift), and the output's.
 #[derive(Copy, Clone, Debug, PartialEq)]

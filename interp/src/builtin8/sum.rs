@@ -8,28 +8,14 @@
 //! ones in 16 summed to scale 16/255 is 127.5 steps exactly, which LiteRT rounds up and f32
 //! division put at 127.49999 (measured against LiteRT 2026-12-06).
 
-use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
+use tqopt_ir::{Module, OpId};
+
+use super::eight_bit_params;
 
 use crate::error::KResult;
 use crate::kernels::reduce::{reduce, reduced_axes, reduced_shape, Red};
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{DType, Tensor, TensorData};
-
-/// Per-tensor 8-bit parameters of a value: (storage type, scale as f32, zero point).
-fn eight_bit_params(m: &Module, v: ValueId) -> Option<(DType, f32, i32)> {
-    let ty = m.value_type(v);
-    let q = ty.element_type().and_then(ElementType::as_quant)?;
-    let dtype = ty.element_type().and_then(crate::consts::dtype_of)?;
-    if !matches!(dtype, DType::I8 | DType::U8) {
-        return None;
-    }
-    match q.params {
-        QuantParams::PerTensor { scale, zero_point } => {
-            Some((dtype, scale as f32, i32::try_from(zero_point).ok()?))
-        }
-        QuantParams::PerAxis { .. } => None,
-    }
-}
 
 /// `round(sum · r + bias)` as LiteRT computes it in f32, halves away from zero.
 fn requantize(sum: i32, ratio: f32, bias: f32) -> i32 {

@@ -1,0 +1,64 @@
+//! int8 and uint8 ops that LiteRT's default interpreter leaves to its builtin kernels (XNNPACK
+//! does not take them quantized), computed as those kernels do on the storage integers, so
+//! that `tqopt eval` sees LiteRT's values and not float emulation's (which misses ties and
+//! fixed-point rounding by a step, and a model can amplify one step by decibels).
+//!
+//! - [`average_pool`]: the integer average, rounded half away from zero;
+//! - [`hard_swish`]: 16-bit fixed point;
+//! - [`squared_difference`]: inputs rescaled in fixed point, the square requantized;
+//! - [`sum`]: a sum that rescales, in LiteRT's f32 formula.
+//!
+//! Each kernel states the measurement that called for it. Every function here is integer
+//! arithmetic or the f32/f64 operations LiteRT performs, in the same order.
+
+mod average_pool;
+mod hard_swish;
+mod squared_difference;
+mod sum;
+
+use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
+
+use crate::error::KResult;
+use crate::kernels::BoxKernel;
+use crate::tensor::{DType, Tensor};
+
+/// Per-tensor 8-bit parameters of a value: (storage type, scale as f32, zero point); `None`
+/// for other storage or per-axis parameters.
+pub(crate) fn eight_bit_params(m: &Module, v: ValueId) -> Option<(DType, f32, i32)> {
+    let ty = m.value_type(v);
+    let q = ty.element_type().and_then(ElementType::as_quant)?;
+    let dtype = ty.element_type().and_then(crate::consts::dtype_of)?;
+    if !matches!(dtype, DType::I8 | DType::U8) {
+        return None;
+    }
+    match q.params {
+        QuantParams::PerTensor { scale, zero_point } => {
+            Some((dtype, scale as f32, i32::try_from(zero_point).ok()?))
+        }
+        QuantParams::PerAxis { .. } => None,
+    }
+}
+
+/// Per-tensor int8 parameters of a value: (scale as f32, zero point).
+pub(crate) fn int8_params(m: &Module, v: ValueId) -> Option<(f32, i32)> {
+    match eight_bit_params(m, v)? {
+        (DType::I8, scale, zero_point) => Some((scale, zero_point)),
+        _ => None,
+    }
+}
+
+/// The builtin kernel of `op` when it is one of the ops here in a form covered; `consts` are
+/// the plan's constant operands.
+pub(crate) fn build(
+    m: &Module,
+    op: OpId,
+    consts: &[Option<&Tensor>],
+) -> Option<KResult<BoxKernel>> {
+    match m.op(op).name.as_str() {
+        "tfl.average_pool_2d" => average_pool::build(m, op),
+        "tfl.hard_swish" => hard_swish::build(m, op),
+        "tfl.squared_difference" => squared_difference::build(m, op),
+        "tfl.sum" => sum::build(m, op, consts),
+        _ => None,
+    }
+}
