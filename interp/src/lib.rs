@@ -63,6 +63,7 @@ mod consts;
 pub mod error;
 mod exec;
 mod fuse;
+mod hybrid;
 mod int16;
 mod kernels;
 pub mod parallel;

@@ -287,7 +287,9 @@ pub(crate) fn build_emulated(
         .or_else(|| crate::quantized_acc::plan_batch_matmul(m, op));
     // 16x8 convolutions and fully connected layers: an exact int64 accumulator.
     let acc16 = crate::int16::affine::plan(m, op, consts);
-    let on_accumulator = requant.is_some() || acc16.is_some();
+    // Dynamic-range ops: the input quantized on the fly, as XNNPACK does.
+    let hybrid = crate::hybrid::plan(m, op, consts);
+    let on_accumulator = requant.is_some() || acc16.is_some() || hybrid.is_some();
     if on_accumulator {
         inputs = inputs
             .into_iter()
@@ -342,6 +344,9 @@ pub(crate) fn build_emulated(
                 .map(|t| Arc::new(Tensor::zeros(DType::F32, t.shape())));
         }
     }
+    if let Some(h) = &hybrid {
+        h.kernel_consts(consts, &mut float_consts);
+    }
     let refs: Vec<Option<&Tensor>> = consts
         .iter()
         .zip(&float_consts)
@@ -369,6 +374,10 @@ pub(crate) fn build_emulated(
     }
     if let Some(p) = acc16 {
         return Some(Ok(p.into_kernel(inner, float_consts)));
+    }
+    if let Some(h) = hybrid {
+        let bias = h.bias_values(consts);
+        return Some(Ok(h.into_kernel(inner, bias)));
     }
     Some(Ok(Box::new(Emulated {
         inner,

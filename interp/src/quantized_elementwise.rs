@@ -88,7 +88,10 @@ fn leaky_relu(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
                 (acc >> 8).clamp(-128, 127) as i8
             })
             .collect();
-        one(Tensor::from_parts(Shape::from_slice(t.shape()), TensorData::I8(out)))
+        one(Tensor::from_parts(
+            Shape::from_slice(t.shape()),
+            TensorData::I8(out),
+        ))
     }))
 }
 

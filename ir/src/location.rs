@@ -157,12 +157,20 @@ mod tests {
             locs: vec![Location::name("a"), Location::name("b")],
             metadata: None,
         };
-        assert_eq!(fused.of_result(1, 2).and_then(Location::first_name), Some("b"));
+        assert_eq!(
+            fused.of_result(1, 2).and_then(Location::first_name),
+            Some("b")
+        );
         assert_eq!(fused.of_result(0, 1), Some(&fused));
         let x = Location::name("x");
         assert_eq!(x.of_result(0, 1), Some(&x));
         assert_eq!(x.of_result(1, 2), None);
-        assert_eq!(Location::Unknown.of_result(0, 1).and_then(Location::first_name), None);
+        assert_eq!(
+            Location::Unknown
+                .of_result(0, 1)
+                .and_then(Location::first_name),
+            None
+        );
     }
 
     #[test]

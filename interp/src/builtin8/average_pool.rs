@@ -43,14 +43,21 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     if dx != dy || sx != sy || zx != zy {
         return None;
     }
-    let (fh, fw) = (positive(m, op, "filter_height")?, positive(m, op, "filter_width")?);
+    let (fh, fw) = (
+        positive(m, op, "filter_height")?,
+        positive(m, op, "filter_width")?,
+    );
     let stride = (positive(m, op, "stride_h")?, positive(m, op, "stride_w")?);
     let padding = Padding::parse(data.attr("padding")?.as_str()?).ok()?;
     let activation = match data.attr("fused_activation_function") {
         None => "NONE",
         Some(a) => a.as_str()?,
     };
-    let storage = if dx == DType::I8 { (-128, 127) } else { (0, 255) };
+    let storage = if dx == DType::I8 {
+        (-128, 127)
+    } else {
+        (0, 255)
+    };
     let (lo, hi) = activation_range(activation, sy, zy, storage)?;
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
@@ -58,7 +65,12 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         let values: Vec<i32> = match t.data() {
             TensorData::I8(v) => v.iter().map(|&q| q as i32).collect(),
             TensorData::U8(v) => v.iter().map(|&q| q as i32).collect(),
-            _ => return Err(format!("average_pool_2d: expected {dx} storage, got {}", t.dtype())),
+            _ => {
+                return Err(format!(
+                    "average_pool_2d: expected {dx} storage, got {}",
+                    t.dtype()
+                ))
+            }
         };
         let c = g.c;
         let mut out = Vec::with_capacity(g.n * g.oh * g.ow * c);

@@ -134,13 +134,22 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         let t = args.get(0)?;
         let shape = Shape::from_slice(t.shape());
         let out = match t.data() {
-            TensorData::I8(v) => {
-                TensorData::I8(v.iter().map(|&q| p.apply(q as i32).clamp(-128, 127) as i8).collect())
+            TensorData::I8(v) => TensorData::I8(
+                v.iter()
+                    .map(|&q| p.apply(q as i32).clamp(-128, 127) as i8)
+                    .collect(),
+            ),
+            TensorData::U8(v) => TensorData::U8(
+                v.iter()
+                    .map(|&q| p.apply(q as i32).clamp(0, 255) as u8)
+                    .collect(),
+            ),
+            _ => {
+                return Err(format!(
+                    "hard_swish: expected {dx} storage, got {}",
+                    t.dtype()
+                ))
             }
-            TensorData::U8(v) => {
-                TensorData::U8(v.iter().map(|&q| p.apply(q as i32).clamp(0, 255) as u8).collect())
-            }
-            _ => return Err(format!("hard_swish: expected {dx} storage, got {}", t.dtype())),
         };
         one(Tensor::from_parts(shape, out))
     }))

@@ -304,7 +304,14 @@ fn settle_on_folded(
     folded: impl Fn(&[OpId]) -> Result<f64, String>,
 ) -> Result<(Vec<OpId>, HashMap<OpId, f64>), String> {
     let k = smallest_prefix(ranked, target, &folded)?;
-    eliminate(&ranked[..k], costs, added, target, FOLDED_PRUNE_BUDGET, folded)
+    eliminate(
+        &ranked[..k],
+        costs,
+        added,
+        target,
+        FOLDED_PRUNE_BUDGET,
+        folded,
+    )
 }
 
 /// Rounds of [`search`]'s check against the folded model.
@@ -559,7 +566,13 @@ mod elimination_tests {
         let (a, b) = (ranked[3], ranked[8]);
         let added: HashMap<OpId, f64> = ranked.iter().map(|&op| (op, 0.1)).collect();
         let costs: BTreeMap<OpId, u64> = ranked.iter().map(|&op| (op, 10)).collect();
-        let folded = |k: &[OpId]| Ok(if k.contains(&a) && k.contains(&b) { 30.5 } else { 25.0 });
+        let folded = |k: &[OpId]| {
+            Ok(if k.contains(&a) && k.contains(&b) {
+                30.5
+            } else {
+                25.0
+            })
+        };
         let (mut kept, _) = settle_on_folded(&ranked, &costs, &added, 30.0, folded).unwrap();
         kept.sort();
         assert_eq!(kept, vec![a, b]);

@@ -1,0 +1,239 @@
+//! Hybrid (dynamic-range) `tfl.fully_connected`, `tfl.conv_2d` and `tfl.transpose_conv`: float
+//! input and result, constant int8 weights (zero point 0, per tensor or per output channel), as
+//! LiteRT's default interpreter runs them: XNNPACK quantizes the input on the fly ("qd8") and
+//! multiplies in integers. A fully connected layer quantizes each input row on its own, a
+//! convolution each image (XNNPACK's one and three non-batch dimensions).
+//!
+//! Per group of inputs, with `lo = min(0, min x)` and `hi = max(0, max x)` (f32): `s = 255 /
+//! (hi - lo)` (1 when they are equal); the zero point is `-128 - lo · s` when `(-128 + lo · s) +
+//! (127 + hi · s) > 0`, else `127 - hi · s`, clamped to [-128, 127] and rounded to an integer;
+//! `q = round(x · s) + zp` (ties to even), clamped to int8. The op's float kernel then runs on
+//! `q - zp` and the integer weights (its sums are the integer accumulator, or within a unit of
+//! it), and each result is `acc · (1 / s) · w_scale[c] + bias[c]`, then the fused activation.
+//!
+//! Dequantizing the weights and computing in float (no input rounding) made `tqopt eval` more
+//! optimistic than LiteRT on dynamic-range models: 1.65 dB on a transformer encoder's, 5.1 dB
+//! on a U-Net's (measured 2026-12-06).
+
+use std::sync::Arc;
+
+use tqopt_ir::{ElementType, FloatKind, Module, OpId, ValueId};
+
+use crate::error::KResult;
+use crate::kernels::args::Arg;
+use crate::kernels::attrs::Activation;
+use crate::kernels::Args;
+use crate::kernels::{BoxKernel, Kernel, Outputs};
+use crate::quantized_acc::symmetric_scales;
+use crate::tensor::{DType, Tensor, TensorData};
+
+/// XNNPACK's dynamic quantization of one group of inputs: (multiplier `s`, zero point).
+pub(crate) fn group_params(values: &[f32]) -> (f32, i32) {
+    let (mut lo, mut hi) = (0.0f32, 0.0f32);
+    for &x in values {
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    let (qmin, qmax) = (-128.0f32, 127.0f32);
+    let s = if lo == hi {
+        1.0
+    } else {
+        (qmax - qmin) / (hi - lo)
+    };
+    let (lo_s, hi_s) = (lo * s, hi * s);
+    let zp = if (qmin + lo_s) + (qmax + hi_s) > 0.0 {
+        qmin - lo_s
+    } else {
+        qmax - hi_s
+    };
+    (s, zp.clamp(qmin, qmax).round_ties_even() as i32)
+}
+
+/// How a hybrid op is run: which operands are what, and how its input is grouped.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    input: usize,
+    weights: usize,
+    bias: Option<usize>,
+    /// Values quantized together: the last dimension (a row) or everything but the first (an
+    /// image).
+    per_row: bool,
+    scales: Vec<f32>,
+    activation: Activation,
+}
+
+fn is_f32(m: &Module, v: ValueId) -> bool {
+    m.value_type(v).element_type() == Some(&ElementType::Float(FloatKind::F32))
+}
+
+/// The plan of `op` when it is a hybrid op covered here; `consts` are the plan's constants.
+pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<Plan> {
+    let data = m.op(op);
+    let (input, weights, bias, per_row) = match data.name.as_str() {
+        "tfl.fully_connected" => (0, 1, 2, true),
+        "tfl.conv_2d" => (0, 1, 2, false),
+        "tfl.transpose_conv" => (2, 1, 3, false),
+        _ => return None,
+    };
+    let operands = data.operands();
+    let &[y] = data.results() else { return None };
+    if !is_f32(m, *operands.get(input)?) || !is_f32(m, y) {
+        return None;
+    }
+    let w = *operands.get(weights)?;
+    let wq = m.value_type(w).element_type()?.as_quant()?;
+    if crate::consts::dtype_of(&ElementType::Quant(Arc::new(wq.clone()))) != Some(DType::I8) {
+        return None;
+    }
+    consts.get(weights).copied().flatten()?;
+    let scales = symmetric_scales(wq)?;
+    let bias = match operands.get(bias) {
+        Some(&b) if !m.value_type(b).is_none() => {
+            if !is_f32(m, b) {
+                return None;
+            }
+            consts.get(bias).copied().flatten()?;
+            Some(bias)
+        }
+        _ => None,
+    };
+    let activation = match data.attr("fused_activation_function") {
+        None => Activation::None,
+        Some(a) => Activation::parse(a.as_str()?).ok()?,
+    };
+    Some(Plan {
+        input,
+        weights,
+        bias,
+        per_row,
+        scales,
+        activation,
+    })
+}
+
+impl Plan {
+    /// The constants the float kernel is built with: the weights' storage integers as f32,
+    /// and no bias (it is added after scaling). `float_consts` are the dequantized ones.
+    pub fn kernel_consts(
+        &self,
+        consts: &[Option<&Tensor>],
+        float_consts: &mut [Option<Arc<Tensor>>],
+    ) {
+        if let Some(w) = consts.get(self.weights).copied().flatten() {
+            if let Some(v) = w.as_slice::<i8>() {
+                let f: Vec<f32> = v.iter().map(|&q| q as f32).collect();
+                if let Ok(t) = Tensor::from_f32(w.shape(), f) {
+                    float_consts[self.weights] = Some(Arc::new(t));
+                }
+            }
+        }
+        if let Some(b) = self.bias {
+            let zeros = consts
+                .get(b)
+                .copied()
+                .flatten()
+                .map(|t| Arc::new(Tensor::zeros(DType::F32, t.shape())));
+            float_consts[b] = zeros;
+        }
+    }
+
+    /// The kernel: `inner` (the float kernel, built on [`Plan::kernel_consts`] and without its
+    /// activation) around the quantization of the input.
+    pub fn into_kernel(self, inner: BoxKernel, bias: Option<Vec<f32>>) -> BoxKernel {
+        Box::new(Hybrid {
+            plan: self,
+            inner,
+            bias,
+        })
+    }
+
+    /// The bias values, when the op has one.
+    pub fn bias_values(&self, consts: &[Option<&Tensor>]) -> Option<Vec<f32>> {
+        let b = consts.get(self.bias?).copied().flatten()?;
+        b.as_f32().map(<[f32]>::to_vec)
+    }
+}
+
+struct Hybrid {
+    plan: Plan,
+    inner: BoxKernel,
+    bias: Option<Vec<f32>>,
+}
+
+impl Kernel for Hybrid {
+    fn run(&self, a: &mut Args<'_>) -> KResult<Outputs> {
+        let p = &self.plan;
+        let x = a.get(p.input)?;
+        let xs = x
+            .as_f32()
+            .ok_or_else(|| format!("the input must be f32, got {}", x.dtype()))?;
+        let group = if p.per_row {
+            x.shape().last().copied().unwrap_or(1)
+        } else {
+            x.shape().iter().skip(1).product()
+        }
+        .max(1);
+        if xs.len() % group != 0 {
+            return Err("the input does not split into groups".into());
+        }
+        let mut q = Vec::with_capacity(xs.len());
+        let mut dequant = Vec::with_capacity(xs.len() / group);
+        for g in xs.chunks_exact(group) {
+            let (s, zp) = group_params(g);
+            q.extend(
+                g.iter().map(|&v| {
+                    (((v * s).round_ties_even() as i32 + zp).clamp(-128, 127) - zp) as f32
+                }),
+            );
+            dequant.push(1.0 / s);
+        }
+        let quantized = Tensor::from_f32(x.shape(), q).map_err(|e| e.to_string())?;
+        let n = a.len();
+        let mut items: Vec<Arg<'_>> = Vec::with_capacity(n);
+        let quantized = Arc::new(quantized);
+        for i in 0..n {
+            items.push(if i == p.input {
+                Arg::Val(quantized.clone())
+            } else {
+                match a.opt(i) {
+                    Some(t) => Arg::Const(t),
+                    None => Arg::Absent,
+                }
+            });
+        }
+        let mut outs = self.inner.run(&mut Args::new(items.into()))?;
+        let acc = outs
+            .first_mut()
+            .ok_or("the float kernel computed no result")?;
+        let shape = acc.shape().to_vec();
+        let channels = shape.last().copied().unwrap_or(1).max(1);
+        let per_group = acc.len() / dequant.len().max(1);
+        let v = match acc.data_mut() {
+            TensorData::F32(v) => v,
+            _ => return Err("the float kernel computed no f32 accumulator".into()),
+        };
+        for (i, o) in v.iter_mut().enumerate() {
+            let c = i % channels;
+            let ws = p.scales[if p.scales.len() == 1 { 0 } else { c }];
+            let b = self.bias.as_ref().map_or(0.0, |b| b[c]);
+            *o = *o * dequant[i / per_group.max(1)] * ws + b;
+        }
+        p.activation.apply(v);
+        Ok(outs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group in [-1, 3]: 255 steps over 4, zero point -128 + 63.75 = -64.25, rounded to -64.
+    #[test]
+    fn groups_take_xnnpack_parameters() {
+        let (s, zp) = group_params(&[-1.0, 0.5, 3.0]);
+        assert_eq!(s, 255.0 / 4.0);
+        assert_eq!(zp, -64);
+        // An all-zero group: scale 1, and the zero point from the maximum's side.
+        assert_eq!(group_params(&[0.0, 0.0]), (1.0, 127));
+    }
+}
