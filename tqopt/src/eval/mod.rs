@@ -72,6 +72,7 @@ fn command() -> Command {
         )
         .arg(Arg::new("labels").long("labels").value_name("L.npy").help("Integer class labels, one per sample (shape [N]) or per row of the first output ([N, R]): print the accuracy of both models on the first output"))
         .arg(Arg::new("report").long("report").value_name("FILE.json").help("Write the figures as JSON"))
+        .arg(Arg::new("signature").long("signature").value_name("NAME").help("In a model with several signatures (entry functions), the one to evaluate (default: the first; a note names it and the others)"))
         .arg(
             Arg::new("per-layer")
                 .long("per-layer")
@@ -102,6 +103,7 @@ pub fn main(args: &[String]) -> i32 {
         labels: get("labels"),
         html: get("html"),
         model_explorer: get("model-explorer"),
+        signature: get("signature"),
         per_layer: matches.get_flag("per-layer"),
         progress: !matches.get_flag("no-progress")
             && std::io::IsTerminal::is_terminal(&std::io::stderr()),
@@ -124,6 +126,7 @@ struct Options {
     labels: Option<String>,
     html: Option<String>,
     model_explorer: Option<String>,
+    signature: Option<String>,
     per_layer: bool,
     progress: bool,
 }
@@ -177,11 +180,15 @@ fn run(o: &Options) -> Result<(), String> {
         None => PixelScaling::default(),
     };
     check_outputs(o)?;
+    let signature = o.signature.as_deref();
     let reference = match o.wants_layers() {
-        true => Model::load_rewritten_reference(&o.reference)?,
-        false => Model::load(&o.reference)?,
+        true => Model::load_rewritten_reference(&o.reference, signature)?,
+        false => Model::load(&o.reference, signature)?,
     };
-    let quant = Model::load(&o.quant)?;
+    let quant = Model::load(&o.quant, signature)?;
+    if let Some(note) = reference.signature_note() {
+        eprintln!("tqopt eval: note: {note}");
+    }
     model::check_match(&reference, &quant)?;
     let mut data = Dataset::open(Path::new(&o.data), &reference.input_specs, scaling)
         .map_err(|e| format!("evaluation data: {e}"))?;

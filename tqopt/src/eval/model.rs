@@ -30,13 +30,15 @@ pub struct Model {
     /// How the data reader sees the inputs (only for a model whose inputs it can feed).
     pub input_specs: Vec<InputSpec>,
     pub outputs: Vec<Output>,
+    /// The names of the model's entry functions (its signatures), in order.
+    pub signatures: Vec<String>,
 }
 
 impl Model {
     /// Reads a `.tflite` model (by its TFL3 identifier) or MLIR text and plans its entry
-    /// function.
-    pub fn load(path: &str) -> Result<Model, String> {
-        Model::load_as(path, false)
+    /// function: the one named `signature`, else the first.
+    pub fn load(path: &str, signature: Option<&str>) -> Result<Model, String> {
+        Model::load_as(path, false, signature)
     }
 
     /// [`Model::load`] for the float reference of the per-layer debugger: the float ops are
@@ -45,11 +47,25 @@ impl Model {
     /// model (a prelu on widened rows, say) have float counterparts. The rewrites are exact in
     /// real arithmetic and the tensors they replace keep their names, so nothing that matched
     /// before stops matching.
-    pub fn load_rewritten_reference(path: &str) -> Result<Model, String> {
-        Model::load_as(path, true)
+    pub fn load_rewritten_reference(path: &str, signature: Option<&str>) -> Result<Model, String> {
+        Model::load_as(path, true, signature)
     }
 
-    fn load_as(path: &str, rewrite_for_target: bool) -> Result<Model, String> {
+    /// When the model has several signatures: which one runs, and how to choose another.
+    pub fn signature_note(&self) -> Option<String> {
+        let [_, _, ..] = &self.signatures[..] else {
+            return None;
+        };
+        let name = func::name(&self.module, self.func).unwrap_or("main");
+        Some(format!(
+            "{}: evaluating signature '{name}' of {} ({}); choose another with --signature",
+            self.path,
+            self.signatures.len(),
+            self.signatures.join(", ")
+        ))
+    }
+
+    fn load_as(path: &str, rewrite_for_target: bool, signature: Option<&str>) -> Result<Model, String> {
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
         if meta.is_dir() {
             return Err(format!("'{path}' is a directory, not a model"));
@@ -85,10 +101,26 @@ impl Model {
                     )
                 })?;
         }
-        // The model's first entry point (its first signature, or main).
-        let f = module.entry_points().first().copied().ok_or_else(|| {
-            format!("{path}: no entry function to run (a public function that nothing calls)")
-        })?;
+        // The entry point asked for, else the first (its first signature, or main).
+        let entries = module.entry_points();
+        let signatures: Vec<String> = entries
+            .iter()
+            .map(|&f| func::name(&module, f).unwrap_or("main").to_string())
+            .collect();
+        let f = match signature {
+            Some(want) => {
+                let k = signatures.iter().position(|s| s == want).ok_or_else(|| {
+                    format!(
+                        "{path}: no signature '{want}' (it has: {})",
+                        signatures.join(", ")
+                    )
+                })?;
+                entries[k]
+            }
+            None => entries.first().copied().ok_or_else(|| {
+                format!("{path}: no entry function to run (a public function that nothing calls)")
+            })?,
+        };
         let name = func::name(&module, f).unwrap_or("main").to_string();
         let interp = Interpreter::new(&module, &name).map_err(|e| format!("{path}: {e}"))?;
         let ftype = func::function_type(&module, f)
@@ -113,6 +145,7 @@ impl Model {
             .collect();
         Ok(Model {
             path: path.to_string(),
+            signatures,
             module,
             func: f,
             interp,
