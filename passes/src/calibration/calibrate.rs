@@ -296,9 +296,41 @@ impl Pass for Calibrate {
             )
             .into());
         };
+        warn_if_already_quantized(m, cx);
         let (merged, interps, _) = self.observe(m, &DataSource::Path(data.clone()), cx)?;
         self.finish(m, &merged, &interps, cx)
     }
+}
+
+/// Warns when the model computes on quantized tensors already (an int8 model given again):
+/// quantizing it calibrates on its dequantized values and rounds them a second time.
+fn warn_if_already_quantized(m: &Module, cx: &mut PassContext) {
+    let quantized: Vec<tqopt_ir::OpId> = m
+        .walk_nested(m.op)
+        .filter(|&op| {
+            let data = m.op(op);
+            !data
+                .def()
+                .is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::CONSTANT_LIKE))
+                && data.results().iter().any(|&r| {
+                    m.value_type(r)
+                        .element_type()
+                        .is_some_and(|e| e.as_quant().is_some())
+                })
+        })
+        .collect();
+    let Some(&first) = quantized.first() else {
+        return;
+    };
+    cx.emit(
+        tqopt_ir::Diagnostic::warning(format!(
+            "the model is quantized already ({} op{} compute on quantized tensors): quantizing it again calibrates on its dequantized values and rounds them a second time, which only adds error; quantize the float model instead",
+            quantized.len(),
+            if quantized.len() == 1 { "" } else { "s" }
+        ))
+        .at(m.op(first).pos)
+        .with_loc(m.op(first).loc.clone()),
+    );
 }
 
 impl Calibrate {
