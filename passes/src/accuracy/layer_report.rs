@@ -109,6 +109,16 @@ impl LayerReport {
             })
     }
 
+    /// Why there is no layer at all, when the model computes on no quantized tensor.
+    pub fn no_layers_note(&self) -> Option<&'static str> {
+        (self.layers.is_empty() && self.unmatched.is_empty()).then_some(
+            "the model computes on no quantized tensors (dynamic-range or float16 weights: its \
+             activations stay float, and hybrid ops quantize their inputs inside the kernel), so \
+             there is nothing to measure layer by layer; the output figures above are what its \
+             weights cost",
+        )
+    }
+
     /// The text table of the `worst` worst layers, with the suggestion.
     pub fn text(&self, worst: usize) -> String {
         let mut s = format!(
@@ -131,6 +141,9 @@ impl LayerReport {
             if let Some(hint) = self.equalized_hint() {
                 s.push_str(&format!("  {hint}\n"));
             }
+        }
+        if let Some(note) = self.no_layers_note() {
+            s.push_str(&format!("  {note}\n"));
         }
         let unmeasured: Vec<usize> = (0..self.layers.len())
             .filter(|&i| self.stats[i].isolated_error.is_some())

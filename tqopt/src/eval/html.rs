@@ -91,6 +91,9 @@ fn layers_section(s: &mut String, r: &LayerReport) {
         "<h2>Layers</h2>\n<p>{} quantized tensors matched to the float model. <i>Accumulated</i>: the quantized model's tensor against the float model's. <i>Isolated</i>: only its op quantized, fed the float model's values.</p>\n",
         r.layers.len()
     ));
+    if let Some(note) = r.no_layers_note() {
+        s.push_str(&format!("<p>{}</p>\n", escape(note)));
+    }
     s.push_str(&plot(r));
     if !r.unmatched.is_empty() {
         let names: Vec<String> = r.unmatched.iter().map(|n| escape(n)).collect();
