@@ -60,12 +60,14 @@ pub const RANGE_M1_1: FixedRange = FixedRange {
     uint8: (1.0 / 128.0, 128),
     int16: (1.0 / 32768.0, 0),
 };
-/// Fixed output range of log_softmax: [-16, 0]. LiteRT has no int16 log_softmax kernel, so the
-/// int16 entry is never used (it scales the same range to the 16-bit storage).
+/// Fixed output range of log_softmax: [-16, 0]. LiteRT has no int16 log_softmax kernel, so in
+/// 16x8 mode the op stays float; its result is still quantized to int16 for the ops after it,
+/// and LiteRT's int16 kernels take only zero point 0: the int16 entry covers [-16, 16) (a
+/// zero point of 32767 made LiteRT refuse a REDUCE_MAX reading it).
 pub const RANGE_LOG_SOFTMAX: FixedRange = FixedRange {
     int8: (16.0 / 256.0, 127),
     uint8: (16.0 / 256.0, 255),
-    int16: (16.0 / 32768.0, 32767),
+    int16: (16.0 / 32768.0, 0),
 };
 
 // ---- element type classes, for writing TensorFlow's lists ----
