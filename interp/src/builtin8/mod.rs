@@ -6,6 +6,7 @@
 //! - [`average_pool`]: the integer average, rounded half away from zero;
 //! - [`hard_swish`]: 16-bit fixed point;
 //! - [`squared_difference`]: inputs rescaled in fixed point, the square requantized;
+//! - [`sqrt`]: the f32 square root, truncated;
 //! - [`sum`]: a sum that rescales, in LiteRT's f32 formula.
 //!
 //! Each kernel states the measurement that called for it. Every function here is integer
@@ -13,6 +14,7 @@
 
 mod average_pool;
 mod hard_swish;
+mod sqrt;
 mod squared_difference;
 mod sum;
 
@@ -58,6 +60,7 @@ pub(crate) fn build(
         "tfl.average_pool_2d" => average_pool::build(m, op),
         "tfl.hard_swish" => hard_swish::build(m, op),
         "tfl.squared_difference" => squared_difference::build(m, op),
+        "tfl.sqrt" => sqrt::build(m, op),
         "tfl.sum" => sum::build(m, op, consts),
         _ => None,
     }
