@@ -69,6 +69,10 @@ pub struct QParams {
 
 /// Ranges narrower than this are widened (TensorFlow's `kNearZeroTolerance`).
 pub const NEAR_ZERO_TOLERANCE: f64 = 1.0e-6;
+/// The narrowest 16-bit activation range, ±this: its scale (1e-4 / 32767) keeps a fused
+/// RELU6's bound, 6 / scale, within int32 as LiteRT requires (a collapsed layer of a
+/// random-weight MobileNetV2 had scale 1.5e-9, and LiteRT refused the model).
+pub const INT16_MIN_RANGE: f64 = 1.0e-4;
 /// The largest |bias| / bias scale TensorFlow accepts before adjusting the scales.
 pub const BIAS_MAX: f64 = (i32::MAX / 2) as f64;
 
@@ -126,7 +130,9 @@ pub fn activation_params(min: f64, max: f64, range: StorageRange) -> QParams {
     if range.is_16bit() {
         // 16-bit activations are symmetric with zero point 0 (TFLite's 16x8 spec): the range
         // is ±max|x| and the storage the narrow [-32767, 32767], so scale = max|x| / 32767.
-        rmax = rmin.abs().max(rmax.abs());
+        // At least ±INT16_MIN_RANGE: LiteRT quantizes a fused activation's bounds (6 for
+        // RELU6) with the result's scale and refuses the model when one exceeds int32.
+        rmax = rmin.abs().max(rmax.abs()).max(INT16_MIN_RANGE);
         rmin = -rmax;
         if range == StorageRange::INT16 {
             return activation_params(-rmax, rmax, StorageRange::INT16_NARROW);
@@ -328,6 +334,21 @@ pub fn adjust_for_bias(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A collapsed 16-bit tensor (range ±1e-6, say) still gets a scale with which LiteRT can
+    /// quantize a fused RELU6's bound: 6 / scale within int32.
+    #[test]
+    fn int16_scales_keep_a_fused_relu6_within_int32() {
+        for range in [StorageRange::INT16, StorageRange::INT16_NARROW] {
+            let p = activation_params(0.0, 1e-6, range);
+            assert_eq!(p.zero_point, 0);
+            assert!(6.0 / p.scale < i32::MAX as f64, "scale {}", p.scale);
+        }
+        // Ordinary ranges are untouched.
+        let p = activation_params(-2.0, 3.0, StorageRange::INT16);
+        assert!((p.scale - 3.0 / 32767.0).abs() < 1e-12);
+    }
 
     #[test]
     fn round_clamp_i8_equals_round_then_clamp() {
