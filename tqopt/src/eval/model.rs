@@ -65,7 +65,11 @@ impl Model {
         ))
     }
 
-    fn load_as(path: &str, rewrite_for_target: bool, signature: Option<&str>) -> Result<Model, String> {
+    fn load_as(
+        path: &str,
+        rewrite_for_target: bool,
+        signature: Option<&str>,
+    ) -> Result<Model, String> {
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
         if meta.is_dir() {
             return Err(format!("'{path}' is a directory, not a model"));
