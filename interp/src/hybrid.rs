@@ -27,7 +27,7 @@ use crate::kernels::args::Arg;
 use crate::kernels::attrs::Activation;
 use crate::kernels::Args;
 use crate::kernels::{BoxKernel, Kernel, Outputs};
-use crate::quantized_acc::symmetric_scales;
+use crate::quantized_acc::{is_int8, symmetric_scales};
 use crate::tensor::{DType, Tensor, TensorData};
 
 /// XNNPACK's dynamic quantization of one group of inputs: (multiplier `s`, zero point).
@@ -97,10 +97,10 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<P
         return None;
     }
     let w = *operands.get(weights)?;
-    let wq = m.value_type(w).element_type()?.as_quant()?;
-    if crate::consts::dtype_of(&ElementType::Quant(Arc::new(wq.clone()))) != Some(DType::I8) {
+    if !is_int8(m, w) {
         return None;
     }
+    let wq = m.value_type(w).element_type()?.as_quant()?;
     consts.get(weights).copied().flatten()?;
     let scales = symmetric_scales(wq)?;
     let bias = match operands.get(bias) {

@@ -80,7 +80,8 @@ fn quant_of(m: &Module, v: ValueId) -> Option<&UniformQuant> {
         .and_then(ElementType::as_quant)
 }
 
-fn is_int8(m: &Module, v: ValueId) -> bool {
+/// Whether `v` is stored as int8 (a quantized int8 type, or plain i8).
+pub(crate) fn is_int8(m: &Module, v: ValueId) -> bool {
     m.value_type(v)
         .element_type()
         .and_then(crate::consts::dtype_of)

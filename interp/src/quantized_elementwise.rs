@@ -24,12 +24,10 @@
 
 use tqopt_ir::{Module, OpId};
 
-use crate::builtin8::int8_params;
+use crate::builtin8::{int8_binary, int8_params, int8_unary};
 use crate::error::KResult;
-use crate::kernels::broadcast::binary;
-use crate::kernels::{kernel, one, Args, BoxKernel};
+use crate::kernels::BoxKernel;
 use crate::quantized_acc::bounds;
-use crate::tensor::{Shape, Tensor, TensorData};
 
 /// The fixed-point form of `a + b` (see the module comment): (ma, mb, shift, bias).
 fn add_params(ra: f32, rb: f32, za: i32, zb: i32) -> Option<(i32, i32, u32, i32)> {
@@ -75,23 +73,10 @@ fn leaky_relu(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     };
     let (mp, mn) = leaky_relu_multipliers(si / so, alpha)?;
     let bias = (zo << 8) + 0x80;
-    Some(kernel(move |args: &mut Args<'_>| {
-        let t = args.get(0)?;
-        let v = t
-            .as_slice::<i8>()
-            .ok_or_else(|| format!("expected int8 storage, got {}", t.dtype()))?;
-        let out = v
-            .iter()
-            .map(|&q| {
-                let d = q as i32 - zi;
-                let acc = bias + d * if d >= 0 { mp } else { mn };
-                (acc >> 8).clamp(-128, 127) as i8
-            })
-            .collect();
-        one(Tensor::from_parts(
-            Shape::from_slice(t.shape()),
-            TensorData::I8(out),
-        ))
+    Some(int8_unary(move |q| {
+        let d = q as i32 - zi;
+        let acc = bias + d * if d >= 0 { mp } else { mn };
+        Ok((acc >> 8).clamp(-128, 127) as i8)
     }))
 }
 
@@ -134,18 +119,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
             (r + zo).clamp(lo, hi) as i8
         })
     };
-    Some(kernel(move |args: &mut Args<'_>| {
-        let (a, b) = (args.get(0)?, args.get(1)?);
-        let (Some(av), Some(bv)) = (a.as_slice::<i8>(), b.as_slice::<i8>()) else {
-            return Err(format!(
-                "expected int8 storage, got {} and {}",
-                a.dtype(),
-                b.dtype()
-            ));
-        };
-        let (shape, out) = binary(av, a.shape(), bv, b.shape(), &f)?;
-        one(Tensor::from_parts(shape, TensorData::I8(out)))
-    }))
+    Some(int8_binary(f))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use tqopt_ir::{Module, OpId};
 use super::eight_bit_params;
 
 use crate::error::KResult;
-use crate::int16::fixed_point::quantize_multiplier;
+use crate::int16::fixed_point::{quantize_multiplier, rounding_divide_by_pot};
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{Shape, Tensor, TensorData};
 
@@ -48,16 +48,10 @@ fn dhm16(a: i16, b: i16) -> i16 {
     ((a as i32 * b as i32) / (1 << 15)) as i16
 }
 
-/// gemmlowp's `RoundingDivideByPOT` on int16.
+/// gemmlowp's `RoundingDivideByPOT` on int16: the int32 one gives the same result on the
+/// sign-extended value (its mask, remainder and threshold see the same low bits).
 fn rdbpot16(x: i16, exponent: i32) -> i16 {
-    if exponent <= 0 {
-        return x;
-    }
-    let e = exponent.min(15);
-    let mask = ((1i32 << e) - 1) as i16;
-    let remainder = x & mask;
-    let threshold = (mask >> 1) + i16::from(x < 0);
-    (x >> e) + i16::from(remainder > threshold)
+    rounding_divide_by_pot(x as i32, exponent.clamp(0, 15) as u32) as i16
 }
 
 fn saturating_left_shift(x: i16, amount: i32) -> i16 {

@@ -21,8 +21,9 @@ mod sum;
 use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
 
 use crate::error::KResult;
-use crate::kernels::BoxKernel;
-use crate::tensor::{DType, Tensor};
+use crate::kernels::broadcast::binary;
+use crate::kernels::{kernel, one, Args, BoxKernel};
+use crate::tensor::{DType, Shape, Tensor, TensorData};
 
 /// Per-tensor 8-bit parameters of a value: (storage type, scale as f32, zero point); `None`
 /// for other storage or per-axis parameters.
@@ -47,6 +48,41 @@ pub(crate) fn int8_params(m: &Module, v: ValueId) -> Option<(f32, i32)> {
         (DType::I8, scale, zero_point) => Some((scale, zero_point)),
         _ => None,
     }
+}
+
+/// A kernel that maps every int8 storage integer of operand 0 through `f` (an error from `f`
+/// fails the run).
+pub(crate) fn int8_unary(
+    f: impl Fn(i8) -> KResult<i8> + Send + Sync + 'static,
+) -> KResult<BoxKernel> {
+    kernel(move |args: &mut Args<'_>| {
+        let t = args.get(0)?;
+        let v = t
+            .as_slice::<i8>()
+            .ok_or_else(|| format!("expected int8 storage, got {}", t.dtype()))?;
+        let out = v.iter().map(|&q| f(q)).collect::<KResult<Vec<i8>>>()?;
+        one(Tensor::from_parts(
+            Shape::from_slice(t.shape()),
+            TensorData::I8(out),
+        ))
+    })
+}
+
+/// A kernel that maps the int8 storage integers of operands 0 and 1, broadcast against each
+/// other, through `f`.
+pub(crate) fn int8_binary(f: impl Fn(i8, i8) -> i8 + Send + Sync + 'static) -> KResult<BoxKernel> {
+    kernel(move |args: &mut Args<'_>| {
+        let (a, b) = (args.get(0)?, args.get(1)?);
+        let (Some(av), Some(bv)) = (a.as_slice::<i8>(), b.as_slice::<i8>()) else {
+            return Err(format!(
+                "expected int8 storage, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ));
+        };
+        let (shape, out) = binary(av, a.shape(), bv, b.shape(), &f)?;
+        one(Tensor::from_parts(shape, TensorData::I8(out)))
+    })
 }
 
 /// The builtin kernel of `op` when it is one of the ops here in a form covered; `consts` are

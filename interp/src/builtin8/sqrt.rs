@@ -8,10 +8,9 @@
 
 use tqopt_ir::{Module, OpId};
 
-use super::int8_params;
+use super::{int8_params, int8_unary};
 use crate::error::KResult;
-use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{Shape, Tensor, TensorData};
+use crate::kernels::BoxKernel;
 
 /// One storage integer through the kernel; `None` for a negative input.
 fn sqrt_step(q: i8, (si, zi): (f32, i32), (so, zo): (f32, i32)) -> Option<i8> {
@@ -31,17 +30,10 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     };
     let input = int8_params(m, x)?;
     let output = int8_params(m, y)?;
-    Some(kernel(move |args: &mut Args<'_>| {
-        let t = args.get(0)?;
-        let v = t
-            .as_slice::<i8>()
-            .ok_or_else(|| format!("sqrt: expected int8 storage, got {}", t.dtype()))?;
-        let out = v
-            .iter()
-            .map(|&q| sqrt_step(q, input, output))
-            .collect::<Option<Vec<i8>>>()
-            .ok_or("Sqrt is only defined for non-negative values (as in LiteRT, which fails too)")?;
-        one(Tensor::from_parts(Shape::from_slice(t.shape()), TensorData::I8(out)))
+    Some(int8_unary(move |q| {
+        sqrt_step(q, input, output).ok_or_else(|| {
+            "Sqrt is only defined for non-negative values (as in LiteRT, which fails too)".into()
+        })
     }))
 }
 

@@ -10,13 +10,11 @@
 
 use tqopt_ir::{Module, OpId};
 
-use super::int8_params;
+use super::{int8_binary, int8_params};
 
 use crate::error::KResult;
 use crate::int16::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
-use crate::kernels::broadcast::binary;
-use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{Tensor, TensorData};
+use crate::kernels::BoxKernel;
 
 /// The fixed-point parameters: per input (offset, multiplier, shift), and the output's.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -64,19 +62,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         return None;
     };
     let p = Params::new(int8_params(m, x)?, int8_params(m, y)?, int8_params(m, z)?)?;
-    let f = move |a: i8, b: i8| p.apply(a, b);
-    Some(kernel(move |args: &mut Args<'_>| {
-        let (a, b) = (args.get(0)?, args.get(1)?);
-        let (Some(av), Some(bv)) = (a.as_slice::<i8>(), b.as_slice::<i8>()) else {
-            return Err(format!(
-                "expected int8 storage, got {} and {}",
-                a.dtype(),
-                b.dtype()
-            ));
-        };
-        let (shape, out) = binary(av, a.shape(), bv, b.shape(), &f)?;
-        one(Tensor::from_parts(shape, TensorData::I8(out)))
-    }))
+    Some(int8_binary(move |a: i8, b: i8| p.apply(a, b)))
 }
 
 #[cfg(test)]

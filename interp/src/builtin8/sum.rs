@@ -13,7 +13,7 @@ use tqopt_ir::{Module, OpId};
 use super::eight_bit_params;
 
 use crate::error::KResult;
-use crate::kernels::reduce::{reduce, reduced_axes, reduced_shape, Red};
+use crate::kernels::reduce::{reduce, reduced_axes, reduced_count, reduced_shape, Red};
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{DType, Tensor, TensorData};
 
@@ -55,13 +55,7 @@ pub(crate) fn build(
             _ => return Err(format!("sum: expected {dx} storage, got {}", t.dtype())),
         };
         let reduced = reduced_axes(&args.ints(1)?, t.rank())?;
-        let count: usize = t
-            .shape()
-            .iter()
-            .zip(&reduced)
-            .filter(|(_, &r)| r)
-            .map(|(&d, _)| d)
-            .product();
+        let count = reduced_count(t.shape(), &reduced);
         let bias = -(zx as f32) * ratio * count as f32;
         let sums = reduce(Red::Sum, &wide, t.shape(), &reduced);
         let values = sums.into_iter().map(|s| requantize(s, ratio, bias) + zy);

@@ -9,7 +9,7 @@ use tqopt_ir::{Module, OpId};
 use super::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
 use super::{int16_params, int16_slice};
 use crate::error::KResult;
-use crate::kernels::reduce::{reduce, reduced_axes, reduced_shape, Red};
+use crate::kernels::reduce::{reduce, reduced_axes, reduced_count, reduced_shape, Red};
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{Tensor, TensorData};
 
@@ -49,13 +49,7 @@ pub(crate) fn build(
         let t = args.get(0)?;
         let v = int16_slice(t, "mean")?;
         let reduced = reduced_axes(&args.ints(1)?, t.rank())?;
-        let count: usize = t
-            .shape()
-            .iter()
-            .zip(&reduced)
-            .filter(|(_, &r)| r)
-            .map(|(&d, _)| d)
-            .product();
+        let count = reduced_count(t.shape(), &reduced);
         let wide: Vec<i32> = v.iter().map(|&x| x as i32).collect();
         let sums = reduce(Red::Sum, &wide, t.shape(), &reduced);
         let (fm, fs) = fold_count(mult, shift, count);

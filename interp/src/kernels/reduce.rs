@@ -171,6 +171,17 @@ macro_rules! int_num {
 int_num!(i32);
 int_num!(i64);
 
+/// How many values of a tensor of `shape` each result of a reduction over the flagged axes
+/// combines.
+pub(crate) fn reduced_count(shape: &[usize], reduced: &[bool]) -> usize {
+    shape
+        .iter()
+        .zip(reduced)
+        .filter(|(_, &r)| r)
+        .map(|(&d, _)| d)
+        .product()
+}
+
 /// Reduces `v` (of `shape`) over the flagged axes; the result is in the order of the kept axes.
 pub(crate) fn reduce<T: Num>(red: Red, v: &[T], shape: &[usize], reduced: &[bool]) -> Vec<T> {
     let rank = shape.len();
@@ -191,12 +202,7 @@ pub(crate) fn reduce<T: Num>(red: Red, v: &[T], shape: &[usize], reduced: &[bool
         Red::Min => T::highest(),
     };
     let mut out = vec![init; out_len];
-    let count: usize = shape
-        .iter()
-        .zip(reduced)
-        .filter(|(_, &r)| r)
-        .map(|(&d, _)| d)
-        .product();
+    let count = reduced_count(shape, reduced);
     if !v.is_empty() {
         let combine = |a: T, b: T| match red {
             Red::Mean | Red::Sum => a.add(b),
