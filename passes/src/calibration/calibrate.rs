@@ -312,11 +312,10 @@ fn warn_if_already_quantized(m: &Module, cx: &mut PassContext) {
             !data
                 .def()
                 .is_some_and(|d| d.has_trait(tqopt_ir::dialect::Traits::CONSTANT_LIKE))
-                && data.results().iter().any(|&r| {
-                    m.value_type(r)
-                        .element_type()
-                        .is_some_and(|e| e.as_quant().is_some())
-                })
+                && data
+                    .results()
+                    .iter()
+                    .any(|&r| crate::quant::qdq::quant_of(m, r).is_some())
         })
         .collect();
     let Some(&first) = quantized.first() else {

@@ -33,7 +33,7 @@ use tqopt_ir::{
     ValueId,
 };
 
-use super::qdq::{defined_by, insert_after_def, value_loc};
+use super::qdq::{defined_by, insert_after_def, quant_of, value_loc};
 
 /// One place a tensor of a chain lives.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -409,19 +409,13 @@ fn is_plumbing(m: &Module, op: OpId) -> bool {
     .any(|def| data.is(def))
 }
 
-fn is_quantized(m: &Module, v: ValueId) -> bool {
-    m.value_type(v)
-        .element_type()
-        .is_some_and(|e| e.as_quant().is_some())
-}
-
 /// Whether `op` computes on quantized tensors (an integer kernel).
 fn computes_quantized(m: &Module, op: OpId) -> bool {
     !is_plumbing(m, op)
         && m.operands(op)
             .iter()
             .chain(m.results(op))
-            .any(|&v| is_quantized(m, v))
+            .any(|&v| quant_of(m, v).is_some())
 }
 
 /// Whether an integer kernel reads `v` (directly or through quantizes) or made it (behind
