@@ -22,6 +22,7 @@ pub(crate) mod conv;
 pub(crate) mod cumsum;
 pub(crate) mod custom;
 pub(crate) mod depthwise;
+pub(crate) mod float_sum;
 pub(crate) mod gather;
 pub(crate) mod gemm;
 pub(crate) mod index;

@@ -1,10 +1,11 @@
 //! Reductions over a set of axes: `tfl.mean`, `tfl.sum`, `tfl.reduce_max`, `tfl.reduce_min`,
 //! `tfl.reduce_prod`, with `keep_dims`, and the boolean `tfl.reduce_any` / `tfl.reduce_all`.
-//! Axes may be negative and repeated. f32, i32, i64; bool for any and all.
+//! Axes may be negative and repeated. f32, i32, i64; bool for any and all. f32 sums and means
+//! add in XNNPACK's order ([`super::float_sum`]).
 
 use smallvec::SmallVec;
 
-use super::{kernel, one, Args, BoxKernel, OpInfo};
+use super::{float_sum, kernel, one, Args, BoxKernel, OpInfo};
 use crate::error::KResult;
 use crate::tensor::{Shape, Tensor, TensorData};
 
@@ -38,16 +39,12 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         let shape = x.shape();
         let out_shape = reduced_shape(shape, &reduced, keep);
         let data = match x.data() {
-            // Sums of f32 accumulate in f64: a mean over a whole feature map adds thousands of
-            // values, and sequential f32 rounding would drift from the exact result.
-            TensorData::F32(v) if matches!(red, Red::Sum | Red::Mean) => {
-                let wide: Vec<f64> = v.iter().map(|&x| x as f64).collect();
-                TensorData::F32(
-                    reduce(red, &wide, shape, &reduced)
-                        .into_iter()
-                        .map(|x| x as f32)
-                        .collect(),
-                )
+            // f32 sums add in XNNPACK's order, so results are LiteRT's to the bit.
+            TensorData::F32(v) if red == Red::Sum => {
+                TensorData::F32(float_sum::sum_f32(v, shape, &reduced, 1.0))
+            }
+            TensorData::F32(v) if red == Red::Mean => {
+                TensorData::F32(float_sum::mean_f32(v, shape, &reduced))
             }
             TensorData::F32(v) => TensorData::F32(reduce(red, v, shape, &reduced)),
             TensorData::I32(v) => TensorData::I32(reduce(red, v, shape, &reduced)),
