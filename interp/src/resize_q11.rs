@@ -3,7 +3,7 @@
 //!
 //! When the input and the result have one and the same per-tensor quantized type, XNNPACK
 //! interpolates the storage integers directly (the zero point cancels: the weights sum to 1):
-//! - the source coordinate of output `o` is `o * scale` (align_corners, or TensorFlow's legacy
+//! - the source coordinate of output `o` ([`crate::kernels::resize::source_axis`]) is `o * scale` (align_corners, or TensorFlow's legacy
 //!   rule without half pixel centers) or `o * scale + (0.5 * scale - 0.5)` clamped to
 //!   `[0, size - 1]` (half pixel centers), in f32, with `scale = in / out` or
 //!   `(in - 1) / (out - 1)` under align_corners (out > 1); the left/top neighbour is its
@@ -20,31 +20,15 @@
 use tqopt_ir::{Module, OpId, UniformQuant};
 
 use crate::error::KResult;
+use crate::kernels::resize::source_axis;
 use crate::kernels::{kernel, one, Args, BoxKernel, OpInfo};
 use crate::tensor::{DType, Shape, Tensor, TensorData};
 
 /// One axis: for each output index, (low neighbour, high neighbour, 11-bit weight of high).
 fn axis(input: usize, output: usize, align: bool, half: bool) -> Vec<(usize, usize, i32)> {
-    let adjust = (align && output != 1) as i32;
-    let scale = (input as i32 - adjust) as f32 / (output as i32 - adjust) as f32;
-    let max = input - 1;
-    let offset = 0.5 * scale - 0.5;
-    (0..output)
-        .map(|o| {
-            let c = if half && !align {
-                (o as i32 as f32 * scale + offset).clamp(0.0, max as f32)
-            } else {
-                o as i32 as f32 * scale
-            };
-            let lo = (c as i32).max(0) as usize;
-            let lo = lo.min(max);
-            let alpha = c - lo as f32;
-            (
-                lo,
-                (lo + 1).min(max),
-                (alpha * 2048.0).round_ties_even() as i32,
-            )
-        })
+    source_axis(input, output, align, half)
+        .into_iter()
+        .map(|(lo, hi, alpha)| (lo, hi, (alpha * 2048.0).round_ties_even() as i32))
         .collect()
 }
 

@@ -3,7 +3,7 @@
 //! sin, cos, sign). f32; neg, abs and sign also take i32 (neg and abs i64 too). The operand's buffer is reused when this op is its last use.
 
 use super::simd::multiversion;
-use super::{kernel, one, Args, BoxKernel, OpInfo};
+use super::{kernel, one, xnnpack_sigmoid, Args, BoxKernel, OpInfo};
 use crate::error::KResult;
 use crate::tensor::TensorData;
 
@@ -102,7 +102,7 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
 
 fn apply(f: Func, v: &mut [f32]) {
     match f {
-        Func::Logistic => logistic(v),
+        Func::Logistic => xnnpack_sigmoid::sigmoid(v),
         Func::Tanh => v.iter_mut().for_each(|x| *x = x.tanh()),
         Func::Relu => super::simd::clamp(v, 0.0, f32::INFINITY),
         Func::Relu6 => super::simd::clamp(v, 0.0, 6.0),
@@ -136,26 +136,11 @@ fn apply(f: Func, v: &mut [f32]) {
     }
 }
 
-/// Below this XNNPACK's sigmoid (LiteRT's default path) returns 0: e^x is subnormal there.
-const SIGMOID_ZERO_BELOW: f32 = -87.336_54;
-
-/// 1 / (1 + e^-x) as XNNPACK computes it (LiteRT's default path): `f = e^-|x| / (1 + e^-|x|)`,
-/// which is the result for negative x and `1 - f` for the others. Taking `1 - f` for negative x
-/// instead rounded every result under about 1e-4 to a multiple of 2^-24 (pose_landmark_lite's
-/// presence score, 2.3805e-6 in LiteRT, came out as 2.3842e-6 for both the float and the
-/// quantized model, so `tqopt eval` saw them equal).
+/// 1 / (1 + e^-x) in XNNPACK's form with std's `exp` ([`xnnpack_sigmoid::sigmoid_portable`]),
+/// for the LSTM kernels' gates.
 pub(crate) fn logistic(v: &mut [f32]) {
-    for x in v.iter_mut() {
-        let e = (-x.abs()).exp();
-        let f = e / (1.0 + e);
-        *x = if *x < SIGMOID_ZERO_BELOW {
-            0.0
-        } else if x.is_sign_negative() {
-            f
-        } else {
-            1.0 - f
-        };
-    }
+    v.iter_mut()
+        .for_each(|x| *x = xnnpack_sigmoid::sigmoid_portable(*x));
 }
 
 multiversion! {
