@@ -141,6 +141,33 @@ impl Module {
             .collect()
     }
 
+    /// `entry` and every function it calls, directly or through others (a while loop's
+    /// condition and body), each once, `entry` first: what running `entry` can execute.
+    pub fn functions_reachable_from(&self, entry: OpId) -> Vec<OpId> {
+        use crate::dialect::func;
+        let mut reached = vec![entry];
+        let mut next = 0;
+        while next < reached.len() {
+            let f = reached[next];
+            next += 1;
+            for op in self.ctx.walk_nested(f) {
+                let data = self.ctx.op(op);
+                if !data.is(&func::CALL) {
+                    continue;
+                }
+                let Some(Attribute::SymbolRef(path)) = data.attr("callee") else {
+                    continue;
+                };
+                if let Some(g) = path.last().and_then(|n| self.lookup_func(n)) {
+                    if !reached.contains(&g) {
+                        reached.push(g);
+                    }
+                }
+            }
+        }
+        reached
+    }
+
     /// The function named `name`.
     pub fn lookup_func(&self, name: &str) -> Option<OpId> {
         self.funcs()

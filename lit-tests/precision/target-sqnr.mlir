@@ -31,7 +31,7 @@
 // REPORT-NEXT: ranges: {{.*}}
 // REPORT-NEXT: kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%
 
-// JSON: "precision": {"mode": "target-sqnr=30", "target_sqnr": 30, "start_sqnr": {{.*}}, "reached_sqnr": {{[3-9][0-9]\.}}{{.*}}"float_ops": 2, "candidate_ops": 4, "float_cost": 128, "total_cost": 256, "latency_cost": 0.5000}
+// JSON: "precision": {"mode": "target-sqnr=30", "target_sqnr": 30, "start_sqnr": {{.*}}, "reached_sqnr": {{[3-9][0-9]\.}}{{.*}}"float_ops": 2, "candidate_ops": 4, "float_cost": 128, "total_cost": 256, "latency_cost": 0.5000, "signatures": ""}
 
 // IR: tqopt.precision = {
 // IR-DAG: "tfl.add"({{.*}}) <{fused_activation_function = "NONE"}> {tqopt.float_reason = "kept float for target-sqnr=30{{.*}}", tqopt.keep_float} : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("big_add")

@@ -437,8 +437,6 @@ mod tests {
         }
     }
 
-    use super::*;
-
     #[test]
     fn activation_range_includes_zero() {
         // [0.5, 2.0] widens to [0, 2]: scale 2/255 in float32, zero point -128.

@@ -101,6 +101,9 @@ pub struct PrecisionSummary {
     /// Operations (MACs for affine ops) of the ops kept float, and of every candidate op.
     pub float_cost: u64,
     pub total_cost: u64,
+    /// A model with several signatures: each one's output SQNR, e.g. "encode 41.20 dB,
+    /// score 35.02 dB" (the figures above are the worst signature's); empty with one.
+    pub signatures: String,
 }
 
 impl PrecisionSummary {
@@ -133,6 +136,7 @@ impl PrecisionSummary {
             candidate_ops: i("candidate_ops"),
             float_cost: i("float_cost"),
             total_cost: i("total_cost"),
+            signatures: s("signatures"),
         })
     }
 
@@ -162,6 +166,9 @@ impl PrecisionSummary {
                 "verify: output SQNR {:.2} dB on {} samples of {} (tqopt's interpreter, which computes as LiteRT's default kernels)",
                 self.reached_sqnr, self.samples, self.data
             );
+            if !self.signatures.is_empty() {
+                let _ = writeln!(s, "  per signature: {}", self.signatures);
+            }
             return;
         }
         let target = match self.target_sqnr {
@@ -173,6 +180,13 @@ impl PrecisionSummary {
             "{target}: output SQNR {:.2} dB on {} samples of {} (search estimates: as calibrated {:.2} dB, with chosen ranges {:.2} dB); {} configurations scored in {:.1} s",
             self.reached_sqnr, self.samples, self.data, self.start_sqnr, self.ranges_sqnr, self.evaluations, self.seconds
         );
+        if !self.signatures.is_empty() {
+            let _ = writeln!(
+                s,
+                "  per signature (each searched on its own): {}",
+                self.signatures
+            );
+        }
         let _ = writeln!(s, "  ranges: {}", self.ranges);
         if self.target_sqnr.is_some() {
             let pct = if self.total_cost == 0 {
@@ -197,7 +211,7 @@ impl PrecisionSummary {
             .target_sqnr
             .map_or("null".to_string(), |t| format!("{t}"));
         format!(
-            "{{\"mode\": {}, \"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"latency_cost\": {:.4}}}",
+            "{{\"mode\": {}, \"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"latency_cost\": {:.4}, \"signatures\": {}}}",
             json_string(&self.mode()),
             self.start_sqnr,
             self.ranges_sqnr,
@@ -211,7 +225,8 @@ impl PrecisionSummary {
             self.candidate_ops,
             self.float_cost,
             self.total_cost,
-            self.latency_cost()
+            self.latency_cost(),
+            json_string(&self.signatures)
         )
     }
 }
@@ -615,6 +630,7 @@ mod tests {
                 candidate_ops: 4,
                 float_cost: 128,
                 total_cost: 256,
+                signatures: String::new(),
             }),
             ..Default::default()
         };
@@ -625,7 +641,7 @@ mod tests {
         );
         let json = r.json();
         assert!(
-            json.contains("\"precision\": {\"mode\": \"target-sqnr=30\", \"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000}\n}"),
+            json.contains("\"precision\": {\"mode\": \"target-sqnr=30\", \"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000, \"signatures\": \"\"}\n}"),
             "{json}"
         );
         // Without a search, the JSON has no precision key.

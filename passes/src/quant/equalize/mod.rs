@@ -181,7 +181,7 @@ impl Pass for EqualizeChannels {
         // Data that does not fit the model fails calibration, which says why; the model is
         // left as it is here.
         let Ok((entry, samples)) =
-            crate::quant::precision::data::load_samples(m, path, self.scaling)
+            crate::quant::precision::data::load_samples_of_only_entry(m, path, self.scaling)
         else {
             return Ok(Changed::No);
         };

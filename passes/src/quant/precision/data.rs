@@ -8,7 +8,7 @@
 //! range's error on the values it would quantize. Invariant: `ranges[i][k]` and
 //! `local_db[i][k]` belong to `tensors[i]` and `METHODS[k]`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use tqopt_interp::{Interpreter, Tensor};
@@ -35,6 +35,9 @@ pub const MAX_SAMPLES: usize = 64;
 /// The samples and what the float model does on them.
 pub struct SearchData {
     pub entry: String,
+    /// The ops running `entry` can execute (its function's and those it calls): the search
+    /// keeps only these in higher precision.
+    pub ops: HashSet<OpId>,
     pub samples: Vec<Vec<Tensor>>,
     /// The float model's outputs, per sample.
     pub reference: Vec<Vec<Tensor>>,
@@ -48,8 +51,8 @@ pub struct SearchData {
     pub local_db: Vec<[f64; 4]>,
 }
 
-/// Reads up to [`MAX_SAMPLES`] samples of `data` for the entry function of `m`.
-pub fn load_samples(
+/// [`load_samples`] for a model with one entry function (an error names how many it has).
+pub fn load_samples_of_only_entry(
     m: &Module,
     data: &Path,
     scaling: PixelScaling,
@@ -57,10 +60,21 @@ pub fn load_samples(
     let entries = m.entry_points();
     let &[f] = &entries[..] else {
         return Err(format!(
-            "the precision search needs one entry function, the model has {}",
+            "this needs one entry function, the model has {}",
             entries.len()
         ));
     };
+    load_samples(m, f, data, scaling)
+}
+
+/// Reads up to [`MAX_SAMPLES`] samples of `data` for the entry function `f` of `m`; returns
+/// the function's name and the samples.
+pub fn load_samples(
+    m: &Module,
+    f: OpId,
+    data: &Path,
+    scaling: PixelScaling,
+) -> Result<(String, Vec<Vec<Tensor>>), String> {
     let entry = func::name(m, f).unwrap_or("main").to_string();
     let specs = input_specs(m, f)?;
     let mut dataset = Dataset::open(data, &specs, scaling)?;
@@ -149,8 +163,17 @@ impl SearchData {
     ) -> Result<SearchData, String> {
         let interp = Interpreter::new(m, &entry)
             .map_err(|e| format!("the precision search cannot run the float model: {e}"))?;
+        let function = m
+            .lookup_func(&entry)
+            .ok_or_else(|| format!("no function '{entry}'"))?;
+        let ops: HashSet<OpId> = m
+            .functions_reachable_from(function)
+            .into_iter()
+            .flat_map(|f| m.walk_nested(f).collect::<Vec<_>>())
+            .collect();
         let tensors: Vec<(OpId, ValueId)> = m
             .walk_nested(m.op)
+            .filter(|op| ops.contains(op))
             .filter(|&op| m.op(op).is(&quantfork::STATS))
             .filter_map(|op| m.operands(op).first().map(|&v| (op, v)))
             .collect();
@@ -230,6 +253,7 @@ impl SearchData {
         }
         Ok(SearchData {
             entry,
+            ops,
             samples,
             reference,
             tensors,

@@ -198,53 +198,55 @@ impl Pass for SearchPrecision {
         let started = Instant::now();
         let threads = tqopt_interp::parallel::default_threads();
         let fail = |e: String| PassError::from(Diagnostic::error(format!("{what}: {e}")));
-        let (entry, samples) = data::load_samples(m, path, self.scaling).map_err(fail)?;
-        let data = SearchData::measure(m, entry, samples, threads).map_err(fail)?;
-        let base = m.clone();
-        let ev = Evaluator::new(&base, &data, &self.rest, threads).map_err(fail)?;
-        // weight-rounding=auto: decided once, on the model as calibrated, before anything
-        // else is scored.
-        if self.rest.weight_rounding == crate::quant::weight_rounding::Mode::Auto {
-            ev.choose_rounding(&config::Config::default())
-                .map_err(fail)?;
+        let entries = m.entry_points();
+        if entries.is_empty() {
+            return Err(fail("the model has no entry function to run".into()));
         }
-        let outcome = match self.target {
-            Some(t) => search::search(&ev, &base, &data, t, threads).map_err(fail)?,
-            // Verify only: the model as calibrated, nothing chosen.
-            None if verify_only => search::Outcome {
-                config: config::Config::default(),
-                start_db: 0.0,
-                ranges_db: 0.0,
-                reached_db: 0.0,
-                reasons: Default::default(),
-                costs: Default::default(),
-            },
-            None => {
-                // Scored on the folded model: the ranges as calibrated stay unless others are
-                // better.
-                let (config, start_db, db) =
-                    search::choose_ranges(&ev, &base, &data, threads, None).map_err(fail)?;
-                search::Outcome {
-                    config,
-                    start_db,
-                    ranges_db: db,
-                    reached_db: db,
-                    reasons: Default::default(),
-                    costs: Default::default(),
-                }
-            }
+        // Several signatures: each is searched on its own (an op runs in one signature, and
+        // its precision changes only that signature's outputs). round-weights leaves such a
+        // model's weights rounded to nearest, so that is what is scored.
+        let mut rest = self.rest.clone();
+        if entries.len() > 1 {
+            rest.weight_rounding = crate::quant::weight_rounding::Mode::Nearest;
+        }
+        let mut searched = Vec::with_capacity(entries.len());
+        for f in entries {
+            searched.push(
+                self.search_entry(m, f, path, &rest, verify_only, threads)
+                    .map_err(fail)?,
+            );
+        }
+        let signatures: Vec<String> = searched
+            .iter()
+            .map(|e| format!("{} {:.2} dB", e.entry, e.outcome.reached_db))
+            .collect();
+        // The model's figures are its worst signature's; counts add up.
+        let worst = |f: fn(&search::Outcome) -> f64| {
+            searched
+                .iter()
+                .map(|e| f(&e.outcome))
+                .fold(f64::INFINITY, f64::min)
         };
-        // The figure reported is the folded model's, as written (the search's own scores come
-        // from the fast float form).
-        let mut outcome = outcome;
-        outcome.reached_db = ev.score_folded(&outcome.config).map_err(fail)?;
-        let reasons = &outcome.reasons;
-        let why = |op| reasons.get(&op).cloned().unwrap_or_default();
-        outcome.config.apply(m, Some(&why));
-        // Verify only: each op's error, as attributes the IR printouts show.
-        if verify_only {
-            let quantized = ev.quantized_module(&outcome.config).map_err(fail)?;
-            annotate::annotate(m, &base, &quantized, &data.entry, &data.samples).map_err(fail)?;
+        let (start_db, ranges_db, reached_db) = (
+            worst(|o| o.start_db),
+            worst(|o| o.ranges_db),
+            worst(|o| o.reached_db),
+        );
+        let samples = searched.iter().map(|e| e.samples).min().unwrap_or(0);
+        let evaluations: usize = searched.iter().map(|e| e.evaluations).sum();
+        let rounds_for_output = searched.iter().all(|e| e.rounds_for_output);
+        let mut outcome = search::Outcome {
+            config: config::Config::default(),
+            start_db,
+            ranges_db,
+            reached_db,
+            reasons: Default::default(),
+            costs: Default::default(),
+        };
+        for e in searched {
+            outcome.config.ranges.extend(e.outcome.config.ranges);
+            outcome.config.ops.extend(e.outcome.config.ops);
+            outcome.costs.extend(e.outcome.costs);
         }
         // The summary for the report.
         let mut by_method = [0usize; 4];
@@ -269,9 +271,9 @@ impl Pass for SearchPrecision {
             ("start_sqnr", float(outcome.start_db)),
             ("ranges_sqnr", float(outcome.ranges_db)),
             ("reached_sqnr", float(outcome.reached_db)),
-            ("samples", int(data.samples.len() as u64)),
+            ("samples", int(samples as u64)),
             ("data", Attribute::string(&path.display().to_string())),
-            ("evaluations", int(ev.evaluations.get() as u64)),
+            ("evaluations", int(evaluations as u64)),
             ("seconds", float(started.elapsed().as_secs_f64())),
             (
                 "ranges",
@@ -283,7 +285,7 @@ impl Pass for SearchPrecision {
             ),
             (
                 crate::quant::weight_rounding::CHOICE,
-                Attribute::string(if ev.rounds_for_output() {
+                Attribute::string(if rounds_for_output {
                     "output"
                 } else {
                     "nearest"
@@ -300,13 +302,92 @@ impl Pass for SearchPrecision {
         if verify_only {
             entries.push(("verify_only", Attribute::Unit));
         }
+        if signatures.len() > 1 {
+            entries.push(("signatures", Attribute::string(&signatures.join(", "))));
+        }
         let module_op = m.op;
         m.op_mut(module_op)
             .attributes
             .set(search::SUMMARY, search::summary_attribute(&entries));
         cx.count(KEPT, outcome.config.ops.len() as u64);
-        cx.count(SCORED, ev.evaluations.get() as u64);
+        cx.count(SCORED, evaluations as u64);
         Ok(Changed::Yes)
+    }
+}
+
+/// What the search did for one entry function.
+struct Searched {
+    entry: String,
+    outcome: search::Outcome,
+    samples: usize,
+    evaluations: usize,
+    rounds_for_output: bool,
+}
+
+impl SearchPrecision {
+    /// Searches entry function `f` on `path` and writes what it chose into `m`.
+    fn search_entry(
+        &self,
+        m: &mut Module,
+        f: tqopt_ir::OpId,
+        path: &std::path::Path,
+        rest: &RestOptions,
+        verify_only: bool,
+        threads: usize,
+    ) -> Result<Searched, String> {
+        let (entry, samples) = data::load_samples(m, f, path, self.scaling)?;
+        let data = SearchData::measure(m, entry, samples, threads)?;
+        let base = m.clone();
+        let ev = Evaluator::new(&base, &data, rest, threads)?;
+        // weight-rounding=auto: decided once, on the model as calibrated, before anything
+        // else is scored.
+        if rest.weight_rounding == crate::quant::weight_rounding::Mode::Auto {
+            ev.choose_rounding(&config::Config::default())?;
+        }
+        let mut outcome = match self.target {
+            Some(t) => search::search(&ev, &base, &data, t, threads)?,
+            // Verify only: the model as calibrated, nothing chosen.
+            None if verify_only => search::Outcome {
+                config: config::Config::default(),
+                start_db: 0.0,
+                ranges_db: 0.0,
+                reached_db: 0.0,
+                reasons: Default::default(),
+                costs: Default::default(),
+            },
+            None => {
+                // Scored on the folded model: the ranges as calibrated stay unless others are
+                // better.
+                let (config, start_db, db) =
+                    search::choose_ranges(&ev, &base, &data, threads, None)?;
+                search::Outcome {
+                    config,
+                    start_db,
+                    ranges_db: db,
+                    reached_db: db,
+                    reasons: Default::default(),
+                    costs: Default::default(),
+                }
+            }
+        };
+        // The figure reported is the folded model's, as written (the search's own scores come
+        // from the fast float form).
+        outcome.reached_db = ev.score_folded(&outcome.config)?;
+        let reasons = &outcome.reasons;
+        let why = |op| reasons.get(&op).cloned().unwrap_or_default();
+        outcome.config.apply(m, Some(&why));
+        // Verify only: each op's error, as attributes the IR printouts show.
+        if verify_only {
+            let quantized = ev.quantized_module(&outcome.config)?;
+            annotate::annotate(m, &base, &quantized, &data.entry, &data.samples)?;
+        }
+        Ok(Searched {
+            entry: data.entry.clone(),
+            samples: data.samples.len(),
+            evaluations: ev.evaluations.get(),
+            rounds_for_output: ev.rounds_for_output(),
+            outcome,
+        })
     }
 }
 

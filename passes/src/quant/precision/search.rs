@@ -90,11 +90,11 @@ fn minmax_floor((lo, hi): (f64, f64), k: usize) -> (f64, f64) {
 }
 
 /// The ops the search may keep in higher precision in the fake-quant module `qdq`: ops that
-/// are quantized there and exist in the calibrated module.
-fn candidate_ops(base: &Module, qdq: &Module) -> Vec<OpId> {
+/// are quantized there, exist in the calibrated module and run in the searched entry function.
+fn candidate_ops(base: &Module, qdq: &Module, data: &SearchData) -> Vec<OpId> {
     let base_ops: std::collections::HashSet<OpId> = base.walk_nested(base.op).collect();
     qdq.walk_nested(qdq.op)
-        .filter(|op| base_ops.contains(op))
+        .filter(|op| base_ops.contains(op) && data.ops.contains(op))
         .filter(|&op| is_candidate(qdq, op))
         .filter(|&op| !qdq.op(op).attributes.contains(KEEP_FLOAT))
         .filter(|&op| float_reason(qdq, op, None).is_none())
@@ -185,7 +185,7 @@ pub fn search(
 ) -> Result<Outcome, String> {
     let (ranges, start_db, ranges_db) = choose_ranges(ev, base, data, threads, Some(target_db))?;
     let qdq = ev.qdq_module(&ranges)?;
-    let ops = candidate_ops(base, &qdq);
+    let ops = candidate_ops(base, &qdq, data);
     let costs: BTreeMap<OpId, u64> = ops.iter().map(|&op| (op, op_cost(base, op))).collect();
     let mut outcome = Outcome {
         config: ranges.clone(),

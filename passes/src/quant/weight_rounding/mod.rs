@@ -173,11 +173,14 @@ impl Pass for RoundWeights {
         // Data that does not fit the model has already failed calibration; what is left here
         // (several entry functions, a custom op the interpreter cannot run, whose results
         // calibration has already reported) keeps round to nearest.
-        let (entry, samples) =
-            match crate::quant::precision::data::load_samples(&float, path, self.scaling) {
-                Ok(s) => s,
-                Err(e) => return nearest(cx, e),
-            };
+        let (entry, samples) = match crate::quant::precision::data::load_samples_of_only_entry(
+            &float,
+            path,
+            self.scaling,
+        ) {
+            Ok(s) => s,
+            Err(e) => return nearest(cx, e),
+        };
         let moments = match InputMoments::measure(&float, &entry, &samples, &targets, threads) {
             Ok(moments) => moments,
             Err(e) => return nearest(cx, e),
