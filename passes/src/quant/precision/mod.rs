@@ -209,12 +209,20 @@ impl Pass for SearchPrecision {
         if entries.len() > 1 {
             rest.weight_rounding = crate::quant::weight_rounding::Mode::Nearest;
         }
+        let several = entries.len() > 1;
         let mut searched = Vec::with_capacity(entries.len());
         for f in entries {
-            searched.push(
-                self.search_entry(m, f, path, &rest, verify_only, threads)
-                    .map_err(fail)?,
-            );
+            let name = tqopt_ir::dialect::func::name(m, f)
+                .unwrap_or("main")
+                .to_string();
+            let done = self
+                .search_entry(m, f, path, &rest, verify_only, threads)
+                .map_err(|e| match several {
+                    true => format!("signature '{name}': {e}"),
+                    false => e,
+                })
+                .map_err(fail)?;
+            searched.push(done);
         }
         let signatures: Vec<String> = searched
             .iter()
