@@ -26,9 +26,8 @@ TOLERANCE_DB = 0.1
 KNOWN_GAPS = {
     ("lstm_while", 40.0): "tqopt's interpreter gives 40.00 dB; LiteRT gives 39.21 with its default "
     "interpreter, 40.11 with its builtin kernels and 39.96 with its reference kernels (measured "
-    "2026-12-06). The search keeps 27 of 39 ops float, so the loop bodies mix float and int8; of "
-    "their float ops, tanh is the one not modelled to the bit (std's tanh is up to 4 ulps from "
-    "XNNPACK's), and a quantize op after it can round the other way",
+    "2026-12-06). The search keeps 27 of 39 ops float, so the loop bodies mix float and int8 ops; "
+    "their float sigmoid and tanh are XNNPACK's to the bit, and where the rest differs is not found",
 }
 
 

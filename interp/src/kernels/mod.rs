@@ -44,7 +44,7 @@ pub(crate) mod transpose;
 pub(crate) mod transpose_conv;
 pub(crate) mod unary;
 pub(crate) mod update;
-pub(crate) mod xnnpack_sigmoid;
+pub(crate) mod xnnpack_math;
 
 pub(crate) use args::{Args, OpInfo};
 

@@ -3,7 +3,7 @@
 //! sin, cos, sign). f32; neg, abs and sign also take i32 (neg and abs i64 too). The operand's buffer is reused when this op is its last use.
 
 use super::simd::multiversion;
-use super::{kernel, one, xnnpack_sigmoid, Args, BoxKernel, OpInfo};
+use super::{kernel, one, xnnpack_math, Args, BoxKernel, OpInfo};
 use crate::error::KResult;
 use crate::tensor::TensorData;
 
@@ -102,8 +102,8 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
 
 fn apply(f: Func, v: &mut [f32]) {
     match f {
-        Func::Logistic => xnnpack_sigmoid::sigmoid(v),
-        Func::Tanh => v.iter_mut().for_each(|x| *x = x.tanh()),
+        Func::Logistic => xnnpack_math::sigmoid(v),
+        Func::Tanh => xnnpack_math::tanh(v),
         Func::Relu => super::simd::clamp(v, 0.0, f32::INFINITY),
         Func::Relu6 => super::simd::clamp(v, 0.0, 6.0),
         Func::ReluN1To1 => super::simd::clamp(v, -1.0, 1.0),
@@ -136,11 +136,11 @@ fn apply(f: Func, v: &mut [f32]) {
     }
 }
 
-/// 1 / (1 + e^-x) in XNNPACK's form with std's `exp` ([`xnnpack_sigmoid::sigmoid_portable`]),
+/// 1 / (1 + e^-x) in XNNPACK's form with std's `exp` ([`xnnpack_math::sigmoid_portable`]),
 /// for the LSTM kernels' gates.
 pub(crate) fn logistic(v: &mut [f32]) {
     v.iter_mut()
-        .for_each(|x| *x = xnnpack_sigmoid::sigmoid_portable(*x));
+        .for_each(|x| *x = xnnpack_math::sigmoid_portable(*x));
 }
 
 multiversion! {
