@@ -15,6 +15,12 @@
 //!   `rn` in [-127.99609375, 2^7] with `|rn| >= 2^-8`. Float emulation was 1 LSB off on 2% of
 //!   a Conv1D network's values (measured against LiteRT 2026-12-06).
 //!
+//! - QUANTIZE from int8 to int8 (a requantization): the same 8-bit fixed point with `m =
+//!   round_ties_even(256 · in_scale / out_scale)`: `out = ((out_zp << 8) + 128 + (x - in_zp) ·
+//!   m) >> 8`, clamped. XNNPACK takes it when the ratio is in [2^-8, 2^7]. Float emulation
+//!   (LiteRT's builtin kernel's result) differed on 20 of the 256 inputs of a tanh output
+//!   (scale 1/128) requantized to scale 0.00758 (measured against LiteRT 2026-12-06).
+//!
 //! ADD and MUL clamp to the fused activation's range quantized as for convolutions
 //! ([`crate::quantized_acc::bounds`]). XNNPACK takes an op only when its scale ratios are in
 //! range (ADD: each ratio in [2^-10, 2^8); MUL: [2^-16, 2^8)); otherwise LiteRT runs its
@@ -55,8 +61,33 @@ fn leaky_relu_multipliers(ratio: f32, alpha: f32) -> Option<(i32, i32)> {
     {
         return None;
     }
-    let fixed = |r: f32| (256.0 * r).round_ties_even() as i32;
-    Some((fixed(ratio), fixed(negative)))
+    Some((q8_multiplier(ratio), q8_multiplier(negative)))
+}
+
+/// XNNPACK's 8-bit fraction multiplier of a scale ratio: `round_ties_even(256 · r)`.
+fn q8_multiplier(ratio: f32) -> i32 {
+    (256.0 * ratio).round_ties_even() as i32
+}
+
+/// The kernel of an int8 to int8 QUANTIZE (a requantization) that XNNPACK takes: when
+/// `in_scale / out_scale` is in [2^-8, 2^7].
+fn requantize(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
+    let data = m.op(op);
+    let (&[x], &[y]) = (data.operands(), data.results()) else {
+        return None;
+    };
+    let (si, zi) = int8_params(m, x)?;
+    let (so, zo) = int8_params(m, y)?;
+    let ratio = si / so;
+    if !(2f32.powi(-8)..=2f32.powi(7)).contains(&ratio) {
+        return None;
+    }
+    let multiplier = q8_multiplier(ratio);
+    let bias = (zo << 8) + 0x80;
+    Some(int8_unary(move |q| {
+        let acc = bias + (q as i32 - zi) * multiplier;
+        Ok((acc >> 8).clamp(-128, 127) as i8)
+    }))
 }
 
 /// The kernel of an int8 LEAKY_RELU that XNNPACK takes.
@@ -80,12 +111,16 @@ fn leaky_relu(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     }))
 }
 
-/// The kernel of `op`, when it is an int8 ADD, MUL or LEAKY_RELU that XNNPACK takes.
+/// The kernel of `op`, when it is an int8 ADD, MUL, LEAKY_RELU or int8 to int8 QUANTIZE that
+/// XNNPACK takes.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let name = data.name.as_str();
     if name == "tfl.leaky_relu" {
         return leaky_relu(m, op);
+    }
+    if name == "tfl.quantize" {
+        return requantize(m, op);
     }
     if !matches!(name, "tfl.add" | "tfl.mul") || data.results().len() != 1 {
         return None;
@@ -133,6 +168,21 @@ mod tests {
         assert_eq!((ma, mb, shift), (1572864, 1048576, 21));
         assert_eq!(bias, (1 << 20) - 1572864 + 2 * 1048576);
         assert!(add_params(0.0001, 0.5, 0, 0).is_none());
+    }
+
+    #[test]
+    fn requantization_is_xnnpacks_8_bit_fixed_point() {
+        // A tanh output (scale 1/128, zero point 0) requantized to scale 0.0075845905, zero
+        // point -2. LiteRT gives these (ai-edge-litert 2.3.0); rounding x · ratio gives one
+        // more for each.
+        let ratio = 0.0078125f32 / 0.007_584_590_5;
+        let multiplier = q8_multiplier(ratio);
+        assert_eq!(multiplier, 264);
+        let bias = (-2 << 8) + 0x80;
+        for (x, litert) in [(-116, -122), (-115, -121), (-83, -88), (-82, -87)] {
+            assert_eq!((bias + x * multiplier) >> 8, litert, "x = {x}");
+            assert_eq!((x as f32 * ratio).round_ties_even() as i32 - 2, litert + 1);
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-"""int8 RESIZE_BILINEAR, convolutions, ADD and MUL in tqopt's interpreter against LiteRT's
+"""int8 RESIZE_BILINEAR, convolutions, ADD, MUL and requantizing QUANTIZE in tqopt's interpreter against LiteRT's
 default interpreter, bit for bit.
 
 ``tqopt eval`` measures a quantized model in tqopt's interpreter, so the interpreter must
@@ -202,4 +202,30 @@ def test_int8_add_and_mul_are_litert_to_the_bit(op, activation, broadcast, tqopt
     x = np.random.default_rng(6).integers(-60, 61, (1, 6, 8)).astype(np.int8)
     want, got = litert_and_ours(elementwise_text(op, activation, broadcast), x, tqopt_bin,
                                 interp_run_bin, out_dir)
+    assert_bit_equal(want, got)
+
+
+# (input scale, zero point, output scale, zero point): ratios inside XNNPACK's [2^-8, 2^7],
+# where it requantizes in 8-bit fixed point, and one outside, left to the builtin kernel.
+REQUANTIZE_CASES = {
+    "tanh_output": (0.0078125, 0, 0.0075845904648303986, -2),
+    "widening": (0.05, 10, 0.0123, -100),
+    "narrowing": (0.01, -128, 0.37, 5),
+    "ratio_120": (0.3, 3, 0.0025, 0),
+    "outside_xnnpack": (0.001, 0, 0.5, 0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REQUANTIZE_CASES))
+def test_int8_requantize_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, out_dir):
+    si, zi, so, zo = REQUANTIZE_CASES[case]
+    t_in = f"tensor<1x256x!quant.uniform<i8:f32, {si!r}:{zi}>>"
+    t_out = f"tensor<1x256x!quant.uniform<i8:f32, {so!r}:{zo}>>"
+    text = (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
+        f'  %0 = "tfl.quantize"(%x) <{{qtype = {t_out}}}> : ({t_in}) -> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    )
+    x = np.arange(-128, 128).astype(np.int8).reshape(1, 256)
+    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
     assert_bit_equal(want, got)

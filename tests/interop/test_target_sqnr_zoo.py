@@ -23,12 +23,9 @@ MODELS = sorted(p.stem for p in ZOO.glob("*.tflite"))
 TARGETS_DB = [30.0, 40.0]
 TOLERANCE_DB = 0.1
 # (model, target) -> why LiteRT does not yet reach what tqopt measured. Strict xfails.
-KNOWN_GAPS = {
-    ("lstm_while", 40.0): "tqopt's interpreter gives 40.00 dB; LiteRT gives 39.21 with its default "
-    "interpreter, 40.11 with its builtin kernels and 39.96 with its reference kernels (measured "
-    "2026-12-06). The search keeps 27 of 39 ops float, so the loop bodies mix float and int8 ops; "
-    "their float sigmoid and tanh are XNNPACK's to the bit, and where the rest differs is not found",
-}
+# lstm_while at 40 dB was one (tqopt 40.00, LiteRT 39.21) until int8 to int8 QUANTIZE ops ran
+# XNNPACK's 8-bit fixed point (interp/src/quantized_elementwise.rs, 2026-12-06).
+KNOWN_GAPS: dict[tuple[str, float], str] = {}
 
 
 def cases():
