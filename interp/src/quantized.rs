@@ -26,8 +26,8 @@
 //! ([`crate::resize_q11`]); int8 `tfl.conv_2d`, `tfl.depthwise_conv_2d` and
 //! `tfl.fully_connected` run their float kernel on integer-valued operands and requantize the
 //! accumulator as XNNPACK does, and an int8 `tfl.batch_matmul` as LiteRT's builtin kernel
-//! does ([`crate::quantized_acc`]); int8 `tfl.add` and `tfl.mul` run
-//! XNNPACK's fixed point ([`crate::quantized_elementwise`]); 8-bit ops that LiteRT leaves to
+//! does ([`crate::quantized_acc`]); int8 `tfl.add`, `tfl.mul`, `tfl.leaky_relu` and int8 to
+//! int8 `tfl.quantize` run XNNPACK's fixed point ([`crate::quantized_elementwise`]); 8-bit ops that LiteRT leaves to
 //! its builtin kernels (average pool, hard swish, squared difference, a rescaling sum) run
 //! those kernels' integer arithmetic ([`crate::builtin8`]).
 //! 16x8 ops (int16 activations), which
