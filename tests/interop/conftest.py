@@ -35,6 +35,22 @@ IMAGES_DIR = SHARED / "data" / "images"
 
 SHARED_MODELS = sorted(MODELS_DIR.glob("*.tflite"))
 
+
+def _cpu_has_avx512() -> bool:
+    try:
+        return "avx512f" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+# XNNPACK's float kernels differ per instruction set; the interpreter models the AVX-512 ones
+# to the bit (sums' lane order, sigmoid) and only those were measured. Tests that need LiteRT's
+# float results to the bit are skipped elsewhere.
+NEEDS_AVX512 = pytest.mark.skipif(
+    not _cpu_has_avx512(),
+    reason="the interpreter models XNNPACK's AVX-512 float kernels to the bit; this CPU has no AVX-512",
+)
+
 # MediaPipe's detectors take images scaled to [-1, 1]; the landmark and segmentation models
 # take [0, 1].
 SIGNED_INPUT_MODELS = (

@@ -25,6 +25,7 @@ import pytest
 
 from conftest import (
     IMAGES_DIR,
+    NEEDS_AVX512,
     SHARED_MODELS,
     MODELS_DIR,
     input_details,
@@ -264,6 +265,7 @@ def test_eval_of_a_model_against_itself_is_the_cap(tqopt_bin, images, photo_spli
 # hand_landmark +1.28, iris_landmark -0.61, selfie_segmentation -0.55, palm_detection -0.19.
 # The float differences were one ulp; XNNPACK quantizes a hybrid op's float input on the fly,
 # where an ulp can move a value across a rounding boundary and a whole step through the layers.
+@NEEDS_AVX512
 @pytest.mark.parametrize("name", MODELS)
 def test_dynamic_range_eval_agrees_with_litert(name: str, evaluated):
     e = evaluated(name, "quantize-dynamic-range")

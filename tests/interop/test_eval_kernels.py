@@ -1,4 +1,5 @@
-"""int8 RESIZE_BILINEAR, convolutions, ADD, MUL and requantizing QUANTIZE in tqopt's interpreter against LiteRT's
+"""int8 RESIZE_BILINEAR, convolutions, ADD, MUL and requantizing QUANTIZE, and float sigmoid, tanh,
+GELU, sums, means and bilinear resize, in tqopt's interpreter against LiteRT's
 default interpreter, bit for bit.
 
 ``tqopt eval`` measures a quantized model in tqopt's interpreter, so the interpreter must
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO, _cargo_build
+from conftest import NEEDS_AVX512, REPO, _cargo_build
 
 QTYPE = "!quant.uniform<i8:f32, 0.05:3>"
 
@@ -229,3 +230,80 @@ def test_int8_requantize_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, o
     x = np.arange(-128, 128).astype(np.int8).reshape(1, 256)
     want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
     assert_bit_equal(want, got)
+
+
+def float_unary_text(op: str, n: int) -> str:
+    attrs = {"gelu": " <{approximate = false}>", "gelu_approximate": " <{approximate = true}>"}
+    name = "gelu" if op.startswith("gelu") else op
+    t = f"tensor<{n}xf32>"
+    return (
+        f'func.func @main(%x: {t} loc("x")) -> {t} {{\n'
+        f'  %0 = "tfl.{name}"(%x){attrs.get(op, "")} : ({t}) -> {t} loc("y")\n'
+        f"  return %0 : {t}\n}}\n"
+    )
+
+
+def float_reduce_text(op: str, shape: tuple, axes: list) -> str:
+    t_in = "tensor<" + "x".join(map(str, shape)) + "xf32>"
+    out = [1 if i in axes else d for i, d in enumerate(shape)]
+    t_out = "tensor<" + "x".join(map(str, out)) + "xf32>"
+    t_axes = f"tensor<{len(axes)}xi32>"
+    return (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
+        f'  %a = "tfl.pseudo_const"() <{{value = dense<{axes}> : {t_axes}}}> : () -> {t_axes} loc("axes")\n'
+        f'  %0 = "tfl.{op}"(%x, %a) <{{keep_dims = true}}> : ({t_in}, {t_axes}) -> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    )
+
+
+def assert_float_bit_equal(want, got):
+    assert got.dtype == want.dtype == np.float32 and got.shape == want.shape
+    differ = int(np.sum(got.view(np.uint32) != want.view(np.uint32)))
+    assert differ == 0, f"{differ} of {want.size} values differ in their bits"
+
+
+@NEEDS_AVX512
+@pytest.mark.parametrize("op", ["logistic", "tanh", "gelu", "gelu_approximate"])
+def test_float_activations_are_litert_to_the_bit(op, tqopt_bin, interp_run_bin, out_dir):
+    """Float sigmoid, tanh and GELU feed hybrid ops that quantize their input on the fly, so an
+    ulp matters (kernels/xnnpack_math.rs)."""
+    rng = np.random.default_rng(12)
+    x = np.concatenate([np.linspace(-12, 12, 2048), rng.standard_normal(2048) * 3]).astype(np.float32)
+    want, got = litert_and_ours(float_unary_text(op, x.size), x, tqopt_bin, interp_run_bin, out_dir)
+    assert_float_bit_equal(want, got)
+
+
+# (shape, axes): a global pool, the last axis (short, long, with a tail), everything, and
+# reduced-kept-reduced.
+REDUCE_CASES = {
+    "global_pool": ((1, 13, 11, 24), [1, 2]),
+    "batch_of_pools": ((2, 7, 7, 40), [1, 2]),
+    "last_axis_77": ((2, 5, 77), [2]),
+    "last_axis_1000": ((1, 8, 1000), [2]),
+    "all_axes": ((2, 9, 9, 17), [0, 1, 2, 3]),
+    "outer_and_inner": ((4, 6, 10), [0, 2]),
+}
+
+
+@NEEDS_AVX512
+@pytest.mark.parametrize("op", ["mean", "sum"])
+@pytest.mark.parametrize("case", sorted(REDUCE_CASES))
+def test_float_sums_and_means_are_litert_to_the_bit(case, op, tqopt_bin, interp_run_bin, out_dir):
+    """XNNPACK's summation order (kernels/float_sum.rs), on values of mixed magnitude."""
+    shape, axes = REDUCE_CASES[case]
+    rng = np.random.default_rng(13)
+    x = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape) * 2)).astype(np.float32)
+    want, got = litert_and_ours(float_reduce_text(op, shape, axes), x, tqopt_bin, interp_run_bin,
+                                out_dir)
+    assert_float_bit_equal(want, got)
+
+
+@NEEDS_AVX512
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_float_resize_bilinear_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, out_dir):
+    """XNNPACK's source coordinates and interpolation order (kernels/resize.rs)."""
+    h, w, oh, ow, align, half = CASES[case]
+    text = model_text(h, w, oh, ow, align, half).replace(f"x5x{QTYPE}>", "x5xf32>")
+    x = np.random.default_rng(14).standard_normal((1, h, w, 5)).astype(np.float32)
+    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
+    assert_float_bit_equal(want, got)

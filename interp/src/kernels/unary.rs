@@ -109,7 +109,7 @@ fn apply(f: Func, v: &mut [f32]) {
         Func::ReluN1To1 => super::simd::clamp(v, -1.0, 1.0),
         Func::LeakyRelu(alpha) => leaky_relu(v, alpha),
         Func::HardSwish => hard_swish(v),
-        Func::Gelu { approximate } => v.iter_mut().for_each(|x| *x = gelu(*x, approximate)),
+        Func::Gelu { approximate } => xnnpack_math::gelu(v, approximate, gelu),
         Func::Elu => v
             .iter_mut()
             .for_each(|x| *x = if *x < 0.0 { x.exp_m1() } else { *x }),
@@ -163,7 +163,8 @@ multiversion! {
     }
 }
 
-/// GELU: exact with erf, or the tanh approximation.
+/// GELU: exact with erf, or the tanh approximation (in f64; LiteRT's default path computes
+/// [`xnnpack_math::gelu`]).
 fn gelu(x: f32, approximate: bool) -> f32 {
     let x = x as f64;
     let y = if approximate {
