@@ -2,8 +2,8 @@
 
 LiteRT runs int16 ops in its builtin kernels (no XNNPACK path), with fixed-point arithmetic of
 their own: convolutions requantize an exact int64 accumulator with a multiplier reduced to 15
-bits (halves rounded up), fully connected layers requantize in ``double`` (halves away from
-zero), ADD runs 16-element blocks in its optimized kernel's fixed point and the rest in the
+bits (halves rounded up), fully connected layers with an int64 bias requantize in ``double``
+(halves away from zero) and those without one in the optimized kernel's two roundings, ADD runs 16-element blocks in its optimized kernel's fixed point and the rest in the
 reference kernel's, LOGISTIC reads a 256-entry table, QUANTIZE rounds blocks of 8 halves to
 even and the tail halves away. Float emulation of these ops was off by one step on a few
 values per op, which moved ``tqopt eval``'s SQNR of face_landmark's 16x8 model by 0.38 dB
@@ -162,6 +162,38 @@ def test_int16_accumulating_ops_are_litert_to_the_bit(op, activation, scales, tq
                                                       interp_run_bin, out_dir):  # noqa: F811
     text, shape = affine_text(op, scales, activation)
     want, got = litert_and_ours(text, full_range(shape, 23), tqopt_bin, interp_run_bin, out_dir)
+    assert_bit_equal(want, got)
+
+
+def bias_less_fully_connected_text(scales: str, keep_num_dims: bool) -> tuple[str, tuple]:
+    """A 16x8 fully connected layer without a bias (a Keras Dense layer with use_bias=False, a
+    Tensordot), which LiteRT runs in its optimized kernel: an int32 accumulator requantized in
+    two roundings."""
+    s_in, s_w, s_out = SCALES[scales]
+    k, n = 16, 16
+    in_shape = (1, 24, k)
+    out_shape = (1, 24, n) if keep_num_dims else (24, n)
+    w_scales = [s_w * (1 + 0.1 * j) if scales == "general" else s_w for j in range(n)]
+    weights = np.random.default_rng(24).integers(-127, 128, (n, k))
+    wq = W8.format(axis=0, scales=",".join(map(repr, w_scales)))
+    t_in, t_out = shape_text(in_shape, I16.format(s_in)), shape_text(out_shape, I16.format(s_out))
+    t_w = shape_text((n, k), wq)
+    return (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n' + qconst("w", weights, wq, "i8")
+        + '  %nb = "tfl.no_value"() <{value}> : () -> none loc("nb")\n'
+        f'  %0 = "tfl.fully_connected"(%x, %w, %nb) <{{keep_num_dims = {str(keep_num_dims).lower()}, '
+        f'weights_format = "DEFAULT", fused_activation_function = "NONE"}}> : ({t_in}, {t_w}, none) '
+        f'-> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    ), in_shape
+
+
+@pytest.mark.parametrize("scales", sorted(SCALES))
+@pytest.mark.parametrize("keep_num_dims", [False, True])
+def test_int16_bias_less_fully_connected_is_litert_to_the_bit(scales, keep_num_dims, tqopt_bin,
+                                                              interp_run_bin, out_dir):  # noqa: F811
+    text, shape = bias_less_fully_connected_text(scales, keep_num_dims)
+    want, got = litert_and_ours(text, full_range(shape, 25), tqopt_bin, interp_run_bin, out_dir)
     assert_bit_equal(want, got)
 
 
