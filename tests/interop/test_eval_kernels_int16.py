@@ -113,12 +113,16 @@ def binary_text(op: str, activation: str, broadcast: bool) -> tuple[str, tuple]:
 
 
 def unary_text(case: str) -> tuple[str, tuple]:
-    """LOGISTIC, TANH, SOFTMAX, MEAN and RESIZE_BILINEAR on an int16 input."""
+    """LOGISTIC, TANH, EXP, SOFTMAX, MEAN and RESIZE_BILINEAR on an int16 input."""
     shape = (1, 6, 7, 12)
     t_x = shape_text(shape, I16.format(4.7e-4))
     if case in ("logistic", "tanh"):
         t_y = shape_text(shape, I16.format(1 / 32768))
         body = f'  %0 = "tfl.{case}"(%x) : ({t_x}) -> {t_y} loc("y")\n'
+    elif case == "exp":
+        # Inputs in [-15.4, 15.4] into steps that hold up to e^2.2; larger results saturate.
+        t_y = shape_text(shape, I16.format(2.8e-4))
+        body = f'  %0 = "tfl.exp"(%x) : ({t_x}) -> {t_y} loc("y")\n'
     elif case == "softmax":
         t_y = shape_text(shape, I16.format(1 / 32768))
         body = f'  %0 = "tfl.softmax"(%x) <{{beta = 1.0 : f32}}> : ({t_x}) -> {t_y} loc("y")\n'
@@ -217,7 +221,7 @@ def test_int16_add_and_mul_are_litert_to_the_bit(op, activation, broadcast, tqop
 
 
 @pytest.mark.parametrize(
-    "case", ["logistic", "tanh", "softmax", "mean", "resize_half_pixel", "resize_align_corners", "resize_legacy"]
+    "case", ["logistic", "tanh", "exp", "softmax", "mean", "resize_half_pixel", "resize_align_corners", "resize_legacy"]
 )
 def test_int16_table_reduction_and_resize_are_litert_to_the_bit(case, tqopt_bin, interp_run_bin,
                                                                out_dir):  # noqa: F811

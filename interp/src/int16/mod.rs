@@ -9,6 +9,7 @@
 //! - [`elementwise`]: `tfl.add` (16-lane body in the optimized kernel's fixed point, scalar tail
 //!   and broadcasts in the reference kernel's) and `tfl.mul`.
 //! - [`logistic`]: `tfl.logistic` and `tfl.tanh` through LiteRT's 256-entry sigmoid table.
+//! - [`lut`]: `tfl.exp` through LiteRT's interpolated 513-entry table.
 //! - [`softmax`]: `tfl.softmax` through LiteRT's exp and reciprocal tables.
 //! - [`mean`]: `tfl.mean` (integer sum, 32-bit multiplier folded with 1/count).
 //! - [`resize`]: `tfl.resize_bilinear` (10-bit fixed-point weights).
@@ -27,6 +28,7 @@ pub(crate) mod affine;
 pub(crate) mod elementwise;
 pub(crate) mod fixed_point;
 pub(crate) mod logistic;
+pub(crate) mod lut;
 pub(crate) mod mean;
 pub(crate) mod quantize;
 pub(crate) mod resize;
@@ -77,6 +79,7 @@ pub(crate) fn build(
     match m.op(op).name.as_str() {
         "tfl.add" | "tfl.mul" => elementwise::build(m, op),
         "tfl.logistic" | "tfl.tanh" => logistic::build(m, op),
+        "tfl.exp" => lut::build(m, op),
         "tfl.mean" => mean::build(m, op, consts),
         "tfl.softmax" => softmax::build(m, op),
         "tfl.resize_bilinear" => resize::build(m, op, consts),
