@@ -113,12 +113,16 @@ def binary_text(op: str, activation: str, broadcast: bool) -> tuple[str, tuple]:
 
 
 def unary_text(case: str) -> tuple[str, tuple]:
-    """LOGISTIC, TANH, EXP, SOFTMAX, MEAN and RESIZE_BILINEAR on an int16 input."""
+    """LOGISTIC, TANH, EXP, GELU, SOFTMAX, MEAN and RESIZE_BILINEAR on an int16 input."""
     shape = (1, 6, 7, 12)
     t_x = shape_text(shape, I16.format(4.7e-4))
     if case in ("logistic", "tanh"):
         t_y = shape_text(shape, I16.format(1 / 32768))
         body = f'  %0 = "tfl.{case}"(%x) : ({t_x}) -> {t_y} loc("y")\n'
+    elif case in ("gelu", "gelu_approximate"):
+        t_y = shape_text(shape, I16.format(4.7e-4))
+        flag = str(case == "gelu_approximate").lower()
+        body = f'  %0 = "tfl.gelu"(%x) <{{approximate = {flag}}}> : ({t_x}) -> {t_y} loc("y")\n'
     elif case == "exp":
         # Inputs in [-15.4, 15.4] into steps that hold up to e^2.2; larger results saturate.
         t_y = shape_text(shape, I16.format(2.8e-4))
@@ -221,7 +225,7 @@ def test_int16_add_and_mul_are_litert_to_the_bit(op, activation, broadcast, tqop
 
 
 @pytest.mark.parametrize(
-    "case", ["logistic", "tanh", "exp", "softmax", "mean", "resize_half_pixel", "resize_align_corners", "resize_legacy"]
+    "case", ["logistic", "tanh", "exp", "gelu", "gelu_approximate", "softmax", "mean", "resize_half_pixel", "resize_align_corners", "resize_legacy"]
 )
 def test_int16_table_reduction_and_resize_are_litert_to_the_bit(case, tqopt_bin, interp_run_bin,
                                                                out_dir):  # noqa: F811
@@ -240,4 +244,28 @@ def test_int16_quantize_from_f32_is_litert_to_the_bit(tqopt_bin, interp_run_bin,
             f"  return %0 : {t_y}\n}}\n")
     x = (np.arange(n) - 50).astype(np.float32) * 0.25 + 0.25
     want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
+    assert_bit_equal(want, got)
+
+
+@pytest.mark.parametrize(
+    "rhs,adj_y", [("int16", True), ("int8_constant", False), ("int8_constant", True)]
+)
+def test_int16_batch_matmul_is_litert_to_the_bit(rhs, adj_y, tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
+    """An attention's scores: an exact int64 sum requantized with the 15-bit reduced
+    multiplier. The right operand is the input itself (int16) or an int8 constant."""
+    lhs_shape = (2, 3, 9, 24)
+    t_x = shape_text(lhs_shape, I16.format(3.1e-4))
+    t_y = shape_text((2, 3, 9, 9) if rhs == "int16" else (2, 3, 9, 7), I16.format(2.3e-3))
+    if rhs == "int16":
+        body = (f'  %0 = "tfl.batch_matmul"(%x, %x) <{{adj_x = false, adj_y = true}}> : ({t_x}, {t_x})'
+                f' -> {t_y} loc("y")\n')
+    else:
+        w_shape = (7, 24) if adj_y else (24, 7)
+        wq = "!quant.uniform<i8:f32, 0.0123>"  # LiteRT requires zero point 0 here
+        w = np.random.default_rng(26).integers(-128, 128, w_shape)
+        body = qconst("w", w, wq, "i8")
+        body += (f'  %0 = "tfl.batch_matmul"(%x, %w) <{{adj_x = false, adj_y = {str(adj_y).lower()}}}> : '
+                 f'({t_x}, {shape_text(w_shape, wq)}) -> {t_y} loc("y")\n')
+    text = f'func.func @main(%x: {t_x} loc("x")) -> {t_y} {{\n{body}  return %0 : {t_y}\n}}\n'
+    want, got = litert_and_ours(text, full_range(lhs_shape, 27), tqopt_bin, interp_run_bin, out_dir)
     assert_bit_equal(want, got)

@@ -1,5 +1,5 @@
-//! int16 `tfl.exp` as LiteRT's builtin kernel computes it: a 513-entry table over the whole
-//! int16 input range, read with linear interpolation.
+//! int16 `tfl.exp` and `tfl.gelu` as LiteRT's builtin kernels compute them: a 513-entry table
+//! over the whole int16 input range, read with linear interpolation.
 //!
 //! The table (LiteRT's `LUTPopulate<int16_t>`, all in f32, rounding halves away from zero):
 //! 512 steps of `(in_max - in_min) / 512` from `in_min = in_scale · -32768`; each entry is the
@@ -8,8 +8,13 @@
 //! entry `256 + (x >> 7)` and the next, and interpolates with the low 7 bits:
 //! `base + ((next - base) · (x & 127) + 64) >> 7`.
 //!
+//! The functions are LiteRT's, in f32 through the C library: `expf`, and for GELU `0.5 · x ·
+//! erfcf(-x / √2)` or the tanh approximation `0.5 · x · (1 + tanhf(√(2/π) · (x + 0.044715 ·
+//! x³)))`.
+//!
 //! Float emulation (the exact function rounded once) differed by one step on 70 of 384 values
-//! of a sequence network's 16x8 EXP (measured against LiteRT 2026-12-06).
+//! of a sequence network's 16x8 EXP and on 40% of a transformer's 16x8 GELU (measured against
+//! LiteRT 2026-12-06).
 
 use tqopt_ir::{Module, OpId};
 
@@ -18,6 +23,24 @@ use super::{int16_params, int16_slice};
 use crate::error::KResult;
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{Tensor, TensorData};
+
+extern "C" {
+    /// The C library's `erfcf`, which LiteRT's GELU calls (`std::erfc(float)`).
+    fn erfcf(x: f32) -> f32;
+}
+
+/// LiteRT's GELU transform (`reference_ops::GeluTransform`): `0.5 · x · erfc(-x / √2)`.
+pub(crate) fn gelu_transform(x: f32) -> f32 {
+    // SAFETY: erfcf is a pure function of its argument from the C math library.
+    0.5 * x * unsafe { erfcf(x * -std::f32::consts::FRAC_1_SQRT_2) }
+}
+
+/// LiteRT's tanh-approximated GELU transform (`GeluTransformApproximate`).
+pub(crate) fn gelu_transform_approximate(x: f32) -> f32 {
+    let sqrt_2_over_pi =
+        (std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2) as f32;
+    0.5 * x * (1.0 + (sqrt_2_over_pi * (x + 0.044715 * x * x * x)).tanh())
+}
 
 /// Entries of a table: 512 steps and the end point.
 const ENTRIES: usize = 513;
@@ -57,7 +80,7 @@ fn lookup(x: i16, lut: &[i16; ENTRIES]) -> i16 {
     (base + ((slope * offset + 64) >> 7)) as i16
 }
 
-/// The kernel of `op` when it is an int16 EXP (zero points 0, as LiteRT requires).
+/// The kernel of `op` when it is an int16 EXP or GELU (zero points 0, as LiteRT requires).
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let (&[x], &[y]) = (data.operands(), data.results()) else {
@@ -65,13 +88,21 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     };
     let (sx, zx) = int16_params(m, x)?;
     let (sy, zy) = int16_params(m, y)?;
-    if zx != 0 || zy != 0 || data.name.as_str() != "tfl.exp" {
+    if zx != 0 || zy != 0 {
         return None;
     }
-    let lut = populate(sx, sy, f32::exp);
+    let f: fn(f32) -> f32 = match data.name.as_str() {
+        "tfl.exp" => f32::exp,
+        "tfl.gelu" => match data.attr("approximate") {
+            Some(a) if a.as_bool()? => gelu_transform_approximate,
+            _ => gelu_transform,
+        },
+        _ => return None,
+    };
+    let lut = populate(sx, sy, f);
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
-        let v = int16_slice(t, "exp")?;
+        let v = int16_slice(t, "table lookup")?;
         let out = v.iter().map(|&x| lookup(x, &lut)).collect();
         one(Tensor::from_parts(t.shape().into(), TensorData::I16(out)))
     }))

@@ -9,7 +9,8 @@
 //! - [`elementwise`]: `tfl.add` (16-lane body in the optimized kernel's fixed point, scalar tail
 //!   and broadcasts in the reference kernel's) and `tfl.mul`.
 //! - [`logistic`]: `tfl.logistic` and `tfl.tanh` through LiteRT's 256-entry sigmoid table.
-//! - [`lut`]: `tfl.exp` through LiteRT's interpolated 513-entry table.
+//! - [`lut`]: `tfl.exp` and `tfl.gelu` through LiteRT's interpolated 513-entry table.
+//! - [`batch_matmul`]: `tfl.batch_matmul` (exact int64 sum, 15-bit reduced multiplier).
 //! - [`softmax`]: `tfl.softmax` through LiteRT's exp and reciprocal tables.
 //! - [`mean`]: `tfl.mean` (integer sum, 32-bit multiplier folded with 1/count).
 //! - [`resize`]: `tfl.resize_bilinear` (10-bit fixed-point weights).
@@ -25,6 +26,7 @@
 //! (`tests/interop/test_eval_kernels.py`).
 
 pub(crate) mod affine;
+pub(crate) mod batch_matmul;
 pub(crate) mod elementwise;
 pub(crate) mod fixed_point;
 pub(crate) mod logistic;
@@ -79,7 +81,8 @@ pub(crate) fn build(
     match m.op(op).name.as_str() {
         "tfl.add" | "tfl.mul" => elementwise::build(m, op),
         "tfl.logistic" | "tfl.tanh" => logistic::build(m, op),
-        "tfl.exp" => lut::build(m, op),
+        "tfl.exp" | "tfl.gelu" => lut::build(m, op),
+        "tfl.batch_matmul" => batch_matmul::build(m, op),
         "tfl.mean" => mean::build(m, op, consts),
         "tfl.softmax" => softmax::build(m, op),
         "tfl.resize_bilinear" => resize::build(m, op, consts),
