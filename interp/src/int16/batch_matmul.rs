@@ -88,7 +88,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
             }
             batch.push(p.max(q));
         }
-        let (lv, rv) = (integers(&l)?, integers(&r)?);
+        let (lv, rv) = (integers(l)?, integers(r)?);
         let count: usize = batch.iter().product();
         let mut out = Vec::with_capacity(count * rows * cols);
         let mut index = vec![0usize; rank];
