@@ -2,7 +2,9 @@
 // the integer inputs as the .npz holds them (matched by signature name, tensor name or
 // position; int64 arrays are converted when every value fits), runs the integer ops (embedding
 // gather, cumsum, comparisons, casts) and records ranges for the float values only. The
-// pool/mean range below equals a numpy evaluation of this graph on the same data.
+// pool/mean range below is within an ulp of a numpy evaluation of this graph on the same data;
+// its maximum is LiteRT's output to the bit (GELU and tanh computed as XNNPACK does; measured
+// 2026-12-06).
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python -c "import numpy as np; ids = np.random.default_rng(1).integers(1, 16, size=(6, 1, 8)).astype(np.int32); mask = np.ones((6, 1, 8), np.int32); mask[0, 0, 5:] = 0; mask[3, 0, 2:] = 0; np.savez('%t/sig.npz', input_ids=ids, attention_mask=mask); np.savez('%t/tensor.npz', **{'serving_default_input_ids:0': ids.astype(np.int64), 'serving_default_attention_mask:0': mask.astype(np.int64)}); np.savez('%t/pos.npz', ids[:, 0], mask[:, 0]); np.savez('%t/float.npz', input_ids=ids.astype(np.float32), attention_mask=mask); big = ids.astype(np.int64); big[2, 0, 3] = 2**40; np.savez('%t/range.npz', input_ids=big, attention_mask=mask); np.savez('%t/both.npz', input_ids=ids, arr_0=ids, attention_mask=mask); np.savez('%t/bool.npz', input_ids=ids, attention_mask=mask.astype(bool))"
 //
@@ -13,7 +15,7 @@
 // CHECK: "quantfork.stats"({{.*}}) {layerStats = dense<[-2.516760e+00, 2.00041699]> : tensor<2xf32>} : (tensor<1x8x4xf32>) -> tensor<1x8x4xf32> loc("embeddings/lookup")
 // CHECK: "quantfork.stats"({{.*}}) {layerStats = dense<[-1.000000e+04, 1.17549435E-38]> : tensor<2xf32>} : (tensor<1x1x8xf32>) -> tensor<1x1x8xf32> loc("mask/bias")
 // CHECK: "quantfork.stats"({{.*}}) {layerStats = dense<[0.000000e+00, 0.526561081]> : tensor<2xf32>} : (tensor<1x8x8xf32>) -> tensor<1x8x8xf32> loc("attn/probs")
-// CHECK: "quantfork.stats"({{.*}}) {layerStats = dense<[-0.167015553, 0.611661553]> : tensor<2xf32>} : (tensor<1x4xf32>) -> tensor<1x4xf32> loc("pool/mean")
+// CHECK: "quantfork.stats"({{.*}}) {layerStats = dense<[-0.167015553, 0.611661612]> : tensor<2xf32>} : (tensor<1x4xf32>) -> tensor<1x4xf32> loc("pool/mean")
 //
 // The whole int8 pipeline runs on it and writes a model.
 // RUN: tqopt %s --pass=quantize-int8 --calibration-data=%t/sig.npz --no-progress -o %t/q.tflite 2>&1 | FileCheck %s --check-prefix=QUANT
