@@ -15,11 +15,12 @@
 //!   `rn` in [-127.99609375, 2^7] with `|rn| >= 2^-8`. Float emulation was 1 LSB off on 2% of
 //!   a Conv1D network's values (measured against LiteRT 2026-12-06).
 //!
-//! - QUANTIZE from int8 to int8 (a requantization): the same 8-bit fixed point with `m =
-//!   round_ties_even(256 · in_scale / out_scale)`: `out = ((out_zp << 8) + 128 + (x - in_zp) ·
-//!   m) >> 8`, clamped. XNNPACK takes it when the ratio is in [2^-8, 2^7]. Float emulation
-//!   (LiteRT's builtin kernel's result) differed on 20 of the 256 inputs of a tanh output
-//!   (scale 1/128) requantized to scale 0.00758 (measured against LiteRT 2026-12-06).
+//! - QUANTIZE from int8 to int8 or uint8 to uint8 (a requantization): the same 8-bit fixed
+//!   point with `m = round_ties_even(256 · in_scale / out_scale)`: `out = ((out_zp << 8) + 128 +
+//!   (x - in_zp) · m) >> 8`, clamped. XNNPACK takes it when the ratio is in [2^-8, 2^7]; other
+//!   8-bit requantizations run LiteRT's builtin double-rounding multiplier. Float emulation
+//!   differed on 20 of the 256 inputs of a tanh output (scale 1/128) requantized to scale
+//!   0.00758, and on 1 to 11 of 256 in each uint8 case measured (against LiteRT 2026-12-06).
 //!
 //! ADD and MUL clamp to the fused activation's range quantized as for convolutions
 //! ([`crate::quantized_acc::bounds`]). XNNPACK takes an op only when its scale ratios are in
@@ -30,10 +31,14 @@
 
 use tqopt_ir::{Module, OpId};
 
-use crate::builtin8::{int8_binary, int8_params, int8_unary};
+use std::sync::Arc;
+
+use crate::builtin8::{eight_bit_params, int8_binary, int8_params, int8_unary};
 use crate::error::KResult;
-use crate::kernels::BoxKernel;
+use crate::int16::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
+use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::quantized_acc::bounds;
+use crate::tensor::{DType, Tensor, TensorData};
 
 /// The fixed-point form of `a + b` (see the module comment): (ma, mb, shift, bias).
 fn add_params(ra: f32, rb: f32, za: i32, zb: i32) -> Option<(i32, i32, u32, i32)> {
@@ -69,24 +74,47 @@ fn q8_multiplier(ratio: f32) -> i32 {
     (256.0 * ratio).round_ties_even() as i32
 }
 
-/// The kernel of an int8 to int8 QUANTIZE (a requantization) that XNNPACK takes: when
-/// `in_scale / out_scale` is in [2^-8, 2^7].
+/// The kernel of an 8-bit to 8-bit QUANTIZE (a requantization; int8 or uint8 each side). XNNPACK
+/// takes it when both sides have one type and `in_scale / out_scale` is in [2^-8, 2^7]: its
+/// 8-bit fixed point. Otherwise LiteRT's builtin kernel: `MultiplyByQuantizedMultiplier(x -
+/// in_zp)` (double rounding, the multiplier of the ratio in `double`) plus the output zero
+/// point. Both clamp to the result's storage range.
 fn requantize(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let (&[x], &[y]) = (data.operands(), data.results()) else {
         return None;
     };
-    let (si, zi) = int8_params(m, x)?;
-    let (so, zo) = int8_params(m, y)?;
+    let (ti, si, zi) = eight_bit_params(m, x)?;
+    let (to, so, zo) = eight_bit_params(m, y)?;
     let ratio = si / so;
-    if !(2f32.powi(-8)..=2f32.powi(7)).contains(&ratio) {
-        return None;
-    }
-    let multiplier = q8_multiplier(ratio);
-    let bias = (zo << 8) + 0x80;
-    Some(int8_unary(move |q| {
-        let acc = bias + (q as i32 - zi) * multiplier;
-        Ok((acc >> 8).clamp(-128, 127) as i8)
+    let (lo, hi) = if to == DType::I8 {
+        (-128, 127)
+    } else {
+        (0, 255)
+    };
+    let map: Arc<dyn Fn(i32) -> i32 + Send + Sync> =
+        if ti == to && (2f32.powi(-8)..=2f32.powi(7)).contains(&ratio) {
+            let multiplier = q8_multiplier(ratio);
+            let bias = (zo << 8) + 0x80;
+            Arc::new(move |q| ((bias + (q - zi) * multiplier) >> 8).clamp(lo, hi))
+        } else {
+            let (mult, shift) = quantize_multiplier(si as f64 / so as f64)?;
+            Arc::new(move |q| {
+                (multiply_by_quantized_multiplier(q - zi, mult, shift) + zo).clamp(lo, hi)
+            })
+        };
+    Some(kernel(move |args: &mut Args<'_>| {
+        let t = args.get(0)?;
+        let values: Vec<i32> = match t.data() {
+            TensorData::I8(v) => v.iter().map(|&q| q as i32).collect(),
+            TensorData::U8(v) => v.iter().map(|&q| q as i32).collect(),
+            other => return Err(format!("expected 8-bit storage, got {}", other.dtype())),
+        };
+        let out = match to {
+            DType::I8 => TensorData::I8(values.iter().map(|&q| map(q) as i8).collect()),
+            _ => TensorData::U8(values.iter().map(|&q| map(q) as u8).collect()),
+        };
+        one(Tensor::from_parts(t.shape().into(), out))
     }))
 }
 
@@ -111,8 +139,8 @@ fn leaky_relu(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     }))
 }
 
-/// The kernel of `op`, when it is an int8 ADD, MUL, LEAKY_RELU or int8 to int8 QUANTIZE that
-/// XNNPACK takes.
+/// The kernel of `op`, when it is an int8 ADD, MUL or LEAKY_RELU that XNNPACK takes, or an 8-bit
+/// requantization.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let name = data.name.as_str();

@@ -206,30 +206,37 @@ def test_int8_add_and_mul_are_litert_to_the_bit(op, activation, broadcast, tqopt
     assert_bit_equal(want, got)
 
 
-# (input scale, zero point, output scale, zero point): ratios inside XNNPACK's [2^-8, 2^7],
-# where it requantizes in 8-bit fixed point, and one outside, left to the builtin kernel.
+# (input storage, scale, zero point, output storage, scale, zero point): int8 and uint8 ratios
+# inside XNNPACK's [2^-8, 2^7], where it requantizes in 8-bit fixed point, ratios outside it and
+# mixed storage, left to the builtin kernel's double-rounding multiplier.
 REQUANTIZE_CASES = {
-    "tanh_output": (0.0078125, 0, 0.0075845904648303986, -2),
-    "widening": (0.05, 10, 0.0123, -100),
-    "narrowing": (0.01, -128, 0.37, 5),
-    "ratio_120": (0.3, 3, 0.0025, 0),
-    "outside_xnnpack": (0.001, 0, 0.5, 0),
+    "tanh_output": ("i8", 0.0078125, 0, "i8", 0.0075845904648303986, -2),
+    "widening": ("i8", 0.05, 10, "i8", 0.0123, -100),
+    "narrowing": ("i8", 0.01, -128, "i8", 0.37, 5),
+    "ratio_120": ("i8", 0.3, 3, "i8", 0.0025, 0),
+    "outside_xnnpack": ("i8", 0.001, 0, "i8", 0.5, 0),
+    "uint8_tanh_output": ("u8", 0.0078125, 128, "u8", 0.0075845904648303986, 126),
+    "uint8_narrowing": ("u8", 0.01, 0, "u8", 0.37, 5),
+    "uint8_outside_xnnpack": ("u8", 0.001, 0, "u8", 0.5, 0),
+    "uint8_to_int8": ("u8", 0.05, 10, "i8", 0.0123, -100),
 }
 
 
 @pytest.mark.parametrize("case", sorted(REQUANTIZE_CASES))
-def test_int8_requantize_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, out_dir):
-    si, zi, so, zo = REQUANTIZE_CASES[case]
-    t_in = f"tensor<1x256x!quant.uniform<i8:f32, {si!r}:{zi}>>"
-    t_out = f"tensor<1x256x!quant.uniform<i8:f32, {so!r}:{zo}>>"
+def test_8_bit_requantize_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, out_dir):
+    ti, si, zi, to, so, zo = REQUANTIZE_CASES[case]
+    t_in = f"tensor<1x256x!quant.uniform<{ti}:f32, {si!r}:{zi}>>"
+    t_out = f"tensor<1x256x!quant.uniform<{to}:f32, {so!r}:{zo}>>"
     text = (
         f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
         f'  %0 = "tfl.quantize"(%x) <{{qtype = {t_out}}}> : ({t_in}) -> {t_out} loc("y")\n'
         f"  return %0 : {t_out}\n}}\n"
     )
-    x = np.arange(-128, 128).astype(np.int8).reshape(1, 256)
-    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
-    assert_bit_equal(want, got)
+    x = (np.arange(256) - (128 if ti == "i8" else 0)).astype(np.int8 if ti == "i8" else np.uint8)
+    want, got = litert_and_ours(text, x.reshape(1, 256), tqopt_bin, interp_run_bin, out_dir)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    differ = int(np.sum(got != want))
+    assert differ == 0, f"{differ} of {want.size} values differ"
 
 
 def float_unary_text(op: str, n: int) -> str:
