@@ -1,4 +1,5 @@
-//! Hybrid (dynamic-range) `tfl.fully_connected`, `tfl.conv_2d` and `tfl.transpose_conv`: float
+//! Hybrid (dynamic-range) `tfl.fully_connected`, `tfl.conv_2d`, `tfl.transpose_conv` and
+//! `tfl.batch_matmul` (a constant int8 right operand; each row of the left one quantized): float
 //! input and result, constant int8 weights (zero point 0, per tensor or per output channel), as
 //! LiteRT's default interpreter runs them: XNNPACK quantizes the input on the fly ("qd8") and
 //! multiplies in integers. A fully connected layer quantizes each input row on its own, a
@@ -71,6 +72,9 @@ pub(crate) struct Plan {
     per_row: bool,
     scales: Vec<f32>,
     activation: Activation,
+    /// The weights' storage integers as f32 ([`Plan::kernel_consts`]), handed to the float
+    /// kernel at run time too (a batch matmul reads its right operand then).
+    integer_weights: Option<Arc<Tensor>>,
 }
 
 /// Whether `op` (a conv_2d) is a 1x1 convolution with unit strides, which XNNPACK runs as a
@@ -86,6 +90,32 @@ fn is_pointwise(m: &Module, op: OpId) -> bool {
     unit_strides && matches!(kernel.as_deref(), Some([_, 1, 1, _]))
 }
 
+/// Whether a hybrid `tfl.batch_matmul` has the form XNNPACK takes: the left operand not
+/// transposed, and per-channel weights quantized along the result's columns (the right
+/// operand's last axis, or its second to last with `adj_y`).
+fn batch_matmul_layout(m: &Module, op: OpId, wq: &tqopt_ir::UniformQuant) -> bool {
+    let flag = |name: &str| {
+        m.op(op)
+            .attr(name)
+            .and_then(|a| a.as_bool())
+            .unwrap_or(false)
+    };
+    if flag("adj_x") {
+        return false;
+    }
+    match &wq.params {
+        tqopt_ir::QuantParams::PerTensor { .. } => true,
+        tqopt_ir::QuantParams::PerAxis { axis, .. } => {
+            let rank = m
+                .operands(op)
+                .get(1)
+                .and_then(|&w| m.value_type(w).as_tensor())
+                .map_or(0, |t| t.shape.len() as i32);
+            *axis == if flag("adj_y") { rank - 2 } else { rank - 1 }
+        }
+    }
+}
+
 fn is_f32(m: &Module, v: ValueId) -> bool {
     m.value_type(v).element_type() == Some(&ElementType::Float(FloatKind::F32))
 }
@@ -97,6 +127,8 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<P
         "tfl.fully_connected" => (0, 1, 2, true),
         "tfl.conv_2d" => (0, 1, 2, is_pointwise(m, op)),
         "tfl.transpose_conv" => (2, 1, 3, false),
+        // No bias operand; XNNPACK quantizes each row of the left operand.
+        "tfl.batch_matmul" => (0, 1, usize::MAX, true),
         _ => return None,
     };
     let operands = data.operands();
@@ -111,6 +143,9 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<P
     let wq = m.value_type(w).element_type()?.as_quant()?;
     consts.get(weights).copied().flatten()?;
     let scales = symmetric_scales(wq)?;
+    if data.name.as_str() == "tfl.batch_matmul" && !batch_matmul_layout(m, op, wq) {
+        return None;
+    }
     let bias = match operands.get(bias) {
         Some(&b) if !m.value_type(b).is_none() => {
             if !is_f32(m, b) {
@@ -132,6 +167,7 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<P
         per_row,
         scales,
         activation,
+        integer_weights: None,
     })
 }
 
@@ -139,7 +175,7 @@ impl Plan {
     /// The constants the float kernel is built with: the weights' storage integers as f32,
     /// and no bias (it is added after scaling). `float_consts` are the dequantized ones.
     pub fn kernel_consts(
-        &self,
+        &mut self,
         consts: &[Option<&Tensor>],
         float_consts: &mut [Option<Arc<Tensor>>],
     ) {
@@ -147,7 +183,9 @@ impl Plan {
             if let Some(v) = w.as_slice::<i8>() {
                 let f: Vec<f32> = v.iter().map(|&q| q as f32).collect();
                 if let Ok(t) = Tensor::from_f32(w.shape(), f) {
-                    float_consts[self.weights] = Some(Arc::new(t));
+                    let t = Arc::new(t);
+                    self.integer_weights = Some(t.clone());
+                    float_consts[self.weights] = Some(t);
                 }
             }
         }
@@ -218,6 +256,8 @@ impl Kernel for Hybrid {
         for i in 0..n {
             items.push(if i == p.input {
                 Arg::Val(quantized.clone())
+            } else if let (true, Some(w)) = (i == p.weights, &p.integer_weights) {
+                Arg::Val(w.clone())
             } else {
                 match a.opt(i) {
                     Some(t) => Arg::Const(t),

@@ -288,7 +288,7 @@ pub(crate) fn build_emulated(
     // 16x8 convolutions and fully connected layers: an exact int64 accumulator.
     let acc16 = crate::int16::affine::plan(m, op, consts);
     // Dynamic-range ops: the input quantized on the fly, as XNNPACK does.
-    let hybrid = crate::hybrid::plan(m, op, consts);
+    let mut hybrid = crate::hybrid::plan(m, op, consts);
     let on_accumulator = requant.is_some() || acc16.is_some() || hybrid.is_some();
     if on_accumulator {
         inputs = inputs
@@ -344,7 +344,7 @@ pub(crate) fn build_emulated(
                 .map(|t| Arc::new(Tensor::zeros(DType::F32, t.shape())));
         }
     }
-    if let Some(h) = &hybrid {
+    if let Some(h) = &mut hybrid {
         h.kernel_consts(consts, &mut float_consts);
     }
     let refs: Vec<Option<&Tensor>> = consts
