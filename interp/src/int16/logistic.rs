@@ -10,10 +10,9 @@
 
 use tqopt_ir::{Module, OpId};
 
-use super::{int16_params, int16_slice};
+use super::{int16_map, unary_scales};
 use crate::error::KResult;
-use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{Tensor, TensorData};
+use crate::kernels::BoxKernel;
 
 /// LiteRT's `sigmoid_table_uint16`: sigmoid(i / 24) in 0.16 fixed point, i = 0..255 (data of
 /// its kernels, not derived here: a plain formula rounds 44 of its entries the other way).
@@ -103,24 +102,14 @@ fn tanh(x: i16, multiplier: i32, shift: u32) -> i16 {
 
 /// The kernel of `op` when it is an int16 LOGISTIC or TANH covered here.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
-    let data = m.op(op);
-    let (&[x], &[y]) = (data.operands(), data.results()) else {
-        return None;
-    };
-    let (sx, zx) = int16_params(m, x)?;
-    let (sy, zy) = int16_params(m, y)?;
-    if zx != 0 || zy != 0 || sy != 1.0 / 32768.0 {
+    let (sx, sy) = unary_scales(m, op)?;
+    if sy != 1.0 / 32768.0 {
         return None;
     }
-    let is_tanh = data.name.as_str() == "tfl.tanh";
+    let is_tanh = m.op(op).name.as_str() == "tfl.tanh";
     let (multiplier, shift) = input_rescale(sx, is_tanh)?;
     let f = if is_tanh { tanh } else { sigmoid };
-    Some(kernel(move |args: &mut Args<'_>| {
-        let t = args.get(0)?;
-        let v = int16_slice(t, "logistic")?;
-        let out = v.iter().map(|&x| f(x, multiplier, shift)).collect();
-        one(Tensor::from_parts(t.shape().into(), TensorData::I16(out)))
-    }))
+    Some(int16_map("logistic", move |x| f(x, multiplier, shift)))
 }
 
 #[cfg(test)]

@@ -19,10 +19,9 @@
 use tqopt_ir::{Module, OpId};
 
 use super::fixed_point::round_half_away;
-use super::{int16_params, int16_slice};
+use super::{int16_map, unary_scales};
 use crate::error::KResult;
-use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{Tensor, TensorData};
+use crate::kernels::BoxKernel;
 
 extern "C" {
     /// The C library's `erfcf`, which LiteRT's GELU calls (`std::erfc(float)`).
@@ -82,15 +81,8 @@ fn lookup(x: i16, lut: &[i16; ENTRIES]) -> i16 {
 
 /// The kernel of `op` when it is an int16 EXP or GELU (zero points 0, as LiteRT requires).
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
+    let (sx, sy) = unary_scales(m, op)?;
     let data = m.op(op);
-    let (&[x], &[y]) = (data.operands(), data.results()) else {
-        return None;
-    };
-    let (sx, zx) = int16_params(m, x)?;
-    let (sy, zy) = int16_params(m, y)?;
-    if zx != 0 || zy != 0 {
-        return None;
-    }
     let f: fn(f32) -> f32 = match data.name.as_str() {
         "tfl.exp" => f32::exp,
         "tfl.gelu" => match data.attr("approximate") {
@@ -100,12 +92,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         _ => return None,
     };
     let lut = populate(sx, sy, f);
-    Some(kernel(move |args: &mut Args<'_>| {
-        let t = args.get(0)?;
-        let v = int16_slice(t, "table lookup")?;
-        let out = v.iter().map(|&x| lookup(x, &lut)).collect();
-        one(Tensor::from_parts(t.shape().into(), TensorData::I16(out)))
-    }))
+    Some(int16_map("table lookup", move |x| lookup(x, &lut)))
 }
 
 #[cfg(test)]

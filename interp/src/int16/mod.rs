@@ -65,6 +65,33 @@ pub(crate) fn activation_name(m: &Module, op: OpId) -> Option<&str> {
     }
 }
 
+/// The scales (input, result) of a one-operand op whose operand and result are int16 with
+/// zero point 0, the form LiteRT's int16 activation kernels require.
+pub(crate) fn unary_scales(m: &Module, op: OpId) -> Option<(f32, f32)> {
+    let data = m.op(op);
+    let (&[x], &[y]) = (data.operands(), data.results()) else {
+        return None;
+    };
+    let (sx, zx) = int16_params(m, x)?;
+    let (sy, zy) = int16_params(m, y)?;
+    (zx == 0 && zy == 0).then_some((sx, sy))
+}
+
+/// A kernel that maps every int16 storage integer of operand 0 through `f`.
+pub(crate) fn int16_map(
+    what: &'static str,
+    f: impl Fn(i16) -> i16 + Send + Sync + 'static,
+) -> KResult<BoxKernel> {
+    crate::kernels::kernel(move |args: &mut crate::kernels::Args<'_>| {
+        let t = args.get(0)?;
+        let out = int16_slice(t, what)?.iter().map(|&x| f(x)).collect();
+        crate::kernels::one(Tensor::from_parts(
+            t.shape().into(),
+            crate::tensor::TensorData::I16(out),
+        ))
+    })
+}
+
 /// The int16 storage slice of a run-time operand.
 pub(crate) fn int16_slice<'t>(t: &'t Tensor, what: &str) -> KResult<&'t [i16]> {
     t.as_slice::<i16>()

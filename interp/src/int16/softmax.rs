@@ -13,7 +13,7 @@
 use tqopt_ir::{Module, OpId};
 
 use super::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
-use super::{int16_params, int16_slice};
+use super::{int16_slice, unary_scales};
 use crate::error::KResult;
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{Tensor, TensorData};
@@ -100,12 +100,8 @@ impl Softmax {
 /// The kernel of `op` when it is an int16 SOFTMAX covered here.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
-    let (&[x], &[y]) = (data.operands(), data.results()) else {
-        return None;
-    };
-    let (sx, zx) = int16_params(m, x)?;
-    let (sy, zy) = int16_params(m, y)?;
-    if zx != 0 || zy != 0 || (sy - 1.0 / 32768.0).abs() > 0.001 / 32768.0 {
+    let (sx, sy) = unary_scales(m, op)?;
+    if (sy - 1.0 / 32768.0).abs() > 0.001 / 32768.0 {
         return None;
     }
     let beta = match data.attr("beta") {
