@@ -12,6 +12,7 @@ use super::fixed_point::{multiply_by_quantized_multiplier_64, quantize_multiplie
 use super::int16_params;
 use crate::consts::dtype_of;
 use crate::error::KResult;
+use crate::kernels::matmul::BatchGeometry;
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{DType, Tensor, TensorData};
 
@@ -63,71 +64,24 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let (zl, zy) = (zl as i64, zy as i64);
     Some(kernel(move |a: &mut Args<'_>| {
         let (l, r) = (a.get(0)?, a.get(1)?);
-        let (ls, rs) = (l.shape().to_vec(), r.shape().to_vec());
-        if ls.len() < 2 || rs.len() < 2 {
-            return Err("batch_matmul operands need at least two dimensions".into());
-        }
-        let (lr, lc) = (ls[ls.len() - 2], ls[ls.len() - 1]);
-        let (rr, rc) = (rs[rs.len() - 2], rs[rs.len() - 1]);
-        let (rows, depth) = if adj_x { (lc, lr) } else { (lr, lc) };
-        let (depth_r, cols) = if adj_y { (rc, rr) } else { (rr, rc) };
-        if depth != depth_r {
-            return Err(format!("inner dimensions differ: {depth} and {depth_r}"));
-        }
-        // Batch dimensions broadcast against each other (right-aligned).
-        let (lb, rb) = (&ls[..ls.len() - 2], &rs[..rs.len() - 2]);
-        let rank = lb.len().max(rb.len());
-        let dim = |b: &[usize], i: usize| -> usize {
-            (i + b.len()).checked_sub(rank).map_or(1, |j| b[j])
-        };
-        let mut batch = Vec::with_capacity(rank);
-        for i in 0..rank {
-            let (p, q) = (dim(lb, i), dim(rb, i));
-            if p != q && p != 1 && q != 1 {
-                return Err(format!("batch dimensions {p} and {q} do not broadcast"));
-            }
-            batch.push(p.max(q));
-        }
+        let g = BatchGeometry::of(l.shape(), r.shape(), adj_x, adj_y)?;
+        let BatchGeometry { m, k, n, .. } = g;
         let (lv, rv) = (integers(l)?, integers(r)?);
-        let count: usize = batch.iter().product();
-        let mut out = Vec::with_capacity(count * rows * cols);
-        let mut index = vec![0usize; rank];
-        for _ in 0..count {
-            // Flat offsets of this batch in each operand (size-1 dimensions repeat).
-            let offset = |b: &[usize], matrix: usize| -> usize {
-                let mut o = 0;
-                for (i, &ix) in index.iter().enumerate() {
-                    let d = dim(b, i);
-                    o = o * d + if d == 1 { 0 } else { ix };
-                }
-                o * matrix
-            };
-            let (lo, ro) = (offset(lb, lr * lc), offset(rb, rr * rc));
-            for i in 0..rows {
-                for j in 0..cols {
+        let mut out = Vec::with_capacity(g.x_offsets.len() * m * n);
+        for (&lo, &ro) in g.x_offsets.iter().zip(&g.y_offsets) {
+            for i in 0..m {
+                for j in 0..n {
                     let mut total = 0i64;
-                    for k in 0..depth {
-                        let x = lv[lo + if adj_x { k * lc + i } else { i * lc + k }];
-                        let w = rv[ro + if adj_y { j * rc + k } else { k * rc + j }];
+                    for d in 0..k {
+                        let x = lv[lo + if adj_x { d * m + i } else { i * k + d }];
+                        let w = rv[ro + if adj_y { j * k + d } else { d * n + j }];
                         total += (x - zl) * (w - zr);
                     }
                     let v = multiply_by_quantized_multiplier_64(total, mult, shift) + zy;
                     out.push(v.clamp(-32768, 32767) as i16);
                 }
             }
-            for i in (0..rank).rev() {
-                index[i] += 1;
-                if index[i] < batch[i] {
-                    break;
-                }
-                index[i] = 0;
-            }
         }
-        let mut shape = batch;
-        shape.extend([rows, cols]);
-        one(Tensor::from_parts(
-            shape.as_slice().into(),
-            TensorData::I16(out),
-        ))
+        one(Tensor::from_parts(g.result_shape(), TensorData::I16(out)))
     }))
 }

@@ -119,40 +119,12 @@ pub(crate) fn build_batch_matmul(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     let adj_x = info.attr_bool_or("adj_x", false)?;
     let adj_y = info.attr_bool_or("adj_y", false)?;
     kernel(move |a: &mut Args<'_>| {
-        let (x, y) = (a.get(0)?, a.get(1)?);
-        let (xs, ys) = (x.shape(), y.shape());
-        if xs.len() < 2 || ys.len() < 2 {
-            return Err(format!(
-                "operands of shapes {} and {} must have rank 2 or more",
-                format_shape(xs),
-                format_shape(ys)
-            ));
-        }
-        let (xr, yr) = (xs.len(), ys.len());
-        let (m, kx) = if adj_x {
-            (xs[xr - 1], xs[xr - 2])
-        } else {
-            (xs[xr - 2], xs[xr - 1])
-        };
-        let (ky, n) = if adj_y {
-            (ys[yr - 1], ys[yr - 2])
-        } else {
-            (ys[yr - 2], ys[yr - 1])
-        };
-        if kx != ky {
-            return Err(format!(
-                "cannot multiply shapes {} and {} (adj_x = {adj_x}, adj_y = {adj_y})",
-                format_shape(xs),
-                format_shape(ys)
-            ));
-        }
-        let k = kx;
-        let batch = broadcast_shape(&xs[..xr - 2], &ys[..yr - 2])?;
-        let nb: usize = batch.iter().product();
+        let g = BatchGeometry::of(a.get(0)?.shape(), a.get(1)?.shape(), adj_x, adj_y)?;
+        let BatchGeometry { m, k, n, .. } = g;
+        let nb = g.x_offsets.len();
         let xd = a.f32(0)?;
         let yd = a.f32(1)?;
-        let xb = batch_offsets(&xs[..xr - 2], &batch, m * k);
-        let yb = batch_offsets(&ys[..yr - 2], &batch, k * n);
+        let (xb, yb) = (&g.x_offsets, &g.y_offsets);
         let mut out = crate::buffers::take(nb * m * n);
         let mut xt = Vec::new();
         for b in 0..nb {
@@ -181,11 +153,73 @@ pub(crate) fn build_batch_matmul(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                 f32::INFINITY,
             );
         }
-        let mut shape = batch;
-        shape.push(m);
-        shape.push(n);
-        one(Tensor::from_parts(shape, TensorData::F32(out)))
+        one(Tensor::from_parts(g.result_shape(), TensorData::F32(out)))
     })
+}
+
+/// The shapes of a `tfl.batch_matmul`: `[..., m, k] x [..., k, n]` (with `adj_x`, the left
+/// operand is `[..., k, m]`; with `adj_y`, the right one `[..., n, k]`), batch dimensions
+/// broadcast against each other. One geometry for the float kernel and the int16 one.
+pub(crate) struct BatchGeometry {
+    pub m: usize,
+    pub k: usize,
+    pub n: usize,
+    /// The broadcast batch dimensions.
+    pub batch: Shape,
+    /// Per batch, the element offset of its matrix in the left and the right operand.
+    pub x_offsets: Vec<usize>,
+    pub y_offsets: Vec<usize>,
+}
+
+impl BatchGeometry {
+    /// The geometry of operands of shapes `xs` and `ys`, checked.
+    pub(crate) fn of(xs: &[usize], ys: &[usize], adj_x: bool, adj_y: bool) -> KResult<Self> {
+        if xs.len() < 2 || ys.len() < 2 {
+            return Err(format!(
+                "operands of shapes {} and {} must have rank 2 or more",
+                format_shape(xs),
+                format_shape(ys)
+            ));
+        }
+        let (xr, yr) = (xs.len(), ys.len());
+        let (m, kx) = if adj_x {
+            (xs[xr - 1], xs[xr - 2])
+        } else {
+            (xs[xr - 2], xs[xr - 1])
+        };
+        let (ky, n) = if adj_y {
+            (ys[yr - 1], ys[yr - 2])
+        } else {
+            (ys[yr - 2], ys[yr - 1])
+        };
+        if kx != ky {
+            return Err(format!(
+                "cannot multiply shapes {} and {} (adj_x = {adj_x}, adj_y = {adj_y})",
+                format_shape(xs),
+                format_shape(ys)
+            ));
+        }
+        let k = kx;
+        let batch = broadcast_shape(&xs[..xr - 2], &ys[..yr - 2])?;
+        let x_offsets = batch_offsets(&xs[..xr - 2], &batch, m * k);
+        let y_offsets = batch_offsets(&ys[..yr - 2], &batch, k * n);
+        Ok(BatchGeometry {
+            m,
+            k,
+            n,
+            batch,
+            x_offsets,
+            y_offsets,
+        })
+    }
+
+    /// The result's shape: the batch dimensions, then `[m, n]`.
+    pub(crate) fn result_shape(&self) -> Shape {
+        let mut shape = self.batch.clone();
+        shape.push(self.m);
+        shape.push(self.n);
+        shape
+    }
 }
 
 /// The element offset of each broadcast batch's matrix in an operand with batch dims `dims`.
