@@ -33,7 +33,7 @@ use tqopt_ir::{Module, OpId};
 
 use std::sync::Arc;
 
-use crate::builtin8::{eight_bit_params, int8_binary, int8_params, int8_unary};
+use crate::builtin8::{eight_bit_params, eight_bit_values, int8_binary, int8_params, int8_unary};
 use crate::error::KResult;
 use crate::int16::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
 use crate::kernels::{kernel, one, Args, BoxKernel};
@@ -105,11 +105,7 @@ fn requantize(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         };
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
-        let values: Vec<i32> = match t.data() {
-            TensorData::I8(v) => v.iter().map(|&q| q as i32).collect(),
-            TensorData::U8(v) => v.iter().map(|&q| q as i32).collect(),
-            other => return Err(format!("expected 8-bit storage, got {}", other.dtype())),
-        };
+        let values = eight_bit_values(t, "requantize")?;
         let out = match to {
             DType::I8 => TensorData::I8(values.iter().map(|&q| map(q) as i8).collect()),
             _ => TensorData::U8(values.iter().map(|&q| map(q) as u8).collect()),

@@ -50,6 +50,18 @@ pub(crate) fn int8_params(m: &Module, v: ValueId) -> Option<(f32, i32)> {
     }
 }
 
+/// The storage integers of an int8 or uint8 run-time operand, widened.
+pub(crate) fn eight_bit_values(t: &Tensor, what: &str) -> KResult<Vec<i32>> {
+    match t.data() {
+        TensorData::I8(v) => Ok(v.iter().map(|&q| q as i32).collect()),
+        TensorData::U8(v) => Ok(v.iter().map(|&q| q as i32).collect()),
+        other => Err(format!(
+            "{what}: expected 8-bit storage, got {}",
+            other.dtype()
+        )),
+    }
+}
+
 /// A kernel that maps every int8 storage integer of operand 0 through `f` (an error from `f`
 /// fails the run).
 pub(crate) fn int8_unary(

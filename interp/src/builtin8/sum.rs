@@ -10,7 +10,7 @@
 
 use tqopt_ir::{Module, OpId};
 
-use super::eight_bit_params;
+use super::{eight_bit_params, eight_bit_values};
 
 use crate::error::KResult;
 use crate::kernels::reduce::{reduce, reduced_axes, reduced_count, reduced_shape, Red};
@@ -49,11 +49,7 @@ pub(crate) fn build(
     let ratio = sx / sy;
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
-        let wide: Vec<i32> = match t.data() {
-            TensorData::I8(v) => v.iter().map(|&q| q as i32).collect(),
-            TensorData::U8(v) => v.iter().map(|&q| q as i32).collect(),
-            _ => return Err(format!("sum: expected {dx} storage, got {}", t.dtype())),
-        };
+        let wide = eight_bit_values(t, "sum")?;
         let reduced = reduced_axes(&args.ints(1)?, t.rank())?;
         let count = reduced_count(t.shape(), &reduced);
         let bias = -(zx as f32) * ratio * count as f32;
