@@ -73,16 +73,19 @@ pub(crate) fn sigmoid_avx512(x: f32) -> f32 {
     }
 }
 
-/// The numerator's and the denominator's coefficients of XNNPACK's rational tanh, lowest first.
+/// The numerator's and the denominator's coefficients of XNNPACK's rational tanh, in x², lowest
+/// first.
 #[allow(clippy::excessive_precision)]
-const TANH_P: [f32; 4] = [
+const TANH_P: [f32; 5] = [
+    1.0,
     1.3412411511e-01,
     3.5330520477e-03,
     2.1235626264e-05,
     1.4248920266e-08,
 ];
 #[allow(clippy::excessive_precision)]
-const TANH_Q: [f32; 4] = [
+const TANH_Q: [f32; 5] = [
+    1.0,
     4.6745735407e-01,
     2.6018999517e-02,
     3.3472978976e-04,
@@ -96,13 +99,19 @@ const TANH_CLAMP: f32 = 7.9807181358e+00;
 pub(crate) fn tanh_rational(x: f32) -> f32 {
     let v = x.clamp(-TANH_CLAMP, TANH_CLAMP);
     let v2 = v * v;
-    let horner = |c: &[f32; 4]| {
-        let mut acc = v2.mul_add(c[3], c[2]);
-        acc = v2.mul_add(acc, c[1]);
-        acc = v2.mul_add(acc, c[0]);
-        v2.mul_add(acc, 1.0)
-    };
-    (v * horner(&TANH_P)) / horner(&TANH_Q)
+    (v * horner_fma(v2, &TANH_P)) / horner_fma(v2, &TANH_Q)
+}
+
+/// `c[0] + x · (c[1] + x · (... + x · c[n-1]))` in fused multiply-adds from the highest
+/// coefficient, as XNNPACK's rational kernels evaluate their polynomials (`c` has at least two
+/// coefficients).
+fn horner_fma(x: f32, c: &[f32]) -> f32 {
+    let n = c.len();
+    let mut acc = x.mul_add(c[n - 1], c[n - 2]);
+    for &coefficient in c[..n - 2].iter().rev() {
+        acc = x.mul_add(acc, coefficient);
+    }
+    acc
 }
 
 /// The float tanh LiteRT's default interpreter computes on this CPU.
@@ -115,11 +124,11 @@ pub(crate) fn tanh(v: &mut [f32]) {
 }
 
 /// One of XNNPACK's GELU rational forms: the clamp, the numerator's odd coefficients (x¹ to
-/// x¹¹) and the denominator's even ones (x² to x¹⁰).
+/// x¹¹) and the denominator's even ones (1 to x¹⁰).
 struct GeluRational {
     clamp: f32,
     p: [f32; 6],
-    q: [f32; 5],
+    q: [f32; 6],
 }
 
 /// GELU with erf(x / √2).
@@ -135,6 +144,7 @@ const GELU_EXACT: GeluRational = GeluRational {
         4.5835321316e-08,
     ],
     q: [
+        1.0,
         2.5060352683e-01,
         2.8431978077e-02,
         1.8622842617e-03,
@@ -156,6 +166,7 @@ const GELU_APPROXIMATE: GeluRational = GeluRational {
         4.9544411240e-08,
     ],
     q: [
+        1.0,
         2.4369759858e-01,
         2.4381054565e-02,
         1.3060354395e-03,
@@ -173,16 +184,8 @@ pub(crate) fn gelu_rational(x: f32, approximate: bool) -> f32 {
     };
     let v = x.clamp(-r.clamp, r.clamp);
     let v2 = v * v;
-    let mut p = v2.mul_add(r.p[5], r.p[4]);
-    for &c in r.p[..4].iter().rev() {
-        p = v2.mul_add(p, c);
-    }
-    let mut q = v2.mul_add(r.q[4], r.q[3]);
-    for &c in r.q[..3].iter().rev() {
-        q = v2.mul_add(q, c);
-    }
-    q = v2.mul_add(q, 1.0);
-    (x * 0.5) * ((v * p) / q + 1.0)
+    let erf = (v * horner_fma(v2, &r.p)) / horner_fma(v2, &r.q);
+    (x * 0.5) * (erf + 1.0)
 }
 
 /// The float GELU LiteRT's default interpreter computes on this CPU (`portable`: the formula
