@@ -109,35 +109,33 @@ fn contiguous(v: &[f32], dims: &[usize], flags: &[bool], scale: f32, k: Lanes) -
 
 /// One contiguous row's sum by XNNPACK's vector kernel.
 pub(crate) fn row_sum(x: &[f32], k: Lanes) -> f32 {
+    const MAX_LANES: usize = 16;
+    const MAX_ACCUMULATORS: usize = 4;
     let (lanes, accs) = (k.lanes, k.accumulators.max(1));
-    let mut acc = vec![vec![0.0f32; lanes]; accs];
+    assert!(lanes <= MAX_LANES && accs <= MAX_ACCUMULATORS);
+    // Accumulator `a` is acc[a * lanes..(a + 1) * lanes] (no allocation per row).
+    let mut acc = [0.0f32; MAX_LANES * MAX_ACCUMULATORS];
     let block = lanes * accs;
     let mut blocks = x.chunks_exact(block);
     for b in blocks.by_ref() {
-        for (a, part) in acc.iter_mut().zip(b.chunks_exact(lanes)) {
-            for (s, &v) in a.iter_mut().zip(part) {
-                *s += v;
-            }
+        for (s, &v) in acc.iter_mut().zip(b) {
+            *s += v;
         }
     }
     // Pairwise: (a0 + a1) + (a2 + a3).
-    while acc.len() > 1 {
-        let mut next = Vec::with_capacity(acc.len().div_ceil(2));
-        let mut it = acc.into_iter();
-        while let Some(mut a) = it.next() {
-            if let Some(b) = it.next() {
-                for (s, v) in a.iter_mut().zip(b) {
-                    *s += v;
+    let mut step = 1;
+    while step < accs {
+        for a in (0..accs).step_by(2 * step) {
+            if a + step < accs {
+                for l in 0..lanes {
+                    acc[a * lanes + l] += acc[(a + step) * lanes + l];
                 }
             }
-            next.push(a);
         }
-        acc = next;
+        step *= 2;
     }
-    let mut a = acc.pop().expect("one accumulator is left");
-    let rest = blocks.remainder();
-    let mut vectors = rest.chunks(lanes);
-    for part in vectors.by_ref() {
+    let a = &mut acc[..lanes];
+    for part in blocks.remainder().chunks(lanes) {
         for (s, &v) in a.iter_mut().zip(part) {
             *s += v;
         }
