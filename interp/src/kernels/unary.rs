@@ -109,7 +109,7 @@ fn apply(f: Func, v: &mut [f32]) {
         Func::ReluN1To1 => super::simd::clamp(v, -1.0, 1.0),
         Func::LeakyRelu(alpha) => leaky_relu(v, alpha),
         Func::HardSwish => hard_swish(v),
-        Func::Gelu { approximate } => xnnpack_math::gelu(v, approximate, gelu),
+        Func::Gelu { approximate } => xnnpack_math::gelu(v, approximate),
         Func::Elu => v
             .iter_mut()
             .for_each(|x| *x = if *x < 0.0 { x.exp_m1() } else { *x }),
@@ -161,19 +161,6 @@ multiversion! {
             *x *= r;
         }
     }
-}
-
-/// GELU: exact with erf, or the tanh approximation (in f64; LiteRT's default path computes
-/// [`xnnpack_math::gelu`]).
-fn gelu(x: f32, approximate: bool) -> f32 {
-    let x = x as f64;
-    let y = if approximate {
-        let c = (2.0 / std::f64::consts::PI).sqrt();
-        0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
-    } else {
-        0.5 * x * (1.0 + erf(x / std::f64::consts::SQRT_2))
-    };
-    y as f32
 }
 
 /// The error function, to about 1e-15: its Maclaurin series below 2.5, erfc's continued

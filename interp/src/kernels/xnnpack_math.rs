@@ -188,14 +188,27 @@ pub(crate) fn gelu_rational(x: f32, approximate: bool) -> f32 {
     (x * 0.5) * (erf + 1.0)
 }
 
-/// The float GELU LiteRT's default interpreter computes on this CPU (`portable`: the formula
-/// where there is no FMA).
-pub(crate) fn gelu(v: &mut [f32], approximate: bool, portable: fn(f32, bool) -> f32) {
+/// GELU from its formula in f64: exact with erf, or the tanh approximation (where there is no
+/// FMA, and so no rational kernel modelled here).
+fn gelu_portable(x: f32, approximate: bool) -> f32 {
+    let x = x as f64;
+    let y = if approximate {
+        let c = (2.0 / std::f64::consts::PI).sqrt();
+        0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
+    } else {
+        0.5 * x * (1.0 + super::unary::erf(x / std::f64::consts::SQRT_2))
+    };
+    y as f32
+}
+
+/// The float GELU LiteRT's default interpreter computes on this CPU.
+pub(crate) fn gelu(v: &mut [f32], approximate: bool) {
     if level() >= Level::Avx2 {
         v.iter_mut()
             .for_each(|x| *x = gelu_rational(*x, approximate));
     } else {
-        v.iter_mut().for_each(|x| *x = portable(*x, approximate));
+        v.iter_mut()
+            .for_each(|x| *x = gelu_portable(*x, approximate));
     }
 }
 
