@@ -136,11 +136,30 @@ impl Geometry {
     }
 }
 
-/// The second moments of one op's inputs: `blocks` symmetric `n`² matrices, row-major.
+/// The moments of one op's inputs: per block, the symmetric `n`² second moment `E[x xᵀ]`
+/// (row-major, ridge added) and the mean `E[x]` (length `n`).
 #[derive(Clone, Debug)]
 pub struct Moments {
     pub n: usize,
     pub blocks: Vec<Vec<f64>>,
+    pub means: Vec<Vec<f64>>,
+}
+
+/// One sample's (or the merged) sums of an op's input rows: per block, `Σ x xᵀ` (upper
+/// triangle) and `Σ x`.
+#[derive(Clone)]
+struct Sums<T> {
+    second: Vec<Vec<T>>,
+    first: Vec<Vec<T>>,
+}
+
+impl Sums<f32> {
+    fn zeros(n: usize, blocks: usize) -> Self {
+        Sums {
+            second: vec![vec![0.0; n * n]; blocks],
+            first: vec![vec![0.0; n]; blocks],
+        }
+    }
 }
 
 /// Rows an op may accumulate over all samples: the whole work budget, between 256 and 8192.
@@ -196,40 +215,58 @@ impl InputMoments {
             threads,
             &readers,
             targets.len(),
-            |k, t, values, sums: &mut Option<Vec<Vec<f32>>>| {
+            |k, t, values, sums: &mut Option<Sums<f32>>| {
                 if sums.is_some() {
                     return; // a value inside a loop: its first instance speaks for it
                 }
                 let g = &targets[k].geometry;
                 let n = g.row();
-                let mut blocks = vec![vec![0.0f32; n * n]; g.blocks()];
-                let rows = accumulate(g, t.shape(), values, per_sample[k], &mut blocks);
+                let mut s = Sums::zeros(n, g.blocks());
+                let rows = accumulate(g, t.shape(), values, per_sample[k], &mut s);
                 rows_seen[k].fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
-                *sums = Some(blocks);
+                *sums = Some(s);
             },
         )?;
-        let mut merged: Vec<Option<Vec<Vec<f64>>>> = vec![None; targets.len()];
+        let widen =
+            |b: &Vec<Vec<f32>>| -> Vec<Vec<f64>> { b.iter().map(|v| vec![0.0; v.len()]).collect() };
+        let add = |acc: &mut Vec<Vec<f64>>, b: &Vec<Vec<f32>>| {
+            for (a, b) in acc.iter_mut().zip(b) {
+                a.iter_mut().zip(b).for_each(|(a, &b)| *a += b as f64);
+            }
+        };
+        let mut merged: Vec<Option<Sums<f64>>> = (0..targets.len()).map(|_| None).collect();
         for (sums, _) in runs {
             for (slot, s) in merged.iter_mut().zip(sums) {
                 let Some(s) = s else { continue };
-                let acc =
-                    slot.get_or_insert_with(|| s.iter().map(|b| vec![0.0; b.len()]).collect());
-                for (a, b) in acc.iter_mut().zip(&s) {
-                    a.iter_mut().zip(b).for_each(|(a, &b)| *a += b as f64);
-                }
+                let acc = slot.get_or_insert_with(|| Sums {
+                    second: widen(&s.second),
+                    first: widen(&s.first),
+                });
+                add(&mut acc.second, &s.second);
+                add(&mut acc.first, &s.first);
             }
         }
         let mut by_op = HashMap::new();
-        for ((t, blocks), rows) in targets.iter().zip(merged).zip(&rows_seen) {
-            let Some(mut blocks) = blocks else { continue };
+        for ((t, sums), rows) in targets.iter().zip(merged).zip(&rows_seen) {
+            let Some(Sums {
+                second: mut blocks,
+                first: mut means,
+            }) = sums
+            else {
+                continue;
+            };
             let n = t.geometry.row();
-            if rows.load(std::sync::atomic::Ordering::Relaxed) < n * ROWS_PER_WEIGHT {
+            let rows = rows.load(std::sync::atomic::Ordering::Relaxed);
+            if rows < n * ROWS_PER_WEIGHT {
                 continue;
             }
             for b in &mut blocks {
-                finish(b, n);
+                finish(b, n, rows);
             }
-            by_op.insert(t.op, Moments { n, blocks });
+            for mu in &mut means {
+                mu.iter_mut().for_each(|v| *v /= rows as f64);
+            }
+            by_op.insert(t.op, Moments { n, blocks, means });
         }
         Ok(InputMoments { by_op })
     }
@@ -274,8 +311,10 @@ fn affordable(targets: &[Target]) -> Vec<&Target> {
         .collect()
 }
 
-/// Mirrors the upper triangle into the lower one and adds the ridge.
-fn finish(h: &mut [f64], n: usize) {
+/// Divides the sum of `rows` outer products by `rows`, mirrors the upper triangle into the
+/// lower one and adds the ridge.
+fn finish(h: &mut [f64], n: usize, rows: usize) {
+    h.iter_mut().for_each(|v| *v /= rows.max(1) as f64);
     for i in 0..n {
         for j in 0..i {
             h[i * n + j] = h[j * n + i];
@@ -287,8 +326,9 @@ fn finish(h: &mut [f64], n: usize) {
     }
 }
 
-/// Adds `x xᵀ` (upper triangle) to `h`.
-fn add_outer(h: &mut [f32], n: usize, x: &[f32]) {
+/// Adds `x xᵀ` (upper triangle) to `h` and `x` to `sum`.
+fn add_outer(h: &mut [f32], sum: &mut [f32], n: usize, x: &[f32]) {
+    sum.iter_mut().zip(x).for_each(|(s, &v)| *s += v);
     for i in 0..n {
         let a = x[i];
         if a == 0.0 {
@@ -306,20 +346,25 @@ fn spread(total: usize, count: usize) -> impl Iterator<Item = usize> {
     (0..count).map(move |k| k * total / count)
 }
 
-/// Accumulates up to `rows` rows of one sample's input (`shape`, `values`) into `blocks`.
+/// Accumulates up to `rows` rows of one sample's input (`shape`, `values`) into `sums`.
 fn accumulate(
     g: &Geometry,
     shape: &[usize],
     values: &[f32],
     rows: usize,
-    blocks: &mut [Vec<f32>],
+    sums: &mut Sums<f32>,
 ) -> usize {
     match g {
         Geometry::FullyConnected { inputs } => {
             let n = *inputs;
             let total = values.len() / n.max(1);
             for r in spread(total, rows) {
-                add_outer(&mut blocks[0], n, &values[r * n..(r + 1) * n]);
+                add_outer(
+                    &mut sums.second[0],
+                    &mut sums.first[0],
+                    n,
+                    &values[r * n..(r + 1) * n],
+                );
             }
             total.min(rows)
         }
@@ -352,10 +397,10 @@ fn accumulate(
                         for (t, v) in taps.iter_mut().enumerate() {
                             *v = patch[t * w.cin + c];
                         }
-                        add_outer(&mut blocks[c], n, &taps);
+                        add_outer(&mut sums.second[c], &mut sums.first[c], n, &taps);
                     }
                 } else {
-                    add_outer(&mut blocks[0], n, &patch);
+                    add_outer(&mut sums.second[0], &mut sums.first[0], n, &patch);
                 }
             }
             (batch * oh * ow).min(rows)

@@ -70,23 +70,26 @@ fn conv_moments_sum_every_window() {
     ] {
         let g = Geometry::Conv(w.clone());
         let n = g.row();
-        let mut blocks = vec![vec![0.0f32; n * n]];
-        let rows = accumulate(&g, &dims, &values, usize::MAX, &mut blocks);
+        let mut sums = Sums::zeros(n, 1);
+        let rows = accumulate(&g, &dims, &values, usize::MAX, &mut sums);
         let (oh, _) = output_extent(dims[1], w.kh, w.stride.0, w.dilation.0, w.same);
         let (ow, _) = output_extent(dims[2], w.kw, w.stride.1, w.dilation.1, w.same);
         assert_eq!(rows, oh * ow);
         let mut expected = vec![0.0f32; n * n];
+        let mut expected_sum = vec![0.0f32; n];
         for y in 0..oh {
             for x in 0..ow {
                 let p = direct_window(&values, dims, &w, y, x);
                 for i in 0..n {
+                    expected_sum[i] += p[i];
                     for j in i..n {
                         expected[i * n + j] += p[i] * p[j];
                     }
                 }
             }
         }
-        assert_eq!(blocks[0], expected, "{w:?}");
+        assert_eq!(sums.second[0], expected, "{w:?}");
+        assert_eq!(sums.first[0], expected_sum, "{w:?}");
     }
 }
 
@@ -99,8 +102,8 @@ fn depthwise_moments_are_per_input_channel() {
         window: w.clone(),
         multiplier: 2,
     };
-    let mut blocks = vec![vec![0.0f32; 81]; 3];
-    accumulate(&g, &dims, &values, usize::MAX, &mut blocks);
+    let mut sums = Sums::zeros(9, 3);
+    accumulate(&g, &dims, &values, usize::MAX, &mut sums);
     for c in 0..3 {
         let mut expected = vec![0.0f32; 81];
         for b in 0..2 {
@@ -117,7 +120,7 @@ fn depthwise_moments_are_per_input_channel() {
                 }
             }
         }
-        assert_eq!(blocks[c], expected, "channel {c}");
+        assert_eq!(sums.second[c], expected, "channel {c}");
     }
 }
 
@@ -125,11 +128,12 @@ fn depthwise_moments_are_per_input_channel() {
 fn rows_are_spread_and_bounded() {
     let g = Geometry::FullyConnected { inputs: 4 };
     let values: Vec<f32> = (0..40).map(|k| k as f32).collect();
-    let mut blocks = vec![vec![0.0f32; 16]];
-    assert_eq!(accumulate(&g, &[10, 4], &values, 3, &mut blocks), 3);
+    let mut sums = Sums::zeros(4, 1);
+    assert_eq!(accumulate(&g, &[10, 4], &values, 3, &mut sums), 3);
     // Rows 0, 3 and 6 of 10.
     let expected: f32 = [0.0f32, 12.0, 24.0].iter().map(|x| x * x).sum();
-    assert_eq!(blocks[0][0], expected);
+    assert_eq!(sums.second[0][0], expected);
+    assert_eq!(sums.first[0], vec![36.0, 39.0, 42.0, 45.0]);
     assert!(row_budget(2304) >= 256 && row_budget(9) == 8192);
 }
 
@@ -159,4 +163,14 @@ fn the_widest_layers_are_left_out_beyond_the_budgets() {
     // Small models are measured whole.
     let small: Vec<Target> = (0..5).map(|k| fc(64, k)).collect();
     assert_eq!(affordable(&small).len(), 5);
+}
+
+/// The sums become means, the lower triangle mirrors the upper one and the ridge is a share
+/// of the mean diagonal, added to the diagonal only.
+#[test]
+fn finish_averages_mirrors_and_adds_the_ridge() {
+    let mut h = vec![8.0, 4.0, 0.0, 4.0];
+    finish(&mut h, 2, 2);
+    let ridge = RIDGE * 3.0;
+    assert_eq!(h, vec![4.0 + ridge, 2.0, 2.0, 2.0 + ridge]);
 }
