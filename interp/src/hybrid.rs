@@ -94,15 +94,11 @@ fn is_pointwise(m: &Module, op: OpId) -> bool {
 /// transposed, and per-channel weights quantized along the result's columns (the right
 /// operand's last axis, or its second to last with `adj_y`).
 fn batch_matmul_layout(m: &Module, op: OpId, wq: &tqopt_ir::UniformQuant) -> bool {
-    let flag = |name: &str| {
-        m.op(op)
-            .attr(name)
-            .and_then(|a| a.as_bool())
-            .unwrap_or(false)
-    };
-    if flag("adj_x") {
+    // A malformed adj_x or adj_y is not this form.
+    let data = m.op(op);
+    let (Some(false), Some(adj_y)) = (data.flag("adj_x"), data.flag("adj_y")) else {
         return false;
-    }
+    };
     match &wq.params {
         tqopt_ir::QuantParams::PerTensor { .. } => true,
         tqopt_ir::QuantParams::PerAxis { axis, .. } => {
@@ -111,7 +107,7 @@ fn batch_matmul_layout(m: &Module, op: OpId, wq: &tqopt_ir::UniformQuant) -> boo
                 .get(1)
                 .and_then(|&w| m.value_type(w).as_tensor())
                 .map_or(0, |t| t.shape.len() as i32);
-            *axis == if flag("adj_y") { rank - 2 } else { rank - 1 }
+            *axis == if adj_y { rank - 2 } else { rank - 1 }
         }
     }
 }

@@ -193,10 +193,7 @@ pub(crate) fn plan_batch_matmul(m: &Module, op: OpId) -> Option<Requant> {
     }
     let (sx, _) = per_tensor(quant_of(m, x)?)?;
     let (sy, zy) = per_tensor(quant_of(m, y)?)?;
-    let adj_y = match data.attr("adj_y") {
-        None => false,
-        Some(a) => a.as_bool()?,
-    };
+    let adj_y = data.flag("adj_y")?;
     let rounding = match symmetric_scales(quant_of(m, w)?) {
         // Per column of the result (the rhs's last axis when it is not transposed).
         Some(scales) if scales.len() == 1 || !adj_y => {

@@ -113,6 +113,16 @@ impl OpData {
             .or_else(|| self.attributes.get(name))
     }
 
+    /// A boolean attribute by name: absent is false, a unit attribute true; `None` when it
+    /// holds anything but a boolean (a malformed op, which readers refuse rather than guess).
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        match self.attr(name) {
+            None => Some(false),
+            Some(Attribute::Unit) => Some(true),
+            Some(a) => a.as_bool(),
+        }
+    }
+
     pub fn is(&self, def: &OpDef) -> bool {
         self.name == *def
     }
@@ -815,5 +825,27 @@ impl Iterator for Walk<'_> {
             }
         }
         Some(op)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::tfl;
+
+    #[test]
+    fn flags_read_absent_as_false_unit_as_true_and_refuse_other_kinds() {
+        let mut ctx = Context::new();
+        let op = ctx.create_op(
+            OpSpec::of(&tfl::BATCH_MATMUL)
+                .property("adj_x", Attribute::Bool(true))
+                .property("adj_y", Attribute::string("yes")),
+        );
+        ctx.op_mut(op).attributes.set("marked", Attribute::Unit);
+        let data = ctx.op(op);
+        assert_eq!(data.flag("adj_x"), Some(true));
+        assert_eq!(data.flag("adj_y"), None);
+        assert_eq!(data.flag("asymmetric_quantize_inputs"), Some(false));
+        assert_eq!(data.flag("marked"), Some(true));
     }
 }

@@ -42,10 +42,7 @@ pub(crate) fn build(
     if dx != dy || (sx == sy && zx == zy) {
         return None;
     }
-    let keep = match data.attr("keep_dims") {
-        None => false,
-        Some(a) => a.as_bool()?,
-    };
+    let keep = data.flag("keep_dims")?;
     let ratio = sx / sy;
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;

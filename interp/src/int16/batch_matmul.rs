@@ -52,11 +52,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     if !matches!(rhs_type, DType::I16 | DType::I8) {
         return None;
     }
-    let flag = |name: &str| match data.attr(name) {
-        None => Some(false),
-        Some(a) => a.as_bool(),
-    };
-    let (adj_x, adj_y) = (flag("adj_x")?, flag("adj_y")?);
+    let (adj_x, adj_y) = (data.flag("adj_x")?, data.flag("adj_y")?);
     let (mult, shift) = quantize_multiplier((sl * sr) as f64 / sy as f64)?;
     if !(-31..8).contains(&shift) {
         return None;

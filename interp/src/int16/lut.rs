@@ -85,9 +85,9 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let f: fn(f32) -> f32 = match data.name.as_str() {
         "tfl.exp" => f32::exp,
-        "tfl.gelu" => match data.attr("approximate") {
-            Some(a) if a.as_bool()? => gelu_transform_approximate,
-            _ => gelu_transform,
+        "tfl.gelu" => match data.flag("approximate")? {
+            true => gelu_transform_approximate,
+            false => gelu_transform,
         },
         _ => return None,
     };

@@ -41,10 +41,7 @@ pub(crate) fn build(
         return None;
     }
     let (mult, shift) = quantize_multiplier(sx as f64 / sy as f64)?;
-    let keep = match data.attr("keep_dims") {
-        None => false,
-        Some(a) => a.as_bool()?,
-    };
+    let keep = data.flag("keep_dims")?;
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
         let v = int16_slice(t, "mean")?;

@@ -87,11 +87,10 @@ pub(crate) fn build(
     if int16_params(m, x)? != int16_params(m, y)? {
         return None;
     }
-    let flag = |name: &str| match data.attr(name) {
-        None => Some(false),
-        Some(a) => a.as_bool(),
-    };
-    let (align, half) = (flag("align_corners")?, flag("half_pixel_centers")?);
+    let (align, half) = (
+        data.flag("align_corners")?,
+        data.flag("half_pixel_centers")?,
+    );
     if align && half {
         return None;
     }

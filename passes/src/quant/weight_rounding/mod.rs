@@ -448,7 +448,12 @@ fn round_op(m: &mut Module, op: OpId, g: &Geometry, mo: &moments::Moments) -> Op
             out[at(c, t)] = value;
         }
         if let Some(bias) = corrected.as_mut() {
-            bias[c] = (bias[c] as f64 - mean_error) as f32;
+            // A mean that is not finite (an input that overflowed on the data) corrects
+            // nothing.
+            let value = (bias[c] as f64 - mean_error) as f32;
+            if value.is_finite() {
+                bias[c] = value;
+            }
         }
     }
     weight.replace(m, &out)?;
