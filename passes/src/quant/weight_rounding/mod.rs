@@ -86,7 +86,7 @@ pub const MODE_OPTION: OptionInfo = OptionInfo {
     name: "weight-rounding",
     kind: OptionKind::Enum(MODES),
     default: "auto",
-    help: "output: round each channel's int8 weights for the least error in its output on the calibration data (without data, as with --statistics, they round to nearest); nearest: each weight to nearest (TensorFlow's rounding); auto: output when it gives the whole model a higher SQNR on the calibration data, else nearest",
+    help: "output: round each channel's int8 weights for the least error in its output on the calibration data, the bias absorbing the mean error that is left (without data, as with --statistics, they round to nearest); nearest: each weight to nearest (TensorFlow's rounding); auto: output when it gives the whole model a higher SQNR on the calibration data, else nearest",
 };
 
 /// The entry of the precision search's summary ([`crate::quant::precision::search::SUMMARY`])
@@ -141,7 +141,8 @@ pub static INFO: PassInfo = PassInfo {
     description: "On the fake-quant form: for every conv_2d, depthwise_conv_2d and fully_connected \
         that folds to int8, measures the second moments of its input in the float model on data=, \
         and rounds each output channel's weights (each to its floor or ceil on the grid) to \
-        minimise the channel's mean square output error, starting from round to nearest. Scales \
+        minimise the channel's mean square output error, starting from round to nearest; a \
+        constant bias then absorbs each channel's mean output error on the data. Scales \
         do not change. mode=auto keeps that only when the quantized model's output SQNR on the data is \
         higher than with round to nearest (or as the precision search chose). Changes nothing \
         without data or with mode=nearest.",
