@@ -50,27 +50,31 @@ pub(crate) struct Requant {
 impl Requant {
     /// The requantized results, clamped; `acc` in row-major order with the channel last.
     pub fn apply(&self, acc: &[f32], channels: usize) -> Vec<i64> {
-        acc.iter()
-            .enumerate()
-            .map(|(i, &a)| {
-                let r = match &self.rounding {
-                    Rounding::Xnnpack(scales) => {
-                        let s = if scales.len() == 1 {
-                            scales[0]
-                        } else {
-                            scales[i % channels.max(1)]
-                        };
-                        crate::rounding::round_ties_even(a * s) as i64
-                    }
-                    Rounding::Builtin(m, shift) => {
-                        crate::int16::fixed_point::multiply_by_quantized_multiplier(
-                            a as i32, *m, *shift,
-                        ) as i64
-                    }
-                };
-                r.saturating_add(self.zero_point).clamp(self.lo, self.hi)
-            })
-            .collect()
+        let finish = |r: i64| r.saturating_add(self.zero_point).clamp(self.lo, self.hi);
+        let xnnpack = |a: f32, s: f32| finish(crate::rounding::round_ties_even(a * s) as i64);
+        match &self.rounding {
+            Rounding::Xnnpack(scales) if scales.len() == 1 => {
+                let s = scales[0];
+                acc.iter().map(|&a| xnnpack(a, s)).collect()
+            }
+            // One scale per channel, the channel last: each row of `channels` values takes
+            // the scales in order.
+            Rounding::Xnnpack(scales) => {
+                let mut out = Vec::with_capacity(acc.len());
+                for row in acc.chunks(channels.max(1)) {
+                    out.extend(row.iter().enumerate().map(|(c, &a)| xnnpack(a, scales[c])));
+                }
+                out
+            }
+            Rounding::Builtin(m, shift) => acc
+                .iter()
+                .map(|&a| {
+                    finish(crate::int16::fixed_point::multiply_by_quantized_multiplier(
+                        a as i32, *m, *shift,
+                    ) as i64)
+                })
+                .collect(),
+        }
     }
 }
 

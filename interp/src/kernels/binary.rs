@@ -7,7 +7,7 @@ use super::{kernel, one, Args, BoxKernel, OpInfo, Outputs};
 use crate::error::KResult;
 use crate::tensor::{Element, Tensor, TensorData};
 
-#[derive(Copy, Clone, PartialEq)]
+#[derive(Copy, Clone, Debug, PartialEq)]
 enum Op {
     Add,
     Sub,
@@ -142,16 +142,30 @@ fn float_in_place(op: Op, x: &mut Tensor, y: &Tensor) -> KResult<()> {
     let xs: crate::tensor::Shape = x.shape().into();
     let q = y.as_f32().ok_or("operand #1 must be f32")?;
     let p = x.as_f32_mut().ok_or("operand #0 must be f32")?;
-    if y.shape() == xs.as_slice() {
+    // `y` repeats along `x`'s leading axes when its dimensions, leading ones aside, are
+    // `x`'s last ones (the same shape, a scalar, a per-channel vector): each block of `x`
+    // takes it in place, element by element as `float` would.
+    let inner: Vec<usize> = y.shape().iter().copied().skip_while(|&d| d == 1).collect();
+    if !q.is_empty() && xs.as_slice().ends_with(&inner) {
         let f = float_fn(op);
-        match op {
-            Op::Add => p.iter_mut().zip(q).for_each(|(a, &b)| *a += b),
-            Op::Mul => p.iter_mut().zip(q).for_each(|(a, &b)| *a *= b),
-            _ => p.iter_mut().zip(q).for_each(|(a, &b)| *a = f(*a, b)),
+        if let [b] = *q {
+            match op {
+                Op::Add => p.iter_mut().for_each(|a| *a += b),
+                Op::Mul => p.iter_mut().for_each(|a| *a *= b),
+                _ => p.iter_mut().for_each(|a| *a = f(*a, b)),
+            }
+            return Ok(());
+        }
+        for block in p.chunks_exact_mut(q.len()) {
+            match op {
+                Op::Add => block.iter_mut().zip(q).for_each(|(a, &b)| *a += b),
+                Op::Mul => block.iter_mut().zip(q).for_each(|(a, &b)| *a *= b),
+                _ => block.iter_mut().zip(q).for_each(|(a, &b)| *a = f(*a, b)),
+            }
         }
         return Ok(());
     }
-    // Broadcasting: compute into a fresh buffer and copy back (rare on hot paths).
+    // Other broadcasting: compute into a fresh buffer and copy back.
     let (_, v) = float(op, p, &xs, q, y.shape())?;
     p.copy_from_slice(&v);
     Ok(())
@@ -242,5 +256,45 @@ fn clamp_int<T: Element + PartialOrd>(act: Activation, mut v: Vec<T>) -> KResult
             Ok(v)
         }
         None => Err("TANH and SIGN_BIT activations are not supported on integers".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// In place, a right operand that repeats along the left one's leading axes (or any other
+    /// broadcast) gives exactly what the out-of-place kernel gives.
+    #[test]
+    fn in_place_broadcasts_match_the_out_of_place_kernel() {
+        let xs = [2usize, 3, 4];
+        let x: Vec<f32> = (0..24).map(|i| (i as f32 - 7.5) * 0.37).collect();
+        for ys in [
+            &[][..],
+            &[1],
+            &[4],
+            &[1, 4],
+            &[3, 4],
+            &[1, 1, 4],
+            &[2, 3, 4],
+            &[3, 1],
+            &[2, 1, 4],
+        ] {
+            let n: usize = ys.iter().product();
+            let y: Vec<f32> = (0..n).map(|i| 1.25 - i as f32 * 0.3).collect();
+            for op in [Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Maximum] {
+                let (_, expected) = float(op, &x, &xs, &y, ys).unwrap();
+                let mut t = Tensor::from_f32(&xs, x.clone()).unwrap();
+                let yt = Tensor::from_f32(ys, y.clone()).unwrap();
+                float_in_place(op, &mut t, &yt).unwrap();
+                let got = t.as_f32().unwrap();
+                assert!(
+                    got.iter()
+                        .zip(&expected)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{op:?} with y {ys:?}"
+                );
+            }
+        }
     }
 }

@@ -91,17 +91,20 @@ impl Dequant {
     /// Dequantizes a tensor of storage integers.
     pub fn to_f32(&self, t: &Tensor, _unused: usize) -> KResult<Vec<f32>> {
         let (dim, inner) = self.layout(t.shape())?;
+        // Runs of values that share a channel: all of them per tensor, `inner` per axis.
+        let per_tensor = self.axis.is_none();
+        let run = |len: usize| if per_tensor { len.max(1) } else { inner.max(1) };
         macro_rules! deq {
-            ($v:expr) => {
-                $v.iter()
-                    .enumerate()
-                    .map(|(i, &q)| {
-                        let c = self.channel(i, dim, inner);
-                        // Zero points are any i64 (MLIR's rule): saturate, never overflow.
-                        (q as i64).saturating_sub(self.zero_points[c]) as f32 * self.scales[c]
-                    })
-                    .collect()
-            };
+            ($v:expr) => {{
+                let mut out = Vec::with_capacity($v.len());
+                for (k, qs) in $v.chunks(run($v.len())).enumerate() {
+                    let c = if per_tensor { 0 } else { k % dim };
+                    let (zp, s) = (self.zero_points[c], self.scales[c]);
+                    // Zero points are any i64 (MLIR's rule): saturate, never overflow.
+                    out.extend(qs.iter().map(|&q| (q as i64).saturating_sub(zp) as f32 * s));
+                }
+                out
+            }};
         }
         Ok(match t.data() {
             TensorData::I8(v) => deq!(v),
