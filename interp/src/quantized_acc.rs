@@ -51,18 +51,34 @@ impl Requant {
     /// The requantized results, clamped; `acc` in row-major order with the channel last.
     pub fn apply(&self, acc: &[f32], channels: usize) -> Vec<i64> {
         let finish = |r: i64| r.saturating_add(self.zero_point).clamp(self.lo, self.hi);
-        let xnnpack = |a: f32, s: f32| finish(crate::rounding::round_ties_even(a * s) as i64);
         match &self.rounding {
-            Rounding::Xnnpack(scales) if scales.len() == 1 => {
-                let s = scales[0];
-                acc.iter().map(|&a| xnnpack(a, s)).collect()
-            }
-            // One scale per channel, the channel last: each row of `channels` values takes
-            // the scales in order.
             Rounding::Xnnpack(scales) => {
+                let per_tensor = scales.len() == 1;
+                let run = if per_tensor {
+                    acc.len().max(1)
+                } else {
+                    channels.max(1)
+                };
                 let mut out = Vec::with_capacity(acc.len());
-                for row in acc.chunks(channels.max(1)) {
-                    out.extend(row.iter().enumerate().map(|(c, &a)| xnnpack(a, scales[c])));
+                match self.small_bounds() {
+                    Some((zp, lo, hi)) => {
+                        for row in acc.chunks(run) {
+                            let scales = scales.iter().cycle().take(row.len());
+                            out.extend(
+                                row.iter()
+                                    .zip(scales)
+                                    .map(|(&a, &s)| small_requant(a * s, zp, lo, hi)),
+                            );
+                        }
+                    }
+                    None => {
+                        for row in acc.chunks(run) {
+                            let scales = scales.iter().cycle().take(row.len());
+                            out.extend(row.iter().zip(scales).map(|(&a, &s)| {
+                                finish(crate::rounding::round_ties_even(a * s) as i64)
+                            }));
+                        }
+                    }
                 }
                 out
             }
@@ -76,6 +92,24 @@ impl Requant {
                 .collect(),
         }
     }
+
+    /// The zero point and bounds as f32 when all three are within ±2^20, where
+    /// [`small_requant`] computes exactly what the i64 form does.
+    fn small_bounds(&self) -> Option<(f32, f32, f32)> {
+        let small = |v: i64| (v.abs() <= 1 << 20).then_some(v as f32);
+        Some((small(self.zero_point)?, small(self.lo)?, small(self.hi)?))
+    }
+}
+
+/// `round_ties_even(x) + zp` clamped to `[lo, hi]`, in f32: exact while `|round(x)| < 2^24`
+/// (the sum of two integers below 2^24 and 2^20 is exact or lands beyond the bounds, which are
+/// within 2^20, on the same side); NaN counts as 0, as the saturating `as i64` makes it.
+#[inline(always)]
+fn small_requant(x: f32, zp: f32, lo: f32, hi: f32) -> i64 {
+    let r = crate::rounding::round_ties_even(x);
+    let r = if r.is_nan() { 0.0 } else { r };
+    let v = (r + zp).max(lo).min(hi);
+    v as i64
 }
 
 fn quant_of(m: &Module, v: ValueId) -> Option<&UniformQuant> {
@@ -253,6 +287,65 @@ mod tests {
         };
         // 5*0.5 = 2.5 -> 2; 6*0.25 = 1.5 -> 2; -20*0.5 -> -10 -> clamped to the bound -3.
         assert_eq!(r.apply(&[5.0, 6.0, -20.0, 1000.0], 2), [-1, -1, -3, 100]);
+    }
+
+    /// The f32 form gives the i64 form's integers: ties, values far beyond the bounds, NaN and
+    /// infinities, per tensor and per channel.
+    #[test]
+    fn the_f32_form_matches_the_integer_form() {
+        let mut values = vec![
+            0.5f32,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            126.5,
+            127.5,
+            -128.5,
+            -129.5,
+            1e9,
+            -1e9,
+            3e38,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            16_777_215.0,
+            -16_777_217.0,
+        ];
+        let mut state = 0x2545_f491u32;
+        for _ in 0..4000 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            values.push((state as i32) as f32 / 65_536.0);
+        }
+        for (scales, zp, lo, hi) in [
+            (vec![1.0f32], -3i64, -128i64, 127i64),
+            (vec![0.37, 1.0, 2.0e-3], 5, -128, 127),
+            (vec![1.0], 0, -32768, 32767),
+            (vec![0.5], 128, 0, 255),
+        ] {
+            let r = Requant {
+                rounding: Rounding::Xnnpack(scales.clone()),
+                zero_point: zp,
+                lo,
+                hi,
+            };
+            let channels = scales.len();
+            let n = values.len() / channels * channels;
+            let got = r.apply(&values[..n], channels);
+            let expected: Vec<i64> = values[..n]
+                .iter()
+                .enumerate()
+                .map(|(i, &a)| {
+                    let s = scales[i % channels];
+                    (crate::rounding::round_ties_even(a * s) as i64)
+                        .saturating_add(zp)
+                        .clamp(lo, hi)
+                })
+                .collect();
+            assert_eq!(got, expected, "scales {scales:?} zp {zp}");
+        }
     }
 
     /// LiteRT's builtin kernels round twice: 5 x 0.25 = 1.25 becomes 2 (the doubling high
