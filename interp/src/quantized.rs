@@ -478,9 +478,7 @@ impl Kernel for Emulated {
                     };
                     let channels = t.shape().last().copied().unwrap_or(1);
                     let data = match q.dtype {
-                        DType::I8 => TensorData::I8(
-                            r.apply(v, channels).into_iter().map(|x| x as i8).collect(),
-                        ),
+                        DType::I8 => TensorData::I8(r.apply_with(v, channels, |x| x as i8)),
                         other => return Err(format!("cannot requantize into {other} storage")),
                     };
                     result.push(Tensor::new(t.shape(), data).map_err(|e| e.to_string())?);

@@ -50,7 +50,12 @@ pub(crate) struct Requant {
 impl Requant {
     /// The requantized results, clamped; `acc` in row-major order with the channel last.
     pub fn apply(&self, acc: &[f32], channels: usize) -> Vec<i64> {
-        let finish = |r: i64| r.saturating_add(self.zero_point).clamp(self.lo, self.hi);
+        self.apply_with(acc, channels, |x| x)
+    }
+
+    /// [`Requant::apply`], each result stored by `store` (the output's storage type).
+    pub fn apply_with<T>(&self, acc: &[f32], channels: usize, store: impl Fn(i64) -> T) -> Vec<T> {
+        let finish = |r: i64| store(r.saturating_add(self.zero_point).clamp(self.lo, self.hi));
         match &self.rounding {
             Rounding::Xnnpack(scales) => {
                 let per_tensor = scales.len() == 1;
@@ -67,7 +72,7 @@ impl Requant {
                             out.extend(
                                 row.iter()
                                     .zip(scales)
-                                    .map(|(&a, &s)| small_requant(a * s, zp, lo, hi)),
+                                    .map(|(&a, &s)| store(small_requant(a * s, zp, lo, hi) as i64)),
                             );
                         }
                     }
@@ -105,11 +110,11 @@ impl Requant {
 /// (the sum of two integers below 2^24 and 2^20 is exact or lands beyond the bounds, which are
 /// within 2^20, on the same side); NaN counts as 0, as the saturating `as i64` makes it.
 #[inline(always)]
-fn small_requant(x: f32, zp: f32, lo: f32, hi: f32) -> i64 {
+fn small_requant(x: f32, zp: f32, lo: f32, hi: f32) -> i32 {
     let r = crate::rounding::round_ties_even(x);
     let r = if r.is_nan() { 0.0 } else { r };
     let v = (r + zp).max(lo).min(hi);
-    v as i64
+    v as i32
 }
 
 fn quant_of(m: &Module, v: ValueId) -> Option<&UniformQuant> {
