@@ -139,7 +139,7 @@ pub static INFO: PassInfo = PassInfo {
     argument: "round-weights",
     summary: "Round int8 weights for the least error in each op's output on the data (instead of to nearest)",
     description: "On the fake-quant form: for every conv_2d, depthwise_conv_2d and fully_connected \
-        that folds to int8, measures the second moments of its input in the float model on data=, \
+        that folds to int8, measures the mean and second moments of its input in the float model on data=, \
         and rounds each output channel's weights (each to its floor or ceil on the grid) to \
         minimise the channel's mean square output error, starting from round to nearest; a \
         constant bias then absorbs each channel's mean output error on the data. Scales \
