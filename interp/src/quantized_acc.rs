@@ -48,12 +48,8 @@ pub(crate) struct Requant {
 }
 
 impl Requant {
-    /// The requantized results, clamped; `acc` in row-major order with the channel last.
-    pub fn apply(&self, acc: &[f32], channels: usize) -> Vec<i64> {
-        self.apply_with(acc, channels, |x| x)
-    }
-
-    /// [`Requant::apply`], each result stored by `store` (the output's storage type).
+    /// The requantized results, clamped, each stored by `store` (the output's storage type);
+    /// `acc` in row-major order with the channel last.
     pub fn apply_with<T>(&self, acc: &[f32], channels: usize, store: impl Fn(i64) -> T) -> Vec<T> {
         let finish = |r: i64| store(r.saturating_add(self.zero_point).clamp(self.lo, self.hi));
         match &self.rounding {
@@ -291,7 +287,10 @@ mod tests {
             hi: 100,
         };
         // 5*0.5 = 2.5 -> 2; 6*0.25 = 1.5 -> 2; -20*0.5 -> -10 -> clamped to the bound -3.
-        assert_eq!(r.apply(&[5.0, 6.0, -20.0, 1000.0], 2), [-1, -1, -3, 100]);
+        assert_eq!(
+            r.apply_with(&[5.0, 6.0, -20.0, 1000.0], 2, |x| x),
+            [-1, -1, -3, 100]
+        );
     }
 
     /// The f32 form gives the i64 form's integers: ties, values far beyond the bounds, NaN and
@@ -338,7 +337,7 @@ mod tests {
             };
             let channels = scales.len();
             let n = values.len() / channels * channels;
-            let got = r.apply(&values[..n], channels);
+            let got = r.apply_with(&values[..n], channels, |x| x);
             let expected: Vec<i64> = values[..n]
                 .iter()
                 .enumerate()
@@ -364,7 +363,13 @@ mod tests {
             lo: -128,
             hi: 127,
         };
-        assert_eq!(requant(Rounding::Builtin(m, shift)).apply(&[5.0], 1), [2]);
-        assert_eq!(requant(Rounding::Xnnpack(vec![0.25])).apply(&[5.0], 1), [1]);
+        assert_eq!(
+            requant(Rounding::Builtin(m, shift)).apply_with(&[5.0], 1, |x| x),
+            [2]
+        );
+        assert_eq!(
+            requant(Rounding::Xnnpack(vec![0.25])).apply_with(&[5.0], 1, |x| x),
+            [1]
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! rounding for weights (symmetric, per channel), biases (int32, or int64 in 16x8 mode) and
 //! other constants (int8, or int16 in 16x8 mode).
 
+use tqopt_ir::dialect::tfl_versions::POT_SCALE_INT16_ATTR;
 use tqopt_ir::dialect::{tfl, tfl_builders};
 use tqopt_ir::{
     Attribute, DenseElements, ElementType, IntType, Module, OpId, QuantParams, TensorType, Type,
@@ -153,7 +154,30 @@ fn fold_op(m: &mut Module, op: OpId) -> bool {
         m.set_value_type(r, ty);
         let _ = m.replace_op(q, &[r]);
     }
+    mark_general_scale_int16(m, op);
     true
+}
+
+/// A 16-bit ADD or SUB folded here has calibrated scales: its `pot_scale_int16` option is
+/// written false, as TensorFlow's quantizer writes it, so that LiteRT runs its general-scale
+/// kernel. With the option true (the schema's default) and three scales that happen to be
+/// powers of two, LiteRT takes its power-of-two kernel, meant for LSTM internals, which refuses
+/// an op whose two inputs both need shifting ("input1_shift == 0 || input2_shift == 0").
+fn mark_general_scale_int16(m: &mut Module, op: OpId) {
+    let data = m.op(op);
+    if !(data.is(&tfl::ADD) || data.is(&tfl::SUB)) {
+        return;
+    }
+    let int16 = m
+        .results(op)
+        .first()
+        .and_then(|&r| m.value_type(r).element_type()?.as_quant())
+        .is_some_and(|q| q.storage.width == 16);
+    if int16 {
+        m.op_mut(op)
+            .attributes
+            .set(POT_SCALE_INT16_ATTR, Attribute::Bool(false));
+    }
 }
 
 /// `dequantize(quantize(float constant))` that still feeds a float op becomes that constant.
