@@ -186,74 +186,19 @@ impl Quant {
         })
     }
 
-    /// (channels, elements per channel step) of a tensor of `shape`.
-    fn layout(&self, shape: &[usize]) -> KResult<(usize, usize)> {
-        let Some(ax) = self.dequant.axis else {
-            return Ok((1, 1));
-        };
-        let dim = *shape.get(ax).ok_or_else(|| {
-            format!(
-                "quantized dimension {ax} is outside a tensor of rank {}",
-                shape.len()
-            )
-        })?;
-        if dim != self.dequant.scales.len() {
-            return Err(format!(
-                "dimension {ax} has size {dim} but the type has {} scales",
-                self.dequant.scales.len()
-            ));
-        }
-        Ok((dim, shape[ax + 1..].iter().product::<usize>().max(1)))
-    }
-
-    /// Real values into storage integers: ties to even, zero point, clamp.
+    /// Real values into storage integers: ties to even (of `x · (1 / s)` when `reciprocal`),
+    /// zero point, clamp.
     fn quantize(&self, v: &[f32], shape: &[usize]) -> KResult<Tensor> {
-        let (dim, inner) = self.layout(shape)?;
-        let data = match self.dtype {
-            DType::I8 => TensorData::I8(self.storage_ints(v, dim, inner, |x| x as i8)),
-            DType::U8 => TensorData::U8(self.storage_ints(v, dim, inner, |x| x as u8)),
-            DType::I16 => TensorData::I16(self.storage_ints(v, dim, inner, |x| x as i16)),
-            DType::I32 => TensorData::I32(self.storage_ints(v, dim, inner, |x| x as i32)),
-            DType::I64 => TensorData::I64(self.storage_ints(v, dim, inner, |x| x)),
-            other => return Err(format!("cannot quantize into {other} storage")),
-        };
+        let data = if self.reciprocal {
+            self.dequant.quantize_with(v, shape, self.dtype, |x, s| {
+                crate::rounding::round_ties_even(x * (1.0 / s))
+            })
+        } else {
+            self.dequant.quantize_with(v, shape, self.dtype, |x, s| {
+                crate::rounding::round_ties_even(x / s)
+            })
+        }?;
         Tensor::new(shape, data).map_err(|e| e.to_string())
-    }
-
-    /// [`Quant::quantize`]'s integers, stored by `store`: `v` in runs of `inner` values that
-    /// share a channel (`dim` channels in turn; all of `v` when there is one), so that each
-    /// run divides by (or multiplies by the reciprocal of) one scale.
-    fn storage_ints<T>(
-        &self,
-        v: &[f32],
-        dim: usize,
-        inner: usize,
-        store: impl Fn(i64) -> T,
-    ) -> Vec<T> {
-        let d = &self.dequant;
-        let run = if dim == 1 { v.len().max(1) } else { inner };
-        let mut out = Vec::with_capacity(v.len());
-        for (k, xs) in v.chunks(run).enumerate() {
-            let c = if dim == 1 { 0 } else { k % dim };
-            let (s, zp) = (d.scales[c], d.zero_points[c]);
-            let inverse = 1.0 / s;
-            let finish = |r: f32| {
-                // `as` saturates (NaN becomes 0); the zero point is any i64.
-                store((r as i64).saturating_add(zp).clamp(d.min, d.max))
-            };
-            if self.reciprocal {
-                out.extend(
-                    xs.iter()
-                        .map(|&x| finish(crate::rounding::round_ties_even(x * inverse))),
-                );
-            } else {
-                out.extend(
-                    xs.iter()
-                        .map(|&x| finish(crate::rounding::round_ties_even(x / s))),
-                );
-            }
-        }
-        out
     }
 
     /// The same storage and zero points with scale 1: storage integers become `q - zero_point`

@@ -53,36 +53,14 @@ impl Requant {
     pub fn apply_with<T>(&self, acc: &[f32], channels: usize, store: impl Fn(i64) -> T) -> Vec<T> {
         let finish = |r: i64| store(r.saturating_add(self.zero_point).clamp(self.lo, self.hi));
         match &self.rounding {
-            Rounding::Xnnpack(scales) => {
-                let per_tensor = scales.len() == 1;
-                let run = if per_tensor {
-                    acc.len().max(1)
-                } else {
-                    channels.max(1)
-                };
-                let mut out = Vec::with_capacity(acc.len());
-                match self.small_bounds() {
-                    Some((zp, lo, hi)) => {
-                        for row in acc.chunks(run) {
-                            let scales = scales.iter().cycle().take(row.len());
-                            out.extend(
-                                row.iter()
-                                    .zip(scales)
-                                    .map(|(&a, &s)| store(small_requant(a * s, zp, lo, hi) as i64)),
-                            );
-                        }
-                    }
-                    None => {
-                        for row in acc.chunks(run) {
-                            let scales = scales.iter().cycle().take(row.len());
-                            out.extend(row.iter().zip(scales).map(|(&a, &s)| {
-                                finish(crate::rounding::round_ties_even(a * s) as i64)
-                            }));
-                        }
-                    }
-                }
-                out
-            }
+            Rounding::Xnnpack(scales) => match self.small_bounds() {
+                Some((zp, lo, hi)) => scaled(acc, scales, channels, |x| {
+                    store(small_requant(x, zp, lo, hi) as i64)
+                }),
+                None => scaled(acc, scales, channels, |x| {
+                    finish(crate::rounding::round_ties_even(x) as i64)
+                }),
+            },
             Rounding::Builtin(m, shift) => acc
                 .iter()
                 .map(|&a| {
@@ -100,6 +78,25 @@ impl Requant {
         let small = |v: i64| (v.abs() <= 1 << 20).then_some(v as f32);
         Some((small(self.zero_point)?, small(self.lo)?, small(self.hi)?))
     }
+}
+
+/// `f(a · s)` for each accumulator `a` and its channel's scale `s`: one scale for all, or
+/// `scales` in turn along each row of `channels` values.
+fn scaled<T>(acc: &[f32], scales: &[f32], channels: usize, f: impl Fn(f32) -> T) -> Vec<T> {
+    let run = if scales.len() == 1 {
+        acc.len().max(1)
+    } else {
+        channels.max(1)
+    };
+    let mut out = Vec::with_capacity(acc.len());
+    for row in acc.chunks(run) {
+        out.extend(
+            row.iter()
+                .zip(scales.iter().cycle())
+                .map(|(&a, &s)| f(a * s)),
+        );
+    }
+    out
 }
 
 /// `round_ties_even(x) + zp` clamped to `[lo, hi]`, in f32: exact while `|round(x)| < 2^24`

@@ -74,6 +74,12 @@ fn q8_multiplier(ratio: f32) -> i32 {
     (256.0 * ratio).round_ties_even() as i32
 }
 
+/// XNNPACK's 8-bit fixed point: `d` (an input less its zero point) times `multiplier / 256`,
+/// rounded half up, plus the output zero point `zo` (not clamped).
+fn q8_rescale(d: i32, multiplier: i32, zo: i32) -> i32 {
+    ((zo << 8) + 0x80 + d * multiplier) >> 8
+}
+
 /// The kernel of an 8-bit to 8-bit QUANTIZE (a requantization; int8 or uint8 each side). XNNPACK
 /// takes it when both sides have one type and `in_scale / out_scale` is in [2^-8, 2^7]: its
 /// 8-bit fixed point. Otherwise LiteRT's builtin kernel: `MultiplyByQuantizedMultiplier(x -
@@ -95,8 +101,7 @@ fn requantize(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let map: Arc<dyn Fn(i32) -> i32 + Send + Sync> =
         if ti == to && (2f32.powi(-8)..=2f32.powi(7)).contains(&ratio) {
             let multiplier = q8_multiplier(ratio);
-            let bias = (zo << 8) + 0x80;
-            Arc::new(move |q| ((bias + (q - zi) * multiplier) >> 8).clamp(lo, hi))
+            Arc::new(move |q| q8_rescale(q - zi, multiplier, zo).clamp(lo, hi))
         } else {
             let (mult, shift) = quantize_multiplier(si as f64 / so as f64)?;
             Arc::new(move |q| {
@@ -127,11 +132,10 @@ fn leaky_relu(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         None => return None,
     };
     let (mp, mn) = leaky_relu_multipliers(si / so, alpha)?;
-    let bias = (zo << 8) + 0x80;
     Some(int8_unary(move |q| {
         let d = q as i32 - zi;
-        let acc = bias + d * if d >= 0 { mp } else { mn };
-        Ok((acc >> 8).clamp(-128, 127) as i8)
+        let out = q8_rescale(d, if d >= 0 { mp } else { mn }, zo);
+        Ok(out.clamp(-128, 127) as i8)
     }))
 }
 
@@ -202,9 +206,8 @@ mod tests {
         let ratio = 0.0078125f32 / 0.007_584_590_5;
         let multiplier = q8_multiplier(ratio);
         assert_eq!(multiplier, 264);
-        let bias = (-2 << 8) + 0x80;
         for (x, litert) in [(-116, -122), (-115, -121), (-83, -88), (-82, -87)] {
-            assert_eq!((bias + x * multiplier) >> 8, litert, "x = {x}");
+            assert_eq!(q8_rescale(x, multiplier, -2), litert, "x = {x}");
             assert_eq!((x as f32 * ratio).round_ties_even() as i32 - 2, litert + 1);
         }
     }

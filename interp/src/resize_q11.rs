@@ -86,11 +86,7 @@ pub(crate) fn build(
             .map_err(|e| format!("resizing to {oh} x {ow}: the result {e}"))?;
         let ys = axis(h, oh, align, half);
         let xs = axis(w, ow, align, half);
-        let values: Vec<i32> = match t.data() {
-            TensorData::I8(v) => v.iter().map(|&x| x as i32).collect(),
-            TensorData::U8(v) => v.iter().map(|&x| x as i32).collect(),
-            _ => return Err(format!("expected int8 or uint8 storage, got {}", t.dtype())),
-        };
+        let values = crate::builtin8::eight_bit_values(t, "resize_bilinear")?;
         let at = |b: usize, y: usize, x: usize, ch: usize| values[((b * h + y) * w + x) * c + ch];
         let mut out = Vec::with_capacity(n * oh * ow * c);
         for b in 0..n {

@@ -62,16 +62,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
         let g = Geom::new(t.shape(), fh, fw, stride, (1, 1), padding)?;
-        let values: Vec<i32> = match t.data() {
-            TensorData::I8(v) => v.iter().map(|&q| q as i32).collect(),
-            TensorData::U8(v) => v.iter().map(|&q| q as i32).collect(),
-            _ => {
-                return Err(format!(
-                    "average_pool_2d: expected {dx} storage, got {}",
-                    t.dtype()
-                ))
-            }
-        };
+        let values = super::eight_bit_values(t, "average_pool_2d")?;
         let c = g.c;
         let mut out = Vec::with_capacity(g.n * g.oh * g.ow * c);
         let mut acc = vec![0i32; c];

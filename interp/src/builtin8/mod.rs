@@ -56,7 +56,7 @@ pub(crate) fn eight_bit_values(t: &Tensor, what: &str) -> KResult<Vec<i32>> {
         TensorData::I8(v) => Ok(v.iter().map(|&q| q as i32).collect()),
         TensorData::U8(v) => Ok(v.iter().map(|&q| q as i32).collect()),
         other => Err(format!(
-            "{what}: expected 8-bit storage, got {}",
+            "{what}: expected int8 or uint8 storage, got {}",
             other.dtype()
         )),
     }

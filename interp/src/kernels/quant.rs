@@ -57,48 +57,35 @@ impl Dequant {
         })
     }
 
-    /// The channel of each element of a tensor of `shape`, as (count, inner) of the axis.
-    fn layout(&self, shape: &[usize]) -> KResult<(usize, usize)> {
-        match self.axis {
-            None => Ok((1, usize::MAX)),
-            Some(ax) => {
-                let dim = *shape.get(ax).ok_or_else(|| {
-                    format!(
-                        "quantized dimension {ax} is outside a tensor of rank {}",
-                        shape.len()
-                    )
-                })?;
-                if dim != self.scales.len() {
-                    return Err(format!(
-                        "dimension {ax} has size {dim} but the type has {} scales",
-                        self.scales.len()
-                    ));
-                }
-                Ok((dim, shape[ax + 1..].iter().product()))
-            }
+    /// How the `len` values of a tensor of `shape` share parameters: runs of `run` consecutive
+    /// values, run `k` taking channel `k % channels` (per tensor: one run, one channel).
+    fn channel_runs(&self, shape: &[usize], len: usize) -> KResult<(usize, usize)> {
+        let Some(ax) = self.axis else {
+            return Ok((len.max(1), 1));
+        };
+        let dim = *shape.get(ax).ok_or_else(|| {
+            format!(
+                "quantized dimension {ax} is outside a tensor of rank {}",
+                shape.len()
+            )
+        })?;
+        if dim != self.scales.len() {
+            return Err(format!(
+                "dimension {ax} has size {dim} but the type has {} scales",
+                self.scales.len()
+            ));
         }
-    }
-
-    #[inline]
-    fn channel(&self, i: usize, dim: usize, inner: usize) -> usize {
-        if self.axis.is_none() {
-            0
-        } else {
-            (i / inner.max(1)) % dim
-        }
+        Ok((shape[ax + 1..].iter().product::<usize>().max(1), dim))
     }
 
     /// Dequantizes a tensor of storage integers.
     pub fn to_f32(&self, t: &Tensor, _unused: usize) -> KResult<Vec<f32>> {
-        let (dim, inner) = self.layout(t.shape())?;
-        // Runs of values that share a channel: all of them per tensor, `inner` per axis.
-        let per_tensor = self.axis.is_none();
-        let run = |len: usize| if per_tensor { len.max(1) } else { inner.max(1) };
+        let (run, channels) = self.channel_runs(t.shape(), t.len())?;
         macro_rules! deq {
             ($v:expr) => {{
                 let mut out = Vec::with_capacity($v.len());
-                for (k, qs) in $v.chunks(run($v.len())).enumerate() {
-                    let c = if per_tensor { 0 } else { k % dim };
+                for (k, qs) in $v.chunks(run).enumerate() {
+                    let c = k % channels;
                     let (zp, s) = (self.zero_points[c], self.scales[c]);
                     // Zero points are any i64 (MLIR's rule): saturate, never overflow.
                     out.extend(qs.iter().map(|&q| (q as i64).saturating_sub(zp) as f32 * s));
@@ -116,22 +103,54 @@ impl Dequant {
         })
     }
 
-    /// Quantizes real values into storage integers of `dtype`.
+    /// Quantizes real values into storage integers of `dtype` (halves away from zero).
     pub fn quantize(&self, v: &[f32], shape: &[usize], dtype: DType) -> KResult<TensorData> {
-        let (dim, inner) = self.layout(shape)?;
-        let q = v.iter().enumerate().map(|(i, &x)| {
-            let c = self.channel(i, dim, inner);
-            let r = ((x / self.scales[c]).round() as i64).saturating_add(self.zero_points[c]);
-            r.clamp(self.min, self.max)
-        });
+        self.quantize_with(v, shape, dtype, |x, s| (x / s).round())
+    }
+
+    /// Real values into storage integers of `dtype`: `round(x, scale)` of the value's channel,
+    /// plus its zero point, clamped to the storage range.
+    pub(crate) fn quantize_with(
+        &self,
+        v: &[f32],
+        shape: &[usize],
+        dtype: DType,
+        round: impl Fn(f32, f32) -> f32,
+    ) -> KResult<TensorData> {
+        let runs = self.channel_runs(shape, v.len())?;
         Ok(match dtype {
-            DType::I8 => TensorData::I8(q.map(|x| x as i8).collect()),
-            DType::U8 => TensorData::U8(q.map(|x| x as u8).collect()),
-            DType::I16 => TensorData::I16(q.map(|x| x as i16).collect()),
-            DType::I32 => TensorData::I32(q.map(|x| x as i32).collect()),
-            DType::I64 => TensorData::I64(q.collect()),
+            DType::I8 => TensorData::I8(self.storage_ints(v, runs, &round, |x| x as i8)),
+            DType::U8 => TensorData::U8(self.storage_ints(v, runs, &round, |x| x as u8)),
+            DType::I16 => TensorData::I16(self.storage_ints(v, runs, &round, |x| x as i16)),
+            DType::I32 => TensorData::I32(self.storage_ints(v, runs, &round, |x| x as i32)),
+            DType::I64 => TensorData::I64(self.storage_ints(v, runs, &round, |x| x)),
             other => return Err(format!("cannot quantize into {other} storage")),
         })
+    }
+
+    /// [`Dequant::quantize_with`]'s integers, stored by `store`, for `(run, channels)` from
+    /// [`Dequant::channel_runs`]: each run takes one scale and zero point.
+    fn storage_ints<T>(
+        &self,
+        v: &[f32],
+        (run, channels): (usize, usize),
+        round: &impl Fn(f32, f32) -> f32,
+        store: impl Fn(i64) -> T,
+    ) -> Vec<T> {
+        let mut out = Vec::with_capacity(v.len());
+        for (k, xs) in v.chunks(run).enumerate() {
+            let c = k % channels;
+            let (s, zp) = (self.scales[c], self.zero_points[c]);
+            // `as` saturates (NaN becomes 0); the zero point is any i64.
+            out.extend(xs.iter().map(|&x| {
+                store(
+                    (round(x, s) as i64)
+                        .saturating_add(zp)
+                        .clamp(self.min, self.max),
+                )
+            }));
+        }
+        out
     }
 }
 

@@ -414,13 +414,13 @@ fn round_op(m: &mut Module, op: OpId, g: &Geometry, mo: &moments::Moments) -> Op
     if w.len() != channels * n {
         return None;
     }
-    let bias = operands
+    // The bias's values and the chain they replace, when it can absorb the mean error.
+    let mut bias = operands
         .bias
         .and_then(|b| FakeQuantConst::behind(m, b))
         .and_then(|b| Some((const_f32_values(m, b.root_op)?, b)))
         .filter(|(values, _)| values.len() == channels);
     let mut out = w.clone();
-    let mut corrected = bias.as_ref().map(|(values, _)| values.clone());
     let mut moved = 0u64;
     let mut row = vec![0.0f32; n];
     // Where weight `t` of channel `c` is in the filter, and the moments it is rounded with.
@@ -448,20 +448,17 @@ fn round_op(m: &mut Module, op: OpId, g: &Geometry, mo: &moments::Moments) -> Op
             mean_error += (value as f64 - row[t] as f64) * mo.means[b][t];
             out[at(c, t)] = value;
         }
-        if let Some(bias) = corrected.as_mut() {
+        if let Some((values, _)) = bias.as_mut() {
             // A mean that is not finite (an input that overflowed on the data) corrects
             // nothing.
-            let value = (bias[c] as f64 - mean_error) as f32;
+            let value = (values[c] as f64 - mean_error) as f32;
             if value.is_finite() {
-                bias[c] = value;
+                values[c] = value;
             }
         }
     }
     weight.replace(m, &out)?;
-    let corrected = match (corrected, bias) {
-        (Some(values), Some((_, chain))) => chain.replace(m, &values).is_some(),
-        _ => false,
-    };
+    let corrected = bias.is_some_and(|(values, chain)| chain.replace(m, &values).is_some());
     Some((moved, corrected))
 }
 
