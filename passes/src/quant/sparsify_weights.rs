@@ -16,6 +16,9 @@
 //! smaller than the dense one with the densify op and its tensor. Only `tfl.pseudo_qconst`s
 //! with int8 storage and float16 `tfl.pseudo_const`s behind one dequantize, with a full (not
 //! splat) value, are considered, and only where every reader takes them as its affine weight.
+//! An int8 weight stays dense where XNNPACK cannot read it densified (a fully connected op's;
+//! `target::xnnpack_reads_sparse_int8_weight`): LiteRT's default interpreter would refuse the
+//! model.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use tqopt_ir::{
     Scalar, TensorType, Type,
 };
 
+use super::target::xnnpack_reads_sparse_int8_weight;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::{PassInfo, PassTraits};
@@ -74,7 +78,9 @@ impl Pass for SparsifyWeights {
         let candidates: Vec<OpId> = m
             .walk_nested(m.op)
             .filter(|&op| {
-                (m.op(op).is(&tfl::PSEUDO_QCONST) && read_as_weight_only(m, op))
+                (m.op(op).is(&tfl::PSEUDO_QCONST)
+                    && read_as_weight_only(m, op)
+                    && xnnpack_reads_sparse(m, op))
                     || float16_weight(m, op)
             })
             .collect();
@@ -102,6 +108,17 @@ fn read_as_weight_only(m: &Module, c: OpId) -> bool {
                 matches!(d.quant, QuantBehavior::Affine { weight, .. } if u.index == weight as u32)
             })
         })
+}
+
+/// Whether XNNPACK can take every reader of the int8 constant `c` with the weight densified
+/// ([`xnnpack_reads_sparse_int8_weight`]): LiteRT's default interpreter refuses the model
+/// otherwise, so such a weight stays dense.
+fn xnnpack_reads_sparse(m: &Module, c: OpId) -> bool {
+    m.results(c).iter().all(|&v| {
+        m.uses(v)
+            .iter()
+            .all(|u| xnnpack_reads_sparse_int8_weight(m, u.op))
+    })
 }
 
 /// Whether `c` is a float16 constant whose one reader is a `tfl.dequantize` that only affine

@@ -371,6 +371,26 @@ fn add_operand_scale_too_small(m: &Module, op: OpId) -> bool {
         .any(|(s, _)| s < out * ADD_MIN_OPERAND_SCALE_RATIO)
 }
 
+/// Whether XNNPACK can read `reader`'s int8 weight when a `DENSIFY` makes it (the weight is
+/// stored sparse). Its fully connected op with int8 weights (int8 input, or float input:
+/// hybrid), and its hybrid conv 2d and transposed conv, define the weight from the weight
+/// tensor's own buffer, which a densified tensor does not have when the delegate is built:
+/// LiteRT refuses such a model at `allocate_tensors` ("failed to delegate FULLY_CONNECTED
+/// node", MediaPipe's hand_landmark_full in int8, whose world-landmark weights are pruned).
+/// Its int8 conv 2d and depthwise conv 2d read the unpacked data, and other readers run in
+/// builtin kernels, which take any dense tensor.
+pub fn xnnpack_reads_sparse_int8_weight(m: &Module, reader: OpId) -> bool {
+    let data = m.op(reader);
+    if data.is(&tfl::FULLY_CONNECTED) {
+        return false;
+    }
+    let float_input = tqopt_ir::dialect::named_operand(m, reader, "input")
+        .and_then(|v| m.value_type(v).element_type().cloned())
+        .is_some_and(|t| matches!(t, ElementType::Float(_)));
+    let hybrid = (data.is(&tfl::CONV_2D) || data.is(&tfl::TRANSPOSE_CONV)) && float_input;
+    !hybrid
+}
+
 /// The slope of a `tfl.prelu` as constant values with their shape, when it is a constant.
 pub fn prelu_slope(m: &Module, op: OpId) -> Option<(Vec<f32>, Vec<i64>)> {
     let slope = tqopt_ir::dialect::named_operand(m, op, "alpha")?;
