@@ -36,19 +36,30 @@ IMAGES_DIR = SHARED / "data" / "images"
 SHARED_MODELS = sorted(MODELS_DIR.glob("*.tflite"))
 
 
-def _cpu_has_avx512() -> bool:
+def _cpu_flags() -> set[str]:
     try:
-        return "avx512f" in Path("/proc/cpuinfo").read_text()
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
     except OSError:
-        return False
+        pass
+    return set()
 
 
-# XNNPACK's float kernels differ per instruction set; the interpreter models the AVX-512 ones
-# to the bit (sums' lane order, sigmoid) and only those were measured. Tests that need LiteRT's
-# float results to the bit are skipped elsewhere.
-NEEDS_AVX512 = pytest.mark.skipif(
-    not _cpu_has_avx512(),
-    reason="the interpreter models XNNPACK's AVX-512 float kernels to the bit; this CPU has no AVX-512",
+def _xnnpack_float_kernels_modelled() -> bool:
+    """Whether the interpreter models the float kernels XNNPACK picks on this CPU: its AVX-512
+    ones, or its AVX2 + FMA ones (interp/src/kernels/simd.rs picks the same level)."""
+    flags = _cpu_flags()
+    return "avx512f" in flags or {"avx2", "fma"} <= flags
+
+
+# XNNPACK's float kernels differ per instruction set (sums' lane order, sigmoid's polynomial);
+# the interpreter models its AVX-512 and its AVX2 + FMA kernels to the bit, measured on both.
+# Tests that need LiteRT's float results to the bit are skipped on other CPUs.
+NEEDS_MODELLED_CPU = pytest.mark.skipif(
+    not _xnnpack_float_kernels_modelled(),
+    reason="the interpreter models XNNPACK's AVX-512 and AVX2+FMA float kernels to the bit; "
+    "this CPU has neither",
 )
 
 # MediaPipe's detectors take images scaled to [-1, 1]; the landmark and segmentation models

@@ -25,7 +25,7 @@ import pytest
 
 from conftest import (
     IMAGES_DIR,
-    NEEDS_AVX512,
+    NEEDS_MODELLED_CPU,
     SHARED_MODELS,
     MODELS_DIR,
     input_details,
@@ -34,6 +34,7 @@ from conftest import (
     prepare_input,
     run_litert,
 )
+from zoo_common import SQNR_CAP as CAP, capped_sqnr
 
 CALIBRATION_PHOTOS = 8
 # Every shared MediaPipe model; the spread test (LiteRT's reference kernels are slow on the
@@ -41,19 +42,6 @@ CALIBRATION_PHOTOS = 8
 MODELS = [p.stem for p in SHARED_MODELS]
 SPREAD_MODELS = ["hand_recrop", "face_detection_short_range", "iris_landmark"]
 TOLERANCE_DB = 0.1
-CAP = 99.0
-
-
-def capped_sqnr(reference: np.ndarray, test: np.ndarray) -> float:
-    reference = reference.astype(np.float64).ravel()
-    test = test.astype(np.float64).ravel()
-    noise = float(np.sum((reference - test) ** 2))
-    signal = float(np.sum(reference**2))
-    if noise == 0:
-        return CAP
-    if signal == 0:
-        return -CAP
-    return float(np.clip(10 * np.log10(signal / noise), -CAP, CAP))
 
 
 def litert_outputs(model: Path, feeds: list[np.ndarray], resolver=None) -> list[np.ndarray]:
@@ -265,7 +253,7 @@ def test_eval_of_a_model_against_itself_is_the_cap(tqopt_bin, images, photo_spli
 # hand_landmark +1.28, iris_landmark -0.61, selfie_segmentation -0.55, palm_detection -0.19.
 # The float differences were one ulp; XNNPACK quantizes a hybrid op's float input on the fly,
 # where an ulp can move a value across a rounding boundary and a whole step through the layers.
-@NEEDS_AVX512
+@NEEDS_MODELLED_CPU
 @pytest.mark.parametrize("name", MODELS)
 def test_dynamic_range_eval_agrees_with_litert(name: str, evaluated):
     e = evaluated(name, "quantize-dynamic-range")

@@ -108,14 +108,27 @@ def litert_outputs(model, samples: dict[str, np.ndarray]) -> list[list[np.ndarra
     return results
 
 
+SQNR_CAP = 99.0
+
+
+def capped_sqnr(reference: np.ndarray, test: np.ndarray) -> float:
+    """10 log10(sum ref^2 / sum (ref - test)^2) of one output of one sample, within +-99 dB as
+    ``tqopt eval`` computes it (passes/src/accuracy/metrics.rs): an exact match is 99, and a
+    reference of zeros with any error -99 (a detector's score can be exactly 0 in float)."""
+    reference = reference.astype(np.float64).ravel()
+    test = test.astype(np.float64).ravel()
+    noise = float(np.sum((reference - test) ** 2))
+    signal = float(np.sum(reference**2))
+    if noise == 0:
+        return SQNR_CAP
+    if signal == 0:
+        return -SQNR_CAP
+    return float(np.clip(10 * np.log10(signal / noise), -SQNR_CAP, SQNR_CAP))
+
+
 def sqnr_db(ref: list[list[np.ndarray]], got: list[list[np.ndarray]]) -> float:
-    """Mean over samples and outputs of 10 log10(sum ref^2 / sum (ref - got)^2), capped at 99."""
-    vals = []
-    for r_outs, g_outs in zip(ref, got):
-        for r, g in zip(r_outs, g_outs):
-            r64, g64 = r.astype(np.float64), g.astype(np.float64)
-            num, den = float(np.sum(r64**2)), float(np.sum((r64 - g64) ** 2))
-            vals.append(99.0 if den == 0 else min(99.0, 10 * np.log10(max(num, 1e-30) / den)))
+    """Mean over samples and outputs of ``capped_sqnr``."""
+    vals = [capped_sqnr(r, g) for r_outs, g_outs in zip(ref, got) for r, g in zip(r_outs, g_outs)]
     return float(np.mean(vals))
 
 

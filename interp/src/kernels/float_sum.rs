@@ -16,14 +16,21 @@
 //! - **Innermost axis reduced** (a layer norm's mean, a sum over everything): each contiguous
 //!   row is summed by a vector kernel with [`Lanes::lanes`] lanes and [`Lanes::accumulators`]
 //!   vector accumulators: blocks of `lanes · accumulators` values go to the accumulators in
-//!   turn, the accumulators are added pairwise, the remaining whole vectors and then the
-//!   zero-padded tail go into the first, and the lanes are summed by halving (lane i plus lane
-//!   i + lanes/2, until one is left). When rows further out are reduced too, each row's sum
-//!   is added to the result by one fused multiply-add with the scale.
+//!   turn; the whole vectors left (fewer than the accumulators) go to accumulators 0, 1, ... in
+//!   turn; the accumulators are then folded by halves (`a[i] += a[i + n/2]`: with four, `(a0 +
+//!   a2) + (a1 + a3)`); the zero-padded tail goes into the first; and the lanes are summed by
+//!   halving (lane i plus lane i + lanes/2, until one is left). When rows further out are
+//!   reduced too, each row's sum times the scale is added to the result: in one fused
+//!   multiply-add where the kernel is compiled with FMA ([`Lanes::fused_scale`]).
 //!
-//! AVX-512 machines use 16 lanes and 2 accumulators (measured); others, as XNNPACK's AVX
-//! configuration reads, 8 lanes and 4 accumulators. Reductions that alternate reduced and kept
-//! axes more than once (rare) add sequentially, which LiteRT matches only within an ulp.
+//! Kernels (XNNPACK's `f32_rsum` configuration): AVX-512 machines run `avx512f_u32_acc2` (16
+//! lanes, 2 accumulators, fused scale); AVX machines `avx_u32_acc4` (8 lanes, 4 accumulators,
+//! multiply then add). Both measured against ai-edge-litert 2.3.0: the AVX-512 one on
+//! 2026-12-05, the AVX one on an AMD EPYC with AVX2 and no AVX-512 on 2026-12-06 (random rows
+//! of 7 to 1000 values, every sum equal; the order before, which folded the accumulators
+//! pairwise and sent whole leftover vectors into the first after folding, missed rows of 40,
+//! 77, 100 and 1000). Reductions that alternate reduced and kept axes more than once (rare)
+//! add sequentially, which LiteRT matches only within an ulp.
 
 use super::reduce::{reduce, reduced_count, Red};
 use super::simd::{level, Level};
@@ -32,22 +39,35 @@ use super::simd::{level, Level};
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Lanes {
     pub lanes: usize,
+    /// A power of two, at most [`MAX_ACCUMULATORS`].
     pub accumulators: usize,
+    /// Whether a row's scaled sum goes into its result by one fused multiply-add.
+    pub fused_scale: bool,
 }
+
+const MAX_LANES: usize = 16;
+const MAX_ACCUMULATORS: usize = 4;
+
+/// `avx512f_u32_acc2`.
+const AVX512: Lanes = Lanes {
+    lanes: 16,
+    accumulators: 2,
+    fused_scale: true,
+};
+/// `avx_u32_acc4`.
+const AVX: Lanes = Lanes {
+    lanes: 8,
+    accumulators: 4,
+    fused_scale: false,
+};
 
 impl Lanes {
     /// The kernel XNNPACK picks on this CPU.
     pub(crate) fn of_this_cpu() -> Lanes {
         if level() == Level::Avx512 {
-            Lanes {
-                lanes: 16,
-                accumulators: 2,
-            }
+            AVX512
         } else {
-            Lanes {
-                lanes: 8,
-                accumulators: 4,
-            }
+            AVX
         }
     }
 }
@@ -102,17 +122,20 @@ fn contiguous(v: &[f32], dims: &[usize], flags: &[bool], scale: f32, k: Lanes) -
     let mut out = vec![0.0f32; kept];
     for (i, r) in v.chunks_exact(row.max(1)).enumerate() {
         let o = &mut out[i % kept];
-        *o = row_sum(r, k).mul_add(scale, *o);
+        let sum = row_sum(r, k);
+        *o = if k.fused_scale {
+            sum.mul_add(scale, *o)
+        } else {
+            *o + sum * scale
+        };
     }
     out
 }
 
 /// One contiguous row's sum by XNNPACK's vector kernel.
 pub(crate) fn row_sum(x: &[f32], k: Lanes) -> f32 {
-    const MAX_LANES: usize = 16;
-    const MAX_ACCUMULATORS: usize = 4;
     let (lanes, accs) = (k.lanes, k.accumulators.max(1));
-    assert!(lanes <= MAX_LANES && accs <= MAX_ACCUMULATORS);
+    assert!(lanes <= MAX_LANES && accs <= MAX_ACCUMULATORS && accs.is_power_of_two());
     // Accumulator `a` is acc[a * lanes..(a + 1) * lanes] (no allocation per row).
     let mut acc = [0.0f32; MAX_LANES * MAX_ACCUMULATORS];
     let block = lanes * accs;
@@ -122,23 +145,25 @@ pub(crate) fn row_sum(x: &[f32], k: Lanes) -> f32 {
             *s += v;
         }
     }
-    // Pairwise: (a0 + a1) + (a2 + a3).
-    let mut step = 1;
-    while step < accs {
-        for a in (0..accs).step_by(2 * step) {
-            if a + step < accs {
-                for l in 0..lanes {
-                    acc[a * lanes + l] += acc[(a + step) * lanes + l];
-                }
-            }
-        }
-        step *= 2;
+    // The whole vectors left go to accumulators 0, 1, ... in turn: accumulator `a` holds lanes
+    // a * lanes.., so the leftover values line up with the accumulators as a block does.
+    let rest = blocks.remainder();
+    let whole = rest.len() / lanes * lanes;
+    for (s, &v) in acc.iter_mut().zip(&rest[..whole]) {
+        *s += v;
     }
-    let a = &mut acc[..lanes];
-    for part in blocks.remainder().chunks(lanes) {
-        for (s, &v) in a.iter_mut().zip(part) {
+    // Fold by halves.
+    let mut n = accs;
+    while n > 1 {
+        n /= 2;
+        let (low, high) = acc.split_at_mut(n * lanes);
+        for (s, &v) in low.iter_mut().zip(&high[..n * lanes]) {
             *s += v;
         }
+    }
+    let a = &mut acc[..lanes];
+    for (s, &v) in a.iter_mut().zip(&rest[whole..]) {
+        *s += v;
     }
     let mut width = lanes;
     while width > 1 {
@@ -153,11 +178,6 @@ pub(crate) fn row_sum(x: &[f32], k: Lanes) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const AVX512: Lanes = Lanes {
-        lanes: 16,
-        accumulators: 2,
-    };
 
     #[test]
     fn axes_merge_and_size_one_axes_drop() {
@@ -200,6 +220,23 @@ mod tests {
         assert_eq!(row_sum(&x, AVX512).to_bits(), 3329315980);
         let sequential = x.iter().fold(0.0f32, |a, &v| a + v);
         assert_ne!(sequential, row_sum(&x, AVX512));
+    }
+
+    #[test]
+    fn a_row_sums_as_litert_does_on_avx() {
+        // 60 values: one block of 32, three whole vectors of 8 left (to accumulators 0, 1 and
+        // 2, before the fold), a tail of 4. LiteRT (ai-edge-litert 2.3.0, AVX2, no AVX-512)
+        // summed them to -52207.28125; folding first and sending the vectors to accumulator 0
+        // gave -52207.273.
+        let x: Vec<f32> = (0..60)
+            .map(|i: i32| ((i * 37) % 101 - 50) as f32 * 10f32.powi(i % 7) / 1024.0)
+            .collect();
+        assert_eq!(row_sum(&x, AVX).to_bits(), 0xc74b_ef48);
+        // The 77 values above: the same sum on both.
+        let x: Vec<f32> = (0..77)
+            .map(|i: i32| ((i * 37) % 101 - 50) as f32 * 10f32.powi(i % 7) / 1024.0)
+            .collect();
+        assert_eq!(row_sum(&x, AVX).to_bits(), 3329315980);
     }
 
     #[test]

@@ -15,8 +15,21 @@
 //! - `f = e / (e + 1)`, and `1 - f` when `x` has no sign bit.
 //!
 //! Measured against ai-edge-litert 2.3.0 on 4096 points in [-20, 20] and 4096 in [-100, 100]:
-//! every result equal. Other CPUs get XNNPACK's AVX2 or SSE kernels, which this does not model;
-//! there [`sigmoid`] uses the same form with std's `exp`.
+//! every result equal.
+//!
+//! CPUs with AVX2 and FMA but no AVX-512 run XNNPACK's "avx2, rr1, p5, div" kernel instead:
+//! - `n = fma(z, log2(e), 0x1.8000FEp23)`, whose float bits shifted left by 23 are `s =
+//!   2^round(z · log2(e))`; `n` minus the bias is that integer;
+//! - `t = fma(n, -ln2, z)` (one-step range reduction);
+//! - `p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))` by fused multiply-adds from `c5`;
+//! - `e = fma(t · s, p, s)` (a subnormal `t · s` or `e` flushed to 0: LiteRT runs with
+//!   flush-to-zero, so just above the cutoff the result is exactly `s`), `f = e / (e + 1)`, 0
+//!   when `z` is below the cutoff -0x1.5D589Ep6, and `1 - f` when `x` has no sign bit.
+//!
+//! Measured against ai-edge-litert 2.3.0 on an AMD EPYC with AVX2 (2026-12-06) on 8192 points
+//! (4096 in [-20, 20], the rest in [-100, 100]): every result equal, where the AVX-512 form
+//! differed on 2670 and std's `exp` on 2500. Other CPUs (XNNPACK's AVX or SSE kernels, not
+//! modelled) get the AVX-512 form's shape with std's `exp` ([`sigmoid_portable`]).
 //!
 //! **Tanh** (XNNPACK's "rational 9/8" kernel): `x` clamped to ±7.9807181358, then
 //! `x · P(x²) / Q(x²)` with `P = 1 + a3 x² + a5 x⁴ + a7 x⁶ + a9 x⁸` and `Q = 1 + b2 x² + ... +
@@ -66,6 +79,62 @@ pub(crate) fn sigmoid_avx512(x: f32) -> f32 {
         e = 0.0;
     }
     let f = e / (e + 1.0);
+    if x.is_sign_negative() {
+        f
+    } else {
+        1.0 - f
+    }
+}
+
+/// The constants of XNNPACK's AVX2 sigmoid.
+mod avx2 {
+    /// 1.5 · 2^23 + 127: adding it rounds to an integer and leaves it, biased for an f32
+    /// exponent, in the low bits.
+    pub const MAGIC_BIAS: f32 = f32::from_bits(0x4B40_007F);
+    pub const MINUS_LN2: f32 = f32::from_bits(0xBF31_7218);
+    /// The polynomial's coefficients c1..c5.
+    pub const C: [f32; 5] = [
+        f32::from_bits(0x3F7F_FFFB),
+        f32::from_bits(0x3EFF_FEE3),
+        f32::from_bits(0x3E2A_AD40),
+        f32::from_bits(0x3D2B_9D0D),
+        f32::from_bits(0x3C07_CFCE),
+    ];
+    /// Below this, `e^z` is subnormal and the result is 0.
+    pub const DENORM_CUTOFF: f32 = f32::from_bits(0xC2AE_AC4F);
+}
+
+/// `v`, or a zero of its sign when it is subnormal (the CPU's flush-to-zero mode, which LiteRT
+/// sets).
+fn flush_subnormal(v: f32) -> f32 {
+    if v.is_subnormal() {
+        0.0f32.copysign(v)
+    } else {
+        v
+    }
+}
+
+/// XNNPACK's AVX2 sigmoid of one value.
+pub(crate) fn sigmoid_avx2(x: f32) -> f32 {
+    let z = -x.abs();
+    let biased = z.mul_add(LOG2E, avx2::MAGIC_BIAS);
+    let s = f32::from_bits(biased.to_bits() << 23);
+    let n = biased - avx2::MAGIC_BIAS;
+    let t = n.mul_add(avx2::MINUS_LN2, z);
+    let [c1, c2, c3, c4, c5] = avx2::C;
+    let p = c5
+        .mul_add(t, c4)
+        .mul_add(t, c3)
+        .mul_add(t, c2)
+        .mul_add(t, c1);
+    // LiteRT runs with subnormals flushed to zero: near the cutoff `t · s` is subnormal, and
+    // `e` is then `s` itself.
+    let e = flush_subnormal(flush_subnormal(t * s).mul_add(p, s));
+    let f = if z < avx2::DENORM_CUTOFF {
+        0.0
+    } else {
+        e / (e + 1.0)
+    };
     if x.is_sign_negative() {
         f
     } else {
@@ -233,10 +302,10 @@ pub(crate) fn sigmoid_portable(x: f32) -> f32 {
 
 /// The float sigmoid LiteRT's default interpreter computes on this CPU.
 pub(crate) fn sigmoid(v: &mut [f32]) {
-    if level() == Level::Avx512 {
-        v.iter_mut().for_each(|x| *x = sigmoid_avx512(*x));
-    } else {
-        v.iter_mut().for_each(|x| *x = sigmoid_portable(*x));
+    match level() {
+        Level::Avx512 => v.iter_mut().for_each(|x| *x = sigmoid_avx512(*x)),
+        Level::Avx2 => v.iter_mut().for_each(|x| *x = sigmoid_avx2(*x)),
+        _ => v.iter_mut().for_each(|x| *x = sigmoid_portable(*x)),
     }
 }
 
@@ -279,6 +348,26 @@ mod tests {
             (-100.0f32, 0),
         ] {
             assert_eq!(sigmoid_avx512(x).to_bits(), want, "sigmoid({x})");
+        }
+    }
+
+    #[test]
+    fn avx2_sigmoid_matches_litert_values() {
+        // LiteRT (ai-edge-litert 2.3.0, AVX2 + FMA, no AVX-512) on these inputs, as bits. Near
+        // -87 flush-to-zero leaves e^x = 2^n exactly (2^-126, 2^-125).
+        for (x, want) in [
+            (-20.0f32, 0x310D_A432u32),
+            (-3.3, 0x3D11_B319),
+            (0.0, 0x3F00_0000),
+            (0.7, 0x3F2B_0E5B),
+            (5.5, 0x3F7E_F542),
+            (-100.0, 0),
+            (-87.0, 0x0080_0000),
+            (-87.5, 0),
+            (12.25, 0x3F7F_FFB0),
+            (-0.001, 0x3EFF_DF3B),
+        ] {
+            assert_eq!(sigmoid_avx2(x).to_bits(), want, "sigmoid({x})");
         }
     }
 
