@@ -90,7 +90,7 @@ def test_html_report_renders_in_chromium(evaluated):
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("chromium is not installed (Debian package 'chromium'; scripts/test.sh "
-                    "does not install it: apt-get install chromium takes over a minute)")
+                    "installs it)")
     shot = evaluated["out"] / "shot.png"
     page = evaluated["html"].resolve().as_uri()
     r = subprocess.run(
