@@ -68,6 +68,7 @@ mod int16;
 mod kernels;
 pub mod parallel;
 mod plan;
+mod prelu_fixed;
 mod quantized;
 mod quantized_acc;
 mod quantized_elementwise;

@@ -277,6 +277,10 @@ pub(crate) fn build_emulated(
     if let Some(k) = crate::quantized_elementwise::build(m, op) {
         return Some(k);
     }
+    // Quantized PReLU (int8 or int16): LiteRT's builtin fixed point.
+    if let Some(k) = crate::prelu_fixed::build(m, op) {
+        return Some(k);
+    }
     // 8-bit ops LiteRT runs in its builtin kernels: their integer arithmetic.
     if let Some(k) = crate::builtin8::build(m, op, consts) {
         return Some(k);

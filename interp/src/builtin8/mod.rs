@@ -5,7 +5,6 @@
 //!
 //! - [`average_pool`]: the integer average, rounded half away from zero;
 //! - [`hard_swish`]: 16-bit fixed point;
-//! - [`prelu`]: 31-bit multipliers for each side, double rounding;
 //! - [`squared_difference`]: inputs rescaled in fixed point, the square requantized;
 //! - [`sqrt`]: the f32 square root, truncated;
 //! - [`sum`]: a sum that rescales, in LiteRT's f32 formula.
@@ -15,7 +14,6 @@
 
 mod average_pool;
 mod hard_swish;
-mod prelu;
 mod sqrt;
 mod squared_difference;
 mod sum;
@@ -109,7 +107,6 @@ pub(crate) fn build(
     match m.op(op).name.as_str() {
         "tfl.average_pool_2d" => average_pool::build(m, op),
         "tfl.hard_swish" => hard_swish::build(m, op),
-        "tfl.prelu" => prelu::build(m, op),
         "tfl.squared_difference" => squared_difference::build(m, op),
         "tfl.sqrt" => sqrt::build(m, op),
         "tfl.sum" => sum::build(m, op, consts),
