@@ -15,9 +15,10 @@
 //! Run the probe with `--write` on another CPU to plan for it. On an AMD EPYC with AVX2 and
 //! no AVX-512 (2026-12-06) int8 convolutions cost 0.018-0.020 ns per multiply-accumulate
 //! against float's 0.021-0.024, plus 0.25-0.5 ns per element, and int8 depthwise ones 1.3x
-//! float's: there int8 models are slower than float whatever the plan (MediaPipe's detectors
-//! 1.1-1.9x), and planning with that CPU's table instead of the shipped one moved 11 unseen
-//! MediaPipe models both ways, within the noise of the measurement.
+//! float's: there most int8 models are slower than float whatever the plan (9 of 11 MediaPipe
+//! models 1.06-1.88x float's latency, the two hand landmark models 0.78-0.95x), and planning
+//! with that CPU's table instead of the shipped one moved them both ways, within the noise of
+//! the measurement.
 //!
 //! The plan: every candidate op gets a precision. Ops that must be float (no int8 kernel,
 //! denied, no ranges, or ops XNNPACK takes as float but not as int8) are fixed float; ops the
