@@ -24,7 +24,11 @@ definition of `tqopt eval` (tests/interop/zoo_common.py:sqnr_db).
 
 Usage (a Python with ai-edge-litert, numpy, pillow, e.g. /work/main/target/venv/bin/python):
   scripts/compare/target_sqnr.py [--tqopt target/release/tqopt] [--target 30] [--models a,b]
-                                 [--runs 30] [--extra 'method=...'] [--images]
+                                 [--runs 30] [--extra 'method=...'] [--images] [--model-dir DIR]
+
+--model-dir takes the .tflite image models of another folder (say the ones MediaPipe's PyPI
+wheel carries under mediapipe/modules/); the detectors (names starting as
+tests/interop/conftest.py's SIGNED_INPUT_MODELS) get pixels in [-1, 1], the rest [0, 1].
 """
 
 from __future__ import annotations
@@ -98,11 +102,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30, help="invokes per latency measurement")
     ap.add_argument("--extra", default="", help="more quantize-int8 options for the target model")
     ap.add_argument("--images", action="store_true", help="give tqopt the photo folder, not the arrays")
+    ap.add_argument("--model-dir", default=str(MEDIAPIPE), help="the folder of .tflite models")
     args = ap.parse_args()
     binary = Path(args.tqopt)
     if not binary.exists():
         sys.exit(f"no tqopt at {binary}: cargo build --release -p tqopt, or pass --tqopt")
-    models = sorted(MEDIAPIPE.glob("*.tflite"))
+    models = sorted(Path(args.model_dir).glob("*.tflite"))
     if args.models:
         wanted = set(args.models.split(","))
         models = [m for m in models if m.stem in wanted]
