@@ -25,12 +25,14 @@
 //!
 //! Kernels (XNNPACK's `f32_rsum` configuration): AVX-512 machines run `avx512f_u32_acc2` (16
 //! lanes, 2 accumulators, fused scale); AVX machines `avx_u32_acc4` (8 lanes, 4 accumulators,
-//! multiply then add). Both measured against ai-edge-litert 2.3.0: the AVX-512 one on
-//! 2026-12-05, the AVX one on an AMD EPYC with AVX2 and no AVX-512 on 2026-12-06 (random rows
-//! of 7 to 1000 values, every sum equal; the order before, which folded the accumulators
-//! pairwise and sent whole leftover vectors into the first after folding, missed rows of 40,
-//! 77, 100 and 1000). Reductions that alternate reduced and kept axes more than once (rare)
-//! add sequentially, which LiteRT matches only within an ulp.
+//! multiply then add). Measured against ai-edge-litert 2.3.0: the AVX one on an AMD EPYC with
+//! AVX2 and no AVX-512 on 2026-12-06 (random rows of 7 to 1000 values, every sum equal; the
+//! order before, which folded the accumulators pairwise and sent whole leftover vectors into
+//! the first after folding, missed rows of 40, 77 and 1000); the AVX-512 one's lanes,
+//! accumulators and fused scale on 2026-12-05, on rows that left no whole vector over (its
+//! leftover order is the one XNNPACK's source gives both kernels). Reductions that alternate
+//! reduced and kept axes more than once (rare) add sequentially, which LiteRT matches only
+//! within an ulp.
 
 use super::reduce::{reduce, reduced_count, Red};
 use super::simd::{level, Level};
