@@ -3,6 +3,7 @@
 
 use super::attrs::Activation;
 use super::broadcast::binary;
+use super::simd::multiversion;
 use super::{kernel, one, Args, BoxKernel, OpInfo, Outputs};
 use crate::error::KResult;
 use crate::tensor::{Element, Tensor, TensorData};
@@ -147,20 +148,14 @@ fn float_in_place(op: Op, x: &mut Tensor, y: &Tensor) -> KResult<()> {
     // takes it in place, element by element as `float` would.
     let inner: Vec<usize> = y.shape().iter().copied().skip_while(|&d| d == 1).collect();
     if !q.is_empty() && xs.as_slice().ends_with(&inner) {
-        let f = float_fn(op);
-        if let [b] = *q {
-            match op {
-                Op::Add => p.iter_mut().for_each(|a| *a += b),
-                Op::Mul => p.iter_mut().for_each(|a| *a *= b),
-                _ => p.iter_mut().for_each(|a| *a = f(*a, b)),
-            }
-            return Ok(());
-        }
-        for block in p.chunks_exact_mut(q.len()) {
-            match op {
-                Op::Add => block.iter_mut().zip(q).for_each(|(a, &b)| *a += b),
-                Op::Mul => block.iter_mut().zip(q).for_each(|(a, &b)| *a *= b),
-                _ => block.iter_mut().zip(q).for_each(|(a, &b)| *a = f(*a, b)),
+        match op {
+            Op::Add => add_repeated(p, q),
+            Op::Mul => mul_repeated(p, q),
+            _ => {
+                let f = float_fn(op);
+                for block in p.chunks_exact_mut(q.len()) {
+                    block.iter_mut().zip(q).for_each(|(a, &b)| *a = f(*a, b));
+                }
             }
         }
         return Ok(());
@@ -169,6 +164,33 @@ fn float_in_place(op: Op, x: &mut Tensor, y: &Tensor) -> KResult<()> {
     let (_, v) = float(op, p, &xs, q, y.shape())?;
     p.copy_from_slice(&v);
     Ok(())
+}
+
+multiversion! {
+    /// `x += y`, `y` repeated along `x` (a scalar, or `x`'s last dimensions), in place. The
+    /// search's fast form scores a model with six such ops per quantized tensor.
+    fn add_repeated(x: &mut [f32], y: &[f32]) {
+        if let [b] = *y {
+            x.iter_mut().for_each(|a| *a += b);
+        } else {
+            for block in x.chunks_exact_mut(y.len()) {
+                block.iter_mut().zip(y).for_each(|(a, &b)| *a += b);
+            }
+        }
+    }
+}
+
+multiversion! {
+    /// `x *= y`, `y` repeated along `x` as in [`add_repeated`], in place.
+    fn mul_repeated(x: &mut [f32], y: &[f32]) {
+        if let [b] = *y {
+            x.iter_mut().for_each(|a| *a *= b);
+        } else {
+            for block in x.chunks_exact_mut(y.len()) {
+                block.iter_mut().zip(y).for_each(|(a, &b)| *a *= b);
+            }
+        }
+    }
 }
 
 trait IntOps: Element + Ord {
