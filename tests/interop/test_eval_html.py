@@ -95,6 +95,10 @@ def test_html_report_renders_in_chromium(evaluated):
     page = evaluated["html"].resolve().as_uri()
     r = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         # No network (the report is self-contained; a closed network refuses Chromium's own
+         # background connections) and a fresh profile under the test's temporary folder.
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-quic", "--no-first-run", f"--user-data-dir={evaluated['out'] / 'profile'}",
          "--window-size=1100,1400", f"--screenshot={shot}", page],
         capture_output=True, text=True, timeout=120,
     )
