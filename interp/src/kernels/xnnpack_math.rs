@@ -74,11 +74,13 @@ pub(crate) fn sigmoid_avx512(x: f32) -> f32 {
     t = n.mul_add(MINUS_LN2_LO, t);
     let p = t.mul_add(C2, C1);
     let p = (t * l).mul_add(p, l);
-    let mut e = (p as f64 * 2f64.powi(n.floor() as i32)) as f32;
-    if e.is_subnormal() {
-        e = 0.0;
-    }
-    let f = e / (e + 1.0);
+    let e = flush_subnormal((p as f64 * 2f64.powi(n.floor() as i32)) as f32);
+    by_sign(x, e / (e + 1.0))
+}
+
+/// A sigmoid from `f = e^-|x| / (1 + e^-|x|)`: `f` itself for an `x` with the sign bit, `1 -
+/// f` otherwise, as every XNNPACK sigmoid kernel finishes.
+fn by_sign(x: f32, f: f32) -> f32 {
     if x.is_sign_negative() {
         f
     } else {
@@ -135,11 +137,7 @@ pub(crate) fn sigmoid_avx2(x: f32) -> f32 {
     } else {
         e / (e + 1.0)
     };
-    if x.is_sign_negative() {
-        f
-    } else {
-        1.0 - f
-    }
+    by_sign(x, f)
 }
 
 /// The numerator's and the denominator's coefficients of XNNPACK's rational tanh, in x², lowest
@@ -293,10 +291,8 @@ pub(crate) fn sigmoid_portable(x: f32) -> f32 {
     let f = e / (1.0 + e);
     if x < SIGMOID_ZERO_BELOW {
         0.0
-    } else if x.is_sign_negative() {
-        f
     } else {
-        1.0 - f
+        by_sign(x, f)
     }
 }
 
