@@ -4,9 +4,9 @@
 //!
 //! With `d = x - x_zp`: when `d >= 0`, `out = MultiplyByQuantizedMultiplier(d, M1, s1)`, else
 //! `out = MultiplyByQuantizedMultiplier(d · (alpha - alpha_zp), M2, s2)`; then plus the output
-//! zero point, clamped to the storage range. `M1 · 2^s1` quantizes `x_scale / out_scale` and `M2 · 2^s2`
-//! quantizes `x_scale · alpha_scale / out_scale`, both ratios computed in f32 as the kernel's
-//! `Prepare` does. Float emulation was 1 LSB off on up to 0.7% of the values of each PReLU of
+//! zero point, clamped to the storage range. `M1 · 2^s1` quantizes `x_scale / out_scale` and
+//! `M2 · 2^s2` quantizes `x_scale · alpha_scale / out_scale`, both ratios computed in f32 as
+//! the kernel's `Prepare` does. Float emulation was 1 LSB off on up to 0.7% of the values of each PReLU of
 //! MediaPipe's palm_detection_full in `target=strict`, and 1 step off on up to 0.3% of the
 //! values of each int16 PReLU of its face_landmark in 16x8, whose held-out SQNR `tqopt eval`
 //! then put 1.5 dB from LiteRT's (both measured against LiteRT 2026-12-06).
