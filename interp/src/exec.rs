@@ -20,12 +20,34 @@ const MAX_CALL_DEPTH: usize = 64;
 /// Receives every value the interpreter computes.
 pub type Observer<'a> = dyn FnMut(ValueId, &Tensor) + 'a;
 
+/// Selects the values [`Interpreter::run_keeping`] hands back.
+pub type Keep<'a> = dyn Fn(ValueId) -> bool + 'a;
+
+/// The values a run keeps, shared with the run (no copy).
+pub type Kept = Vec<(ValueId, Arc<Tensor>)>;
+
 struct Run<'i, 'o> {
     interp: &'i Interpreter,
     observer: Option<&'o mut Observer<'o>>,
     /// Time and count per op name, when profiling.
     profile: Option<HashMap<String, (Duration, usize)>>,
     by_shape: bool,
+    /// Which computed values to keep, and those kept so far.
+    keep: Option<&'o Keep<'o>>,
+    kept: Kept,
+}
+
+impl<'i, 'o> Run<'i, 'o> {
+    fn new(interp: &'i Interpreter) -> Run<'i, 'o> {
+        Run {
+            interp,
+            observer: None,
+            profile: None,
+            by_shape: false,
+            keep: None,
+            kept: Vec::new(),
+        }
+    }
 }
 
 type Frame = Vec<Option<Arc<Tensor>>>;
@@ -38,14 +60,25 @@ impl Interpreter {
 
     /// Like [`run`](Interpreter::run), taking the inputs by value (no copy).
     pub fn run_owned(&self, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, InterpError> {
-        let mut run = Run {
-            interp: self,
-            observer: None,
-            profile: None,
-            by_shape: false,
-        };
-        let outs = run.entry(inputs)?;
+        let mut run = Run::new(self);
+        let outs = run.entry(inputs.into_iter().map(Arc::new).collect())?;
         self.all_available(outs)
+    }
+
+    /// Runs the function on `inputs`, which may be shared with other runs (a value an earlier
+    /// run kept is fed without a copy), and also returns every value `keep` selects, in the
+    /// order computed, shared with the run (no copy; the run then does not recycle their
+    /// buffers). Ops fused for speed report only their last result.
+    pub fn run_keeping(
+        &self,
+        inputs: Vec<Arc<Tensor>>,
+        keep: &Keep<'_>,
+    ) -> Result<(Vec<Tensor>, Kept), InterpError> {
+        let mut run = Run::new(self);
+        run.keep = Some(keep);
+        let outs = run.entry(inputs)?;
+        let kept = std::mem::take(&mut run.kept);
+        Ok((self.all_available(outs)?, kept))
     }
 
     /// The outputs, or an error naming the first one that depends on an op a partial plan
@@ -72,14 +105,10 @@ impl Interpreter {
         inputs: &[Tensor],
         observer: &'o mut Observer<'o>,
     ) -> Result<Vec<Option<Tensor>>, InterpError> {
-        let mut run = Run {
-            interp: self,
-            observer: Some(observer),
-            profile: None,
-            by_shape: false,
-        };
+        let mut run = Run::new(self);
+        run.observer = Some(observer);
         Ok(run
-            .entry(inputs.to_vec())?
+            .entry(inputs.iter().cloned().map(Arc::new).collect())?
             .into_iter()
             .map(Result::ok)
             .collect())
@@ -95,14 +124,11 @@ impl Interpreter {
         runs: usize,
         by_shape: bool,
     ) -> Result<Vec<(String, Duration, usize)>, InterpError> {
-        let mut run = Run {
-            interp: self,
-            observer: None,
-            profile: Some(HashMap::new()),
-            by_shape,
-        };
+        let mut run = Run::new(self);
+        run.profile = Some(HashMap::new());
+        run.by_shape = by_shape;
         for _ in 0..runs {
-            self.all_available(run.entry(inputs.to_vec())?)?;
+            self.all_available(run.entry(inputs.iter().cloned().map(Arc::new).collect())?)?;
         }
         let mut out: Vec<(String, Duration, usize)> = run
             .profile
@@ -124,13 +150,9 @@ impl Interpreter {
         inputs: &[Tensor],
         observer: &'o mut Observer<'o>,
     ) -> Result<Vec<Tensor>, InterpError> {
-        let mut run = Run {
-            interp: self,
-            observer: Some(observer),
-            profile: None,
-            by_shape: false,
-        };
-        let outs = run.entry(inputs.to_vec())?;
+        let mut run = Run::new(self);
+        run.observer = Some(observer);
+        let outs = run.entry(inputs.iter().cloned().map(Arc::new).collect())?;
         self.all_available(outs)
     }
 }
@@ -150,7 +172,7 @@ fn unwrap(t: Arc<Tensor>) -> Tensor {
 
 impl Run<'_, '_> {
     /// Runs the entry function; a result that depends on a left-out op is the index of that op.
-    fn entry(&mut self, inputs: Vec<Tensor>) -> Result<Vec<Result<Tensor, u32>>, InterpError> {
+    fn entry(&mut self, inputs: Vec<Arc<Tensor>>) -> Result<Vec<Result<Tensor, u32>>, InterpError> {
         let f = &self.interp.funcs[self.interp.entry];
         if inputs.len() != f.arg_types.len() {
             return Err(InterpError::input(format!(
@@ -164,7 +186,7 @@ impl Run<'_, '_> {
             check(t, &crate::plan::expect_of(ty))
                 .map_err(|e| InterpError::input(format!("input #{i} of '@{}': {e}", f.name)))?;
         }
-        let args = inputs.into_iter().map(Arc::new).collect();
+        let args = inputs;
         let interp = self.interp;
         let f = &interp.funcs[interp.entry];
         let outs = self.block_partial(&f.body, &mut vec![None; f.num_slots], args, 0)?;
@@ -408,6 +430,9 @@ impl Run<'_, '_> {
         {
             check(&t, e).map_err(|msg| step.error(format!("result #{k}: {msg}")))?;
             self.observe(v, &t);
+            if self.keep.is_some_and(|keep| keep(v)) {
+                self.kept.push((v, t.clone()));
+            }
             frame[slot as usize] = Some(t);
         }
         for &s in &step.free_after {

@@ -79,7 +79,7 @@ mod sparse;
 pub mod tensor;
 
 pub use error::InterpError;
-pub use exec::Observer;
+pub use exec::{Keep, Kept, Observer};
 pub use plan::{Interpreter, Unrunnable};
 pub use quantized::{dequantize_tensor, quantize_tensor};
 pub use tensor::{DType, Element, Shape, Tensor, TensorData};

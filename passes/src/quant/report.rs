@@ -94,6 +94,9 @@ pub struct PrecisionSummary {
     pub data: String,
     pub evaluations: u64,
     pub seconds: f64,
+    /// The share of op executions incremental scoring skipped, reusing values of earlier
+    /// scores ([`super::precision::incremental`]).
+    pub reused_share: f64,
     /// How many tensors take each method's range, e.g. "minmax 40, moving-average 3".
     pub ranges: String,
     pub float_ops: u64,
@@ -131,6 +134,7 @@ impl PrecisionSummary {
             data: s("data"),
             evaluations: i("evaluations"),
             seconds: f("seconds"),
+            reused_share: f("reused_share"),
             ranges: s("ranges"),
             float_ops: i("float_ops"),
             candidate_ops: i("candidate_ops"),
@@ -177,8 +181,8 @@ impl PrecisionSummary {
         };
         let _ = writeln!(
             s,
-            "{target}: output SQNR {:.2} dB on {} samples of {} (search estimates: as calibrated {:.2} dB, with chosen ranges {:.2} dB); {} configurations scored in {:.1} s",
-            self.reached_sqnr, self.samples, self.data, self.start_sqnr, self.ranges_sqnr, self.evaluations, self.seconds
+            "{target}: output SQNR {:.2} dB on {} samples of {} (search estimates: as calibrated {:.2} dB, with chosen ranges {:.2} dB); {} configurations scored in {:.1} s, {:.0}% of their op runs reused",
+            self.reached_sqnr, self.samples, self.data, self.start_sqnr, self.ranges_sqnr, self.evaluations, self.seconds, 100.0 * self.reused_share
         );
         if !self.signatures.is_empty() {
             let _ = writeln!(
@@ -211,7 +215,7 @@ impl PrecisionSummary {
             .target_sqnr
             .map_or("null".to_string(), |t| format!("{t}"));
         format!(
-            "{{\"mode\": {}, \"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"latency_cost\": {:.4}, \"signatures\": {}}}",
+            "{{\"mode\": {}, \"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"reused_share\": {:.4}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"latency_cost\": {:.4}, \"signatures\": {}}}",
             json_string(&self.mode()),
             self.start_sqnr,
             self.ranges_sqnr,
@@ -220,6 +224,7 @@ impl PrecisionSummary {
             json_string(&self.data),
             self.evaluations,
             self.seconds,
+            self.reused_share,
             json_string(&self.ranges),
             self.float_ops,
             self.candidate_ops,
@@ -625,6 +630,7 @@ mod tests {
                 data: "x.npy".into(),
                 evaluations: 33,
                 seconds: 0.25,
+                reused_share: 0.375,
                 ranges: "minmax 1, percentile 4".into(),
                 float_ops: 2,
                 candidate_ops: 4,
@@ -636,12 +642,12 @@ mod tests {
         };
         let text = r.text();
         assert!(
-            text.ends_with("target-sqnr=30: output SQNR 48.50 dB on 8 samples of x.npy (search estimates: as calibrated -5.50 dB, with chosen ranges -5.25 dB); 33 configurations scored in 0.2 s\n  ranges: minmax 1, percentile 4\n  kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%\n"),
+            text.ends_with("target-sqnr=30: output SQNR 48.50 dB on 8 samples of x.npy (search estimates: as calibrated -5.50 dB, with chosen ranges -5.25 dB); 33 configurations scored in 0.2 s, 38% of their op runs reused\n  ranges: minmax 1, percentile 4\n  kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%\n"),
             "{text}"
         );
         let json = r.json();
         assert!(
-            json.contains("\"precision\": {\"mode\": \"target-sqnr=30\", \"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000, \"signatures\": \"\"}\n}"),
+            json.contains("\"precision\": {\"mode\": \"target-sqnr=30\", \"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"reused_share\": 0.3750, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000, \"signatures\": \"\"}\n}"),
             "{json}"
         );
         // Without a search, the JSON has no precision key.

@@ -3,6 +3,8 @@
 //! calibration), and the quantized model runs in tqopt's interpreter on the search samples.
 //! The score is the model's output SQNR as `tqopt eval` defines it: per output the mean over
 //! samples of [`sqnr_db`](crate::accuracy::metrics::sqnr_db), then the mean over outputs.
+//! Runs reuse the values of earlier scores that the new model computes the same way
+//! ([`super::incremental`]; one cache for the fast form, one for the folded model).
 //!
 //! Weights are rounded as `round-weights` rounds them (with the moments of the float model on
 //! the search samples, measured once), so what is scored is what the pipeline writes when the
@@ -12,13 +14,14 @@
 //! original value keeping its id): [`super::sensitivity`] compares its values with the float
 //! model's one by one.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use tqopt_interp::{Interpreter, Tensor};
 use tqopt_ir::Module;
 
 use super::config::Config;
 use super::data::SearchData;
+use super::incremental::ValueCache;
 use crate::accuracy::metrics::OutputStats;
 use crate::manager::{Instrumentation, PassManager};
 use crate::pipeline::PassSpec;
@@ -52,6 +55,9 @@ pub struct Evaluator<'a> {
     threads: usize,
     /// How many configurations were scored.
     pub evaluations: Cell<usize>,
+    /// The last fast-form and folded models' activations ([`super::incremental`]).
+    fast_values: RefCell<ValueCache>,
+    folded_values: RefCell<ValueCache>,
 }
 
 /// A pass of a nested pipeline with its options.
@@ -95,6 +101,8 @@ impl<'a> Evaluator<'a> {
             moments,
             threads,
             evaluations: Cell::new(0),
+            fast_values: RefCell::default(),
+            folded_values: RefCell::default(),
         })
     }
 
@@ -143,25 +151,38 @@ impl<'a> Evaluator<'a> {
     pub fn score(&self, config: &Config) -> Result<f64, String> {
         let mut m = self.qdq_module(config)?;
         super::fake_quant::lower(&mut m);
-        self.run(&m)
+        self.run(m, &self.fast_values)
     }
 
     /// The same on the folded quantized model, as the pipeline writes it (run by the
     /// interpreter's integer emulation: slower, exact to the interpreter's contract).
     pub fn score_folded(&self, config: &Config) -> Result<f64, String> {
         let m = self.quantized_module(config)?;
-        self.run(&m)
+        self.run(m, &self.folded_values)
     }
 
-    fn run(&self, m: &Module) -> Result<f64, String> {
+    /// Runs `m` on the search samples, reusing what `values` holds of the last such run.
+    fn run(&self, m: Module, values: &RefCell<ValueCache>) -> Result<f64, String> {
         self.evaluations.set(self.evaluations.get() + 1);
-        output_sqnr(
-            m,
-            &self.data.entry,
-            &self.data.samples,
-            &self.data.reference,
-            self.threads,
-        )
+        let outputs =
+            values
+                .borrow_mut()
+                .run(m, &self.data.entry, &self.data.samples, self.threads)?;
+        sqnr_of_outputs(&self.data.reference, &outputs)
+    }
+
+    /// Keeps the values of the configurations scored last (fast and folded) for reuse by the
+    /// scores that follow, until the next call ([`super::incremental`]): the search calls this
+    /// when it accepts the configuration it scored last, which its next trials change.
+    pub fn pin_last(&self) {
+        self.fast_values.borrow_mut().pin_last();
+        self.folded_values.borrow_mut().pin_last();
+    }
+
+    /// Ops run and ops whose values were reused, over every score so far.
+    pub fn reuse(&self) -> (u64, u64) {
+        let (f, q) = (self.fast_values.borrow(), self.folded_values.borrow());
+        (f.ops_run + q.ops_run, f.ops_reused + q.ops_reused)
     }
 }
 
@@ -231,10 +252,20 @@ pub(crate) fn output_sqnr(
     let runs = tqopt_interp::parallel::map(samples, threads, |inputs| {
         interp.run(inputs).map_err(|e| e.to_string())
     });
+    let outputs = runs
+        .into_iter()
+        .enumerate()
+        .map(|(i, run)| run.map_err(|e| format!("sample {i}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    sqnr_of_outputs(reference, &outputs)
+}
+
+/// The output SQNR (dB) of `outputs` against `reference` (one list per sample), as
+/// [`output_sqnr`] defines it.
+fn sqnr_of_outputs(reference: &[Vec<Tensor>], outputs: &[Vec<Tensor>]) -> Result<f64, String> {
     let mut stats: Vec<OutputStats> = Vec::new();
-    for (i, run) in runs.into_iter().enumerate() {
-        let got = run.map_err(|e| format!("sample {i}: {e}"))?;
-        add_sample(&mut stats, &reference[i], &got);
+    for (want, got) in reference.iter().zip(outputs) {
+        add_sample(&mut stats, want, got);
     }
     if stats.is_empty() {
         return Err("the model has no float output to measure".into());

@@ -41,6 +41,10 @@ fn scalar(m: &mut Module, before: OpId, value: f32) -> Option<ValueId> {
     Some(m.results(c)[0])
 }
 
+/// The unit attribute on every op [`fake`] makes (incremental scoring does not keep the values
+/// inside a chain, see [`super::incremental`]).
+pub const FAKE_STEP: &str = "tqopt.fake_quant_step";
+
 fn op(
     m: &mut Module,
     before: OpId,
@@ -52,7 +56,8 @@ fn op(
     let spec = OpSpec::of(def)
         .operands(operands)
         .results([ty.clone()])
-        .property("fused_activation_function", Attribute::string(activation));
+        .property("fused_activation_function", Attribute::string(activation))
+        .attribute(FAKE_STEP, Attribute::Unit);
     let o = m.create_op(spec);
     m.insert_before(before, o).ok()?;
     Some(m.results(o)[0])

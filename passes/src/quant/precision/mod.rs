@@ -17,6 +17,7 @@ pub mod cost;
 pub mod data;
 pub mod evaluate;
 pub mod fake_quant;
+pub mod incremental;
 pub mod search;
 pub mod sensitivity;
 
@@ -242,6 +243,9 @@ impl Pass for SearchPrecision {
         );
         let samples = searched.iter().map(|e| e.samples).min().unwrap_or(0);
         let evaluations: usize = searched.iter().map(|e| e.evaluations).sum();
+        let ops_run: u64 = searched.iter().map(|e| e.ops_run).sum();
+        let ops_reused: u64 = searched.iter().map(|e| e.ops_reused).sum();
+        let reused_share = ops_reused as f64 / (ops_run + ops_reused).max(1) as f64;
         let rounds_for_output = searched.iter().all(|e| e.rounds_for_output);
         let mut outcome = search::Outcome {
             config: config::Config::default(),
@@ -283,6 +287,7 @@ impl Pass for SearchPrecision {
             ("data", Attribute::string(&path.display().to_string())),
             ("evaluations", int(evaluations as u64)),
             ("seconds", float(started.elapsed().as_secs_f64())),
+            ("reused_share", float(reused_share)),
             (
                 "ranges",
                 Attribute::string(&if methods.is_empty() {
@@ -329,6 +334,9 @@ struct Searched {
     outcome: search::Outcome,
     samples: usize,
     evaluations: usize,
+    /// Op executions the scores ran, and those they skipped by reuse.
+    ops_run: u64,
+    ops_reused: u64,
     rounds_for_output: bool,
 }
 
@@ -393,6 +401,8 @@ impl SearchPrecision {
             entry: data.entry.clone(),
             samples: data.samples.len(),
             evaluations: ev.evaluations.get(),
+            ops_run: ev.reuse().0,
+            ops_reused: ev.reuse().1,
             rounds_for_output: ev.rounds_for_output(),
             outcome,
         })

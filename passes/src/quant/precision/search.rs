@@ -24,6 +24,9 @@
 //!    quantized model ([`super::fake_quant`]); its choice is checked on the folded model, and
 //!    when that misses the target, step 2 runs again for a higher fast score (by what was
 //!    missed).
+//! 4. Each score reruns only what its change reaches ([`super::incremental`]): the search tells
+//!    the evaluator which configuration it accepted (the one its next trials change), and
+//!    values computed the same way there or in the last score are reused.
 //!
 //! Higher precisions other than float (int16 activations, see [`super::config::Precision`])
 //! join step 2 as one more kind of candidate: `Config::with_float` becomes a choice of
@@ -165,6 +168,7 @@ pub fn choose_ranges(
             spent += 1;
             let s = ev.score_folded(&c)?;
             if s > best.1 + MIN_GAIN_DB {
+                ev.pin_last();
                 best = (c, s);
                 if stop_at.is_some_and(|t| best.1 >= t) {
                     break 'tensors;
@@ -258,7 +262,8 @@ pub fn search(
             let ranking = only.unwrap_or(1);
             let ranked = &rankings[ranking].0;
             let folded = |kept: &[OpId]| ev.score_folded(&ranges.with_float(kept));
-            let (kept, without) = settle_on_folded(ranked, &costs, &added, target_db, folded)?;
+            let (kept, without) =
+                settle_on_folded(ranked, &costs, &added, target_db, folded, || ev.pin_last())?;
             let reached = if kept.len() == ops.len() {
                 all
             } else {
@@ -302,6 +307,7 @@ fn settle_on_folded(
     added: &HashMap<OpId, f64>,
     target: f64,
     folded: impl Fn(&[OpId]) -> Result<f64, String>,
+    accepted: impl FnMut(),
 ) -> Result<(Vec<OpId>, HashMap<OpId, f64>), String> {
     let k = smallest_prefix(ranked, target, &folded)?;
     eliminate(
@@ -311,6 +317,7 @@ fn settle_on_folded(
         target,
         FOLDED_PRUNE_BUDGET,
         folded,
+        accepted,
     )
 }
 
@@ -356,7 +363,9 @@ fn select_ops(
     };
     let score = |kept: &[OpId]| ev.score(&ranges.with_float(kept));
     let kept = &rankings[ranking].0[..k];
-    let (kept, without) = eliminate(kept, costs, added, goal, PRUNE_BUDGET, score)?;
+    let (kept, without) = eliminate(kept, costs, added, goal, PRUNE_BUDGET, score, || {
+        ev.pin_last()
+    })?;
     Ok(Pick {
         kept,
         ranking,
@@ -370,7 +379,8 @@ fn select_ops(
 /// expensive), in chunks: half of them at once, then quarters, ..., then one by one, each
 /// dropped chunk staying dropped while the goal holds (a chunked backward elimination: where
 /// most kept ops are not needed it drops them in few scores, where each op adds a little it
-/// still tries them one by one). At most `budget` scores.
+/// still tries them one by one). At most `budget` scores; `accepted` is called right after
+/// the score of each trial that stays (the next trials change that one).
 fn eliminate(
     kept: &[OpId],
     costs: &BTreeMap<OpId, u64>,
@@ -378,6 +388,7 @@ fn eliminate(
     goal: f64,
     budget: usize,
     mut score: impl FnMut(&[OpId]) -> Result<f64, String>,
+    mut accepted: impl FnMut(),
 ) -> Result<(Vec<OpId>, HashMap<OpId, f64>), String> {
     let useful = |op: &OpId| added.get(op).copied().unwrap_or(0.0);
     let cost = |op: &OpId| costs.get(op).copied().unwrap_or(0);
@@ -395,6 +406,7 @@ fn eliminate(
             let s = score(&trial)?;
             if s >= goal {
                 order = trial;
+                accepted();
             } else {
                 if end - i == 1 {
                     without.insert(order[i], s);
@@ -548,7 +560,8 @@ mod elimination_tests {
                 20.0
             })
         };
-        let (left, without) = eliminate(&kept, &costs, &added, 30.0, PRUNE_BUDGET, score).unwrap();
+        let (left, without) =
+            eliminate(&kept, &costs, &added, 30.0, PRUNE_BUDGET, score, || {}).unwrap();
         let mut left = left;
         left.sort();
         assert_eq!(left, vec![a, b]);
@@ -573,11 +586,11 @@ mod elimination_tests {
                 25.0
             })
         };
-        let (mut kept, _) = settle_on_folded(&ranked, &costs, &added, 30.0, folded).unwrap();
+        let (mut kept, _) = settle_on_folded(&ranked, &costs, &added, 30.0, folded, || {}).unwrap();
         kept.sort();
         assert_eq!(kept, vec![a, b]);
         // A target no prefix reaches keeps every ranked op.
-        let (kept, _) = settle_on_folded(&ranked, &costs, &added, 31.0, folded).unwrap();
+        let (kept, _) = settle_on_folded(&ranked, &costs, &added, 31.0, folded, || {}).unwrap();
         assert_eq!(kept.len(), 30);
     }
 
@@ -588,7 +601,8 @@ mod elimination_tests {
         let added = HashMap::new();
         let costs = BTreeMap::new();
         let score = |k: &[OpId]| Ok(if k.len() == 5 { 30.0 } else { 29.0 });
-        let (left, without) = eliminate(&kept, &costs, &added, 30.0, PRUNE_BUDGET, score).unwrap();
+        let (left, without) =
+            eliminate(&kept, &costs, &added, 30.0, PRUNE_BUDGET, score, || {}).unwrap();
         assert_eq!(left.len(), 5);
         assert_eq!(without.len(), 5);
     }
