@@ -18,6 +18,9 @@
 // RUN: not tqopt %s --pass='quantize-int8{target-sqnr=120}' --calibration-data=%t/x.npy -o %t/e2.mlir 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not tqopt %s --pass='quantize-int8{target-sqnr=30 verify-data=%t/bad.npy}' --calibration-data=%t/x.npy --no-progress -o %t/e3.mlir 2>&1 | FileCheck %s --check-prefix=SHAPE
 // RUN: not tqopt %s --pass='calibrate{data=%t/x.npy}' --pass='search-precision{target-sqnr=30}' -o %t/e4.mlir 2>&1 | FileCheck %s --check-prefix=NODATA
+// Under the strict OpsSet no op may stay float: only ranges are chosen, and they miss here.
+// RUN: not tqopt %s --pass='quantize-int8{ops=TFLITE_BUILTINS_INT8 target-sqnr=30}' --calibration-data=%t/x.npy --no-progress -o %t/e5.mlir 2>&1 | FileCheck %s --check-prefix=STRICT
+// RUN: not test -e %t/e5.mlir
 // RUN: not test -e %t/e1.mlir
 // RUN: not test -e %t/e2.mlir
 // RUN: not test -e %t/e3.mlir
@@ -49,6 +52,7 @@
 // RANGE: target-sqnr=120 is out of range
 // SHAPE: error: target-sqnr=30: {{.*}}bad.npy
 // NODATA: target-sqnr=30 needs data to measure on: give calibration=PATH or verify-data=PATH
+// STRICT: error: target-sqnr=30: the target cannot be reached under ops=TFLITE_BUILTINS_INT8, where no op may stay float: the best ranges give {{-?[0-9]+\.[0-9][0-9]}} dB on the search data (as calibrated: {{-?[0-9]+\.[0-9][0-9]}} dB); use ops=TFLITE_BUILTINS to let the search keep ops float, or a lower target
 func.func @main(%arg0: tensor<1x64xf32> loc("x")) -> tensor<1x64xf32> {
   %half = "tfl.pseudo_const"() <{value = dense<0.5> : tensor<1x64xf32>}> : () -> tensor<1x64xf32>
   %0 = "tfl.mul"(%arg0, %half) <{fused_activation_function = "NONE"}> : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("m0")

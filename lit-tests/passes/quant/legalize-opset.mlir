@@ -27,3 +27,16 @@ func.func @fine(%arg0: tensor<4xf32>) -> tensor<4xf32> {
 // DENY-LABEL: func.func @fine
 // DENY: "tfl.relu"(%{{.*}}) {tqopt.keep_float} : (tensor<4xf32>) -> tensor<4xf32> loc("relu")
 // BADRE: tqopt: error: option 'deny' of 'legalize-opset' must be a regular expression, not '(' (unclosed group)
+
+// -----
+
+// An op marked tqopt.keep_float (by the precision search, or in the input IR) would stay float
+// too, which the strict OpsSet does not allow; the note gives the reason the mark carries.
+// expected-error@below {{1 op cannot be quantized to int8 under TFLITE_BUILTINS_INT8; use ops=TFLITE_BUILTINS to keep them float}}
+func.func @marked(%arg0: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = "quantfork.stats"(%arg0) {layerStats = dense<[-1.0, 1.0]> : tensor<2xf32>} : (tensor<4xf32>) -> tensor<4xf32>
+  // expected-note@+1 {{'tfl.relu' at loc("kept"): kept float for target-sqnr=30}}
+  %1 = "tfl.relu"(%0) {tqopt.keep_float, tqopt.float_reason = "kept float for target-sqnr=30"} : (tensor<4xf32>) -> tensor<4xf32> loc("kept")
+  %2 = "quantfork.stats"(%1) {layerStats = dense<[0.0, 1.0]> : tensor<2xf32>} : (tensor<4xf32>) -> tensor<4xf32>
+  return %2 : tensor<4xf32>
+}

@@ -250,7 +250,16 @@ impl Pass for LegalizeOpset {
         for &op in &ops {
             // Mixed precision: an op marked int16 needs an int16 kernel too.
             let int16 = self.int16 || super::mixed_precision::is_int16(m, op);
-            let Some(reason) = float_reason_for(m, op, self.deny.as_ref(), int16) else {
+            // A strict OpsSet takes no op float, whoever marked it (the precision search, or
+            // the input IR).
+            let marked = (self.strict && m.op(op).attributes.contains(KEEP_FLOAT)).then(|| {
+                m.op(op)
+                    .attr(FLOAT_REASON)
+                    .and_then(|a| a.as_str())
+                    .unwrap_or("marked tqopt.keep_float")
+                    .to_string()
+            });
+            let Some(reason) = float_reason_for(m, op, self.deny.as_ref(), int16).or(marked) else {
                 if self.strict {
                     continue;
                 }

@@ -106,7 +106,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             name: "target-sqnr",
             kind: OptionKind::String,
             default: "",
-            help: "Keep the fewest, cheapest ops in higher precision (and choose ranges per tensor) so that the output SQNR on the calibration data (or verify-data) reaches this many dB",
+            help: "Keep the fewest, cheapest ops in higher precision (and choose ranges per tensor) so that the output SQNR on the calibration data (or verify-data) reaches this many dB (under ops=TFLITE_BUILTINS_INT8, where no op may stay float, only the ranges: a target they miss is an error)",
         },
         OptionInfo {
             name: "verify-data",
@@ -238,6 +238,7 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             same("target"),
             same("deny"),
             same("weight-rounding"),
+            same("ops"),
             Arg::Computed {
                 to: "verify",
                 from: &["verify"],

@@ -103,6 +103,12 @@ pub static OPTIONS: &[OptionInfo] = &[
         help: "As quantize-int8's",
     },
     crate::quant::weight_rounding::INT8_MODE_OPTION,
+    OptionInfo {
+        name: "ops",
+        kind: OptionKind::Enum(crate::quant::legalize_opset::OPS_SETS),
+        default: "TFLITE_BUILTINS",
+        help: "As quantize-int8's: under TFLITE_BUILTINS_INT8 no op may stay float, so the search only chooses ranges, and a target they miss is an error",
+    },
 ];
 
 pub static INFO: PassInfo = PassInfo {
@@ -137,8 +143,10 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
     };
     let method = o.choice("method")?;
     let data = o.string("data")?;
+    let ops = o.choice("ops")?;
     Ok(Box::new(SearchPrecision {
         target,
+        strict_ops: (ops != "TFLITE_BUILTINS").then(|| ops.to_string()),
         auto: method == "auto",
         verify: o.bool("verify")?,
         data: (!data.is_empty()).then(|| PathBuf::from(data)),
@@ -157,6 +165,8 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
 
 pub struct SearchPrecision {
     target: Option<f64>,
+    /// The OpsSet, when it lets no op stay float.
+    strict_ops: Option<String>,
     auto: bool,
     /// Measure only (`quantize-int8{verify=EVAL}`).
     verify: bool,
@@ -361,7 +371,7 @@ impl SearchPrecision {
             ev.choose_rounding(&config::Config::default())?;
         }
         let mut outcome = match self.target {
-            Some(t) => search::search(&ev, &base, &data, t, threads)?,
+            Some(t) => search::search(&ev, &base, &data, t, self.strict_ops.as_deref(), threads)?,
             // Verify only: the model as calibrated, nothing chosen.
             None if verify_only => search::Outcome {
                 config: config::Config::default(),

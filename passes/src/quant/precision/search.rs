@@ -179,12 +179,14 @@ pub fn choose_ranges(
     Ok((best.0, start_db, best.1))
 }
 
-/// Steps 1 and 2 for a target.
+/// Steps 1 and 2 for a target. `strict_ops` names the OpsSet when it lets no op stay float
+/// (`TFLITE_BUILTINS_INT8`): then only ranges are chosen, and a target they miss is an error.
 pub fn search(
     ev: &Evaluator,
     base: &Module,
     data: &SearchData,
     target_db: f64,
+    strict_ops: Option<&str>,
     threads: usize,
 ) -> Result<Outcome, String> {
     let (ranges, start_db, ranges_db) = choose_ranges(ev, base, data, threads, Some(target_db))?;
@@ -201,6 +203,11 @@ pub fn search(
     };
     if ranges_db >= target_db {
         return Ok(outcome);
+    }
+    if let Some(set) = strict_ops {
+        return Err(format!(
+            "the target cannot be reached under ops={set}, where no op may stay float: the best ranges give {ranges_db:.2} dB on the search data (as calibrated: {start_db:.2} dB); use ops=TFLITE_BUILTINS to let the search keep ops float, or a lower target"
+        ));
     }
     let nsr = value_nsr(base, &qdq, data, threads)?;
     let added = added_error(&qdq, &nsr, &ops);
@@ -221,7 +228,7 @@ pub fn search(
     let all = ev.score_folded(&all_float)?;
     if all < target_db {
         return Err(format!(
-            "target-sqnr={target_db} cannot be reached: with all {} quantized ops float the model reaches {all:.2} dB on the search data (all int8 with the best ranges: {ranges_db:.2} dB)",
+            "the target cannot be reached: with all {} quantized ops float the model reaches {all:.2} dB on the search data (all int8 with the best ranges: {ranges_db:.2} dB)",
             ops.len()
         ));
     }

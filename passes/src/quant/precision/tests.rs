@@ -105,7 +105,7 @@ fn keeps_exactly_the_pair_of_ops_around_an_unrepresentable_tensor_float() {
     let m = offset_model();
     let data = measure(&m, 8, false);
     let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
-    let outcome = search(&ev, &m, &data, 30.0, 1).unwrap();
+    let outcome = search(&ev, &m, &data, 30.0, None, 1).unwrap();
     assert!(outcome.start_db < 10.0, "{}", outcome.start_db);
     assert!(outcome.reached_db >= 30.0, "{}", outcome.reached_db);
     let want: BTreeSet<String> = ["big_add", "big_sub"].map(String::from).into();
@@ -117,6 +117,20 @@ fn keeps_exactly_the_pair_of_ops_around_an_unrepresentable_tensor_float() {
             outcome.reasons[op]
         );
     }
+}
+
+#[test]
+fn a_strict_opsset_keeps_no_op_float_and_says_what_ranges_reach() {
+    // The same model needs two ops float, which TFLITE_BUILTINS_INT8 does not allow.
+    let m = offset_model();
+    let data = measure(&m, 8, false);
+    let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
+    let e = search(&ev, &m, &data, 30.0, Some("TFLITE_BUILTINS_INT8"), 1).unwrap_err();
+    assert!(
+        e.contains("cannot be reached under ops=TFLITE_BUILTINS_INT8, where no op may stay float")
+            && e.contains("use ops=TFLITE_BUILTINS"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -133,7 +147,7 @@ fn a_deliberately_bad_range_is_fixed_by_ranges_alone() {
     let m = module(&body, "s2");
     let data = measure(&m, 8, false);
     let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
-    let outcome = search(&ev, &m, &data, 30.0, 1).unwrap();
+    let outcome = search(&ev, &m, &data, 30.0, None, 1).unwrap();
     assert!(outcome.start_db < 10.0, "{}", outcome.start_db);
     assert!(outcome.reached_db >= 30.0, "{}", outcome.reached_db);
     assert!(outcome.config.ops.is_empty(), "{:?}", kept(&m, &outcome));
@@ -164,7 +178,7 @@ fn an_unreachable_target_is_an_error_saying_what_all_float_reaches() {
     let m = offset_model();
     let data = measure(&m, 4, false);
     let ev = Evaluator::new(&m, &data, &rest(), 1).unwrap();
-    let e = search(&ev, &m, &data, 99.5, 1).unwrap_err();
+    let e = search(&ev, &m, &data, 99.5, None, 1).unwrap_err();
     assert!(
         e.contains("cannot be reached") && e.contains("float"),
         "{e}"
