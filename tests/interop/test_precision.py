@@ -84,3 +84,36 @@ def test_target_sqnr(name: str, kept_some: bool, tqopt_bin, photos, tmp_path: Pa
     target_held = sqnr_db(reference, litert_outputs(out, samples))
     plain_held = sqnr_db(reference, litert_outputs(plain, samples))
     assert target_held >= plain_held - 0.5, f"held-out: {target_held:.2f} vs plain int8 {plain_held:.2f} dB"
+
+
+def test_target_sqnr_with_integer_io(tqopt_bin, photos, tmp_path: Path):
+    """io=uint8 with target-sqnr: the search may keep the ops next to the model's input and
+    outputs float (hand_landmark's first op and output heads), and the model still takes and
+    returns uint8 (a dequantize after the input, a quantize before each output); the search's
+    figure counts that input and output quantization, and agrees with LiteRT's."""
+    _, calibration, _ = photos
+    model = MODELS_DIR / "hand_landmark.tflite"
+    samples = photo_samples(model, calibration, input_range(model))
+    calib = tmp_path / "calibration.npy"
+    np.save(calib, next(iter(samples.values())))
+    out, report = tmp_path / "target.tflite", tmp_path / "report.json"
+    r = subprocess.run(
+        [str(tqopt_bin), str(model), f"--pass=quantize-int8{{io=uint8 target-sqnr={TARGET:g}}}",
+         f"--calibration-data={calib}", "--no-progress", f"--report={report}", "-o", str(out)],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    precision = json.loads(report.read_text())["precision"]
+    assert precision["reached_sqnr"] >= TARGET
+    assert precision["float_ops"] > 0
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_path=str(out))
+    assert [np.dtype(d["dtype"]) for d in it.get_input_details()] == [np.uint8]
+    assert {np.dtype(d["dtype"]) for d in it.get_output_details()} == {np.dtype(np.uint8)}
+    ops = {op["op_name"] for op in it._get_ops_details()}
+    assert {"DEQUANTIZE", "QUANTIZE"} <= ops
+    on_calibration = sqnr_db(litert_outputs(model, samples), litert_outputs(out, samples))
+    assert on_calibration >= TARGET - LITERT_SLACK, f"{on_calibration:.2f} dB in LiteRT"
+    assert abs(on_calibration - precision["reached_sqnr"]) < LITERT_SLACK, (
+        f"{on_calibration:.3f} dB in LiteRT, {precision['reached_sqnr']:.3f} dB in tqopt")

@@ -10,18 +10,22 @@
 //! - A requantize right after an op with its own output scale is folded into that op's
 //!   result type.
 //! - Quantize and dequantize ops nothing uses go.
-//! - `io=int8`: the model takes and returns int8 tensors where its first and last ops are
-//!   quantized (the input's quantize and the output's dequantize go). `io=uint8`: the same in
-//!   uint8, with a requantize between uint8 and int8 (zero point + 128). An input or output
-//!   that cannot be made integer is an error, since the user asked for integer I/O.
+//! - `io=int8`: the model takes and returns int8 tensors (the input's quantize and the
+//!   output's dequantize go); where its first or last op is float, the pair from the input's
+//!   or output's statistics stays, so that the float op reads a dequantized input or its
+//!   result is quantized for the output. `io=uint8`: the same in uint8, with a requantize
+//!   between uint8 and int8 (zero point + 128). An input or output without quantization
+//!   parameters (no calibrated range) read or computed in float is an error, since the user
+//!   asked for integer I/O. `quantized-io` keeps the same pairs with a float interface.
 //!   `io=int16` (16x8 mode) is `io=int8` for int16 tensors; an input or output whose
 //!   quantized type has another width than the one asked for is an error.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tqopt_ir::dialect::{func, tfl, tfl_builders, QuantBehavior};
 use tqopt_ir::{
-    Diagnostic, ElementType, IntType, Module, OpId, QuantParams, Signedness, UniformQuant,
+    Diagnostic, ElementType, IntType, Module, OpId, QuantParams, Signedness, UniformQuant, ValueId,
 };
 
 use super::qdq::{defined_by, VOLATILE};
@@ -53,12 +57,22 @@ pub const CARRIED: Statistic = Statistic {
     description: "loop-carried and branch values given one quantized type",
 };
 
-pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
-    name: "io",
-    kind: OptionKind::Enum(ALL_IO_TYPES),
-    default: "float",
-    help: "The model's input and output type",
-}];
+pub static OPTIONS: &[OptionInfo] = &[
+    OptionInfo {
+        name: "io",
+        kind: OptionKind::Enum(ALL_IO_TYPES),
+        default: "float",
+        help: "The model's input and output type",
+    },
+    OptionInfo {
+        name: "quantized-io",
+        kind: OptionKind::Bool,
+        default: "false",
+        help: "With io=float: keep the pairs on the model's inputs and outputs that integer io \
+            makes integer, so that the float model computes what the integer-I/O one does (the \
+            precision search scores integer-I/O models so)",
+    },
+];
 
 pub static INFO: PassInfo = PassInfo {
     argument: "fold-dequant",
@@ -75,11 +89,14 @@ pub static INFO: PassInfo = PassInfo {
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
     Ok(Box::new(FoldDequant {
         io: options.choice("io")?.to_string(),
+        quantized_io: options.bool("quantized-io")?,
     }))
 }
 
 pub struct FoldDequant {
     io: String,
+    /// Keep the input and output pairs (implied by integer `io`).
+    quantized_io: bool,
 }
 
 impl Pass for FoldDequant {
@@ -90,7 +107,15 @@ impl Pass for FoldDequant {
         if carried > 0 {
             super::fold_quant::quantize_constants(m);
         }
-        let removed = remove_volatile_pairs(m);
+        // Integer I/O: the pairs on the model's inputs and outputs stay, to make them integer
+        // even where the first or last op is float (it then reads a dequantized input, or
+        // its result is quantized for the output).
+        let boundary = if self.io != "float" || self.quantized_io {
+            io_values(m)
+        } else {
+            HashSet::new()
+        };
+        let removed = remove_volatile_pairs(m, &boundary);
         cx.count(REMOVED_PAIRS, removed);
         let folded = fold_trivial_requantizes(m);
         cx.count(FOLDED_REQUANTIZES, folded);
@@ -114,9 +139,25 @@ impl Pass for FoldDequant {
     }
 }
 
+/// The arguments of the model's entry points and the values their returns give back.
+pub(crate) fn io_values(m: &Module) -> HashSet<ValueId> {
+    let mut values = HashSet::new();
+    for f in m.entry_points() {
+        let Some(entry) = func::entry_block(m, f) else {
+            continue;
+        };
+        values.extend(m.block(entry).args().iter().copied());
+        if let Some(ret) = m.last_op(entry).filter(|&r| m.op(r).is(&func::RETURN)) {
+            values.extend(m.operands(ret).iter().copied());
+        }
+    }
+    values
+}
+
 /// `dequantize(volatile quantize(x))` still read by float ops (or returned): they read `x`
-/// again. (The pair's quantize stays if a quantized op reads it.)
-fn remove_volatile_pairs(m: &mut Module) -> u64 {
+/// again. (The pair's quantize stays if a quantized op reads it.) A pair that quantizes a
+/// value of `boundary` or whose dequantized value is one stays.
+fn remove_volatile_pairs(m: &mut Module, boundary: &HashSet<ValueId>) -> u64 {
     let dqs: Vec<OpId> = m
         .walk_nested(m.op)
         .filter(|&op| m.op(op).is(&tfl::DEQUANTIZE))
@@ -124,8 +165,14 @@ fn remove_volatile_pairs(m: &mut Module) -> u64 {
     let mut removed = 0;
     for dq in dqs {
         // A requantize rewired to its source may leave another such pair: go on from there.
+        if boundary.contains(&m.results(dq)[0]) {
+            continue;
+        }
         while let Some(q) = defined_by(m, m.operands(dq)[0], &tfl::QUANTIZE) {
             let x = m.operands(q)[0];
+            if boundary.contains(&x) {
+                break;
+            }
             // A pair after an op kept float (for speed, denied, or by the precision search)
             // goes too: it carried the fixed output range of the op's int8 kernel (softmax,
             // logistic, tanh), which does not run.
@@ -315,6 +362,10 @@ fn integer_io(
             continue;
         };
         let qv = m.operands(dq)[0];
+        // The output's own quantize (a pair from statistics) stays for good.
+        if let Some(producer) = defined_by(m, qv, &tfl::QUANTIZE) {
+            m.op_mut(producer).attributes.remove(VOLATILE);
+        }
         let Some(q) = m
             .value_type(qv)
             .element_type()

@@ -239,6 +239,7 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             same("deny"),
             same("weight-rounding"),
             same("ops"),
+            same("io"),
             Arg::Computed {
                 to: "verify",
                 from: &["verify"],

@@ -148,7 +148,7 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
                 o.string("deny")?,
                 o.choice("target")?,
             ));
-            specs.extend(fold_specs());
+            specs.extend(fold_specs(false));
             PassManager::new(&specs)
         })
         .transpose()?;

@@ -39,6 +39,9 @@ pub struct RestOptions {
     /// `weight-rounding`: how weights are rounded (auto: as [`Evaluator::choose_rounding`]
     /// decides).
     pub weight_rounding: Mode,
+    /// Integer model inputs and outputs (`io=int8` or `uint8`): their quantization is scored
+    /// too (`fold-dequant{quantized-io}`).
+    pub quantized_io: bool,
 }
 
 /// Runs configurations through the rest of the pipeline and scores them.
@@ -55,6 +58,8 @@ pub struct Evaluator<'a> {
     threads: usize,
     /// How many configurations were scored.
     pub evaluations: Cell<usize>,
+    /// Scores count the quantization of the model's inputs and outputs.
+    quantized_io: bool,
     /// The last fast-form and folded models' activations ([`super::incremental`]).
     fast_values: RefCell<ValueCache>,
     folded_values: RefCell<ValueCache>,
@@ -84,7 +89,7 @@ impl<'a> Evaluator<'a> {
             &o.deny,
             &o.target,
         ))?;
-        let fold = fold_passes()?;
+        let fold = PassManager::new(&fold_specs(o.quantized_io))?;
         // As round-weights does, a model the interpreter cannot run keeps round to nearest.
         let moments = if o.weight_rounding != Mode::Nearest {
             InputMoments::measure(base, &data.entry, &data.samples, &targets(base), threads)
@@ -101,6 +106,7 @@ impl<'a> Evaluator<'a> {
             moments,
             threads,
             evaluations: Cell::new(0),
+            quantized_io: o.quantized_io,
             fast_values: RefCell::default(),
             folded_values: RefCell::default(),
         })
@@ -150,7 +156,7 @@ impl<'a> Evaluator<'a> {
     /// with the fast float form of the fake-quant model ([`super::fake_quant`]).
     pub fn score(&self, config: &Config) -> Result<f64, String> {
         let mut m = self.qdq_module(config)?;
-        super::fake_quant::lower(&mut m);
+        super::fake_quant::lower(&mut m, self.quantized_io);
         self.run(m, &self.fast_values)
     }
 
@@ -291,12 +297,17 @@ fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]
 
 /// The passes that fold the fake-quant form into the quantized model.
 pub(crate) fn fold_passes() -> Result<PassManager, String> {
-    PassManager::new(&fold_specs())
+    PassManager::new(&fold_specs(false))
 }
 
-/// `fold-quant`, `fold-dequant`: the fake-quant form folded into the quantized model.
-pub(crate) fn fold_specs() -> Vec<PassSpec> {
-    vec![spec("fold-quant", &[]), spec("fold-dequant", &[])]
+/// `fold-quant`, `fold-dequant`: the fake-quant form folded into the quantized model (with
+/// `quantized_io`, as an integer-I/O model computes, behind a float interface).
+pub(crate) fn fold_specs(quantized_io: bool) -> Vec<PassSpec> {
+    let io = if quantized_io { "true" } else { "false" };
+    vec![
+        spec("fold-quant", &[]),
+        spec("fold-dequant", &[("quantized-io", io)]),
+    ]
 }
 
 /// What `quantize-int8` runs between its calibrated model and the fake-quant form

@@ -116,8 +116,15 @@ fn fake_chain(
 /// follows what `fold-quant` and `fold-dequant` make of the pairs: an op that folds reads
 /// the quantized value; a float op (or the return) reads the float value again when the pair
 /// is volatile (from statistics, or after an op kept float for speed), the producer's own
-/// quantization when the producer folds, and the value as quantized otherwise.
-pub fn lower(m: &mut Module) {
+/// quantization when the producer folds, and the value as quantized otherwise. With
+/// `quantized_io` (integer model inputs and outputs), the pairs on inputs and outputs are
+/// never volatile, as `fold-dequant{quantized-io}` keeps them.
+pub fn lower(m: &mut Module, quantized_io: bool) {
+    let boundary = if quantized_io {
+        crate::quant::fold_dequant::io_values(m)
+    } else {
+        HashSet::new()
+    };
     let folds: HashSet<OpId> = m
         .walk_nested(m.op)
         .filter(|&o| {
@@ -140,8 +147,10 @@ pub fn lower(m: &mut Module) {
         }
         let producer = m.defining_op(root);
         let producer_folds = producer.is_some_and(|p| folds.contains(&p));
-        let volatile = m.op(chain[0]).attributes.contains(VOLATILE)
-            || producer.is_some_and(|p| m.op(p).attributes.contains(FLOAT_FOR_SPEED));
+        let at_io = boundary.contains(&root) || boundary.contains(&out);
+        let volatile = !at_io
+            && (m.op(chain[0]).attributes.contains(VOLATILE)
+                || producer.is_some_and(|p| m.op(p).attributes.contains(FLOAT_FOR_SPEED)));
         let ty = m.value_type(out).clone();
         let users: Vec<OpId> = m.uses(out).iter().map(|u| u.op).collect();
         let (quantized, float): (Vec<OpId>, Vec<OpId>) =

@@ -104,6 +104,12 @@ pub static OPTIONS: &[OptionInfo] = &[
     },
     crate::quant::weight_rounding::INT8_MODE_OPTION,
     OptionInfo {
+        name: "io",
+        kind: OptionKind::Enum(crate::quant::fold_dequant::IO_TYPES),
+        default: "float",
+        help: "As quantize-int8's: with integer inputs and outputs, their quantization counts in every score",
+    },
+    OptionInfo {
         name: "ops",
         kind: OptionKind::Enum(crate::quant::legalize_opset::OPS_SETS),
         default: "TFLITE_BUILTINS",
@@ -159,6 +165,7 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
             weight_rounding: crate::quant::weight_rounding::Mode::parse(
                 o.choice("weight-rounding")?,
             ),
+            quantized_io: o.choice("io")? != "float",
         },
     }))
 }

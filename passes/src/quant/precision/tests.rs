@@ -16,6 +16,7 @@ fn rest() -> RestOptions {
         target: "xnnpack".into(),
         deny: String::new(),
         weight_rounding: crate::quant::weight_rounding::Mode::Auto,
+        quantized_io: false,
     }
 }
 
@@ -183,4 +184,38 @@ fn an_unreachable_target_is_an_error_saying_what_all_float_reaches() {
         e.contains("cannot be reached") && e.contains("float"),
         "{e}"
     );
+}
+
+#[test]
+fn integer_io_scores_count_the_quantization_of_inputs_and_outputs() {
+    // Every op float: with a float interface the model is nearly exact; with integer I/O the
+    // input and the output are still int8, which both score forms must count.
+    let m = offset_model();
+    let data = measure(&m, 8, false);
+    let ops: Vec<_> = m
+        .walk_nested(m.op)
+        .filter(|&op| {
+            m.op(op).name.as_str().starts_with("tfl.")
+                && !m.op(op).is(&tqopt_ir::dialect::tfl::PSEUDO_CONST)
+        })
+        .collect();
+    assert_eq!(ops.len(), 4);
+    let all_float = super::config::Config::default().with_float(&ops);
+    let float_io = Evaluator::new(&m, &data, &rest(), 1).unwrap();
+    let integer_io = Evaluator::new(
+        &m,
+        &data,
+        &RestOptions {
+            quantized_io: true,
+            ..rest()
+        },
+        1,
+    )
+    .unwrap();
+    let plain = float_io.score_folded(&all_float).unwrap();
+    let folded = integer_io.score_folded(&all_float).unwrap();
+    let fast = integer_io.score(&all_float).unwrap();
+    assert!(plain > 70.0, "{plain}");
+    assert!(folded < 55.0, "{folded}");
+    assert!((fast - folded).abs() < 0.5, "fast {fast}, folded {folded}");
 }
