@@ -13,6 +13,10 @@
 // RUN: tqopt %s --pass='quantize-int8{target-sqnr=30 verify-data=%t/v.npy}' --calibration-data=%t/x.npy --no-progress -o %t/v.mlir 2>&1 | FileCheck %s --check-prefix=VERIFY
 // method=auto alone chooses ranges and keeps every op int8.
 // RUN: tqopt %s --pass='quantize-int8{method=auto}' --calibration-data=%t/x.npy --no-progress -o %t/auto.mlir 2>&1 | FileCheck %s --check-prefix=AUTO
+// Plain quantize-int8 checks the int8 model's accuracy on the calibration data by default,
+// and warns when it is poor (here useless); check-accuracy=false skips that.
+// RUN: tqopt %s --pass=quantize-int8 --calibration-data=%t/x.npy --no-progress -o %t/plain.mlir 2>&1 | FileCheck %s --check-prefix=DEFAULTCHECK
+// RUN: tqopt %s --pass='quantize-int8{check-accuracy=false}' --calibration-data=%t/x.npy --no-progress -o %t/unchecked.mlir 2>&1 | FileCheck %s --check-prefix=NOCHECK
 // Bad options and data: an error naming the option or file, and no output.
 // RUN: not tqopt %s --pass='quantize-int8{target-sqnr=abc}' --calibration-data=%t/x.npy -o %t/e1.mlir 2>&1 | FileCheck %s --check-prefix=NUMBER
 // RUN: not tqopt %s --pass='quantize-int8{target-sqnr=120}' --calibration-data=%t/x.npy -o %t/e2.mlir 2>&1 | FileCheck %s --check-prefix=RANGE
@@ -51,6 +55,11 @@
 // NUMBER: target-sqnr: expected a number of dB, not 'abc'
 // RANGE: target-sqnr=120 is out of range
 // SHAPE: error: target-sqnr=30: {{.*}}bad.npy
+// DEFAULTCHECK: warning: the quantized model's output SQNR is {{-?[0-9]+\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy (below 20 dB: its outputs are far from the float model's); quantize-int8{target-sqnr=30} keeps the ops that need it in higher precision
+// DEFAULTCHECK: verify: output SQNR {{-?[0-9]+\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy
+// NOCHECK-NOT: warning
+// NOCHECK: quantized 4 of 4 ops
+// NOCHECK-NOT: verify:
 // NODATA: target-sqnr=30 needs data to measure on: give calibration=PATH or verify-data=PATH
 // STRICT: error: target-sqnr=30: the target cannot be reached under ops=TFLITE_BUILTINS_INT8, where no op may stay float: the best ranges give {{-?[0-9]+\.[0-9][0-9]}} dB on the search data (as calibrated: {{-?[0-9]+\.[0-9][0-9]}} dB); use ops=TFLITE_BUILTINS to let the search keep ops float, or a lower target
 func.func @main(%arg0: tensor<1x64xf32> loc("x")) -> tensor<1x64xf32> {

@@ -117,6 +117,12 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
         super::weight_rounding::INT8_MODE_OPTION,
         super::equalize::PIPELINE_OPTION,
         OptionInfo {
+            name: "check-accuracy",
+            kind: OptionKind::Bool,
+            default: "true",
+            help: "With calibration data: measure the int8 model's output SQNR on up to 8 calibration samples (tqopt's interpreter) for the report, and warn when it is below 20 dB (with weight-rounding=auto the check makes that choice, on its samples, as the precision search does)",
+        },
+        OptionInfo {
             name: "verify",
             kind: OptionKind::String,
             default: "",
@@ -136,7 +142,14 @@ fn calibration_method(o: &PassOptions) -> Result<String, String> {
 fn wants_precision_search(o: &PassOptions) -> Result<bool, String> {
     Ok(!o.string("target-sqnr")?.is_empty()
         || o.choice("method")? == "auto"
-        || !o.string("verify")?.is_empty())
+        || !o.string("verify")?.is_empty()
+        || (o.bool("check-accuracy")? && !o.string("calibration")?.is_empty()))
+}
+
+/// `search-precision{check=}`: the default accuracy check, when nothing else asks for the
+/// search.
+fn search_checks(o: &PassOptions) -> Result<String, String> {
+    Ok(o.bool("check-accuracy")?.to_string())
 }
 
 /// The data the precision search measures on: verify-data, else verify, else calibration.
@@ -245,9 +258,23 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
                 from: &["verify"],
                 value: search_verifies,
             },
+            Arg::Computed {
+                to: "check",
+                from: &["check-accuracy"],
+                value: search_checks,
+            },
         ],
     )
-    .when(&["target-sqnr", "method", "verify"], wants_precision_search),
+    .when(
+        &[
+            "target-sqnr",
+            "method",
+            "verify",
+            "check-accuracy",
+            "calibration",
+        ],
+        wants_precision_search,
+    ),
     step("propagate-ranges"),
     with(
         "insert-fake-quant",

@@ -154,6 +154,42 @@ where
 }
 
 impl SearchData {
+    /// Runs the float model on every sample for its outputs only (no tensor statistics): what
+    /// measuring a quantized model against it needs.
+    pub fn outputs_only(
+        m: &Module,
+        entry: String,
+        samples: Vec<Vec<Tensor>>,
+        threads: usize,
+    ) -> Result<SearchData, String> {
+        let interp =
+            Interpreter::new(m, &entry).map_err(|e| format!("cannot run the float model: {e}"))?;
+        let function = m
+            .lookup_func(&entry)
+            .ok_or_else(|| format!("no function '{entry}'"))?;
+        let ops: HashSet<OpId> = m
+            .functions_reachable_from(function)
+            .into_iter()
+            .flat_map(|f| m.walk_nested(f).collect::<Vec<_>>())
+            .collect();
+        let reference = tqopt_interp::parallel::map(&samples, threads, |inputs| {
+            interp.run(inputs).map_err(|e| e.to_string())
+        })
+        .into_iter()
+        .enumerate()
+        .map(|(i, run)| run.map_err(|e| format!("sample {i}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok(SearchData {
+            entry,
+            ops,
+            samples,
+            reference,
+            tensors: Vec::new(),
+            ranges: Vec::new(),
+            local_db: Vec::new(),
+        })
+    }
+
     /// Runs the float model on every sample: outputs, ranges of every method, local errors.
     pub fn measure(
         m: &Module,

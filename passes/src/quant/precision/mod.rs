@@ -42,6 +42,12 @@ pub const KEPT: Statistic = Statistic {
     name: "num-kept-higher-precision",
     description: "ops the precision search kept in higher precision",
 };
+/// The default accuracy check (`check=true`) measures on at most this many samples.
+pub const CHECK_SAMPLES: usize = 8;
+/// A measured output SQNR below this (dB) gets a warning: the quantized model's outputs are
+/// far from the float model's.
+pub const LOW_SQNR_DB: f64 = 20.0;
+
 pub const SCORED: Statistic = Statistic {
     name: "num-configurations-scored",
     description: "configurations the precision search scored",
@@ -104,6 +110,12 @@ pub static OPTIONS: &[OptionInfo] = &[
     },
     crate::quant::weight_rounding::INT8_MODE_OPTION,
     OptionInfo {
+        name: "check",
+        kind: OptionKind::Bool,
+        default: "false",
+        help: "Measure as verify does, on at most 8 samples of data=, for the report (quantize-int8's default accuracy check): a model the interpreter cannot run gets a note, not an error",
+    },
+    OptionInfo {
         name: "io",
         kind: OptionKind::Enum(crate::quant::fold_dequant::IO_TYPES),
         default: "float",
@@ -155,6 +167,7 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
         strict_ops: (ops != "TFLITE_BUILTINS").then(|| ops.to_string()),
         auto: method == "auto",
         verify: o.bool("verify")?,
+        check: o.bool("check")?,
         data: (!data.is_empty()).then(|| PathBuf::from(data)),
         scaling: PixelScaling::parse_range(o.string("input-range")?)?,
         rest: RestOptions {
@@ -177,6 +190,8 @@ pub struct SearchPrecision {
     auto: bool,
     /// Measure only (`quantize-int8{verify=EVAL}`).
     verify: bool,
+    /// Measure only, on a few samples, and never fail (the default accuracy check).
+    check: bool,
     data: Option<PathBuf>,
     scaling: PixelScaling,
     rest: RestOptions,
@@ -198,9 +213,41 @@ fn int(v: u64) -> Attribute {
 
 impl Pass for SearchPrecision {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
-        if self.target.is_none() && !self.auto && !self.verify {
+        let check_only = self.check_only();
+        if self.target.is_none() && !self.auto && !self.verify && !check_only {
             return Ok(Changed::No);
         }
+        if check_only {
+            // The check only informs: whatever stops it is a note.
+            let mut probe = m.clone();
+            return match self.measure(&mut probe, cx) {
+                Ok(changed) => {
+                    *m = probe;
+                    Ok(changed)
+                }
+                Err(e) => {
+                    let text: Vec<String> =
+                        e.diagnostics.iter().map(|d| d.message.clone()).collect();
+                    cx.emit(Diagnostic::note(format!(
+                        "accuracy check skipped: {}",
+                        text.join("; ")
+                    )));
+                    Ok(Changed::No)
+                }
+            };
+        }
+        self.measure(m, cx)
+    }
+}
+
+impl SearchPrecision {
+    /// Whether only the default accuracy check runs (nothing else asked for the search).
+    fn check_only(&self) -> bool {
+        self.check && self.target.is_none() && !self.auto && !self.verify
+    }
+
+    /// Searches (or only measures) and writes the result into `m`.
+    fn measure(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
         let verify_only = self.target.is_none() && !self.auto;
         let what = match self.target {
             Some(t) => format!("target-sqnr={t}"),
@@ -303,8 +350,14 @@ impl Pass for SearchPrecision {
             ("samples", int(samples as u64)),
             ("data", Attribute::string(&path.display().to_string())),
             ("evaluations", int(evaluations as u64)),
-            ("seconds", float(started.elapsed().as_secs_f64())),
-            ("reused_share", float(reused_share)),
+        ];
+        // A search's own time and reuse (a measurement alone has neither, and its IR stays
+        // the same from run to run).
+        if !verify_only {
+            entries.push(("seconds", float(started.elapsed().as_secs_f64())));
+            entries.push(("reused_share", float(reused_share)));
+        }
+        entries.extend([
             (
                 "ranges",
                 Attribute::string(&if methods.is_empty() {
@@ -325,7 +378,7 @@ impl Pass for SearchPrecision {
             ("candidate_ops", int(outcome.costs.len() as u64)),
             ("float_cost", int(kept_cost)),
             ("total_cost", int(total_cost)),
-        ];
+        ]);
         if let Some(t) = self.target {
             entries.push(("target_sqnr", float(t)));
         }
@@ -341,6 +394,12 @@ impl Pass for SearchPrecision {
             .set(search::SUMMARY, search::summary_attribute(&entries));
         cx.count(KEPT, outcome.config.ops.len() as u64);
         cx.count(SCORED, evaluations as u64);
+        if verify_only && reached_db < LOW_SQNR_DB {
+            cx.emit(Diagnostic::warning(format!(
+                "the quantized model's output SQNR is {reached_db:.2} dB on {samples} samples of {} (below {LOW_SQNR_DB} dB: its outputs are far from the float model's); quantize-int8{{target-sqnr=30}} keeps the ops that need it in higher precision, method=auto chooses each tensor's range, and `tqopt eval --per-layer` shows where the error comes from",
+                path.display()
+            )));
+        }
         Ok(Changed::Yes)
     }
 }
@@ -368,8 +427,15 @@ impl SearchPrecision {
         verify_only: bool,
         threads: usize,
     ) -> Result<Searched, String> {
-        let (entry, samples) = data::load_samples(m, f, path, self.scaling)?;
-        let data = SearchData::measure(m, entry, samples, threads)?;
+        let (entry, mut samples) = data::load_samples(m, f, path, self.scaling)?;
+        if self.check_only() {
+            samples.truncate(CHECK_SAMPLES);
+        }
+        let data = if verify_only {
+            SearchData::outputs_only(m, entry, samples, threads)?
+        } else {
+            SearchData::measure(m, entry, samples, threads)?
+        };
         let base = m.clone();
         let ev = Evaluator::new(&base, &data, rest, threads)?;
         // weight-rounding=auto: decided once, on the model as calibrated, before anything
