@@ -153,6 +153,21 @@ where
         .collect()
 }
 
+/// The float model's function `entry` planned to run, and every op it runs (in it and the
+/// functions it calls).
+fn plan_float(m: &Module, entry: &str) -> Result<(Interpreter, HashSet<OpId>), String> {
+    let interp = Interpreter::new(m, entry).map_err(|e| e.to_string())?;
+    let function = m
+        .lookup_func(entry)
+        .ok_or_else(|| format!("no function '{entry}'"))?;
+    let ops = m
+        .functions_reachable_from(function)
+        .into_iter()
+        .flat_map(|f| m.walk_nested(f).collect::<Vec<_>>())
+        .collect();
+    Ok((interp, ops))
+}
+
 impl SearchData {
     /// Runs the float model on every sample for its outputs only (no tensor statistics): what
     /// measuring a quantized model against it needs.
@@ -162,16 +177,8 @@ impl SearchData {
         samples: Vec<Vec<Tensor>>,
         threads: usize,
     ) -> Result<SearchData, String> {
-        let interp =
-            Interpreter::new(m, &entry).map_err(|e| format!("cannot run the float model: {e}"))?;
-        let function = m
-            .lookup_func(&entry)
-            .ok_or_else(|| format!("no function '{entry}'"))?;
-        let ops: HashSet<OpId> = m
-            .functions_reachable_from(function)
-            .into_iter()
-            .flat_map(|f| m.walk_nested(f).collect::<Vec<_>>())
-            .collect();
+        let (interp, ops) =
+            plan_float(m, &entry).map_err(|e| format!("cannot run the float model: {e}"))?;
         let reference = tqopt_interp::parallel::map(&samples, threads, |inputs| {
             interp.run(inputs).map_err(|e| e.to_string())
         })
@@ -197,16 +204,8 @@ impl SearchData {
         samples: Vec<Vec<Tensor>>,
         threads: usize,
     ) -> Result<SearchData, String> {
-        let interp = Interpreter::new(m, &entry)
+        let (interp, ops) = plan_float(m, &entry)
             .map_err(|e| format!("the precision search cannot run the float model: {e}"))?;
-        let function = m
-            .lookup_func(&entry)
-            .ok_or_else(|| format!("no function '{entry}'"))?;
-        let ops: HashSet<OpId> = m
-            .functions_reachable_from(function)
-            .into_iter()
-            .flat_map(|f| m.walk_nested(f).collect::<Vec<_>>())
-            .collect();
         let tensors: Vec<(OpId, ValueId)> = m
             .walk_nested(m.op)
             .filter(|op| ops.contains(op))
