@@ -16,6 +16,8 @@
 // Plain quantize-int8 checks the int8 model's accuracy on the calibration data by default,
 // and warns when it is poor (here useless); check-accuracy=false skips that.
 // RUN: tqopt %s --pass=quantize-int8 --calibration-data=%t/x.npy --no-progress -o %t/plain.mlir 2>&1 | FileCheck %s --check-prefix=DEFAULTCHECK
+// The check measures only the output: no per-op figures (those are verify='s).
+// RUN: not grep -q tqopt.sqnr_db %t/plain.mlir
 // RUN: tqopt %s --pass='quantize-int8{check-accuracy=false}' --calibration-data=%t/x.npy --no-progress -o %t/unchecked.mlir 2>&1 | FileCheck %s --check-prefix=NOCHECK
 // Bad options and data: an error naming the option or file, and no output.
 // RUN: not tqopt %s --pass='quantize-int8{target-sqnr=abc}' --calibration-data=%t/x.npy -o %t/e1.mlir 2>&1 | FileCheck %s --check-prefix=NUMBER

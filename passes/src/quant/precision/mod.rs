@@ -475,17 +475,19 @@ impl SearchPrecision {
         let reasons = &outcome.reasons;
         let why = |op| reasons.get(&op).cloned().unwrap_or_default();
         outcome.config.apply(m, Some(&why));
-        // Verify only: each op's error, as attributes the IR printouts show.
-        if verify_only {
+        // verify=: each op's error, as attributes the IR printouts show (the default check
+        // only needs the output figure).
+        if verify_only && !self.check_only() {
             let quantized = ev.quantized_module(&outcome.config)?;
             annotate::annotate(m, &base, &quantized, &data.entry, &data.samples)?;
         }
+        let (ops_run, ops_reused) = ev.reuse();
         Ok(Searched {
             entry: data.entry.clone(),
             samples: data.samples.len(),
             evaluations: ev.evaluations.get(),
-            ops_run: ev.reuse().0,
-            ops_reused: ev.reuse().1,
+            ops_run,
+            ops_reused,
             rounds_for_output: ev.rounds_for_output(),
             outcome,
         })
