@@ -332,6 +332,16 @@ impl TensorType {
         self.shape.iter().all(|&d| d >= 0)
     }
 
+    /// The shape LiteRT allocates until the caller resizes an input: every dynamic
+    /// dimension (a `-1` of the model's shape signature, usually the batch) taken as 1. For
+    /// estimates of an op's work, not for checks.
+    pub fn shape_as_allocated(&self) -> SmallVec<[u64; 4]> {
+        self.shape
+            .iter()
+            .map(|&d| u64::try_from(d).unwrap_or(1))
+            .collect()
+    }
+
     /// The number of elements, when every dimension is static.
     pub fn num_elements(&self) -> Option<u64> {
         self.shape.iter().try_fold(1u64, |acc, &d| {

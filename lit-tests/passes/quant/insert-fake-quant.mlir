@@ -73,3 +73,28 @@ func.func @requantize(%a: tensor<1x2xf32>) -> (tensor<1x4xf32>, tensor<1x2xf32>)
   %3 = "quantfork.stats"(%2) {layerStats = dense<[0.0, 3.0]> : tensor<2xf32>} : (tensor<1x4xf32>) -> tensor<1x4xf32>
   return %3, %1 : tensor<1x4xf32>, tensor<1x2xf32>
 }
+
+// -----
+
+// A logistic's result read by a concatenation (whose range is wider) and by a reshape to the
+// model's output: only the concatenation's operand is requantized to its scale; the reshape
+// (and the output) keep the logistic's own 1/256 (basic-pitch's "note" output had 20 levels).
+// CHECK-LABEL: func.func @fixed_range_result_with_two_readers
+// CHECK: %[[SIG:.*]] = "tfl.logistic"
+// CHECK-NEXT: %[[QSIG:.*]] = "tfl.quantize"(%[[SIG]]) <{qtype = tensor<1x4x1x!quant.uniform<i8:f32, 3.906250e-03:-128>>}>
+// CHECK-NEXT: %[[REQ:.*]] = "tfl.quantize"(%[[QSIG]]) <{qtype = tensor<1x4x1x!quant.uniform<i8:f32, 0.031372550874948502:-128>>}>
+// CHECK-NEXT: %[[DREQ:.*]] = "tfl.dequantize"(%[[REQ]])
+// CHECK-NEXT: %[[DSIG:.*]] = "tfl.dequantize"(%[[QSIG]])
+// CHECK-NEXT: "tfl.concatenation"(%[[DREQ]], %{{.*}})
+// CHECK: %[[R:.*]] = "tfl.reshape"(%[[DSIG]], %{{.*}})
+// CHECK-NEXT: "tfl.quantize"(%[[R]]) <{qtype = tensor<4x!quant.uniform<i8:f32, 3.906250e-03:-128>>}>
+func.func @fixed_range_result_with_two_readers(%arg0: tensor<1x4x1xf32>, %arg1: tensor<1x4x1xf32>) -> (tensor<1x4x2xf32>, tensor<4xf32>) {
+  %x = "quantfork.stats"(%arg0) {layerStats = dense<[-4.0, 4.0]> : tensor<2xf32>} : (tensor<1x4x1xf32>) -> tensor<1x4x1xf32>
+  %y = "quantfork.stats"(%arg1) {layerStats = dense<[0.0, 8.0]> : tensor<2xf32>} : (tensor<1x4x1xf32>) -> tensor<1x4x1xf32>
+  %s = "tfl.logistic"(%x) : (tensor<1x4x1xf32>) -> tensor<1x4x1xf32>
+  %c = "tfl.concatenation"(%s, %y) <{axis = 2 : i32, fused_activation_function = "NONE"}> : (tensor<1x4x1xf32>, tensor<1x4x1xf32>) -> tensor<1x4x2xf32>
+  %cs = "quantfork.stats"(%c) {layerStats = dense<[0.0, 8.0]> : tensor<2xf32>} : (tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %shape = "tfl.pseudo_const"() <{value = dense<4> : tensor<1xi32>}> : () -> tensor<1xi32>
+  %r = "tfl.reshape"(%s, %shape) : (tensor<1x4x1xf32>, tensor<1xi32>) -> tensor<4xf32>
+  return %cs, %r : tensor<1x4x2xf32>, tensor<4xf32>
+}

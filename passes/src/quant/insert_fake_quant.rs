@@ -377,6 +377,29 @@ impl<'m> Driver<'m> {
                 }
             }
         }
+        // A fixed-range op (logistic, softmax, tanh, ...) owns its result's parameters: set
+        // before any consumer imposes its own, so that a concatenation needing another scale
+        // requantizes only its own operand, and every other user (a model output, say) reads
+        // the op's full-resolution result.
+        for &op in &ops {
+            if !is_quantizable(self.m, op) {
+                continue;
+            }
+            let storage = mixed_precision::storage(self.m, op, self.options.activations);
+            if let Some(p) = fixed_output(self.m, op, storage) {
+                for r in self.m.results(op).to_vec() {
+                    if is_f32(self.m, r) && !self.states.contains_key(&r) {
+                        self.states.insert(
+                            r,
+                            State {
+                                elem: per_tensor(storage, p),
+                                immutable: false,
+                            },
+                        );
+                    }
+                }
+            }
+        }
         for &op in &ops {
             if is_float_const(self.m, op) {
                 self.classify_constant(op);

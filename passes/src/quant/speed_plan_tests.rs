@@ -165,3 +165,63 @@ fn hybrid_is_slower_only_where_the_table_says_so() {
     // No hybrid row: nothing is known, nothing is claimed.
     assert!(!table(0.08, 0.013).hybrid_slower(&m, conv));
 }
+
+/// conv (8 -> cin channels) -> conv (cin -> 32, a 1x256 filter) -> conv (32 -> 8), on a
+/// dynamic batch of 1 x 4096 samples: the middle convolution's reduction has `cin` input
+/// channels per tap.
+fn audio_front_end(cin: usize) -> Module {
+    let (n, taps) = (4096, 256);
+    let short = n - taps + 1;
+    let conv = |out: &str, x: &str, width: usize, cin: usize, cout: usize, k: usize| {
+        let wo = width - k + 1;
+        format!(
+            "  %w{out} = \"tfl.pseudo_const\"() <{{value = dense<0.5> : tensor<{cout}x1x{k}x{cin}xf32>}}> : () -> tensor<{cout}x1x{k}x{cin}xf32>\n  %b{out} = \"tfl.pseudo_const\"() <{{value = dense<0.0> : tensor<{cout}xf32>}}> : () -> tensor<{cout}xf32>\n  %{out} = \"tfl.conv_2d\"({x}, %w{out}, %b{out}) <{{dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = \"NONE\", padding = \"VALID\", stride_h = 1 : i32, stride_w = 1 : i32}}> : (tensor<?x1x{width}x{cin}xf32>, tensor<{cout}x1x{k}x{cin}xf32>, tensor<{cout}xf32>) -> tensor<?x1x{wo}x{cout}xf32>\n"
+        )
+    };
+    let text = format!(
+        "func.func @main(%arg0: tensor<?x1x{n}x8xf32>) -> tensor<?x1x{short}x8xf32> {{\n{}{}{}  return %c3 : tensor<?x1x{short}x8xf32>\n}}\n",
+        conv("c1", "%arg0", n, 8, cin, 1),
+        conv("c2", "%c1", n, cin, 32, taps),
+        conv("c3", "%c2", short, 32, 8, 1),
+    );
+    tqopt_textual_ir::parse_str("test.mlir", &text).expect("parses")
+}
+
+#[test]
+fn a_convolution_over_one_input_channel_runs_float_even_between_int8_ops() {
+    // With the shipped table, int8 convolutions cost a quarter of float ones per
+    // multiply-accumulate; with one input channel XNNPACK's int8 kernels do 8 times the work.
+    let t = CostTable::shipped();
+    let m = audio_front_end(1);
+    let plan = plan(&m, t, &candidates(&m), &[]);
+    let planned: Vec<String> = plan
+        .iter()
+        .map(|f| {
+            let w = m.operand(f.op, 1).expect("filter");
+            format!("{}", m.value_type(w))
+        })
+        .collect();
+    assert_eq!(planned, ["tensor<32x1x256x1xf32>"], "{plan:?}");
+    assert!(plan[0].gain_ns > 0.0);
+    // Eight input channels: no padding, and the int8 form is the faster one.
+    let m = audio_front_end(8);
+    assert!(plan_is_empty(&m, t));
+}
+
+fn plan_is_empty(m: &Module, t: &CostTable) -> bool {
+    plan(m, t, &candidates(m), &[]).is_empty()
+}
+
+#[test]
+fn a_dynamic_batch_counts_as_one() {
+    let m = audio_front_end(8);
+    let t = CostTable::shipped();
+    let conv = m
+        .all_ops()
+        .into_iter()
+        .find(|&o| m.op(o).is(&tfl::CONV_2D))
+        .expect("a convolution");
+    // 4096 outputs x 8 channels x 8 inputs: counted, not skipped for the `?` batch.
+    let float = t.op_ns(&m, conv, Precision::Float).expect("estimated");
+    assert!(float > 4096.0 * 64.0 * 0.001, "{float}");
+}

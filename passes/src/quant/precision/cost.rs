@@ -13,12 +13,9 @@ use tqopt_ir::{Module, OpId, ValueId};
 /// How many int8 operations one float operation costs, for the latency estimate.
 pub const FLOAT_VS_INT8: f64 = 2.0;
 
+/// The shape as LiteRT allocates it (a dynamic batch counts as 1).
 fn shape(m: &Module, v: ValueId) -> Option<Vec<u64>> {
-    let t = m.value_type(v).as_tensor()?;
-    t.shape
-        .iter()
-        .map(|&d| u64::try_from(d).ok())
-        .collect::<Option<Vec<u64>>>()
+    Some(m.value_type(v).as_tensor()?.shape_as_allocated().to_vec())
 }
 
 fn elements(m: &Module, v: ValueId) -> u64 {
