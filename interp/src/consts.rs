@@ -21,6 +21,7 @@ pub(crate) fn dtype_of(elem: &ElementType) -> Option<DType> {
         ElementType::Float(FloatKind::F16) => Some(DType::F16),
         ElementType::Int(t) => int_dtype(t.width, t.is_unsigned()),
         ElementType::Quant(q) => int_dtype(q.storage.width, q.storage.is_unsigned()),
+        ElementType::Complex(FloatKind::F32) => Some(DType::C64),
         _ => None,
     }
 }
@@ -226,5 +227,14 @@ fn decode_bytes(dtype: DType, bytes: &[u8], n: usize) -> KResult<TensorData> {
         DType::I16 => TensorData::I16(le!(i16, 2)),
         DType::I32 => TensorData::I32(le!(i32, 4)),
         DType::I64 => TensorData::I64(le!(i64, 8)),
+        DType::C64 => {
+            let parts: Vec<f32> = le!(f32, 4);
+            TensorData::C64(
+                parts
+                    .chunks_exact(2)
+                    .map(|p| crate::tensor::Complex32 { re: p[0], im: p[1] })
+                    .collect(),
+            )
+        }
     })
 }

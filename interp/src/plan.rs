@@ -573,10 +573,13 @@ impl<'m> Planner<'m> {
             self.skip(op, cause);
             return Ok(None);
         }
-        if self.partial && data.is(&tfl::BUILTIN) {
-            // An operator tqopt keeps in generic form has no kernel: leave it out like an
+        let builtin = data.attr("builtin_name").and_then(Attribute::as_str);
+        if self.partial
+            && data.is(&tfl::BUILTIN)
+            && builtin.and_then(kernels::builtin_builder).is_none()
+        {
+            // An operator tqopt keeps in generic form without a kernel: leave it out like an
             // unknown custom op.
-            let builtin = data.attr("builtin_name").and_then(Attribute::as_str);
             let cause = self.unrunnable.len() as u32;
             self.unrunnable.push(Unrunnable {
                 op,

@@ -26,6 +26,8 @@ pub enum DType {
     I32,
     I64,
     Bool,
+    /// `complex<f32>`: what `RFFT2D` makes (TFLite's complex64).
+    C64,
 }
 
 impl DType {
@@ -40,6 +42,7 @@ impl DType {
             DType::I32 => "i32",
             DType::I64 => "i64",
             DType::Bool => "i1",
+            DType::C64 => "complex<f32>",
         }
     }
 }
@@ -51,7 +54,7 @@ impl DType {
             DType::F32 | DType::I32 => 4,
             DType::F16 | DType::I16 => 2,
             DType::I8 | DType::U8 | DType::Bool => 1,
-            DType::I64 => 8,
+            DType::I64 | DType::C64 => 8,
         }
     }
 }
@@ -73,6 +76,14 @@ pub enum TensorData {
     I32(Vec<i32>),
     I64(Vec<i64>),
     Bool(Vec<bool>),
+    C64(Vec<Complex32>),
+}
+
+/// One complex64 element: real and imaginary parts.
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct Complex32 {
+    pub re: f32,
+    pub im: f32,
 }
 
 /// Applies a generic expression to the vector inside a [`TensorData`] and wraps the resulting
@@ -90,6 +101,7 @@ macro_rules! map_data {
             $crate::tensor::TensorData::I32($v) => $crate::tensor::TensorData::I32($body),
             $crate::tensor::TensorData::I64($v) => $crate::tensor::TensorData::I64($body),
             $crate::tensor::TensorData::Bool($v) => $crate::tensor::TensorData::Bool($body),
+            $crate::tensor::TensorData::C64($v) => $crate::tensor::TensorData::C64($body),
         }
     };
 }
@@ -108,6 +120,7 @@ macro_rules! with_data {
             $crate::tensor::TensorData::I32($v) => $body,
             $crate::tensor::TensorData::I64($v) => $body,
             $crate::tensor::TensorData::Bool($v) => $body,
+            $crate::tensor::TensorData::C64($v) => $body,
         }
     };
 }
@@ -123,6 +136,7 @@ impl TensorData {
             TensorData::I32(_) => DType::I32,
             TensorData::I64(_) => DType::I64,
             TensorData::Bool(_) => DType::Bool,
+            TensorData::C64(_) => DType::C64,
         }
     }
 
@@ -145,6 +159,7 @@ impl TensorData {
             DType::I32 => TensorData::I32(vec![0; n]),
             DType::I64 => TensorData::I64(vec![0; n]),
             DType::Bool => TensorData::Bool(vec![false; n]),
+            DType::C64 => TensorData::C64(vec![Complex32::default(); n]),
         }
     }
 }
@@ -218,6 +233,17 @@ element!(i16, I16, |x| x as f64, |v| v as i16, 0);
 element!(i32, I32, |x| x as f64, |v| v as i32, 0);
 element!(i64, I64, |x| x as f64, |v| v as i64, 0);
 element!(bool, Bool, |x| x as u8 as f64, |v| v != 0.0, false);
+// As TFLite's CAST reads a complex number: its real part.
+element!(
+    Complex32,
+    C64,
+    |x| x.re as f64,
+    |v| Complex32 {
+        re: v as f32,
+        im: 0.0
+    },
+    Complex32::default()
+);
 
 /// Why a tensor could not be made.
 #[derive(Clone, Debug, PartialEq)]

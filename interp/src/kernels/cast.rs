@@ -35,6 +35,7 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                 d => TensorData::I64(conv(d)),
             },
             DType::Bool => TensorData::Bool(conv(t.data())),
+            DType::C64 => TensorData::C64(conv(t.data())),
         };
         one(Tensor::from_parts(t.shape().into(), data))
     })

@@ -22,6 +22,7 @@ pub(crate) mod conv;
 pub(crate) mod cumsum;
 pub(crate) mod custom;
 pub(crate) mod depthwise;
+pub(crate) mod fft;
 pub(crate) mod float_sum;
 pub(crate) mod gather;
 pub(crate) mod gemm;
@@ -235,6 +236,22 @@ pub(crate) fn builder(def: &OpDef) -> Option<Builder> {
 
 /// The kernel of an op, or `None` when the interpreter has none for it.
 pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
-    let def = info.module.op(info.op).def()?;
-    Some(builder(def)?(info))
+    let data = info.module.op(info.op);
+    if data.is(&tfl::BUILTIN) {
+        let name = data
+            .attr("builtin_name")
+            .and_then(tqopt_ir::Attribute::as_str)?;
+        return Some(builtin_builder(name)?(info));
+    }
+    Some(builder(data.def()?)?(info))
+}
+
+/// The kernel builder of a TFLite builtin tqopt keeps in generic form (`tfl.builtin` with
+/// this `builtin_name`), or `None` when the interpreter has none (a partial plan then leaves
+/// such ops out).
+pub(crate) fn builtin_builder(name: &str) -> Option<Builder> {
+    match name {
+        fft::RFFT2D => Some(fft::build_rfft2d),
+        _ => None,
+    }
 }

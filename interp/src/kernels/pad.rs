@@ -251,6 +251,7 @@ pub(crate) fn build_pad(info: &OpInfo<'_>) -> KResult<BoxKernel> {
             TensorData::I32(v) => go!(v, i32),
             TensorData::I64(v) => go!(v, i64),
             TensorData::Bool(v) => go!(v, bool),
+            TensorData::C64(v) => go!(v, crate::tensor::Complex32),
         };
         one(Tensor::from_parts(s, data))
     })

@@ -98,6 +98,7 @@ fn numpy_name(d: DType) -> &'static str {
         DType::I32 => "int32",
         DType::I64 => "int64",
         DType::Bool => "bool",
+        DType::C64 => "complex64",
     }
 }
 
@@ -505,6 +506,8 @@ impl NpyType {
             DType::F16 => self.is_float(),
             DType::I8 | DType::U8 | DType::I16 | DType::I32 | DType::I64 => self.is_integer(),
             DType::Bool => self == NpyType::Bool,
+            // Complex model inputs are not read from data files.
+            DType::C64 => false,
         }
     }
 
@@ -544,6 +547,7 @@ impl NpyType {
             DType::I16 => TensorData::I16(self.integers(bytes, to)?),
             DType::I32 => TensorData::I32(self.integers(bytes, to)?),
             DType::I64 => TensorData::I64(self.integers(bytes, to)?),
+            DType::C64 => return Err("complex inputs cannot be read from data files".into()),
         })
     }
 
