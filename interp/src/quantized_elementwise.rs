@@ -5,6 +5,7 @@
 //!   exponent(max(ra, rb))`, the multipliers are `round_ties_even(ra · 2^shift)` and
 //!   `round_ties_even(rb · 2^shift)`; then `acc = a·ma + b·mb + 2^(shift-1) - a_zp·ma -
 //!   b_zp·mb` and `out = (acc >> shift) + out_zp` (arithmetic shift), clamped.
+//! - SUB: as ADD with `rb` negated (XNNPACK's `qs8_vadd` with a negative multiplier for b).
 //! - MUL: `out = round_ties_even(((a - a_zp)·(b - b_zp)) as f32 · scale) + out_zp`, clamped,
 //!   with `scale = a_scale · b_scale / out_scale` in f32.
 //!
@@ -40,16 +41,24 @@ use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::quantized_acc::bounds;
 use crate::tensor::{DType, Tensor, TensorData};
 
-/// The fixed-point form of `a + b` (see the module comment): (ma, mb, shift, bias).
+/// The fixed-point form of `a + b` (see the module comment): (ma, mb, shift, bias). A
+/// subtraction is `a + b` with `rb` negated: the multiplier of `|rb|`, negated.
 fn add_params(ra: f32, rb: f32, za: i32, zb: i32) -> Option<(i32, i32, u32, i32)> {
     let lo = 2f32.powi(-10);
     let hi = 2f32.powi(8);
-    if !(lo..hi).contains(&ra) || !(lo..hi).contains(&rb) {
+    if !(lo..hi).contains(&ra.abs()) || !(lo..hi).contains(&rb.abs()) {
         return None;
     }
-    let exponent = (ra.max(rb).to_bits() >> 23) as i32 - 127;
+    let exponent = (ra.abs().max(rb.abs()).to_bits() >> 23) as i32 - 127;
     let shift = (20 - exponent) as u32;
-    let scaled = |r: f32| f32::from_bits(r.to_bits() + (shift << 23)).round_ties_even() as i32;
+    let scaled = |r: f32| {
+        let m = f32::from_bits(r.abs().to_bits() + (shift << 23)).round_ties_even() as i32;
+        if r.is_sign_negative() {
+            -m
+        } else {
+            m
+        }
+    };
     let (ma, mb) = (scaled(ra), scaled(rb));
     let bias = (1i32 << (shift - 1)) - ma * za - mb * zb;
     Some((ma, mb, shift, bias))
@@ -150,7 +159,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     if name == "tfl.quantize" {
         return requantize(m, op);
     }
-    if !matches!(name, "tfl.add" | "tfl.mul") || data.results().len() != 1 {
+    if !matches!(name, "tfl.add" | "tfl.sub" | "tfl.mul") || data.results().len() != 1 {
         return None;
     }
     let [x, y] = data.operands() else {
@@ -165,8 +174,9 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     };
     let (lo, hi) = bounds(activation, so, zo as i64, -128, 127)?;
     let (lo, hi) = (lo as i32, hi as i32);
-    let f: Box<dyn Fn(i8, i8) -> i8 + Send + Sync> = if name == "tfl.add" {
-        let (ma, mb, shift, bias) = add_params(sa / so, sb / so, za, zb)?;
+    let f: Box<dyn Fn(i8, i8) -> i8 + Send + Sync> = if name != "tfl.mul" {
+        let rb = if name == "tfl.sub" { -sb / so } else { sb / so };
+        let (ma, mb, shift, bias) = add_params(sa / so, rb, za, zb)?;
         Box::new(move |a: i8, b: i8| {
             let acc = bias + a as i32 * ma + b as i32 * mb;
             ((acc >> shift) + zo).clamp(lo, hi) as i8

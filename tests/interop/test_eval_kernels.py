@@ -1,4 +1,4 @@
-"""int8 RESIZE_BILINEAR, convolutions, ADD, MUL, PRELU and requantizing QUANTIZE, and float sigmoid, tanh,
+"""int8 RESIZE_BILINEAR, convolutions, ADD, SUB, MUL, PRELU and requantizing QUANTIZE, and float sigmoid, tanh,
 GELU, sums, means and bilinear resize, in tqopt's interpreter against LiteRT's
 default interpreter, bit for bit.
 
@@ -114,18 +114,23 @@ def fully_connected_text(per_channel: bool) -> str:
     )
 
 
-def elementwise_text(op: str, activation: str, broadcast: bool) -> str:
+def elementwise_text(op: str, activation: str, b_shape: str) -> str:
+    """``op``(x, b) on int8 [1, 6, 8] with a constant b of shape ``b_shape`` ("1x6x8", "1x1x8"
+    or a scalar, "")."""
     aq, bq = "!quant.uniform<i8:f32, 0.1:-3>", "!quant.uniform<i8:f32, 0.3:2>"
-    yq = "!quant.uniform<i8:f32, 0.2:1>" if op == "tfl.add" else "!quant.uniform<i8:f32, 0.06:1>"
-    bshape = "1x1x8" if broadcast else "1x6x8"
+    yq = "!quant.uniform<i8:f32, 0.06:1>" if op == "tfl.mul" else "!quant.uniform<i8:f32, 0.2:1>"
+    bshape = b_shape
     values = np.random.default_rng(9).integers(-40, 41, (1, 6, 8))
-    if broadcast:
+    if b_shape == "1x1x8":
         values = values[:, :1, :]
-    t_a, t_b, t_y = f"tensor<1x6x8x{aq}>", f"tensor<{bshape}x{bq}>", f"tensor<1x6x8x{yq}>"
+    elif b_shape == "":
+        values = values[0, 0, 0]
+    sep = "x" if bshape else ""
+    t_a, t_b, t_y = f"tensor<1x6x8x{aq}>", f"tensor<{bshape}{sep}{bq}>", f"tensor<1x6x8x{yq}>"
     return (
         f'func.func @main(%x: {t_a} loc("x")) -> {t_y} {{\n'
         f'  %b = "tfl.pseudo_qconst"() <{{qtype = {t_b}, value = dense<{values.tolist()}> : '
-        f'tensor<{bshape}xi8>}}> : () -> {t_b} loc("b")\n'
+        f'tensor<{bshape}{sep}i8>}}> : () -> {t_b} loc("b")\n'
         f'  %0 = "{op}"(%x, %b) <{{fused_activation_function = "{activation}"}}> : '
         f'({t_a}, {t_b}) -> {t_y} loc("y")\n'
         f"  return %0 : {t_y}\n}}\n"
@@ -195,13 +200,15 @@ def test_int8_fully_connected_ties_are_litert_to_the_bit(per_channel, tqopt_bin,
     assert_bit_equal(want, got)
 
 
-@pytest.mark.parametrize("broadcast", [False, True], ids=["same_shape", "broadcast"])
+# SUB ran in float emulation until BirdNET's spectrogram (x - 0.498 on int8 audio) came out 1
+# step off on every value, which grew to a 0.19 dB disagreement of the model's SQNR.
+@pytest.mark.parametrize("b_shape", ["1x6x8", "1x1x8", ""], ids=["same_shape", "broadcast", "scalar"])
 @pytest.mark.parametrize("activation", ["NONE", "RELU"])
-@pytest.mark.parametrize("op", ["tfl.add", "tfl.mul"])
-def test_int8_add_and_mul_are_litert_to_the_bit(op, activation, broadcast, tqopt_bin,
-                                                interp_run_bin, out_dir):
+@pytest.mark.parametrize("op", ["tfl.add", "tfl.sub", "tfl.mul"])
+def test_int8_add_sub_and_mul_are_litert_to_the_bit(op, activation, b_shape, tqopt_bin,
+                                                    interp_run_bin, out_dir):
     x = np.random.default_rng(6).integers(-60, 61, (1, 6, 8)).astype(np.int8)
-    want, got = litert_and_ours(elementwise_text(op, activation, broadcast), x, tqopt_bin,
+    want, got = litert_and_ours(elementwise_text(op, activation, b_shape), x, tqopt_bin,
                                 interp_run_bin, out_dir)
     assert_bit_equal(want, got)
 
