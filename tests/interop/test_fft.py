@@ -1,4 +1,4 @@
-"""Models with TFLite's RFFT2D (what ``tf.signal.stft`` lowers to, as in BirdNET's spectrogram
+"""Models with TFLite's RFFT2D, COMPLEX_ABS, REAL and IMAG (what ``tf.signal.stft`` lowers to, as in BirdNET's spectrogram
 front end): tqopt's interpreter computes it as LiteRT does, and so calibration reaches the ops
 after it, which int8 then quantizes.
 
@@ -25,19 +25,29 @@ from zoo_common import litert_outputs, sqnr_db
 FRAMES, FRAME = 8, 64
 
 
-def rfft2d_model(tqopt_bin: Path, out: Path, height: int, width: int) -> Path:
-    """input [2, 8, 64] -> RFFT2D(fft_length = [height, width]) -> real part."""
+# How the spectrum is read back as float32: CAST (its real part), or the builtins REAL, IMAG
+# and COMPLEX_ABS.
+READERS = {
+    "cast": '"tfl.cast"(%f)',
+    "real": '"tfl.builtin"(%f) <{builtin_code = 134 : i32, builtin_name = "REAL", version = 1 : i32}>',
+    "imag": '"tfl.builtin"(%f) <{builtin_code = 133 : i32, builtin_name = "IMAG", version = 1 : i32}>',
+    "abs": '"tfl.builtin"(%f) <{builtin_code = 135 : i32, builtin_name = "COMPLEX_ABS", version = 1 : i32}>',
+}
+
+
+def rfft2d_model(tqopt_bin: Path, out: Path, height: int, width: int, reader: str = "cast") -> Path:
+    """input [2, 8, 64] -> RFFT2D(fft_length = [height, width]) -> READERS[reader]."""
     bins = width // 2 + 1
     text = f"""module {{
   func.func @main(%arg0: tensor<2x8x64xf32>) -> tensor<2x{height}x{bins}xf32> {{
     %len = "tfl.pseudo_const"() <{{value = dense<[{height}, {width}]> : tensor<2xi32>}}> : () -> tensor<2xi32>
     %f = "tfl.builtin"(%arg0, %len) <{{builtin_code = 131 : i32, builtin_name = "RFFT2D", version = 1 : i32}}> : (tensor<2x8x64xf32>, tensor<2xi32>) -> tensor<2x{height}x{bins}xcomplex<f32>>
-    %c = "tfl.cast"(%f) : (tensor<2x{height}x{bins}xcomplex<f32>>) -> tensor<2x{height}x{bins}xf32>
+    %c = {READERS[reader]} : (tensor<2x{height}x{bins}xcomplex<f32>>) -> tensor<2x{height}x{bins}xf32>
     return %c : tensor<2x{height}x{bins}xf32>
   }}
 }}
 """
-    src = out / f"rfft2d_{height}x{width}.mlir"
+    src = out / f"rfft2d_{height}x{width}_{reader}.mlir"
     src.write_text(text)
     dst = src.with_suffix(".tflite")
     subprocess.run([str(tqopt_bin), str(src), "-o", str(dst)], check=True)
@@ -85,10 +95,13 @@ def tones(n: int, seed: int) -> np.ndarray:
     return np.stack(out).astype(np.float32)
 
 
-@pytest.mark.parametrize("height,width", [(1, 64), (8, 64), (16, 32), (4, 128)])
-def test_interpreter_computes_rfft2d_as_litert(height, width, tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
-    """Cropped, zero-padded and 2-D transforms alike, within float32 rounding."""
-    model = rfft2d_model(tqopt_bin, out_dir, height, width)
+@pytest.mark.parametrize("height,width,reader", [(1, 64, "cast"), (8, 64, "cast"), (16, 32, "cast"),
+                                                 (4, 128, "cast"), (8, 64, "real"), (8, 64, "imag"),
+                                                 (8, 64, "abs")])
+def test_interpreter_computes_rfft2d_as_litert(height, width, reader, tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
+    """Cropped, zero-padded and 2-D transforms alike, read back by each op, within float32
+    rounding."""
+    model = rfft2d_model(tqopt_bin, out_dir, height, width, reader)
     x = np.random.default_rng(2).standard_normal((2, FRAMES, FRAME)).astype(np.float32)
     np.save(out_dir / "x.npy", x)
     r = subprocess.run([str(interp_run_bin), str(model), str(out_dir), str(out_dir / "x.npy")],

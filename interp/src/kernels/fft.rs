@@ -8,6 +8,8 @@
 //! `[height, width / 2 + 1]`:
 //! `X[k1, k2] = sum over n1, n2 of x[n1, n2] exp(-2 pi i (k1 n1 / height + k2 n2 / width))`.
 //!
+//! `COMPLEX_ABS`, `REAL` and `IMAG` take a spectrum back to float32.
+//!
 //! Computed in f64 with radix-2 transforms (rows, then columns) and rounded to f32 once, so
 //! it stays within float32 rounding of LiteRT's single-precision kernel.
 
@@ -15,8 +17,36 @@ use super::{kernel, one, Args, BoxKernel, OpInfo};
 use crate::error::KResult;
 use crate::tensor::{Complex32, Shape, Tensor, TensorData};
 
-/// The TFLite builtin name this module runs.
+/// The TFLite builtin names this module runs.
 pub(crate) const RFFT2D: &str = "RFFT2D";
+pub(crate) const COMPLEX_ABS: &str = "COMPLEX_ABS";
+pub(crate) const REAL: &str = "REAL";
+pub(crate) const IMAG: &str = "IMAG";
+
+/// `COMPLEX_ABS`, `REAL` and `IMAG`: a float32 tensor of the complex64 operand's shape, with
+/// each element's magnitude (`hypot(re, im)`, as `std::abs` of a complex), real or imaginary
+/// part.
+fn complex_to_real(info: &OpInfo<'_>, part: fn(Complex32) -> f32) -> KResult<BoxKernel> {
+    info.expect_operands(1)?;
+    kernel(move |a: &mut Args<'_>| {
+        let x = a.get(0)?;
+        let values = a.slice::<Complex32>(0)?;
+        let out: Vec<f32> = values.iter().map(|&c| part(c)).collect();
+        one(Tensor::from_parts(x.shape().into(), TensorData::F32(out)))
+    })
+}
+
+pub(crate) fn build_complex_abs(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    complex_to_real(info, |c| c.re.hypot(c.im))
+}
+
+pub(crate) fn build_real(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    complex_to_real(info, |c| c.re)
+}
+
+pub(crate) fn build_imag(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    complex_to_real(info, |c| c.im)
+}
 
 pub(crate) fn build_rfft2d(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.expect_operands(2)?;

@@ -252,6 +252,9 @@ pub(crate) fn build(info: &OpInfo<'_>) -> Option<KResult<BoxKernel>> {
 pub(crate) fn builtin_builder(name: &str) -> Option<Builder> {
     match name {
         fft::RFFT2D => Some(fft::build_rfft2d),
+        fft::COMPLEX_ABS => Some(fft::build_complex_abs),
+        fft::REAL => Some(fft::build_real),
+        fft::IMAG => Some(fft::build_imag),
         _ => None,
     }
 }
