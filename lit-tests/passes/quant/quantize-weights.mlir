@@ -29,11 +29,16 @@ func.func @fc(%arg0: tensor<1x4xf32>) -> tensor<1x2xf32> {
 
 // -----
 
-// Values beyond float16's range are clamped to +-65504 (and counted in a warning).
-// F16-LABEL: func.func @clamp
-// F16: dense<[6.550400e+04, -6.550400e+04, 1.000000e+00]> : tensor<3xf16>
-func.func @clamp(%arg0: tensor<3xf32>) -> tensor<3xf32> {
+// A constant with a finite value beyond float16's range stays float32 (clamping it would change
+// what the model computes: a clip at FLT_MAX would clip at 65504); infinities convert exactly.
+// F16-LABEL: func.func @beyond_range
+// F16: %[[C:.*]] = "tfl.pseudo_const"() <{value = dense<[1.000000e+06, -7.000000e+04, 1.000000e+00]> : tensor<3xf32>}>
+// F16: "tfl.pseudo_const"() <{value = dense<[0x7C00, 0xFC00, 2.000000e+00]> : tensor<3xf16>}>
+// F16: "tfl.add"(%arg0, %[[C]])
+func.func @beyond_range(%arg0: tensor<3xf32>) -> tensor<3xf32> {
   %c = "tfl.pseudo_const"() <{value = dense<[1.0e6, -7.0e4, 1.0]> : tensor<3xf32>}> : () -> tensor<3xf32>
+  %inf = "tfl.pseudo_const"() <{value = dense<[0x7F800000, 0xFF800000, 2.0]> : tensor<3xf32>}> : () -> tensor<3xf32>
   %0 = tfl.add %arg0, %c {fused_activation_function = "NONE"} : tensor<3xf32>
-  return %0 : tensor<3xf32>
+  %1 = "tfl.minimum"(%0, %inf) : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return %1 : tensor<3xf32>
 }

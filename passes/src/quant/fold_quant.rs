@@ -17,7 +17,7 @@ use tqopt_ir::{
 
 use super::legalize_opset::KEEP_FLOAT;
 use super::numerics::{self, QParams};
-use super::qdq::{defined_by, is_f32, params_of, range_of};
+use super::qdq::{defined_by, is_f32, is_f32_any_rank, params_of, range_of};
 use super::spec::is_quantizable;
 use crate::folds::{const_f32_values, erase_dead_ops};
 use crate::options::PassOptions;
@@ -124,7 +124,7 @@ fn fold_op(m: &mut Module, op: OpId) -> bool {
     let mut new_operands = operands.clone();
     let mut any_float = false;
     for (i, &v) in operands.iter().enumerate() {
-        if !is_f32(m, v) {
+        if !is_f32_any_rank(m, v) {
             continue;
         }
         any_float = true;
@@ -135,7 +135,7 @@ fn fold_op(m: &mut Module, op: OpId) -> bool {
     }
     let mut result_quantizes = Vec::new();
     for &r in m.results(op) {
-        if !is_f32(m, r) {
+        if !is_f32_any_rank(m, r) {
             continue;
         }
         any_float = true;

@@ -25,7 +25,7 @@ use regex::Regex;
 use tqopt_ir::dialect::{func, tfl};
 use tqopt_ir::{Attribute, Diagnostic, Module, OpId};
 
-use super::qdq::{defined_by, is_f32};
+use super::qdq::{defined_by, is_f32_any_rank};
 use super::spec::{is_candidate, is_quantizable};
 use super::speed_plan::{self, CostTable};
 use super::target::{float_for_speed, Target, TARGETS};
@@ -218,7 +218,7 @@ pub fn float_reason_for(m: &Module, op: OpId, deny: Option<&Regex>, int16: bool)
         return Some(why.to_string());
     }
     for (i, &v) in m.operands(op).iter().enumerate() {
-        if is_f32(m, v) && defined_by(m, v, &tfl::DEQUANTIZE).is_none() {
+        if is_f32_any_rank(m, v) && defined_by(m, v, &tfl::DEQUANTIZE).is_none() {
             return Some(format!(
                 "operand #{i} has no quantization parameters (no calibrated range reaches it)"
             ));
@@ -226,7 +226,7 @@ pub fn float_reason_for(m: &Module, op: OpId, deny: Option<&Regex>, int16: bool)
     }
     for (i, &r) in m.results(op).iter().enumerate() {
         let quantized = m.uses(r).iter().all(|u| m.op(u.op).is(&tfl::QUANTIZE));
-        if is_f32(m, r) && (!quantized || m.uses(r).len() != 1) {
+        if is_f32_any_rank(m, r) && (!quantized || m.uses(r).len() != 1) {
             return Some(format!(
                 "result #{i} has no quantization parameters (no calibrated range)"
             ));

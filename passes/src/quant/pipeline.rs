@@ -331,8 +331,8 @@ pub static QUANTIZE_DYNAMIC_RANGE: PipelineInfo = PipelineInfo {
 pub static QUANTIZE_FLOAT16: PipelineInfo = PipelineInfo {
     name: "quantize-float16",
     summary: "float16 weights behind dequantize (2x smaller, GPU-friendly)",
-    description: "Every float32 constant becomes float16 behind one tfl.dequantize; values \
-        beyond the float16 range are clamped (and counted).",
+    description: "Every float32 constant becomes float16 behind one tfl.dequantize; a constant \
+        holding values beyond the float16 range stays float32 (and is counted).",
     options: &[],
     steps: &[
         with("quantize-weights", &[set("mode", "float16")]),

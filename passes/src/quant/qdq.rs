@@ -78,6 +78,15 @@ pub fn is_f32(m: &Module, v: ValueId) -> bool {
     matches!(m.value_type(v), Type::Tensor(t) if t.elem == ElementType::F32)
 }
 
+/// True for a float32 tensor value of any rank, unranked (`tensor<*xf32>`) included. An
+/// unranked value never gets quantization parameters (converters write one for a reduction
+/// over a computed axis list), so an op that reads or makes one must stay float: folding it
+/// would leave it with mixed element types (openWakeWord's mel spectrogram: a max over every
+/// axis, less 80, made 'tfl.sub' invalid after fold-quant).
+pub fn is_f32_any_rank(m: &Module, v: ValueId) -> bool {
+    is_f32(m, v) || matches!(m.value_type(v), Type::UnrankedTensor(e) if *e == ElementType::F32)
+}
+
 /// The op defining `v`, if it is an instance of `def`.
 pub fn defined_by(m: &Module, v: ValueId, def: &tqopt_ir::OpDef) -> Option<OpId> {
     m.defining_op(v).filter(|&op| m.op(op).is(def))

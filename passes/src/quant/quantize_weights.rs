@@ -11,7 +11,10 @@
 //! this path.
 //!
 //! `float16`: every float32 constant an op reads becomes a float16 constant behind one
-//! `tfl.dequantize`; values beyond ±65504 are clamped and counted in a warning; the module's
+//! `tfl.dequantize`, except a constant holding a finite value beyond ±65504, which float16
+//! cannot hold: it stays float32 and a note counts it (clamping changed what the model
+//! computes: openWakeWord's mel spectrogram clips at FLT_MAX, and clamping that bound to
+//! 65504 took its float16 model to 15 dB); infinities and NaNs convert exactly. The module's
 //! metadata says `reduced_precision_support = "fp16accfp32"`, as TensorFlow writes it.
 //!
 //! In `dynamic-range`, float16 weights behind a `tfl.dequantize` (as most MediaPipe models
@@ -65,9 +68,9 @@ pub const HALF: Statistic = Statistic {
     name: "num-float16",
     description: "constants stored as float16",
 };
-pub const CLAMPED: Statistic = Statistic {
-    name: "num-clamped",
-    description: "values clamped to the float16 range",
+pub const KEPT_F32: Statistic = Statistic {
+    name: "num-kept-float32",
+    description: "constants kept float32: they hold values beyond the float16 range",
 };
 
 /// Options `quantize-dynamic-range` declares as they are here (one declaration for both).
@@ -504,8 +507,10 @@ impl QuantizeWeights {
     }
 
     fn to_float16(&self, m: &mut Module, cx: &mut PassContext) -> bool {
+        /// The largest finite float16.
+        const F16_MAX: f32 = 65504.0;
         let mut changed = false;
-        let mut clamped_total = 0u64;
+        let mut kept_f32 = 0u64;
         for c in float_constants(m) {
             let v = m.results(c)[0];
             let readers: Vec<_> = m
@@ -523,13 +528,13 @@ impl QuantizeWeights {
             let Some(shape) = m.value_type(v).as_tensor().map(|t| t.shape.to_vec()) else {
                 continue;
             };
+            if values.iter().any(|x| x.is_finite() && x.abs() > F16_MAX) {
+                kept_f32 += 1;
+                continue;
+            }
             let mut bytes = Vec::with_capacity(values.len() * 2);
             for &x in &values {
-                let y = x.clamp(-65504.0, 65504.0);
-                if y != x && x.is_finite() || x.is_infinite() {
-                    clamped_total += 1;
-                }
-                bytes.extend(half::f16::from_f32(y).to_le_bytes());
+                bytes.extend(half::f16::from_f32(x).to_le_bytes());
             }
             if !behind_float16_dequantize(m, c, &readers, &shape, bytes) {
                 continue;
@@ -537,10 +542,13 @@ impl QuantizeWeights {
             cx.count(HALF, 1);
             changed = true;
         }
-        if clamped_total > 0 {
-            cx.count(CLAMPED, clamped_total);
-            cx.emit(Diagnostic::warning(format!(
-                "{clamped_total} constant values were beyond the float16 range and were clamped to ±65504"
+        if kept_f32 > 0 {
+            cx.count(KEPT_F32, kept_f32);
+            cx.emit(Diagnostic::note(format!(
+                "{kept_f32} constant{} hold{} values beyond the float16 range (±65504) and stay{} float32",
+                if kept_f32 == 1 { "" } else { "s" },
+                if kept_f32 == 1 { "s" } else { "" },
+                if kept_f32 == 1 { "s" } else { "" },
             )));
         }
         if changed {
