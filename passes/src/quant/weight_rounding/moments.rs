@@ -85,7 +85,16 @@ impl Geometry {
                 },
             })
         };
-        let (input, filter) = (dims(operands.input)?, dims(operands.filter)?);
+        // A dynamic dimension of the input (a batch of `?`) counts as 1: only its rank and
+        // channels matter here. Every op of a model with a dynamic batch was skipped before.
+        let input: Vec<usize> = m
+            .value_type(operands.input)
+            .as_tensor()?
+            .shape_as_allocated()
+            .iter()
+            .map(|&d| d as usize)
+            .collect();
+        let filter = dims(operands.filter)?;
         if data.is(&tfl::FULLY_CONNECTED) {
             let &[_, inputs] = &filter[..] else {
                 return None;

@@ -174,3 +174,26 @@ fn finish_averages_mirrors_and_adds_the_ridge() {
     let ridge = RIDGE * 3.0;
     assert_eq!(h, vec![4.0 + ridge, 2.0, 2.0, 2.0 + ridge]);
 }
+
+#[test]
+fn a_dynamic_batch_keeps_the_geometry() {
+    // openWakeWord's embedding model takes [?, 76, 32, 1]: with the `?` every op was skipped,
+    // and its 16x8 model lost 11 dB to weights rounded to nearest.
+    let text = r#"func.func @main(%arg0: tensor<?x8x8x2xf32>) -> tensor<?x6x6x4xf32> {
+  %w = "tfl.pseudo_const"() <{value = dense<0.5> : tensor<4x3x3x2xf32>}> : () -> tensor<4x3x3x2xf32>
+  %b = "tfl.pseudo_const"() <{value = dense<0.0> : tensor<4xf32>}> : () -> tensor<4xf32>
+  %0 = "tfl.conv_2d"(%arg0, %w, %b) <{dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "NONE", padding = "VALID", stride_h = 1 : i32, stride_w = 1 : i32}> : (tensor<?x8x8x2xf32>, tensor<4x3x3x2xf32>, tensor<4xf32>) -> tensor<?x6x6x4xf32>
+  return %0 : tensor<?x6x6x4xf32>
+}
+"#;
+    let m = tqopt_textual_ir::parse_str("t.mlir", text).expect("parses");
+    let conv = m
+        .all_ops()
+        .into_iter()
+        .find(|&o| m.op(o).is(&tqopt_ir::dialect::tfl::CONV_2D))
+        .expect("a convolution");
+    match Geometry::of(&m, conv) {
+        Some(Geometry::Conv(w)) => assert_eq!((w.kh, w.kw, w.cin), (3, 3, 2)),
+        other => panic!("{other:?}"),
+    }
+}
