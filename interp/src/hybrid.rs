@@ -238,11 +238,9 @@ impl Kernel for Hybrid {
         let mut dequant = Vec::with_capacity(xs.len() / group);
         for g in xs.chunks_exact(group) {
             let (s, zp) = group_params(g);
-            q.extend(
-                g.iter().map(|&v| {
-                    (((v * s).round_ties_even() as i32 + zp).clamp(-128, 127) - zp) as f32
-                }),
-            );
+            q.extend(g.iter().map(|&v| {
+                ((crate::rounding::round_ties_even(v * s) as i32 + zp).clamp(-128, 127) - zp) as f32
+            }));
             dequant.push(1.0 / s);
         }
         let quantized = Tensor::from_f32(x.shape(), q).map_err(|e| e.to_string())?;

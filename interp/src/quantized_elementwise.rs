@@ -188,7 +188,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         }
         Box::new(move |a: i8, b: i8| {
             let acc = (a as i32 - za) * (b as i32 - zb);
-            let r = (acc as f32 * scale).round_ties_even() as i32;
+            let r = crate::rounding::round_ties_even(acc as f32 * scale) as i32;
             (r + zo).clamp(lo, hi) as i8
         })
     };
