@@ -187,7 +187,6 @@ fn horner_fma(x: f32, c: &[f32]) -> f32 {
     acc
 }
 
-/// The float tanh LiteRT's default interpreter computes on this CPU.
 /// Applies `f` to every element in a loop compiled with FMA (the caller checked that the CPU
 /// has it), so that the `mul_add`s of the inlined scalar forms are single instructions:
 /// compiled for the baseline x86-64 target, each was a call to libm's `fmaf`, a fifth of
@@ -209,6 +208,7 @@ fn map_with_fma(v: &mut [f32], f: impl Fn(f32) -> f32) {
     v.iter_mut().for_each(|x| *x = f(*x));
 }
 
+/// The float tanh LiteRT's default interpreter computes on this CPU.
 pub(crate) fn tanh(v: &mut [f32]) {
     if level() >= Level::Avx2 {
         map_with_fma(v, tanh_rational);

@@ -385,14 +385,13 @@ impl<'m> Driver<'m> {
             if !is_quantizable(self.m, op) {
                 continue;
             }
-            let storage = mixed_precision::storage(self.m, op, self.options.activations);
-            if let Some(p) = fixed_output(self.m, op, storage) {
+            if let Some(elem) = self.fixed_result(op) {
                 for r in self.m.results(op).to_vec() {
                     if is_f32(self.m, r) && !self.states.contains_key(&r) {
                         self.states.insert(
                             r,
                             State {
-                                elem: per_tensor(storage, p),
+                                elem: elem.clone(),
                                 immutable: false,
                             },
                         );
@@ -408,6 +407,13 @@ impl<'m> Driver<'m> {
                 self.work.push(op);
             }
         }
+    }
+
+    /// The parameters a fixed-range op (logistic, softmax, tanh, ...) gives its result, in the
+    /// op's own storage.
+    fn fixed_result(&self, op: OpId) -> Option<ElementType> {
+        let storage = mixed_precision::storage(self.m, op, self.options.activations);
+        fixed_output(self.m, op, storage).map(|p| per_tensor(storage, p))
     }
 
     fn classify_constant(&mut self, c: OpId) {
@@ -549,10 +555,10 @@ impl<'m> Driver<'m> {
                 }
                 continue;
             }
-            if let Some(p) = fixed_output(self.m, op, storage) {
+            if let Some(elem) = self.fixed_result(op) {
                 for r in self.m.results(op).to_vec() {
                     if is_f32(self.m, r) {
-                        self.set_result(r, per_tensor(storage, p));
+                        self.set_result(r, elem.clone());
                     }
                 }
             }

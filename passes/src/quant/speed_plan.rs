@@ -269,14 +269,13 @@ fn work_of(m: &Module, op: OpId) -> Option<Work> {
         .unwrap_or(1);
     // The reduction of a convolution or fully connected layer runs over the filter's last
     // dimension (input channels).
-    let int8_reduction_padding = match data.is(&tfl::CONV_2D) || data.is(&tfl::FULLY_CONNECTED) {
+    let int8_reduction_padding = match is_gemm(m, op) {
         true => weighted()
             .and_then(|w| dims(m, w.filter)?.last().copied())
+            .and_then(|c| u64::try_from(c).ok())
             .filter(|&c| c > 0)
             .map_or(1.0, |c| {
-                ((c + INT8_REDUCTION_BLOCK - 1) / INT8_REDUCTION_BLOCK * INT8_REDUCTION_BLOCK)
-                    as f64
-                    / c as f64
+                c.next_multiple_of(INT8_REDUCTION_BLOCK) as f64 / c as f64
             }),
         false => 1.0,
     };
@@ -297,7 +296,7 @@ fn work_of(m: &Module, op: OpId) -> Option<Work> {
 /// samples with 32 filters of 256 taps took 48.3 ms in int8 with 1 input channel and 6.7 ms
 /// with 8 channels and 32 taps (the same multiply-accumulates), against 9.4 ms and 3.9 ms in
 /// float; with 3 input channels and 86 taps, 16.5 ms in int8.
-const INT8_REDUCTION_BLOCK: i64 = 8;
+const INT8_REDUCTION_BLOCK: u64 = 8;
 
 /// Ops that only reinterpret their operand's shape: free in either precision, so they take
 /// whichever precision saves conversions.

@@ -147,6 +147,22 @@ where
             .map_err(|e| e.to_string())?;
         Ok::<_, String>((acc, outputs))
     });
+    by_sample(runs)
+}
+
+/// `interp`'s outputs on every sample (run in parallel).
+pub(super) fn run_samples(
+    interp: &Interpreter,
+    samples: &[Vec<Tensor>],
+    threads: usize,
+) -> Result<Vec<Vec<Tensor>>, String> {
+    by_sample(tqopt_interp::parallel::map(samples, threads, |inputs| {
+        interp.run(inputs).map_err(|e| e.to_string())
+    }))
+}
+
+/// Per-sample results, or the first error, naming its sample.
+fn by_sample<T>(runs: Vec<Result<T, String>>) -> Result<Vec<T>, String> {
     runs.into_iter()
         .enumerate()
         .map(|(i, run)| run.map_err(|e| format!("sample {i}: {e}")))
@@ -179,13 +195,7 @@ impl SearchData {
     ) -> Result<SearchData, String> {
         let (interp, ops) =
             plan_float(m, &entry).map_err(|e| format!("cannot run the float model: {e}"))?;
-        let reference = tqopt_interp::parallel::map(&samples, threads, |inputs| {
-            interp.run(inputs).map_err(|e| e.to_string())
-        })
-        .into_iter()
-        .enumerate()
-        .map(|(i, run)| run.map_err(|e| format!("sample {i}: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
+        let reference = run_samples(&interp, &samples, threads)?;
         Ok(SearchData {
             entry,
             ops,

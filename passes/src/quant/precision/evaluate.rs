@@ -255,14 +255,7 @@ pub(crate) fn output_sqnr(
 ) -> Result<f64, String> {
     let interp =
         Interpreter::new(m, entry).map_err(|e| format!("cannot run the quantized model: {e}"))?;
-    let runs = tqopt_interp::parallel::map(samples, threads, |inputs| {
-        interp.run(inputs).map_err(|e| e.to_string())
-    });
-    let outputs = runs
-        .into_iter()
-        .enumerate()
-        .map(|(i, run)| run.map_err(|e| format!("sample {i}: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let outputs = super::data::run_samples(&interp, samples, threads)?;
     sqnr_of_outputs(reference, &outputs)
 }
 
