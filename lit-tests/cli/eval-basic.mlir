@@ -14,7 +14,7 @@
 // RUN: FileCheck %s --check-prefix=SELFJSON < %t/self.json
 // SELFJSON: "sqnr_db": 99,
 // SELFJSON-NEXT: "samples": 16,
-// SELFJSON: {"name": "fc", "sqnr_db": 99, "cosine": 1, "max_abs_error": 0, "top1_agreement": 1},
+// SELFJSON: {"name": "fc", "sqnr_db": 99, "cosine": 1, "max_abs_error": 0, "top1_agreement": 1, "pooled_sqnr_db": 99, "weak_samples": []},
 // SELFJSON-NEXT: {"name": "probs", "sqnr_db": 99,
 //
 // The int8 model: int8 weights, activations and softmax; finite SQNRs well under the cap.
@@ -25,7 +25,7 @@
 // INT8: model SQNR: {{[1-4][0-9]\.[0-9][0-9]}} dB (mean over 2 outputs)
 // RUN: FileCheck %s --check-prefix=INT8JSON < %t/int8.json
 // INT8JSON: "sqnr_db": {{[1-4][0-9]\.[0-9]+}},
-// INT8JSON: {"name": "fc", "sqnr_db": {{[1-4][0-9]\.[0-9]+}}, "cosine": 0.9{{[0-9]+}}, "max_abs_error": 0.{{[0-9]+}}, "top1_agreement": {{0\.9[0-9]*|1}}},
+// INT8JSON: {"name": "fc", "sqnr_db": {{[1-4][0-9]\.[0-9]+}}, "cosine": 0.9{{[0-9]+}}, "max_abs_error": 0.{{[0-9]+}}, "top1_agreement": {{0\.9[0-9]*|1}}, "pooled_sqnr_db": {{[1-4][0-9]\.[0-9]+}},
 //
 // With int8 input and outputs, samples are quantized and outputs dequantized with their own
 // parameters: the figures stay those of the float-I/O model to within rounding.

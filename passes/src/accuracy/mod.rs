@@ -4,6 +4,7 @@
 //!
 //! - [`metrics`]: the figures of one output over samples, and accuracy against labels;
 //! - [`matching`]: which float tensor a quantized model's tensor stands for;
+//! - [`outputs`]: the entry function's output names and quantization steps;
 //! - [`per_layer`]: every quantized tensor's accumulated and isolated error, one float run
 //!   and one quantized run per sample (the engine a precision search can reuse: build a
 //!   [`per_layer::PerLayer`] once, call `run_sample` per sample, merge the [`per_layer::LayerStats`]);
@@ -13,4 +14,5 @@
 pub mod layer_report;
 pub mod matching;
 pub mod metrics;
+pub mod outputs;
 pub mod per_layer;

@@ -76,6 +76,9 @@ pub fn render(e: &Evaluation, quant: &str, reference: &str, data: &str) -> Strin
         ));
     }
     s.push_str("</table>\n");
+    for note in e.notes() {
+        s.push_str(&format!("<p>Note: {}</p>\n", escape(&note)));
+    }
     if let Some(line) = e.accuracy_text() {
         s.push_str(&format!("<p>{}</p>\n", escape(&line)));
     }
@@ -256,6 +259,7 @@ mod tests {
         let e = Evaluation {
             samples: 1,
             outputs: vec![("<b>out</b>".into(), Default::default())],
+            steps: vec![None],
             layers: None,
             accuracy: None,
         };

@@ -48,7 +48,10 @@ fn command() -> Command {
              10*log10(sum ref^2 / sum (ref-q)^2), capped at 99), the mean cosine similarity, \
              the max abs error and the top-1 agreement (argmax over the last axis), and the \
              model's SQNR (mean over its outputs). Quantized inputs and outputs are quantized \
-             and dequantized with their own parameters.\n\n\
+             and dequantized with their own parameters. When a few samples pull an output's \
+             mean far down (a reference near zero: a sigmoid where nothing is detected, a \
+             silent clip), a note names them and gives the pooled SQNR of all samples together; \
+             --report writes both.\n\n\
              Example:\n  tqopt eval model_int8.tflite --reference model.tflite --data photos/ --input-range=-1,1 --report eval.json",
         )
         .arg(Arg::new("quant").value_name("QUANT").required(true).help("The model to evaluate (.tflite or MLIR text)"))
@@ -258,7 +261,7 @@ fn run(o: &Options) -> Result<(), String> {
     }
     let layers = per_layer
         .map(|p| LayerReport::new(p.layers().to_vec(), layer_stats, p.unmatched().to_vec()));
-    let mut result = report::Evaluation::new(&reference, stats, done, layers);
+    let mut result = report::Evaluation::new(&reference, &quant, stats, done, layers);
     if labels.is_some() {
         result.accuracy = Some(accuracy);
     }

@@ -3,7 +3,7 @@
 
 use tqopt_interp::Interpreter;
 use tqopt_ir::dialect::func;
-use tqopt_ir::{Attribute, SourceFile, Type, ValueDef};
+use tqopt_ir::{SourceFile, Type};
 use tqopt_passes::calibration::calibrate::input_specs;
 use tqopt_passes::calibration::dataset::InputSpec;
 use tqopt_passes::pass::{Pass, PassContext};
@@ -15,6 +15,9 @@ pub struct Output {
     /// The `tf.entry_function` output name, else the tensor name, else `output<k>`.
     pub name: String,
     pub ty: Type,
+    /// The step of its values when one per-tensor scale quantizes them
+    /// ([`tqopt_passes::accuracy::outputs::output_steps`]).
+    pub step: Option<f64>,
 }
 
 /// A loaded model, ready to run. Invariant: `input_types` and `outputs` follow the entry
@@ -133,7 +136,8 @@ impl Model {
         // Quantized inputs are fed quantized reference samples: only the reference's specs feed
         // the data reader, so a model it cannot feed directly has none.
         let input_specs = input_specs(&module, f).unwrap_or_default();
-        let names = output_names(&module, f);
+        let names = tqopt_passes::accuracy::outputs::output_names(&module, f);
+        let steps = tqopt_passes::accuracy::outputs::output_steps(&module, f);
         let outputs = ftype
             .results
             .iter()
@@ -145,6 +149,7 @@ impl Model {
                     .flatten()
                     .unwrap_or_else(|| format!("output{k}")),
                 ty: ty.clone(),
+                step: steps.get(k).copied().flatten(),
             })
             .collect();
         Ok(Model {
@@ -174,39 +179,6 @@ impl Model {
             .map(|s| s.name.clone())
             .unwrap_or_else(|| format!("arg{i}"))
     }
-}
-
-/// Output names: `tf.entry_function`'s `outputs`, else the returned value's tensor name.
-fn output_names(m: &tqopt_ir::Module, f: tqopt_ir::OpId) -> Vec<Option<String>> {
-    let signature: Vec<String> = m
-        .op(f)
-        .attr("tf.entry_function")
-        .and_then(Attribute::as_dict)
-        .and_then(|d| d.get("outputs"))
-        .and_then(Attribute::as_str)
-        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
-        .unwrap_or_default();
-    let Some(entry) = func::entry_block(m, f) else {
-        return Vec::new();
-    };
-    let Some(ret) = m.block_ops(entry).last() else {
-        return Vec::new();
-    };
-    m.op(ret)
-        .operands()
-        .iter()
-        .enumerate()
-        .map(|(k, &v)| {
-            if let Some(s) = signature.get(k).filter(|s| !s.is_empty()) {
-                return Some(s.clone());
-            }
-            let loc = match m.value(v).def {
-                ValueDef::Result { op, .. } => &m.op(op).loc,
-                ValueDef::BlockArg { .. } => &m.value(v).loc,
-            };
-            loc.first_name().map(str::to_string)
-        })
-        .collect()
 }
 
 /// `[1, 192, 192, 3]`, `?` for a dynamic dimension.

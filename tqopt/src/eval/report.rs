@@ -1,6 +1,8 @@
 //! What `tqopt eval` prints and writes: a table per output and the model's SQNR, as text and
 //! as JSON (`{"sqnr_db", "samples", "outputs": [{"name", "sqnr_db", "cosine",
-//! "max_abs_error", "top1_agreement"}]}`); with `--per-layer`, the worst layers and the
+//! "max_abs_error", "top1_agreement", "pooled_sqnr_db", "weak_samples": [{"index", "sqnr_db",
+//! "reference_rms"}]}]}`, `weak_samples` listing the samples that pull the mean SQNR down, as
+//! the printed note does); with `--per-layer`, the worst layers and the
 //! `deny=` suggestion, and in JSON `"layers": [{"name", "op", "location", "reference",
 //! "matched_by", "accumulated": {"sqnr_db", "cosine", "max_abs_error"}, "isolated": {..} or
 //! null}]` in graph order and `"suggested_deny"` (a pattern, or null); with `--labels`,
@@ -14,6 +16,8 @@ use tqopt_passes::accuracy::metrics::{Accuracy, OutputStats};
 pub struct Evaluation {
     pub samples: usize,
     pub outputs: Vec<(String, OutputStats)>,
+    /// Per output, the quantized model's output step ([`super::model::Output::step`]).
+    pub steps: Vec<Option<f64>>,
     /// The per-layer figures, with `--per-layer`.
     pub layers: Option<LayerReport>,
     /// With `--labels`: the accuracy on the first output of the evaluated model and of the
@@ -24,6 +28,7 @@ pub struct Evaluation {
 impl Evaluation {
     pub fn new(
         reference: &Model,
+        quant: &Model,
         stats: Vec<OutputStats>,
         samples: usize,
         layers: Option<LayerReport>,
@@ -32,6 +37,7 @@ impl Evaluation {
             samples,
             layers,
             accuracy: None,
+            steps: quant.outputs.iter().map(|o| o.step).collect(),
             outputs: reference
                 .outputs
                 .iter()
@@ -81,6 +87,9 @@ impl Evaluation {
             self.sqnr_db(),
             self.outputs.len()
         ));
+        for note in self.notes() {
+            s.push_str(&format!("note: {note}\n"));
+        }
         if let Some(line) = self.accuracy_text() {
             s.push_str(&line);
             s.push('\n');
@@ -89,6 +98,16 @@ impl Evaluation {
             s.push_str(&layers.text(worst));
         }
         s
+    }
+
+    /// What a reader of the outputs' SQNR should know ([`OutputStats::notes`]): samples
+    /// that pull a mean down, references too small for the quantized output to resolve.
+    pub fn notes(&self) -> Vec<String> {
+        self.outputs
+            .iter()
+            .zip(&self.steps)
+            .flat_map(|((name, o), step)| o.notes(name, *step))
+            .collect()
     }
 
     /// `accuracy on output 'probs' (16 labels): 93.75% (reference 100.00%)`.
@@ -108,13 +127,28 @@ impl Evaluation {
             .outputs
             .iter()
             .map(|(name, o)| {
+                let worst: Vec<String> = o
+                    .weak_samples()
+                    .map(|w| w.worst)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(i, f)| {
+                        format!(
+                            "{{\"index\": {i}, \"sqnr_db\": {}, \"reference_rms\": {}}}",
+                            num(f.sqnr_db),
+                            num(f.reference_rms)
+                        )
+                    })
+                    .collect();
                 format!(
-                    "    {{\"name\": {}, \"sqnr_db\": {}, \"cosine\": {}, \"max_abs_error\": {}, \"top1_agreement\": {}}}",
+                    "    {{\"name\": {}, \"sqnr_db\": {}, \"cosine\": {}, \"max_abs_error\": {}, \"top1_agreement\": {}, \"pooled_sqnr_db\": {}, \"weak_samples\": [{}]}}",
                     json_str(name),
                     num(o.sqnr_db()),
                     num(o.cosine()),
                     num(o.max_abs_error()),
-                    num(o.top1_agreement())
+                    num(o.top1_agreement()),
+                    num(o.pooled_sqnr_db()),
+                    worst.join(", ")
                 )
             })
             .collect();

@@ -23,6 +23,7 @@ use super::config::Config;
 use super::data::SearchData;
 use super::incremental::ValueCache;
 use crate::accuracy::metrics::OutputStats;
+use crate::accuracy::outputs::output_steps;
 use crate::manager::{Instrumentation, PassManager};
 use crate::pipeline::PassSpec;
 use crate::quant::weight_rounding::moments::InputMoments;
@@ -163,18 +164,38 @@ impl<'a> Evaluator<'a> {
     /// The same on the folded quantized model, as the pipeline writes it (run by the
     /// interpreter's integer emulation: slower, exact to the interpreter's contract).
     pub fn score_folded(&self, config: &Config) -> Result<f64, String> {
+        Ok(self.folded_figures(config)?.sqnr_db())
+    }
+
+    /// The figures behind [`Evaluator::score_folded`].
+    pub fn folded_figures(&self, config: &Config) -> Result<FoldedFigures, String> {
         let m = self.quantized_module(config)?;
-        self.run(m, &self.folded_values)
+        let steps = m
+            .lookup_func(&self.data.entry)
+            .map(|f| output_steps(&m, f))
+            .unwrap_or_default();
+        Ok(FoldedFigures {
+            stats: self.run_stats(m, &self.folded_values)?,
+            steps,
+        })
     }
 
     /// Runs `m` on the search samples, reusing what `values` holds of the last such run.
     fn run(&self, m: Module, values: &RefCell<ValueCache>) -> Result<f64, String> {
+        Ok(mean_sqnr(&self.run_stats(m, values)?))
+    }
+
+    fn run_stats(
+        &self,
+        m: Module,
+        values: &RefCell<ValueCache>,
+    ) -> Result<Vec<(usize, OutputStats)>, String> {
         self.evaluations.set(self.evaluations.get() + 1);
         let outputs =
             values
                 .borrow_mut()
                 .run(m, &self.data.entry, &self.data.samples, self.threads)?;
-        sqnr_of_outputs(&self.data.reference, &outputs)
+        stats_of_outputs(&self.data.reference, &outputs)
     }
 
     /// Keeps the values of the configurations scored last (fast and folded) for reuse by the
@@ -189,6 +210,35 @@ impl<'a> Evaluator<'a> {
     pub fn reuse(&self) -> (u64, u64) {
         let (f, q) = (self.fast_values.borrow(), self.folded_values.borrow());
         (f.ops_run + q.ops_run, f.ops_reused + q.ops_reused)
+    }
+}
+
+/// A folded model's figures on the search samples: per float output (with its position
+/// among the function's results) its statistics, and each result's quantization step.
+pub struct FoldedFigures {
+    pub stats: Vec<(usize, OutputStats)>,
+    pub steps: Vec<Option<f64>>,
+}
+
+impl FoldedFigures {
+    /// The model's output SQNR (the mean over outputs).
+    pub fn sqnr_db(&self) -> f64 {
+        mean_sqnr(&self.stats)
+    }
+
+    /// [`OutputStats::notes`] of every output, named by `names` (by position).
+    pub fn notes(&self, names: &[Option<String>]) -> Vec<String> {
+        self.stats
+            .iter()
+            .flat_map(|(k, s)| {
+                let name = names
+                    .get(*k)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| format!("output{k}"));
+                s.notes(&name, self.steps.get(*k).copied().flatten())
+            })
+            .collect()
     }
 }
 
@@ -262,30 +312,43 @@ pub(crate) fn output_sqnr(
 /// The output SQNR (dB) of `outputs` against `reference` (one list per sample), as
 /// [`output_sqnr`] defines it.
 fn sqnr_of_outputs(reference: &[Vec<Tensor>], outputs: &[Vec<Tensor>]) -> Result<f64, String> {
-    let mut stats: Vec<OutputStats> = Vec::new();
+    Ok(mean_sqnr(&stats_of_outputs(reference, outputs)?))
+}
+
+/// The mean over outputs of their SQNR (the model's figure).
+fn mean_sqnr(stats: &[(usize, OutputStats)]) -> f64 {
+    stats.iter().map(|(_, s)| s.sqnr_db()).sum::<f64>() / stats.len().max(1) as f64
+}
+
+/// Per output that is float on both sides (with its position among the results), its figures
+/// over the samples; an error when no output is float.
+fn stats_of_outputs(
+    reference: &[Vec<Tensor>],
+    outputs: &[Vec<Tensor>],
+) -> Result<Vec<(usize, OutputStats)>, String> {
+    let mut stats: Vec<(usize, OutputStats)> = Vec::new();
     for (want, got) in reference.iter().zip(outputs) {
-        add_sample(&mut stats, want, got);
+        let pairs = want
+            .iter()
+            .zip(got)
+            .enumerate()
+            .filter_map(|(k, (r, g))| Some((k, r, r.as_slice::<f32>()?, g.as_slice::<f32>()?)));
+        for (k, r, rv, gv) in pairs {
+            let at = match stats.iter().position(|(i, _)| *i == k) {
+                Some(at) => at,
+                None => {
+                    stats.push((k, OutputStats::default()));
+                    stats.len() - 1
+                }
+            };
+            let last = r.shape().last().copied().unwrap_or(1);
+            stats[at].1.add(rv, gv, last);
+        }
     }
     if stats.is_empty() {
         return Err("the model has no float output to measure".into());
     }
-    Ok(stats.iter().map(OutputStats::sqnr_db).sum::<f64>() / stats.len() as f64)
-}
-
-/// Adds one sample's float outputs to per-output statistics (outputs that are not float on
-/// both sides are not measured).
-fn add_sample(stats: &mut Vec<OutputStats>, reference: &[Tensor], got: &[Tensor]) {
-    let pairs = reference
-        .iter()
-        .zip(got)
-        .filter_map(|(r, g)| Some((r, r.as_slice::<f32>()?, g.as_slice::<f32>()?)));
-    for (k, (r, rv, gv)) in pairs.enumerate() {
-        if stats.len() <= k {
-            stats.push(OutputStats::default());
-        }
-        let last = r.shape().last().copied().unwrap_or(1);
-        stats[k].add(rv, gv, last);
-    }
+    Ok(stats)
 }
 
 /// The passes that fold the fake-quant form into the quantized model.

@@ -311,6 +311,16 @@ impl SearchPrecision {
         let ops_reused: u64 = searched.iter().map(|e| e.ops_reused).sum();
         let reused_share = ops_reused as f64 / (ops_run + ops_reused).max(1) as f64;
         let rounds_for_output = searched.iter().all(|e| e.rounds_for_output);
+        let several = searched.len() > 1;
+        let notes: Vec<String> = searched
+            .iter()
+            .flat_map(|e| {
+                e.notes.iter().map(move |n| match several {
+                    true => format!("signature '{}': {n}", e.entry),
+                    false => n.clone(),
+                })
+            })
+            .collect();
         let mut outcome = search::Outcome {
             config: config::Config::default(),
             start_db,
@@ -399,6 +409,9 @@ impl SearchPrecision {
                 "the quantized model's output SQNR is {reached_db:.2} dB on {samples} samples of {} (below {LOW_SQNR_DB} dB: its outputs are far from the float model's); quantize-int8{{target-sqnr=30}} keeps the ops that need it in higher precision, method=auto chooses each tensor's range, and `tqopt eval --per-layer` shows where the error comes from",
                 path.display()
             )));
+            for note in notes {
+                cx.emit(Diagnostic::note(note));
+            }
         }
         Ok(Changed::Yes)
     }
@@ -414,6 +427,8 @@ struct Searched {
     ops_run: u64,
     ops_reused: u64,
     rounds_for_output: bool,
+    /// What a reader of the final figure should know ([`crate::accuracy::metrics::OutputStats::notes`]).
+    notes: Vec<String>,
 }
 
 impl SearchPrecision {
@@ -471,7 +486,9 @@ impl SearchPrecision {
         };
         // The figure reported is the folded model's, as written (the search's own scores come
         // from the fast float form).
-        outcome.reached_db = ev.score_folded(&outcome.config)?;
+        let figures = ev.folded_figures(&outcome.config)?;
+        outcome.reached_db = figures.sqnr_db();
+        let notes = figures.notes(&crate::accuracy::outputs::output_names(m, f));
         let reasons = &outcome.reasons;
         let why = |op| reasons.get(&op).cloned().unwrap_or_default();
         outcome.config.apply(m, Some(&why));
@@ -490,6 +507,7 @@ impl SearchPrecision {
             ops_reused,
             rounds_for_output: ev.rounds_for_output(),
             outcome,
+            notes,
         })
     }
 }
