@@ -5,36 +5,41 @@
 //! 4 KiB, which for these models is as much time as the arithmetic. So the interpreter hands
 //! the buffers of dropped intermediates back to a small per-thread pool, and kernels take their
 //! output buffers from it. The pool is per thread (no locking) and bounded.
+//!
+//! Samples run on scoped threads that live for one batch ([`crate::parallel::map`]), so a
+//! thread's pool would die with it and the next batch would fault its pages in again (on a
+//! precision search, 14% of the time went to zeroing fresh pages). A thread that exits hands
+//! its buffers to one shared pool (bounded the same way), and a thread whose own pool has no
+//! fitting buffer takes one from there; [`release`] puts a tensor's buffer there directly.
 
 use std::cell::RefCell;
+use std::sync::Mutex;
 
 /// Buffers kept per thread at most.
 const MAX_BUFFERS: usize = 48;
-/// Total elements kept per thread at most (256 MiB of f32).
+/// Buffers the shared pool keeps at most (it receives whole models' activations).
+const MAX_SHARED_BUFFERS: usize = 1024;
+/// Total elements kept per pool at most (256 MiB of f32).
 const MAX_ELEMENTS: usize = 64 << 20;
 
 #[derive(Default)]
 struct Pool {
     buffers: Vec<Vec<f32>>,
     elements: usize,
+    /// [`MAX_BUFFERS`] or [`MAX_SHARED_BUFFERS`] (0 means the former).
+    max_buffers: usize,
 }
 
-thread_local! {
-    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
-}
-
-/// A buffer of `n` elements whose contents are unspecified (but initialized): the caller
-/// overwrites every element.
-pub(crate) fn take(n: usize) -> Vec<f32> {
-    let found = POOL.with(|p| {
-        let mut p = p.borrow_mut();
-        // The smallest buffer that already holds n elements, else the largest one that can.
+impl Pool {
+    /// Removes and returns the smallest buffer that holds `n` elements (and is not more than
+    /// four times too big), if any.
+    fn take_fitting(&mut self, n: usize) -> Option<Vec<f32>> {
         let mut best: Option<usize> = None;
-        for (i, b) in p.buffers.iter().enumerate() {
+        for (i, b) in self.buffers.iter().enumerate() {
             if b.capacity() >= n && b.capacity() <= n.saturating_mul(4).max(1024) {
                 let better = match best {
                     None => true,
-                    Some(j) => b.capacity() < p.buffers[j].capacity(),
+                    Some(j) => b.capacity() < self.buffers[j].capacity(),
                 };
                 if better {
                     best = Some(i);
@@ -42,11 +47,78 @@ pub(crate) fn take(n: usize) -> Vec<f32> {
             }
         }
         best.map(|i| {
-            let b = p.buffers.swap_remove(i);
-            p.elements -= b.capacity();
+            let b = self.buffers.swap_remove(i);
+            self.elements -= b.capacity();
             b
         })
-    });
+    }
+
+    /// Keeps `v` within the bounds, dropping the smallest buffer for a larger one.
+    fn keep(&mut self, v: Vec<f32>) {
+        let cap = v.capacity();
+        let max_buffers = match self.max_buffers {
+            0 => MAX_BUFFERS,
+            n => n,
+        };
+        if self.buffers.len() >= max_buffers || self.elements + cap > MAX_ELEMENTS {
+            let Some((i, smallest)) = self
+                .buffers
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, b)| b.capacity())
+                .map(|(i, b)| (i, b.capacity()))
+            else {
+                return;
+            };
+            if smallest >= cap || self.elements - smallest + cap > MAX_ELEMENTS {
+                return;
+            }
+            self.buffers.swap_remove(i);
+            self.elements -= smallest;
+        }
+        self.elements += cap;
+        self.buffers.push(v);
+    }
+}
+
+/// A thread's own pool; at thread exit its buffers go to [`SHARED`].
+#[derive(Default)]
+struct ThreadPool(Pool);
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        if let Ok(mut shared) = SHARED.lock() {
+            for b in self.0.buffers.drain(..) {
+                shared.keep(b);
+            }
+        }
+    }
+}
+
+/// The buffers of threads that have exited.
+static SHARED: Mutex<Pool> = Mutex::new(Pool {
+    buffers: Vec::new(),
+    elements: 0,
+    max_buffers: MAX_SHARED_BUFFERS,
+});
+
+thread_local! {
+    static POOL: RefCell<ThreadPool> = RefCell::new(ThreadPool::default());
+}
+
+/// A buffer of `n` elements whose contents are unspecified (but initialized): the caller
+/// overwrites every element.
+pub(crate) fn take(n: usize) -> Vec<f32> {
+    let found = POOL
+        .try_with(|p| p.borrow_mut().0.take_fitting(n))
+        .ok()
+        .flatten()
+        .or_else(|| {
+            if n < 1024 {
+                return None;
+            }
+            SHARED.lock().ok()?.take_fitting(n)
+        });
     match found {
         Some(mut v) => {
             if v.len() >= n {
@@ -76,32 +148,23 @@ pub(crate) fn with_capacity(n: usize) -> Vec<f32> {
 
 /// Gives a buffer back for reuse.
 pub(crate) fn recycle(v: Vec<f32>) {
-    let cap = v.capacity();
-    if cap < 1024 {
+    if v.capacity() < 1024 {
         return;
     }
-    POOL.with(|p| {
-        let mut p = p.borrow_mut();
-        if p.buffers.len() >= MAX_BUFFERS || p.elements + cap > MAX_ELEMENTS {
-            // Make room by dropping the smallest buffer if this one is larger.
-            let Some((i, smallest)) = p
-                .buffers
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, b)| b.capacity())
-                .map(|(i, b)| (i, b.capacity()))
-            else {
-                return;
-            };
-            if smallest >= cap || p.elements - smallest + cap > MAX_ELEMENTS {
-                return;
+    // During thread teardown the pool may be gone: the buffer is then simply freed.
+    let _ = POOL.try_with(|p| p.borrow_mut().0.keep(v));
+}
+
+/// Hands the f32 buffer of a tensor the caller owns to the shared pool, where the runs that
+/// follow take it on any thread (a cache of activations that drops the last run's values).
+pub fn release(t: crate::tensor::Tensor) {
+    if let crate::tensor::TensorData::F32(v) = t.into_data() {
+        if v.capacity() >= 1024 {
+            if let Ok(mut shared) = SHARED.lock() {
+                shared.keep(v);
             }
-            p.buffers.swap_remove(i);
-            p.elements -= smallest;
         }
-        p.elements += cap;
-        p.buffers.push(v);
-    });
+    }
 }
 
 /// Recycles the f32 buffer of a tensor the caller owns.

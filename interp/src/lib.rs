@@ -78,6 +78,7 @@ mod single_op;
 mod sparse;
 pub mod tensor;
 
+pub use buffers::release;
 pub use error::InterpError;
 pub use exec::{Keep, Kept, Observer};
 pub use plan::{Interpreter, Unrunnable};

@@ -3,7 +3,9 @@
 //!
 //! With M = 1 (the usual case) the loops run over channel vectors: for each block of 16
 //! channels the filter taps stay in registers while the block sweeps the image (AVX-512 with
-//! masked tails); other cases use a portable loop.
+//! masked tails); on AVX2 each output pixel's blocks of up to 32 channels keep their sums in
+//! registers over the taps; other cases use a portable loop. Every path sums in the same
+//! order, so all give the same bits.
 
 use super::attrs::{Activation, Padding};
 use super::conv::Geom;
@@ -134,6 +136,12 @@ pub(crate) fn depthwise(
         unsafe { x86::depthwise_avx512(g, x, w, bias, out, lo, hi) };
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    if m == 1 && level() == Level::Avx2 {
+        // SAFETY: AVX2 and FMA are present; the asserts bound every access.
+        unsafe { avx2::depthwise(g, x, w, bias, out, lo, hi) };
+        return;
+    }
     let _ = level;
     portable(g, m, x, w, bias, out, lo, hi);
 }
@@ -197,6 +205,196 @@ multiversion! {
                 }
             }
         }
+    }
+}
+
+/// The AVX2 path (M = 1): blocks of up to 32 channels of one to four output pixels keep their
+/// sums in registers over every tap, in the portable loop's order (bias, then taps column by
+/// column, each column top to bottom, skipping taps outside the image), so the results are
+/// the same bits. Pixels whose taps all lie inside the image share one tap list and go in
+/// groups (a tap's weights loaded once for the group); the others go one by one.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Geom;
+    use std::arch::x86_64::*;
+
+    /// What every block of one output row reads.
+    struct Row<'a> {
+        x: *const f32,
+        w: *const f32,
+        bias: *const f32,
+        /// The valid taps: (input offset of the pixel, filter offset), in summing order.
+        taps: &'a [(usize, usize)],
+        /// Input elements between neighbouring output pixels.
+        x_step: usize,
+        c: usize,
+        lo: __m256,
+        hi: __m256,
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn depthwise(
+        g: &Geom,
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        out: &mut [f32],
+        lo: f32,
+        hi: f32,
+    ) {
+        let c = g.c;
+        let mut taps: Vec<(usize, usize)> = Vec::with_capacity(g.kh * g.kw);
+        let mut rows: Vec<(usize, usize)> = Vec::with_capacity(g.kh);
+        // Output columns whose every tap column is inside the image.
+        let first = g.pad_l.div_ceil(g.sw);
+        let reach = (g.kw - 1) * g.dw;
+        let end = match (g.w + g.pad_l).checked_sub(reach + 1) {
+            Some(last_start) => (last_start / g.sw + 1).min(g.ow),
+            None => 0,
+        };
+        let interior = first..end.max(first);
+        let op = out.as_mut_ptr();
+        for n in 0..g.n {
+            for oy in 0..g.oh {
+                rows.clear();
+                for ky in 0..g.kh {
+                    if let Some(iy) = g.in_y(oy, ky) {
+                        rows.push((ky, (n * g.h + iy) * g.w * c));
+                    }
+                }
+                let orow = op.add((n * g.oh + oy) * g.ow * c);
+                let mut ox = 0;
+                while ox < g.ow {
+                    taps.clear();
+                    for kx in 0..g.kw {
+                        let Some(ix) = g.in_x(ox, kx) else { continue };
+                        for &(ky, row) in &rows {
+                            taps.push((row + ix * c, (ky * g.kw + kx) * c));
+                        }
+                    }
+                    let r = Row {
+                        x: x.as_ptr(),
+                        w: w.as_ptr(),
+                        bias: bias.as_ptr(),
+                        taps: &taps,
+                        x_step: g.sw * c,
+                        c,
+                        lo: _mm256_set1_ps(lo),
+                        hi: _mm256_set1_ps(hi),
+                    };
+                    let count = if interior.contains(&ox) {
+                        interior.end - ox
+                    } else {
+                        1
+                    };
+                    pixels(&r, orow.add(ox * c), count);
+                    ox += count;
+                }
+            }
+        }
+    }
+
+    /// `count` neighbouring pixels that share `r.taps` (shifted by `r.x_step` each), every
+    /// channel block.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn pixels(r: &Row<'_>, out: *mut f32, count: usize) {
+        let mut c0 = 0;
+        while c0 + 32 <= r.c {
+            sweep::<4, 2>(r, c0, out, count);
+            c0 += 32;
+        }
+        while c0 + 16 <= r.c {
+            sweep::<2, 4>(r, c0, out, count);
+            c0 += 16;
+        }
+        while c0 + 8 <= r.c {
+            sweep::<1, 4>(r, c0, out, count);
+            c0 += 8;
+        }
+        if c0 < r.c {
+            for p in 0..count {
+                tail(r, c0, p, out.add(p * r.c));
+            }
+        }
+    }
+
+    /// Channels `c0..c0 + 8V` of `count` pixels, `P` at a time.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn sweep<const V: usize, const P: usize>(
+        r: &Row<'_>,
+        c0: usize,
+        out: *mut f32,
+        count: usize,
+    ) {
+        let mut p = 0;
+        while p + P <= count {
+            block::<V, P>(r, c0, p, out);
+            p += P;
+        }
+        while p < count {
+            block::<V, 1>(r, c0, p, out);
+            p += 1;
+        }
+    }
+
+    /// Channels `c0..c0 + 8V` of pixels `p0..p0 + P` of the group.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block<const V: usize, const P: usize>(
+        r: &Row<'_>,
+        c0: usize,
+        p0: usize,
+        out: *mut f32,
+    ) {
+        let mut acc = [[_mm256_setzero_ps(); V]; P];
+        for a in acc.iter_mut() {
+            for (j, v) in a.iter_mut().enumerate() {
+                *v = _mm256_loadu_ps(r.bias.add(c0 + 8 * j));
+            }
+        }
+        let x0 = r.x.add(c0 + p0 * r.x_step);
+        for &(xo, wo) in r.taps {
+            let wt = r.w.add(wo + c0);
+            let mut wv = [_mm256_setzero_ps(); V];
+            for (j, v) in wv.iter_mut().enumerate() {
+                *v = _mm256_loadu_ps(wt.add(8 * j));
+            }
+            for (p, a) in acc.iter_mut().enumerate() {
+                let xt = x0.add(xo + p * r.x_step);
+                for (j, v) in a.iter_mut().enumerate() {
+                    *v = _mm256_fmadd_ps(_mm256_loadu_ps(xt.add(8 * j)), wv[j], *v);
+                }
+            }
+        }
+        for (p, a) in acc.iter().enumerate() {
+            let o = out.add((p0 + p) * r.c + c0);
+            for (j, v) in a.iter().enumerate() {
+                _mm256_storeu_ps(o.add(8 * j), _mm256_min_ps(_mm256_max_ps(*v, r.lo), r.hi));
+            }
+        }
+    }
+
+    /// The last channels (fewer than 8, from `c0`) of pixel `p` of the group, with masked
+    /// loads and stores; `out` is that pixel's output.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tail(r: &Row<'_>, c0: usize, p: usize, out: *mut f32) {
+        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((r.c - c0) as i32), lanes);
+        let mut acc = _mm256_maskload_ps(r.bias.add(c0), mask);
+        let x0 = r.x.add(c0 + p * r.x_step);
+        for &(xo, wo) in r.taps {
+            acc = _mm256_fmadd_ps(
+                _mm256_maskload_ps(x0.add(xo), mask),
+                _mm256_maskload_ps(r.w.add(wo + c0), mask),
+                acc,
+            );
+        }
+        _mm256_maskstore_ps(
+            out.add(c0),
+            mask,
+            _mm256_min_ps(_mm256_max_ps(acc, r.lo), r.hi),
+        );
     }
 }
 
@@ -579,6 +777,12 @@ mod tests {
             (80, 5, 1, 1, Padding::Same, 7),
             (70, 3, 2, 1, Padding::Same, 4),
             (16, 7, 1, 1, Padding::Same, 40),
+            // AVX2 blocks: 32 + 1 (masked tail), 32 + 16, exactly 8, a one-column image,
+            // stride and dilation together.
+            (33, 3, 1, 1, Padding::Same, 11),
+            (48, 5, 2, 2, Padding::Same, 17),
+            (8, 3, 1, 1, Padding::Same, 1),
+            (56, 3, 2, 2, Padding::Valid, 21),
         ] {
             let shape = [2, 9, width, c];
             let g = Geom::new(&shape, k, k, (stride, stride), (dil, dil), pad).unwrap();

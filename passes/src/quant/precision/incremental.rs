@@ -280,7 +280,8 @@ impl ValueCache {
     /// Keeps the last run's values (besides the next run's) until the next call: the search
     /// calls this for the configuration it accepted, which the trials that follow change.
     pub fn pin_last(&mut self) {
-        self.base = self.last.clone();
+        let old = std::mem::replace(&mut self.base, self.last.clone());
+        release_unshared(old);
     }
 
     /// Runs function `entry` of `m` on every sample, reusing the cached values it can, and
@@ -353,8 +354,24 @@ impl ValueCache {
                 .filter(|(_, ts)| ts.len() == samples.len())
                 .map(|(s, ts)| (s, Arc::new(ts))),
         );
-        self.last = values;
+        let old = std::mem::replace(&mut self.last, values);
+        release_unshared(old);
         Ok(outputs)
+    }
+}
+
+/// Hands the buffers of dropped values that nothing else holds to the interpreter's shared
+/// pool, so the next run's tensors reuse their memory instead of faulting in fresh pages.
+fn release_unshared(values: Cached) {
+    for (_, per_sample) in values {
+        let Ok(per_sample) = Arc::try_unwrap(per_sample) else {
+            continue;
+        };
+        for t in per_sample {
+            if let Ok(t) = Arc::try_unwrap(t) {
+                tqopt_interp::release(t);
+            }
+        }
     }
 }
 
