@@ -9,6 +9,14 @@
 // RUN: tqopt %s --pass='quantize-int8{target-sqnr=30}' --calibration-data=%t/x.npy --no-progress --report=%t/r.json -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=REPORT
 // RUN: FileCheck %s --check-prefix=JSON < %t/r.json
 // RUN: FileCheck %s --check-prefix=IR < %t/out.mlir
+// With more than 16 samples the search runs on 16 of them and its choice is checked on all:
+// the same two ops, and the figure is on all 40 samples.
+// RUN: %python -c "import numpy as np; r = np.random.default_rng(1); np.save('%t/x40.npy', r.uniform(-1, 1, (40, 1, 64)).astype(np.float32))"
+// RUN: tqopt %s --pass='quantize-int8{target-sqnr=30}' --calibration-data=%t/x40.npy --no-progress -o %t/out40.mlir 2>&1 | FileCheck %s --check-prefix=SUBSET
+// SUBSET: left float (2):
+// SUBSET-NEXT: tfl.add at "big_add": kept float for target-sqnr=30:
+// SUBSET-NEXT: tfl.sub at "big_sub": kept float for target-sqnr=30:
+// SUBSET: target-sqnr=30: output SQNR {{[3-9][0-9]\.[0-9][0-9]}} dB on 40 samples of {{.*}}x40.npy
 // verify-data= measures on other samples.
 // RUN: tqopt %s --pass='quantize-int8{target-sqnr=30 verify-data=%t/v.npy}' --calibration-data=%t/x.npy --no-progress -o %t/v.mlir 2>&1 | FileCheck %s --check-prefix=VERIFY
 // method=auto alone chooses ranges and keeps every op int8.

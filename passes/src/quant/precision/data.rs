@@ -307,6 +307,21 @@ impl SearchData {
         })
     }
 
+    /// The same data on the samples `picks` (indices, in order): the ranges and local errors
+    /// stay those of every sample, so a configuration found on the subset describes the model
+    /// the pipeline writes.
+    pub fn subset(&self, picks: &[usize]) -> SearchData {
+        SearchData {
+            entry: self.entry.clone(),
+            ops: self.ops.clone(),
+            samples: picks.iter().map(|&i| self.samples[i].clone()).collect(),
+            reference: picks.iter().map(|&i| self.reference[i].clone()).collect(),
+            tensors: self.tensors.clone(),
+            ranges: self.ranges.clone(),
+            local_db: self.local_db.clone(),
+        }
+    }
+
     /// Per tensor, the method whose range has the best local error (`None` when the tensor
     /// has no range); ties keep the earlier method.
     pub fn best_local(&self) -> Vec<Option<usize>> {

@@ -131,6 +131,12 @@ impl<'a> Evaluator<'a> {
         Ok(m)
     }
 
+    /// Rounds weights for the output (when this evaluator measured the moments to) or to
+    /// nearest, as another evaluator of the same model decided.
+    pub fn set_rounds_for_output(&self, round: bool) {
+        self.round.set(round && !self.moments.by_op.is_empty());
+    }
+
     /// `weight-rounding=auto`: rounds weights for the output from now on only when that
     /// scores `config`'s folded model higher than round to nearest; returns the choice.
     pub fn choose_rounding(&self, config: &Config) -> Result<Mode, String> {
@@ -224,6 +230,21 @@ impl FoldedFigures {
     /// The model's output SQNR (the mean over outputs).
     pub fn sqnr_db(&self) -> f64 {
         mean_sqnr(&self.stats)
+    }
+
+    /// Each sample's SQNR: the mean over outputs of the sample's SQNR on each (the figure whose
+    /// mean over samples is [`FoldedFigures::sqnr_db`]).
+    pub fn per_sample_db(&self) -> Vec<f64> {
+        let samples = self.stats.first().map_or(0, |(_, s)| s.per_sample().len());
+        (0..samples)
+            .map(|i| {
+                self.stats
+                    .iter()
+                    .map(|(_, s)| s.per_sample()[i].sqnr_db)
+                    .sum::<f64>()
+                    / self.stats.len() as f64
+            })
+            .collect()
     }
 
     /// [`OutputStats::notes`] of every output, named by `names` (by position).

@@ -71,6 +71,9 @@ pub struct Outcome {
     pub reasons: BTreeMap<OpId, String>,
     /// Candidate ops (int8 unless kept) and their costs.
     pub costs: BTreeMap<OpId, u64>,
+    /// The candidate ops in the order of the ranking the kept ops came from (empty when the
+    /// ranges alone reached the target): what [`confirm`] adds when more are needed.
+    pub order: Vec<OpId>,
 }
 
 /// The configuration with every tensor taking `choose(tensor)`'s method's range.
@@ -192,6 +195,20 @@ pub fn search(
     strict_ops: Option<&str>,
     threads: usize,
 ) -> Result<Outcome, String> {
+    search_for(ev, base, data, target_db, target_db, strict_ops, threads)
+}
+
+/// [`search`] for `target_db` on `data`, naming `shown_target` in the reasons (the user's
+/// target, when the search on a subset of the samples aims higher to reach it on all).
+pub fn search_for(
+    ev: &Evaluator,
+    base: &Module,
+    data: &SearchData,
+    target_db: f64,
+    shown_target: f64,
+    strict_ops: Option<&str>,
+    threads: usize,
+) -> Result<Outcome, String> {
     let (ranges, start_db, ranges_db) = choose_ranges(ev, base, data, threads, Some(target_db))?;
     let qdq = ev.qdq_module(&ranges)?;
     let ops = candidate_ops(base, &qdq, data);
@@ -203,6 +220,7 @@ pub fn search(
         reached_db: ranges_db,
         reasons: BTreeMap::new(),
         costs: costs.clone(),
+        order: Vec::new(),
     };
     if ranges_db >= target_db {
         return Ok(outcome);
@@ -298,11 +316,12 @@ pub fn search(
     };
     outcome.config = ranges.with_float(&pick.kept);
     outcome.reached_db = reached;
+    outcome.order = rankings[pick.ranking].0.clone();
     let (ranked, by) = &rankings[pick.ranking];
     let rank: HashMap<OpId, usize> = ranked.iter().enumerate().map(|(i, &op)| (op, i)).collect();
     for &op in &pick.kept {
         let mut why = format!(
-            "kept float for target-sqnr={target_db}: #{} of {} ops ranked by {by} (adds noise/signal {:.2e}, {} ops from an output)",
+            "kept float for target-sqnr={shown_target}: #{} of {} ops ranked by {by} (adds noise/signal {:.2e}, {} ops from an output)",
             rank[&op] + 1,
             ranked.len(),
             added[&op],
@@ -314,6 +333,54 @@ pub fn search(
         outcome.reasons.insert(op, why);
     }
     Ok(outcome)
+}
+
+/// Checks `outcome`, found on a subset of the samples, with `ev` (every sample). When its
+/// folded score there misses `target` by at most [`NEAR_MISS_DB`], adds the ops
+/// `outcome.order` lists next (those not kept yet), in batches of 1, 2 and 4, and keeps the
+/// first batch that reaches it, saying why in `outcome.reasons` (`searched_on`: on what the
+/// search ran). Returns whether the target is reached, and the score of `outcome` as it came.
+pub fn confirm(
+    ev: &Evaluator,
+    outcome: &mut Outcome,
+    target: f64,
+    searched_on: &str,
+) -> Result<(bool, f64), String> {
+    let found = ev.score_folded(&outcome.config)?;
+    outcome.reached_db = found;
+    if found >= target {
+        return Ok((true, found));
+    }
+    if target - found > NEAR_MISS_DB {
+        return Ok((false, found));
+    }
+    let next: Vec<OpId> = outcome
+        .order
+        .iter()
+        .filter(|op| !outcome.config.ops.contains_key(op))
+        .copied()
+        .collect();
+    for n in [1, 2, 4] {
+        if n > next.len() {
+            break;
+        }
+        let config = outcome.config.with_float(&next[..n]);
+        let s = ev.score_folded(&config)?;
+        if s >= target {
+            for &op in &next[..n] {
+                outcome.reasons.insert(
+                    op,
+                    format!(
+                        "kept float for target-sqnr={target}: the ops chosen on {searched_on} reached {found:.2} dB on all of them; this op and the next ones of the same ranking close the gap"
+                    ),
+                );
+            }
+            outcome.config = config;
+            outcome.reached_db = s;
+            return Ok((true, found));
+        }
+    }
+    Ok((false, found))
 }
 
 /// The ops to keep when the fast scores misled: the smallest prefix of `ranked` that reaches

@@ -219,3 +219,13 @@ fn integer_io_scores_count_the_quantization_of_inputs_and_outputs() {
     assert!(folded < 55.0, "{folded}");
     assert!((fast - folded).abs() < 0.5, "fast {fast}, folded {folded}");
 }
+
+#[test]
+fn a_stratified_subset_takes_one_sample_from_each_slice_of_the_sqnrs() {
+    // Sorted by SQNR the samples are 1, 5, 3, 7, 0, 4, 6, 2; four slices of two, the second
+    // of each: 5, 7, 4, 2, given back in sample order.
+    let db = [5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0, 4.0];
+    assert_eq!(super::stratified(&db, 4), vec![2, 4, 5, 7]);
+    // Asking for more than there are gives all of them.
+    assert_eq!(super::stratified(&db[..3], 8), vec![0, 1, 2]);
+}
