@@ -130,3 +130,39 @@ fn corrupted_offsets_are_clear_errors() {
         let _ = import_bytes("bad.tflite", Blob::from_vec(b));
     }
 }
+
+/// A file whose tables all sit 4 bytes later than a flatbuffer writer puts them (4 bytes
+/// inserted after the header, the root offset moved with them): its int8 model's 8-byte
+/// zero points are misaligned, which the verifier refuses, and LiteRT (which does not
+/// verify) runs. The importer reads it re-based, as the same module.
+#[test]
+fn a_file_misaligned_by_four_bytes_imports_as_written() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cnn_tf_int8_io.tflite");
+    let good = std::fs::read(&path).unwrap();
+    let root = u32::from_le_bytes(good[..4].try_into().unwrap());
+    let mut shifted = (root + 4).to_le_bytes().to_vec();
+    shifted.extend_from_slice(&good[4..8]);
+    shifted.extend_from_slice(&[0; 4]);
+    shifted.extend_from_slice(&good[8..]);
+    assert!(matches!(
+        tqopt_frontend::schema::tflite::root_as_model(&shifted),
+        Err(flatbuffers::InvalidFlatbuffer::Unaligned { .. })
+    ));
+    let print = |bytes: Vec<u8>| {
+        let m = import_bytes("m.tflite", Blob::from_vec(bytes)).unwrap_or_else(|e| panic!("{e}"));
+        tqopt_textual_ir::print_module(&m, &Default::default())
+    };
+    let text = print(shifted);
+    assert!(text.contains("quant.uniform<i8"), "{text}");
+    assert_eq!(text, print(good));
+    // Misaligned by 2 bytes, it stays an error that names the verifier's finding.
+    let mut two = (root + 2).to_le_bytes().to_vec();
+    two.extend_from_slice(&[b'T', b'F', b'L', b'3', 0, 0]);
+    two.extend_from_slice(&std::fs::read(&path).unwrap()[8..]);
+    let e = err(two);
+    assert!(
+        e.to_string()
+            .contains("the flatbuffers verifier rejected the model"),
+        "{e}"
+    );
+}

@@ -117,6 +117,33 @@ fn env_options(name: &str) -> Result<ImportOptions, ImportError> {
 }
 
 fn import(data: &Blob, options: &ImportOptions) -> Result<Module> {
+    import_as(data, options, Layout::AsWritten)
+}
+
+/// Whether the bytes are read as written, or re-based after an alignment failure.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Layout {
+    AsWritten,
+    /// Shifted by 4 bytes ([`rebased_by_four`]); buffers outside the flatbuffer are refused.
+    Rebased,
+}
+
+/// The same flatbuffer 4 bytes further from the start of a new buffer: a new root offset and
+/// identifier, then the file from byte 4 on. Every offset inside a flatbuffer is relative to
+/// where it is stored, except the root offset, so the copy holds the same tables, each 4 bytes
+/// later. A file whose 8-byte fields all sit 4 bytes off their alignment (a writer that
+/// appended 4 bytes, as one of Silicon Labs' MLTK models has) verifies this way; LiteRT's
+/// interpreter, which loads files without verifying them, runs such files.
+fn rebased_by_four(bytes: &[u8]) -> Vec<u8> {
+    let root = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    let mut out = Vec::with_capacity(bytes.len() + 4);
+    out.extend_from_slice(&root.wrapping_add(4).to_le_bytes());
+    out.extend_from_slice(&bytes[4..8]);
+    out.extend_from_slice(&bytes[4..]);
+    out
+}
+
+fn import_as(data: &Blob, options: &ImportOptions, layout: Layout) -> Result<Module> {
     let bytes = data.as_bytes();
     if bytes.len() < 8 {
         return Err(ImportError::new(
@@ -154,7 +181,7 @@ fn import(data: &Blob, options: &ImportOptions) -> Result<Module> {
         max_apparent_size: (bytes.len().saturating_mul(4)).max(1 << 31),
         ignore_missing_null_terminator: false,
     };
-    let model = tflite::root_as_model_with_opts(&opts, bytes).map_err(|e| {
+    let rejected = |e: flatbuffers::InvalidFlatbuffer| {
         ImportError::new(
             ImportErrorKind::Malformed,
             format!(
@@ -162,7 +189,28 @@ fn import(data: &Blob, options: &ImportOptions) -> Result<Module> {
                 e.to_string().replace('\n', " ").replace('\t', "")
             ),
         )
-    })?;
+    };
+    let model = match tflite::root_as_model_with_opts(&opts, bytes) {
+        Ok(model) => model,
+        Err(e @ flatbuffers::InvalidFlatbuffer::Unaligned { .. })
+            if layout == Layout::AsWritten =>
+        {
+            let rebased = Blob::from_vec(rebased_by_four(bytes));
+            return import_as(&rebased, options, Layout::Rebased).map_err(|_| rejected(e));
+        }
+        Err(e) => return Err(rejected(e)),
+    };
+    if layout == Layout::Rebased
+        && model
+            .buffers()
+            .is_some_and(|b| b.iter().any(|b| b.offset() > 1))
+    {
+        // Offsets of data after the flatbuffer count from the file's start, which moved.
+        return Err(ImportError::new(
+            ImportErrorKind::Malformed,
+            "misaligned, with buffers outside the flatbuffer",
+        ));
+    }
     validate::model(&model, options.memory_limit)?;
     Importer::new(data, model).run()
 }
