@@ -51,6 +51,18 @@ pub fn entry_block(ctx: &Context, func: OpId) -> Option<crate::entity::BlockId> 
     ctx.region(region).blocks().first().copied()
 }
 
+/// The names `tf.entry_function`'s `key` (`inputs` or `outputs`) lists, comma-separated, by
+/// position and trimmed (an empty entry stays empty); none when the function has no such list.
+pub fn entry_function_names(ctx: &Context, func: OpId, key: &str) -> Vec<String> {
+    ctx.op(func)
+        .attr("tf.entry_function")
+        .and_then(Attribute::as_dict)
+        .and_then(|d| d.get(key))
+        .and_then(Attribute::as_str)
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
+        .unwrap_or_default()
+}
+
 pub fn name(ctx: &Context, func: OpId) -> Option<&str> {
     ctx.op(func).attr("sym_name")?.as_str()
 }

@@ -2,19 +2,12 @@
 //! name, and the step its values move in when a quantized model computes it.
 
 use tqopt_ir::dialect::{func, tfl};
-use tqopt_ir::{Attribute, Module, OpId, QuantParams, Type, ValueDef};
+use tqopt_ir::{Module, OpId, QuantParams, Type, ValueDef};
 
 /// The entry function's output names, by position: `tf.entry_function`'s `outputs`, else the
 /// returned value's tensor name (its location's first name).
 pub fn output_names(m: &Module, f: OpId) -> Vec<Option<String>> {
-    let signature: Vec<String> = m
-        .op(f)
-        .attr("tf.entry_function")
-        .and_then(Attribute::as_dict)
-        .and_then(|d| d.get("outputs"))
-        .and_then(Attribute::as_str)
-        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
-        .unwrap_or_default();
+    let signature = func::entry_function_names(m, f, "outputs");
     let Some(entry) = func::entry_block(m, f) else {
         return Vec::new();
     };

@@ -231,14 +231,7 @@ pub fn input_specs(m: &Module, f: OpId) -> Result<Vec<InputSpec>, String> {
     let Some(entry) = func::entry_block(m, f) else {
         return Ok(Vec::new());
     };
-    let signature: Vec<String> = m
-        .op(f)
-        .attr("tf.entry_function")
-        .and_then(Attribute::as_dict)
-        .and_then(|d| d.get("inputs"))
-        .and_then(Attribute::as_str)
-        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
-        .unwrap_or_default();
+    let signature = func::entry_function_names(m, f, "inputs");
     m.block(entry)
         .args()
         .iter()
