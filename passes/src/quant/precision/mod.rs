@@ -422,8 +422,15 @@ impl SearchPrecision {
                 "the quantized model's output SQNR is {reached_db:.2} dB on {samples} samples of {} (below {LOW_SQNR_DB} dB: its outputs are far from the float model's); quantize-int8{{target-sqnr=30}} keeps the ops that need it in higher precision, method=auto chooses each tensor's range, and `tqopt eval --per-layer` shows where the error comes from",
                 path.display()
             )));
-            for note in notes {
-                cx.emit(Diagnostic::note(note));
+            for note in &notes {
+                cx.emit(Diagnostic::note(note.clone()));
+            }
+        }
+        // A target met on a mean that weak samples pull down: the search kept what those
+        // samples needed, which the user should know.
+        if self.target.is_some() {
+            for note in &notes {
+                cx.emit(Diagnostic::note(note.clone()));
             }
         }
         Ok(Changed::Yes)
