@@ -76,6 +76,21 @@ impl Geom {
             .checked_sub(self.pad_l)
             .filter(|&x| x < self.w)
     }
+
+    /// The output columns whose every tap column lies inside the image (`in_x` is `Some` for
+    /// every `kx`): `ox0..ox1`, empty (and starting at most at `ow`) when there are none.
+    pub fn interior_columns(&self) -> std::ops::Range<usize> {
+        let ox0 = self.pad_l.div_ceil(self.sw).min(self.ow);
+        let reach = (self.kw - 1) * self.dw;
+        let ox1 = if self.w + self.pad_l > reach {
+            ((self.w - 1 + self.pad_l - reach) / self.sw + 1)
+                .min(self.ow)
+                .max(ox0)
+        } else {
+            ox0
+        };
+        ox0..ox1
+    }
 }
 
 /// The four dimensions of an NHWC shape.

@@ -245,14 +245,8 @@ mod avx2 {
         let c = g.c;
         let mut taps: Vec<(usize, usize)> = Vec::with_capacity(g.kh * g.kw);
         let mut rows: Vec<(usize, usize)> = Vec::with_capacity(g.kh);
-        // Output columns whose every tap column is inside the image.
-        let first = g.pad_l.div_ceil(g.sw);
-        let reach = (g.kw - 1) * g.dw;
-        let end = match (g.w + g.pad_l).checked_sub(reach + 1) {
-            Some(last_start) => (last_start / g.sw + 1).min(g.ow),
-            None => 0,
-        };
-        let interior = first..end.max(first);
+        let interior = g.interior_columns();
+        let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
         let op = out.as_mut_ptr();
         for n in 0..g.n {
             for oy in 0..g.oh {
@@ -279,8 +273,8 @@ mod avx2 {
                         taps: &taps,
                         x_step: g.sw * c,
                         c,
-                        lo: _mm256_set1_ps(lo),
-                        hi: _mm256_set1_ps(hi),
+                        lo: vlo,
+                        hi: vhi,
                     };
                     let count = if interior.contains(&ox) {
                         interior.end - ox
@@ -457,14 +451,10 @@ mod x86 {
         hi: f32,
     ) {
         let c = g.c;
-        // Output columns whose every tap lies inside the image: [ox0, ox1).
-        let ox0 = g.pad_l.div_ceil(g.sw).min(g.ow);
-        let reach = (g.kw - 1) * g.dw;
-        let ox1 = if g.w + g.pad_l > reach {
-            ((g.w - 1 + g.pad_l - reach) / g.sw + 1).min(g.ow).max(ox0)
-        } else {
-            ox0
-        };
+        let std::ops::Range {
+            start: ox0,
+            end: ox1,
+        } = g.interior_columns();
         // When edge pixels are many (small images), convolve a zero-padded copy instead, where
         // every pixel is interior.
         let edges = ox0 + (g.ow - ox1);
