@@ -360,25 +360,21 @@ pub fn confirm(
         .filter(|op| !outcome.config.ops.contains_key(op))
         .copied()
         .collect();
-    for n in [1, 2, 4] {
-        if n > next.len() {
-            break;
+    let counts = [1, 2, 4].into_iter().take_while(|&n| n <= next.len());
+    let with = |batch: &[OpId]| outcome.config.with_float(batch);
+    let score = |batch: &[OpId]| ev.score_folded(&with(batch));
+    if let Some((n, s)) = first_batch_reaching(&next, counts, target, score)? {
+        for &op in &next[..n] {
+            outcome.reasons.insert(
+                op,
+                format!(
+                    "kept float for target-sqnr={target}: the ops chosen on {searched_on} reached {found:.2} dB on all of them; this op and the next ones of the same ranking close the gap"
+                ),
+            );
         }
-        let config = outcome.config.with_float(&next[..n]);
-        let s = ev.score_folded(&config)?;
-        if s >= target {
-            for &op in &next[..n] {
-                outcome.reasons.insert(
-                    op,
-                    format!(
-                        "kept float for target-sqnr={target}: the ops chosen on {searched_on} reached {found:.2} dB on all of them; this op and the next ones of the same ranking close the gap"
-                    ),
-                );
-            }
-            outcome.config = config;
-            outcome.reached_db = s;
-            return Ok((true, found));
-        }
+        outcome.config = with(&next[..n]);
+        outcome.reached_db = s;
+        return Ok((true, found));
     }
     Ok((false, found))
 }
@@ -444,17 +440,26 @@ fn restore_dropped(
     let useful = |op: &OpId| added.get(op).copied().unwrap_or(0.0);
     let mut order = pick.dropped.clone();
     order.sort_by(|a, b| useful(b).total_cmp(&useful(a)));
-    let mut last = 0;
-    for n in RESTORE_BATCHES {
-        let n = n.min(order.len());
-        if n == last {
-            break;
-        }
-        last = n;
-        let kept: Vec<OpId> = pick.kept.iter().chain(&order[..n]).copied().collect();
-        let s = folded(&kept)?;
+    let mut counts: Vec<usize> = RESTORE_BATCHES.map(|n| n.min(order.len())).to_vec();
+    counts.dedup();
+    let with = |batch: &[OpId]| -> Vec<OpId> { pick.kept.iter().chain(batch).copied().collect() };
+    let found = first_batch_reaching(&order, counts, target, |batch| folded(&with(batch)))?;
+    Ok(found.map(|(n, s)| (with(&order[..n]), s)))
+}
+
+/// The first count of `counts` whose prefix of `candidates` `score` (of that prefix) says
+/// reaches `target`, and its score; the near-miss repairs of [`restore_dropped`] and
+/// [`confirm`] try their batches this way.
+fn first_batch_reaching(
+    candidates: &[OpId],
+    counts: impl IntoIterator<Item = usize>,
+    target: f64,
+    score: impl Fn(&[OpId]) -> Result<f64, String>,
+) -> Result<Option<(usize, f64)>, String> {
+    for n in counts {
+        let s = score(&candidates[..n])?;
         if s >= target {
-            return Ok(Some((kept, s)));
+            return Ok(Some((n, s)));
         }
     }
     Ok(None)
