@@ -176,14 +176,20 @@ impl OutputStats {
             .take_while(|(_, f)| f.sqnr_db < mean_db)
             .take(WEAK_LISTED)
             .collect();
-        let mut rms: Vec<f64> = self.per_sample.iter().map(|f| f.reference_rms).collect();
-        rms.sort_by(f64::total_cmp);
         Some(WeakSamples {
             mean_db,
             pooled_db,
             worst,
-            median_rms: rms[rms.len() / 2],
+            median_rms: self.median_reference_rms()?,
         })
+    }
+
+    /// The median over samples of the reference's rms (the upper one of an even count); `None`
+    /// before any sample.
+    fn median_reference_rms(&self) -> Option<f64> {
+        let mut rms: Vec<f64> = self.per_sample.iter().map(|f| f.reference_rms).collect();
+        rms.sort_by(f64::total_cmp);
+        rms.get(rms.len() / 2).copied()
     }
 
     /// What a reader of this output's SQNR should know, as sentences naming output `output`
@@ -196,10 +202,7 @@ impl OutputStats {
             .map(|w| w.describe(output, step))
             .into_iter()
             .collect();
-        let mut rms: Vec<f64> = self.per_sample.iter().map(|f| f.reference_rms).collect();
-        rms.sort_by(f64::total_cmp);
-        let median = rms.get(rms.len() / 2).copied();
-        if let (Some(step), Some(median)) = (step, median) {
+        if let (Some(step), Some(median)) = (step, self.median_reference_rms()) {
             if median < step / 2.0 && self.sqnr_db() < SQNR_CAP {
                 notes.push(format!(
                     "output '{output}': on most samples its reference values are within half a \

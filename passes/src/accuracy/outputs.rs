@@ -2,20 +2,22 @@
 //! name, and the step its values move in when a quantized model computes it.
 
 use tqopt_ir::dialect::{func, tfl};
-use tqopt_ir::{Module, OpId, QuantParams, Type, ValueDef};
+use tqopt_ir::{Module, OpId, QuantParams, Type, ValueDef, ValueId};
+
+/// The values function `f` returns: the operands of its entry block's last op (none for a
+/// declaration or an empty block).
+fn returned(m: &Module, f: OpId) -> &[ValueId] {
+    match func::entry_block(m, f).and_then(|b| m.block_ops(b).last()) {
+        Some(ret) => m.op(ret).operands(),
+        None => &[],
+    }
+}
 
 /// The entry function's output names, by position: `tf.entry_function`'s `outputs`, else the
 /// returned value's tensor name (its location's first name).
 pub fn output_names(m: &Module, f: OpId) -> Vec<Option<String>> {
     let signature = func::entry_function_names(m, f, "outputs");
-    let Some(entry) = func::entry_block(m, f) else {
-        return Vec::new();
-    };
-    let Some(ret) = m.block_ops(entry).last() else {
-        return Vec::new();
-    };
-    m.op(ret)
-        .operands()
+    returned(m, f)
         .iter()
         .enumerate()
         .map(|(k, &v)| {
@@ -39,11 +41,7 @@ pub fn output_steps(m: &Module, f: OpId) -> Vec<Option<f64>> {
         QuantParams::PerTensor { scale, .. } => Some(scale),
         QuantParams::PerAxis { .. } => None,
     };
-    let Some(ret) = func::entry_block(m, f).and_then(|b| m.block_ops(b).last()) else {
-        return Vec::new();
-    };
-    m.op(ret)
-        .operands()
+    returned(m, f)
         .iter()
         .map(|&v| {
             per_tensor_scale(&m.value(v).ty).or_else(|| match m.value(v).def {

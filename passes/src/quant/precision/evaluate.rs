@@ -170,10 +170,12 @@ impl<'a> Evaluator<'a> {
     /// The same on the folded quantized model, as the pipeline writes it (run by the
     /// interpreter's integer emulation: slower, exact to the interpreter's contract).
     pub fn score_folded(&self, config: &Config) -> Result<f64, String> {
-        Ok(self.folded_figures(config)?.sqnr_db())
+        let m = self.quantized_module(config)?;
+        self.run(m, &self.folded_values)
     }
 
-    /// The figures behind [`Evaluator::score_folded`].
+    /// The figures behind [`Evaluator::score_folded`], and the outputs' quantization steps
+    /// (for the notes on the final choice; the search's scores need neither).
     pub fn folded_figures(&self, config: &Config) -> Result<FoldedFigures, String> {
         let m = self.quantized_module(config)?;
         let steps = m
