@@ -21,22 +21,31 @@ const MAX_BUFFERS: usize = 48;
 const MAX_SHARED_BUFFERS: usize = 1024;
 /// Total elements kept per pool at most (256 MiB of f32).
 const MAX_ELEMENTS: usize = 64 << 20;
+/// Smaller buffers are not pooled (allocating them is cheap).
+const MIN_POOLED: usize = 1024;
 
-#[derive(Default)]
 struct Pool {
     buffers: Vec<Vec<f32>>,
     elements: usize,
-    /// [`MAX_BUFFERS`] or [`MAX_SHARED_BUFFERS`] (0 means the former).
+    /// How many buffers it keeps at most.
     max_buffers: usize,
 }
 
 impl Pool {
+    const fn new(max_buffers: usize) -> Pool {
+        Pool {
+            buffers: Vec::new(),
+            elements: 0,
+            max_buffers,
+        }
+    }
+
     /// Removes and returns the smallest buffer that holds `n` elements (and is not more than
     /// four times too big), if any.
     fn take_fitting(&mut self, n: usize) -> Option<Vec<f32>> {
         let mut best: Option<usize> = None;
         for (i, b) in self.buffers.iter().enumerate() {
-            if b.capacity() >= n && b.capacity() <= n.saturating_mul(4).max(1024) {
+            if b.capacity() >= n && b.capacity() <= n.saturating_mul(4).max(MIN_POOLED) {
                 let better = match best {
                     None => true,
                     Some(j) => b.capacity() < self.buffers[j].capacity(),
@@ -56,11 +65,7 @@ impl Pool {
     /// Keeps `v` within the bounds, dropping the smallest buffer for a larger one.
     fn keep(&mut self, v: Vec<f32>) {
         let cap = v.capacity();
-        let max_buffers = match self.max_buffers {
-            0 => MAX_BUFFERS,
-            n => n,
-        };
-        if self.buffers.len() >= max_buffers || self.elements + cap > MAX_ELEMENTS {
+        if self.buffers.len() >= self.max_buffers || self.elements + cap > MAX_ELEMENTS {
             let Some((i, smallest)) = self
                 .buffers
                 .iter()
@@ -82,7 +87,6 @@ impl Pool {
 }
 
 /// A thread's own pool; at thread exit its buffers go to [`SHARED`].
-#[derive(Default)]
 struct ThreadPool(Pool);
 
 impl Drop for ThreadPool {
@@ -96,14 +100,10 @@ impl Drop for ThreadPool {
 }
 
 /// The buffers of threads that have exited.
-static SHARED: Mutex<Pool> = Mutex::new(Pool {
-    buffers: Vec::new(),
-    elements: 0,
-    max_buffers: MAX_SHARED_BUFFERS,
-});
+static SHARED: Mutex<Pool> = Mutex::new(Pool::new(MAX_SHARED_BUFFERS));
 
 thread_local! {
-    static POOL: RefCell<ThreadPool> = RefCell::new(ThreadPool::default());
+    static POOL: RefCell<ThreadPool> = const { RefCell::new(ThreadPool(Pool::new(MAX_BUFFERS))) };
 }
 
 /// A buffer of `n` elements whose contents are unspecified (but initialized): the caller
@@ -114,7 +114,7 @@ pub(crate) fn take(n: usize) -> Vec<f32> {
         .ok()
         .flatten()
         .or_else(|| {
-            if n < 1024 {
+            if n < MIN_POOLED {
                 return None;
             }
             SHARED.lock().ok()?.take_fitting(n)
@@ -148,7 +148,7 @@ pub(crate) fn with_capacity(n: usize) -> Vec<f32> {
 
 /// Gives a buffer back for reuse.
 pub(crate) fn recycle(v: Vec<f32>) {
-    if v.capacity() < 1024 {
+    if v.capacity() < MIN_POOLED {
         return;
     }
     // During thread teardown the pool may be gone: the buffer is then simply freed.
@@ -159,7 +159,7 @@ pub(crate) fn recycle(v: Vec<f32>) {
 /// follow take it on any thread (a cache of activations that drops the last run's values).
 pub fn release(t: crate::tensor::Tensor) {
     if let crate::tensor::TensorData::F32(v) = t.into_data() {
-        if v.capacity() >= 1024 {
+        if v.capacity() >= MIN_POOLED {
             if let Ok(mut shared) = SHARED.lock() {
                 shared.keep(v);
             }
