@@ -417,20 +417,18 @@ impl SearchPrecision {
             .set(search::SUMMARY, search::summary_attribute(&entries));
         cx.count(KEPT, outcome.config.ops.len() as u64);
         cx.count(SCORED, evaluations as u64);
-        if verify_only && reached_db < LOW_SQNR_DB {
+        let low = verify_only && reached_db < LOW_SQNR_DB;
+        if low {
             cx.emit(Diagnostic::warning(format!(
                 "the quantized model's output SQNR is {reached_db:.2} dB on {samples} samples of {} (below {LOW_SQNR_DB} dB: its outputs are far from the float model's); quantize-int8{{target-sqnr=30}} keeps the ops that need it in higher precision, method=auto chooses each tensor's range, and `tqopt eval --per-layer` shows where the error comes from",
                 path.display()
             )));
-            for note in &notes {
-                cx.emit(Diagnostic::note(note.clone()));
-            }
         }
-        // A target met on a mean that weak samples pull down: the search kept what those
-        // samples needed, which the user should know.
-        if self.target.is_some() {
-            for note in &notes {
-                cx.emit(Diagnostic::note(note.clone()));
+        // The notes explain a low figure, and a target met on a mean that weak samples pull
+        // down (the search kept what those samples needed, which the user should know).
+        if low || self.target.is_some() {
+            for note in notes {
+                cx.emit(Diagnostic::note(note));
             }
         }
         Ok(Changed::Yes)
