@@ -17,7 +17,7 @@
 // RUN: not tqopt %s --pass=cleanup --mlir-print-ir-after=canonicalise 2>&1 | FileCheck %s --check-prefix=PRINT
 // RUN: not tqopt %s --pass=cleanup --mlir-print-ir-before=dce,cleanup 2>&1 | FileCheck %s --check-prefix=PRINTPIPE
 
-// KEY: tqopt: error: 'quantize-int8' has no option 'calibraton'; its options are: ops, io, per-channel, per-channel-dense, calibration, method, input-range, tflite-compat, deny, int16, sparse-weights, target, target-sqnr, verify-data, weight-rounding, equalize, check-accuracy, verify; did you mean 'calibration'?
+// KEY: tqopt: error: 'quantize-int8' has no option 'calibraton'; its options are: ops, io, per-channel, per-channel-dense, calibration, method, input-range, tflite-compat, deny, int16, sparse-weights, target, target-sqnr, verify-data, higher-precision, weight-rounding, equalize, check-accuracy, verify; did you mean 'calibration'?
 // ENUM: tqopt: error: option 'ops' of 'quantize-int8' must be one of TFLITE_BUILTINS, TFLITE_BUILTINS_INT8, not 'tflite_builtins_int8'; did you mean 'TFLITE_BUILTINS_INT8'?
 // NEAR: tqopt: error: option 'io' of 'quantize-int8' must be one of float, int8, uint8, not 'int9'; did you mean 'int8'?
 // LIST: tqopt: error: option 'input-range' of 'calibrate' must be a comma-separated list, each a number, not '0,one'

@@ -17,6 +17,28 @@
 // SUBSET-NEXT: tfl.add at "big_add": kept float for target-sqnr=30:
 // SUBSET-NEXT: tfl.sub at "big_sub": kept float for target-sqnr=30:
 // SUBSET: target-sqnr=30: output SQNR {{[3-9][0-9]\.[0-9][0-9]}} dB on 40 samples of {{.*}}x40.npy
+// higher-precision=int16: the two ops move to int16 activations, where a step of the sum is
+// about 0.03 (int16 over [-1000.5, 1000.5]), enough for 20 dB; the report lists them apart
+// from the float ops, and the IR marks them tqopt.int16 with the reason. Without target-sqnr
+// the option has nothing to choose: an error.
+// RUN: tqopt %s --pass='quantize-int8{target-sqnr=20 higher-precision=int16}' --calibration-data=%t/x.npy --no-progress --report=%t/r16.json -o %t/out16.mlir 2>&1 | FileCheck %s --check-prefix=INT16
+// RUN: FileCheck %s --check-prefix=INT16JSON < %t/r16.json
+// RUN: FileCheck %s --check-prefix=INT16IR < %t/out16.mlir
+// RUN: not tqopt %s --pass='quantize-int8{higher-precision=int16}' --calibration-data=%t/x.npy --no-progress -o %t/e6.mlir 2>&1 | FileCheck %s --check-prefix=INT16ALONE
+// RUN: not test -e %t/e6.mlir
+// INT16: quantized 4 of 4 ops (100%)
+// INT16-NOT: left float
+// INT16: in int16 activations (2):
+// INT16-NEXT: tfl.add at "big_add": kept in int16 activations (higher-precision=int16) for target-sqnr=20: #{{[0-9]+}} of 4 ops ranked by
+// INT16-NEXT: tfl.sub at "big_sub": kept in int16 activations (higher-precision=int16) for target-sqnr=20: #{{[0-9]+}} of 4 ops ranked by
+// INT16: target-sqnr=20: output SQNR {{[2-9][0-9]\.[0-9][0-9]}} dB on 8 samples
+// INT16: kept float: 0 of 4 quantizable ops, 0 of 256 operations (0.0%); in int16 activations: 2 ops, 128 operations (50.0%), estimated latency +950.0%
+// INT16JSON: "float_ops": [],
+// INT16JSON-NEXT: "int16_ops": [{"op": "tfl.add", "location": "big_add", "reason": "kept in int16 activations
+// INT16JSON: "float_ops": 0, "candidate_ops": 4, "float_cost": 0, "total_cost": 256, "int16_ops": 2, "int16_cost": 128, "latency_cost": 9.5000
+// INT16IR-DAG: "tfl.add"({{.*}}) {{.*}}{tqopt.int16, tqopt.int16_reason = "kept in int16 activations{{.*}}} : ({{.*}}!quant.uniform<i16<-32767:32767>{{.*}} loc("big_add")
+// INT16IR-DAG: "tfl.sub"({{.*}}) {{.*}}{tqopt.int16, tqopt.int16_reason = "kept in int16 activations{{.*}}} : ({{.*}}!quant.uniform<i16<-32767:32767>{{.*}} loc("big_sub")
+// INT16ALONE: higher-precision=int16 chooses what target-sqnr keeps ops in: give target-sqnr=DB too
 // verify-data= measures on other samples.
 // RUN: tqopt %s --pass='quantize-int8{target-sqnr=30 verify-data=%t/v.npy}' --calibration-data=%t/x.npy --no-progress -o %t/v.mlir 2>&1 | FileCheck %s --check-prefix=VERIFY
 // method=auto alone chooses ranges and keeps every op int8.
@@ -48,7 +70,7 @@
 // REPORT-NEXT: ranges: {{.*}}
 // REPORT-NEXT: kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%), estimated latency +50.0%
 
-// JSON: "precision": {"mode": "target-sqnr=30", "target_sqnr": 30, "start_sqnr": {{.*}}, "reached_sqnr": {{[3-9][0-9]\.}}{{.*}}"float_ops": 2, "candidate_ops": 4, "float_cost": 128, "total_cost": 256, "latency_cost": 0.5000, "signatures": ""}
+// JSON: "precision": {"mode": "target-sqnr=30", "target_sqnr": 30, "start_sqnr": {{.*}}, "reached_sqnr": {{[3-9][0-9]\.}}{{.*}}"float_ops": 2, "candidate_ops": 4, "float_cost": 128, "total_cost": 256, "int16_ops": 0, "int16_cost": 0, "latency_cost": 0.5000, "signatures": ""}
 
 // IR: tqopt.precision = {
 // IR-DAG: "tfl.add"({{.*}}) <{fused_activation_function = "NONE"}> {tqopt.float_reason = "kept float for target-sqnr=30{{.*}}", tqopt.keep_float} : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32> loc("big_add")

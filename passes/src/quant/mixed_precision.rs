@@ -29,6 +29,9 @@ use crate::registry::{PassInfo, PassTraits};
 
 /// The unit attribute that puts an op (or a statistics op) in int16.
 pub const INT16_ATTR: &str = "tqopt.int16";
+/// Why an op has [`INT16_ATTR`], when something chose it (the precision search); the report
+/// prints it.
+pub const INT16_REASON: &str = "tqopt.int16_reason";
 
 pub const MARKED: Statistic = Statistic {
     name: "num-int16-ops",

@@ -114,6 +114,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             default: "",
             help: "Data the target-sqnr search measures on instead of the calibration data",
         },
+        super::precision::HIGHER_PRECISION_OPTION,
         super::weight_rounding::INT8_MODE_OPTION,
         super::equalize::PIPELINE_OPTION,
         OptionInfo {
@@ -251,6 +252,7 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             same("target"),
             same("deny"),
             same("weight-rounding"),
+            same("higher-precision"),
             same("ops"),
             same("io"),
             Arg::Computed {

@@ -10,9 +10,9 @@ use tqopt_ir::{Attribute, Module, Type};
 
 use super::legalize_opset::float_reason;
 
-/// One op that stayed float.
+/// One op left out of int8 (float, or int16 activations in an int8 model) and why.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FloatOp {
+pub struct KeptOp {
     pub name: String,
     pub location: Option<String>,
     pub reason: String,
@@ -67,7 +67,10 @@ pub struct Report {
     pub total_ops: usize,
     /// Those working on quantized (or weight-quantized) types.
     pub quantized_ops: usize,
-    pub float_ops: Vec<FloatOp>,
+    pub float_ops: Vec<KeptOp>,
+    /// Ops with int16 activations in an int8 model (`int16=`, or the precision search with
+    /// `higher-precision=int16`).
+    pub int16_ops: Vec<KeptOp>,
     /// Count of each kind of op in the result, by name.
     pub op_counts: BTreeMap<String, usize>,
     /// Sizes before and after, measured as `size_measure` says.
@@ -104,6 +107,9 @@ pub struct PrecisionSummary {
     /// Operations (MACs for affine ops) of the ops kept float, and of every candidate op.
     pub float_cost: u64,
     pub total_cost: u64,
+    /// Ops moved to int16 activations (`higher-precision=int16`) and their operations.
+    pub int16_ops: u64,
+    pub int16_cost: u64,
     /// A model with several signatures: each one's output SQNR, e.g. "encode 41.20 dB,
     /// score 35.02 dB" (the figures above are the worst signature's); empty with one.
     pub signatures: String,
@@ -140,17 +146,22 @@ impl PrecisionSummary {
             candidate_ops: i("candidate_ops"),
             float_cost: i("float_cost"),
             total_cost: i("total_cost"),
+            int16_ops: i("int16_ops"),
+            int16_cost: i("int16_cost"),
             signatures: s("signatures"),
         })
     }
 
-    /// Estimated latency added by the ops kept float, as a fraction of the all-int8 model's
-    /// ([`super::precision::cost::FLOAT_VS_INT8`]).
+    /// Estimated latency added by the ops kept float or in int16, as a fraction of the
+    /// all-int8 model's ([`super::precision::cost::FLOAT_VS_INT8`],
+    /// [`super::precision::cost::INT16_VS_INT8`]).
     pub fn latency_cost(&self) -> f64 {
         if self.total_cost == 0 {
             return 0.0;
         }
-        (super::precision::cost::FLOAT_VS_INT8 - 1.0) * self.float_cost as f64
+        use super::precision::cost::{FLOAT_VS_INT8, INT16_VS_INT8};
+        ((FLOAT_VS_INT8 - 1.0) * self.float_cost as f64
+            + (INT16_VS_INT8 - 1.0) * self.int16_cost as f64)
             / self.total_cost as f64
     }
 
@@ -193,18 +204,31 @@ impl PrecisionSummary {
         }
         let _ = writeln!(s, "  ranges: {}", self.ranges);
         if self.target_sqnr.is_some() {
-            let pct = if self.total_cost == 0 {
-                0.0
+            let pct = |cost: u64| {
+                if self.total_cost == 0 {
+                    0.0
+                } else {
+                    100.0 * cost as f64 / self.total_cost as f64
+                }
+            };
+            let int16 = if self.int16_ops > 0 {
+                format!(
+                    "; in int16 activations: {} ops, {} operations ({:.1}%)",
+                    self.int16_ops,
+                    self.int16_cost,
+                    pct(self.int16_cost)
+                )
             } else {
-                100.0 * self.float_cost as f64 / self.total_cost as f64
+                String::new()
             };
             let _ = writeln!(
                 s,
-                "  kept float: {} of {} quantizable ops, {} of {} operations ({pct:.1}%), estimated latency +{:.1}%",
+                "  kept float: {} of {} quantizable ops, {} of {} operations ({:.1}%){int16}, estimated latency +{:.1}%",
                 self.float_ops,
                 self.candidate_ops,
                 self.float_cost,
                 self.total_cost,
+                pct(self.float_cost),
                 100.0 * self.latency_cost()
             );
         }
@@ -215,7 +239,7 @@ impl PrecisionSummary {
             .target_sqnr
             .map_or("null".to_string(), |t| format!("{t}"));
         format!(
-            "{{\"mode\": {}, \"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"reused_share\": {:.4}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"latency_cost\": {:.4}, \"signatures\": {}}}",
+            "{{\"mode\": {}, \"target_sqnr\": {target}, \"start_sqnr\": {:.4}, \"ranges_sqnr\": {:.4}, \"reached_sqnr\": {:.4}, \"samples\": {}, \"data\": {}, \"evaluations\": {}, \"seconds\": {:.3}, \"reused_share\": {:.4}, \"ranges\": {}, \"float_ops\": {}, \"candidate_ops\": {}, \"float_cost\": {}, \"total_cost\": {}, \"int16_ops\": {}, \"int16_cost\": {}, \"latency_cost\": {:.4}, \"signatures\": {}}}",
             json_string(&self.mode()),
             self.start_sqnr,
             self.ranges_sqnr,
@@ -230,6 +254,8 @@ impl PrecisionSummary {
             self.candidate_ops,
             self.float_cost,
             self.total_cost,
+            self.int16_ops,
+            self.int16_cost,
             self.latency_cost(),
             json_string(&self.signatures)
         )
@@ -372,6 +398,26 @@ impl Report {
             }
             if quantized {
                 r.quantized_ops += 1;
+                let int16 = data.results().iter().any(|&v| {
+                    after
+                        .value_type(v)
+                        .element_type()
+                        .and_then(super::mixed_precision::width_of)
+                        == Some(16)
+                });
+                if int16 && super::mixed_precision::is_int16(after, op) {
+                    let reason = data
+                        .attributes
+                        .get(super::mixed_precision::INT16_REASON)
+                        .and_then(Attribute::as_str)
+                        .unwrap_or("selected by the int16= pattern");
+                    r.int16_ops.push(KeptOp {
+                        name: data.name.as_str().to_string(),
+                        location: data.loc.first_name().map(str::to_string),
+                        reason: reason.to_string(),
+                        estimated_gain_ns: None,
+                    });
+                }
             } else if kind == Kind::Weights {
                 let v = float_weight.expect("checked above");
                 let count = after
@@ -404,7 +450,7 @@ impl Report {
                 } else {
                     "no hybrid kernel reads int8 weights for it".to_string()
                 };
-                r.float_ops.push(FloatOp {
+                r.float_ops.push(KeptOp {
                     name: data.name.as_str().to_string(),
                     location: data.loc.first_name().map(str::to_string),
                     reason,
@@ -427,7 +473,7 @@ impl Report {
                     (None, true) => "denied by the deny pattern".into(),
                     (None, false) => reason,
                 };
-                r.float_ops.push(FloatOp {
+                r.float_ops.push(KeptOp {
                     name: data.name.as_str().to_string(),
                     location: data.loc.first_name().map(str::to_string),
                     reason,
@@ -462,54 +508,8 @@ impl Report {
             self.total_ops,
             pct(self.quantized_ops, self.total_ops)
         );
-        if !self.float_ops.is_empty() {
-            // One line per op kind and reason, in order of first appearance, naming up to
-            // three places (`--report` keeps every op).
-            let _ = writeln!(s, "left float ({}):", self.float_ops.len());
-            let mut groups: Vec<(&str, &str, Vec<Option<&str>>, f64)> = Vec::new();
-            for f in &self.float_ops {
-                let place = f.location.as_deref();
-                let gain = f.estimated_gain_ns.unwrap_or(0.0);
-                match groups
-                    .iter_mut()
-                    .find(|(n, r, ..)| *n == f.name.as_str() && *r == f.reason.as_str())
-                {
-                    Some((_, _, places, total)) => {
-                        places.push(place);
-                        *total += gain;
-                    }
-                    None => groups.push((&f.name, &f.reason, vec![place], gain)),
-                }
-            }
-            for (name, reason, places, gain_ns) in groups {
-                let named: Vec<String> = places
-                    .iter()
-                    .flatten()
-                    .take(3)
-                    .map(|l| format!("\"{l}\""))
-                    .collect();
-                let more = places.len().saturating_sub(named.len());
-                let mut at = if named.is_empty() {
-                    String::new()
-                } else {
-                    format!(" at {}", named.join(", "))
-                };
-                if more > 0 && !named.is_empty() {
-                    at.push_str(&format!(" and {more} more"));
-                }
-                let count = if places.len() > 1 {
-                    format!("{} x ", places.len())
-                } else {
-                    String::new()
-                };
-                let gain = if gain_ns > 0.0 {
-                    format!(" (estimated saving {:.1} us)", gain_ns / 1000.0)
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(s, "  {count}{name}{at}: {reason}{gain}");
-            }
-        }
+        write_grouped(&mut s, "left float", &self.float_ops);
+        write_grouped(&mut s, "in int16 activations", &self.int16_ops);
         let ratio = if self.size_before == 0 {
             0.0
         } else {
@@ -533,36 +533,39 @@ impl Report {
     /// The same report as JSON.
     pub fn json(&self) -> String {
         let esc = json_string;
-        let floats: Vec<String> = self
-            .float_ops
-            .iter()
-            .map(|f| {
-                let loc = f
-                    .location
-                    .as_deref()
-                    .map(esc)
-                    .unwrap_or_else(|| "null".into());
-                let gain = f
-                    .estimated_gain_ns
-                    .map(|g| format!(", \"estimated_gain_ns\": {g:.0}"))
-                    .unwrap_or_default();
-                format!(
-                    "{{\"op\": {}, \"location\": {loc}, \"reason\": {}{gain}}}",
-                    esc(&f.name),
-                    esc(&f.reason)
-                )
-            })
-            .collect();
+        let listed = |ops: &[KeptOp]| -> String {
+            let items: Vec<String> = ops
+                .iter()
+                .map(|f| {
+                    let loc = f
+                        .location
+                        .as_deref()
+                        .map(esc)
+                        .unwrap_or_else(|| "null".into());
+                    let gain = f
+                        .estimated_gain_ns
+                        .map(|g| format!(", \"estimated_gain_ns\": {g:.0}"))
+                        .unwrap_or_default();
+                    format!(
+                        "{{\"op\": {}, \"location\": {loc}, \"reason\": {}{gain}}}",
+                        esc(&f.name),
+                        esc(&f.reason)
+                    )
+                })
+                .collect();
+            items.join(", ")
+        };
         let counts: Vec<String> = self
             .op_counts
             .iter()
             .map(|(k, v)| format!("{}: {v}", esc(k)))
             .collect();
         format!(
-            "{{\n  \"total_ops\": {},\n  \"quantized_ops\": {},\n  \"float_ops\": [{}],\n  \"op_counts\": {{{}}},\n  \"size_before\": {},\n  \"size_after\": {},\n  \"size_measure\": \"{}\"{}\n}}\n",
+            "{{\n  \"total_ops\": {},\n  \"quantized_ops\": {},\n  \"float_ops\": [{}],\n  \"int16_ops\": [{}],\n  \"op_counts\": {{{}}},\n  \"size_before\": {},\n  \"size_after\": {},\n  \"size_measure\": \"{}\"{}\n}}\n",
             self.total_ops,
             self.quantized_ops,
-            floats.join(", "),
+            listed(&self.float_ops),
+            listed(&self.int16_ops),
             counts.join(", "),
             self.size_before,
             self.size_after,
@@ -578,12 +581,63 @@ impl Report {
     }
 }
 
+/// One line per op kind and reason, in order of first appearance, naming up to three places
+/// (`--report` keeps every op), under "`title` (count):".
+fn write_grouped(s: &mut String, title: &str, ops: &[KeptOp]) {
+    if !ops.is_empty() {
+        let _ = writeln!(s, "{title} ({}):", ops.len());
+        let mut groups: Vec<(&str, &str, Vec<Option<&str>>, f64)> = Vec::new();
+        for f in ops {
+            let place = f.location.as_deref();
+            let gain = f.estimated_gain_ns.unwrap_or(0.0);
+            match groups
+                .iter_mut()
+                .find(|(n, r, ..)| *n == f.name.as_str() && *r == f.reason.as_str())
+            {
+                Some((_, _, places, total)) => {
+                    places.push(place);
+                    *total += gain;
+                }
+                None => groups.push((&f.name, &f.reason, vec![place], gain)),
+            }
+        }
+        for (name, reason, places, gain_ns) in groups {
+            let named: Vec<String> = places
+                .iter()
+                .flatten()
+                .take(3)
+                .map(|l| format!("\"{l}\""))
+                .collect();
+            let more = places.len().saturating_sub(named.len());
+            let mut at = if named.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", named.join(", "))
+            };
+            if more > 0 && !named.is_empty() {
+                at.push_str(&format!(" and {more} more"));
+            }
+            let count = if places.len() > 1 {
+                format!("{} x ", places.len())
+            } else {
+                String::new()
+            };
+            let gain = if gain_ns > 0.0 {
+                format!(" (estimated saving {:.1} us)", gain_ns / 1000.0)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "  {count}{name}{at}: {reason}{gain}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn op(name: &str, at: &str, reason: &str) -> FloatOp {
-        FloatOp {
+    fn op(name: &str, at: &str, reason: &str) -> KeptOp {
+        KeptOp {
             name: name.into(),
             location: Some(at.into()),
             reason: reason.into(),
@@ -636,6 +690,8 @@ mod tests {
                 candidate_ops: 4,
                 float_cost: 128,
                 total_cost: 256,
+                int16_ops: 0,
+                int16_cost: 0,
                 signatures: String::new(),
             }),
             ..Default::default()
@@ -647,9 +703,24 @@ mod tests {
         );
         let json = r.json();
         assert!(
-            json.contains("\"precision\": {\"mode\": \"target-sqnr=30\", \"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"reused_share\": 0.3750, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"latency_cost\": 0.5000, \"signatures\": \"\"}\n}"),
+            json.contains("\"precision\": {\"mode\": \"target-sqnr=30\", \"target_sqnr\": 30, \"start_sqnr\": -5.5000, \"ranges_sqnr\": -5.2500, \"reached_sqnr\": 48.5000, \"samples\": 8, \"data\": \"x.npy\", \"evaluations\": 33, \"seconds\": 0.250, \"reused_share\": 0.3750, \"ranges\": \"minmax 1, percentile 4\", \"float_ops\": 2, \"candidate_ops\": 4, \"float_cost\": 128, \"total_cost\": 256, \"int16_ops\": 0, \"int16_cost\": 0, \"latency_cost\": 0.5000, \"signatures\": \"\"}\n}"),
             "{json}"
         );
+        // Ops moved to int16 (higher-precision=int16): their own count and operations, and
+        // their cost in the latency estimate, (1 x 128 + 19 x 32) / 256.
+        let mut r16 = r.clone();
+        if let Some(p) = r16.precision.as_mut() {
+            p.int16_ops = 1;
+            p.int16_cost = 32;
+        }
+        let text = r16.text();
+        assert!(
+            text.ends_with("  kept float: 2 of 4 quantizable ops, 128 of 256 operations (50.0%); in int16 activations: 1 ops, 32 operations (12.5%), estimated latency +287.5%\n"),
+            "{text}"
+        );
+        assert!(r16
+            .json()
+            .contains("\"int16_ops\": 1, \"int16_cost\": 32, \"latency_cost\": 2.8750"));
         // Without a search, the JSON has no precision key.
         assert!(!Report::default().json().contains("precision"));
     }
@@ -672,5 +743,14 @@ mod tests {
             text.contains("left float (6):\n  5 x tfl.prelu at \"p0\", \"p1\", \"p2\" and 2 more: kept float for speed\n  tfl.custom at \"c\": custom op 'X' has no int8 form\n"),
             "{text}"
         );
+        // int16 ops are listed apart, grouped the same way, and in the JSON.
+        r.int16_ops.push(op("tfl.conv_2d", "a", "matched"));
+        r.int16_ops.push(op("tfl.conv_2d", "b", "matched"));
+        let text = r.text();
+        assert!(
+            text.contains("tfl.custom at \"c\": custom op 'X' has no int8 form\nin int16 activations (2):\n  2 x tfl.conv_2d at \"a\", \"b\": matched\n"),
+            "{text}"
+        );
+        assert!(r.json().contains("\"int16_ops\": [{\"op\": \"tfl.conv_2d\", \"location\": \"a\", \"reason\": \"matched\"}, {"));
     }
 }

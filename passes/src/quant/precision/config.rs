@@ -11,17 +11,16 @@ use std::collections::BTreeMap;
 use tqopt_ir::{Attribute, DenseElements, ElementType, Module, OpId, TensorType};
 
 use crate::quant::legalize_opset::{FLOAT_REASON, KEEP_FLOAT};
+use crate::quant::mixed_precision::{INT16_ATTR, INT16_REASON};
 
 /// The higher precision an op may be given.
-///
-/// Plug-in point for int16 activations: once the per-op precision assignment of
-/// `quantize-int8{int16=...}` lands, an `Int16` variant goes here, [`Config::apply`] marks the
-/// op with that assignment's attribute, [`super::cost`] gives it a cost between int8 and float,
-/// and the search offers it before `Float` (see [`super::search`]).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Precision {
     /// Float with its float weights (TFLite's float fallback between dequantize and quantize).
     Float,
+    /// int16 activations with int8 weights (16x8's rules, `quantize-int8{int16=}`'s mark
+    /// [`INT16_ATTR`]): only for ops LiteRT has an int16 kernel for.
+    Int16,
 }
 
 /// Ranges by method and ops in higher precision.
@@ -35,7 +34,8 @@ pub struct Config {
 
 impl Config {
     /// Writes the configuration into `m`: each listed statistic gets its range, each listed
-    /// op `tqopt.keep_float` and, when `reason` gives one, the reason the report shows.
+    /// op `tqopt.keep_float` (or `tqopt.int16`) and, when `reason` gives one, the reason the
+    /// report shows.
     pub fn apply(&self, m: &mut Module, reason: Option<&dyn Fn(OpId) -> String>) {
         for (&stats, &((lo, hi), _)) in &self.ranges {
             let ty = TensorType::new(&[2], ElementType::F32);
@@ -46,24 +46,38 @@ impl Config {
             }
         }
         for (&op, p) in &self.ops {
-            match p {
-                Precision::Float => {
-                    let why = reason.map(|f| f(op));
-                    let attrs = &mut m.op_mut(op).attributes;
-                    attrs.set(KEEP_FLOAT, Attribute::Unit);
-                    if let Some(why) = why {
-                        attrs.set(FLOAT_REASON, Attribute::string(&why));
-                    }
-                }
+            let (mark, why_attr) = match p {
+                Precision::Float => (KEEP_FLOAT, FLOAT_REASON),
+                Precision::Int16 => (INT16_ATTR, INT16_REASON),
+            };
+            let why = reason.map(|f| f(op));
+            let attrs = &mut m.op_mut(op).attributes;
+            attrs.set(mark, Attribute::Unit);
+            if let Some(why) = why {
+                attrs.set(why_attr, Attribute::string(&why));
             }
         }
     }
 
+    /// The ops given precision `p`, in op order.
+    pub fn ops_in(&self, p: Precision) -> Vec<OpId> {
+        self.ops
+            .iter()
+            .filter(|(_, q)| **q == p)
+            .map(|(&op, _)| op)
+            .collect()
+    }
+
     /// The same ranges with `ops` in float.
     pub fn with_float(&self, ops: &[OpId]) -> Config {
+        self.with(ops, Precision::Float)
+    }
+
+    /// The same configuration with `ops` in precision `p`.
+    pub fn with(&self, ops: &[OpId], p: Precision) -> Config {
         let mut c = self.clone();
         for &op in ops {
-            c.ops.insert(op, Precision::Float);
+            c.ops.insert(op, p);
         }
         c
     }

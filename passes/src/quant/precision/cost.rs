@@ -4,14 +4,19 @@
 //! and the report estimates the latency the kept ops cost from it.
 //!
 //! The latency estimate assumes a float multiply-accumulate costs [`FLOAT_VS_INT8`] times an
-//! int8 one (XNNPACK on x86 and Arm runs int8 GEMMs about twice as fast as f32 ones): the
-//! model's estimated slowdown is `(FLOAT_VS_INT8 - 1) x float cost / total cost`.
+//! int8 one (XNNPACK on x86 and Arm runs int8 GEMMs about twice as fast as f32 ones), and an
+//! int16-activation operation [`INT16_VS_INT8`] times: the model's estimated slowdown is
+//! `((FLOAT_VS_INT8 - 1) x float cost + (INT16_VS_INT8 - 1) x int16 cost) / total cost`.
 
 use tqopt_ir::dialect::tfl;
 use tqopt_ir::{Module, OpId, ValueId};
 
 /// How many int8 operations one float operation costs, for the latency estimate.
 pub const FLOAT_VS_INT8: f64 = 2.0;
+/// The same for an op with int16 activations: LiteRT runs 16x8 ops with its builtin kernels,
+/// not XNNPACK. The whole of face_detection_short_range, hand_landmark and palm_detection in
+/// int16 ran 19, 26 and 23 times as long as in int8 (LiteRT 2.3.0, AMD EPYC with AVX2).
+pub const INT16_VS_INT8: f64 = 20.0;
 
 /// The shape as LiteRT allocates it (a dynamic batch counts as 1).
 fn shape(m: &Module, v: ValueId) -> Option<Vec<u64>> {

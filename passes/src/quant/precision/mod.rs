@@ -6,7 +6,8 @@
 //! the float model on the search data ([`data`]), scores configurations by running the rest of
 //! the pipeline and the quantized model ([`evaluate`]), searches ([`search`]) and writes the
 //! configuration it chose into the module: ranges into `quantfork.stats`, ops kept in higher
-//! precision as `tqopt.keep_float` with `tqopt.float_reason` saying why, and a summary as the
+//! precision as `tqopt.keep_float` with `tqopt.float_reason` saying why (or, moved to int16
+//! activations by [`int16`], `tqopt.int16` with `tqopt.int16_reason`), and a summary as the
 //! module attribute [`search::SUMMARY`] that the quantization report prints.
 //!
 //! Nothing else changes, so the passes that follow quantize exactly what was scored.
@@ -18,6 +19,7 @@ pub mod data;
 pub mod evaluate;
 pub mod fake_quant;
 pub mod incremental;
+pub mod int16;
 pub mod search;
 pub mod sensitivity;
 
@@ -63,6 +65,17 @@ pub const LOW_SQNR_DB: f64 = 20.0;
 pub const SCORED: Statistic = Statistic {
     name: "num-configurations-scored",
     description: "configurations the precision search scored",
+};
+
+/// What target-sqnr keeps ops in (`higher-precision=`).
+pub const HIGHER_PRECISIONS: &[&str] = &["float", "int16"];
+
+/// `higher-precision=`, shared by `quantize-int8` and `search-precision`.
+pub const HIGHER_PRECISION_OPTION: OptionInfo = OptionInfo {
+    name: "higher-precision",
+    kind: OptionKind::Enum(HIGHER_PRECISIONS),
+    default: "float",
+    help: "What target-sqnr keeps the ops that need it in. float: float ops with float weights, which XNNPACK runs fast. int16: int16 activations with int8 weights where LiteRT has an int16 kernel and the target still holds, float elsewhere: a smaller file, but LiteRT runs 16x8 ops with its builtin kernels, 19-27x slower than int8 on the MediaPipe models",
 };
 
 pub static OPTIONS: &[OptionInfo] = &[
@@ -121,6 +134,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         help: "As quantize-int8's",
     },
     crate::quant::weight_rounding::INT8_MODE_OPTION,
+    HIGHER_PRECISION_OPTION,
     OptionInfo {
         name: "check",
         kind: OptionKind::Bool,
@@ -148,9 +162,10 @@ pub static INFO: PassInfo = PassInfo {
         configurations (each tensor's calibration method, ops kept float) by quantizing them with the \
         rest of quantize-int8 and running them in tqopt's interpreter: output SQNR as tqopt eval \
         defines it. Chooses the best ranges, then (with target-sqnr) the fewest, cheapest ops to keep \
-        float that reach the target. Writes the ranges into quantfork.stats, marks kept ops \
-        tqopt.keep_float with the reason, and leaves a summary for the report. Fails when even every \
-        op float misses the target.",
+        float that reach the target; with higher-precision=int16, moves those it can to int16 \
+        activations while the target holds. Writes the ranges into quantfork.stats, marks kept ops \
+        tqopt.keep_float (or tqopt.int16) with the reason, and leaves a summary for the report. \
+        Fails when even every op float misses the target.",
     options: OPTIONS,
     create,
     traits: PassTraits::NONE,
@@ -172,12 +187,20 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
         }
     };
     let method = o.choice("method")?;
+    let int16 = o.choice("higher-precision")? == "int16";
+    if int16 && target.is_none() {
+        return Err(
+            "higher-precision=int16 chooses what target-sqnr keeps ops in: give target-sqnr=DB too"
+                .into(),
+        );
+    }
     let data = o.string("data")?;
     let ops = o.choice("ops")?;
     Ok(Box::new(SearchPrecision {
         target,
         strict_ops: (ops != "TFLITE_BUILTINS").then(|| ops.to_string()),
         auto: method == "auto",
+        int16,
         verify: o.bool("verify")?,
         check: o.bool("check")?,
         data: (!data.is_empty()).then(|| PathBuf::from(data)),
@@ -200,6 +223,8 @@ pub struct SearchPrecision {
     /// The OpsSet, when it lets no op stay float.
     strict_ops: Option<String>,
     auto: bool,
+    /// `higher-precision=int16`: kept ops move to int16 where the target allows.
+    int16: bool,
     /// Measure only (`quantize-int8{verify=EVAL}`).
     verify: bool,
     /// Measure only, on a few samples, and never fail (the default accuracy check).
@@ -359,13 +384,13 @@ impl SearchPrecision {
             .map(|(meth, n)| format!("{} {n}", method_name(*meth)))
             .collect();
         let total_cost: u64 = outcome.costs.values().sum();
-        let kept_cost: u64 = outcome
-            .config
-            .ops
-            .iter()
-            .filter(|(_, p)| **p == Precision::Float)
-            .filter_map(|(op, _)| outcome.costs.get(op))
-            .sum();
+        let cost_in = |p: Precision| -> u64 {
+            let ops = outcome.config.ops_in(p);
+            ops.iter().filter_map(|op| outcome.costs.get(op)).sum()
+        };
+        let (kept_cost, int16_cost) = (cost_in(Precision::Float), cost_in(Precision::Int16));
+        let float_ops = outcome.config.ops_in(Precision::Float).len();
+        let int16_ops = outcome.config.ops_in(Precision::Int16).len();
         let mut entries = vec![
             ("start_sqnr", float(outcome.start_db)),
             ("ranges_sqnr", float(outcome.ranges_db)),
@@ -397,11 +422,15 @@ impl SearchPrecision {
                     "nearest"
                 }),
             ),
-            ("float_ops", int(outcome.config.ops.len() as u64)),
+            ("float_ops", int(float_ops as u64)),
             ("candidate_ops", int(outcome.costs.len() as u64)),
             ("float_cost", int(kept_cost)),
             ("total_cost", int(total_cost)),
         ]);
+        if int16_ops > 0 {
+            entries.push(("int16_ops", int(int16_ops as u64)));
+            entries.push(("int16_cost", int(int16_cost)));
+        }
         if let Some(t) = self.target {
             entries.push(("target_sqnr", float(t)));
         }
@@ -500,13 +529,27 @@ impl SearchPrecision {
                     }
                     goal += t - first + 0.25;
                 }
+                let outcome = match found {
+                    Some(mut outcome) => {
+                        let goal = t + SUBSET_MARGIN_DB;
+                        self.step_down(&sub_ev, &ev, &mut outcome, t, goal)?;
+                        outcome
+                    }
+                    None => {
+                        let mut outcome = search::search(&ev, &base, &data, t, strict, threads)?;
+                        self.step_down(&ev, &ev, &mut outcome, t, t)?;
+                        outcome
+                    }
+                };
                 subset_evaluations = sub_ev.evaluations.get();
-                match found {
-                    Some(outcome) => outcome,
-                    None => search::search(&ev, &base, &data, t, strict, threads)?,
-                }
+                outcome
             }
-            Some(t) => search::search(&ev, &base, &data, t, self.strict_ops.as_deref(), threads)?,
+            Some(t) => {
+                let strict = self.strict_ops.as_deref();
+                let mut outcome = search::search(&ev, &base, &data, t, strict, threads)?;
+                self.step_down(&ev, &ev, &mut outcome, t, t)?;
+                outcome
+            }
             // Verify only: the model as calibrated, nothing chosen.
             None if verify_only => search::Outcome {
                 config: config::Config::default(),
@@ -558,6 +601,23 @@ impl SearchPrecision {
             outcome,
             notes,
         })
+    }
+}
+
+impl SearchPrecision {
+    /// With `higher-precision=int16`: [`int16::step_down`].
+    fn step_down(
+        &self,
+        fast: &Evaluator,
+        folded: &Evaluator,
+        outcome: &mut search::Outcome,
+        target: f64,
+        goal: f64,
+    ) -> Result<(), String> {
+        if self.int16 {
+            int16::step_down(fast, folded, outcome, target, goal)?;
+        }
+        Ok(())
     }
 }
 

@@ -31,10 +31,8 @@
 //!    the evaluator which configuration it accepted (the one its next trials change), and
 //!    values computed the same way there or in the last score are reused.
 //!
-//! Higher precisions other than float (int16 activations, see [`super::config::Precision`])
-//! join step 2 as one more kind of candidate: `Config::with_float` becomes a choice of
-//! precision per op, a ranking can offer int16 for an op before float (cheaper, see
-//! [`super::cost`]), and pruning can step an op down from float to int16 before int8.
+//! 5. With `higher-precision=int16`, the ops kept float then move to int16 activations where
+//!    the target allows ([`super::int16`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -418,7 +416,7 @@ struct Pick {
 
 /// A folded score this close under the target (dB) is a near miss that [`restore_dropped`]
 /// tries to close.
-const NEAR_MISS_DB: f64 = 1.0;
+pub(super) const NEAR_MISS_DB: f64 = 1.0;
 /// The batches of dropped ops [`restore_dropped`] tries (cumulative counts, most useful
 /// first): at most this many folded scores.
 const RESTORE_BATCHES: [usize; 4] = [1, 2, 4, 8];
@@ -450,7 +448,7 @@ fn restore_dropped(
 /// The first count of `counts` whose prefix of `candidates` `score` (of that prefix) says
 /// reaches `target`, and its score; the near-miss repairs of [`restore_dropped`] and
 /// [`confirm`] try their batches this way.
-fn first_batch_reaching(
+pub(super) fn first_batch_reaching(
     candidates: &[OpId],
     counts: impl IntoIterator<Item = usize>,
     target: f64,
@@ -522,7 +520,7 @@ fn select_ops(
 /// most kept ops are not needed it drops them in few scores, where each op adds a little it
 /// still tries them one by one). At most `budget` scores; `accepted` is called right after
 /// the score of each trial that stays (the next trials change that one).
-fn eliminate(
+pub(super) fn eliminate(
     kept: &[OpId],
     costs: &BTreeMap<OpId, u64>,
     added: &HashMap<OpId, f64>,
