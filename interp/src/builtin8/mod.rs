@@ -7,6 +7,7 @@
 //! - [`hard_swish`]: 16-bit fixed point;
 //! - [`squared_difference`]: inputs rescaled in fixed point, the square requantized;
 //! - [`sqrt`]: the f32 square root, truncated;
+//! - [`rsqrt`]: gemmlowp's fixed-point inverse square root;
 //! - [`sum`]: a sum that rescales, in LiteRT's f32 formula.
 //!
 //! Each kernel states the measurement that called for it. Every function here is integer
@@ -14,6 +15,7 @@
 
 mod average_pool;
 mod hard_swish;
+mod rsqrt;
 mod sqrt;
 mod squared_difference;
 mod sum;
@@ -109,6 +111,7 @@ pub(crate) fn build(
         "tfl.hard_swish" => hard_swish::build(m, op),
         "tfl.squared_difference" => squared_difference::build(m, op),
         "tfl.sqrt" => sqrt::build(m, op),
+        "tfl.rsqrt" => rsqrt::build(m, op),
         "tfl.sum" => sum::build(m, op, consts),
         _ => None,
     }
