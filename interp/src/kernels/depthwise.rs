@@ -6,6 +6,10 @@
 //! masked tails); on AVX2 each output pixel's blocks of up to 32 channels keep their sums in
 //! registers over the taps; other cases use a portable loop. Every path sums in the same
 //! order, so all give the same bits.
+//!
+//! That order is LiteRT's (XNNPACK's): the bias, then one fused multiply-add per tap, the taps
+//! column by column (each column top to bottom) for filters of at most [`COLUMN_ORDER_TAPS`]
+//! taps and row by row for larger ones ([`rows_first`]).
 
 use super::attrs::{Activation, Padding};
 use super::conv::Geom;
@@ -115,6 +119,19 @@ impl Depthwise {
     }
 }
 
+/// Filters with at most this many taps are summed column by column, larger ones row by row:
+/// LiteRT's float depthwise convolutions on x86 (AVX2 and FMA) matched those orders bit for
+/// bit on filters of 2x3 to 5x5 and 3x8 (column by column) and of 3x9, 5x6, 6x5, 6x6, 7x7, 9x9
+/// and 2x13 (row by row), measured 2026-12-07; a 7x7 summed column by column differed in the
+/// last bit on 14 of 16 channels, which hybrid ops after it amplified (NASNet-Mobile's
+/// dynamic-range model: tqopt eval 1.6 dB from LiteRT).
+pub(crate) const COLUMN_ORDER_TAPS: usize = 25;
+
+/// Whether a `kh` x `kw` filter's taps are summed row by row (see [`COLUMN_ORDER_TAPS`]).
+pub(crate) fn rows_first(kh: usize, kw: usize) -> bool {
+    kh * kw > COLUMN_ORDER_TAPS
+}
+
 /// Depthwise convolution of `x` into `out` (NHWC, `m` filters per input channel).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn depthwise(
@@ -130,8 +147,9 @@ pub(crate) fn depthwise(
     let oc = g.c * m;
     assert!(x.len() >= g.n * g.h * g.w * g.c && w.len() >= g.kh * g.kw * oc);
     assert!(out.len() >= g.n * g.oh * g.ow * oc && bias.len() >= oc);
+    // The AVX-512 kernel sums column by column only.
     #[cfg(target_arch = "x86_64")]
-    if m == 1 && level() == Level::Avx512 && g.kh <= 16 {
+    if m == 1 && level() == Level::Avx512 && g.kh <= 16 && !rows_first(g.kh, g.kw) {
         // SAFETY: AVX-512 is present; the asserts bound every access.
         unsafe { x86::depthwise_avx512(g, x, w, bias, out, lo, hi) };
         return;
@@ -167,34 +185,36 @@ multiversion! {
                 for px in orow.chunks_exact_mut(oc.max(1)) {
                     px.copy_from_slice(&bias[..oc]);
                 }
-                // Taps column by column (kx outer), each column top to bottom: the order
-                // XNNPACK's indirection buffer gives them, so float sums round as LiteRT's do.
-                for kx in 0..g.kw {
-                    for ky in 0..g.kh {
-                        let Some(iy) = g.in_y(oy, ky) else { continue };
-                        let xrow = &x[((n * g.h + iy) * g.w) * g.c..][..g.w * g.c];
-                        let wi = &w[(ky * g.kw + kx) * oc..][..oc];
-                        // Output columns whose input column is inside the image.
-                        let off = (kx * g.dw) as isize - g.pad_l as isize;
-                        let first = if off >= 0 { 0 } else { ((-off) as usize).div_ceil(g.sw) };
-                        let end = if (g.w as isize) > off {
-                            ((g.w as isize - off) as usize).div_ceil(g.sw).min(g.ow)
+                // Taps in LiteRT's order (see `rows_first`), so float sums round as its do.
+                let by_rows = rows_first(g.kh, g.kw);
+                let taps = (0..g.kh * g.kw).map(|t| match by_rows {
+                    true => (t / g.kw, t % g.kw),
+                    false => (t % g.kh, t / g.kh),
+                });
+                for (ky, kx) in taps {
+                    let Some(iy) = g.in_y(oy, ky) else { continue };
+                    let xrow = &x[((n * g.h + iy) * g.w) * g.c..][..g.w * g.c];
+                    let wi = &w[(ky * g.kw + kx) * oc..][..oc];
+                    // Output columns whose input column is inside the image.
+                    let off = (kx * g.dw) as isize - g.pad_l as isize;
+                    let first = if off >= 0 { 0 } else { ((-off) as usize).div_ceil(g.sw) };
+                    let end = if (g.w as isize) > off {
+                        ((g.w as isize - off) as usize).div_ceil(g.sw).min(g.ow)
+                    } else {
+                        0
+                    };
+                    for ox in first..end {
+                        let ix = (ox * g.sw) as isize + off;
+                        let xi = &xrow[ix as usize * g.c..][..g.c];
+                        let acc = &mut orow[ox * oc..][..oc];
+                        if m == 1 {
+                            for ((a, &xv), &wv) in acc.iter_mut().zip(xi).zip(wi) {
+                                *a = xv.mul_add(wv, *a);
+                            }
                         } else {
-                            0
-                        };
-                        for ox in first..end {
-                            let ix = (ox * g.sw) as isize + off;
-                            let xi = &xrow[ix as usize * g.c..][..g.c];
-                            let acc = &mut orow[ox * oc..][..oc];
-                            if m == 1 {
-                                for ((a, &xv), &wv) in acc.iter_mut().zip(xi).zip(wi) {
-                                    *a = xv.mul_add(wv, *a);
-                                }
-                            } else {
-                                for (c, &xv) in xi.iter().enumerate() {
-                                    for j in 0..m {
-                                        acc[c * m + j] = xv.mul_add(wi[c * m + j], acc[c * m + j]);
-                                    }
+                            for (c, &xv) in xi.iter().enumerate() {
+                                for j in 0..m {
+                                    acc[c * m + j] = xv.mul_add(wi[c * m + j], acc[c * m + j]);
                                 }
                             }
                         }
@@ -209,9 +229,8 @@ multiversion! {
 }
 
 /// The AVX2 path (M = 1): blocks of up to 32 channels of one to four output pixels keep their
-/// sums in registers over every tap, in the portable loop's order (bias, then taps column by
-/// column, each column top to bottom, skipping taps outside the image), so the results are
-/// the same bits. Pixels whose taps all lie inside the image share one tap list and go in
+/// sums in registers over every tap, in the portable loop's order (bias, then the taps in
+/// LiteRT's order, skipping taps outside the image), so the results are the same bits. Pixels whose taps all lie inside the image share one tap list and go in
 /// groups (a tap's weights loaded once for the group); the others go one by one.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
@@ -246,6 +265,7 @@ mod avx2 {
         let mut taps: Vec<(usize, usize)> = Vec::with_capacity(g.kh * g.kw);
         let mut rows: Vec<(usize, usize)> = Vec::with_capacity(g.kh);
         let interior = g.interior_columns();
+        let by_rows = super::rows_first(g.kh, g.kw);
         let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
         let op = out.as_mut_ptr();
         for n in 0..g.n {
@@ -265,6 +285,10 @@ mod avx2 {
                         for &(ky, row) in &rows {
                             taps.push((row + ix * c, (ky * g.kw + kx) * c));
                         }
+                    }
+                    if by_rows {
+                        // The same taps row by row: ordered by weight index (ky * kw + kx).
+                        taps.sort_by_key(|&(_, wi)| wi);
                     }
                     let r = Row {
                         x: x.as_ptr(),
