@@ -363,12 +363,17 @@ def assert_float_bit_equal(want, got):
 
 
 @NEEDS_MODELLED_CPU
-@pytest.mark.parametrize("op", ["logistic", "tanh", "gelu", "gelu_approximate"])
+@pytest.mark.parametrize("op", ["logistic", "tanh", "gelu", "gelu_approximate", "rsqrt"])
 def test_float_activations_are_litert_to_the_bit(op, tqopt_bin, interp_run_bin, out_dir):
-    """Float sigmoid, tanh and GELU feed hybrid ops that quantize their input on the fly, so an
-    ulp matters (kernels/xnnpack_math.rs)."""
+    """Float sigmoid, tanh, GELU and RSQRT feed hybrid ops that quantize their input on the fly,
+    so an ulp matters (kernels/xnnpack_math.rs). RSQRT (layer norms) gets positive values over
+    twelve octaves, +inf, and a tail shorter than a vector."""
     rng = np.random.default_rng(12)
-    x = np.concatenate([np.linspace(-12, 12, 2048), rng.standard_normal(2048) * 3]).astype(np.float32)
+    if op == "rsqrt":
+        x = np.concatenate([np.geomspace(1e-6, 1e6, 2048), rng.uniform(0.5, 4, 2050), [np.inf]])
+    else:
+        x = np.concatenate([np.linspace(-12, 12, 2048), rng.standard_normal(2048) * 3])
+    x = x.astype(np.float32)
     want, got = litert_and_ours(float_unary_text(op, x.size), x, tqopt_bin, interp_run_bin, out_dir)
     assert_float_bit_equal(want, got)
 

@@ -116,7 +116,7 @@ fn apply(f: Func, v: &mut [f32]) {
         Func::Exp => v.iter_mut().for_each(|x| *x = x.exp()),
         Func::Log => v.iter_mut().for_each(|x| *x = x.ln()),
         Func::Sqrt => v.iter_mut().for_each(|x| *x = x.sqrt()),
-        Func::Rsqrt => v.iter_mut().for_each(|x| *x = 1.0 / x.sqrt()),
+        Func::Rsqrt => xnnpack_math::rsqrt(v),
         Func::Neg => v.iter_mut().for_each(|x| *x = -*x),
         Func::Abs => v.iter_mut().for_each(|x| *x = x.abs()),
         Func::Square => v.iter_mut().for_each(|x| *x *= *x),
