@@ -60,11 +60,7 @@ pub fn step_down(
     let Some((stay, reached)) = chosen else {
         return Ok(0);
     };
-    let moved: Vec<OpId> = movable
-        .iter()
-        .filter(|op| !stay.contains(op))
-        .copied()
-        .collect();
+    let moved = moved(&movable, &stay);
     outcome.config = outcome.config.with(&moved, Precision::Int16);
     outcome.reached_db = reached;
     for op in &moved {
@@ -79,14 +75,18 @@ pub fn step_down(
     Ok(moved.len())
 }
 
-/// `config` with the ops of `movable` not in `stay` in int16.
-fn moved_config(config: &Config, movable: &[OpId], stay: &[OpId]) -> Config {
-    let moved: Vec<OpId> = movable
+/// The ops of `movable` not in `stay`: those that go to int16.
+fn moved(movable: &[OpId], stay: &[OpId]) -> Vec<OpId> {
+    movable
         .iter()
         .filter(|op| !stay.contains(op))
         .copied()
-        .collect();
-    config.with(&moved, Precision::Int16)
+        .collect()
+}
+
+/// `config` with the ops of `movable` not in `stay` in int16.
+fn moved_config(config: &Config, movable: &[OpId], stay: &[OpId]) -> Config {
+    config.with(&moved(movable, stay), Precision::Int16)
 }
 
 /// The ops of `movable` to leave float (the rest go to int16) and the folded score, or `None`
@@ -129,11 +129,7 @@ fn choose(
         return Ok(None);
     }
     let cost = |op: &OpId| costs.get(op).copied().unwrap_or(0);
-    let mut moved: Vec<OpId> = movable
-        .iter()
-        .filter(|op| !stay.contains(op))
-        .copied()
-        .collect();
+    let mut moved = moved(movable, &stay);
     moved.sort_by_key(|op| std::cmp::Reverse(cost(op)));
     let mut counts: Vec<usize> = BACK_TO_FLOAT.map(|n| n.min(moved.len())).to_vec();
     counts.dedup();
