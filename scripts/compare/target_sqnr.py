@@ -143,7 +143,9 @@ def main() -> None:
             int8_db = sqnr_db(ref_cal, litert_outputs(plain, cal))
             target_db = sqnr_db(ref_cal, litert_outputs(target, cal))
             held_db = sqnr_db(ref_held, litert_outputs(target, held))
-            kept, total = int(prec.get("float_ops", 0)), int(prec.get("candidate_ops", 0))
+            # Ops in higher precision: float, and int16 with higher-precision=int16.
+            kept = int(prec.get("float_ops", 0)) + int(prec.get("int16_ops", 0))
+            total = int(prec.get("candidate_ops", 0))
             shares.append(kept / total if total else 0.0)
             if target_db < args.target:
                 misses.append(model.stem)
