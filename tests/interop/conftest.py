@@ -62,6 +62,13 @@ NEEDS_MODELLED_CPU = pytest.mark.skipif(
     "this CPU has neither",
 )
 
+# Float kernels the interpreter models for AVX2 + FMA only (the float softmax): skipped on
+# CPUs with AVX-512, where XNNPACK picks other kernels, and on CPUs without AVX2.
+NEEDS_AVX2_ONLY = pytest.mark.skipif(
+    not ({"avx2", "fma"} <= _cpu_flags() and "avx512f" not in _cpu_flags()),
+    reason="the interpreter models this XNNPACK float kernel on AVX2 + FMA CPUs without AVX-512",
+)
+
 # MediaPipe's detectors take images scaled to [-1, 1]; the landmark and segmentation models
 # take [0, 1].
 SIGNED_INPUT_MODELS = (

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import NEEDS_MODELLED_CPU, REPO, _cargo_build
+from conftest import NEEDS_AVX2_ONLY, NEEDS_MODELLED_CPU, REPO, _cargo_build
 
 QTYPE = "!quant.uniform<i8:f32, 0.05:3>"
 
@@ -329,6 +329,23 @@ def test_float_depthwise_is_litert_to_the_bit(kh, kw, tqopt_bin, interp_run_bin,
     x = np.random.default_rng(3).normal(size=(1, 9, 11, 24)).astype(np.float32)
     want, got = litert_and_ours(float_depthwise_text(kh, kw, 24, 9, 11), x, tqopt_bin,
                                 interp_run_bin, out_dir)
+    assert_float_bit_equal(want, got)
+
+
+@NEEDS_AVX2_ONLY
+@pytest.mark.parametrize("n", [7, 40, 48, 65, 176, 1000])
+def test_float_softmax_is_litert_to_the_bit(n, tqopt_bin, interp_run_bin, out_dir):
+    """XNNPACK's float softmax (its own exponential, a sum over 32 values at a time in two
+    accumulators, then times 1/sum): row lengths below, at and past each of its loops."""
+    rows = 16
+    t = f"tensor<{rows}x{n}xf32>"
+    text = (
+        f'func.func @main(%x: {t} loc("x")) -> {t} {{\n'
+        f'  %0 = "tfl.softmax"(%x) <{{beta = 1.000000e+00 : f32}}> : ({t}) -> {t} loc("y")\n'
+        f"  return %0 : {t}\n}}\n"
+    )
+    x = (np.random.default_rng(n).normal(size=(rows, n)) * 4).astype(np.float32)
+    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
     assert_float_bit_equal(want, got)
 
 
