@@ -113,7 +113,8 @@ def binary_text(op: str, activation: str, broadcast: bool) -> tuple[str, tuple]:
 
 
 def unary_text(case: str) -> tuple[str, tuple]:
-    """LOGISTIC, TANH, EXP, GELU, SOFTMAX, MEAN and RESIZE_BILINEAR on an int16 input."""
+    """LOGISTIC, TANH, EXP, GELU, SOFTMAX, MEAN, RESIZE_BILINEAR and AVERAGE_POOL_2D on an int16
+    input."""
     shape = (1, 6, 7, 12)
     t_x = shape_text(shape, I16.format(4.7e-4))
     if case in ("logistic", "tanh"):
@@ -136,6 +137,16 @@ def unary_text(case: str) -> tuple[str, tuple]:
                 'tensor<2xi32> loc("a")\n'
                 f'  %0 = "tfl.mean"(%x, %a) <{{keep_dims = true}}> : ({t_x}, tensor<2xi32>) -> '
                 f'{t_y} loc("y")\n')
+    elif case.startswith("average_pool"):
+        # Input and result share their scale (TFLite requires it); 2x2 windows make halves.
+        size, stride, pad = {"average_pool_2x2": (2, 2, "VALID"),
+                             "average_pool_3x3_same": (3, 1, "SAME")}[case]
+        out = (1, 3, 3, 12) if stride == 2 else shape
+        t_y = shape_text(out, I16.format(4.7e-4))
+        body = (f'  %0 = "tfl.average_pool_2d"(%x) <{{filter_height = {size} : i32, '
+                f'filter_width = {size} : i32, fused_activation_function = "NONE", '
+                f'padding = "{pad}", stride_h = {stride} : i32, stride_w = {stride} : i32}}> : '
+                f'({t_x}) -> {t_y} loc("y")\n')
     else:
         align, half = (case == "resize_align_corners"), (case == "resize_half_pixel")
         t_y = shape_text((1, 11, 15, 12), I16.format(4.7e-4))
@@ -225,7 +236,7 @@ def test_int16_add_and_mul_are_litert_to_the_bit(op, activation, broadcast, tqop
 
 
 @pytest.mark.parametrize(
-    "case", ["logistic", "tanh", "exp", "gelu", "gelu_approximate", "softmax", "mean", "resize_half_pixel", "resize_align_corners", "resize_legacy"]
+    "case", ["logistic", "tanh", "exp", "gelu", "gelu_approximate", "softmax", "mean", "resize_half_pixel", "resize_align_corners", "resize_legacy", "average_pool_2x2", "average_pool_3x3_same"]
 )
 def test_int16_table_reduction_and_resize_are_litert_to_the_bit(case, tqopt_bin, interp_run_bin,
                                                                out_dir):  # noqa: F811
