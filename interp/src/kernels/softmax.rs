@@ -15,6 +15,8 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.expect_operands(1)?;
     let log = info.name() == "tfl.log_softmax";
     let beta = if log { 1.0 } else { info.attr_f32("beta")? };
+    // XNNPACK's AVX2 softmax, the one LiteRT runs on this CPU (module doc).
+    let as_xnnpack = cfg!(target_arch = "x86_64") && !log && beta == 1.0 && level() == Level::Avx2;
     kernel(move |a: &mut Args<'_>| {
         let mut t = a.take(0)?;
         let depth = *t
@@ -29,7 +31,7 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
                     let sum: f32 = row.iter().map(|&x| (x - max).exp()).sum();
                     let ln = sum.ln();
                     row.iter_mut().for_each(|x| *x = *x - max - ln);
-                } else if beta == 1.0 && level() == Level::Avx2 {
+                } else if as_xnnpack {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `level` reported AVX2 and FMA.
                     unsafe {
@@ -67,6 +69,8 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
 mod xnnpack_avx2 {
     use std::arch::x86_64::*;
 
+    use crate::kernels::xnnpack_math::{avx2, LOG2E};
+
     #[target_feature(enable = "avx2,fma")]
     unsafe fn flush(v: __m256) -> __m256 {
         let tiny = _mm256_cmp_ps::<_CMP_LT_OQ>(
@@ -79,20 +83,21 @@ mod xnnpack_avx2 {
     /// `e^x` for 8 values `x <= 0`.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn exp(x: __m256) -> __m256 {
-        let magic = _mm256_set1_ps(f32::from_bits(0x4B40_007F));
-        let n = _mm256_fmadd_ps(x, _mm256_set1_ps(f32::from_bits(0x3FB8_AA3B)), magic);
+        let k = _mm256_set1_ps;
+        let magic = k(avx2::MAGIC_BIAS);
+        let n = _mm256_fmadd_ps(x, k(LOG2E), magic);
         let s = _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_castps_si256(n)));
         let n = _mm256_sub_ps(n, magic);
-        let t = _mm256_fmadd_ps(n, _mm256_set1_ps(f32::from_bits(0xBF31_7200)), x);
-        let t = _mm256_fmadd_ps(n, _mm256_set1_ps(f32::from_bits(0xB5BF_BE8E)), t);
-        let c = |bits: u32| _mm256_set1_ps(f32::from_bits(bits));
-        let mut p = _mm256_fmadd_ps(c(0x3C07_CFCE), t, c(0x3D2B_9D0D));
-        p = _mm256_fmadd_ps(p, t, c(0x3E2A_AD40));
-        p = _mm256_fmadd_ps(p, t, c(0x3EFF_FEE3));
-        p = _mm256_fmadd_ps(p, t, c(0x3F7F_FFFB));
+        let t = _mm256_fmadd_ps(n, k(avx2::MINUS_LN2_HI), x);
+        let t = _mm256_fmadd_ps(n, k(avx2::MINUS_LN2_LO), t);
+        let [c1, c2, c3, c4, c5] = avx2::C;
+        let mut p = _mm256_fmadd_ps(k(c5), t, k(c4));
+        p = _mm256_fmadd_ps(p, t, k(c3));
+        p = _mm256_fmadd_ps(p, t, k(c2));
+        p = _mm256_fmadd_ps(p, t, k(c1));
         let ts = flush(_mm256_mul_ps(t, s));
         let f = _mm256_fmadd_ps(ts, p, s);
-        let below = _mm256_cmp_ps::<_CMP_LT_OS>(x, _mm256_set1_ps(f32::from_bits(0xC2AE_AC4F)));
+        let below = _mm256_cmp_ps::<_CMP_LT_OS>(x, k(avx2::DENORM_CUTOFF));
         _mm256_andnot_ps(below, f)
     }
 

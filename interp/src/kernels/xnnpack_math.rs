@@ -47,7 +47,7 @@
 use super::simd::{level, Level};
 
 /// log2(e) rounded to f32.
-const LOG2E: f32 = f32::from_bits(0x3FB8_AA3B);
+pub(crate) const LOG2E: f32 = f32::from_bits(0x3FB8_AA3B);
 /// 1.5 · 2^18: adding it rounds to a multiple of 1/32 and leaves the multiple's index in the
 /// low bits.
 const MAGIC_BIAS: f32 = 393_216.0;
@@ -90,12 +90,17 @@ fn by_sign(x: f32, f: f32) -> f32 {
     }
 }
 
-/// The constants of XNNPACK's AVX2 sigmoid.
-mod avx2 {
+/// The constants of XNNPACK's AVX2 exponentials: the sigmoid's ("rr1, p5") and the float
+/// softmax's ("rr2, p5", [`super::softmax`]), which share all but the range reduction.
+pub(crate) mod avx2 {
     /// 1.5 · 2^23 + 127: adding it rounds to an integer and leaves it, biased for an f32
     /// exponent, in the low bits.
     pub const MAGIC_BIAS: f32 = f32::from_bits(0x4B40_007F);
     pub const MINUS_LN2: f32 = f32::from_bits(0xBF31_7218);
+    /// -ln(2) split in a high part with trailing zeros and the low remainder, for the
+    /// softmax's two-step range reduction.
+    pub const MINUS_LN2_HI: f32 = f32::from_bits(0xBF31_7200);
+    pub const MINUS_LN2_LO: f32 = f32::from_bits(0xB5BF_BE8E);
     /// The polynomial's coefficients c1..c5.
     pub const C: [f32; 5] = [
         f32::from_bits(0x3F7F_FFFB),
