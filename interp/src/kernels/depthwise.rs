@@ -132,6 +132,16 @@ pub(crate) fn rows_first(kh: usize, kw: usize) -> bool {
     kh * kw > COLUMN_ORDER_TAPS
 }
 
+/// The taps `(ky, kx)` of a `kh` x `kw` filter in the order LiteRT sums them: column by column
+/// (each column top to bottom), or row by row ([`rows_first`]).
+fn taps_in_order(kh: usize, kw: usize) -> impl Iterator<Item = (usize, usize)> {
+    let by_rows = rows_first(kh, kw);
+    (0..kh * kw).map(move |t| match by_rows {
+        true => (t / kw, t % kw),
+        false => (t % kh, t / kh),
+    })
+}
+
 /// Depthwise convolution of `x` into `out` (NHWC, `m` filters per input channel).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn depthwise(
@@ -185,13 +195,8 @@ multiversion! {
                 for px in orow.chunks_exact_mut(oc.max(1)) {
                     px.copy_from_slice(&bias[..oc]);
                 }
-                // Taps in LiteRT's order (see `rows_first`), so float sums round as its do.
-                let by_rows = rows_first(g.kh, g.kw);
-                let taps = (0..g.kh * g.kw).map(|t| match by_rows {
-                    true => (t / g.kw, t % g.kw),
-                    false => (t % g.kh, t / g.kh),
-                });
-                for (ky, kx) in taps {
+                // Taps in LiteRT's order, so float sums round as its do.
+                for (ky, kx) in taps_in_order(g.kh, g.kw) {
                     let Some(iy) = g.in_y(oy, ky) else { continue };
                     let xrow = &x[((n * g.h + iy) * g.w) * g.c..][..g.w * g.c];
                     let wi = &w[(ky * g.kw + kx) * oc..][..oc];
@@ -230,8 +235,9 @@ multiversion! {
 
 /// The AVX2 path (M = 1): blocks of up to 32 channels of one to four output pixels keep their
 /// sums in registers over every tap, in the portable loop's order (bias, then the taps in
-/// LiteRT's order, skipping taps outside the image), so the results are the same bits. Pixels whose taps all lie inside the image share one tap list and go in
-/// groups (a tap's weights loaded once for the group); the others go one by one.
+/// LiteRT's order, skipping taps outside the image), so the results are the same bits. Pixels
+/// whose taps all lie inside the image share one tap list and go in groups (a tap's weights
+/// loaded once for the group); the others go one by one.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::Geom;
@@ -263,32 +269,25 @@ mod avx2 {
     ) {
         let c = g.c;
         let mut taps: Vec<(usize, usize)> = Vec::with_capacity(g.kh * g.kw);
-        let mut rows: Vec<(usize, usize)> = Vec::with_capacity(g.kh);
+        // Per filter row, where its input row starts (none outside the image).
+        let mut row_of: Vec<Option<usize>> = vec![None; g.kh];
         let interior = g.interior_columns();
-        let by_rows = super::rows_first(g.kh, g.kw);
         let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
         let op = out.as_mut_ptr();
         for n in 0..g.n {
             for oy in 0..g.oh {
-                rows.clear();
-                for ky in 0..g.kh {
-                    if let Some(iy) = g.in_y(oy, ky) {
-                        rows.push((ky, (n * g.h + iy) * g.w * c));
-                    }
+                for (ky, row) in row_of.iter_mut().enumerate() {
+                    *row = g.in_y(oy, ky).map(|iy| (n * g.h + iy) * g.w * c);
                 }
                 let orow = op.add((n * g.oh + oy) * g.ow * c);
                 let mut ox = 0;
                 while ox < g.ow {
                     taps.clear();
-                    for kx in 0..g.kw {
-                        let Some(ix) = g.in_x(ox, kx) else { continue };
-                        for &(ky, row) in &rows {
-                            taps.push((row + ix * c, (ky * g.kw + kx) * c));
-                        }
-                    }
-                    if by_rows {
-                        // The same taps row by row: ordered by weight index (ky * kw + kx).
-                        taps.sort_by_key(|&(_, wi)| wi);
+                    for (ky, kx) in super::taps_in_order(g.kh, g.kw) {
+                        let (Some(row), Some(ix)) = (row_of[ky], g.in_x(ox, kx)) else {
+                            continue;
+                        };
+                        taps.push((row + ix * c, (ky * g.kw + kx) * c));
                     }
                     let r = Row {
                         x: x.as_ptr(),
