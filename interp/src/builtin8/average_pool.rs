@@ -11,7 +11,7 @@
 
 use tqopt_ir::{Module, OpId};
 
-use super::eight_bit_params;
+use super::per_tensor_params;
 use crate::error::KResult;
 use crate::int16::fixed_point::activation_range;
 use crate::kernels::attrs::Padding;
@@ -33,34 +33,15 @@ fn positive(m: &Module, op: OpId, name: &str) -> Option<usize> {
     usize::try_from(v).ok().filter(|&v| v > 0)
 }
 
-/// Per-tensor parameters of an 8-bit or int16 value: (storage type, scale, zero point).
-fn pool_params(m: &Module, v: tqopt_ir::ValueId) -> Option<(DType, f32, i32)> {
-    if let Some(p) = eight_bit_params(m, v) {
-        return Some(p);
-    }
-    let ty = m.value_type(v);
-    let q = ty
-        .element_type()
-        .and_then(tqopt_ir::ElementType::as_quant)?;
-    if ty.element_type().and_then(crate::consts::dtype_of)? != DType::I16 {
-        return None;
-    }
-    match q.params {
-        tqopt_ir::QuantParams::PerTensor { scale, zero_point } => {
-            Some((DType::I16, scale as f32, i32::try_from(zero_point).ok()?))
-        }
-        tqopt_ir::QuantParams::PerAxis { .. } => None,
-    }
-}
-
 /// The kernel of `op` when it is such an average pool.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let (&[x], &[y]) = (data.operands(), data.results()) else {
         return None;
     };
-    let (dx, sx, zx) = pool_params(m, x)?;
-    let (dy, sy, zy) = pool_params(m, y)?;
+    let storages = [DType::I8, DType::U8, DType::I16];
+    let (dx, sx, zx) = per_tensor_params(m, x, &storages)?;
+    let (dy, sy, zy) = per_tensor_params(m, y, &storages)?;
     if dx != dy || sx != sy || zx != zy {
         return None;
     }

@@ -27,13 +27,17 @@ use crate::kernels::broadcast::binary;
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{DType, Shape, Tensor, TensorData};
 
-/// Per-tensor 8-bit parameters of a value: (storage type, scale as f32, zero point); `None`
-/// for other storage or per-axis parameters.
-pub(crate) fn eight_bit_params(m: &Module, v: ValueId) -> Option<(DType, f32, i32)> {
+/// Per-tensor parameters of a quantized value whose storage is one of `storages`: (storage
+/// type, scale as f32, zero point); `None` for other storage or per-axis parameters.
+pub(crate) fn per_tensor_params(
+    m: &Module,
+    v: ValueId,
+    storages: &[DType],
+) -> Option<(DType, f32, i32)> {
     let ty = m.value_type(v);
     let q = ty.element_type().and_then(ElementType::as_quant)?;
     let dtype = ty.element_type().and_then(crate::consts::dtype_of)?;
-    if !matches!(dtype, DType::I8 | DType::U8) {
+    if !storages.contains(&dtype) {
         return None;
     }
     match q.params {
@@ -42,6 +46,12 @@ pub(crate) fn eight_bit_params(m: &Module, v: ValueId) -> Option<(DType, f32, i3
         }
         QuantParams::PerAxis { .. } => None,
     }
+}
+
+/// Per-tensor 8-bit parameters of a value: (storage type, scale as f32, zero point); `None`
+/// for other storage or per-axis parameters.
+pub(crate) fn eight_bit_params(m: &Module, v: ValueId) -> Option<(DType, f32, i32)> {
+    per_tensor_params(m, v, &[DType::I8, DType::U8])
 }
 
 /// Per-tensor int8 parameters of a value: (scale as f32, zero point).
