@@ -384,13 +384,14 @@ impl SearchPrecision {
             .map(|(meth, n)| format!("{} {n}", method_name(*meth)))
             .collect();
         let total_cost: u64 = outcome.costs.values().sum();
-        let cost_in = |p: Precision| -> u64 {
-            let ops = outcome.config.ops_in(p);
+        let (float_ops, int16_ops) = (
+            outcome.config.ops_in(Precision::Float),
+            outcome.config.ops_in(Precision::Int16),
+        );
+        let cost_of = |ops: &[tqopt_ir::OpId]| -> u64 {
             ops.iter().filter_map(|op| outcome.costs.get(op)).sum()
         };
-        let (kept_cost, int16_cost) = (cost_in(Precision::Float), cost_in(Precision::Int16));
-        let float_ops = outcome.config.ops_in(Precision::Float).len();
-        let int16_ops = outcome.config.ops_in(Precision::Int16).len();
+        let (kept_cost, int16_cost) = (cost_of(&float_ops), cost_of(&int16_ops));
         let mut entries = vec![
             ("start_sqnr", float(outcome.start_db)),
             ("ranges_sqnr", float(outcome.ranges_db)),
@@ -422,13 +423,13 @@ impl SearchPrecision {
                     "nearest"
                 }),
             ),
-            ("float_ops", int(float_ops as u64)),
+            ("float_ops", int(float_ops.len() as u64)),
             ("candidate_ops", int(outcome.costs.len() as u64)),
             ("float_cost", int(kept_cost)),
             ("total_cost", int(total_cost)),
         ]);
-        if int16_ops > 0 {
-            entries.push(("int16_ops", int(int16_ops as u64)));
+        if !int16_ops.is_empty() {
+            entries.push(("int16_ops", int(int16_ops.len() as u64)));
             entries.push(("int16_cost", int(int16_cost)));
         }
         if let Some(t) = self.target {
@@ -602,9 +603,7 @@ impl SearchPrecision {
             notes,
         })
     }
-}
 
-impl SearchPrecision {
     /// With `higher-precision=int16`: [`int16::step_down`].
     fn step_down(
         &self,
