@@ -306,11 +306,10 @@ def float_depthwise_text(kh: int, kw: int, c: int, h: int, w: int) -> str:
     bias = rng.normal(size=(c,)).astype(np.float32)
     t_in, t_w, t_b = f"tensor<1x{h}x{w}x{c}xf32>", f"tensor<1x{kh}x{kw}x{c}xf32>", f"tensor<{c}xf32>"
     t_out = f"tensor<1x{h}x{w}x{c}xf32>"
-    dense = lambda a: "dense<" + str(a.tolist()) + ">"
     return (
         f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
-        f'  %w = "tfl.pseudo_const"() <{{value = {dense(wt)} : {t_w}}}> : () -> {t_w} loc("w")\n'
-        f'  %b = "tfl.pseudo_const"() <{{value = {dense(bias)} : {t_b}}}> : () -> {t_b} loc("b")\n'
+        f'  %w = "tfl.pseudo_const"() <{{value = dense<{wt.tolist()}> : {t_w}}}> : () -> {t_w} loc("w")\n'
+        f'  %b = "tfl.pseudo_const"() <{{value = dense<{bias.tolist()}> : {t_b}}}> : () -> {t_b} loc("b")\n'
         f'  %0 = "tfl.depthwise_conv_2d"(%x, %w, %b) <{{depth_multiplier = 1 : i32, '
         f'dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, '
         f'fused_activation_function = "NONE", padding = "SAME", stride_h = 1 : i32, '
