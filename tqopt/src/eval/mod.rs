@@ -193,6 +193,9 @@ fn run(o: &Options) -> Result<(), String> {
         eprintln!("tqopt eval: note: {note}");
     }
     model::check_match(&reference, &quant)?;
+    if let Some(warning) = model::verify_warning(&quant) {
+        eprintln!("tqopt eval: warning: {warning}");
+    }
     let mut data = Dataset::open(Path::new(&o.data), &reference.input_specs, scaling)
         .map_err(|e| format!("evaluation data: {e}"))?;
     let total = data.len();

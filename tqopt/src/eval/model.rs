@@ -208,6 +208,43 @@ fn same_shape(a: &Option<Vec<i64>>, b: &Option<Vec<i64>>) -> bool {
     }
 }
 
+/// Diagnostics shown of a model that does not verify, before the rest are counted.
+const SHOWN_PROBLEMS: usize = 3;
+
+/// A warning when `model` does not verify against tqopt's op table: an op on types no LiteRT
+/// kernel takes (TensorFlow's 16x8 converter writes int16 SQUARED_DIFFERENCE, which LiteRT
+/// refuses to run), so the interpreter's figures describe a model LiteRT would not run.
+pub fn verify_warning(model: &Model) -> Option<String> {
+    let problems = tqopt_ir::verifier::verify(&model.module);
+    if problems.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = problems
+        .iter()
+        .take(SHOWN_PROBLEMS)
+        // Text models' diagnostics carry a line and column: name the file too.
+        .map(|d| match d.pos {
+            Some(_) => format!("\n  {}:{d}", model.path),
+            None => format!("\n  {d}"),
+        })
+        .collect();
+    let more = match problems.len().saturating_sub(SHOWN_PROBLEMS) {
+        0 => String::new(),
+        n => format!("\n  ... and {n} more"),
+    };
+    Some(format!(
+        "{} does not verify ({} problem{}): LiteRT may refuse to run it, and the figures below \
+         are the interpreter's, which runs ops on types LiteRT's kernels do not take (`tqopt {}` \
+         lists every problem){}{}",
+        model.path,
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        model.path,
+        shown.concat(),
+        more
+    ))
+}
+
 /// Checks that `quant` can be compared with `reference`: as many inputs and outputs, of the
 /// same shapes, and inputs the reference's data can feed (the same element type, or a
 /// quantized type that quantizes it).
