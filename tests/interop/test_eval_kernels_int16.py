@@ -301,3 +301,66 @@ def test_int16_prelu_is_litert_to_the_bit(slope_zero_point, tqopt_bin, interp_ru
     want, got = litert_and_ours(text, full_range((1, 128, 16), 26), tqopt_bin, interp_run_bin,
                                 out_dir)
     assert_bit_equal(want, got)
+
+
+def power_of_two_text(op: str, scales: tuple, bshape: tuple) -> tuple[str, tuple]:
+    """int16 ADD or SUB of the input and a constant, with TFLite's default pot_scale_int16
+    option (no tqopt attribute): scales that are powers of two to within 1e-3 in log2 select
+    LiteRT's power-of-two kernel."""
+    a_s, b_s, y_s = scales
+    shape = (1, 6, 7, 5)
+    values = np.random.default_rng(25).integers(-32768, 32768, bshape)
+    # Halves of the shifted input: ties for the rounding division.
+    values.reshape(-1)[:4] = [6, -6, 2, -2]
+    t_a, t_y = shape_text(shape, I16.format(a_s)), shape_text(shape, I16.format(y_s))
+    t_b = shape_text(bshape, I16.format(b_s))
+    return (
+        f'func.func @main(%x: {t_a} loc("x")) -> {t_y} {{\n'
+        + qconst("b", values, I16.format(b_s), "i16")
+        + f'  %0 = "{op}"(%x, %b) <{{fused_activation_function = "NONE"}}> : '
+        f'({t_a}, {t_b}) -> {t_y} loc("y")\n'
+        f"  return %0 : {t_y}\n}}\n"
+    ), shape
+
+
+# ai-edge-quantizer's symmetric int16 scales: a range of 1 gives 1/32767, within 1e-3 (log2)
+# of 2^-15.
+ONE, QUARTER = 1 / 32767, 0.25 / 32767
+
+
+@pytest.mark.parametrize("bshape", [(1, 6, 7, 5), (1, 1, 7, 5)], ids=["same_shape", "broadcast"])
+@pytest.mark.parametrize("op", ["tfl.add", "tfl.sub"])
+def test_int16_power_of_two_add_and_sub_are_litert_to_the_bit(op, bshape, tqopt_bin,
+                                                                interp_run_bin, out_dir):  # noqa: F811
+    """LiteRT's older int16 ADD/SUB kernel, which ai-edge-quantizer's 16x8 models select: the
+    constant's quarter-scale values divided by 4 (rounding), then added or subtracted and
+    saturated. Taken for the general kernel, tqopt eval computed models LiteRT runs otherwise
+    or refuses (mobilenet_v3 16x8 from ai-edge-quantizer)."""
+    if op == "tfl.add" and bshape[1] == 1:
+        pytest.skip("the power-of-two ADD kernel does not broadcast (its refusal is tested below)")
+    text, shape = power_of_two_text(op, (ONE, QUARTER, ONE), bshape)
+    x = full_range(shape, 26)
+    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
+    assert_bit_equal(want, got)
+
+
+def test_int16_power_of_two_add_litert_refuses_is_refused(tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
+    """An input whose scale is above the output's: LiteRT's power-of-two kernel refuses the op
+    when the model is prepared; the interpreter refuses it too, and says why."""
+    import subprocess
+
+    from ai_edge_litert.interpreter import Interpreter
+
+    text, shape = power_of_two_text("tfl.add", (2 / 32767, ONE, ONE), (1, 6, 7, 5))
+    src, model = out_dir / "model.mlir", out_dir / "model.tflite"
+    src.write_text(text)
+    r = subprocess.run([str(tqopt_bin), str(src), "-o", str(model)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with pytest.raises(RuntimeError, match="input1_shift <= 0"):
+        Interpreter(model_path=str(model)).allocate_tensors()
+    np.save(out_dir / "x.npy", full_range(shape, 27))
+    (out_dir / "ours").mkdir()
+    r = subprocess.run([str(interp_run_bin), str(model), str(out_dir / "ours"), str(out_dir / "x.npy")],
+                       capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "LiteRT refuses this int16 op" in r.stderr and "2^1" in r.stderr, r.stderr

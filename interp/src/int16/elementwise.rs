@@ -11,8 +11,16 @@
 //! MUL: `MultiplyByQuantizedMultiplier(a · b)` with the multiplier of `s1 · s2 / s_out`
 //! evaluated in f32 (as LiteRT's `float` expression does), broadcasting or not.
 //!
-//! Both clamp to the fused activation's range. An add whose three scales are all powers of two
-//! takes LiteRT's other (LSTM) int16 path and is left to float emulation.
+//! Both clamp to the fused activation's range.
+//!
+//! ADD and SUB whose `pot_scale_int16` option is true (TFLite's default; tqopt writes false)
+//! and whose three scales are powers of two to within 1e-3 in log2 (the runtime's
+//! `CheckedLog2`: ai-edge-quantizer's `1 / 32767` passes) take LiteRT's older power-of-two
+//! kernel ([`PowerOfTwo`]): the input whose scale is the output's is taken as it is, the other
+//! divided by a power of two (rounding), and the two added or subtracted, saturated and
+//! clamped. That kernel needs one input at the output's scale and the other at most there, and
+//! its ADD does not broadcast; LiteRT refuses the model otherwise, and so does this kernel. A
+//! general-scale SUB is left to float emulation.
 
 use tqopt_ir::{Module, OpId};
 
@@ -43,17 +51,10 @@ const LEFT_SHIFT: i32 = 15;
 /// Elements per block of the optimized kernel's vector loop.
 const BLOCK: usize = 16;
 
-fn is_power_of_two(s: f32) -> bool {
-    s > 0.0 && s.is_finite() && (s.to_bits() & 0x007f_ffff) == 0
-}
-
 impl AddParams {
-    /// LiteRT's parameters for scales `s1 + s2 -> so`; `None` for the power-of-two path or
-    /// multipliers out of range.
+    /// LiteRT's general-scale parameters for scales `s1 + s2 -> so`; `None` for multipliers
+    /// out of range.
     pub fn new(s1: f32, s2: f32, so: f32, lo: i32, hi: i32) -> Option<AddParams> {
-        if is_power_of_two(s1) && is_power_of_two(s2) && is_power_of_two(so) {
-            return None;
-        }
         let twice = (2.0 * s1.max(s2)) as f64;
         let below_one = |r: f64| {
             let (m, s) = quantize_multiplier(r)?;
@@ -140,7 +141,92 @@ fn shift_left(x: i32, by: i32) -> i32 {
     }
 }
 
-/// The kernel of `op`, when it is an int16 ADD or MUL covered here.
+/// The runtime's `CheckedLog2`: the rounded log2 of `x`, and whether `x` is within 1e-3 (in
+/// log2) of that power of two.
+fn checked_log2(x: f32) -> (i32, bool) {
+    let log2 = f64::from(x).ln() * (1.0 / 2f64.ln());
+    let rounded = log2.round();
+    (rounded as i32, (log2 - rounded).abs() < 1e-3)
+}
+
+/// LiteRT's power-of-two int16 ADD or SUB: each input divided by `2^shift` (rounding half away
+/// from zero), then added or subtracted, clamped to `[lo, hi]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct PowerOfTwo {
+    shift1: u32,
+    shift2: u32,
+    subtract: bool,
+    lo: i32,
+    hi: i32,
+}
+
+impl PowerOfTwo {
+    /// The kernel LiteRT runs for scales `s1, s2 -> so` with `pot_scale_int16` set: `None` when
+    /// a scale is not a power of two (the general kernel runs), an error when LiteRT refuses
+    /// the op (its Prepare's checks).
+    pub fn new(
+        (s1, s2, so): (f32, f32, f32),
+        subtract: bool,
+        (lo, hi): (i32, i32),
+    ) -> Option<Result<PowerOfTwo, String>> {
+        let ((l1, p1), (l2, p2), (lo_, po)) =
+            (checked_log2(s1), checked_log2(s2), checked_log2(so));
+        if !(p1 && p2 && po) {
+            return None;
+        }
+        let (d1, d2) = (l1 - lo_, l2 - lo_);
+        if (d1 != 0 && d2 != 0) || d1 > 0 || d2 > 0 {
+            return Some(Err(format!(
+                "LiteRT refuses this int16 op: its scales ({s1:e}, {s2:e} -> {so:e}) are powers \
+                 of two and its pot_scale_int16 option is set, which selects LiteRT's \
+                 power-of-two kernel, and that kernel needs one input at the output's scale and \
+                 the other at most there (input scales are 2^{d1} and 2^{d2} times the output's)"
+            )));
+        }
+        Some(Ok(PowerOfTwo {
+            shift1: (-d1) as u32,
+            shift2: (-d2) as u32,
+            subtract,
+            lo,
+            hi,
+        }))
+    }
+
+    pub fn apply(&self, a: i16, b: i16) -> i16 {
+        let x = rounding_divide_by_pot(a as i32, self.shift1);
+        let y = rounding_divide_by_pot(b as i32, self.shift2);
+        let r = if self.subtract { x - y } else { x + y };
+        r.clamp(self.lo, self.hi) as i16
+    }
+}
+
+/// Whether `op`'s `pot_scale_int16` option is set (absent means set, as TFLite's default).
+fn pot_option(m: &Module, op: OpId) -> bool {
+    m.op(op)
+        .attr(tqopt_ir::dialect::tfl_versions::POT_SCALE_INT16_ATTR)
+        .and_then(|a| a.as_bool())
+        .unwrap_or(true)
+}
+
+/// The power-of-two kernel of an int16 ADD or SUB.
+fn power_of_two_kernel(p: PowerOfTwo, add: bool) -> BoxKernel {
+    let name = if add { "add" } else { "sub" };
+    Box::new(move |args: &mut Args<'_>| {
+        let (a, b) = (args.get(0)?, args.get(1)?);
+        let (av, bv) = (int16_slice(a, name)?, int16_slice(b, name)?);
+        if add && !same_extended_shape(a.shape(), b.shape()) {
+            return Err(format!(
+                "LiteRT's power-of-two int16 ADD kernel does not broadcast ({:?} + {:?})",
+                a.shape(),
+                b.shape()
+            ));
+        }
+        let (shape, v) = binary(av, a.shape(), bv, b.shape(), |x, y| p.apply(x, y))?;
+        one(Tensor::from_parts(shape, TensorData::I16(v)))
+    })
+}
+
+/// The kernel of `op`, when it is an int16 ADD, SUB or MUL covered here.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let [x, y] = data.operands() else {
@@ -156,7 +242,21 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         return None;
     }
     let (lo, hi) = activation_range(activation_name(m, op)?, so, 0, (-32768, 32767))?;
-    if data.name.as_str() == "tfl.add" {
+    let add = data.name.as_str() == "tfl.add";
+    if add || data.name.as_str() == "tfl.sub" {
+        let pot = pot_option(m, op)
+            .then(|| PowerOfTwo::new((sa, sb, so), !add, (lo, hi)))
+            .flatten();
+        match pot {
+            Some(Ok(p)) => return Some(Ok(power_of_two_kernel(p, add))),
+            Some(Err(e)) => return Some(Err(e)),
+            None => {}
+        }
+    }
+    if data.name.as_str() == "tfl.sub" {
+        return None;
+    }
+    if add {
         let p = AddParams::new(sa, sb, so, lo, hi)?;
         return Some(kernel(move |args: &mut Args<'_>| {
             let (a, b) = (args.get(0)?, args.get(1)?);
@@ -233,8 +333,26 @@ mod tests {
 
     #[test]
     fn power_of_two_scales_take_the_other_path() {
-        assert!(AddParams::new(0.5, 0.25, 0.5, -32768, 32767).is_none());
-        assert!(AddParams::new(0.5, 0.3, 0.5, -32768, 32767).is_some());
+        let full = (-32768, 32767);
+        // 2/32767, 1/32767 and 0.5/32767 are powers of two to within 1e-3 in log2.
+        let (two, one, half) = (2.0 / 32767.0, 1.0 / 32767.0, 0.5 / 32767.0);
+        let p = PowerOfTwo::new((one, half, one), false, full)
+            .unwrap()
+            .unwrap();
+        // The second input is halved, rounding half away from zero: 3 -> 2, -3 -> -2.
+        assert_eq!(p.apply(100, 3), 102);
+        assert_eq!(p.apply(100, -3), 98);
+        assert_eq!(p.apply(32767, 4), 32767);
+        let sub = PowerOfTwo::new((one, half, one), true, full)
+            .unwrap()
+            .unwrap();
+        assert_eq!(sub.apply(-32768, 4), -32768);
+        assert_eq!(sub.apply(10, 5), 7);
+        // An input above the output's scale: LiteRT refuses the op.
+        let refused = PowerOfTwo::new((two, one, one), false, full).unwrap();
+        assert!(refused.unwrap_err().contains("2^1"));
+        // Not powers of two: the general kernel.
+        assert!(PowerOfTwo::new((0.5, 0.3, 0.5), false, full).is_none());
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub(crate) fn build(
     consts: &[Option<&Tensor>],
 ) -> Option<KResult<BoxKernel>> {
     match m.op(op).name.as_str() {
-        "tfl.add" | "tfl.mul" => elementwise::build(m, op),
+        "tfl.add" | "tfl.sub" | "tfl.mul" => elementwise::build(m, op),
         "tfl.logistic" | "tfl.tanh" => logistic::build(m, op),
         "tfl.exp" | "tfl.gelu" => lut::build(m, op),
         "tfl.batch_matmul" => batch_matmul::build(m, op),
