@@ -4,7 +4,9 @@
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python -c "import numpy as np; np.save('%t/data.npy', np.random.default_rng(3).uniform(-1, 1, (4, 1, 4)).astype(np.float32))"
 // RUN: %python -c "q = 'tensor<1x4x!quant.uniform<i16:f32, 3.0e-05>>'; open('%t/int16.mlir', 'w').write('func.func @main(%%x: tensor<1x4xf32> loc(\"x\")) -> tensor<1x4xf32> {\n  %%q = \"tfl.quantize\"(%%x) <{qtype = ' + q + '}> : (tensor<1x4xf32>) -> ' + q + ' loc(\"xq\")\n  %%d = \"tfl.squared_difference\"(%%q, %%q) : (' + q + ', ' + q + ') -> ' + q + ' loc(\"sd\")\n  %%y = \"tfl.dequantize\"(%%d) : (' + q + ') -> tensor<1x4xf32> loc(\"y\")\n  return %%y : tensor<1x4xf32>\n}\n')"
-// RUN: tqopt eval %t/int16.mlir --reference %s --data %t/data.npy --no-progress 2>&1 | FileCheck %s
+// RUN: tqopt eval %t/int16.mlir --reference %s --data %t/data.npy --no-progress --report %t/r.json 2>&1 | FileCheck %s
+// RUN: FileCheck %s --check-prefix=JSON < %t/r.json
+// JSON: "warnings": ["{{.*}}int16.mlir does not verify (3 problems): LiteRT may refuse to run it
 // CHECK: warning: {{.*}}int16.mlir does not verify (3 problems): LiteRT may refuse to run it
 // CHECK-NEXT: {{.*}}int16.mlir:3:8: error: 'tfl.squared_difference' op operand #0 ('lhs') must be f32, i32, qi8, but got 'tensor<1x4x!quant.uniform<i16:f32, 3.000000e-05>>'
 // CHECK: model SQNR:

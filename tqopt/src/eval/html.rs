@@ -76,6 +76,9 @@ pub fn render(e: &Evaluation, quant: &str, reference: &str, data: &str) -> Strin
         ));
     }
     s.push_str("</table>\n");
+    for warning in &e.warnings {
+        s.push_str(&format!("<p>Warning: {}</p>\n", escape(warning)));
+    }
     for note in e.notes() {
         s.push_str(&format!("<p>Note: {}</p>\n", escape(&note)));
     }
@@ -262,9 +265,11 @@ mod tests {
             steps: vec![None],
             layers: None,
             accuracy: None,
+            warnings: vec!["'tfl.x' at loc(\"<i>\"): why".into()],
         };
         let page = render(&e, "q<1>.tflite", "f&.tflite", "d\".npy");
         assert!(!page.contains("<b>out</b>"), "{page}");
+        assert!(page.contains("Warning: &#39;tfl.x&#39; at loc(&quot;&lt;i&gt;&quot;): why"));
         assert!(page.contains("&lt;b&gt;out&lt;/b&gt;"));
         assert!(page.contains("q&lt;1&gt;.tflite") && page.contains("f&amp;.tflite"));
         // Nothing is fetched: no source or link attribute, no script.

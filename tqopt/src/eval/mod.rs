@@ -193,8 +193,16 @@ fn run(o: &Options) -> Result<(), String> {
         eprintln!("tqopt eval: note: {note}");
     }
     model::check_match(&reference, &quant)?;
-    if let Some(warning) = model::verify_warning(&quant) {
-        eprintln!("tqopt eval: warning: {warning}");
+    let warnings: Vec<String> = model::verify_warning(&quant)
+        .into_iter()
+        .chain(
+            tqopt_interp::approximations::float_emulated_ops(&quant.module)
+                .into_iter()
+                .map(|op| format!("{}: {op}", quant.path)),
+        )
+        .collect();
+    for w in &warnings {
+        eprintln!("tqopt eval: warning: {w}");
     }
     let mut data = Dataset::open(Path::new(&o.data), &reference.input_specs, scaling)
         .map_err(|e| format!("evaluation data: {e}"))?;
@@ -268,6 +276,7 @@ fn run(o: &Options) -> Result<(), String> {
     if labels.is_some() {
         result.accuracy = Some(accuracy);
     }
+    result.warnings = warnings;
     print!(
         "{}",
         result.text(&o.quant, &o.reference, &o.data, WORST_LAYERS)

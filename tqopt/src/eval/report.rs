@@ -1,5 +1,5 @@
 //! What `tqopt eval` prints and writes: a table per output and the model's SQNR, as text and
-//! as JSON (`{"sqnr_db", "samples", "outputs": [{"name", "sqnr_db", "cosine",
+//! as JSON (`{"sqnr_db", "samples", "warnings": [string], "outputs": [{"name", "sqnr_db", "cosine",
 //! "max_abs_error", "top1_agreement", "pooled_sqnr_db", "weak_samples": [{"index", "sqnr_db",
 //! "reference_rms"}]}]}`, `weak_samples` listing the samples that pull the mean SQNR down, as
 //! the printed note does); with `--per-layer`, the worst layers and the
@@ -23,6 +23,9 @@ pub struct Evaluation {
     /// With `--labels`: the accuracy on the first output of the evaluated model and of the
     /// reference.
     pub accuracy: Option<(Accuracy, Accuracy)>,
+    /// Why the figures may not be LiteRT's (the quantized model does not verify, or has ops the
+    /// interpreter emulates in float); also printed to stderr before the run.
+    pub warnings: Vec<String>,
 }
 
 impl Evaluation {
@@ -37,6 +40,7 @@ impl Evaluation {
             samples,
             layers,
             accuracy: None,
+            warnings: Vec::new(),
             steps: quant.outputs.iter().map(|o| o.step).collect(),
             outputs: reference
                 .outputs
@@ -170,10 +174,12 @@ impl Evaluation {
             ),
             None => String::new(),
         };
+        let warnings: Vec<String> = self.warnings.iter().map(|w| json_str(w)).collect();
         format!(
-            "{{\n  \"sqnr_db\": {},\n  \"samples\": {},\n  \"outputs\": [\n{}\n  ]{accuracy}{layers}\n}}\n",
+            "{{\n  \"sqnr_db\": {},\n  \"samples\": {},\n  \"warnings\": [{}],\n  \"outputs\": [\n{}\n  ]{accuracy}{layers}\n}}\n",
             num(self.sqnr_db()),
             self.samples,
+            warnings.join(", "),
             outputs.join(",\n")
         )
     }
