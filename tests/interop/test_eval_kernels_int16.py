@@ -364,3 +364,20 @@ def test_int16_power_of_two_add_litert_refuses_is_refused(tqopt_bin, interp_run_
                        capture_output=True, text=True)
     assert r.returncode != 0
     assert "LiteRT refuses this int16 op" in r.stderr and "2^1" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("scales", [(8.9804518e-5, 9.1133901e-5), (3.1e-4, 1.3e-5), (2.5e-5, 2.5e-5)],
+                         ids=["near_one", "large", "same"])
+def test_int16_requantize_is_litert_to_the_bit(scales, tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
+    """An int16 to int16 QUANTIZE (ai-edge-quantizer's 16x8 models put them before
+    concatenations and adds): LiteRT's builtin fixed-point requantization."""
+    s_in, s_out = scales
+    shape = (1, 24, 24, 11)
+    t_in, t_out = shape_text(shape, I16.format(s_in)), shape_text(shape, I16.format(s_out))
+    text = (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
+        f'  %0 = "tfl.quantize"(%x) <{{qtype = {t_out}}}> : ({t_in}) -> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    )
+    want, got = litert_and_ours(text, full_range(shape, 28), tqopt_bin, interp_run_bin, out_dir)
+    assert_bit_equal(want, got)
