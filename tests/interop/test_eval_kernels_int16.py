@@ -384,18 +384,23 @@ def test_int16_requantize_is_litert_to_the_bit(scales, tqopt_bin, interp_run_bin
 
 
 @pytest.mark.parametrize("op", ["tfl.relu", "tfl.relu6"])
-@pytest.mark.parametrize("scales", [(1.2392476e-4, 1.1014598e-4), (3.1e-4, 3.1e-4), (1.3e-5, 4.1e-4)],
-                         ids=["near_one", "same", "coarser"])
+@pytest.mark.parametrize("scales", [(1.2392476e-4, 1.1014598e-4), (3.1e-4, 3.1e-4), (1.3e-5, 4.1e-4),
+                                    (1.2392476492095739e-4, 1.1014597839675844e-4)],
+                         ids=["near_one", "same", "coarser", "nasnet"])
 def test_int16_relus_are_litert_to_the_bit(op, scales, tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
     """int16 RELU and RELU6 with an output scale of their own (ai-edge-quantizer's
-    16x8 models): LiteRT's builtin requantization and clamp."""
+    16x8 models): LiteRT's builtin requantization and clamp. The "nasnet" scales are a
+    NASNet-Mobile RELU's, whose multiplier differs when the scales are divided in double
+    rather than in f32 as LiteRT does."""
     s_in, s_out = scales
-    shape = (1, 24, 24, 11)
+    # Every int16 value once.
+    shape = (1, 256, 256, 1)
     t_in, t_out = shape_text(shape, I16.format(s_in)), shape_text(shape, I16.format(s_out))
     text = (
         f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
         f'  %0 = "{op}"(%x) : ({t_in}) -> {t_out} loc("y")\n'
         f"  return %0 : {t_out}\n}}\n"
     )
-    want, got = litert_and_ours(text, full_range(shape, 29), tqopt_bin, interp_run_bin, out_dir)
+    x = np.arange(-32768, 32768, dtype=np.int16).reshape(shape)
+    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
     assert_bit_equal(want, got)

@@ -1,6 +1,7 @@
 //! int16 `tfl.relu` and `tfl.relu6` as LiteRT's builtin kernel computes them
 //! (`ReluX`): each value less the input zero point is requantized with
-//! `MultiplyByQuantizedMultiplier` (the multiplier of `in_scale / out_scale` in `double`), the
+//! `MultiplyByQuantizedMultiplier` (the multiplier of `in_scale / out_scale`, divided in f32 as
+//! LiteRT's Prepare does, then quantized in `double`), the
 //! output zero point added, then clamped to the activation's bounds, `zp + roundf(bound /
 //! out_scale)` (halves away from zero, in f32) within int16. ai-edge-quantizer gives a RELU its
 //! own output scale; in float, values landed a step away (NASNet-Mobile's 16x8 model).
@@ -39,7 +40,8 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     };
     let (si, zi) = int16_params(m, x)?;
     let (so, zo) = int16_params(m, y)?;
-    let (mult, shift) = quantize_multiplier(si as f64 / so as f64)?;
+    // In f32: LiteRT divides the two float scales before widening (unlike QUANTIZE's Prepare).
+    let (mult, shift) = quantize_multiplier(f64::from(si / so))?;
     let (min, max) = quantized_bounds(lo, hi, so, zo);
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
