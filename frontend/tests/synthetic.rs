@@ -547,6 +547,24 @@ fn variables_are_distinct_splats() {
 // ---- errors name their place ----
 
 #[test]
+fn stale_metadata_buffer_entries_are_dropped() {
+    // ai-edge-quantizer rewrites the buffers and leaves metadata_buffer pointing past them;
+    // LiteRT never reads the list and runs such models.
+    let mut b = ModelBuilder::new();
+    let x = b.tensor(0, "x", &[2], TensorType::FLOAT32);
+    let y = b.tensor(0, "y", &[2], TensorType::FLOAT32);
+    b.op(0, Op::ABS, &[x], &[y], BuiltinOptionsT::NONE);
+    b.io(0, &[x], &[y]);
+    let kept = b.buffer(vec![7, 8]) as i32;
+    b.model.metadata_buffer = Some(vec![444, kept]);
+    let t = text(&import(&b));
+    assert!(
+        t.contains("tqopt.metadata_buffers = [dense<[7, 8]> : tensor<2xui8>]"),
+        "{t}"
+    );
+}
+
+#[test]
 fn buffer_index_out_of_range() {
     let mut b = ModelBuilder::new();
     let x = b.tensor(0, "x", &[2], TensorType::FLOAT32);

@@ -416,12 +416,18 @@ impl<'a> Importer<'a> {
         }
         if let Some(list) = self.model.metadata_buffer() {
             let mut items = Vec::new();
+            let count = self.model.buffers().map_or(0, |b| b.len());
             for (i, b) in list.iter().enumerate() {
                 let index = u32::try_from(b).map_err(|_| {
                     ImportError::invalid(format!(
                         "metadata_buffer entry {i} is {b}, not a buffer index"
                     ))
                 })?;
+                // LiteRT never reads this legacy list, and ai-edge-quantizer leaves it pointing
+                // past the buffers it rewrote: such entries are dropped, not refused.
+                if index as usize >= count {
+                    continue;
+                }
                 let data = self
                     .buffer(index)
                     .map_err(|e| e.within(format!("metadata_buffer entry {i}")))?;
