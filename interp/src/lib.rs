@@ -73,6 +73,7 @@ mod prelu_fixed;
 mod quantized;
 mod quantized_acc;
 mod quantized_elementwise;
+mod relu_fixed;
 mod resize_q11;
 mod rounding;
 mod single_op;

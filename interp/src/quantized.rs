@@ -281,6 +281,10 @@ pub(crate) fn build_emulated(
     if let Some(k) = crate::prelu_fixed::build(m, op) {
         return Some(k);
     }
+    // Quantized RELU, RELU6, RELU_N1_TO_1: LiteRT's builtin requantization and clamp.
+    if let Some(k) = crate::relu_fixed::build(m, op) {
+        return Some(k);
+    }
     // 8-bit ops LiteRT runs in its builtin kernels: their integer arithmetic.
     if let Some(k) = crate::builtin8::build(m, op, consts) {
         return Some(k);

@@ -33,7 +33,6 @@ pub(crate) mod logistic;
 pub(crate) mod lut;
 pub(crate) mod mean;
 pub(crate) mod quantize;
-pub(crate) mod relu;
 pub(crate) mod resize;
 pub(crate) mod softmax;
 
@@ -115,7 +114,6 @@ pub(crate) fn build(
         "tfl.softmax" => softmax::build(m, op),
         "tfl.resize_bilinear" => resize::build(m, op, consts),
         "tfl.quantize" => quantize::build(m, op),
-        "tfl.relu" | "tfl.relu6" => relu::build(m, op),
         _ => None,
     }
 }
