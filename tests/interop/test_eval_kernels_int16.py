@@ -101,15 +101,21 @@ def binary_text(op: str, activation: str, broadcast: bool) -> tuple[str, tuple]:
     if not broadcast:
         for at, (_, b, _, _) in zip(ADD_SPLIT_AT, ADD_SPLITS):
             values.reshape(-1)[at] = b
+    return with_constant_text(op, activation, (a_s, b_s, y_s), shape, values), shape
+
+
+def with_constant_text(op: str, activation: str, scales: tuple, shape: tuple, values) -> str:
+    """int16 OP of the input (of ``shape``) and an int16 constant holding ``values``."""
+    a_s, b_s, y_s = scales
     t_a, t_y = shape_text(shape, I16.format(a_s)), shape_text(shape, I16.format(y_s))
-    t_b = shape_text(bshape, I16.format(b_s))
+    t_b = shape_text(values.shape, I16.format(b_s))
     return (
         f'func.func @main(%x: {t_a} loc("x")) -> {t_y} {{\n'
         + qconst("b", values, I16.format(b_s), "i16")
         + f'  %0 = "{op}"(%x, %b) <{{fused_activation_function = "{activation}"}}> : '
         f'({t_a}, {t_b}) -> {t_y} loc("y")\n'
         f"  return %0 : {t_y}\n}}\n"
-    ), shape
+    )
 
 
 def unary_text(case: str) -> tuple[str, tuple]:
@@ -307,20 +313,11 @@ def power_of_two_text(op: str, scales: tuple, bshape: tuple) -> tuple[str, tuple
     """int16 ADD or SUB of the input and a constant, with TFLite's default pot_scale_int16
     option (no tqopt attribute): scales that are powers of two to within 1e-3 in log2 select
     LiteRT's power-of-two kernel."""
-    a_s, b_s, y_s = scales
     shape = (1, 6, 7, 5)
     values = np.random.default_rng(25).integers(-32768, 32768, bshape)
     # Halves of the shifted input: ties for the rounding division.
     values.reshape(-1)[:4] = [6, -6, 2, -2]
-    t_a, t_y = shape_text(shape, I16.format(a_s)), shape_text(shape, I16.format(y_s))
-    t_b = shape_text(bshape, I16.format(b_s))
-    return (
-        f'func.func @main(%x: {t_a} loc("x")) -> {t_y} {{\n'
-        + qconst("b", values, I16.format(b_s), "i16")
-        + f'  %0 = "{op}"(%x, %b) <{{fused_activation_function = "NONE"}}> : '
-        f'({t_a}, {t_b}) -> {t_y} loc("y")\n'
-        f"  return %0 : {t_y}\n}}\n"
-    ), shape
+    return with_constant_text(op, "NONE", scales, shape, values), shape
 
 
 # ai-edge-quantizer's symmetric int16 scales: a range of 1 gives 1/32767, within 1e-3 (log2)
@@ -366,19 +363,25 @@ def test_int16_power_of_two_add_litert_refuses_is_refused(tqopt_bin, interp_run_
     assert "LiteRT refuses this int16 op" in r.stderr and "2^1" in r.stderr, r.stderr
 
 
+def rescaling_text(op: str, scales: tuple, shape: tuple) -> str:
+    """A one-operand int16 OP from input scale ``scales[0]`` to output scale ``scales[1]``
+    (QUANTIZE takes the result type as its qtype)."""
+    t_in, t_out = (shape_text(shape, I16.format(s)) for s in scales)
+    attrs = f" <{{qtype = {t_out}}}>" if op == "tfl.quantize" else ""
+    return (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
+        f'  %0 = "{op}"(%x){attrs} : ({t_in}) -> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    )
+
+
 @pytest.mark.parametrize("scales", [(8.9804518e-5, 9.1133901e-5), (3.1e-4, 1.3e-5), (2.5e-5, 2.5e-5)],
                          ids=["near_one", "large", "same"])
 def test_int16_requantize_is_litert_to_the_bit(scales, tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
     """An int16 to int16 QUANTIZE (ai-edge-quantizer's 16x8 models put them before
     concatenations and adds): LiteRT's builtin fixed-point requantization."""
-    s_in, s_out = scales
     shape = (1, 24, 24, 11)
-    t_in, t_out = shape_text(shape, I16.format(s_in)), shape_text(shape, I16.format(s_out))
-    text = (
-        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
-        f'  %0 = "tfl.quantize"(%x) <{{qtype = {t_out}}}> : ({t_in}) -> {t_out} loc("y")\n'
-        f"  return %0 : {t_out}\n}}\n"
-    )
+    text = rescaling_text("tfl.quantize", scales, shape)
     want, got = litert_and_ours(text, full_range(shape, 28), tqopt_bin, interp_run_bin, out_dir)
     assert_bit_equal(want, got)
 
@@ -392,15 +395,9 @@ def test_int16_relus_are_litert_to_the_bit(op, scales, tqopt_bin, interp_run_bin
     16x8 models): LiteRT's builtin requantization and clamp. The "nasnet" scales are a
     NASNet-Mobile RELU's, whose multiplier differs when the scales are divided in double
     rather than in f32 as LiteRT does."""
-    s_in, s_out = scales
     # Every int16 value once.
     shape = (1, 256, 256, 1)
-    t_in, t_out = shape_text(shape, I16.format(s_in)), shape_text(shape, I16.format(s_out))
-    text = (
-        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
-        f'  %0 = "{op}"(%x) : ({t_in}) -> {t_out} loc("y")\n'
-        f"  return %0 : {t_out}\n}}\n"
-    )
+    text = rescaling_text(op, scales, shape)
     x = np.arange(-32768, 32768, dtype=np.int16).reshape(shape)
     want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
     assert_bit_equal(want, got)
