@@ -56,6 +56,7 @@
 //! `TQOPT_INTERP_NO_SIMD=1` forces the portable kernels and `TQOPT_INTERP_NO_FUSE=1` turns
 //! fusion off, to compare or to debug.
 
+mod abs_neg_fixed;
 pub mod approximations;
 pub mod budget;
 mod buffers;

@@ -285,6 +285,10 @@ pub(crate) fn build_emulated(
     if let Some(k) = crate::relu_fixed::build(m, op) {
         return Some(k);
     }
+    // Quantized ABS and NEG: LiteRT's builtin integer kernels.
+    if let Some(k) = crate::abs_neg_fixed::build(m, op) {
+        return Some(k);
+    }
     // 8-bit ops LiteRT runs in its builtin kernels: their integer arithmetic.
     if let Some(k) = crate::builtin8::build(m, op, consts) {
         return Some(k);

@@ -15,6 +15,7 @@
 
 mod average_pool;
 mod hard_swish;
+pub(crate) mod lut;
 mod rsqrt;
 mod sqrt;
 mod squared_difference;
@@ -119,6 +120,7 @@ pub(crate) fn build(
     match m.op(op).name.as_str() {
         "tfl.average_pool_2d" => average_pool::build(m, op),
         "tfl.hard_swish" => hard_swish::build(m, op),
+        "tfl.log" => lut::build(m, op),
         "tfl.squared_difference" => squared_difference::build(m, op),
         "tfl.sqrt" => sqrt::build(m, op),
         "tfl.rsqrt" => rsqrt::build(m, op),

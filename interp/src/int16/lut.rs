@@ -1,4 +1,4 @@
-//! int16 `tfl.exp` and `tfl.gelu` as LiteRT's builtin kernels compute them: a 513-entry table
+//! int16 `tfl.exp`, `tfl.gelu` and `tfl.log` as LiteRT's builtin kernels compute them: a 513-entry table
 //! over the whole int16 input range, read with linear interpolation.
 //!
 //! The table (LiteRT's `LUTPopulate<int16_t>`, all in f32, rounding halves away from zero):
@@ -8,7 +8,8 @@
 //! entry `256 + (x >> 7)` and the next, and interpolates with the low 7 bits:
 //! `base + ((next - base) · (x & 127) + 64) >> 7`.
 //!
-//! The functions are LiteRT's, in f32 through the C library: `expf`, and for GELU `0.5 · x ·
+//! The functions are LiteRT's, in f32 through the C library: `expf`; for LOG `logf`, or the
+//! output's lowest real value at or below zero; and for GELU `0.5 · x ·
 //! erfcf(-x / √2)` or the tanh approximation `0.5 · x · (1 + tanhf(√(2/π) · (x + 0.044715 ·
 //! x³)))`.
 //!
@@ -85,6 +86,11 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
     let f: fn(f32) -> f32 = match data.name.as_str() {
         "tfl.exp" => f32::exp,
+        "tfl.log" => {
+            let out_min = -32768.0 * sy;
+            let lut = populate(sx, sy, |v| crate::builtin8::lut::log_transform(v, out_min));
+            return Some(int16_map("table lookup", move |x| lookup(x, &lut)));
+        }
         "tfl.gelu" => match data.flag("approximate")? {
             true => gelu_transform_approximate,
             false => gelu_transform,

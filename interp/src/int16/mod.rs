@@ -108,7 +108,7 @@ pub(crate) fn build(
     match m.op(op).name.as_str() {
         "tfl.add" | "tfl.sub" | "tfl.mul" => elementwise::build(m, op),
         "tfl.logistic" | "tfl.tanh" => logistic::build(m, op),
-        "tfl.exp" | "tfl.gelu" => lut::build(m, op),
+        "tfl.exp" | "tfl.gelu" | "tfl.log" => lut::build(m, op),
         "tfl.batch_matmul" => batch_matmul::build(m, op),
         "tfl.mean" => mean::build(m, op, consts),
         "tfl.softmax" => softmax::build(m, op),
