@@ -4,54 +4,39 @@
 //! the interpreter says so when a model has such ops.
 
 use tqopt_ir::dialect::tfl;
-use tqopt_ir::{Module, OpId};
+use tqopt_ir::{Module, OpId, UniformQuant, ValueId};
 
 use crate::error::loc_text;
+
+/// The quantized type of `v`, when it has one.
+fn quant_of<'m>(m: &'m Module, v: Option<&ValueId>) -> Option<&'m UniformQuant> {
+    v.and_then(|&v| m.value_type(v).element_type())
+        .and_then(|e| e.as_quant())
+}
 
 /// Why `op`'s figures may not be LiteRT's, when it is one of those ops.
 pub fn float_emulated(m: &Module, op: OpId) -> Option<&'static str> {
     let data = m.op(op);
-    let quantized_input = || {
-        data.operands()
-            .first()
-            .and_then(|&x| m.value_type(x).element_type())
-            .is_some_and(|e| e.as_quant().is_some())
-    };
+    let input = quant_of(m, data.operands().first());
+    let output = quant_of(m, data.results().first());
     // Ops whose rescaling form (an output scale or zero point other than the input's, as
     // ai-edge-quantizer can write) LiteRT computes in a way the interpreter does not reproduce
     // (measured 2026-12-07: an int8 ELU from scale 0.05 to 0.04 is 7 of 256 inputs off, an
     // int16 LEAKY_RELU 18 of 256; the pooling kernels ignore the output's parameters).
-    let rescaled = || {
-        let quant = |v: Option<&tqopt_ir::ValueId>| {
-            v.and_then(|&v| m.value_type(v).element_type())
-                .and_then(|e| e.as_quant())
-                .map(|q| (q.storage, q.params.clone()))
-        };
-        let (x, y) = (
-            quant(data.operands().first()),
-            quant(data.results().first()),
-        );
-        x.is_some() && y.is_some() && x != y
-    };
-    let int16 = || {
-        data.operands()
-            .first()
-            .and_then(|&x| m.value_type(x).element_type())
-            .and_then(|e| e.as_quant())
-            .is_some_and(|q| q.storage.width == 16)
-    };
+    let rescaled = matches!((input, output), (Some(x), Some(y)) if x != y);
+    let int16 = input.is_some_and(|q| q.storage.width == 16);
     let rescaling_not_modelled = data.is(&tfl::ELU)
         || data.is(&tfl::MAX_POOL_2D)
         || data.is(&tfl::AVERAGE_POOL_2D)
-        || (data.is(&tfl::LEAKY_RELU) && int16());
-    if rescaling_not_modelled && rescaled() {
+        || (data.is(&tfl::LEAKY_RELU) && int16);
+    if rescaling_not_modelled && rescaled {
         return Some(
             "its output's quantization differs from its input's, a form of this op whose LiteRT \
              arithmetic the interpreter does not reproduce: LiteRT's outputs may differ from \
              these figures by a step here and there",
         );
     }
-    if data.is(&tfl::UNIDIRECTIONAL_SEQUENCE_LSTM) && quantized_input() {
+    if data.is(&tfl::UNIDIRECTIONAL_SEQUENCE_LSTM) && input.is_some() {
         // Measured: a TensorFlow-quantized Keras LSTM gives 31.16 dB in float emulation and
         // -3.03 dB in LiteRT (2026-12-07).
         return Some(
