@@ -7,6 +7,11 @@
 //! output scale of its own; in float, values landed a step away (NASNet-Mobile's 16x8 model; an
 //! int8 ReLU from scale 0.05 to 0.04: 8 of the 256 inputs). With one scale on both sides the
 //! op is a clamp, whoever runs it.
+//!
+//! An int16 `tfl.leaky_relu` (XNNPACK takes the 8-bit ones) is LiteRT's `QuantizeLeakyRelu`:
+//! `q - in_zp` requantized with the multiplier of `in_scale / out_scale` where it is
+//! non-negative and of `in_scale · alpha / out_scale` below (both computed in f32), plus the
+//! output zero point, clamped to int16. In float, a rescaling one was 18 of 256 values off.
 
 use tqopt_ir::{Module, OpId};
 
@@ -38,9 +43,34 @@ fn quantized_bounds(
     (q(lo).max(smin), hi.map_or(smax, |h| q(h).min(smax)))
 }
 
-/// The kernel of a quantized RELU, RELU6 or RELU_N1_TO_1.
+/// The kernel of an int16 LEAKY_RELU.
+fn leaky_relu(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
+    let data = m.op(op);
+    let (&[x], &[y]) = (data.operands(), data.results()) else {
+        return None;
+    };
+    let alpha = data.attr("alpha")?.as_float()? as f32;
+    let (_, si, zi) = per_tensor_params(m, x, &[DType::I16])?;
+    let (_, so, zo) = per_tensor_params(m, y, &[DType::I16])?;
+    let (mi, shi) = quantize_multiplier(f64::from(si / so))?;
+    let (ma, sha) = quantize_multiplier(f64::from(si * alpha / so))?;
+    let requantize = move |q: i32| {
+        let d = q - zi;
+        zo + if d >= 0 {
+            multiply_by_quantized_multiplier(d, mi, shi)
+        } else {
+            multiply_by_quantized_multiplier(d, ma, sha)
+        }
+    };
+    Some(run::<i16>(requantize, (-32768, 32767)))
+}
+
+/// The kernel of a quantized RELU, RELU6 or RELU_N1_TO_1, or of an int16 LEAKY_RELU.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let data = m.op(op);
+    if data.name.as_str() == "tfl.leaky_relu" {
+        return leaky_relu(m, op);
+    }
     let activation = bounds(data.name.as_str())?;
     let (&[x], &[y]) = (data.operands(), data.results()) else {
         return None;

@@ -363,11 +363,12 @@ def test_int16_power_of_two_add_litert_refuses_is_refused(tqopt_bin, interp_run_
     assert "LiteRT refuses this int16 op" in r.stderr and "2^1" in r.stderr, r.stderr
 
 
-def rescaling_text(op: str, scales: tuple, shape: tuple) -> str:
+def rescaling_text(op: str, scales: tuple, shape: tuple, attrs: str = "") -> str:
     """A one-operand int16 OP from input scale ``scales[0]`` to output scale ``scales[1]``
     (QUANTIZE takes the result type as its qtype)."""
     t_in, t_out = (shape_text(shape, I16.format(s)) for s in scales)
-    attrs = f" <{{qtype = {t_out}}}>" if op == "tfl.quantize" else ""
+    if op == "tfl.quantize":
+        attrs = f" <{{qtype = {t_out}}}>"
     return (
         f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
         f'  %0 = "{op}"(%x){attrs} : ({t_in}) -> {t_out} loc("y")\n'
@@ -386,18 +387,19 @@ def test_int16_requantize_is_litert_to_the_bit(scales, tqopt_bin, interp_run_bin
     assert_bit_equal(want, got)
 
 
-@pytest.mark.parametrize("op", ["tfl.relu", "tfl.relu6"])
+@pytest.mark.parametrize("op", ["tfl.relu", "tfl.relu6", "tfl.leaky_relu"])
 @pytest.mark.parametrize("scales", [(1.2392476e-4, 1.1014598e-4), (3.1e-4, 3.1e-4), (1.3e-5, 4.1e-4),
                                     (1.2392476492095739e-4, 1.1014597839675844e-4)],
                          ids=["near_one", "same", "coarser", "nasnet"])
 def test_int16_relus_are_litert_to_the_bit(op, scales, tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
-    """int16 RELU and RELU6 with an output scale of their own (ai-edge-quantizer's
+    """int16 RELU, RELU6 and LEAKY_RELU (alpha 0.1) with an output scale of their own (ai-edge-quantizer's
     16x8 models): LiteRT's builtin requantization and clamp. The "nasnet" scales are a
     NASNet-Mobile RELU's, whose multiplier differs when the scales are divided in double
     rather than in f32 as LiteRT does."""
     # Every int16 value once.
     shape = (1, 256, 256, 1)
-    text = rescaling_text(op, scales, shape)
+    attrs = " <{alpha = 1.000000e-01 : f32}>" if op == "tfl.leaky_relu" else ""
+    text = rescaling_text(op, scales, shape, attrs)
     x = np.arange(-32768, 32768, dtype=np.int16).reshape(shape)
     want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
     assert_bit_equal(want, got)
