@@ -9,11 +9,11 @@
 
 use tqopt_ir::{Module, OpId};
 
-use crate::builtin8::per_tensor_params;
+use crate::builtin8::{map_storage, per_tensor_params, storage_range};
 use crate::error::KResult;
 use crate::int16::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
-use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{DType, Element, Tensor};
+use crate::kernels::BoxKernel;
+use crate::tensor::DType;
 
 /// The kernel of `op` when it is an int8 or int16 ABS or NEG.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
@@ -32,47 +32,29 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     if tx != ty {
         return None;
     }
-    let (lo, hi) = if tx == DType::I8 {
-        (-128, 127)
+    let (lo, hi) = storage_range(tx);
+    if !abs {
+        // The storage negated, wrapping as LiteRT's cast back to the storage type does.
+        return Some(map_storage(tx, "neg", move |q| {
+            let r = -q;
+            if r > hi {
+                r - (hi - lo + 1)
+            } else {
+                r
+            }
+        }));
+    }
+    let rescale = if si != so {
+        Some(quantize_multiplier(si as f64 / so as f64)?)
     } else {
-        (-32768, 32767)
+        None
     };
-    let f: Box<dyn Fn(i32) -> i32 + Send + Sync> = if abs {
-        let rescale = (si != so).then(|| quantize_multiplier(si as f64 / so as f64));
-        let rescale = match rescale {
-            Some(None) => return None,
-            Some(Some(m)) => Some(m),
-            None => None,
+    Some(map_storage(tx, "abs", move |q| {
+        let v = (q - zi).abs();
+        let v = match rescale {
+            Some((mult, shift)) => multiply_by_quantized_multiplier(v, mult, shift),
+            None => v,
         };
-        Box::new(move |q| {
-            let v = (q - zi).abs();
-            let v = match rescale {
-                Some((mult, shift)) => multiply_by_quantized_multiplier(v, mult, shift),
-                None => v,
-            };
-            (v + zo).clamp(lo, hi)
-        })
-    } else if tx == DType::I8 {
-        Box::new(|q| (-q) as i8 as i32)
-    } else {
-        Box::new(|q| (-q) as i16 as i32)
-    };
-    Some(match tx {
-        DType::I8 => run::<i8>(f),
-        _ => run::<i16>(f),
-    })
-}
-
-fn run<T: Element>(f: Box<dyn Fn(i32) -> i32 + Send + Sync>) -> KResult<BoxKernel> {
-    kernel(move |args: &mut Args<'_>| {
-        let t = args.get(0)?;
-        let v = t
-            .as_slice::<T>()
-            .ok_or_else(|| format!("expected {} storage, got {}", T::DTYPE, t.dtype()))?;
-        let out = v
-            .iter()
-            .map(|&q| T::from_f64(f(q.to_f64() as i32) as f64))
-            .collect();
-        one(Tensor::from_parts(t.shape().into(), T::wrap(out)))
-    })
+        (v + zo).clamp(lo, hi)
+    }))
 }

@@ -15,11 +15,11 @@
 
 use tqopt_ir::{Module, OpId};
 
-use crate::builtin8::per_tensor_params;
+use crate::builtin8::{map_storage, per_tensor_params, storage_range};
 use crate::error::KResult;
 use crate::int16::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
-use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{DType, Element, Tensor};
+use crate::kernels::BoxKernel;
+use crate::tensor::DType;
 
 /// The activation's real bounds (`None` above: unbounded).
 fn bounds(op: &str) -> Option<(f32, Option<f32>)> {
@@ -54,15 +54,16 @@ fn leaky_relu(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let (_, so, zo) = per_tensor_params(m, y, &[DType::I16])?;
     let (mi, shi) = quantize_multiplier(f64::from(si / so))?;
     let (ma, sha) = quantize_multiplier(f64::from(si * alpha / so))?;
-    let requantize = move |q: i32| {
+    Some(map_storage(DType::I16, "leaky_relu", move |q| {
         let d = q - zi;
-        zo + if d >= 0 {
-            multiply_by_quantized_multiplier(d, mi, shi)
-        } else {
-            multiply_by_quantized_multiplier(d, ma, sha)
-        }
-    };
-    Some(run::<i16>(requantize, (-32768, 32767)))
+        let r = zo
+            + if d >= 0 {
+                multiply_by_quantized_multiplier(d, mi, shi)
+            } else {
+                multiply_by_quantized_multiplier(d, ma, sha)
+            };
+        r.clamp(-32768, 32767)
+    }))
 }
 
 /// The kernel of a quantized RELU, RELU6 or RELU_N1_TO_1, or of an int16 LEAKY_RELU.
@@ -83,36 +84,10 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     }
     // In f32: LiteRT divides the two float scales before widening (unlike QUANTIZE's Prepare).
     let (mult, shift) = quantize_multiplier(f64::from(si / so))?;
-    let requantize = move |q: i32| zo + multiply_by_quantized_multiplier(q - zi, mult, shift);
-    Some(match tx {
-        DType::I8 => run::<i8>(
-            requantize,
-            quantized_bounds(activation, so, zo, (-128, 127)),
-        ),
-        DType::U8 => run::<u8>(requantize, quantized_bounds(activation, so, zo, (0, 255))),
-        _ => run::<i16>(
-            requantize,
-            quantized_bounds(activation, so, zo, (-32768, 32767)),
-        ),
-    })
-}
-
-/// The kernel over storage `T`: each value requantized, then clamped to `[min, max]`.
-fn run<T: Element>(
-    requantize: impl Fn(i32) -> i32 + Send + Sync + 'static,
-    (min, max): (i32, i32),
-) -> KResult<BoxKernel> {
-    kernel(move |args: &mut Args<'_>| {
-        let t = args.get(0)?;
-        let v = t
-            .as_slice::<T>()
-            .ok_or_else(|| format!("relu: expected {} storage, got {}", T::DTYPE, t.dtype()))?;
-        let out = v
-            .iter()
-            .map(|&q| T::from_f64(requantize(q.to_f64() as i32).clamp(min, max) as f64))
-            .collect();
-        one(Tensor::from_parts(t.shape().into(), T::wrap(out)))
-    })
+    let (min, max) = quantized_bounds(activation, so, zo, storage_range(tx));
+    Some(map_storage(tx, "relu", move |q| {
+        (zo + multiply_by_quantized_multiplier(q - zi, mult, shift)).clamp(min, max)
+    }))
 }
 
 #[cfg(test)]

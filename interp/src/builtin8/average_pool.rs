@@ -55,12 +55,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         None => "NONE",
         Some(a) => a.as_str()?,
     };
-    let storage = match dx {
-        DType::I8 => (-128, 127),
-        DType::I16 => (-32768, 32767),
-        _ => (0, 255),
-    };
-    let (lo, hi) = activation_range(activation, sy, zy, storage)?;
+    let (lo, hi) = activation_range(activation, sy, zy, super::storage_range(dx))?;
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
         let g = Geom::new(t.shape(), fh, fw, stride, (1, 1), padding)?;

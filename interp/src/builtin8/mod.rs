@@ -26,7 +26,7 @@ use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
 use crate::error::KResult;
 use crate::kernels::broadcast::binary;
 use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{DType, Shape, Tensor, TensorData};
+use crate::tensor::{DType, Element, Shape, Tensor, TensorData};
 
 /// Per-tensor parameters of a quantized value whose storage is one of `storages`: (storage
 /// type, scale as f32, zero point); `None` for other storage or per-axis parameters.
@@ -72,6 +72,46 @@ pub(crate) fn eight_bit_values(t: &Tensor, what: &str) -> KResult<Vec<i32>> {
             "{what}: expected int8 or uint8 storage, got {}",
             other.dtype()
         )),
+    }
+}
+
+/// The range of a quantized storage type (int8, uint8 or int16; int16's for any other).
+pub(crate) fn storage_range(dtype: DType) -> (i32, i32) {
+    match dtype {
+        DType::I8 => (-128, 127),
+        DType::U8 => (0, 255),
+        _ => (-32768, 32767),
+    }
+}
+
+/// A kernel that maps every storage integer of operand 0 (int8, uint8 or int16, as `dtype`)
+/// through `f`, whose results must fit the storage; `what` names the op in errors.
+pub(crate) fn map_storage(
+    dtype: DType,
+    what: &'static str,
+    f: impl Fn(i32) -> i32 + Send + Sync + 'static,
+) -> KResult<BoxKernel> {
+    fn typed<T: Element>(
+        what: &'static str,
+        f: impl Fn(i32) -> i32 + Send + Sync + 'static,
+    ) -> KResult<BoxKernel> {
+        kernel(move |args: &mut Args<'_>| {
+            let t = args.get(0)?;
+            let v = t.as_slice::<T>().ok_or_else(|| {
+                format!("{what}: expected {} storage, got {}", T::DTYPE, t.dtype())
+            })?;
+            let out = v
+                .iter()
+                .map(|&q| T::from_f64(f(q.to_f64() as i32) as f64))
+                .collect();
+            one(Tensor::from_parts(t.shape().into(), T::wrap(out)))
+        })
+    }
+    match dtype {
+        DType::I8 => typed::<i8>(what, f),
+        DType::U8 => typed::<u8>(what, f),
+        DType::I16 => typed::<i16>(what, f),
+        other => Err(format!("{what}: no integer kernel for {other} storage")),
     }
 }
 
