@@ -247,10 +247,8 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         let pot = pot_option(m, op)
             .then(|| PowerOfTwo::new((sa, sb, so), !add, (lo, hi)))
             .flatten();
-        match pot {
-            Some(Ok(p)) => return Some(Ok(power_of_two_kernel(p, add))),
-            Some(Err(e)) => return Some(Err(e)),
-            None => {}
+        if let Some(p) = pot {
+            return Some(p.map(|p| power_of_two_kernel(p, add)));
         }
     }
     if data.name.as_str() == "tfl.sub" {

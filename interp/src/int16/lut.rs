@@ -80,20 +80,19 @@ fn lookup(x: i16, lut: &[i16; ENTRIES]) -> i16 {
     (base + ((slope * offset + 64) >> 7)) as i16
 }
 
-/// The kernel of `op` when it is an int16 EXP or GELU (zero points 0, as LiteRT requires).
+/// The kernel of `op` when it is an int16 EXP, LOG or GELU (zero points 0, as LiteRT requires).
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let (sx, sy) = unary_scales(m, op)?;
     let data = m.op(op);
-    let f: fn(f32) -> f32 = match data.name.as_str() {
-        "tfl.exp" => f32::exp,
+    let f: Box<dyn Fn(f32) -> f32> = match data.name.as_str() {
+        "tfl.exp" => Box::new(f32::exp),
         "tfl.log" => {
             let out_min = -32768.0 * sy;
-            let lut = populate(sx, sy, |v| crate::builtin8::lut::log_transform(v, out_min));
-            return Some(int16_map("table lookup", move |x| lookup(x, &lut)));
+            Box::new(move |v| crate::builtin8::lut::log_transform(v, out_min))
         }
         "tfl.gelu" => match data.flag("approximate")? {
-            true => gelu_transform_approximate,
-            false => gelu_transform,
+            true => Box::new(gelu_transform_approximate),
+            false => Box::new(gelu_transform),
         },
         _ => return None,
     };

@@ -14,7 +14,7 @@
 use tqopt_ir::{Module, OpId};
 
 use super::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
-use super::{int16_params, int16_slice};
+use super::{int16_map, int16_params};
 use crate::error::KResult;
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{Tensor, TensorData};
@@ -81,16 +81,9 @@ fn requantize(
     let (si, zi) = int16_params(m, x)?;
     let (so, zo) = int16_params(m, y)?;
     let (mult, shift) = quantize_multiplier(si as f64 / so as f64)?;
-    Some(kernel(move |args: &mut Args<'_>| {
-        let t = args.get(0)?;
-        let out = int16_slice(t, "requantize")?
-            .iter()
-            .map(|&q| {
-                (multiply_by_quantized_multiplier(q as i32 - zi, mult, shift) + zo)
-                    .clamp(-32768, 32767) as i16
-            })
-            .collect();
-        one(Tensor::from_parts(t.shape().into(), TensorData::I16(out)))
+    Some(int16_map("requantize", move |q| {
+        (multiply_by_quantized_multiplier(q as i32 - zi, mult, shift) + zo).clamp(-32768, 32767)
+            as i16
     }))
 }
 
