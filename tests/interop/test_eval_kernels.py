@@ -507,6 +507,30 @@ def test_hybrid_depthwise_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, 
     assert_float_bit_equal(want, got)
 
 
+def assert_quantized_unary_is_litert(op, case, x, tqopt_bin, interp_run_bin, out_dir):
+    """A one-op model of OP on ``x`` (its storage integers), from one per-tensor quantized type
+    to another, ``case`` = (storage, input scale, input zero point, output scale, output zero
+    point; int16 is symmetric): LiteRT and the interpreter must give the same storage value
+    everywhere."""
+    storage, si, zi, so, zo = case
+
+    def qtype(scale, zero_point):
+        if storage == "i16":
+            return f"!quant.uniform<i16:f32, {scale}>"
+        return f"!quant.uniform<{storage}:f32, {scale}:{zero_point}>"
+
+    dims = "x".join(map(str, x.shape))
+    t_in, t_out = f"tensor<{dims}x{qtype(si, zi)}>", f"tensor<{dims}x{qtype(so, zo)}>"
+    text = (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
+        f'  %0 = "{op}"(%x) : ({t_in}) -> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    )
+    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert int(np.sum(got != want)) == 0, np.flatnonzero(got != want)[:10]
+
+
 RELU_CASES = {
     # name: (storage, input scale, input zero point, output scale, output zero point)
     "int8_coarser": ("i8", 0.05, 3, 0.04, -128),
@@ -523,20 +547,11 @@ def test_8_bit_relus_are_litert_to_the_bit(op, case, tqopt_bin, interp_run_bin, 
     ai-edge-quantizer writes them): LiteRT's builtin requantization and clamp, on every storage
     value. In float, 8 of the 256 int8 inputs landed a step away from 0.05 to 0.04."""
     storage, si, zi, so, zo = RELU_CASES[case]
-    shape = (1, 16, 16, 1)
-    t_in = f"tensor<1x16x16x1x!quant.uniform<{storage}:f32, {si}:{zi}>>"
-    t_out = f"tensor<1x16x16x1x!quant.uniform<{storage}:f32, {so}:{zo}>>"
-    text = (
-        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
-        f'  %0 = "{op}"(%x) : ({t_in}) -> {t_out} loc("y")\n'
-        f"  return %0 : {t_out}\n}}\n"
-    )
     dtype = np.int8 if storage == "i8" else np.uint8
     info = np.iinfo(dtype)
-    x = np.arange(info.min, info.max + 1).astype(dtype).reshape(shape)
-    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
-    assert got.dtype == want.dtype and got.shape == want.shape
-    assert int(np.sum(got != want)) == 0, np.flatnonzero(got != want)[:10]
+    x = np.arange(info.min, info.max + 1).astype(dtype).reshape(1, 16, 16, 1)
+    assert_quantized_unary_is_litert(op, (storage, si, zi, so, zo), x, tqopt_bin, interp_run_bin,
+                                     out_dir)
 
 
 ABS_NEG_LOG_CASES = {
@@ -555,19 +570,10 @@ def test_quantized_abs_neg_and_log_are_litert_to_the_bit(op, case, tqopt_bin, in
     whatever the zero point) and LOG (a table; inputs at or below zero give the lowest output):
     LiteRT's builtin kernels. In float emulation, NEG with a zero point of -5 differed on every
     input and LOG on every input at or below zero."""
-    storage, si, zi, so, zo = ABS_NEG_LOG_CASES[case]
+    storage = ABS_NEG_LOG_CASES[case][0]
     if storage == "i16":
-        qi, qo = (f"!quant.uniform<i16:f32, {s}>" for s in (si, so))
         x = np.arange(-32768, 32768, 7).astype(np.int16)
     else:
-        qi, qo = f"!quant.uniform<i8:f32, {si}:{zi}>", f"!quant.uniform<i8:f32, {so}:{zo}>"
         x = np.arange(-128, 128).astype(np.int8)
-    t_in, t_out = f"tensor<{x.size}x{qi}>", f"tensor<{x.size}x{qo}>"
-    text = (
-        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
-        f'  %0 = "{op}"(%x) : ({t_in}) -> {t_out} loc("y")\n'
-        f"  return %0 : {t_out}\n}}\n"
-    )
-    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
-    assert got.dtype == want.dtype and got.shape == want.shape
-    assert int(np.sum(got != want)) == 0, np.flatnonzero(got != want)[:10]
+    assert_quantized_unary_is_litert(op, ABS_NEG_LOG_CASES[case], x, tqopt_bin, interp_run_bin,
+                                     out_dir)
