@@ -1,12 +1,12 @@
 // Calibration statistics as files: --save-stats writes each tensor's collector state, and
 // --statistics merges shards' files and quantizes without data. For minmax the merged
 // statistics are exactly one run's over all the data, so the model is byte-identical to one
-// made with the data and weights rounded to nearest (without data there is nothing to round
+// made with the data, minmax and weights rounded to nearest (without data there is nothing to round
 // weights for the output on).
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python -c "import numpy as np; z = np.load('%S/../../tests/models/zoo/bert_calib.npz'); np.savez('%t/a.npz', **{k: z[k][:5] for k in z}); np.savez('%t/b.npz', **{k: z[k][5:] for k in z})"
 // The BERT of the zoo takes two int32 inputs (input_ids, attention_mask).
-// RUN: tqopt %S/../../tests/models/zoo/bert.tflite --pass='quantize-int8{weight-rounding=nearest}' --calibration-data=%S/../../tests/models/zoo/bert_calib.npz --no-progress -o %t/whole.tflite 2>/dev/null
+// RUN: tqopt %S/../../tests/models/zoo/bert.tflite --pass='quantize-int8{weight-rounding=nearest method=minmax}' --calibration-data=%S/../../tests/models/zoo/bert_calib.npz --no-progress -o %t/whole.tflite 2>/dev/null
 // RUN: tqopt %S/../../tests/models/zoo/bert.tflite --pass=quantize-int8 --calibration-data=%t/a.npz --save-stats=%t/a.json --no-progress -o %t/a.tflite 2>/dev/null
 // RUN: tqopt %S/../../tests/models/zoo/bert.tflite --pass=quantize-int8 --calibration-data=%t/b.npz --save-stats=%t/b.json --no-progress -o %t/b.tflite 2>/dev/null
 // RUN: tqopt %S/../../tests/models/zoo/bert.tflite --pass=quantize-int8 --statistics=%t/a.json,%t/b.json --no-progress -o %t/merged.tflite 2>/dev/null

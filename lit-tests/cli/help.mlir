@@ -28,7 +28,7 @@
 // CHECK-NEXT: cleanup{{ +}}Canonicalize, then remove dead code
 // A pipeline option says which pass options it sets, and every option shows its type:
 // CHECK: quantize-int8{{ +}}Full-integer int8 quantization
-// CHECK: calibration=<string>  The data set: {{.*}} (to equalize-channels{data}, calibrate{data}, search-precision{data}, round-weights{data})
+// CHECK: calibration=<string>  The data set: {{.*}} (to equalize-channels{data}, calibrate{data}, search-precision{method}, search-precision{data}, search-precision{verify}, round-weights{data})
 // CHECK: input-range=<number,..., default 0,1>  {{.*}} (to equalize-channels{input-range}, calibrate{input-range}, search-precision{input-range}, round-weights{input-range})
-// CHECK: tflite-compat=<bool, default false>  {{.*}} (to calibrate{tflite-inplace})
+// CHECK: tflite-compat=<bool, default false>  {{.*}} (to calibrate{tflite-inplace}, search-precision{method}, search-precision{data}, search-precision{verify})
 // CHECK: deny=<regex>  {{.*}} (to equalize-channels{deny}, search-precision{deny}, legalize-opset{deny})

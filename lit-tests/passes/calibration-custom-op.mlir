@@ -19,9 +19,9 @@
 // CHECK-NEXT: "quantfork.stats"({{.*}}) {layerStats
 //
 // RUN: tqopt %s --pass=quantize-int8 --calibration-data=%t/x.npy --no-progress -o %t/q.tflite 2>&1 | FileCheck %s --check-prefix=QUANT
-// The default accuracy check cannot run the model either: a note says so, and the model is
-// written.
-// QUANT: note: accuracy check skipped: verify: cannot run the float model: 'tfl.custom' at loc("landmarks/transform"): the interpreter has no kernel for the custom op 'Landmarks2TransformMatrixV2'
+// Neither method=auto (the default) nor the accuracy check can run the model: a note says so,
+// the ranges stay minmax, and the model is written.
+// QUANT: note: method=auto skipped, the ranges stay as calibrated: the precision search cannot run the float model: 'tfl.custom' at loc("landmarks/transform"): the interpreter has no kernel for the custom op 'Landmarks2TransformMatrixV2'
 // QUANT: quantized 2 of 5 ops
 // QUANT: tfl.custom at "landmarks/transform"
 // QUANT: tfl.add at "after_custom": depends on custom op 'Landmarks2TransformMatrixV2' (at landmarks/transform), which tqopt cannot run

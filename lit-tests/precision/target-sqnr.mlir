@@ -43,9 +43,11 @@
 // RUN: tqopt %s --pass='quantize-int8{target-sqnr=30 verify-data=%t/v.npy}' --calibration-data=%t/x.npy --no-progress -o %t/v.mlir 2>&1 | FileCheck %s --check-prefix=VERIFY
 // method=auto alone chooses ranges and keeps every op int8.
 // RUN: tqopt %s --pass='quantize-int8{method=auto}' --calibration-data=%t/x.npy --no-progress -o %t/auto.mlir 2>&1 | FileCheck %s --check-prefix=AUTO
-// Plain quantize-int8 checks the int8 model's accuracy on the calibration data by default,
-// and warns when it is poor (here useless); check-accuracy=false skips that.
+// Plain quantize-int8 (method=auto) measures the int8 model's accuracy on the calibration
+// data, and warns when it is poor (here useless); with method=minmax the default accuracy
+// check does, and check-accuracy=false skips that.
 // RUN: tqopt %s --pass=quantize-int8 --calibration-data=%t/x.npy --no-progress -o %t/plain.mlir 2>&1 | FileCheck %s --check-prefix=DEFAULTCHECK
+// RUN: tqopt %s --pass='quantize-int8{method=minmax}' --calibration-data=%t/x.npy --no-progress -o %t/minmax.mlir 2>&1 | FileCheck %s --check-prefix=MINMAXCHECK
 // The check measures only the output: no per-op figures (those are verify='s).
 // RUN: not grep -q tqopt.sqnr_db %t/plain.mlir
 // RUN: tqopt %s --pass='quantize-int8{check-accuracy=false}' --calibration-data=%t/x.npy --no-progress -o %t/unchecked.mlir 2>&1 | FileCheck %s --check-prefix=NOCHECK
@@ -88,7 +90,9 @@
 // RANGE: target-sqnr=120 is out of range
 // SHAPE: error: target-sqnr=30: {{.*}}bad.npy
 // DEFAULTCHECK: warning: the quantized model's output SQNR is {{-?[0-9]+\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy (below 20 dB: its outputs are far from the float model's); quantize-int8{target-sqnr=30} keeps the ops that need it in higher precision
-// DEFAULTCHECK: verify: output SQNR {{-?[0-9]+\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy
+// DEFAULTCHECK: method=auto: output SQNR {{-?[0-9]+\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy
+// MINMAXCHECK: warning: the quantized model's output SQNR is {{-?[0-9]+\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy (below 20 dB: its outputs are far from the float model's); quantize-int8{target-sqnr=30} keeps the ops that need it in higher precision, method=auto chooses each tensor's range
+// MINMAXCHECK: verify: output SQNR {{-?[0-9]+\.[0-9][0-9]}} dB on 8 samples of {{.*}}x.npy
 // NOCHECK-NOT: warning
 // NOCHECK: quantized 4 of 4 ops
 // NOCHECK-NOT: verify:

@@ -87,15 +87,20 @@ impl PipelineInfo {
     /// Where its option `name` goes, as `pass{option}` for each step argument that reads it
     /// (`--help` shows it).
     pub fn destinations(&self, name: &str) -> Vec<String> {
-        self.steps
-            .iter()
-            .flat_map(|step| {
-                step.args
-                    .iter()
-                    .filter(|a| a.reads().contains(&name))
-                    .map(move |a| format!("{}{{{}}}", step.pass, a.to()))
-            })
-            .collect()
+        let mut out: Vec<String> = Vec::new();
+        let all = self.steps.iter().flat_map(|step| {
+            step.args
+                .iter()
+                .filter(|a| a.reads().contains(&name))
+                .map(move |a| format!("{}{{{}}}", step.pass, a.to()))
+        });
+        // A pass that runs twice (search-precision) is named once per option.
+        for d in all {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+        out
     }
 }
 

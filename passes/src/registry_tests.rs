@@ -248,13 +248,21 @@ fn destinations_follow_the_steps() {
         [
             "equalize-channels{data}",
             "calibrate{data}",
+            // method=auto chooses ranges only with data.
+            "search-precision{method}",
             "search-precision{data}",
+            "search-precision{verify}",
             "round-weights{data}"
         ]
     );
     assert_eq!(
         int8.destinations("tflite-compat"),
-        ["calibrate{tflite-inplace}"]
+        [
+            "calibrate{tflite-inplace}",
+            "search-precision{method}",
+            "search-precision{data}",
+            "search-precision{verify}"
+        ]
     );
     assert!(int8.destinations("sparse-weights").is_empty());
 }

@@ -111,9 +111,10 @@ fn calibrate_moving_average_after_fusion() {
 
 #[test]
 fn quantize_int8_calibrating_in_the_pipeline() {
-    // check-accuracy=false: the check's summary names the data by its path on this machine.
+    // check-accuracy=false and method=minmax: the check's and method=auto's summaries name
+    // the data by its path on this machine.
     let pipeline = format!(
-        "quantize-int8{{check-accuracy=false calibration={}}}",
+        "quantize-int8{{check-accuracy=false method=minmax calibration={}}}",
         calibration_option().trim_start_matches("data=")
     );
     insta::assert_snapshot!(run("float.mlir", &pipeline));

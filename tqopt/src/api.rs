@@ -295,14 +295,19 @@ fn calibrate(
 }
 
 /// The quantization report of `m`: sizes of the files when a `.tflite` was read and one is
-/// written, else of the constant data (never one of each).
+/// written, else of the constant data (never one of each). `statistics` are the run's pass
+/// statistics (the precision search's time and reuse).
 pub fn report(
     m: &Module,
     constants_before: u64,
     kind: ReportKind,
     files: Option<(u64, u64)>,
+    statistics: &[(String, Vec<(tqopt_passes::Statistic, u64)>)],
 ) -> Report {
     let mut report = Report::of(m, constants_before, kind);
+    if let Some(p) = &mut report.precision {
+        p.take_run_figures(statistics);
+    }
     if let Some((before, after)) = files {
         report.size_before = before;
         report.size_after = after;
@@ -412,13 +417,13 @@ fn run_until(
         progress,
         &mut sink,
     );
-    let (warnings, statistics) = match run {
+    let (warnings, statistics, pass_statistics) = match run {
         Ok(r) => {
             let (text, error) = render(&source, &r.report.diagnostics);
             if error {
                 return Err(text.trim_end().to_string());
             }
-            (text, r.statistics)
+            (text, r.statistics, r.report.statistics)
         }
         Err(e) => {
             let mut all = e.report.diagnostics;
@@ -452,7 +457,7 @@ fn run_until(
             (Some(out), true) => Some((input.bytes.len() as u64, out.len() as u64)),
             _ => None,
         };
-        report(&m, constants_before, kind, files).json()
+        report(&m, constants_before, kind, files, &pass_statistics).json()
     });
     Ok(Output {
         model,

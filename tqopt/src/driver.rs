@@ -198,7 +198,7 @@ pub fn run(cfg: &Config) -> i32 {
                     (true, Some(model)) => Some((input_size, model.len() as u64)),
                     _ => None,
                 };
-                api::report(m, constants, kind, files)
+                api::report(m, constants, kind, files, &totals.statistics)
             })
             .collect(),
         _ => Vec::new(),

@@ -15,9 +15,9 @@
 // five zeros of six would be stored sparse.)
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python -c "import numpy as np; r = np.random.default_rng(0); u = r.uniform(-1, 1, (8, 16, 1)); x = np.concatenate([u + 0.01 * r.standard_normal((8, 16, 4)), r.uniform(-1, 1, (8, 16, 1)), 1 + 0.01 * r.standard_normal((8, 16, 1))], axis=-1); np.save('%t/x.npy', x.astype(np.float32))"
-// (check-accuracy=false: the default accuracy check would make auto's choice itself, on its
-// samples, as the precision search does.)
-// RUN: tqopt %s --pass='quantize-int8{target=reference sparse-weights=false weight-rounding=auto check-accuracy=false}' --calibration-data=%t/x.npy --no-progress --mlir-pass-statistics -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=STATS
+// (check-accuracy=false and method=minmax: the default accuracy check and method=auto would
+// make auto's choice themselves, on their samples, as the precision search does.)
+// RUN: tqopt %s --pass='quantize-int8{target=reference sparse-weights=false weight-rounding=auto check-accuracy=false method=minmax}' --calibration-data=%t/x.npy --no-progress --mlir-pass-statistics -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=STATS
 // RUN: FileCheck %s --check-prefix=OUTPUT < %t/out.mlir
 // RUN: tqopt %s --pass='quantize-int8{target=reference sparse-weights=false weight-rounding=output}' --calibration-data=%t/x.npy --no-progress -o %t/forced.mlir
 // RUN: FileCheck %s --check-prefix=OUTPUT < %t/forced.mlir

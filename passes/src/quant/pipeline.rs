@@ -81,8 +81,8 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
         OptionInfo {
             name: "method",
             kind: OptionKind::Enum(super::precision::METHODS_WITH_AUTO),
-            default: "minmax",
-            help: "Calibration method; auto chooses one per tensor (minmax, moving-average, percentile or mse) by the output SQNR",
+            default: "auto",
+            help: "Calibration method. auto (default): calibrate with minmax, then choose each tensor's range (minmax, moving-average, percentile or mse) by the output SQNR on the calibration data, keeping the choice when it raises the SQNR by more than 0.5 dB; with tflite-compat, without data, or when the model cannot run in tqopt's interpreter the ranges stay minmax (TensorFlow's)",
         },
         crate::calibration::calibrate::INPUT_RANGE_OPTION,
         OptionInfo {
@@ -127,7 +127,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
             name: "verify",
             kind: OptionKind::String,
             default: "",
-            help: "Data (.npy, .npz or images) to measure the quantized model's output SQNR on; the report gives it (with target-sqnr or method=auto, the data the search measures on, unless verify-data says)",
+            help: "Data (.npy, .npz or images) to measure the quantized model's output SQNR on; the report gives it (with target-sqnr, the data the search measures on, unless verify-data says; method=auto still chooses ranges on the calibration data, and the model it writes is measured on this)",
         },
     ],
     steps: QUANTIZE_INT8_STEPS,
@@ -138,11 +138,26 @@ fn calibration_method(o: &PassOptions) -> Result<String, String> {
     Ok(o.choice("method")?.replace("auto", "minmax"))
 }
 
+/// Whether `method=auto` chooses ranges: with data to score them on, and not with
+/// `tflite-compat` (whose point is TensorFlow's scales, minmax).
+fn chooses_ranges(o: &PassOptions) -> Result<bool, String> {
+    let has_data = !o.string("calibration")?.is_empty() || !o.string("verify-data")?.is_empty();
+    Ok(o.choice("method")? == "auto" && has_data && !o.bool("tflite-compat")?)
+}
+
+/// `search-precision{method=}`: auto where [`chooses_ranges`], else the ranges as calibrated.
+fn search_method(o: &PassOptions) -> Result<String, String> {
+    Ok(match chooses_ranges(o)? {
+        true => "auto".to_string(),
+        false => calibration_method(o)?,
+    })
+}
+
 /// Whether `quantize-int8` runs `search-precision` after calibration: for `target-sqnr=`,
-/// `method=auto` or `verify=` (which only measures).
+/// `method=auto` (see [`chooses_ranges`]) or `verify=` (which only measures).
 fn wants_precision_search(o: &PassOptions) -> Result<bool, String> {
     Ok(!o.string("target-sqnr")?.is_empty()
-        || o.choice("method")? == "auto"
+        || chooses_ranges(o)?
         || !o.string("verify")?.is_empty()
         || (o.bool("check-accuracy")? && !o.string("calibration")?.is_empty()))
 }
@@ -153,13 +168,24 @@ fn search_checks(o: &PassOptions) -> Result<String, String> {
     Ok(o.bool("check-accuracy")?.to_string())
 }
 
-/// The data the precision search measures on: verify-data, else verify, else calibration.
+/// Whether `method=auto` alone chooses ranges while `verify=` names data: the choice is made
+/// on the calibration data, and a second `search-precision` then only measures on verify's.
+fn auto_then_verify(o: &PassOptions) -> Result<bool, String> {
+    Ok(
+        o.string("target-sqnr")?.is_empty()
+            && chooses_ranges(o)?
+            && !o.string("verify")?.is_empty(),
+    )
+}
+
+/// The data the precision search measures on: verify-data, else verify (not when
+/// [`auto_then_verify`]), else calibration.
 fn search_data(o: &PassOptions) -> Result<String, String> {
-    let candidates = [
-        o.string("verify-data")?,
-        o.string("verify")?,
-        o.string("calibration")?,
-    ];
+    let verify = match auto_then_verify(o)? {
+        true => "",
+        false => o.string("verify")?,
+    };
+    let candidates = [o.string("verify-data")?, verify, o.string("calibration")?];
     Ok(candidates
         .into_iter()
         .find(|d| !d.is_empty())
@@ -167,9 +193,10 @@ fn search_data(o: &PassOptions) -> Result<String, String> {
         .to_string())
 }
 
-/// `search-precision{verify=}`: whether `verify=` named data (the search then only measures).
+/// `search-precision{verify=}`: whether `verify=` named data (the search then only measures),
+/// unless [`auto_then_verify`] leaves that to a second step.
 fn search_verifies(o: &PassOptions) -> Result<String, String> {
-    Ok((!o.string("verify")?.is_empty()).to_string())
+    Ok((!o.string("verify")?.is_empty() && !auto_then_verify(o)?).to_string())
 }
 
 /// Whether `equalize-channels` runs: not with `equalize=never`, nor with `tflite-compat`
@@ -240,10 +267,21 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
         "search-precision",
         &[
             same("target-sqnr"),
-            same("method"),
+            Arg::Computed {
+                to: "method",
+                from: &["method", "calibration", "verify-data", "tflite-compat"],
+                value: search_method,
+            },
             Arg::Computed {
                 to: "data",
-                from: &["verify-data", "verify", "calibration"],
+                from: &[
+                    "verify-data",
+                    "verify",
+                    "calibration",
+                    "target-sqnr",
+                    "method",
+                    "tflite-compat",
+                ],
                 value: search_data,
             },
             same("input-range"),
@@ -257,7 +295,14 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             same("io"),
             Arg::Computed {
                 to: "verify",
-                from: &["verify"],
+                from: &[
+                    "verify",
+                    "target-sqnr",
+                    "method",
+                    "calibration",
+                    "verify-data",
+                    "tflite-compat",
+                ],
                 value: search_verifies,
             },
             Arg::Computed {
@@ -274,8 +319,38 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             "verify",
             "check-accuracy",
             "calibration",
+            "verify-data",
+            "tflite-compat",
         ],
         wants_precision_search,
+    ),
+    // verify= beside method=auto: the ranges chosen above, only measured on verify's data.
+    with(
+        "search-precision",
+        &[
+            set("method", "minmax"),
+            forward("data", "verify"),
+            same("input-range"),
+            same("per-channel"),
+            same("per-channel-dense"),
+            same("target"),
+            same("deny"),
+            same("weight-rounding"),
+            same("ops"),
+            same("io"),
+            set("verify", "true"),
+        ],
+    )
+    .when(
+        &[
+            "target-sqnr",
+            "method",
+            "verify",
+            "calibration",
+            "verify-data",
+            "tflite-compat",
+        ],
+        auto_then_verify,
     ),
     step("propagate-ranges"),
     with(

@@ -139,8 +139,8 @@ impl PrecisionSummary {
             samples: i("samples"),
             data: s("data"),
             evaluations: i("evaluations"),
-            seconds: f("seconds"),
-            reused_share: f("reused_share"),
+            seconds: 0.0,
+            reused_share: 0.0,
             ranges: s("ranges"),
             float_ops: i("float_ops"),
             candidate_ops: i("candidate_ops"),
@@ -150,6 +150,23 @@ impl PrecisionSummary {
             int16_cost: i("int16_cost"),
             signatures: s("signatures"),
         })
+    }
+
+    /// Takes the search's time and reuse from the run's statistics (`search-precision` keeps
+    /// them out of the IR, which stays the same from run to run).
+    pub fn take_run_figures(&mut self, statistics: &[(String, Vec<(crate::Statistic, u64)>)]) {
+        use super::precision::{OP_RUNS, OP_RUNS_REUSED, SEARCH_MILLISECONDS};
+        let total = |stat: crate::Statistic| -> u64 {
+            statistics
+                .iter()
+                .flat_map(|(_, s)| s)
+                .filter(|(s, _)| *s == stat)
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let (run, reused) = (total(OP_RUNS), total(OP_RUNS_REUSED));
+        self.seconds = total(SEARCH_MILLISECONDS) as f64 / 1000.0;
+        self.reused_share = reused as f64 / (run + reused).max(1) as f64;
     }
 
     /// Estimated latency added by the ops kept float or in int16, as a fraction of the
