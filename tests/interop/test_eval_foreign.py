@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from conftest import NEEDS_MODELLED_CPU, REPO
 from zoo_common import litert_outputs, load_samples, sqnr_db
@@ -53,3 +54,40 @@ def test_eval_warns_on_integer_lstm(tqopt_bin, out_dir):
     want = litert_sqnr(quant, reference, load_samples(data))
     # The reason for the warning: eval's figure is not LiteRT's.
     assert abs(report["sqnr_db"] - want) > 10, (report["sqnr_db"], want)
+
+
+def test_eval_refuses_an_lstm_whose_state_is_not_a_variable(tqopt_bin, out_dir):
+    """TensorFlow's 16x8 conversion leaves the LSTMs float and feeds their output state from a
+    DEQUANTIZE whose output is no variable tensor: LiteRT refuses to run it, so eval must
+    refuse too, naming the op, rather than print a figure."""
+    quant, reference = FOREIGN / "lstm_fused_tf_16x8.tflite", ZOO / "lstm_fused.tflite"
+    data = ZOO / "lstm_fused_eval.npz"
+    with pytest.raises(Exception, match="output_state != nullptr"):
+        litert_outputs(quant, load_samples(data))
+    r = subprocess.run([str(tqopt_bin), "eval", str(quant), "--reference", str(reference), "--data",
+                        str(data), "--report", str(out_dir / "r.json"), "--no-progress"],
+                       capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "'tfl.unidirectional_sequence_lstm'" in r.stderr and "LiteRT refuses this op" in r.stderr, r.stderr
+    assert "state operand #18 ('input_activation_state')" in r.stderr, r.stderr
+    assert not (out_dir / "r.json").exists()
+
+
+@NEEDS_MODELLED_CPU
+def test_lstm_states_marked_variable_on_a_dequantize_are_kept(tqopt_bin, out_dir):
+    """TensorFlow's float16 conversion feeds the LSTM states from DEQUANTIZE ops whose outputs
+    the file marks variable, and LiteRT runs it: eval agrees with LiteRT, and the model tqopt
+    writes back (import, export) keeps those outputs variable, so LiteRT still runs it."""
+    quant, reference = FOREIGN / "lstm_fused_tf_float16.tflite", ZOO / "lstm_fused.tflite"
+    data = ZOO / "lstm_fused_eval.npz"
+    samples = load_samples(data)
+    report, _ = evaluate(tqopt_bin, quant, reference, data, out_dir)
+    want = litert_sqnr(quant, reference, samples)
+    assert abs(report["sqnr_db"] - want) <= 0.1, (report["sqnr_db"], want)
+    written = out_dir / "roundtrip.tflite"
+    subprocess.run([str(tqopt_bin), str(quant), "-o", str(written)], check=True, capture_output=True)
+    again = litert_outputs(written, samples)
+    first = litert_outputs(quant, samples)
+    for a, b in zip(first, again):
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)

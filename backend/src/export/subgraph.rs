@@ -702,6 +702,10 @@ impl<'p, 'm> Builder<'p, 'm> {
             let t = self
                 .new_tensor(m.value_type(r), &name)
                 .map_err(|e| ExportError::invalid(format!("result {i}: {e}")))?;
+            // An op the importer found writing a variable tensor (an LSTM's state).
+            if count == 1 && data.attributes.contains(tqopt_ir::IS_VARIABLE_ATTR) {
+                self.tensors[t as usize].is_variable = true;
+            }
             self.vals.insert(r, t);
             outputs.push(t);
         }

@@ -615,6 +615,14 @@ impl<'a> FuncBuilder<'_, 'a> {
             .loc(loc.clone());
         spec.properties = attrs.properties;
         spec.attributes = attrs.attributes;
+        // A one-output op whose output the file marks variable (TensorFlow's float16 converter
+        // so marks the DEQUANTIZE an LSTM reads its state from): LiteRT's LSTM kernels run only
+        // on variable states, so the mark is kept for the exporter and the interpreter.
+        if let [only] = outputs[..] {
+            if self.tensors[only].is_variable() {
+                spec = spec.attribute(tqopt_ir::IS_VARIABLE_ATTR, Attribute::Unit);
+            }
+        }
         let new = self.add(spec);
 
         if def.regions > 0 {

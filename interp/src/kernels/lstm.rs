@@ -20,6 +20,7 @@ struct Lstm {
 pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.reject_quantized()?;
     info.expect_operands(20)?;
+    states_are_variables(info)?;
     let l = Lstm {
         act: info.activation()?,
         cell_clip: info.attr_f32("cell_clip").unwrap_or(0.0),
@@ -27,6 +28,44 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         time_major: info.attr_bool_or("time_major", true)?,
     };
     kernel(move |a: &mut Args<'_>| l.run(a))
+}
+
+/// LiteRT's LSTM kernels read both states as variable tensors (`GetVariableInput`) and refuse
+/// to run when one is not. In the IR a variable is an op marked `tfl.is_variable` (the
+/// importer marks the constants and op results the file marks variable) or a constant the
+/// LSTM reads directly (the exporter makes every constant read as a state a variable),
+/// `quantfork.stats` aside, which is no op in the file. Anything else, such as the
+/// `tfl.dequantize` of an int8 constant that TensorFlow's 16x8 converter gives a float LSTM,
+/// is an op's result, which LiteRT refuses.
+fn states_are_variables(info: &OpInfo<'_>) -> KResult<()> {
+    let m = info.module;
+    for (slot, name) in [(18, "input_activation_state"), (19, "input_cell_state")] {
+        let mut v = m.op(info.op).operands()[slot];
+        let mut def = m.defining_op(v);
+        while let Some(d) = def.filter(|&d| m.op(d).name.as_str() == "quantfork.stats") {
+            v = m.op(d).operands()[0];
+            def = m.defining_op(v);
+        }
+        let variable = def.is_some_and(|d| {
+            let op = m.op(d);
+            op.attributes.contains(tqopt_ir::IS_VARIABLE_ATTR)
+                || op
+                    .def()
+                    .is_some_and(|od| od.has_trait(tqopt_ir::dialect::Traits::CONSTANT_LIKE))
+        });
+        if !variable {
+            let what = match def {
+                Some(d) => format!("the result of '{}'", m.op(d).name.as_str()),
+                None => "a function argument".to_string(),
+            };
+            return Err(format!(
+                "LiteRT refuses this op: its state operand #{slot} ('{name}') is {what}, not a \
+                 variable tensor, and LiteRT's LSTM kernels keep their states in variable \
+                 tensors (a model written so fails when it runs)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A gate's parameters: input and recurrent weights, peephole, bias, layer norm.
