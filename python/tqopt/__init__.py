@@ -317,10 +317,9 @@ def quantize(
       io: the model's input and output type: ``float`` (default), ``int8``, ``uint8``
         (``int16`` for int16x8).
       method: calibration method: ``minmax`` (TensorFlow's), ``moving-average``,
-        ``percentile``, ``mse`` or, for int8, ``auto`` (the default when
-        ``representative_dataset`` is a file or folder: minmax, then each tensor's range
-        chosen among the four by the output SQNR on the data; with data in memory or
-        ``statistics``, the ranges stay as calibrated, minmax unless the statistics say).
+        ``percentile``, ``mse`` or, for int8, ``auto`` (the default, as on the command line:
+        minmax, then each tensor's range chosen among the four by the output SQNR on the
+        data; with ``statistics`` the ranges stay as the statistics say).
       deny: a regular expression: ops whose name or location matches stay float.
       statistics: :class:`Statistics` to quantize with instead of data (from :func:`calibrate`,
         perhaps merged over shards).

@@ -31,6 +31,10 @@ OPS_MIX = ("38.40 dB against TensorFlow's 38.66 on the 8 held-out samples in Lit
            "with LiteRT's builtin kernels (XNNPACK off) both models give 38.40, and tensor by tensor "
            "tqopt's is as close to the float model or closer (measured 2026-12-06): the 0.26 dB is how "
            "XNNPACK runs TensorFlow's model, not a worse quantization")
+CONV1D_AUDIO = ("38.43 dB against TensorFlow's 39.38 on the 8 held-out samples: the default method=auto "
+                "takes percentile ranges for 7 tensors, 1.15 dB better than minmax on the 16 calibration "
+                "samples (43.68 against 42.53) and 0.95 dB worse on the held-out ones; method=minmax "
+                "gives 39.38, TensorFlow's figure (measured 2026-12-07)")
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("ops_mix", "int8"): OPS_MIX,
     ("ops_mix", "int8_strict"): OPS_MIX,
@@ -39,6 +43,8 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     "its own calibrated range instead of its input's; that range is 1.33 dB better on the 16 "
     "calibration samples (37.21 against 35.88 with target=reference, which matches TensorFlow's "
     "34.97 held out) and 0.23 dB worse on the held-out ones",
+    ("conv1d_audio", "int8"): CONV1D_AUDIO,
+    ("conv1d_audio", "int8_strict"): CONV1D_AUDIO,
     ("cond", "int8_strict"): "33.49 dB against TensorFlow's strict model's 33.89 (its default int8 "
     "model has 32.85, ours 33.49 in both modes): 0.4 dB short of the 0.1 dB bound on 8 samples",
 }

@@ -215,6 +215,52 @@ pub enum DataSource {
     Memory(Arc<MemoryData>),
 }
 
+/// Data sets in memory that a `data=` option can name while they are registered
+/// ([`register_memory`]): the library's callers hand arrays to the calibration, and the passes
+/// that read the calibration data by its option (equalize-channels, search-precision,
+/// round-weights) then find the same arrays, as they find a file the command line names.
+static REGISTERED: std::sync::Mutex<Vec<(String, Arc<MemoryData>)>> =
+    std::sync::Mutex::new(Vec::new());
+static NEXT_REGISTRATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A registered data set in memory; dropping it unregisters it.
+pub struct Registration {
+    key: String,
+}
+
+impl Registration {
+    /// The name a `data=` option gives to find the data set.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Ok(mut r) = REGISTERED.lock() {
+            r.retain(|(k, _)| k != &self.key);
+        }
+    }
+}
+
+/// Registers `data` under a name no file is likely to have (its own name, "in memory" and a
+/// number unique in the process), until the registration is dropped.
+pub fn register_memory(data: Arc<MemoryData>) -> Registration {
+    let n = NEXT_REGISTRATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let key = format!("{} (in memory #{n})", data.name);
+    if let Ok(mut r) = REGISTERED.lock() {
+        r.push((key.clone(), data));
+    }
+    Registration { key }
+}
+
+/// The data set in memory registered as `path`, if any.
+fn registered(path: &Path) -> Option<Arc<MemoryData>> {
+    let key = path.to_str()?;
+    let r = REGISTERED.lock().ok()?;
+    r.iter().find(|(k, _)| k == key).map(|(_, d)| d.clone())
+}
+
 impl DataSource {
     /// The name messages give the data.
     pub fn describe(&self) -> String {
@@ -241,6 +287,9 @@ impl Dataset {
         inputs: &[InputSpec],
         scaling: PixelScaling,
     ) -> Result<Dataset, String> {
+        if let Some(data) = registered(path) {
+            return Dataset::from_memory(data, inputs);
+        }
         if inputs.is_empty() {
             return Err("the model has no inputs to calibrate".into());
         }
