@@ -15,7 +15,7 @@ use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use tqopt::api::{self, CalibrationInput, Input, MemoryArray, MemoryData};
 use tqopt_ir::blob::BlobOwner;
 use tqopt_ir::Blob;
-use tqopt_passes::calibration::dataset::{register_memory, DataSource};
+use tqopt_passes::calibration::dataset::DataSource;
 use tqopt_passes::calibration::statistics;
 use tqopt_passes::pass::ProgressFn;
 use tqopt_passes::{PassSpec, Progress};
@@ -233,28 +233,13 @@ fn quantize<'py>(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<(Bound<'py, PyBytes>, Option<String>, String)> {
     let input = model_input(model)?;
-    let mut options = options;
-    // Arrays in memory calibrate, and the passes that read the calibration data by its option
-    // (method=auto's search, the accuracy check, equalize-channels, round-weights) find them
-    // registered under that name: the model is the command line's for the same data.
-    let mut registration = None;
     let calibration = match (samples, statistics) {
         (Some(_), Some(_)) => {
             return Err(PyValueError::new_err(
                 "give representative_dataset or statistics, not both",
             ))
         }
-        (Some(s), None) => {
-            let data = memory_data("representative_dataset", s)?;
-            if let DataSource::Memory(m) = &data {
-                if !options.iter().any(|(k, _)| k == "calibration") {
-                    let r = register_memory(m.clone());
-                    options.push(("calibration".to_string(), r.key().to_string()));
-                    registration = Some(r);
-                }
-            }
-            CalibrationInput::Data(data)
-        }
+        (Some(s), None) => CalibrationInput::Data(memory_data("representative_dataset", s)?),
         (None, Some(s)) => CalibrationInput::Statistics(s.inner.clone()),
         (None, None) => CalibrationInput::FromOptions,
     };
@@ -263,7 +248,6 @@ fn quantize<'py>(
     let out = py
         .allow_threads(|| api::run(&input, &specs, &calibration, false, None, progress))
         .map_err(err)?;
-    drop(registration);
     let model = out
         .model
         .ok_or_else(|| err("the pipeline exported no model".into()))?;

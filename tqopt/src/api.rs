@@ -13,11 +13,12 @@ use std::io::Read;
 
 use tqopt_ir::{verifier, Blob, Diagnostic, Module, Severity, SourceFile};
 use tqopt_passes::calibration::calibrate::{Calibrate, INFO as CALIBRATE};
-use tqopt_passes::calibration::dataset::DataSource;
+use tqopt_passes::calibration::dataset::{register_memory, DataSource};
 use tqopt_passes::calibration::statistics::Statistics;
 use tqopt_passes::manager::{RunError, RunReport};
 use tqopt_passes::pass::ProgressFn;
 use tqopt_passes::quant::report::{Kind as ReportKind, Report, SizeMeasure};
+use tqopt_passes::registry::{self, ToolInput};
 use tqopt_passes::{Changed, Instrumentation, PassContext, PassError, PassManager, PassSpec};
 use tqopt_textual_ir::{parse, PrintOptions};
 
@@ -362,6 +363,21 @@ pub fn run(
     )
 }
 
+/// `specs` with `key` as the calibration data of each pass or pipeline that takes some (as
+/// the registry says) and does not name its own.
+fn with_calibration_data(specs: &[PassSpec], key: &str) -> Vec<PassSpec> {
+    let mut specs = specs.to_vec();
+    for spec in &mut specs {
+        let Some(option) = registry::option_taking(&spec.name, ToolInput::CalibrationData) else {
+            continue;
+        };
+        if !spec.options.iter().any(|(k, _)| k == option) {
+            spec.options.push((option.to_string(), key.to_string()));
+        }
+    }
+    specs
+}
+
 /// Runs the quantization pipeline up to its calibration and returns the statistics.
 pub fn calibrate_only(
     input: &Input,
@@ -393,6 +409,19 @@ fn run_until(
 ) -> Result<Output, String> {
     let source = input.source()?;
     let cut = keep_statistics || !matches!(calibration, CalibrationInput::FromOptions);
+    // Arrays in memory calibrate, and the passes that read the calibration data by its option
+    // (method=auto's search, the accuracy check, equalize-channels, round-weights) find them
+    // registered under the name that option then gives: the model is the one the command line
+    // writes for the same data in a file. (A run that stops after calibration leaves them out,
+    // as it always has: its statistics are what a later run without data applies.)
+    let (specs, _registration) = match calibration {
+        CalibrationInput::Data(DataSource::Memory(data)) if !stop_after_calibration => {
+            let r = register_memory(data.clone());
+            (with_calibration_data(specs, r.key()), Some(r))
+        }
+        _ => (specs.to_vec(), None),
+    };
+    let specs = &specs[..];
     let pipeline = Pipeline::new(specs, cut)?;
     if cut && !pipeline.calibrates() {
         return Err(

@@ -439,3 +439,47 @@ fn images_need_a_static_float_image_input() {
         "{e}"
     );
 }
+
+/// A registered data set in memory opens by its key as a file path would, with the messages of
+/// arrays in memory; once the registration is dropped the key is an ordinary (missing) path.
+#[test]
+fn registered_arrays_in_memory_open_by_their_key() {
+    let x = InputSpec {
+        name: "x".into(),
+        aliases: vec![],
+        position: 0,
+        shape: vec![1, 2],
+        dtype: DType::F32,
+    };
+    let floats: Vec<u8> = [0.5f32, -1.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let data = Arc::new(MemoryData {
+        name: "representative_dataset".into(),
+        samples: vec![vec![memory(None, "<f4", &[2], floats)]],
+    });
+    let registration = register_memory(data);
+    let key = PathBuf::from(registration.key());
+    assert!(registration
+        .key()
+        .starts_with("representative_dataset (in memory #"));
+    let mut ds = Dataset::open(&key, &[x.clone()], PixelScaling::default()).unwrap();
+    assert_eq!(
+        ds.next().unwrap().unwrap()[0].data,
+        TensorData::F32(vec![0.5, -1.0])
+    );
+    let wide = InputSpec {
+        shape: vec![1, 3],
+        ..x.clone()
+    };
+    let e = Dataset::open(&key, &[wide], PixelScaling::default())
+        .err()
+        .unwrap();
+    assert!(e.starts_with("representative_dataset, sample 0: "), "{e}");
+    drop(registration);
+    let e = Dataset::open(&key, &[x], PixelScaling::default())
+        .err()
+        .unwrap();
+    assert!(e.contains("cannot open calibration data"), "{e}");
+}
