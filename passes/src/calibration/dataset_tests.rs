@@ -464,7 +464,7 @@ fn registered_arrays_in_memory_open_by_their_key() {
     assert!(registration
         .key()
         .starts_with("representative_dataset (in memory #"));
-    let mut ds = Dataset::open(&key, &[x.clone()], PixelScaling::default()).unwrap();
+    let mut ds = Dataset::open(&key, std::slice::from_ref(&x), PixelScaling::default()).unwrap();
     assert_eq!(
         ds.next().unwrap().unwrap()[0].data,
         TensorData::F32(vec![0.5, -1.0])
