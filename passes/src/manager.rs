@@ -295,7 +295,9 @@ fn expand(specs: &[PassSpec], out: &mut Vec<Scheduled>, depth: usize) -> Result<
     Ok(())
 }
 
-/// `calibrating: 12/64 samples, 5.3/s, about 10 s left`, redrawn in place on standard error.
+/// `calibrating: 12/64 samples, 5.3/s, about 10 s left`, redrawn in place on standard error
+/// (without a total: `precision search: 40 scores, 2.1/s`; a report with `done == total`
+/// ends the line).
 pub fn render_progress(p: &crate::pass::Progress) {
     let secs = p.elapsed.as_secs_f64().max(1e-9);
     let rate = p.done as f64 / secs;
@@ -304,13 +306,16 @@ pub fn render_progress(p: &crate::pass::Progress) {
     } else {
         0.0
     };
-    let line = format!(
-        "{}: {}/{} samples, {:.1}/s, about {:.0} s left",
-        p.what, p.done, p.total, rate, left
-    );
+    let line = match p.total {
+        0 => format!("{}: {} {}, {:.1}/s", p.what, p.done, p.unit, rate),
+        total => format!(
+            "{}: {}/{} {}, {:.1}/s, about {:.0} s left",
+            p.what, p.done, total, p.unit, rate, left
+        ),
+    };
     let mut err = std::io::stderr();
     let _ = write!(err, "\r{line}\x1b[K");
-    if p.done >= p.total {
+    if p.total > 0 && p.done >= p.total {
         let _ = writeln!(err);
     }
     let _ = err.flush();

@@ -53,7 +53,10 @@ pub type ProgressFn = dyn FnMut(&Progress) + Send;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Progress {
     pub what: &'static str,
+    /// What is counted ("samples", "scores").
+    pub unit: &'static str,
     pub done: usize,
+    /// 0 when not known ahead.
     pub total: usize,
     pub elapsed: std::time::Duration,
 }
@@ -90,6 +93,12 @@ impl PassContext {
     /// Sends progress reports to `f` from now on.
     pub fn set_progress(&mut self, f: Box<ProgressFn>) {
         self.progress = Some(f);
+    }
+
+    /// Takes the progress channel (to hand to work that reports without the context; give it
+    /// back with [`PassContext::set_progress`]).
+    pub fn take_progress(&mut self) -> Option<Box<ProgressFn>> {
+        self.progress.take()
     }
 
     /// Adds `n` to a statistic.

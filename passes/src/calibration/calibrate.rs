@@ -520,6 +520,7 @@ impl Calibrate {
                 done += 1;
                 cx.progress(&Progress {
                     what: "calibrating",
+                    unit: "samples",
                     done,
                     total,
                     elapsed: started.elapsed(),

@@ -44,7 +44,7 @@ fn a_wide_channel_is_divided_down_and_the_modelled_noise_drops() {
     let s = choose(&st, &w).expect("a 120x wider channel is worth rescaling");
     let widest = (0..16).max_by(|&a, &b| s[a].total_cmp(&s[b])).unwrap();
     assert_eq!(widest, 5, "{s:?}");
-    let before = modelled_noise(&st, &w, &vec![1.0; 16]);
+    let before = modelled_noise(&st, &w, &[1.0; 16]);
     let after = modelled_noise(&st, &w, &s);
     assert!(after < 0.2 * before, "{after} vs {before}");
     assert!(

@@ -22,6 +22,7 @@ use tqopt_ir::Module;
 use super::config::Config;
 use super::data::SearchData;
 use super::incremental::ValueCache;
+use super::progress::ScoreProgress;
 use crate::accuracy::metrics::OutputStats;
 use crate::accuracy::outputs::output_steps;
 use crate::manager::{Instrumentation, PassManager};
@@ -64,6 +65,8 @@ pub struct Evaluator<'a> {
     /// The last fast-form and folded models' activations ([`super::incremental`]).
     fast_values: RefCell<ValueCache>,
     folded_values: RefCell<ValueCache>,
+    /// Told of every score ([`Evaluator::with_progress`]).
+    progress: Option<&'a ScoreProgress>,
 }
 
 /// A pass of a nested pipeline with its options.
@@ -110,7 +113,14 @@ impl<'a> Evaluator<'a> {
             quantized_io: o.quantized_io,
             fast_values: RefCell::default(),
             folded_values: RefCell::default(),
+            progress: None,
         })
+    }
+
+    /// The evaluator, reporting each score to `progress`.
+    pub fn with_progress(mut self, progress: &'a ScoreProgress) -> Evaluator<'a> {
+        self.progress = Some(progress);
+        self
     }
 
     /// The module in fake-quant form under `config`.
@@ -199,6 +209,9 @@ impl<'a> Evaluator<'a> {
         values: &RefCell<ValueCache>,
     ) -> Result<Vec<(usize, OutputStats)>, String> {
         self.evaluations.set(self.evaluations.get() + 1);
+        if let Some(p) = self.progress {
+            p.tick();
+        }
         let outputs =
             values
                 .borrow_mut()

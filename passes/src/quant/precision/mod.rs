@@ -20,6 +20,7 @@ pub mod evaluate;
 pub mod fake_quant;
 pub mod incremental;
 pub mod int16;
+pub mod progress;
 pub mod search;
 pub mod sensitivity;
 
@@ -36,6 +37,7 @@ use crate::registry::{PassInfo, PassTraits};
 use config::Precision;
 use data::{SearchData, METHODS};
 use evaluate::{Evaluator, RestOptions};
+use progress::ScoreProgress;
 
 /// Calibration methods `quantize-int8{method=}` takes: those of `calibrate`, and `auto`.
 pub const METHODS_WITH_AUTO: &[&str] = &["minmax", "moving-average", "percentile", "mse", "auto"];
@@ -64,6 +66,10 @@ const SUBSET_MARGIN_DB: f64 = 0.5;
 /// (16 calibration samples), the choices that gained 0.26 and 0.28 dB lost 0.36 and 0.57 dB on
 /// 8 other samples; on the ten MediaPipe models (8 photos) every choice gained 0.74 dB or more.
 pub const AUTO_MIN_GAIN_DB: f64 = 0.5;
+/// The configurations `method=auto` alone scores per signature: the model as calibrated, every
+/// method's ranges for all tensors, each tensor's locally best range, at most
+/// [`search::RANGE_BUDGET`] single-tensor changes, and the final figure.
+const AUTO_SCORES: usize = 1 + data::METHODS.len() + 1 + search::RANGE_BUDGET + 1;
 /// A measured output SQNR below this (dB) gets a warning: the quantized model's outputs are
 /// far from the float model's.
 pub const LOW_SQNR_DB: f64 = 20.0;
@@ -327,7 +333,6 @@ impl SearchPrecision {
             .into());
         };
         let started = Instant::now();
-        let threads = tqopt_interp::parallel::default_threads();
         let fail = |e: String| PassError::from(Diagnostic::error(format!("{what}: {e}")));
         let entries = m.entry_points();
         if entries.is_empty() {
@@ -341,19 +346,35 @@ impl SearchPrecision {
             rest.weight_rounding = crate::quant::weight_rounding::Mode::Nearest;
         }
         let several = entries.len() > 1;
+        // method=auto alone scores a known number of configurations per signature; a target's
+        // search, an unknown one.
+        let expected = match (self.target, verify_only) {
+            (None, false) => AUTO_SCORES * entries.len(),
+            _ => 0,
+        };
+        let progress = ScoreProgress::new(cx.take_progress(), expected);
         let mut searched = Vec::with_capacity(entries.len());
+        let mut failed = None;
         for f in entries {
             let name = tqopt_ir::dialect::func::name(m, f)
                 .unwrap_or("main")
                 .to_string();
-            let done = self
-                .search_entry(m, f, path, &rest, verify_only, threads)
-                .map_err(|e| match several {
-                    true => format!("signature '{name}': {e}"),
-                    false => e,
-                })
-                .map_err(fail)?;
-            searched.push(done);
+            match self.search_entry(m, f, path, &rest, verify_only, &progress) {
+                Ok(done) => searched.push(done),
+                Err(e) => {
+                    failed = Some(match several {
+                        true => format!("signature '{name}': {e}"),
+                        false => e,
+                    });
+                    break;
+                }
+            }
+        }
+        if let Some(f) = progress.finish() {
+            cx.set_progress(f);
+        }
+        if let Some(e) = failed {
+            return Err(fail(e));
         }
         let signatures: Vec<String> = searched
             .iter()
@@ -532,8 +553,9 @@ impl SearchPrecision {
         path: &std::path::Path,
         rest: &RestOptions,
         verify_only: bool,
-        threads: usize,
+        progress: &ScoreProgress,
     ) -> Result<Searched, String> {
+        let threads = tqopt_interp::parallel::default_threads();
         let (entry, mut samples) = data::load_samples(m, f, path, self.scaling)?;
         if self.check_only() {
             samples.truncate(CHECK_SAMPLES);
@@ -544,7 +566,7 @@ impl SearchPrecision {
             SearchData::measure(m, entry, samples, threads)?
         };
         let base = m.clone();
-        let ev = Evaluator::new(&base, &data, rest, threads)?;
+        let ev = Evaluator::new(&base, &data, rest, threads)?.with_progress(progress);
         // weight-rounding=auto: decided once, on the model as calibrated, before anything
         // else is scored.
         if rest.weight_rounding == crate::quant::weight_rounding::Mode::Auto {
@@ -559,7 +581,7 @@ impl SearchPrecision {
                 // by the shortfall (a few rounds), before a search on every sample.
                 let as_calibrated = ev.folded_figures(&config::Config::default())?;
                 let sub = data.subset(&stratified(&as_calibrated.per_sample_db(), SEARCH_SAMPLES));
-                let sub_ev = Evaluator::new(&base, &sub, rest, threads)?;
+                let sub_ev = Evaluator::new(&base, &sub, rest, threads)?.with_progress(progress);
                 sub_ev.set_rounds_for_output(ev.rounds_for_output());
                 let strict = self.strict_ops.as_deref();
                 let on = format!("{SEARCH_SAMPLES} of the {} samples", data.samples.len());
