@@ -195,6 +195,19 @@ fn option_taking_at(name: &str, input: ToolInput, depth: usize) -> Option<&'stat
     }
 }
 
+/// Gives `value` to the option of `spec` that takes `input` (as [`option_taking`] finds it),
+/// unless the spec names that option itself; a pass or pipeline that takes no such input is
+/// left as it is. The command line's flags (`--calibration-data`...) and the library's arrays
+/// in memory reach the passes this way.
+pub fn supply_input(spec: &mut PassSpec, input: ToolInput, value: &str) {
+    let Some(option) = option_taking(&spec.name, input) else {
+        return;
+    };
+    if !spec.options.iter().any(|(k, _)| k == option) {
+        spec.options.push((option.to_string(), value.to_string()));
+    }
+}
+
 /// The registered names (pipelines first) that take `input`, for messages such as
 /// "--save-stats needs a pipeline that calibrates (...)".
 pub fn names_taking(input: ToolInput) -> Vec<&'static str> {

@@ -363,21 +363,6 @@ pub fn run(
     )
 }
 
-/// `specs` with `key` as the calibration data of each pass or pipeline that takes some (as
-/// the registry says) and does not name its own.
-fn with_calibration_data(specs: &[PassSpec], key: &str) -> Vec<PassSpec> {
-    let mut specs = specs.to_vec();
-    for spec in &mut specs {
-        let Some(option) = registry::option_taking(&spec.name, ToolInput::CalibrationData) else {
-            continue;
-        };
-        if !spec.options.iter().any(|(k, _)| k == option) {
-            spec.options.push((option.to_string(), key.to_string()));
-        }
-    }
-    specs
-}
-
 /// Runs the quantization pipeline up to its calibration and returns the statistics.
 pub fn calibrate_only(
     input: &Input,
@@ -417,7 +402,11 @@ fn run_until(
     let (specs, _registration) = match calibration {
         CalibrationInput::Data(DataSource::Memory(data)) if !stop_after_calibration => {
             let r = register_memory(data.clone());
-            (with_calibration_data(specs, r.key()), Some(r))
+            let mut specs = specs.to_vec();
+            for spec in &mut specs {
+                registry::supply_input(spec, ToolInput::CalibrationData, r.key());
+            }
+            (specs, Some(r))
         }
         _ => (specs.to_vec(), None),
     };

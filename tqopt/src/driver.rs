@@ -294,11 +294,8 @@ fn apply_calibration_flags(spec: &mut PassSpec, cfg: &Config) {
         (ToolInput::InputRange, &cfg.input_range),
     ];
     for (input, value) in flags {
-        let (Some(value), Some(key)) = (value, registry::option_taking(&spec.name, input)) else {
-            continue;
-        };
-        if !spec.options.iter().any(|(k, _)| k == key) {
-            spec.options.push((key.to_string(), value.clone()));
+        if let Some(value) = value {
+            registry::supply_input(spec, input, value);
         }
     }
 }

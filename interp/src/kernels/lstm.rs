@@ -42,7 +42,7 @@ fn states_are_variables(info: &OpInfo<'_>) -> KResult<()> {
     for (slot, name) in [(18, "input_activation_state"), (19, "input_cell_state")] {
         let mut v = m.op(info.op).operands()[slot];
         let mut def = m.defining_op(v);
-        while let Some(d) = def.filter(|&d| m.op(d).name.as_str() == "quantfork.stats") {
+        while let Some(d) = def.filter(|&d| m.op(d).is(&tqopt_ir::dialect::quantfork::STATS)) {
             v = m.op(d).operands()[0];
             def = m.defining_op(v);
         }

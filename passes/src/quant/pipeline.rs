@@ -168,6 +168,16 @@ fn search_checks(o: &PassOptions) -> Result<String, String> {
     Ok(o.bool("check-accuracy")?.to_string())
 }
 
+/// The options [`auto_then_verify`] reads (and so do the search options that depend on it).
+const AUTO_THEN_VERIFY_READS: &[&str] = &[
+    "target-sqnr",
+    "method",
+    "verify",
+    "calibration",
+    "verify-data",
+    "tflite-compat",
+];
+
 /// Whether `method=auto` alone chooses ranges while `verify=` names data: the choice is made
 /// on the calibration data, and a second `search-precision` then only measures on verify's.
 fn auto_then_verify(o: &PassOptions) -> Result<bool, String> {
@@ -274,14 +284,7 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             },
             Arg::Computed {
                 to: "data",
-                from: &[
-                    "verify-data",
-                    "verify",
-                    "calibration",
-                    "target-sqnr",
-                    "method",
-                    "tflite-compat",
-                ],
+                from: AUTO_THEN_VERIFY_READS,
                 value: search_data,
             },
             same("input-range"),
@@ -295,14 +298,7 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             same("io"),
             Arg::Computed {
                 to: "verify",
-                from: &[
-                    "verify",
-                    "target-sqnr",
-                    "method",
-                    "calibration",
-                    "verify-data",
-                    "tflite-compat",
-                ],
+                from: AUTO_THEN_VERIFY_READS,
                 value: search_verifies,
             },
             Arg::Computed {
@@ -341,17 +337,7 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             set("verify", "true"),
         ],
     )
-    .when(
-        &[
-            "target-sqnr",
-            "method",
-            "verify",
-            "calibration",
-            "verify-data",
-            "tflite-compat",
-        ],
-        auto_then_verify,
-    ),
+    .when(AUTO_THEN_VERIFY_READS, auto_then_verify),
     step("propagate-ranges"),
     with(
         "insert-fake-quant",
