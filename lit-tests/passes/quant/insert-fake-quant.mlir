@@ -98,3 +98,27 @@ func.func @fixed_range_result_with_two_readers(%arg0: tensor<1x4x1xf32>, %arg1: 
   %r = "tfl.reshape"(%s, %shape) : (tensor<1x4x1xf32>, tensor<1xi32>) -> tensor<4xf32>
   return %cs, %r : tensor<1x4x2xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Two slices of one tensor: the first takes its parameters from its user (the minimum's
+// range, through the same-scale chain) and gives them to the tensor; the second, visited
+// before that, shares them too (it stayed float, and strict int8 refused YOLO-style heads).
+// CHECK-LABEL: func.func @sibling_slices
+// CHECK: "tfl.strided_slice"
+// CHECK-NEXT: "tfl.quantize"(%{{.*}}) <{qtype = tensor<1x4x2x!quant.uniform<i8:f32, 0.015686275437474251:-1>>}>
+// CHECK: "tfl.strided_slice"
+// CHECK-NEXT: "tfl.quantize"(%{{.*}}) <{qtype = tensor<1x4x4x!quant.uniform<i8:f32, 0.015686275437474251:-1>>}>
+// CHECK: "tfl.logistic"
+func.func @sibling_slices(%arg0: tensor<1x4x6xf32>) -> (tensor<1x4x2xf32>, tensor<1x4x4xf32>) {
+  %b0 = "tfl.pseudo_const"() <{value = dense<0> : tensor<3xi32>}> : () -> tensor<3xi32>
+  %b2 = "tfl.pseudo_const"() <{value = dense<[0, 0, 2]> : tensor<3xi32>}> : () -> tensor<3xi32>
+  %s1 = "tfl.pseudo_const"() <{value = dense<1> : tensor<3xi32>}> : () -> tensor<3xi32>
+  %four = "tfl.pseudo_const"() <{value = dense<4.0> : tensor<f32>}> : () -> tensor<f32>
+  %a = "tfl.strided_slice"(%arg0, %b0, %b2, %s1) <{begin_mask = 3 : i32, ellipsis_mask = 0 : i32, end_mask = 3 : i32, new_axis_mask = 0 : i32, offset = false, shrink_axis_mask = 0 : i32}> : (tensor<1x4x6xf32>, tensor<3xi32>, tensor<3xi32>, tensor<3xi32>) -> tensor<1x4x2xf32>
+  %am = "tfl.minimum"(%a, %four) : (tensor<1x4x2xf32>, tensor<f32>) -> tensor<1x4x2xf32>
+  %ams = "quantfork.stats"(%am) {layerStats = dense<[-2.0, 2.0]> : tensor<2xf32>} : (tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %b = "tfl.strided_slice"(%arg0, %b2, %b0, %s1) <{begin_mask = 3 : i32, ellipsis_mask = 0 : i32, end_mask = 7 : i32, new_axis_mask = 0 : i32, offset = false, shrink_axis_mask = 0 : i32}> : (tensor<1x4x6xf32>, tensor<3xi32>, tensor<3xi32>, tensor<3xi32>) -> tensor<1x4x4xf32>
+  %bl = "tfl.logistic"(%b) : (tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  return %ams, %bl : tensor<1x4x2xf32>, tensor<1x4x4xf32>
+}

@@ -510,6 +510,10 @@ impl<'m> Driver<'m> {
                 if let Some(def) = self.m.defining_op(v) {
                     self.work.push(def);
                 }
+                // The value's other readers too: a same-scale op that found no parameters
+                // for this value before (a sibling slice of the same tensor) takes them now.
+                let users = self.users(v);
+                self.work.extend(users);
             }
         }
     }
