@@ -96,3 +96,19 @@ func.func @transpose_conv_bias(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x8x8x2xf32
   %0 = "tfl.custom"(%arg0, %w, %b) <{custom_code = "Convolution2DTransposeBias", custom_option = #tfl<const_bytes : "0x010000000200000002000000">}> : (tensor<1x4x4x3xf32>, tensor<2x2x2x3xf32>, tensor<2xf32>) -> tensor<1x8x8x2xf32> loc("segment")
   return %0 : tensor<1x8x8x2xf32>
 }
+
+// -----
+
+// A square (the variance of a group norm) becomes a mul of x by itself, which has int8 and
+// int16 kernels in LiteRT, on xnnpack and strict; reference keeps the square.
+// XNN-LABEL: func.func @square
+// XNN: "tfl.mul"(%arg0, %arg0) <{fused_activation_function = "NONE"}> : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> loc("gn/variance")
+// XNN-NOT: tfl.square
+// STRICT-LABEL: func.func @square
+// STRICT: "tfl.mul"(%arg0, %arg0)
+// REF-LABEL: func.func @square
+// REF: "tfl.square"
+func.func @square(%arg0: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
+  %0 = "tfl.square"(%arg0) : (tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> loc("gn/variance")
+  return %0 : tensor<1x4x4x8xf32>
+}

@@ -13,6 +13,9 @@
 //! - `tfl.neg(x)` → `tfl.mul(x, -1)`: LiteRT's int8 NEG negates the stored integers, which is
 //!   right only at zero point 0, so tqopt does not quantize NEG; the mul quantizes with any
 //!   parameters (layer norms decomposed by TensorFlow hold one NEG each);
+//! - `tfl.square(x)` → `tfl.mul(x, x)`: LiteRT has no int8 or int16 SQUARE kernel, so a
+//!   square (TensorFlow writes one for the variance of a group or instance norm) stayed float,
+//!   and strict int8 refused the model; the mul has both;
 //! - MediaPipe's custom `Convolution2DTransposeBias` → the builtin `tfl.transpose_conv` with
 //!   its bias, which has int8 kernels and which XNNPACK takes (the custom op runs float,
 //!   outside the delegate: selfie_segmentation's int8 model went from 0.86x to 0.76x float);
@@ -68,13 +71,14 @@ pub static OPTIONS: &[OptionInfo] = &[
 
 pub static INFO: PassInfo = PassInfo {
     argument: "rewrite-for-target",
-    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg, MediaPipe's transposed convolution) into ops they take",
+    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg, square, MediaPipe's transposed convolution) into ops they take",
     description: "prelu with one slope becomes leaky_relu; per-channel prelu becomes a 1x1 \
         depthwise convolution with a fused RELU plus an add; hard_swish becomes add(RELU6), mul, \
         mul; a global VALID average_pool_2d becomes mean; neg becomes mul by -1 (LiteRT's int8 \
-        NEG is right only at zero point 0); MediaPipe's custom Convolution2DTransposeBias \
+        NEG is right only at zero point 0); square becomes mul of x by itself (LiteRT has no \
+        integer SQUARE); MediaPipe's custom Convolution2DTransposeBias \
         becomes transpose_conv. Exact in real arithmetic. Run before calibration. \
-        target=xnnpack does only the one-op rewrites (leaky_relu, mean, transpose_conv) and \
+        target=xnnpack does only the one-op rewrites (leaky_relu, mean, transpose_conv, and mul for neg and square) and \
         runs a per-channel prelu of fewer than 128 channels on wider rows (reshapes around \
         it), target=strict all the rewrites, target=reference none.",
     options: OPTIONS,
@@ -114,6 +118,8 @@ impl Pass for RewriteForTarget {
                     rewrite_global_average_pool(m, op)
                 } else if d.is(&tfl::NEG) {
                     rewrite_neg(m, op)
+                } else if d.is(&tfl::SQUARE) {
+                    rewrite_square(m, op)
                 } else if d.is(&tfl::CUSTOM) {
                     rewrite_transpose_conv_bias(m, op)
                 } else {
@@ -504,6 +510,19 @@ fn rewrite_neg(m: &mut Module, op: OpId) -> bool {
         return false;
     };
     let mul = binary(&tfl::MUL, x, minus_one, ty, "NONE", loc);
+    insert(m, op, mul).is_some_and(|v| replace(m, op, v))
+}
+
+fn rewrite_square(m: &mut Module, op: OpId) -> bool {
+    let (Some(x), Some(out)) = (m.operand(op, 0), m.result(op, 0)) else {
+        return false;
+    };
+    if !is_f32(m, x) || !is_f32(m, out) {
+        return false;
+    }
+    let ty = m.value_type(out).clone();
+    let loc = m.op(op).loc.clone();
+    let mul = binary(&tfl::MUL, x, x, ty, "NONE", loc);
     insert(m, op, mul).is_some_and(|v| replace(m, op, v))
 }
 

@@ -156,6 +156,27 @@ func.func @main(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
 }
 
 #[test]
+fn square_becomes_mul_of_x_by_itself_and_computes_the_same_on_every_target_but_reference() {
+    const SQUARE: &str = r#"
+func.func @main(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
+  %0 = "tfl.square"(%arg0) : (tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> loc("sq")
+  return %0 : tensor<1x4x4x3xf32>
+}"#;
+    for target in [Target::Strict, Target::Xnnpack] {
+        let (before, after, text) = rewrite_on(SQUARE, target);
+        assert!(
+            !text.contains("tfl.square")
+                && text.contains(r#""tfl.mul"(%arg0, %arg0)"#)
+                && text.contains(r#"loc("sq")"#),
+            "{target:?}: {text}"
+        );
+        assert_eq!(max_diff(&before, &after, &[1, 4, 4, 3]), 0.0);
+    }
+    let (_, _, text) = rewrite_on(SQUARE, Target::Reference);
+    assert!(text.contains("tfl.square"), "{text}");
+}
+
+#[test]
 fn global_average_pool_becomes_mean() {
     let (before, after, out) = rewrite(
         r#"
