@@ -23,7 +23,7 @@ SHAPE CAST QUANTIZE DEQUANTIZE DENSIFY ARG_MAX ARG_MIN SELECT_V2 LESS LESS_EQUAL
 LOGICAL_AND LOGICAL_OR LOGICAL_NOT WHILE IF UNIDIRECTIONAL_SEQUENCE_LSTM EMBEDDING_LOOKUP CUMSUM CUSTOM \
 REVERSE_V2 REVERSE_SEQUENCE FLOOR CEIL ROUND SIN COS SIGN FLOOR_DIV FLOOR_MOD ATAN2 ZEROS_LIKE SELECT \
 SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND FILL RANGE ADD_N ONE_HOT LOCAL_RESPONSE_NORMALIZATION REDUCE_ANY \
-REDUCE_ALL TOPK_V2 DYNAMIC_UPDATE_SLICE BROADCAST_ARGS WHERE";
+REDUCE_ALL TOPK_V2 DYNAMIC_UPDATE_SLICE BROADCAST_ARGS WHERE CONV_3D";
 
 fn code_of(name: &str) -> Op {
     *Op::ENUM_VALUES
@@ -107,6 +107,16 @@ fn sample(code: Op) -> T {
             stride_w: 2,
             stride_h: 3,
             fused_activation_function: act,
+            dilation_w_factor: 4,
+            dilation_h_factor: 5
+        }))),
+        Op::CONV_3D => T::Conv3DOptions(Box::new(make!(Conv3DOptionsT {
+            padding: Padding::VALID,
+            stride_d: 6,
+            stride_w: 2,
+            stride_h: 3,
+            fused_activation_function: act,
+            dilation_d_factor: 7,
             dilation_w_factor: 4,
             dilation_h_factor: 5
         }))),

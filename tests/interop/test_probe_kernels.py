@@ -121,6 +121,8 @@ SPECS = {
     "tfl.transpose_conv": spec([c([1, 8, 8, 2]), w(2, 3, 3, 3), x(*S), b(2)], [out(1, 8, 8, 2)],
                                'fused_activation_function = "NONE", padding = "SAME", '
                                "stride_h = 2 : i32, stride_w = 2 : i32", hybrid=True),
+    "tfl.conv_3d": spec([x(1, 2, 4, 4, 3), w(2, 3, 3, 3, 2), b(2)], [out(1, 2, 4, 4, 2)],
+                        CONV + ", dilation_d_factor = 1 : i32, stride_d = 1 : i32", hybrid=True),
     "tfl.fully_connected": spec([x(2, 6), w(4, 6), b(4, int16="none")], [out(2, 4)],
                                 'fused_activation_function = "NONE", keep_num_dims = false, '
                                 'weights_format = "DEFAULT"', hybrid=True),

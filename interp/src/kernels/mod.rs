@@ -19,6 +19,7 @@ pub(crate) mod cast;
 pub(crate) mod compare;
 pub(crate) mod concat;
 pub(crate) mod conv;
+pub(crate) mod conv3d;
 pub(crate) mod cumsum;
 pub(crate) mod custom;
 pub(crate) mod depthwise;
@@ -159,6 +160,7 @@ pub(crate) static KERNELS: &[(&OpDef, Builder)] = &[
     (&tfl::TOPK_V2, math::build_topk),
     // convolutions and products
     (&tfl::CONV_2D, conv::build),
+    (&tfl::CONV_3D, conv3d::build),
     (&tfl::DEPTHWISE_CONV_2D, depthwise::build),
     (&tfl::TRANSPOSE_CONV, transpose_conv::build),
     (&tfl::FULLY_CONNECTED, matmul::build_fully_connected),

@@ -34,6 +34,8 @@ const STRIDE_H: AttrDef = attr("stride_h", AttrKind::I32);
 const STRIDE_W: AttrDef = attr("stride_w", AttrKind::I32);
 const DILATION_H: AttrDef = attr("dilation_h_factor", AttrKind::I32);
 const DILATION_W: AttrDef = attr("dilation_w_factor", AttrKind::I32);
+const STRIDE_D: AttrDef = attr("stride_d", AttrKind::I32);
+const DILATION_D: AttrDef = attr("dilation_d_factor", AttrKind::I32);
 const KEEP_DIMS: AttrDef = attr("keep_dims", AttrKind::Bool);
 const ASYM: AttrDef = opt_attr("asymmetric_quantize_inputs", AttrKind::Bool);
 
@@ -592,6 +594,25 @@ pub static TRANSPOSE_CONV: OpDef = op("tfl.transpose_conv", "Transposed 2-D conv
     .tflite(67, "TRANSPOSE_CONV")
     .version(tfl_versions::transpose_conv)
     .kernels(Kernels::INT8_INT16);
+
+/// LiteRT runs CONV_3D in float32 only, input and filter alike (`conv3d.cc`): no int8 and no
+/// hybrid kernel, so quantization leaves it float with float weights. The filter is
+/// [depth, height, width, in_channels, out_channels], TensorFlow's layout.
+pub static CONV_3D: OpDef = op(
+    "tfl.conv_3d",
+    "3-D convolution with bias and fused activation (NDHWC)",
+)
+.operands(&[
+    one("input").types(F32),
+    one("filter").types(F32),
+    optional("bias").types(F32),
+])
+.results(&[one("output").types(F32)])
+.attrs(&[
+    DILATION_D, DILATION_H, DILATION_W, ACT, PADDING, STRIDE_D, STRIDE_H, STRIDE_W,
+])
+.tflite(132, "CONV_3D")
+.version(tfl_versions::always_1);
 
 const FC_IN_T: TypeSet = of(&[F32, F16, QI8, QUI8, QI16]);
 /// TensorFlow lists [F32, F16, QI32, QUI32]; int16x8 models have i64-quantized biases (OTHER).
@@ -1250,6 +1271,7 @@ pub static OPS: &[&OpDef] = &[
     &CONV_2D,
     &DEPTHWISE_CONV_2D,
     &TRANSPOSE_CONV,
+    &CONV_3D,
     &FULLY_CONNECTED,
     &BATCH_MATMUL,
     &AVERAGE_POOL_2D,

@@ -1,4 +1,4 @@
-//! Convolutions and matrix products: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV,
+//! Convolutions and matrix products: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, CONV_3D,
 //! FULLY_CONNECTED, BATCH_MATMUL.
 
 use super::{
@@ -7,7 +7,7 @@ use super::{
 };
 use crate::schema::tflite::{
     BatchMatMulOptionsT, BuiltinOperator as Op, BuiltinOptions as O, BuiltinOptionsT,
-    Conv2DOptionsT, DepthwiseConv2DOptionsT, FullyConnectedOptionsT,
+    Conv2DOptionsT, Conv3DOptionsT, DepthwiseConv2DOptionsT, FullyConnectedOptionsT,
     FullyConnectedOptionsWeightsFormat, TransposeConvOptionsT,
 };
 
@@ -32,6 +32,12 @@ pub(crate) const CODECS: &[OpCodec] = &[
     )
     // No bias input rather than -1, as TensorFlow writes it, for older runtimes.
     .omitting_absent_last_input(),
+    OpCodec::new(
+        Op::CONV_3D,
+        O::Conv3DOptions,
+        import_conv_3d,
+        export_conv_3d,
+    ),
     OpCodec::new(
         Op::FULLY_CONNECTED,
         O::FullyConnectedOptions,
@@ -69,6 +75,35 @@ fn export_conv_2d(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
         dilation_w_factor: cx.i32_or("dilation_w_factor", 1)?,
         dilation_h_factor: cx.i32_or("dilation_h_factor", 1)?,
         ..Default::default()
+    })))
+}
+
+fn import_conv_3d(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<(), String> {
+    let o = options_or_default!(opts, Conv3DOptions);
+    a.set("dilation_d_factor", i32_attr(o.dilation_d_factor));
+    a.set("dilation_h_factor", i32_attr(o.dilation_h_factor));
+    a.set("dilation_w_factor", i32_attr(o.dilation_w_factor));
+    a.set(
+        "fused_activation_function",
+        act_attr(o.fused_activation_function)?,
+    );
+    a.set("padding", padding_attr(o.padding)?);
+    a.set("stride_d", i32_attr(o.stride_d));
+    a.set("stride_h", i32_attr(o.stride_h));
+    a.set("stride_w", i32_attr(o.stride_w));
+    Ok(())
+}
+
+fn export_conv_3d(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
+    Ok(BuiltinOptionsT::Conv3DOptions(Box::new(Conv3DOptionsT {
+        padding: cx.padding()?,
+        stride_d: cx.i32("stride_d")?,
+        stride_w: cx.i32("stride_w")?,
+        stride_h: cx.i32("stride_h")?,
+        fused_activation_function: cx.act()?,
+        dilation_d_factor: cx.i32_or("dilation_d_factor", 1)?,
+        dilation_w_factor: cx.i32_or("dilation_w_factor", 1)?,
+        dilation_h_factor: cx.i32_or("dilation_h_factor", 1)?,
     })))
 }
 
