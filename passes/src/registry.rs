@@ -112,6 +112,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::fuse_activations::INFO,
     &crate::quant::equalize::INFO,
     &crate::calibration::calibrate::INFO,
+    &crate::quant::bound_masks::INFO,
     &crate::quant::propagate_ranges::INFO,
     &crate::quant::mixed_precision::INFO,
     &crate::quant::insert_fake_quant::INFO,

@@ -25,10 +25,7 @@ use std::time::Instant;
 
 use tqopt_interp::{DType, Interpreter, Tensor};
 use tqopt_ir::dialect::{func, quantfork};
-use tqopt_ir::{
-    Attribute, DenseElements, Diagnostic, ElementType, FloatKind, Module, OpId, OpSpec, TensorType,
-    Type, ValueId,
-};
+use tqopt_ir::{Attribute, Diagnostic, ElementType, FloatKind, Module, OpId, Type, ValueId};
 
 use super::collectors::{Collector, Method};
 use super::dataset::{DataSource, InputSpec, PixelScaling};
@@ -706,26 +703,9 @@ fn attach_stats(m: &mut Module, ranges: &HashMap<ValueId, (f64, f64)>) -> u64 {
     values.sort();
     let mut count = 0;
     for v in values {
-        let (min, max) = ranges[&v];
-        let stats = DenseElements::from_f32(
-            TensorType::new(&[2], ElementType::F32),
-            &[min as f32, max as f32],
-        );
-        let Some(stats) = stats else { continue };
-        let ty = m.value_type(v).clone();
-        if !matches!(ty, Type::Tensor(_)) {
-            continue;
+        if crate::quant::layer_stats::attach(m, v, ranges[&v]).is_some() {
+            count += 1;
         }
-        let mut spec = OpSpec::of(&quantfork::STATS)
-            .operands(&[v])
-            .results([ty])
-            .loc(crate::quant::qdq::value_loc(m, v));
-        spec.attributes.set("layerStats", Attribute::Dense(stats));
-        let op = m.create_op(spec);
-        crate::quant::qdq::insert_after_def(m, v, op);
-        let s = m.results(op)[0];
-        m.replace_uses_where(v, s, |u| u.op != op);
-        count += 1;
     }
     count
 }

@@ -28,11 +28,9 @@
 use std::collections::HashSet;
 
 use tqopt_ir::dialect::{func, quantfork, tfl, tfl_builders};
-use tqopt_ir::{
-    Attribute, DenseElements, ElementType, FunctionType, Module, OpId, OpSpec, TensorType, Type,
-    ValueId,
-};
+use tqopt_ir::{Attribute, ElementType, FunctionType, Module, OpId, Type, ValueId};
 
+use super::layer_stats;
 use super::qdq::{defined_by, insert_after_def, quant_of, value_loc};
 
 /// One place a tensor of a chain lives.
@@ -227,22 +225,6 @@ fn stats_of(m: &Module, v: ValueId) -> Option<OpId> {
     })
 }
 
-fn layer_range(m: &Module, s: OpId) -> Option<(f32, f32)> {
-    let v = m.op(s).attr("layerStats")?.as_dense()?.to_f32_vec();
-    match v[..] {
-        [lo, hi] if lo.is_finite() && hi.is_finite() => Some((lo, hi)),
-        _ => None,
-    }
-}
-
-fn set_layer_range(m: &mut Module, s: OpId, (lo, hi): (f32, f32)) {
-    if let Some(d) = DenseElements::from_f32(TensorType::new(&[2], ElementType::F32), &[lo, hi]) {
-        m.op_mut(s)
-            .attributes
-            .set("layerStats", Attribute::Dense(d));
-    }
-}
-
 /// Removes the statistics inside call-form regions of `tfl.while` / `tfl.if` (their tensors
 /// are the called functions' arguments and results, which carry their own statistics) and
 /// gives every statistic of a group the union of the group's ranges; a member without one
@@ -265,10 +247,10 @@ pub fn unify_ranges(m: &mut Module) -> u64 {
         }
     }
     for values in value_sets(m) {
-        let ranges: Vec<(f32, f32)> = values
+        let ranges: Vec<(f64, f64)> = values
             .iter()
             .filter_map(|&v| stats_of(m, v))
-            .filter_map(|s| layer_range(m, s))
+            .filter_map(|s| layer_stats::range(m, s))
             .collect();
         let Some(union) = ranges
             .iter()
@@ -286,24 +268,15 @@ pub fn unify_ranges(m: &mut Module) -> u64 {
                     if m.op(s).attr("axisStats").is_some() {
                         continue;
                     }
-                    if layer_range(m, s) != Some(union) {
-                        set_layer_range(m, s, union);
+                    if layer_stats::range(m, s) != Some(union) {
+                        layer_stats::set_range(m, s, union);
                         changed += 1;
                     }
                 }
                 None => {
-                    let (ty, loc) = (m.value_type(v).clone(), value_loc(m, v));
-                    let op = m.create_op(
-                        OpSpec::of(&quantfork::STATS)
-                            .operands(&[v])
-                            .results([ty])
-                            .loc(loc),
-                    );
-                    insert_after_def(m, v, op);
-                    set_layer_range(m, op, union);
-                    let s = m.results(op)[0];
-                    m.replace_uses_where(v, s, |u| u.op != op);
-                    changed += 1;
+                    if layer_stats::attach(m, v, union).is_some() {
+                        changed += 1;
+                    }
                 }
             }
         }

@@ -3,12 +3,14 @@
 //! `fold-dequant`), and the `quantize-int8` and `quantize-int16x8` pipelines that chain them; `control_flow` keeps
 //! loops and branches in the form the exporter needs while their tensors are quantized.
 
+pub mod bound_masks;
 pub mod compact_float_weights;
 pub mod control_flow;
 pub mod equalize;
 pub mod fold_dequant;
 pub mod fold_quant;
 pub mod insert_fake_quant;
+pub mod layer_stats;
 pub mod legalize_opset;
 pub mod mixed_precision;
 pub mod numerics;

@@ -211,6 +211,11 @@ fn search_verifies(o: &PassOptions) -> Result<String, String> {
 
 /// Whether `equalize-channels` runs: not with `equalize=never`, nor with `tflite-compat`
 /// (whose point is TensorFlow's scales for TensorFlow's tensors).
+/// Steps TensorFlow's converter has no counterpart for, which `tflite-compat` leaves out.
+pub(super) fn not_tflite_compat(o: &PassOptions) -> Result<bool, String> {
+    Ok(!o.bool("tflite-compat")?)
+}
+
 fn equalize(o: &PassOptions) -> Result<bool, String> {
     Ok(o.choice("equalize")? != "never" && !o.bool("tflite-compat")?)
 }
@@ -272,6 +277,8 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
             set("if-missing", "true"),
         ],
     ),
+    // After calibration (it reads the scores' ranges), before the search measures the model.
+    step("bound-attention-masks").when(&["tflite-compat"], not_tflite_compat),
     step("fold-constants"),
     with(
         "search-precision",

@@ -89,6 +89,7 @@ static QUANTIZE_INT16X8_STEPS: &[Step] = &[
             set("if-missing", "true"),
         ],
     ),
+    step("bound-attention-masks"),
     step("fold-constants"),
     step("propagate-ranges"),
     with(

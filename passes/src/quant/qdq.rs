@@ -183,6 +183,14 @@ pub fn insert_after_def(m: &mut Module, v: ValueId, op: OpId) {
 }
 
 /// The location to give ops made for `v`: its defining op's, or the argument's.
+/// A name derived from an op's location (`NAME/suffix`), for the ops a rewrite adds beside it.
+pub fn derived_loc(m: &Module, op: OpId, suffix: &str) -> tqopt_ir::Location {
+    match m.op(op).loc.first_name() {
+        Some(n) => tqopt_ir::Location::name(&format!("{n}/{suffix}")),
+        None => tqopt_ir::Location::Unknown,
+    }
+}
+
 pub fn value_loc(m: &Module, v: ValueId) -> tqopt_ir::Location {
     m.value_loc(v).clone()
 }

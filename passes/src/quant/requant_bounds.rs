@@ -15,8 +15,9 @@
 //! zero. The op's outputs then cost a little resolution that the data never used.
 
 use tqopt_ir::dialect::quantfork;
-use tqopt_ir::{Attribute, DenseElements, ElementType, Module, OpId, TensorType};
+use tqopt_ir::{Module, OpId};
 
+use super::layer_stats::{range, set_range};
 use super::qdq::defined_by;
 use super::spec::{affine, QuantOptions};
 use crate::folds::const_f32_values;
@@ -90,23 +91,6 @@ fn widened_range(range: (f64, f64), needed: f64) -> Option<(f64, f64)> {
     }
     let factor = needed / current;
     Some((lo * factor, hi * factor))
-}
-
-fn range(m: &Module, stats: OpId) -> Option<(f64, f64)> {
-    let v = m.op(stats).attr("layerStats")?.as_dense()?.to_f32_vec();
-    match v[..] {
-        [lo, hi] if lo.is_finite() && hi.is_finite() => Some((lo as f64, hi as f64)),
-        _ => None,
-    }
-}
-
-fn set_range(m: &mut Module, stats: OpId, (lo, hi): (f64, f64)) {
-    let values = [lo as f32, hi as f32];
-    if let Some(d) = DenseElements::from_f32(TensorType::new(&[2], ElementType::F32), &values) {
-        m.op_mut(stats)
-            .attributes
-            .set("layerStats", Attribute::Dense(d));
-    }
 }
 
 #[cfg(test)]

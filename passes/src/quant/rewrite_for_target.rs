@@ -44,6 +44,7 @@ use tqopt_ir::{
 
 use tqopt_tflite::ops::custom::{TransposeConvBiasOptions, TRANSPOSE_CONV_BIAS};
 
+use super::qdq::derived_loc;
 use super::target::{prelu_slope, Target, TARGETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
@@ -141,14 +142,6 @@ fn is_f32(m: &Module, v: ValueId) -> bool {
 fn f32_shape(m: &Module, v: ValueId) -> Option<Vec<i64>> {
     let t = m.value_type(v).as_tensor()?;
     (t.elem == ElementType::F32 && t.has_static_shape()).then(|| t.shape.to_vec())
-}
-
-/// A name derived from the op's location, for the ops a rewrite adds.
-fn derived_loc(m: &Module, op: OpId, suffix: &str) -> Location {
-    match m.op(op).loc.first_name() {
-        Some(n) => Location::name(&format!("{n}/{suffix}")),
-        None => Location::Unknown,
-    }
 }
 
 /// A float32 constant inserted before `anchor`.

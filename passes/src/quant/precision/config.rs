@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use tqopt_ir::{Attribute, DenseElements, ElementType, Module, OpId, TensorType};
+use tqopt_ir::{Attribute, Module, OpId};
 
 use crate::quant::legalize_opset::{FLOAT_REASON, KEEP_FLOAT};
 use crate::quant::mixed_precision::{INT16_ATTR, INT16_REASON};
@@ -37,13 +37,8 @@ impl Config {
     /// op `tqopt.keep_float` (or `tqopt.int16`) and, when `reason` gives one, the reason the
     /// report shows.
     pub fn apply(&self, m: &mut Module, reason: Option<&dyn Fn(OpId) -> String>) {
-        for (&stats, &((lo, hi), _)) in &self.ranges {
-            let ty = TensorType::new(&[2], ElementType::F32);
-            if let Some(d) = DenseElements::from_f32(ty, &[lo as f32, hi as f32]) {
-                m.op_mut(stats)
-                    .attributes
-                    .set("layerStats", Attribute::Dense(d));
-            }
+        for (&stats, &(range, _)) in &self.ranges {
+            crate::quant::layer_stats::set_range(m, stats, range);
         }
         for (&op, p) in &self.ops {
             let (mark, why_attr) = match p {
