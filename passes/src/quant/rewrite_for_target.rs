@@ -13,6 +13,9 @@
 //! - `tfl.neg(x)` → `tfl.mul(x, -1)`: LiteRT's int8 NEG negates the stored integers, which is
 //!   right only at zero point 0, so tqopt does not quantize NEG; the mul quantizes with any
 //!   parameters (layer norms decomposed by TensorFlow hold one NEG each);
+//! - `tfl.add_n(a, b, c, ...)` → `tfl.add(tfl.add(a, b), c) ...`, summed in the same order:
+//!   LiteRT has no int8 or int16 ADD_N kernel (EfficientDet's weighted feature fusion sums with
+//!   one), and XNNPACK takes ADD but not ADD_N;
 //! - `tfl.square(x)` → `tfl.mul(x, x)`: LiteRT has no int8 or int16 SQUARE kernel, so a
 //!   square (TensorFlow writes one for the variance of a group or instance norm) stayed float,
 //!   and strict int8 refused the model; the mul has both;
@@ -72,14 +75,14 @@ pub static OPTIONS: &[OptionInfo] = &[
 
 pub static INFO: PassInfo = PassInfo {
     argument: "rewrite-for-target",
-    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg, square, MediaPipe's transposed convolution) into ops they take",
+    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg, square, add_n, MediaPipe's transposed convolution) into ops they take",
     description: "prelu with one slope becomes leaky_relu; per-channel prelu becomes a 1x1 \
         depthwise convolution with a fused RELU plus an add; hard_swish becomes add(RELU6), mul, \
         mul; a global VALID average_pool_2d becomes mean; neg becomes mul by -1 (LiteRT's int8 \
-        NEG is right only at zero point 0); square becomes mul of x by itself (LiteRT has no \
-        integer SQUARE); MediaPipe's custom Convolution2DTransposeBias \
+        NEG is right only at zero point 0); square becomes mul of x by itself and add_n a chain \
+        of adds (LiteRT has no integer SQUARE or ADD_N); MediaPipe's custom Convolution2DTransposeBias \
         becomes transpose_conv. Exact in real arithmetic. Run before calibration. \
-        target=xnnpack does only the one-op rewrites (leaky_relu, mean, transpose_conv, and mul for neg and square) and \
+        target=xnnpack does only the one-op rewrites (leaky_relu, mean, transpose_conv, mul for neg and square, adds for add_n) and \
         runs a per-channel prelu of fewer than 128 channels on wider rows (reshapes around \
         it), target=strict all the rewrites, target=reference none.",
     options: OPTIONS,
@@ -121,6 +124,8 @@ impl Pass for RewriteForTarget {
                     rewrite_neg(m, op)
                 } else if d.is(&tfl::SQUARE) {
                     rewrite_square(m, op)
+                } else if d.is(&tfl::ADD_N) {
+                    rewrite_add_n(m, op)
                 } else if d.is(&tfl::CUSTOM) {
                     rewrite_transpose_conv_bias(m, op)
                 } else {
@@ -517,6 +522,32 @@ fn rewrite_square(m: &mut Module, op: OpId) -> bool {
     let loc = m.op(op).loc.clone();
     let mul = binary(&tfl::MUL, x, x, ty, "NONE", loc);
     insert(m, op, mul).is_some_and(|v| replace(m, op, v))
+}
+
+fn rewrite_add_n(m: &mut Module, op: OpId) -> bool {
+    let inputs = m.operands(op).to_vec();
+    let Some(out) = m.result(op, 0) else {
+        return false;
+    };
+    if inputs.len() < 2 || !is_f32(m, out) || !inputs.iter().all(|&v| is_f32(m, v)) {
+        return false;
+    }
+    let ty = m.value_type(out).clone();
+    let loc = m.op(op).loc.clone();
+    let mut sum = inputs[0];
+    for (k, &next) in inputs.iter().enumerate().skip(1) {
+        let last = k + 1 == inputs.len();
+        let at = match last {
+            true => loc.clone(),
+            false => derived_loc(m, op, &format!("add_n_partial_{k}")),
+        };
+        let add = binary(&tfl::ADD, sum, next, ty.clone(), "NONE", at);
+        let Some(v) = insert(m, op, add) else {
+            return false;
+        };
+        sum = v;
+    }
+    replace(m, op, sum)
 }
 
 fn rewrite_global_average_pool(m: &mut Module, op: OpId) -> bool {

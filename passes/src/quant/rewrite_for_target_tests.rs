@@ -177,6 +177,28 @@ func.func @main(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
 }
 
 #[test]
+fn add_n_becomes_a_chain_of_adds_in_order_and_computes_the_same() {
+    let (before, after, text) = rewrite_on(
+        r#"
+func.func @main(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
+  %a = "tfl.pseudo_const"() <{value = dense<0.5> : tensor<1x4x4x3xf32>}> : () -> tensor<1x4x4x3xf32>
+  %b = "tfl.exp"(%arg0) : (tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32>
+  %0 = "tfl.add_n"(%arg0, %a, %b) : (tensor<1x4x4x3xf32>, tensor<1x4x4x3xf32>, tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> loc("fuse")
+  return %0 : tensor<1x4x4x3xf32>
+}"#,
+        Target::Xnnpack,
+    );
+    assert!(!text.contains("tfl.add_n"), "{text}");
+    assert!(
+        text.contains(r#"= "tfl.add"(%arg0, %0)"#)
+            && text.contains(r#"loc("fuse/add_n_partial_1")"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"loc("fuse")"#), "{text}");
+    assert_eq!(max_diff(&before, &after, &[1, 4, 4, 3]), 0.0);
+}
+
+#[test]
 fn global_average_pool_becomes_mean() {
     let (before, after, out) = rewrite(
         r#"
