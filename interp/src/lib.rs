@@ -74,6 +74,7 @@ mod prelu_fixed;
 mod quantized;
 mod quantized_acc;
 mod quantized_elementwise;
+mod reduce_prod_fixed;
 mod relu_fixed;
 mod resize_q11;
 mod rounding;

@@ -289,6 +289,10 @@ pub(crate) fn build_emulated(
     if let Some(k) = crate::abs_neg_fixed::build(m, op) {
         return Some(k);
     }
+    // Quantized REDUCE_PROD (int8 or int16): LiteRT's builtin fixed point.
+    if let Some(k) = crate::reduce_prod_fixed::build(m, op) {
+        return Some(k);
+    }
     // 8-bit ops LiteRT runs in its builtin kernels: their integer arithmetic.
     if let Some(k) = crate::builtin8::build(m, op, consts) {
         return Some(k);
