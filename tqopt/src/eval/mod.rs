@@ -177,6 +177,27 @@ fn isolated_path(path: &str) -> String {
 /// One output of one sample: reference values, evaluated values, size of the last axis.
 type SampleOutput = (Vec<f32>, Vec<f32>, usize);
 
+/// An error when either model's output holds NaN or an infinity: an SQNR against it, or of
+/// it, means nothing, and a figure would hide where it comes from.
+fn check_finite(reference: &[f32], quantized: &[f32]) -> Result<(), String> {
+    let bad = |v: &[f32]| v.iter().filter(|x| !x.is_finite()).count();
+    match (bad(reference), bad(quantized)) {
+        (0, 0) => Ok(()),
+        (0, n) => Err(format!(
+            "the quantized model computes {n} NaN or infinite values of {} where the reference \
+             model's are finite: a float op after a quantized value that rounds to 0 (a log, a \
+             division) does this; keep the ops before it in higher precision (deny=)",
+            quantized.len()
+        )),
+        (n, _) => Err(format!(
+            "the reference model itself computes {n} NaN or infinite values of {}, so no error \
+             can be measured against it; check these inputs, or the float model (a \
+             normalization of an all-zero row, a log or a division at 0)",
+            reference.len()
+        )),
+    }
+}
+
 fn run(o: &Options) -> Result<(), String> {
     let scaling = match &o.input_range {
         Some(r) => PixelScaling::parse_range(r).map_err(|e| format!("--input-range: {e}"))?,
@@ -245,6 +266,14 @@ fn run(o: &Options) -> Result<(), String> {
                 };
                 accuracy.0.add(q, *last, &labels[i]).map_err(place)?;
                 accuracy.1.add(r, *last, &labels[i]).map_err(place)?;
+            }
+            for (k, (r, q, _)) in outs.iter().enumerate() {
+                check_finite(r, q).map_err(|e| {
+                    format!(
+                        "{}, sample {i}, output '{}': {e}",
+                        o.data, reference.outputs[k].name
+                    )
+                })?;
             }
             for (s, (r, q, last)) in stats.iter_mut().zip(&outs) {
                 s.add(r, q, *last);
