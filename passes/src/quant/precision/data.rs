@@ -184,6 +184,26 @@ fn plan_float(m: &Module, entry: &str) -> Result<(Interpreter, HashSet<OpId>), S
     Ok((interp, ops))
 }
 
+/// An error when the float model's outputs hold NaN or an infinity on a sample: no SQNR can be
+/// measured against them (a search would keep every op float chasing an infinite error).
+fn check_finite(reference: &[Vec<Tensor>]) -> Result<(), String> {
+    for (i, outputs) in reference.iter().enumerate() {
+        for (k, t) in outputs.iter().enumerate() {
+            let bad = t
+                .as_slice::<f32>()
+                .map_or(0, |v| v.iter().filter(|x| !x.is_finite()).count());
+            if bad > 0 {
+                return Err(format!(
+                    "the float model's output #{k} holds {bad} NaN or infinite values on sample \
+                     {i} of the data, so no error can be measured against it; check these \
+                     inputs, or the float model"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl SearchData {
     /// Runs the float model on every sample for its outputs only (no tensor statistics): what
     /// measuring a quantized model against it needs.
@@ -196,6 +216,7 @@ impl SearchData {
         let (interp, ops) =
             plan_float(m, &entry).map_err(|e| format!("cannot run the float model: {e}"))?;
         let reference = run_samples(&interp, &samples, threads)?;
+        check_finite(&reference)?;
         Ok(SearchData {
             entry,
             ops,
@@ -255,6 +276,7 @@ impl SearchData {
                 }
             }
         }
+        check_finite(&reference)?;
         let ranges: Vec<[Option<(f64, f64)>; 4]> = merged
             .iter()
             .map(|c| match c {
