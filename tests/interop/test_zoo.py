@@ -27,17 +27,11 @@ FLOOR_DB = {"int8": 15.0, "int8_strict": 15.0, "uint8_strict": 15.0, "dynamic": 
             "int16x8": 30.0}
 
 # (model, mode) -> why it does not pass yet. Strict xfail: remove an entry once it passes.
-OPS_MIX = ("38.40 dB against TensorFlow's 38.66 on the 8 held-out samples in LiteRT's default interpreter; "
-           "with LiteRT's builtin kernels (XNNPACK off) both models give 38.40, and tensor by tensor "
-           "tqopt's is as close to the float model or closer (measured 2026-12-06): the 0.26 dB is how "
-           "XNNPACK runs TensorFlow's model, not a worse quantization")
 CONV1D_AUDIO = ("38.43 dB against TensorFlow's 39.38 on the 8 held-out samples: the default method=auto "
                 "takes percentile ranges for 7 tensors, 1.15 dB better than minmax on the 16 calibration "
                 "samples (43.68 against 42.53) and 0.95 dB worse on the held-out ones; method=minmax "
                 "gives 39.38, TensorFlow's figure (measured 2026-12-07)")
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("ops_mix", "int8"): OPS_MIX,
-    ("ops_mix", "int8_strict"): OPS_MIX,
     ("edge_cnn", "int8"): "34.74 dB against TensorFlow's 34.97 on the 8 held-out samples: tqopt keeps the "
     "2x2 average pool float for speed (XNNPACK has no int8 average pool), so the pool's result takes "
     "its own calibrated range instead of its input's; that range is 1.33 dB better on the 16 "

@@ -7,7 +7,10 @@
 //!   passes its input's range on: the statistics of its result go (forward, through chains).
 //! - A same-scale op with several float operands (concatenation, maximum, pack, select, ...)
 //!   imposes its result's range on its operands: their statistics go (backward, through
-//!   chains of same-scale ops).
+//!   chains of same-scale ops). An operand that other ops read too keeps its own range when
+//!   the op's result may not hold all its values (a maximum, a reduction, a slice): those
+//!   readers would see it cut to the narrower range; `insert-fake-quant` requantizes it for
+//!   this op instead.
 //!
 //! - Tensors that `tfl.while` / `tfl.if` copy into one another (a loop-carried value: the
 //!   operand, the body's argument and result, the loop's result) get the union of their
@@ -22,7 +25,7 @@
 
 use std::collections::HashSet;
 
-use tqopt_ir::dialect::quantfork;
+use tqopt_ir::dialect::{quantfork, tfl};
 use tqopt_ir::{Module, OpId};
 
 use super::qdq::defined_by;
@@ -64,6 +67,31 @@ fn create(_: &PassOptions) -> Result<Box<dyn Pass>, String> {
 }
 
 pub struct PropagateRanges;
+
+/// Same-scale ops whose result holds every value of each float operand (joined, reshaped,
+/// reordered, repeated or padded): the result's range covers each operand's, so an operand
+/// that other ops read too loses resolution, never values, when it takes that range.
+fn covers_its_operands(m: &Module, op: OpId) -> bool {
+    const COVERING: &[&tqopt_ir::dialect::OpDef] = &[
+        &tfl::CONCATENATION,
+        &tfl::PACK,
+        &tfl::RESHAPE,
+        &tfl::SQUEEZE,
+        &tfl::EXPAND_DIMS,
+        &tfl::TRANSPOSE,
+        &tfl::TILE,
+        &tfl::BROADCAST_TO,
+        &tfl::PAD,
+        &tfl::PADV2,
+        &tfl::MIRROR_PAD,
+        &tfl::DEPTH_TO_SPACE,
+        &tfl::SPACE_TO_DEPTH,
+        &tfl::SPACE_TO_BATCH_ND,
+        &tfl::REVERSE_V2,
+    ];
+    let data = m.op(op);
+    COVERING.iter().any(|d| data.is(d))
+}
 
 impl Pass for PropagateRanges {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
@@ -122,6 +150,12 @@ impl Pass for PropagateRanges {
                 continue;
             }
             for &v in m.operands(def) {
+                // An operand read elsewhere too keeps its own range unless the result holds
+                // all of its values: taking a reduction's or a clip's narrower range would cut
+                // its values for the other readers (logsumexp's logits, clipped to their max).
+                if !covers_its_operands(m, def) && m.uses(v).len() > 1 {
+                    continue;
+                }
                 if let Some(s3) = defined_by(m, v, &quantfork::STATS) {
                     redundant.insert(s3);
                     if visited.insert(s3) {
