@@ -5,19 +5,21 @@
 //! away from zero. Both add the zero point and clamp to int16; a value beyond int32 (or NaN)
 //! converts to `i32::MIN`, as x86's conversions do, before the clamp.
 //!
-//! int16 to int16 (a requantization, which ai-edge-quantizer's 16x8 models have): LiteRT's
-//! builtin `Requantize`, `MultiplyByQuantizedMultiplier(q - in_zp)` with the multiplier of
+//! int16 to int16 (a requantization, which ai-edge-quantizer's 16x8 models have), and int16 to
+//! int8 or int8 to int16 (tqopt's mixed-precision conversions): LiteRT's builtin `Requantize`, `MultiplyByQuantizedMultiplier(q - in_zp)` with the multiplier of
 //! `in_scale / out_scale` (in `double`), plus the output zero point, clamped. In float, one
 //! value in a few thousand landed a step away (NASNet-Mobile's 16x8 model, 0.13 dB in tqopt
-//! eval).
+//! eval); an int16 constant 32767 at scale 1/32767 requantized to int8 at 1/127.5 was 126
+//! where LiteRT's double rounding gives 127, which put a mixed-precision model 2.4 dB from
+//! LiteRT in tqopt's figures.
 
 use tqopt_ir::{Module, OpId};
 
 use super::fixed_point::{multiply_by_quantized_multiplier, quantize_multiplier};
-use super::{int16_map, int16_params};
+use super::int16_params;
 use crate::error::KResult;
 use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{Tensor, TensorData};
+use crate::tensor::{DType, Tensor, TensorData};
 
 /// Elements per block of the vector loop.
 const BLOCK: usize = 8;
@@ -72,18 +74,41 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     }))
 }
 
-/// The kernel of an int16 to int16 QUANTIZE.
+/// The kernel of a QUANTIZE from int16 to int16, or between int8 and int16 (mixed precision's
+/// conversions): LiteRT's builtin `Requantize` in each case.
 fn requantize(
     m: &Module,
     x: tqopt_ir::ValueId,
     y: tqopt_ir::ValueId,
 ) -> Option<KResult<BoxKernel>> {
-    let (si, zi) = int16_params(m, x)?;
-    let (so, zo) = int16_params(m, y)?;
+    let storages = [DType::I8, DType::I16];
+    let (dx, si, zi) = crate::builtin8::per_tensor_params(m, x, &storages)?;
+    let (dy, so, zo) = crate::builtin8::per_tensor_params(m, y, &storages)?;
+    if dx != DType::I16 && dy != DType::I16 {
+        return None; // 8-bit to 8-bit: crate::quantized_elementwise
+    }
     let (mult, shift) = quantize_multiplier(si as f64 / so as f64)?;
-    Some(int16_map("requantize", move |q| {
-        (multiply_by_quantized_multiplier(q as i32 - zi, mult, shift) + zo).clamp(-32768, 32767)
-            as i16
+    let (lo, hi) = crate::builtin8::storage_range(dy);
+    let requantized =
+        move |q: i32| (multiply_by_quantized_multiplier(q - zi, mult, shift) + zo).clamp(lo, hi);
+    Some(kernel(move |args: &mut Args<'_>| {
+        let t = args.get(0)?;
+        let values: Vec<i32> = match t.data() {
+            TensorData::I8(v) => v.iter().map(|&q| q as i32).collect(),
+            TensorData::I16(v) => v.iter().map(|&q| q as i32).collect(),
+            other => {
+                return Err(format!(
+                    "requantize: expected int8 or int16 storage, got {}",
+                    other.dtype()
+                ))
+            }
+        };
+        let out = values.into_iter().map(requantized);
+        let out = match dy {
+            DType::I8 => TensorData::I8(out.map(|v| v as i8).collect()),
+            _ => TensorData::I16(out.map(|v| v as i16).collect()),
+        };
+        one(Tensor::from_parts(t.shape().into(), out))
     }))
 }
 
