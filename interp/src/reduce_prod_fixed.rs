@@ -12,12 +12,12 @@
 
 use tqopt_ir::{Module, OpId};
 
-use crate::builtin8::{per_tensor_params, storage_range};
+use crate::builtin8::{per_tensor_params, storage_range, storage_tensor, storage_values};
 use crate::error::KResult;
 use crate::int16::fixed_point::{multiply_by_quantized_multiplier_64, quantize_multiplier};
 use crate::kernels::reduce::{reduced_axes, reduced_count, reduced_shape};
 use crate::kernels::{kernel, one, Args, BoxKernel};
-use crate::tensor::{DType, Tensor, TensorData};
+use crate::tensor::{DType, Tensor};
 
 /// The kernel of `op` when it is an int8 or int16 REDUCE_PROD with per-tensor parameters.
 pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
@@ -38,16 +38,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     let (lo, hi) = storage_range(dy);
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
-        let values: Vec<i32> = match t.data() {
-            TensorData::I8(v) => v.iter().map(|&q| q as i32).collect(),
-            TensorData::I16(v) => v.iter().map(|&q| q as i32).collect(),
-            other => {
-                return Err(format!(
-                    "reduce_prod: expected int8 or int16 storage, got {}",
-                    other.dtype()
-                ))
-            }
-        };
+        let values = storage_values(t, "reduce_prod")?;
         let reduced = reduced_axes(&args.ints(1)?, t.rank())?;
         let n = reduced_count(t.shape(), &reduced);
         let shape = reduced_shape(t.shape(), &reduced, keep);
@@ -63,11 +54,7 @@ pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
         let out = products
             .into_iter()
             .map(|p| (rescale(p as i64) + zy).clamp(lo, hi));
-        let out = match dy {
-            DType::I8 => TensorData::I8(out.map(|v| v as i8).collect()),
-            _ => TensorData::I16(out.map(|v| v as i16).collect()),
-        };
-        one(Tensor::from_parts(shape, out))
+        one(storage_tensor(shape, dy, out))
     }))
 }
 

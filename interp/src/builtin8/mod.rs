@@ -75,6 +75,33 @@ pub(crate) fn eight_bit_values(t: &Tensor, what: &str) -> KResult<Vec<i32>> {
     }
 }
 
+/// The storage integers of an int8, uint8 or int16 run-time operand, widened.
+pub(crate) fn storage_values(t: &Tensor, what: &str) -> KResult<Vec<i32>> {
+    match t.data() {
+        TensorData::I8(v) => Ok(v.iter().map(|&q| q as i32).collect()),
+        TensorData::U8(v) => Ok(v.iter().map(|&q| q as i32).collect()),
+        TensorData::I16(v) => Ok(v.iter().map(|&q| q as i32).collect()),
+        other => Err(format!(
+            "{what}: expected int8, uint8 or int16 storage, got {}",
+            other.dtype()
+        )),
+    }
+}
+
+/// A tensor of `dtype` storage (uint8, int16, else int8) from values within its range.
+pub(crate) fn storage_tensor(
+    shape: Shape,
+    dtype: DType,
+    values: impl Iterator<Item = i32>,
+) -> Tensor {
+    let data = match dtype {
+        DType::U8 => TensorData::U8(values.map(|v| v as u8).collect()),
+        DType::I16 => TensorData::I16(values.map(|v| v as i16).collect()),
+        _ => TensorData::I8(values.map(|v| v as i8).collect()),
+    };
+    Tensor::from_parts(shape, data)
+}
+
 /// The range of a quantized storage type (int8, uint8 or int16; int16's for any other).
 pub(crate) fn storage_range(dtype: DType) -> (i32, i32) {
     match dtype {

@@ -93,22 +93,9 @@ fn requantize(
         move |q: i32| (multiply_by_quantized_multiplier(q - zi, mult, shift) + zo).clamp(lo, hi);
     Some(kernel(move |args: &mut Args<'_>| {
         let t = args.get(0)?;
-        let values: Vec<i32> = match t.data() {
-            TensorData::I8(v) => v.iter().map(|&q| q as i32).collect(),
-            TensorData::I16(v) => v.iter().map(|&q| q as i32).collect(),
-            other => {
-                return Err(format!(
-                    "requantize: expected int8 or int16 storage, got {}",
-                    other.dtype()
-                ))
-            }
-        };
+        let values = crate::builtin8::storage_values(t, "requantize")?;
         let out = values.into_iter().map(requantized);
-        let out = match dy {
-            DType::I8 => TensorData::I8(out.map(|v| v as i8).collect()),
-            _ => TensorData::I16(out.map(|v| v as i16).collect()),
-        };
-        one(Tensor::from_parts(t.shape().into(), out))
+        one(crate::builtin8::storage_tensor(t.shape().into(), dy, out))
     }))
 }
 

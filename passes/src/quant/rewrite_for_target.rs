@@ -495,7 +495,12 @@ fn rewrite_transpose_conv_bias(m: &mut Module, op: OpId) -> bool {
     insert(m, op, conv).is_some_and(|v| replace(m, op, v))
 }
 
-fn rewrite_neg(m: &mut Module, op: OpId) -> bool {
+/// A float unary op `op(x)` becomes `tfl.mul(x, rhs)`, `rhs` made by `make_rhs` from `x`.
+fn rewrite_unary_as_mul(
+    m: &mut Module,
+    op: OpId,
+    make_rhs: impl FnOnce(&mut Module, ValueId) -> Option<ValueId>,
+) -> bool {
     let (Some(x), Some(out)) = (m.operand(op, 0), m.result(op, 0)) else {
         return false;
     };
@@ -504,24 +509,22 @@ fn rewrite_neg(m: &mut Module, op: OpId) -> bool {
     }
     let ty = m.value_type(out).clone();
     let loc = m.op(op).loc.clone();
-    let Some(minus_one) = constant(m, op, &[], &[-1.0], derived_loc(m, op, "neg_minus_one")) else {
+    let Some(rhs) = make_rhs(m, x) else {
         return false;
     };
-    let mul = binary(&tfl::MUL, x, minus_one, ty, "NONE", loc);
+    let mul = binary(&tfl::MUL, x, rhs, ty, "NONE", loc);
     insert(m, op, mul).is_some_and(|v| replace(m, op, v))
 }
 
+fn rewrite_neg(m: &mut Module, op: OpId) -> bool {
+    rewrite_unary_as_mul(m, op, |m, _| {
+        let loc = derived_loc(m, op, "neg_minus_one");
+        constant(m, op, &[], &[-1.0], loc)
+    })
+}
+
 fn rewrite_square(m: &mut Module, op: OpId) -> bool {
-    let (Some(x), Some(out)) = (m.operand(op, 0), m.result(op, 0)) else {
-        return false;
-    };
-    if !is_f32(m, x) || !is_f32(m, out) {
-        return false;
-    }
-    let ty = m.value_type(out).clone();
-    let loc = m.op(op).loc.clone();
-    let mul = binary(&tfl::MUL, x, x, ty, "NONE", loc);
-    insert(m, op, mul).is_some_and(|v| replace(m, op, v))
+    rewrite_unary_as_mul(m, op, |_, x| Some(x))
 }
 
 fn rewrite_add_n(m: &mut Module, op: OpId) -> bool {
