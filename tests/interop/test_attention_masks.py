@@ -1,7 +1,9 @@
 """Attention with a mask added before the softmax: a constant causal mask of -1e9, and a
-padding mask computed from an input as (1 - valid) * -1e4. Quantized with the scores' range
-as calibrated (it reaches the mask's value), every real score rounded to the same integer:
-such a 16x8 decoder block scored 2.3 dB in LiteRT, strict int8 5.6 dB.
+padding mask computed from an input as (1 - valid) * -1e4 or (1 - valid) * float32's lowest.
+Quantized with the scores' range as calibrated (it reaches the mask's value), every real
+score rounded to the same integer: such a 16x8 decoder block scored 2.3 dB in LiteRT, strict
+int8 5.6 dB; with float32's lowest, 16x8 failed ("the scale is inf") and strict int8 gave
+9.6 dB.
 `bound-attention-masks` brings the masked entries up to just below the real scores; the
 models below must then stay close to the float model in LiteRT, as `tqopt eval` measures.
 
@@ -26,10 +28,15 @@ def hex_f32(a: np.ndarray) -> str:
     return '"0x' + a.astype("<f4").tobytes().hex().upper() + '"'
 
 
-def attention_model(tqopt_bin: Path, out: Path, computed: bool) -> Path:
+# The masked value of a mask computed from an input: BERT's -1e4, and float32's lowest, which
+# calibration leaves out of the range as a sentinel (Hugging Face's `dtype.min`).
+MASKED = {"minus_1e4": "-1.0e4", "float_min": "-3.40282347e+38"}
+
+
+def attention_model(tqopt_bin: Path, out: Path, computed: bool, masked: str = "minus_1e4") -> Path:
     """queries [1, 8, 16] -> scores against constant keys, scaled -> + mask -> softmax ->
     weighted constant values. The mask is causal (-1e9 above the diagonal), or computed from
-    a second input `valid` [1, 8, 8] (1 where a position counts) as (1 - valid) * -1e4."""
+    a second input `valid` [1, 8, 8] (1 where a position counts) as (1 - valid) * MASKED."""
     rng = np.random.default_rng(21)
     keys = rng.standard_normal((1, DIM, SEQ)).astype(np.float32)
     values = rng.standard_normal((1, SEQ, DIM)).astype(np.float32)
@@ -39,7 +46,7 @@ def attention_model(tqopt_bin: Path, out: Path, computed: bool) -> Path:
         mask_ops = f"""
     %one = "tfl.pseudo_const"() <{{value = dense<1.0> : tensor<f32>}}> : () -> tensor<f32>
     %inv = "tfl.sub"(%one, %valid) <{{fused_activation_function = "NONE"}}> : (tensor<f32>, tensor<1x{SEQ}x{SEQ}xf32>) -> tensor<1x{SEQ}x{SEQ}xf32>
-    %big = "tfl.pseudo_const"() <{{value = dense<-1.0e4> : tensor<f32>}}> : () -> tensor<f32>
+    %big = "tfl.pseudo_const"() <{{value = dense<{MASKED[masked]}> : tensor<f32>}}> : () -> tensor<f32>
     %mask = "tfl.mul"(%inv, %big) <{{fused_activation_function = "NONE"}}> : (tensor<1x{SEQ}x{SEQ}xf32>, tensor<f32>) -> tensor<1x{SEQ}x{SEQ}xf32>"""
         mask_ty = f"tensor<1x{SEQ}x{SEQ}xf32>"
     else:
@@ -61,7 +68,7 @@ def attention_model(tqopt_bin: Path, out: Path, computed: bool) -> Path:
   }}
 }}
 """
-    name = "padding" if computed else "causal"
+    name = f"padding_{masked}" if computed else "causal"
     src = out / f"{name}.mlir"
     src.write_text(text)
     dst = out / f"{name}.tflite"
@@ -82,18 +89,20 @@ def samples(n: int, seed: int, computed: bool) -> dict[str, np.ndarray]:
 
 
 # The least LiteRT SQNR (dB) each mode must reach. Measured with the masks bounded: 16x8 70.9
-# (causal) and 75.2 (padding), strict int8 36.0 and 33.9; with the ranges as calibrated: 3.9,
-# 27.7, 9.1 and 7.2.
+# (causal) and 75.2 (both padding masks), strict int8 36.0 and 33.9; with the ranges as
+# calibrated: 3.9 and 27.7 in 16x8, 9.1 and 7.2 in strict int8 (-1e4), and for float32's lowest
+# an error in 16x8 and 9.6 dB in strict int8.
 MODES = {
     "16x8": ("--pass=quantize-int16x8", 50.0),
     "strict_int8": ("--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8}", 25.0),
 }
 
 
-@pytest.mark.parametrize("computed", [False, True], ids=["causal_constant", "padding_computed"])
+@pytest.mark.parametrize("computed,masked", [(False, "minus_1e4"), (True, "minus_1e4"), (True, "float_min")],
+                         ids=["causal_constant", "padding_computed", "padding_float_min"])
 @pytest.mark.parametrize("mode", sorted(MODES))
-def test_masked_attention_keeps_the_scores_resolution(mode, computed, tqopt_bin, out_dir):
-    model = attention_model(tqopt_bin, out_dir, computed)
+def test_masked_attention_keeps_the_scores_resolution(mode, computed, masked, tqopt_bin, out_dir):
+    model = attention_model(tqopt_bin, out_dir, computed, masked)
     calibration, held = out_dir / "cal.npz", out_dir / "held.npz"
     np.savez(calibration, **samples(16, 1, computed))
     held_samples = samples(8, 2, computed)

@@ -27,7 +27,7 @@ use tqopt_interp::{DType, Interpreter, Tensor};
 use tqopt_ir::dialect::{func, quantfork};
 use tqopt_ir::{Attribute, Diagnostic, ElementType, FloatKind, Module, OpId, Type, ValueId};
 
-use super::collectors::{Collector, Method};
+use super::collectors::{Collector, Method, LOW_SENTINELS_ATTR};
 use super::dataset::{DataSource, InputSpec, PixelScaling};
 use super::statistics::{fingerprint, value_name, Statistics, TensorStats};
 use super::tflite_inplace;
@@ -462,7 +462,7 @@ impl Calibrate {
         if self.tflite_inplace {
             tflite_inplace::widen(&mut ranges, &tflite_inplace::overwritten_by(m));
         }
-        let calibrated = attach_stats(m, &ranges);
+        let calibrated = attach_stats(m, &ranges, merged);
         cx.count(CALIBRATED, calibrated);
         let mut marked = false;
         for interp in interps {
@@ -697,15 +697,26 @@ fn mark_uncalibrated(m: &mut Module, interp: &Interpreter, cx: &mut PassContext)
     true
 }
 
-/// Inserts a `quantfork.stats` after every value with a range; returns how many.
-fn attach_stats(m: &mut Module, ranges: &HashMap<ValueId, (f64, f64)>) -> u64 {
+/// Inserts a `quantfork.stats` after every value with a range, marked with
+/// [`LOW_SENTINELS_ATTR`] where the value held negative sentinels; returns how many.
+fn attach_stats(
+    m: &mut Module,
+    ranges: &HashMap<ValueId, (f64, f64)>,
+    collectors: &HashMap<ValueId, Collector>,
+) -> u64 {
     let mut values: Vec<ValueId> = ranges.keys().copied().collect();
     values.sort();
     let mut count = 0;
     for v in values {
-        if crate::quant::layer_stats::attach(m, v, ranges[&v]).is_some() {
-            count += 1;
+        let Some(stats) = crate::quant::layer_stats::attach(m, v, ranges[&v]) else {
+            continue;
+        };
+        if collectors.get(&v).is_some_and(|c| c.sentinel_low > 0) {
+            m.op_mut(stats)
+                .attributes
+                .set(LOW_SENTINELS_ATTR, Attribute::Unit);
         }
+        count += 1;
     }
     count
 }

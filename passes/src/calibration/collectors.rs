@@ -59,6 +59,11 @@ pub const HISTOGRAM_BINS: usize = 2048;
 /// ([`widen_for_sentinels`]).
 pub const SENTINEL_MAGNITUDE: f32 = 1e30;
 
+/// The unit attribute calibration puts on the `quantfork.stats` of a tensor that held
+/// negative sentinels (a mask computed from an input, `(1 - valid) * f32::MIN`): its range no
+/// longer shows them, and `bound-attention-masks` reads this to find such a mask.
+pub const LOW_SENTINELS_ATTR: &str = "tqopt.low_sentinels";
+
 /// How far below (above) the real values a range with negative (positive) sentinels reaches:
 /// the real span, and at least this much, so that a masked score saturates at least 10 below
 /// every real one and a softmax gives it a weight under e^-10.

@@ -16,22 +16,22 @@
 //! - a constant mask is replaced, for this add, by a copy whose masked entries (at most
 //!   -[`MASK_MAGNITUDE`], or -inf) hold `m = xl + cl - MASK_MARGIN - xh`, which puts every
 //!   masked score at least `MASK_MARGIN` below every real one;
-//! - a computed mask (calibrated minimum at most -[`MASK_MAGNITUDE`]) is clamped at `m` by a
-//!   `tfl.maximum` (its unmasked values are taken to be those up to its maximum and 0);
+//! - a computed mask (calibrated minimum at most -[`MASK_MAGNITUDE`], or sentinels such as
+//!   `f32::MIN` that calibration left out of its range and marked) of the form
+//!   `indicator * C` (`(1 - valid) * -1e4`) gets `m` in place of `C`; any other is clamped at
+//!   `m` by a `tfl.maximum` (its unmasked values are taken to be those up to its maximum and
+//!   0). A computed mask several adds read is bounded once, at the lowest `m` they need;
 //! - the sum's range becomes `[xl + cl - MASK_MARGIN, xh + ch]`: masked scores saturate at its
 //!   bottom.
 //!
-//! The float model changes by at most e^-`MASK_MARGIN` of weight per masked position. Masks
-//! beyond float32's range of sentinels ([`SENTINEL_MAGNITUDE`]) in a computed mask are left
-//! out of its calibrated range by calibration itself, and are not detected here.
-//!
-//! [`SENTINEL_MAGNITUDE`]: crate::calibration::collectors::SENTINEL_MAGNITUDE
+//! The float model changes by at most e^-`MASK_MARGIN` of weight per masked position.
 
 use tqopt_ir::dialect::{quantfork, tfl, tfl_builders};
 use tqopt_ir::{Attribute, DenseElements, ElementType, Module, OpId, OpSpec, TensorType, ValueId};
 
 use super::layer_stats;
 use super::qdq::{defined_by, derived_loc};
+use crate::calibration::collectors::LOW_SENTINELS_ATTR;
 use crate::folds::const_f32_values;
 use crate::options::PassOptions;
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
@@ -74,16 +74,98 @@ impl Pass for BoundAttentionMasks {
             .walk_nested(m.op)
             .filter(|&op| m.op(op).is(&tfl::ADD))
             .collect();
-        let mut bounded = 0;
-        for add in adds {
-            if let Some(plan) = plan(m, add) {
-                apply(m, add, &plan);
-                bounded += 1;
+        // Every plan first: a computed mask that several adds read (one padding mask for
+        // every layer) is bounded once, at the lowest value any of them needs.
+        let plans: Vec<(OpId, Plan)> = adds
+            .into_iter()
+            .filter_map(|add| plan(m, add).map(|p| (add, p)))
+            .collect();
+        // Per computed mask: the lowest bound, and the first add reading it (which names it).
+        let mut lowest: Vec<(ValueId, f64, OpId)> = Vec::new();
+        for (add, p) in &plans {
+            let MaskKind::Computed(_) = p.kind else {
+                continue;
+            };
+            let Some(v) = m.operand(*add, p.mask) else {
+                continue;
+            };
+            match lowest.iter_mut().find(|(w, _, _)| *w == v) {
+                Some((_, low, _)) => *low = low.min(p.masked),
+                None => lowest.push((v, p.masked, *add)),
+            }
+        }
+        let rescaled: Vec<ValueId> = lowest
+            .into_iter()
+            .filter(|&(v, low, add)| rescale_indicator_mask(m, v, low, add))
+            .map(|(v, _, _)| v)
+            .collect();
+        let bounded = plans.len() as u64;
+        for (add, p) in plans {
+            let done = matches!(p.kind, MaskKind::Computed(_))
+                && m.operand(add, p.mask)
+                    .is_some_and(|v| rescaled.contains(&v));
+            match done {
+                true => layer_stats::set_range(m, p.sum_stats, p.sum_range),
+                false => apply(m, add, &p),
             }
         }
         cx.count(BOUNDED, bounded);
         Ok(Changed::from(bounded > 0))
     }
+}
+
+/// A computed mask `indicator * C` (an indicator in [0, 1], every entry of the constant `C` at
+/// most -[`MASK_MAGNITUDE`]: `(1 - valid) * -1e4` or `* f32::MIN`) gets `C` replaced by
+/// `masked` and the range `[masked, 0]`, so that the mask itself quantizes well (an int8 or
+/// int16 MUL by -3.4e38 has no usable scale); false when the mask is not of that form. The new
+/// constant is named after `add`, the sum that reads the mask.
+fn rescale_indicator_mask(m: &mut Module, mask: ValueId, masked: f64, add: OpId) -> bool {
+    let Some(stats) = defined_by(m, mask, &quantfork::STATS) else {
+        return false;
+    };
+    let Some(product) = m.operand(stats, 0).and_then(|v| m.defining_op(v)) else {
+        return false;
+    };
+    let act = m
+        .op(product)
+        .attr("fused_activation_function")
+        .and_then(Attribute::as_str);
+    if !m.op(product).is(&tfl::MUL) || !matches!(act, None | Some("NONE")) {
+        return false;
+    }
+    let operands = m.operands(product).to_vec();
+    let Some((k, constant)) = operands.iter().enumerate().find_map(|(k, &v)| {
+        let c = m.defining_op(v)?;
+        let values = const_f32_values(m, c)?;
+        values.iter().all(|&x| is_masked(x)).then_some((k, v))
+    }) else {
+        return false;
+    };
+    let Some(&indicator) = operands.get(1 - k) else {
+        return false;
+    };
+    let indicator_range =
+        defined_by(m, indicator, &quantfork::STATS).and_then(|s| layer_stats::range(m, s));
+    if !indicator_range.is_some_and(|(lo, hi)| lo >= 0.0 && hi <= 1.0) {
+        return false;
+    }
+    let Some(ty) = m.value_type(constant).as_tensor().cloned() else {
+        return false;
+    };
+    let values = vec![masked as f32; ty.num_elements().unwrap_or(1).max(1) as usize];
+    let Some(dense) = DenseElements::from_f32(ty, &values) else {
+        return false;
+    };
+    let loc = derived_loc(m, add, "bounded_mask");
+    let c = m.create_op(tfl_builders::pseudo_const(dense).loc(loc));
+    if m.insert_before(product, c).is_err() {
+        return false;
+    }
+    let bounded = m.results(c)[0];
+    m.set_operand(product, k, bounded);
+    layer_stats::set_range(m, stats, (masked, 0.0));
+    m.op_mut(stats).attributes.remove(LOW_SENTINELS_ATTR);
+    true
 }
 
 /// Where the mask of an add is and what it becomes.
@@ -164,8 +246,11 @@ fn mask_of(m: &Module, v: ValueId) -> Option<(MaskKind, (f64, f64))> {
         let ty = m.value_type(v).as_tensor()?.clone();
         return Some((MaskKind::Constant(values, ty), (cl, ch)));
     }
-    let (lo, hi) = layer_stats::range(m, defined_by(m, v, &quantfork::STATS)?)?;
-    if lo > -MASK_MAGNITUDE || hi <= -MASK_MAGNITUDE {
+    let stats = defined_by(m, v, &quantfork::STATS)?;
+    let (lo, hi) = layer_stats::range(m, stats)?;
+    // Calibration leaves sentinels (f32::MIN, -inf) out of the range, and marks the tensor.
+    let sentinels = m.op(stats).attr(LOW_SENTINELS_ATTR).is_some();
+    if (lo > -MASK_MAGNITUDE && !sentinels) || hi <= -MASK_MAGNITUDE {
         return None;
     }
     let ch = hi.max(0.0);
