@@ -53,8 +53,9 @@ pub static INFO: PassInfo = PassInfo {
     summary:
         "Bound the large negative values an attention mask adds before a softmax, after calibration",
     description: "Where a float add of scores and a mask (entries of -1e3 or less: -1e4, \
-        -1e9, -inf) goes only to softmaxes, the masked entries become a value 20 below the \
-        lowest calibrated real score (a constant mask is copied, a computed one clamped by \
+        -1e9, float32's lowest, -inf) goes only to softmaxes, the masked entries become a value 20 below the \
+        lowest calibrated real score (a constant mask is copied; a computed one, of the form \
+        indicator * C, gets that value in place of C, and any other is clamped by \
         tfl.maximum), and the sum's range becomes the real scores' range and 20 below it, so \
         that quantization keeps the scores' resolution. Run after calibration.",
     options: &[],
