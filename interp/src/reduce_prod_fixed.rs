@@ -15,7 +15,7 @@ use tqopt_ir::{Module, OpId};
 use crate::builtin8::{per_tensor_params, storage_range, storage_tensor, storage_values};
 use crate::error::KResult;
 use crate::int16::fixed_point::{multiply_by_quantized_multiplier_64, quantize_multiplier};
-use crate::kernels::reduce::{reduced_axes, reduced_count, reduced_shape};
+use crate::kernels::reduce::{output_strides, reduced_axes, reduced_count, reduced_shape};
 use crate::kernels::{kernel, one, Args, BoxKernel};
 use crate::tensor::{DType, Tensor};
 
@@ -69,14 +69,7 @@ fn products(
     rescale: impl Fn(i64) -> i32,
 ) -> Vec<i32> {
     let rank = shape.len();
-    let mut ostride = vec![0usize; rank];
-    let mut s = 1;
-    for d in (0..rank).rev() {
-        if !reduced[d] {
-            ostride[d] = s;
-            s *= shape[d];
-        }
-    }
+    let (ostride, s) = output_strides(shape, reduced);
     let mut out = vec![0i32; s];
     let mut seen = vec![false; s];
     let mut index = vec![0usize; rank];

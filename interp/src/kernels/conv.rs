@@ -165,19 +165,7 @@ fn build_conv(info: &OpInfo<'_>) -> KResult<Conv> {
 fn pack_filter(filter: &Tensor, bias: Option<&Tensor>, groups: usize) -> KResult<Vec<PackedB>> {
     let [o, kh, kw, i] = filter_dims(filter)?;
     let w = filter.as_f32().ok_or("the filter must be f32")?;
-    let bias = match bias {
-        Some(b) => {
-            let v = b.as_f32().ok_or("the bias must be f32")?;
-            if v.len() != o {
-                return Err(format!(
-                    "the bias has {} elements for {o} output channels",
-                    v.len()
-                ));
-            }
-            Some(v)
-        }
-        None => None,
-    };
+    let bias = super::bias_f32(bias, o, "output channels")?;
     if groups == 0 || o % groups != 0 {
         return Err(format!(
             "{o} output channels cannot be split into {groups} groups"

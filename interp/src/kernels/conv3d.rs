@@ -102,19 +102,7 @@ impl Conv3d {
         }
         let x = input.as_f32().ok_or("the input must be f32")?;
         let f = filter.as_f32().ok_or("the filter must be f32")?;
-        let bias = match a.opt(2) {
-            Some(b) => {
-                let v = b.as_f32().ok_or("the bias must be f32")?;
-                if v.len() != o {
-                    return Err(format!(
-                        "the bias has {} elements for {o} output channels",
-                        v.len()
-                    ));
-                }
-                Some(v)
-            }
-            None => None,
-        };
+        let bias = super::bias_f32(a.opt(2), o, "output channels")?;
         let ad = Axis::new(d, kd, self.stride[0], self.dilation[0], self.padding)?;
         let ah = Axis::new(h, kh, self.stride[1], self.dilation[1], self.padding)?;
         let aw = Axis::new(w, kw, self.stride[2], self.dilation[2], self.padding)?;

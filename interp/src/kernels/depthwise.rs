@@ -93,17 +93,8 @@ impl Depthwise {
         let x = a.f32(0)?;
         let w = a.f32(1)?;
         let zeros;
-        let bias = match a.opt(2) {
-            Some(b) => {
-                let b = b.as_f32().ok_or("the bias must be f32")?;
-                if b.len() != oc {
-                    return Err(format!(
-                        "the bias has {} elements for {oc} channels",
-                        b.len()
-                    ));
-                }
-                b
-            }
+        let bias = match super::bias_f32(a.opt(2), oc, "channels")? {
+            Some(b) => b,
             None => {
                 zeros = vec![0.0f32; oc];
                 &zeros

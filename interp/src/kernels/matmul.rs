@@ -54,16 +54,7 @@ fn pack_filter(filter: &Tensor, bias: Option<&Tensor>) -> KResult<PackedB> {
         }
     };
     let w = filter.as_f32().ok_or("the filter must be f32")?;
-    let bias = match bias {
-        Some(b) => {
-            let v = b.as_f32().ok_or("the bias must be f32")?;
-            if v.len() != n {
-                return Err(format!("the bias has {} elements for {n} outputs", v.len()));
-            }
-            Some(v)
-        }
-        None => None,
-    };
+    let bias = super::bias_f32(bias, n, "outputs")?;
     Ok(PackedB::from_nk(w, n, k, bias))
 }
 

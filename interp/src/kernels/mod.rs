@@ -97,6 +97,21 @@ pub(crate) fn one(t: Tensor) -> KResult<Outputs> {
     Ok(smallvec::smallvec![t])
 }
 
+/// An optional bias operand as `n` float32 values; the error names the `n` as `what`
+/// ("the bias has 3 elements for 4 output channels").
+pub(crate) fn bias_f32<'t>(
+    bias: Option<&'t Tensor>,
+    n: usize,
+    what: &str,
+) -> KResult<Option<&'t [f32]>> {
+    let Some(b) = bias else { return Ok(None) };
+    let v = b.as_f32().ok_or("the bias must be f32")?;
+    if v.len() != n {
+        return Err(format!("the bias has {} elements for {n} {what}", v.len()));
+    }
+    Ok(Some(v))
+}
+
 /// Builds an op's kernel from what the plan knows about the op.
 pub(crate) type Builder = fn(&OpInfo<'_>) -> KResult<BoxKernel>;
 

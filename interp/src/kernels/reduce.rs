@@ -179,19 +179,24 @@ pub(crate) fn reduced_count(shape: &[usize], reduced: &[bool]) -> usize {
         .product()
 }
 
-/// Reduces `v` (of `shape`) over the flagged axes; the result is in the order of the kept axes.
-pub(crate) fn reduce<T: Num>(red: Red, v: &[T], shape: &[usize], reduced: &[bool]) -> Vec<T> {
-    let rank = shape.len();
-    // Output strides of each input axis (0 for reduced axes).
-    let mut ostride: SmallVec<[usize; 6]> = SmallVec::from_elem(0, rank);
+/// The output stride of each input axis of a reduction (0 for a reduced axis), and the number
+/// of results: an input element at index `i` goes to result `sum(i[d] * stride[d])`.
+pub(crate) fn output_strides(shape: &[usize], reduced: &[bool]) -> (SmallVec<[usize; 6]>, usize) {
+    let mut ostride: SmallVec<[usize; 6]> = SmallVec::from_elem(0, shape.len());
     let mut s = 1;
-    for d in (0..rank).rev() {
+    for d in (0..shape.len()).rev() {
         if !reduced[d] {
             ostride[d] = s;
             s *= shape[d];
         }
     }
-    let out_len = s;
+    (ostride, s)
+}
+
+/// Reduces `v` (of `shape`) over the flagged axes; the result is in the order of the kept axes.
+pub(crate) fn reduce<T: Num>(red: Red, v: &[T], shape: &[usize], reduced: &[bool]) -> Vec<T> {
+    let rank = shape.len();
+    let (ostride, out_len) = output_strides(shape, reduced);
     let init = match red {
         Red::Mean | Red::Sum => T::zero(),
         Red::Prod => T::one(),

@@ -84,7 +84,7 @@ impl Pass for BoundAttentionMasks {
         // Per computed mask: the lowest bound, and the first add reading it (which names it).
         let mut lowest: Vec<(ValueId, f64, OpId)> = Vec::new();
         for (add, p) in &plans {
-            let MaskKind::Computed(_) = p.kind else {
+            let MaskKind::Computed { .. } = p.kind else {
                 continue;
             };
             let Some(v) = m.operand(*add, p.mask) else {
@@ -102,7 +102,7 @@ impl Pass for BoundAttentionMasks {
             .collect();
         let bounded = plans.len() as u64;
         for (add, p) in plans {
-            let done = matches!(p.kind, MaskKind::Computed(_))
+            let done = matches!(p.kind, MaskKind::Computed { .. })
                 && m.operand(add, p.mask)
                     .is_some_and(|v| rescaled.contains(&v));
             match done {
@@ -184,8 +184,9 @@ struct Plan {
 enum MaskKind {
     /// A constant: its values, with the masked ones replaced.
     Constant(Vec<f32>, TensorType),
-    /// A computed mask: clamped from below, and the clamp's range.
-    Computed((f64, f64)),
+    /// A computed mask, with the largest of its unmasked values (and 0): a clamp from below
+    /// at the plan's `masked` gives it the range `[masked, unmasked_max]`.
+    Computed { unmasked_max: f64 },
 }
 
 /// The bound for `add`, if it adds a mask before softmaxes and the ranges it needs are known.
@@ -217,7 +218,7 @@ fn plan(m: &Module, add: OpId) -> Option<Plan> {
                     .collect();
                 MaskKind::Constant(replaced, ty)
             }
-            MaskKind::Computed(_) => MaskKind::Computed((masked, ch)),
+            computed @ MaskKind::Computed { .. } => computed,
         };
         Some(Plan {
             mask,
@@ -255,7 +256,7 @@ fn mask_of(m: &Module, v: ValueId) -> Option<(MaskKind, (f64, f64))> {
         return None;
     }
     let ch = hi.max(0.0);
-    Some((MaskKind::Computed((lo, hi)), (hi.min(0.0), ch)))
+    Some((MaskKind::Computed { unmasked_max: ch }, (hi.min(0.0), ch)))
 }
 
 /// The statistics op of `result` when it is `result`'s only reader and only softmaxes read it.
@@ -284,7 +285,7 @@ fn apply(m: &mut Module, add: OpId, plan: &Plan) {
             let v = m.results(c)[0];
             m.set_operand(add, plan.mask, v);
         }
-        MaskKind::Computed(range) => {
+        &MaskKind::Computed { unmasked_max } => {
             let Some(mask) = m.operand(add, plan.mask) else {
                 return;
             };
@@ -309,7 +310,7 @@ fn apply(m: &mut Module, add: OpId, plan: &Plan) {
             }
             let clamped = m.results(clamp)[0];
             m.set_operand(add, plan.mask, clamped);
-            let _ = layer_stats::attach(m, clamped, *range);
+            let _ = layer_stats::attach(m, clamped, (plan.masked, unmasked_max));
         }
     }
     layer_stats::set_range(m, plan.sum_stats, plan.sum_range);
