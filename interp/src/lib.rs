@@ -81,6 +81,7 @@ mod rounding;
 mod single_op;
 mod sparse;
 pub mod tensor;
+mod xnnpack_reduce;
 
 pub use buffers::release;
 pub use error::InterpError;

@@ -277,6 +277,10 @@ pub(crate) fn build_emulated(
     if let Some(k) = crate::quantized_elementwise::build(m, op) {
         return Some(k);
     }
+    // 8-bit means and sums: XNNPACK's int32 sum and f32 conversion.
+    if let Some(k) = crate::xnnpack_reduce::build(m, op, consts) {
+        return Some(k);
+    }
     // Quantized PReLU (int8 or int16): LiteRT's builtin fixed point.
     if let Some(k) = crate::prelu_fixed::build(m, op) {
         return Some(k);
@@ -294,7 +298,7 @@ pub(crate) fn build_emulated(
         return Some(k);
     }
     // 8-bit ops LiteRT runs in its builtin kernels: their integer arithmetic.
-    if let Some(k) = crate::builtin8::build(m, op, consts) {
+    if let Some(k) = crate::builtin8::build(m, op) {
         return Some(k);
     }
     // 16x8 ops with an integer kernel of their own.

@@ -8,7 +8,6 @@
 //! - [`squared_difference`]: inputs rescaled in fixed point, the square requantized;
 //! - [`sqrt`]: the f32 square root, truncated;
 //! - [`rsqrt`]: gemmlowp's fixed-point inverse square root;
-//! - [`sum`]: a sum that rescales, in LiteRT's f32 formula.
 //!
 //! Each kernel states the measurement that called for it. Every function here is integer
 //! arithmetic or the f32/f64 operations LiteRT performs, in the same order.
@@ -19,7 +18,6 @@ pub(crate) mod lut;
 mod rsqrt;
 mod sqrt;
 mod squared_difference;
-mod sum;
 
 use tqopt_ir::{ElementType, Module, OpId, QuantParams, ValueId};
 
@@ -177,13 +175,8 @@ pub(crate) fn int8_binary(f: impl Fn(i8, i8) -> i8 + Send + Sync + 'static) -> K
     })
 }
 
-/// The builtin kernel of `op` when it is one of the ops here in a form covered; `consts` are
-/// the plan's constant operands.
-pub(crate) fn build(
-    m: &Module,
-    op: OpId,
-    consts: &[Option<&Tensor>],
-) -> Option<KResult<BoxKernel>> {
+/// The builtin kernel of `op` when it is one of the ops here in a form covered.
+pub(crate) fn build(m: &Module, op: OpId) -> Option<KResult<BoxKernel>> {
     match m.op(op).name.as_str() {
         "tfl.average_pool_2d" => average_pool::build(m, op),
         "tfl.hard_swish" => hard_swish::build(m, op),
@@ -191,7 +184,6 @@ pub(crate) fn build(
         "tfl.squared_difference" => squared_difference::build(m, op),
         "tfl.sqrt" => sqrt::build(m, op),
         "tfl.rsqrt" => rsqrt::build(m, op),
-        "tfl.sum" => sum::build(m, op, consts),
         _ => None,
     }
 }

@@ -1,0 +1,96 @@
+"""int8 and uint8 MEAN and SUM in tqopt's interpreter against LiteRT, bit for bit.
+
+LiteRT's XNNPACK delegate takes every 8-bit MEAN and SUM with constant axes: XNNPACK sums the
+storage integers in int32 and converts the sum in f32 with the input zero point folded into
+the output's, rounding ties to even (interp/src/xnnpack_reduce.rs). Float emulation put a
+RegNet's int8 model 0.13 dB from LiteRT (squeeze-and-excitation means one step off on near
+ties), and LiteRT's builtin formula, which the interpreter used for sums, rounds halves away
+from zero. Each case is a one-op model (MLIR text exported by the tqopt CLI) run by LiteRT and
+by the interpreter's ``run`` example on the same random full-range input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from test_eval_kernels import interp_run_bin, litert_and_ours  # noqa: F401
+
+STORAGE = {"int8": ("i8", np.int8, 0), "uint8": ("u8", np.uint8, 128)}
+# (input (scale, zero point), output (scale, zero point)) before the uint8 offset; a sum's
+# output scale is 8 times the one given.
+PARAMS = {
+    "rescaled": ((0.02, 3), (0.013, -5)),
+    "same": ((0.02, 3), (0.02, 3)),
+    "zero_input_zp": ((0.05, 0), (0.003, 2)),
+}
+# (input shape, axes, keep_dims)
+SHAPES = {
+    "space_kept": ((1, 7, 9, 16), [1, 2], True),
+    "space_dropped": ((1, 7, 9, 16), [1, 2], False),
+    "middle": ((2, 12, 10), [1], False),
+    "last_kept": ((3, 20), [1], True),
+    "channels": ((1, 5, 6, 8), [3], False),
+    "all": ((4, 6), [0, 1], False),
+}
+
+
+def quant_type(elem: str, scale: float, zero_point: int) -> str:
+    return f"!quant.uniform<{elem}:f32, {scale!r}:{zero_point}>"
+
+
+def model_text(op: str, storage: str, params: str, shape_case: str) -> str:
+    elem, _, offset = STORAGE[storage]
+    (s_in, z_in), (s_out, z_out) = PARAMS[params]
+    if op == "sum":
+        s_out *= 8
+    shape, axes, keep = SHAPES[shape_case]
+    out_shape = [1 if d in axes else n for d, n in enumerate(shape) if keep or d not in axes]
+    dims = lambda s: "".join(f"{n}x" for n in s)  # noqa: E731
+    t_x = f"tensor<{dims(shape)}{quant_type(elem, s_in, z_in + offset)}>"
+    t_y = f"tensor<{dims(out_shape)}{quant_type(elem, s_out, z_out + offset)}>"
+    return (
+        f'func.func @main(%x: {t_x} loc("x")) -> {t_y} {{\n'
+        f'  %a = "tfl.pseudo_const"() <{{value = dense<{axes}> : tensor<{len(axes)}xi32>}}> : () -> '
+        f'tensor<{len(axes)}xi32> loc("axes")\n'
+        f'  %0 = "tfl.{op}"(%x, %a) <{{keep_dims = {str(keep).lower()}}}> : ({t_x}, '
+        f'tensor<{len(axes)}xi32>) -> {t_y} loc("y")\n'
+        f"  return %0 : {t_y}\n}}\n"
+    )
+
+
+@pytest.mark.parametrize("shape_case", sorted(SHAPES))
+@pytest.mark.parametrize("params", sorted(PARAMS))
+@pytest.mark.parametrize("storage", sorted(STORAGE))
+@pytest.mark.parametrize("op", ["mean", "sum"])
+def test_8bit_mean_and_sum_are_litert_to_the_bit(op, storage, params, shape_case, tqopt_bin,
+                                                 interp_run_bin, out_dir):  # noqa: F811
+    _, dtype, _ = STORAGE[storage]
+    info = np.iinfo(dtype)
+    x = np.random.default_rng(7).integers(info.min, info.max + 1, SHAPES[shape_case][0]).astype(dtype)
+    want, got = litert_and_ours(model_text(op, storage, params, shape_case), x, tqopt_bin,
+                                interp_run_bin, out_dir)
+    assert got.dtype == want.dtype == dtype and got.shape == want.shape
+    differ = int(np.sum(got != want))
+    assert differ == 0, (
+        f"{differ} of {want.size} values differ, by at most "
+        f"{int(np.max(np.abs(got.astype(int) - want.astype(int))))}"
+    )
+
+
+def test_the_cases_hold_near_ties():
+    """The cases are worth running only if some results lie near a half step, where the
+    ways of rounding differ; count them in exact arithmetic."""
+    near = 0
+    for op in ("mean", "sum"):
+        for storage, (_, dtype, offset) in STORAGE.items():
+            info = np.iinfo(dtype)
+            for (s_in, z_in), (s_out, _) in PARAMS.values():
+                s_out = s_out * 8 if op == "sum" else s_out
+                for shape, axes, _ in SHAPES.values():
+                    x = np.random.default_rng(7).integers(info.min, info.max + 1, shape)
+                    n = int(np.prod([shape[a] for a in axes]))
+                    steps = (x - (z_in + offset)).sum(axis=tuple(axes)) * s_in / s_out
+                    steps = steps / n if op == "mean" else steps
+                    near += int(np.sum(np.abs(steps - np.floor(steps) - 0.5) < 0.02))
+    assert near >= 10, f"only {near} results within 0.02 of a half step"
