@@ -94,3 +94,44 @@ def test_the_cases_hold_near_ties():
                     steps = steps / n if op == "mean" else steps
                     near += int(np.sum(np.abs(steps - np.floor(steps) - 0.5) < 0.02))
     assert near >= 10, f"only {near} results within 0.02 of a half step"
+
+
+# Long contiguous runs (the last axes reduced) of values near the bottom of int8, as a mean
+# of squared deviations at zero point -128 holds: XNNPACK's AVX2 kernel sums them in int16
+# lanes that wrap past 8255 values (interp/src/xnnpack_reduce.rs); on CPUs with AVX-512 or
+# AVX-VNNI its kernels are exact, and the interpreter follows the CPU it runs on.
+LONG_RUNS = {
+    "group_norm_16384": ((1, 4, 4, 4096), [2, 3]),
+    "just_exact_8255": ((2, 8255), [1]),
+    "between_9000": ((3, 9000), [1]),
+    "two_chunks_40000": ((1, 40000), [1]),
+    "unit_axis_kept_after": ((2, 16384, 1), [1]),
+    "unit_axis_reduced_after": ((2, 16384, 1), [1, 2]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LONG_RUNS))
+@pytest.mark.parametrize("op", ["mean", "sum"])
+def test_long_int8_runs_are_litert_to_the_bit(op, case, tqopt_bin, interp_run_bin, out_dir):  # noqa: F811
+    shape, axes = LONG_RUNS[case]
+    out_shape = [n for d, n in enumerate(shape) if d not in axes]
+    s_in, s_out = 0.05, (0.05 if op == "mean" else 0.05 * 4096)
+    t_x = f"tensor<{'x'.join(map(str, shape))}x{quant_type('i8', s_in, -128)}>"
+    t_y = f"tensor<{''.join(f'{n}x' for n in out_shape)}{quant_type('i8', s_out, -128)}>"
+    text = (
+        f'func.func @main(%x: {t_x} loc("x")) -> {t_y} {{\n'
+        f'  %a = "tfl.pseudo_const"() <{{value = dense<{axes}> : tensor<{len(axes)}xi32>}}> : () -> '
+        f'tensor<{len(axes)}xi32> loc("axes")\n'
+        f'  %0 = "tfl.{op}"(%x, %a) <{{keep_dims = false}}> : ({t_x}, tensor<{len(axes)}xi32>) -> '
+        f'{t_y} loc("y")\n'
+        f"  return %0 : {t_y}\n}}\n"
+    )
+    x = np.random.default_rng(3).integers(-128, -90, shape).astype(np.int8)
+    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
+    n = int(np.prod([shape[a] for a in axes]))
+    exact = np.clip(np.rint((x.astype(np.int64) + 128).sum(axis=tuple(axes)) * s_in
+                            / (n if op == "mean" else 1) / s_out - 128), -128, 127)
+    print(f"{op} {case}: LiteRT differs from the exact result on "
+          f"{int(np.sum(want.reshape(exact.shape) != exact))} of {exact.size} values")
+    assert got.dtype == want.dtype == np.int8 and got.shape == want.shape
+    assert int(np.sum(got != want)) == 0, f"LiteRT {want.ravel()[:8]}, tqopt {got.ravel()[:8]}"
