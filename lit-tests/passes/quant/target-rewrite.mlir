@@ -112,3 +112,27 @@ func.func @square(%arg0: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
   %0 = "tfl.square"(%arg0) : (tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> loc("gn/variance")
   return %0 : tensor<1x4x4x8xf32>
 }
+
+// -----
+
+// A mean over 16384 trailing values (a GroupNorm exported in NCHW) becomes a mean over groups
+// of 8192 and a mean of those: XNNPACK's AVX2 int8 sum wraps on runs of 8256 or more. Kept
+// dimensions come back with a reshape; a short run (the sum) is left alone.
+// XNN-LABEL: func.func @long_mean
+// XNN: %[[S:.*]] = "tfl.pseudo_const"() <{value = dense<[1, 4, 2, 8192]> : tensor<4xi32>}>
+// XNN: %[[G:.*]] = "tfl.reshape"(%arg0, %[[S]]) {{.*}} -> tensor<1x4x2x8192xf32> loc("gn/mean/grouped")
+// XNN: %[[P:.*]] = "tfl.mean"(%[[G]], %{{.*}}) <{keep_dims = false}> {{.*}} -> tensor<1x4x2xf32> loc("gn/mean/per_group")
+// XNN: %[[T:.*]] = "tfl.mean"(%[[P]], %{{.*}}) <{keep_dims = false}> {{.*}} -> tensor<1x4xf32> loc("gn/mean/over_groups")
+// XNN: "tfl.reshape"(%[[T]], %{{.*}}) {{.*}} -> tensor<1x4x1x1xf32> loc("gn/mean")
+// XNN: "tfl.sum"(%arg1, %{{.*}}) <{keep_dims = false}> {{.*}} loc("short")
+// STRICT-LABEL: func.func @long_mean
+// STRICT: loc("gn/mean/per_group")
+// REF-LABEL: func.func @long_mean
+// REF: "tfl.mean"(%arg0, %{{.*}}) <{keep_dims = true}> {{.*}} loc("gn/mean")
+func.func @long_mean(%arg0: tensor<1x4x4x4096xf32>, %arg1: tensor<2x8192xf32>) -> (tensor<1x4x1x1xf32>, tensor<2xf32>) {
+  %axes = "tfl.pseudo_const"() <{value = dense<[2, 3]> : tensor<2xi32>}> : () -> tensor<2xi32> loc("axes")
+  %0 = "tfl.mean"(%arg0, %axes) <{keep_dims = true}> : (tensor<1x4x4x4096xf32>, tensor<2xi32>) -> tensor<1x4x1x1xf32> loc("gn/mean")
+  %last = "tfl.pseudo_const"() <{value = dense<-1> : tensor<1xi32>}> : () -> tensor<1xi32> loc("last")
+  %1 = "tfl.sum"(%arg1, %last) <{keep_dims = false}> : (tensor<2x8192xf32>, tensor<1xi32>) -> tensor<2xf32> loc("short")
+  return %0, %1 : tensor<1x4x1x1xf32>, tensor<2xf32>
+}

@@ -28,5 +28,6 @@ pub mod rewrite_for_target;
 pub mod sparsify_weights;
 pub mod spec;
 pub mod speed_plan;
+mod split_reduction;
 pub mod target;
 pub mod weight_rounding;

@@ -19,6 +19,9 @@
 //! - `tfl.square(x)` → `tfl.mul(x, x)`: LiteRT has no int8 or int16 SQUARE kernel, so a
 //!   square (TensorFlow writes one for the variance of a group or instance norm) stayed float,
 //!   and strict int8 refused the model; the mul has both;
+//! - a `tfl.mean` or `tfl.sum` over more than 8192 trailing values → two reductions of at
+//!   most 8192 ([`super::split_reduction`]): XNNPACK's AVX2 int8 sum wraps on longer runs
+//!   (not in 16x8 mode, whose int16 reductions run LiteRT's builtin kernels);
 //! - MediaPipe's custom `Convolution2DTransposeBias` → the builtin `tfl.transpose_conv` with
 //!   its bias, which has int8 kernels and which XNNPACK takes (the custom op runs float,
 //!   outside the delegate: selfie_segmentation's int8 model went from 0.86x to 0.76x float);
@@ -35,7 +38,7 @@
 //!
 //! Which forms XNNPACK takes is measured (`rewrite_*` cases of [`super::target::XNNPACK`]).
 //! `target=reference` rewrites nothing; `target=xnnpack` only the rewrites into one op
-//! (leaky_relu, mean, transpose_conv, the widened prelu), since XNNPACK runs a float prelu or hard_swish between a dequantize and
+//! (leaky_relu, mean, transpose_conv, the widened prelu, the split reduction), since XNNPACK runs a float prelu or hard_swish between a dequantize and
 //! a quantize as fast as the int8 chains (see [`Target::chain_rewrites`]); `target=strict` all. Only float32 ops are rewritten; the last op of a
 //! rewrite keeps the original location (the tensor's name), the others are named after it.
 
@@ -75,14 +78,16 @@ pub static OPTIONS: &[OptionInfo] = &[
 
 pub static INFO: PassInfo = PassInfo {
     argument: "rewrite-for-target",
-    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg, square, add_n, MediaPipe's transposed convolution) into ops they take",
+    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg, square, add_n, long reductions, MediaPipe's transposed convolution) into ops they take",
     description: "prelu with one slope becomes leaky_relu; per-channel prelu becomes a 1x1 \
         depthwise convolution with a fused RELU plus an add; hard_swish becomes add(RELU6), mul, \
         mul; a global VALID average_pool_2d becomes mean; neg becomes mul by -1 (LiteRT's int8 \
         NEG is right only at zero point 0); square becomes mul of x by itself and add_n a chain \
-        of adds (LiteRT has no integer SQUARE or ADD_N); MediaPipe's custom Convolution2DTransposeBias \
+        of adds (LiteRT has no integer SQUARE or ADD_N); a mean or sum over more than 8192 \
+        trailing values becomes two (XNNPACK's AVX2 int8 sum wraps past that; not with \
+        int16=true); MediaPipe's custom Convolution2DTransposeBias \
         becomes transpose_conv. Exact in real arithmetic. Run before calibration. \
-        target=xnnpack does only the one-op rewrites (leaky_relu, mean, transpose_conv, mul for neg and square, adds for add_n) and \
+        target=xnnpack does only the one-op rewrites (leaky_relu, mean, transpose_conv, mul for neg and square, adds for add_n) and the split reductions, and \
         runs a per-channel prelu of fewer than 128 channels on wider rows (reshapes around \
         it), target=strict all the rewrites, target=reference none.",
     options: OPTIONS,
@@ -126,6 +131,8 @@ impl Pass for RewriteForTarget {
                     rewrite_square(m, op)
                 } else if d.is(&tfl::ADD_N) {
                     rewrite_add_n(m, op)
+                } else if (d.is(&tfl::MEAN) || d.is(&tfl::SUM)) && !self.int16 {
+                    super::split_reduction::rewrite_long_reduction(m, op)
                 } else if d.is(&tfl::CUSTOM) {
                     rewrite_transpose_conv_bias(m, op)
                 } else {
@@ -144,7 +151,7 @@ fn is_f32(m: &Module, v: ValueId) -> bool {
 }
 
 /// The static shape of a float32 value.
-fn f32_shape(m: &Module, v: ValueId) -> Option<Vec<i64>> {
+pub(super) fn f32_shape(m: &Module, v: ValueId) -> Option<Vec<i64>> {
     let t = m.value_type(v).as_tensor()?;
     (t.elem == ElementType::F32 && t.has_static_shape()).then(|| t.shape.to_vec())
 }
@@ -165,12 +172,17 @@ fn constant(
 }
 
 /// `dims` as int32 (a shape operand's element type), when every one fits.
-fn to_i32(dims: &[i64]) -> Option<Vec<i32>> {
+pub(super) fn to_i32(dims: &[i64]) -> Option<Vec<i32>> {
     dims.iter().map(|&d| i32::try_from(d).ok()).collect()
 }
 
 /// A one-dimensional int32 constant (a shape or axes operand) inserted before `anchor`.
-fn i32_vector(m: &mut Module, anchor: OpId, values: &[i32], loc: Location) -> Option<ValueId> {
+pub(super) fn i32_vector(
+    m: &mut Module,
+    anchor: OpId,
+    values: &[i32],
+    loc: Location,
+) -> Option<ValueId> {
     let ty = TensorType::new(&[values.len() as i64], ElementType::I32);
     let dense = DenseElements::from_i32(ty, values)?;
     let c = m.create_op(tfl_builders::pseudo_const(dense).loc(loc));
@@ -179,14 +191,14 @@ fn i32_vector(m: &mut Module, anchor: OpId, values: &[i32], loc: Location) -> Op
 }
 
 /// Inserts `spec` before `anchor`; its first result.
-fn insert(m: &mut Module, anchor: OpId, spec: OpSpec) -> Option<ValueId> {
+pub(super) fn insert(m: &mut Module, anchor: OpId, spec: OpSpec) -> Option<ValueId> {
     let op = m.create_op(spec);
     m.insert_before(anchor, op).ok()?;
     Some(m.results(op)[0])
 }
 
 /// Replaces `op`'s only result by `with` and erases `op`.
-fn replace(m: &mut Module, op: OpId, with: ValueId) -> bool {
+pub(super) fn replace(m: &mut Module, op: OpId, with: ValueId) -> bool {
     let r = m.results(op)[0];
     m.replace_all_uses(r, with);
     m.erase_op(op).is_ok()
