@@ -58,7 +58,7 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 use tqopt_ir::dialect::QuantBehavior;
-use tqopt_ir::{ElementType, Module, OpId, Type, UniformQuant};
+use tqopt_ir::{ElementType, Module, OpId, QuantParams, Type, UniformQuant};
 
 use crate::consts::dtype_of;
 use crate::error::KResult;
@@ -233,6 +233,25 @@ fn quant_at(ty: &Type) -> KResult<Option<Quant>> {
     Quant::new(q, dtype).map(Some)
 }
 
+/// Why LiteRT's Prepare refuses quantized `op`, for the forms it refuses that emulation would
+/// run: an EMBEDDING_LOOKUP whose table has one scale per row copies rows only to a float
+/// output (a quantized output needs the table's own single scale).
+fn refused_by_litert(m: &Module, op: OpId) -> Option<String> {
+    let data = m.op(op);
+    if !data.is(&tqopt_ir::dialect::tfl::EMBEDDING_LOOKUP) {
+        return None;
+    }
+    let table = quant_of(m.value_type(*data.operands().get(1)?))?;
+    let per_row = matches!(&table.params, QuantParams::PerAxis { scales, .. } if scales.len() > 1);
+    let quantized_output = quant_of(m.value_type(*data.results().first()?)).is_some();
+    (per_row && quantized_output).then(|| {
+        "LiteRT refuses this op: its table has one scale per row, which LiteRT's \
+         EMBEDDING_LOOKUP copies only into a float output; a quantized output needs a table \
+         quantized with the output's own scale and zero point"
+            .to_string()
+    })
+}
+
 /// Builds the emulating kernel of `op` (see the module comment).
 pub(crate) fn build_emulated(
     m: &Module,
@@ -250,6 +269,9 @@ pub(crate) fn build_emulated(
         Ok(i) => i,
         Err(e) => return Some(Err(e)),
     };
+    if let Some(why) = refused_by_litert(m, op) {
+        return Some(Err(why));
+    }
     // int8 convolutions: integer-valued operands, requantized from the accumulator.
     let requant = crate::quantized_acc::plan(m, op, consts)
         .or_else(|| crate::quantized_acc::plan_batch_matmul(m, op));

@@ -378,6 +378,9 @@ pub struct OpDef {
     /// Operand indices whose constant values a hybrid (dynamic-range) kernel takes as int8;
     /// empty when there is no hybrid kernel.
     pub hybrid_operands: &'static [u8],
+    /// The per-channel axis of a hybrid kernel's weight when the op is not [`QuantBehavior::Affine`]
+    /// (whose `axis` says it): EMBEDDING_LOOKUP's table, one scale per row.
+    pub hybrid_axis: Option<u8>,
     /// Operand indices whose constant values dynamic-range quantization stores as int8 behind
     /// a `tfl.dequantize` (no hybrid kernel reads them directly).
     pub weight_only_operands: &'static [u8],
@@ -407,6 +410,7 @@ pub const fn op(name: &'static str, summary: &'static str) -> OpDef {
         traits: Traits::PURE,
         quant: QuantBehavior::NotQuantizable,
         hybrid_operands: &[],
+        hybrid_axis: None,
         weight_only_operands: &[],
         kernels: Kernels::NONE,
         tflite: None,
@@ -439,6 +443,13 @@ impl OpDef {
     pub const fn hybrid(self, hybrid_operands: &'static [u8]) -> OpDef {
         OpDef {
             hybrid_operands,
+            ..self
+        }
+    }
+    /// See [`OpDef::hybrid_axis`].
+    pub const fn hybrid_axis(self, axis: u8) -> OpDef {
+        OpDef {
+            hybrid_axis: Some(axis),
             ..self
         }
     }

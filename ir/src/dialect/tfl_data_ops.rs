@@ -183,23 +183,22 @@ pub static UNIDIRECTIONAL_SEQUENCE_LSTM: OpDef = op(
 .version(tfl_versions::unidirectional_sequence_lstm)
 .kernels(Kernels::INT8_INT16);
 
-/// Kernels: not probed (the table is a weight); LiteRT's kernel copies int8 rows.
-/// The value table is a weight, per-axis along rows. Dynamic range: TensorFlow's quantizer
-/// folds the table's dequantize into the op (`FoldQuantWeightsIntoEmbeddingLookup`), so the op
-/// reads the int8 table directly. TensorFlow lists [F32, I8, UI8] for
-/// the output; the kernel also copies quantized rows when value and output types agree.
+/// Kernels: not probed (the table is a constant); LiteRT's kernel copies quantized rows.
+/// Full integer: same scale. LiteRT copies int8 rows only when the table has one scale (its
+/// Prepare refuses a per-row table unless the output is float), so the table takes the
+/// output's parameters, as a constant gathered by `tfl.gather` does. Dynamic range: the table
+/// is a weight, int8 per row (`hybrid_axis`); TensorFlow's quantizer folds the table's
+/// dequantize into the op (`FoldQuantWeightsIntoEmbeddingLookup`), so the op reads the int8
+/// table directly and writes float. TensorFlow lists [F32, I8, UI8] for the output.
 pub static EMBEDDING_LOOKUP: OpDef = op("tfl.embedding_lookup", "Looks up rows of a table by id")
     .operands(&[
         one("lookup").types(I32),
         one("value").types(of(&[F32, I8, UI8, QI8, QUI8, QI4, OTHER])),
     ])
     .results(&[one("output").types(of(&[F32, I8, UI8, QI8, QUI8]))])
-    .quant(QuantBehavior::Affine {
-        weight: 1,
-        axis: Some(0),
-        bias: None,
-    })
+    .quant(SAME)
     .hybrid(&[1])
+    .hybrid_axis(0)
     .tflite(7, "EMBEDDING_LOOKUP")
     .version(tfl_versions::embedding_lookup)
     .kernels(Kernels::INT8);

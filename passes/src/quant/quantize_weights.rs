@@ -392,6 +392,7 @@ impl QuantizeWeights {
                     QuantBehavior::Affine { weight, axis, .. } if weight == i => {
                         axis.map(usize::from)
                     }
+                    _ if hybrid => def.hybrid_axis.map(usize::from),
                     _ => None,
                 };
                 let dense = m.op(u.op).is(&tfl::FULLY_CONNECTED);
