@@ -136,3 +136,31 @@ func.func @long_mean(%arg0: tensor<1x4x4x4096xf32>, %arg1: tensor<2x8192xf32>) -
   %1 = "tfl.sum"(%arg1, %last) <{keep_dims = false}> : (tensor<2x8192xf32>, tensor<1xi32>) -> tensor<2xf32> loc("short")
   return %0, %1 : tensor<1x4x1x1xf32>, tensor<2xf32>
 }
+
+// -----
+
+// pow by one exponent of 2, 0.5 or -0.5 (PyTorch's norms) becomes mul, sqrt or rsqrt, which
+// have int8 kernels; another exponent, or one that broadcasts x, stays a pow.
+// XNN-LABEL: func.func @pow
+// XNN: "tfl.mul"(%arg0, %arg0) {{.*}} loc("squared")
+// XNN: "tfl.sqrt"(%arg0) {{.*}} loc("norm")
+// XNN: "tfl.rsqrt"(%arg0) {{.*}} loc("inverse_norm")
+// XNN: "tfl.pow"(%arg0, %{{.*}}) {{.*}} loc("cube")
+// XNN: "tfl.pow"(%arg0, %{{.*}}) {{.*}} -> tensor<2x3xf32> loc("broadcast")
+// STRICT-LABEL: func.func @pow
+// STRICT: "tfl.sqrt"(%arg0)
+// REF-LABEL: func.func @pow
+// REF-NOT: tfl.sqrt
+func.func @pow(%arg0: tensor<1x3xf32>) -> (tensor<1x3xf32>, tensor<1x3xf32>, tensor<1x3xf32>, tensor<1x3xf32>, tensor<2x3xf32>) {
+  %two = "tfl.pseudo_const"() <{value = dense<2.0> : tensor<1x1xf32>}> : () -> tensor<1x1xf32> loc("two")
+  %half = "tfl.pseudo_const"() <{value = dense<0.5> : tensor<f32>}> : () -> tensor<f32> loc("half")
+  %mhalf = "tfl.pseudo_const"() <{value = dense<-0.5> : tensor<1x3xf32>}> : () -> tensor<1x3xf32> loc("minus_half")
+  %three = "tfl.pseudo_const"() <{value = dense<3.0> : tensor<f32>}> : () -> tensor<f32> loc("three")
+  %wide = "tfl.pseudo_const"() <{value = dense<0.5> : tensor<2x3xf32>}> : () -> tensor<2x3xf32> loc("wide")
+  %0 = "tfl.pow"(%arg0, %two) : (tensor<1x3xf32>, tensor<1x1xf32>) -> tensor<1x3xf32> loc("squared")
+  %1 = "tfl.pow"(%arg0, %half) : (tensor<1x3xf32>, tensor<f32>) -> tensor<1x3xf32> loc("norm")
+  %2 = "tfl.pow"(%arg0, %mhalf) : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x3xf32> loc("inverse_norm")
+  %3 = "tfl.pow"(%arg0, %three) : (tensor<1x3xf32>, tensor<f32>) -> tensor<1x3xf32> loc("cube")
+  %4 = "tfl.pow"(%arg0, %wide) : (tensor<1x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32> loc("broadcast")
+  return %0, %1, %2, %3, %4 : tensor<1x3xf32>, tensor<1x3xf32>, tensor<1x3xf32>, tensor<1x3xf32>, tensor<2x3xf32>
+}

@@ -22,6 +22,8 @@
 //! - a `tfl.mean` or `tfl.sum` over more than 8192 trailing values → two reductions of at
 //!   most 8192 ([`super::split_reduction`]): XNNPACK's AVX2 int8 sum wraps on longer runs
 //!   (not in 16x8 mode, whose int16 reductions run LiteRT's builtin kernels);
+//! - `tfl.pow(x, c)` with one exponent 2, 0.5 or -0.5 → `mul(x, x)`, `sqrt(x)`, `rsqrt(x)`:
+//!   LiteRT has no integer POW (PyTorch's norms convert to `pow(sum(x²), 0.5)`);
 //! - MediaPipe's custom `Convolution2DTransposeBias` → the builtin `tfl.transpose_conv` with
 //!   its bias, which has int8 kernels and which XNNPACK takes (the custom op runs float,
 //!   outside the delegate: selfie_segmentation's int8 model went from 0.86x to 0.76x float);
@@ -52,6 +54,7 @@ use tqopt_tflite::ops::custom::{TransposeConvBiasOptions, TRANSPOSE_CONV_BIAS};
 
 use super::qdq::derived_loc;
 use super::target::{prelu_slope, Target, TARGETS};
+use crate::folds::const_f32_values;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::{PassInfo, PassTraits};
@@ -78,16 +81,17 @@ pub static OPTIONS: &[OptionInfo] = &[
 
 pub static INFO: PassInfo = PassInfo {
     argument: "rewrite-for-target",
-    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg, square, add_n, long reductions, MediaPipe's transposed convolution) into ops they take",
+    summary: "Rewrite float ops XNNPACK or LiteRT's int8 kernels handle badly (prelu, hard_swish, global average pool, neg, square, add_n, pow, long reductions, MediaPipe's transposed convolution) into ops they take",
     description: "prelu with one slope becomes leaky_relu; per-channel prelu becomes a 1x1 \
         depthwise convolution with a fused RELU plus an add; hard_swish becomes add(RELU6), mul, \
         mul; a global VALID average_pool_2d becomes mean; neg becomes mul by -1 (LiteRT's int8 \
         NEG is right only at zero point 0); square becomes mul of x by itself and add_n a chain \
-        of adds (LiteRT has no integer SQUARE or ADD_N); a mean or sum over more than 8192 \
+        of adds (LiteRT has no integer SQUARE or ADD_N); pow by 2, 0.5 or -0.5 becomes mul, \
+        sqrt or rsqrt (no integer POW); a mean or sum over more than 8192 \
         trailing values becomes two (XNNPACK's AVX2 int8 sum wraps past that; not with \
         int16=true); MediaPipe's custom Convolution2DTransposeBias \
         becomes transpose_conv. Exact in real arithmetic. Run before calibration. \
-        target=xnnpack does only the one-op rewrites (leaky_relu, mean, transpose_conv, mul for neg and square, adds for add_n) and the split reductions, and \
+        target=xnnpack does only the one-op rewrites (leaky_relu, mean, transpose_conv, mul for neg and square, adds for add_n, pow by 2, 0.5 or -0.5) and the split reductions, and \
         runs a per-channel prelu of fewer than 128 channels on wider rows (reshapes around \
         it), target=strict all the rewrites, target=reference none.",
     options: OPTIONS,
@@ -131,6 +135,8 @@ impl Pass for RewriteForTarget {
                     rewrite_square(m, op)
                 } else if d.is(&tfl::ADD_N) {
                     rewrite_add_n(m, op)
+                } else if d.is(&tfl::POW) {
+                    rewrite_pow(m, op)
                 } else if (d.is(&tfl::MEAN) || d.is(&tfl::SUM)) && !self.int16 {
                     super::split_reduction::rewrite_long_reduction(m, op)
                 } else if d.is(&tfl::CUSTOM) {
@@ -537,6 +543,42 @@ fn rewrite_neg(m: &mut Module, op: OpId) -> bool {
 
 fn rewrite_square(m: &mut Module, op: OpId) -> bool {
     rewrite_unary_as_mul(m, op, |_, x| Some(x))
+}
+
+/// `tfl.pow(x, c)` with every exponent `c` equal to 2, 0.5 or -0.5, and a result shaped as
+/// `x`: `mul(x, x)`, `sqrt(x)` or `rsqrt(x)`. LiteRT has no integer POW; PyTorch's
+/// `torch.norm` and `F.normalize` convert to `pow(sum(x²), 0.5)`, which kept an embedding's
+/// last step float and made strict int8 refuse the model.
+fn rewrite_pow(m: &mut Module, op: OpId) -> bool {
+    let (Some(x), Some(c), Some(out)) = (m.operand(op, 0), m.operand(op, 1), m.result(op, 0))
+    else {
+        return false;
+    };
+    if !is_f32(m, x) || m.value_type(x) != m.value_type(out) {
+        return false;
+    }
+    let Some(exponents) = m.defining_op(c).and_then(|d| const_f32_values(m, d)) else {
+        return false;
+    };
+    let Some(&e) = exponents.first() else {
+        return false;
+    };
+    if exponents.iter().any(|&v| v != e) {
+        return false;
+    }
+    let unary = |def: &'static tqopt_ir::dialect::OpDef, m: &mut Module| {
+        let spec = OpSpec::of(def)
+            .operands(&[x])
+            .results([m.value_type(out).clone()])
+            .loc(m.op(op).loc.clone());
+        insert(m, op, spec).is_some_and(|v| replace(m, op, v))
+    };
+    match e {
+        2.0 => rewrite_square(m, op),
+        0.5 => unary(&tfl::SQRT, m),
+        -0.5 => unary(&tfl::RSQRT, m),
+        _ => false,
+    }
 }
 
 fn rewrite_add_n(m: &mut Module, op: OpId) -> bool {
