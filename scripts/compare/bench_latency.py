@@ -67,7 +67,7 @@ def run(it, feeds: list[np.ndarray]) -> np.ndarray:
         if d["dtype"] in (np.int8, np.uint8):
             scale, zp = d["quantization"]
             info = np.iinfo(d["dtype"])
-            x = np.clip(np.round(x / scale + zp), info.min, info.max)
+            x = np.clip(np.round(x / scale) + zp, info.min, info.max)
         it.set_tensor(d["index"], np.asarray(x, dtype=d["dtype"]).reshape(d["shape"]))
     it.invoke()
     outs = []

@@ -54,7 +54,7 @@ def run(it, x):
     if inp["dtype"] != np.float32:
         scale, zp = inp["quantization"]
         info = np.iinfo(inp["dtype"])
-        data = np.clip(np.round(x / scale + zp), info.min, info.max).astype(inp["dtype"])
+        data = np.clip(np.round(x / scale) + zp, info.min, info.max).astype(inp["dtype"])
     it.set_tensor(inp["index"], data)
     it.invoke()
     outs = []

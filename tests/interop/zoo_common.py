@@ -67,7 +67,8 @@ def litert_outputs(model, samples: dict[str, np.ndarray]) -> list[list[np.ndarra
     """Runs every sample in LiteRT's default interpreter (XNNPACK on) and returns, per sample,
     the outputs in output order, dequantized to float when they are int8/uint8/int16. Float
     sample values are quantized with the input's parameters when the input is integer and
-    quantized; integer samples are fed as they are."""
+    quantized, as ``tqopt eval`` does (the TFLite spec's ``round(x / scale) + zero_point``,
+    ties to even); integer samples are fed as they are."""
     from ai_edge_litert.interpreter import Interpreter
 
     kw = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) else {"model_path": str(model)}
@@ -90,7 +91,7 @@ def litert_outputs(model, samples: dict[str, np.ndarray]) -> list[list[np.ndarra
             if dtype in (np.int8, np.uint8, np.int16) and x.dtype == np.float32:
                 scale, zp = d["quantization"]
                 info = np.iinfo(dtype)
-                x = np.clip(np.round(x / scale + zp), info.min, info.max)
+                x = np.clip(np.round(x / scale) + zp, info.min, info.max)
             it.set_tensor(d["index"], np.ascontiguousarray(x.astype(dtype)))
         # Each sample on its own: LiteRT keeps a stateful op's variables (an LSTM's state)
         # from one invoke to the next, while calibration and `tqopt eval` start every sample
