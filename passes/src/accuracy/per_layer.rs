@@ -28,6 +28,7 @@ use tqopt_ir::{ElementType, OpId, UniformQuant, ValueDef, ValueId};
 
 use super::matching::{value_name, Function, MatchedBy, Matcher};
 use super::metrics::{OutputStats, SQNR_CAP};
+use crate::calibration::collectors::SENTINEL_MAGNITUDE;
 
 /// One quantized tensor of the quantized model, with its float counterpart.
 #[derive(Clone, Debug)]
@@ -373,6 +374,14 @@ fn measure(layer: &Layer, got: &Tensor, reference: Option<&Tensor>) -> Result<Ou
             want.len()
         ));
     }
+    // Masking sentinels (an attention mask's -inf or f32::MIN) are not data: their quantized
+    // values saturate by design, and their squares would make the figures NaN.
+    let is_data = |r: &f32| r.abs() < SENTINEL_MAGNITUDE;
+    let (want, got): (Vec<f32>, Vec<f32>) = if want.iter().all(is_data) {
+        (want, got)
+    } else {
+        want.iter().zip(&got).filter(|(r, _)| is_data(r)).unzip()
+    };
     let mut s = OutputStats::default();
     s.add(&want, &got, 0);
     Ok(s)
@@ -444,6 +453,26 @@ pub(crate) mod tests {
         }
         let layers = per_layer.layers().to_vec();
         crate::accuracy::layer_report::LayerReport::new(layers, stats, vec!["lost".into()])
+    }
+
+    /// A masking sentinel in the data (an attention mask's f32::MIN) saturates in the
+    /// quantized model; the figures leave its position out instead of turning NaN.
+    #[test]
+    fn masking_sentinels_are_left_out_of_the_figures() {
+        let (float, quant) = (parse(FLOAT), parse(QUANT));
+        let fi = Interpreter::for_main(&float).unwrap();
+        let qi = Interpreter::for_main(&quant).unwrap();
+        let per_layer = PerLayer::new(entry(&float), &fi, entry(&quant), &qi);
+        let x = Tensor::new(&[4], TensorData::F32(vec![0.1, 0.2, f32::MIN, 0.3])).unwrap();
+        let run = per_layer.run_sample(vec![x.clone()], vec![x]).unwrap();
+        let db = super::super::metrics::sqnr_db;
+        let want = db(&[0.1, 0.2, 0.3], &[0.0, 0.0, 0.5]);
+        assert!((run.layers[0].accumulated.sqnr_db() - want).abs() < 1e-4);
+        // 3 · f32::MIN is -inf in the float model: left out too.
+        for layer in &run.layers {
+            assert!(layer.accumulated.sqnr_db().is_finite());
+            assert!(layer.isolated.sqnr_db().is_finite());
+        }
     }
 
     /// x -> mul by 3 "m" -> relu "r". x is quantized at scale 0.5, so "m" inherits a large
