@@ -20,7 +20,7 @@ func.func @float_last(%arg0: tensor<4xf32>) -> tensor<4xf32> {
   %0 = "quantfork.stats"(%arg0) {layerStats = dense<[-1.0, 1.0]> : tensor<2xf32>} : (tensor<4xf32>) -> tensor<4xf32>
   %1 = "tfl.relu"(%0) : (tensor<4xf32>) -> tensor<4xf32>
   %2 = "quantfork.stats"(%1) {layerStats = dense<[0.0, 1.0]> : tensor<2xf32>} : (tensor<4xf32>) -> tensor<4xf32>
-  %e = "tfl.pseudo_const"() <{value = dense<2.0> : tensor<f32>}> : () -> tensor<f32>
+  %e = "tfl.pseudo_const"() <{value = dense<3.0> : tensor<f32>}> : () -> tensor<f32>
   %3 = "tfl.pow"(%2, %e) : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   %4 = "quantfork.stats"(%3) {layerStats = dense<[0.0, 1.0]> : tensor<2xf32>} : (tensor<4xf32>) -> tensor<4xf32>
   return %4 : tensor<4xf32>
