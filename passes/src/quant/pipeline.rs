@@ -117,12 +117,7 @@ pub static QUANTIZE_INT8: PipelineInfo = PipelineInfo {
         super::precision::HIGHER_PRECISION_OPTION,
         super::weight_rounding::INT8_MODE_OPTION,
         super::equalize::PIPELINE_OPTION,
-        OptionInfo {
-            name: "check-accuracy",
-            kind: OptionKind::Bool,
-            default: "true",
-            help: "With calibration data: measure the int8 model's output SQNR on up to 8 calibration samples (tqopt's interpreter) for the report, and warn when it is below 20 dB (with weight-rounding=auto the check makes that choice, on its samples, as the precision search does)",
-        },
+        CHECK_ACCURACY_OPTION,
         OptionInfo {
             name: "verify",
             kind: OptionKind::String,
@@ -223,6 +218,14 @@ fn equalize(o: &PassOptions) -> Result<bool, String> {
 pub(super) fn sparse_weights(o: &PassOptions) -> Result<bool, String> {
     o.bool("sparse-weights")
 }
+
+/// Both full-integer pipelines' accuracy check (`search-precision{check=}`).
+pub(super) const CHECK_ACCURACY_OPTION: OptionInfo = OptionInfo {
+    name: "check-accuracy",
+    kind: OptionKind::Bool,
+    default: "true",
+    help: "With calibration data: measure the quantized model's output SQNR on up to 8 calibration samples (tqopt's interpreter) for the report, and warn when it is below 20 dB (with weight-rounding=auto the check makes that choice, on its samples, as the precision search does)",
+};
 
 /// `round-weights` as both full-integer pipelines run it: after legalization (the scales are
 /// set and the ops that fold are known), before the weights are folded.

@@ -66,9 +66,15 @@ pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
         super::pipeline::DENY_OPTION,
         super::weight_rounding::MODE_OPTION,
         super::pipeline::SPARSE_WEIGHTS_OPTION,
+        super::pipeline::CHECK_ACCURACY_OPTION,
     ],
     steps: QUANTIZE_INT16X8_STEPS,
 };
+
+/// The accuracy check runs with calibration data, unless `check-accuracy=false`.
+fn checks_accuracy(o: &crate::options::PassOptions) -> Result<bool, String> {
+    Ok(o.bool("check-accuracy")? && !o.string("calibration")?.is_empty())
+}
 
 static QUANTIZE_INT16X8_STEPS: &[Step] = &[
     // Before calibration, so that the ops a rewrite adds are calibrated too; per-channel
@@ -91,6 +97,27 @@ static QUANTIZE_INT16X8_STEPS: &[Step] = &[
     ),
     step("bound-attention-masks"),
     step("fold-constants"),
+    // The accuracy check: the 16x8 model as the steps below make it, measured on a few
+    // calibration samples (nothing chosen), so that a model far from its float original is
+    // reported as quantize-int8 reports it.
+    with(
+        "search-precision",
+        &[
+            set("activations", "int16"),
+            same("bias"),
+            set("method", "minmax"),
+            forward("data", "calibration"),
+            same("input-range"),
+            same("per-channel"),
+            same("per-channel-dense"),
+            set("target", "reference"),
+            same("deny"),
+            same("weight-rounding"),
+            same("io"),
+            forward("check", "check-accuracy"),
+        ],
+    )
+    .when(&["calibration", "check-accuracy"], checks_accuracy),
     step("propagate-ranges"),
     with(
         "insert-fake-quant",

@@ -37,7 +37,7 @@ use crate::manager::PassManager;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::quant::precision::data::{observe_samples, MAX_SAMPLES};
-use crate::quant::precision::evaluate::{fold_specs, qdq_specs, spec, Reference};
+use crate::quant::precision::evaluate::{fold_specs, qdq_specs, spec, Reference, Storage};
 use crate::registry::{PassInfo, PassTraits};
 use pairs::Pair;
 use scales::TensorStats;
@@ -147,6 +147,7 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
                 o.text("per-channel-dense")?,
                 o.string("deny")?,
                 o.choice("target")?,
+                &Storage::default(),
             ));
             specs.extend(fold_specs(false));
             PassManager::new(&specs)

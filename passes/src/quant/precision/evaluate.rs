@@ -44,6 +44,26 @@ pub struct RestOptions {
     /// Integer model inputs and outputs (`io=int8` or `uint8`): their quantization is scored
     /// too (`fold-dequant{quantized-io}`).
     pub quantized_io: bool,
+    /// The activations' storage and the affine ops' bias storage of the model scored:
+    /// `int8`/`int32` (quantize-int8), or `int16` with `int64` or `int32` (quantize-int16x8,
+    /// measured only: [`super::SearchPrecision`] refuses to search in 16x8).
+    pub storage: Storage,
+}
+
+/// Activation and bias storage of the quantized model (`insert-fake-quant`'s options).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Storage {
+    pub activations: String,
+    pub bias: String,
+}
+
+impl Default for Storage {
+    fn default() -> Storage {
+        Storage {
+            activations: "int8".into(),
+            bias: "int32".into(),
+        }
+    }
 }
 
 /// Runs configurations through the rest of the pipeline and scores them.
@@ -92,6 +112,7 @@ impl<'a> Evaluator<'a> {
             &o.per_channel_dense,
             &o.deny,
             &o.target,
+            &o.storage,
         ))?;
         let fold = PassManager::new(&fold_specs(o.quantized_io))?;
         // As round-weights does, a model the interpreter cannot run keeps round to nearest.
@@ -402,14 +423,17 @@ pub(crate) fn fold_specs(quantized_io: bool) -> Vec<PassSpec> {
     ]
 }
 
-/// What `quantize-int8` runs between its calibrated model and the fake-quant form
-/// (`propagate-ranges`, `insert-fake-quant`, `legalize-opset`), with its options.
+/// What `quantize-int8` (or, with int16 activations, `quantize-int16x8`) runs between its
+/// calibrated model and the fake-quant form (`propagate-ranges`, `insert-fake-quant`,
+/// `legalize-opset`), with its options.
 pub(crate) fn qdq_specs(
     per_channel: &str,
     per_channel_dense: &str,
     deny: &str,
     target: &str,
+    storage: &Storage,
 ) -> Vec<PassSpec> {
+    let activations = storage.activations.as_str();
     vec![
         spec("propagate-ranges", &[]),
         spec(
@@ -417,9 +441,18 @@ pub(crate) fn qdq_specs(
             &[
                 ("per-channel", per_channel),
                 ("per-channel-dense", per_channel_dense),
+                ("activations", activations),
+                ("bias", storage.bias.as_str()),
             ],
         ),
-        spec("legalize-opset", &[("deny", deny), ("target", target)]),
+        spec(
+            "legalize-opset",
+            &[
+                ("deny", deny),
+                ("target", target),
+                ("activations", activations),
+            ],
+        ),
     ]
 }
 

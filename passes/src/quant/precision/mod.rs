@@ -169,9 +169,21 @@ pub static OPTIONS: &[OptionInfo] = &[
     },
     OptionInfo {
         name: "io",
-        kind: OptionKind::Enum(crate::quant::fold_dequant::IO_TYPES),
+        kind: OptionKind::Enum(crate::quant::fold_dequant::ALL_IO_TYPES),
         default: "float",
-        help: "As quantize-int8's: with integer inputs and outputs, their quantization counts in every score",
+        help: "As quantize-int8's (or quantize-int16x8's): with integer inputs and outputs, their quantization counts in every score",
+    },
+    OptionInfo {
+        name: "activations",
+        kind: OptionKind::Enum(crate::quant::insert_fake_quant::ACTIVATION_TYPES),
+        default: "int8",
+        help: "int16: measure quantize-int16x8's model (with check or verify only; the search and method=auto choose for int8 models)",
+    },
+    OptionInfo {
+        name: "bias",
+        kind: OptionKind::Enum(crate::quant::insert_fake_quant::BIAS_TYPES),
+        default: "int32",
+        help: "Bias storage of the model measured, as insert-fake-quant's (int64: 16x8 only)",
     },
     OptionInfo {
         name: "ops",
@@ -222,6 +234,14 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
     }
     let data = o.string("data")?;
     let ops = o.choice("ops")?;
+    let activations = o.choice("activations")?;
+    if activations == "int16" && (target.is_some() || method == "auto") {
+        return Err(
+            "activations=int16 only measures a 16x8 model (check or verify): target-sqnr and \
+             method=auto choose for int8 models"
+                .into(),
+        );
+    }
     Ok(Box::new(SearchPrecision {
         target,
         strict_ops: (ops != "TFLITE_BUILTINS").then(|| ops.to_string()),
@@ -240,6 +260,10 @@ fn create(o: &PassOptions) -> Result<Box<dyn Pass>, String> {
                 o.choice("weight-rounding")?,
             ),
             quantized_io: o.choice("io")? != "float",
+            storage: evaluate::Storage {
+                activations: activations.into(),
+                bias: o.choice("bias")?.into(),
+            },
         },
     }))
 }
@@ -512,8 +536,12 @@ impl SearchPrecision {
                 true => "",
                 false => ", method=auto chooses each tensor's range",
             };
+            let remedy = match self.rest.storage.activations.as_str() {
+                "int16" => "deny= keeps the ops at fault float".to_string(),
+                _ => format!("quantize-int8{{target-sqnr=30}} keeps the ops that need it in higher precision{ranges_hint}"),
+            };
             cx.emit(Diagnostic::warning(format!(
-                "the quantized model's output SQNR is {reached_db:.2} dB on {samples} samples of {} (below {LOW_SQNR_DB} dB: its outputs are far from the float model's); quantize-int8{{target-sqnr=30}} keeps the ops that need it in higher precision{ranges_hint}, and `tqopt eval --per-layer` shows where the error comes from",
+                "the quantized model's output SQNR is {reached_db:.2} dB on {samples} samples of {} (below {LOW_SQNR_DB} dB: its outputs are far from the float model's); {remedy}, and `tqopt eval --per-layer` shows where the error comes from",
                 path.display()
             )));
         }

@@ -17,6 +17,7 @@ fn rest() -> RestOptions {
         deny: String::new(),
         weight_rounding: crate::quant::weight_rounding::Mode::Auto,
         quantized_io: false,
+        storage: Default::default(),
     }
 }
 
