@@ -23,6 +23,7 @@
 // CHECK-NEXT: max-iterations=<int, default 10>  Stop after this many rounds over the IR
 // CHECK-NEXT: dce{{ +}}Remove operations whose results nothing with an effect depends on
 // CHECK-NEXT: fold-constants{{ +}}Fold sparse and float16 weights into float32 constants; fail if their values are missing
+// CHECK-NEXT: fold-constant-ops{{ +}}Replace ops whose operands are all constants by constants of their results
 // CHECK-NEXT: fuse-activations{{ +}}Fuse relu, relu6 and relu_n1_to_1 into the convolution or arithmetic op before them
 // CHECK: Pipelines (--pass=NAME{option=value ...}):
 // CHECK-NEXT: cleanup{{ +}}Canonicalize, then remove dead code

@@ -26,6 +26,7 @@ pub mod calibration;
 pub mod canonicalize;
 pub mod dce;
 pub mod expansion;
+pub mod fold_constant_ops;
 pub mod fold_constants;
 pub mod folds;
 pub mod fuse_activations;

@@ -109,6 +109,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::canonicalize::INFO,
     &crate::dce::INFO,
     &crate::fold_constants::INFO,
+    &crate::fold_constant_ops::INFO,
     &crate::fuse_activations::INFO,
     &crate::quant::equalize::INFO,
     &crate::calibration::calibrate::INFO,

@@ -239,6 +239,9 @@ pub(super) const ROUND_WEIGHTS: Step = with(
 );
 
 static QUANTIZE_INT8_STEPS: &[Step] = &[
+    // First: ops on constants become constants, which quantize as such (calibration never
+    // sees values the interpreter folds).
+    step("fold-constant-ops"),
     // Before calibration, so that the ops a rewrite adds are calibrated too.
     with("rewrite-for-target", &[same("target")]),
     // Before calibration, so a fused op is measured after its activation.

@@ -77,6 +77,8 @@ fn checks_accuracy(o: &crate::options::PassOptions) -> Result<bool, String> {
 }
 
 static QUANTIZE_INT16X8_STEPS: &[Step] = &[
+    // Ops on constants become constants, as in quantize-int8.
+    step("fold-constant-ops"),
     // Before calibration, so that the ops a rewrite adds are calibrated too; per-channel
     // prelus first, so that rewrite-for-target leaves them alone.
     step("prelu-int16"),
