@@ -83,6 +83,10 @@ mod sparse;
 pub mod tensor;
 mod xnnpack_reduce;
 
+/// The longest contiguous run of int8 values XNNPACK's AVX2 sum adds without wrapping, plus one
+/// (see `xnnpack_reduce`).
+pub use xnnpack_reduce::EXACT_RUN as INT8_SUM_EXACT_RUN;
+
 pub use buffers::release;
 pub use error::InterpError;
 pub use exec::{Keep, Kept, Observer};

@@ -36,13 +36,14 @@ use crate::tensor::{DType, Tensor, TensorData};
 /// XNNPACK's AVX2 kernel widens its int16 lanes to int32 every this many values.
 const LANE_CHUNK: usize = 16384;
 /// Runs shorter than this never wrap: each int16 lane then holds at most 256 int8 values.
-pub(crate) const EXACT_RUN: usize = 8256;
+/// (`split-reduction` in tqopt-passes keeps every int8 run below it.)
+pub const EXACT_RUN: usize = 8256;
 
 /// The sum of one contiguous run of int8 values as XNNPACK's AVX2 `rsum` kernel computes it:
 /// in chunks of [`LANE_CHUNK`], then the rest in 64-value steps, each value added to int16
 /// lane `16 · (block of 32 mod 2) + (offset in block) / 2`, wrapping; the lanes summed in
 /// int32 after each part; the last values (fewer than 64) cannot wrap.
-pub(crate) fn run_sum(run: &[i32]) -> i32 {
+fn run_sum(run: &[i32]) -> i32 {
     let mut total = 0i32;
     let lanes_sum = |part: &[i32]| {
         let mut lanes = [0i16; 32];
@@ -80,7 +81,7 @@ fn wraps_int16_lanes() -> bool {
 /// reduced: the product of the trailing reduced axes (XNNPACK merges adjacent reduced axes and
 /// keeps axes of size 1, so a kept last axis of size 1 makes the reduction discontiguous), and
 /// the number of those axes; `None` when the last axis is kept.
-pub(crate) fn contiguous_run(shape: &[usize], reduced: &[bool]) -> Option<(usize, usize)> {
+fn contiguous_run(shape: &[usize], reduced: &[bool]) -> Option<(usize, usize)> {
     let axes = reduced.iter().rev().take_while(|&&r| r).count();
     let run = shape[shape.len() - axes..].iter().product();
     (axes > 0).then_some((run, axes))

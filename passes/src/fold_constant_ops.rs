@@ -133,33 +133,25 @@ fn candidate(m: &Module, op: OpId, returned: &[ValueId]) -> bool {
     {
         return false;
     }
-    let typed_ok = |v: &ValueId| {
-        matches!(m.value_type(*v), tqopt_ir::Type::None) || folds(m.value_type(*v).element_type())
-    };
-    if !data.operands().iter().all(typed_ok)
-        || !data.results().iter().all(|r| {
-            folds(m.value_type(*r).element_type())
-                && m.value_type(*r)
-                    .as_tensor()
-                    .is_some_and(|t| t.has_static_shape())
-        })
-    {
-        return false;
-    }
-    if data.results().iter().any(|r| returned.contains(r)) {
-        return false;
-    }
-    // Operands that are constants in the IR (or absent), not only known to the interpreter:
-    // an op kept for its size keeps the ops after it too.
-    let constant = |v: &ValueId| {
+    // Operands: absent, or float32/integer/bool constants in the IR (not only known to the
+    // interpreter: an op kept for its size keeps the ops after it too).
+    let constant_operand = |v: &ValueId| {
         matches!(m.value_type(*v), tqopt_ir::Type::None)
-            || m.defining_op(*v).is_some_and(|d| {
-                m.op(d)
-                    .def()
-                    .is_some_and(|def| def.has_trait(Traits::CONSTANT_LIKE))
-            })
+            || (folds(m.value_type(*v).element_type())
+                && m.defining_op(*v).is_some_and(|d| {
+                    m.op(d)
+                        .def()
+                        .is_some_and(|def| def.has_trait(Traits::CONSTANT_LIKE))
+                }))
     };
-    if !data.operands().iter().all(constant) {
+    let folds_result = |r: &ValueId| {
+        folds(m.value_type(*r).element_type())
+            && m.value_type(*r)
+                .as_tensor()
+                .is_some_and(|t| t.has_static_shape())
+            && !returned.contains(r)
+    };
+    if !data.operands().iter().all(constant_operand) || !data.results().iter().all(folds_result) {
         return false;
     }
     let operand_elements: usize = data

@@ -154,7 +154,7 @@ fn wants_precision_search(o: &PassOptions) -> Result<bool, String> {
     Ok(!o.string("target-sqnr")?.is_empty()
         || chooses_ranges(o)?
         || !o.string("verify")?.is_empty()
-        || (o.bool("check-accuracy")? && !o.string("calibration")?.is_empty()))
+        || checks_accuracy(o)?)
 }
 
 /// `search-precision{check=}`: the default accuracy check, when nothing else asks for the
@@ -217,6 +217,12 @@ fn equalize(o: &PassOptions) -> Result<bool, String> {
 
 pub(super) fn sparse_weights(o: &PassOptions) -> Result<bool, String> {
     o.bool("sparse-weights")
+}
+
+/// Whether a full-integer pipeline's accuracy check runs: with calibration data, unless
+/// `check-accuracy=false`.
+pub(super) fn checks_accuracy(o: &PassOptions) -> Result<bool, String> {
+    Ok(o.bool("check-accuracy")? && !o.string("calibration")?.is_empty())
 }
 
 /// Both full-integer pipelines' accuracy check (`search-precision{check=}`).

@@ -71,11 +71,6 @@ pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
     steps: QUANTIZE_INT16X8_STEPS,
 };
 
-/// The accuracy check runs with calibration data, unless `check-accuracy=false`.
-fn checks_accuracy(o: &crate::options::PassOptions) -> Result<bool, String> {
-    Ok(o.bool("check-accuracy")? && !o.string("calibration")?.is_empty())
-}
-
 static QUANTIZE_INT16X8_STEPS: &[Step] = &[
     // Ops on constants become constants, as in quantize-int8.
     step("fold-constant-ops"),
@@ -119,7 +114,10 @@ static QUANTIZE_INT16X8_STEPS: &[Step] = &[
             forward("check", "check-accuracy"),
         ],
     )
-    .when(&["calibration", "check-accuracy"], checks_accuracy),
+    .when(
+        &["calibration", "check-accuracy"],
+        super::pipeline::checks_accuracy,
+    ),
     step("propagate-ranges"),
     with(
         "insert-fake-quant",

@@ -22,9 +22,10 @@ use super::qdq::derived_loc;
 use super::rewrite_for_target::{f32_shape, i32_vector, insert, replace, to_i32};
 use crate::folds::{const_value, ConstValue};
 
-/// The most values an int8 reduction may sum in one contiguous run: below 8256, where
-/// XNNPACK's AVX2 kernel starts to wrap.
+/// The most values an int8 reduction may sum in one contiguous run: below 8256
+/// ([`tqopt_interp::INT8_SUM_EXACT_RUN`]), where XNNPACK's AVX2 kernel starts to wrap.
 pub const MAX_INT8_RUN: i64 = 8192;
+const _: () = assert!((MAX_INT8_RUN as usize) < tqopt_interp::INT8_SUM_EXACT_RUN);
 
 /// The reduction's constant axes as flags over `rank` axes.
 fn reduced_flags(m: &Module, axes: ValueId, rank: usize) -> Option<Vec<bool>> {
