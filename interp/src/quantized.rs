@@ -119,7 +119,12 @@ pub(crate) fn mode(m: &Module, op: OpId) -> Mode {
         .chain(data.results())
         .filter_map(|&v| quant_of(m.value_type(v)))
         .collect();
-    if quants.is_empty() {
+    // An integer-valued op (a cast from integers) writes its integers into the storage
+    // unscaled, whatever the parameters, as LiteRT's kernel does.
+    let integer_valued = data
+        .def()
+        .is_some_and(|d| d.quant == QuantBehavior::IntegerValued);
+    if quants.is_empty() || integer_valued {
         return Mode::Native;
     }
     let same_scale = data

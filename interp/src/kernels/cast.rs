@@ -1,5 +1,7 @@
 //! `tfl.cast` between f32, f16, i8, u8, i16, i32, i64 and bool: floats to integers truncate
-//! toward zero (saturating), anything to bool is `!= 0`, bool to numbers is 0 or 1.
+//! toward zero (saturating), integers to narrower integers wrap (C++'s conversion, as LiteRT
+//! does), anything to bool is `!= 0`, bool to numbers is 0 or 1. A quantized result is its
+//! storage type: the kernel ignores quantization parameters, as LiteRT's does.
 
 use half::f16;
 
@@ -22,6 +24,9 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
         fn conv<T: Element>(d: &TensorData) -> Vec<T> {
             crate::with_data!(d, v => v.iter().map(|x| T::from_f64(x.to_f64())).collect())
         }
+        if let Some(data) = wrap_integers(t.data(), to) {
+            return one(Tensor::from_parts(t.shape().into(), data));
+        }
         let data = match to {
             DType::F32 => TensorData::F32(conv(t.data())),
             DType::F16 => TensorData::F16(conv::<f16>(t.data())),
@@ -38,5 +43,25 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
             DType::C64 => TensorData::C64(conv(t.data())),
         };
         one(Tensor::from_parts(t.shape().into(), data))
+    })
+}
+
+/// Integers to integers keep the low bits, as C++'s conversion does; `None` for other pairs
+/// (floats, bools, 64-bit results).
+fn wrap_integers(from: &TensorData, to: DType) -> Option<TensorData> {
+    let wide: Vec<i64> = match from {
+        TensorData::I8(v) => v.iter().map(|&x| x as i64).collect(),
+        TensorData::U8(v) => v.iter().map(|&x| x as i64).collect(),
+        TensorData::I16(v) => v.iter().map(|&x| x as i64).collect(),
+        TensorData::I32(v) => v.iter().map(|&x| x as i64).collect(),
+        TensorData::I64(v) => v.clone(),
+        _ => return None,
+    };
+    Some(match to {
+        DType::I8 => TensorData::I8(wide.iter().map(|&x| x as i8).collect()),
+        DType::U8 => TensorData::U8(wide.iter().map(|&x| x as u8).collect()),
+        DType::I16 => TensorData::I16(wide.iter().map(|&x| x as i16).collect()),
+        DType::I32 => TensorData::I32(wide.iter().map(|&x| x as i32).collect()),
+        _ => return None,
     })
 }

@@ -255,6 +255,12 @@ pub enum QuantBehavior {
     SameScale,
     /// Quantizable; the result's scale and zero point are fixed (softmax, logistic, tanh...).
     FixedOutput(FixedRange),
+    /// Quantizable only from an integer or bool operand (`tfl.cast` to float): the result holds
+    /// integers, which the kernel writes into the quantized storage unscaled (LiteRT's CAST
+    /// ignores quantization parameters and wraps values out of the storage's range), so the
+    /// result takes scale 1 and zero point 0. The quantizer keeps the op float when calibration
+    /// saw values that the storage cannot hold.
+    IntegerValued,
     /// Quantizable with a weight operand quantized symmetrically (narrow range), per channel
     /// along `axis` (`None`: per tensor only), and an optional int32 bias whose scale is input
     /// scale x weight scale.

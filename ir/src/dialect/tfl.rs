@@ -294,12 +294,16 @@ pub static DENSIFY: OpDef = op(
 .version(tfl_versions::always_1);
 
 const CAST_T: TypeSet = of(&[F16, BF16, F32, F64, I1, I4, I16, I32, I64, UI8, I8, OTHER]);
+/// A cast from integers or bools to float quantizes as a cast to the storage type (scale 1,
+/// zero point 0): LiteRT's kernel converts the stored integers, whatever their parameters.
 pub static CAST: OpDef = op("tfl.cast", "Converts the element type of a tensor")
     .operands(&[one("input").types(CAST_T)])
-    .results(&[one("output").types(CAST_T)])
+    .results(&[one("output").types(CAST_T.or(of(&[QI8, QUI8, QI16])))])
     .traits(PURE.with(SAME_SHAPE))
+    .quant(QuantBehavior::IntegerValued)
     .tflite(53, "CAST")
-    .version(tfl_versions::cast);
+    .version(tfl_versions::cast)
+    .kernels(Kernels::INT8_INT16);
 
 pub static YIELD: OpDef = op(
     "tfl.yield",

@@ -68,7 +68,13 @@ fn quantization_follows_the_measured_kernels() {
             def.kernels.int8(),
             def.kernels.zero_point_0()
         );
-        let admits = |t: TypeSet| def.operands.iter().any(|s| s.types.0 & t.0 != 0);
+        // An operand or a result: a cast's integer operand writes a quantized result.
+        let admits = |t: TypeSet| {
+            def.operands
+                .iter()
+                .chain(def.results)
+                .any(|s| s.types.0 & t.0 != 0)
+        };
         if def.kernels.int8() {
             assert!(
                 admits(QI8),

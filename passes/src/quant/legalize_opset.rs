@@ -22,7 +22,7 @@
 //! `TFLITE_BUILTINS_INT8`, and not for `target=reference` or `target=strict`.
 
 use regex::Regex;
-use tqopt_ir::dialect::{func, tfl};
+use tqopt_ir::dialect::{func, tfl, QuantBehavior};
 use tqopt_ir::{Attribute, Diagnostic, Module, OpId};
 
 use super::qdq::{defined_by, is_f32_any_rank};
@@ -189,8 +189,16 @@ pub fn float_reason_for(m: &Module, op: OpId, deny: Option<&Regex>, int16: bool)
         });
     }
     if !is_quantizable(m, op) {
+        if let Some(why) = data.attr(FLOAT_REASON).and_then(Attribute::as_str) {
+            return Some(why.to_string());
+        }
         return Some(match data.def() {
             None => "not a TFLite builtin op".into(),
+            Some(def) if def.quant == QuantBehavior::IntegerValued => {
+                "LiteRT's integer cast converts stored integers, not real values: only a cast \
+                 from integers or bools to float quantizes"
+                    .into()
+            }
             Some(_) if data.is(&tfl::CUSTOM) => {
                 let code = data
                     .attr("custom_code")

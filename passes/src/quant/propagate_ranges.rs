@@ -17,6 +17,10 @@
 //!   ranges, and the statistics calibration put inside the call-form regions go
 //!   ([`control_flow::unify_ranges`]); these statistics are never dropped as redundant.
 //!
+//! - An integer-valued result (a cast from integers to float) takes scale 1 and zero point 0:
+//!   its statistics go when its calibrated values fit int8, and otherwise the op stays float,
+//!   marked with why (`tqopt.float_reason`), since LiteRT's cast would wrap the rest.
+//!
 //! - An affine op's output range too narrow for XNNPACK (requantization scale 256 or more,
 //!   e.g. a layer whose outputs were all zero on the calibration data) is widened
 //!   ([`requant_bounds`]), before and after the sharing.
@@ -25,9 +29,11 @@
 
 use std::collections::HashSet;
 
-use tqopt_ir::dialect::{quantfork, tfl};
-use tqopt_ir::{Module, OpId};
+use tqopt_ir::dialect::{quantfork, tfl, QuantBehavior};
+use tqopt_ir::{Attribute, Module, OpId};
 
+use super::layer_stats;
+use super::legalize_opset::FLOAT_REASON;
 use super::qdq::defined_by;
 use super::spec::{behavior, is_same_scale, prefers_result_scale};
 use super::{control_flow, requant_bounds};
@@ -43,6 +49,11 @@ pub const REMOVED: Statistic = Statistic {
 pub const WIDENED: Statistic = Statistic {
     name: "num-widened-outputs",
     description: "affine outputs widened so their requantization scale stays under XNNPACK's 256",
+};
+
+pub const KEPT_FLOAT: Statistic = Statistic {
+    name: "num-wide-integers",
+    description: "casts to float kept float because calibration saw integers int8 cannot hold",
 };
 
 pub const UNIFIED: Statistic = Statistic {
@@ -105,6 +116,7 @@ impl Pass for PropagateRanges {
             .collect();
         let mut redundant: HashSet<OpId> = HashSet::new();
 
+        let kept_float = keep_wide_integers_float(m, &stats);
         // Forward: fixed-range results, and results of single-input same-scale ops.
         let mut work = stats.clone();
         while let Some(s) = work.pop() {
@@ -112,7 +124,7 @@ impl Pass for PropagateRanges {
             if m.defining_op(arg).is_some_and(|d| {
                 matches!(
                     behavior(m, d),
-                    tqopt_ir::dialect::QuantBehavior::FixedOutput(_)
+                    QuantBehavior::FixedOutput(_) | QuantBehavior::IntegerValued
                 )
             }) {
                 redundant.insert(s);
@@ -176,9 +188,45 @@ impl Pass for PropagateRanges {
             }
         }
         cx.count(REMOVED, removed);
+        cx.count(KEPT_FLOAT, kept_float);
         // Again on the ranges that stay: an input may have taken a wider shared range.
         widened += requant_bounds::widen_narrow_outputs(m);
         cx.count(WIDENED, widened);
-        Ok(Changed::from(removed + unified + widened > 0))
+        Ok(Changed::from(removed + unified + widened + kept_float > 0))
     }
+}
+
+/// The storage range an integer-valued result must fit: int8's, the narrowest activation
+/// storage (a 16x8 model keeps float a cast that int16 could have held).
+const INTEGER_STORAGE: (f64, f64) = (-128.0, 127.0);
+
+/// Marks float (with [`FLOAT_REASON`]) each integer-valued op (a cast from integers to float)
+/// whose calibrated values leave [`INTEGER_STORAGE`]: LiteRT's cast would wrap them. Returns
+/// how many it marked.
+fn keep_wide_integers_float(m: &mut Module, stats: &[OpId]) -> u64 {
+    let mut marked = 0;
+    for &s in stats {
+        let Some(def) = m.operand(s, 0).and_then(|a| m.defining_op(a)) else {
+            continue;
+        };
+        if behavior(m, def) != QuantBehavior::IntegerValued {
+            continue;
+        }
+        let (lo, hi) = INTEGER_STORAGE;
+        let fits = layer_stats::range(m, s).is_some_and(|(min, max)| min >= lo && max <= hi);
+        if !fits {
+            let seen = layer_stats::range(m, s).map_or("no finite range".to_string(), |(a, b)| {
+                format!("[{a}, {b}]")
+            });
+            let why = format!(
+                "its integer values reach {seen} on the calibration data, beyond int8's \
+                 [{lo}, {hi}], which LiteRT's integer cast would wrap"
+            );
+            m.op_mut(def)
+                .attributes
+                .set(FLOAT_REASON, Attribute::string(&why));
+            marked += 1;
+        }
+    }
+    marked
 }

@@ -4,15 +4,31 @@
 use tqopt_ir::dialect::{func, tfl, FixedRange, QuantBehavior};
 use tqopt_ir::{Module, OpId};
 
+use super::legalize_opset::FLOAT_REASON;
 use super::numerics::{QParams, StorageRange};
 use super::qdq::is_f32;
 
-/// The op's quantization behaviour; ops of other dialects are not quantizable.
+/// The op's quantization behaviour; ops of other dialects are not quantizable. An
+/// integer-valued op (a cast to float) is quantizable only from integer or bool operands, and
+/// only while `propagate-ranges` has not found calibrated values its storage cannot hold (it
+/// then says why in [`FLOAT_REASON`]).
 pub fn behavior(m: &Module, op: OpId) -> QuantBehavior {
-    m.op(op)
+    let data = m.op(op);
+    let quant = data
         .def()
         .map(|d| d.quant)
-        .unwrap_or(QuantBehavior::NotQuantizable)
+        .unwrap_or(QuantBehavior::NotQuantizable);
+    if quant == QuantBehavior::IntegerValued {
+        let integer = |v: &tqopt_ir::ValueId| {
+            m.value_type(*v)
+                .element_type()
+                .is_some_and(|e| matches!(e, tqopt_ir::ElementType::Int(t) if t.width != 4))
+        };
+        if !m.operands(op).iter().all(integer) || data.attributes.contains(FLOAT_REASON) {
+            return QuantBehavior::NotQuantizable;
+        }
+    }
+    quant
 }
 
 pub fn is_quantizable(m: &Module, op: OpId) -> bool {
@@ -57,10 +73,20 @@ pub fn prefers_result_scale(m: &Module, op: OpId) -> bool {
     m.operands(op).iter().filter(|&&v| is_f32(m, v)).count() > 1
 }
 
-/// The fixed output parameters of an op like softmax, for `range`'s storage.
+/// The parameters of an integer-valued result: the stored integers are the values.
+const INTEGERS: FixedRange = FixedRange {
+    int8: (1.0, 0),
+    uint8: (1.0, 0),
+    int16: (1.0, 0),
+};
+
+/// The fixed output parameters of an op like softmax (or an integer-valued op), for `range`'s
+/// storage.
 pub fn fixed_output(m: &Module, op: OpId, range: StorageRange) -> Option<QParams> {
-    let QuantBehavior::FixedOutput(FixedRange { int8, uint8, int16 }) = behavior(m, op) else {
-        return None;
+    let FixedRange { int8, uint8, int16 } = match behavior(m, op) {
+        QuantBehavior::FixedOutput(range) => range,
+        QuantBehavior::IntegerValued => INTEGERS,
+        _ => return None,
     };
     let (scale, zero_point) = match range {
         StorageRange::UINT8 => uint8,
