@@ -492,6 +492,7 @@ impl Calibrate {
         let mut done = 0usize;
         let mut read = 0usize;
         let method = self.method;
+        let folded = folded_values(m, f, interp);
         super::runner::run_ordered(
             self.threads,
             || {
@@ -502,7 +503,7 @@ impl Calibrate {
                 dataset.next()
             },
             |i, arrays| {
-                observe_sample(interp, &arrays, method)
+                observe_sample(interp, &arrays, &folded, method)
                     .map_err(|e| format!("{place}, sample {i}: {e}"))
             },
             |_, seen| {
@@ -530,10 +531,59 @@ impl Calibrate {
     }
 }
 
-/// Runs one sample and folds every float value it computes into a collector per value.
+/// The float values of entry function `f` that the interpreter computed when it planned the
+/// run, from float32, integer and bool constants only: ops on constants that
+/// `fold-constant-ops` left as ops (a mask larger than it folds, or calibration run on its
+/// own). A run never reports them, yet they are activations like any other: without a range
+/// their ops would stay float. Values computed from quantized or float16 weights (a
+/// `tfl.dequantize`, a `tfl.densify`) are weights, and are left out.
+fn folded_values<'i>(m: &Module, f: OpId, interp: &'i Interpreter) -> Vec<(ValueId, &'i Tensor)> {
+    use tqopt_ir::dialect::{tfl, Traits};
+    let Some(body) = func::entry_block(m, f) else {
+        return Vec::new();
+    };
+    let plain = |v: ValueId| {
+        matches!(
+            m.value_type(v).element_type(),
+            Some(ElementType::Float(FloatKind::F32)) | Some(ElementType::Int(_))
+        )
+    };
+    let mut from_plain_constants: HashSet<ValueId> = HashSet::new();
+    let mut folded = Vec::new();
+    for op in m.block_ops(body) {
+        let data = m.op(op);
+        let Some(def) = data.def() else { continue };
+        if def.has_trait(Traits::CONSTANT_LIKE) {
+            from_plain_constants.extend(data.results().iter().copied().filter(|&r| plain(r)));
+            continue;
+        }
+        let weights = data.is(&tfl::DEQUANTIZE) || data.is(&tfl::DENSIFY);
+        let operands_plain = data
+            .operands()
+            .iter()
+            .all(|&v| matches!(m.value_type(v), Type::None) || from_plain_constants.contains(&v));
+        if weights || !operands_plain || data.operands().is_empty() {
+            continue;
+        }
+        for &r in data.results() {
+            let Some(t) = interp.constant(r) else {
+                continue;
+            };
+            from_plain_constants.insert(r);
+            if t.as_slice::<f32>().is_some() {
+                folded.push((r, t));
+            }
+        }
+    }
+    folded
+}
+
+/// Runs one sample and folds every float value it computes into a collector per value, with
+/// the values `folded` the interpreter computed when it planned the run.
 fn observe_sample(
     interp: &Interpreter,
     arrays: &[super::dataset::Array],
+    folded: &[(ValueId, &Tensor)],
     method: Method,
 ) -> Result<HashMap<ValueId, Collector>, String> {
     let inputs: Vec<Tensor> = arrays
@@ -548,6 +598,9 @@ fn observe_sample(
                 .observe(values);
         }
     };
+    for &(v, t) in folded {
+        observer(v, t);
+    }
     interp
         .run_partial_observed(&inputs, &mut observer)
         .map_err(|e| e.to_string())?;
