@@ -12,10 +12,10 @@
 // CHECK: model SQNR: {{[1-9][0-9]\.[0-9][0-9]}} dB (mean over 1 outputs)
 // CHECK-NEXT: per-layer error: 3 quantized tensors matched to the float model
 // CHECK-NEXT: worst 3 layers, by isolated SQNR:
-// CHECK-NEXT: rank  tensor    op                   isolated (dB)  accumulated (dB)    cosine
-// CHECK-NEXT: 1  fc2       tfl.fully_connected  {{[1-9][0-9]\.[0-9][0-9]}}  {{[1-9][0-9]\.[0-9][0-9]}}  0.9{{[0-9]+}}
-// CHECK-NEXT: 2  x_1       tfl.quantize         {{[1-9][0-9]\.[0-9][0-9]}}  {{[1-9][0-9]\.[0-9][0-9]}}  0.9{{[0-9]+}}
-// CHECK-NEXT: 3  fc1<b>&'  tfl.fully_connected  {{[1-9][0-9]\.[0-9][0-9]}}  {{[1-9][0-9]\.[0-9][0-9]}}  0.9{{[0-9]+}}
+// CHECK-NEXT: rank  op                   isolated (dB)  accumulated (dB)    cosine  tensor
+// CHECK-NEXT: 1  tfl.fully_connected  {{[1-9][0-9]\.[0-9][0-9]}}  {{[1-9][0-9]\.[0-9][0-9]}}  0.9{{[0-9]+}}  fc2{{$}}
+// CHECK-NEXT: 2  tfl.quantize         {{[1-9][0-9]\.[0-9][0-9]}}  {{[1-9][0-9]\.[0-9][0-9]}}  0.9{{[0-9]+}}  x_1{{$}}
+// CHECK-NEXT: 3  tfl.fully_connected  {{[1-9][0-9]\.[0-9][0-9]}}  {{[1-9][0-9]\.[0-9][0-9]}}  0.9{{[0-9]+}}  fc1<b>&'{{$}}
 // CHECK-NEXT: suggested deny list (the 2 ops with the worst isolated error): --pass='quantize-int8{deny="^(?:fc2|fc1<b>\&'\'')$"}'
 // CHECK-NEXT: Model Explorer node data: accumulated SQNR in {{.*}}me.json, isolated SQNR in {{.*}}me.isolated.json
 //

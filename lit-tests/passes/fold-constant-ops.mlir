@@ -5,6 +5,7 @@
 
 // STATS: 2 num-folded
 // STATS: 1 num-folded
+// STATS: 2 num-folded
 
 // A T5-style relative position bias: positions, their differences, a log, a cast, a lookup.
 // Everything before the add folds; the add reads the input and stays.
@@ -52,4 +53,34 @@ func.func @kept(%arg0: tensor<2xf32>, %arg1: tensor<1x1x200x200xf32>) -> (tensor
   %2 = "tfl.tile"(%half, %two) : (tensor<1x1xf32>, tensor<2xi32>) -> tensor<2x2xf32> loc("half_tiled")
   %3 = "tfl.tile"(%2, %two) : (tensor<2x2xf32>, tensor<2xi32>) -> tensor<4x4xf32> loc("returned")
   return %0, %1, %3 : tensor<2xf32>, tensor<1x1x200x200xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+// Each signature of a model folds its own ops; a function they call is not an entry point.
+// CHECK-LABEL: func.func @encode
+// CHECK: "tfl.pseudo_const"() <{value = dense<2.000000e+00> : tensor<2xf32>}> : () -> tensor<2xf32> loc("doubled")
+// CHECK-LABEL: func.func @decode
+// CHECK: "tfl.pseudo_const"() <{value = dense<3.000000e+00> : tensor<2xf32>}> : () -> tensor<2xf32> loc("tripled")
+// CHECK-LABEL: func.func private @helper
+// CHECK: "tfl.add"({{.*}} loc("helper_sum")
+func.func @encode(%arg0: tensor<2xf32>) -> tensor<2xf32> {
+  %one = "tfl.pseudo_const"() <{value = dense<1.0> : tensor<2xf32>}> : () -> tensor<2xf32> loc("one")
+  %d = "tfl.add"(%one, %one) <{fused_activation_function = "NONE"}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("doubled")
+  %y = "tfl.mul"(%arg0, %d) <{fused_activation_function = "NONE"}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("y")
+  return %y : tensor<2xf32>
+}
+func.func @decode(%arg0: tensor<2xf32>) -> tensor<2xf32> {
+  %one = "tfl.pseudo_const"() <{value = dense<1.0> : tensor<2xf32>}> : () -> tensor<2xf32> loc("one")
+  %two = "tfl.pseudo_const"() <{value = dense<2.0> : tensor<2xf32>}> : () -> tensor<2xf32> loc("two")
+  %t = "tfl.add"(%one, %two) <{fused_activation_function = "NONE"}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("tripled")
+  %y = "tfl.mul"(%arg0, %t) <{fused_activation_function = "NONE"}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("y")
+  %z = func.call @helper(%y) : (tensor<2xf32>) -> tensor<2xf32>
+  return %z : tensor<2xf32>
+}
+func.func private @helper(%arg0: tensor<2xf32>) -> tensor<2xf32> {
+  %one = "tfl.pseudo_const"() <{value = dense<1.0> : tensor<2xf32>}> : () -> tensor<2xf32> loc("one")
+  %s = "tfl.add"(%one, %one) <{fused_activation_function = "NONE"}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("helper_sum")
+  %y = "tfl.add"(%arg0, %s) <{fused_activation_function = "NONE"}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("z")
+  return %y : tensor<2xf32>
 }

@@ -1,6 +1,7 @@
-//! `fold-constant-ops`: an op of the entry function whose operands are all constants becomes
-//! a constant holding its result, computed by tqopt's interpreter (which folds such ops when
-//! it plans a run, with the kernels LiteRT would run them with).
+//! `fold-constant-ops`: an op of an entry function (each of a model's signatures) whose
+//! operands are all constants becomes a constant holding its result, computed by tqopt's
+//! interpreter (which folds such ops when it plans a run, with the kernels LiteRT would run
+//! them with).
 //!
 //! Converters leave whole subgraphs of constants: litert-torch writes a T5 encoder's relative
 //! position buckets (range, sub, abs, log, cast, gather) as ops on constants. Calibration never sees their values
@@ -38,7 +39,7 @@ pub const MAX_NEW_ELEMENTS: usize = 16384;
 pub static INFO: PassInfo = PassInfo {
     argument: "fold-constant-ops",
     summary: "Replace ops whose operands are all constants by constants of their results",
-    description: "Computes, with tqopt's interpreter, every op of the entry function whose \
+    description: "Computes, with tqopt's interpreter, every op of each entry function whose \
         operands are all float32, integer or bool constants, and replaces it by a constant of \
         its value (named as the op's result), so that calibration and quantization see them \
         as constants. Leaves quantized and float16 weights, the function's results, custom \
@@ -166,57 +167,10 @@ fn candidate(m: &Module, op: OpId, returned: &[ValueId]) -> bool {
 
 impl Pass for FoldConstantOps {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed, PassError> {
-        // A model the interpreter cannot plan (a custom op in the way) folds what it can.
-        let funcs = m.funcs();
-        let name = match funcs.as_slice() {
-            [only] => func::name(m, *only).unwrap_or("main").to_string(),
-            _ => "main".to_string(),
-        };
-        let Some(f) = m.lookup_func(&name) else {
-            return Ok(Changed::No);
-        };
-        let Ok(interp) = Interpreter::new_partial(m, &name) else {
-            return Ok(Changed::No);
-        };
-        let Some(body) = func::entry_block(m, f) else {
-            return Ok(Changed::No);
-        };
-        let returned: Vec<ValueId> = m
-            .block_ops(body)
-            .filter(|&op| {
-                m.op(op)
-                    .def()
-                    .is_some_and(|d| d.has_trait(Traits::TERMINATOR))
-            })
-            .flat_map(|op| m.operands(op).to_vec())
-            .collect();
-        let ops: Vec<OpId> = m.block_ops(body).collect();
-        let mut folded = 0u64;
-        for op in ops {
-            if !candidate(m, op, &returned) {
-                continue;
-            }
-            let results = m.results(op).to_vec();
-            let values: Option<Vec<DenseElements>> = results
-                .iter()
-                .map(|&r| {
-                    let ty = m.value_type(r).as_tensor()?;
-                    dense(interp.constant(r)?, ty)
-                })
-                .collect();
-            let Some(values) = values else {
-                continue;
-            };
-            let loc = m.op(op).loc.clone();
-            for (&r, value) in results.iter().zip(values) {
-                let c = m.create_op(tfl_builders::pseudo_const(value).loc(loc.clone()));
-                if m.insert_before(op, c).is_err() {
-                    continue;
-                }
-                let v = m.results(c)[0];
-                m.replace_all_uses(r, v);
-            }
-            folded += 1;
+        // Every entry point (a model's signatures) folds its own ops.
+        let mut folded = 0;
+        for f in m.entry_points() {
+            folded += fold_function(m, f);
         }
         if folded > 0 {
             erase_dead_ops(m);
@@ -224,4 +178,54 @@ impl Pass for FoldConstantOps {
         cx.count(FOLDED, folded);
         Ok(Changed::from(folded > 0))
     }
+}
+
+/// Folds the candidates of entry function `f`; returns how many ops it replaced. A function
+/// the interpreter cannot plan (a custom op in the way) folds nothing.
+fn fold_function(m: &mut Module, f: OpId) -> u64 {
+    let name = func::name(m, f).unwrap_or("main").to_string();
+    let Ok(interp) = Interpreter::new_partial(m, &name) else {
+        return 0;
+    };
+    let Some(body) = func::entry_block(m, f) else {
+        return 0;
+    };
+    let returned: Vec<ValueId> = m
+        .block_ops(body)
+        .filter(|&op| {
+            m.op(op)
+                .def()
+                .is_some_and(|d| d.has_trait(Traits::TERMINATOR))
+        })
+        .flat_map(|op| m.operands(op).to_vec())
+        .collect();
+    let ops: Vec<OpId> = m.block_ops(body).collect();
+    let mut folded = 0u64;
+    for op in ops {
+        if !candidate(m, op, &returned) {
+            continue;
+        }
+        let results = m.results(op).to_vec();
+        let values: Option<Vec<DenseElements>> = results
+            .iter()
+            .map(|&r| {
+                let ty = m.value_type(r).as_tensor()?;
+                dense(interp.constant(r)?, ty)
+            })
+            .collect();
+        let Some(values) = values else {
+            continue;
+        };
+        let loc = m.op(op).loc.clone();
+        for (&r, value) in results.iter().zip(values) {
+            let c = m.create_op(tfl_builders::pseudo_const(value).loc(loc.clone()));
+            if m.insert_before(op, c).is_err() {
+                continue;
+            }
+            let v = m.results(c)[0];
+            m.replace_all_uses(r, v);
+        }
+        folded += 1;
+    }
+    folded
 }

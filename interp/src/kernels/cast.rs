@@ -65,3 +65,24 @@ fn wrap_integers(from: &TensorData, to: DType) -> Option<TensorData> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrowing_integer_casts_keep_the_low_bits() {
+        let wrapped = wrap_integers(&TensorData::I32(vec![200, -300, 5, 127, 128]), DType::I8);
+        assert_eq!(wrapped, Some(TensorData::I8(vec![-56, -44, 5, 127, -128])));
+        let unsigned = wrap_integers(&TensorData::I32(vec![-1, 256, 300]), DType::U8);
+        assert_eq!(unsigned, Some(TensorData::U8(vec![255, 0, 44])));
+        let widened = wrap_integers(&TensorData::I8(vec![-1, 7]), DType::I32);
+        assert_eq!(widened, Some(TensorData::I32(vec![-1, 7])));
+        // Floats and bools take the other path (truncation, 0 or 1).
+        assert_eq!(wrap_integers(&TensorData::F32(vec![1.5]), DType::I8), None);
+        assert_eq!(
+            wrap_integers(&TensorData::Bool(vec![true]), DType::I8),
+            None
+        );
+    }
+}

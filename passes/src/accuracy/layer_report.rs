@@ -160,12 +160,8 @@ impl LayerReport {
         if rows.is_empty() {
             return s;
         }
-        let name_w = rows
-            .iter()
-            .map(|&i| self.layers[i].name.len())
-            .max()
-            .unwrap_or(0)
-            .max(6);
+        // The tensor name comes last: names of exported PyTorch models run to hundreds of
+        // characters, and the figures stay aligned whatever their length.
         let op_w = rows
             .iter()
             .map(|&i| self.layers[i].op_name.len())
@@ -174,8 +170,8 @@ impl LayerReport {
             .max(2);
         s.push_str(&format!("worst {} layers, by isolated SQNR:\n", rows.len()));
         s.push_str(&format!(
-            "  {:>4}  {:<name_w$}  {:<op_w$}  {:>13}  {:>16}  {:>8}\n",
-            "rank", "tensor", "op", "isolated (dB)", "accumulated (dB)", "cosine"
+            "  {:>4}  {:<op_w$}  {:>13}  {:>16}  {:>8}  tensor\n",
+            "rank", "op", "isolated (dB)", "accumulated (dB)", "cosine"
         ));
         for (rank, &i) in rows.iter().enumerate() {
             let (l, st) = (&self.layers[i], &self.stats[i]);
@@ -184,13 +180,13 @@ impl LayerReport {
                 None => "-".into(),
             };
             s.push_str(&format!(
-                "  {:>4}  {:<name_w$}  {:<op_w$}  {:>13}  {:>16.2}  {:>8.5}\n",
+                "  {:>4}  {:<op_w$}  {:>13}  {:>16.2}  {:>8.5}  {}\n",
                 rank + 1,
-                l.name,
                 l.op_name,
                 isolated,
                 st.accumulated.sqnr_db(),
-                st.accumulated.cosine()
+                st.accumulated.cosine(),
+                l.name,
             ));
         }
         match self.deny_option() {

@@ -3,7 +3,9 @@
 //! every op result, and values inside regions — what TensorFlow's calibrator records.
 //!
 //! Inputs of any element type the interpreter computes with are fed as the data set holds them
-//! (see [`super::dataset`]); only float values get ranges.
+//! (see [`super::dataset`]); only float values get ranges. Values the interpreter computes from
+//! float32, integer and bool constants when it plans the run (ops on constants, such as a
+//! large attention mask) get the range of their one value, as if a run had computed them.
 //!
 //! A custom op the interpreter has no kernel for does not stop calibration: the interpreter
 //! runs everything else ([`Interpreter::new_partial`]), the values that depend on the custom
