@@ -5,6 +5,7 @@
 
 // STATS: 2 num-folded
 // STATS: 1 num-folded
+// STATS: 0 num-folded
 // STATS: 2 num-folded
 
 // A T5-style relative position bias: positions, their differences, a log, a cast, a lookup.
@@ -28,7 +29,7 @@ func.func @bias(%arg0: tensor<1x3xf32>) -> tensor<1x3xf32> {
 // -----
 
 // Left alone: a float16 weight's dequantize (weights stay compact), a broadcast that would
-// add more than 16384 values (and the select that reads it), and a result the function
+// add more than 16 KiB (and the select that reads it), and a result the function
 // returns. A splat folds as a splat.
 // CHECK-LABEL: func.func @kept
 // CHECK: "tfl.dequantize"
@@ -53,6 +54,21 @@ func.func @kept(%arg0: tensor<2xf32>, %arg1: tensor<1x1x200x200xf32>) -> (tensor
   %2 = "tfl.tile"(%half, %two) : (tensor<1x1xf32>, tensor<2xi32>) -> tensor<2x2xf32> loc("half_tiled")
   %3 = "tfl.tile"(%2, %two) : (tensor<2x2xf32>, tensor<2xi32>) -> tensor<4x4xf32> loc("returned")
   return %0, %1, %3 : tensor<2xf32>, tensor<1x1x200x200xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+// A causal mask selected by a bool constant of its own shape stays an op: folded, it would take
+// four times the bool's bytes.
+// CHECK-LABEL: func.func @causal
+// CHECK: "tfl.select_v2"
+func.func @causal(%arg0: tensor<1x1x100x100xf32>) -> tensor<1x1x100x100xf32> {
+  %c = "tfl.pseudo_const"() <{value = dense<true> : tensor<1x1x100x100xi1>}> : () -> tensor<1x1x100x100xi1> loc("causal")
+  %zero = "tfl.pseudo_const"() <{value = dense<0.0> : tensor<f32>}> : () -> tensor<f32> loc("zero")
+  %inf = "tfl.pseudo_const"() <{value = dense<0xFF800000> : tensor<f32>}> : () -> tensor<f32> loc("minus_inf")
+  %m = "tfl.select_v2"(%c, %zero, %inf) : (tensor<1x1x100x100xi1>, tensor<f32>, tensor<f32>) -> tensor<1x1x100x100xf32> loc("mask")
+  %1 = "tfl.add"(%arg0, %m) <{fused_activation_function = "NONE"}> : (tensor<1x1x100x100xf32>, tensor<1x1x100x100xf32>) -> tensor<1x1x100x100xf32> loc("masked")
+  return %1 : tensor<1x1x100x100xf32>
 }
 
 // -----

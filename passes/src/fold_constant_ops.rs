@@ -11,7 +11,7 @@
 //!
 //! Invariants: only float32, integer and bool values fold (quantized and float16 constants
 //! are weights that must stay compact, and `tfl.dequantize`/`tfl.densify` of them are left
-//! alone); a folded result grows the model by at most [`MAX_NEW_ELEMENTS`] values beyond its
+//! alone); a folded result grows the model by at most [`MAX_NEW_BYTES`] beyond its
 //! operands'; the entry function's results are never replaced by constants (a model's output
 //! stays an op's result); ops with regions, calls and custom ops are left alone. Each new
 //! constant takes the folded op's location, so the tensor keeps its name.
@@ -30,11 +30,16 @@ pub const FOLDED: Statistic = Statistic {
     description: "ops on constants replaced by their values",
 };
 
-/// A folded result may hold this many more values than the op's constant operands together:
-/// a float op kept float stores them as float32. wav2vec2's all-zero 199x199 attention mask
-/// (39601 values from a 199-value condition) would have grown its int8 model from 229 to
-/// 383 KB, so it stays an op.
-pub const MAX_NEW_ELEMENTS: usize = 16384;
+/// A folded result may take this many more bytes than the op's constant operands together
+/// (4096 float32 values): a float op kept float stores them as float32. An op left unfolded
+/// is calibrated from the value the interpreter computes all the same, so folding is only
+/// worth its bytes for small subgraphs (a T5 encoder's position buckets, whose integer ops
+/// have no int8 kernels). wav2vec2's all-zero
+/// 199x199 attention mask (39601 values from a 199-value condition) would have grown its int8
+/// model from 229 to 383 KB, and a causal mask selected by a 200x200 bool constant would have
+/// taken four times the bool's bytes (a decoder block's int8 model grew from 71 to 186 KB, past
+/// its float model's 83): they stay ops, which calibration measures all the same.
+pub const MAX_NEW_BYTES: usize = 16384;
 
 pub static INFO: PassInfo = PassInfo {
     argument: "fold-constant-ops",
@@ -43,7 +48,7 @@ pub static INFO: PassInfo = PassInfo {
         operands are all float32, integer or bool constants, and replaces it by a constant of \
         its value (named as the op's result), so that calibration and quantization see them \
         as constants. Leaves quantized and float16 weights, the function's results, custom \
-        ops, ops with regions, and results more than 16384 values larger than their operands.",
+        ops, ops with regions, and results more than 16 KiB larger than their operands.",
     options: &[],
     create,
     traits: PassTraits::NONE,
@@ -63,11 +68,15 @@ fn folds(elem: Option<&ElementType>) -> bool {
     )
 }
 
-fn elements(m: &Module, v: ValueId) -> Option<usize> {
-    m.value_type(v)
-        .as_tensor()
-        .and_then(|t| t.num_elements())
-        .map(|n| n as usize)
+/// The bytes a constant of `v`'s type takes: a byte per bool, whole bytes per value otherwise.
+fn bytes(m: &Module, v: ValueId) -> Option<usize> {
+    let t = m.value_type(v).as_tensor()?;
+    let width = match &t.elem {
+        ElementType::Float(FloatKind::F32) => 32,
+        ElementType::Int(i) => i.width.max(8),
+        _ => return None,
+    };
+    Some(t.num_elements()? as usize * (width as usize).div_ceil(8))
 }
 
 /// The little-endian bytes of `t` in the element type `elem`, when they match.
@@ -155,14 +164,14 @@ fn candidate(m: &Module, op: OpId, returned: &[ValueId]) -> bool {
     if !data.operands().iter().all(constant_operand) || !data.results().iter().all(folds_result) {
         return false;
     }
-    let operand_elements: usize = data
+    let operand_bytes: usize = data
         .operands()
         .iter()
-        .map(|&v| elements(m, v).unwrap_or(0))
+        .map(|&v| bytes(m, v).unwrap_or(0))
         .sum();
-    data.results().iter().all(|&r| {
-        elements(m, r).is_some_and(|n| n <= operand_elements.saturating_add(MAX_NEW_ELEMENTS))
-    })
+    data.results()
+        .iter()
+        .all(|&r| bytes(m, r).is_some_and(|n| n <= operand_bytes.saturating_add(MAX_NEW_BYTES)))
 }
 
 impl Pass for FoldConstantOps {

@@ -124,3 +124,61 @@ def test_masked_attention_keeps_the_scores_resolution(mode, computed, masked, tq
     assert e.returncode == 0, e.stderr
     tqopt_db = json.loads(report.read_text())["sqnr_db"]
     assert abs(tqopt_db - litert_db) <= 0.1, (tqopt_db, litert_db)
+
+
+LONG = 128
+
+
+def selected_causal_model(tqopt_bin: Path, out: Path) -> Path:
+    """Scores [1, 128, 128] + select(causal bool constant, 0, -inf) -> softmax, as litert-torch
+    writes `scaled_dot_product_attention(is_causal=True)`: the mask is computed from constants
+    when the model runs."""
+    rng = np.random.default_rng(22)
+    keys = rng.standard_normal((1, DIM, LONG)).astype(np.float32)
+    values = rng.standard_normal((1, LONG, DIM)).astype(np.float32)
+    causal = np.tril(np.ones((LONG, LONG), bool))
+    bools = '"0x' + np.packbits(causal.ravel(), bitorder="little").tobytes().hex().upper() + '"'
+    s = f"tensor<1x{LONG}x{LONG}xf32>"
+    text = f"""module {{
+  func.func @main(%q: tensor<1x{LONG}x{DIM}xf32>) -> tensor<1x{LONG}x{DIM}xf32> {{
+    %k = "tfl.pseudo_const"() <{{value = dense<{hex_f32(keys)}> : tensor<1x{DIM}x{LONG}xf32>}}> : () -> tensor<1x{DIM}x{LONG}xf32>
+    %raw = "tfl.batch_matmul"(%q, %k) <{{adj_x = false, adj_y = false}}> : (tensor<1x{LONG}x{DIM}xf32>, tensor<1x{DIM}x{LONG}xf32>) -> {s} loc("scores")
+    %c = "tfl.pseudo_const"() <{{value = dense<{bools}> : tensor<{LONG}x{LONG}xi1>}}> : () -> tensor<{LONG}x{LONG}xi1> loc("causal")
+    %zero = "tfl.pseudo_const"() <{{value = dense<0.0> : tensor<f32>}}> : () -> tensor<f32>
+    %inf = "tfl.pseudo_const"() <{{value = dense<0xFF800000> : tensor<f32>}}> : () -> tensor<f32>
+    %mask = "tfl.select_v2"(%c, %zero, %inf) : (tensor<{LONG}x{LONG}xi1>, tensor<f32>, tensor<f32>) -> tensor<{LONG}x{LONG}xf32> loc("mask")
+    %masked = "tfl.add"(%raw, %mask) <{{fused_activation_function = "NONE"}}> : ({s}, tensor<{LONG}x{LONG}xf32>) -> {s} loc("masked")
+    %p = "tfl.softmax"(%masked) <{{beta = 2.500000e-01 : f32}}> : ({s}) -> {s} loc("weights")
+    %v = "tfl.pseudo_const"() <{{value = dense<{hex_f32(values)}> : tensor<1x{LONG}x{DIM}xf32>}}> : () -> tensor<1x{LONG}x{DIM}xf32>
+    %o = "tfl.batch_matmul"(%p, %v) <{{adj_x = false, adj_y = false}}> : ({s}, tensor<1x{LONG}x{DIM}xf32>) -> tensor<1x{LONG}x{DIM}xf32> loc("attended")
+    return %o : tensor<1x{LONG}x{DIM}xf32>
+  }}
+}}
+"""
+    src, dst = out / "selected.mlir", out / "selected.tflite"
+    src.write_text(text)
+    r = subprocess.run([str(tqopt_bin), str(src), "-o", str(dst)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return dst
+
+
+@pytest.mark.parametrize("flag", ["--pass=quantize-int8", "--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8}"],
+                         ids=["int8", "strict_int8"])
+def test_a_mask_selected_from_constants_stays_an_op(flag, tqopt_bin, out_dir):
+    """Folded into a constant, the mask took four times its bool condition's bytes: such a
+    decoder block's int8 model outgrew its float model (litert-torch, 71 -> 186 KB against
+    83). It stays an op, calibrated from the value the interpreter computes, and strict int8
+    quantizes it."""
+    model = selected_causal_model(tqopt_bin, out_dir)
+    rng = np.random.default_rng(3)
+    calibration = out_dir / "cal.npz"
+    np.savez(calibration, arg0=rng.standard_normal((16, LONG, DIM)).astype(np.float32))
+    held = {"arg0": rng.standard_normal((8, LONG, DIM)).astype(np.float32)}
+    quantized = out_dir / "q.tflite"
+    r = subprocess.run([str(tqopt_bin), str(model), flag, f"--calibration-data={calibration}", "-o",
+                        str(quantized), "--no-progress"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # A float32 copy of the mask would add 64 KiB; the scores' matmuls may stay float for speed,
+    # so the int8 model need not be much smaller than the float one.
+    assert quantized.stat().st_size < model.stat().st_size + LONG * LONG
+    assert sqnr_db(litert_outputs(model, held), litert_outputs(quantized, held)) > 25
