@@ -144,3 +144,26 @@ def test_wide_integers_keep_the_cast_float(float_model, tqopt_bin, out_dir):
     assert r.returncode != 0
     assert "reach [0, 300] on the calibration data, beyond int8's [-128, 127]" in r.stderr
     assert not strict.exists()
+
+
+def test_int16_storage_holds_wider_integers(float_model, tqopt_bin, out_dir):
+    """In 16x8 mode a cast of values up to 300 writes int16 at scale 1 and runs in LiteRT."""
+    model, _, held = float_model
+    rng = np.random.default_rng(6)
+    wide = out_dir / "wide.npz"
+    m = masks(rng, 16)
+    m[:, 0, 3] = 300
+    np.savez(wide, x=rng.standard_normal((16, 1, N)).astype(np.float32), mask=m)
+    out = out_dir / "q16.tflite"
+    quantize(tqopt_bin, model, wide, out, "--pass=quantize-int16x8")
+    from ai_edge_litert.interpreter import Interpreter
+
+    details = {d["name"]: d for d in Interpreter(model_path=str(out)).get_tensor_details()}
+    assert details["mask_float"]["dtype"] == np.int16
+    assert details["mask_float"]["quantization"] == (1.0, 0)
+    odd = {"x": held["x"], "mask": held["mask"].copy()}
+    odd["mask"][:, 0, 3] = 300
+    data = out_dir / "odd.npz"
+    np.savez(data, **odd)
+    litert = sqnr_db(litert_outputs(model, odd), litert_outputs(out, odd))
+    assert abs(eval_sqnr(tqopt_bin, out, model, data, out_dir) - litert) < 0.1

@@ -1,8 +1,13 @@
 // A cast from integers or bools to float (an attention mask, a position index) quantizes as a
 // cast to int8 with scale 1 and zero point 0: LiteRT's CAST writes the integers into the
 // storage unscaled. Calibrated values int8 cannot hold keep the cast float (LiteRT would wrap
-// them), and strict int8 then names the cast and why. A cast from float stays float.
+// them), and strict int8 then names the cast and why; int16 storage holds more. A cast from
+// float stays float.
 // RUN: tqopt %s --pass-pipeline='builtin.module(propagate-ranges,insert-fake-quant,legalize-opset{ops=TFLITE_BUILTINS_INT8},fold-quant)' --split-input-file --verify-diagnostics | FileCheck %s
+// With int16 activations (16x8 mode), positions up to 300 fit: the cast writes int16.
+// RUN: tqopt %s --pass-pipeline='builtin.module(propagate-ranges{activations=int16},insert-fake-quant{activations=int16 bias=int64},legalize-opset{activations=int16},fold-quant)' --split-input-file | FileCheck %s --check-prefix=I16
+// I16-LABEL: func.func @wide
+// I16: "tfl.cast"(%arg1) : (tensor<1x4xi32>) -> tensor<1x4x!quant.uniform<i16<-32767:32767>:f32, 1.000000e+00>>
 
 // The mask's statistics go: its parameters are the integers themselves.
 // CHECK-LABEL: func.func @mask

@@ -118,7 +118,7 @@ static QUANTIZE_INT16X8_STEPS: &[Step] = &[
         &["calibration", "check-accuracy"],
         super::pipeline::checks_accuracy,
     ),
-    step("propagate-ranges"),
+    with("propagate-ranges", &[set("activations", "int16")]),
     with(
         "insert-fake-quant",
         &[

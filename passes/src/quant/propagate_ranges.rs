@@ -18,7 +18,8 @@
 //!   ([`control_flow::unify_ranges`]); these statistics are never dropped as redundant.
 //!
 //! - An integer-valued result (a cast from integers to float) takes scale 1 and zero point 0:
-//!   its statistics go when its calibrated values fit int8, and otherwise the op stays float,
+//!   its statistics go when its calibrated values fit the activation storage (`activations=`:
+//!   int8, or int16 in 16x8 mode and for an op marked int16), and otherwise the op stays float,
 //!   marked with why (`tqopt.float_reason`), since LiteRT's cast would wrap the rest.
 //!
 //! - An affine op's output range too narrow for XNNPACK (requantization scale 256 or more,
@@ -34,10 +35,12 @@ use tqopt_ir::{Attribute, Module, OpId};
 
 use super::layer_stats;
 use super::legalize_opset::FLOAT_REASON;
+use super::mixed_precision;
+use super::numerics::StorageRange;
 use super::qdq::defined_by;
 use super::spec::{behavior, is_same_scale, prefers_result_scale};
 use super::{control_flow, requant_bounds};
-use crate::options::PassOptions;
+use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::{PassInfo, PassTraits};
 
@@ -68,16 +71,30 @@ pub static INFO: PassInfo = PassInfo {
         ops, results of single-input same-scale ops (they inherit their input's range), and \
         operands of multi-input same-scale ops like concatenation (they take the result's \
         range), following TensorFlow's RemoveRedundantStatsOps.",
-    options: &[],
+    options: OPTIONS,
     create,
     traits: PassTraits::NONE,
 };
 
-fn create(_: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    Ok(Box::new(PropagateRanges))
+pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
+    name: "activations",
+    kind: OptionKind::Enum(super::insert_fake_quant::ACTIVATION_TYPES),
+    default: "int8",
+    help: "Activation storage (as insert-fake-quant's): the integers a cast to float may hold",
+}];
+
+fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    let activations = match options.choice("activations")? {
+        "int16" => StorageRange::INT16_NARROW,
+        _ => StorageRange::INT8,
+    };
+    Ok(Box::new(PropagateRanges { activations }))
 }
 
-pub struct PropagateRanges;
+pub struct PropagateRanges {
+    /// The activation storage, for the integers an integer-valued result may hold.
+    activations: StorageRange,
+}
 
 /// Same-scale ops whose result holds every value of each float operand (joined, reshaped,
 /// reordered, repeated or padded): the result's range covers each operand's, so an operand
@@ -116,7 +133,7 @@ impl Pass for PropagateRanges {
             .collect();
         let mut redundant: HashSet<OpId> = HashSet::new();
 
-        let kept_float = keep_wide_integers_float(m, &stats);
+        let kept_float = keep_wide_integers_float(m, &stats, self.activations);
         // Forward: fixed-range results, and results of single-input same-scale ops.
         let mut work = stats.clone();
         while let Some(s) = work.pop() {
@@ -196,14 +213,10 @@ impl Pass for PropagateRanges {
     }
 }
 
-/// The storage range an integer-valued result must fit: int8's, the narrowest activation
-/// storage (a 16x8 model keeps float a cast that int16 could have held).
-const INTEGER_STORAGE: (f64, f64) = (-128.0, 127.0);
-
 /// Marks float (with [`FLOAT_REASON`]) each integer-valued op (a cast from integers to float)
-/// whose calibrated values leave [`INTEGER_STORAGE`]: LiteRT's cast would wrap them. Returns
-/// how many it marked.
-fn keep_wide_integers_float(m: &mut Module, stats: &[OpId]) -> u64 {
+/// whose calibrated values leave its activation storage (`activations`, or int16 for an op
+/// marked int16): LiteRT's cast would wrap them. Returns how many it marked.
+fn keep_wide_integers_float(m: &mut Module, stats: &[OpId], activations: StorageRange) -> u64 {
     let mut marked = 0;
     for &s in stats {
         let Some(def) = m.operand(s, 0).and_then(|a| m.defining_op(a)) else {
@@ -212,14 +225,16 @@ fn keep_wide_integers_float(m: &mut Module, stats: &[OpId]) -> u64 {
         if behavior(m, def) != QuantBehavior::IntegerValued {
             continue;
         }
-        let (lo, hi) = INTEGER_STORAGE;
+        let storage = mixed_precision::storage(m, def, activations);
+        let (lo, hi) = (storage.min as f64, storage.max as f64);
         let fits = layer_stats::range(m, s).is_some_and(|(min, max)| min >= lo && max <= hi);
         if !fits {
             let seen = layer_stats::range(m, s).map_or("no finite range".to_string(), |(a, b)| {
                 format!("[{a}, {b}]")
             });
+            let bits = if storage.is_16bit() { 16 } else { 8 };
             let why = format!(
-                "its integer values reach {seen} on the calibration data, beyond int8's \
+                "its integer values reach {seen} on the calibration data, beyond int{bits}'s \
                  [{lo}, {hi}], which LiteRT's integer cast would wrap"
             );
             m.op_mut(def)

@@ -435,7 +435,7 @@ pub(crate) fn qdq_specs(
 ) -> Vec<PassSpec> {
     let activations = storage.activations.as_str();
     vec![
-        spec("propagate-ranges", &[]),
+        spec("propagate-ranges", &[("activations", activations)]),
         spec(
             "insert-fake-quant",
             &[
