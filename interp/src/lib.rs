@@ -62,6 +62,7 @@ pub mod budget;
 mod buffers;
 mod builtin8;
 mod consts;
+mod div_zero_point;
 pub mod error;
 mod exec;
 mod fuse;

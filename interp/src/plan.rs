@@ -702,9 +702,10 @@ impl<'m> Planner<'m> {
                     loc: loc_text(&loc),
                 };
                 // Quantized ops without an integer kernel run through their float kernel
-                // (see `quantized`).
+                // (see `quantized`); an 8-bit DIV first checks its divisor as LiteRT does.
                 let emulate = |view: &mut crate::quantized::FloatView| {
                     crate::quantized::build_emulated(m, op, &const_refs, view)
+                        .map(|k| k.map(|k| crate::div_zero_point::wrap(m, op, k)))
                 };
                 let kernel = if data.is(&quantfork::STATS) {
                     kernels::shape::build_identity(&info)

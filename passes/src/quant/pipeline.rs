@@ -291,6 +291,9 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
     ),
     // After calibration (it reads the scores' ranges), before the search measures the model.
     step("bound-attention-masks").when(&["tflite-compat"], not_tflite_compat),
+    // After calibration, before the search measures the model: LiteRT's int8 DIV fails on a
+    // divisor at its zero point.
+    step("guard-divisions"),
     step("fold-constants"),
     with(
         "search-precision",
