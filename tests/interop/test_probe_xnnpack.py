@@ -149,7 +149,11 @@ def cases() -> list[Case]:
                   "4x16x16xf32"))
     for op in ("add", "sub", "mul", "maximum", "minimum", "squared_difference", "div"):
         attrs = NONE if op in ("add", "sub", "mul", "div") else ""
-        c.append(binary(op, f"tfl.{op}", attrs))
+        case = binary(op, f"tfl.{op}", attrs)
+        if op == "div":
+            # A divisor away from zero: near it, the division stays float (guard-divisions).
+            case.ranges = {1: (1.0, 4.0)}
+        c.append(case)
     c.append(binary("add_const_channel", "tfl.add", NONE, rhs_const="1x1x1x16"))
     # A layer norm's epsilon: an operand whose scale is under 2^-10 of the output's.
     for op in ("add", "sub"):
