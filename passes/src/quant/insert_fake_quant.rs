@@ -107,11 +107,16 @@ pub static INFO: PassInfo = PassInfo {
     traits: PassTraits::NONE,
 };
 
-fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let activations = match options.choice("activations")? {
+/// The storage an `activations=int8|int16` option names (16x8 mode's int16 is symmetric).
+pub fn activation_storage(options: &PassOptions) -> Result<StorageRange, String> {
+    Ok(match options.choice("activations")? {
         "int16" => StorageRange::INT16_NARROW,
         _ => StorageRange::INT8,
-    };
+    })
+}
+
+fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
+    let activations = activation_storage(options)?;
     let bias = match options.choice("bias")? {
         "int64" => StorageRange::INT64,
         _ => StorageRange::INT32,

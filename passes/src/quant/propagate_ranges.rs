@@ -84,10 +84,7 @@ pub static OPTIONS: &[OptionInfo] = &[OptionInfo {
 }];
 
 fn create(options: &PassOptions) -> Result<Box<dyn Pass>, String> {
-    let activations = match options.choice("activations")? {
-        "int16" => StorageRange::INT16_NARROW,
-        _ => StorageRange::INT8,
-    };
+    let activations = super::insert_fake_quant::activation_storage(options)?;
     Ok(Box::new(PropagateRanges { activations }))
 }
 
@@ -227,9 +224,9 @@ fn keep_wide_integers_float(m: &mut Module, stats: &[OpId], activations: Storage
         }
         let storage = mixed_precision::storage(m, def, activations);
         let (lo, hi) = (storage.min as f64, storage.max as f64);
-        let fits = layer_stats::range(m, s).is_some_and(|(min, max)| min >= lo && max <= hi);
-        if !fits {
-            let seen = layer_stats::range(m, s).map_or("no finite range".to_string(), |(a, b)| {
+        let range = layer_stats::range(m, s);
+        if !range.is_some_and(|(min, max)| min >= lo && max <= hi) {
+            let seen = range.map_or("no finite range".to_string(), |(a, b)| {
                 format!("[{a}, {b}]")
             });
             let bits = if storage.is_16bit() { 16 } else { 8 };
