@@ -9,17 +9,18 @@
 //! were all zero on the calibration data (a ReLU after a large negative bias; a detection head
 //! that never fired), whose range is then widened only to about 1e-6.
 //!
-//! [`widen_narrow_outputs`] runs before ranges are shared (`propagate-ranges`): where an affine
-//! op's calibrated output range is narrower than `input scale x largest weight scale`
+//! [`widen_narrow_outputs`] runs before and after ranges are shared (`propagate-ranges`): where
+//! an affine op's calibrated output range is narrower than `input scale x largest weight scale`
 //! (the span at which the ratio is 255), it widens that range to the span, scaling it about
 //! zero. The op's outputs then cost a little resolution that the data never used.
 
 use tqopt_ir::dialect::quantfork;
-use tqopt_ir::{Module, OpId};
+use tqopt_ir::dialect::QuantBehavior;
+use tqopt_ir::{Module, OpId, ValueId};
 
 use super::layer_stats::{range, set_range};
-use super::qdq::defined_by;
-use super::spec::{affine, QuantOptions};
+use super::qdq::{defined_by, is_f32};
+use super::spec::{affine, behavior, prefers_result_scale, QuantOptions};
 use crate::folds::const_f32_values;
 
 /// The largest requantization scale the ranges are widened for: XNNPACK refuses 256 and more.
@@ -38,8 +39,7 @@ pub fn widen_narrow_outputs(m: &mut Module) -> u64 {
         let Some(input) = slots.input.and_then(|i| m.operand(op, i)) else {
             continue;
         };
-        let Some(in_range) = defined_by(m, input, &quantfork::STATS).and_then(|s| range(m, s))
-        else {
+        let Some(in_range) = quantized_range(m, input) else {
             continue;
         };
         let Some(weights) = m
@@ -72,6 +72,34 @@ pub fn widen_narrow_outputs(m: &mut Module) -> u64 {
         }
     }
     widened
+}
+
+/// The most chained same-scale ops [`quantized_range`] follows back.
+const MAX_CHAIN: usize = 64;
+
+/// The range `value` will be quantized with: its own statistics; or, where a same-scale op
+/// with one float operand (pooling, reshape, pad, ...) passes its input's range on (its own
+/// statistics went in `propagate-ranges`), the range of that input; or the fixed range of a
+/// fixed-output op (logistic, tanh, ...), whose statistics went too.
+fn quantized_range(m: &Module, value: ValueId) -> Option<(f64, f64)> {
+    let mut v = value;
+    for _ in 0..MAX_CHAIN {
+        if let Some(s) = defined_by(m, v, &quantfork::STATS) {
+            return range(m, s);
+        }
+        let def = m.defining_op(v)?;
+        match behavior(m, def) {
+            QuantBehavior::FixedOutput(fixed) => {
+                let (scale, zero_point) = fixed.int8;
+                return Some(((-128 - zero_point) as f64 * scale, (127 - zero_point) as f64 * scale));
+            }
+            QuantBehavior::SameScale if !prefers_result_scale(m, def) => {
+                v = *m.operands(def).iter().find(|&&o| is_f32(m, o))?;
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// The width of a range once it includes 0, as quantization makes it.
