@@ -8,11 +8,13 @@ in LiteRT's builtin kernels (16x8 has no XNNPACK path). The 16x8 model must:
 - beat our int8 model's output SQNR against the float model on the other photos by
   ``MARGIN_DB``;
 - with ``io=int16`` take and return int16 tensors, and still beat int8;
-- with ``bias=int32`` hold int32 biases (which LiteRT's 16x8 depthwise kernel refuses).
+- with ``bias=int32`` hold int32 biases, stated in the ops' options, except the depthwise
+  convolutions' (LiteRT's 16x8 depthwise kernel takes int64 only), and run in LiteRT.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import numpy as np
 import pytest
 
 from conftest import MODELS_DIR, input_details, input_range, prepare_input, run_litert
+from zoo_common import litert_outputs, sqnr_db
 from test_interp import interp_run_bin  # noqa: F401
 from test_quantize import CALIBRATION_PHOTOS, calibration_dir, output_sqnr  # noqa: F401
 
@@ -166,20 +169,93 @@ def test_int16_io(name, tqopt_bin, calibration_dir, images, out_dir, int8_sqnr):
     assert value >= base + MARGIN_DB, f"int16x8 {value:.2f} dB vs int8 {base:.2f} dB"
 
 
-def test_int32_bias(tqopt_bin, calibration_dir, out_dir):  # noqa: F811
-    """bias=int32 writes int32 biases; LiteRT's 16x8 DEPTHWISE_CONV_2D takes int64 biases
-    only (measured), so a model with one does not run in LiteRT: the option is for runtimes
-    and accelerators that take int32."""
-    from ai_edge_litert.interpreter import Interpreter
+# Every op with a bias that LiteRT runs in 16x8: a convolution, a depthwise convolution, a
+# transposed convolution and a fully connected layer.
+AFFINE_16X8 = """
+func.func @main(%arg0: tensor<1x8x8x4xf32> loc("image")) -> tensor<1x6xf32> {
+  %w = "tfl.pseudo_const"() <{value = dense<WC> : tensor<8x3x3x4xf32>}> : () -> tensor<8x3x3x4xf32> loc("conv/w")
+  %b = "tfl.pseudo_const"() <{value = dense<BC> : tensor<8xf32>}> : () -> tensor<8xf32> loc("conv/b")
+  %0 = "tfl.conv_2d"(%arg0, %w, %b) <{dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "RELU", padding = "SAME", stride_h = 2 : i32, stride_w = 2 : i32}> : (tensor<1x8x8x4xf32>, tensor<8x3x3x4xf32>, tensor<8xf32>) -> tensor<1x4x4x8xf32> loc("conv")
+  %dw = "tfl.pseudo_const"() <{value = dense<WD> : tensor<1x3x3x8xf32>}> : () -> tensor<1x3x3x8xf32> loc("dw/w")
+  %db = "tfl.pseudo_const"() <{value = dense<BD> : tensor<8xf32>}> : () -> tensor<8xf32> loc("dw/b")
+  %1 = "tfl.depthwise_conv_2d"(%0, %dw, %db) <{depth_multiplier = 1 : i32, dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "NONE", padding = "SAME", stride_h = 1 : i32, stride_w = 1 : i32}> : (tensor<1x4x4x8xf32>, tensor<1x3x3x8xf32>, tensor<8xf32>) -> tensor<1x4x4x8xf32> loc("dw")
+  %s = "tfl.pseudo_const"() <{value = dense<[1, 8, 8, 4]> : tensor<4xi32>}> : () -> tensor<4xi32> loc("up/shape")
+  %tw = "tfl.pseudo_const"() <{value = dense<WT> : tensor<4x3x3x8xf32>}> : () -> tensor<4x3x3x8xf32> loc("up/w")
+  %tb = "tfl.pseudo_const"() <{value = dense<BT> : tensor<4xf32>}> : () -> tensor<4xf32> loc("up/b")
+  %2 = "tfl.transpose_conv"(%s, %tw, %1, %tb) <{fused_activation_function = "NONE", padding = "SAME", stride_h = 2 : i32, stride_w = 2 : i32}> : (tensor<4xi32>, tensor<4x3x3x8xf32>, tensor<1x4x4x8xf32>, tensor<4xf32>) -> tensor<1x8x8x4xf32> loc("up")
+  %r = "tfl.pseudo_const"() <{value = dense<[1, 256]> : tensor<2xi32>}> : () -> tensor<2xi32> loc("flat/shape")
+  %3 = "tfl.reshape"(%2, %r) : (tensor<1x8x8x4xf32>, tensor<2xi32>) -> tensor<1x256xf32> loc("flat")
+  %fw = "tfl.pseudo_const"() <{value = dense<WF> : tensor<6x256xf32>}> : () -> tensor<6x256xf32> loc("fc/w")
+  %fb = "tfl.pseudo_const"() <{value = dense<BF> : tensor<6xf32>}> : () -> tensor<6xf32> loc("fc/b")
+  %4 = "tfl.fully_connected"(%3, %fw, %fb) <{asymmetric_quantize_inputs = false, fused_activation_function = "NONE", keep_num_dims = false, weights_format = "DEFAULT"}> : (tensor<1x256xf32>, tensor<6x256xf32>, tensor<6xf32>) -> tensor<1x6xf32> loc("fc")
+  return %4 : tensor<1x6xf32>
+}
+"""
 
-    src = MODELS_DIR / "hand_recrop.tflite"
-    if not src.exists():
-        pytest.skip(f"no {src}")
-    out = out_dir / "int16x8_b32.tflite"
-    quantize(tqopt_bin, src, out, "quantize-int16x8{bias=int32}", calibration_dir)
-    check_types(out, INT32, FLOAT32)
-    with pytest.raises(RuntimeError, match="DEPTHWISE_CONV_2D"):
-        Interpreter(model_path=str(out), num_threads=1).allocate_tensors()
+
+def affine_16x8_model() -> str:
+    rng = np.random.default_rng(3)
+
+    def dense(shape, scale):
+        return np.array2string(rng.normal(0, scale, shape).astype(np.float32), separator=", ",
+                               threshold=10**6, floatmode="unique").replace("\n", "")
+
+    text = AFFINE_16X8
+    for key, shape, scale in [("WC", (8, 3, 3, 4), 0.3), ("BC", (8,), 1.0), ("WD", (1, 3, 3, 8), 0.3),
+                              ("BD", (8,), 1.0), ("WT", (4, 3, 3, 8), 0.2), ("BT", (4,), 1.0),
+                              ("WF", (6, 256), 0.1), ("BF", (6,), 1.0)]:
+        text = text.replace(key, dense(shape, scale))
+    return text
+
+
+def test_int32_bias(tqopt_bin, out_dir):  # noqa: F811
+    """bias=int32 writes int32 biases, and the options of CONV_2D, TRANSPOSE_CONV and
+    FULLY_CONNECTED say so (`quantized_bias_type`): LiteRT's 16x8 kernels read an unstated bias as
+    int64, and computed garbage from int32 storage (-8.4 dB on a convolution). DEPTHWISE_CONV_2D's
+    kernel takes int64 biases only and its options cannot say otherwise, so it keeps int64. The
+    model runs in LiteRT and scores as the int64-bias model does; tqopt eval agrees."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    src = out_dir / "affine16.mlir"
+    src.write_text(affine_16x8_model())
+    float_model = out_dir / "affine16.tflite"
+    subprocess.run([str(tqopt_bin), str(src), "-o", str(float_model)], check=True)
+    rng = np.random.default_rng(4)
+    calib, held = out_dir / "calib.npy", out_dir / "held.npy"
+    np.save(calib, rng.standard_normal((16, 1, 8, 8, 4)).astype(np.float32))
+    np.save(held, rng.standard_normal((8, 1, 8, 8, 4)).astype(np.float32))
+    scores = {}
+    for bias in ("int32", "int64"):
+        out = out_dir / f"affine16_{bias}.tflite"
+        r = subprocess.run([str(tqopt_bin), str(float_model), f"--pass=quantize-int16x8{{bias={bias}}}",
+                            f"--calibration-data={calib}", "-o", str(out), "--no-progress"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        data = {"image": np.load(held)}
+        scores[bias] = sqnr_db(litert_outputs(float_model, data), litert_outputs(out, data))
+        report = out_dir / f"eval_{bias}.json"
+        e = subprocess.run([str(tqopt_bin), "eval", str(out), "--reference", str(float_model), "--data",
+                            str(held), "--report", str(report)], capture_output=True, text=True)
+        assert e.returncode == 0, e.stderr
+        assert abs(json.loads(report.read_text())["sqnr_db"] - scores[bias]) <= 0.1, (bias, scores)
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel((out_dir / "affine16_int32.tflite").read_bytes(), 0))
+    sg = model.subgraphs[0]
+    seen = {}
+    for op in sg.operators:
+        code = model.operatorCodes[op.opcodeIndex]
+        kind = max(code.builtinCode, code.deprecatedBuiltinCode)
+        bias_slot = 3 if kind == TRANSPOSE_CONV else 2
+        if kind in (CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED):
+            bias_type = sg.tensors[op.inputs[bias_slot]].type
+            stated = getattr(op.builtinOptions, "quantizedBiasType", None)
+            seen[kind] = (bias_type, stated)
+    assert seen == {
+        CONV_2D: (INT32, INT32),
+        DEPTHWISE_CONV_2D: (INT64, None),
+        TRANSPOSE_CONV: (INT32, INT32),
+        FULLY_CONNECTED: (INT32, INT32),
+    }, seen
+    assert scores["int32"] > 30 and abs(scores["int32"] - scores["int64"]) < 0.5, scores
 
 
 def test_output_sqnr_sees_int16_outputs():

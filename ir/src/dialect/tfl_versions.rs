@@ -310,10 +310,26 @@ pub fn int8_int16_2(ctx: &Context, op: OpId) -> i32 {
 
 // ---- convolutions and matrix products ----
 
+/// Whether a 16x8 CONV_2D, TRANSPOSE_CONV or FULLY_CONNECTED stores its bias as int32, which its
+/// options must then state (`quantized_bias_type = INT32`): LiteRT's 16x8 kernels read the bias
+/// of an op whose options leave it unset as int64, and compute garbage from int32 storage. The
+/// exporter writes the option from this, and the ops' versions follow it (8, 5 and 11), so the
+/// bias's type stays the one record of its storage.
+pub fn states_int32_bias(ctx: &Context, op: OpId) -> bool {
+    let s = Sig::new(ctx, op);
+    let (input, bias) = if ctx.op(op).is(&tfl::TRANSPOSE_CONV) {
+        (2, 3)
+    } else {
+        (0, 2)
+    };
+    s.input(input) == Int16 && s.input(bias) == Int32
+}
+
+
 /// CONV_2D.
 ///
-/// - 8: int16 activations, int8 filter, with `quantized_bias_type` set. The tfl dialect has no
-///   attribute for the option and the exporter writes it unset, so this never holds.
+/// - 8: int16 activations, int8 filter, with `quantized_bias_type` set: an int32 bias
+///   ([`states_int32_bias`]).
 /// - 6: grouped convolution (input channels differ from the filter's). An input whose channel
 ///   dimension is dynamic is taken as not grouped.
 /// - 4: int16 activations (16x8). op_version.cc asks for an int16 filter and reads
@@ -323,7 +339,7 @@ pub fn int8_int16_2(ctx: &Context, op: OpId) -> i32 {
 /// - hybrid: 5 per-channel filter (as many scales as output channels), else 2.
 pub fn conv_2d(ctx: &Context, op: OpId) -> i32 {
     let s = Sig::new(ctx, op);
-    let quantized_bias_type_set = false;
+    let quantized_bias_type_set = states_int32_bias(ctx, op);
     if s.input(0) == Int16 && s.input(1) == Int8 && s.output(0) == Int16 && quantized_bias_type_set
     {
         return 8;
@@ -391,14 +407,13 @@ pub fn depthwise_conv_2d(ctx: &Context, op: OpId) -> i32 {
 
 /// TRANSPOSE_CONV (operands: output_shape, weights, input, bias).
 ///
-/// - 5: int16 input, int8 weights, int16 output, with `quantized_bias_type` set. op_version.cc
-///   tests `inputs.at(0)`, the int32 output shape, so it never holds there; here it tests the
-///   input, but the tfl dialect has no attribute for the option and the exporter writes it
-///   unset, so it never holds here either.
+/// - 5: int16 input, int8 weights, int16 output, with `quantized_bias_type` set (an int32 bias,
+///   [`states_int32_bias`]). op_version.cc tests `inputs.at(0)`, the int32 output shape, so it
+///   never holds there; here it tests the input, as the kernel does.
 /// - 4: a fused activation; 3: a bias (not `none`); 2: int8 weights.
 pub fn transpose_conv(ctx: &Context, op: OpId) -> i32 {
     let s = Sig::new(ctx, op);
-    let quantized_bias_type_set = false;
+    let quantized_bias_type_set = states_int32_bias(ctx, op);
     if s.input(2) == Int16 && s.input(1) == Int8 && s.output(0) == Int16 && quantized_bias_type_set
     {
         return 5;
@@ -419,7 +434,7 @@ pub fn transpose_conv(ctx: &Context, op: OpId) -> i32 {
 ///
 /// - 14: int2 weights; 13: int16 activations, int4 weights.
 /// - 12: hybrid with per-channel weights (as many scales as output units).
-/// - 11: 16x8 with `quantized_bias_type` set: never (no attribute; the exporter writes it unset).
+/// - 11: 16x8 with `quantized_bias_type` set: an int32 bias ([`states_int32_bias`]).
 /// - 8: sparse weights (a `tfl.pseudo_sparse_const`/`pseudo_sparse_qconst`).
 /// - 7: int16 activations. op_version.cc asks for int16 weights, so TensorFlow writes 1 for a
 ///   16x8 layer (or 5 with `keep_num_dims`); the int16 kernel is version 7 ("Int16 fully fixed
@@ -441,7 +456,7 @@ pub fn fully_connected(ctx: &Context, op: OpId) -> i32 {
     if is_hybrid(&s, 1) && scales_span_dim(&s, 1, 0) {
         return 12;
     }
-    let quantized_bias_type_set = false;
+    let quantized_bias_type_set = states_int32_bias(ctx, op);
     if s.input(0) == Int16 && s.input(1) == Int8 && s.output(0) == Int16 && quantized_bias_type_set
     {
         return 11;

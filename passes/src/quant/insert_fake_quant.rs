@@ -178,6 +178,25 @@ impl Pass for InsertFakeQuant {
     }
 }
 
+/// How `op`'s bias is stored: `bias=` of the options (int32 in int8 mode), except that an op
+/// marked int16 in an int8 model (mixed precision) takes 16x8's int64, and so does a 16-bit
+/// DEPTHWISE_CONV_2D under bias=int32: LiteRT's 16x8 depthwise kernel takes no int32 bias
+/// (`depthwise_conv.cc` checks for int64; a model with one is refused at prepare) and its
+/// options have no field to say so, unlike CONV_2D's, FULLY_CONNECTED's and TRANSPOSE_CONV's.
+pub fn bias_storage(m: &Module, op: OpId, options: &QuantOptions) -> StorageRange {
+    let sixteen_bit = if options.activations.is_16bit() {
+        true
+    } else if mixed_precision::is_int16(m, op) {
+        return StorageRange::INT64;
+    } else {
+        false
+    };
+    if sixteen_bit && m.op(op).is(&tfl::DEPTHWISE_CONV_2D) {
+        return StorageRange::INT64;
+    }
+    options.bias
+}
+
 /// An error when a scale of `elem`, the parameters chosen for `v`, is not finite or is zero
 /// (see [`numerics::check_scales`]), naming the tensor.
 fn check_params(m: &Module, v: ValueId, elem: &ElementType) -> Result<(), Diagnostic> {
@@ -797,9 +816,7 @@ impl<'m> Driver<'m> {
         let mut adjusted = false;
         // TensorFlow's adjustment keeps an int32 bias inside ±INT32_MAX / 2; an int64 bias
         // needs none.
-        // An op marked int16 in an int8 model (mixed precision) takes 16x8's int64 bias.
-        let wide = self.options.bias == StorageRange::INT64
-            || (!self.options.activations.is_16bit() && mixed_precision::is_int16(self.m, op));
+        let wide = bias_storage(self.m, op, &self.options) == StorageRange::INT64;
         let int32_bias = !wide;
         if let (Some(c), true, true) = (bias_const, weight_is_const, int32_bias) {
             if let Some(values) = const_f32_values(self.m, c) {

@@ -18,7 +18,8 @@
 use tqopt_ir::dialect::tfl;
 use tqopt_ir::{Diagnostic, Module, OpId, QuantParams, ValueId};
 
-use super::numerics::{self, BIAS_MAX};
+use super::insert_fake_quant::bias_storage;
+use super::numerics::{self, StorageRange, BIAS_MAX};
 use super::qdq::{defined_by, params_of, range_of};
 use super::spec::{affine, QuantOptions};
 use crate::folds::const_f32_values;
@@ -138,6 +139,7 @@ pub fn int32_warnings(m: &Module, options: &QuantOptions) -> Vec<Diagnostic> {
     let ops: Vec<OpId> = m
         .walk_nested(m.op)
         .filter(|&op| affine(m, op, options).is_some())
+        .filter(|&op| bias_storage(m, op, options) == StorageRange::INT32)
         .collect();
     let mut out = Vec::new();
     let int32_max = i32::MAX as f64;

@@ -8,8 +8,9 @@ use super::{
 use crate::schema::tflite::{
     BatchMatMulOptionsT, BuiltinOperator as Op, BuiltinOptions as O, BuiltinOptionsT,
     Conv2DOptionsT, Conv3DOptionsT, DepthwiseConv2DOptionsT, FullyConnectedOptionsT,
-    FullyConnectedOptionsWeightsFormat, TransposeConvOptionsT,
+    FullyConnectedOptionsWeightsFormat, TensorType, TransposeConvOptionsT,
 };
+use tqopt_ir::dialect::tfl_versions;
 
 pub(crate) const CODECS: &[OpCodec] = &[
     OpCodec::new(
@@ -66,8 +67,19 @@ fn import_conv_2d(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<(), String>
     Ok(())
 }
 
+/// `quantized_bias_type`: INT32 for a 16x8 op with an int32 bias, which LiteRT's kernel would
+/// otherwise read as int64; unset (FLOAT32) otherwise.
+fn quantized_bias_type(cx: &ExportContext<'_>) -> TensorType {
+    if tfl_versions::states_int32_bias(cx.ctx, cx.op) {
+        TensorType::INT32
+    } else {
+        TensorType::FLOAT32
+    }
+}
+
 fn export_conv_2d(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
     Ok(BuiltinOptionsT::Conv2DOptions(Box::new(Conv2DOptionsT {
+        quantized_bias_type: quantized_bias_type(cx),
         padding: cx.padding()?,
         stride_w: cx.i32("stride_w")?,
         stride_h: cx.i32("stride_h")?,
@@ -151,6 +163,7 @@ fn import_transpose_conv(opts: &BuiltinOptionsT, a: &mut OpAttrs) -> Result<(), 
 fn export_transpose_conv(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, String> {
     Ok(BuiltinOptionsT::TransposeConvOptions(Box::new(
         TransposeConvOptionsT {
+            quantized_bias_type: quantized_bias_type(cx),
             padding: cx.padding()?,
             stride_w: cx.i32("stride_w")?,
             stride_h: cx.i32("stride_h")?,
@@ -191,6 +204,7 @@ fn export_fully_connected(cx: &ExportContext<'_>) -> Result<BuiltinOptionsT, Str
     })?;
     Ok(BuiltinOptionsT::FullyConnectedOptions(Box::new(
         FullyConnectedOptionsT {
+            quantized_bias_type: quantized_bias_type(cx),
             fused_activation_function: cx.act()?,
             weights_format,
             keep_num_dims: cx.bool_or("keep_num_dims", false)?,
