@@ -12,11 +12,33 @@ use tqopt_ir::{Attribute, Module};
 use tqopt_passes::calibration::calibrate::UNCALIBRATED;
 use tqopt_passes::{parse_pipeline, Instrumentation, PassManager, RunError};
 
-fn temp_dir(name: &str) -> PathBuf {
+/// A folder of its own under the temp dir, removed with what it holds when this is dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("tqopt-calib-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 fn module(text: &str) -> Module {

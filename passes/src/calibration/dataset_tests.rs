@@ -36,10 +36,36 @@ fn input(shape: &[i64]) -> InputSpec {
     }
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tqopt-dataset-{}", std::process::id()));
+/// A file path in a folder of its own under the temp dir; the folder goes when this is dropped,
+/// so a test run leaves nothing behind.
+struct TempFile {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl std::ops::Deref for TempFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for TempFile {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn temp(name: &str) -> TempFile {
+    let dir = std::env::temp_dir().join(format!("tqopt-dataset-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    TempFile { path: dir.join(name), dir }
 }
 
 #[test]
