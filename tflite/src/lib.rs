@@ -12,12 +12,14 @@
 //!   flatbuffer.
 //! - [`runtime_version`]: TFLite's runtime version table (which release introduced each
 //!   operator version), for the `min_runtime_version` metadata.
+//! - [`flexbuffer`]: a reader for custom operators' FlexBuffer options (a map of scalars).
 //! - [`names`]: the attribute and metadata names the two directions agree on.
 
 // The flatc-generated schema code names `alloc::vec::Vec` etc. from inside its own module; an
 // `extern crate` in the crate root puts `alloc` in the extern prelude for every module.
 extern crate alloc;
 
+pub mod flexbuffer;
 pub mod names;
 pub mod ops;
 pub mod runtime_version;

@@ -1,5 +1,7 @@
 //! Custom ops (`tfl.custom`), by `custom_code`.
 //!
+//! `TFLite_Detection_PostProcess` is TensorFlow's SSD post-processing ([`super::detection`]).
+//!
 //! `Convolution2DTransposeBias` is MediaPipe's transposed convolution with a bias
 //! (mediapipe/util/tflite/operations/transpose_conv_bias.cc). Operands: input NHWC, weights
 //! OHWI, bias [O]. Its option bytes are a `TfLiteTransposeConvParams` struct: three
@@ -9,7 +11,9 @@
 //! left; there is no fused activation.
 
 use tqopt_ir::Attribute;
-use tqopt_tflite::ops::custom::{TransposeConvBiasOptions, TRANSPOSE_CONV_BIAS};
+use tqopt_tflite::ops::custom::{
+    TransposeConvBiasOptions, DETECTION_POSTPROCESS, TRANSPOSE_CONV_BIAS,
+};
 
 use super::attrs::{Activation, Padding};
 use super::transpose_conv::{pack_weights, transpose_conv, Packed};
@@ -31,6 +35,7 @@ pub(crate) fn build(info: &OpInfo<'_>) -> KResult<BoxKernel> {
 pub(crate) fn builder(code: &str) -> Option<fn(&OpInfo<'_>) -> KResult<BoxKernel>> {
     match code {
         TRANSPOSE_CONV_BIAS => Some(build_transpose_conv_bias),
+        DETECTION_POSTPROCESS => Some(build_detection_postprocess),
         _ => None,
     }
 }
@@ -45,16 +50,24 @@ fn parse_options(bytes: &[u8]) -> KResult<(Padding, usize, usize)> {
     Ok((padding, o.stride_h as usize, o.stride_w as usize))
 }
 
+/// The op's option bytes.
+fn option_bytes(info: &OpInfo<'_>) -> KResult<Vec<u8>> {
+    match info.attr("custom_option") {
+        Some(Attribute::Opaque(o)) => Ok(o
+            .const_bytes()
+            .ok_or("custom_option must be #tfl<const_bytes : \"0x...\">")?),
+        Some(Attribute::String(s)) => Ok(s.to_vec()),
+        _ => Err("attribute 'custom_option' is missing".into()),
+    }
+}
+
+fn build_detection_postprocess(info: &OpInfo<'_>) -> KResult<BoxKernel> {
+    super::detection::build(info, &option_bytes(info)?)
+}
+
 fn build_transpose_conv_bias(info: &OpInfo<'_>) -> KResult<BoxKernel> {
     info.expect_operands(3)?;
-    let bytes = match info.attr("custom_option") {
-        Some(Attribute::Opaque(o)) => o
-            .const_bytes()
-            .ok_or("custom_option must be #tfl<const_bytes : \"0x...\">")?,
-        Some(Attribute::String(s)) => s.to_vec(),
-        _ => return Err("attribute 'custom_option' is missing".into()),
-    };
-    let (padding, sh, sw) = parse_options(&bytes)?;
+    let (padding, sh, sw) = parse_options(&option_bytes(info)?)?;
     let packed: Option<Packed> = info.constant(1).map(pack_weights).transpose()?;
     kernel(move |a: &mut Args<'_>| {
         let owned;

@@ -23,6 +23,7 @@ pub(crate) mod conv3d;
 pub(crate) mod cumsum;
 pub(crate) mod custom;
 pub(crate) mod depthwise;
+pub(crate) mod detection;
 pub(crate) mod fft;
 pub(crate) mod float_sum;
 pub(crate) mod gather;

@@ -16,7 +16,8 @@
 //!   result is quantized for the output. `io=uint8`: the same in uint8, with a requantize
 //!   between uint8 and int8 (zero point + 128). An input or output without quantization
 //!   parameters (no calibrated range) read or computed in float is an error, since the user
-//!   asked for integer I/O. `quantized-io` keeps the same pairs with a float interface.
+//!   asked for integer I/O, except the detections of TensorFlow's SSD post-processing, float
+//!   by design ([`super::spec::float_by_design`]). `quantized-io` keeps the same pairs with a float interface.
 //!   `io=int16` (16x8 mode) is `io=int8` for int16 tensors; an input or output whose
 //!   quantized type has another width than the one asked for is an error.
 
@@ -29,7 +30,7 @@ use tqopt_ir::{
 };
 
 use super::qdq::{defined_by, VOLATILE};
-use super::spec::behavior;
+use super::spec::{behavior, float_by_design};
 use crate::folds::erase_dead_ops;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
@@ -350,7 +351,9 @@ fn integer_io(
     };
     for (i, v) in m.operands(ret).to_vec().into_iter().enumerate() {
         let Some(dq) = defined_by(m, v, &tfl::DEQUANTIZE) else {
-            if m.value_type(v).element_type() == Some(&ElementType::F32) {
+            // TensorFlow's SSD post-processing writes float detections by design.
+            let by_design = m.defining_op(v).is_some_and(|d| float_by_design(m, d));
+            if m.value_type(v).element_type() == Some(&ElementType::F32) && !by_design {
                 errors.push(
                     Diagnostic::error(format!(
                         "output #{i} of @{fname} cannot be made integer: it is computed in float"

@@ -75,7 +75,7 @@ pub static OPTIONS: &[OptionInfo] = &[
         name: "bias",
         kind: OptionKind::Enum(BIAS_TYPES),
         default: "int32",
-        help: "Bias storage of affine ops: int32, or int64 (16x8 mode only)",
+        help: "Bias storage of affine ops: int32, or int64 (16x8 mode only; a 16x8 depthwise_conv_2d is always int64)",
     },
 ];
 

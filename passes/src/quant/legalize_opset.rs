@@ -12,6 +12,11 @@
 //!   `tqopt.keep_float`, and every op left float `tqopt.float_reason = "<why>"` (the report
 //!   shows it).
 //!
+//! Under either strict OpsSet, TensorFlow's SSD post-processing (`TFLite_Detection_PostProcess`)
+//! at the end of a detector stays float, as in TensorFlow's integer models and on the Edge TPU:
+//! LiteRT's kernel decodes and suppresses boxes in float (it reads float or uint8, no int8), and
+//! its results are the model's float outputs ([`float_by_design`]). The pass notes it.
+//!
 //! `deny=REGEX` keeps ops whose name (`tfl.softmax`) or location (tensor name) matches float;
 //! they are marked with the discardable attribute `tqopt.keep_float`, which `fold-quant`
 //! respects. Under `TFLITE_BUILTINS_INT8`, a denied op is an error like any other float op.
@@ -26,7 +31,7 @@ use tqopt_ir::dialect::{func, tfl, QuantBehavior};
 use tqopt_ir::{Attribute, Diagnostic, Module, OpId};
 
 use super::qdq::{defined_by, is_f32_any_rank};
-use super::spec::{is_candidate, is_quantizable};
+use super::spec::{float_by_design, is_candidate, is_quantizable};
 use super::speed_plan::{self, CostTable};
 use super::target::{float_for_speed, Target, TARGETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
@@ -285,6 +290,19 @@ impl Pass for LegalizeOpset {
                 continue;
             };
             fixed_float.push(op);
+            if self.strict && float_by_design(m, op) {
+                let data = m.op(op);
+                cx.emit(
+                    Diagnostic::note(format!(
+                        "'{}'{}: TFLite_Detection_PostProcess stays float, as in TensorFlow's integer models: LiteRT's kernel decodes and suppresses boxes in float (from float or uint8 inputs, not int8), and its results are the model's float outputs",
+                        data.name.as_str(),
+                        data.loc.first_name().map(|n| format!(" at loc(\"{n}\")")).unwrap_or_default(),
+                    ))
+                    .at(data.pos)
+                    .with_loc(data.loc.clone()),
+                );
+                continue;
+            }
             let denied = self.deny.is_some() && reason.starts_with("denied");
             // An op with an int8 kernel but no int16 one would still fold: keep it float and
             // say why.

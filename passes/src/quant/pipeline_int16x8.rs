@@ -56,7 +56,7 @@ pub static QUANTIZE_INT16X8: PipelineInfo = PipelineInfo {
             name: "bias",
             kind: OptionKind::Enum(BIAS_TYPES),
             default: "int64",
-            help: "Bias storage of conv/depthwise/fully_connected/transpose_conv",
+            help: "Bias storage of conv_2d, fully_connected and transpose_conv (depthwise_conv_2d keeps int64: LiteRT's 16x8 depthwise kernel takes no other)",
         },
         super::pipeline::PER_CHANNEL_OPTION,
         super::pipeline::PER_CHANNEL_DENSE_OPTION,

@@ -22,6 +22,9 @@
 //!   int8, or int16 in 16x8 mode and for an op marked int16), and otherwise the op stays float,
 //!   marked with why (`tqopt.float_reason`), since LiteRT's cast would wrap the rest.
 //!
+//! - The results of TensorFlow's SSD post-processing ([`float_by_design`]) keep no range: they
+//!   are the model's float outputs, whatever `io=` asks of the others.
+//!
 //! - An affine op's output range too narrow for XNNPACK (requantization scale 256 or more,
 //!   e.g. a layer whose outputs were all zero on the calibration data) is widened
 //!   ([`requant_bounds`]), before and after the sharing.
@@ -38,7 +41,7 @@ use super::legalize_opset::FLOAT_REASON;
 use super::mixed_precision;
 use super::numerics::StorageRange;
 use super::qdq::defined_by;
-use super::spec::{behavior, is_same_scale, prefers_result_scale};
+use super::spec::{behavior, float_by_design, is_same_scale, prefers_result_scale};
 use super::{control_flow, requant_bounds};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
@@ -131,6 +134,14 @@ impl Pass for PropagateRanges {
         let mut redundant: HashSet<OpId> = HashSet::new();
 
         let kept_float = keep_wide_integers_float(m, &stats, self.activations);
+        for &s in &stats {
+            if m.operand(s, 0)
+                .and_then(|a| m.defining_op(a))
+                .is_some_and(|d| float_by_design(m, d))
+            {
+                redundant.insert(s);
+            }
+        }
         // Forward: fixed-range results, and results of single-input same-scale ops.
         let mut work = stats.clone();
         while let Some(s) = work.pop() {

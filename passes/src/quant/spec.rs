@@ -1,8 +1,8 @@
 //! How each op takes part in quantization, read from the op table (the one place it is
 //! declared), plus the options the quantization passes share.
 
-use tqopt_ir::dialect::{func, tfl, FixedRange, QuantBehavior};
-use tqopt_ir::{Module, OpId};
+use tqopt_ir::dialect::{func, quantfork, tfl, FixedRange, QuantBehavior};
+use tqopt_ir::{Attribute, Module, OpId, ValueId};
 
 use super::legalize_opset::FLOAT_REASON;
 use super::numerics::{QParams, StorageRange};
@@ -47,7 +47,7 @@ pub fn is_candidate(m: &Module, op: OpId) -> bool {
         || data.is(&tfl::DEQUANTIZE)
         || data.is(&func::FUNC)
         || data.is(&tqopt_ir::dialect::builtin::MODULE)
-        || data.is(&tqopt_ir::dialect::quantfork::STATS)
+        || data.is(&quantfork::STATS)
         || super::control_flow::is_structure(m, op)
         || data
             .def()
@@ -71,6 +71,29 @@ pub fn is_same_scale(m: &Module, op: OpId) -> bool {
 /// result's scale for its operands, rather than the other way round.
 pub fn prefers_result_scale(m: &Module, op: OpId) -> bool {
     m.operands(op).iter().filter(|&&v| is_f32(m, v)).count() > 1
+}
+
+/// An op that stays float in every mode, strict OpsSets included, with float results: TensorFlow's
+/// SSD post-processing (`TFLite_Detection_PostProcess`) whose results are only model outputs
+/// (read by the return, or by the statistics calibration put there). LiteRT's kernel decodes
+/// and suppresses boxes in float (from float or uint8 inputs, no int8), and TensorFlow's
+/// integer detectors and the Edge TPU keep it so, with everything before it integer.
+pub fn float_by_design(m: &Module, op: OpId) -> bool {
+    let data = m.op(op);
+    let reaches_return_only = |r: &ValueId| {
+        m.uses(*r).iter().all(|u| {
+            let user = m.op(u.op);
+            user.is(&func::RETURN)
+                || (user.is(&quantfork::STATS)
+                    && m.results(u.op).iter().all(|&s| {
+                        m.uses(s).iter().all(|w| m.op(w.op).is(&func::RETURN))
+                    }))
+        })
+    };
+    data.is(&tfl::CUSTOM)
+        && data.attr("custom_code").and_then(Attribute::as_str)
+            == Some(tqopt_tflite::ops::custom::DETECTION_POSTPROCESS)
+        && m.results(op).iter().all(reaches_return_only)
 }
 
 /// The parameters of an integer-valued result: the stored integers are the values.

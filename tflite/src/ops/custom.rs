@@ -89,6 +89,77 @@ impl TransposeConvBiasOptions {
     }
 }
 
+/// TensorFlow's SSD post-processing (box decoding and non-max suppression), which TensorFlow's
+/// object detection API puts at the end of its detectors: operands box encodings `[1, N, >=4]`,
+/// class scores `[1, N, classes (+1 background)]` and anchors `[N, 4]`; results boxes, classes,
+/// scores (float32) and the number of detections. Its options are a FlexBuffer map.
+pub const DETECTION_POSTPROCESS: &str = "TFLite_Detection_PostProcess";
+
+/// The options of [`DETECTION_POSTPROCESS`], as LiteRT's kernel reads them
+/// (`detection_postprocess.cc`): a missing key reads as 0 (false), except `detections_per_class`
+/// (100) and `use_regular_nms` (false).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DetectionPostProcessOptions {
+    pub max_detections: i32,
+    /// Classes reported per box by the fast (class-agnostic) suppression.
+    pub max_classes_per_detection: i32,
+    /// Boxes kept per class by the regular (per-class) suppression.
+    pub detections_per_class: i32,
+    pub use_regular_nms: bool,
+    pub nms_score_threshold: f32,
+    pub nms_iou_threshold: f32,
+    pub num_classes: i32,
+    /// Box encoding scales: y, x, h, w.
+    pub y_scale: f32,
+    pub x_scale: f32,
+    pub h_scale: f32,
+    pub w_scale: f32,
+}
+
+impl DetectionPostProcessOptions {
+    pub fn parse(bytes: &[u8]) -> Result<DetectionPostProcessOptions, String> {
+        let map = crate::flexbuffer::read_scalar_map(bytes)
+            .map_err(|e| format!("{DETECTION_POSTPROCESS} options: {e}"))?;
+        let int = |key: &str, default: i64| -> Result<i32, String> {
+            match map.get(key) {
+                None | Some(crate::flexbuffer::Scalar::Null) => Ok(default as i32),
+                Some(v) => v
+                    .as_i64()
+                    .and_then(|v| i32::try_from(v).ok())
+                    .ok_or_else(|| format!("{DETECTION_POSTPROCESS} option '{key}' = {v:?} is not an int32")),
+            }
+        };
+        let float = |key: &str| -> Result<f32, String> {
+            match map.get(key) {
+                None | Some(crate::flexbuffer::Scalar::Null) => Ok(0.0),
+                Some(v) => v
+                    .as_f64()
+                    .map(|f| f as f32)
+                    .ok_or_else(|| format!("{DETECTION_POSTPROCESS} option '{key}' = {v:?} is not a number")),
+            }
+        };
+        let use_regular_nms = match map.get("use_regular_nms") {
+            None | Some(crate::flexbuffer::Scalar::Null) => false,
+            Some(v) => v.as_bool().ok_or_else(|| {
+                format!("{DETECTION_POSTPROCESS} option 'use_regular_nms' = {v:?} is not a bool")
+            })?,
+        };
+        Ok(DetectionPostProcessOptions {
+            max_detections: int("max_detections", 0)?,
+            max_classes_per_detection: int("max_classes_per_detection", 0)?,
+            detections_per_class: int("detections_per_class", 100)?,
+            use_regular_nms,
+            nms_score_threshold: float("nms_score_threshold")?,
+            nms_iou_threshold: float("nms_iou_threshold")?,
+            num_classes: int("num_classes", 0)?,
+            y_scale: float("y_scale")?,
+            x_scale: float("x_scale")?,
+            h_scale: float("h_scale")?,
+            w_scale: float("w_scale")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -103,6 +174,36 @@ mod tests {
         bad = bytes;
         bad[4] = 0;
         assert!(super::TransposeConvBiasOptions::parse(&bad).is_err());
+    }
+
+    /// The option bytes TensorFlow 2.21's converter wrote for a `TFLite_Detection_PostProcess`
+    /// (its `experimental_implements` attributes; no `detections_per_class`).
+    const TF_DETECTION_OPTIONS: &str = "6D61785F646574656374696F6E73006D61785F636C61737365735F7065725F646574656374696F6E006E756D5F636C6173736573006E6D735F73636F72655F7468726573686F6C64006E6D735F696F755F7468726573686F6C6400795F7363616C6500785F7363616C6500685F7363616C6500775F7363616C65007573655F726567756C61725F6E6D73000A217E8E465B681720313A00000C000000010000000A0000000000A040010000000A0000000000003F9A99993E03000000000000000000A04000002041000020410E06060E0E06060E0E0E322601";
+
+    #[test]
+    fn detection_options_written_by_tensorflow_are_read() {
+        let bytes: Vec<u8> = (0..TF_DETECTION_OPTIONS.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&TF_DETECTION_OPTIONS[i..i + 2], 16).unwrap())
+            .collect();
+        let o = super::DetectionPostProcessOptions::parse(&bytes).unwrap();
+        assert_eq!(
+            o,
+            super::DetectionPostProcessOptions {
+                max_detections: 10,
+                max_classes_per_detection: 1,
+                detections_per_class: 100,
+                use_regular_nms: false,
+                nms_score_threshold: 0.3,
+                nms_iou_threshold: 0.5,
+                num_classes: 3,
+                y_scale: 10.0,
+                x_scale: 10.0,
+                h_scale: 5.0,
+                w_scale: 5.0,
+            }
+        );
+        assert!(super::DetectionPostProcessOptions::parse(&bytes[..40]).is_err());
     }
 
     #[test]
