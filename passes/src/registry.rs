@@ -115,6 +115,7 @@ pub static PASSES: &[&PassInfo] = &[
     &crate::calibration::calibrate::INFO,
     &crate::quant::bound_masks::INFO,
     &crate::quant::guard_divisions::INFO,
+    &crate::quant::guard_concatenations::INFO,
     &crate::quant::propagate_ranges::INFO,
     &crate::quant::mixed_precision::INFO,
     &crate::quant::insert_fake_quant::INFO,

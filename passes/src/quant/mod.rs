@@ -9,6 +9,7 @@ pub mod control_flow;
 pub mod equalize;
 pub mod fold_dequant;
 pub mod fold_quant;
+pub mod guard_concatenations;
 pub mod guard_divisions;
 pub mod insert_fake_quant;
 pub mod layer_stats;

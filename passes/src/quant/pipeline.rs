@@ -294,6 +294,9 @@ static QUANTIZE_INT8_STEPS: &[Step] = &[
     // After calibration, before the search measures the model: LiteRT's int8 DIV fails on a
     // divisor at its zero point.
     step("guard-divisions"),
+    // After calibration, before the search: an output concatenation whose inputs' ranges are
+    // too far apart for one int8 scale stays float (a detector's probabilities beside boxes).
+    with("guard-concatenations", &[same("ops"), same("io")]),
     step("fold-constants"),
     with(
         "search-precision",

@@ -4,7 +4,7 @@
 use tqopt_ir::dialect::{func, quantfork, tfl, FixedRange, QuantBehavior};
 use tqopt_ir::{Attribute, Module, OpId, ValueId};
 
-use super::legalize_opset::FLOAT_REASON;
+use super::legalize_opset::{FLOAT_REASON, KEEP_FLOAT};
 use super::numerics::{QParams, StorageRange};
 use super::qdq::is_f32;
 
@@ -63,8 +63,12 @@ pub fn is_candidate(m: &Module, op: OpId) -> bool {
     m.operands(op).iter().any(floating) || m.results(op).iter().any(floating)
 }
 
+/// A same-scale op that shares one scale between its operands and results. One already marked
+/// to stay float ([`KEEP_FLOAT`]: denied, kept by the precision search, or by a guard) shares
+/// none: its operands keep their own ranges and are dequantized each with its own scale, which
+/// is the point of keeping a concatenation of far-apart ranges float.
 pub fn is_same_scale(m: &Module, op: OpId) -> bool {
-    behavior(m, op) == QuantBehavior::SameScale
+    behavior(m, op) == QuantBehavior::SameScale && !m.op(op).attributes.contains(KEEP_FLOAT)
 }
 
 /// A same-scale op with more than one float operand (concatenation, maximum, ...) takes its
