@@ -1,14 +1,15 @@
 //! 16x8 `tfl.conv_2d`, `tfl.depthwise_conv_2d`, `tfl.transpose_conv` and
 //! `tfl.fully_connected` (int16 input and result with zero point 0, constant int8 weights with
-//! zero points 0, a constant int64 bias or none) as LiteRT's builtin kernels compute them.
+//! zero points 0, a constant int64 or int32 bias or none) as LiteRT's builtin kernels compute them.
 //!
 //! LiteRT accumulates `Σ w · x + bias` exactly in int64, then requantizes:
 //! - convolutions (all three): `MultiplyByQuantizedMultiplier` for int64, whose multiplier
 //!   (of `s_in · s_w[c] / s_out`, in `double`) is reduced to 15 bits and whose halves round up;
 //! - fully connected with an int64 bias: `round(acc · (s_in · s_w[c] / s_out))` in `double`,
 //!   halves away from zero (the reference kernel);
-//! - fully connected without a bias or with an int32 one: LiteRT's optimized kernel (ruy), on
-//!   an int32 accumulator: with the 31-bit multiplier `m` and shift `e` of the same scale,
+//! - fully connected without a bias, and every op with an int32 bias (which LiteRT reads only
+//!   when the options' `quantized_bias_type` says so): LiteRT's optimized kernels (ruy), on an
+//!   int32 accumulator: with the 31-bit multiplier `m` and shift `e` of the same scale,
 //!   `h = ((acc << max(e, 0)) · m + 2^30) >> 31`, then `(h + 2^(r-1)) >> r` with `r = max(-e,
 //!   0)`: two roundings, halves up. The double form missed one value in 384 of a bias-less
 //!   16x8 Dense layer (measured against LiteRT 2026-12-06).
@@ -127,21 +128,21 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<A
     if w_scales.len() != 1 && w_scales.len() != channels {
         return None;
     }
-    // The bias: a constant int64 tensor (LiteRT reads int32 biases of 16x8 ops only under an
-    // option, through other kernels), one value per output channel.
+    // The bias: a constant int64 or int32 tensor, one value per output channel. An int32 one
+    // (whose op's options say so, as tqopt writes them) takes LiteRT's optimized kernels.
     let bias_present =
         bias.filter(|&b| operands.get(b).is_some_and(|&v| !m.value_type(v).is_none()));
-    // A fully connected layer takes an int32 bias in LiteRT's optimized kernel.
     let mut int64_bias = false;
+    let mut int32_bias = false;
     let bias_values = match bias_present {
         None => None,
         Some(b) => {
             let t = consts.get(b).copied().flatten()?;
-            let allowed = t.dtype() == DType::I64 || (!reduced && t.dtype() == DType::I32);
-            if !allowed || t.len() != channels {
+            if !matches!(t.dtype(), DType::I64 | DType::I32) || t.len() != channels {
                 return None;
             }
             int64_bias = t.dtype() == DType::I64;
+            int32_bias = t.dtype() == DType::I32;
             Some(t.to_i64_vec())
         }
     };
@@ -152,12 +153,12 @@ pub(crate) fn plan(m: &Module, op: OpId, consts: &[Option<&Tensor>]) -> Option<A
             .map(|&sw| quantize_multiplier(real(sw)).filter(|&(_, s)| (-31..8).contains(&s)))
             .collect::<Option<Vec<_>>>()
     };
-    let requant = if reduced {
-        Requant::Reduced(multipliers()?)
-    } else if int64_bias {
-        Requant::Double(w_scales.iter().map(|&sw| real(sw)).collect())
-    } else {
+    let requant = if int32_bias || (!reduced && !int64_bias) {
         Requant::Optimized(multipliers()?)
+    } else if reduced {
+        Requant::Reduced(multipliers()?)
+    } else {
+        Requant::Double(w_scales.iter().map(|&sw| real(sw)).collect())
     };
     let (lo, hi) = activation_range(activation_name(m, op)?, s_out, 0, (-32768, 32767))?;
     let per_channel = (w.len() / channels).max(1);
