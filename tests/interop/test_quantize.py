@@ -113,8 +113,10 @@ def test_int8(model: Path, tqopt_bin, calibration_dir, images, out_dir):
     assert r.returncode == 0, r.stderr
     summary = json.loads(report.read_text())
     # Ops kept float for speed (target=xnnpack, the default: XNNPACK takes them as float only)
-    # are a choice, not a failure to quantize.
-    for_speed = [f for f in summary["float_ops"] if f["reason"].startswith("kept float for speed")]
+    # or for accuracy (an output concatenation of far-apart ranges: face_detection_short_range's
+    # and palm_detection's logits) are a choice, not a failure to quantize.
+    choices = ("kept float for speed", "kept float for accuracy")
+    for_speed = [f for f in summary["float_ops"] if f["reason"].startswith(choices)]
     left_float = [(f["op"], f["reason"]) for f in summary["float_ops"] if f not in for_speed]
     assert left_float == []
     assert summary["quantized_ops"] == summary["total_ops"] - len(left_float) - len(for_speed)

@@ -10,8 +10,8 @@
 // RUN: tqopt %s '--pass=quantize-int8{ops=TFLITE_BUILTINS_INT8}' --calibration-data=%t/x.npy --no-progress -o %t/s.mlir 2>&1 | FileCheck %s --check-prefix=STRICT
 // The inputs of a concatenation that other ops read are left alone.
 // REPORT: left float (2):
-// REPORT-NEXT: tfl.concatenation at "head": input #1 spans [0.0000, {{.*}}] and the concatenation [{{.*}}]: in one int8 scale that input keeps 0.{{[0-9]}} of 255 steps
-// REPORT-NEXT: tfl.reshape at "output": it carries the float concatenation at head to the model's output
+// REPORT-NEXT: tfl.concatenation at "head": kept float for accuracy: input #1 spans [0.0000, {{.*}}] and the concatenation [{{.*}}]: in one int8 scale that input keeps 0.{{[0-9]}} of 255 steps
+// REPORT-NEXT: tfl.reshape at "output": kept float for accuracy: it carries the float concatenation at head to the model's output
 // CHECK: %[[S:.*]] = "tfl.logistic"({{.*}}) -> tensor<1x4x4x2x!quant.uniform<i8:f32, 3.906250e-03:-128>>
 // CHECK: %[[D:.*]] = "tfl.dequantize"(%[[S]])
 // CHECK: "tfl.concatenation"(%{{.*}}, %[[D]]) {{.*}}tqopt.keep_float{{.*}} -> tensor<1x4x4x4xf32>

@@ -32,6 +32,9 @@ use crate::registry::{PassInfo, PassTraits};
 /// concatenation float (4 bits: a probability in [0, 1] then moves in steps of 1/16 or finer).
 pub const MIN_LEVELS: f64 = 16.0;
 
+/// How the reasons this pass gives begin (the report's readers tell choices from failures).
+pub const FOR_ACCURACY: &str = "kept float for accuracy: ";
+
 /// The steps of int8 storage over a range.
 const INT8_STEPS: f64 = 255.0;
 
@@ -152,7 +155,7 @@ fn risk(m: &Module, op: OpId) -> Option<String> {
         return None;
     }
     Some(format!(
-        "input #{index} spans [{ilo:.4}, {ihi:.4}] and the concatenation [{lo:.4}, {hi:.4}]: in \
+        "{FOR_ACCURACY}input #{index} spans [{ilo:.4}, {ihi:.4}] and the concatenation [{lo:.4}, {hi:.4}]: in \
          one int8 scale that input keeps {levels:.1} of 255 steps, so its values would be lost \
          (as a detector's class probabilities beside box coordinates)"
     ))
@@ -186,6 +189,7 @@ impl Pass for GuardConcatenations {
                 .map(|n| format!(" at loc(\"{n}\")"))
                 .unwrap_or_default();
             if !self.may_keep_float {
+                let why = why.trim_start_matches(FOR_ACCURACY);
                 cx.emit(
                     Diagnostic::warning(format!(
                         "'{}'{place}: {why}; with integer outputs or ops=TFLITE_BUILTINS_INT8 it must stay int8 (ops=TFLITE_BUILTINS io=float keeps it float)",
@@ -203,7 +207,7 @@ impl Pass for GuardConcatenations {
                 keep_float(
                     m,
                     v,
-                    &format!("it carries the float concatenation at {name} to the model's output"),
+                    &format!("{FOR_ACCURACY}it carries the float concatenation at {name} to the model's output"),
                 );
                 kept += 1;
             }
