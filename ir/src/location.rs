@@ -71,6 +71,13 @@ impl Location {
             _ => None,
         }
     }
+
+    /// ` at loc("NAME")` for the first name, or nothing: where a message names an op.
+    pub fn at_name(&self) -> String {
+        self.first_name()
+            .map(|n| format!(" at loc(\"{n}\")"))
+            .unwrap_or_default()
+    }
 }
 
 /// Writes `s` as an MLIR string literal: `"`, `\\` and non-printable bytes escaped as `\XX`.

@@ -183,11 +183,7 @@ impl Pass for GuardConcatenations {
                 continue;
             };
             let data = m.op(op);
-            let place = data
-                .loc
-                .first_name()
-                .map(|n| format!(" at loc(\"{n}\")"))
-                .unwrap_or_default();
+            let place = data.loc.at_name();
             if !self.may_keep_float {
                 let why = why.trim_start_matches(FOR_ACCURACY);
                 cx.emit(

@@ -296,7 +296,7 @@ impl Pass for LegalizeOpset {
                     Diagnostic::note(format!(
                         "'{}'{}: TFLite_Detection_PostProcess stays float, as in TensorFlow's integer models: LiteRT's kernel decodes and suppresses boxes in float (from float or uint8 inputs, not int8), and its results are the model's float outputs",
                         data.name.as_str(),
-                        data.loc.first_name().map(|n| format!(" at loc(\"{n}\")")).unwrap_or_default(),
+                        data.loc.at_name(),
                     ))
                     .at(data.pos)
                     .with_loc(data.loc.clone()),
@@ -366,10 +366,7 @@ impl Pass for LegalizeOpset {
             .at(m.op(holder).pos);
             for (op, reason) in &offenders {
                 let data = m.op(*op);
-                let place = match data.loc.first_name() {
-                    Some(n) => format!(" at loc(\"{n}\")"),
-                    None => String::new(),
-                };
+                let place = data.loc.at_name();
                 error = error.with_note(
                     Diagnostic::note(format!("'{}'{place}: {reason}", data.name.as_str()))
                         .at(data.pos)

@@ -148,11 +148,7 @@ pub fn int32_warnings(m: &Module, options: &QuantOptions) -> Vec<Diagnostic> {
             continue;
         };
         let data = m.op(op);
-        let place = data
-            .loc
-            .first_name()
-            .map(|n| format!(" at loc(\"{n}\")"))
-            .unwrap_or_default();
+        let place = data.loc.at_name();
         let name = data.name.as_str();
         let bias = worst(&b.bias_needed, BIAS_MAX);
         if bias.over > 0 {
