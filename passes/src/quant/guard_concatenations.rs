@@ -16,7 +16,9 @@
 //!
 //! Under a strict OpsSet, or with integer model outputs (`io=int8|uint8`), nothing may stay
 //! float: the pass warns instead, naming the input and how many levels it keeps. A
-//! concatenation that other ops read is left alone (its result is one tensor to them).
+//! concatenation that other ops read is left alone (its result is one tensor to them), and so
+//! is one in a loop body or a branch, whose results go on to more ops; an input that is all
+//! zeros loses nothing.
 
 use tqopt_ir::dialect::{func, quantfork, tfl};
 use tqopt_ir::{Attribute, Diagnostic, Module, OpId, ValueId};
@@ -37,6 +39,10 @@ pub const FOR_ACCURACY: &str = "kept float for accuracy: ";
 
 /// The steps of int8 storage over a range.
 const INT8_STEPS: f64 = 255.0;
+
+/// The span of an input that calibration saw only zeros in: its minmax maximum starts at
+/// float32's smallest normal value, as TensorFlow's calibrator's does.
+const ZERO_SPAN: f64 = f32::MIN_POSITIVE as f64;
 
 /// How many view ops after the concatenation are followed to the outputs.
 const MAX_VIEWS: usize = 16;
@@ -113,15 +119,19 @@ fn readers(m: &Module, v: ValueId) -> Vec<(OpId, ValueId)> {
     out
 }
 
-/// The view ops between `v` and the model outputs, when every path from `v` ends at the
-/// function's return through them; `None` when some other op reads it.
-fn views_to_outputs(m: &Module, v: ValueId) -> Option<Vec<OpId>> {
+/// The view ops between `v` and the model outputs, when every path from `v` ends at an entry
+/// function's return through them; `None` when some other op reads it (a loop body's or a
+/// branch's return hands values on to more ops).
+fn views_to_outputs(m: &Module, v: ValueId, entries: &[OpId]) -> Option<Vec<OpId>> {
     let mut views = Vec::new();
     let mut work = vec![v];
     while let Some(v) = work.pop() {
         for (r, read) in readers(m, v) {
             let d = m.op(r);
             if d.is(&func::RETURN) {
+                if !m.parent_op(r).is_some_and(|f| entries.contains(&f)) {
+                    return None;
+                }
                 continue;
             }
             let view = [&tfl::RESHAPE, &tfl::SQUEEZE, &tfl::EXPAND_DIMS, &tfl::TRANSPOSE]
@@ -150,6 +160,9 @@ fn risk(m: &Module, op: OpId) -> Option<String> {
         .iter()
         .enumerate()
         .filter_map(|(i, &v)| range(m, v).map(|r| (i, r, (r.1 - r.0) / span * INT8_STEPS)))
+        // An input that is all zeros loses nothing: int8 holds 0 exactly (a while loop's
+        // zero padding beside the row it writes).
+        .filter(|&(_, (lo, hi), _)| hi - lo > ZERO_SPAN)
         .min_by(|a, b| a.2.total_cmp(&b.2))?;
     if levels >= MIN_LEVELS {
         return None;
@@ -176,10 +189,15 @@ impl Pass for GuardConcatenations {
                 d.is(&tfl::CONCATENATION) || d.is(&tfl::PACK)
             })
             .collect();
+        let entries = m.entry_points();
         let mut kept = 0;
         for op in concats {
             let Some(why) = risk(m, op) else { continue };
-            let Some(views) = m.results(op).first().and_then(|&r| views_to_outputs(m, r)) else {
+            let Some(views) = m
+                .results(op)
+                .first()
+                .and_then(|&r| views_to_outputs(m, r, &entries))
+            else {
                 continue;
             };
             let data = m.op(op);
