@@ -73,7 +73,12 @@ impl Reader<'_> {
     fn slice(&self, at: usize, width: usize) -> Result<&[u8], String> {
         self.bytes
             .get(at..at.checked_add(width).ok_or("offset overflows")?)
-            .ok_or_else(|| format!("reads {width} bytes at {at}, past the end ({} bytes)", self.bytes.len()))
+            .ok_or_else(|| {
+                format!(
+                    "reads {width} bytes at {at}, past the end ({} bytes)",
+                    self.bytes.len()
+                )
+            })
     }
 
     fn uint(&self, at: usize, width: usize) -> Result<u64, String> {
@@ -130,7 +135,10 @@ impl Reader<'_> {
     /// The null-terminated key at `at`.
     fn key(&self, at: usize) -> Result<String, String> {
         let rest = self.bytes.get(at..).ok_or("a key past the end")?;
-        let end = rest.iter().position(|&b| b == 0).ok_or("a key without its terminating 0")?;
+        let end = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or("a key without its terminating 0")?;
         String::from_utf8(rest[..end].to_vec()).map_err(|_| "a key that is not UTF-8".into())
     }
 }
@@ -148,12 +156,22 @@ pub fn read_scalar_map(bytes: &[u8]) -> Result<BTreeMap<String, Scalar>, String>
         return Err(format!("a root width of {root_width} bytes"));
     }
     if root_packed >> 2 != MAP {
-        return Err(format!("the root has FlexBuffer type {}, not a map", root_packed >> 2));
+        return Err(format!(
+            "the root has FlexBuffer type {}, not a map",
+            root_packed >> 2
+        ));
     }
     let values = r.target(n - 2 - root_width, root_width)?;
     let width = 1usize << (root_packed & 3);
-    let len = r.uint(values.checked_sub(width).ok_or("a map without its length")?, width)? as usize;
-    let keys_at = values.checked_sub(3 * width).ok_or("a map without its keys")?;
+    let len = r.uint(
+        values
+            .checked_sub(width)
+            .ok_or("a map without its length")?,
+        width,
+    )? as usize;
+    let keys_at = values
+        .checked_sub(3 * width)
+        .ok_or("a map without its keys")?;
     let keys = r.target(keys_at, width)?;
     let keys_width = r.uint(keys_at + width, width)? as usize;
     if !matches!(keys_width, 1 | 2 | 4 | 8) {
@@ -181,10 +199,14 @@ mod tests {
     use super::*;
 
     /// `flatbuffers.flexbuffers.Dumps({'a': 1, 'b': 0.5, 'c': True})` (Python flatbuffers 25).
-    const SMALL: &str = "610062006300030706050000050000000100000003000000010000000000003f01000000060e6a0f2601";
+    const SMALL: &str =
+        "610062006300030706050000050000000100000003000000010000000000003f01000000060e6a0f2601";
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     #[test]

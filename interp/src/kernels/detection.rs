@@ -59,7 +59,10 @@ pub(crate) fn build(info: &OpInfo<'_>, bytes: &[u8]) -> KResult<BoxKernel> {
             s => return Err(format!("class scores must be [1, {n}, classes], not {s:?}")),
         };
         if anchors.shape() != [n, 4] {
-            return Err(format!("anchors must be [{n}, 4], not {:?}", anchors.shape()));
+            return Err(format!(
+                "anchors must be [{n}, 4], not {:?}",
+                anchors.shape()
+            ));
         }
         let (enc, anc) = match (&dq_boxes, encodings.data()) {
             (None, TensorData::F32(e)) => match anchors.data() {
@@ -73,12 +76,21 @@ pub(crate) fn build(info: &OpInfo<'_>, bytes: &[u8]) -> KResult<BoxKernel> {
                     .ok_or("uint8 box encodings need uint8 anchors")?;
                 (d.to_f32(encodings, 0)?, anchors_dq.to_f32(anchors, 0)?)
             }
-            _ => return Err("box encodings must be float32 or uint8 (LiteRT's kernel takes no other)".into()),
+            _ => {
+                return Err(
+                    "box encodings must be float32 or uint8 (LiteRT's kernel takes no other)"
+                        .into(),
+                )
+            }
         };
         let sc = match (&dq_scores, scores.data()) {
             (None, TensorData::F32(v)) => v.clone(),
             (Some(d), TensorData::U8(_)) => d.to_f32(scores, 0)?,
-            _ => return Err("class scores must be float32 or uint8 (LiteRT's kernel takes no other)".into()),
+            _ => {
+                return Err(
+                    "class scores must be float32 or uint8 (LiteRT's kernel takes no other)".into(),
+                )
+            }
         };
         let boxes = decode(&o, &enc, width, &anc);
         postprocess(&o, &boxes, &sc, k)
@@ -86,8 +98,18 @@ pub(crate) fn build(info: &OpInfo<'_>, bytes: &[u8]) -> KResult<BoxKernel> {
 }
 
 /// The boxes of every anchor.
-fn decode(o: &DetectionPostProcessOptions, enc: &[f32], width: usize, anchors: &[f32]) -> Vec<Corners> {
-    let (sy, sx, sh, sw) = (o.y_scale as f64, o.x_scale as f64, o.h_scale as f64, o.w_scale as f64);
+fn decode(
+    o: &DetectionPostProcessOptions,
+    enc: &[f32],
+    width: usize,
+    anchors: &[f32],
+) -> Vec<Corners> {
+    let (sy, sx, sh, sw) = (
+        o.y_scale as f64,
+        o.x_scale as f64,
+        o.h_scale as f64,
+        o.w_scale as f64,
+    );
     anchors
         .chunks_exact(4)
         .zip(enc.chunks_exact(width))
@@ -103,7 +125,12 @@ fn decode(o: &DetectionPostProcessOptions, enc: &[f32], width: usize, anchors: &
 }
 
 /// The four results from the decoded boxes and the `[boxes, k]` scores.
-fn postprocess(o: &DetectionPostProcessOptions, boxes: &[Corners], scores: &[f32], k: usize) -> KResult<Outputs> {
+fn postprocess(
+    o: &DetectionPostProcessOptions,
+    boxes: &[Corners],
+    scores: &[f32],
+    k: usize,
+) -> KResult<Outputs> {
     let classes = usize::try_from(o.num_classes).map_err(|_| "num_classes is negative")?;
     if k < classes || k - classes > 1 {
         return Err(format!(
@@ -172,7 +199,8 @@ fn postprocess(o: &DetectionPostProcessOptions, boxes: &[Corners], scores: &[f32
         }
         count = selected.len();
     }
-    let tensor = |shape: &[usize], v: Vec<f32>| Tensor::from_f32(shape, v).map_err(|e| e.to_string());
+    let tensor =
+        |shape: &[usize], v: Vec<f32>| Tensor::from_f32(shape, v).map_err(|e| e.to_string());
     Ok(smallvec::smallvec![
         tensor(&[1, slots, 4], out_boxes)?,
         tensor(&[1, slots], out_classes)?,
@@ -201,7 +229,12 @@ fn top_classes(scores: &[f32], take: usize) -> Vec<usize> {
 }
 
 /// One suppression over `scores` (one per box): the indices of the boxes kept, best first.
-fn suppress(o: &DetectionPostProcessOptions, boxes: &[Corners], scores: &[f32], max: usize) -> KResult<Vec<usize>> {
+fn suppress(
+    o: &DetectionPostProcessOptions,
+    boxes: &[Corners],
+    scores: &[f32],
+    max: usize,
+) -> KResult<Vec<usize>> {
     let iou_max = o.nms_iou_threshold;
     if !(iou_max > 0.0 && iou_max <= 1.0) {
         return Err(format!("nms_iou_threshold {iou_max} must be in (0, 1]"));
@@ -216,7 +249,11 @@ fn suppress(o: &DetectionPostProcessOptions, boxes: &[Corners], scores: &[f32], 
         .filter(|&i| scores[i] >= o.nms_score_threshold)
         .collect();
     // A stable sort, as LiteRT's: equal scores keep the lower index first.
-    candidates.sort_by(|&a, &b| scores[b].partial_cmp(&scores[a]).unwrap_or(std::cmp::Ordering::Equal));
+    candidates.sort_by(|&a, &b| {
+        scores[b]
+            .partial_cmp(&scores[a])
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     let limit = candidates.len().min(max);
     let mut active = vec![true; candidates.len()];
     let mut selected = Vec::with_capacity(limit);
@@ -318,7 +355,12 @@ fn make_heap(v: &mut [usize], comp: &impl Fn(usize, usize) -> bool) {
 
 /// libstdc++'s `__adjust_heap(first, hole, len, value, comp)`: the hole moves down to a leaf
 /// along the larger children, then `value` moves up from there (`__push_heap`).
-fn adjust_heap(v: &mut [usize], mut hole: usize, value: usize, comp: &impl Fn(usize, usize) -> bool) {
+fn adjust_heap(
+    v: &mut [usize],
+    mut hole: usize,
+    value: usize,
+    comp: &impl Fn(usize, usize) -> bool,
+) {
     let len = v.len();
     let top = hole;
     let mut child = hole;
@@ -373,16 +415,34 @@ mod tests {
 
     #[test]
     fn overlapping_boxes_are_suppressed_and_low_scores_dropped() {
-        let boxes = [[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.9], [2.0, 2.0, 3.0, 3.0], [5.0, 5.0, 6.0, 6.0]];
+        let boxes = [
+            [0.0, 0.0, 1.0, 1.0],
+            [0.0, 0.0, 1.0, 0.9],
+            [2.0, 2.0, 3.0, 3.0],
+            [5.0, 5.0, 6.0, 6.0],
+        ];
         let scores = [0.9, 0.95, 0.5, 0.1];
-        assert_eq!(suppress(&options(false), &boxes, &scores, 10).unwrap(), vec![1, 2]);
-        assert_eq!(suppress(&options(false), &boxes, &scores, 1).unwrap(), vec![1]);
+        assert_eq!(
+            suppress(&options(false), &boxes, &scores, 10).unwrap(),
+            vec![1, 2]
+        );
+        assert_eq!(
+            suppress(&options(false), &boxes, &scores, 1).unwrap(),
+            vec![1]
+        );
     }
 
     #[test]
     fn equal_scores_keep_the_lower_index_first() {
-        let boxes = [[0.0, 0.0, 1.0, 1.0], [2.0, 2.0, 3.0, 3.0], [4.0, 4.0, 5.0, 5.0]];
-        assert_eq!(suppress(&options(false), &boxes, &[0.5, 0.7, 0.5], 10).unwrap(), vec![1, 0, 2]);
+        let boxes = [
+            [0.0, 0.0, 1.0, 1.0],
+            [2.0, 2.0, 3.0, 3.0],
+            [4.0, 4.0, 5.0, 5.0],
+        ];
+        assert_eq!(
+            suppress(&options(false), &boxes, &[0.5, 0.7, 0.5], 10).unwrap(),
+            vec![1, 0, 2]
+        );
     }
 
     #[test]

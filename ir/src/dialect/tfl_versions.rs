@@ -325,7 +325,6 @@ pub fn states_int32_bias(ctx: &Context, op: OpId) -> bool {
     s.input(input) == Int16 && s.input(bias) == Int32
 }
 
-
 /// CONV_2D.
 ///
 /// - 8: int16 activations, int8 filter, with `quantized_bias_type` set: an int32 bias

@@ -65,7 +65,10 @@ impl Drop for TempFile {
 fn temp(name: &str) -> TempFile {
     let dir = std::env::temp_dir().join(format!("tqopt-dataset-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    TempFile { path: dir.join(name), dir }
+    TempFile {
+        path: dir.join(name),
+        dir,
+    }
 }
 
 #[test]

@@ -49,7 +49,8 @@ const MAX_VIEWS: usize = 16;
 
 pub const KEPT_FLOAT: Statistic = Statistic {
     name: "num-float-concatenations",
-    description: "output concatenations kept float (inputs too far apart in range), and the views after them",
+    description:
+        "output concatenations kept float (inputs too far apart in range), and the views after them",
 };
 
 const IO_TYPES: &[&str] = &["float", "int8", "uint8"];
@@ -134,9 +135,14 @@ fn views_to_outputs(m: &Module, v: ValueId, entries: &[OpId]) -> Option<Vec<OpId
                 }
                 continue;
             }
-            let view = [&tfl::RESHAPE, &tfl::SQUEEZE, &tfl::EXPAND_DIMS, &tfl::TRANSPOSE]
-                .iter()
-                .any(|def| d.is(def));
+            let view = [
+                &tfl::RESHAPE,
+                &tfl::SQUEEZE,
+                &tfl::EXPAND_DIMS,
+                &tfl::TRANSPOSE,
+            ]
+            .iter()
+            .any(|def| d.is(def));
             if !view || views.len() >= MAX_VIEWS || m.operands(r).first() != Some(&read) {
                 return None;
             }

@@ -91,7 +91,10 @@ fn quantized_range(m: &Module, value: ValueId) -> Option<(f64, f64)> {
         match behavior(m, def) {
             QuantBehavior::FixedOutput(fixed) => {
                 let (scale, zero_point) = fixed.int8;
-                return Some(((-128 - zero_point) as f64 * scale, (127 - zero_point) as f64 * scale));
+                return Some((
+                    (-128 - zero_point) as f64 * scale,
+                    (127 - zero_point) as f64 * scale,
+                ));
             }
             QuantBehavior::SameScale if !prefers_result_scale(m, def) => {
                 v = *m.operands(def).iter().find(|&&o| is_f32(m, o))?;

@@ -89,9 +89,9 @@ pub fn float_by_design(m: &Module, op: OpId) -> bool {
             let user = m.op(u.op);
             user.is(&func::RETURN)
                 || (user.is(&quantfork::STATS)
-                    && m.results(u.op).iter().all(|&s| {
-                        m.uses(s).iter().all(|w| m.op(w.op).is(&func::RETURN))
-                    }))
+                    && m.results(u.op)
+                        .iter()
+                        .all(|&s| m.uses(s).iter().all(|w| m.op(w.op).is(&func::RETURN))))
         })
     };
     data.is(&tfl::CUSTOM)

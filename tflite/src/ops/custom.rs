@@ -126,16 +126,17 @@ impl DetectionPostProcessOptions {
                 Some(v) => v
                     .as_i64()
                     .and_then(|v| i32::try_from(v).ok())
-                    .ok_or_else(|| format!("{DETECTION_POSTPROCESS} option '{key}' = {v:?} is not an int32")),
+                    .ok_or_else(|| {
+                        format!("{DETECTION_POSTPROCESS} option '{key}' = {v:?} is not an int32")
+                    }),
             }
         };
         let float = |key: &str| -> Result<f32, String> {
             match map.get(key) {
                 None | Some(crate::flexbuffer::Scalar::Null) => Ok(0.0),
-                Some(v) => v
-                    .as_f64()
-                    .map(|f| f as f32)
-                    .ok_or_else(|| format!("{DETECTION_POSTPROCESS} option '{key}' = {v:?} is not a number")),
+                Some(v) => v.as_f64().map(|f| f as f32).ok_or_else(|| {
+                    format!("{DETECTION_POSTPROCESS} option '{key}' = {v:?} is not a number")
+                }),
             }
         };
         let use_regular_nms = match map.get("use_regular_nms") {
