@@ -214,17 +214,6 @@ fn member_value(m: &Module, member: Member) -> Option<ValueId> {
     }
 }
 
-/// The statistics op that records `v`'s range: `v` itself when a stats result, else a stats
-/// user of `v`.
-fn stats_of(m: &Module, v: ValueId) -> Option<OpId> {
-    defined_by(m, v, &quantfork::STATS).or_else(|| {
-        m.uses(v)
-            .iter()
-            .map(|u| u.op)
-            .find(|&op| m.op(op).is(&quantfork::STATS))
-    })
-}
-
 /// Removes the statistics inside call-form regions of `tfl.while` / `tfl.if` (their tensors
 /// are the called functions' arguments and results, which carry their own statistics) and
 /// gives every statistic of a group the union of the group's ranges; a member without one
@@ -249,7 +238,7 @@ pub fn unify_ranges(m: &mut Module) -> u64 {
     for values in value_sets(m) {
         let ranges: Vec<(f64, f64)> = values
             .iter()
-            .filter_map(|&v| stats_of(m, v))
+            .filter_map(|&v| layer_stats::stats_of(m, v))
             .filter_map(|s| layer_stats::range(m, s))
             .collect();
         let Some(union) = ranges
@@ -263,7 +252,7 @@ pub fn unify_ranges(m: &mut Module) -> u64 {
             if !matches!(m.value_type(v), Type::Tensor(t) if t.elem == ElementType::F32) {
                 continue;
             }
-            match stats_of(m, v) {
+            match layer_stats::stats_of(m, v) {
                 Some(s) => {
                     if m.op(s).attr("axisStats").is_some() {
                         continue;
@@ -335,7 +324,7 @@ pub fn pinned_stats(m: &Module) -> HashSet<OpId> {
     value_sets(m)
         .into_iter()
         .flatten()
-        .filter_map(|v| stats_of(m, v))
+        .filter_map(|v| layer_stats::stats_of(m, v))
         .collect()
 }
 

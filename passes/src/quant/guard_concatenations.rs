@@ -20,12 +20,12 @@
 //! is one in a loop body or a branch, whose results go on to more ops; an input that is all
 //! zeros loses nothing.
 
-use tqopt_ir::dialect::{func, quantfork, tfl};
-use tqopt_ir::{Attribute, Diagnostic, Module, OpId, ValueId};
+use tqopt_ir::dialect::{func, tfl};
+use tqopt_ir::{Diagnostic, Module, OpId, ValueId};
 
+use super::fold_dequant::IO_TYPES;
 use super::layer_stats;
-use super::legalize_opset::{FLOAT_REASON, KEEP_FLOAT, OPS_SETS};
-use super::qdq::defined_by;
+use super::legalize_opset::{keep_float, OPS_SETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
 use crate::pass::{Changed, Pass, PassContext, PassError, Statistic};
 use crate::registry::{PassInfo, PassTraits};
@@ -52,8 +52,6 @@ pub const KEPT_FLOAT: Statistic = Statistic {
     description:
         "output concatenations kept float (inputs too far apart in range), and the views after them",
 };
-
-const IO_TYPES: &[&str] = &["float", "int8", "uint8"];
 
 pub static INFO: PassInfo = PassInfo {
     argument: "guard-concatenations",
@@ -95,29 +93,8 @@ pub struct GuardConcatenations {
 /// The calibrated range of `v` (the statistics it is, or that read it), widened to hold 0 as
 /// quantization does.
 fn range(m: &Module, v: ValueId) -> Option<(f64, f64)> {
-    let stats = defined_by(m, v, &quantfork::STATS).or_else(|| {
-        m.uses(v)
-            .iter()
-            .map(|u| u.op)
-            .find(|&u| m.op(u).is(&quantfork::STATS))
-    })?;
-    let (lo, hi) = layer_stats::range(m, stats)?;
+    let (lo, hi) = layer_stats::range(m, layer_stats::stats_of(m, v)?)?;
     Some((lo.min(0.0), hi.max(0.0)))
-}
-
-/// The readers of `v` and the value each reads: `v`, or the statistics calibration put on it.
-fn readers(m: &Module, v: ValueId) -> Vec<(OpId, ValueId)> {
-    let mut out = Vec::new();
-    for u in m.uses(v) {
-        if m.op(u.op).is(&quantfork::STATS) {
-            for &r in m.results(u.op) {
-                out.extend(m.uses(r).iter().map(|w| (w.op, r)));
-            }
-        } else {
-            out.push((u.op, v));
-        }
-    }
-    out
 }
 
 /// The view ops between `v` and the model outputs, when every path from `v` ends at an entry
@@ -127,7 +104,7 @@ fn views_to_outputs(m: &Module, v: ValueId, entries: &[OpId]) -> Option<Vec<OpId
     let mut views = Vec::new();
     let mut work = vec![v];
     while let Some(v) = work.pop() {
-        for (r, read) in readers(m, v) {
+        for (r, read) in layer_stats::readers_past_stats(m, v) {
             let d = m.op(r);
             if d.is(&func::RETURN) {
                 if !m.parent_op(r).is_some_and(|f| entries.contains(&f)) {
@@ -178,12 +155,6 @@ fn risk(m: &Module, op: OpId) -> Option<String> {
          one int8 scale that input keeps {levels:.1} of 255 steps, so its values would be lost \
          (as a detector's class probabilities beside box coordinates)"
     ))
-}
-
-fn keep_float(m: &mut Module, op: OpId, why: &str) {
-    let attrs = &mut m.op_mut(op).attributes;
-    attrs.set(KEEP_FLOAT, Attribute::Unit);
-    attrs.set(FLOAT_REASON, Attribute::string(why));
 }
 
 impl Pass for GuardConcatenations {

@@ -18,10 +18,10 @@
 //! tqopt's interpreter does not reproduce yet.
 
 use tqopt_ir::dialect::{quantfork, tfl};
-use tqopt_ir::{Attribute, Module, OpId};
+use tqopt_ir::{Module, OpId};
 
 use super::layer_stats;
-use super::legalize_opset::{FLOAT_REASON, KEEP_FLOAT};
+use super::legalize_opset::keep_float;
 use super::qdq::defined_by;
 use super::spec::is_candidate;
 use crate::options::PassOptions;
@@ -79,12 +79,6 @@ fn risk(m: &Module, div: OpId) -> Option<String> {
          steps of zero: LiteRT's 8-bit DIV fails at run time on a divisor stored as its zero \
          point"
     ))
-}
-
-fn keep_float(m: &mut Module, op: OpId, why: &str) {
-    let attrs = &mut m.op_mut(op).attributes;
-    attrs.set(KEEP_FLOAT, Attribute::Unit);
-    attrs.set(FLOAT_REASON, Attribute::string(why));
 }
 
 impl Pass for GuardDivisions {

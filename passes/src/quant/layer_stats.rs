@@ -18,6 +18,33 @@ pub fn range(m: &Module, stats: OpId) -> Option<(f64, f64)> {
     }
 }
 
+/// The statistics op that records `v`'s range: `v` itself when a stats result, else a stats
+/// user of `v`.
+pub fn stats_of(m: &Module, v: ValueId) -> Option<OpId> {
+    super::qdq::defined_by(m, v, &quantfork::STATS).or_else(|| {
+        m.uses(v)
+            .iter()
+            .map(|u| u.op)
+            .find(|&op| m.op(op).is(&quantfork::STATS))
+    })
+}
+
+/// The readers of `v` and the value each reads: `v`, or the result of the statistics op
+/// calibration put on it (looking past that op).
+pub fn readers_past_stats(m: &Module, v: ValueId) -> Vec<(OpId, ValueId)> {
+    let mut out = Vec::new();
+    for u in m.uses(v) {
+        if m.op(u.op).is(&quantfork::STATS) {
+            for &r in m.results(u.op) {
+                out.extend(m.uses(r).iter().map(|w| (w.op, r)));
+            }
+        } else {
+            out.push((u.op, v));
+        }
+    }
+    out
+}
+
 /// Sets the `[min, max]` of a statistics op.
 pub fn set_range(m: &mut Module, stats: OpId, (lo, hi): (f64, f64)) {
     if let Some(d) = dense(lo, hi) {

@@ -47,6 +47,14 @@ pub const FLOAT_FOR_SPEED: &str = "tqopt.float_for_speed";
 /// The latency planner's estimate of what keeping an op float saves, in nanoseconds (f32).
 pub const SPEED_GAIN_NS: &str = "tqopt.speed_gain_ns";
 
+/// Marks `op` to stay float ([`KEEP_FLOAT`]) with the reason `why` ([`FLOAT_REASON`]), as the
+/// guards after calibration do.
+pub fn keep_float(m: &mut Module, op: OpId, why: &str) {
+    let attrs = &mut m.op_mut(op).attributes;
+    attrs.set(KEEP_FLOAT, Attribute::Unit);
+    attrs.set(FLOAT_REASON, Attribute::string(why));
+}
+
 /// Marks `op` float for speed with the reason `why`; true when the reason is new.
 fn mark_float_for_speed(m: &mut Module, op: OpId, why: &str) -> bool {
     let attrs = &mut m.op_mut(op).attributes;

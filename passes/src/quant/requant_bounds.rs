@@ -18,9 +18,10 @@ use tqopt_ir::dialect::quantfork;
 use tqopt_ir::dialect::QuantBehavior;
 use tqopt_ir::{Module, OpId, ValueId};
 
-use super::layer_stats::{range, set_range};
+use super::layer_stats::{self, range, set_range};
+use super::numerics::StorageRange;
 use super::qdq::{defined_by, is_f32};
-use super::spec::{affine, behavior, prefers_result_scale, QuantOptions};
+use super::spec::{affine, behavior, fixed_output, prefers_result_scale, QuantOptions};
 use crate::folds::const_f32_values;
 
 /// The largest requantization scale the ranges are widened for: XNNPACK refuses 256 and more.
@@ -52,12 +53,7 @@ pub fn widen_narrow_outputs(m: &mut Module) -> u64 {
         let Some(&result) = m.results(op).first() else {
             continue;
         };
-        let Some(out_stats) = m
-            .uses(result)
-            .iter()
-            .map(|u| u.op)
-            .find(|&u| m.op(u).is(&quantfork::STATS))
-        else {
+        let Some(out_stats) = layer_stats::stats_of(m, result) else {
             continue;
         };
         let Some(out_range) = range(m, out_stats) else {
@@ -89,12 +85,10 @@ fn quantized_range(m: &Module, value: ValueId) -> Option<(f64, f64)> {
         }
         let def = m.defining_op(v)?;
         match behavior(m, def) {
-            QuantBehavior::FixedOutput(fixed) => {
-                let (scale, zero_point) = fixed.int8;
-                return Some((
-                    (-128 - zero_point) as f64 * scale,
-                    (127 - zero_point) as f64 * scale,
-                ));
+            QuantBehavior::FixedOutput(_) => {
+                let p = fixed_output(m, def, StorageRange::INT8)?;
+                let real = |q: i64| (q - p.zero_point) as f64 * p.scale;
+                return Some((real(StorageRange::INT8.min), real(StorageRange::INT8.max)));
             }
             QuantBehavior::SameScale if !prefers_result_scale(m, def) => {
                 v = *m.operands(def).iter().find(|&&o| is_f32(m, o))?;

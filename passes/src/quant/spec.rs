@@ -85,14 +85,9 @@ pub fn prefers_result_scale(m: &Module, op: OpId) -> bool {
 pub fn float_by_design(m: &Module, op: OpId) -> bool {
     let data = m.op(op);
     let reaches_return_only = |r: &ValueId| {
-        m.uses(*r).iter().all(|u| {
-            let user = m.op(u.op);
-            user.is(&func::RETURN)
-                || (user.is(&quantfork::STATS)
-                    && m.results(u.op)
-                        .iter()
-                        .all(|&s| m.uses(s).iter().all(|w| m.op(w.op).is(&func::RETURN))))
-        })
+        super::layer_stats::readers_past_stats(m, *r)
+            .iter()
+            .all(|&(user, _)| m.op(user).is(&func::RETURN))
     };
     data.is(&tfl::CUSTOM)
         && data.attr("custom_code").and_then(Attribute::as_str)
