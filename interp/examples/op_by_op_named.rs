@@ -11,6 +11,10 @@
 //! `experimental_preserve_all_tensors=True` keeps every one). Every op of @main whose result
 //! and run-time operands are all there runs alone ([`Interpreter::run_op`]); the line printed
 //! counts the elements of result #0 that differ, and by how many storage steps at most.
+//!
+//! With `--accumulated INPUT.npy`, the whole model runs instead on that input (the one the
+//! other runtime was fed), and each value it computes is compared with the other runtime's:
+//! where the two runs drift apart, though each op alone agrees.
 
 #[path = "common/op_diff.rs"]
 mod op_diff;
@@ -27,8 +31,14 @@ use tqopt_ir::dialect::func;
 use tqopt_ir::ValueId;
 
 fn run(args: &[String]) -> Result<(), String> {
-    let [model, dir] = args else {
-        return Err("usage: op_by_op_named MODEL.tflite VALUES_DIR".into());
+    let (model, dir, accumulated_input) = match args {
+        [model, dir] => (model, dir, None),
+        [model, dir, flag, input] if flag == "--accumulated" => (model, dir, Some(input)),
+        _ => {
+            return Err(
+                "usage: op_by_op_named MODEL.tflite VALUES_DIR [--accumulated INPUT.npy]".into(),
+            )
+        }
     };
     let module = tqopt_frontend::import_file(Path::new(model)).map_err(|e| e.to_string())?;
     let interp = Interpreter::for_main(&module).map_err(|e| e.to_string())?;
@@ -44,6 +54,9 @@ fn run(args: &[String]) -> Result<(), String> {
         let file = files.get(module.tensor_name(v)?)?;
         Some(common::read_npy(&dir.join(format!("{file}.npy"))))
     };
+    if let Some(input) = accumulated_input {
+        return compare_accumulated(&module, &interp, &load, Path::new(input));
+    }
     let f = module.funcs()[0];
     let body = func::entry_block(&module, f).ok_or("no body")?;
     let (mut total, mut differing) = (0, 0);
@@ -88,6 +101,51 @@ fn run(args: &[String]) -> Result<(), String> {
         );
     }
     println!("{differing} of {total} ops differ");
+    Ok(())
+}
+
+/// Runs the whole model on `input` and compares every value it computes that `load` finds.
+fn compare_accumulated(
+    module: &tqopt_ir::Module,
+    interp: &Interpreter,
+    load: &dyn Fn(ValueId) -> Option<Tensor>,
+    input: &Path,
+) -> Result<(), String> {
+    let mut seen: Vec<(ValueId, Tensor)> = Vec::new();
+    {
+        let mut keep = |v: ValueId, t: &Tensor| seen.push((v, t.clone()));
+        interp
+            .run_observed(&[common::read_npy(input)], &mut keep)
+            .map_err(|e| e.to_string())?;
+    }
+    for (v, got) in &seen {
+        let Some(want) = load(*v) else { continue };
+        if want.len() != got.len() {
+            continue;
+        }
+        let (a, b) = (got.to_f32_vec(), want.to_f32_vec());
+        let signal: f64 = b.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+        let noise: f64 = a
+            .iter()
+            .zip(&b)
+            .map(|(&x, &y)| f64::from(x - y).powi(2))
+            .sum();
+        let sqnr = if noise == 0.0 {
+            99.0
+        } else {
+            (10.0 * (signal / noise).log10()).min(99.0)
+        };
+        let OpDiff {
+            differing,
+            max,
+            len,
+            ..
+        } = OpDiff::of(got, &want);
+        println!(
+            "{:40} sqnr {sqnr:6.2} diffs {differing}/{len} max {max}",
+            module.tensor_name(*v).unwrap_or("?"),
+        );
+    }
     Ok(())
 }
 

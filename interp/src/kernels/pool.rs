@@ -7,8 +7,11 @@
 //! average keeps its input's scale, so a 2x2 window lands on half steps a quarter of the time,
 //! and summing rows instead of columns flipped 545 of 2312 such values in one network
 //! (measured against LiteRT 2026-12-06). XNNPACK walks a window column by column (slot `k` is
-//! pixel `(k mod kh, k div kh)`), sums up to 9 slots in a fixed tree (pixels outside the
-//! image read as 0), then 8 more per pass onto that sum, and multiplies by `1 / count` in f32.
+//! pixel `(k mod kh, k div kh)`), sums the slots in groups of 9, each in a fixed tree (pixels
+//! outside the image and slots past the window's last read as 0), adds each group's sum to the
+//! sum of the groups before it, and multiplies by `1 / count` in f32 (its `9p` kernels; the
+//! `9p8x` ones before them summed 9 slots, then 8 per pass: a global pool of 64x64 pixels
+//! then differed from ai-edge-litert 2.3.0 in 14 of 16 channels, measured 2026-12-07).
 
 use super::attrs::{Activation, Padding};
 use super::conv::Geom;
@@ -79,16 +82,6 @@ fn tree9(i: &[f32; 9]) -> f32 {
     s2345 + s01678
 }
 
-/// XNNPACK's sum of 8 further slots.
-#[inline]
-fn tree8(i: &[f32; 8]) -> f32 {
-    let s01 = i[0] + i[1];
-    let s23 = i[2] + i[3];
-    let s45 = i[4] + i[5];
-    let s67 = i[6] + i[7];
-    (s01 + s23) + (s45 + s67)
-}
-
 multiversion! {
     /// Averages every output pixel in XNNPACK's order (see the module doc).
     fn average(g: &Geom, x: &[f32], out: &mut [f32], lo: f32, hi: f32) {
@@ -115,19 +108,13 @@ multiversion! {
                         _ => 0.0,
                     };
                     for ch in 0..c {
-                        let mut first = [0.0f32; 9];
-                        for (k, v) in first.iter_mut().enumerate() {
-                            *v = value(slots.get(k), ch);
-                        }
-                        let mut sum = tree9(&first);
-                        let mut k = 9;
-                        while k < slots.len() {
-                            let mut next = [0.0f32; 8];
-                            for (j, v) in next.iter_mut().enumerate() {
+                        let mut sum = 0.0f32;
+                        for k in (0..slots.len().max(1)).step_by(9) {
+                            let mut group = [0.0f32; 9];
+                            for (j, v) in group.iter_mut().enumerate() {
                                 *v = value(slots.get(k + j), ch);
                             }
-                            sum += tree8(&next);
-                            k += 8;
+                            sum += tree9(&group);
                         }
                         out[o + ch] = (sum * scale).max(lo).min(hi);
                     }
@@ -274,6 +261,22 @@ mod tests {
         let mut out = [0.0f32];
         average(&g, &x, &mut out, f32::NEG_INFINITY, f32::INFINITY);
         assert_eq!(out[0], 0.5);
+    }
+
+    #[test]
+    fn averages_add_groups_of_nine_slots() {
+        // A 4x4 window: slots 0-8 are zeros, 9-15 go into a second group of 9 as
+        // [1, 1, 1e8, 0, -1e8, 0, 0, 0, 0], whose tree adds (1e8 - 1e8) + (1 + 1) = 2. Summing
+        // 8 slots per pass after the first 9 adds (1 + 1 + 1e8) + (-1e8) = 0 instead.
+        let g = Geom::new(&[1, 4, 4, 1], 4, 4, (1, 1), (1, 1), Padding::Valid).unwrap();
+        let mut x = [0.0f32; 16];
+        // Slot k is pixel (y, x) = (k mod 4, k div 4).
+        for (slot, v) in [(9, 1.0), (10, 1.0), (11, 1e8), (13, -1e8)] {
+            x[(slot % 4) * 4 + slot / 4] = v;
+        }
+        let mut out = [0.0f32];
+        average(&g, &x, &mut out, f32::NEG_INFINITY, f32::INFINITY);
+        assert_eq!(out[0], 2.0 / 16.0);
     }
 
     #[test]
