@@ -543,6 +543,48 @@ def test_hybrid_depthwise_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, 
     assert_float_bit_equal(want, got)
 
 
+HYBRID_CONV_CASES = {
+    # name: (kernel, stride, input channels, kernel input channels, output channels)
+    "1x1": (1, 1, 48, 48, 24),
+    "1x1_grouped": (1, 1, 48, 16, 24),
+    "1x1_stride2": (1, 2, 48, 48, 24),
+    "3x3": (3, 1, 12, 12, 16),
+    "3x3_grouped": (3, 1, 12, 4, 12),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HYBRID_CONV_CASES))
+def test_hybrid_conv_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, out_dir):
+    """A dynamic-range CONV_2D (int8 per-channel weights): XNNPACK quantizes an ungrouped 1x1
+    convolution with unit strides per pixel (it runs it as a fully connected layer), and any
+    other per image (interp/src/hybrid.rs). Grouped 1x1 convolutions quantized per pixel put
+    tqopt eval 0.10 dB from LiteRT on an EfficientViT."""
+    k, stride, c, kc, oc = HYBRID_CONV_CASES[case]
+    h, w = 7, 9
+    rng = np.random.default_rng(k * 100 + c + kc + stride)
+    wt = rng.integers(-127, 128, (oc, k, k, kc))
+    scales = ",".join(repr(0.003 * (1 + 0.05 * j)) for j in range(oc))
+    wq = f"!quant.uniform<i8<-127:127>:f32:0, {{{scales}}}>"
+    bias = rng.normal(size=(oc,)).astype(np.float32)
+    oh, ow = -(-h // stride), -(-w // stride)
+    t_in, t_out = f"tensor<1x{h}x{w}x{c}xf32>", f"tensor<1x{oh}x{ow}x{oc}xf32>"
+    t_w, t_b = f"tensor<{oc}x{k}x{k}x{kc}x{wq}>", f"tensor<{oc}xf32>"
+    text = (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
+        f'  %w = "tfl.pseudo_qconst"() <{{qtype = {t_w}, value = dense<{wt.tolist()}> : '
+        f'tensor<{oc}x{k}x{k}x{kc}xi8>}}> : () -> {t_w} loc("w")\n'
+        f'  %b = "tfl.pseudo_const"() <{{value = dense<{bias.tolist()}> : {t_b}}}> : () -> {t_b} loc("b")\n'
+        f'  %0 = "tfl.conv_2d"(%x, %w, %b) <{{dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, '
+        f'fused_activation_function = "NONE", padding = "SAME", stride_h = {stride} : i32, '
+        f'stride_w = {stride} : i32}}> : ({t_in}, {t_w}, {t_b}) -> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    )
+    # Pixels of very different ranges, so that per-pixel and per-image quantization differ.
+    x = (rng.normal(size=(1, h, w, c)) * rng.uniform(0.1, 3, size=(1, h, w, 1))).astype(np.float32)
+    want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
+    assert_float_bit_equal(want, got)
+
+
 def assert_quantized_unary_is_litert(op, case, x, tqopt_bin, interp_run_bin, out_dir):
     """A one-op model of OP on ``x`` (its storage integers), from one per-tensor quantized type
     to another, ``case`` = (storage, input scale, input zero point, output scale, output zero
