@@ -4,8 +4,8 @@
 //! LiteRT's default interpreter runs them: XNNPACK quantizes the input on the fly ("qd8") and
 //! multiplies in integers. A fully connected layer quantizes each input row on its own, a
 //! convolution each image (XNNPACK's one and three non-batch dimensions), except a 1x1
-//! convolution with unit strides and no groups, which XNNPACK runs as a fully connected layer over the
-//! pixels: each pixel on its own (measured: a hand-landmark model's 1x1 convolutions match
+//! convolution with unit strides and no groups, which XNNPACK runs as a fully connected layer
+//! over the pixels: each pixel on its own (measured: a hand-landmark model's 1x1 convolutions match
 //! LiteRT to 5e-7 per pixel and miss by 2% per image).
 //!
 //! Per group of inputs, with `lo = min(0, min x)` and `hi = max(0, max x)` (f32): `s = 255 /
