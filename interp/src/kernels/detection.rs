@@ -23,6 +23,7 @@
 use tqopt_tflite::ops::custom::DetectionPostProcessOptions;
 
 use super::quant::Dequant;
+use super::stl_heap::{adjust_heap, make_heap};
 use super::{kernel, Args, BoxKernel, OpInfo, Outputs};
 use crate::error::KResult;
 use crate::tensor::{Tensor, TensorData};
@@ -334,57 +335,6 @@ fn partial_sort_descending(v: &mut [usize], middle: usize, values: &[f32]) {
         v[end] = v[0];
         adjust_heap(&mut v[..end], 0, value, &comp);
     }
-}
-
-/// libstdc++'s `__make_heap`.
-fn make_heap(v: &mut [usize], comp: &impl Fn(usize, usize) -> bool) {
-    let len = v.len();
-    if len < 2 {
-        return;
-    }
-    let mut parent = (len - 2) / 2;
-    loop {
-        let value = v[parent];
-        adjust_heap(v, parent, value, comp);
-        if parent == 0 {
-            return;
-        }
-        parent -= 1;
-    }
-}
-
-/// libstdc++'s `__adjust_heap(first, hole, len, value, comp)`: the hole moves down to a leaf
-/// along the larger children, then `value` moves up from there (`__push_heap`).
-fn adjust_heap(
-    v: &mut [usize],
-    mut hole: usize,
-    value: usize,
-    comp: &impl Fn(usize, usize) -> bool,
-) {
-    let len = v.len();
-    let top = hole;
-    let mut child = hole;
-    while child < (len.saturating_sub(1)) / 2 {
-        child = 2 * (child + 1);
-        if comp(v[child], v[child - 1]) {
-            child -= 1;
-        }
-        v[hole] = v[child];
-        hole = child;
-    }
-    if len % 2 == 0 && len >= 2 && child == (len - 2) / 2 {
-        child = 2 * (child + 1);
-        v[hole] = v[child - 1];
-        hole = child - 1;
-    }
-    // __push_heap(first, hole, top, value, comp).
-    let mut parent = hole.wrapping_sub(1) / 2;
-    while hole > top && comp(v[parent], value) {
-        v[hole] = v[parent];
-        hole = parent;
-        parent = hole.wrapping_sub(1) / 2;
-    }
-    v[hole] = value;
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub(crate) mod index;
 pub(crate) mod lstm;
 pub(crate) mod math;
 pub(crate) mod matmul;
+pub(crate) mod nms;
 pub(crate) mod normalization;
 pub(crate) mod pad;
 pub(crate) mod pool;
@@ -43,6 +44,7 @@ pub(crate) mod shape;
 pub(crate) mod simd;
 pub(crate) mod slice;
 pub(crate) mod softmax;
+pub(crate) mod stl_heap;
 pub(crate) mod transpose;
 pub(crate) mod transpose_conv;
 pub(crate) mod unary;
@@ -174,6 +176,8 @@ pub(crate) static KERNELS: &[(&OpDef, Builder)] = &[
     (&tfl::RANGE, math::build_range),
     (&tfl::ONE_HOT, math::build_one_hot),
     (&tfl::TOPK_V2, math::build_topk),
+    (&tfl::NON_MAX_SUPPRESSION_V4, nms::build),
+    (&tfl::NON_MAX_SUPPRESSION_V5, nms::build),
     // convolutions and products
     (&tfl::CONV_2D, conv::build),
     (&tfl::CONV_3D, conv3d::build),

@@ -1369,6 +1369,8 @@ pub static OPS: &[&OpDef] = &[
     &DYNAMIC_UPDATE_SLICE,
     &BROADCAST_ARGS,
     &WHERE,
+    &NON_MAX_SUPPRESSION_V4,
+    &NON_MAX_SUPPRESSION_V5,
 ];
 
 fn result_type(ctx: &Context, op: OpId) -> Option<&Type> {

@@ -487,6 +487,48 @@ pub static BROADCAST_ARGS: OpDef = op("tfl.broadcast_args", "The shape two shape
     .tflite(145, "BROADCAST_ARGS")
     .version(tfl_versions::always_1);
 
+/// Boxes are `[y1, x1, y2, x2]` corners. LiteRT's kernels are float only; the selected
+/// indices are padded with zeros to `max_output_size` and `valid_outputs` counts the real ones.
+pub static NON_MAX_SUPPRESSION_V4: OpDef = op(
+    "tfl.non_max_suppression_v4",
+    "Greedy non-max suppression: the indices of the highest-scoring boxes that overlap less",
+)
+.operands(&[
+    one("boxes").types(F32),
+    one("scores").types(F32),
+    one("max_output_size").types(I32),
+    one("iou_threshold").types(F32),
+    one("score_threshold").types(F32),
+])
+.results(&[
+    one("selected_indices").types(I32),
+    one("valid_outputs").types(I32),
+])
+.tflite(120, "NON_MAX_SUPPRESSION_V4")
+.version(tfl_versions::always_1);
+
+/// As [`NON_MAX_SUPPRESSION_V4`], with Soft-NMS (`soft_nms_sigma` > 0 decays the scores of
+/// overlapping boxes instead of dropping them) and the selected boxes' scores.
+pub static NON_MAX_SUPPRESSION_V5: OpDef = op(
+    "tfl.non_max_suppression_v5",
+    "Non-max suppression with Soft-NMS: selected indices, their scores and how many",
+)
+.operands(&[
+    one("boxes").types(F32),
+    one("scores").types(F32),
+    one("max_output_size").types(I32),
+    one("iou_threshold").types(F32),
+    one("score_threshold").types(F32),
+    one("soft_nms_sigma").types(F32),
+])
+.results(&[
+    one("selected_indices").types(I32),
+    one("selected_scores").types(F32),
+    one("valid_outputs").types(I32),
+])
+.tflite(121, "NON_MAX_SUPPRESSION_V5")
+.version(tfl_versions::always_1);
+
 pub static WHERE: OpDef = op(
     "tfl.where",
     "The coordinates of the true (non-zero) elements, one row each",

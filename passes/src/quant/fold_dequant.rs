@@ -6,7 +6,8 @@
 //! - A volatile pair (one made from statistics) whose dequantized value float ops (or the
 //!   return) still read goes: float ops chain in float, and a model whose first or last op
 //!   stays float keeps float inputs or outputs. So does such a pair after an op kept float
-//!   (its fixed output range belonged to the int8 kernel, which does not run).
+//!   (its fixed output range belonged to the int8 kernel, which does not run). A dequantize
+//!   reads past a requantize: float ops read the original with one rounding fewer.
 //! - A requantize right after an op with its own output scale is folded into that op's
 //!   result type.
 //! - Quantize and dequantize ops nothing uses go.
@@ -156,8 +157,9 @@ pub(crate) fn io_values(m: &Module) -> HashSet<ValueId> {
 }
 
 /// `dequantize(volatile quantize(x))` still read by float ops (or returned): they read `x`
-/// again. (The pair's quantize stays if a quantized op reads it.) A pair that quantizes a
-/// value of `boundary` or whose dequantized value is one stays.
+/// again. (The pair's quantize stays if a quantized op reads it.) A dequantize of a
+/// requantize dequantizes the original instead. A pair that quantizes a value of `boundary` or
+/// whose dequantized value is one stays.
 fn remove_volatile_pairs(m: &mut Module, boundary: &HashSet<ValueId>) -> u64 {
     let dqs: Vec<OpId> = m
         .walk_nested(m.op)
@@ -174,6 +176,15 @@ fn remove_volatile_pairs(m: &mut Module, boundary: &HashSet<ValueId>) -> u64 {
             if boundary.contains(&x) {
                 break;
             }
+            if is_quantized(m, x) {
+                // A requantize only float ops read through this dequantize: they read the
+                // original, dequantized, with one rounding fewer. (A float op between two
+                // kept-float same-scale readers of a fixed-range result was left with
+                // quantize, requantize and dequantize around it, two roundings of noise.)
+                removed += 1;
+                m.set_operand(dq, 0, x);
+                continue;
+            }
             // A pair after an op kept float (for speed, denied, or by the precision search)
             // goes too: it carried the fixed output range of the op's int8 kernel (softmax,
             // logistic, tanh), which does not run.
@@ -186,21 +197,19 @@ fn remove_volatile_pairs(m: &mut Module, boundary: &HashSet<ValueId>) -> u64 {
                 break;
             }
             removed += 1;
-            if m.value_type(x)
-                .element_type()
-                .and_then(|e| e.as_quant())
-                .is_some()
-            {
-                // A requantize: dequantize the original instead.
-                m.set_operand(dq, 0, x);
-            } else {
-                let dq_value = m.results(dq)[0];
-                m.replace_all_uses(dq_value, x);
-                break;
-            }
+            let dq_value = m.results(dq)[0];
+            m.replace_all_uses(dq_value, x);
+            break;
         }
     }
     removed
+}
+
+fn is_quantized(m: &Module, v: ValueId) -> bool {
+    m.value_type(v)
+        .element_type()
+        .and_then(|e| e.as_quant())
+        .is_some()
 }
 
 /// A requantize whose input is the only use of a result with its own output scale: the

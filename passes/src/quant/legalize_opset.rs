@@ -12,10 +12,11 @@
 //!   `tqopt.keep_float`, and every op left float `tqopt.float_reason = "<why>"` (the report
 //!   shows it).
 //!
-//! Under either strict OpsSet, TensorFlow's SSD post-processing (`TFLite_Detection_PostProcess`)
-//! at the end of a detector stays float, as in TensorFlow's integer models and on the Edge TPU:
-//! LiteRT's kernel decodes and suppresses boxes in float (it reads float or uint8, no int8), and
-//! its results are the model's float outputs ([`float_by_design`]). The pass notes it.
+//! Under either strict OpsSet, detection post-processing at the end of a detector (TensorFlow's
+//! SSD `TFLite_Detection_PostProcess`, `tfl.non_max_suppression_v4` and `_v5`) stays float, as
+//! in TensorFlow's integer models and on the Edge TPU: LiteRT's kernels select boxes in float
+//! (no int8 kernel), and their float results are the model's outputs ([`float_by_design`]).
+//! The pass notes it.
 //!
 //! `deny=REGEX` keeps ops whose name (`tfl.softmax`) or location (tensor name) matches float;
 //! they are marked with the discardable attribute `tqopt.keep_float`, which `fold-quant`
@@ -31,7 +32,7 @@ use tqopt_ir::dialect::{func, tfl, QuantBehavior};
 use tqopt_ir::{Attribute, Diagnostic, Module, OpId};
 
 use super::qdq::{defined_by, is_f32_any_rank};
-use super::spec::{float_by_design, is_candidate, is_quantizable};
+use super::spec::{float_by_design, is_candidate, is_quantizable, post_processing_name};
 use super::speed_plan::{self, CostTable};
 use super::target::{float_for_speed, Target, TARGETS};
 use crate::options::{OptionInfo, OptionKind, PassOptions};
@@ -302,9 +303,10 @@ impl Pass for LegalizeOpset {
                 let data = m.op(op);
                 cx.emit(
                     Diagnostic::note(format!(
-                        "'{}'{}: TFLite_Detection_PostProcess stays float, as in TensorFlow's integer models: LiteRT's kernel decodes and suppresses boxes in float (from float or uint8 inputs, not int8), and its results are the model's float outputs",
+                        "'{}'{}: {} stays float, as in TensorFlow's integer models: LiteRT's kernel selects boxes in float (it has no int8 kernel), and its float results are the model's outputs",
                         data.name.as_str(),
                         data.loc.at_name(),
+                        post_processing_name(m, op).unwrap_or("detection post-processing"),
                     ))
                     .at(data.pos)
                     .with_loc(data.loc.clone()),

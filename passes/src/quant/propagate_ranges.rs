@@ -22,8 +22,9 @@
 //!   int8, or int16 in 16x8 mode and for an op marked int16), and otherwise the op stays float,
 //!   marked with why (`tqopt.float_reason`), since LiteRT's cast would wrap the rest.
 //!
-//! - The results of TensorFlow's SSD post-processing ([`float_by_design`]) keep no range: they
-//!   are the model's float outputs, whatever `io=` asks of the others.
+//! - The float results of detection post-processing (TensorFlow's SSD op, non-max suppression:
+//!   [`float_by_design`]) keep no range: they are the model's float outputs, whatever `io=`
+//!   asks of the others.
 //!
 //! - An affine op's output range too narrow for XNNPACK (requantization scale 256 or more,
 //!   e.g. a layer whose outputs were all zero on the calibration data) is widened

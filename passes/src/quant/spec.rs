@@ -77,22 +77,41 @@ pub fn prefers_result_scale(m: &Module, op: OpId) -> bool {
     m.operands(op).iter().filter(|&&v| is_f32(m, v)).count() > 1
 }
 
-/// An op that stays float in every mode, strict OpsSets included, with float results: TensorFlow's
-/// SSD post-processing (`TFLite_Detection_PostProcess`) whose results are only model outputs
-/// (read by the return, or by the statistics calibration put there). LiteRT's kernel decodes
-/// and suppresses boxes in float (from float or uint8 inputs, no int8), and TensorFlow's
-/// integer detectors and the Edge TPU keep it so, with everything before it integer.
+/// An op that stays float in every mode, strict OpsSets included, with float results that are
+/// only model outputs (read by the return, or by the statistics calibration put there): the
+/// detection post-processing ops, which decode and select boxes rather than compute features.
+/// - TensorFlow's SSD post-processing (`TFLite_Detection_PostProcess`): LiteRT's kernel works
+///   in float (from float or uint8 inputs, no int8), and TensorFlow's integer detectors and the
+///   Edge TPU keep it so, with everything before it integer.
+/// - `tfl.non_max_suppression_v4` and `_v5` (TensorFlow's `tf.image.non_max_suppression`):
+///   float-only kernels whose selected indices are integers anyway; V5's selected scores stay
+///   float.
 pub fn float_by_design(m: &Module, op: OpId) -> bool {
-    let data = m.op(op);
     let reaches_return_only = |r: &ValueId| {
         super::layer_stats::readers_past_stats(m, *r)
             .iter()
             .all(|&(user, _)| m.op(user).is(&func::RETURN))
     };
-    data.is(&tfl::CUSTOM)
-        && data.attr("custom_code").and_then(Attribute::as_str)
-            == Some(tqopt_tflite::ops::custom::DETECTION_POSTPROCESS)
-        && m.results(op).iter().all(reaches_return_only)
+    post_processing_name(m, op).is_some()
+        && m.results(op)
+            .iter()
+            .filter(|&&r| is_f32(m, r))
+            .all(reaches_return_only)
+}
+
+/// The TFLite name of a detection post-processing op (see [`float_by_design`]), or `None`.
+pub fn post_processing_name(m: &Module, op: OpId) -> Option<&'static str> {
+    let data = m.op(op);
+    let custom = data.attr("custom_code").and_then(Attribute::as_str);
+    if data.is(&tfl::CUSTOM) && custom == Some(tqopt_tflite::ops::custom::DETECTION_POSTPROCESS) {
+        Some(tqopt_tflite::ops::custom::DETECTION_POSTPROCESS)
+    } else if data.is(&tfl::NON_MAX_SUPPRESSION_V4) {
+        Some("NON_MAX_SUPPRESSION_V4")
+    } else if data.is(&tfl::NON_MAX_SUPPRESSION_V5) {
+        Some("NON_MAX_SUPPRESSION_V5")
+    } else {
+        None
+    }
 }
 
 /// The parameters of an integer-valued result: the stored integers are the values.

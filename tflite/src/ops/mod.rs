@@ -417,6 +417,8 @@ fn empty_options(o: BuiltinOptions) -> BuiltinOptionsT {
         B::TopKV2Options => T::TopKV2Options(Default::default()),
         B::DynamicUpdateSliceOptions => T::DynamicUpdateSliceOptions(Default::default()),
         B::WhereOptions => T::WhereOptions(Default::default()),
+        B::NonMaxSuppressionV4Options => T::NonMaxSuppressionV4Options(Default::default()),
+        B::NonMaxSuppressionV5Options => T::NonMaxSuppressionV5Options(Default::default()),
         _ => T::NONE,
     }
 }

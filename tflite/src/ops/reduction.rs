@@ -1,5 +1,5 @@
 //! Reductions and scans: MEAN SUM REDUCE_MAX REDUCE_MIN REDUCE_PROD REDUCE_ANY REDUCE_ALL,
-//! ARG_MAX ARG_MIN, TOPK_V2, CUMSUM.
+//! ARG_MAX ARG_MIN, TOPK_V2, CUMSUM, and the selections NON_MAX_SUPPRESSION_V4 and _V5.
 
 use super::{bool_attr, options_or_default, ExportContext, OpAttrs, OpCodec};
 use crate::schema::tflite::{
@@ -21,6 +21,8 @@ pub(crate) const CODECS: &[OpCodec] = &[
         export_reducer,
     ),
     OpCodec::plain(Op::TOPK_V2, O::TopKV2Options),
+    OpCodec::plain(Op::NON_MAX_SUPPRESSION_V4, O::NonMaxSuppressionV4Options),
+    OpCodec::plain(Op::NON_MAX_SUPPRESSION_V5, O::NonMaxSuppressionV5Options),
     OpCodec::new(Op::MEAN, O::ReducerOptions, import_reducer, export_reducer),
     OpCodec::new(Op::SUM, O::ReducerOptions, import_reducer, export_reducer),
     OpCodec::new(
