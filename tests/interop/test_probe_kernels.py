@@ -250,6 +250,8 @@ NOT_PROBED = {
     "tfl.where": "int64 coordinates out; TensorFlow does not quantize it",
     "tfl.unidirectional_sequence_lstm": "24 operands and intermediates: probed by the LSTM tests",
     "tfl.embedding_lookup": "the table is a constant: covered by test_embedding_lookup.py",
+    "tfl.non_max_suppression_v4": "float-only selection (indices out): covered by test_non_max_suppression.py",
+    "tfl.non_max_suppression_v5": "float-only selection (indices out): covered by test_non_max_suppression.py",
 }
 
 

@@ -201,8 +201,6 @@ const TABLE: &[Entry] = &[
         &["1.14.0", "1.14.0", "2.3.0"],
     ),
     from_1(Op::WHERE, &["1.14.0", "2.8.0"]),
-    from_1(Op::NON_MAX_SUPPRESSION_V4, &["2.1.0"]),
-    from_1(Op::NON_MAX_SUPPRESSION_V5, &["2.1.0"]),
     from_1(
         Op::DEQUANTIZE,
         &[
