@@ -487,19 +487,23 @@ pub static BROADCAST_ARGS: OpDef = op("tfl.broadcast_args", "The shape two shape
     .tflite(145, "BROADCAST_ARGS")
     .version(tfl_versions::always_1);
 
+/// The operands of non-max suppression: V4 takes the first five, V5 all six.
+const NMS_OPERANDS: [SlotDef; 6] = [
+    one("boxes").types(F32),
+    one("scores").types(F32),
+    one("max_output_size").types(I32),
+    one("iou_threshold").types(F32),
+    one("score_threshold").types(F32),
+    one("soft_nms_sigma").types(F32),
+];
+
 /// Boxes are `[y1, x1, y2, x2]` corners. LiteRT's kernels are float only; the selected
 /// indices are padded with zeros to `max_output_size` and `valid_outputs` counts the real ones.
 pub static NON_MAX_SUPPRESSION_V4: OpDef = op(
     "tfl.non_max_suppression_v4",
     "Greedy non-max suppression: the indices of the highest-scoring boxes that overlap less",
 )
-.operands(&[
-    one("boxes").types(F32),
-    one("scores").types(F32),
-    one("max_output_size").types(I32),
-    one("iou_threshold").types(F32),
-    one("score_threshold").types(F32),
-])
+.operands(NMS_OPERANDS.split_at(5).0)
 .results(&[
     one("selected_indices").types(I32),
     one("valid_outputs").types(I32),
@@ -513,14 +517,7 @@ pub static NON_MAX_SUPPRESSION_V5: OpDef = op(
     "tfl.non_max_suppression_v5",
     "Non-max suppression with Soft-NMS: selected indices, their scores and how many",
 )
-.operands(&[
-    one("boxes").types(F32),
-    one("scores").types(F32),
-    one("max_output_size").types(I32),
-    one("iou_threshold").types(F32),
-    one("score_threshold").types(F32),
-    one("soft_nms_sigma").types(F32),
-])
+.operands(&NMS_OPERANDS)
 .results(&[
     one("selected_indices").types(I32),
     one("selected_scores").types(F32),
