@@ -303,7 +303,7 @@ impl Pass for LegalizeOpset {
                 let data = m.op(op);
                 cx.emit(
                     Diagnostic::note(format!(
-                        "'{}'{}: {} stays float, as in TensorFlow's integer models: LiteRT's kernel selects boxes in float (it has no int8 kernel), and its float results are the model's outputs",
+                        "'{}'{}: {} stays float, as in TensorFlow's integer models: LiteRT's kernel selects boxes in float (it has no quantized kernel), and its float results are the model's outputs",
                         data.name.as_str(),
                         data.loc.at_name(),
                         post_processing_name(m, op).unwrap_or("detection post-processing"),
