@@ -53,6 +53,9 @@ fn run(a: &mut Args<'_>, soft: bool, declared_shape: Option<&[usize]>) -> KResul
         &[m] if (0..=i64::from(i32::MAX)).contains(&m) => m as usize,
         m => return Err(format!("max_output_size must be one value >= 0, not {m:?}")),
     };
+    // The results hold max_output_size elements, whatever the number of boxes.
+    crate::budget::check_dims(&[max_output], 4)
+        .map_err(|e| format!("max_output_size {max_output}: {e}"))?;
     let iou_threshold = scalar_f32(a, 3, "iou_threshold")?;
     let score_threshold = scalar_f32(a, 4, "score_threshold")?;
     let sigma = if soft {
