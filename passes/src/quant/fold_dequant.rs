@@ -30,7 +30,7 @@ use tqopt_ir::{
     Diagnostic, ElementType, IntType, Module, OpId, QuantParams, Signedness, UniformQuant, ValueId,
 };
 
-use super::qdq::{defined_by, VOLATILE};
+use super::qdq::{defined_by, quant_of, VOLATILE};
 use super::spec::{behavior, float_by_design};
 use crate::folds::erase_dead_ops;
 use crate::options::{OptionInfo, OptionKind, PassOptions};
@@ -176,7 +176,7 @@ fn remove_volatile_pairs(m: &mut Module, boundary: &HashSet<ValueId>) -> u64 {
             if boundary.contains(&x) {
                 break;
             }
-            if is_quantized(m, x) {
+            if quant_of(m, x).is_some() {
                 // A requantize only float ops read through this dequantize: they read the
                 // original, dequantized, with one rounding fewer. (A float op between two
                 // kept-float same-scale readers of a fixed-range result was left with
@@ -203,13 +203,6 @@ fn remove_volatile_pairs(m: &mut Module, boundary: &HashSet<ValueId>) -> u64 {
         }
     }
     removed
-}
-
-fn is_quantized(m: &Module, v: ValueId) -> bool {
-    m.value_type(v)
-        .element_type()
-        .and_then(|e| e.as_quant())
-        .is_some()
 }
 
 /// A requantize whose input is the only use of a result with its own output scale: the

@@ -104,14 +104,13 @@ pub fn post_processing_name(m: &Module, op: OpId) -> Option<&'static str> {
     let data = m.op(op);
     let custom = data.attr("custom_code").and_then(Attribute::as_str);
     if data.is(&tfl::CUSTOM) && custom == Some(tqopt_tflite::ops::custom::DETECTION_POSTPROCESS) {
-        Some(tqopt_tflite::ops::custom::DETECTION_POSTPROCESS)
-    } else if data.is(&tfl::NON_MAX_SUPPRESSION_V4) {
-        Some("NON_MAX_SUPPRESSION_V4")
-    } else if data.is(&tfl::NON_MAX_SUPPRESSION_V5) {
-        Some("NON_MAX_SUPPRESSION_V5")
-    } else {
-        None
+        return Some(tqopt_tflite::ops::custom::DETECTION_POSTPROCESS);
     }
+    [&tfl::NON_MAX_SUPPRESSION_V4, &tfl::NON_MAX_SUPPRESSION_V5]
+        .into_iter()
+        .find(|def| data.is(def))
+        .and_then(|def| def.tflite)
+        .map(|t| t.name)
 }
 
 /// The parameters of an integer-valued result: the stored integers are the values.
