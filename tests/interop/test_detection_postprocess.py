@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from test_interp import interp_run_bin  # noqa: F401
+from test_interp import interp_outputs, interp_run_bin  # noqa: F401
 from zoo_common import litert_outputs, sqnr_db
 
 DETECTORS = REPO / "tests" / "models" / "detection"
@@ -77,13 +77,7 @@ def test_interpreter_detects_as_litert(case, interp_run_bin, tqopt_bin, out_dir)
         boxes = rng.normal(0, 1, (1, n, 4)).astype(np.float32)
         # Scores on a grid of sixteenths: equal scores within and across boxes are common.
         scores = (np.round(rng.uniform(0, 1, (1, n, k)) * 16) / 16).astype(np.float32)
-        paths = [out_dir / "boxes.npy", out_dir / "scores.npy"]
-        np.save(paths[0], boxes)
-        np.save(paths[1], scores)
-        r = subprocess.run([str(interp_run_bin), str(model), str(out_dir), *map(str, paths)],
-                           capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        got = [np.load(out_dir / f"output_{i}.npy") for i in range(4)]
+        got = interp_outputs(interp_run_bin, model, [boxes, scores], out_dir, 4)
         (want,) = litert_outputs(model, {"boxes": boxes[None], "scores": scores[None]})
         count = int(want[3][0])
         assert got[3][0] == count, f"{case} sample {sample}: {got[3][0]} detections, LiteRT {count}"

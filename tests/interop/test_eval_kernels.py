@@ -497,6 +497,25 @@ def test_hybrid_batch_matmul_is_litert_to_the_bit(per_channel, adj_y, tqopt_bin,
     assert_float_bit_equal(want, got)
 
 
+def hybrid_op_text(op: str, attrs: str, x_shape: tuple, y_shape: tuple, weights: np.ndarray,
+                   axis: int, scales: list[float], bias: np.ndarray) -> str:
+    """A one-op model: ``op`` with attributes ``attrs`` on a float input, constant int8 weights
+    quantized per channel along ``axis`` with ``scales``, and a float bias."""
+    def t(shape, elem):
+        return "tensor<" + "x".join(map(str, shape)) + f"x{elem}>"
+
+    wq = f"!quant.uniform<i8<-127:127>:f32:{axis}, {{{','.join(map(repr, scales))}}}>"
+    t_in, t_out, t_w, t_b = t(x_shape, "f32"), t(y_shape, "f32"), t(weights.shape, wq), t(bias.shape, "f32")
+    return (
+        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
+        f'  %w = "tfl.pseudo_qconst"() <{{qtype = {t_w}, value = dense<{weights.tolist()}> : '
+        f'{t(weights.shape, "i8")}}}> : () -> {t_w} loc("w")\n'
+        f'  %b = "tfl.pseudo_const"() <{{value = dense<{bias.tolist()}> : {t_b}}}> : () -> {t_b} loc("b")\n'
+        f'  %0 = "{op}"(%x, %w, %b) <{{{attrs}}}> : ({t_in}, {t_w}, {t_b}) -> {t_out} loc("y")\n'
+        f"  return %0 : {t_out}\n}}\n"
+    )
+
+
 HYBRID_DEPTHWISE_CASES = {
     # name: (kernel, stride, channels, depth multiplier, activation, batch, input offset)
     "3x3": ((3, 3), 1, 12, 1, "NONE", 1, 0.0),
@@ -521,23 +540,15 @@ def test_hybrid_depthwise_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, 
     rng = np.random.default_rng(kh * 10 + stride + mult)
     oc = c * mult
     wt = rng.integers(-127, 128, (1, kh, kw, oc))
-    scales = ",".join(repr(0.004 * (1 + 0.07 * j)) for j in range(oc))
-    wq = f"!quant.uniform<i8<-127:127>:f32:3, {{{scales}}}>"
+    scales = [0.004 * (1 + 0.07 * j) for j in range(oc)]
     bias = rng.normal(size=(oc,)).astype(np.float32)
     oh, ow = -(-h // stride), -(-w // stride)
-    t_in, t_out = f"tensor<{batch}x{h}x{w}x{c}xf32>", f"tensor<{batch}x{oh}x{ow}x{oc}xf32>"
-    t_w, t_b = f"tensor<1x{kh}x{kw}x{oc}x{wq}>", f"tensor<{oc}xf32>"
-    text = (
-        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
-        f'  %w = "tfl.pseudo_qconst"() <{{qtype = {t_w}, value = dense<{wt.tolist()}> : '
-        f'tensor<1x{kh}x{kw}x{oc}xi8>}}> : () -> {t_w} loc("w")\n'
-        f'  %b = "tfl.pseudo_const"() <{{value = dense<{bias.tolist()}> : {t_b}}}> : () -> {t_b} loc("b")\n'
-        f'  %0 = "tfl.depthwise_conv_2d"(%x, %w, %b) <{{depth_multiplier = {mult} : i32, '
-        f'dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, '
+    text = hybrid_op_text(
+        "tfl.depthwise_conv_2d",
+        f'depth_multiplier = {mult} : i32, dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, '
         f'fused_activation_function = "{act}", padding = "SAME", stride_h = {stride} : i32, '
-        f'stride_w = {stride} : i32}}> : ({t_in}, {t_w}, {t_b}) -> {t_out} loc("y")\n'
-        f"  return %0 : {t_out}\n}}\n"
-    )
+        f'stride_w = {stride} : i32',
+        (batch, h, w, c), (batch, oh, ow, oc), wt, 3, scales, bias)
     x = (rng.normal(size=(batch, h, w, c)) + shift).astype(np.float32)
     want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)
     assert_float_bit_equal(want, got)
@@ -563,22 +574,14 @@ def test_hybrid_conv_is_litert_to_the_bit(case, tqopt_bin, interp_run_bin, out_d
     h, w = 7, 9
     rng = np.random.default_rng(k * 100 + c + kc + stride)
     wt = rng.integers(-127, 128, (oc, k, k, kc))
-    scales = ",".join(repr(0.003 * (1 + 0.05 * j)) for j in range(oc))
-    wq = f"!quant.uniform<i8<-127:127>:f32:0, {{{scales}}}>"
+    scales = [0.003 * (1 + 0.05 * j) for j in range(oc)]
     bias = rng.normal(size=(oc,)).astype(np.float32)
     oh, ow = -(-h // stride), -(-w // stride)
-    t_in, t_out = f"tensor<1x{h}x{w}x{c}xf32>", f"tensor<1x{oh}x{ow}x{oc}xf32>"
-    t_w, t_b = f"tensor<{oc}x{k}x{k}x{kc}x{wq}>", f"tensor<{oc}xf32>"
-    text = (
-        f'func.func @main(%x: {t_in} loc("x")) -> {t_out} {{\n'
-        f'  %w = "tfl.pseudo_qconst"() <{{qtype = {t_w}, value = dense<{wt.tolist()}> : '
-        f'tensor<{oc}x{k}x{k}x{kc}xi8>}}> : () -> {t_w} loc("w")\n'
-        f'  %b = "tfl.pseudo_const"() <{{value = dense<{bias.tolist()}> : {t_b}}}> : () -> {t_b} loc("b")\n'
-        f'  %0 = "tfl.conv_2d"(%x, %w, %b) <{{dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, '
-        f'fused_activation_function = "NONE", padding = "SAME", stride_h = {stride} : i32, '
-        f'stride_w = {stride} : i32}}> : ({t_in}, {t_w}, {t_b}) -> {t_out} loc("y")\n'
-        f"  return %0 : {t_out}\n}}\n"
-    )
+    text = hybrid_op_text(
+        "tfl.conv_2d",
+        f'dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "NONE", '
+        f'padding = "SAME", stride_h = {stride} : i32, stride_w = {stride} : i32',
+        (1, h, w, c), (1, oh, ow, oc), wt, 0, scales, bias)
     # Pixels of very different ranges, so that per-pixel and per-image quantization differ.
     x = (rng.normal(size=(1, h, w, c)) * rng.uniform(0.1, 3, size=(1, h, w, 1))).astype(np.float32)
     want, got = litert_and_ours(text, x, tqopt_bin, interp_run_bin, out_dir)

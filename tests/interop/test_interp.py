@@ -40,6 +40,19 @@ def interp_run_bin() -> Path:
     return REPO / "target" / "release" / "examples" / "run"
 
 
+def interp_outputs(run_bin: Path, model: Path, inputs: list[np.ndarray], out_dir: Path,
+                   count: int) -> list[np.ndarray]:
+    """The first ``count`` outputs of ``model`` on ``inputs``, from tqopt's interpreter (the
+    ``run`` example; the inputs are saved as out_dir/input_K.npy)."""
+    paths = [out_dir / f"input_{k}.npy" for k in range(len(inputs))]
+    for path, x in zip(paths, inputs):
+        np.save(path, x)
+    r = subprocess.run([str(run_bin), str(model), str(out_dir), *map(str, paths)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return [np.load(out_dir / f"output_{k}.npy") for k in range(count)]
+
+
 @pytest.mark.parametrize("model", SHARED_MODELS, ids=lambda p: p.stem)
 def test_interpreter_matches_litert(model: Path, images, interp_run_bin, out_dir):
     for name in sorted(images):

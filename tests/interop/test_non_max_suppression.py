@@ -19,7 +19,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from test_interp import interp_run_bin  # noqa: F401
+from test_interp import interp_outputs, interp_run_bin  # noqa: F401
 from zoo_common import litert_outputs, sqnr_db
 
 
@@ -78,14 +78,8 @@ def test_interpreter_selects_as_litert(case, interp_run_bin, tqopt_bin, out_dir)
         boxes = corners.astype(np.float32)
         # Scores on a grid of sixteenths: ties are common, and their order is the queue's.
         scores = (np.round(rng.uniform(0, 1, n) * 16) / 16).astype(np.float32)
-        paths = [out_dir / "boxes.npy", out_dir / "scores.npy"]
-        np.save(paths[0], boxes)
-        np.save(paths[1], scores)
-        r = subprocess.run([str(interp_run_bin), str(model), str(out_dir), *map(str, paths)],
-                           capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
         (want,) = litert_outputs(model, {"boxes": boxes[None], "scores": scores[None]})
-        got = [np.load(out_dir / f"output_{i}.npy") for i in range(len(want))]
+        got = interp_outputs(interp_run_bin, model, [boxes, scores], out_dir, len(want))
         assert int(want[-1]) > 0, f"{case} sample {sample}: the case should select boxes"
         for i, (g, w) in enumerate(zip(got, want)):
             np.testing.assert_array_equal(g.reshape(-1), np.asarray(w).reshape(-1),
